@@ -1,0 +1,45 @@
+# vigil — see README.md. `make lab` runs the live failover demo, `make test` the tests.
+BUN      := $(CURDIR)/node_modules/.bin/bun
+VERSION  := $(shell node -p "require('./package.json').version" 2>/dev/null)
+DIST     := dist
+SRC      := $(shell find src -name '*.ts') package.json
+
+.PHONY: setup build test lab bench clean probe typecheck
+
+setup:
+	bash board/setup.sh
+
+$(BUN): package.json
+	npm ci --no-audit --no-fund
+	@touch $(BUN)
+
+build: $(DIST)/vigil-linux-x64 $(DIST)/vigil-linux-arm64
+
+$(DIST)/vigil-linux-x64: $(SRC) $(BUN)
+	@mkdir -p $(DIST)
+	$(BUN) build --compile --bytecode --minify --target=bun-linux-x64 src/main.ts --outfile $@
+
+$(DIST)/vigil-linux-arm64: $(SRC) $(BUN)
+	@mkdir -p $(DIST)
+	$(BUN) build --compile --bytecode --minify --target=bun-linux-arm64 src/main.ts --outfile $@
+
+probe: build/abi-probe
+
+build/abi-probe: native/abi_probe.c
+	@mkdir -p build
+	cc -O1 -Wall -Wextra -o $@ $<
+
+test: setup build probe
+	bash test/run.sh
+
+lab: setup
+	bash board/lab/demo.sh
+
+bench: setup build probe
+	bash test/bench/run.sh
+
+typecheck: $(BUN)
+	$(BUN) x tsc --noEmit -p .
+
+clean:
+	rm -rf $(DIST) build .cache

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Idempotent set-up for tests and the lab on Debian: installs only the missing
+# Debian packages, the pinned npm dependencies (Bun comes from npm), and the
+# IPVS test VM's kernel and initramfs inputs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# package -> a file it installs (checked instead of dpkg to stay fast and exact)
+declare -A need=(
+  [iproute2]=/usr/sbin/ip
+  [keepalived]=/usr/sbin/keepalived
+  [mosquitto]=/usr/sbin/mosquitto
+  [mosquitto-clients]=/usr/bin/mosquitto_sub
+  [tcpdump]=/usr/bin/tcpdump
+  [ipvsadm]=/usr/sbin/ipvsadm
+  [qemu-user-static]=/usr/bin/qemu-aarch64-static
+  [libc6-arm64-cross]=/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1
+  [qemu-system-x86]=/usr/bin/qemu-system-x86_64
+  [busybox-static]=/bin/busybox
+  [openssl]=/usr/bin/openssl
+  [arping]=/usr/sbin/arping
+  [cpio]=/usr/bin/cpio
+  [kmod]=/usr/sbin/depmod
+  [procps]=/usr/bin/ps
+  [gcc]=/usr/bin/cc
+  [make]=/usr/bin/make
+)
+missing=()
+for pkg in "${!need[@]}"; do
+  [ -e "${need[$pkg]}" ] || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# Debian starts mosquitto/keepalived as services on install; tests start their own.
+for svc in mosquitto keepalived; do
+  if command -v systemctl >/dev/null && systemctl is-active --quiet "$svc" 2>/dev/null; then
+    systemctl disable --now "$svc" >/dev/null 2>&1 || true
+  fi
+done
+
+if [ ! -x node_modules/.bin/bun ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+
+if [ -x board/vm/fetch.sh ]; then
+  bash board/vm/fetch.sh
+fi
+echo "setup: ok"

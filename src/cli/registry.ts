@@ -1,0 +1,19 @@
+// The command table. Static `import()` strings keep every command inside the
+// compiled binary while loading only the one that runs.
+export interface CommandModule {
+  run(argv: string[]): Promise<number>;
+}
+
+export interface Command {
+  summary: string;
+  load(): Promise<CommandModule>;
+}
+
+export const commands: Record<string, Command> = {
+  version: { summary: "print version, build target and runtime", load: () => import("./version.ts") },
+};
+
+export function usage(): string {
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return `usage: vigil <command> [args]\n\ncommands:\n${lines.join("\n")}\n`;
+}
