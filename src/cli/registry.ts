@@ -10,6 +10,7 @@ export interface Command {
 }
 
 export const commands: Record<string, Command> = {
+  config: { summary: "check, convert, keygen, sign, push configs", load: () => import("./config.ts") },
   version: { summary: "print version, build target and runtime", load: () => import("./version.ts") },
 };
 

@@ -1,0 +1,24 @@
+// `vigil config <sub>`: each subcommand lives in its own module.
+import type { CommandModule } from "./registry.ts";
+
+const subcommands: Record<string, { summary: string; load(): Promise<CommandModule> }> = {};
+
+export function registerConfigSubcommand(name: string, summary: string, load: () => Promise<CommandModule>) {
+  subcommands[name] = { summary, load };
+}
+
+// Registered statically so the compiled binary includes every module.
+const table: Array<[string, string, () => Promise<CommandModule>]> = [
+];
+for (const [name, summary, load] of table) registerConfigSubcommand(name, summary, load);
+
+export async function run(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  const entry = sub ? subcommands[sub] : undefined;
+  if (!entry) {
+    const lines = Object.entries(subcommands).map(([n, s]) => `  config ${n.padEnd(8)} ${s.summary}`);
+    process.stderr.write(`usage: vigil config <subcommand>\n${lines.join("\n")}\n`);
+    return 2;
+  }
+  return (await entry.load()).run(rest);
+}
