@@ -30,6 +30,10 @@ export const libc = dlopen("libc.so.6", {
   clock_nanosleep: { args: [i32, i32, ptr, ptr], returns: i32 },
   sched_setscheduler: { args: [i32, i32, ptr], returns: i32 },
   getpid: { args: [], returns: i32 },
+  eventfd: { args: [u32, i32], returns: i32 },
+  read: { args: [i32, ptr, u64_fast], returns: i64_fast },
+  write: { args: [i32, ptr, u64_fast], returns: i64_fast },
+  flock: { args: [i32, i32], returns: i32 },
   gettid: { args: [], returns: i32 },
 });
 
