@@ -1,0 +1,77 @@
+// Local status socket: a client connects, sends one request line ("status"), and
+// gets one JSON document back. Unix socket permissions (0600, root) are the access
+// control; nothing here is reachable from the network.
+import { chmodSync, mkdirSync, rmSync } from "node:fs";
+import { dirname } from "node:path";
+
+export type StatusProvider = (request: string) => unknown;
+
+export const DEFAULT_STATUS_SOCKET = "/run/vigil/vigil.sock";
+const MAX_REQUEST = 256;
+
+export function startStatusServer(path: string, provide: StatusProvider): { stop(): void } {
+  mkdirSync(dirname(path), { recursive: true });
+  rmSync(path, { force: true });
+  const server = Bun.listen<{ buf: string }>({
+    unix: path,
+    socket: {
+      open(s) {
+        s.data = { buf: "" };
+      },
+      data(s, chunk) {
+        s.data.buf += chunk.toString();
+        const nl = s.data.buf.indexOf("\n");
+        if (nl < 0 && s.data.buf.length < MAX_REQUEST) return;
+        const request = (nl < 0 ? s.data.buf : s.data.buf.slice(0, nl)).trim();
+        let body: string;
+        try {
+          body = JSON.stringify(provide(request));
+        } catch (err) {
+          body = JSON.stringify({ error: err instanceof Error ? err.message : String(err) });
+        }
+        s.end(`${body}\n`);
+      },
+    },
+  });
+  chmodSync(path, 0o600);
+  return {
+    stop() {
+      server.stop(true);
+      rmSync(path, { force: true });
+    },
+  };
+}
+
+/** Client side, used by `vigil status`. */
+export async function queryStatus(path: string, request = "status", timeoutMs = 3000): Promise<unknown> {
+  return await new Promise((resolve, reject) => {
+    let buf = "";
+    const timer = setTimeout(() => reject(new Error(`no answer from ${path} within ${timeoutMs} ms`)), timeoutMs);
+    Bun.connect({
+      unix: path,
+      socket: {
+        open(s) {
+          s.write(`${request}\n`);
+        },
+        data(_s, chunk) {
+          buf += chunk.toString();
+        },
+        close() {
+          clearTimeout(timer);
+          try {
+            resolve(JSON.parse(buf));
+          } catch {
+            reject(new Error(`malformed answer from ${path}: ${buf.slice(0, 200)}`));
+          }
+        },
+        error(_s, err) {
+          clearTimeout(timer);
+          reject(err);
+        },
+      },
+    }).catch((err) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot reach vigil at ${path}: ${err.message ?? err}`));
+    });
+  });
+}
