@@ -1,0 +1,455 @@
+// The one typed config tree that keepalived.conf, JSON and CBOR all map onto.
+//
+// Conventions (they keep one config = one CBOR encoding = one hash):
+// - every duration is an integer number of milliseconds, named `...Ms`
+//   (cbor-x writes all non-integers as float64, so floats would make the
+//   encoding depend on how a value was computed);
+// - addresses are strings exactly as written ("198.18.0.1", "fd00::1");
+// - fields with a default are always present after loading (defaults filled in);
+//   fields that are `?` are truly optional and are omitted, never null, when unset.
+//
+// Keywords are keepalived's (see keepalived.conf(5)); vigil additions are
+// marked "vigil:".
+
+/** Integer milliseconds. */
+export type Ms = number;
+
+export type VrrpVersion = 2 | 3;
+
+export interface Config {
+  global: GlobalDefs;
+  scripts: VrrpScript[];
+  syncGroups: SyncGroup[];
+  instances: VrrpInstance[];
+  virtualServers: VirtualServer[];
+  fleet?: FleetConfig;
+}
+
+// ---------------------------------------------------------------- global_defs
+
+export interface GlobalDefs {
+  routerId?: string;
+  notificationEmail: string[];
+  notificationEmailFrom?: string;
+  smtpServer?: string;
+  /** smtp_server ADDRESS [PORT]; absent = 25 */
+  smtpPort?: number;
+  smtpConnectTimeoutMs: Ms;
+  enableScriptSecurity: boolean;
+  scriptUser?: string;
+  scriptGroup?: string;
+  vrrpVersion: VrrpVersion;
+  vrrpStrict: boolean;
+  vrrpSkipCheckAdvAddr: boolean;
+  vrrpGarpMasterDelayMs: Ms;
+  vrrpGarpMasterRepeat: number;
+  /** 0 = no periodic refresh */
+  vrrpGarpMasterRefreshMs: Ms;
+  vrrpGarpMasterRefreshRepeat: number;
+  /** delay between gratuitous ARPs sent on one interface; 0 = none */
+  vrrpGarpIntervalMs: Ms;
+  /** delay between unsolicited neighbour advertisements on one interface; 0 = none */
+  vrrpGnaIntervalMs: Ms;
+  /**
+   * SCHED_FIFO priority of the VRRP advert thread (keepalived vrrp_rt_priority, 1..99).
+   * vigil: runs realtime by default; 0 disables realtime scheduling.
+   */
+  vrrpRtPriority: number;
+  /** nice value of the VRRP process (keepalived vrrp_priority, -20..19) */
+  vrrpPriority?: number;
+  /** keepalived vrrp_no_swap: lock memory so the advert path never pages */
+  vrrpNoSwap: boolean;
+  /**
+   * vigil: lifetime of VIPs in the kernel (valid_lft/preferred_lft), refreshed by a
+   * healthy master; the kernel drops the VIP if vigil dies. "permanent" = keepalived's
+   * behaviour. Kernel checks lifetimes with 1 s granularity, so whole seconds.
+   */
+  vipLifetimeMs: Ms | "permanent";
+  lvsSyncDaemon?: LvsSyncDaemon;
+}
+
+export interface LvsSyncDaemon {
+  interface: string;
+  /** the vrrp_instance whose state decides master/backup sync role */
+  instance: string;
+  syncId?: number;
+  maxlen?: number;
+  port?: number;
+  ttl?: number;
+  group?: string;
+}
+
+// ---------------------------------------------------------------- vrrp_script
+
+export interface VrrpScript {
+  name: string;
+  script: string;
+  intervalMs: Ms;
+  /** absent = intervalMs (keepalived) */
+  timeoutMs?: Ms;
+  /** added to priority while the script succeeds (>0) or fails (<0) */
+  weight: number;
+  /** keepalived `weight N reverse` */
+  weightReverse: boolean;
+  rise: number;
+  fall: number;
+  user?: string;
+  group?: string;
+  /** start in failed state until the first success */
+  initFail: boolean;
+}
+
+// ---------------------------------------------------------------- vrrp_sync_group
+
+export interface NotifyScripts {
+  notifyMaster?: string;
+  notifyBackup?: string;
+  notifyFault?: string;
+  notifyStop?: string;
+  /** called as: <notify> GROUP|INSTANCE <name> <state> <priority> */
+  notify?: string;
+}
+
+export interface SyncGroup extends NotifyScripts {
+  name: string;
+  /** instance names */
+  group: string[];
+  smtpAlert: boolean;
+}
+
+// ---------------------------------------------------------------- vrrp_instance
+
+export type VrrpInitialState = "MASTER" | "BACKUP";
+
+export interface VirtualIpAddress {
+  address: string;
+  /** default: 32 (IPv4) / 128 (IPv6) */
+  prefix: number;
+  dev?: string;
+  label?: string;
+  scope?: "global" | "site" | "link" | "host" | "nowhere";
+  brd?: string;
+}
+
+export interface TrackInterface {
+  name: string;
+  /** absent: interface down = FAULT; present: adds/subtracts this weight */
+  weight?: number;
+}
+
+export interface TrackScript {
+  script: string;
+  /** overrides the vrrp_script's weight */
+  weight?: number;
+}
+
+export interface VrrpAuth {
+  /** AH is parsed so the error can be specific, and rejected by validation */
+  type: "PASS" | "AH";
+  pass: string;
+}
+
+export interface VrrpInstance extends NotifyScripts {
+  name: string;
+  /** initial state wish; priority 255 or election decides the rest */
+  state: VrrpInitialState;
+  interface: string;
+  virtualRouterId: number;
+  priority: number;
+  advertIntMs: Ms;
+  /** per-instance VRRP version; absent = global vrrpVersion */
+  version?: VrrpVersion;
+  /** force IPv6 even when the VIP list is empty or mixed (keepalived native_ipv6) */
+  nativeIpv6: boolean;
+  authentication?: VrrpAuth;
+  virtualIpaddress: VirtualIpAddress[];
+  virtualIpaddressExcluded: VirtualIpAddress[];
+  trackInterface: TrackInterface[];
+  trackScript: TrackScript[];
+  nopreempt: boolean;
+  preemptDelayMs: Ms;
+  /** source address of adverts (mcast_src_ip / unicast_src_ip) */
+  srcIp?: string;
+  /** non-empty = unicast mode */
+  unicastPeer: string[];
+  /** absent = global vrrp_garp_* */
+  garpMasterDelayMs?: Ms;
+  garpMasterRepeat?: number;
+  garpMasterRefreshMs?: Ms;
+  garpMasterRefreshRepeat?: number;
+  garpIntervalMs?: Ms;
+  gnaIntervalMs?: Ms;
+  /** use_vmac [NAME]: macvlan with the virtual router MAC; "" = default name vrrp.<vrid> */
+  useVmac?: string;
+  vmacXmitBase: boolean;
+  /** RFC 5798 Accept_Mode; absent = keepalived's default (off with vrrp_strict, else on) */
+  accept?: boolean;
+  smtpAlert: boolean;
+  dontTrackPrimary: boolean;
+  /** vigil: overrides global vipLifetimeMs */
+  vipLifetimeMs?: Ms | "permanent";
+}
+
+// ---------------------------------------------------------------- virtual_server
+
+export type LbAlgo =
+  | "rr" | "wrr" | "lc" | "wlc" | "lblc" | "lblcr" | "dh" | "sh" | "sed" | "nq" | "mh" | "fo" | "ovf";
+export const LB_ALGOS: readonly LbAlgo[] =
+  ["rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "mh", "fo", "ovf"];
+
+export type LbKind = "NAT" | "DR" | "TUN";
+export const LB_KINDS: readonly LbKind[] = ["NAT", "DR", "TUN"];
+
+export type LvsProtocol = "TCP" | "UDP" | "SCTP";
+export const LVS_PROTOCOLS: readonly LvsProtocol[] = ["TCP", "UDP", "SCTP"];
+
+export interface SorryServer {
+  ip: string;
+  port?: number;
+}
+
+/** Exactly one of (ip + port) or fwmark identifies a service. */
+export interface VirtualServer {
+  ip?: string;
+  port?: number;
+  fwmark?: number;
+  protocol: LvsProtocol;
+  lbAlgo: LbAlgo;
+  lbKind: LbKind;
+  delayLoopMs: Ms;
+  /** absent = not persistent */
+  persistenceTimeoutMs?: Ms;
+  persistenceGranularity?: string;
+  sorryServer?: SorryServer;
+  sorryServerInhibit: boolean;
+  quorum: number;
+  quorumUp?: string;
+  quorumDown?: string;
+  hysteresis: number;
+  alpha: boolean;
+  omega: boolean;
+  inhibitOnFailure: boolean;
+  haSuspend: boolean;
+  virtualhost?: string;
+  realServers: RealServer[];
+}
+
+export interface RealServer {
+  ip: string;
+  /** absent for fwmark services that keep the client's port */
+  port?: number;
+  weight: number;
+  /** absent = the virtual server's inhibitOnFailure */
+  inhibitOnFailure?: boolean;
+  notifyUp?: string;
+  notifyDown?: string;
+  uthreshold?: number;
+  lthreshold?: number;
+  /** absent = the virtual server's delayLoopMs */
+  delayLoopMs?: Ms;
+  virtualhost?: string;
+  checkers: Checker[];
+}
+
+// ---------------------------------------------------------------- checkers
+
+/** Fields every checker type accepts (keepalived's "connection options"). */
+export interface CheckerCommon {
+  connectIp?: string;
+  connectPort?: number;
+  bindto?: string;
+  bindPort?: number;
+  connectTimeoutMs: Ms;
+  /** retry / nb_get_retry */
+  retry: number;
+  delayBeforeRetryMs: Ms;
+  /** random delay up to this before the first check */
+  warmupMs?: Ms;
+  /** absent = the real server's / virtual server's delay loop */
+  delayLoopMs?: Ms;
+}
+
+export interface TcpCheck extends CheckerCommon {
+  type: "TCP_CHECK";
+}
+
+export interface StatusCodeRange {
+  from: number;
+  to: number;
+}
+
+export interface HttpUrl {
+  path: string;
+  /** MD5 of the body, 32 lowercase hex digits */
+  digest?: string;
+  /** absent and no digest = 200-299 */
+  statusCode?: StatusCodeRange[];
+  virtualhost?: string;
+}
+
+export interface HttpCheck extends CheckerCommon {
+  type: "HTTP_GET" | "SSL_GET";
+  url: HttpUrl[];
+  virtualhost?: string;
+  /** SSL_GET: send SNI (virtualhost or connect address) */
+  enableSni?: boolean;
+}
+
+export interface MiscCheck extends CheckerCommon {
+  type: "MISC_CHECK";
+  miscPath: string;
+  /** absent = delay loop */
+  miscTimeoutMs?: Ms;
+  /** exit code 2..255 sets weight to code-2 */
+  miscDynamic: boolean;
+  user?: string;
+  group?: string;
+}
+
+export type DnsType = "A" | "NS" | "CNAME" | "SOA" | "MX" | "TXT" | "AAAA";
+
+export interface DnsCheck extends CheckerCommon {
+  type: "DNS_CHECK";
+  dnsType: DnsType;
+  name: string;
+}
+
+export type Checker = TcpCheck | HttpCheck | MiscCheck | DnsCheck;
+export type CheckerType = Checker["type"];
+
+// ---------------------------------------------------------------- fleet (vigil)
+
+export interface FleetConfig {
+  broker: string;
+  fleet: string;
+  /** default: global routerId */
+  node?: string;
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+  username?: string;
+  passwordFile?: string;
+  payload: "cbor" | "json";
+  trustKey: string[];
+  stateDir: string;
+  protocolVersion: 4 | 5;
+}
+
+// ---------------------------------------------------------------- defaults
+
+export const DEFAULT_VIP_LIFETIME_MS = 3000;
+
+export function defaultGlobal(): GlobalDefs {
+  return {
+    notificationEmail: [],
+    smtpConnectTimeoutMs: 30_000,
+    enableScriptSecurity: false,
+    vrrpVersion: 2,
+    vrrpStrict: false,
+    vrrpSkipCheckAdvAddr: false,
+    vrrpGarpMasterDelayMs: 5000,
+    vrrpGarpMasterRepeat: 5,
+    vrrpGarpMasterRefreshMs: 0,
+    vrrpGarpMasterRefreshRepeat: 1,
+    vrrpGarpIntervalMs: 0,
+    vrrpGnaIntervalMs: 0,
+    vrrpRtPriority: 10,
+    vrrpNoSwap: false,
+    vipLifetimeMs: DEFAULT_VIP_LIFETIME_MS,
+  };
+}
+
+export function defaultScript(name: string, script: string): VrrpScript {
+  return { name, script, intervalMs: 1000, weight: 0, weightReverse: false, rise: 1, fall: 1, initFail: false };
+}
+
+export function defaultSyncGroup(name: string): SyncGroup {
+  return { name, group: [], smtpAlert: false };
+}
+
+export function defaultInstance(name: string): VrrpInstance {
+  return {
+    name,
+    state: "BACKUP",
+    interface: "",
+    virtualRouterId: 0,
+    priority: 100,
+    advertIntMs: 1000,
+    nativeIpv6: false,
+    virtualIpaddress: [],
+    virtualIpaddressExcluded: [],
+    trackInterface: [],
+    trackScript: [],
+    nopreempt: false,
+    preemptDelayMs: 0,
+    unicastPeer: [],
+    vmacXmitBase: false,
+    smtpAlert: false,
+    dontTrackPrimary: false,
+  };
+}
+
+export function defaultVirtualServer(): VirtualServer {
+  return {
+    protocol: "TCP",
+    lbAlgo: "wlc",
+    lbKind: "NAT",
+    delayLoopMs: 60_000,
+    sorryServerInhibit: false,
+    quorum: 1,
+    hysteresis: 0,
+    alpha: false,
+    omega: false,
+    inhibitOnFailure: false,
+    haSuspend: false,
+    realServers: [],
+  };
+}
+
+export function defaultRealServer(ip: string, port?: number): RealServer {
+  const rs: RealServer = { ip, weight: 1, checkers: [] };
+  if (port !== undefined) rs.port = port;
+  return rs;
+}
+
+export function defaultCheckerCommon(): CheckerCommon {
+  return { connectTimeoutMs: 5000, retry: 1, delayBeforeRetryMs: 1000 };
+}
+
+export function defaultFleet(): FleetConfig {
+  return { broker: "", fleet: "", payload: "cbor", trustKey: [], stateDir: "/var/lib/vigil", protocolVersion: 5 };
+}
+
+export function emptyConfig(): Config {
+  return { global: defaultGlobal(), scripts: [], syncGroups: [], instances: [], virtualServers: [] };
+}
+
+// ---------------------------------------------------------------- derived views
+
+/** VRRP version in force for an instance. */
+export function instanceVersion(cfg: Config, inst: VrrpInstance): VrrpVersion {
+  return inst.version ?? cfg.global.vrrpVersion;
+}
+
+/** Address family of an instance: IPv6 if native_ipv6 or its first VIP is IPv6. */
+export function instanceFamily(inst: VrrpInstance): 4 | 6 {
+  if (inst.nativeIpv6) return 6;
+  const first = inst.virtualIpaddress[0];
+  return first && first.address.includes(":") ? 6 : 4;
+}
+
+export function instanceVipLifetimeMs(cfg: Config, inst: VrrpInstance): Ms | "permanent" {
+  return inst.vipLifetimeMs ?? cfg.global.vipLifetimeMs;
+}
+
+/** Stable name of a virtual server, used in topics and messages: "198.18.0.1:80/TCP" or "fwmark:7". */
+export function virtualServerName(vs: VirtualServer): string {
+  if (vs.fwmark !== undefined) return `fwmark:${vs.fwmark}`;
+  const ip = vs.ip ?? "";
+  return `${ip.includes(":") ? `[${ip}]` : ip}:${vs.port ?? 0}/${vs.protocol}`;
+}
+
+export function realServerName(rs: RealServer): string {
+  const ip = rs.ip.includes(":") ? `[${rs.ip}]` : rs.ip;
+  return rs.port === undefined ? ip : `${ip}:${rs.port}`;
+}
