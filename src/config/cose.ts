@@ -1,0 +1,375 @@
+// Signed config blobs: COSE_Sign1 (RFC 9052 §4.2) with Ed25519 (RFC 9053 §2.2).
+//
+// Wire format (all CBOR definite-length, shortest-form integers, RFC 8949 §4.2.1):
+//
+//   blob      = #6.18([ protected: bstr .cbor {1: -8},        ; alg EdDSA
+//                       unprotected: {4: kid(bstr)},          ; kid = trust.ts keyId()
+//                       payload: bstr .cbor SignedPayload,
+//                       signature: bstr(64) ])
+//   SignedPayload = { "serial": uint,          ; > the device's current serial
+//                     "fleet": tstr,           ; must equal the device's fleet
+//                     ? "nodes": [+ tstr],     ; absent = every node of the fleet
+//                     "issued_at": uint,       ; seconds since the Unix epoch
+//                     "config": bstr }         ; deterministic CBOR of the config model
+//   signature = Ed25519 over Sig_structure = ["Signature1", protected, h'', payload]
+//               (RFC 9052 §4.4, external_aad empty)
+//
+// The envelope is parsed here by a small strict reader instead of a general CBOR
+// library: a blob comes from the network, and this reader never allocates more
+// than the input's length, rejects anything non-canonical, and cannot throw past
+// verifyBlob(). The config bytes are handed to the caller's validator untouched.
+import { createHash, sign, verify, type KeyObject } from "node:crypto";
+
+export const COSE_SIGN1_TAG = 18; // RFC 9052 §2, Table 1
+export const COSE_ALG_EDDSA = -8; // RFC 9053 §2.2
+const HDR_ALG = 1; // RFC 9052 §3.1
+const HDR_CRIT = 2;
+const HDR_KID = 4;
+export const MAX_BLOB_BYTES = 1 << 20;
+const MAX_DEPTH = 8;
+
+export interface SignedPayload {
+  serial: number;
+  fleet: string;
+  nodes?: string[];
+  issuedAt: number;
+  config: Uint8Array;
+}
+
+export type RejectReason =
+  | "oversized"
+  | "not-cose"
+  | "malformed"
+  | "unknown-key"
+  | "bad-signature"
+  | "foreign-fleet"
+  | "not-for-node"
+  | "stale-serial"
+  | "config-invalid";
+
+export type VerifyResult =
+  | { ok: true; payload: SignedPayload; kid: Uint8Array; hash: string }
+  | { ok: false; reason: RejectReason; message: string; serial?: number; hash?: string };
+
+export interface KeyLookup {
+  lookup(kid: Uint8Array): KeyObject | undefined;
+}
+
+export interface VerifyContext {
+  trust: KeyLookup;
+  fleet: string;
+  node: string;
+  /** Serial of the running config; a blob must carry a larger one (replay guard). */
+  currentSerial: number;
+  maxBytes?: number;
+  /** Returns null when the config bytes are a valid model, else the validator's message. */
+  validateConfig?: (config: Uint8Array) => string | null;
+}
+
+/** sha256 of the config bytes, hex: what config/state reports as the config's identity. */
+export function configHash(config: Uint8Array): string {
+  return createHash("sha256").update(config).digest("hex");
+}
+
+export function encodePayload(p: SignedPayload): Uint8Array {
+  const w = new Writer();
+  const entries: Array<[string, (w: Writer) => void]> = [
+    ["serial", (w) => w.uint(p.serial)],
+    ["fleet", (w) => w.text(p.fleet)],
+    ["issued_at", (w) => w.uint(p.issuedAt)],
+    ["config", (w) => w.bytes(p.config)],
+  ];
+  if (p.nodes) {
+    const nodes = p.nodes;
+    entries.push(["nodes", (w) => { w.head(4, nodes.length); for (const n of nodes) w.text(n); }]);
+  }
+  // RFC 8949 §4.2.1: map keys sorted by their encoded bytes (shorter text first).
+  entries.sort(([a], [b]) => (a.length - b.length) || (a < b ? -1 : a > b ? 1 : 0));
+  w.head(5, entries.length);
+  for (const [k, put] of entries) { w.text(k); put(w); }
+  return w.finish();
+}
+
+function sigStructure(protectedBytes: Uint8Array, payload: Uint8Array): Uint8Array {
+  const w = new Writer();
+  w.head(4, 4);
+  w.text("Signature1");
+  w.bytes(protectedBytes);
+  w.bytes(new Uint8Array(0));
+  w.bytes(payload);
+  return w.finish();
+}
+
+export function signBlob(p: SignedPayload, privateKey: KeyObject, kid: Uint8Array): Uint8Array {
+  validatePayloadFields(p);
+  const prot = new Writer();
+  prot.head(5, 1);
+  prot.int(HDR_ALG);
+  prot.int(COSE_ALG_EDDSA);
+  const protectedBytes = prot.finish();
+  const payload = encodePayload(p);
+  const signature = sign(null, sigStructure(protectedBytes, payload), privateKey);
+  const w = new Writer();
+  w.head(6, COSE_SIGN1_TAG);
+  w.head(4, 4);
+  w.bytes(protectedBytes);
+  w.head(5, 1);
+  w.int(HDR_KID);
+  w.bytes(kid);
+  w.bytes(payload);
+  w.bytes(new Uint8Array(signature));
+  return w.finish();
+}
+
+function validatePayloadFields(p: SignedPayload) {
+  if (!Number.isSafeInteger(p.serial) || p.serial < 1) throw new Error(`serial must be an integer >= 1, got ${p.serial}`);
+  if (!Number.isSafeInteger(p.issuedAt) || p.issuedAt < 0) throw new Error(`issued_at must be a non-negative integer`);
+  if (!p.fleet) throw new Error("fleet must not be empty");
+  if (p.nodes && (p.nodes.length === 0 || p.nodes.some((n) => !n))) throw new Error("nodes must be non-empty names");
+}
+
+/** Parsed but unverified envelope: enough to look up the key and check the signature. */
+export interface Sign1 {
+  protectedBytes: Uint8Array;
+  kid: Uint8Array;
+  payload: Uint8Array;
+  signature: Uint8Array;
+}
+
+class Reject {
+  constructor(readonly reason: RejectReason, readonly message: string) {}
+}
+
+export function parseSign1(bytes: Uint8Array): Sign1 | Reject {
+  // 0xd2 = tag 18 in one byte: anything else is not ours (raw CBOR config, JSON, garbage).
+  if (bytes.length === 0 || bytes[0] !== 0xd2) {
+    return new Reject("not-cose", "blob is not a COSE_Sign1 (expected CBOR tag 18); unsigned configs are refused");
+  }
+  let item: Item;
+  try {
+    const r = new Reader(bytes);
+    item = r.item(0);
+    if (r.pos !== bytes.length) return new Reject("malformed", `trailing bytes after COSE_Sign1 at offset ${r.pos}`);
+  } catch (e) {
+    return new Reject("malformed", `COSE_Sign1: ${(e as Error).message}`);
+  }
+  if (!(item instanceof Tagged) || item.tag !== COSE_SIGN1_TAG) return new Reject("not-cose", "not a COSE_Sign1 tag");
+  const arr = item.value;
+  if (!Array.isArray(arr) || arr.length !== 4) return new Reject("malformed", "COSE_Sign1 must be an array of 4");
+  const [prot, unprot, payload, signature] = arr;
+  if (!(prot instanceof Uint8Array)) return new Reject("malformed", "protected header must be a byte string");
+  if (!(unprot instanceof Map)) return new Reject("malformed", "unprotected header must be a map");
+  if (!(payload instanceof Uint8Array)) return new Reject("malformed", "payload must be an attached byte string (detached payloads are not accepted)");
+  if (!(signature instanceof Uint8Array) || signature.length !== 64) return new Reject("malformed", "signature must be a 64-byte Ed25519 signature");
+  let protMap: Item;
+  try {
+    const r = new Reader(prot);
+    protMap = r.item(0);
+    if (r.pos !== prot.length) return new Reject("malformed", "trailing bytes in protected header");
+  } catch (e) {
+    return new Reject("malformed", `protected header: ${(e as Error).message}`);
+  }
+  if (!(protMap instanceof Map)) return new Reject("malformed", "protected header must encode a map");
+  if (protMap.get(HDR_ALG) !== COSE_ALG_EDDSA) return new Reject("malformed", `protected header alg must be EdDSA (-8), got ${String(protMap.get(HDR_ALG))}`);
+  // RFC 9052 §3.1: a recipient must reject a message whose crit lists labels it does not understand.
+  if (protMap.has(HDR_CRIT)) return new Reject("malformed", "protected header carries crit parameters this verifier does not understand");
+  if (unprot.has(HDR_ALG)) return new Reject("malformed", "alg must be in the protected header only");
+  const kid = unprot.get(HDR_KID) ?? protMap.get(HDR_KID);
+  if (!(kid instanceof Uint8Array) || kid.length === 0) return new Reject("malformed", "kid (header 4) missing: cannot select a trusted key");
+  return { protectedBytes: prot, kid, payload, signature };
+}
+
+export function decodePayload(bytes: Uint8Array): SignedPayload | Reject {
+  let m: Item;
+  try {
+    const r = new Reader(bytes);
+    m = r.item(0);
+    if (r.pos !== bytes.length) return new Reject("malformed", "trailing bytes after payload");
+  } catch (e) {
+    return new Reject("malformed", `payload: ${(e as Error).message}`);
+  }
+  if (!(m instanceof Map)) return new Reject("malformed", "payload must be a CBOR map");
+  for (const k of m.keys()) {
+    if (!["serial", "fleet", "nodes", "issued_at", "config"].includes(k as string)) {
+      return new Reject("malformed", `payload has unknown key ${JSON.stringify(k)}`);
+    }
+  }
+  const serial = m.get("serial"), fleet = m.get("fleet"), nodes = m.get("nodes"), issuedAt = m.get("issued_at"), config = m.get("config");
+  if (typeof serial !== "number" || serial < 1) return new Reject("malformed", "payload.serial must be an unsigned integer >= 1");
+  if (typeof fleet !== "string" || fleet === "") return new Reject("malformed", "payload.fleet must be a non-empty text string");
+  if (typeof issuedAt !== "number" || issuedAt < 0) return new Reject("malformed", "payload.issued_at must be an unsigned integer");
+  if (!(config instanceof Uint8Array)) return new Reject("malformed", "payload.config must be a byte string");
+  let nodeList: string[] | undefined;
+  if (nodes !== undefined) {
+    if (!Array.isArray(nodes) || nodes.length === 0 || !nodes.every((n) => typeof n === "string" && n !== "")) {
+      return new Reject("malformed", "payload.nodes must be a non-empty array of node names");
+    }
+    nodeList = nodes as string[];
+  }
+  return { serial, fleet, nodes: nodeList, issuedAt, config };
+}
+
+/**
+ * Full acceptance check of a received blob. Never throws: every failure is a
+ * reason the device reports on config/state, and the running config stays.
+ */
+export function verifyBlob(bytes: Uint8Array, ctx: VerifyContext): VerifyResult {
+  try {
+    return verifyInner(bytes, ctx);
+  } catch (e) {
+    return { ok: false, reason: "malformed", message: `unexpected: ${(e as Error).message}` };
+  }
+}
+
+function verifyInner(bytes: Uint8Array, ctx: VerifyContext): VerifyResult {
+  const max = ctx.maxBytes ?? MAX_BLOB_BYTES;
+  if (bytes.length > max) return { ok: false, reason: "oversized", message: `blob is ${bytes.length} bytes, limit ${max}` };
+  const env = parseSign1(bytes);
+  if (env instanceof Reject) return { ok: false, reason: env.reason, message: env.message };
+  const key = ctx.trust.lookup(env.kid);
+  if (!key) return { ok: false, reason: "unknown-key", message: `kid ${Buffer.from(env.kid).toString("hex")} is not in the trust store` };
+  let good = false;
+  try {
+    good = verify(null, sigStructure(env.protectedBytes, env.payload), key, env.signature);
+  } catch {
+    good = false;
+  }
+  if (!good) return { ok: false, reason: "bad-signature", message: "Ed25519 signature does not verify with the trusted key" };
+  // Only signed bytes are interpreted from here on.
+  const p = decodePayload(env.payload);
+  if (p instanceof Reject) return { ok: false, reason: p.reason, message: p.message };
+  const hash = configHash(p.config);
+  const base = { serial: p.serial, hash };
+  if (p.fleet !== ctx.fleet) return { ok: false, reason: "foreign-fleet", message: `blob is for fleet '${p.fleet}', this node is in '${ctx.fleet}'`, ...base };
+  if (p.nodes && !p.nodes.includes(ctx.node)) return { ok: false, reason: "not-for-node", message: `blob targets ${p.nodes.join(",")}, not '${ctx.node}'`, ...base };
+  if (p.serial <= ctx.currentSerial) return { ok: false, reason: "stale-serial", message: `serial ${p.serial} <= current ${ctx.currentSerial} (replay or rollback refused)`, ...base };
+  if (ctx.validateConfig) {
+    let msg: string | null;
+    try {
+      msg = ctx.validateConfig(p.config);
+    } catch (e) {
+      msg = (e as Error).message || "validator failed";
+    }
+    if (msg !== null) return { ok: false, reason: "config-invalid", message: msg, ...base };
+  }
+  return { ok: true, payload: p, kid: env.kid, hash };
+}
+
+// ---- strict CBOR subset: uint, nint, bstr, tstr, array, map, tag, false/true/null ----
+
+type Item = number | string | Uint8Array | Item[] | Map<Item, Item> | Tagged | boolean | null;
+class Tagged {
+  constructor(readonly tag: number, readonly value: Item) {}
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+class Reader {
+  pos = 0;
+  constructor(private readonly b: Uint8Array) {}
+  private byte(): number {
+    if (this.pos >= this.b.length) throw new Error(`truncated at offset ${this.pos}`);
+    return this.b[this.pos++];
+  }
+  /** Argument of a head; rejects indefinite lengths and non-shortest forms (RFC 8949 §4.2.1). */
+  private arg(info: number): number {
+    if (info < 24) return info;
+    let n: number;
+    if (info === 24) { n = this.byte(); if (n < 24) throw new Error("non-canonical integer"); return n; }
+    if (info === 25) { n = this.byte() * 256 + this.byte(); if (n < 256) throw new Error("non-canonical integer"); return n; }
+    if (info === 26) {
+      n = ((this.byte() * 256 + this.byte()) * 256 + this.byte()) * 256 + this.byte();
+      if (n < 65536) throw new Error("non-canonical integer");
+      return n;
+    }
+    if (info === 27) {
+      let hi = 0;
+      for (let i = 0; i < 4; i++) hi = hi * 256 + this.byte();
+      let lo = 0;
+      for (let i = 0; i < 4; i++) lo = lo * 256 + this.byte();
+      if (hi === 0) throw new Error("non-canonical integer");
+      if (hi >= 0x200000) throw new Error("integer beyond 2^53");
+      return hi * 0x100000000 + lo;
+    }
+    throw new Error(info === 31 ? "indefinite length not allowed" : `reserved additional info ${info}`);
+  }
+  private take(n: number): Uint8Array {
+    if (n > this.b.length - this.pos) throw new Error(`length ${n} exceeds remaining ${this.b.length - this.pos} bytes`);
+    const s = this.b.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return s;
+  }
+  item(depth: number): Item {
+    if (depth > MAX_DEPTH) throw new Error("nesting too deep");
+    const ib = this.byte();
+    const major = ib >> 5, info = ib & 31;
+    switch (major) {
+      case 0: return this.arg(info);
+      case 1: return -1 - this.arg(info);
+      case 2: return this.take(this.arg(info));
+      case 3: {
+        try { return utf8.decode(this.take(this.arg(info))); } catch (e) {
+          if (e instanceof TypeError) throw new Error("invalid UTF-8 in text string");
+          throw e;
+        }
+      }
+      case 4: {
+        const n = this.arg(info);
+        // Every element needs at least one byte: bounds allocation by input size.
+        if (n > this.b.length - this.pos) throw new Error(`array of ${n} exceeds input`);
+        const a: Item[] = [];
+        for (let i = 0; i < n; i++) a.push(this.item(depth + 1));
+        return a;
+      }
+      case 5: {
+        const n = this.arg(info);
+        if (n * 2 > this.b.length - this.pos) throw new Error(`map of ${n} exceeds input`);
+        const m = new Map<Item, Item>();
+        for (let i = 0; i < n; i++) {
+          const k = this.item(depth + 1);
+          if (typeof k !== "number" && typeof k !== "string") throw new Error("map keys must be integers or text");
+          if (m.has(k)) throw new Error(`duplicate map key ${JSON.stringify(k)}`);
+          m.set(k, this.item(depth + 1));
+        }
+        return m;
+      }
+      case 6: return new Tagged(this.arg(info), this.item(depth + 1));
+      default:
+        if (info === 20) return false;
+        if (info === 21) return true;
+        if (info === 22) return null;
+        throw new Error(`unsupported simple/float value 0x${ib.toString(16)}`);
+    }
+  }
+}
+
+class Writer {
+  private buf = new Uint8Array(256);
+  private len = 0;
+  private ensure(n: number) {
+    if (this.len + n <= this.buf.length) return;
+    const nb = new Uint8Array(Math.max(this.buf.length * 2, this.len + n));
+    nb.set(this.buf.subarray(0, this.len));
+    this.buf = nb;
+  }
+  private put(b: number) { this.ensure(1); this.buf[this.len++] = b; }
+  head(major: number, n: number) {
+    const m = major << 5;
+    if (n < 24) this.put(m | n);
+    else if (n < 0x100) { this.put(m | 24); this.put(n); }
+    else if (n < 0x10000) { this.put(m | 25); this.put(n >> 8); this.put(n & 0xff); }
+    else if (n < 0x100000000) { this.put(m | 26); for (let s = 24; s >= 0; s -= 8) this.put((n >>> s) & 0xff); }
+    else {
+      this.put(m | 27);
+      const hi = Math.floor(n / 0x100000000), lo = n >>> 0;
+      for (let s = 24; s >= 0; s -= 8) this.put((hi >>> s) & 0xff);
+      for (let s = 24; s >= 0; s -= 8) this.put((lo >>> s) & 0xff);
+    }
+  }
+  uint(n: number) { this.head(0, n); }
+  int(n: number) { if (n >= 0) this.head(0, n); else this.head(1, -1 - n); }
+  bytes(b: Uint8Array) { this.head(2, b.length); this.ensure(b.length); this.buf.set(b, this.len); this.len += b.length; }
+  text(s: string) { this.bytes0(3, new TextEncoder().encode(s)); }
+  private bytes0(major: number, b: Uint8Array) { this.head(major, b.length); this.ensure(b.length); this.buf.set(b, this.len); this.len += b.length; }
+  finish(): Uint8Array { return this.buf.slice(0, this.len); }
+}

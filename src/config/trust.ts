@@ -1,0 +1,72 @@
+// Trust store: the Ed25519 public keys allowed to sign config blobs.
+// A key is named by its kid = first 16 bytes of SHA-256 over the SPKI DER, so the
+// signer and every device derive the same id from the public key alone and no
+// registry of key names has to be kept in sync.
+import { createHash, createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
+import { readFileSync } from "node:fs";
+import type { KeyLookup } from "./cose.ts";
+
+export const KID_BYTES = 16;
+
+export function keyId(publicKey: KeyObject): Uint8Array {
+  const der = publicKey.export({ type: "spki", format: "der" });
+  return new Uint8Array(createHash("sha256").update(der).digest().subarray(0, KID_BYTES));
+}
+
+export function parsePublicKeyPem(pem: string, source: string): KeyObject {
+  let key: KeyObject;
+  try {
+    key = createPublicKey({ key: pem, format: "pem" });
+  } catch (e) {
+    throw new Error(`${source}: not a PEM public key (${(e as Error).message})`);
+  }
+  if (key.asymmetricKeyType !== "ed25519") {
+    throw new Error(`${source}: key type is ${key.asymmetricKeyType}, only ed25519 may sign configs`);
+  }
+  return key;
+}
+
+export function parsePrivateKeyPem(pem: string, source: string): KeyObject {
+  let key: KeyObject;
+  try {
+    key = createPrivateKey({ key: pem, format: "pem" });
+  } catch (e) {
+    throw new Error(`${source}: not a PEM private key (${(e as Error).message})`);
+  }
+  if (key.asymmetricKeyType !== "ed25519") {
+    throw new Error(`${source}: key type is ${key.asymmetricKeyType}, expected ed25519`);
+  }
+  return key;
+}
+
+export class TrustStore implements KeyLookup {
+  private readonly keys = new Map<string, KeyObject>();
+
+  static fromFiles(paths: string[]): TrustStore {
+    const t = new TrustStore();
+    for (const p of paths) {
+      let pem: string;
+      try {
+        pem = readFileSync(p, "utf8");
+      } catch (e) {
+        throw new Error(`trust_key ${p}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+      t.add(parsePublicKeyPem(pem, `trust_key ${p}`));
+    }
+    return t;
+  }
+
+  add(key: KeyObject): Uint8Array {
+    const kid = keyId(key);
+    this.keys.set(Buffer.from(kid).toString("hex"), key);
+    return kid;
+  }
+
+  get size(): number {
+    return this.keys.size;
+  }
+
+  lookup(kid: Uint8Array): KeyObject | undefined {
+    return this.keys.get(Buffer.from(kid).toString("hex"));
+  }
+}
