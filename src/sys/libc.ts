@@ -35,6 +35,9 @@ export const libc = dlopen("libc.so.6", {
   write: { args: [i32, ptr, u64_fast], returns: i64_fast },
   flock: { args: [i32, i32], returns: i32 },
   gettid: { args: [], returns: i32 },
+  getsockname: { args: [i32, ptr, ptr], returns: i32 },
+  setns: { args: [i32, i32], returns: i32 },
+  sched_getscheduler: { args: [i32], returns: i32 },
 });
 
 const sym = libc.symbols;
