@@ -1,0 +1,146 @@
+// Test helper: runs a shell script inside the IPVS test VM (Debian's kernel under
+// qemu TCG, built by board/vm/fetch.sh). The guest chroots into the host's root
+// (read-only over 9p), so the script sees the host's bun, ipvsadm and this
+// project at their usual paths; /tmp in the guest is a fresh tmpfs. A per-run
+// directory under the host's /tmp is shared read-write at the same path, so the
+// script and the test can exchange files while the VM runs.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT } from "./netns.ts";
+
+const CACHE = join(ROOT, ".cache/vm");
+export const VMLINUX = join(CACHE, "vmlinux");
+export const INITRAMFS = join(CACHE, "initramfs.cpio.gz");
+
+/** True when `make setup` has built the VM inputs. */
+export function vmAvailable(): boolean {
+  return existsSync(VMLINUX) && existsSync(INITRAMFS) && Bun.which("qemu-system-x86_64") !== null;
+}
+
+export interface VmNet {
+  /** namespace that holds `tap` (created and bridged by the test; no uplink) */
+  netns: string;
+  /** persistent tap device (`ip tuntap add dev X mode tap`) inside `netns` */
+  tap: string;
+  /** the guest's eth0 address with prefix, 198.18.0.0/15 only */
+  ip: string;
+  gw?: string;
+}
+
+export interface VmOptions {
+  script: string;
+  net?: VmNet;
+  /** hard limit for the whole run, boot included */
+  timeoutMs?: number;
+  memoryMb?: number;
+}
+
+export interface VmResult {
+  stdout: string;
+  stderr: string;
+  /** the script's exit status; null when the VM never reported one (timeout, crash) */
+  exitCode: number | null;
+  /** serial console (kernel and init messages), for diagnosing failures */
+  console: string;
+  wallMs: number;
+}
+
+export interface VmHandle {
+  /** host path of the shared directory (same path inside the guest) */
+  runDir: string;
+  pid: number;
+  done: Promise<VmResult>;
+  /** resolves when `name` exists in runDir (guest → host signal), bounded by timeoutMs */
+  waitForFile(name: string, timeoutMs: number): Promise<void>;
+  kill(): void;
+}
+
+function assertTestAddress(cidr: string) {
+  const m = /^198\.(18|19)\.\d{1,3}\.\d{1,3}\/\d{1,2}$/.exec(cidr);
+  if (!m) throw new Error(`VM address ${cidr} is outside 198.18.0.0/15`);
+}
+
+/** Boots the VM with `script`; the caller must await `done` (it always settles). */
+export function startVm(opts: VmOptions): VmHandle {
+  if (!vmAvailable()) throw new Error("VM inputs missing: run `make setup` (board/vm/fetch.sh)");
+  const runDir = mkdtempSync("/tmp/vigil-vm-");
+  writeFileSync(join(runDir, "script.sh"), opts.script);
+  const append = ["console=ttyS0", "quiet", "panic=-1", `vigil.run=${runDir}`];
+  const netArgs: string[] = [];
+  let prefix: string[] = [];
+  if (opts.net) {
+    assertTestAddress(opts.net.ip);
+    append.push(`vigil.ip=${opts.net.ip}`);
+    if (opts.net.gw) append.push(`vigil.gw=${opts.net.gw}`);
+    prefix = ["ip", "netns", "exec", opts.net.netns];
+    netArgs.push(
+      "-netdev", `tap,id=n0,ifname=${opts.net.tap},script=no,downscript=no`,
+      "-device", "virtio-net-pci,netdev=n0,romfile=",
+    );
+  } else {
+    netArgs.push("-nic", "none");
+  }
+  const argv = [
+    ...prefix,
+    "qemu-system-x86_64",
+    "-accel", "tcg", "-cpu", "max", "-m", String(opts.memoryMb ?? 1536), "-smp", "1",
+    "-nographic", "-no-reboot", "-monitor", "none",
+    "-kernel", VMLINUX, "-initrd", INITRAMFS, "-append", append.join(" "),
+    // multidevs=remap: the host root spans several devices (proc, sys, tmpfs);
+    // without it 9p inode numbers collide and the guest misbehaves.
+    "-virtfs", "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap",
+    "-virtfs", `local,path=${runDir},mount_tag=run,security_model=none`,
+    ...netArgs,
+  ];
+  const t0 = performance.now();
+  const proc = Bun.spawn(argv, { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const timeoutMs = opts.timeoutMs ?? 120_000;
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    proc.kill("SIGKILL");
+  }, timeoutMs);
+  const kill = () => {
+    if (proc.exitCode === null && !proc.killed) proc.kill("SIGKILL");
+  };
+  const done = (async (): Promise<VmResult> => {
+    try {
+      const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+      await proc.exited;
+      const read = (f: string) => (existsSync(join(runDir, f)) ? readFileSync(join(runDir, f), "utf8") : "");
+      const code = read("exitcode").trim();
+      const consoleText = out + err + (timedOut ? `\n[vm helper: killed after ${timeoutMs} ms]` : "");
+      return {
+        stdout: read("stdout"),
+        stderr: read("stderr"),
+        exitCode: code === "" ? null : Number(code),
+        console: consoleText,
+        wallMs: performance.now() - t0,
+      };
+    } finally {
+      clearTimeout(timer);
+      kill();
+      rmSync(runDir, { recursive: true, force: true });
+    }
+  })();
+  const waitForFile = async (name: string, ms: number) => {
+    const deadline = performance.now() + ms;
+    for (let i = 0; i < 100_000; i++) {
+      if (existsSync(join(runDir, name))) return;
+      if (proc.exitCode !== null) throw new Error(`VM exited before ${name} appeared`);
+      if (performance.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${name} from the VM`);
+      await Bun.sleep(50);
+    }
+  };
+  return { runDir, pid: proc.pid, done, waitForFile, kill };
+}
+
+/** Boots the VM, runs `script` (sh) as root in the host's root, returns its output. */
+export async function runInVm(opts: VmOptions): Promise<VmResult> {
+  const vm = startVm(opts);
+  try {
+    return await vm.done;
+  } finally {
+    vm.kill();
+  }
+}
