@@ -11,6 +11,7 @@ export interface Command {
 
 export const commands: Record<string, Command> = {
   config: { summary: "check, convert, keygen, sign, push configs", load: () => import("./config.ts") },
+  status: { summary: "show the running daemon's instances", load: () => import("./status.ts") },
   version: { summary: "print version, build target and runtime", load: () => import("./version.ts") },
 };
 

@@ -1,0 +1,41 @@
+// `vigil status [--socket PATH] [--json]`: asks the running daemon over its local socket.
+import { DEFAULT_STATUS_SOCKET, queryStatus } from "../daemon/status-server.ts";
+import type { DaemonStatus } from "../daemon/status-types.ts";
+
+export async function run(argv: string[]): Promise<number> {
+  let socket = process.env.VIGIL_STATUS_SOCKET ?? DEFAULT_STATUS_SOCKET;
+  let json = false;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "--socket") socket = argv[++i];
+    else if (argv[i] === "--json") json = true;
+    else {
+      process.stderr.write(`vigil status: unknown argument '${argv[i]}'\nusage: vigil status [--socket PATH] [--json]\n`);
+      return 2;
+    }
+  }
+  let st: DaemonStatus;
+  try {
+    st = (await queryStatus(socket)) as DaemonStatus;
+  } catch (err) {
+    process.stderr.write(`vigil status: ${err instanceof Error ? err.message : err}\n`);
+    return 1;
+  }
+  if (json) {
+    process.stdout.write(`${JSON.stringify(st, null, 2)}\n`);
+    return 0;
+  }
+  process.stdout.write(`vigil ${st.version} pid ${st.pid} up ${Math.round((Date.now() - st.startedAt) / 1000)} s, config ${st.configFile}${st.configSerial !== undefined ? ` serial ${st.configSerial}` : ""}\n`);
+  const rows = [["INSTANCE", "IFACE", "VRID", "V", "STATE", "PRIO", "EFF", "MASTER", "SINCE", "SENT", "RECV", "DROPPED"]];
+  for (const i of st.instances) {
+    const dropped = Object.entries(i.counters).filter(([k]) => k.startsWith("drop")).reduce((a, [, v]) => a + v, 0);
+    rows.push([
+      i.name, i.interface, String(i.vrid), `${i.version}/${i.family === 6 ? "v6" : "v4"}`, i.state,
+      String(i.priority), String(i.effectivePriority), i.masterAddress || "-",
+      `${Math.round((Date.now() - i.since) / 1000)}s`, String(i.counters.advertsSent ?? 0),
+      String(i.counters.advertsReceived ?? 0), String(dropped),
+    ]);
+  }
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  for (const r of rows) process.stdout.write(`${r.map((cell, c) => cell.padEnd(widths[c])).join("  ").trimEnd()}\n`);
+  return 0;
+}
