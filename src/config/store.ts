@@ -1,0 +1,174 @@
+// Persistence of accepted config blobs in state_dir, safe against power loss.
+//
+//   current.blob          the accepted signed blob that runs now
+//   last-known-good.blob  the one before it (what a failed apply rolls back to)
+//   state.json            {serial, hash, floor}: floor = highest serial ever
+//                         committed, the replay guard, never decreases
+//
+// Every replacement is: write a temp file in the same directory, fsync it,
+// rename over the target, fsync the directory (rename is atomic within one
+// filesystem; the directory fsync makes the rename itself durable). The old
+// current becomes last-known-good by hard link + rename before the new one
+// lands, so at every instant at least one complete blob is reachable by name.
+// Boot does not trust state.json for the choice: it validates both blobs and
+// takes the newest valid one, so a crash between any two steps still boots.
+import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { join } from "node:path";
+
+export const CURRENT = "current.blob";
+export const LAST_KNOWN_GOOD = "last-known-good.blob";
+export const STATE = "state.json";
+
+/** Steps of commit(), in order; a test hook may stop the process after any of them. */
+export const COMMIT_STEPS = [
+  "tmp-opened",
+  "tmp-half-written",
+  "tmp-written",
+  "tmp-fsynced",
+  "lkg-linked",
+  "lkg-renamed",
+  "current-renamed",
+  "dir-fsynced",
+  "state-written",
+  "state-renamed",
+  "state-dir-fsynced",
+] as const;
+export type CommitStep = (typeof COMMIT_STEPS)[number];
+
+export interface StoreState {
+  serial: number;
+  hash: string;
+  floor: number;
+}
+
+export interface BootChoice {
+  which: "current" | "last-known-good";
+  bytes: Uint8Array;
+  serial: number;
+  /** Replay floor: max of state.json's floor and the chosen serial. */
+  floor: number;
+}
+
+/** Returns the blob's serial when it is a valid, trusted config, null otherwise. */
+export type BlobValidator = (bytes: Uint8Array) => number | null;
+
+export class ConfigStore {
+  constructor(
+    readonly dir: string,
+    private readonly afterStep: (step: CommitStep) => void = () => {},
+  ) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  }
+
+  private path(name: string) {
+    return join(this.dir, name);
+  }
+
+  private fsyncDir() {
+    const fd = openSync(this.dir, "r");
+    try { fsyncSync(fd); } finally { closeSync(fd); }
+  }
+
+  private writeDurable(name: string, data: Uint8Array, tracked: boolean) {
+    const tmp = this.path(`.${name}.tmp`);
+    const fd = openSync(tmp, "w", 0o600);
+    try {
+      if (tracked) this.afterStep("tmp-opened");
+      const half = data.length >> 1;
+      writeAll(fd, data.subarray(0, half));
+      if (tracked) this.afterStep("tmp-half-written");
+      writeAll(fd, data.subarray(half));
+      if (tracked) this.afterStep("tmp-written");
+      fsyncSync(fd);
+      if (tracked) this.afterStep("tmp-fsynced");
+    } finally {
+      closeSync(fd);
+    }
+    return tmp;
+  }
+
+  /** Make `blob` current; the previous current becomes last-known-good. */
+  commit(blob: Uint8Array, serial: number, hash: string): void {
+    const prev = this.readState();
+    const tmp = this.writeDurable(CURRENT, blob, true);
+    const cur = this.path(CURRENT);
+    if (existsSync(cur)) {
+      const lkgTmp = this.path(`.${LAST_KNOWN_GOOD}.tmp`);
+      rmIfExists(lkgTmp);
+      linkSync(cur, lkgTmp);
+      this.afterStep("lkg-linked");
+      renameSync(lkgTmp, this.path(LAST_KNOWN_GOOD));
+      this.afterStep("lkg-renamed");
+    }
+    renameSync(tmp, cur);
+    this.afterStep("current-renamed");
+    this.fsyncDir();
+    this.afterStep("dir-fsynced");
+    this.writeState({ serial, hash, floor: Math.max(serial, prev?.floor ?? 0) }, true);
+  }
+
+  /** After a failed apply: last-known-good runs again; the floor stays (no replays). */
+  rollback(serial: number, hash: string): void {
+    const lkg = this.path(LAST_KNOWN_GOOD);
+    if (!existsSync(lkg)) throw new Error(`rollback: no ${LAST_KNOWN_GOOD} in ${this.dir}`);
+    const tmp = this.path(`.${CURRENT}.rb`);
+    rmIfExists(tmp);
+    linkSync(lkg, tmp);
+    renameSync(tmp, this.path(CURRENT));
+    this.fsyncDir();
+    const prev = this.readState();
+    this.writeState({ serial, hash, floor: Math.max(prev?.floor ?? 0, serial) }, false);
+  }
+
+  private writeState(s: StoreState, tracked: boolean) {
+    const tmp = this.writeDurable(STATE, new TextEncoder().encode(JSON.stringify(s) + "\n"), false);
+    if (tracked) this.afterStep("state-written");
+    renameSync(tmp, this.path(STATE));
+    if (tracked) this.afterStep("state-renamed");
+    this.fsyncDir();
+    if (tracked) this.afterStep("state-dir-fsynced");
+  }
+
+  readState(): StoreState | null {
+    let raw: string;
+    try {
+      raw = readFileSync(this.path(STATE), "utf8");
+    } catch {
+      return null;
+    }
+    try {
+      const s = JSON.parse(raw);
+      if (Number.isSafeInteger(s.serial) && Number.isSafeInteger(s.floor) && typeof s.hash === "string") return s;
+    } catch {}
+    return null; // a torn or foreign state file only loses the floor hint; blobs decide
+  }
+
+  /** Pick the newest valid blob of current / last-known-good, or null if neither is. */
+  boot(validate: BlobValidator): BootChoice | null {
+    let best: BootChoice | null = null;
+    for (const [which, name] of [["current", CURRENT], ["last-known-good", LAST_KNOWN_GOOD]] as const) {
+      let bytes: Uint8Array;
+      try {
+        bytes = new Uint8Array(readFileSync(this.path(name)));
+      } catch {
+        continue;
+      }
+      let serial: number | null = null;
+      try { serial = validate(bytes); } catch { serial = null; }
+      if (serial !== null && (!best || serial > best.serial)) best = { which, bytes, serial, floor: serial };
+    }
+    if (best) best.floor = Math.max(best.serial, this.readState()?.floor ?? 0);
+    return best;
+  }
+}
+
+function writeAll(fd: number, data: Uint8Array) {
+  let off = 0;
+  while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+}
+
+function rmIfExists(p: string) {
+  try { unlinkSync(p); } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+  }
+}
