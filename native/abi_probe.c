@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <time.h>
+#include <sys/time.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <net/if.h>
@@ -65,6 +66,8 @@ int main(void) {
   C(SO_SNDBUF);
   C(SO_RCVBUF);
   C(SO_BINDTODEVICE);
+  C(SO_RCVTIMEO);
+  C(SO_SNDTIMEO);
   C(SO_RCVBUFFORCE);
   C(IP_TTL);
   C(IP_HDRINCL);
@@ -233,6 +236,7 @@ int main(void) {
   S(ip_mreqn);
   S(ipv6_mreq);
   S(timespec);
+  S(timeval);
   S(sched_param);
   S(pollfd);
   section("offsetof");
@@ -304,6 +308,8 @@ int main(void) {
   O(ipv6_mreq, ipv6mr_interface);
   O(timespec, tv_sec);
   O(timespec, tv_nsec);
+  O(timeval, tv_sec);
+  O(timeval, tv_usec);
   O(sched_param, sched_priority);
   O(pollfd, fd);
   O(pollfd, events);

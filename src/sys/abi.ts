@@ -40,6 +40,8 @@ export const SO_REUSEADDR = 2;
 export const SO_SNDBUF = 7;
 export const SO_RCVBUF = 8;
 export const SO_BINDTODEVICE = 25;
+export const SO_RCVTIMEO = 20;
+export const SO_SNDTIMEO = 21;
 export const SO_RCVBUFFORCE = 33;
 
 // ---- IPPROTO_IP options ----
@@ -240,6 +242,7 @@ export const SIZEOF = {
   ip_mreqn: 12,
   ipv6_mreq: 20,
   timespec: 16,
+  timeval: 16,
   sched_param: 4,
   pollfd: 8,
 } as const;
@@ -265,6 +268,7 @@ export const OFFSETOF = {
   ip_mreqn: { imr_multiaddr: 0, imr_address: 4, imr_ifindex: 8 },
   ipv6_mreq: { ipv6mr_multiaddr: 0, ipv6mr_interface: 16 },
   timespec: { tv_sec: 0, tv_nsec: 8 },
+  timeval: { tv_sec: 0, tv_usec: 8 },
   sched_param: { sched_priority: 0 },
   pollfd: { fd: 0, events: 4, revents: 6 },
 } as const;
