@@ -1,0 +1,164 @@
+// Instance parameters: plain data the daemon fills from the config model, checked
+// once by resolveParams() into the byte form the codec and FSM use.
+import { toAddressBytes, AddressError } from "./addr.ts";
+
+export interface GarpParams {
+  /** keepalived garp_master_delay: second burst this long after becoming master; 0 = none */
+  masterDelayMs: number;
+  /** keepalived garp_master_repeat: gratuitous ARPs/NAs per burst */
+  masterRepeat: number;
+  /** keepalived garp_master_refresh: periodic burst while master; 0 = off */
+  masterRefreshMs: number;
+  /** keepalived garp_master_refresh_repeat */
+  masterRefreshRepeat: number;
+  /** vrrp_garp_interval (IPv4) / vrrp_gna_interval (IPv6): spacing between messages; 0 = back to back */
+  intervalMs: number;
+}
+
+export const DEFAULT_GARP: Readonly<GarpParams> = {
+  masterDelayMs: 5000,
+  masterRepeat: 5,
+  masterRefreshMs: 0,
+  masterRefreshRepeat: 1,
+  intervalMs: 0,
+};
+
+export interface VrrpParams {
+  /** instance name, used only in error messages */
+  name?: string;
+  vrid: number;
+  version: 2 | 3;
+  family: 4 | 6;
+  /** 1..254, or 255 for the address owner */
+  priority: number;
+  /** v3: 10..40950 ms in 10 ms steps; v2: whole seconds 1..255 (RFC 3768 §5.3.7) */
+  advertIntMs: number;
+  preempt: boolean;
+  /** keepalived preempt_delay: after startup or after first seeing a lower master */
+  preemptDelayMs: number;
+  /** RFC 5798 §6.1 Accept_Mode; passed through on AddVips for the adapter */
+  accept: boolean;
+  /** keepalived `state MASTER`: take over at once after startup unless a better master speaks */
+  initialState?: "backup" | "master";
+  /** VRRPv2 auth_type PASS (RFC 2338 simple text); absent = auth_type 0 */
+  authPass?: string;
+  vips: (string | Uint8Array)[];
+  /** our source address for adverts; the §6.4.3 tie-break compares it */
+  primary: string | Uint8Array;
+  /** non-empty = unicast mode (keepalived unicast_peer) */
+  unicastPeers?: (string | Uint8Array)[];
+  /** keepalived check_unicast_src: drop adverts from sources not in unicastPeers */
+  checkUnicastSrc?: boolean;
+  /** ingress interface; 0 or absent = don't check */
+  ifindex?: number;
+  garp?: Partial<GarpParams>;
+  /** keepalived vrrp_skip_check_adv_addr */
+  skipCheckAdvAddr?: boolean;
+  /** keepalived vrrp_strict */
+  strict?: boolean;
+}
+
+export interface ResolvedParams {
+  name: string;
+  vrid: number;
+  version: 2 | 3;
+  family: 4 | 6;
+  /** bytes per address: 4 or 16 */
+  addrLen: number;
+  priority: number;
+  advertIntMs: number;
+  preempt: boolean;
+  preemptDelayMs: number;
+  accept: boolean;
+  initialState: "backup" | "master";
+  /** 8 bytes NUL-padded, or null for auth_type 0 */
+  authPass: Uint8Array | null;
+  vips: Uint8Array[];
+  primary: Uint8Array;
+  unicastPeers: Uint8Array[];
+  checkUnicastSrc: boolean;
+  ifindex: number;
+  garp: GarpParams;
+  skipCheckAdvAddr: boolean;
+  strict: boolean;
+}
+
+export class VrrpParamsError extends Error {
+  constructor(instance: string, msg: string) {
+    super(`vrrp instance ${instance}: ${msg}`);
+    this.name = "VrrpParamsError";
+  }
+}
+
+function int(v: unknown, lo: number, hi: number): boolean {
+  return typeof v === "number" && Number.isInteger(v) && v >= lo && v <= hi;
+}
+
+export function resolveParams(p: VrrpParams): ResolvedParams {
+  const name = p.name ?? `vrid ${p.vrid}`;
+  const fail = (m: string): never => { throw new VrrpParamsError(name, m); };
+  if (!int(p.vrid, 1, 255)) fail(`virtual_router_id ${p.vrid} out of range 1..255 (RFC 5798 §5.2.3)`);
+  if (p.version !== 2 && p.version !== 3) fail(`version ${p.version} is not 2 or 3`);
+  if (p.family !== 4 && p.family !== 6) fail(`family ${p.family} is not 4 or 6`);
+  if (p.version === 2 && p.family === 6) fail("VRRPv2 (RFC 3768) is IPv4 only; use version 3 for IPv6");
+  if (!int(p.priority, 1, 255)) fail(`priority ${p.priority} out of range 1..255 (0 is reserved for release, RFC 5798 §5.2.4)`);
+  if (p.version === 3) {
+    if (!int(p.advertIntMs, 10, 40950) || p.advertIntMs % 10 !== 0)
+      fail(`advert_int ${p.advertIntMs} ms: VRRPv3 needs 10..40950 ms in 10 ms steps (RFC 5798 §5.2.7, 12-bit centiseconds)`);
+  } else if (!int(p.advertIntMs, 1000, 255000) || p.advertIntMs % 1000 !== 0) {
+    fail(`advert_int ${p.advertIntMs} ms: VRRPv2 needs whole seconds 1..255 (RFC 3768 §5.3.7)`);
+  }
+  if (!int(p.preemptDelayMs, 0, 1000000)) fail(`preempt_delay ${p.preemptDelayMs} ms out of range 0..1000 s`);
+  const strict = p.strict ?? false;
+  let authPass: Uint8Array | null = null;
+  if (p.authPass !== undefined) {
+    if (p.version !== 2) fail("authentication exists only in VRRPv2 (RFC 5798 §9 removed it)");
+    if (strict) fail("vrrp_strict forbids authentication (RFC 5798 has none)");
+    const raw = new TextEncoder().encode(p.authPass);
+    if (raw.length === 0 || raw.length > 8) fail(`auth_pass must be 1..8 bytes, got ${raw.length}`);
+    authPass = new Uint8Array(8); // keepalived NUL-pads the password to 8 bytes
+    authPass.set(raw);
+  }
+  const addr = (a: string | Uint8Array, what: string): Uint8Array => {
+    try {
+      return toAddressBytes(a, p.family);
+    } catch (e) {
+      return fail(`${what}: ${e instanceof AddressError ? e.message : String(e)}`);
+    }
+  };
+  const vips = (p.vips ?? []).map((v, i) => addr(v, `virtual_ipaddress #${i + 1}`));
+  const addrLen = p.family === 4 ? 4 : 16;
+  if (vips.length > 255) fail(`${vips.length} virtual addresses: at most 255 fit the Count field (RFC 5798 §5.2.5)`);
+  if (strict && vips.length === 0) fail("vrrp_strict needs at least one virtual address");
+  const unicastPeers = (p.unicastPeers ?? []).map((v, i) => addr(v, `unicast_peer #${i + 1}`));
+  if (strict && unicastPeers.length > 0) fail("vrrp_strict forbids unicast peers");
+  const garp: GarpParams = { ...DEFAULT_GARP, ...(p.garp ?? {}) };
+  for (const k of Object.keys(DEFAULT_GARP) as (keyof GarpParams)[]) {
+    if (!int(garp[k], 0, 86400000)) fail(`garp ${k} ${garp[k]} is not a non-negative integer`);
+  }
+  if (garp.masterRepeat < 1) fail("garp_master_repeat must be at least 1");
+  if (garp.masterRefreshRepeat < 1) fail("garp_master_refresh_repeat must be at least 1");
+  if (p.ifindex !== undefined && !int(p.ifindex, 0, 0x7fffffff)) fail(`ifindex ${p.ifindex} invalid`);
+  return {
+    name,
+    vrid: p.vrid,
+    version: p.version,
+    family: p.family,
+    addrLen,
+    priority: p.priority,
+    advertIntMs: p.advertIntMs,
+    preempt: p.preempt,
+    preemptDelayMs: p.preemptDelayMs,
+    accept: p.accept,
+    initialState: p.initialState ?? "backup",
+    authPass,
+    vips,
+    primary: addr(p.primary, "primary (source) address"),
+    unicastPeers,
+    checkUnicastSrc: p.checkUnicastSrc ?? false,
+    ifindex: p.ifindex ?? 0,
+    garp,
+    skipCheckAdvAddr: p.skipCheckAdvAddr ?? false,
+    strict,
+  };
+}
