@@ -1,0 +1,32 @@
+// Message bodies: standard CBOR (RFC 8949, no cbor-x record extensions, so any
+// decoder reads it) by default, JSON when a node is configured for it.
+import { Encoder } from "cbor-x";
+
+export type PayloadFormat = "cbor" | "json";
+
+const cbor = new Encoder({ useRecords: false, variableMapSize: true, tagUint8Array: false, mapsAsObjects: true });
+
+export function encodeBody(value: unknown, format: PayloadFormat): Buffer {
+  if (format === "json") return Buffer.from(JSON.stringify(value));
+  return Buffer.from(cbor.encode(value));
+}
+
+export type Decoded = { ok: true; value: unknown } | { ok: false; error: string };
+
+/**
+ * Peers may use either format: a JSON body starts with '{' (0x7b), which in CBOR
+ * would be a 27-byte text string, never a message body of ours.
+ */
+export function decodeBody(body: Uint8Array): Decoded {
+  if (body.length === 0) return { ok: false, error: "empty payload" };
+  try {
+    if (body[0] === 0x7b) return { ok: true, value: JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body)) };
+    return { ok: true, value: cbor.decode(body) };
+  } catch (e) {
+    return { ok: false, error: `undecodable payload: ${(e as Error).message}` };
+  }
+}
+
+export function contentType(format: PayloadFormat): string {
+  return format === "json" ? "application/json" : "application/cbor";
+}

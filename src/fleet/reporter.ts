@@ -1,0 +1,275 @@
+// The fleet session: one MQTT connection that reports this node's state and
+// receives pushed config blobs. Every public method returns immediately: state
+// goes into a latest-per-topic map, events into a bounded queue, and a flush
+// scheduled on the event loop publishes whatever the connection allows. The
+// VRRP worker never waits on any of it.
+import mqtt, { type MqttClient, type IClientPublishOptions } from "mqtt";
+import type { FleetConfig } from "../config/model.ts";
+import { backoffDelay, DEFAULT_BACKOFF, type Backoff } from "./backoff.ts";
+import { BoundedQueue } from "./event-queue.ts";
+import { contentType, decodeBody, encodeBody, type PayloadFormat } from "./payload.ts";
+import { clientOptions } from "./session-options.ts";
+import { parseTopic, Topics } from "./topics.ts";
+import { snapshotKeyOf, SplitBrainWitness, type AlarmChange } from "./witness.ts";
+
+export interface VrrpSnapshot {
+  state: "INIT" | "BACKUP" | "MASTER" | "FAULT" | string;
+  /** what the witness compares: nodes sharing an L2 segment name it alike (e.g. "lan") */
+  segment: string;
+  vrid: number;
+  priority: number;
+  effectivePriority: number;
+  masterAddress?: string;
+  /** ms since the Unix epoch when the state was entered */
+  since: number;
+  counters?: Record<string, number>;
+  [extra: string]: unknown;
+}
+
+export interface LvsSnapshot {
+  up: boolean;
+  weight: number;
+  lastCheck?: string;
+  latencyMs?: number;
+  [extra: string]: unknown;
+}
+
+export interface FleetEvent {
+  type: string;
+  [field: string]: unknown;
+}
+
+export interface ConfigResult {
+  accepted: boolean;
+  serial?: number;
+  hash?: string;
+  reason?: string;
+  message?: string;
+}
+
+export interface ReporterOptions {
+  config: FleetConfig;
+  node: string;
+  version: string;
+  /** ms since the Unix epoch */
+  bootTime: number;
+  /** serial of the running config, for the birth message */
+  configSerial: () => number;
+  /** Called with each blob from config/set (own node or `all`), one at a time. */
+  onConfigBlob?: (blob: Uint8Array) => ConfigResult | Promise<ConfigResult>;
+  eventCapacity?: number;
+  /** QoS 1 events awaiting PUBACK at once; the rest wait in the bounded queue. */
+  maxInflight?: number;
+  backoff?: Backoff;
+  now?: () => number;
+  log?: (msg: string) => void;
+}
+
+export interface ReporterStats {
+  connected: boolean;
+  connects: number;
+  queuedEvents: number;
+  droppedEvents: number;
+  inflightEvents: number;
+  publishedStates: number;
+  publishedEvents: number;
+  activeAlarms: number;
+}
+
+export class FleetReporter {
+  readonly topics: Topics;
+  private readonly format: PayloadFormat;
+  private readonly states = new Map<string, Buffer>(); // retained topic -> latest body
+  private readonly dirty = new Set<string>();
+  private readonly events: BoundedQueue<Buffer>;
+  private readonly witness: SplitBrainWitness;
+  private client?: MqttClient;
+  private flushScheduled = false;
+  private reconnectTimer?: ReturnType<typeof setTimeout>;
+  private attempt = 0;
+  private stopping = false;
+  private inflight = 0;
+  private droppedReported = 0;
+  private configChain: Promise<void> = Promise.resolve();
+  private readonly now: () => number;
+  private readonly log: (msg: string) => void;
+  private s = { connects: 0, publishedStates: 0, publishedEvents: 0 };
+
+  constructor(private readonly o: ReporterOptions) {
+    this.topics = new Topics(o.config.fleet, o.node);
+    this.format = o.config.payload;
+    this.events = new BoundedQueue(o.eventCapacity ?? 1000);
+    this.witness = new SplitBrainWitness(o.node);
+    this.now = o.now ?? Date.now;
+    this.log = o.log ?? (() => {});
+  }
+
+  /** Starts connecting; returns at once. Option errors (unreadable ca_file...) throw here. */
+  start(): void {
+    const will = { topic: this.topics.status, payload: encodeBody({ status: "offline" }, this.format), qos: 1 as const, retain: true };
+    const opts = clientOptions(this.o.config, { clientId: `vigil-${this.o.config.fleet}-${this.o.node}`, will });
+    this.client = mqtt.connect(opts);
+    this.client.on("connect", () => this.onConnect());
+    this.client.on("close", () => this.onClose());
+    this.client.on("error", (e) => this.log(`fleet: ${e.message}`));
+    this.client.on("message", (topic, body) => this.onMessage(topic, body));
+  }
+
+  /** Graceful: status `offline` (retained), then disconnect. The LWT covers the ungraceful case. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.reconnectTimer);
+    const c = this.client;
+    if (!c) return;
+    if (c.connected) {
+      await new Promise<void>((res) => c.publish(this.topics.status, encodeBody({ status: "offline" }, this.format), { qos: 1, retain: true }, () => res()));
+    }
+    await new Promise<void>((res) => c.end(!c.connected, {}, () => res()));
+  }
+
+  vrrpState(instance: string, snap: VrrpSnapshot): void {
+    this.setState(this.topics.vrrp(instance), snap);
+    this.applyAlarms(this.witness.ownState(instance, { state: snap.state, segment: snap.segment, vrid: snap.vrid }));
+  }
+
+  lvsState(vs: string, rs: string, snap: LvsSnapshot): void {
+    this.setState(this.topics.lvs(vs, rs), snap);
+  }
+
+  configState(r: ConfigResult): void {
+    this.setState(this.topics.configState, { ...r, at: this.now() });
+  }
+
+  event(ev: FleetEvent): void {
+    this.events.push(encodeBody({ ...ev, node: this.o.node, at: this.now() }, this.format));
+    this.schedule();
+  }
+
+  stats(): ReporterStats {
+    return {
+      connected: this.client?.connected ?? false,
+      connects: this.s.connects,
+      queuedEvents: this.events.size,
+      droppedEvents: this.events.dropped + this.droppedReported,
+      inflightEvents: this.inflight,
+      publishedStates: this.s.publishedStates,
+      publishedEvents: this.s.publishedEvents,
+      activeAlarms: this.witness.activeAlarms().length,
+    };
+  }
+
+  private setState(topic: string, value: unknown) {
+    this.states.set(topic, encodeBody(value, this.format));
+    this.dirty.add(topic);
+    this.schedule();
+  }
+
+  private applyAlarms(changes: AlarmChange[]) {
+    for (const a of changes) {
+      this.setState(this.topics.splitBrainAlarm(a.segment, a.vrid), { ...a, at: this.now() });
+      this.event({ type: a.active ? "split-brain" : "split-brain-cleared", segment: a.segment, vrid: a.vrid, peers: a.peers });
+    }
+  }
+
+  private schedule() {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setTimeout(() => {
+      this.flushScheduled = false;
+      this.flush();
+    }, 0);
+  }
+
+  private pubOpts(retain: boolean): IClientPublishOptions {
+    const o: IClientPublishOptions = { qos: 1, retain };
+    if (this.o.config.protocolVersion === 5) o.properties = { contentType: contentType(this.format) };
+    return o;
+  }
+
+  private flush() {
+    const c = this.client;
+    if (!c || !c.connected) return;
+    for (const topic of this.dirty) {
+      c.publish(topic, this.states.get(topic)!, this.pubOpts(true));
+      this.s.publishedStates++;
+    }
+    this.dirty.clear();
+    const dropped = this.events.takeDropped();
+    if (dropped > 0) {
+      this.droppedReported += dropped;
+      this.events.unshift(encodeBody({ type: "events-dropped", count: dropped, node: this.o.node, at: this.now() }, this.format));
+    }
+    const max = this.o.maxInflight ?? 32;
+    while (this.inflight < max && this.events.size > 0) {
+      const body = this.events.shift()!;
+      this.inflight++;
+      c.publish(this.topics.events, body, this.pubOpts(false), (err) => {
+        this.inflight--;
+        // Only a publish mqtt.js gave up on comes back; unacked ones it replays itself on reconnect.
+        if (err) this.events.unshift(body);
+        else this.s.publishedEvents++;
+        if (this.events.size > 0) this.schedule();
+      });
+    }
+  }
+
+  private onConnect() {
+    this.attempt = 0;
+    this.s.connects++;
+    const c = this.client!;
+    const birth = { status: "online", version: this.o.version, boot_time: this.o.bootTime, config_serial: this.o.configSerial() };
+    c.publish(this.topics.status, encodeBody(birth, this.format), this.pubOpts(true));
+    c.subscribe([this.topics.configSet, this.topics.configSetAll, this.topics.fleetVrrp, this.topics.fleetStatus], { qos: 1 }, (err) => {
+      if (err) this.log(`fleet: subscribe failed: ${err.message}`);
+    });
+    // A restarted broker may have lost every retained message: republish them all.
+    for (const t of this.states.keys()) this.dirty.add(t);
+    this.flush();
+  }
+
+  private onClose() {
+    if (this.stopping || this.reconnectTimer) return;
+    const delay = backoffDelay(this.attempt++, this.o.backoff ?? DEFAULT_BACKOFF, Math.random());
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (!this.stopping && this.client && !this.client.connected) this.client.reconnect();
+    }, delay);
+  }
+
+  private onMessage(topic: string, body: Buffer) {
+    const t = parseTopic(topic);
+    if (t.kind === "config-set") {
+      if (t.fleet === this.o.config.fleet) this.receiveConfig(new Uint8Array(body));
+      return;
+    }
+    if (t.kind === "other" || t.fleet !== this.o.config.fleet || t.node === this.o.node) return;
+    if (t.kind === "status") {
+      const d = body.length ? decodeBody(body) : { ok: true as const, value: { status: "offline" } };
+      if (d.ok) this.applyAlarms(this.witness.peerOnline(t.node, (d.value as { status?: unknown })?.status === "online"));
+      return;
+    }
+    // A peer's vrrp report; an empty retained body means the topic was cleared.
+    const d = body.length ? decodeBody(body) : null;
+    if (d && !d.ok) {
+      this.log(`fleet: ignoring ${topic}: ${d.error}`);
+      return;
+    }
+    this.applyAlarms(this.witness.peerState(t.node, t.instance, d ? snapshotKeyOf(d.value) : null));
+  }
+
+  private receiveConfig(blob: Uint8Array) {
+    const handler = this.o.onConfigBlob;
+    if (!handler) return;
+    // One at a time: serial checks compare against the result of the previous blob.
+    this.configChain = this.configChain.then(async () => {
+      let r: ConfigResult;
+      try {
+        r = await handler(blob);
+      } catch (e) {
+        r = { accepted: false, reason: "internal", message: (e as Error).message };
+      }
+      this.configState(r);
+      this.event({ type: r.accepted ? "config-accepted" : "config-rejected", ...r });
+    });
+  }
+}

@@ -1,0 +1,59 @@
+// The v1 topic tree (DESIGN.md "Fleet MQTT"): everything a node says lives
+// under vigil/v1/<fleet>/<node>/, so one ACL pattern confines a node to its subtree.
+export const ROOT = "vigil/v1";
+export const ALL_NODES = "all";
+
+/** MQTT forbids wildcards in topic names and '/' would add levels: names from configs are escaped. */
+export function encodeLevel(name: string): string {
+  return name.replace(/[%/+#\u0000]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, "0").toUpperCase()}`);
+}
+
+export function decodeLevel(level: string): string {
+  return level.replace(/%([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
+}
+
+/** fleet and node ids are topic levels verbatim: refuse what would change the tree. */
+export function checkId(kind: "fleet" | "node", id: string): string {
+  if (!id) throw new Error(`fleet: ${kind} id is empty`);
+  if (/[/+#\u0000]/.test(id)) throw new Error(`fleet: ${kind} id '${id}' must not contain '/', '+', '#' or NUL`);
+  if (kind === "node" && id === ALL_NODES) throw new Error(`fleet: node id '${ALL_NODES}' is reserved for fleet-wide pushes`);
+  return id;
+}
+
+export class Topics {
+  readonly base: string;
+  constructor(readonly fleet: string, readonly node: string) {
+    this.base = `${ROOT}/${checkId("fleet", fleet)}/${checkId("node", node)}`;
+  }
+  get status() { return `${this.base}/status`; }
+  vrrp(instance: string) { return `${this.base}/vrrp/${encodeLevel(instance)}`; }
+  lvs(vs: string, rs: string) { return `${this.base}/lvs/${encodeLevel(vs)}/${encodeLevel(rs)}`; }
+  get events() { return `${this.base}/events`; }
+  get configSet() { return `${this.base}/config/set`; }
+  get configSetAll() { return `${ROOT}/${this.fleet}/${ALL_NODES}/config/set`; }
+  get configState() { return `${this.base}/config/state`; }
+  splitBrainAlarm(segment: string, vrid: number) { return `${this.base}/alarm/split-brain/${encodeLevel(segment)}/${vrid}`; }
+  /** Filters the split-brain witness listens on: every node's VRRP state and liveness. */
+  get fleetVrrp() { return `${ROOT}/${this.fleet}/+/vrrp/+`; }
+  get fleetStatus() { return `${ROOT}/${this.fleet}/+/status`; }
+}
+
+export function configSetTopic(fleet: string, target: string): string {
+  return `${ROOT}/${checkId("fleet", fleet)}/${target === ALL_NODES ? ALL_NODES : checkId("node", target)}/config/set`;
+}
+
+export type ParsedTopic =
+  | { kind: "vrrp"; fleet: string; node: string; instance: string }
+  | { kind: "status"; fleet: string; node: string }
+  | { kind: "config-set"; fleet: string; node: string }
+  | { kind: "other" };
+
+export function parseTopic(topic: string): ParsedTopic {
+  const p = topic.split("/");
+  if (p.length < 5 || `${p[0]}/${p[1]}` !== ROOT) return { kind: "other" };
+  const [fleet, node] = [p[2], p[3]];
+  if (p.length === 6 && p[4] === "vrrp") return { kind: "vrrp", fleet, node, instance: decodeLevel(p[5]) };
+  if (p.length === 5 && p[4] === "status") return { kind: "status", fleet, node };
+  if (p.length === 6 && p[4] === "config" && p[5] === "set") return { kind: "config-set", fleet, node };
+  return { kind: "other" };
+}

@@ -1,0 +1,94 @@
+// Split-brain witness (DESIGN.md "Split brain", door 4). Pure: reports in,
+// alarm changes out. Two MASTERs for one (segment, VRID) in one fleet means two
+// hosts answer for the same VIPs. The witness can only see what nodes report,
+// so it judges one thing: we are MASTER and a live peer says it is MASTER too.
+// A peer whose status is `offline` (its Last Will) is ignored: its VIPs carry a
+// kernel lifetime and are gone once it stops refreshing them.
+
+export interface VrrpSnapshotKey {
+  state: string;
+  segment: string;
+  vrid: number;
+}
+
+export interface AlarmChange {
+  active: boolean;
+  segment: string;
+  vrid: number;
+  /** peers reporting MASTER while we are MASTER (empty when cleared) */
+  peers: string[];
+}
+
+const key = (segment: string, vrid: number) => `${vrid}\u0000${segment}`;
+
+export class SplitBrainWitness {
+  private own = new Map<string, VrrpSnapshotKey>(); // instance -> our report
+  private peers = new Map<string, Map<string, VrrpSnapshotKey>>(); // node -> instance -> report
+  private offline = new Set<string>();
+  private active = new Map<string, AlarmChange>(); // key -> raised alarm
+
+  constructor(readonly self: string) {}
+
+  ownState(instance: string, s: VrrpSnapshotKey | null): AlarmChange[] {
+    if (s) this.own.set(instance, s);
+    else this.own.delete(instance);
+    return this.evaluate();
+  }
+
+  peerState(node: string, instance: string, s: VrrpSnapshotKey | null): AlarmChange[] {
+    if (node === this.self) return [];
+    let m = this.peers.get(node);
+    if (!m) this.peers.set(node, (m = new Map()));
+    if (s) m.set(instance, s);
+    else m.delete(instance);
+    return this.evaluate();
+  }
+
+  peerOnline(node: string, online: boolean): AlarmChange[] {
+    if (node === this.self) return [];
+    if (online) this.offline.delete(node);
+    else this.offline.add(node);
+    return this.evaluate();
+  }
+
+  activeAlarms(): AlarmChange[] {
+    return [...this.active.values()];
+  }
+
+  private evaluate(): AlarmChange[] {
+    const want = new Map<string, AlarmChange>();
+    for (const o of this.own.values()) {
+      if (o.state !== "MASTER") continue;
+      const k = key(o.segment, o.vrid);
+      for (const [node, reports] of this.peers) {
+        if (this.offline.has(node)) continue;
+        for (const p of reports.values()) {
+          if (p.state === "MASTER" && key(p.segment, p.vrid) === k) {
+            const a = want.get(k) ?? { active: true, segment: o.segment, vrid: o.vrid, peers: [] };
+            if (!a.peers.includes(node)) a.peers.push(node);
+            want.set(k, a);
+          }
+        }
+      }
+    }
+    const changes: AlarmChange[] = [];
+    for (const [k, a] of want) {
+      a.peers.sort();
+      const was = this.active.get(k);
+      if (!was || was.peers.join() !== a.peers.join()) changes.push(a);
+    }
+    for (const [k, was] of this.active) {
+      if (!want.has(k)) changes.push({ active: false, segment: was.segment, vrid: was.vrid, peers: [] });
+    }
+    this.active = want;
+    return changes;
+  }
+}
+
+/** Reads the fields the witness needs out of a peer's decoded vrrp message. */
+export function snapshotKeyOf(v: unknown): VrrpSnapshotKey | null {
+  if (typeof v !== "object" || v === null) return null;
+  const o = v as Record<string, unknown>;
+  if (typeof o.state !== "string" || typeof o.segment !== "string" || !Number.isInteger(o.vrid)) return null;
+  return { state: o.state, segment: o.segment, vrid: o.vrid as number };
+}
