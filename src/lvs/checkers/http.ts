@@ -1,0 +1,90 @@
+// HTTP_GET and SSL_GET: every url block is fetched on its own connection, in
+// order; the check succeeds when each answers with an accepted status code and,
+// where a digest is configured, a body whose MD5 matches.
+import type { HttpCheckConfig } from "../desired-config.ts";
+import type { CheckOutcome } from "../scheduler.ts";
+import { buildGetRequest } from "./http-request.ts";
+import { DEFAULT_LIMITS, HttpResponseReader, type HttpResponseLimits } from "./http-response.ts";
+import { statusAccepted } from "./status-codes.ts";
+import { exchange } from "./stream.ts";
+import type { Target } from "./target.ts";
+
+export interface HttpFetchOptions {
+  target: Target;
+  path: string;
+  virtualhost?: string;
+  ssl: boolean;
+  protocol?: "1.0" | "1.0C" | "1.1";
+  sni?: string;
+  verify?: boolean;
+  ca?: string;
+  wantDigest: boolean;
+  stepTimeoutMs: number;
+  deadline: number;
+  signal?: AbortSignal;
+  limits?: HttpResponseLimits;
+}
+
+/** One GET; shared with `vigil digest`. Throws with the reason on failure. */
+export async function fetchOnce(o: HttpFetchOptions) {
+  const reader = new HttpResponseReader(o.wantDigest, o.limits ?? DEFAULT_LIMITS);
+  const req = buildGetRequest(o.path, o.target.host, o.target.port, o.virtualhost, o.protocol);
+  await exchange(
+    {
+      host: o.target.host,
+      port: o.target.port,
+      localAddress: o.target.localAddress,
+      localPort: o.target.localPort,
+      tls: o.ssl ? { servername: o.sni, verify: o.verify ?? false, ca: o.ca } : undefined,
+      stepTimeoutMs: o.stepTimeoutMs,
+      deadline: o.deadline,
+      signal: o.signal,
+    },
+    req,
+    (chunk) => {
+      reader.feed(chunk);
+      return reader.done;
+    },
+  );
+  return reader.finish();
+}
+
+export async function checkHttp(
+  c: HttpCheckConfig,
+  target: Target,
+  vhostFallback: string | undefined,
+  stepTimeoutMs: number,
+  deadline: number,
+  signal?: AbortSignal,
+): Promise<CheckOutcome> {
+  const ssl = c.kind === "SSL_GET";
+  const ca = c.verifyCertificate && c.caFile ? await Bun.file(c.caFile).text() : undefined;
+  for (const url of c.urls) {
+    // keepalived: url virtualhost > checker virtualhost > real/virtual server's
+    const vhost = url.virtualhost ?? c.virtualhost ?? vhostFallback;
+    let r;
+    try {
+      r = await fetchOnce({
+        target,
+        path: url.path,
+        virtualhost: vhost,
+        ssl,
+        protocol: c.httpProtocol,
+        sni: c.enableSni ? vhost : undefined,
+        verify: c.verifyCertificate,
+        ca,
+        wantDigest: url.digest !== undefined,
+        stepTimeoutMs,
+        deadline,
+        signal,
+      });
+    } catch (e) {
+      return { ok: false, reason: `${url.path}: ${(e as Error).message}` };
+    }
+    if (!statusAccepted(r.status, url.statusCodes)) return { ok: false, reason: `${url.path}: HTTP status ${r.status}` };
+    if (url.digest !== undefined && r.digest !== url.digest.toLowerCase()) {
+      return { ok: false, reason: `${url.path}: MD5 digest ${r.digest} != ${url.digest.toLowerCase()}` };
+    }
+  }
+  return { ok: true };
+}

@@ -1,0 +1,155 @@
+// Real-server and quorum state of one virtual server: the sans-IO core that
+// turns checker verdicts into liveness, weights, quorum transitions and the
+// scripts to run. Semantics follow keepalived's ipwrapper.c
+// (update_svr_checker_state, update_quorum_state, perform_quorum_state):
+//  - a real server is alive when every one of its checkers is up; one without
+//    checkers is always alive;
+//  - quorum is the total weight of live real servers; with hysteresis H it is
+//    gained at weight >= quorum + H and lost at weight < quorum - H (or 0);
+//  - while quorum is lost and a sorry_server exists, the sorry server serves
+//    and live real servers leave the table.
+import type { RealServerConfig, VirtualServerConfig } from "./desired-config.ts";
+
+export type LvsEvent = "rs_up" | "rs_down" | "quorum_up" | "quorum_down";
+
+export type LvsAction =
+  /** a configured notify_up/notify_down/quorum_up/quorum_down script to run */
+  | { type: "notify"; event: LvsEvent; script: string; vs: string; rs?: string }
+  /** a real server changed liveness or weight (for logs, status and the fleet topic) */
+  | { type: "rs"; vs: string; rs: string; alive: boolean; weight: number; reason?: string }
+  /** quorum changed; sorryActive tells whether the sorry server now serves */
+  | { type: "quorum"; vs: string; up: boolean; weight: number; sorryActive: boolean };
+
+/** What desired.ts needs to build the IPVS service: read-only view of the state. */
+export interface VirtualServerView {
+  readonly quorumUp: boolean;
+  alive(rsIndex: number): boolean;
+  weight(rsIndex: number): number;
+}
+
+export function vsName(vs: VirtualServerConfig): string {
+  if (vs.name) return vs.name;
+  if (vs.fwmark) return `fwmark ${vs.fwmark}`;
+  return vs.address.includes(":") ? `[${vs.address}]:${vs.port}` : `${vs.address}:${vs.port}`;
+}
+
+export function rsName(rs: Pick<RealServerConfig, "address" | "port">): string {
+  return rs.address.includes(":") ? `[${rs.address}]:${rs.port}` : `${rs.address}:${rs.port}`;
+}
+
+interface RsState {
+  checkersUp: boolean[];
+  /** misc_dynamic weight, when a checker has set one */
+  dynamicWeight: number | undefined;
+  alive: boolean;
+}
+
+export class VirtualServerState implements VirtualServerView {
+  private readonly rs: RsState[];
+  private up = true;
+  private readonly name: string;
+  private readonly quorum: number;
+  private readonly hysteresis: number;
+
+  constructor(readonly vs: VirtualServerConfig) {
+    this.name = vsName(vs);
+    this.quorum = vs.quorum ?? 1;
+    this.hysteresis = vs.hysteresis ?? 0;
+    if (!Number.isInteger(this.quorum) || this.quorum < 1) throw new Error(`virtual_server ${this.name}: quorum must be an integer >= 1, got ${vs.quorum}`);
+    if (!Number.isInteger(this.hysteresis) || this.hysteresis < 0) throw new Error(`virtual_server ${this.name}: hysteresis must be an integer >= 0, got ${vs.hysteresis}`);
+    // alpha: every checker starts down, so the server waits for its first success
+    const startUp = !vs.alpha;
+    this.rs = vs.realServers.map((r) => {
+      const checkersUp = r.checkers.map((c) => (c.alpha === undefined ? startUp : !c.alpha));
+      return { checkersUp, dynamicWeight: undefined, alive: checkersUp.every((u) => u) };
+    });
+  }
+
+  get quorumUp(): boolean {
+    return this.up;
+  }
+
+  alive(i: number): boolean {
+    return this.rs[i]!.alive;
+  }
+
+  weight(i: number): number {
+    return this.rs[i]!.dynamicWeight ?? this.vs.realServers[i]!.weight;
+  }
+
+  liveWeight(): number {
+    let sum = 0;
+    for (let i = 0; i < this.rs.length; i++) if (this.rs[i]!.alive) sum += this.weight(i);
+    return sum;
+  }
+
+  get sorryActive(): boolean {
+    return !this.up && this.vs.sorryServer !== undefined;
+  }
+
+  /** Initial quorum evaluation; keepalived does the same when it installs the service. */
+  start(): LvsAction[] {
+    const out: LvsAction[] = [];
+    this.updateQuorum(out);
+    return out;
+  }
+
+  /** A checker of real server `rsIndex` changed verdict (and maybe set a dynamic weight). */
+  checker(rsIndex: number, checkerIndex: number, up: boolean, weight?: number, reason?: string): LvsAction[] {
+    const r = this.rs[rsIndex];
+    if (!r || checkerIndex < 0 || checkerIndex >= r.checkersUp.length) {
+      throw new Error(`virtual_server ${this.name}: no checker ${checkerIndex} on real server ${rsIndex}`);
+    }
+    const out: LvsAction[] = [];
+    const oldWeight = this.weight(rsIndex);
+    r.checkersUp[checkerIndex] = up;
+    if (weight !== undefined) r.dynamicWeight = weight;
+    const wasAlive = r.alive;
+    r.alive = r.checkersUp.every((u) => u);
+    const cfg = this.vs.realServers[rsIndex]!;
+    const name = rsName(cfg);
+    if (r.alive !== wasAlive || (r.alive && this.weight(rsIndex) !== oldWeight)) {
+      out.push(reason === undefined
+        ? { type: "rs", vs: this.name, rs: name, alive: r.alive, weight: this.weight(rsIndex) }
+        : { type: "rs", vs: this.name, rs: name, alive: r.alive, weight: this.weight(rsIndex), reason });
+    }
+    if (r.alive !== wasAlive) {
+      const script = r.alive ? cfg.notifyUp : cfg.notifyDown;
+      if (script) out.push({ type: "notify", event: r.alive ? "rs_up" : "rs_down", script, vs: this.name, rs: name });
+    }
+    this.updateQuorum(out);
+    return out;
+  }
+
+  /**
+   * Daemon shutdown. With omega, keepalived runs the down notifiers as if
+   * everything failed, so external state (e.g. firewall rules) is undone.
+   */
+  shutdown(): LvsAction[] {
+    const out: LvsAction[] = [];
+    if (!this.vs.omega) return out;
+    for (let i = 0; i < this.rs.length; i++) {
+      const cfg = this.vs.realServers[i]!;
+      if (this.rs[i]!.alive && cfg.notifyDown) {
+        out.push({ type: "notify", event: "rs_down", script: cfg.notifyDown, vs: this.name, rs: rsName(cfg) });
+      }
+    }
+    if (this.up && this.vs.quorumDown) out.push({ type: "notify", event: "quorum_down", script: this.vs.quorumDown, vs: this.name });
+    return out;
+  }
+
+  private updateQuorum(out: LvsAction[]): void {
+    const sum = this.liveWeight();
+    // keepalived update_quorum_state: hysteresis widens the band on both sides
+    const threshold = this.quorum + (this.up ? -1 : 1) * this.hysteresis;
+    if (!this.up && sum >= threshold) {
+      this.up = true;
+      out.push({ type: "quorum", vs: this.name, up: true, weight: sum, sorryActive: false });
+      if (this.vs.quorumUp) out.push({ type: "notify", event: "quorum_up", script: this.vs.quorumUp, vs: this.name });
+    } else if (this.up && (sum === 0 || sum < threshold)) {
+      this.up = false;
+      out.push({ type: "quorum", vs: this.name, up: false, weight: sum, sorryActive: this.sorryActive });
+      if (this.vs.quorumDown) out.push({ type: "notify", event: "quorum_down", script: this.vs.quorumDown, vs: this.name });
+    }
+  }
+}

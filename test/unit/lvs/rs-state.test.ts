@@ -1,0 +1,168 @@
+import { describe, expect, test } from "bun:test";
+import type { RealServerConfig, VirtualServerConfig } from "../../../src/lvs/desired-config.ts";
+import { VirtualServerState } from "../../../src/lvs/rs-state.ts";
+import { desiredService } from "../../../src/lvs/desired.ts";
+
+function rs(i: number, extra: Partial<RealServerConfig> = {}): RealServerConfig {
+  return { address: `198.18.1.${i}`, port: 80, weight: 1, checkers: [{ kind: "TCP_CHECK" }], ...extra };
+}
+function vs(extra: Partial<VirtualServerConfig> = {}): VirtualServerConfig {
+  return {
+    protocol: "tcp", address: "198.18.0.10", port: 80, delayLoopMs: 1000, lbAlgo: "wrr", lbKind: "NAT",
+    realServers: [rs(1), rs(2), rs(3)], ...extra,
+  };
+}
+const dests = (v: VirtualServerConfig, s: VirtualServerState) => desiredService(v, s).dests.map((d) => `${d.address}:${d.port}/${d.weight}`);
+
+describe("real-server state", () => {
+  test("failed real server is removed from the service and re-added on recovery", () => {
+    const v = vs();
+    const s = new VirtualServerState(v);
+    expect(s.start()).toEqual([]);
+    expect(dests(v, s)).toEqual(["198.18.1.1:80/1", "198.18.1.2:80/1", "198.18.1.3:80/1"]);
+    const a = s.checker(1, 0, false, undefined, "refused");
+    expect(a).toEqual([{ type: "rs", vs: "198.18.0.10:80", rs: "198.18.1.2:80", alive: false, weight: 1, reason: "refused" }]);
+    expect(dests(v, s)).toEqual(["198.18.1.1:80/1", "198.18.1.3:80/1"]);
+    s.checker(1, 0, true);
+    expect(dests(v, s)).toEqual(["198.18.1.1:80/1", "198.18.1.2:80/1", "198.18.1.3:80/1"]);
+  });
+
+  test("inhibit_on_failure: failed real server stays with weight 0", () => {
+    const v = vs({ realServers: [rs(1, { weight: 3, inhibitOnFailure: true }), rs(2)] });
+    const s = new VirtualServerState(v);
+    s.start();
+    s.checker(0, 0, false);
+    expect(dests(v, s)).toEqual(["198.18.1.1:80/0", "198.18.1.2:80/1"]);
+    s.checker(0, 0, true);
+    expect(dests(v, s)).toEqual(["198.18.1.1:80/3", "198.18.1.2:80/1"]);
+  });
+
+  test("a real server is alive only while every one of its checkers is up", () => {
+    const v = vs({ realServers: [rs(1, { checkers: [{ kind: "TCP_CHECK" }, { kind: "MISC_CHECK", miscPath: "/bin/true" }] }), rs(2)] });
+    const s = new VirtualServerState(v);
+    s.checker(0, 1, false);
+    expect(s.alive(0)).toBe(false);
+    s.checker(0, 0, false);
+    s.checker(0, 1, true);
+    expect(s.alive(0)).toBe(false);
+    s.checker(0, 0, true);
+    expect(s.alive(0)).toBe(true);
+  });
+
+  test("a real server without checkers is always alive", () => {
+    const v = vs({ realServers: [rs(1, { checkers: [] })] });
+    const s = new VirtualServerState(v);
+    expect(s.start()).toEqual([]);
+    expect(dests(v, s)).toEqual(["198.18.1.1:80/1"]);
+  });
+
+  test("notify_up/notify_down run on liveness transitions only", () => {
+    const v = vs({ realServers: [rs(1, { notifyUp: "/up.sh a", notifyDown: "/down.sh b" }), rs(2)] });
+    const s = new VirtualServerState(v);
+    const down = s.checker(0, 0, false).filter((a) => a.type === "notify");
+    expect(down).toEqual([{ type: "notify", event: "rs_down", script: "/down.sh b", vs: "198.18.0.10:80", rs: "198.18.1.1:80" }]);
+    expect(s.checker(0, 0, false).filter((a) => a.type === "notify")).toEqual([]);
+    const up = s.checker(0, 0, true).filter((a) => a.type === "notify");
+    expect(up).toEqual([{ type: "notify", event: "rs_up", script: "/up.sh a", vs: "198.18.0.10:80", rs: "198.18.1.1:80" }]);
+  });
+
+  test("alpha: real servers start down and join after their first success", () => {
+    const v = vs({ alpha: true, quorumDown: "/qd" });
+    const s = new VirtualServerState(v);
+    const a = s.start();
+    expect(a).toContainEqual({ type: "notify", event: "quorum_down", script: "/qd", vs: "198.18.0.10:80" });
+    expect(dests(v, s)).toEqual([]);
+    s.checker(2, 0, true);
+    expect(dests(v, s)).toEqual(["198.18.1.3:80/1"]);
+  });
+
+  test("sorry_server: replaces dests when every real server is down, leaves on recovery", () => {
+    const v = vs({ sorryServer: { address: "198.18.2.200", port: 1358 } });
+    const s = new VirtualServerState(v);
+    s.start();
+    s.checker(0, 0, false);
+    s.checker(1, 0, false);
+    expect(dests(v, s)).toEqual(["198.18.1.3:80/1"]);
+    const a = s.checker(2, 0, false);
+    expect(a).toContainEqual({ type: "quorum", vs: "198.18.0.10:80", up: false, weight: 0, sorryActive: true });
+    expect(dests(v, s)).toEqual(["198.18.2.200:1358/1"]);
+    s.checker(1, 0, true);
+    expect(dests(v, s)).toEqual(["198.18.1.2:80/1"]);
+  });
+
+  test("sorry_server_inhibit: the sorry server stays in the table at weight 0 while quorum holds", () => {
+    const v = vs({ sorryServer: { address: "198.18.2.200", port: 1358 }, sorryServerInhibit: true });
+    const s = new VirtualServerState(v);
+    s.start();
+    expect(dests(v, s)).toContain("198.18.2.200:1358/0");
+    for (let i = 0; i < 3; i++) s.checker(i, 0, false);
+    expect(dests(v, s)).toEqual(["198.18.2.200:1358/1"]);
+  });
+
+  test("quorum: sorry_server replaces dests when alive weight < quorum - hysteresis", () => {
+    const v = vs({
+      quorum: 4, hysteresis: 1, quorumUp: "/qu", quorumDown: "/qd",
+      sorryServer: { address: "198.18.2.200", port: 1358 },
+      realServers: [rs(1, { weight: 2 }), rs(2, { weight: 2 }), rs(3, { weight: 2 })],
+    });
+    const s = new VirtualServerState(v);
+    expect(s.start()).toEqual([]); // 6 >= 4-1
+    s.checker(0, 0, false); // 4: still >= 3
+    expect(s.quorumUp).toBe(true);
+    const lost = s.checker(1, 0, false); // 2 < 3
+    expect(lost).toContainEqual({ type: "notify", event: "quorum_down", script: "/qd", vs: "198.18.0.10:80" });
+    expect(s.quorumUp).toBe(false);
+    // the one live real server leaves: the sorry server serves alone
+    expect(dests(v, s)).toEqual(["198.18.2.200:1358/1"]);
+  });
+
+  test("quorum: hysteresis — regained only at alive weight >= quorum + hysteresis", () => {
+    const v = vs({
+      quorum: 3, hysteresis: 1, quorumUp: "/qu",
+      realServers: [1, 2, 3, 4].map((i) => rs(i, { weight: 1 })),
+    });
+    const s = new VirtualServerState(v);
+    s.start(); // 4 alive
+    s.checker(0, 0, false); // 3 >= 2
+    s.checker(1, 0, false); // 2 >= 2
+    expect(s.quorumUp).toBe(true);
+    s.checker(2, 0, false); // 1 < 2 → lost
+    expect(s.quorumUp).toBe(false);
+    // without a sorry server the remaining live server stays in the table
+    expect(dests(v, s)).toEqual(["198.18.1.4:80/1"]);
+    expect(s.checker(2, 0, true).some((a) => a.type === "quorum")).toBe(false); // 2 < 4
+    expect(s.checker(1, 0, true).some((a) => a.type === "quorum")).toBe(false); // 3 < 4
+    const back = s.checker(0, 0, true); // 4 >= 4
+    expect(back).toContainEqual({ type: "quorum", vs: "198.18.0.10:80", up: true, weight: 4, sorryActive: false });
+    expect(back).toContainEqual({ type: "notify", event: "quorum_up", script: "/qu", vs: "198.18.0.10:80" });
+  });
+
+  test("misc_dynamic weights count toward quorum and set the dest weight", () => {
+    const v = vs({ quorum: 5, realServers: [rs(1, { weight: 1 })], sorryServer: { address: "198.18.2.200", port: 80 } });
+    const s = new VirtualServerState(v);
+    s.start(); // 1 < 5: quorum lost at start
+    expect(s.quorumUp).toBe(false);
+    const a = s.checker(0, 0, true, 7);
+    expect(a).toContainEqual({ type: "rs", vs: "198.18.0.10:80", rs: "198.18.1.1:80", alive: true, weight: 7 });
+    expect(s.quorumUp).toBe(true);
+    expect(dests(v, s)).toEqual(["198.18.1.1:80/7"]);
+  });
+
+  test("omega: shutdown runs notify_down for live servers and quorum_down; without omega nothing", () => {
+    const base = { realServers: [rs(1, { notifyDown: "/d1" }), rs(2, { notifyDown: "/d2" })], quorumDown: "/qd" };
+    const withOmega = new VirtualServerState(vs({ ...base, omega: true }));
+    withOmega.start();
+    withOmega.checker(1, 0, false);
+    expect(withOmega.shutdown().map((a) => a.type === "notify" && a.script)).toEqual(["/d1", "/qd"]);
+    const without = new VirtualServerState(vs(base));
+    without.start();
+    expect(without.shutdown()).toEqual([]);
+  });
+
+  test("bad quorum/hysteresis and unknown checker indexes give clear errors", () => {
+    expect(() => new VirtualServerState(vs({ quorum: 0 }))).toThrow(/quorum must be an integer >= 1/);
+    expect(() => new VirtualServerState(vs({ hysteresis: -1 }))).toThrow(/hysteresis/);
+    const s = new VirtualServerState(vs());
+    expect(() => s.checker(9, 0, true)).toThrow(/no checker 0 on real server 9/);
+  });
+});
