@@ -1,0 +1,55 @@
+import { describe, expect, test } from "bun:test";
+import { snapshotKeyOf, SplitBrainWitness } from "../../../src/fleet/witness.ts";
+
+const M = (vrid = 51, segment = "lan") => ({ state: "MASTER", segment, vrid });
+const B = (vrid = 51, segment = "lan") => ({ state: "BACKUP", segment, vrid });
+
+describe("split-brain witness", () => {
+  test("raises when a live peer reports MASTER for our (segment, VRID) while we are MASTER", () => {
+    const w = new SplitBrainWitness("gw-a");
+    expect(w.ownState("VI_1", M())).toEqual([]);
+    expect(w.peerState("gw-b", "VI_1", M())).toEqual([{ active: true, segment: "lan", vrid: 51, peers: ["gw-b"] }]);
+    // Same report again: no new change.
+    expect(w.peerState("gw-b", "VI_1", M())).toEqual([]);
+  });
+  test("no alarm for a peer MASTER of another VRID or another segment", () => {
+    const w = new SplitBrainWitness("gw-a");
+    w.ownState("VI_1", M(51, "lan"));
+    expect(w.peerState("gw-b", "X", M(52, "lan"))).toEqual([]);
+    expect(w.peerState("gw-c", "Y", M(51, "dmz"))).toEqual([]);
+  });
+  test("no alarm while we are BACKUP; raised when we become MASTER; cleared when we step down", () => {
+    const w = new SplitBrainWitness("gw-a");
+    w.ownState("VI_1", B());
+    expect(w.peerState("gw-b", "VI_1", M())).toEqual([]);
+    expect(w.ownState("VI_1", M())).toHaveLength(1);
+    expect(w.ownState("VI_1", B())).toEqual([{ active: false, segment: "lan", vrid: 51, peers: [] }]);
+  });
+  test("a peer going offline (Last Will) clears the alarm, coming back re-raises it", () => {
+    const w = new SplitBrainWitness("gw-a");
+    w.ownState("VI_1", M());
+    w.peerState("gw-b", "VI_1", M());
+    expect(w.peerOnline("gw-b", false)).toEqual([{ active: false, segment: "lan", vrid: 51, peers: [] }]);
+    expect(w.peerOnline("gw-b", true)).toEqual([{ active: true, segment: "lan", vrid: 51, peers: ["gw-b"] }]);
+  });
+  test("peers list grows and reports a change; a cleared retained topic removes the peer", () => {
+    const w = new SplitBrainWitness("gw-a");
+    w.ownState("VI_1", M());
+    w.peerState("gw-b", "VI_1", M());
+    expect(w.peerState("gw-c", "VI_9", M())).toEqual([{ active: true, segment: "lan", vrid: 51, peers: ["gw-b", "gw-c"] }]);
+    w.peerState("gw-b", "VI_1", null);
+    expect(w.peerState("gw-c", "VI_9", B())).toEqual([{ active: false, segment: "lan", vrid: 51, peers: [] }]);
+  });
+  test("our own reports arriving as a peer are ignored", () => {
+    const w = new SplitBrainWitness("gw-a");
+    w.ownState("VI_1", M());
+    expect(w.peerState("gw-a", "VI_1", M())).toEqual([]);
+  });
+  test("snapshotKeyOf rejects reports without state/segment/vrid", () => {
+    expect(snapshotKeyOf({ state: "MASTER", segment: "lan", vrid: 3, priority: 100 })).toEqual(M(3));
+    expect(snapshotKeyOf({ state: "MASTER", vrid: 3 })).toBeNull();
+    expect(snapshotKeyOf("MASTER")).toBeNull();
+    expect(snapshotKeyOf(null)).toBeNull();
+    expect(snapshotKeyOf({ state: "MASTER", segment: "lan", vrid: 1.5 })).toBeNull();
+  });
+});
