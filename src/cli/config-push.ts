@@ -1,0 +1,81 @@
+// `vigil config push BLOB --broker URL --fleet F (--node N | --all)`:
+// publish a signed blob to config/set with QoS 1 and exit once the broker
+// acknowledged it (PUBACK). Devices trust the signature, not this sender, so
+// any MQTT client would do; this one exists so scripts need only vigil.
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import mqtt from "mqtt";
+import { defaultFleet } from "../config/model.ts";
+import { clientOptions } from "../fleet/session-options.ts";
+import { ALL_NODES, configSetTopic } from "../fleet/topics.ts";
+
+const USAGE = "usage: vigil config push BLOB --broker URL --fleet F (--node N | --all)\n" +
+  "       [--ca-file F] [--cert-file F --key-file F] [--username U --password-file F] [--mqtt-version 4|5] [--timeout-ms N]\n";
+
+export async function run(argv: string[]): Promise<number> {
+  let a;
+  try {
+    a = parseArgs({
+      args: argv, allowPositionals: true, strict: true,
+      options: {
+        broker: { type: "string" }, fleet: { type: "string" }, node: { type: "string" }, all: { type: "boolean" },
+        "ca-file": { type: "string" }, "cert-file": { type: "string" }, "key-file": { type: "string" },
+        username: { type: "string" }, "password-file": { type: "string" }, "mqtt-version": { type: "string" },
+        "timeout-ms": { type: "string" },
+      },
+    });
+  } catch (e) {
+    process.stderr.write(`vigil config push: ${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const v = a.values;
+  if (a.positionals.length !== 1 || !v.broker || !v.fleet || (!v.node === !v.all)) {
+    process.stderr.write(USAGE);
+    return 2;
+  }
+  let blob: Buffer;
+  try {
+    blob = readFileSync(a.positionals[0]);
+  } catch (e) {
+    process.stderr.write(`vigil config push: ${a.positionals[0]}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+    return 1;
+  }
+  const version = v["mqtt-version"] === "4" ? 4 : 5;
+  let topic: string, opts;
+  try {
+    topic = configSetTopic(v.fleet, v.all ? ALL_NODES : v.node!);
+    opts = clientOptions(
+      { ...defaultFleet(), broker: v.broker, fleet: v.fleet, caFile: v["ca-file"], certFile: v["cert-file"], keyFile: v["key-file"],
+        username: v.username, passwordFile: v["password-file"], protocolVersion: version },
+      { clientId: `vigil-push-${process.pid}` },
+    );
+  } catch (e) {
+    process.stderr.write(`vigil config push: ${(e as Error).message}\n`);
+    return 2;
+  }
+  const timeoutMs = Number(v["timeout-ms"] ?? 15_000);
+  const client = mqtt.connect(opts);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no PUBACK from ${v.broker} within ${timeoutMs} ms`)), timeoutMs);
+      client.once("error", (e) => { clearTimeout(timer); reject(e); });
+      client.once("connect", () => {
+        client.publish(topic, blob, { qos: 1 }, (err, packet) => {
+          clearTimeout(timer);
+          // MQTT 5 §3.4.2.1: a PUBACK reason code >= 0x80 (e.g. 0x87 not authorized) is a refusal.
+          const rc = (packet as { reasonCode?: number } | undefined)?.reasonCode;
+          if (err) reject(err);
+          else if (rc !== undefined && rc >= 0x80) reject(new Error(`broker refused the publish (reason code 0x${rc.toString(16)})`));
+          else resolve();
+        });
+      });
+    });
+  } catch (e) {
+    process.stderr.write(`vigil config push: ${(e as Error).message}\n`);
+    await client.endAsync(true).catch(() => {});
+    return 1;
+  }
+  await client.endAsync().catch(() => {});
+  process.stdout.write(`pushed ${blob.length} bytes to ${topic}\n`);
+  return 0;
+}
