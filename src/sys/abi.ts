@@ -95,6 +95,8 @@ export const TIMER_ABSTIME = 1;
 export const SCHED_OTHER = 0;
 export const SCHED_FIFO = 1;
 export const SCHED_RR = 2;
+/** setns(2) namespace type */
+export const CLONE_NEWNET = 0x40000000;
 
 // ---- netlink (linux/netlink.h) ----
 export const NETLINK_ROUTE = 0;

@@ -91,12 +91,15 @@ export class NetlinkSocket {
   send(msg: Uint8Array, op: string): number {
     if (this.closed) throw new SysError(op, Errno.EBADF, "netlink socket closed");
     if (msg.length < NLMSG_HDRLEN) throw new RangeError(`${op}: request shorter than nlmsghdr`);
-    const dv = new DataView(msg.buffer, msg.byteOffset, msg.byteLength);
+    // byte-wise little-endian (host order on x64/arm64) patching: no DataView allocated per send
     const seq = this.nextSeq();
-    dv.setUint32(H.nlmsg_seq, seq, true);
+    msg[H.nlmsg_seq] = seq & 0xff;
+    msg[H.nlmsg_seq + 1] = (seq >>> 8) & 0xff;
+    msg[H.nlmsg_seq + 2] = (seq >>> 16) & 0xff;
+    msg[H.nlmsg_seq + 3] = seq >>> 24;
     // Every non-dump request asks for an ACK so the reply loop always ends.
-    const flags = dv.getUint16(H.nlmsg_flags, true);
-    if ((flags & NLM_F_DUMP) !== NLM_F_DUMP) dv.setUint16(H.nlmsg_flags, flags | NLM_F_ACK, true);
+    const flags = msg[H.nlmsg_flags] | (msg[H.nlmsg_flags + 1] << 8);
+    if ((flags & NLM_F_DUMP) !== NLM_F_DUMP) msg[H.nlmsg_flags] |= NLM_F_ACK;
     const n = Number(sym.send(this.fd, msg, msg.length, 0));
     if (n < 0) throw new SysError(op, errno(), "send");
     return seq;

@@ -1,0 +1,87 @@
+// Link and address change notifications (RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR,
+// RTNLGRP_IPV6_IFADDR) for the daemon's poll loop: `fd` goes into poll(), and
+// read() drains whatever is queued without blocking. Nothing here throws on a bad
+// message or a lost burst: those become events so the daemon can resynchronise.
+import {
+  NETLINK_ROUTE, RTM_DELADDR, RTM_DELLINK, RTM_NEWADDR, RTM_NEWLINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR, RTNLGRP_LINK,
+} from "../abi.ts";
+import { Errno, SysError } from "../errno.ts";
+import { NetlinkDecodeError } from "../netlink/attr.ts";
+import { inNetns } from "../netlink/netns.ts";
+import type { NlMessage } from "../netlink/message.ts";
+import { NetlinkSocket } from "../netlink/socket.ts";
+import { type Address, decodeAddress } from "./address.ts";
+import { decodeLink, type Link } from "./link.ts";
+
+export type RtEvent =
+  | { kind: "link"; op: "new" | "del"; link: Link }
+  | { kind: "address"; op: "new" | "del"; address: Address }
+  /** the kernel dropped notifications (ENOBUFS): re-read links and addresses */
+  | { kind: "overrun" }
+  | { kind: "malformed"; reason: string };
+
+export function decodeRtEvent(m: NlMessage): RtEvent | null {
+  try {
+    switch (m.type) {
+      case RTM_NEWLINK:
+      case RTM_DELLINK:
+        return { kind: "link", op: m.type === RTM_NEWLINK ? "new" : "del", link: decodeLink(m) };
+      case RTM_NEWADDR:
+      case RTM_DELADDR:
+        return { kind: "address", op: m.type === RTM_NEWADDR ? "new" : "del", address: decodeAddress(m) };
+      default:
+        return null;
+    }
+  } catch (e) {
+    if (e instanceof NetlinkDecodeError) return { kind: "malformed", reason: e.message };
+    throw e;
+  }
+}
+
+export class RtMonitor {
+  private readonly sock: NetlinkSocket;
+
+  constructor(opts: { netns?: string; rcvbuf?: number } = {}) {
+    const open = () => new NetlinkSocket(NETLINK_ROUTE, {
+      nonblocking: true,
+      groups: [RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR],
+      rcvbuf: opts.rcvbuf ?? 1 << 20,
+    });
+    this.sock = opts.netns ? inNetns(opts.netns, open) : open();
+  }
+
+  get fd(): number {
+    return this.sock.fd;
+  }
+
+  /** Drains queued notifications (at most `maxDatagrams` reads per call, so one call never starves the loop). */
+  read(maxDatagrams = 64): RtEvent[] {
+    const out: RtEvent[] = [];
+    for (let i = 0; i < maxDatagrams; i++) {
+      let ms: NlMessage[] | null;
+      try {
+        ms = this.sock.tryReceive("rtnetlink monitor");
+      } catch (e) {
+        if (e instanceof SysError && e.errno === Errno.ENOBUFS) {
+          out.push({ kind: "overrun" });
+          continue;
+        }
+        if (e instanceof NetlinkDecodeError) {
+          out.push({ kind: "malformed", reason: e.message });
+          continue;
+        }
+        throw e;
+      }
+      if (ms === null) break;
+      for (const m of ms) {
+        const ev = decodeRtEvent(m);
+        if (ev) out.push(ev);
+      }
+    }
+    return out;
+  }
+
+  close(): void {
+    this.sock.close();
+  }
+}
