@@ -1,0 +1,142 @@
+// Test helper: a router process for the lab, keepalived or vigil alike. Both
+// read the same keepalived.conf, written here from a small spec, so a scenario
+// or the fault script runs unchanged against either implementation.
+//
+// keepalived is Debian's 2.2.7, started VRRP-only in the foreground with its
+// own pid files in the lab directory: it never reads /etc/keepalived, never
+// sees another instance's pid file, and lives in one router namespace. It runs
+// as a parent plus a VRRP child; Lab.kill() signals both (see there).
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { type Lab, type LabProc, sleep } from "./lab.ts";
+
+export interface InstanceSpec {
+  /** vrrp_instance name; default VI_<vrid> (VI6_<vrid> for IPv6) */
+  name?: string;
+  vrid: number;
+  priority: number;
+  /** seconds; VRRPv3 takes centisecond steps down to 0.01 */
+  advertInt: number;
+  version?: 2 | 3;
+  /** VRRPv2 simple password (RFC 2338 auth type 1), ≤ 8 bytes */
+  authPass?: string;
+  /** addresses without prefix: IPv4 get /32, IPv6 /128; all of one family per instance */
+  vips: string[];
+  nopreempt?: boolean;
+  preemptDelay?: number;
+  unicastSrc?: string;
+  unicastPeers?: string[];
+  iface?: string;
+  /** vrrp_garp_master_delay in seconds (keepalived default 5; 0 disables the second burst) */
+  garpMasterDelay?: number;
+}
+
+export interface RouterSpec {
+  routerId: string;
+  instances: InstanceSpec[];
+  /** vrrp_rt_priority: run the VRRP process SCHED_RR at this priority (keepalived's realtime knob) */
+  rtPriority?: number;
+}
+
+export type Impl = "keepalived" | "vigil";
+
+const isV6 = (a: string) => a.includes(":");
+
+export function validateSpec(s: RouterSpec): void {
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(s.routerId)) throw new Error(`router spec: bad routerId '${s.routerId}'`);
+  for (const i of s.instances) {
+    const where = `router ${s.routerId} vrid ${i.vrid}`;
+    if (!Number.isInteger(i.vrid) || i.vrid < 1 || i.vrid > 255) throw new Error(`${where}: vrid must be 1..255`);
+    if (!Number.isInteger(i.priority) || i.priority < 1 || i.priority > 255) throw new Error(`${where}: priority must be 1..255`);
+    if (!(i.advertInt >= 0.01 && i.advertInt <= 255)) throw new Error(`${where}: advertInt must be 0.01..255 s`);
+    if (i.vips.length === 0) throw new Error(`${where}: no vips`);
+    if (new Set(i.vips.map(isV6)).size > 1) throw new Error(`${where}: vips mix IPv4 and IPv6 (keepalived needs one instance per family)`);
+    if (i.authPass !== undefined && (i.version ?? 3) !== 2) throw new Error(`${where}: authPass needs version 2 (RFC 5798 §9 removed authentication)`);
+    if (i.authPass !== undefined && (i.authPass.length === 0 || i.authPass.length > 8 || /\s/.test(i.authPass))) throw new Error(`${where}: authPass must be 1..8 non-space characters`);
+    if (!/^[a-z0-9.]{1,15}$/.test(i.iface ?? "eth0")) throw new Error(`${where}: bad iface`);
+  }
+}
+
+/** keepalived.conf text for a router spec (also vigil's input). */
+export function keepalivedConf(s: RouterSpec): string {
+  validateSpec(s);
+  const L: string[] = [];
+  L.push("global_defs {", `  router_id ${s.routerId}`);
+  if (s.rtPriority !== undefined) L.push(`  vrrp_rt_priority ${s.rtPriority}`);
+  L.push("}", "");
+  for (const i of s.instances) {
+    const v6 = isV6(i.vips[0]);
+    const iface = i.iface ?? "eth0";
+    L.push(`vrrp_instance ${i.name ?? `${v6 ? "VI6" : "VI"}_${i.vrid}`} {`);
+    L.push("  state BACKUP", `  interface ${iface}`, `  virtual_router_id ${i.vrid}`, `  priority ${i.priority}`);
+    L.push(`  advert_int ${i.advertInt}`, `  version ${i.version ?? 3}`);
+    if (i.garpMasterDelay !== undefined) L.push(`  garp_master_delay ${i.garpMasterDelay}`);
+    if (i.nopreempt) L.push("  nopreempt");
+    if (i.preemptDelay !== undefined) L.push(`  preempt_delay ${i.preemptDelay}`);
+    if (i.authPass !== undefined) L.push("  authentication {", "    auth_type PASS", `    auth_pass ${i.authPass}`, "  }");
+    if (i.unicastSrc) L.push(`  unicast_src_ip ${i.unicastSrc}`);
+    if (i.unicastPeers?.length) L.push("  unicast_peer {", ...i.unicastPeers.map((p) => `    ${p}`), "  }");
+    L.push("  virtual_ipaddress {", ...i.vips.map((a) => `    ${a}/${isV6(a) ? 128 : 32} dev ${iface}`), "  }");
+    L.push("}", "");
+  }
+  return L.join("\n");
+}
+
+export interface RouterHandle {
+  impl: Impl;
+  router: number;
+  conf: string;
+  proc: LabProc;
+  spec: RouterSpec;
+}
+
+/** argv for vigil: $VIGIL_BIN (a compiled binary) if set, else the source through the pinned Bun. */
+export function vigilArgv(conf: string): string[] {
+  const root = `${import.meta.dir}/../..`;
+  const bin = process.env.VIGIL_BIN;
+  return bin ? [bin, "run", "-f", conf] : [`${root}/node_modules/.bin/bun`, `${root}/src/main.ts`, "run", "-f", conf];
+}
+
+export function keepalivedArgv(conf: string, base: string): string[] {
+  // -n foreground, -l log to stdout, -D detailed, --vrrp only the VRRP child;
+  // pid files of our own so no instance sees another (or the system's).
+  return ["keepalived", "-n", "-l", "-D", "--vrrp", "-f", conf, "-p", `${base}.pid`, "-r", `${base}.vrrp.pid`, "-c", `${base}.chk.pid`];
+}
+
+/**
+ * Start `impl` on router r with `spec`. Resolves once the process is up
+ * (keepalived: its VRRP child has entered its first state); throws with the
+ * log's tail if it exits first or is not ready within 10 s.
+ */
+export async function startRouter(lab: Lab, r: number, impl: Impl, spec: RouterSpec): Promise<RouterHandle> {
+  const n = lab.procs.length;
+  const base = join(lab.dir, `r${r}-${impl}-${n}`);
+  const conf = `${base}.conf`;
+  writeFileSync(conf, keepalivedConf(spec));
+  const proc = lab.spawn(r, impl === "keepalived" ? keepalivedArgv(conf, base) : vigilArgv(conf), impl);
+  const ready = impl === "keepalived"
+    ? () => existsSync(`${base}.vrrp.pid`) && /Entering (BACKUP|MASTER|FAULT) STATE/.test(lab.logOf(proc))
+    : () => true; // vigil's readiness is the caller's to observe (holders, adverts)
+  const deadline = Date.now() + 10_000;
+  let exited = false;
+  proc.exited.then(() => { exited = true; });
+  await sleep(impl === "vigil" ? 300 : 20);
+  while (!exited && !ready() && Date.now() < deadline) await sleep(20);
+  if (exited || !ready()) {
+    const tail = lab.logOf(proc).split("\n").slice(-15).join("\n");
+    lab.kill(r, "SIGKILL");
+    throw new Error(`${impl} on router ${r} ${exited ? `exited (${proc.proc.exitCode ?? proc.proc.signalCode})` : "not ready after 10 s"}:\n${tail}`);
+  }
+  return { impl, router: r, conf, proc, spec };
+}
+
+/** Graceful stop (SIGTERM: RFC 5798 §6.4.3 priority-0 advert and VIP removal), bounded, then SIGKILL. */
+export async function stopRouter(lab: Lab, h: RouterHandle, timeoutMs = 3000): Promise<void> {
+  lab.kill(h.router, "SIGTERM");
+  await lab.reap(h.router, timeoutMs);
+}
+
+/** keepalived's log lines for a router handle (for diagnostics in failing tests). */
+export function routerLog(lab: Lab, h: RouterHandle): string {
+  return existsSync(h.proc.log) ? readFileSync(h.proc.log, "utf8") : "";
+}
