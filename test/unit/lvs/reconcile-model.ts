@@ -83,9 +83,11 @@ export function randomTable(rnd: () => number, maxServices = 6): IpvsService[] {
       scheduler: pick(SCHEDULERS),
       persistenceTimeout: rnd() < 0.3 ? pick([50, 300]) : 0,
       persistenceNetmask: v6 ? pick(["", "128", "64"]) : pick(["", "255.255.255.255", "255.255.255.0"]),
-      flags: rnd() < 0.2 ? ["sh-fallback"] : [],
+      flags: [],
       dests: [],
     };
+    // scheduler flags carry the scheduler's own names (as ipvsadm prints them)
+    if (rnd() < 0.4) s.flags = s.scheduler === "sh" || s.scheduler === "mh" ? [`${s.scheduler}-${pick(["port", "fallback"])}`] : rnd() < 0.5 ? ["ops"] : ["flag-3"];
     const nd = Math.floor(rnd() * 5);
     const dests = new Map<string, IpvsDest>();
     for (let j = 0; j < nd; j++) {
