@@ -1,0 +1,426 @@
+// The VRRP state machine of RFC 5798 §6.4 (and RFC 3768 §6.4 for v2) plus
+// keepalived's FAULT state, written as an event/handler table in the style of
+// FRR's vrrpd. Pure: every method takes `now` (ms on the caller's monotonic
+// clock) and appends actions to `actions`; the caller performs and clears them.
+import { compareBytes } from "./addr.ts";
+import { ActionKind, ActionList, State, TimerKind } from "./actions.ts";
+import { GarpScheduler } from "./garp.ts";
+import type { ResolvedParams } from "./params.ts";
+import { masterDownInterval, skewTime } from "./timing.ts";
+
+export enum VrrpEvent {
+  Startup = 0,
+  Shutdown,
+  AdvertReceived,
+  MasterDownTimerExpired,
+  AdverTimerExpired,
+  FaultRaised,
+  FaultCleared,
+  PriorityChanged,
+  /** sync group: a peer member became master (keepalived vrrp_sync_master) */
+  ForceMaster,
+  /** sync group: a peer member left master */
+  ForceBackup,
+}
+const EVENT_COUNT = VrrpEvent.ForceBackup + 1;
+
+/** Fault sources, a bitmask: the instance is in FAULT while any is set. */
+export const FAULT_TRACKING = 1;
+export const FAULT_SYNC_GROUP = 2;
+
+/** The priority of the RFC 5798 §5.2.4 address owner. */
+export const PRIORITY_OWNER = 255;
+
+/** Sync-group hook (see sync-group.ts); called after the member changed. */
+export interface FsmObserver {
+  transition(fsm: VrrpFsm, from: State, to: State, now: number): void;
+  faultChanged(fsm: VrrpFsm, now: number): void;
+}
+
+type Handler = (f: VrrpFsm, now: number) => void;
+
+export class VrrpFsm {
+  readonly p: ResolvedParams;
+  readonly actions: ActionList;
+  readonly garp: GarpScheduler;
+  state = State.Initialize;
+  /** effective priority (base + tracking); equals p.priority for the owner */
+  priority: number;
+  /** RFC 5798 §6.1 Master_Adver_Interval, learned from the master in Backup (v3) */
+  masterAdverIntMs: number;
+  /** absolute deadlines, Infinity = disarmed */
+  adverAt = Infinity;
+  masterDownAt = Infinity;
+  /** keepalived preempt_delay: lower-priority masters are tolerated until then; NaN = not started */
+  preemptAllowedAt = NaN;
+  faults = 0;
+  /** current master as seen from here (for status); valid while haveMaster */
+  readonly masterAddr: Uint8Array;
+  haveMaster = false;
+  masterPriority = 0;
+  observer: FsmObserver | null = null;
+  /** adverts sent / transitions, for status */
+  advertsSent = 0;
+  transitions = 0;
+
+  // arguments of the event being dispatched (fields, not closures: no allocation)
+  private evPriority = 0;
+  private evIntervalMs = 0;
+  private evSrc: Uint8Array = new Uint8Array(16);
+  private evSrcOff = 0;
+
+  constructor(p: ResolvedParams, actions = new ActionList()) {
+    this.p = p;
+    this.actions = actions;
+    this.priority = p.priority;
+    this.masterAdverIntMs = p.advertIntMs;
+    this.masterAddr = new Uint8Array(p.addrLen);
+    this.garp = new GarpScheduler(p.garp, p.vips.length);
+  }
+
+  get isOwner(): boolean {
+    return this.p.priority === PRIORITY_OWNER;
+  }
+
+  // ------------------------------------------------------------ public events
+
+  startup(now: number): void {
+    this.dispatch(VrrpEvent.Startup, now);
+  }
+
+  shutdown(now: number): void {
+    this.dispatch(VrrpEvent.Shutdown, now);
+  }
+
+  /** A validated advert (see AdvertValidator): priority, its advert interval in ms, source address bytes. */
+  advertReceived(now: number, priority: number, advertIntMs: number, src: Uint8Array, srcOff = 0): void {
+    this.evPriority = priority;
+    this.evIntervalMs = advertIntMs;
+    this.evSrc = src;
+    this.evSrcOff = srcOff;
+    this.dispatch(VrrpEvent.AdvertReceived, now);
+  }
+
+  timerExpired(now: number, timer: TimerKind): void {
+    if (timer === TimerKind.Adver) this.dispatch(VrrpEvent.AdverTimerExpired, now);
+    else if (timer === TimerKind.MasterDown) this.dispatch(VrrpEvent.MasterDownTimerExpired, now);
+    else this.fireGarp(now);
+  }
+
+  /** Fires every timer due at `now`; the daemon's loop is: sleep until nextDeadline(), tick(). */
+  tick(now: number): void {
+    if (this.masterDownAt <= now) this.dispatch(VrrpEvent.MasterDownTimerExpired, now);
+    if (this.adverAt <= now) this.dispatch(VrrpEvent.AdverTimerExpired, now);
+    if (this.garp.deadline <= now) this.fireGarp(now);
+  }
+
+  nextDeadline(): number {
+    return Math.min(this.adverAt, this.masterDownAt, this.garp.deadline);
+  }
+
+  faultRaised(now: number, source = FAULT_TRACKING): void {
+    const was = this.faults;
+    this.faults |= source;
+    if (was === 0 && this.faults !== 0) this.dispatch(VrrpEvent.FaultRaised, now);
+    if (was !== this.faults && source !== FAULT_SYNC_GROUP) this.observer?.faultChanged(this, now);
+  }
+
+  faultCleared(now: number, source = FAULT_TRACKING): void {
+    const was = this.faults;
+    this.faults &= ~source;
+    if (was !== 0 && this.faults === 0) this.dispatch(VrrpEvent.FaultCleared, now);
+    if (was !== this.faults && source !== FAULT_SYNC_GROUP) this.observer?.faultChanged(this, now);
+  }
+
+  /** New effective priority from tracking (priority.ts). The owner's priority never changes. */
+  setPriority(now: number, priority: number): void {
+    if (this.isOwner || priority === this.priority) return;
+    this.evPriority = priority;
+    this.dispatch(VrrpEvent.PriorityChanged, now);
+  }
+
+  /** Convenience for PriorityTracker output: effective priority and fault flag. */
+  applyTracking(now: number, effective: number, faulted: boolean): void {
+    this.setPriority(now, effective);
+    if (faulted) this.faultRaised(now, FAULT_TRACKING);
+    else this.faultCleared(now, FAULT_TRACKING);
+  }
+
+  forceMaster(now: number): void {
+    this.dispatch(VrrpEvent.ForceMaster, now);
+  }
+
+  forceBackup(now: number): void {
+    this.dispatch(VrrpEvent.ForceBackup, now);
+  }
+
+  /** Own faults only (not those mirrored from a sync group). */
+  get ownFault(): boolean {
+    return (this.faults & ~FAULT_SYNC_GROUP) !== 0;
+  }
+
+  // ------------------------------------------------------------ dispatch
+
+  private dispatch(ev: VrrpEvent, now: number): void {
+    HANDLERS[this.state * EVENT_COUNT + ev](this, now);
+  }
+
+  private fireGarp(now: number): void {
+    if (this.state !== State.Master) return;
+    const before = this.garp.deadline;
+    this.garp.fire(now, this.actions);
+    this.garpTimerChanged(before);
+  }
+
+  // ------------------------------------------------------------ transitions (used by handlers)
+
+  /** @internal */ setAdver(at: number): void {
+    this.adverAt = at;
+    this.actions.push(at === Infinity ? ActionKind.CancelTimer : ActionKind.SetTimer, TimerKind.Adver, at);
+  }
+
+  /** @internal */ setMasterDown(at: number): void {
+    this.masterDownAt = at;
+    this.actions.push(at === Infinity ? ActionKind.CancelTimer : ActionKind.SetTimer, TimerKind.MasterDown, at);
+  }
+
+  /** @internal */ garpTimerChanged(before: number): void {
+    const d = this.garp.deadline;
+    if (d !== before) this.actions.push(d === Infinity ? ActionKind.CancelTimer : ActionKind.SetTimer, TimerKind.Garp, d);
+  }
+
+  /** @internal */ sendAdvert(priority: number): void {
+    this.advertsSent++;
+    this.actions.push(ActionKind.SendAdvert, priority);
+  }
+
+  /** @internal */ masterDownInterval(): number {
+    return masterDownInterval(this.p.version, this.priority, this.masterAdverIntMs);
+  }
+
+  /** @internal */ skewTime(): number {
+    return skewTime(this.p.version, this.priority, this.masterAdverIntMs);
+  }
+
+  /** @internal */ moveTo(to: State, now: number): void {
+    const from = this.state;
+    if (from === to) return;
+    this.state = to;
+    this.transitions++;
+    this.actions.push(ActionKind.NotifyTransition, from, to);
+    this.observer?.transition(this, from, to, now);
+  }
+
+  /** RFC 5798 §6.4.1 / §6.4.2: send an advert, announce the VIPs, arm Adver_Timer, become Master. */
+  /** @internal */ becomeMaster(now: number): void {
+    if (this.masterDownAt !== Infinity) this.setMasterDown(Infinity);
+    this.sendAdvert(this.priority);
+    this.actions.push(ActionKind.AddVips, this.p.accept ? 1 : 0);
+    const before = this.garp.deadline;
+    this.garp.start(now, this.actions);
+    this.garpTimerChanged(before);
+    this.setAdver(now + this.p.advertIntMs);
+    this.masterAddr.set(this.p.primary);
+    this.haveMaster = true;
+    this.masterPriority = this.priority;
+    this.moveTo(State.Master, now);
+  }
+
+  /** Leaving Master: stop adverts and GARPs, remove the VIPs. */
+  /** @internal */ leaveMaster(releasePriority0: boolean): void {
+    this.setAdver(Infinity);
+    if (releasePriority0) this.sendAdvert(0); // RFC 5798 §6.4.3: priority 0 tells backups to take over now
+    const before = this.garp.deadline;
+    this.garp.stop();
+    this.garpTimerChanged(before);
+    this.actions.push(ActionKind.RemoveVips);
+  }
+
+  /** RFC 5798 §6.4.1: Backup with Master_Down_Timer = Master_Down_Interval. */
+  /** @internal */ becomeBackup(now: number, masterDownAt = NaN): void {
+    this.masterAdverIntMs = this.p.advertIntMs;
+    this.setMasterDown(Number.isNaN(masterDownAt) ? now + this.masterDownInterval() : masterDownAt);
+    this.haveMaster = false;
+    this.moveTo(State.Backup, now);
+  }
+
+  /** @internal */ get eventPriority(): number {
+    return this.evPriority;
+  }
+  /** @internal */ get eventIntervalMs(): number {
+    return this.evIntervalMs;
+  }
+  /** RFC 5798 §6.4.3: is the sender's primary address greater than ours? */
+  /** @internal */ senderAddressHigher(): boolean {
+    return compareBytes(this.evSrc, this.evSrcOff, this.p.primary, 0, this.p.addrLen) > 0;
+  }
+  /** @internal */ recordMaster(): void {
+    for (let i = 0; i < this.p.addrLen; i++) this.masterAddr[i] = this.evSrc[this.evSrcOff + i];
+    this.haveMaster = true;
+    this.masterPriority = this.evPriority;
+  }
+}
+
+// ------------------------------------------------------------------ handlers
+
+const ignore: Handler = () => {};
+
+const toInitialize: Handler = (f, now) => f.moveTo(State.Initialize, now);
+
+/** RFC 5798 §6.4.1: Startup in Initialize. */
+const initStartup: Handler = (f, now) => {
+  if (f.faults !== 0) return f.moveTo(State.Fault, now);
+  if (f.p.preemptDelayMs > 0) f.preemptAllowedAt = now + f.p.preemptDelayMs;
+  // §6.4.1: the address owner becomes Master at once
+  if (f.isOwner) return f.becomeMaster(now);
+  // keepalived `state MASTER`: let Master_Down fire at once; a better master's advert still wins
+  f.becomeBackup(now, f.p.initialState === "master" && f.p.preempt ? now : NaN);
+};
+
+/** PriorityChanged outside Master/Backup: just remember it. */
+const takePriority: Handler = (f) => {
+  f.priority = f.eventPriority;
+};
+
+/** RFC 5798 §6.4.2: Shutdown in Backup. */
+const backupShutdown: Handler = (f, now) => {
+  f.setMasterDown(Infinity);
+  f.moveTo(State.Initialize, now);
+};
+
+/** RFC 5798 §6.4.2: Master_Down_Timer fires. */
+const backupMasterDown: Handler = (f, now) => f.becomeMaster(now);
+
+/** RFC 5798 §6.4.2: an ADVERTISEMENT arrives in Backup. */
+const backupAdvert: Handler = (f, now) => {
+  const prio = f.eventPriority;
+  if (prio === 0) {
+    // §6.4.2: master released: Master_Down_Timer = Skew_Time
+    f.haveMaster = false;
+    f.setMasterDown(now + f.skewTime());
+    return;
+  }
+  let tolerate = !f.p.preempt || prio >= f.priority;
+  if (!tolerate && f.p.preemptDelayMs > 0) {
+    // keepalived preempt_delay: a lower master is tolerated until the delay has run
+    if (Number.isNaN(f.preemptAllowedAt)) f.preemptAllowedAt = now + f.p.preemptDelayMs;
+    tolerate = now < f.preemptAllowedAt;
+  }
+  if (!tolerate) return; // §6.4.2: lower priority and Preempt_Mode: discard, let the timer run
+  if (prio >= f.priority) f.preemptAllowedAt = NaN; // a legitimate master restarts the delay next time
+  // §6.4.2 (v3): Master_Adver_Interval = the advert's Max Adver Int, recompute Master_Down_Interval
+  if (f.p.version === 3) f.masterAdverIntMs = f.eventIntervalMs;
+  f.recordMaster();
+  f.setMasterDown(now + f.masterDownInterval());
+};
+
+const backupFault: Handler = (f, now) => {
+  f.setMasterDown(Infinity);
+  f.moveTo(State.Fault, now);
+};
+
+/** Backup priority change: takes effect for the next Master_Down_Interval. */
+const backupPriority: Handler = (f) => {
+  f.priority = f.eventPriority;
+};
+
+/** RFC 5798 §6.4.3: Shutdown in Master: cancel Adver_Timer, send priority 0, go to Initialize. */
+const masterShutdown: Handler = (f, now) => {
+  f.leaveMaster(true);
+  f.moveTo(State.Initialize, now);
+};
+
+/** RFC 5798 §6.4.3: Adver_Timer fires: send an advert and reset the timer. */
+const masterAdverTimer: Handler = (f, now) => {
+  f.sendAdvert(f.priority);
+  // stay on the absolute schedule (no drift) unless a whole interval was missed
+  const next = f.adverAt + f.p.advertIntMs;
+  f.setAdver(next > now ? next : now + f.p.advertIntMs);
+};
+
+/** RFC 5798 §6.4.3: an ADVERTISEMENT arrives in Master. */
+const masterAdvert: Handler = (f, now) => {
+  const prio = f.eventPriority;
+  if (prio === 0) {
+    // §6.4.3: another router released: answer at once so backups keep us
+    f.sendAdvert(f.priority);
+    f.setAdver(now + f.p.advertIntMs);
+    return;
+  }
+  if (prio > f.priority || (prio === f.priority && f.senderAddressHigher())) {
+    // §6.4.3: higher priority, or equal priority and greater primary address: step down
+    if (f.p.version === 3) f.masterAdverIntMs = f.eventIntervalMs;
+    f.leaveMaster(false);
+    f.recordMaster();
+    f.setMasterDown(now + f.masterDownInterval());
+    f.moveTo(State.Backup, now);
+    return;
+  }
+  // keepalived: a lower master exists (e.g. a healed partition): reassert with an
+  // advert and gratuitous ARPs now instead of waiting (never demotes us)
+  f.sendAdvert(f.priority);
+  f.setAdver(now + f.p.advertIntMs);
+  const before = f.garp.deadline;
+  f.garp.burst(now, f.p.garp.masterRepeat, f.actions);
+  f.garpTimerChanged(before);
+};
+
+/** Master enters FAULT: release with priority 0 so a backup takes over at once. */
+const masterFault: Handler = (f, now) => {
+  f.leaveMaster(true);
+  f.moveTo(State.Fault, now);
+};
+
+const masterPriority: Handler = (f) => {
+  f.priority = f.eventPriority;
+  f.masterPriority = f.priority;
+};
+
+/** Sync group: a member left Master, follow it to Backup (keepalived vrrp_sync_backup). */
+const masterForceBackup: Handler = (f, now) => {
+  f.leaveMaster(true);
+  f.haveMaster = false;
+  f.setMasterDown(now + f.masterDownInterval());
+  f.moveTo(State.Backup, now);
+};
+
+/** Fault cleared: back to election (the owner takes over at once, §6.4.1). */
+const faultCleared: Handler = (f, now) => {
+  if (f.isOwner) return f.becomeMaster(now);
+  f.becomeBackup(now);
+};
+
+function row(h: Partial<Record<VrrpEvent, Handler>>): Handler[] {
+  const out: Handler[] = [];
+  for (let e = 0; e < EVENT_COUNT; e++) out.push(h[e as VrrpEvent] ?? ignore);
+  return out;
+}
+
+// Rows are states, columns events; anything unlisted is ignored in that state.
+const HANDLERS: Handler[] = [
+  ...row({ // Initialize
+    [VrrpEvent.Startup]: initStartup,
+    [VrrpEvent.PriorityChanged]: takePriority,
+  }),
+  ...row({ // Backup
+    [VrrpEvent.Shutdown]: backupShutdown,
+    [VrrpEvent.AdvertReceived]: backupAdvert,
+    [VrrpEvent.MasterDownTimerExpired]: backupMasterDown,
+    [VrrpEvent.FaultRaised]: backupFault,
+    [VrrpEvent.PriorityChanged]: backupPriority,
+    [VrrpEvent.ForceMaster]: backupMasterDown,
+  }),
+  ...row({ // Master
+    [VrrpEvent.Shutdown]: masterShutdown,
+    [VrrpEvent.AdvertReceived]: masterAdvert,
+    [VrrpEvent.AdverTimerExpired]: masterAdverTimer,
+    [VrrpEvent.FaultRaised]: masterFault,
+    [VrrpEvent.PriorityChanged]: masterPriority,
+    [VrrpEvent.ForceBackup]: masterForceBackup,
+  }),
+  ...row({ // Fault
+    [VrrpEvent.Shutdown]: toInitialize,
+    [VrrpEvent.FaultCleared]: faultCleared,
+    [VrrpEvent.PriorityChanged]: takePriority,
+  }),
+];

@@ -1,0 +1,88 @@
+// Gratuitous ARP / unsolicited NA schedule as a pure timer, keepalived semantics:
+// on becoming master one burst of garp_master_repeat, a second burst after
+// garp_master_delay, a burst of garp_master_refresh_repeat every garp_master_refresh,
+// and vrrp_garp_interval / vrrp_gna_interval between single messages.
+import { ActionKind, type ActionList } from "./actions.ts";
+import type { GarpParams } from "./params.ts";
+
+export class GarpScheduler {
+  /** next time fire() has work, or Infinity */
+  deadline = Infinity;
+  private readonly g: GarpParams;
+  private readonly vipCount: number;
+  /** messages still to send one by one (interval spacing only) */
+  private pending = 0;
+  private cursor = 0;
+  private nextMsgAt = Infinity;
+  private lastMsgAt = -Infinity;
+  private secondBurstAt = Infinity;
+  private refreshAt = Infinity;
+
+  constructor(g: GarpParams, vipCount: number) {
+    this.g = g;
+    this.vipCount = vipCount;
+  }
+
+  get active(): boolean {
+    return this.deadline !== Infinity;
+  }
+
+  /** Becoming master: first burst now, then the delayed burst and the refresh cycle. */
+  start(now: number, out: ActionList): void {
+    this.reset();
+    if (this.vipCount === 0) return;
+    if (this.g.masterDelayMs > 0) this.secondBurstAt = now + this.g.masterDelayMs;
+    if (this.g.masterRefreshMs > 0) this.refreshAt = now + this.g.masterRefreshMs;
+    this.burst(now, this.g.masterRepeat, out);
+  }
+
+  /** An extra burst of `rounds` (e.g. a master reasserting itself). */
+  burst(now: number, rounds: number, out: ActionList): void {
+    if (this.vipCount === 0 || rounds <= 0) return;
+    if (this.g.intervalMs === 0) {
+      out.push(ActionKind.SendGratuitous, -1, rounds);
+    } else {
+      if (this.pending === 0) this.nextMsgAt = Math.max(now, this.lastMsgAt + this.g.intervalMs);
+      this.pending += rounds * this.vipCount;
+    }
+    this.recompute();
+  }
+
+  stop(): void {
+    this.reset();
+  }
+
+  /** Called when now >= deadline; emits what is due and moves the deadline. */
+  fire(now: number, out: ActionList): void {
+    if (this.secondBurstAt <= now) {
+      this.secondBurstAt = Infinity;
+      this.burst(now, this.g.masterRepeat, out);
+    }
+    if (this.refreshAt <= now) {
+      // stay on the refresh grid unless we fell a whole period behind
+      const next = this.refreshAt + this.g.masterRefreshMs;
+      this.refreshAt = next > now ? next : now + this.g.masterRefreshMs;
+      this.burst(now, this.g.masterRefreshRepeat, out);
+    }
+    if (this.pending > 0 && this.nextMsgAt <= now) {
+      // one message per interval: spacing is the point of vrrp_garp_interval
+      out.push(ActionKind.SendGratuitous, this.cursor, 1);
+      this.cursor = (this.cursor + 1) % this.vipCount;
+      this.pending--;
+      this.lastMsgAt = now;
+      this.nextMsgAt = this.pending > 0 ? now + this.g.intervalMs : Infinity;
+    }
+    this.recompute();
+  }
+
+  private reset(): void {
+    this.pending = 0;
+    this.cursor = 0;
+    this.nextMsgAt = this.secondBurstAt = this.refreshAt = Infinity;
+    this.deadline = Infinity;
+  }
+
+  private recompute(): void {
+    this.deadline = Math.min(this.pending > 0 ? this.nextMsgAt : Infinity, this.secondBurstAt, this.refreshAt);
+  }
+}
