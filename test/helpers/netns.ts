@@ -1,6 +1,11 @@
 // Test helper: throwaway network namespaces. Names carry the test's PID so
 // parallel runs never collide, and `cleanup()` removes exactly what was made.
 import { spawnSync } from "bun";
+import { closeSync, openSync } from "node:fs";
+import { libc } from "../../src/sys/libc.ts";
+
+/** setns(2) namespace type for network namespaces (linux/sched.h). */
+const CLONE_NEWNET = 0x40000000;
 
 export function sh(cmd: string[], opts: { allowFail?: boolean; input?: string } = {}): string {
   const r = spawnSync(cmd, { stdin: opts.input ? Buffer.from(opts.input) : undefined, stdout: "pipe", stderr: "pipe" });
@@ -25,6 +30,26 @@ export class Netns {
   /** argv prefix that runs a command inside this namespace */
   prefix(): string[] {
     return ["ip", "netns", "exec", this.name];
+  }
+  /**
+   * Runs `fn` with the calling thread switched into this namespace (setns), then
+   * switches back. Sockets opened inside stay in the namespace after return, so a
+   * test can hold sockets in several namespaces from one process.
+   */
+  run<T>(fn: () => T): T {
+    const home = openSync("/proc/thread-self/ns/net", "r");
+    const target = openSync(`/run/netns/${this.name}`, "r");
+    try {
+      if (libc.symbols.setns(target, CLONE_NEWNET) !== 0) throw new Error(`setns into ${this.name} failed`);
+      try {
+        return fn();
+      } finally {
+        if (libc.symbols.setns(home, CLONE_NEWNET) !== 0) throw new Error(`setns back from ${this.name} failed: the test thread is stranded`);
+      }
+    } finally {
+      closeSync(target);
+      closeSync(home);
+    }
   }
   delete() {
     sh(["ip", "netns", "del", this.name], { allowFail: true });

@@ -1,0 +1,263 @@
+// Raw IP protocol 112 sockets for VRRP adverts (RFC 5798 §5.1, RFC 3768 §5.1), IPv4
+// and IPv6, multicast or unicast. Setup allocates; send() and recv() do not: they
+// pass preallocated buffers and prebuilt sockaddrs to libc and report results in
+// fields, returning byte counts or -errno (a daemon counts send errors, it does not
+// throw on ENOBUFS). The VRRP codec (src/vrrp) builds and validates the bytes.
+import { ptr } from "bun:ffi";
+import {
+  AF_INET, AF_INET6, IP_ADD_MEMBERSHIP, IP_HDRINCL, IP_MULTICAST_IF, IP_MULTICAST_LOOP, IP_MULTICAST_TTL,
+  IP_PKTINFO, IP_TTL, IPPROTO_VRRP, IPV6_CHECKSUM, IPV6_HOPLIMIT, IPV6_JOIN_GROUP, IPV6_MULTICAST_HOPS,
+  IPV6_MULTICAST_IF, IPV6_MULTICAST_LOOP, IPV6_PKTINFO, IPV6_RECVHOPLIMIT, IPV6_RECVPKTINFO, IPV6_UNICAST_HOPS,
+  MSG_TRUNC, OFFSETOF, SIZEOF, SO_BINDTODEVICE, SOCK_CLOEXEC, SOCK_NONBLOCK, SOCK_RAW, SOL_IP, SOL_IPV6, SOL_SOCKET,
+} from "./abi.ts";
+import { SysError } from "./errno.ts";
+import { check, cstr, errno, libc } from "./libc.ts";
+import { int32Option, ipMreqn, ipv6Mreq, sockaddrIn, sockaddrIn6, writePointer } from "./sockaddr.ts";
+import { isIPv6LinkLocal, parseIPv4, parseIPv6 } from "../net/ip-address.ts";
+
+// ---- local constants not yet in abi.ts (linux/in.h, linux/in6.h); move them there ----
+const IP_TOS = 1;
+const IP_MTU_DISCOVER = 10;
+const IP_PMTUDISC_DONT = 0;
+const IP_MULTICAST_ALL = 49;
+const IPV6_MULTICAST_ALL = 29;
+const IPV6_TCLASS = 67;
+// ---- end local constants ----
+
+const { socket, setsockopt, bind, sendto, recvmsg, close, if_nametoindex } = libc.symbols;
+
+/** RFC 5798 §5.1.1.2 / §5.1.2.2: the VRRP multicast groups. */
+export const VRRP_GROUP_V4 = parseIPv4("224.0.0.18");
+export const VRRP_GROUP_V6 = parseIPv6("ff02::12");
+/** RFC 5798 §5.1.1.3 / §5.1.2.3: adverts leave with TTL / hop limit 255 and receivers drop anything else. */
+export const VRRP_TTL = 255;
+/** keepalived's IPv4 TOS / IPv6 traffic class: precedence 6, internetwork control (DSCP CS6). */
+export const VRRP_TOS = 0xc0;
+
+/** Largest VRRP packet: 8-byte header + 255 IPv6 addresses, plus a 60-byte IPv4 header; one page more for slack. */
+const RX_BUFFER_SIZE = 8192;
+const CONTROL_SIZE = 256;
+
+export interface VrrpSocketOptions {
+  family: 4 | 6;
+  /** Interface the instance runs on; the socket is bound to it (SO_BINDTODEVICE). */
+  ifname: string;
+  /** unicast_src_ip: bind the socket to this local address so it is the adverts' source. */
+  source?: string;
+  /** unicast_peer: when non-empty no group is joined and send() goes to each peer in turn. */
+  unicastPeers?: string[];
+  /** IPv4 only: buffers passed to send() start with a 20-byte IPv4 header (IP_HDRINCL), as keepalived does. */
+  headerIncluded?: boolean;
+  /** IPv4 TOS / IPv6 traffic class, default 0xc0. */
+  tos?: number;
+  /** Receive our own multicast adverts (IP_MULTICAST_LOOP); off by default, tests may want it. */
+  multicastLoop?: boolean;
+  /** IPv6 only: the kernel fills and verifies the VRRP checksum at offset 6 (IPV6_CHECKSUM), as keepalived does. */
+  kernelChecksum?: boolean;
+}
+
+/**
+ * One raw VRRP socket on one interface. After recv() returns n ≥ 0, the packet is
+ * `rxBuffer[rxPayloadOffset, rxPayloadOffset + n)` and rxTtl/rxSource/rxDestination/
+ * rxIfindex/rxTruncated describe it. For IPv4 the whole IP header sits before the
+ * payload in rxBuffer (the raw socket delivers it); rxTtl and rxSource come from it.
+ */
+export class VrrpSocket {
+  readonly fd: number;
+  readonly family: 4 | 6;
+  readonly ifname: string;
+  readonly ifindex: number;
+  /** Destination sockaddrs: the group, or one per unicast peer. */
+  readonly destinations: Uint8Array[];
+
+  readonly rxBuffer = new Uint8Array(RX_BUFFER_SIZE);
+  rxPayloadOffset = 0;
+  /** TTL (IPv4 header) or hop limit (IPV6_HOPLIMIT cmsg); -1 when the kernel gave none. */
+  rxTtl = -1;
+  rxIfindex = 0;
+  rxTruncated = false;
+  readonly rxSource: Uint8Array;
+  readonly rxDestination: Uint8Array;
+
+  private readonly name: Uint8Array;
+  private readonly control = new Uint8Array(CONTROL_SIZE);
+  private readonly control32 = new Int32Array(this.control.buffer);
+  private readonly iov = new Uint8Array(SIZEOF.iovec);
+  private readonly msg = new Uint8Array(SIZEOF.msghdr);
+  private readonly msg32 = new Uint32Array(this.msg.buffer);
+  private closed = false;
+
+  constructor(opts: VrrpSocketOptions) {
+    this.family = opts.family;
+    this.ifname = opts.ifname;
+    const where = `on ${opts.ifname}`;
+    const nameBuf = cstr(opts.ifname);
+    const idx = if_nametoindex(nameBuf);
+    if (idx === 0) throw new SysError("if_nametoindex", errno(), opts.ifname);
+    this.ifindex = idx;
+    const v6 = opts.family === 6;
+    const addrLen = v6 ? 16 : 4;
+    this.rxSource = new Uint8Array(addrLen);
+    this.rxDestination = new Uint8Array(addrLen);
+    this.name = new Uint8Array(v6 ? SIZEOF.sockaddr_in6 : SIZEOF.sockaddr_in);
+
+    const parse = v6 ? parseIPv6 : parseIPv4;
+    const source = opts.source !== undefined ? parse(opts.source) : undefined;
+    const peers = (opts.unicastPeers ?? []).map(parse);
+    const sockaddr = (a: Uint8Array) => (v6 ? sockaddrIn6(a, this.ifindex) : sockaddrIn(a));
+    this.destinations = peers.length > 0 ? peers.map(sockaddr) : [sockaddr(v6 ? VRRP_GROUP_V6 : VRRP_GROUP_V4)];
+
+    this.fd = check(`socket(${v6 ? "AF_INET6" : "AF_INET"}, SOCK_RAW, IPPROTO_VRRP)`, socket(v6 ? AF_INET6 : AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_VRRP));
+    try {
+      const opt = (level: number, o: number, label: string, value: Uint8Array, len = value.length) =>
+        check(`setsockopt(${label})`, setsockopt(this.fd, level, o, value, len), where);
+      // Bind to the device so only adverts that arrived on it are delivered, whatever the routes say.
+      opt(SOL_SOCKET, SO_BINDTODEVICE, "SO_BINDTODEVICE", nameBuf, nameBuf.length - 1);
+      const tos = int32Option(opts.tos ?? VRRP_TOS);
+      const ttl = int32Option(VRRP_TTL);
+      const loop = int32Option(opts.multicastLoop ? 1 : 0);
+      const on = int32Option(1);
+      const off = int32Option(0);
+      if (!v6) {
+        if (opts.headerIncluded) opt(SOL_IP, IP_HDRINCL, "IP_HDRINCL", on);
+        else {
+          opt(SOL_IP, IP_TOS, "IP_TOS", tos);
+          // DF clear and a real IP ID, like keepalived's hand-built header.
+          opt(SOL_IP, IP_MTU_DISCOVER, "IP_MTU_DISCOVER", int32Option(IP_PMTUDISC_DONT));
+        }
+        opt(SOL_IP, IP_TTL, "IP_TTL", ttl);
+        opt(SOL_IP, IP_MULTICAST_TTL, "IP_MULTICAST_TTL", ttl);
+        opt(SOL_IP, IP_MULTICAST_LOOP, "IP_MULTICAST_LOOP", loop);
+        // Without this a raw socket also gets groups joined by other sockets on the box.
+        opt(SOL_IP, IP_MULTICAST_ALL, "IP_MULTICAST_ALL", off);
+        opt(SOL_IP, IP_PKTINFO, "IP_PKTINFO", on);
+        opt(SOL_IP, IP_MULTICAST_IF, "IP_MULTICAST_IF", ipMreqn(new Uint8Array(4), this.ifindex));
+      } else {
+        opt(SOL_IPV6, IPV6_TCLASS, "IPV6_TCLASS", tos);
+        opt(SOL_IPV6, IPV6_UNICAST_HOPS, "IPV6_UNICAST_HOPS", ttl);
+        opt(SOL_IPV6, IPV6_MULTICAST_HOPS, "IPV6_MULTICAST_HOPS", ttl);
+        opt(SOL_IPV6, IPV6_MULTICAST_LOOP, "IPV6_MULTICAST_LOOP", loop);
+        opt(SOL_IPV6, IPV6_MULTICAST_ALL, "IPV6_MULTICAST_ALL", off);
+        opt(SOL_IPV6, IPV6_MULTICAST_IF, "IPV6_MULTICAST_IF", int32Option(this.ifindex));
+        opt(SOL_IPV6, IPV6_RECVPKTINFO, "IPV6_RECVPKTINFO", on);
+        opt(SOL_IPV6, IPV6_RECVHOPLIMIT, "IPV6_RECVHOPLIMIT", on);
+        // RFC 5798 §5.2.8 checksum field is at byte 6 of the VRRP header.
+        if (opts.kernelChecksum) opt(SOL_IPV6, IPV6_CHECKSUM, "IPV6_CHECKSUM", int32Option(6));
+      }
+      if (source) {
+        const sa = v6 ? sockaddrIn6(source, isIPv6LinkLocal(source) ? this.ifindex : 0) : sockaddrIn(source);
+        check("bind", bind(this.fd, sa, sa.length), `${opts.source} ${where}`);
+      }
+      if (peers.length === 0) {
+        if (v6) opt(SOL_IPV6, IPV6_JOIN_GROUP, "IPV6_JOIN_GROUP ff02::12", ipv6Mreq(VRRP_GROUP_V6, this.ifindex));
+        else opt(SOL_IP, IP_ADD_MEMBERSHIP, "IP_ADD_MEMBERSHIP 224.0.0.18", ipMreqn(VRRP_GROUP_V4, this.ifindex));
+      }
+    } catch (e) {
+      close(this.fd);
+      throw e;
+    }
+    this.prepareMsghdr();
+  }
+
+  private prepareMsghdr(): void {
+    const m = OFFSETOF.msghdr;
+    const dv = new DataView(this.msg.buffer);
+    const iv = new DataView(this.iov.buffer);
+    writePointer(iv, OFFSETOF.iovec.iov_base, ptr(this.rxBuffer));
+    iv.setUint32(OFFSETOF.iovec.iov_len, this.rxBuffer.length, true);
+    writePointer(dv, m.msg_name, ptr(this.name));
+    writePointer(dv, m.msg_iov, ptr(this.iov));
+    dv.setUint32(m.msg_iovlen, 1, true);
+    writePointer(dv, m.msg_control, ptr(this.control));
+  }
+
+  /**
+   * Sends buf[0, len) to every destination (the group or each unicast peer).
+   * Returns len on success or -errno of the first failure; never allocates.
+   */
+  send(buf: Uint8Array, len: number): number {
+    let rc = 0;
+    for (let i = 0; i < this.destinations.length; i++) {
+      const d = this.destinations[i];
+      // i64_fast: byte counts always fit a double, so the value is a number, never a BigInt.
+      rc = sendto(this.fd, buf, len, 0, d, d.length) as number;
+      if (rc < 0) return -errno();
+    }
+    return rc;
+  }
+
+  /** Sends to one destination (index into `destinations`). Returns bytes sent or -errno. */
+  sendTo(index: number, buf: Uint8Array, len: number): number {
+    const d = this.destinations[index];
+    const rc = sendto(this.fd, buf, len, 0, d, d.length) as number;
+    return rc < 0 ? -errno() : rc;
+  }
+
+  /**
+   * Receives one packet without blocking. Returns the VRRP payload length, or -errno
+   * (-EAGAIN when nothing is queued). IPv4 packets too short to hold their own IP
+   * header return -EBADMSG rather than reading past them.
+   */
+  recv(): number {
+    const m32 = this.msg32;
+    const mo = OFFSETOF.msghdr;
+    m32[mo.msg_namelen / 4] = this.name.length;
+    m32[mo.msg_controllen / 4] = CONTROL_SIZE;
+    m32[mo.msg_controllen / 4 + 1] = 0;
+    const n = recvmsg(this.fd, this.msg, 0) as number;
+    if (n < 0) return -errno();
+    this.rxTruncated = (m32[mo.msg_flags / 4] & MSG_TRUNC) !== 0;
+    this.rxTtl = -1;
+    this.rxIfindex = 0;
+    this.parseControl(m32[mo.msg_controllen / 4]);
+    const rx = this.rxBuffer;
+    if (this.family === 4) {
+      if (n < 20) return -74; // EBADMSG
+      const ihl = (rx[0] & 0x0f) * 4;
+      if (ihl < 20 || ihl > n) return -74;
+      this.rxTtl = rx[8];
+      for (let i = 0; i < 4; i++) {
+        this.rxSource[i] = rx[12 + i];
+        this.rxDestination[i] = rx[16 + i];
+      }
+      this.rxPayloadOffset = ihl;
+      return n - ihl;
+    }
+    const a = OFFSETOF.sockaddr_in6.sin6_addr;
+    for (let i = 0; i < 16; i++) this.rxSource[i] = this.name[a + i];
+    this.rxPayloadOffset = 0;
+    return n;
+  }
+
+  /** Walks the cmsg chain (CMSG_FIRSTHDR/CMSG_NXTHDR: 8-byte aligned on LP64). */
+  private parseControl(controlLen: number): void {
+    const c = this.control;
+    const c32 = this.control32;
+    const hdr = SIZEOF.cmsghdr;
+    const co = OFFSETOF.cmsghdr;
+    let off = 0;
+    while (off + hdr <= controlLen) {
+      const len = c32[(off + co.cmsg_len) / 4];
+      if (len < hdr || off + len > controlLen) return;
+      const level = c32[(off + co.cmsg_level) / 4];
+      const type = c32[(off + co.cmsg_type) / 4];
+      const data = off + hdr;
+      if (level === SOL_IP && type === IP_PKTINFO) {
+        this.rxIfindex = c32[(data + OFFSETOF.in_pktinfo.ipi_ifindex) / 4];
+      } else if (level === SOL_IPV6 && type === IPV6_PKTINFO) {
+        const p = OFFSETOF.in6_pktinfo;
+        this.rxIfindex = c32[(data + p.ipi6_ifindex) / 4];
+        for (let i = 0; i < 16; i++) this.rxDestination[i] = c[data + p.ipi6_addr + i];
+      } else if (level === SOL_IPV6 && type === IPV6_HOPLIMIT) {
+        this.rxTtl = c32[data / 4];
+      }
+      off += (len + 7) & ~7;
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    close(this.fd);
+  }
+}
