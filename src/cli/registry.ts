@@ -12,6 +12,7 @@ export interface Command {
 export const commands: Record<string, Command> = {
   config: { summary: "check, convert, keygen, sign, push configs", load: () => import("./config.ts") },
   status: { summary: "show the running daemon's instances", load: () => import("./status.ts") },
+  digest: { summary: "print the MD5 digest of a page, like keepalived's genhash", load: () => import("./digest.ts") },
   version: { summary: "print version, build target and runtime", load: () => import("./version.ts") },
 };
 

@@ -4,8 +4,8 @@
 //
 // Digest rule (keepalived html.c / check_http.c http_process_response): MD5
 // over the bytes after the first CRLFCRLF, cut at Content-Length when the
-// header carries a valid one, else up to EOF. No chunked decoding: the request
-// is HTTP/1.0.
+// header carries one genhash would read, else up to EOF. No chunked decoding:
+// the request is HTTP/1.0.
 
 export interface HttpResponseLimits {
   maxHeaderBytes: number;
@@ -71,7 +71,7 @@ export class HttpResponseReader {
     this.headLen = bodyStart;
     this.parseHead();
     this.headerDone = true;
-    if (!this.wantDigest) {
+    if (!this.wantDigest || this.contentLength === 0) {
       this.complete = true;
       return;
     }
@@ -101,20 +101,22 @@ export class HttpResponseReader {
 
   private parseHead(): void {
     const text = new TextDecoder("latin1").decode(this.head.subarray(0, this.headLen - 4));
-    const lines = text.split("\r\n");
-    const statusLine = lines[0] ?? "";
+    const eol = text.indexOf("\r\n");
+    const statusLine = eol < 0 ? text : text.slice(0, eol);
     // keepalived extract_status_code: the 3 digits after the first space
     const m = /^HTTP\/\d+(?:\.\d+)? (\d{3})(?: |$)/.exec(statusLine);
     if (!m) throw new HttpResponseError(`malformed status line '${printable(statusLine)}'`);
     this.status = Number(m[1]);
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i]!;
-      const colon = line.indexOf(":");
-      if (colon <= 0) continue;
-      if (line.slice(0, colon).trim().toLowerCase() !== "content-length") continue;
-      const v = line.slice(colon + 1).trim();
-      // keepalived ignores a Content-Length it cannot parse and reads to EOF
-      if (/^\d{1,15}$/.test(v)) this.contentLength = Number(v);
+    // genhash/keepalived (html.c extract_content_length): the first
+    // "Content-Length:" anywhere in the header, case-sensitive, digits after
+    // optional blanks and nothing else before the line end; anything else is
+    // ignored and the body runs to EOF. Measured against genhash 2.2.7.
+    const at = text.indexOf("Content-Length:");
+    if (at >= 0) {
+      const lineEnd = text.indexOf("\r\n", at);
+      const v = text.slice(at + "Content-Length:".length, lineEnd < 0 ? text.length : lineEnd);
+      const m2 = /^[ \t]*(\d{1,15})$/.exec(v);
+      if (m2) this.contentLength = Number(m2[1]);
     }
   }
 

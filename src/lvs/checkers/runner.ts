@@ -1,0 +1,151 @@
+// Drives the pure cores with real time and real checks: one timer armed at
+// the scheduler's next wakeup, one adapter call per "run", results fed back,
+// and the desired IPVS table re-emitted whenever a real server or quorum
+// changes. Scripts (notify_*, quorum_*) leave as actions for the daemon's
+// script runner; this file never touches the kernel.
+import type { VirtualServerConfig } from "../desired-config.ts";
+import type { IpvsService } from "../ipvs-model.ts";
+import { desiredService } from "../desired.ts";
+import { type LvsAction, VirtualServerState, rsName, vsName } from "../rs-state.ts";
+import { CheckScheduler, type CheckOutcome, type SchedulerAction } from "../scheduler.ts";
+import { mulberry32 } from "./prng.ts";
+import { runCheck } from "./run-check.ts";
+import { checkTiming } from "./timing.ts";
+
+export interface CheckReport {
+  vs: string;
+  rs: string;
+  checker: string;
+  outcome: CheckOutcome;
+  latencyMs: number;
+}
+
+export interface LvsRunnerHooks {
+  /** the desired table changed (also called once on start) */
+  onTable?(table: IpvsService[]): void;
+  onAction?(a: LvsAction): void;
+  /** every finished attempt, for status and the fleet's lvs/<vs>/<rs> topic */
+  onCheck?(r: CheckReport): void;
+}
+
+export interface LvsRunnerOptions {
+  /** seeds the warmup PRNG; default: time-based */
+  seed?: number;
+  /** replaces the adapters (used by the benchmark to count attempts; tests use real ones) */
+  check?: typeof runCheck;
+}
+
+interface CheckRef {
+  vs: number;
+  rs: number;
+  ck: number;
+}
+
+export class LvsCheckRunner {
+  private readonly states: VirtualServerState[];
+  private readonly refs: CheckRef[] = [];
+  private readonly sched: CheckScheduler;
+  private readonly inflight = new Map<number, { seq: number; ctl: AbortController; started: number }>();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timerAt = Infinity;
+  private running = false;
+  private readonly check: typeof runCheck;
+
+  constructor(private readonly vss: VirtualServerConfig[], private readonly hooks: LvsRunnerHooks = {}, opts: LvsRunnerOptions = {}) {
+    this.states = vss.map((v) => new VirtualServerState(v));
+    this.sched = new CheckScheduler(mulberry32(opts.seed ?? Date.now()));
+    this.check = opts.check ?? runCheck;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    const now = performance.now();
+    this.vss.forEach((vs, v) =>
+      vs.realServers.forEach((rs, r) =>
+        rs.checkers.forEach((c, k) => {
+          const id = this.refs.length;
+          this.refs.push({ vs: v, rs: r, ck: k });
+          this.sched.add(id, checkTiming(vs, rs, c), now);
+        }),
+      ),
+    );
+    for (const s of this.states) for (const a of s.start()) this.hooks.onAction?.(a);
+    this.hooks.onTable?.(this.table());
+    this.pump();
+  }
+
+  /** Stops every check; returns the omega actions (scripts to run on the way out). */
+  stop(): LvsAction[] {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const f of this.inflight.values()) f.ctl.abort();
+    this.inflight.clear();
+    return this.states.flatMap((s) => s.shutdown());
+  }
+
+  table(): IpvsService[] {
+    return this.vss.map((vs, i) => desiredService(vs, this.states[i]!));
+  }
+
+  state(vsIndex: number): VirtualServerState {
+    return this.states[vsIndex]!;
+  }
+
+  private pump(): void {
+    if (!this.running) return;
+    const now = performance.now();
+    this.apply(this.sched.tick(now));
+    const next = this.sched.nextWakeup();
+    if (next === undefined) return;
+    if (this.timer && next >= this.timerAt) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = next;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerAt = Infinity;
+      this.pump();
+    }, Math.max(0, next - performance.now()));
+  }
+
+  private apply(actions: SchedulerAction[]): void {
+    let changed = false;
+    for (const a of actions) {
+      if (a.type === "run") this.launch(a.id, a.seq, a.deadline);
+      else if (a.type === "abort") {
+        const f = this.inflight.get(a.id);
+        if (f && f.seq === a.seq) {
+          f.ctl.abort();
+          this.inflight.delete(a.id);
+        }
+      } else {
+        const ref = this.refs[a.id]!;
+        const out = this.states[ref.vs]!.checker(ref.rs, ref.ck, a.up, a.weight, a.reason);
+        for (const x of out) {
+          if (x.type !== "notify") changed = true;
+          this.hooks.onAction?.(x);
+        }
+      }
+    }
+    if (changed) this.hooks.onTable?.(this.table());
+  }
+
+  private launch(id: number, seq: number, deadline: number): void {
+    const ref = this.refs[id]!;
+    const vs = this.vss[ref.vs]!;
+    const rs = vs.realServers[ref.rs]!;
+    const checker = rs.checkers[ref.ck]!;
+    const ctl = new AbortController();
+    const started = performance.now();
+    this.inflight.set(id, { seq, ctl, started });
+    this.check({ vs, rs, checker, deadline, signal: ctl.signal }).then((outcome) => {
+      const f = this.inflight.get(id);
+      if (f && f.seq === seq) this.inflight.delete(id);
+      if (!this.running) return;
+      this.hooks.onCheck?.({ vs: vsName(vs), rs: rsName(rs), checker: checker.kind, outcome, latencyMs: performance.now() - started });
+      this.apply(this.sched.result(id, seq, outcome, performance.now()));
+      this.pump();
+    });
+  }
+}
