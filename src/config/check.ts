@@ -1,0 +1,151 @@
+// Checks an untyped value (decoded JSON or CBOR, or the keepalived reader's
+// output) against the spec: types, ranges, enums, unknown fields. Returns a
+// fresh, fully defaulted copy, so the result never aliases the input and
+// every config has exactly one representation.
+import type { FieldPath } from "./diagnostics.ts";
+import type { Config } from "./model.ts";
+import { configSpec, type ObjectSpec, type Spec } from "./spec.ts";
+
+export interface Issue {
+  path: FieldPath;
+  message: string;
+}
+
+const regexCache = new Map<string, RegExp>();
+function regex(p: string): RegExp {
+  let r = regexCache.get(p);
+  if (!r) regexCache.set(p, (r = new RegExp(p, "u")));
+  return r;
+}
+
+function describe(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  if (v instanceof Uint8Array) return "a byte string";
+  if (typeof v === "string") return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 37)}...` : v)}`;
+  if (typeof v === "number" || typeof v === "bigint") return `${typeof v} ${String(v)}`;
+  return typeof v;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) && !(v instanceof Map);
+}
+
+export function checkValue(v: unknown, spec: Spec, path: FieldPath, issues: Issue[]): unknown {
+  switch (spec.kind) {
+    case "int":
+    case "ms": {
+      if (typeof v !== "number" || !Number.isInteger(v)) {
+        issues.push({ path, message: `expected an integer${spec.kind === "ms" ? " (milliseconds)" : ""}, got ${describe(v)}` });
+        return undefined;
+      }
+      if (v < spec.min || v > spec.max) {
+        issues.push({ path, message: `${v} is out of range ${spec.min}..${spec.max}${spec.kind === "ms" ? " ms" : ""}` });
+      } else if (spec.kind === "ms" && spec.multipleOf && v % spec.multipleOf !== 0) {
+        issues.push({ path, message: `${v} ms must be a multiple of ${spec.multipleOf} ms` });
+      }
+      return v;
+    }
+    case "string": {
+      if (typeof v !== "string") {
+        issues.push({ path, message: `expected a string, got ${describe(v)}` });
+        return undefined;
+      }
+      if (v.length < spec.minLength || v.length > spec.maxLength) {
+        issues.push({ path, message: `length ${v.length} is out of range ${spec.minLength}..${spec.maxLength}` });
+      } else if (spec.pattern && !regex(spec.pattern).test(v)) {
+        const why =
+          spec.format === "name"
+            ? "must be one word without quotes, braces or comment characters"
+            : spec.format === "ip"
+              ? "is not an IP address"
+              : spec.format === "text"
+                ? "must not contain double quotes or line breaks"
+                : `must match ${spec.pattern}`;
+        issues.push({ path, message: `${describe(v)} ${why}` });
+      }
+      return v;
+    }
+    case "bool":
+      if (typeof v !== "boolean") issues.push({ path, message: `expected true or false, got ${describe(v)}` });
+      return v;
+    case "enum":
+      if (!spec.values.includes(v as string | number)) {
+        issues.push({ path, message: `expected one of ${spec.values.map((x) => JSON.stringify(x)).join(", ")}, got ${describe(v)}` });
+      }
+      return v;
+    case "oneOf": {
+      const firstIssues: Issue[][] = [];
+      for (const alt of spec.of) {
+        const sub: Issue[] = [];
+        const out = checkValue(v, alt, path, sub);
+        if (sub.length === 0) return out;
+        firstIssues.push(sub);
+      }
+      // Report the alternative whose type matched, if any: its message is the useful one.
+      const typed = firstIssues.find((s) => !s[0]!.message.startsWith("expected"));
+      issues.push(...(typed ?? [{ path, message: `expected ${spec.of.map(kindName).join(" or ")}, got ${describe(v)}` }]));
+      return v;
+    }
+    case "array": {
+      if (!Array.isArray(v)) {
+        issues.push({ path, message: `expected an array, got ${describe(v)}` });
+        return undefined;
+      }
+      if (v.length > spec.maxItems) {
+        issues.push({ path, message: `${v.length} items, at most ${spec.maxItems} allowed` });
+        return undefined;
+      }
+      return v.map((x, i) => checkValue(x, spec.items, [...path, i], issues));
+    }
+    case "object":
+      return checkObject(v, spec, path, issues);
+    case "tagged": {
+      if (!isPlainObject(v)) {
+        issues.push({ path, message: `expected an object, got ${describe(v)}` });
+        return undefined;
+      }
+      const tag = v[spec.tag];
+      const variant = typeof tag === "string" && Object.hasOwn(spec.variants, tag) ? spec.variants[tag] : undefined;
+      if (!variant) {
+        issues.push({
+          path: [...path, spec.tag],
+          message: `expected one of ${Object.keys(spec.variants).join(", ")}, got ${describe(tag)}`,
+        });
+        return undefined;
+      }
+      return checkObject(v, variant, path, issues);
+    }
+  }
+}
+
+function kindName(s: Spec): string {
+  return s.kind === "enum" ? s.values.map((x) => JSON.stringify(x)).join(" or ") : s.kind === "ms" ? "milliseconds" : s.kind;
+}
+
+function checkObject(v: unknown, spec: ObjectSpec, path: FieldPath, issues: Issue[]): unknown {
+  if (!isPlainObject(v)) {
+    issues.push({ path, message: `expected an object (${spec.name}), got ${describe(v)}` });
+    return undefined;
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(v)) {
+    if (!Object.hasOwn(spec.fields, key)) issues.push({ path: [...path, key], message: `unknown field in ${spec.name}` });
+  }
+  for (const [key, field] of Object.entries(spec.fields)) {
+    const has = Object.hasOwn(v, key) && v[key] !== undefined;
+    if (!has) {
+      if (field.default !== undefined) out[key] = checkValue(structuredClone(field.default), field.spec, [...path, key], issues);
+      else if (!field.optional) issues.push({ path: [...path, key], message: `missing required field in ${spec.name}` });
+      continue;
+    }
+    out[key] = checkValue(v[key], field.spec, [...path, key], issues);
+  }
+  return out;
+}
+
+export function checkConfig(v: unknown): { config?: Config; issues: Issue[] } {
+  const issues: Issue[] = [];
+  const out = checkValue(v, configSpec, [], issues) as Config | undefined;
+  return issues.length || !out ? { issues } : { config: out, issues };
+}

@@ -1,0 +1,194 @@
+// Shared machinery of the keepalived.conf reader: argument conversion with
+// precise errors, per-field source locations, and block dispatch by keyword.
+// Readers build plain objects (only the keywords present); check.ts then fills
+// defaults and checks ranges, and Locations maps its field paths back to
+// file:line:col.
+import type { Diagnostics, FieldPath, SourceLoc } from "./diagnostics.ts";
+import type { Token } from "./lexer.ts";
+import type { Stmt } from "./syntax-tree.ts";
+
+export type Raw = Record<string, unknown>;
+
+export class Locations {
+  private map = new WeakMap<object, Map<string | number, SourceLoc>>();
+  set(obj: object, key: string | number, loc: SourceLoc) {
+    let m = this.map.get(obj);
+    if (!m) this.map.set(obj, (m = new Map()));
+    m.set(key, loc);
+  }
+  /** Location of the field at `path` in `root`, else of the nearest enclosing block. */
+  find(root: unknown, path: FieldPath): SourceLoc | undefined {
+    const chain: unknown[] = [root];
+    let cur: unknown = root;
+    for (const p of path.slice(0, -1)) {
+      cur = cur && typeof cur === "object" ? (cur as Record<string | number, unknown>)[p] : undefined;
+      chain.push(cur);
+    }
+    const last = path[path.length - 1];
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const o = chain[i];
+      if (!o || typeof o !== "object") continue;
+      const m = this.map.get(o);
+      if (!m) continue;
+      if (i === chain.length - 1 && last !== undefined && m.has(last)) return m.get(last);
+      if (m.has("")) return m.get("");
+    }
+    return undefined;
+  }
+}
+
+export class Ctx {
+  constructor(
+    readonly diags: Diagnostics,
+    readonly locs: Locations,
+    readonly strict: boolean,
+  ) {}
+
+  at(s: Stmt, t: Token = s.kw): SourceLoc {
+    return { file: t.file, line: t.line, col: t.col, text: s.raw };
+  }
+  error(s: Stmt, message: string, t?: Token) {
+    this.diags.error(message, this.at(s, t));
+  }
+  warn(s: Stmt, message: string, t?: Token) {
+    this.diags.warning(message, this.at(s, t));
+  }
+  /** keepalived warns about unknown keywords; --strict turns that into an error. */
+  unknown(s: Stmt, where: string, why = "unknown keyword") {
+    const msg = `${why} '${s.kw.text}' in ${where}${this.strict ? "" : ", ignored"}`;
+    if (this.strict) this.error(s, msg);
+    else this.warn(s, msg);
+  }
+
+  mark(obj: object, key: string | number, s: Stmt, t?: Token) {
+    this.locs.set(obj, key, this.at(s, t));
+  }
+
+  /** Sets obj[key], warning when a single-valued keyword repeats. */
+  put(obj: Raw, key: string, value: unknown, s: Stmt, t?: Token) {
+    if (value === undefined) return;
+    if (obj[key] !== undefined) this.warn(s, `'${s.kw.text}' given more than once, the last one wins`);
+    obj[key] = value;
+    this.mark(obj, key, s, t);
+  }
+
+  noBlock(s: Stmt): boolean {
+    if (s.block) {
+      this.error(s, `'${s.kw.text}' does not take a block`);
+      return false;
+    }
+    return true;
+  }
+  needBlock(s: Stmt): Stmt[] | undefined {
+    if (!s.block) {
+      this.error(s, `'${s.kw.text}' needs a { ... } block`);
+      return undefined;
+    }
+    return s.block;
+  }
+
+  /** The single argument of a keyword, or an error. */
+  one(s: Stmt): Token | undefined {
+    if (!this.noBlock(s)) return undefined;
+    if (s.args.length !== 1) {
+      this.error(s, `'${s.kw.text}' takes exactly one value, got ${s.args.length}`);
+      return undefined;
+    }
+    return s.args[0];
+  }
+
+  int(s: Stmt, t: Token | undefined): number | undefined {
+    if (!t) return undefined;
+    if (!/^[-+]?\d{1,15}$/.test(t.text)) {
+      this.error(s, `'${s.kw.text}' expects an integer, got '${t.text}'`, t);
+      return undefined;
+    }
+    return Number.parseInt(t.text, 10);
+  }
+
+  /** keepalived durations are (decimal) seconds; the model keeps integer ms. */
+  seconds(s: Stmt, t: Token | undefined): number | undefined {
+    if (!t) return undefined;
+    const m = /^(\d{1,12})(?:\.(\d+))?$/.exec(t.text);
+    if (!m) {
+      this.error(s, `'${s.kw.text}' expects seconds (e.g. 1 or 0.5), got '${t.text}'`, t);
+      return undefined;
+    }
+    const frac = (m[2] ?? "").padEnd(3, "0");
+    if (/[1-9]/.test(frac.slice(3))) {
+      this.error(s, `'${s.kw.text}' ${t.text}: finer than a millisecond is not supported`, t);
+      return undefined;
+    }
+    return Number.parseInt(m[1]!, 10) * 1000 + Number.parseInt(frac.slice(0, 3), 10);
+  }
+
+  /** A flag keyword: no value, or an explicit true/false word. */
+  flag(s: Stmt): boolean | undefined {
+    if (!this.noBlock(s)) return undefined;
+    if (s.args.length === 0) return true;
+    const t = s.args[0]!;
+    if (s.args.length === 1) {
+      const w = t.text.toLowerCase();
+      if (["true", "on", "yes", "1"].includes(w)) return true;
+      if (["false", "off", "no", "0"].includes(w)) return false;
+    }
+    this.error(s, `'${s.kw.text}' takes no value or one of true/false, got '${s.args.map((a) => a.text).join(" ")}'`, t);
+    return undefined;
+  }
+
+  /** A script command line: one quoted string, or the rest of the line. */
+  command(s: Stmt): string | undefined {
+    if (!this.noBlock(s)) return undefined;
+    if (s.args.length === 0) {
+      this.error(s, `'${s.kw.text}' needs a command`);
+      return undefined;
+    }
+    return s.args.map((a) => a.text).join(" ");
+  }
+
+  /** Every word of a list block (`notification_email { a b }`), line breaks ignored. */
+  words(s: Stmt): Token[] {
+    const block = this.needBlock(s);
+    if (!block) return [];
+    const out: Token[] = [];
+    for (const st of block) {
+      if (st.block) this.error(st, `unexpected block inside '${s.kw.text}'`);
+      out.push(st.kw, ...st.args);
+    }
+    return out;
+  }
+
+  /** Runs the handler of each statement of a block by keyword. */
+  dispatch<T>(block: Stmt[], where: string, target: T, table: Record<string, (s: Stmt, target: T) => void>) {
+    for (const s of block) {
+      const h = s.kw.quoted ? undefined : Object.hasOwn(table, s.kw.text) ? table[s.kw.text] : undefined;
+      if (h) h(s, target);
+      else this.unknown(s, where);
+    }
+  }
+}
+
+export type Handler<T = Raw> = (s: Stmt, o: T) => void;
+
+// Handler builders for the common keyword shapes.
+export const hStr = (c: Ctx, key: string): Handler => (s, o) => c.put(o, key, c.one(s)?.text, s);
+export const hInt = (c: Ctx, key: string): Handler => (s, o) => c.put(o, key, c.int(s, c.one(s)), s);
+export const hSec = (c: Ctx, key: string): Handler => (s, o) => c.put(o, key, c.seconds(s, c.one(s)), s);
+export const hFlag = (c: Ctx, key: string): Handler => (s, o) => c.put(o, key, c.flag(s), s);
+export const hCmd = (c: Ctx, key: string): Handler => (s, o) => c.put(o, key, c.command(s), s);
+export const hEnum =
+  (c: Ctx, key: string, values: readonly string[], norm: (x: string) => string = (x) => x): Handler =>
+  (s, o) => {
+    const t = c.one(s);
+    if (!t) return;
+    const v = norm(t.text);
+    if (!values.includes(v)) c.error(s, `'${s.kw.text}' expects one of ${values.join(", ")}, got '${t.text}'`, t);
+    else c.put(o, key, v, s, t);
+  };
+
+/** `vip_lifetime N|permanent` (vigil) */
+export const hLifetime = (c: Ctx, key: string): Handler => (s, o) => {
+  const t = c.one(s);
+  if (!t) return;
+  c.put(o, key, t.text === "permanent" ? "permanent" : c.seconds(s, t), s, t);
+};

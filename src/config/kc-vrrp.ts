@@ -1,0 +1,303 @@
+// keepalived.conf reader for the VRRP side: global_defs, vrrp_script,
+// vrrp_sync_group and vrrp_instance (keepalived.conf(5) keyword by keyword).
+import type { Stmt } from "./syntax-tree.ts";
+import {
+  hCmd, hEnum, hFlag, hInt, hLifetime, hSec, hStr,
+  type Ctx, type Handler, type Raw,
+} from "./kc-context.ts";
+
+export function readGlobal(c: Ctx, s: Stmt, g: Raw) {
+  const block = c.needBlock(s);
+  if (!block) return;
+  c.mark(g, "", s);
+  c.dispatch(block, "global_defs", g, {
+    router_id: hStr(c, "routerId"),
+    notification_email: (st, o) => {
+      const list = (o.notificationEmail as string[] | undefined) ?? [];
+      for (const w of c.words(st)) list.push(w.text);
+      c.put(o, "notificationEmail", list, st);
+    },
+    notification_email_from: hStr(c, "notificationEmailFrom"),
+    smtp_server: (st, o) => {
+      if (!c.noBlock(st)) return;
+      if (st.args.length < 1 || st.args.length > 2) return c.error(st, "'smtp_server' takes an address and an optional port");
+      c.put(o, "smtpServer", st.args[0]!.text, st, st.args[0]);
+      if (st.args[1]) c.put(o, "smtpPort", c.int(st, st.args[1]), st, st.args[1]);
+    },
+    smtp_connect_timeout: hSec(c, "smtpConnectTimeoutMs"),
+    enable_script_security: hFlag(c, "enableScriptSecurity"),
+    script_user: (st, o) => userGroup(c, st, o, "scriptUser", "scriptGroup"),
+    vrrp_version: (st, o) => {
+      const v = c.int(st, c.one(st));
+      if (v !== undefined && v !== 2 && v !== 3) return c.error(st, `'vrrp_version' must be 2 or 3, got ${v}`);
+      c.put(o, "vrrpVersion", v, st);
+    },
+    vrrp_strict: hFlag(c, "vrrpStrict"),
+    vrrp_skip_check_adv_addr: hFlag(c, "vrrpSkipCheckAdvAddr"),
+    vrrp_garp_master_delay: hSec(c, "vrrpGarpMasterDelayMs"),
+    vrrp_garp_master_repeat: hInt(c, "vrrpGarpMasterRepeat"),
+    vrrp_garp_master_refresh: hSec(c, "vrrpGarpMasterRefreshMs"),
+    vrrp_garp_master_refresh_repeat: hInt(c, "vrrpGarpMasterRefreshRepeat"),
+    vrrp_garp_interval: hSec(c, "vrrpGarpIntervalMs"),
+    vrrp_gna_interval: hSec(c, "vrrpGnaIntervalMs"),
+    vrrp_rt_priority: hInt(c, "vrrpRtPriority"),
+    vrrp_priority: hInt(c, "vrrpPriority"),
+    vrrp_no_swap: hFlag(c, "vrrpNoSwap"),
+    vip_lifetime: hLifetime(c, "vipLifetimeMs"),
+    lvs_sync_daemon: (st, o) => {
+      if (!c.noBlock(st)) return;
+      if (st.args.length < 2) return c.error(st, "'lvs_sync_daemon' needs INTERFACE VRRP_INSTANCE [id N] [maxlen N] [port N] [ttl N] [group IP]");
+      const d: Raw = { interface: st.args[0]!.text, instance: st.args[1]!.text };
+      c.mark(d, "", st);
+      const opts: Record<string, string> = { id: "syncId", maxlen: "maxlen", port: "port", ttl: "ttl", group: "group" };
+      for (let i = 2; i < st.args.length; i += 2) {
+        const k = st.args[i]!;
+        const v = st.args[i + 1];
+        const key = Object.hasOwn(opts, k.text) ? opts[k.text] : undefined;
+        if (!key || !v) {
+          c.error(st, `'lvs_sync_daemon': unexpected '${k.text}'${v ? "" : " without a value"}`, k);
+          continue;
+        }
+        d[key] = key === "group" ? v.text : c.int(st, v);
+        c.mark(d, key, st, v);
+      }
+      c.put(o, "lvsSyncDaemon", d, st);
+    },
+  });
+}
+
+function userGroup(c: Ctx, st: Stmt, o: Raw, uk: string, gk: string) {
+  if (!c.noBlock(st)) return;
+  if (st.args.length < 1 || st.args.length > 2) return c.error(st, `'${st.kw.text}' takes USER [GROUP]`);
+  c.put(o, uk, st.args[0]!.text, st, st.args[0]);
+  if (st.args[1]) c.put(o, gk, st.args[1].text, st, st.args[1]);
+}
+
+/** `vrrp_script NAME { ... }` */
+export function readScript(c: Ctx, s: Stmt): Raw | undefined {
+  const block = c.needBlock(s);
+  const name = headerName(c, s);
+  if (!block || name === undefined) return undefined;
+  const o: Raw = { name };
+  c.mark(o, "", s);
+  c.mark(o, "name", s, s.args[0]);
+  c.dispatch(block, `vrrp_script ${name}`, o, {
+    script: hCmd(c, "script"),
+    interval: hSec(c, "intervalMs"),
+    timeout: hSec(c, "timeoutMs"),
+    weight: (st, x) => {
+      if (!c.noBlock(st)) return;
+      const [w, rev, ...extra] = st.args;
+      if (!w || extra.length || (rev && rev.text !== "reverse")) return c.error(st, "'weight' takes N [reverse]");
+      c.put(x, "weight", c.int(st, w), st, w);
+      if (rev) c.put(x, "weightReverse", true, st, rev);
+    },
+    rise: hInt(c, "rise"),
+    fall: hInt(c, "fall"),
+    user: (st, x) => userGroup(c, st, x, "user", "group"),
+    init_fail: hFlag(c, "initFail"),
+  });
+  if (o.script === undefined) c.error(s, `vrrp_script ${name}: missing 'script'`);
+  return o;
+}
+
+function headerName(c: Ctx, s: Stmt): string | undefined {
+  if (s.args.length !== 1) {
+    c.error(s, `'${s.kw.text}' needs exactly one name, got ${s.args.length}`);
+    return undefined;
+  }
+  return s.args[0]!.text;
+}
+
+function notifyHandlers(c: Ctx): Record<string, Handler> {
+  return {
+    notify_master: hCmd(c, "notifyMaster"),
+    notify_backup: hCmd(c, "notifyBackup"),
+    notify_fault: hCmd(c, "notifyFault"),
+    notify_stop: hCmd(c, "notifyStop"),
+    notify: hCmd(c, "notify"),
+  };
+}
+
+/** `vrrp_sync_group NAME { group { ... } notify_* smtp_alert }` */
+export function readSyncGroup(c: Ctx, s: Stmt): Raw | undefined {
+  const block = c.needBlock(s);
+  const name = headerName(c, s);
+  if (!block || name === undefined) return undefined;
+  const o: Raw = { name };
+  c.mark(o, "", s);
+  c.dispatch(block, `vrrp_sync_group ${name}`, o, {
+    group: (st, x) => {
+      const list = (x.group as string[] | undefined) ?? [];
+      for (const w of c.words(st)) list.push(w.text);
+      c.put(x, "group", list, st);
+    },
+    ...notifyHandlers(c),
+    smtp_alert: hFlag(c, "smtpAlert"),
+  });
+  if (o.group === undefined) c.error(s, `vrrp_sync_group ${name}: missing 'group { ... }'`);
+  return o;
+}
+
+/** One `virtual_ipaddress` line: ADDR[/PREFIX] [brd IP] [dev IF] [scope S] [label L] */
+function readVip(c: Ctx, st: Stmt): Raw | undefined {
+  if (st.block) {
+    c.error(st, "unexpected block inside a virtual_ipaddress list");
+    return undefined;
+  }
+  const words = [st.kw, ...st.args];
+  const first = words[0]!;
+  const m = /^([^/]+)(?:\/(\d{1,3}))?$/.exec(first.text);
+  if (!m) {
+    c.error(st, `'${first.text}' is not ADDRESS[/PREFIX]`, first);
+    return undefined;
+  }
+  const address = m[1]!;
+  const v: Raw = { address, prefix: m[2] !== undefined ? Number(m[2]) : address.includes(":") ? 128 : 32 };
+  c.mark(v, "", st, first);
+  c.mark(v, "address", st, first);
+  c.mark(v, "prefix", st, first);
+  const opts: Record<string, string> = { dev: "dev", label: "label", scope: "scope", brd: "brd", broadcast: "brd" };
+  for (let i = 1; i < words.length; i += 2) {
+    const k = words[i]!;
+    const val = words[i + 1];
+    const key = Object.hasOwn(opts, k.text) ? opts[k.text] : undefined;
+    if (!key) {
+      c.unknown({ ...st, kw: k }, `virtual_ipaddress entry ${first.text}`, "unsupported option");
+      i--; // options vigil does not know may be flags; resync on the next word
+      continue;
+    }
+    if (!val) {
+      c.error(st, `'${k.text}' needs a value`, k);
+      break;
+    }
+    if (v[key] !== undefined) c.warn(st, `'${k.text}' given more than once`, k);
+    v[key] = val.text;
+    c.mark(v, key, st, val);
+  }
+  return v;
+}
+
+function vipList(c: Ctx, key: string): Handler {
+  return (st, o) => {
+    const block = c.needBlock(st);
+    if (!block) return;
+    if (st.args.length) c.error(st, `'${st.kw.text}' takes no value before its block`, st.args[0]);
+    const list = (o[key] as Raw[] | undefined) ?? [];
+    for (const line of block) {
+      const v = readVip(c, line);
+      if (v) list.push(v);
+    }
+    c.put(o, key, list, st);
+  };
+}
+
+/** `track_interface { IF [weight N] }` and `track_script { NAME [weight N] }` */
+function trackList(c: Ctx, key: string, nameKey: string): Handler {
+  return (st, o) => {
+    const block = c.needBlock(st);
+    if (!block) return;
+    const list = (o[key] as Raw[] | undefined) ?? [];
+    for (const line of block) {
+      if (line.block) {
+        c.error(line, `unexpected block inside '${st.kw.text}'`);
+        continue;
+      }
+      const e: Raw = { [nameKey]: line.kw.text };
+      c.mark(e, "", line);
+      if (line.args.length === 2 && line.args[0]!.text === "weight") {
+        e.weight = c.int(line, line.args[1]);
+        c.mark(e, "weight", line, line.args[1]);
+      } else if (line.args.length) {
+        c.error(line, `'${st.kw.text}' entries are NAME [weight N]`, line.args[0]);
+        continue;
+      }
+      list.push(e);
+    }
+    c.put(o, key, list, st);
+  };
+}
+
+/** `vrrp_instance NAME { ... }` */
+export function readInstance(c: Ctx, s: Stmt): Raw | undefined {
+  const block = c.needBlock(s);
+  const name = headerName(c, s);
+  if (!block || name === undefined) return undefined;
+  const o: Raw = { name };
+  c.mark(o, "", s);
+  c.mark(o, "name", s, s.args[0]);
+  const src = hStr(c, "srcIp");
+  c.dispatch(block, `vrrp_instance ${name}`, o, {
+    state: hEnum(c, "state", ["MASTER", "BACKUP"], (x) => x.toUpperCase()),
+    interface: hStr(c, "interface"),
+    virtual_router_id: hInt(c, "virtualRouterId"),
+    priority: hInt(c, "priority"),
+    advert_int: hSec(c, "advertIntMs"),
+    version: (st, x) => {
+      const v = c.int(st, c.one(st));
+      if (v !== undefined && v !== 2 && v !== 3) return c.error(st, `'version' must be 2 or 3, got ${v}`);
+      c.put(x, "version", v, st);
+    },
+    native_ipv6: hFlag(c, "nativeIpv6"),
+    authentication: (st, x) => {
+      const b = c.needBlock(st);
+      if (!b) return;
+      const a: Raw = {};
+      c.mark(a, "", st);
+      c.dispatch(b, "authentication", a, {
+        auth_type: hEnum(c, "type", ["PASS", "AH"], (v) => v.toUpperCase()),
+        auth_pass: hStr(c, "pass"),
+      });
+      if (a.type === undefined) c.error(st, "authentication: missing 'auth_type'");
+      if (a.pass === undefined) c.error(st, "authentication: missing 'auth_pass'");
+      c.put(x, "authentication", a, st);
+    },
+    virtual_ipaddress: vipList(c, "virtualIpaddress"),
+    virtual_ipaddress_excluded: vipList(c, "virtualIpaddressExcluded"),
+    track_interface: trackList(c, "trackInterface", "name"),
+    track_script: trackList(c, "trackScript", "script"),
+    ...notifyHandlers(c),
+    nopreempt: hFlag(c, "nopreempt"),
+    preempt: (st, x) => {
+      const f = c.flag(st);
+      if (f !== undefined) c.put(x, "nopreempt", !f, st);
+    },
+    preempt_delay: hSec(c, "preemptDelayMs"),
+    unicast_src_ip: src,
+    mcast_src_ip: src,
+    unicast_peer: (st, x) => {
+      const b = c.needBlock(st);
+      if (!b) return;
+      const list = (x.unicastPeer as string[] | undefined) ?? [];
+      for (const line of b) {
+        if (line.args.length || line.block) c.unknown({ ...line, kw: line.args[0] ?? line.kw }, `unicast_peer ${line.kw.text}`, "unsupported option");
+        c.mark(list, list.length, line);
+        list.push(line.kw.text);
+      }
+      c.put(x, "unicastPeer", list, st);
+    },
+    garp_master_delay: hSec(c, "garpMasterDelayMs"),
+    garp_master_repeat: hInt(c, "garpMasterRepeat"),
+    garp_master_refresh: hSec(c, "garpMasterRefreshMs"),
+    garp_master_refresh_repeat: hInt(c, "garpMasterRefreshRepeat"),
+    garp_interval: hSec(c, "garpIntervalMs"),
+    gna_interval: hSec(c, "gnaIntervalMs"),
+    use_vmac: (st, x) => {
+      if (!c.noBlock(st)) return;
+      if (st.args.length > 1) return c.error(st, "'use_vmac' takes an optional interface name");
+      c.put(x, "useVmac", st.args[0]?.text ?? "", st);
+    },
+    vmac_xmit_base: hFlag(c, "vmacXmitBase"),
+    accept: hFlag(c, "accept"),
+    no_accept: (st, x) => {
+      const f = c.flag(st);
+      if (f !== undefined) c.put(x, "accept", !f, st);
+    },
+    smtp_alert: hFlag(c, "smtpAlert"),
+    dont_track_primary: hFlag(c, "dontTrackPrimary"),
+    vip_lifetime: hLifetime(c, "vipLifetimeMs"),
+  });
+  if (o.interface === undefined) c.error(s, `vrrp_instance ${name}: missing 'interface'`);
+  if (o.virtualRouterId === undefined) c.error(s, `vrrp_instance ${name}: missing 'virtual_router_id'`);
+  return o;
+}

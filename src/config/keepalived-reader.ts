@@ -1,0 +1,84 @@
+// keepalived.conf -> Config. Top-level blocks are dispatched here; each block's
+// keywords live in kc-vrrp.ts, kc-lvs.ts and kc-fleet.ts.
+import { Diagnostics, type FieldPath } from "./diagnostics.ts";
+import { finishConfig } from "./finish.ts";
+import { Ctx, Locations, type Raw } from "./kc-context.ts";
+import { readFleet } from "./kc-fleet.ts";
+import { readVirtualServer } from "./kc-lvs.ts";
+import { readGlobal, readInstance, readScript, readSyncGroup } from "./kc-vrrp.ts";
+import { toResult, type LoadResult, type ReadOptions } from "./result.ts";
+import { DEFAULT_LIMITS, readConfigLines, type FileSource, type SourceLimits } from "./source.ts";
+import { buildTree } from "./syntax-tree.ts";
+
+// keepalived features vigil does not implement: named, so the warning is precise.
+const UNSUPPORTED_TOP = new Set([
+  "static_ipaddress", "static_routes", "static_rules", "virtual_server_group", "vrrp_track_process",
+  "track_file", "vrrp_track_file", "linkbeat_interfaces", "garp_group", "bfd_instance", "net_namespace",
+]);
+
+/** camelCase model field -> keepalived keyword, for messages. */
+export function keywordOf(path: FieldPath): string {
+  for (let i = path.length - 1; i >= 0; i--) {
+    const p = path[i];
+    if (typeof p === "string") return p.replace(/Ms$/, "").replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  }
+  return "config";
+}
+
+export function readKeepalived(
+  path: string,
+  fs: FileSource,
+  opts: ReadOptions & { limits?: SourceLimits } = {},
+): LoadResult {
+  const diags = new Diagnostics();
+  try {
+    const lines = readConfigLines(path, fs, diags, opts.limits ?? DEFAULT_LIMITS);
+    const tree = buildTree(lines, diags);
+    const locs = new Locations();
+    const c = new Ctx(diags, locs, opts.strict ?? false);
+    const raw: Raw = { global: {}, scripts: [], syncGroups: [], instances: [], virtualServers: [] };
+    const push = (key: string, v: Raw | undefined, s: Parameters<Ctx["mark"]>[2]) => {
+      if (!v) return;
+      const list = raw[key] as Raw[];
+      c.mark(list, list.length, s);
+      list.push(v);
+    };
+    for (const s of tree) {
+      if (s.kw.quoted) {
+        c.unknown(s, "the top level");
+        continue;
+      }
+      switch (s.kw.text) {
+        case "global_defs":
+          if (s.args.length) c.error(s, "'global_defs' takes no value before its block", s.args[0]);
+          readGlobal(c, s, raw.global as Raw);
+          break;
+        case "vrrp_script":
+          push("scripts", readScript(c, s), s);
+          break;
+        case "vrrp_sync_group":
+          push("syncGroups", readSyncGroup(c, s), s);
+          break;
+        case "vrrp_instance":
+          push("instances", readInstance(c, s), s);
+          break;
+        case "virtual_server":
+          push("virtualServers", readVirtualServer(c, s), s);
+          break;
+        case "vigil_fleet":
+          if (raw.fleet) c.warn(s, "'vigil_fleet' given more than once, the blocks are merged");
+          raw.fleet ??= {};
+          readFleet(c, s, raw.fleet as Raw);
+          break;
+        default:
+          c.unknown(s, "the top level", UNSUPPORTED_TOP.has(s.kw.text) ? "keepalived feature not supported by vigil:" : "unknown keyword");
+      }
+    }
+    const config = finishConfig(raw, diags, (p) => locs.find(raw, p), keywordOf);
+    return toResult("keepalived", diags.list, config);
+  } catch (e) {
+    // A reader bug must still come back as a finding, never as a crash.
+    diags.error(`internal error while reading ${path}: ${e instanceof Error ? e.message : String(e)}`);
+    return toResult("keepalived", diags.list, undefined);
+  }
+}

@@ -1,0 +1,285 @@
+// Config -> keepalived.conf. Values equal to their default are left out, so the
+// output reads like a hand-written file; reading it back gives the same Config.
+import {
+  defaultCheckerCommon, defaultGlobal, defaultInstance, defaultScript, defaultVirtualServer,
+  type Checker, type Config, type FleetConfig, type GlobalDefs, type NotifyScripts, type RealServer,
+  type SyncGroup, type VirtualIpAddress, type VirtualServer, type VrrpInstance, type VrrpScript,
+} from "./model.ts";
+
+/** ms -> keepalived seconds ("1", "0.01", "2.5"). */
+export function seconds(ms: number): string {
+  const whole = Math.floor(ms / 1000);
+  const frac = ms % 1000;
+  return frac ? `${whole}.${String(frac).padStart(3, "0").replace(/0+$/, "")}` : String(whole);
+}
+
+/** One value as keepalived reads it: bare if it is one plain word, else quoted. */
+export function word(v: string): string {
+  if (/["\r\n]/.test(v)) throw new Error(`cannot write ${JSON.stringify(v)} to keepalived.conf: it contains a quote or line break`);
+  return v === "" || /[\s{}!#\uff01]/.test(v) ? `"${v}"` : v;
+}
+
+/** A command line or path, always in quotes (keepalived has no escapes inside them). */
+export function quoted(v: string): string {
+  word(v);
+  return `"${v}"`;
+}
+
+class Out {
+  lines: string[] = [];
+  depth = 0;
+  line(...parts: Array<string | number>) {
+    this.lines.push("    ".repeat(this.depth) + parts.join(" "));
+  }
+  block(head: string, body: () => void) {
+    this.line(`${head} {`);
+    this.depth++;
+    body();
+    this.depth--;
+    this.line("}");
+  }
+  opt(kw: string, v: string | number | undefined, render: (x: never) => string = String) {
+    if (v !== undefined) this.line(kw, render(v as never));
+  }
+  flag(kw: string, v: boolean | undefined) {
+    if (v) this.line(kw);
+  }
+  ifNot<T>(kw: string, v: T, dflt: T, render: (x: T) => string = String) {
+    if (v !== dflt) this.line(kw, render(v));
+  }
+}
+
+export function writeKeepalived(cfg: Config): string {
+  const o = new Out();
+  o.line("! written by vigil");
+  writeGlobal(o, cfg.global);
+  for (const s of cfg.scripts) writeScript(o, s);
+  for (const g of cfg.syncGroups) writeSyncGroup(o, g);
+  for (const i of cfg.instances) writeInstance(o, i);
+  for (const vs of cfg.virtualServers) writeVirtualServer(o, vs);
+  if (cfg.fleet) writeFleet(o, cfg.fleet);
+  return `${o.lines.join("\n")}\n`;
+}
+
+function lifetime(v: number | "permanent"): string {
+  return v === "permanent" ? v : seconds(v);
+}
+
+function writeGlobal(o: Out, g: GlobalDefs) {
+  const d = defaultGlobal();
+  o.line("");
+  o.block("global_defs", () => {
+    o.opt("router_id", g.routerId, word);
+    if (g.notificationEmail.length) o.block("notification_email", () => g.notificationEmail.forEach((e) => o.line(word(e))));
+    o.opt("notification_email_from", g.notificationEmailFrom, word);
+    if (g.smtpServer !== undefined) o.line("smtp_server", g.smtpServer, ...(g.smtpPort !== undefined ? [g.smtpPort] : []));
+    else if (g.smtpPort !== undefined) throw new Error("smtp port without smtp_server cannot be written to keepalived.conf");
+    o.ifNot("smtp_connect_timeout", g.smtpConnectTimeoutMs, d.smtpConnectTimeoutMs, seconds);
+    o.flag("enable_script_security", g.enableScriptSecurity);
+    if (g.scriptUser !== undefined) o.line("script_user", word(g.scriptUser), ...(g.scriptGroup !== undefined ? [word(g.scriptGroup)] : []));
+    o.ifNot("vrrp_version", g.vrrpVersion, d.vrrpVersion);
+    o.flag("vrrp_strict", g.vrrpStrict);
+    o.flag("vrrp_skip_check_adv_addr", g.vrrpSkipCheckAdvAddr);
+    o.ifNot("vrrp_garp_master_delay", g.vrrpGarpMasterDelayMs, d.vrrpGarpMasterDelayMs, seconds);
+    o.ifNot("vrrp_garp_master_repeat", g.vrrpGarpMasterRepeat, d.vrrpGarpMasterRepeat);
+    o.ifNot("vrrp_garp_master_refresh", g.vrrpGarpMasterRefreshMs, d.vrrpGarpMasterRefreshMs, seconds);
+    o.ifNot("vrrp_garp_master_refresh_repeat", g.vrrpGarpMasterRefreshRepeat, d.vrrpGarpMasterRefreshRepeat);
+    o.ifNot("vrrp_garp_interval", g.vrrpGarpIntervalMs, d.vrrpGarpIntervalMs, seconds);
+    o.ifNot("vrrp_gna_interval", g.vrrpGnaIntervalMs, d.vrrpGnaIntervalMs, seconds);
+    o.ifNot("vrrp_rt_priority", g.vrrpRtPriority, d.vrrpRtPriority);
+    o.opt("vrrp_priority", g.vrrpPriority);
+    o.flag("vrrp_no_swap", g.vrrpNoSwap);
+    o.ifNot("vip_lifetime", g.vipLifetimeMs, d.vipLifetimeMs, lifetime);
+    const l = g.lvsSyncDaemon;
+    if (l) {
+      const extra: Array<string | number> = [];
+      if (l.syncId !== undefined) extra.push("id", l.syncId);
+      if (l.maxlen !== undefined) extra.push("maxlen", l.maxlen);
+      if (l.port !== undefined) extra.push("port", l.port);
+      if (l.ttl !== undefined) extra.push("ttl", l.ttl);
+      if (l.group !== undefined) extra.push("group", l.group);
+      o.line("lvs_sync_daemon", word(l.interface), word(l.instance), ...extra);
+    }
+  });
+}
+
+function writeScript(o: Out, s: VrrpScript) {
+  const d = defaultScript(s.name, s.script);
+  o.line("");
+  o.block(`vrrp_script ${word(s.name)}`, () => {
+    o.line("script", quoted(s.script));
+    o.ifNot("interval", s.intervalMs, d.intervalMs, seconds);
+    o.opt("timeout", s.timeoutMs, seconds);
+    if (s.weight !== d.weight || s.weightReverse) o.line("weight", s.weight, ...(s.weightReverse ? ["reverse"] : []));
+    o.ifNot("rise", s.rise, d.rise);
+    o.ifNot("fall", s.fall, d.fall);
+    if (s.user !== undefined) o.line("user", word(s.user), ...(s.group !== undefined ? [word(s.group)] : []));
+    o.flag("init_fail", s.initFail);
+  });
+}
+
+function notify(o: Out, n: NotifyScripts) {
+  o.opt("notify_master", n.notifyMaster, quoted);
+  o.opt("notify_backup", n.notifyBackup, quoted);
+  o.opt("notify_fault", n.notifyFault, quoted);
+  o.opt("notify_stop", n.notifyStop, quoted);
+  o.opt("notify", n.notify, quoted);
+}
+
+function writeSyncGroup(o: Out, g: SyncGroup) {
+  o.line("");
+  o.block(`vrrp_sync_group ${word(g.name)}`, () => {
+    o.block("group", () => g.group.forEach((m) => o.line(word(m))));
+    notify(o, g);
+    o.flag("smtp_alert", g.smtpAlert);
+  });
+}
+
+function vip(v: VirtualIpAddress): string {
+  const dflt = v.address.includes(":") ? 128 : 32;
+  const parts = [v.prefix === dflt ? v.address : `${v.address}/${v.prefix}`];
+  if (v.brd !== undefined) parts.push("brd", v.brd);
+  if (v.dev !== undefined) parts.push("dev", word(v.dev));
+  if (v.scope !== undefined) parts.push("scope", v.scope);
+  if (v.label !== undefined) parts.push("label", word(v.label));
+  return parts.join(" ");
+}
+
+function writeInstance(o: Out, i: VrrpInstance) {
+  const d = defaultInstance(i.name);
+  o.line("");
+  o.block(`vrrp_instance ${word(i.name)}`, () => {
+    o.line("state", i.state);
+    o.line("interface", word(i.interface));
+    o.line("virtual_router_id", i.virtualRouterId);
+    o.line("priority", i.priority);
+    o.line("advert_int", seconds(i.advertIntMs));
+    o.opt("version", i.version);
+    o.flag("native_ipv6", i.nativeIpv6);
+    if (i.authentication) {
+      const a = i.authentication;
+      o.block("authentication", () => {
+        o.line("auth_type", a.type);
+        o.line("auth_pass", word(a.pass));
+      });
+    }
+    if (i.virtualIpaddress.length) o.block("virtual_ipaddress", () => i.virtualIpaddress.forEach((v) => o.line(vip(v))));
+    if (i.virtualIpaddressExcluded.length) o.block("virtual_ipaddress_excluded", () => i.virtualIpaddressExcluded.forEach((v) => o.line(vip(v))));
+    if (i.trackInterface.length) {
+      o.block("track_interface", () => i.trackInterface.forEach((t) => o.line(word(t.name), ...(t.weight !== undefined ? ["weight", t.weight] : []))));
+    }
+    if (i.trackScript.length) {
+      o.block("track_script", () => i.trackScript.forEach((t) => o.line(word(t.script), ...(t.weight !== undefined ? ["weight", t.weight] : []))));
+    }
+    notify(o, i);
+    o.flag("nopreempt", i.nopreempt);
+    o.ifNot("preempt_delay", i.preemptDelayMs, d.preemptDelayMs, seconds);
+    o.opt(i.unicastPeer.length ? "unicast_src_ip" : "mcast_src_ip", i.srcIp);
+    if (i.unicastPeer.length) o.block("unicast_peer", () => i.unicastPeer.forEach((p) => o.line(p)));
+    o.opt("garp_master_delay", i.garpMasterDelayMs, seconds);
+    o.opt("garp_master_repeat", i.garpMasterRepeat);
+    o.opt("garp_master_refresh", i.garpMasterRefreshMs, seconds);
+    o.opt("garp_master_refresh_repeat", i.garpMasterRefreshRepeat);
+    o.opt("garp_interval", i.garpIntervalMs, seconds);
+    o.opt("gna_interval", i.gnaIntervalMs, seconds);
+    if (i.useVmac !== undefined) o.line(...(i.useVmac ? ["use_vmac", word(i.useVmac)] : ["use_vmac"]));
+    o.flag("vmac_xmit_base", i.vmacXmitBase);
+    if (i.accept !== undefined) o.line(i.accept ? "accept" : "no_accept");
+    o.flag("smtp_alert", i.smtpAlert);
+    o.flag("dont_track_primary", i.dontTrackPrimary);
+    o.opt("vip_lifetime", i.vipLifetimeMs, lifetime);
+  });
+}
+
+function writeVirtualServer(o: Out, vs: VirtualServer) {
+  const d = defaultVirtualServer();
+  const head = vs.fwmark !== undefined ? `virtual_server fwmark ${vs.fwmark}` : `virtual_server ${vs.ip} ${vs.port}`;
+  o.line("");
+  o.block(head, () => {
+    o.line("delay_loop", seconds(vs.delayLoopMs));
+    o.line("lb_algo", vs.lbAlgo);
+    o.line("lb_kind", vs.lbKind);
+    o.opt("persistence_timeout", vs.persistenceTimeoutMs, seconds);
+    o.opt("persistence_granularity", vs.persistenceGranularity);
+    o.line("protocol", vs.protocol);
+    if (vs.sorryServer) o.line("sorry_server", vs.sorryServer.ip, ...(vs.sorryServer.port !== undefined ? [vs.sorryServer.port] : []));
+    o.flag("sorry_server_inhibit", vs.sorryServerInhibit);
+    o.ifNot("quorum", vs.quorum, d.quorum);
+    o.opt("quorum_up", vs.quorumUp, quoted);
+    o.opt("quorum_down", vs.quorumDown, quoted);
+    o.ifNot("hysteresis", vs.hysteresis, d.hysteresis);
+    o.flag("alpha", vs.alpha);
+    o.flag("omega", vs.omega);
+    o.flag("inhibit_on_failure", vs.inhibitOnFailure);
+    o.flag("ha_suspend", vs.haSuspend);
+    o.opt("virtualhost", vs.virtualhost, word);
+    for (const rs of vs.realServers) writeRealServer(o, rs);
+  });
+}
+
+function writeRealServer(o: Out, rs: RealServer) {
+  o.block(`real_server ${rs.ip}${rs.port !== undefined ? ` ${rs.port}` : ""}`, () => {
+    o.line("weight", rs.weight);
+    if (rs.inhibitOnFailure !== undefined) o.line("inhibit_on_failure", String(rs.inhibitOnFailure));
+    o.opt("notify_up", rs.notifyUp, quoted);
+    o.opt("notify_down", rs.notifyDown, quoted);
+    o.opt("uthreshold", rs.uthreshold);
+    o.opt("lthreshold", rs.lthreshold);
+    o.opt("delay_loop", rs.delayLoopMs, seconds);
+    o.opt("virtualhost", rs.virtualhost, word);
+    for (const ch of rs.checkers) writeChecker(o, ch);
+  });
+}
+
+function writeChecker(o: Out, ch: Checker) {
+  const d = defaultCheckerCommon();
+  o.block(ch.type, () => {
+    if (ch.type === "HTTP_GET" || ch.type === "SSL_GET") {
+      for (const u of ch.url) {
+        o.block("url", () => {
+          o.line("path", word(u.path));
+          o.opt("digest", u.digest);
+          if (u.statusCode) o.line("status_code", ...u.statusCode.map((r) => (r.from === r.to ? `${r.from}` : `${r.from}-${r.to}`)));
+          o.opt("virtualhost", u.virtualhost, word);
+        });
+      }
+      o.opt("virtualhost", ch.virtualhost, word);
+      if (ch.enableSni !== undefined) o.line("enable_sni", String(ch.enableSni));
+    } else if (ch.type === "MISC_CHECK") {
+      o.line("misc_path", quoted(ch.miscPath));
+      o.opt("misc_timeout", ch.miscTimeoutMs, seconds);
+      o.flag("misc_dynamic", ch.miscDynamic);
+      if (ch.user !== undefined) o.line("user", word(ch.user), ...(ch.group !== undefined ? [word(ch.group)] : []));
+    } else if (ch.type === "DNS_CHECK") {
+      o.line("type", ch.dnsType);
+      o.line("name", word(ch.name));
+    }
+    o.opt("connect_ip", ch.connectIp);
+    o.opt("connect_port", ch.connectPort);
+    o.opt("bindto", ch.bindto);
+    o.opt("bind_port", ch.bindPort);
+    o.ifNot("connect_timeout", ch.connectTimeoutMs, d.connectTimeoutMs, seconds);
+    o.ifNot("retry", ch.retry, d.retry);
+    o.ifNot("delay_before_retry", ch.delayBeforeRetryMs, d.delayBeforeRetryMs, seconds);
+    o.opt("warmup", ch.warmupMs, seconds);
+    o.opt("delay_loop", ch.delayLoopMs, seconds);
+  });
+}
+
+function writeFleet(o: Out, f: FleetConfig) {
+  o.line("");
+  o.block("vigil_fleet", () => {
+    o.line("broker", word(f.broker));
+    o.line("fleet", word(f.fleet));
+    o.opt("node", f.node, word);
+    o.opt("ca_file", f.caFile, word);
+    o.opt("cert_file", f.certFile, word);
+    o.opt("key_file", f.keyFile, word);
+    o.opt("username", f.username, word);
+    o.opt("password_file", f.passwordFile, word);
+    o.line("payload", f.payload);
+    for (const k of f.trustKey) o.line("trust_key", word(k));
+    o.line("state_dir", word(f.stateDir));
+    o.line("protocol_version", f.protocolVersion);
+  });
+}

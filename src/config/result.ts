@@ -1,0 +1,24 @@
+// What every config reader returns: a config only when there is no error, and
+// all findings either way. Readers never throw on bad input.
+import type { Diagnostic } from "./diagnostics.ts";
+import type { Config } from "./model.ts";
+
+export type ConfigFormat = "keepalived" | "json" | "cbor";
+
+export interface LoadResult {
+  format: ConfigFormat;
+  config?: Config;
+  errors: Diagnostic[];
+  warnings: Diagnostic[];
+}
+
+export interface ReadOptions {
+  /** unknown keywords/unsupported options become errors (`vigil config check --strict`) */
+  strict?: boolean;
+}
+
+export function toResult(format: ConfigFormat, list: Diagnostic[], config: Config | undefined): LoadResult {
+  const errors = list.filter((d) => d.severity === "error");
+  const warnings = list.filter((d) => d.severity === "warning");
+  return errors.length || !config ? { format, errors, warnings } : { format, config, errors, warnings };
+}

@@ -1,0 +1,147 @@
+// Reads a keepalived.conf and its `include`d files into one stream of token lines.
+// keepalived expands `include` textually wherever it appears, with glob(3)
+// patterns relative to the including file, so this does the same. File access
+// goes through FileSource so tests and the fuzzer can feed text from memory.
+import { Diagnostics } from "./diagnostics.ts";
+import { tokenize, type TokenLine } from "./lexer.ts";
+
+export interface FileSource {
+  /** file contents, or an Error naming why it could not be read */
+  read(path: string): Uint8Array | Error;
+  /** absolute paths matching an absolute glob pattern, sorted */
+  glob(pattern: string): string[];
+}
+
+export interface SourceLimits {
+  /** total bytes over all files */
+  maxBytes: number;
+  /** nesting of include inside included files */
+  maxIncludeDepth: number;
+  maxFiles: number;
+}
+
+export const DEFAULT_LIMITS: SourceLimits = { maxBytes: 16 << 20, maxIncludeDepth: 8, maxFiles: 256 };
+
+export function dirname(path: string): string {
+  const i = path.lastIndexOf("/");
+  return i < 0 ? "." : i === 0 ? "/" : path.slice(0, i);
+}
+
+function resolve(base: string, p: string): string {
+  return p.startsWith("/") ? p : `${base}/${p}`;
+}
+
+/** Rejects content that is clearly not a text config, before tokenizing it. */
+export function decodeText(bytes: Uint8Array): string | Error {
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) return new Error(`binary content (NUL byte at offset ${nul}), not a keepalived.conf`);
+  return new TextDecoder("utf-8", { fatal: false }).decode(bytes);
+}
+
+export function readConfigLines(
+  path: string,
+  fs: FileSource,
+  diags: Diagnostics,
+  limits: SourceLimits = DEFAULT_LIMITS,
+): TokenLine[] {
+  const state = { bytes: 0, files: 0 };
+  const out: TokenLine[] = [];
+  const stack: string[] = [];
+
+  const readOne = (file: string, depth: number, from?: TokenLine) => {
+    const at = from ? { file: from.file, line: from.line, col: 1, text: from.raw.trim() } : undefined;
+    if (stack.includes(file)) {
+      diags.error(`include loop: ${[...stack, file].join(" -> ")}`, at);
+      return;
+    }
+    if (++state.files > limits.maxFiles) {
+      diags.error(`too many included files (limit ${limits.maxFiles})`, at);
+      return;
+    }
+    const bytes = fs.read(file);
+    if (bytes instanceof Error) {
+      diags.error(`cannot read ${file}: ${bytes.message}`, at);
+      return;
+    }
+    state.bytes += bytes.length;
+    if (state.bytes > limits.maxBytes) {
+      diags.error(`config too large: more than ${limits.maxBytes} bytes`, at ?? { file, line: 1, col: 1 });
+      return;
+    }
+    const text = decodeText(bytes);
+    if (text instanceof Error) {
+      diags.error(text.message, at ?? { file, line: 1, col: 1 });
+      return;
+    }
+    stack.push(file);
+    for (const tl of tokenize(file, text, diags)) {
+      const first = tl.tokens[0]!;
+      if (first.text === "include" && !first.quoted) {
+        include(tl, depth);
+        continue;
+      }
+      out.push(tl);
+    }
+    stack.pop();
+  };
+
+  const include = (tl: TokenLine, depth: number) => {
+    const at = { file: tl.file, line: tl.line, col: tl.tokens[0]!.col, text: tl.raw.trim() };
+    if (tl.tokens.length !== 2) {
+      diags.error("include takes exactly one file name or glob pattern", at);
+      return;
+    }
+    if (depth + 1 > limits.maxIncludeDepth) {
+      diags.error(`includes nested deeper than ${limits.maxIncludeDepth}`, at);
+      return;
+    }
+    const pattern = resolve(dirname(tl.file), tl.tokens[1]!.text);
+    let files: string[];
+    if (/[*?[]/.test(pattern)) {
+      files = fs.glob(pattern);
+      if (files.length === 0) diags.warning(`include pattern matches no file: ${pattern}`, at);
+    } else {
+      files = [pattern];
+    }
+    for (const f of files) readOne(f, depth + 1, tl);
+  };
+
+  readOne(path, 0);
+  return out;
+}
+
+/** A FileSource over a map of path -> text (tests, fuzzing, stdin). */
+export function memorySource(files: Record<string, string | Uint8Array>): FileSource {
+  return {
+    read(path) {
+      const v = files[path];
+      if (v === undefined) return new Error("no such file");
+      return typeof v === "string" ? new TextEncoder().encode(v) : v;
+    },
+    glob(pattern) {
+      const re = globToRegExp(pattern);
+      return Object.keys(files).filter((f) => re.test(f)).sort();
+    },
+  };
+}
+
+/** glob(3) subset: `*` and `?` never cross `/`, `[...]` classes. */
+export function globToRegExp(pattern: string): RegExp {
+  let re = "";
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === "*") re += "[^/]*";
+    else if (c === "?") re += "[^/]";
+    else if (c === "[") {
+      const end = pattern.indexOf("]", i + 2);
+      if (end < 0) re += "\\[";
+      else {
+        let cls = pattern.slice(i + 1, end).replace(/\\/g, "\\\\");
+        if (cls.startsWith("!")) cls = `^${cls.slice(1)}`;
+        re += `[${cls}]`;
+        i = end;
+      }
+    } else re += c.replace(/[.+^${}()|\\]/g, "\\$&");
+  }
+  return new RegExp(`^${re}$`);
+}

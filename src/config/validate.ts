@@ -1,0 +1,186 @@
+// Semantic rules over a type-checked Config (ranges and types are spec.ts's
+// job): version-dependent advert intervals, address families, references,
+// duplicates. Pure: config in, findings out, each with the path of the field.
+import { isIP } from "node:net";
+import type { FieldPath, Severity } from "./diagnostics.ts";
+import { instanceFamily, instanceVersion, type Config, type VirtualIpAddress } from "./model.ts";
+
+export interface Finding {
+  severity: Severity;
+  path: FieldPath;
+  message: string;
+}
+
+export function validateConfig(cfg: Config): Finding[] {
+  const out: Finding[] = [];
+  const err = (path: FieldPath, message: string) => out.push({ severity: "error", path, message });
+  const warn = (path: FieldPath, message: string) => out.push({ severity: "warning", path, message });
+  const ipOf = (path: FieldPath, v: string | undefined, want?: 4 | 6): void => {
+    if (v === undefined) return;
+    const fam = isIP(v);
+    if (fam === 0) err(path, `'${v}' is not an IPv4 or IPv6 address`);
+    else if (want && fam !== want) err(path, `'${v}' is IPv${fam} but IPv${want} is required here`);
+  };
+
+  const g = cfg.global;
+  ipOf(["global", "smtpServer"], g.smtpServer);
+  ipOf(["global", "lvsSyncDaemon", "group"], g.lvsSyncDaemon?.group);
+  if (g.lvsSyncDaemon && !cfg.instances.some((i) => i.name === g.lvsSyncDaemon!.instance)) {
+    err(["global", "lvsSyncDaemon", "instance"], `lvs_sync_daemon refers to vrrp_instance '${g.lvsSyncDaemon.instance}', which does not exist`);
+  }
+
+  unique(cfg.scripts.map((s) => s.name), (i, n) => err(["scripts", i, "name"], `vrrp_script '${n}' is defined twice`));
+  unique(cfg.syncGroups.map((s) => s.name), (i, n) => err(["syncGroups", i, "name"], `vrrp_sync_group '${n}' is defined twice`));
+  unique(cfg.instances.map((s) => s.name), (i, n) => err(["instances", i, "name"], `vrrp_instance '${n}' is defined twice`));
+
+  const scriptNames = new Set(cfg.scripts.map((s) => s.name));
+  const instanceNames = new Set(cfg.instances.map((s) => s.name));
+  const memberOf = new Map<string, string>();
+  cfg.syncGroups.forEach((sg, gi) => {
+    if (sg.group.length === 0) err(["syncGroups", gi, "group"], `vrrp_sync_group '${sg.name}' has no members`);
+    sg.group.forEach((m, mi) => {
+      const p = ["syncGroups", gi, "group", mi];
+      if (!instanceNames.has(m)) err(p, `vrrp_sync_group '${sg.name}' refers to vrrp_instance '${m}', which does not exist`);
+      else if (memberOf.has(m)) err(p, `vrrp_instance '${m}' is already in vrrp_sync_group '${memberOf.get(m)}'`);
+      else memberOf.set(m, sg.name);
+    });
+  });
+
+  cfg.scripts.forEach((s, i) => {
+    if (s.timeoutMs !== undefined && s.timeoutMs > s.intervalMs) {
+      warn(["scripts", i, "timeoutMs"], `timeout ${s.timeoutMs / 1000} s is longer than interval ${s.intervalMs / 1000} s`);
+    }
+  });
+
+  const vrids = new Map<string, number>();
+  cfg.instances.forEach((inst, i) => {
+    const P = (...p: FieldPath): FieldPath => ["instances", i, ...p];
+    const version = instanceVersion(cfg, inst);
+    const fam = instanceFamily(inst);
+    if (version === 2) {
+      // RFC 3768 §5.3.7: Adver Int is an 8-bit count of seconds.
+      if (inst.advertIntMs % 1000 !== 0) err(P("advertIntMs"), `VRRPv2 advert_int must be whole seconds (RFC 3768 §5.3.7), got ${inst.advertIntMs / 1000} s; use version 3 for sub-second intervals`);
+      // RFC 3768 §1: VRRPv2 is IPv4 only.
+      if (fam === 6) err(P(inst.version ? "version" : "virtualIpaddress"), "VRRPv2 is IPv4 only (RFC 3768); set version 3 for IPv6 instances");
+    } else if (inst.advertIntMs > 40_950) {
+      // RFC 5798 §5.2.7: 12-bit Max Adver Int in centiseconds.
+      err(P("advertIntMs"), `VRRPv3 advert_int is at most 40.95 s (RFC 5798 §5.2.7), got ${inst.advertIntMs / 1000} s`);
+    }
+    if (inst.authentication) {
+      if (inst.authentication.type === "AH") err(P("authentication", "type"), "auth_type AH is unsupported by vigil (RFC 3768 §5.3.6.3 IP Authentication Header); use PASS or none");
+      else if (inst.authentication.pass.length > 8) err(P("authentication", "pass"), `auth_pass is at most 8 characters (RFC 3768 §5.3.10), got ${inst.authentication.pass.length}`);
+      if (version === 3) warn(P("authentication"), "VRRPv3 has no authentication (RFC 5798 §9); it is ignored");
+      // keepalived logs "Strict mode does not support authentication. Ignoring." and goes on.
+      if (g.vrrpStrict) warn(P("authentication"), "vrrp_strict: authentication is ignored (as keepalived does)");
+    }
+    if (inst.priority === 255 && inst.state === "BACKUP") warn(P("priority"), "priority 255 makes this the address owner, which always starts as MASTER (RFC 5798 §6.4.1)");
+    if (inst.nopreempt && g.vrrpStrict) warn(P("nopreempt"), "vrrp_strict: nopreempt is ignored (as keepalived does)");
+    if (inst.nopreempt && inst.state === "MASTER") warn(P("nopreempt"), "nopreempt only works with state BACKUP (keepalived)");
+    if (inst.preemptDelayMs > 0 && inst.nopreempt) warn(P("preemptDelayMs"), "preempt_delay has no effect with nopreempt");
+
+    vipsOf(inst.virtualIpaddress, "virtualIpaddress", fam, true);
+    vipsOf(inst.virtualIpaddressExcluded, "virtualIpaddressExcluded", fam, false);
+    if (inst.virtualIpaddress.length === 0 && g.vrrpStrict) err(P("virtualIpaddress"), "vrrp_strict requires at least one virtual_ipaddress");
+    if (version === 2 && inst.virtualIpaddress.length > 255) err(P("virtualIpaddress"), "a VRRP advert carries at most 255 addresses");
+    ipOf(P("srcIp"), inst.srcIp, fam);
+    inst.unicastPeer.forEach((p, k) => ipOf(P("unicastPeer", k), p, fam));
+    unique(inst.unicastPeer, (k, p) => warn(P("unicastPeer", k), `unicast_peer ${p} listed twice`));
+    if (inst.unicastPeer.length && g.vrrpStrict) err(P("unicastPeer"), "vrrp_strict forbids unicast peers");
+
+    inst.trackScript.forEach((t, k) => {
+      if (!scriptNames.has(t.script)) err(P("trackScript", k, "script"), `track_script refers to vrrp_script '${t.script}', which does not exist`);
+    });
+    unique(inst.trackInterface.map((t) => t.name), (k, n) => warn(P("trackInterface", k), `track_interface ${n} listed twice`));
+
+    const key = `${inst.interface}/${fam}/${inst.virtualRouterId}`;
+    const prev = vrids.get(key);
+    if (prev !== undefined) {
+      err(P("virtualRouterId"), `virtual_router_id ${inst.virtualRouterId} on ${inst.interface} (IPv${fam}) is already used by vrrp_instance '${cfg.instances[prev]!.name}'`);
+    } else vrids.set(key, i);
+
+    const lifetime = inst.vipLifetimeMs ?? g.vipLifetimeMs;
+    // The master refreshes the lifetime once per advert; the kernel ages it in whole seconds.
+    if (lifetime !== "permanent" && lifetime < inst.advertIntMs + 1000) {
+      err(P(inst.vipLifetimeMs !== undefined ? "vipLifetimeMs" : "advertIntMs"), `vip_lifetime ${lifetime / 1000} s must exceed advert_int (${inst.advertIntMs / 1000} s) by at least 1 s, or the VIP expires between refreshes`);
+    }
+
+    function vipsOf(list: VirtualIpAddress[], field: string, family: 4 | 6, sameFamily: boolean) {
+      list.forEach((v, k) => {
+        const p = P(field, k);
+        const f = isIP(v.address);
+        if (f === 0) return err([...p, "address"], `'${v.address}' is not an IPv4 or IPv6 address`);
+        if (sameFamily && f !== family) err([...p, "address"], `'${v.address}' is IPv${f} but this instance is IPv${family}; one instance carries one family`);
+        if (f === 4 && v.prefix > 32) err([...p, "prefix"], `/${v.prefix} is not an IPv4 prefix length`);
+        if (v.brd !== undefined) ipOf([...p, "brd"], v.brd, 4);
+        if (v.brd !== undefined && f === 6) err([...p, "brd"], "IPv6 addresses have no broadcast");
+      });
+      unique(list.map((v) => v.address), (k, a) => err(P(field, k, "address"), `virtual address ${a} listed twice`));
+    }
+  });
+
+  const services = new Map<string, number>();
+  cfg.virtualServers.forEach((vs, i) => {
+    const P = (...p: FieldPath): FieldPath => ["virtualServers", i, ...p];
+    const byAddr = vs.ip !== undefined || vs.port !== undefined;
+    if (byAddr === (vs.fwmark !== undefined)) {
+      err(P(), "a virtual_server is identified by either IP and PORT or by fwmark, exactly one of them");
+      return;
+    }
+    if (byAddr && (vs.ip === undefined || vs.port === undefined)) err(P(vs.ip === undefined ? "ip" : "port"), "virtual_server needs both IP and PORT");
+    ipOf(P("ip"), vs.ip);
+    const fam = vs.ip ? isIP(vs.ip) : 0;
+    const key = vs.fwmark !== undefined ? `fwmark ${vs.fwmark}` : `${vs.protocol} ${vs.ip} ${vs.port}`;
+    if (services.has(key)) err(P(), `virtual_server ${key} is defined twice`);
+    else services.set(key, i);
+    if (vs.sorryServer) ipOf(P("sorryServer", "ip"), vs.sorryServer.ip, fam ? (fam as 4 | 6) : undefined);
+    if (vs.persistenceGranularity !== undefined) {
+      const gOk = fam === 6 ? /^\d{1,3}$/.test(vs.persistenceGranularity) && Number(vs.persistenceGranularity) <= 128 : isIP(vs.persistenceGranularity) === 4;
+      if (!gOk) err(P("persistenceGranularity"), `persistence_granularity '${vs.persistenceGranularity}' must be ${fam === 6 ? "a prefix length" : "an IPv4 netmask"}`);
+    }
+    if (vs.protocol === "SCTP" && vs.lbKind === "TUN") warn(P("lbKind"), "IPVS TUN forwarding of SCTP is untested");
+    unique(vs.realServers.map((r) => `${r.ip} ${r.port ?? ""}`), (k, r) => err(P("realServers", k), `real_server ${r} listed twice`));
+    if (vs.quorum > Math.max(1, vs.realServers.reduce((n, r) => n + r.weight, 0))) {
+      warn(P("quorum"), `quorum ${vs.quorum} exceeds the total weight of the real servers, so the service is never up`);
+    }
+    if (vs.hysteresis >= vs.quorum && vs.hysteresis > 0) warn(P("hysteresis"), "hysteresis should be smaller than quorum");
+    vs.realServers.forEach((rs, k) => {
+      const R = (...p: FieldPath) => P("realServers", k, ...p);
+      ipOf(R("ip"), rs.ip, fam ? (fam as 4 | 6) : undefined);
+      if (vs.lbKind !== "NAT" && rs.port !== undefined && vs.port !== undefined && rs.port !== vs.port) {
+        warn(R("port"), `lb_kind ${vs.lbKind} cannot map ports: real server port ${rs.port} differs from service port ${vs.port}`);
+      }
+      if (rs.uthreshold !== undefined && rs.lthreshold !== undefined && rs.lthreshold > rs.uthreshold) {
+        err(R("lthreshold"), `lthreshold ${rs.lthreshold} is above uthreshold ${rs.uthreshold}`);
+      }
+      rs.checkers.forEach((ch, c) => {
+        const C = (...p: FieldPath) => R("checkers", c, ...p);
+        ipOf(C("connectIp"), ch.connectIp);
+        ipOf(C("bindto"), ch.bindto);
+        if (ch.type === "HTTP_GET" || ch.type === "SSL_GET") {
+          if (ch.url.length === 0) err(C("url"), `${ch.type} needs at least one url`);
+          ch.url.forEach((u, ui) => {
+            u.statusCode?.forEach((r, ri) => {
+              if (r.from > r.to) err(C("url", ui, "statusCode", ri), `status code range ${r.from}-${r.to} is backwards`);
+            });
+          });
+        }
+      });
+    });
+  });
+
+  if (cfg.fleet) {
+    if (cfg.fleet.node === undefined && g.routerId === undefined) err(["fleet", "node"], "vigil_fleet needs 'node' (or global_defs router_id) to name this device");
+    if (cfg.fleet.keyFile !== undefined && cfg.fleet.certFile === undefined) err(["fleet", "certFile"], "key_file without cert_file");
+    if (cfg.fleet.certFile !== undefined && cfg.fleet.keyFile === undefined) err(["fleet", "keyFile"], "cert_file without key_file");
+    if (cfg.fleet.trustKey.length === 0) warn(["fleet", "trustKey"], "no trust_key: configs pushed over MQTT will all be rejected");
+  }
+  return out;
+}
+
+function unique(items: string[], dup: (index: number, item: string) => void) {
+  const seen = new Set<string>();
+  items.forEach((x, i) => {
+    if (seen.has(x)) dup(i, x);
+    else seen.add(x);
+  });
+}
