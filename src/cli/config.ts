@@ -9,6 +9,8 @@ export function registerConfigSubcommand(name: string, summary: string, load: ()
 
 // Registered statically so the compiled binary includes every module.
 const table: Array<[string, string, () => Promise<CommandModule>]> = [
+  ["check", "check a keepalived.conf, JSON or CBOR config", () => import("./config-check.ts")],
+  ["convert", "convert a config to keepalived, json or cbor", () => import("./config-convert.ts")],
   ["keygen", "make an Ed25519 key pair for signing configs", () => import("./config-keygen.ts")],
   ["push", "publish a signed config blob to the fleet broker", () => import("./config-push.ts")],
 ];

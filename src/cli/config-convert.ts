@@ -1,0 +1,64 @@
+// `vigil config convert FILE --to keepalived|json|cbor [--out F] [--strict]`:
+// reads any of the three formats and writes the same config in another.
+import { writeFileSync } from "node:fs";
+import { configToCbor } from "../config/config-cbor.ts";
+import { formatDiagnostic } from "../config/diagnostics.ts";
+import { configToJson } from "../config/json.ts";
+import { writeKeepalived } from "../config/keepalived-writer.ts";
+import { loadConfigFile } from "../config/load.ts";
+
+const USAGE = "usage: vigil config convert FILE --to keepalived|json|cbor [--out FILE] [--strict]\n";
+const FORMATS = ["keepalived", "json", "cbor"] as const;
+
+export async function run(argv: string[]): Promise<number> {
+  let to: string | undefined;
+  let out: string | undefined;
+  let strict = false;
+  const files: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--to") to = argv[++i];
+    else if (a.startsWith("--to=")) to = a.slice(5);
+    else if (a === "--out" || a === "-o") out = argv[++i];
+    else if (a.startsWith("--out=")) out = a.slice(6);
+    else if (a === "--strict") strict = true;
+    else if (a === "-h" || a === "--help") {
+      process.stdout.write(USAGE);
+      return 0;
+    } else if (a.startsWith("-")) {
+      process.stderr.write(`vigil config convert: unknown option '${a}'\n${USAGE}`);
+      return 2;
+    } else files.push(a);
+  }
+  if (files.length !== 1 || !to || (out !== undefined && out === "")) {
+    process.stderr.write(USAGE);
+    return 2;
+  }
+  if (!FORMATS.includes(to as never)) {
+    process.stderr.write(`vigil config convert: --to must be one of ${FORMATS.join(", ")}, got '${to}'\n`);
+    return 2;
+  }
+  const file = files[0]!;
+  const r = loadConfigFile(file, { strict });
+  for (const d of [...r.errors, ...r.warnings]) process.stderr.write(`${formatDiagnostic(d, file)}\n`);
+  if (!r.config) return 1;
+  let bytes: Uint8Array | string;
+  try {
+    bytes = to === "cbor" ? configToCbor(r.config) : to === "json" ? configToJson(r.config) : writeKeepalived(r.config);
+  } catch (e) {
+    process.stderr.write(`vigil config convert: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+  if (out === undefined) {
+    if (typeof bytes === "string") process.stdout.write(bytes);
+    else await Bun.write(Bun.stdout, bytes);
+  } else {
+    try {
+      writeFileSync(out, bytes);
+    } catch (e) {
+      process.stderr.write(`vigil config convert: cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? String(e)}\n`);
+      return 1;
+    }
+  }
+  return 0;
+}
