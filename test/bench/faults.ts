@@ -1,0 +1,144 @@
+// The split-brain fault script (issue 5 "Proof"): three routers in the lab,
+// seeded random faults, and after each one the record of who held the VIP and
+// when the client was answered again. The same script drives keepalived or
+// vigil through the same harness; only `impl` changes.
+//
+// Per fault:   t0 inject → hold (random) → t1 undo (restart / SIGCONT / link up /
+// heal) → settle until one holder, the highest-priority router, or a bound.
+// Judged on the window [t0, tEnd]:
+//   dup        longest interval with ≥ 2 holders (and the sum of all of them)
+//   dupToUndo  a duplicate was still there when the fault was undone: only
+//              the repair ended it (keepalived after SIGKILL/SIGSTOP)
+//   recovery   t0 → first ARP answer the client got from a healthy holder
+//              (not the faulted router before its undo, holding the VIP)
+import { Lab, nowMs, sleep } from "../helpers/lab.ts";
+import { startRouter, type Impl, type RouterSpec } from "../helpers/keepalived.ts";
+import { Sampler } from "../helpers/sampler.ts";
+
+export type FaultKind = "kill" | "stop" | "link" | "partition";
+export const FAULT_KINDS: FaultKind[] = ["kill", "stop", "link", "partition"];
+
+export interface FaultOptions {
+  impl: Impl;
+  faults: number;
+  seed: number;
+  /** seconds; VRRPv3 */
+  advertInt: number;
+  /** stop injecting once this much wall time has passed (the run stays bounded) */
+  maxSeconds: number;
+  kinds?: FaultKind[];
+  /** hold time range of a fault before it is undone, ms */
+  holdMs?: [number, number];
+  /** bound on waiting for the lab to settle after an undo, ms */
+  settleMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface FaultResult {
+  i: number;
+  kind: FaultKind;
+  target: number;
+  targetWasMaster: boolean;
+  holdMs: number;
+  dupMaxMs: number;
+  dupTotalMs: number;
+  dupToUndo: boolean;
+  recoveryMs: number | null;
+  settled: boolean;
+}
+
+export const VIP = "198.18.0.100";
+const VRID = 51;
+const PRIO = [150, 120, 100];
+
+/** xorshift32: tiny, seeded, reproducible */
+export function rng(seed: number): () => number {
+  let x = seed >>> 0 || 0x9e3779b9;
+  return () => { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; return x / 2 ** 32; };
+}
+
+export function routerSpec(r: number, advertInt: number): RouterSpec {
+  // garp_master_delay 0: no second GARP burst 5 s later that would blur the next fault.
+  return { routerId: `r${r}`, instances: [{ vrid: VRID, priority: PRIO[r - 1], advertInt, version: 3, vips: [VIP], garpMasterDelay: 0 }] };
+}
+
+export async function runFaults(o: FaultOptions): Promise<FaultResult[]> {
+  const log = o.log ?? (() => {});
+  const rand = rng(o.seed);
+  const kinds = o.kinds ?? FAULT_KINDS;
+  const [holdLo, holdHi] = o.holdMs ?? [300, 2000];
+  const settleMs = o.settleMs ?? 8000;
+  const started = Date.now();
+  const lab = await Lab.create({ routers: 3 });
+  const results: FaultResult[] = [];
+  try {
+    for (const r of [3, 2, 1]) await startRouter(lab, r, o.impl, routerSpec(r, o.advertInt));
+    const sampler = await Sampler.start(lab, VIP, { maxSeconds: o.maxSeconds + 60 });
+    const stable = (h: number[]) => h.length === 1 && h[0] === 1;
+    if (!(await sampler.waitFor(stable, settleMs))) throw new Error(`no single master r1 after start: holders ${sampler.current()}`);
+    for (let i = 0; i < o.faults && Date.now() - started < o.maxSeconds * 1000; i++) {
+      const kind = kinds[Math.floor(rand() * kinds.length)];
+      const master = sampler.current()[0] ?? 1;
+      // Mostly the master: that is where split brain happens; sometimes a backup.
+      const target = rand() < 0.7 ? master : 1 + Math.floor(rand() * 3);
+      const holdMs = Math.round(holdLo + rand() * (holdHi - holdLo));
+      const t0 = nowMs();
+      if (kind === "kill") lab.kill(target, "SIGKILL");
+      else if (kind === "stop") lab.kill(target, "SIGSTOP");
+      else if (kind === "link") lab.linkDown(target);
+      else lab.isolate(target);
+      await sleep(holdMs);
+      const t1 = nowMs();
+      if (kind === "kill") { await lab.reap(target, 2000); await startRouter(lab, target, o.impl, routerSpec(target, o.advertInt)); }
+      else if (kind === "stop") lab.kill(target, "SIGCONT");
+      else if (kind === "link") lab.linkUp(target);
+      else lab.heal();
+      const settled = await sampler.waitFor(stable, settleMs);
+      await sleep(200); // let a late second holder show up before closing the window
+      const tEnd = nowMs();
+      const iv = sampler.multiHolderIntervals(t0, tEnd);
+      const healthy = (t: number) => new Set(sampler.holdersAt(t).filter((r) => r !== target || t >= t1).map((r) => lab.mac(r)));
+      const reply = sampler.firstReplyFrom(t0, healthy);
+      const res: FaultResult = {
+        i, kind, target, targetWasMaster: target === master, holdMs,
+        dupMaxMs: Math.max(0, ...iv.map((x) => x.end - x.start)),
+        dupTotalMs: iv.reduce((s, x) => s + (x.end - x.start), 0),
+        dupToUndo: iv.some((x) => x.start < t1 && x.end >= t1),
+        recoveryMs: reply && reply.t <= tEnd ? reply.t - t0 : null,
+        settled,
+      };
+      results.push(res);
+      log(`fault ${i} ${kind} r${target}${res.targetWasMaster ? "(master)" : ""} hold ${holdMs} ms: dup max ${res.dupMaxMs.toFixed(1)} ms${res.dupToUndo ? " (until undo)" : ""}, recovery ${res.recoveryMs === null ? "none" : `${res.recoveryMs.toFixed(1)} ms`}${settled ? "" : ", NOT settled"}`);
+      if (!settled) { await sampler.waitFor(stable, settleMs); }
+    }
+    await sampler.stop();
+  } finally {
+    await lab.cleanup();
+  }
+  return results;
+}
+
+export function percentile(xs: number[], p: number): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+}
+
+const ms = (x: number) => (Number.isNaN(x) ? "-" : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(1)} ms`);
+
+/** The table for the report: per fault kind (master-targeted and all), duplicates and recovery. */
+export function table(impl: Impl, rs: FaultResult[]): string {
+  const head = ["impl", "fault", "n", "on master", "with dup", "dup until undo", "dup max", "dup p99", "recovery p50", "recovery p99", "recovery max", "no recovery", "unsettled"];
+  const rows: string[][] = [head];
+  for (const k of [...FAULT_KINDS, "all"] as const) {
+    const g = rs.filter((r) => k === "all" || r.kind === k);
+    if (g.length === 0) continue;
+    const dups = g.map((r) => r.dupMaxMs);
+    const rec = g.flatMap((r) => (r.recoveryMs === null ? [] : [r.recoveryMs]));
+    rows.push([impl, k, String(g.length), String(g.filter((r) => r.targetWasMaster).length), String(g.filter((r) => r.dupMaxMs > 0).length),
+      String(g.filter((r) => r.dupToUndo).length), ms(Math.max(...dups)), ms(percentile(dups, 99)), ms(percentile(rec, 50)), ms(percentile(rec, 99)),
+      ms(rec.length ? Math.max(...rec) : NaN), String(g.length - rec.length), String(g.filter((r) => !r.settled).length)]);
+  }
+  const w = head.map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows.map((r, n) => `| ${r.map((x, c) => x.padEnd(w[c])).join(" | ")} |${n === 0 ? `\n|${w.map((x) => "-".repeat(x + 2)).join("|")}|` : ""}`).join("\n");
+}
