@@ -1,0 +1,71 @@
+// Runs inside the test VM (as root, IPVS modules loaded): applies the scenario
+// tables with vigil's IPVS client and reconcile, and after each step records
+// what ipvsadm (the oracle) reports. Prints one JSON document on stdout; the
+// host test (test/vm/ipvs.test.ts) makes the assertions.
+import { spawnSync } from "bun";
+import type { IpvsService } from "../../../src/lvs/ipvs-model.ts";
+import { serviceKeyString } from "../../../src/lvs/ipvs-model.ts";
+import { describeOp, normalizeService, reconcile } from "../../../src/lvs/reconcile.ts";
+import { IpvsClient } from "../../../src/sys/ipvs/client.ts";
+import { FAILED, FOREIGN_IPVSADM, INITIAL, RELOADED } from "../ipvs-scenarios.ts";
+
+function sh(cmd: string): string {
+  const r = spawnSync(["sh", "-c", cmd], { stdout: "pipe", stderr: "pipe" });
+  return r.stdout.toString() + r.stderr.toString();
+}
+function errorOf(f: () => void): string {
+  try {
+    f();
+    return "no error";
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+const out: Record<string, unknown> = {};
+const steps: { name: string; ops: string[]; ipvsadm: string; thresholds: string; clientTable: IpvsService[] }[] = [];
+const c = IpvsClient.open();
+out.info = c.info();
+for (const cmd of FOREIGN_IPVSADM) sh(cmd);
+
+const owned = new Set<string>();
+function step(name: string, desired: IpvsService[]) {
+  const ops = reconcile(c.table(), desired, owned);
+  c.apply(ops);
+  for (const s of desired) owned.add(serviceKeyString(normalizeService(s)));
+  steps.push({ name, ops: ops.map(describeOp), ipvsadm: sh("ipvsadm -Ln"), thresholds: sh("ipvsadm -Ln --thresholds"), clientTable: c.table() });
+}
+step("initial", INITIAL);
+step("failed", FAILED);
+step("recovered", INITIAL);
+step("reloaded", RELOADED);
+step("unchanged", RELOADED);
+out.steps = steps;
+
+const probe = { family: 4 as const, protocol: "tcp" as const, address: "198.18.0.20", port: 80, fwmark: 0, persistenceTimeout: 0, persistenceNetmask: "", flags: [], dests: [] };
+out.errors = {
+  badScheduler: errorOf(() => c.addService({ ...probe, scheduler: "nosuch" as never })),
+  duplicateService: errorOf(() => c.addService({ ...probe, address: "198.18.0.10", scheduler: "rr" })),
+  missingService: errorOf(() => c.deleteService({ ...probe, address: "198.18.0.21" })),
+  missingDest: errorOf(() => c.deleteDest({ ...probe, address: "198.18.0.10" }, { address: "198.18.1.200", port: 80 })),
+  batch: errorOf(() => c.apply([
+    { op: "add-service", service: { ...probe, address: "198.18.0.22", scheduler: "rr" } },
+    { op: "add-service", service: { ...probe, address: "198.18.0.23", scheduler: "bogus" as never } },
+    { op: "delete-service", service: { ...probe, address: "198.18.0.24" } },
+  ])),
+  afterBatch: sh("ipvsadm -Ln -t 198.18.0.22:80"),
+};
+
+c.startDaemon({ state: "master", interface: "vs0", syncId: 9 });
+c.startDaemon({ state: "backup", interface: "vs1", syncId: 10, port: 8850 });
+out.daemons = { client: c.listDaemons(), ipvsadm: sh("ipvsadm -Ln --daemon") };
+out.daemonDuplicate = errorOf(() => c.startDaemon({ state: "master", interface: "vs0", syncId: 9 }));
+c.stopDaemon("master");
+c.stopDaemon("backup");
+out.daemonsAfterStop = sh("ipvsadm -Ln --daemon");
+out.daemonStopAgain = errorOf(() => c.stopDaemon("master"));
+
+c.flush();
+out.afterFlush = sh("ipvsadm -Ln");
+c.close();
+console.log(JSON.stringify(out));

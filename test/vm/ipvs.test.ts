@@ -1,0 +1,119 @@
+// IPVS through vigil's generic-netlink client, checked with ipvsadm inside a VM
+// running Debian's kernel (the development kernel has no IP_VS). One boot runs
+// every scenario (test/vm/guest/ipvs-scenarios.ts); the assertions are here.
+import { beforeAll, describe, expect, test } from "bun:test";
+import type { IpvsService } from "../../src/lvs/ipvs-model.ts";
+import { ROOT } from "../helpers/netns.ts";
+import { runInVm, vmAvailable, type VmResult } from "../helpers/vm.ts";
+import { canonicalTable } from "../unit/lvs/reconcile-model.ts";
+import { parseIpvsadm } from "./ipvsadm-parse.ts";
+import { FAILED, FOREIGN, INITIAL, RELOADED } from "./ipvs-scenarios.ts";
+
+interface Step { name: string; ops: string[]; ipvsadm: string; thresholds: string; clientTable: IpvsService[] }
+interface GuestReport {
+  info: { version: string; connTableSize: number };
+  steps: Step[];
+  errors: Record<string, string>;
+  daemons: { client: unknown[]; ipvsadm: string };
+  daemonDuplicate: string;
+  daemonsAfterStop: string;
+  daemonStopAgain: string;
+  afterFlush: string;
+}
+
+let vm: VmResult;
+let report: GuestReport;
+
+const script = `
+set -e
+cd ${ROOT}
+# sync daemons need multicast-capable links
+ip link add vs0 type veth peer name vs1
+ip link set vs0 up; ip link set vs1 up
+${ROOT}/node_modules/.bin/bun test/vm/guest/ipvs-scenarios.ts
+`;
+
+describe.skipIf(!vmAvailable())("IPVS in the VM (ipvsadm as oracle)", () => {
+  beforeAll(async () => {
+    vm = await runInVm({ script, timeoutMs: 150_000 });
+    if (vm.exitCode !== 0) throw new Error(`guest failed (exit ${vm.exitCode}):\n${vm.stderr}\n${vm.stdout}\n${vm.console.slice(-2000)}`);
+    report = JSON.parse(vm.stdout.trim().split("\n").pop()!) as GuestReport;
+    console.log(`VM run: ${Math.round(vm.wallMs)} ms wall`);
+  }, 180_000);
+
+  const kernelTable = (name: string) => {
+    const s = report.steps.find((x) => x.name === name)!;
+    return parseIpvsadm(s.ipvsadm, s.thresholds);
+  };
+
+  test("the kernel reports IPVS 1.2.1 through IPVS_CMD_GET_INFO", () => {
+    expect(report.info.version).toBe("1.2.1");
+    expect(report.info.connTableSize).toBeGreaterThan(0);
+  });
+
+  test("after start: ipvsadm -Ln shows every desired service (all schedulers, protocols, fwmark, IPv6, forward kinds, persistence, flags) plus the foreign one", () => {
+    expect(canonicalTable(kernelTable("initial"))).toBe(canonicalTable([...INITIAL, FOREIGN]));
+  });
+
+  test("the client's own dump reads back the same table ipvsadm shows", () => {
+    for (const s of report.steps) expect(canonicalTable(s.clientTable)).toBe(canonicalTable(parseIpvsadm(s.ipvsadm, s.thresholds)));
+  });
+
+  test("after a real server fails: it leaves the table, the inhibited one drops to weight 0, nothing else changes", () => {
+    expect(canonicalTable(kernelTable("failed"))).toBe(canonicalTable([...FAILED, FOREIGN]));
+    expect(report.steps.find((s) => s.name === "failed")!.ops).toEqual([
+      "delete-dest tcp:198.18.0.10:80 -> 198.18.1.2:8080",
+      "edit-dest tcp:198.18.0.10:80 -> 198.18.1.3:8080",
+    ]);
+  });
+
+  test("after it recovers: the table is back to the initial one", () => {
+    expect(canonicalTable(kernelTable("recovered"))).toBe(canonicalTable([...INITIAL, FOREIGN]));
+  });
+
+  test("after a reload: removed service gone, new one added, scheduler/persistence/forward edited in place", () => {
+    expect(canonicalTable(kernelTable("reloaded"))).toBe(canonicalTable([...RELOADED, FOREIGN]));
+    const ops = report.steps.find((s) => s.name === "reloaded")!.ops;
+    expect(ops).toContain("delete-service sctp:198.18.0.11:3868");
+    expect(ops).toContain("edit-service tcp:198.18.0.10:443");
+    expect(ops).toContain("edit-dest tcp:198.18.0.10:80 -> 198.18.1.1:8080");
+    expect(ops.some((o) => o.includes("198.18.0.99"))).toBe(false);
+  });
+
+  test("reconciling an unchanged table sends nothing", () => {
+    expect(report.steps.find((s) => s.name === "unchanged")!.ops).toEqual([]);
+  });
+
+  test("kernel errors come back naming the operation, the service and the reason", () => {
+    expect(report.errors.badScheduler).toBe("IPVS add-service tcp:198.18.0.20:80: scheduler module ip_vs_nosuch not found (ENOENT)");
+    expect(report.errors.duplicateService).toBe("IPVS add-service tcp:198.18.0.10:80: virtual service already exists (EEXIST)");
+    expect(report.errors.missingService).toBe("IPVS delete-service tcp:198.18.0.21:80: no such virtual service (ESRCH)");
+    expect(report.errors.missingDest).toBe("IPVS delete-dest tcp:198.18.0.10:80 -> 198.18.1.200:80: no such real server in this service (ENOENT)");
+  });
+
+  test("a batch with failures applies the good ops and reports each bad one", () => {
+    expect(report.errors.batch).toBe(
+      "2 of 3 IPVS operations failed:\n" +
+      "  IPVS add-service tcp:198.18.0.23:80: scheduler module ip_vs_bogus not found (ENOENT)\n" +
+      "  IPVS delete-service tcp:198.18.0.24:80: no such virtual service (ESRCH)",
+    );
+    expect(report.errors.afterBatch).toContain("TCP  198.18.0.22:80 rr");
+  });
+
+  test("lvs_sync_daemon: master and backup start (IPVS_CMD_NEW_DAEMON), list, refuse a duplicate, and stop", () => {
+    expect(report.daemons.ipvsadm).toContain("master sync daemon (mcast=vs0, syncid=9");
+    expect(report.daemons.ipvsadm).toContain("backup sync daemon (mcast=vs1, syncid=10");
+    expect(report.daemons.client).toEqual([
+      expect.objectContaining({ state: "master", interface: "vs0", syncId: 9 }),
+      expect.objectContaining({ state: "backup", interface: "vs1", syncId: 10, port: 8850 }),
+    ]);
+    expect(report.daemonDuplicate).toBe("IPVS start sync daemon master on vs0 syncid 9: sync daemon already running in that state (EEXIST)");
+    expect(report.daemonsAfterStop.trim()).toBe("");
+    expect(report.daemonStopAgain).toBe("IPVS stop sync daemon master: sync daemon not running (ESRCH)");
+  });
+
+  test("flush empties the table", () => {
+    expect(parseIpvsadm(report.afterFlush)).toEqual([]);
+    expect(report.afterFlush).toContain("IP Virtual Server version 1.2.1");
+  });
+});
