@@ -1,12 +1,19 @@
 // Fuzzes every netlink decoder with seeded mutations of valid replies: the only
 // exception allowed to escape is NetlinkDecodeError. Set FUZZ_SEED to replay.
 import { describe, expect, test } from "bun:test";
-import { NLM_F_ACK_TLVS, NLM_F_CAPPED, NLM_F_MULTI, NLMSG_ERROR } from "../../src/sys/abi.ts";
+import {
+  IFA_F_NODAD, IFLA_ADDRESS, IFLA_IFNAME, IFLA_INFO_DATA, IFLA_INFO_KIND, IFLA_LINK, IFLA_LINKINFO, IFLA_MACVLAN_MODE, IFLA_MTU,
+  NLM_F_ACK_TLVS, NLM_F_CAPPED, NLM_F_MULTI, NLMSG_ERROR, RTM_NEWLINK,
+} from "../../src/sys/abi.ts";
 import { Attrs, NetlinkDecodeError, type NlAttr } from "../../src/sys/netlink/attr.ts";
 import { beginGenl, decodeFamily, parseGenl } from "../../src/sys/netlink/genetlink.ts";
 import { MessageBuilder, type NlMessage, parseError, parseMessages } from "../../src/sys/netlink/message.ts";
+import { buildNewAddress, decodeAddress } from "../../src/sys/rtnetlink/address.ts";
+import { AddressSyntaxError, formatIP, parseIP } from "../../src/sys/rtnetlink/inet.ts";
+import { beginLinkRequest, decodeLink } from "../../src/sys/rtnetlink/link.ts";
+import { decodeRtEvent } from "../../src/sys/rtnetlink/monitor.ts";
 
-export function prng(seed: number): () => number {
+function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -38,7 +45,7 @@ function errorReply(): Uint8Array {
   return b.finish().slice();
 }
 
-export function mutate(seed: Uint8Array, rnd: () => number): Uint8Array {
+function mutate(seed: Uint8Array, rnd: () => number): Uint8Array {
   // one input in five is also truncated at a random point
   const out = rnd() < 0.2 ? seed.slice(0, 1 + Math.floor(rnd() * seed.length)) : seed.slice();
   const edits = 1 + Math.floor(rnd() * 6);
@@ -109,5 +116,100 @@ describe("fuzz: netlink decoders", () => {
   test("the unmutated seeds decode (so the fuzzer starts from valid input)", () => {
     expect(decodeFamily(parseMessages(familyReply())[0]).groups.get("sync")).toBe(10);
     expect(parseError(parseMessages(errorReply())[0]).message).toBe("Address already assigned");
+  });
+});
+
+function linkReply(): Uint8Array {
+  const b = new MessageBuilder();
+  beginLinkRequest(b, RTM_NEWLINK, NLM_F_MULTI, 4);
+  b.string(IFLA_IFNAME, "vrrp.7").u32(IFLA_MTU, 1500).bytes(IFLA_ADDRESS, new Uint8Array([0, 0, 0x5e, 0, 1, 7])).u32(IFLA_LINK, 3);
+  b.nest(IFLA_LINKINFO, (li) => li.string(IFLA_INFO_KIND, "macvlan").nest(IFLA_INFO_DATA, (d) => d.u32(IFLA_MACVLAN_MODE, 1)));
+  return b.finish().slice();
+}
+
+function addrReply(v6: boolean): Uint8Array {
+  const b = new MessageBuilder();
+  const spec = v6
+    ? { index: 3, address: "fd00::5", prefixlen: 64, flags: IFA_F_NODAD | 0x200, validLft: 9 }
+    : { index: 3, address: "198.18.0.1", prefixlen: 24, label: "d0:vip", broadcast: "auto" as const, validLft: 9 };
+  buildNewAddress(b, spec, NLM_F_MULTI);
+  return b.finish().slice();
+}
+
+describe("fuzz: rtnetlink decoders", () => {
+  test("100 000 mutated link/address notifications: decoders raise only NetlinkDecodeError, the monitor never throws", () => {
+    const seed = Number(process.env.FUZZ_SEED ?? 0x5eed2);
+    const rnd = prng(seed);
+    const seeds = [linkReply(), addrReply(false), addrReply(true), new Uint8Array([...linkReply(), ...addrReply(false), ...addrReply(true)])];
+    let escaped: string | null = null;
+    let iter = 0;
+    for (; iter < 100_000 && escaped === null; iter++) {
+      const input = mutate(seeds[iter % seeds.length], rnd);
+      try {
+        let ms: NlMessage[] = [];
+        try {
+          ms = parseMessages(input, "fuzz");
+        } catch (e) {
+          if (!(e instanceof NetlinkDecodeError)) throw e;
+        }
+        for (const m of ms) {
+          decodeRtEvent(m); // must not throw at all
+          for (const dec of [decodeLink, decodeAddress]) {
+            try {
+              dec(m);
+            } catch (e) {
+              if (!(e instanceof NetlinkDecodeError)) throw e;
+            }
+          }
+        }
+      } catch (e) {
+        escaped = `seed ${seed} iteration ${iter}: ${e} input ${Buffer.from(input).toString("hex")}`;
+      }
+    }
+    expect(escaped).toBeNull();
+    expect(iter).toBe(100_000);
+  });
+
+  test("the unmutated seeds decode", () => {
+    expect(decodeLink(parseMessages(linkReply())[0]).mac).toBe("00:00:5e:00:01:07");
+    expect(decodeAddress(parseMessages(addrReply(true))[0]).address).toBe("fd00::5");
+  });
+});
+
+describe("fuzz: IP address text", () => {
+  test("100 000 random strings raise only AddressSyntaxError; every parsed address formats and re-parses to the same bytes", () => {
+    const seed = Number(process.env.FUZZ_SEED ?? 0x5eed3);
+    const rnd = prng(seed);
+    const alphabet = "0123456789abcdefABCDEF:.:.::g -";
+    let escaped: string | null = null;
+    let parsed = 0;
+    for (let iter = 0; iter < 100_000 && escaped === null; iter++) {
+      let s = "";
+      const n = Math.floor(rnd() * 24);
+      for (let i = 0; i < n; i++) s += alphabet[Math.floor(rnd() * alphabet.length)];
+      try {
+        const { bytes } = parseIP(s);
+        parsed++;
+        const again = parseIP(formatIP(bytes)).bytes;
+        if (Buffer.compare(Buffer.from(again), Buffer.from(bytes)) !== 0) escaped = `${s}: round trip changed the bytes`;
+      } catch (e) {
+        if (!(e instanceof AddressSyntaxError)) escaped = `seed ${seed} input ${JSON.stringify(s)}: ${e}`;
+      }
+    }
+    expect(escaped).toBeNull();
+    expect(parsed).toBeGreaterThan(0);
+  });
+
+  test("random addresses survive format -> parse (RFC 5952 output is valid RFC 4291 input)", () => {
+    const rnd = prng(Number(process.env.FUZZ_SEED ?? 0x5eed4));
+    const wrong: string[] = [];
+    for (let i = 0; i < 20_000 && wrong.length < 5; i++) {
+      const b = new Uint8Array(rnd() < 0.5 ? 4 : 16);
+      // sparse bytes make zero runs (the '::' cases) common
+      for (let j = 0; j < b.length; j++) b[j] = rnd() < 0.5 ? 0 : Math.floor(rnd() * 256);
+      const text = formatIP(b);
+      if (!Buffer.from(parseIP(text).bytes).equals(Buffer.from(b))) wrong.push(text);
+    }
+    expect(wrong).toEqual([]);
   });
 });

@@ -10,9 +10,9 @@ import { check, errno, libc } from "../libc.ts";
 /** `ns` is a name under /run/netns (as `ip netns add` makes) or an absolute path. */
 export function inNetns<T>(ns: string, fn: () => T): T {
   const path = ns.startsWith("/") ? ns : `/run/netns/${ns}`;
-  const home = openSync(`/proc/thread-self/ns/net`, "r");
+  const home = openNs("/proc/thread-self/ns/net");
   try {
-    const target = openSync(path, "r");
+    const target = openNs(path);
     try {
       check(`setns ${path}`, libc.symbols.setns(target, CLONE_NEWNET));
     } finally {
@@ -26,5 +26,16 @@ export function inNetns<T>(ns: string, fn: () => T): T {
     }
   } finally {
     closeSync(home);
+  }
+}
+
+/** open(2) as a SysError (a missing namespace reads "open netns /run/netns/x: ENOENT (2)"). */
+function openNs(path: string): number {
+  try {
+    return openSync(path, "r");
+  } catch (e) {
+    const n = (e as { errno?: number }).errno;
+    if (typeof n === "number") throw new SysError(`open netns ${path}`, Math.abs(n));
+    throw e;
   }
 }

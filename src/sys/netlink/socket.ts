@@ -87,6 +87,17 @@ export class NetlinkSocket {
     return this.seq;
   }
 
+  /**
+   * Reserves `count` consecutive sequence numbers for a caller that stamps its
+   * own messages (pipelined batches on this socket), so they never collide with
+   * request()/query() replies.
+   */
+  reserveSeq(count: number): number {
+    const first = this.nextSeq();
+    this.seq = (first + count - 1) >>> 0;
+    return first;
+  }
+
   /** Stamps a fresh sequence number into `msg` in place and sends it; returns the sequence. */
   send(msg: Uint8Array, op: string): number {
     if (this.closed) throw new SysError(op, Errno.EBADF, "netlink socket closed");
