@@ -1,0 +1,68 @@
+// Maps the config model (src/config/model.ts) onto the core's plain parameters.
+// Pure: what needs the kernel (the interface's own address and index) is passed in.
+import {
+  instanceFamily, instanceVersion, type Config, type VrrpInstance,
+} from "../config/model.ts";
+import { VrrpParamsError, type VrrpParams } from "./params.ts";
+import { PriorityTracker, type TrackedItem, type TrackedScript } from "./priority.ts";
+
+export interface InterfaceFacts {
+  /** source address of adverts when the config has no mcast_src_ip/unicast_src_ip */
+  primary: string;
+  ifindex?: number;
+}
+
+export function paramsFromConfig(cfg: Config, inst: VrrpInstance, iface: InterfaceFacts): VrrpParams {
+  const g = cfg.global;
+  const family = instanceFamily(inst);
+  const fail = (m: string): never => { throw new VrrpParamsError(inst.name, m); };
+  let authPass: string | undefined;
+  if (inst.authentication) {
+    if (inst.authentication.type === "AH") fail("auth_type AH (IPsec Authentication Header) is not supported; use PASS or none");
+    authPass = inst.authentication.pass;
+  }
+  const vips = inst.virtualIpaddress.map((v) => {
+    if (v.address.includes(":") !== (family === 6)) {
+      fail(`virtual_ipaddress ${v.address} is not IPv${family} like the instance; move it to virtual_ipaddress_excluded`);
+    }
+    return v.address;
+  });
+  return {
+    name: inst.name,
+    vrid: inst.virtualRouterId,
+    version: instanceVersion(cfg, inst),
+    family,
+    priority: inst.priority,
+    advertIntMs: inst.advertIntMs,
+    preempt: !inst.nopreempt,
+    preemptDelayMs: inst.preemptDelayMs,
+    // keepalived: accept defaults to off under vrrp_strict, on otherwise
+    accept: inst.accept ?? !g.vrrpStrict,
+    initialState: inst.state === "MASTER" ? "master" : "backup",
+    authPass,
+    vips,
+    primary: inst.srcIp ?? iface.primary,
+    unicastPeers: inst.unicastPeer,
+    ifindex: iface.ifindex,
+    garp: {
+      masterDelayMs: inst.garpMasterDelayMs ?? g.vrrpGarpMasterDelayMs,
+      masterRepeat: inst.garpMasterRepeat ?? g.vrrpGarpMasterRepeat,
+      masterRefreshMs: inst.garpMasterRefreshMs ?? g.vrrpGarpMasterRefreshMs,
+      masterRefreshRepeat: inst.garpMasterRefreshRepeat ?? g.vrrpGarpMasterRefreshRepeat,
+      intervalMs: family === 4 ? inst.garpIntervalMs ?? g.vrrpGarpIntervalMs : inst.gnaIntervalMs ?? g.vrrpGnaIntervalMs,
+    },
+    skipCheckAdvAddr: g.vrrpSkipCheckAdvAddr,
+    strict: g.vrrpStrict,
+  };
+}
+
+/** The instance's tracker: track_interface entries first, then track_script, in config order. */
+export function trackerFromConfig(cfg: Config, inst: VrrpInstance): PriorityTracker {
+  const ifaces: TrackedItem[] = inst.trackInterface.map((t) => ({ weight: t.weight ?? 0 }));
+  const scripts: TrackedScript[] = inst.trackScript.map((t) => {
+    const s = cfg.scripts.find((x) => x.name === t.script);
+    if (!s) throw new VrrpParamsError(inst.name, `track_script ${t.script}: no vrrp_script of that name`);
+    return { weight: t.weight ?? s.weight, reverse: s.weightReverse, rise: s.rise, fall: s.fall, initFail: s.initFail };
+  });
+  return new PriorityTracker(inst.priority, ifaces, scripts);
+}
