@@ -3,6 +3,8 @@
 // from the real C headers and test/unit/sys/abi.test.ts compares them one by one,
 // so a wrong number here fails a test instead of corrupting a syscall.
 // Other src/sys modules import from here; never repeat a literal elsewhere.
+// Adding a constant or struct? Add the matching C(...)/S(...)/O(...) line to
+// native/abi_probe.c, or list it in NOT_IN_HEADERS if no header defines it.
 
 // ---- address families, socket types ----
 export const AF_UNSPEC = 0;
