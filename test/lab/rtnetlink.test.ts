@@ -269,8 +269,36 @@ describe("rtnetlink monitor", () => {
     expect(later.filter((e) => e.kind === "malformed" || e.kind === "overrun")).toEqual([]);
   });
 
-  test("read() returns nothing when nothing happened (never blocks)", () => {
-    mon.read();
+  test("a dump spanning many datagrams is complete, and a monitor whose buffer overflows reports an overrun", () => {
+    const small = new RtMonitor({ netns: ns.name, rcvbuf: 4096 });
+    try {
+      ns.exec(["ip", "link", "add", "d2", "type", "veth", "peer", "name", "d3"]);
+      const d2 = getLink(sock, "d2").index;
+      for (let i = 0; i < 400; i++) addAddress(sock, { index: d2, address: `198.19.${i >> 8}.${i & 255}`, prefixlen: 32, label: `d2:${i}` });
+      const ours = listAddresses(sock, { index: d2 });
+      expect(ours).toHaveLength(400);
+      expect(ipAddr("d2")).toHaveLength(400);
+      expect(new Set(ours.map((a) => a.label)).size).toBe(400);
+      const evs = small.read(1000);
+      expect(evs.some((e) => e.kind === "overrun")).toBe(true);
+      // after the overrun the socket keeps delivering
+      ns.exec(["ip", "addr", "add", "198.18.2.2/32", "dev", "d2"]);
+      let seen = false;
+      for (let i = 0; i < 100 && !seen; i++) {
+        seen = small.read().some((e) => e.kind === "address" && e.address.address === "198.18.2.2");
+        if (!seen) Bun.sleepSync(20);
+      }
+      expect(seen).toBe(true);
+      ns.exec(["ip", "link", "del", "d2"]);
+    } finally {
+      small.close();
+    }
+  });
+
+  test("read() drains in bounded chunks and returns nothing once idle (never blocks)", () => {
+    let chunks = 0;
+    while (chunks < 1000 && mon.read(8).length > 0) chunks++;
+    expect(chunks).toBeGreaterThan(1); // earlier tests left more than 8 datagrams queued
     expect(mon.read()).toEqual([]);
   });
 });

@@ -1,8 +1,8 @@
 // NetlinkSocket against the running kernel's generic netlink controller.
 import { afterAll, describe, expect, test } from "bun:test";
-import { GENL_ID_CTRL } from "../../../src/sys/abi.ts";
+import { CTRL_ATTR_FAMILY_NAME, CTRL_CMD_GETFAMILY, GENL_ID_CTRL } from "../../../src/sys/abi.ts";
 import { SysError } from "../../../src/sys/errno.ts";
-import { openGenetlink, resolveFamily } from "../../../src/sys/netlink/genetlink.ts";
+import { beginGenl, openGenetlink, resolveFamily } from "../../../src/sys/netlink/genetlink.ts";
 import { MessageBuilder } from "../../../src/sys/netlink/message.ts";
 
 const sock = openGenetlink();
@@ -31,6 +31,13 @@ describe("generic netlink family resolution (CTRL_CMD_GETFAMILY)", () => {
       expect(() => resolveFamily(sock, "vt-nofamily")).toThrow(SysError);
       expect(resolveFamily(sock, "nlctrl").id).toBe(GENL_ID_CTRL);
     }
+  });
+  test("a reply to an earlier request nobody read is skipped by sequence number", () => {
+    const b = new MessageBuilder();
+    beginGenl(b, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1);
+    b.string(CTRL_ATTR_FAMILY_NAME, "vt-nofamily");
+    sock.send(b.finish(), "unanswered"); // its ENOENT error stays queued
+    expect(resolveFamily(sock, "nlctrl").id).toBe(GENL_ID_CTRL);
   });
   test("a request with an unknown message type is rejected by the kernel with a named SysError", () => {
     const b = new MessageBuilder();
