@@ -8,7 +8,7 @@
 //    gained at weight >= quorum + H and lost at weight < quorum - H (or 0);
 //  - while quorum is lost and a sorry_server exists, the sorry server serves
 //    and live real servers leave the table.
-import type { RealServerConfig, VirtualServerConfig } from "./desired-config.ts";
+import { realServerName, virtualServerName, type VirtualServer } from "../config/model.ts";
 
 export type LvsEvent = "rs_up" | "rs_down" | "quorum_up" | "quorum_down";
 
@@ -27,16 +27,6 @@ export interface VirtualServerView {
   weight(rsIndex: number): number;
 }
 
-export function vsName(vs: VirtualServerConfig): string {
-  if (vs.name) return vs.name;
-  if (vs.fwmark) return `fwmark ${vs.fwmark}`;
-  return vs.address.includes(":") ? `[${vs.address}]:${vs.port}` : `${vs.address}:${vs.port}`;
-}
-
-export function rsName(rs: Pick<RealServerConfig, "address" | "port">): string {
-  return rs.address.includes(":") ? `[${rs.address}]:${rs.port}` : `${rs.address}:${rs.port}`;
-}
-
 interface RsState {
   checkersUp: boolean[];
   /** misc_dynamic weight, when a checker has set one */
@@ -51,16 +41,16 @@ export class VirtualServerState implements VirtualServerView {
   private readonly quorum: number;
   private readonly hysteresis: number;
 
-  constructor(readonly vs: VirtualServerConfig) {
-    this.name = vsName(vs);
-    this.quorum = vs.quorum ?? 1;
-    this.hysteresis = vs.hysteresis ?? 0;
+  constructor(readonly vs: VirtualServer) {
+    this.name = virtualServerName(vs);
+    this.quorum = vs.quorum;
+    this.hysteresis = vs.hysteresis;
     if (!Number.isInteger(this.quorum) || this.quorum < 1) throw new Error(`virtual_server ${this.name}: quorum must be an integer >= 1, got ${vs.quorum}`);
     if (!Number.isInteger(this.hysteresis) || this.hysteresis < 0) throw new Error(`virtual_server ${this.name}: hysteresis must be an integer >= 0, got ${vs.hysteresis}`);
     // alpha: every checker starts down, so the server waits for its first success
     const startUp = !vs.alpha;
     this.rs = vs.realServers.map((r) => {
-      const checkersUp = r.checkers.map((c) => (c.alpha === undefined ? startUp : !c.alpha));
+      const checkersUp = r.checkers.map(() => startUp);
       return { checkersUp, dynamicWeight: undefined, alive: checkersUp.every((u) => u) };
     });
   }
@@ -107,7 +97,7 @@ export class VirtualServerState implements VirtualServerView {
     const wasAlive = r.alive;
     r.alive = r.checkersUp.every((u) => u);
     const cfg = this.vs.realServers[rsIndex]!;
-    const name = rsName(cfg);
+    const name = realServerName(cfg);
     if (r.alive !== wasAlive || (r.alive && this.weight(rsIndex) !== oldWeight)) {
       out.push(reason === undefined
         ? { type: "rs", vs: this.name, rs: name, alive: r.alive, weight: this.weight(rsIndex) }
@@ -131,7 +121,7 @@ export class VirtualServerState implements VirtualServerView {
     for (let i = 0; i < this.rs.length; i++) {
       const cfg = this.vs.realServers[i]!;
       if (this.rs[i]!.alive && cfg.notifyDown) {
-        out.push({ type: "notify", event: "rs_down", script: cfg.notifyDown, vs: this.name, rs: rsName(cfg) });
+        out.push({ type: "notify", event: "rs_down", script: cfg.notifyDown, vs: this.name, rs: realServerName(cfg) });
       }
     }
     if (this.up && this.vs.quorumDown) out.push({ type: "notify", event: "quorum_down", script: this.vs.quorumDown, vs: this.name });

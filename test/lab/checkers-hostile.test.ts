@@ -1,7 +1,7 @@
 // Hostile real servers: a check against them may fail, but it always ends
 // (bounded in time) and reads a bounded number of bytes.
 import { afterAll, describe, expect, test } from "bun:test";
-import type { HttpCheckConfig } from "../../src/lvs/desired-config.ts";
+import { defaultCheckerCommon, type HttpCheck } from "../../src/config/model.ts";
 import { checkHttp } from "../../src/lvs/checkers/http.ts";
 import { startServer, type Handler, type TestServer } from "../unit/lvs/checkers-servers.ts";
 
@@ -15,10 +15,10 @@ function serve(h: Handler): TestServer {
   return s;
 }
 
-const withDigest: HttpCheckConfig = { kind: "HTTP_GET", urls: [{ path: "/", statusCodes: [], digest: "0".repeat(32) }] };
-const statusOnly: HttpCheckConfig = { kind: "HTTP_GET", urls: [{ path: "/", statusCodes: [] }] };
+const withDigest: HttpCheck = { type: "HTTP_GET", ...defaultCheckerCommon(), url: [{ path: "/", digest: "0".repeat(32) }] };
+const statusOnly: HttpCheck = { type: "HTTP_GET", ...defaultCheckerCommon(), url: [{ path: "/" }] };
 
-function check(c: HttpCheckConfig, port: number, stepMs: number, totalMs: number, signal?: AbortSignal) {
+function check(c: HttpCheck, port: number, stepMs: number, totalMs: number, signal?: AbortSignal) {
   return checkHttp(c, { host: "127.0.0.1", port }, undefined, stepMs, performance.now() + totalMs, signal);
 }
 

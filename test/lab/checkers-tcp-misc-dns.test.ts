@@ -92,28 +92,28 @@ describe("TCP_CHECK", () => {
 
 describe("MISC_CHECK", () => {
   test("MISC_CHECK: exit 0 is up, exit 1 is down", async () => {
-    expect(await checkMisc({ kind: "MISC_CHECK", miscPath: script("ok.sh", "exit 0") }, 5000)).toEqual({ ok: true });
-    expect(await checkMisc({ kind: "MISC_CHECK", miscPath: script("bad.sh", "exit 1") }, 5000)).toEqual({ ok: false, reason: "exit status 1" });
+    expect(await checkMisc({ miscPath: script("ok.sh", "exit 0"), miscDynamic: false }, 5000)).toEqual({ ok: true });
+    expect(await checkMisc({ miscPath: script("bad.sh", "exit 1"), miscDynamic: false }, 5000)).toEqual({ ok: false, reason: "exit status 1" });
   });
 
   test("misc_dynamic: exit 2..255 is up with weight exit-2; without it the same exit is down", async () => {
     const p = script("w.sh", "exit 12");
-    expect(await checkMisc({ kind: "MISC_CHECK", miscPath: p, miscDynamic: true }, 5000)).toEqual({ ok: true, weight: 10 });
-    expect(await checkMisc({ kind: "MISC_CHECK", miscPath: p }, 5000)).toEqual({ ok: false, reason: "exit status 12" });
-    expect(await checkMisc({ kind: "MISC_CHECK", miscPath: script("w2.sh", "exit 2"), miscDynamic: true }, 5000)).toEqual({ ok: true, weight: 0 });
+    expect(await checkMisc({ miscPath: p, miscDynamic: true }, 5000)).toEqual({ ok: true, weight: 10 });
+    expect(await checkMisc({ miscPath: p, miscDynamic: false }, 5000)).toEqual({ ok: false, reason: "exit status 12" });
+    expect(await checkMisc({ miscPath: script("w2.sh", "exit 2"), miscDynamic: true }, 5000)).toEqual({ ok: true, weight: 0 });
   });
 
   test("misc_path arguments are split like keepalived, quotes kept whole, no shell", async () => {
     const out = join(dir, "args.txt");
     const p = script("args.sh", `printf '%s|' "$@" > ${out}`);
-    expect((await checkMisc({ kind: "MISC_CHECK", miscPath: `${p} one "two words" '$HOME'` }, 5000)).ok).toBe(true);
+    expect((await checkMisc({ miscPath: `${p} one "two words" '$HOME'`, miscDynamic: false }, 5000)).ok).toBe(true);
     expect(readFileSync(out, "utf8")).toBe("one|two words|$HOME|");
   });
 
   test("misc_timeout: a hanging script and its children are killed by process group", async () => {
     const pidFile = join(dir, "pids.txt");
     const p = script("hang.sh", `sleep 30 &\necho "$$ $!" > ${pidFile}\nwait`);
-    const r = await checkMisc({ kind: "MISC_CHECK", miscPath: p }, 400);
+    const r = await checkMisc({ miscPath: p, miscDynamic: false }, 400);
     expect(r).toEqual({ ok: false, reason: "timed out after 400 ms" });
     const pids = readFileSync(pidFile, "utf8").trim().split(" ").map(Number);
     expect(pids.length).toBe(2);
@@ -122,14 +122,14 @@ describe("MISC_CHECK", () => {
   });
 
   test("a missing script is a failed check with the reason, not a crash", async () => {
-    const r = await checkMisc({ kind: "MISC_CHECK", miscPath: join(dir, "nope.sh") }, 2000);
+    const r = await checkMisc({ miscPath: join(dir, "nope.sh"), miscDynamic: false }, 2000);
     expect(r.ok).toBe(false);
     expect(r.reason).toMatch(/cannot run .*nope\.sh/);
     expect(existsSync(join(dir, "nope.sh"))).toBe(false);
   });
 
   test("an unparsable misc_path is a failed check with the reason", async () => {
-    const r = await checkMisc({ kind: "MISC_CHECK", miscPath: `/bin/true "open` }, 2000);
+    const r = await checkMisc({ miscPath: `/bin/true "open`, miscDynamic: false }, 2000);
     expect(r).toEqual({ ok: false, reason: `unterminated " quote in '/bin/true "open'` });
   });
 });
@@ -154,16 +154,16 @@ describe("DNS_CHECK", () => {
 
   test("DNS_CHECK: a NOERROR answer to our query is up", async () => {
     const port = await dnsServer(0x8180);
-    expect(await checkDns({ kind: "DNS_CHECK", name: "example.test", type: "A" }, { host: "127.0.0.1", port }, 1000, performance.now() + 5000)).toEqual({ ok: true });
+    expect(await checkDns({ name: "example.test", dnsType: "A" }, { host: "127.0.0.1", port }, 1000, performance.now() + 5000)).toEqual({ ok: true });
   });
 
   test("DNS_CHECK: an error RCODE is down with the code", async () => {
     const port = await dnsServer(0x8182);
-    expect(await checkDns({ kind: "DNS_CHECK" }, { host: "127.0.0.1", port }, 1000, performance.now() + 5000)).toEqual({ ok: false, reason: "DNS RCODE 2" });
+    expect(await checkDns({ name: ".", dnsType: "SOA" }, { host: "127.0.0.1", port }, 1000, performance.now() + 5000)).toEqual({ ok: false, reason: "DNS RCODE 2" });
   });
 
   test("DNS_CHECK: silence is down at connect_timeout", async () => {
     const port = await dnsServer(null);
-    expect(await checkDns({ kind: "DNS_CHECK" }, { host: "127.0.0.1", port }, 200, performance.now() + 5000)).toEqual({ ok: false, reason: "no DNS reply within 200 ms" });
+    expect(await checkDns({ name: ".", dnsType: "SOA" }, { host: "127.0.0.1", port }, 200, performance.now() + 5000)).toEqual({ ok: false, reason: "no DNS reply within 200 ms" });
   });
 });

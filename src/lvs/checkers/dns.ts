@@ -1,16 +1,16 @@
 // DNS_CHECK: one UDP query to the real server; up when a matching NOERROR reply
 // arrives within connect_timeout.
 import dgram from "node:dgram";
-import type { DnsCheckConfig } from "../desired-config.ts";
+import type { DnsCheck } from "../../config/model.ts";
 import type { CheckOutcome } from "../scheduler.ts";
 import { encodeQuery, judgeReply } from "./dns-codec.ts";
 import type { Target } from "./target.ts";
 
-export function checkDns(c: DnsCheckConfig, target: Target, stepTimeoutMs: number, deadline: number, signal?: AbortSignal): Promise<CheckOutcome> {
+export function checkDns(c: Pick<DnsCheck, "name" | "dnsType">, target: Target, stepTimeoutMs: number, deadline: number, signal?: AbortSignal): Promise<CheckOutcome> {
   const id = (Math.random() * 0x10000) & 0xffff;
   let query: Uint8Array;
   try {
-    query = encodeQuery(id, c.name ?? ".", c.type ?? "SOA");
+    query = encodeQuery(id, c.name, c.dnsType);
   } catch (e) {
     return Promise.resolve({ ok: false, reason: (e as Error).message });
   }

@@ -1,7 +1,7 @@
 // HTTP_GET and SSL_GET: every url block is fetched on its own connection, in
 // order; the check succeeds when each answers with an accepted status code and,
 // where a digest is configured, a body whose MD5 matches.
-import type { HttpCheckConfig } from "../desired-config.ts";
+import type { HttpCheck } from "../../config/model.ts";
 import type { CheckOutcome } from "../scheduler.ts";
 import { buildGetRequest } from "./http-request.ts";
 import { DEFAULT_LIMITS, HttpResponseReader, type HttpResponseLimits } from "./http-response.ts";
@@ -49,17 +49,32 @@ export async function fetchOnce(o: HttpFetchOptions) {
   return reader.finish();
 }
 
+/** Certificate checking for SSL_GET; keepalived never verifies, and that is the default here. */
+export interface TlsVerify {
+  verify: boolean;
+  /** PEM CA bundle path */
+  caFile?: string;
+}
+
 export async function checkHttp(
-  c: HttpCheckConfig,
+  c: HttpCheck,
   target: Target,
   vhostFallback: string | undefined,
   stepTimeoutMs: number,
   deadline: number,
   signal?: AbortSignal,
+  tls: TlsVerify = { verify: false },
 ): Promise<CheckOutcome> {
-  const ssl = c.kind === "SSL_GET";
-  const ca = c.verifyCertificate && c.caFile ? await Bun.file(c.caFile).text() : undefined;
-  for (const url of c.urls) {
+  const ssl = c.type === "SSL_GET";
+  let ca: string | undefined;
+  if (ssl && tls.verify && tls.caFile) {
+    try {
+      ca = await Bun.file(tls.caFile).text();
+    } catch (e) {
+      return { ok: false, reason: `cannot read CA file ${tls.caFile}: ${(e as Error).message}` };
+    }
+  }
+  for (const url of c.url) {
     // keepalived: url virtualhost > checker virtualhost > real/virtual server's
     const vhost = url.virtualhost ?? c.virtualhost ?? vhostFallback;
     let r;
@@ -69,9 +84,9 @@ export async function checkHttp(
         path: url.path,
         virtualhost: vhost,
         ssl,
-        protocol: c.httpProtocol,
-        sni: c.enableSni ? vhost : undefined,
-        verify: c.verifyCertificate,
+        // keepalived enable_sni: the virtualhost, else the connect address
+        sni: c.enableSni ? vhost ?? target.host : undefined,
+        verify: tls.verify,
         ca,
         wantDigest: url.digest !== undefined,
         stepTimeoutMs,
@@ -81,7 +96,7 @@ export async function checkHttp(
     } catch (e) {
       return { ok: false, reason: `${url.path}: ${(e as Error).message}` };
     }
-    if (!statusAccepted(r.status, url.statusCodes)) return { ok: false, reason: `${url.path}: HTTP status ${r.status}` };
+    if (!statusAccepted(r.status, url.statusCode)) return { ok: false, reason: `${url.path}: HTTP status ${r.status}` };
     if (url.digest !== undefined && r.digest !== url.digest.toLowerCase()) {
       return { ok: false, reason: `${url.path}: MD5 digest ${r.digest} != ${url.digest.toLowerCase()}` };
     }

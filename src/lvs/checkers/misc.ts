@@ -1,7 +1,7 @@
 // MISC_CHECK: a script decides. keepalived.conf(5): exit 0 = up, anything
 // else = down; with misc_dynamic, 1 = down and 2..255 = up with weight
 // (exit - 2). A script that outlives misc_timeout is killed and counts as down.
-import type { MiscCheckConfig } from "../desired-config.ts";
+import type { MiscCheck } from "../../config/model.ts";
 import type { CheckOutcome } from "../scheduler.ts";
 import { runBounded } from "./spawn-bounded.ts";
 
@@ -11,11 +11,11 @@ export function miscOutcome(exitCode: number, dynamic: boolean): CheckOutcome {
   return { ok: false, reason: `exit status ${exitCode}` };
 }
 
-export async function checkMisc(c: MiscCheckConfig, timeoutMs: number, signal?: AbortSignal): Promise<CheckOutcome> {
+export async function checkMisc(c: Pick<MiscCheck, "miscPath" | "miscDynamic">, timeoutMs: number, signal?: AbortSignal): Promise<CheckOutcome> {
   const r = await runBounded(c.miscPath, timeoutMs, signal);
   switch (r.kind) {
     case "exit":
-      return miscOutcome(r.code, c.miscDynamic ?? false);
+      return miscOutcome(r.code, c.miscDynamic);
     case "signal":
       return { ok: false, reason: `killed by ${r.signal}` };
     case "timeout":

@@ -1,17 +1,16 @@
-// Dispatches one check attempt to the adapter for its kind.
-import type { CheckerConfig, RealServerConfig, VirtualServerConfig } from "../desired-config.ts";
+// Dispatches one check attempt to the adapter for its type.
+import type { Checker, RealServer, VirtualServer } from "../../config/model.ts";
 import type { CheckOutcome } from "../scheduler.ts";
+import { checkDns } from "./dns.ts";
 import { checkHttp } from "./http.ts";
 import { checkMisc } from "./misc.ts";
 import { checkTcp } from "./tcp.ts";
 import { targetOf } from "./target.ts";
-import { connectTimeoutMs } from "./timing.ts";
-import { checkDns } from "./dns.ts";
 
 export interface AttemptContext {
-  vs: VirtualServerConfig;
-  rs: RealServerConfig;
-  checker: CheckerConfig;
+  vs: VirtualServer;
+  rs: RealServer;
+  checker: Checker;
   /** absolute deadline, performance.now() milliseconds */
   deadline: number;
   signal?: AbortSignal;
@@ -19,21 +18,20 @@ export interface AttemptContext {
 
 export async function runCheck(a: AttemptContext): Promise<CheckOutcome> {
   const c = a.checker;
-  const step = connectTimeoutMs(a.vs, c);
   try {
-    switch (c.kind) {
+    switch (c.type) {
       case "TCP_CHECK":
-        return await checkTcp(targetOf(a.rs, c), step, a.deadline, a.signal);
+        return await checkTcp(targetOf(a.vs, a.rs, c), c.connectTimeoutMs, a.deadline, a.signal);
       case "HTTP_GET":
       case "SSL_GET":
-        return await checkHttp(c, targetOf(a.rs, c), a.rs.virtualhost ?? a.vs.virtualhost, step, a.deadline, a.signal);
+        return await checkHttp(c, targetOf(a.vs, a.rs, c), a.rs.virtualhost ?? a.vs.virtualhost, c.connectTimeoutMs, a.deadline, a.signal);
       case "MISC_CHECK":
         return await checkMisc(c, Math.max(1, Math.round(a.deadline - performance.now())), a.signal);
       case "DNS_CHECK":
-        return await checkDns(c, targetOf(a.rs, c), step, a.deadline, a.signal);
+        return await checkDns(c, targetOf(a.vs, a.rs, c), c.connectTimeoutMs, a.deadline, a.signal);
     }
   } catch (e) {
-    // adapters report failures as outcomes; anything thrown is a bug or bad config, still only a failed check
+    // adapters report failures as outcomes; anything thrown is bad config or a bug, still only a failed check
     return { ok: false, reason: `checker error: ${(e as Error).message}` };
   }
 }

@@ -3,10 +3,10 @@
 // and the desired IPVS table re-emitted whenever a real server or quorum
 // changes. Scripts (notify_*, quorum_*) leave as actions for the daemon's
 // script runner; this file never touches the kernel.
-import type { VirtualServerConfig } from "../desired-config.ts";
+import { realServerName, virtualServerName, type VirtualServer } from "../../config/model.ts";
 import type { IpvsService } from "../ipvs-model.ts";
 import { desiredService } from "../desired.ts";
-import { type LvsAction, VirtualServerState, rsName, vsName } from "../rs-state.ts";
+import { type LvsAction, VirtualServerState } from "../rs-state.ts";
 import { CheckScheduler, type CheckOutcome, type SchedulerAction } from "../scheduler.ts";
 import { mulberry32 } from "./prng.ts";
 import { runCheck } from "./run-check.ts";
@@ -51,7 +51,7 @@ export class LvsCheckRunner {
   private running = false;
   private readonly check: typeof runCheck;
 
-  constructor(private readonly vss: VirtualServerConfig[], private readonly hooks: LvsRunnerHooks = {}, opts: LvsRunnerOptions = {}) {
+  constructor(private readonly vss: VirtualServer[], private readonly hooks: LvsRunnerHooks = {}, opts: LvsRunnerOptions = {}) {
     this.states = vss.map((v) => new VirtualServerState(v));
     this.sched = new CheckScheduler(mulberry32(opts.seed ?? Date.now()));
     this.check = opts.check ?? runCheck;
@@ -143,7 +143,7 @@ export class LvsCheckRunner {
       const f = this.inflight.get(id);
       if (f && f.seq === seq) this.inflight.delete(id);
       if (!this.running) return;
-      this.hooks.onCheck?.({ vs: vsName(vs), rs: rsName(rs), checker: checker.kind, outcome, latencyMs: performance.now() - started });
+      this.hooks.onCheck?.({ vs: virtualServerName(vs), rs: realServerName(rs), checker: checker.type, outcome, latencyMs: performance.now() - started });
       this.apply(this.sched.result(id, seq, outcome, performance.now()));
       this.pump();
     });

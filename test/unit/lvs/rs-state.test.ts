@@ -1,18 +1,16 @@
 import { describe, expect, test } from "bun:test";
-import type { RealServerConfig, VirtualServerConfig } from "../../../src/lvs/desired-config.ts";
+import { defaultCheckerCommon, defaultVirtualServer, type Checker, type RealServer, type VirtualServer } from "../../../src/config/model.ts";
 import { VirtualServerState } from "../../../src/lvs/rs-state.ts";
 import { desiredService } from "../../../src/lvs/desired.ts";
 
-function rs(i: number, extra: Partial<RealServerConfig> = {}): RealServerConfig {
-  return { address: `198.18.1.${i}`, port: 80, weight: 1, checkers: [{ kind: "TCP_CHECK" }], ...extra };
+const tcp = (): Checker => ({ type: "TCP_CHECK", ...defaultCheckerCommon() });
+function rs(i: number, extra: Partial<RealServer> = {}): RealServer {
+  return { ip: `198.18.1.${i}`, port: 80, weight: 1, checkers: [tcp()], ...extra };
 }
-function vs(extra: Partial<VirtualServerConfig> = {}): VirtualServerConfig {
-  return {
-    protocol: "tcp", address: "198.18.0.10", port: 80, delayLoopMs: 1000, lbAlgo: "wrr", lbKind: "NAT",
-    realServers: [rs(1), rs(2), rs(3)], ...extra,
-  };
+function vs(extra: Partial<VirtualServer> = {}): VirtualServer {
+  return { ...defaultVirtualServer(), ip: "198.18.0.10", port: 80, delayLoopMs: 1000, lbAlgo: "wrr", realServers: [rs(1), rs(2), rs(3)], ...extra };
 }
-const dests = (v: VirtualServerConfig, s: VirtualServerState) => desiredService(v, s).dests.map((d) => `${d.address}:${d.port}/${d.weight}`);
+const dests = (v: VirtualServer, s: VirtualServerState) => desiredService(v, s).dests.map((d) => `${d.address}:${d.port}/${d.weight}`);
 
 describe("real-server state", () => {
   test("failed real server is removed from the service and re-added on recovery", () => {
@@ -21,7 +19,7 @@ describe("real-server state", () => {
     expect(s.start()).toEqual([]);
     expect(dests(v, s)).toEqual(["198.18.1.1:80/1", "198.18.1.2:80/1", "198.18.1.3:80/1"]);
     const a = s.checker(1, 0, false, undefined, "refused");
-    expect(a).toEqual([{ type: "rs", vs: "198.18.0.10:80", rs: "198.18.1.2:80", alive: false, weight: 1, reason: "refused" }]);
+    expect(a).toEqual([{ type: "rs", vs: "198.18.0.10:80/TCP", rs: "198.18.1.2:80", alive: false, weight: 1, reason: "refused" }]);
     expect(dests(v, s)).toEqual(["198.18.1.1:80/1", "198.18.1.3:80/1"]);
     s.checker(1, 0, true);
     expect(dests(v, s)).toEqual(["198.18.1.1:80/1", "198.18.1.2:80/1", "198.18.1.3:80/1"]);
@@ -38,7 +36,7 @@ describe("real-server state", () => {
   });
 
   test("a real server is alive only while every one of its checkers is up", () => {
-    const v = vs({ realServers: [rs(1, { checkers: [{ kind: "TCP_CHECK" }, { kind: "MISC_CHECK", miscPath: "/bin/true" }] }), rs(2)] });
+    const v = vs({ realServers: [rs(1, { checkers: [tcp(), { type: "MISC_CHECK", miscPath: "/bin/true", miscDynamic: false, ...defaultCheckerCommon() }] }), rs(2)] });
     const s = new VirtualServerState(v);
     s.checker(0, 1, false);
     expect(s.alive(0)).toBe(false);
@@ -60,38 +58,38 @@ describe("real-server state", () => {
     const v = vs({ realServers: [rs(1, { notifyUp: "/up.sh a", notifyDown: "/down.sh b" }), rs(2)] });
     const s = new VirtualServerState(v);
     const down = s.checker(0, 0, false).filter((a) => a.type === "notify");
-    expect(down).toEqual([{ type: "notify", event: "rs_down", script: "/down.sh b", vs: "198.18.0.10:80", rs: "198.18.1.1:80" }]);
+    expect(down).toEqual([{ type: "notify", event: "rs_down", script: "/down.sh b", vs: "198.18.0.10:80/TCP", rs: "198.18.1.1:80" }]);
     expect(s.checker(0, 0, false).filter((a) => a.type === "notify")).toEqual([]);
     const up = s.checker(0, 0, true).filter((a) => a.type === "notify");
-    expect(up).toEqual([{ type: "notify", event: "rs_up", script: "/up.sh a", vs: "198.18.0.10:80", rs: "198.18.1.1:80" }]);
+    expect(up).toEqual([{ type: "notify", event: "rs_up", script: "/up.sh a", vs: "198.18.0.10:80/TCP", rs: "198.18.1.1:80" }]);
   });
 
   test("alpha: real servers start down and join after their first success", () => {
     const v = vs({ alpha: true, quorumDown: "/qd" });
     const s = new VirtualServerState(v);
     const a = s.start();
-    expect(a).toContainEqual({ type: "notify", event: "quorum_down", script: "/qd", vs: "198.18.0.10:80" });
+    expect(a).toContainEqual({ type: "notify", event: "quorum_down", script: "/qd", vs: "198.18.0.10:80/TCP" });
     expect(dests(v, s)).toEqual([]);
     s.checker(2, 0, true);
     expect(dests(v, s)).toEqual(["198.18.1.3:80/1"]);
   });
 
   test("sorry_server: replaces dests when every real server is down, leaves on recovery", () => {
-    const v = vs({ sorryServer: { address: "198.18.2.200", port: 1358 } });
+    const v = vs({ sorryServer: { ip: "198.18.2.200", port: 1358 } });
     const s = new VirtualServerState(v);
     s.start();
     s.checker(0, 0, false);
     s.checker(1, 0, false);
     expect(dests(v, s)).toEqual(["198.18.1.3:80/1"]);
     const a = s.checker(2, 0, false);
-    expect(a).toContainEqual({ type: "quorum", vs: "198.18.0.10:80", up: false, weight: 0, sorryActive: true });
+    expect(a).toContainEqual({ type: "quorum", vs: "198.18.0.10:80/TCP", up: false, weight: 0, sorryActive: true });
     expect(dests(v, s)).toEqual(["198.18.2.200:1358/1"]);
     s.checker(1, 0, true);
     expect(dests(v, s)).toEqual(["198.18.1.2:80/1"]);
   });
 
   test("sorry_server_inhibit: the sorry server stays in the table at weight 0 while quorum holds", () => {
-    const v = vs({ sorryServer: { address: "198.18.2.200", port: 1358 }, sorryServerInhibit: true });
+    const v = vs({ sorryServer: { ip: "198.18.2.200", port: 1358 }, sorryServerInhibit: true });
     const s = new VirtualServerState(v);
     s.start();
     expect(dests(v, s)).toContain("198.18.2.200:1358/0");
@@ -102,7 +100,7 @@ describe("real-server state", () => {
   test("quorum: sorry_server replaces dests when alive weight < quorum - hysteresis", () => {
     const v = vs({
       quorum: 4, hysteresis: 1, quorumUp: "/qu", quorumDown: "/qd",
-      sorryServer: { address: "198.18.2.200", port: 1358 },
+      sorryServer: { ip: "198.18.2.200", port: 1358 },
       realServers: [rs(1, { weight: 2 }), rs(2, { weight: 2 }), rs(3, { weight: 2 })],
     });
     const s = new VirtualServerState(v);
@@ -110,7 +108,7 @@ describe("real-server state", () => {
     s.checker(0, 0, false); // 4: still >= 3
     expect(s.quorumUp).toBe(true);
     const lost = s.checker(1, 0, false); // 2 < 3
-    expect(lost).toContainEqual({ type: "notify", event: "quorum_down", script: "/qd", vs: "198.18.0.10:80" });
+    expect(lost).toContainEqual({ type: "notify", event: "quorum_down", script: "/qd", vs: "198.18.0.10:80/TCP" });
     expect(s.quorumUp).toBe(false);
     // the one live real server leaves: the sorry server serves alone
     expect(dests(v, s)).toEqual(["198.18.2.200:1358/1"]);
@@ -133,17 +131,17 @@ describe("real-server state", () => {
     expect(s.checker(2, 0, true).some((a) => a.type === "quorum")).toBe(false); // 2 < 4
     expect(s.checker(1, 0, true).some((a) => a.type === "quorum")).toBe(false); // 3 < 4
     const back = s.checker(0, 0, true); // 4 >= 4
-    expect(back).toContainEqual({ type: "quorum", vs: "198.18.0.10:80", up: true, weight: 4, sorryActive: false });
-    expect(back).toContainEqual({ type: "notify", event: "quorum_up", script: "/qu", vs: "198.18.0.10:80" });
+    expect(back).toContainEqual({ type: "quorum", vs: "198.18.0.10:80/TCP", up: true, weight: 4, sorryActive: false });
+    expect(back).toContainEqual({ type: "notify", event: "quorum_up", script: "/qu", vs: "198.18.0.10:80/TCP" });
   });
 
   test("misc_dynamic weights count toward quorum and set the dest weight", () => {
-    const v = vs({ quorum: 5, realServers: [rs(1, { weight: 1 })], sorryServer: { address: "198.18.2.200", port: 80 } });
+    const v = vs({ quorum: 5, realServers: [rs(1, { weight: 1 })], sorryServer: { ip: "198.18.2.200", port: 80 } });
     const s = new VirtualServerState(v);
     s.start(); // 1 < 5: quorum lost at start
     expect(s.quorumUp).toBe(false);
     const a = s.checker(0, 0, true, 7);
-    expect(a).toContainEqual({ type: "rs", vs: "198.18.0.10:80", rs: "198.18.1.1:80", alive: true, weight: 7 });
+    expect(a).toContainEqual({ type: "rs", vs: "198.18.0.10:80/TCP", rs: "198.18.1.1:80", alive: true, weight: 7 });
     expect(s.quorumUp).toBe(true);
     expect(dests(v, s)).toEqual(["198.18.1.1:80/7"]);
   });
