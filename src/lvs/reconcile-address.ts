@@ -76,6 +76,10 @@ export function formatAddress(b: Uint8Array, family: 4 | 6): string {
   return `${hex(w.slice(0, best))}::${hex(w.slice(best + bestLen))}`;
 }
 
+const CANONICAL_V4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
 export function canonicalAddress(s: string): string {
+  // fast path: reconciling thousands of dests must not parse every IPv4 address
+  if (CANONICAL_V4.test(s)) return s;
   return formatAddress(parseAddress(s), familyOf(s));
 }

@@ -73,9 +73,18 @@ function byKey<T>(items: T[], key: (t: T) => string): Map<string, T> {
  * settings, removed dests, changed dests, new dests. A new service is added
  * with its dests right after it. Output order is deterministic (sorted keys).
  */
-export function reconcile(current: IpvsService[], desired: IpvsService[], owned: ReadonlySet<string>): IpvsOp[] {
-  const cur = byKey(current.map(normalizeService), serviceKeyString);
-  const want = byKey(desired.map(normalizeService), serviceKeyString);
+export function reconcile(
+  current: IpvsService[],
+  desired: IpvsService[],
+  owned: ReadonlySet<string>,
+  opts: { only?: ReadonlySet<string> } = {},
+): IpvsOp[] {
+  // `only`: the caller knows which services changed (a checker flipped one real
+  // server); everything else is skipped without being normalized or compared.
+  const only = opts.only;
+  const pick = only ? (s: IpvsService) => only.has(serviceKeyString(s)) : () => true;
+  const cur = byKey(current.filter(pick).map(normalizeService), serviceKeyString);
+  const want = byKey(desired.filter(pick).map(normalizeService), serviceKeyString);
   const ops: IpvsOp[] = [];
 
   for (const k of [...cur.keys()].sort()) {
@@ -88,7 +97,7 @@ export function reconcile(current: IpvsService[], desired: IpvsService[], owned:
     if (!c) {
       const { dests, ...settings } = w;
       ops.push({ op: "add-service", service: { ...settings, dests: [] } });
-      for (const d of [...dests].sort(cmpDest)) ops.push({ op: "add-dest", service: key, dest: d });
+      for (const d of sortedDests(dests)) ops.push({ op: "add-dest", service: key, dest: d });
       continue;
     }
     if (!sameServiceSettings(c, w)) {
@@ -108,9 +117,10 @@ export function reconcile(current: IpvsService[], desired: IpvsService[], owned:
   return ops;
 }
 
-function cmpDest(a: IpvsDest, b: IpvsDest): number {
-  const ka = destKeyString(a), kb = destKeyString(b);
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
+function sortedDests(ds: IpvsDest[]): IpvsDest[] {
+  const keyed = ds.map((d) => [destKeyString(d), d] as const);
+  keyed.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return keyed.map((k) => k[1]);
 }
 
 /** Human-readable op for logs and error messages: "add-dest tcp:198.18.0.10:80 -> 198.18.1.1:80". */

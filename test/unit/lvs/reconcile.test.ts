@@ -131,3 +131,27 @@ describe("IPVS reconcile", () => {
     }
   });
 });
+
+describe("IPVS reconcile restricted to changed services", () => {
+  test("only: services outside the set are neither compared nor touched", () => {
+    const a = svc("198.18.0.1", [dest("198.18.1.1")]);
+    const b = svc("198.18.0.2", [dest("198.18.1.1")]);
+    const want = [svc("198.18.0.1", [dest("198.18.1.1", 5)]), svc("198.18.0.2", [dest("198.18.1.1", 7)])];
+    const ops = reconcile([a, b], want, keys([a, b]), { only: new Set([serviceKeyString(a)]) });
+    expect(ops.map(describeOp)).toEqual(["edit-dest tcp:198.18.0.1:80 -> 198.18.1.1:80"]);
+  });
+
+  test("property: the union of per-service reconciles equals the full reconcile", () => {
+    const rnd = mulberry32(0x0417);
+    for (let i = 0; i < 300; i++) {
+      const current = randomTable(rnd);
+      const desired = randomTable(rnd);
+      const owned = keys(current);
+      const full = reconcile(current, desired, owned);
+      const all = new Set([...owned, ...keys(desired)]);
+      const parts = [...all].flatMap((k) => reconcile(current, desired, owned, { only: new Set([k]) }));
+      expect(canonicalTable(applyOps(current, parts))).toBe(canonicalTable(applyOps(current, full)));
+      expect(parts.length).toBe(full.length);
+    }
+  });
+});
