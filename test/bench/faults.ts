@@ -3,7 +3,7 @@
 // when the client was answered again. The same script drives keepalived or
 // vigil through the same harness; only `impl` changes.
 //
-// Per fault:   t0 inject → hold (random) → t1 undo (restart / SIGCONT / link up /
+// Per fault:   inject → t0 → hold (random) → t1 undo (restart / SIGCONT / link up /
 // heal) → settle until one holder, the highest-priority router, or a bound.
 // Judged on the window [t0, tEnd]:
 //   dup        longest interval with ≥ 2 holders (and the sum of all of them)
@@ -82,11 +82,13 @@ export async function runFaults(o: FaultOptions): Promise<FaultResult[]> {
       // Mostly the master: that is where split brain happens; sometimes a backup.
       const target = rand() < 0.7 ? master : 1 + Math.floor(rand() * 3);
       const holdMs = Math.round(holdLo + rand() * (holdHi - holdLo));
-      const t0 = nowMs();
       if (kind === "kill") lab.kill(target, "SIGKILL");
       else if (kind === "stop") lab.kill(target, "SIGSTOP");
       else if (kind === "link") lab.linkDown(target);
       else lab.isolate(target);
+      // The fault is in effect once the call returns; the harness's own latency
+      // (a /proc scan, an `ip` process) is not charged to the router.
+      const t0 = nowMs();
       await sleep(holdMs);
       const t1 = nowMs();
       if (kind === "kill") { await lab.reap(target, 2000); await startRouter(lab, target, o.impl, routerSpec(target, o.advertInt)); }
