@@ -1,0 +1,124 @@
+// The whole checker path with real time: a keepalived.conf shaped like the
+// user's sample (virtual_server with sorry_server, HTTP_GET with several urls
+// and a digest) is read by the config reader, the runner checks real HTTP
+// servers on loopback, and the desired IPVS table follows their health.
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfigFile } from "../../src/config/load.ts";
+import { LvsCheckRunner } from "../../src/lvs/checkers/runner.ts";
+import type { IpvsService } from "../../src/lvs/ipvs-model.ts";
+import type { LvsAction } from "../../src/lvs/rs-state.ts";
+import { md5sum, startServer, type Handler, type TestServer } from "../unit/lvs/checkers-servers.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "vigil-runner-"));
+const servers: TestServer[] = [];
+let runner: LvsCheckRunner | undefined;
+afterAll(() => {
+  runner?.stop();
+  for (const s of servers) s.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const MRTG = "mrtg page\n";
+
+function site(health: { ok: boolean }): Handler {
+  return (req, s) => {
+    const path = req.split(" ")[1];
+    if (!health.ok) s.write("HTTP/1.0 500 Broken\r\n\r\n");
+    else if (path === "/") s.write("HTTP/1.0 200 OK\r\n\r\nhome");
+    else if (path === "/mrtg/") s.write(`HTTP/1.0 200 OK\r\nContent-Length: ${MRTG.length}\r\n\r\n${MRTG}`);
+    else s.write("HTTP/1.0 404 No\r\n\r\n");
+    s.end();
+  };
+}
+
+async function waitFor(what: string, cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (cond()) return;
+    await Bun.sleep(25);
+  }
+  throw new Error(`timed out waiting for: ${what}`);
+}
+
+test("runner: failed real server leaves the table, returns on recovery, sorry server when all are down", async () => {
+  const healthA = { ok: true };
+  const a = startServer(site(healthA), undefined, "127.0.0.1");
+  const b = startServer(site({ ok: true }), undefined, "127.0.0.2");
+  servers.push(a, b);
+  const conf = join(dir, "keepalived.conf");
+  const rs = (ip: string, port: number, tag: string) => `
+    real_server ${ip} ${port} {
+        weight 1
+        notify_up "/usr/local/bin/up ${tag}"
+        notify_down "/usr/local/bin/down ${tag}"
+        HTTP_GET {
+            url {
+              path /
+              status_code 200
+            }
+            url {
+              path /mrtg/
+              digest ${md5sum(MRTG)}
+            }
+            connect_timeout 1
+            nb_get_retry 1
+            delay_before_retry 0.05
+        }
+    }`;
+  writeFileSync(conf, `
+virtual_server 198.18.0.100 443 {
+    delay_loop 0.1
+    lb_algo rr
+    lb_kind NAT
+    persistence_timeout 50
+    protocol TCP
+    sorry_server 198.18.2.200 1358
+    quorum_down "/usr/local/bin/quorum down"
+${rs("127.0.0.1", a.port, "a")}
+${rs("127.0.0.2", b.port, "b")}
+}
+`);
+  const loaded = loadConfigFile(conf);
+  expect(loaded.errors).toEqual([]);
+  const vss = loaded.config!.virtualServers;
+
+  let table: IpvsService[] = [];
+  const actions: LvsAction[] = [];
+  let checks = 0;
+  runner = new LvsCheckRunner(vss, { onTable: (t) => (table = t), onAction: (x) => actions.push(x), onCheck: () => checks++ }, { seed: 1 });
+  runner.start();
+  const dests = () => table[0]!.dests.map((d) => `${d.address}:${d.port}/${d.weight}`).sort();
+  const A = `127.0.0.1:${a.port}/1`;
+  const B = `127.0.0.2:${b.port}/1`;
+
+  expect(table[0]).toMatchObject({ address: "198.18.0.100", port: 443, protocol: "tcp", scheduler: "rr", persistenceTimeout: 50 });
+  expect(table[0]!.dests.every((d) => d.forward === "masq")).toBe(true);
+  expect(dests()).toEqual([A, B].sort());
+  await waitFor("first checks", () => checks >= 4);
+  expect(dests()).toEqual([A, B].sort());
+
+  healthA.ok = false;
+  await waitFor("A removed", () => !dests().includes(A));
+  expect(dests()).toEqual([B]);
+  expect(actions).toContainEqual({ type: "notify", event: "rs_down", script: "/usr/local/bin/down a", vs: "198.18.0.100:443/TCP", rs: `127.0.0.1:${a.port}` });
+
+  healthA.ok = true;
+  await waitFor("A back", () => dests().includes(A));
+  expect(actions).toContainEqual({ type: "notify", event: "rs_up", script: "/usr/local/bin/up a", vs: "198.18.0.100:443/TCP", rs: `127.0.0.1:${a.port}` });
+
+  b.stop(); // connection refused from now on
+  await waitFor("B removed", () => !dests().includes(B));
+  expect(dests()).toEqual([A]);
+
+  healthA.ok = false;
+  await waitFor("sorry server", () => dests().join() === "198.18.2.200:1358/1");
+  expect(actions).toContainEqual({ type: "notify", event: "quorum_down", script: "/usr/local/bin/quorum down", vs: "198.18.0.100:443/TCP" });
+
+  healthA.ok = true;
+  await waitFor("A replaces the sorry server", () => dests().join() === A);
+
+  expect(runner.stop()).toEqual([]); // no omega: nothing to run on the way out
+  runner = undefined;
+});
