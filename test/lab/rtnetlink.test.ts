@@ -210,6 +210,40 @@ describe("split brain: the kernel removes a VIP whose lease is not renewed", () 
   }, 60_000);
 });
 
+describe("split brain: SIGKILL of the lease holder", () => {
+  test("a process renewing IPv4 and IPv6 VIP leases is killed -9; the kernel removes both VIPs by itself", async () => {
+    const script = `${tmp}/holder.ts`;
+    writeFileSync(script, `
+      import { AddressLease } from "${ROOT}/src/sys/rtnetlink/address-lease.ts";
+      import { openRtnetlink } from "${ROOT}/src/sys/rtnetlink/socket.ts";
+      const s = openRtnetlink();
+      const v4 = new AddressLease({ index: ${d0}, address: "198.18.0.30", prefixlen: 32, label: "d0:vrrp", validLft: 2 });
+      const v6 = new AddressLease({ index: ${d0}, address: "fd00:198:18::30", prefixlen: 128, flags: ${IFA_F_NODAD}, validLft: 2 });
+      for (let i = 0; i < 600; i++) { v4.renew(s); v6.renew(s); if (i === 0) console.log("holding"); await Bun.sleep(100); }
+    `);
+    const child = Bun.spawn([...ns.prefix(), BUN, script], { stdout: "pipe", stderr: "pipe" });
+    try {
+      const reader = child.stdout.getReader();
+      const first = await Promise.race([reader.read(), Bun.sleep(20_000).then(() => null)]);
+      expect(new TextDecoder().decode(first?.value)).toContain("holding");
+      await Bun.sleep(2500); // longer than the lifetime: only renewals keep them
+      expect(hasAddr("d0", "198.18.0.30")).toBe(true);
+      expect(hasAddr("d0", "fd00:198:18::30")).toBe(true);
+      child.kill(9);
+      await child.exited;
+      let gone = false;
+      for (let i = 0; i < 40 && !gone; i++) {
+        await Bun.sleep(250);
+        gone = !hasAddr("d0", "198.18.0.30") && !hasAddr("d0", "fd00:198:18::30");
+      }
+      expect(gone).toBe(true);
+    } finally {
+      if (child.exitCode === null) child.kill(9);
+      await child.exited;
+    }
+  }, 60_000);
+});
+
 describe("macvlan for use_vmac", () => {
   test("RFC 5798 §7.3: virtual MAC is 00:00:5e:00:01:{VRID} (IPv4) and 00:00:5e:00:02:{VRID} (IPv6)", () => {
     expect(vrrpMac(7, 4)).toBe("00:00:5e:00:01:07");
