@@ -6,12 +6,13 @@
 import { ptr } from "bun:ffi";
 import {
   AF_INET, AF_INET6, IP_ADD_MEMBERSHIP, IP_HDRINCL, IP_MULTICAST_IF, IP_MULTICAST_LOOP, IP_MULTICAST_TTL,
-  IP_PKTINFO, IP_TTL, IPPROTO_VRRP, IPV6_CHECKSUM, IPV6_HOPLIMIT, IPV6_JOIN_GROUP, IPV6_MULTICAST_HOPS,
-  IPV6_MULTICAST_IF, IPV6_MULTICAST_LOOP, IPV6_PKTINFO, IPV6_RECVHOPLIMIT, IPV6_RECVPKTINFO, IPV6_UNICAST_HOPS,
+  IP_PKTINFO, IP_TTL, IPPROTO_VRRP, IPV6_CHECKSUM, IPV6_JOIN_GROUP, IPV6_MULTICAST_HOPS,
+  IPV6_MULTICAST_IF, IPV6_MULTICAST_LOOP, IPV6_RECVHOPLIMIT, IPV6_RECVPKTINFO, IPV6_UNICAST_HOPS,
   MSG_TRUNC, OFFSETOF, SIZEOF, SO_BINDTODEVICE, SOCK_CLOEXEC, SOCK_NONBLOCK, SOCK_RAW, SOL_IP, SOL_IPV6, SOL_SOCKET,
 } from "./abi.ts";
 import { SysError } from "./errno.ts";
 import { check, cstr, errno, libc } from "./libc.ts";
+import { type PacketInfo, readPacketInfo } from "./vrrp-socket-cmsg.ts";
 import { int32Option, ipMreqn, ipv6Mreq, sockaddrIn, sockaddrIn6, writePointer } from "./sockaddr.ts";
 import { isIPv6LinkLocal, parseIPv4, parseIPv6 } from "../net/ip-address.ts";
 
@@ -85,6 +86,7 @@ export class VrrpSocket {
   private readonly iov = new Uint8Array(SIZEOF.iovec);
   private readonly msg = new Uint8Array(SIZEOF.msghdr);
   private readonly msg32 = new Uint32Array(this.msg.buffer);
+  private readonly info: PacketInfo;
   private closed = false;
 
   constructor(opts: VrrpSocketOptions) {
@@ -100,6 +102,8 @@ export class VrrpSocket {
     this.rxSource = new Uint8Array(addrLen);
     this.rxDestination = new Uint8Array(addrLen);
     this.name = new Uint8Array(v6 ? SIZEOF.sockaddr_in6 : SIZEOF.sockaddr_in);
+    // IPv6 destination lands straight in rxDestination (IPv4 takes it from the header).
+    this.info = { ifindex: 0, hopLimit: -1, destination6: v6 ? this.rxDestination : new Uint8Array(16) };
 
     const parse = v6 ? parseIPv6 : parseIPv4;
     const source = opts.source !== undefined ? parse(opts.source) : undefined;
@@ -207,9 +211,13 @@ export class VrrpSocket {
     const n = recvmsg(this.fd, this.msg, 0) as number;
     if (n < 0) return -errno();
     this.rxTruncated = (m32[mo.msg_flags / 4] & MSG_TRUNC) !== 0;
-    this.rxTtl = -1;
-    this.rxIfindex = 0;
-    this.parseControl(m32[mo.msg_controllen / 4]);
+    const info = this.info;
+    info.ifindex = 0;
+    info.hopLimit = -1;
+    if (this.family === 6) this.rxDestination.fill(0);
+    readPacketInfo(this.control, this.control32, m32[mo.msg_controllen / 4], info);
+    this.rxIfindex = info.ifindex;
+    this.rxTtl = info.hopLimit;
     const rx = this.rxBuffer;
     if (this.family === 4) {
       if (n < 20) return -74; // EBADMSG
@@ -227,32 +235,6 @@ export class VrrpSocket {
     for (let i = 0; i < 16; i++) this.rxSource[i] = this.name[a + i];
     this.rxPayloadOffset = 0;
     return n;
-  }
-
-  /** Walks the cmsg chain (CMSG_FIRSTHDR/CMSG_NXTHDR: 8-byte aligned on LP64). */
-  private parseControl(controlLen: number): void {
-    const c = this.control;
-    const c32 = this.control32;
-    const hdr = SIZEOF.cmsghdr;
-    const co = OFFSETOF.cmsghdr;
-    let off = 0;
-    while (off + hdr <= controlLen) {
-      const len = c32[(off + co.cmsg_len) / 4];
-      if (len < hdr || off + len > controlLen) return;
-      const level = c32[(off + co.cmsg_level) / 4];
-      const type = c32[(off + co.cmsg_type) / 4];
-      const data = off + hdr;
-      if (level === SOL_IP && type === IP_PKTINFO) {
-        this.rxIfindex = c32[(data + OFFSETOF.in_pktinfo.ipi_ifindex) / 4];
-      } else if (level === SOL_IPV6 && type === IPV6_PKTINFO) {
-        const p = OFFSETOF.in6_pktinfo;
-        this.rxIfindex = c32[(data + p.ipi6_ifindex) / 4];
-        for (let i = 0; i < 16; i++) this.rxDestination[i] = c[data + p.ipi6_addr + i];
-      } else if (level === SOL_IPV6 && type === IPV6_HOPLIMIT) {
-        this.rxTtl = c32[data / 4];
-      }
-      off += (len + 7) & ~7;
-    }
   }
 
   close(): void {
