@@ -6,7 +6,10 @@ import {
   type Config, type VrrpInstance, type VirtualIpAddress,
   instanceFamily, instanceVersion, instanceVipLifetimeMs,
 } from "../config/model.ts";
+import { RT_SCOPE_HOST } from "../sys/abi.ts";
 import type { VrrpParams } from "../vrrp/params.ts";
+import { paramsFromConfig } from "../vrrp/from-config.ts";
+import type { TrackedScript } from "../vrrp/priority.ts";
 
 export interface LinkInfo {
   index: number;
@@ -20,7 +23,8 @@ export interface AddrInfo {
   family: 4 | 6;
   address: string;
   prefix: number;
-  scope: string;
+  /** RT_SCOPE_*: 0 global, 253 link, 254 host */
+  scope: number;
 }
 
 export interface VipPlan {
@@ -47,12 +51,27 @@ export interface InstancePlan {
   vipLifetimeMs: number | "permanent";
   /** track_interface entries resolved to ifindex */
   trackInterfaces: { name: string; ifindex: number; weight?: number }[];
+  /** track_script entries with their vrrp_script: run by the main thread, results to the tracker */
+  trackScripts: PlannedTrackScript[];
   /** the config entry it came from, for reload diffs and notify scripts */
   source: VrrpInstance;
 }
 
+export interface PlannedTrackScript extends TrackedScript {
+  name: string;
+  script: string;
+  intervalMs: number;
+  timeoutMs: number;
+}
+
+export interface SyncGroupPlan {
+  name: string;
+  members: string[];
+}
+
 export interface PlanResult {
   plans: InstancePlan[];
+  syncGroups: SyncGroupPlan[];
   errors: string[];
 }
 
@@ -61,7 +80,7 @@ function primaryAddress(inst: VrrpInstance, family: 4 | 6, ifindex: number, addr
   if (inst.srcIp) return inst.srcIp;
   const mine = addrs.filter((a) => a.ifindex === ifindex && a.family === family);
   // RFC 5798 §5.1.2.1: IPv6 adverts are sourced from the link-local address.
-  const pick = family === 6 ? mine.find((a) => a.address.toLowerCase().startsWith("fe80:")) : mine.find((a) => a.scope !== "host");
+  const pick = family === 6 ? mine.find((a) => a.address.toLowerCase().startsWith("fe80:")) : mine.find((a) => a.scope !== RT_SCOPE_HOST);
   return pick?.address;
 }
 
@@ -76,7 +95,6 @@ export function planInstances(cfg: Config, links: LinkInfo[], addrs: AddrInfo[])
       continue;
     }
     const family = instanceFamily(inst);
-    // keepalived runs IPv6 instances as VRRPv3 whatever vrrp_version says (RFC 3768 is IPv4 only).
     const version = family === 6 ? 3 : instanceVersion(cfg, inst);
     const primary = primaryAddress(inst, family, link.index, addrs);
     if (!primary) {
@@ -108,39 +126,35 @@ export function planInstances(cfg: Config, links: LinkInfo[], addrs: AddrInfo[])
       if (!l) errors.push(`vrrp_instance ${inst.name}: track_interface ${t.name} does not exist (treated as down)`);
       trackInterfaces.push({ name: t.name, ifindex: l?.index ?? 0, ...(t.weight !== undefined ? { weight: t.weight } : {}) });
     }
-    const g = cfg.global;
-    const garpInterval = family === 6 ? (inst.gnaIntervalMs ?? g.vrrpGnaIntervalMs) : (inst.garpIntervalMs ?? g.vrrpGarpIntervalMs);
-    const params: VrrpParams = {
-      name: inst.name,
-      vrid: inst.virtualRouterId,
-      version,
-      family,
-      priority: inst.priority,
-      advertIntMs: inst.advertIntMs,
-      preempt: !inst.nopreempt,
-      preemptDelayMs: inst.preemptDelayMs,
-      // keepalived: accept mode is on unless vrrp_strict turns it off
-      accept: inst.accept ?? !g.vrrpStrict,
-      initialState: inst.state === "MASTER" ? "master" : "backup",
-      ...(inst.authentication?.type === "PASS" && version === 2 ? { authPass: inst.authentication.pass } : {}),
-      vips: vips.filter((v) => v.advertised).map((v) => v.address),
-      primary,
-      unicastPeers: inst.unicastPeer,
-      ifindex: link.index,
-      garp: {
-        masterDelayMs: inst.garpMasterDelayMs ?? g.vrrpGarpMasterDelayMs,
-        masterRepeat: inst.garpMasterRepeat ?? g.vrrpGarpMasterRepeat,
-        masterRefreshMs: inst.garpMasterRefreshMs ?? g.vrrpGarpMasterRefreshMs,
-        masterRefreshRepeat: inst.garpMasterRefreshRepeat ?? g.vrrpGarpMasterRefreshRepeat,
-        intervalMs: garpInterval,
-      },
-      skipCheckAdvAddr: g.vrrpSkipCheckAdvAddr,
-      strict: g.vrrpStrict,
-    };
+    const trackScripts: PlannedTrackScript[] = [];
+    for (const t of inst.trackScript) {
+      const sc = cfg.scripts.find((x) => x.name === t.script);
+      if (!sc) {
+        errors.push(`vrrp_instance ${inst.name}: track_script ${t.script}: no vrrp_script of that name`);
+        continue;
+      }
+      trackScripts.push({
+        name: sc.name, script: sc.script, intervalMs: sc.intervalMs, timeoutMs: sc.timeoutMs ?? sc.intervalMs,
+        weight: t.weight ?? sc.weight, reverse: sc.weightReverse, rise: sc.rise, fall: sc.fall, initFail: sc.initFail,
+      });
+    }
+    let params: VrrpParams;
+    try {
+      params = paramsFromConfig(cfg, inst, { primary, ifindex: link.index });
+    } catch (err) {
+      errors.push(err instanceof Error ? err.message : String(err));
+      continue;
+    }
+    // keepalived runs IPv6 instances as VRRPv3 whatever vrrp_version says (RFC 3768 is IPv4 only).
+    params.version = version;
     plans.push({
       name: inst.name, interface: inst.interface, ifindex: link.index, mac: link.mac, params, vips,
-      vipLifetimeMs: instanceVipLifetimeMs(cfg, inst), trackInterfaces, source: inst,
+      vipLifetimeMs: instanceVipLifetimeMs(cfg, inst), trackInterfaces, trackScripts, source: inst,
     });
   }
-  return { plans, errors };
+  const planned = new Set(plans.map((p) => p.name));
+  const syncGroups = cfg.syncGroups
+    .map((g) => ({ name: g.name, members: g.group.filter((m) => planned.has(m)) }))
+    .filter((g) => g.members.length > 0);
+  return { plans, syncGroups, errors };
 }

@@ -73,7 +73,7 @@ export async function runScript(command: string, extraArgs: string[], opts: Scri
     clearTimeout(timer);
     running.delete(proc);
   }
-  return { exitCode: timedOut ? null : proc.exitCode, signal: proc.signalCode ?? null, timedOut };
+  return { exitCode: timedOut ? null : proc.exitCode, signal: proc.signalCode === null ? null : String(proc.signalCode), timedOut };
 }
 
 /** Fire-and-forget for notify scripts; failures are logged, never thrown. */

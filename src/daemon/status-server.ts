@@ -4,7 +4,7 @@
 import { chmodSync, mkdirSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 
-export type StatusProvider = (request: string) => unknown;
+export type StatusProvider = (request: string) => unknown | Promise<unknown>;
 
 export const DEFAULT_STATUS_SOCKET = "/run/vigil/vigil.sock";
 const MAX_REQUEST = 256;
@@ -23,13 +23,14 @@ export function startStatusServer(path: string, provide: StatusProvider): { stop
         const nl = s.data.buf.indexOf("\n");
         if (nl < 0 && s.data.buf.length < MAX_REQUEST) return;
         const request = (nl < 0 ? s.data.buf : s.data.buf.slice(0, nl)).trim();
-        let body: string;
-        try {
-          body = JSON.stringify(provide(request));
-        } catch (err) {
-          body = JSON.stringify({ error: err instanceof Error ? err.message : String(err) });
-        }
-        s.end(`${body}\n`);
+        s.data.buf = "";
+        Promise.resolve()
+          .then(() => provide(request))
+          .then(
+            (v) => JSON.stringify(v),
+            (err) => JSON.stringify({ error: err instanceof Error ? err.message : String(err) }),
+          )
+          .then((body) => s.end(`${body}\n`));
       },
     },
   });

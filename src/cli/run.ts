@@ -1,0 +1,63 @@
+// `vigil run -f CONFIG`: the daemon in the foreground (procd/systemd supervise it).
+import { Daemon, type DaemonOptions } from "../daemon/daemon.ts";
+import { log } from "../daemon/log.ts";
+import { DEFAULT_STATUS_SOCKET } from "../daemon/status-server.ts";
+
+const USAGE = `usage: vigil run -f CONFIG [--status-socket PATH] [--lock-dir DIR] [--no-realtime] [--rt-priority N] [--strict]
+  -f, --config FILE      keepalived.conf, JSON or CBOR config (default /etc/vigil/vigil.conf)
+  --status-socket PATH   local socket for \`vigil status\` (default ${DEFAULT_STATUS_SOCKET})
+  --lock-dir DIR         per-instance lock files (default /run/vigil)
+  --no-realtime          keep the VRRP thread SCHED_OTHER (overrides vrrp_rt_priority)
+  --rt-priority N        SCHED_FIFO priority of the VRRP thread (overrides vrrp_rt_priority)
+`;
+
+export function parseRunArgs(argv: string[]): DaemonOptions | string {
+  const o: DaemonOptions = { configFile: "/etc/vigil/vigil.conf", statusSocket: DEFAULT_STATUS_SOCKET, lockDir: "/run/vigil" };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    try {
+      if (a === "-f" || a === "--config" || a === "--use-file") o.configFile = val();
+      else if (a === "--status-socket") o.statusSocket = val();
+      else if (a === "--lock-dir") o.lockDir = val();
+      else if (a === "--no-realtime") o.rtPriority = 0;
+      else if (a === "--rt-priority") o.rtPriority = Number(val());
+      else if (a === "--strict") o.strict = true;
+      else if (a === "--debug-allow-stall") o.allowStall = true;
+      else return `unknown argument '${a}'`;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  }
+  if (o.rtPriority !== undefined && !(Number.isInteger(o.rtPriority) && o.rtPriority >= 0 && o.rtPriority <= 99)) {
+    return "--rt-priority must be 0..99";
+  }
+  return o;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const opts = parseRunArgs(argv);
+  if (typeof opts === "string") {
+    process.stderr.write(`vigil run: ${opts}\n${USAGE}`);
+    return 2;
+  }
+  const daemon = new Daemon(opts);
+  try {
+    await daemon.start();
+  } catch (e) {
+    log.error(e instanceof Error ? e.message : String(e));
+    return 1;
+  }
+  const stop = () => void daemon.stop();
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+  process.on("SIGHUP", () => daemon.reload());
+  process.on("SIGUSR1", () => void daemon.dumpState());
+  await daemon.stopped;
+  log.info("stopped");
+  return 0;
+}

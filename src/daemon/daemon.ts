@@ -1,0 +1,290 @@
+// The daemon's main thread: loads the config, plans the instances against the
+// box's interfaces, takes the instance locks, starts the VRRP worker, runs track
+// and notify scripts, serves `vigil status`, and handles signals:
+//   SIGTERM/SIGINT  priority-0 adverts, VIPs removed, exit (RFC 5798 §6.4.3)
+//   SIGHUP          reload: unchanged instances keep running untouched
+//   SIGUSR1         dump every instance's state to the log
+import pkg from "../../package.json" with { type: "json" };
+import { formatDiagnostic } from "../config/diagnostics.ts";
+import { loadConfigFile } from "../config/load.ts";
+import type { Config } from "../config/model.ts";
+import { EventFd } from "../sys/eventfd.ts";
+import { listAddresses } from "../sys/rtnetlink/address.ts";
+import { listLinks } from "../sys/rtnetlink/link.ts";
+import { openRtnetlink } from "../sys/rtnetlink/socket.ts";
+import { InstanceLocks } from "./lock.ts";
+import { log } from "./log.ts";
+import { notifyTransition, type NotifyState } from "./notify.ts";
+import { type InstancePlan, planInstances, type PlanResult } from "./plan.ts";
+import { killRunningScripts, runScript } from "./scripts.ts";
+import { startStatusServer } from "./status-server.ts";
+import type { DaemonStatus, InstanceStatus } from "./status-types.ts";
+import type { FromWorker, ToWorker, TransitionReport } from "./worker-protocol.ts";
+
+export interface DaemonOptions {
+  configFile: string;
+  statusSocket: string;
+  lockDir: string;
+  /** override of vrrp_rt_priority (0 = no realtime) */
+  rtPriority?: number;
+  /** enables the `stall` debug hook used by the split-brain fault suite */
+  allowStall?: boolean;
+  strict?: boolean;
+}
+
+export interface DaemonHooks {
+  /** every transition, after notify scripts are started (the fleet reporter hangs here) */
+  onTransition?(t: TransitionReport, plan: InstancePlan | undefined): void;
+  onEvent?(kind: string, instance: string, detail: string): void;
+}
+
+const SHUTDOWN_GRACE_MS = 3000;
+
+export function loadConfig(path: string, strict = false): Config {
+  const r = loadConfigFile(path, { strict });
+  for (const w of r.warnings) log.warn(formatDiagnostic(w, path));
+  if (!r.config) {
+    throw new Error(`${path}: configuration has errors:\n${r.errors.map((e) => `  ${formatDiagnostic(e, path)}`).join("\n")}`);
+  }
+  return r.config;
+}
+
+/** Plans instances against the live interfaces (read over rtnetlink). */
+export function planFromKernel(cfg: Config): PlanResult {
+  const nl = openRtnetlink();
+  try {
+    const links = listLinks(nl).map((l) => ({ index: l.index, name: l.name, mac: l.mac, up: l.up }));
+    const addrs = listAddresses(nl).map((a) => ({ ifindex: a.index, family: a.family, address: a.address, prefix: a.prefixlen, scope: a.scope }));
+    return planInstances(cfg, links, addrs);
+  } finally {
+    nl.close();
+  }
+}
+
+export class Daemon {
+  private cfg!: Config;
+  private plan!: PlanResult;
+  private worker!: Worker;
+  private readonly wake = EventFd.create();
+  private readonly locks: InstanceLocks;
+  private statusServer: { stop(): void } | null = null;
+  private readonly startedAt = Date.now();
+  private scriptTimers: ReturnType<typeof setInterval>[] = [];
+  private statusWaiters = new Map<number, (s: InstanceStatus[]) => void>();
+  private nextStatusId = 1;
+  private stopping: Promise<void> | null = null;
+  private stoppedResolve!: () => void;
+  readonly stopped = new Promise<void>((r) => (this.stoppedResolve = r));
+  private readonly progress = new Int32Array(new SharedArrayBuffer(4));
+  realtime = false;
+
+  constructor(private readonly opts: DaemonOptions, private readonly hooks: DaemonHooks = {}) {
+    this.locks = new InstanceLocks(opts.lockDir);
+  }
+
+  private get scriptUser(): { uid?: number; gid?: number } {
+    return {};
+  }
+
+  async start(): Promise<void> {
+    this.cfg = loadConfig(this.opts.configFile, this.opts.strict);
+    this.plan = planFromKernel(this.cfg);
+    for (const e of this.plan.errors) log.error(e);
+    if (this.plan.plans.length === 0 && this.cfg.instances.length > 0) {
+      throw new Error("no vrrp_instance can run (see errors above)");
+    }
+    this.locks.acquire(this.plan.plans.map((p) => ({ interface: p.interface, vrid: p.params.vrid, family: p.params.family })));
+    const rtPriority = this.opts.rtPriority ?? this.cfg.global.vrrpRtPriority;
+    this.worker = new Worker(new URL("./vrrp-worker.ts", import.meta.url).href);
+    const ready = new Promise<void>((resolve, reject) => {
+      this.worker.onmessage = (e: MessageEvent<FromWorker>) => {
+        const m = e.data;
+        if (m.type === "ready") {
+          this.realtime = m.realtime;
+          if (m.rtError) log.warn(`VRRP worker runs without SCHED_FIFO: ${m.rtError}`);
+          resolve();
+        } else if (m.type === "fatal") {
+          reject(new Error(`VRRP worker: ${m.msg}`));
+        } else {
+          this.onWorkerMessage(m);
+        }
+      };
+      this.worker.onerror = (e) => reject(new Error(`VRRP worker crashed: ${e.message}`));
+    });
+    this.post({
+      type: "init", plans: this.plan.plans, syncGroups: this.plan.syncGroups, rtPriority,
+      wakeFd: this.wake.fd, allowStall: !!this.opts.allowStall,
+      progress: this.progress.buffer as SharedArrayBuffer,
+    });
+    await ready;
+    this.worker.onerror = (e) => {
+      log.error(`VRRP worker crashed: ${e.message}; exiting so the supervisor restarts vigil`);
+      process.exit(70);
+    };
+    this.startTrackScripts();
+    this.statusServer = startStatusServer(this.opts.statusSocket, (req) => this.answer(req));
+    log.info(`vigil ${pkg.version} running ${this.plan.plans.length} VRRP instance(s) from ${this.opts.configFile}${this.realtime ? ` (SCHED_FIFO ${rtPriority})` : ""}`);
+  }
+
+  private post(m: ToWorker): void {
+    this.worker.postMessage(m);
+    this.wake.signal();
+  }
+
+  private onWorkerMessage(m: FromWorker): void {
+    switch (m.type) {
+      case "transition": {
+        log.info(`${m.instance}: ${m.from} -> ${m.to} (priority ${m.effectivePriority})`);
+        const plan = this.plan.plans.find((p) => p.name === m.instance);
+        const to = m.to === "INIT" ? "STOP" : (m.to as NotifyState);
+        if (plan && m.to !== m.from) notifyTransition("INSTANCE", m.instance, plan.source, to, m.effectivePriority, this.scriptUser);
+        this.hooks.onTransition?.(m, plan);
+        break;
+      }
+      case "status":
+        this.statusWaiters.get(m.id)?.(m.instances);
+        this.statusWaiters.delete(m.id);
+        break;
+      case "log":
+        log[m.level](m.msg);
+        break;
+      case "event":
+        log.warn(`${m.instance}: ${m.kind}: ${m.detail}`);
+        this.hooks.onEvent?.(m.kind, m.instance, m.detail);
+        break;
+      case "stopped":
+        this.finish();
+        break;
+      default:
+        break;
+    }
+  }
+
+  instances(timeoutMs = 2000): Promise<InstanceStatus[]> {
+    const id = this.nextStatusId++;
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => {
+        this.statusWaiters.delete(id);
+        reject(new Error(`VRRP worker did not answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.statusWaiters.set(id, (s) => {
+        clearTimeout(t);
+        resolve(s);
+      });
+      this.post({ type: "status", id });
+    });
+  }
+
+  async status(): Promise<DaemonStatus> {
+    return {
+      version: pkg.version,
+      pid: process.pid,
+      startedAt: this.startedAt,
+      configFile: this.opts.configFile,
+      instances: await this.instances(),
+    };
+  }
+
+  private async answer(req: string): Promise<unknown> {
+    if (req === "status" || req === "") return this.status();
+    if (req.startsWith("stall ") && this.opts.allowStall) {
+      const ms = Number(req.slice(6));
+      this.post({ type: "stall", ms });
+      return { ok: true, stalled: ms };
+    }
+    return { error: `unknown request '${req.slice(0, 40)}'` };
+  }
+
+  /** vrrp_script: each runs every interval, its result goes to the worker's tracker. */
+  private startTrackScripts(): void {
+    for (const t of this.scriptTimers) clearInterval(t);
+    this.scriptTimers = [];
+    for (const plan of this.plan.plans) {
+      plan.trackScripts.forEach((s, index) => {
+        let busy = false;
+        const once = async () => {
+          if (busy || this.stopping) return; // keepalived skips a run while the last one is still going
+          busy = true;
+          try {
+            const r = await runScript(s.script, [], { timeoutMs: s.timeoutMs, ...this.scriptUser });
+            this.post({ type: "script", instance: plan.name, index, ok: r.exitCode === 0 });
+          } finally {
+            busy = false;
+          }
+        };
+        void once();
+        this.scriptTimers.push(setInterval(once, s.intervalMs));
+      });
+    }
+  }
+
+  /** SIGHUP: re-read the config; the worker keeps unchanged instances untouched. */
+  reload(): void {
+    let cfg: Config;
+    let plan: PlanResult;
+    try {
+      cfg = loadConfig(this.opts.configFile, this.opts.strict);
+      plan = planFromKernel(cfg);
+    } catch (e) {
+      log.error(`reload rejected, keeping the running config: ${e instanceof Error ? e.message : e}`);
+      return;
+    }
+    for (const e of plan.errors) log.error(e);
+    const locks = new InstanceLocks(this.opts.lockDir);
+    const newKeys = plan.plans
+      .filter((p) => !this.plan.plans.some((o) => o.interface === p.interface && o.params.vrid === p.params.vrid && o.params.family === p.params.family))
+      .map((p) => ({ interface: p.interface, vrid: p.params.vrid, family: p.params.family }));
+    try {
+      locks.acquire(newKeys);
+    } catch (e) {
+      log.error(`reload rejected: ${e instanceof Error ? e.message : e}`);
+      return;
+    }
+    this.cfg = cfg;
+    this.plan = plan;
+    this.post({ type: "reload", plans: plan.plans, syncGroups: plan.syncGroups });
+    this.startTrackScripts();
+    log.info(`reloaded ${this.opts.configFile}`);
+  }
+
+  async dumpState(): Promise<void> {
+    try {
+      for (const i of await this.instances()) {
+        log.info(`state ${i.name}: ${i.state} prio ${i.effectivePriority}/${i.priority} master ${i.masterAddress || "-"} ${JSON.stringify(i.counters)}`);
+      }
+    } catch (e) {
+      log.error(`state dump: ${e instanceof Error ? e.message : e}`);
+    }
+  }
+
+  /** Worker progress counter, for the watchdog: it only moves while the advert loop runs. */
+  get workerProgress(): number {
+    return Atomics.load(this.progress, 0);
+  }
+
+  stop(): Promise<void> {
+    if (this.stopping) return this.stopping;
+    this.stopping = (async () => {
+      log.info("stopping: priority-0 adverts, removing VIPs");
+      for (const t of this.scriptTimers) clearInterval(t);
+      killRunningScripts();
+      this.post({ type: "shutdown" });
+      const grace = setTimeout(() => {
+        log.error(`VRRP worker did not stop within ${SHUTDOWN_GRACE_MS} ms; terminating it`);
+        this.finish();
+      }, SHUTDOWN_GRACE_MS);
+      await this.stopped;
+      clearTimeout(grace);
+    })();
+    return this.stopping;
+  }
+
+  private finish(): void {
+    this.statusServer?.stop();
+    this.statusServer = null;
+    this.locks.releaseAll();
+    this.worker?.terminate();
+    this.wake.close();
+    this.stoppedResolve();
+  }
+}

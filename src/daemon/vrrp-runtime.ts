@@ -1,0 +1,313 @@
+// One VRRP instance inside the advert worker: the pure core (codec, validator,
+// FSM, priority tracker) joined to its kernel objects (raw VRRP socket, AF_PACKET
+// socket for gratuitous ARP / unsolicited NA, VIP leases over rtnetlink). It
+// performs the FSM's actions; it never decides anything itself.
+import { IFA_F_NODAD } from "../sys/abi.ts";
+import { Errno, SysError } from "../sys/errno.ts";
+import type { NetlinkSocket } from "../sys/netlink/socket.ts";
+import { PacketSocket } from "../sys/packet-socket.ts";
+import { AddressLease } from "../sys/rtnetlink/address-lease.ts";
+import { type AddressSpec, deleteAddress, listAddresses, replaceAddress, SCOPES } from "../sys/rtnetlink/address.ts";
+import { VrrpSocket } from "../sys/vrrp-socket.ts";
+import { ARP_FRAME_LEN, writeGratuitousArp } from "../net/arp.ts";
+import { ETHERTYPE_ARP, ETHERTYPE_IPV6 } from "../net/ethernet.ts";
+import { UNSOLICITED_NA_LEN, writeUnsolicitedNa } from "../net/ndisc.ts";
+import { parseIPv4, parseIPv6 } from "../net/ip-address.ts";
+import { ActionKind, State, STATE_NAMES } from "../vrrp/actions.ts";
+import { formatAddress } from "../vrrp/addr.ts";
+import { VrrpInstance } from "../vrrp/instance.ts";
+import { RxMeta } from "../vrrp/packet-validate.ts";
+import { PriorityTracker } from "../vrrp/priority.ts";
+import type { InstancePlan, VipPlan } from "./plan.ts";
+import type { InstanceStatus } from "./status-types.ts";
+
+export interface RuntimeHooks {
+  transition(rt: InstanceRuntime, from: State, to: State, now: number): void;
+  log(level: "debug" | "info" | "warn" | "error", msg: string): void;
+  event(kind: string, rt: InstanceRuntime, detail: string): void;
+}
+
+const EAGAIN = Errno.EAGAIN;
+const MAX_RX_PER_WAKE = 256;
+
+/** Refresh a VIP's lease this often (ms) while master: three renewals per lifetime, at most 1 s apart. */
+export function leaseRefreshMs(lifetimeMs: number): number {
+  return Math.max(10, Math.min(1000, Math.floor(lifetimeMs / 3)));
+}
+
+function vipSpec(v: VipPlan): AddressSpec {
+  const spec: AddressSpec = { index: v.ifindex, address: v.address, prefixlen: v.prefix };
+  if (v.family === 4 && v.label) spec.label = v.label;
+  if (v.scope) spec.scope = SCOPES[v.scope];
+  if (v.family === 4 && v.brd) spec.broadcast = v.brd;
+  // RFC 4862 DAD would hold an IPv6 VIP "tentative" for a second after takeover; the
+  // VRRP election has already settled who owns it.
+  if (v.family === 6) spec.flags = IFA_F_NODAD;
+  return spec;
+}
+
+export class InstanceRuntime {
+  readonly plan: InstancePlan;
+  readonly core: VrrpInstance;
+  readonly tracker: PriorityTracker;
+  readonly sock: VrrpSocket;
+  readonly name: string;
+  private readonly pkt: PacketSocket | null;
+  private readonly frames: Uint8Array[] = [];
+  private readonly frameLen: number;
+  private readonly meta = new RxMeta();
+  private readonly leases: AddressLease[] = [];
+  private readonly lifetimeSec: number;
+  readonly refreshEveryMs: number;
+  nextRefreshAt = Infinity;
+  vipsInstalled = false;
+  /** the interface the instance runs on is up (a down link is FAULT, as in keepalived) */
+  linkUp = true;
+  sendErrors = 0;
+  garpsSent = 0;
+  vipRestores = 0;
+  conflicts = 0;
+  sinceWall = Date.now();
+  lastTransitionAt = 0;
+
+  constructor(plan: InstancePlan, private readonly nl: NetlinkSocket, private readonly hooks: RuntimeHooks) {
+    this.plan = plan;
+    this.name = plan.name;
+    this.core = new VrrpInstance(plan.params);
+    this.tracker = new PriorityTracker(
+      plan.params.priority,
+      plan.trackInterfaces.map((t) => ({ weight: t.weight ?? 0 })),
+      plan.trackScripts,
+    );
+    this.lifetimeSec = plan.vipLifetimeMs === "permanent" ? 0 : Math.max(1, Math.ceil(plan.vipLifetimeMs / 1000));
+    this.refreshEveryMs = plan.vipLifetimeMs === "permanent" ? Infinity : leaseRefreshMs(plan.vipLifetimeMs);
+    this.sock = new VrrpSocket({
+      family: plan.params.family,
+      ifname: plan.interface,
+      ...(plan.source.srcIp ? { source: plan.source.srcIp } : {}),
+      unicastPeers: plan.source.unicastPeer,
+    });
+    this.meta.src = this.sock.rxSource;
+    this.meta.dst = this.sock.rxDestination;
+    try {
+      const fam = plan.params.family;
+      this.frameLen = fam === 4 ? ARP_FRAME_LEN : UNSOLICITED_NA_LEN;
+      const ann = plan.vips.filter((v) => v.family === fam);
+      this.pkt = ann.length ? new PacketSocket(plan.interface, fam === 4 ? ETHERTYPE_ARP : ETHERTYPE_IPV6) : null;
+      for (const v of ann) {
+        const f = new Uint8Array(this.frameLen);
+        if (fam === 4) writeGratuitousArp(f, 0, this.pkt!.mac, parseIPv4(v.address));
+        else writeUnsolicitedNa(f, 0, this.pkt!.mac, parseIPv6(v.address), true);
+        this.frames.push(f);
+      }
+      for (const v of plan.vips) {
+        const spec = vipSpec(v);
+        this.leases.push(new AddressLease({ ...spec, validLft: this.lifetimeSec || 1 }));
+      }
+    } catch (e) {
+      this.sock.close();
+      throw e;
+    }
+  }
+
+  get fsm() {
+    return this.core.fsm;
+  }
+
+  /** Split-brain rule 2: on start, VIPs of this instance left on the box (by a dead predecessor) go. */
+  removeStaleVips(): void {
+    const present = listAddresses(this.nl);
+    for (const v of this.plan.vips) {
+      if (present.some((a) => a.index === v.ifindex && a.address === v.address && a.prefixlen === v.prefix)) {
+        this.deleteVip(v);
+        this.hooks.log("warn", `${this.name}: removed stale VIP ${v.address}/${v.prefix} from ${v.dev} at start`);
+      }
+    }
+  }
+
+  start(now: number): void {
+    this.removeStaleVips();
+    this.fsm.startup(now);
+    this.perform(now);
+  }
+
+  /** Drains the socket: every packet is validated in place and fed to the FSM. */
+  receive(now: number): void {
+    const s = this.sock;
+    for (let i = 0; i < MAX_RX_PER_WAKE; i++) {
+      const n = s.recv();
+      if (n < 0) {
+        if (n !== -EAGAIN) this.hooks.log("warn", `${this.name}: recvmsg: ${new SysError("recvmsg", -n).message}`);
+        break;
+      }
+      this.meta.ttl = s.rxTtl;
+      this.meta.ifindex = s.rxIfindex;
+      this.core.receive(now, s.rxBuffer, s.rxPayloadOffset, n, this.meta);
+      this.perform(now);
+    }
+  }
+
+  tick(now: number): void {
+    this.fsm.tick(now);
+    this.perform(now);
+    if (now >= this.nextRefreshAt) this.refreshVips(now);
+  }
+
+  nextDeadline(): number {
+    return Math.min(this.fsm.nextDeadline(), this.nextRefreshAt);
+  }
+
+  /** Performs and clears the FSM's pending actions. */
+  perform(now: number): void {
+    const acts = this.fsm.actions;
+    for (let i = 0; i < acts.length; i++) {
+      const a = acts.a[i];
+      switch (acts.kind[i] as ActionKind) {
+        case ActionKind.SendAdvert: {
+          const len = this.core.encoder.encode(a);
+          if (this.sock.send(this.core.encoder.buf, len) < 0) this.sendErrors++;
+          break;
+        }
+        case ActionKind.AddVips:
+          this.installVips(now);
+          break;
+        case ActionKind.RemoveVips:
+          this.removeVips();
+          break;
+        case ActionKind.SendGratuitous:
+          this.sendGratuitous(a, acts.b[i]);
+          break;
+        case ActionKind.NotifyTransition:
+          this.sinceWall = Date.now();
+          this.lastTransitionAt = now;
+          this.hooks.transition(this, a as State, acts.b[i] as State, now);
+          break;
+        default: // timers: the loop asks nextDeadline()
+          break;
+      }
+    }
+    acts.clear();
+  }
+
+  private installVips(now: number): void {
+    for (const l of this.leases) {
+      try {
+        if (this.lifetimeSec) l.renew(this.nl, this.lifetimeSec);
+        else replaceAddress(this.nl, { ...l.spec, validLft: undefined, preferredLft: undefined });
+      } catch (e) {
+        this.hooks.log("error", `${this.name}: ${e instanceof Error ? e.message : e}`);
+      }
+    }
+    this.vipsInstalled = true;
+    this.nextRefreshAt = now + this.refreshEveryMs;
+  }
+
+  /** Split-brain rule 1: a healthy master keeps extending the VIPs' kernel lifetime. */
+  refreshVips(now: number): void {
+    if (!this.vipsInstalled || !this.lifetimeSec) {
+      this.nextRefreshAt = Infinity;
+      return;
+    }
+    for (const l of this.leases) {
+      try {
+        l.renew(this.nl, this.lifetimeSec);
+      } catch (e) {
+        this.hooks.log("error", `${this.name}: ${e instanceof Error ? e.message : e}`);
+      }
+    }
+    this.nextRefreshAt = now + this.refreshEveryMs;
+  }
+
+  private deleteVip(v: VipPlan): void {
+    try {
+      deleteAddress(this.nl, vipSpec(v));
+    } catch (e) {
+      // already gone (expired, or removed by hand) is the state we want
+      if (!(e instanceof SysError && (e.errno === Errno.EADDRNOTAVAIL || e.errno === Errno.ENODEV))) {
+        this.hooks.log("error", `${this.name}: ${e instanceof Error ? e.message : e}`);
+      }
+    }
+  }
+
+  removeVips(): void {
+    for (const v of this.plan.vips) this.deleteVip(v);
+    this.vipsInstalled = false;
+    this.nextRefreshAt = Infinity;
+  }
+
+  private sendGratuitous(which: number, rounds: number): void {
+    if (!this.pkt) return;
+    for (let r = 0; r < rounds; r++) {
+      for (let i = 0; i < this.frames.length; i++) {
+        if (which >= 0 && i !== which) continue;
+        if (this.pkt.send(this.frames[i], this.frameLen) < 0) this.sendErrors++;
+        else this.garpsSent++;
+      }
+    }
+  }
+
+  /**
+   * An address change seen on rtnetlink. A VIP deleted behind a master's back is
+   * put back at once (keepalived never restores it); a VIP appearing while we are
+   * not master means someone else put it here: a conflict to report.
+   */
+  addressChanged(now: number, op: "new" | "del", index: number, address: string, prefix: number): void {
+    const v = this.plan.vips.find((x) => x.ifindex === index && x.address === address && x.prefix === prefix);
+    if (!v) return;
+    const st = this.fsm.state;
+    if (op === "del" && st === State.Master && this.vipsInstalled) {
+      this.vipRestores++;
+      this.hooks.event("vip-restored", this, `${address}/${prefix} on ${v.dev} was deleted while master; re-added`);
+      this.installVips(now);
+    } else if (op === "new" && st !== State.Master && !this.vipsInstalled) {
+      this.conflicts++;
+      this.hooks.event("vip-conflict", this, `${address}/${prefix} appeared on ${v.dev} while ${STATE_NAMES[st]}; removed`);
+      this.deleteVip(v);
+    }
+  }
+
+  /** Feeds tracker output to the FSM (own link down is FAULT as well). */
+  applyTracking(now: number): void {
+    this.fsm.applyTracking(now, this.tracker.effective, this.tracker.faulted || !this.linkUp);
+    this.perform(now);
+  }
+
+  stop(now: number): void {
+    this.fsm.shutdown(now);
+    this.perform(now);
+    this.removeVips();
+  }
+
+  close(): void {
+    this.sock.close();
+    this.pkt?.close();
+  }
+
+  status(): InstanceStatus {
+    const s = this.core.status();
+    const p = this.plan.params;
+    return {
+      name: this.name,
+      interface: this.plan.interface,
+      vrid: p.vrid,
+      family: p.family,
+      version: p.version,
+      state: s.state as InstanceStatus["state"],
+      priority: p.priority,
+      effectivePriority: s.effectivePriority,
+      masterAddress: this.fsm.state === State.Master ? formatAddress(this.core.p.primary) : (s.master ?? ""),
+      since: this.sinceWall,
+      vips: this.plan.vips.map((v) => `${v.address}/${v.prefix}`),
+      counters: {
+        advertsSent: s.advertsSent,
+        advertsReceived: s.counters.accepted ?? 0,
+        transitions: s.transitions,
+        sendErrors: this.sendErrors,
+        garpsSent: this.garpsSent,
+        vipRestores: this.vipRestores,
+        conflicts: this.conflicts,
+        ...Object.fromEntries(Object.entries(s.counters).filter(([k]) => k !== "accepted").map(([k, v]) => [`drop_${k}`, v])),
+      },
+    };
+  }
+}

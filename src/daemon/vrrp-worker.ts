@@ -1,0 +1,282 @@
+// The VRRP advert worker (a Bun Worker thread). It owns every VRRP socket, the
+// rtnetlink sockets and the instance FSMs, and waits in ppoll on absolute
+// CLOCK_MONOTONIC deadlines under SCHED_FIFO, so adverts leave on time while the main
+// thread parses configs, talks MQTT or runs checkers. The loop is synchronous; it
+// yields to its event loop only when the main thread has signalled the eventfd,
+// so the steady state (timers, adverts, receives) allocates nothing.
+import { monotonicNs } from "../sys/clock.ts";
+import { EventFd } from "../sys/eventfd.ts";
+import type { NetlinkSocket } from "../sys/netlink/socket.ts";
+import { listLinks } from "../sys/rtnetlink/link.ts";
+import { RtMonitor } from "../sys/rtnetlink/monitor.ts";
+import { openRtnetlink } from "../sys/rtnetlink/socket.ts";
+import { setThreadFifo } from "../sys/sched.ts";
+import { ReadinessWaiter } from "../sys/vrrp-socket-poll.ts";
+import { State, STATE_NAMES } from "../vrrp/actions.ts";
+import { SyncGroup } from "../vrrp/sync-group.ts";
+import type { InstancePlan, SyncGroupPlan } from "./plan.ts";
+import { InstanceRuntime, type RuntimeHooks } from "./vrrp-runtime.ts";
+import type { FromWorker, ToWorker, WorkerInit } from "./worker-protocol.ts";
+
+declare const self: Worker;
+
+const NS_PER_MS = 1e6;
+/** Longest sleep without a deadline: bounds how stale the progress counter can get. */
+const IDLE_WAKE_MS = 250;
+
+function post(m: FromWorker): void {
+  self.postMessage(m);
+}
+
+function nowMs(): number {
+  return monotonicNs() / NS_PER_MS;
+}
+
+const hooks: RuntimeHooks = {
+  transition(rt, from, to, now) {
+    const f = rt.fsm;
+    post({
+      type: "transition", instance: rt.name, from: STATE_NAMES[from], to: STATE_NAMES[to],
+      priority: rt.plan.params.priority, effectivePriority: f.priority,
+      master: rt.status().masterAddress, at: now,
+    });
+  },
+  log(level, msg) {
+    post({ type: "log", level, msg });
+  },
+  event(kind, rt, detail) {
+    post({ type: "event", kind, instance: rt.name, detail });
+  },
+};
+
+class Engine {
+  runtimes: InstanceRuntime[] = [];
+  private waiter!: ReadinessWaiter;
+  private readonly nl: NetlinkSocket;
+  private readonly monitor: RtMonitor;
+  private readonly wake: EventFd;
+  stopping = false;
+  private readonly progress: Int32Array;
+  private stallUntil = 0;
+
+  constructor(private readonly init: WorkerInit) {
+    this.nl = openRtnetlink();
+    this.monitor = new RtMonitor();
+    this.wake = new EventFd(init.wakeFd);
+    this.progress = new Int32Array(init.progress);
+  }
+
+  build(plans: InstancePlan[], groups: SyncGroupPlan[], keep: InstanceRuntime[] = []): void {
+    const now = nowMs();
+    const fresh: InstanceRuntime[] = [];
+    for (const plan of plans) {
+      const old = keep.find((r) => r.name === plan.name);
+      if (old) {
+        fresh.push(old);
+        continue;
+      }
+      try {
+        fresh.push(new InstanceRuntime(plan, this.nl, hooks));
+      } catch (e) {
+        hooks.log("error", `vrrp_instance ${plan.name}: cannot start: ${e instanceof Error ? e.message : e}`);
+      }
+    }
+    const started = fresh.filter((r) => !keep.includes(r));
+    this.runtimes = fresh;
+    for (const g of groups) {
+      const members = g.members.map((m) => fresh.find((r) => r.name === m)).filter((r): r is InstanceRuntime => !!r);
+      // only fresh groups can be formed; a kept member already has its observer
+      if (members.length && members.every((m) => !m.fsm.observer)) new SyncGroup(g.name, members.map((m) => m.fsm));
+    }
+    this.syncLinks(now);
+    for (const rt of started) rt.start(now);
+    this.waiter = new ReadinessWaiter([this.wake.fd, this.monitor.fd, ...fresh.map((r) => r.sock.fd)]);
+  }
+
+  /** Link state of every instance's own interface and tracked interfaces, from a fresh dump. */
+  private syncLinks(now: number): void {
+    const links = listLinks(this.nl);
+    for (const rt of this.runtimes) {
+      const up = (idx: number) => {
+        const l = links.find((x) => x.index === idx);
+        return !!l && l.up && l.running;
+      };
+      rt.linkUp = up(rt.plan.ifindex);
+      rt.plan.trackInterfaces.forEach((t, i) => rt.tracker.setInterface(i, up(t.ifindex)));
+      rt.applyTracking(now);
+    }
+  }
+
+  private onMonitor(now: number): void {
+    const events = this.monitor.read();
+    let resync = false;
+    for (const ev of events) {
+      if (ev.kind === "link") {
+        const l = ev.link;
+        const up = ev.op === "new" && l.up && l.running;
+        for (const rt of this.runtimes) {
+          let changed = false;
+          if (rt.plan.ifindex === l.index && rt.linkUp !== up) {
+            rt.linkUp = up;
+            changed = true;
+          }
+          rt.plan.trackInterfaces.forEach((t, i) => {
+            if (t.ifindex === l.index && rt.tracker.setInterface(i, up)) changed = true;
+          });
+          if (changed) rt.applyTracking(now);
+        }
+      } else if (ev.kind === "address") {
+        const a = ev.address;
+        for (const rt of this.runtimes) rt.addressChanged(now, ev.op, a.index, a.address, a.prefixlen);
+      } else if (ev.kind === "overrun") {
+        resync = true;
+      }
+    }
+    if (resync) this.syncLinks(now);
+  }
+
+  /** One pass: fire due timers, sleep until the next deadline or readiness, handle input. */
+  step(): boolean {
+    let now = nowMs();
+    let deadline = now + IDLE_WAKE_MS;
+    if (now < this.stallUntil) {
+      // debug hook (fault suite): behave like a frozen worker: no adverts, no refreshes
+      deadline = this.stallUntil;
+    } else {
+      for (let i = 0; i < this.runtimes.length; i++) {
+        const rt = this.runtimes[i];
+        rt.tick(now);
+        const d = rt.nextDeadline();
+        if (d < deadline) deadline = d;
+      }
+    }
+    Atomics.add(this.progress, 0, 1);
+    const rc = this.waiter.waitUntil(deadline * NS_PER_MS);
+    if (rc <= 0) return false;
+    now = nowMs();
+    if (now >= this.stallUntil) {
+      for (let i = 0; i < this.runtimes.length; i++) {
+        if (this.waiter.ready(i + 2)) this.runtimes[i].receive(now);
+      }
+      if (this.waiter.ready(1)) this.onMonitor(now);
+    }
+    if (this.waiter.ready(0)) {
+      this.wake.drain();
+      return true;
+    }
+    return false;
+  }
+
+  handle(m: ToWorker): void {
+    const now = nowMs();
+    switch (m.type) {
+      case "script": {
+        const rt = this.runtimes.find((r) => r.name === m.instance);
+        if (rt && rt.tracker.scriptResult(m.index, m.ok)) rt.applyTracking(now);
+        break;
+      }
+      case "status":
+        post({ type: "status", id: m.id, instances: this.runtimes.map((r) => r.status()) });
+        break;
+      case "reload": {
+        const same = (a: InstancePlan, b: InstancePlan) =>
+          JSON.stringify({ ...a, source: undefined }) === JSON.stringify({ ...b, source: undefined });
+        const keep = this.runtimes.filter((r) => m.plans.some((p) => p.name === r.name && same(p, r.plan)));
+        for (const r of this.runtimes) {
+          if (!keep.includes(r)) {
+            r.stop(now);
+            r.close();
+          }
+        }
+        // sync groups are rebuilt from scratch when any member changed
+        for (const r of keep) if (r.fsm.observer && !m.syncGroups.some((g) => g.members.includes(r.name))) r.fsm.observer = null;
+        this.build(m.plans, m.syncGroups, keep);
+        hooks.log("info", `reload: ${keep.length} instance(s) kept running, ${this.runtimes.length - keep.length} (re)started`);
+        break;
+      }
+      case "stall":
+        if (this.init.allowStall) {
+          this.stallUntil = nowMs() + m.ms;
+          hooks.log("warn", `worker stalled for ${m.ms} ms (debug hook)`);
+        }
+        break;
+      case "shutdown":
+        this.stopping = true;
+        break;
+      case "init":
+        break;
+    }
+  }
+
+  shutdown(): void {
+    const now = nowMs();
+    for (const rt of this.runtimes) {
+      try {
+        rt.stop(now); // RFC 5798 §6.4.3: priority 0 advert, then the VIPs go
+      } catch (e) {
+        hooks.log("error", `${rt.name}: stop: ${e instanceof Error ? e.message : e}`);
+      }
+      rt.close();
+    }
+    this.monitor.close();
+    this.nl.close();
+  }
+}
+
+let engine: Engine | null = null;
+const pending: ToWorker[] = [];
+
+self.onmessage = (e: MessageEvent<ToWorker>) => {
+  if (e.data.type === "init" && !engine) {
+    void run(e.data);
+  } else {
+    pending.push(e.data);
+  }
+};
+
+/** Lets the worker's event loop deliver queued postMessage commands. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((r) => setTimeout(r, 0));
+}
+
+async function run(init: WorkerInit): Promise<void> {
+  let realtime = false;
+  let rtError: string | undefined;
+  if (init.rtPriority > 0) {
+    try {
+      setThreadFifo(init.rtPriority);
+      realtime = true;
+    } catch (e) {
+      rtError = e instanceof Error ? e.message : String(e);
+    }
+  }
+  try {
+    engine = new Engine(init);
+    engine.build(init.plans, init.syncGroups);
+  } catch (e) {
+    post({ type: "fatal", msg: e instanceof Error ? e.message : String(e) });
+    return;
+  }
+  post({ type: "ready", realtime, ...(rtError ? { rtError } : {}) });
+  const eng = engine;
+  while (!eng.stopping) {
+    let woke = false;
+    try {
+      woke = eng.step();
+    } catch (e) {
+      hooks.log("error", `vrrp worker: ${e instanceof Error ? e.stack ?? e.message : e}`);
+    }
+    if (woke || pending.length) {
+      await yieldToEventLoop();
+      while (pending.length) {
+        try {
+          eng.handle(pending.shift()!);
+        } catch (e) {
+          hooks.log("error", `vrrp worker command: ${e instanceof Error ? e.message : e}`);
+        }
+      }
+    }
+  }
+  eng.shutdown();
+  post({ type: "stopped" });
+}

@@ -1,0 +1,46 @@
+// Messages between the main thread and the VRRP worker. Commands travel by
+// postMessage; because the worker sleeps in ppoll, the main thread also signals
+// the worker's eventfd so it wakes and lets its event loop deliver them.
+import type { InstancePlan, SyncGroupPlan } from "./plan.ts";
+import type { InstanceStatus } from "./status-types.ts";
+
+export interface WorkerInit {
+  type: "init";
+  plans: InstancePlan[];
+  syncGroups: SyncGroupPlan[];
+  /** SCHED_FIFO priority of the worker thread; 0 = stay SCHED_OTHER */
+  rtPriority: number;
+  wakeFd: number;
+  /** debug hook for the split-brain fault suite: the worker stops refreshing and sending */
+  allowStall: boolean;
+  /** Int32 slot the worker bumps on every loop pass: the watchdog's proof of life */
+  progress: SharedArrayBuffer;
+}
+
+export type ToWorker =
+  | WorkerInit
+  | { type: "script"; instance: string; index: number; ok: boolean }
+  | { type: "status"; id: number }
+  | { type: "reload"; plans: InstancePlan[]; syncGroups: SyncGroupPlan[] }
+  | { type: "stall"; ms: number }
+  | { type: "shutdown" };
+
+export interface TransitionReport {
+  type: "transition";
+  instance: string;
+  from: string;
+  to: string;
+  priority: number;
+  effectivePriority: number;
+  master: string;
+  at: number;
+}
+
+export type FromWorker =
+  | { type: "ready"; realtime: boolean; rtError?: string }
+  | TransitionReport
+  | { type: "status"; id: number; instances: InstanceStatus[] }
+  | { type: "log"; level: "debug" | "info" | "warn" | "error"; msg: string }
+  | { type: "event"; kind: string; instance: string; detail: string }
+  | { type: "stopped" }
+  | { type: "fatal"; msg: string };
