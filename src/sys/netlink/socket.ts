@@ -4,7 +4,7 @@
 import {
   AF_NETLINK, NETLINK_ADD_MEMBERSHIP, NETLINK_CAP_ACK, NETLINK_EXT_ACK, NETLINK_GET_STRICT_CHK,
   MSG_DONTWAIT, MSG_TRUNC, NLM_F_ACK, NLM_F_DUMP, NLM_F_DUMP_INTR, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN,
-  OFFSETOF, SIZEOF, SO_RCVBUF, SO_RCVTIMEO, SOCK_CLOEXEC, SOCK_NONBLOCK, SOCK_RAW, SOL_NETLINK, SOL_SOCKET,
+  OFFSETOF, SIZEOF, SO_RCVBUF, SO_RCVBUFFORCE, SO_RCVTIMEO, SOCK_CLOEXEC, SOCK_NONBLOCK, SOCK_RAW, SOL_NETLINK, SOL_SOCKET,
 } from "../abi.ts";
 import { Errno, SysError } from "../errno.ts";
 import { check, errno, libc } from "../libc.ts";
@@ -49,7 +49,9 @@ export class NetlinkSocket {
       this.setInt(SOL_NETLINK, NETLINK_EXT_ACK, 1, true);
       this.setInt(SOL_NETLINK, NETLINK_CAP_ACK, 1, true);
       this.setInt(SOL_NETLINK, NETLINK_GET_STRICT_CHK, 1, true);
-      if (opts.rcvbuf) this.setInt(SOL_SOCKET, SO_RCVBUF, opts.rcvbuf, false);
+      // SO_RCVBUFFORCE (root) passes rmem_max, which would otherwise silently cap a
+      // monitor's buffer at ≈208 KiB; without the privilege fall back to SO_RCVBUF.
+      if (opts.rcvbuf && !this.setInt(SOL_SOCKET, SO_RCVBUFFORCE, opts.rcvbuf, true)) this.setInt(SOL_SOCKET, SO_RCVBUF, opts.rcvbuf, false);
       if (!opts.nonblocking) this.setTimeout(opts.timeoutMs ?? 5000);
       const sa = new Uint8Array(SIZEOF.sockaddr_nl);
       new DataView(sa.buffer).setUint16(OFFSETOF.sockaddr_nl.nl_family, AF_NETLINK, true);
@@ -62,10 +64,12 @@ export class NetlinkSocket {
     this.seq = (Date.now() & 0x7fffffff) >>> 0;
   }
 
-  private setInt(level: number, name: number, value: number, optional: boolean): void {
+  /** Returns whether the option was set; a required option that fails throws. */
+  private setInt(level: number, name: number, value: number, optional: boolean): boolean {
     this.i32[0] = value;
     const rc = sym.setsockopt(this.fd, level, name, this.i32, 4);
     if (rc < 0 && !optional) throw new SysError(`setsockopt(netlink, ${level}, ${name})`, errno());
+    return rc === 0;
   }
 
   private setTimeout(ms: number): void {

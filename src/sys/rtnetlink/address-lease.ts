@@ -5,7 +5,7 @@
 import { NLM_F_CREATE, NLM_F_REPLACE, OFFSETOF } from "../abi.ts";
 import { MessageBuilder } from "../netlink/message.ts";
 import type { NetlinkSocket } from "../netlink/socket.ts";
-import { type AddressSpec, buildNewAddress, deleteAddress, describeAddress } from "./address.ts";
+import { type AddressSpec, buildNewAddress, describeAddress, removeAddressIfPresent } from "./address.ts";
 
 const CI = OFFSETOF.ifa_cacheinfo;
 
@@ -32,8 +32,8 @@ export class AddressLease {
     sock.request(this.msg, this.op);
   }
 
-  /** Removes the address now (stepping down to BACKUP, shutdown). */
-  release(sock: NetlinkSocket): void {
-    deleteAddress(sock, this.spec);
+  /** Removes the address now (stepping down to BACKUP, shutdown); false if it had already expired. */
+  release(sock: NetlinkSocket): boolean {
+    return removeAddressIfPresent(sock, this.spec);
   }
 }

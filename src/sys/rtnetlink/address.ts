@@ -7,6 +7,7 @@ import {
   INFINITY_LIFE_TIME, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REPLACE, NLM_F_REQUEST, OFFSETOF, RT_SCOPE_HOST,
   RT_SCOPE_LINK, RT_SCOPE_NOWHERE, RT_SCOPE_SITE, RT_SCOPE_UNIVERSE, RTM_DELADDR, RTM_GETADDR, RTM_NEWADDR, SIZEOF,
 } from "../abi.ts";
+import { Errno, SysError } from "../errno.ts";
 import { Attrs, NetlinkDecodeError } from "../netlink/attr.ts";
 import { MessageBuilder, type NlMessage } from "../netlink/message.ts";
 import type { NetlinkSocket } from "../netlink/socket.ts";
@@ -193,6 +194,20 @@ export function deleteAddress(sock: NetlinkSocket, spec: Pick<AddressSpec, "inde
   beginAddr(b, RTM_DELADDR, 0, family === 4 ? AF_INET : AF_INET6, spec.prefixlen, spec.index);
   b.bytes(IFA_LOCAL, bytes);
   b.bytes(IFA_ADDRESS, bytes);
-  if (spec.label !== undefined) b.string(IFA_LABEL, spec.label);
+  if (spec.label !== undefined && family === 4) b.string(IFA_LABEL, spec.label);
   sock.request(b.finish(), describeAddress("delete", spec));
+}
+
+/**
+ * Deletes the address if the link holds it; returns false if it was already gone
+ * (an expired lease, or a start-up sweep of VIPs a previous run may have left).
+ */
+export function removeAddressIfPresent(sock: NetlinkSocket, spec: Pick<AddressSpec, "index" | "address" | "prefixlen" | "label">): boolean {
+  try {
+    deleteAddress(sock, spec);
+    return true;
+  } catch (e) {
+    if (e instanceof SysError && e.errno === Errno.EADDRNOTAVAIL) return false;
+    throw e;
+  }
 }
