@@ -35,7 +35,7 @@ export enum Drop {
   UnknownSource,
   /** RFC 5798 §7.1: address list does not match ours and sender is not the owner */
   AddressMismatch,
-  /** destination is neither the VRRP group nor our unicast address */
+  /** multicast instance got a unicast packet or vice versa (keepalived) */
   WrongDestination,
 }
 

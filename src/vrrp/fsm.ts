@@ -239,6 +239,7 @@ export class VrrpFsm {
   /** RFC 5798 §6.4.1: Backup with Master_Down_Timer = Master_Down_Interval. */
   /** @internal */ becomeBackup(now: number, masterDownAt = NaN): void {
     this.masterAdverIntMs = this.p.advertIntMs;
+    this.preemptAllowedAt = NaN; // keepalived: entering Backup restarts preempt_delay
     this.setMasterDown(Number.isNaN(masterDownAt) ? now + this.masterDownInterval() : masterDownAt);
     this.haveMaster = false;
     this.moveTo(State.Backup, now);
@@ -270,11 +271,12 @@ const toInitialize: Handler = (f, now) => f.moveTo(State.Initialize, now);
 /** RFC 5798 §6.4.1: Startup in Initialize. */
 const initStartup: Handler = (f, now) => {
   if (f.faults !== 0) return f.moveTo(State.Fault, now);
-  if (f.p.preemptDelayMs > 0) f.preemptAllowedAt = now + f.p.preemptDelayMs;
   // §6.4.1: the address owner becomes Master at once
   if (f.isOwner) return f.becomeMaster(now);
   // keepalived `state MASTER`: let Master_Down fire at once; a better master's advert still wins
   f.becomeBackup(now, f.p.initialState === "master" && f.p.preempt ? now : NaN);
+  // keepalived preempt_delay also counts from startup
+  if (f.p.preemptDelayMs > 0) f.preemptAllowedAt = now + f.p.preemptDelayMs;
 };
 
 /** PriorityChanged outside Master/Backup: just remember it. */
@@ -347,11 +349,18 @@ const masterAdvert: Handler = (f, now) => {
     f.setAdver(now + f.p.advertIntMs);
     return;
   }
+  if (prio === PRIORITY_OWNER && f.priority === PRIORITY_OWNER) {
+    // keepalived: two address owners is a configuration error; the one that notices
+    // backs off to 254 so the election can settle (reported via priority in status)
+    f.priority = PRIORITY_OWNER - 1;
+    f.masterPriority = f.priority;
+  }
   if (prio > f.priority || (prio === f.priority && f.senderAddressHigher())) {
     // §6.4.3: higher priority, or equal priority and greater primary address: step down
     if (f.p.version === 3) f.masterAdverIntMs = f.eventIntervalMs;
     f.leaveMaster(false);
     f.recordMaster();
+    f.preemptAllowedAt = NaN;
     f.setMasterDown(now + f.masterDownInterval());
     f.moveTo(State.Backup, now);
     return;

@@ -68,9 +68,9 @@ export class AdvertValidator {
     if (m.ttl !== VRRP_TTL) return Drop.BadTtl;
     if (p.ifindex > 0 && m.ifindex > 0 && m.ifindex !== p.ifindex) return Drop.WrongInterface;
     if (bytesEqual(m.src, m.srcOff, p.primary, 0, a)) return Drop.OwnAdvert;
-    if (!bytesEqual(m.dst, m.dstOff, this.group, 0, a) && !bytesEqual(m.dst, m.dstOff, p.primary, 0, a)) {
-      return Drop.WrongDestination;
-    }
+    // keepalived: multicast instances take only the VRRP group, unicast ones only their own address
+    const expectDst = p.unicastPeers.length > 0 ? p.primary : this.group;
+    if (!bytesEqual(m.dst, m.dstOff, expectDst, 0, a)) return Drop.WrongDestination;
     // RFC 5798 §7.1: MUST verify that the VRID is configured on the receiving interface
     if (buf[off + OFF_VRID] !== p.vrid) return Drop.VridMismatch;
     const count = buf[off + OFF_COUNT];

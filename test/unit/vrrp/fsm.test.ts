@@ -228,6 +228,21 @@ describe("RFC 5798 §6.4.3 Master", () => {
     const a = step(f, (x) => x.tick(f.adverAt));
     expect(a[0]).toEqual({ kind: "SendAdvert", priority: 80 });
   });
+  test("keepalived: two address owners is a conflict: the one that hears the other backs off to 254", () => {
+    const f = fsm({ priority: 255, primary: "198.18.0.2" });
+    step(f, (x) => x.startup(0));
+    const a = advert(f, 10, 255, "198.18.0.1"); // lower address, but 255 > our new 254
+    expect(f.priority).toBe(254);
+    expect(f.state).toBe(State.Backup);
+    expect(a).toContainEqual({ kind: "RemoveVips" });
+  });
+  test("keepalived preempt_delay restarts when the instance re-enters Backup", () => {
+    const f = master({ preemptDelayMs: 3000 });
+    advert(f, 20000, 200); // steps down
+    expect(Number.isNaN(f.preemptAllowedAt)).toBe(true);
+    advert(f, 21000, 50); // lower master seen: delay starts now
+    expect(f.preemptAllowedAt).toBe(24000);
+  });
   test("the owner's priority is never changed by tracking", () => {
     const f = fsm({ priority: 255 });
     step(f, (x) => x.startup(0));

@@ -168,6 +168,9 @@ describe("validate keepalived's adverts in place", () => {
     expect(receiver({ primary: KA_SENDER }).check(vrrpPart(KA_V3_1S), 0, 12, meta(KA_SENDER))).toBe(Drop.OwnAdvert);
     expect(receiver({ ifindex: 3 }).check(vrrpPart(KA_V3_1S), 0, 12, meta(KA_SENDER, "224.0.0.18", 255, 4))).toBe(Drop.WrongInterface);
     expect(receiver().check(vrrpPart(KA_V3_1S), 0, 12, meta(KA_SENDER, "224.0.0.19"))).toBe(Drop.WrongDestination);
+    // keepalived: a multicast instance refuses unicast adverts and a unicast instance multicast ones
+    expect(receiver().check(vrrpPart(KA_V3_1S), 0, 12, meta(KA_SENDER, "198.18.0.2"))).toBe(Drop.WrongDestination);
+    expect(receiver({ unicastPeers: [KA_SENDER] }).check(vrrpPart(KA_V3_1S), 0, 12, meta(KA_SENDER))).toBe(Drop.WrongDestination);
     const u = receiver({ unicastPeers: ["198.18.0.7"], checkUnicastSrc: true });
     const enc = new AdvertEncoder(resolveParams({ ...base, unicastPeers: ["198.18.0.2"] }));
     enc.encode(150);
