@@ -2,6 +2,8 @@
 import { Daemon, type DaemonOptions } from "../daemon/daemon.ts";
 import { log } from "../daemon/log.ts";
 import { DEFAULT_STATUS_SOCKET } from "../daemon/status-server.ts";
+import { Watchdog } from "../daemon/watchdog.ts";
+import { SdNotifier } from "../sys/sd-notify.ts";
 
 const USAGE = `usage: vigil run -f CONFIG [--status-socket PATH] [--lock-dir DIR] [--no-realtime] [--rt-priority N] [--strict]
   -f, --config FILE      keepalived.conf, JSON or CBOR config (default /etc/vigil/vigil.conf)
@@ -52,7 +54,16 @@ export async function run(argv: string[]): Promise<number> {
     log.error(e instanceof Error ? e.message : String(e));
     return 1;
   }
-  const stop = () => void daemon.stop();
+  const sd = SdNotifier.fromEnv();
+  const watchdogMs = SdNotifier.watchdogMs();
+  const watchdog = sd && watchdogMs ? new Watchdog(sd, () => daemon.workerProgress) : null;
+  sd?.notify(`READY=1\nMAINPID=${process.pid}`);
+  watchdog?.start(watchdogMs!);
+  const stop = () => {
+    watchdog?.stop();
+    sd?.notify("STOPPING=1");
+    void daemon.stop();
+  };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
   process.on("SIGHUP", () => daemon.reload());
