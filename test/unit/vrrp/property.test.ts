@@ -253,6 +253,21 @@ describe("simulated LAN: election and failover with real packets", () => {
     lan.run(1100); // one advert interval later the lower addresses have stepped down
     expect(lan.masters()).toEqual([2]);
   });
+  test("split brain: after a partition heals the lower-priority master steps down within one advert interval", () => {
+    for (const interval of [10, 100, 1000]) {
+      const lan = new Lan(20 + interval, [150, 100], { version: 3, advertIntMs: interval, preempt: true });
+      lan.lossRate = 1;
+      lan.start(0);
+      lan.start(1);
+      lan.run(20 * interval);
+      expect(lan.masters()).toEqual([0, 1]);
+      lan.lossRate = 0;
+      const healed = lan.now;
+      lan.run(healed + interval + 2 * LINK_DELAY);
+      expect(lan.masters()).toEqual([0]);
+      expect(lan.nodes[1].holdsVip).toBe(false);
+    }
+  });
   test("RFC 5798 §6.4.2: a backup keeps an equal-priority master whatever its address", () => {
     const lan = new Lan(10, [100, 100], { version: 3, advertIntMs: 50, preempt: true });
     lan.start(0);
