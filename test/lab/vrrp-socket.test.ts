@@ -33,14 +33,20 @@ beforeAll(() => {
   b.exec(["ip", "link", "set", "vrb", "up"]);
   // veth carrier (and with it IPv6 on the link) comes up through linkwatch, up to
   // ~1 s after "link set up": packets sent before that vanish. Wait, bounded.
-  const ready = (ns: Netns, dev: string) =>
-    ns.exec(["ip", "-o", "link", "show", dev]).includes("state UP") &&
-    /inet6 fe80::[0-9a-f:]+\/64 scope link\s/.test(ns.exec(["ip", "-6", "-o", "addr", "show", "dev", dev, "scope", "link"]));
-  for (let i = 0; i < 100 && !(ready(a, "vra") && ready(b, "vrb")); i++) Bun.sleepSync(50);
-  if (!(ready(a, "vra") && ready(b, "vrb"))) throw new Error("veth pair not up with link-local addresses after 5 s");
+  waitPairReady();
   const out = a.exec(["ip", "-6", "-o", "addr", "show", "dev", "vra", "scope", "link"]);
   linkLocalA = /inet6 (fe80::[0-9a-f:]+)\//.exec(out)?.[1] ?? "";
 });
+
+function ready(ns: Netns, dev: string): boolean {
+  return ns.exec(["ip", "-o", "link", "show", dev]).includes("state UP") &&
+    /inet6 fe80::[0-9a-f:]+\/64 scope link\s/.test(ns.exec(["ip", "-6", "-o", "addr", "show", "dev", dev, "scope", "link"]));
+}
+
+function waitPairReady(): void {
+  for (let i = 0; i < 100 && !(ready(a, "vra") && ready(b, "vrb")); i++) Bun.sleepSync(50);
+  if (!(ready(a, "vra") && ready(b, "vrb"))) throw new Error("veth pair not up with link-local addresses after 5 s");
+}
 
 afterAll(() => {
   a?.delete();
@@ -122,6 +128,42 @@ describe("IPv4 raw VRRP socket", () => {
       expect((h[2] << 8) | h[3]).toBe(pkt.length);
       expect(fold(sum16(h, 0, 20))).toBe(0); // header checksum valid
     });
+  });
+
+  test("SO_BINDTODEVICE: a socket on another interface of the receiver never sees the advert", () => {
+    b.exec(["ip", "link", "add", "vrc", "type", "veth", "peer", "name", "vrd"]);
+    try {
+      b.exec(["ip", "link", "set", "vrc", "up"]);
+      b.exec(["ip", "link", "set", "vrd", "up"]);
+      const other = b.run(() => new VrrpSocket({ family: 4, ifname: "vrc" }));
+      try {
+        withPair({ family: 4, ifname: "vra" }, { family: 4, ifname: "vrb" }, (tx, rx) => {
+          expect(tx.send(ADVERT, ADVERT.length)).toBe(ADVERT.length);
+          expect(receiveOne(rx)).toBe(ADVERT.length); // it did arrive in the namespace
+          expect(other.recv()).toBe(-11); // but not on the socket bound to vrc
+        });
+      } finally {
+        other.close();
+      }
+    } finally {
+      b.exec(["ip", "link", "del", "vrc"], { allowFail: true });
+    }
+  });
+
+  test("send on a link that is down returns -errno instead of throwing", () => {
+    const tx = a.run(() => new VrrpSocket({ family: 4, ifname: "vra" }));
+    try {
+      // Keep the IPv6 addresses across the flap so later tests still find them.
+      a.exec(["sysctl", "-qw", "net.ipv6.conf.vra.keep_addr_on_down=1"]);
+      a.exec(["ip", "link", "set", "vra", "down"]);
+      const rc = tx.send(ADVERT, ADVERT.length);
+      expect(rc).toBeLessThan(0);
+      expect([-100, -101]).toContain(rc); // ENETDOWN or ENETUNREACH
+    } finally {
+      tx.close();
+      a.exec(["ip", "link", "set", "vra", "up"]);
+      waitPairReady();
+    }
   });
 
   test("a socket on a missing interface names the operation and the interface (ENODEV)", () => {
