@@ -17,11 +17,11 @@ build: $(DIST)/vigil-linux-x64 $(DIST)/vigil-linux-arm64
 
 $(DIST)/vigil-linux-x64: $(SRC) $(BUN)
 	@mkdir -p $(DIST)
-	$(BUN) build --compile --bytecode --minify --target=bun-linux-x64 src/main.ts --outfile $@
+	$(BUN) build --compile --bytecode --minify --target=bun-linux-x64 src/main.ts src/daemon/vrrp-worker.ts --outfile $@
 
 $(DIST)/vigil-linux-arm64: $(SRC) $(BUN)
 	@mkdir -p $(DIST)
-	$(BUN) build --compile --bytecode --minify --target=bun-linux-arm64 src/main.ts --outfile $@
+	$(BUN) build --compile --bytecode --minify --target=bun-linux-arm64 src/main.ts src/daemon/vrrp-worker.ts --outfile $@
 
 probe: build/abi-probe
 

@@ -40,6 +40,15 @@ export interface DaemonHooks {
 
 const SHUTDOWN_GRACE_MS = 3000;
 
+/**
+ * The worker's entry point. In a `bun build --compile` binary the worker is a second
+ * entry point embedded at $bunfs/root/daemon/vrrp-worker.js (paths relative to src/),
+ * and only the bare relative specifier finds it; from source, resolve next to this file.
+ */
+function workerEntry(): string {
+  return import.meta.url.includes("$bunfs") ? "./daemon/vrrp-worker.ts" : new URL("./vrrp-worker.ts", import.meta.url).href;
+}
+
 export function loadConfig(path: string, strict = false): Config {
   const r = loadConfigFile(path, { strict });
   for (const w of r.warnings) log.warn(formatDiagnostic(w, path));
@@ -95,7 +104,7 @@ export class Daemon {
     }
     this.locks.acquire(this.plan.plans.map((p) => ({ interface: p.interface, vrid: p.params.vrid, family: p.params.family })));
     const rtPriority = this.opts.rtPriority ?? this.cfg.global.vrrpRtPriority;
-    this.worker = new Worker(new URL("./vrrp-worker.ts", import.meta.url).href);
+    this.worker = new Worker(workerEntry());
     const ready = new Promise<void>((resolve, reject) => {
       this.worker.onmessage = (e: MessageEvent<FromWorker>) => {
         const m = e.data;
