@@ -19,6 +19,7 @@ interface GuestReport {
   daemonsAfterStop: string;
   daemonStopAgain: string;
   afterFlush: string;
+  bigBatch: { failedPorts: number[]; presentPorts: number[] };
 }
 
 let vm: VmResult;
@@ -98,6 +99,13 @@ describe.skipIf(!vmAvailable())("IPVS in the VM (ipvsadm as oracle)", () => {
       "  IPVS delete-service tcp:198.18.0.24:80: no such virtual service (ESRCH)",
     );
     expect(report.errors.afterBatch).toContain("TCP  198.18.0.22:80 rr");
+  });
+
+  test("a 600-op batch over several datagrams reports exactly the failed ops (mid-window and last) and applies the rest", () => {
+    const bad = (i: number) => i % 7 === 3 || i === 599;
+    const ports = Array.from({ length: 600 }, (_, i) => 1000 + i);
+    expect(report.bigBatch.failedPorts).toEqual(ports.filter((_, i) => bad(i)));
+    expect([...report.bigBatch.presentPorts].sort((a, b) => a - b)).toEqual(ports.filter((_, i) => !bad(i)));
   });
 
   test("lvs_sync_daemon: master and backup start (IPVS_CMD_NEW_DAEMON), list, refuse a duplicate, and stop", () => {

@@ -1,9 +1,13 @@
 // Pipelined netlink requests: many requests packed into one datagram (the
-// kernel's netlink_rcv_skb walks every message in it), then every ACK
-// collected, without waiting for one reply before sending the next request.
-// The window bounds how many ACKs can queue up at once so the socket's receive
-// buffer never overflows (an overflow would silently drop ACKs: ENOBUFS).
-import { NLM_F_ACK, NLMSG_ERROR, OFFSETOF } from "../abi.ts";
+// kernel's netlink_rcv_skb walks every message in it, in order), without
+// waiting for one reply before sending the next request. Only the last request
+// of a datagram asks for an ACK: the kernel reports every failure with an
+// NLMSG_ERROR whether or not NLM_F_ACK was set, and it answers in order, so
+// when the last ACK is in, every failure before it has arrived too. That is one
+// receive per datagram instead of one per request.
+// The window bounds how many error replies can queue up at once so the socket's
+// receive buffer does not overflow (the kernel would drop them: ENOBUFS).
+import { NLM_F_ACK, NLMSG_ERROR, OFFSETOF, SO_RCVBUF, SO_RCVBUFFORCE, SOL_SOCKET } from "../abi.ts";
 import { Errno, SysError } from "../errno.ts";
 import { errno, libc } from "../libc.ts";
 import { parseError, parseMessages } from "../netlink/message.ts";
@@ -19,11 +23,13 @@ export interface BatchFailure {
 }
 
 export interface BatchOptions {
-  /** requests per datagram; each produces one ACK (≈36 bytes, ≈1 KiB of socket buffer truesize) */
+  /** requests per datagram; in the worst case each fails and queues one error reply (≈1 KiB of buffer truesize) */
   window?: number;
   /** datagram size cap */
   maxBytes?: number;
 }
+
+const RCVBUF = 1 << 20;
 
 export class NetlinkBatch {
   private readonly tx: Uint8Array;
@@ -35,22 +41,26 @@ export class NetlinkBatch {
     this.tx = new Uint8Array(opts.maxBytes ?? 64 * 1024);
     this.txView = new DataView(this.tx.buffer);
     this.seq = ((Date.now() * 7919) & 0x3fffffff) + 0x40000000;
+    // room for a window's worth of error replies; FORCE (root) passes rmem_max
+    const v = new Int32Array([RCVBUF]);
+    if (sym.setsockopt(sock.fd, SOL_SOCKET, SO_RCVBUFFORCE, v, 4) < 0) sym.setsockopt(sock.fd, SOL_SOCKET, SO_RCVBUF, v, 4);
   }
 
   /**
    * Sends every request (finished netlink messages; they are copied) and returns
    * the failures by request index. Never throws for a per-request error; throws
-   * SysError only when the socket itself fails.
+   * SysError when the socket itself fails or replies were lost.
    */
   run(requests: Uint8Array[], op = "netlink batch"): BatchFailure[] {
-    const window = this.opts.window ?? 64;
+    const window = this.opts.window ?? 256;
     const failures: BatchFailure[] = [];
     let i = 0;
     while (i < requests.length) {
-      // pack one datagram
       let len = 0;
+      let lastAt = 0;
       const first = i;
       const seqBase = this.seq;
+      const dv = this.txView;
       while (i < requests.length && i - first < window) {
         const m = requests[i]!;
         const padded = (m.length + 3) & ~3;
@@ -58,41 +68,42 @@ export class NetlinkBatch {
         if (len + padded > this.tx.length) break;
         this.tx.set(m, len);
         this.tx.fill(0, len + m.length, len + padded);
-        const dv = this.txView;
         dv.setUint32(len + H.nlmsg_seq, (seqBase + (i - first)) >>> 0, true);
-        dv.setUint16(len + H.nlmsg_flags, dv.getUint16(len + H.nlmsg_flags, true) | NLM_F_ACK, true);
+        dv.setUint16(len + H.nlmsg_flags, dv.getUint16(len + H.nlmsg_flags, true) & ~NLM_F_ACK, true);
+        lastAt = len;
         len += padded;
         i++;
       }
       const count = i - first;
+      dv.setUint16(lastAt + H.nlmsg_flags, dv.getUint16(lastAt + H.nlmsg_flags, true) | NLM_F_ACK, true);
       this.seq = (this.seq + count) >>> 0;
-      const n = sym.send(this.sock.fd, this.tx, len, 0);
+      const n = Number(sym.send(this.sock.fd, this.tx, len, 0));
       if (n < 0) throw new SysError(op, errno(), "send batch");
       this.collect(seqBase, count, first, failures, op);
     }
     return failures;
   }
 
+  /** Reads replies until the last request's ACK (or error); earlier seqs can only be failures. */
   private collect(seqBase: number, count: number, first: number, failures: BatchFailure[], op: string): void {
-    const seen = new Uint8Array(count);
-    let pending = count;
-    // bounded: each datagram answers at least one request unless it is noise
-    for (let reads = 0; pending > 0; reads++) {
-      if (reads > count * 4 + 64) throw new SysError(op, Errno.EPROTO, `${pending} ACKs never arrived`);
+    const last = count - 1;
+    // bounded: at most one reply per request, plus stray replies to older requests
+    for (let reads = 0; reads <= count + 64; reads++) {
       const n = Number(sym.recv(this.sock.fd, this.rx, this.rx.length, 0));
       if (n < 0) {
         const e = errno();
-        throw new SysError(op, e, e === Errno.EAGAIN ? `${pending} of ${count} ACKs missing at the timeout` : "recv batch ACKs");
+        if (e === Errno.ENOBUFS) throw new SysError(op, e, "netlink replies were dropped (receive buffer full); re-read the table");
+        throw new SysError(op, e, e === Errno.EAGAIN ? "no ACK for the batch before the timeout" : "recv batch replies");
       }
       for (const m of parseMessages(this.rx.subarray(0, n), op)) {
         if (m.type !== NLMSG_ERROR) continue;
         const k = (m.seq - seqBase) >>> 0;
-        if (k >= count || seen[k]) continue; // not ours (a late reply to something else)
-        seen[k] = 1;
-        pending--;
+        if (k > last) continue; // not ours (a late reply to something else)
         const err = parseError(m);
         if (err.errno !== 0) failures.push({ index: first + k, errno: err.errno, message: err.message });
+        if (k === last) return;
       }
     }
+    throw new SysError(op, Errno.EPROTO, "the batch's final ACK never arrived");
   }
 }

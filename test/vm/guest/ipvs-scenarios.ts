@@ -56,6 +56,24 @@ out.errors = {
   afterBatch: sh("ipvsadm -Ln -t 198.18.0.22:80"),
 };
 
+// a batch spanning several datagrams with failures inside windows and at the very end
+const BIG = 600;
+const bad = (i: number) => i % 7 === 3 || i === BIG - 1;
+let bigError: unknown;
+try {
+  c.apply(Array.from({ length: BIG }, (_, i) => ({
+    op: "add-service" as const,
+    service: { ...probe, address: "198.18.4.1", port: 1000 + i, scheduler: (bad(i) ? "bogus" : "rr") as never },
+  })));
+} catch (e) {
+  bigError = e;
+}
+const listed = sh("ipvsadm -Sn").split("\n").filter((l) => l.startsWith("-A -t 198.18.4.1:"));
+out.bigBatch = {
+  failedPorts: ((bigError as { errors?: { operation: string }[] }).errors ?? []).map((e) => Number(/:(\d+)$/.exec(e.operation)![1])),
+  presentPorts: listed.map((l) => Number(/198\.18\.4\.1:(\d+)/.exec(l)![1])),
+};
+
 c.startDaemon({ state: "master", interface: "vs0", syncId: 9 });
 c.startDaemon({ state: "backup", interface: "vs1", syncId: 10, port: 8850 });
 out.daemons = { client: c.listDaemons(), ipvsadm: sh("ipvsadm -Ln --daemon") };
