@@ -2,10 +2,8 @@
 // parallel runs never collide, and `cleanup()` removes exactly what was made.
 import { spawnSync } from "bun";
 import { closeSync, openSync } from "node:fs";
+import { CLONE_NEWNET } from "../../src/sys/abi.ts";
 import { libc } from "../../src/sys/libc.ts";
-
-/** setns(2) namespace type for network namespaces (linux/sched.h). */
-const CLONE_NEWNET = 0x40000000;
 
 export function sh(cmd: string[], opts: { allowFail?: boolean; input?: string } = {}): string {
   const r = spawnSync(cmd, { stdin: opts.input ? Buffer.from(opts.input) : undefined, stdout: "pipe", stderr: "pipe" });

@@ -115,6 +115,20 @@ describe("IPv4 raw VRRP socket", () => {
     );
   });
 
+  test("RFC 5798 §5.2.8: binding `source` pins the multicast advert's source (the v3 checksum's pseudo-header depends on it)", () => {
+    a.exec(["ip", "addr", "add", "198.18.44.1/24", "dev", "vra"]);
+    try {
+      withPair({ family: 4, ifname: "vra", source: "198.18.44.1" }, { family: 4, ifname: "vrb" }, (tx, rx) => {
+        expect(tx.send(ADVERT, ADVERT.length)).toBe(ADVERT.length);
+        expect(receiveOne(rx)).toBe(ADVERT.length);
+        expect(formatIPv4(rx.rxSource)).toBe("198.18.44.1");
+        expect(formatIPv4(rx.rxDestination)).toBe("224.0.0.18");
+      });
+    } finally {
+      a.exec(["ip", "addr", "del", "198.18.44.1/24", "dev", "vra"], { allowFail: true });
+    }
+  });
+
   test("IP_HDRINCL: a prebuilt IPv4 header goes out as written (kernel fills length and checksum)", () => {
     const pkt = new Uint8Array(20 + ADVERT.length);
     pkt.set([0x45, 0xc0, 0, 0, 0x12, 0x34, 0, 0, 255, 112, 0, 0, 198, 18, 4, 1, 224, 0, 0, 18]);
