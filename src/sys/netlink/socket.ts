@@ -3,13 +3,13 @@
 // that only needs an ACK (e.g. refreshing a VIP's lifetime) allocates nothing.
 import {
   AF_NETLINK, NETLINK_ADD_MEMBERSHIP, NETLINK_CAP_ACK, NETLINK_EXT_ACK, NETLINK_GET_STRICT_CHK,
-  MSG_DONTWAIT, MSG_TRUNC, NLM_F_ACK, NLM_F_DUMP, NLM_F_DUMP_INTR, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN,
+  MSG_DONTWAIT, MSG_TRUNC, NLM_F_ACK, NLM_F_DUMP,
   OFFSETOF, SIZEOF, SO_RCVBUF, SO_RCVBUFFORCE, SO_RCVTIMEO, SOCK_CLOEXEC, SOCK_NONBLOCK, SOCK_RAW, SOL_NETLINK, SOL_SOCKET,
 } from "../abi.ts";
 import { Errno, SysError } from "../errno.ts";
 import { check, errno, libc } from "../libc.ts";
-import { NetlinkDecodeError } from "./attr.ts";
-import { NLMSG_HDRLEN, type NlMessage, parseError, parseMessages } from "./message.ts";
+import { NLMSG_HDRLEN, type NlMessage, parseMessages } from "./message.ts";
+import { REPLY_FINISHED, REPLY_INTERRUPTED, scanReply } from "./reply.ts";
 
 const sym = libc.symbols;
 const H = OFFSETOF.nlmsghdr;
@@ -167,50 +167,11 @@ export class NetlinkSocket {
     // bounded: a dump of this size would be absurd; protects against a peer that never ends
     for (let datagrams = 0; datagrams < 1_000_000; datagrams++) {
       const n = this.receiveInto(op, 0);
-      const dv = this.rxView;
-      let off = 0;
-      while (off < n) {
-        if (n - off < NLMSG_HDRLEN) throw new NetlinkDecodeError(op, `${n - off} trailing bytes in reply`);
-        const len = dv.getUint32(off + H.nlmsg_len, true);
-        if (len < NLMSG_HDRLEN || len > n - off) throw new NetlinkDecodeError(op, `reply nlmsg_len ${len} with ${n - off} bytes left`);
-        const type = dv.getUint16(off + H.nlmsg_type, true);
-        const flags = dv.getUint16(off + H.nlmsg_flags, true);
-        const mseq = dv.getUint32(off + H.nlmsg_seq, true);
-        const at = off;
-        off += (len + 3) & ~3;
-        if (mseq !== seq) continue; // a late reply to an earlier, timed-out request
-        if (flags & NLM_F_DUMP_INTR) interrupted = true;
-        if (type === NLMSG_ERROR) {
-          // ACK (error 0) is read in place: the hot path builds no objects
-          if (len >= NLMSG_HDRLEN + 4 && dv.getInt32(at + NLMSG_HDRLEN, true) === 0) return interrupted;
-          const err = parseError(this.messageAt(at, len, false));
-          throw new SysError(op, err.errno, err.message);
-        }
-        if (type === NLMSG_DONE) {
-          // a dump that failed part-way carries the negative errno in NLMSG_DONE
-          if (len >= NLMSG_HDRLEN + 4) {
-            const code = dv.getInt32(at + NLMSG_HDRLEN, true);
-            if (code < 0) throw new SysError(op, -code, "dump failed");
-          }
-          return interrupted;
-        }
-        if (type === NLMSG_NOOP || type === NLMSG_OVERRUN) continue;
-        if (collect) collect.push(this.messageAt(at, len, true));
-      }
+      const r = scanReply(this.rx, this.rxView, n, seq, op, collect);
+      if (r & REPLY_INTERRUPTED) interrupted = true;
+      if (r & REPLY_FINISHED) return interrupted;
     }
     throw new SysError(op, Errno.EPROTO, "netlink reply never ended");
-  }
-
-  private messageAt(at: number, len: number, copy: boolean): NlMessage {
-    const dv = this.rxView;
-    const body = this.rx.subarray(at + NLMSG_HDRLEN, at + len);
-    return {
-      type: dv.getUint16(at + H.nlmsg_type, true),
-      flags: dv.getUint16(at + H.nlmsg_flags, true),
-      seq: dv.getUint32(at + H.nlmsg_seq, true),
-      pid: dv.getUint32(at + H.nlmsg_pid, true),
-      payload: copy ? body.slice() : body,
-    };
   }
 
   close(): void {

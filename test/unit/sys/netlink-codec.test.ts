@@ -1,9 +1,10 @@
 // Netlink attribute/message codec against hand-assembled bytes (linux/netlink.h layout).
 import { describe, expect, test } from "bun:test";
-import { NLM_F_ACK_TLVS, NLM_F_CAPPED, NLM_F_REQUEST, NLMSG_ERROR } from "../../../src/sys/abi.ts";
+import { NLM_F_ACK_TLVS, NLM_F_CAPPED, NLM_F_DUMP_INTR, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR } from "../../../src/sys/abi.ts";
 import { Attrs, AttrWriter, decodeAttrs, NetlinkDecodeError } from "../../../src/sys/netlink/attr.ts";
 import { beginGenl, decodeFamily, parseGenl } from "../../../src/sys/netlink/genetlink.ts";
-import { MessageBuilder, parseError, parseMessages, setSeq } from "../../../src/sys/netlink/message.ts";
+import { MessageBuilder, type NlMessage, parseError, parseMessages, setSeq } from "../../../src/sys/netlink/message.ts";
+import { REPLY_FINISHED, REPLY_INTERRUPTED, scanReply } from "../../../src/sys/netlink/reply.ts";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 const written = (w: AttrWriter) => w.buf.subarray(0, w.len);
@@ -157,5 +158,45 @@ describe("generic netlink codec", () => {
     beginGenl(b, 16, 1, 2);
     b.string(2, "IPVS");
     expect(() => decodeFamily(parseMessages(b.finish())[0])).toThrow(/CTRL_ATTR_FAMILY_ID/);
+  });
+});
+
+describe("reply scanning (scanReply)", () => {
+  const seqd = (m: Uint8Array, seq: number) => {
+    const c = m.slice();
+    setSeq(c, seq);
+    return c;
+  };
+  const data = (type: number, flags = 0) => new MessageBuilder().begin(type, flags).u32(1, type).finish().slice();
+  const done = (code: number) => {
+    const b = new MessageBuilder();
+    b.begin(NLMSG_DONE, 0);
+    b.view.setInt32(b.struct(4), code, true);
+    return b.finish().slice();
+  };
+  const scan = (parts: Uint8Array[], collect: NlMessage[] | null = []) => {
+    const buf = new Uint8Array(parts.flatMap((p) => [...p]));
+    return scanReply(buf, new DataView(buf.buffer), buf.length, 7, "test op", collect);
+  };
+
+  test("collects data for our sequence only and finishes on NLMSG_DONE", () => {
+    const out: NlMessage[] = [];
+    expect(scan([seqd(data(20), 6), seqd(data(20), 7), seqd(data(21), 7), seqd(done(0), 7)], out)).toBe(REPLY_FINISHED);
+    expect(out.map((m) => m.type)).toEqual([20, 21]);
+  });
+  test("a datagram without the terminator asks for more; NLM_F_DUMP_INTR is reported", () => {
+    expect(scan([seqd(data(20), 7)])).toBe(0);
+    expect(scan([seqd(data(20, NLM_F_DUMP_INTR), 7), seqd(done(0), 7)])).toBe(REPLY_FINISHED | REPLY_INTERRUPTED);
+  });
+  test("an ACK for another sequence does not finish the request", () => {
+    expect(scan([seqd(errorMessage(0, NLM_F_CAPPED), 6)])).toBe(0);
+    expect(scan([seqd(errorMessage(0, NLM_F_CAPPED), 7)])).toBe(REPLY_FINISHED);
+  });
+  test("an error reply throws SysError naming the operation with the kernel's extack text", () => {
+    expect(() => scan([seqd(errorMessage(-19, NLM_F_CAPPED | NLM_F_ACK_TLVS, { msg: "Device not found" }), 7)])).toThrow("test op Device not found: ENODEV (19)");
+    expect(() => scan([seqd(done(-16), 7)])).toThrow(/test op dump failed: EBUSY/);
+  });
+  test("a positive error code is malformed, not an ACK", () => {
+    expect(() => scan([seqd(errorMessage(5, NLM_F_CAPPED), 7)])).toThrow(NetlinkDecodeError);
   });
 });
