@@ -32,8 +32,8 @@ build/abi-probe: native/abi_probe.c
 test: setup build probe
 	bash test/run.sh
 
-lab: setup
-	bash board/lab/demo.sh
+lab: setup build
+	$(BUN) board/lab/demo.ts
 
 bench: setup build probe
 	bash test/bench/run.sh
