@@ -139,6 +139,7 @@ describe("rtnetlink addresses", () => {
     const e = sysErr(() => addAddress(sock, { index: d0, address: "198.18.0.1", prefixlen: 24 }));
     expect(e.code).toBe("EEXIST");
     expect(e.message).toContain(`add address 198.18.0.1/24 on link ${d0}`);
+    expect(e.message).toMatch(/kernel: .*already assigned/i); // the extended ack text travels along
   });
 
   test("deleting an address the link lacks is SysError EADDRNOTAVAIL; delete removes it", () => {
@@ -271,6 +272,7 @@ describe("macvlan for use_vmac", () => {
 
     expect(sysErr(() => createMacvlan(sock, { name: "vrrp.7", parent: d0, mac: vrrpMac(7, 4), mode: "private" })).code).toBe("EEXIST");
     expect(sysErr(() => createMacvlan(sock, { name: "vrrp.8", parent: 99999, mac: vrrpMac(8, 4), mode: "private" })).code).toBe("ENODEV");
+    expect(() => createMacvlan(sock, { name: "vrrp.8", parent: d0, mac: "01:00:5e:00:01:08", mode: "private" })).toThrow(/multicast/);
 
     deleteLink(sock, ours.index);
     deleteLink(sock, getLink(sock, "vrrp6.9").index);

@@ -39,7 +39,7 @@ export function scanReply(buf: Uint8Array, dv: DataView, n: number, seq: number,
       if (len >= NLMSG_HDRLEN + 4 && dv.getInt32(at + NLMSG_HDRLEN, true) === 0) return result | REPLY_FINISHED;
       const err = parseError(messageAt(buf, dv, at, len, false));
       if (err.errno <= 0) throw new NetlinkDecodeError(op, `NLMSG_ERROR with non-negative error code ${-err.errno}`);
-      throw new SysError(op, err.errno, err.message);
+      throw new SysError(op, err.errno, err.message ? `(kernel: ${err.message})` : undefined);
     }
     if (type === NLMSG_DONE) {
       // a dump that failed part-way carries the negative errno in NLMSG_DONE

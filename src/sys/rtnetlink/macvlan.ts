@@ -35,6 +35,8 @@ export interface MacvlanSpec {
 export function createMacvlan(sock: NetlinkSocket, spec: MacvlanSpec): void {
   if (spec.name.length === 0 || spec.name.length > 15) throw new RangeError(`macvlan name ${JSON.stringify(spec.name)} must be 1-15 bytes (IFNAMSIZ)`);
   const mac = parseMac(spec.mac);
+  // the kernel's bare EADDRNOTAVAIL for this is no help to whoever typed the MAC
+  if (mac[0] & 1) throw new RangeError(`macvlan ${spec.name}: MAC ${spec.mac} is multicast; a link address must be unicast`);
   const b = new MessageBuilder(128);
   beginLinkRequest(b, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
   b.string(IFLA_IFNAME, spec.name);

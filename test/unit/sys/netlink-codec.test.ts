@@ -193,7 +193,7 @@ describe("reply scanning (scanReply)", () => {
     expect(scan([seqd(errorMessage(0, NLM_F_CAPPED), 7)])).toBe(REPLY_FINISHED);
   });
   test("an error reply throws SysError naming the operation with the kernel's extack text", () => {
-    expect(() => scan([seqd(errorMessage(-19, NLM_F_CAPPED | NLM_F_ACK_TLVS, { msg: "Device not found" }), 7)])).toThrow("test op Device not found: ENODEV (19)");
+    expect(() => scan([seqd(errorMessage(-19, NLM_F_CAPPED | NLM_F_ACK_TLVS, { msg: "Device not found" }), 7)])).toThrow("test op (kernel: Device not found): ENODEV (19)");
     expect(() => scan([seqd(done(-16), 7)])).toThrow(/test op dump failed: EBUSY/);
   });
   test("a positive error code is malformed, not an ACK", () => {
