@@ -52,7 +52,7 @@ export class NetlinkSocket {
       // SO_RCVBUFFORCE (root) passes rmem_max, which would otherwise silently cap a
       // monitor's buffer at ≈208 KiB; without the privilege fall back to SO_RCVBUF.
       if (opts.rcvbuf && !this.setInt(SOL_SOCKET, SO_RCVBUFFORCE, opts.rcvbuf, true)) this.setInt(SOL_SOCKET, SO_RCVBUF, opts.rcvbuf, false);
-      if (!opts.nonblocking) this.setTimeout(opts.timeoutMs ?? 5000);
+      if (!opts.nonblocking) this.setReplyTimeout(opts.timeoutMs ?? 5000);
       const sa = new Uint8Array(SIZEOF.sockaddr_nl);
       new DataView(sa.buffer).setUint16(OFFSETOF.sockaddr_nl.nl_family, AF_NETLINK, true);
       check("bind(AF_NETLINK)", sym.bind(this.fd, sa, sa.length));
@@ -72,10 +72,10 @@ export class NetlinkSocket {
     return rc === 0;
   }
 
-  private setTimeout(ms: number): void {
+  private setReplyTimeout(ms: number): void {
     const tv = new BigInt64Array(2);
     tv[0] = BigInt(Math.floor(ms / 1000));
-    tv[1] = BigInt((ms % 1000) * 1000);
+    tv[1] = BigInt(Math.floor((ms % 1000) * 1000));
     check("setsockopt(SO_RCVTIMEO)", sym.setsockopt(this.fd, SOL_SOCKET, SO_RCVTIMEO, tv, SIZEOF.timeval));
   }
 
