@@ -79,11 +79,16 @@ describe("TCP_CHECK", () => {
       const code = `
         import { checkTcp } from "${ROOT}/src/lvs/checkers/tcp.ts";
         const r = await checkTcp({ host: "198.18.77.2", port: 80 }, 300, performance.now() + 10000);
-        console.log(JSON.stringify(r));`;
-      const out = sh([...ns.prefix(), BUN, "-e", code]);
+        await Bun.sleep(50);
+        const synSent = Bun.spawnSync(["ss", "-Htn", "state", "syn-sent"]).stdout.toString().trim();
+        console.log(JSON.stringify({ ...r, synSent }));
+        process.exit(0);`;
+      const out = sh(["timeout", "20", ...ns.prefix(), BUN, "-e", code]);
       const r = JSON.parse(out.trim().split("\n").pop()!);
       expect(r.ok).toBe(false);
       expect(r.reason).toBe("connect timed out after 300 ms");
+      // the abandoned connect is closed, not left in SYN_SENT for the kernel's ~2 min of retries
+      expect(r.synSent).toBe("");
     } finally {
       ns.delete();
     }

@@ -24,7 +24,12 @@ export interface HttpResult {
 
 export class HttpResponseError extends Error {}
 
+const EMPTY = new Uint8Array(0);
+
 const CRLFCRLF = [13, 10, 13, 10];
+// one decoder for every response: latin1 maps each byte to one char, so
+// offsets in the text are offsets in the bytes
+const LATIN1 = new TextDecoder("latin1");
 
 export class HttpResponseReader {
   private head: Uint8Array;
@@ -37,7 +42,7 @@ export class HttpResponseReader {
   private complete = false;
 
   constructor(private readonly wantDigest: boolean, private readonly limits: HttpResponseLimits = DEFAULT_LIMITS) {
-    this.head = new Uint8Array(Math.min(1024, limits.maxHeaderBytes));
+    this.head = EMPTY;
     this.md5 = wantDigest ? new Bun.CryptoHasher("md5") : undefined;
   }
 
@@ -52,6 +57,22 @@ export class HttpResponseReader {
     if (this.headerDone) {
       this.hashBody(chunk);
       return;
+    }
+    if (this.headLen === 0) {
+      // common case: the whole header arrives in the first chunk; parse it in place
+      const end = indexOf(chunk, Math.min(chunk.length, this.limits.maxHeaderBytes), CRLFCRLF, 0);
+      if (end >= 0) {
+        this.head = chunk.subarray(0, end + 4);
+        this.headLen = end + 4;
+        this.parseHead();
+        this.headerDone = true;
+        if (!this.wantDigest || this.contentLength === 0) {
+          this.complete = true;
+          return;
+        }
+        this.hashBody(chunk.subarray(end + 4));
+        return;
+      }
     }
     // Scan from 3 bytes back so a CRLFCRLF split across chunks is found.
     const from = Math.max(0, this.headLen - 3);
@@ -94,13 +115,13 @@ export class HttpResponseReader {
 
   private ensureHead(n: number): void {
     if (n <= this.head.length) return;
-    const bigger = new Uint8Array(Math.min(this.limits.maxHeaderBytes, Math.max(n, this.head.length * 2)));
+    const bigger = new Uint8Array(Math.min(this.limits.maxHeaderBytes, Math.max(n, 1024, this.head.length * 2)));
     bigger.set(this.head.subarray(0, this.headLen));
     this.head = bigger;
   }
 
   private parseHead(): void {
-    const text = new TextDecoder("latin1").decode(this.head.subarray(0, this.headLen - 4));
+    const text = LATIN1.decode(this.head.subarray(0, this.headLen - 4));
     const eol = text.indexOf("\r\n");
     const statusLine = eol < 0 ? text : text.slice(0, eol);
     // keepalived extract_status_code: the 3 digits after the first space

@@ -1,10 +1,15 @@
 // One bounded TCP (or TLS) exchange for the checkers: connect, optionally
 // write a request, read until the consumer has enough or the peer closes.
 // Every step is bounded by an idle timeout (keepalived's connect_timeout
-// applies per step) and the whole exchange by an absolute deadline, and an
-// AbortSignal lets the scheduler cancel it. node:net/node:tls are Bun's
-// native sockets underneath; they are used here because they expose the
-// source address/port that bindto/bind_port need.
+// applies per step), the whole exchange by an absolute deadline, and an
+// AbortSignal lets the scheduler cancel it.
+//
+// node:net/node:tls (Bun's native sockets underneath) rather than
+// Bun.connect: Bun.connect cannot bind a source address (bindto/bind_port)
+// and, measured here, cannot cancel a connect in progress — a check against a
+// blackholed real server would leave its SYN_SENT socket behind for the
+// kernel's full SYN retry time (~2 min), one per attempt. destroy() on a
+// node:net socket closes it at once.
 import net from "node:net";
 import tls from "node:tls";
 
@@ -24,6 +29,19 @@ export interface ExchangeOptions {
 
 export class CheckError extends Error {}
 
+/** What both socket flavours feed into the shared bookkeeping. */
+interface Events {
+  connected(): void;
+  data(chunk: Uint8Array): void;
+  closed(): void;
+  failed(message: string): void;
+}
+
+interface Conn {
+  write(b: Uint8Array): void;
+  close(): void;
+}
+
 /**
  * Runs one exchange. `onData` returns true when it has read enough, which
  * closes the connection early; returning normally after the peer's EOF means
@@ -35,67 +53,96 @@ export function exchange(
   onData?: (chunk: Uint8Array) => boolean,
 ): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    let settled = false;
-    let sock: net.Socket;
-    const left = o.deadline - performance.now();
+    const now = performance.now();
+    const left = o.deadline - now;
     if (left <= 0) return reject(new CheckError("deadline passed before connecting"));
     if (o.signal?.aborted) return reject(new CheckError("aborted"));
 
+    let settled = false;
+    let connected = false;
+    let conn: Conn | undefined;
+    // one timer serves both limits: it fires at the earlier of the step and
+    // overall deadlines and re-arms itself when there was activity since
+    let lastActivity = now;
+    let timer: ReturnType<typeof setTimeout>;
+    const arm = () => {
+      const stepAt = lastActivity + o.stepTimeoutMs;
+      const at = Math.min(stepAt, o.deadline);
+      timer = setTimeout(onTimer, Math.max(0, at - performance.now()));
+    };
+    const onTimer = () => {
+      const t = performance.now();
+      if (t >= o.deadline) return finish(new CheckError(`no answer within ${Math.round(left)} ms`));
+      if (t >= lastActivity + o.stepTimeoutMs) {
+        return finish(new CheckError(connected ? `read timed out after ${o.stepTimeoutMs} ms` : `connect timed out after ${o.stepTimeoutMs} ms`));
+      }
+      arm();
+    };
+    const onAbort = () => finish(new CheckError("aborted"));
     const finish = (err?: Error) => {
       if (settled) return;
       settled = true;
-      clearTimeout(overall);
+      clearTimeout(timer);
       o.signal?.removeEventListener("abort", onAbort);
-      sock.removeAllListeners("data");
-      sock.destroy();
+      conn?.close();
       if (err) reject(err);
       else resolve();
     };
-    const onAbort = () => finish(new CheckError("aborted"));
-    const overall = setTimeout(() => finish(new CheckError(`no answer within ${Math.round(left)} ms`)), left);
+    arm();
     o.signal?.addEventListener("abort", onAbort, { once: true });
 
-    const base = { host: o.host, port: o.port, localAddress: o.localAddress, localPort: o.localPort };
-    let connected = false;
-    try {
-      if (o.tls) {
-        sock = tls.connect({
-          ...base,
-          servername: o.tls.servername,
-          rejectUnauthorized: o.tls.verify,
-          ca: o.tls.ca,
-        });
-        sock.once("secureConnect", onConnect);
-      } else {
-        sock = net.connect(base);
-        sock.once("connect", onConnect);
-      }
-    } catch (e) {
-      clearTimeout(overall);
-      o.signal?.removeEventListener("abort", onAbort);
-      return reject(new CheckError(`cannot connect: ${(e as Error).message}`));
-    }
-    sock.setTimeout(o.stepTimeoutMs, () =>
-      finish(new CheckError(connected ? `read timed out after ${o.stepTimeoutMs} ms` : `connect timed out after ${o.stepTimeoutMs} ms`)),
-    );
-    sock.on("error", (e: Error) => finish(new CheckError(connected ? `read failed: ${e.message}` : `connect failed: ${e.message}`)));
-    sock.on("end", () => finish());
-    sock.on("close", () => finish());
-
-    function onConnect() {
-      connected = true;
-      if (request) sock.write(request);
-      if (!onData) return finish();
-      sock.on("data", (chunk: Buffer) => {
+    const ev: Events = {
+      connected() {
         if (settled) return;
+        connected = true;
+        lastActivity = performance.now();
+        if (request) conn!.write(request);
+        if (!onData) finish();
+      },
+      data(chunk) {
+        if (settled || !onData) return;
+        lastActivity = performance.now();
         let enough: boolean;
         try {
           enough = onData(chunk);
         } catch (e) {
-          return finish(e instanceof Error ? new CheckError(e.message) : new CheckError(String(e)));
+          return finish(new CheckError(e instanceof Error ? e.message : String(e)));
         }
         if (enough) finish();
-      });
+      },
+      closed() {
+        if (!connected) finish(new CheckError("connect failed: connection closed"));
+        else finish();
+      },
+      failed(message) {
+        finish(new CheckError(connected ? `read failed: ${message}` : `connect failed: ${message}`));
+      },
+    };
+    try {
+      conn = nodeConnect(o, ev);
+    } catch (e) {
+      finish(new CheckError(`cannot connect: ${(e as Error).message}`));
     }
   });
+}
+
+function nodeConnect(o: ExchangeOptions, ev: Events): Conn {
+  const base = { host: o.host, port: o.port, localAddress: o.localAddress, localPort: o.localPort };
+  const sock: net.Socket = o.tls
+    ? tls.connect({ ...base, servername: o.tls.servername, rejectUnauthorized: o.tls.verify, ca: o.tls.ca })
+    : net.connect(base);
+  sock.once(o.tls ? "secureConnect" : "connect", () => ev.connected());
+  sock.on("data", (b: Buffer) => ev.data(b));
+  sock.on("error", (e: Error) => ev.failed(e.message));
+  sock.on("end", () => ev.closed());
+  sock.on("close", () => ev.closed());
+  return {
+    write(b) {
+      sock.write(b);
+    },
+    close() {
+      sock.removeAllListeners("data");
+      sock.destroy();
+    },
+  };
 }

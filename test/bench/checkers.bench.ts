@@ -1,0 +1,122 @@
+// 2 000 real servers under HTTP_GET at delay_loop 1 s (issue 6 target: < 10 %
+// of one core). The real servers are loopback listeners in a separate
+// process; this process runs the real runner (scheduler, adapters, state,
+// desired table) and measures its own CPU time and RSS over the window.
+// Run: node_modules/.bin/bun test/bench/checkers.bench.ts
+//   CHK_RS=2000 CHK_SECONDS=20 CHK_DIGEST=0 (1: every url also checks an MD5 digest)
+import { defaultCheckerCommon, defaultVirtualServer, type VirtualServer } from "../../src/config/model.ts";
+import net from "node:net";
+import { LvsCheckRunner } from "../../src/lvs/checkers/runner.ts";
+
+const RS = Number(process.env.CHK_RS ?? 2000);
+const SECONDS = Number(process.env.CHK_SECONDS ?? 20);
+const DIGEST = process.env.CHK_DIGEST === "1";
+const PER_VS = 20;
+const LISTENERS = 40;
+const WARM_S = 3;
+
+const server = Bun.spawn([process.execPath, `${import.meta.dir}/checkers-http-server.ts`, String(LISTENERS), String((SECONDS + 30) * 1000)], {
+  stdout: "pipe",
+  stderr: "inherit",
+});
+let runner: LvsCheckRunner | undefined;
+try {
+  const reader = server.stdout.getReader();
+  const first = await reader.read();
+  const ports: number[] = JSON.parse(new TextDecoder().decode(first.value!).trim());
+  reader.releaseLock();
+
+  const vss: VirtualServer[] = [];
+  for (let v = 0; v * PER_VS < RS; v++) {
+    const vs: VirtualServer = { ...defaultVirtualServer(), ip: `198.18.${v >> 8}.${v & 255}`, port: 80, delayLoopMs: 1000, realServers: [] };
+    for (let j = 0; j < PER_VS && v * PER_VS + j < RS; j++) {
+      vs.realServers.push({
+        ip: "127.0.0.1",
+        port: ports[(v + j) % LISTENERS]!,
+        weight: 1,
+        checkers: [{
+          type: "HTTP_GET",
+          ...defaultCheckerCommon(),
+          warmupMs: 1000, // spread the first round over one delay_loop
+          url: [DIGEST ? { path: "/", digest: "6f1e4a8f9bb1b44d8fa4ea1bba3bcc25" } : { path: "/" }],
+        }],
+      });
+    }
+    vss.push(vs);
+  }
+
+  let checks = 0;
+  let failures = 0;
+  let lastFailure = "";
+  let measuring = false;
+  const lat: number[] = [];
+  runner = new LvsCheckRunner(vss, {
+    onCheck: (r) => {
+      checks++;
+      if (measuring && lat.length < 1_000_000) lat.push(r.latencyMs);
+      if (!r.outcome.ok) {
+        failures++;
+        lastFailure = r.outcome.reason ?? "";
+      }
+    },
+  }, { seed: 42 });
+  runner.start();
+
+  await Bun.sleep(WARM_S * 1000);
+  measuring = true;
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const n0 = checks;
+  const f0 = failures;
+  let rssMax = 0;
+  for (let s = 0; s < SECONDS; s++) {
+    await Bun.sleep(1000);
+    rssMax = Math.max(rssMax, process.memoryUsage().rss);
+  }
+  const c1 = process.cpuUsage(c0);
+  const wallMs = performance.now() - t0;
+  const cpuMs = (c1.user + c1.system) / 1000;
+  const n = checks - n0;
+  console.log(`checkers bench: ${RS} real servers, HTTP_GET${DIGEST ? " + digest" : ""}, delay_loop 1 s, ${SECONDS} s measured after ${WARM_S} s warm-up`);
+  console.log(`checks/s         ${(n / (wallMs / 1000)).toFixed(0)}   (expected ≈ ${RS})`);
+  lat.sort((x, y) => x - y);
+  const pct = (p: number) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]!.toFixed(2) : "-");
+  console.log(`check latency    p50 ${pct(0.5)} ms   p99 ${pct(0.99)} ms   max ${pct(1)} ms`);
+  console.log(`failed checks    ${failures - f0}${lastFailure ? `   last: ${lastFailure}` : ""}`);
+  console.log(`CPU, one core    ${((cpuMs / wallMs) * 100).toFixed(1)} %   (user ${(c1.user / 1000).toFixed(0)} ms, sys ${(c1.system / 1000).toFixed(0)} ms)   target < 10 %`);
+  console.log(`RSS              ${(rssMax / 2 ** 20).toFixed(0)} MiB max`);
+  const perCheckUs = (cpuMs * 1000) / Math.max(1, n);
+  console.log(`CPU per check    ${perCheckUs.toFixed(0)} µs   → ${((perCheckUs * RS) / 1e4).toFixed(1)} % of a core at ${RS} checks/s`);
+  runner.stop();
+  runner = undefined;
+
+  // Floor: the same connect + GET + read with bare node:net, no checker logic,
+  // same concurrency shape (bursts of 50), so the ratio shows vigil's own cost.
+  const port = ports[0]!;
+  const bare = () =>
+    new Promise<void>((res) => {
+      const s = net.connect({ host: "127.0.0.1", port });
+      s.on("connect", () => s.write("GET / HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nHost: 127.0.0.1\r\n\r\n"));
+      s.on("data", () => {
+        s.destroy();
+        res();
+      });
+      s.on("error", () => res());
+    });
+  const BARE_N = 4000;
+  for (let i = 0; i < 20; i++) await Promise.all(Array.from({ length: 50 }, bare)); // warm up
+  const b0 = process.cpuUsage();
+  for (let i = 0; i < BARE_N / 50; i++) await Promise.all(Array.from({ length: 50 }, bare));
+  const b1 = process.cpuUsage(b0);
+  const bareUs = (b1.user + b1.system) / BARE_N;
+  console.log(`bare node:net    ${bareUs.toFixed(0)} µs CPU per connect+GET   → checker/bare ratio ${(perCheckUs / bareUs).toFixed(2)}`);
+  if (failures - f0 > 0) {
+    console.log("FAIL: healthy real servers failed checks");
+    process.exitCode = 1;
+  }
+  if (n < RS * SECONDS * 0.9) console.log(`note: ${n} checks < ${RS} × ${SECONDS}: the loopback server process (or a loaded host) limited the rate; per-check CPU is the comparable number`);
+} finally {
+  runner?.stop();
+  server.kill(9);
+  await server.exited;
+}
