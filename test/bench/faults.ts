@@ -32,6 +32,8 @@ export interface FaultOptions {
   /** bound on waiting for the lab to settle after an undo, ms */
   settleMs?: number;
   log?: (line: string) => void;
+  /** a fixed fault list instead of random picks ("master" = whoever holds the VIP then) */
+  plan?: Array<{ kind: FaultKind; target: number | "master"; holdMs: number }>;
 }
 
 export interface FaultResult {
@@ -76,12 +78,14 @@ export async function runFaults(o: FaultOptions): Promise<FaultResult[]> {
     const sampler = await Sampler.start(lab, VIP, { maxSeconds: o.maxSeconds + 60 });
     const stable = (h: number[]) => h.length === 1 && h[0] === 1;
     if (!(await sampler.waitFor(stable, settleMs))) throw new Error(`no single master r1 after start: holders ${sampler.current()}`);
-    for (let i = 0; i < o.faults && Date.now() - started < o.maxSeconds * 1000; i++) {
-      const kind = kinds[Math.floor(rand() * kinds.length)];
+    const count = o.plan ? o.plan.length : o.faults;
+    for (let i = 0; i < count && Date.now() - started < o.maxSeconds * 1000; i++) {
       const master = sampler.current()[0] ?? 1;
+      const p = o.plan?.[i];
+      const kind = p ? p.kind : kinds[Math.floor(rand() * kinds.length)];
       // Mostly the master: that is where split brain happens; sometimes a backup.
-      const target = rand() < 0.7 ? master : 1 + Math.floor(rand() * 3);
-      const holdMs = Math.round(holdLo + rand() * (holdHi - holdLo));
+      const target = p ? (p.target === "master" ? master : p.target) : rand() < 0.7 ? master : 1 + Math.floor(rand() * 3);
+      const holdMs = p ? p.holdMs : Math.round(holdLo + rand() * (holdHi - holdLo));
       if (kind === "kill") lab.kill(target, "SIGKILL");
       else if (kind === "stop") lab.kill(target, "SIGSTOP");
       else if (kind === "link") lab.linkDown(target);

@@ -258,15 +258,18 @@ export class Lab {
     const reader = proc.stderr.getReader();
     let seen = "";
     const deadline = Date.now() + 5000;
+    // One read in flight at a time: a read abandoned by the race would swallow its chunk.
+    let pending = reader.read();
     while (!seen.includes("listening on") && Date.now() < deadline) {
-      const r = await Promise.race([reader.read(), sleep(200).then(() => null)]);
+      const r = await Promise.race([pending, sleep(200).then(() => null)]);
       if (r === null) continue;
       if (r.done) break;
       seen += new TextDecoder().decode(r.value);
+      pending = reader.read();
     }
     if (!seen.includes("listening on")) { signalPid(proc.pid, "SIGKILL"); throw new Error(`tcpdump on ${iface} did not start: ${seen.trim()}`); }
     // Keep draining stderr so tcpdump never blocks on a full pipe.
-    (async () => { try { for (;;) { const r = await reader.read(); if (r.done) break; } } catch { /* closed */ } })();
+    (async () => { try { for (let r = await pending; !r.done; r = await reader.read()); } catch { /* closed */ } })();
     return new Capture(proc, file);
   }
 

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "bun";
 import { Lab, nowMs, sleep } from "../helpers/lab.ts";
 import { startRouter, type RouterSpec } from "../helpers/keepalived.ts";
-import { adverts, garps } from "../helpers/pcap.ts";
+import { adverts, garps, nas } from "../helpers/pcap.ts";
 import { Sampler } from "../helpers/sampler.ts";
 
 const VIP = "198.18.0.100";
@@ -15,6 +15,7 @@ const PRIO = [150, 120, 100];
 // VRRPv3 at 100 ms: Master_Down_Interval = 3 × 0.1 + (256 − prio)/256 × 0.1 ≈ 0.34 s (RFC 5798 §6.1).
 const spec = (r: number): RouterSpec => ({ routerId: `r${r}`, instances: [{ vrid: VRID, priority: PRIO[r - 1], advertInt: 0.1, version: 3, vips: [VIP], garpMasterDelay: 0 }] });
 
+// Generous per-test bounds: the machine is shared and lab set-up is dozens of processes.
 const labs: Lab[] = [];
 afterAll(async () => { for (const l of labs) await l.cleanup(); });
 
@@ -32,7 +33,7 @@ describe("lab layout", () => {
       await lab.cleanup();
     }
     expect(lab.namespacesLeft()).toEqual([]);
-  });
+  }, 30_000);
 
   test("partition cuts a router off while it keeps carrier; heal restores it", async () => {
     const lab = await Lab.create({ routers: 2 });
@@ -51,7 +52,7 @@ describe("lab layout", () => {
     } finally {
       await lab.cleanup();
     }
-  });
+  }, 30_000);
 
   test("up.sh that fails half-way tears down what it built", () => {
     const prefix = `vt-half${process.pid}`;
@@ -66,13 +67,13 @@ describe("lab layout", () => {
     } finally {
       spawnSync(["bash", `${import.meta.dir}/../../board/lab/down.sh`, prefix]);
     }
-  });
+  }, 30_000);
 
   test("up.sh rejects a prefix outside the vt- namespace convention", () => {
     const r = spawnSync(["bash", `${import.meta.dir}/../../board/lab/up.sh`, "../etc", "2"], { stdout: "pipe", stderr: "pipe" });
     expect(r.exitCode).toBe(2);
     expect(r.stderr.toString()).toContain("bad prefix");
-  });
+  }, 30_000);
 });
 
 describe("keepalived as the lab router", () => {
@@ -98,7 +99,7 @@ describe("keepalived as the lab router", () => {
     } finally {
       await lab.cleanup();
     }
-  });
+  }, 30_000);
 
   test("SIGKILL of keepalived's master: the backup takes over and the sampler records the stale VIP left on the dead master", async () => {
     const lab = await Lab.create({ routers: 3 });
@@ -139,5 +140,37 @@ describe("keepalived as the lab router", () => {
     } finally {
       await lab.cleanup();
     }
-  });
+  }, 30_000);
+});
+
+describe("keepalived as the lab router, IPv6", () => {
+  test("RFC 5798 §5.1.2 / RFC 4861 §7.2.6: IPv6 adverts from the link-local source, and the new master's unsolicited NA after SIGKILL", async () => {
+    const VIP6 = "fd00:198:18::100";
+    const lab = await Lab.create({ routers: 2, ipv6: true });
+    labs.push(lab);
+    try {
+      for (const r of [2, 1]) await startRouter(lab, r, "keepalived", { routerId: `r${r}`, instances: [{ vrid: 52, priority: PRIO[r - 1], advertInt: 0.1, version: 3, vips: [VIP6], garpMasterDelay: 0 }] });
+      const sampler = await Sampler.start(lab, VIP6, { maxSeconds: 30 });
+      expect(await sampler.waitFor((h) => h.length === 1 && h[0] === 1, 5000)).toBe(true);
+      const cap = await lab.capture();
+      await sleep(300);
+      const tKill = nowMs();
+      lab.kill(1, "SIGKILL");
+      expect(await sampler.waitFor((h) => h.includes(2), 5000)).toBe(true);
+      await sleep(300);
+      const frames = await cap.stop();
+      await sampler.stop();
+      const before = adverts(frames, 52).filter((a) => a.t < tKill);
+      expect(before.length).toBeGreaterThan(0);
+      expect(before[0].d).toMatchObject({ family: 6, src: "fe80::ff:fe00:1", dst: "ff02::12", ttl: 255, version: 3, priority: 150, addrs: [VIP6] });
+      const na2 = nas(frames, VIP6).filter((n) => n.srcMac === lab.mac(2) && n.t > tKill);
+      expect(na2.length).toBeGreaterThan(0);
+      expect(na2[0].d.lladdr).toBe(lab.mac(2));
+      expect(na2[0].d.override).toBe(true);
+      // Same split brain as IPv4: the killed master keeps the address.
+      expect(sampler.multiHolderIntervals(tKill, nowMs())[0]?.holders).toEqual([1, 2]);
+    } finally {
+      await lab.cleanup();
+    }
+  }, 30_000);
 });
