@@ -1,6 +1,6 @@
 // `vigil digest URL [--ssl] [--virtualhost H]`: prints the MD5 digest of a page
 // like keepalived's genhash, for the `digest` of HTTP_GET/SSL_GET url blocks.
-import { pageDigest } from "../lvs/digest.ts";
+import { pageDigest, parseDigestUrl } from "../lvs/digest.ts";
 
 const USAGE = `usage: vigil digest URL [--ssl] [--virtualhost HOST] [--sni] [--protocol 1.0|1.0C|1.1] [--timeout SECONDS] [--verbose]
   URL is http://HOST[:PORT]/PATH or https://... (https implies --ssl)
@@ -67,6 +67,12 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (!url) {
     process.stderr.write(USAGE);
+    return 2;
+  }
+  try {
+    parseDigestUrl(url, ssl);
+  } catch (e) {
+    process.stderr.write(`vigil digest: ${(e as Error).message}\n${USAGE}`);
     return 2;
   }
   try {
