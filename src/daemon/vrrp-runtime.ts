@@ -9,10 +9,13 @@ import { PacketSocket } from "../sys/packet-socket.ts";
 import { AddressLease } from "../sys/rtnetlink/address-lease.ts";
 import { type AddressSpec, deleteAddress, listAddresses, replaceAddress, SCOPES } from "../sys/rtnetlink/address.ts";
 import { VrrpSocket } from "../sys/vrrp-socket.ts";
-import { ARP_FRAME_LEN, writeGratuitousArp } from "../net/arp.ts";
-import { ETHERTYPE_ARP, ETHERTYPE_IPV6 } from "../net/ethernet.ts";
-import { UNSOLICITED_NA_LEN, writeUnsolicitedNa } from "../net/ndisc.ts";
-import { parseIPv4, parseIPv6 } from "../net/ip-address.ts";
+import { ARP_FRAME_LEN, writeArpProbe, writeGratuitousArp } from "../net/arp.ts";
+import { arpConflict, naConflict } from "../net/conflict.ts";
+import { ETH_HEADER_LEN, ETHERTYPE_ARP } from "../net/ethernet.ts";
+import { UNSOLICITED_NA_LEN, writeNeighborSolicitation, writeUnsolicitedNa } from "../net/ndisc.ts";
+import { PACKET_OUTGOING } from "../sys/packet-socket.ts";
+import { NaListener } from "../sys/na-listener.ts";
+import { formatMac, parseIPv4, parseIPv6 } from "../net/ip-address.ts";
 import { ActionKind, State, STATE_NAMES } from "../vrrp/actions.ts";
 import { formatAddress } from "../vrrp/addr.ts";
 import { VrrpInstance } from "../vrrp/instance.ts";
@@ -29,6 +32,10 @@ export interface RuntimeHooks {
 
 const EAGAIN = Errno.EAGAIN;
 const MAX_RX_PER_WAKE = 256;
+/** Split-brain rule 3: while master, re-probe the VIPs this often. */
+export const PROBE_INTERVAL_MS = 10_000;
+/** At most one conflict event per VIP per this long (a flapping rogue host must not flood the fleet). */
+const CONFLICT_REPORT_GAP_MS = 1000;
 
 /** Refresh a VIP's lease this often (ms) while master: three renewals per lifetime, at most 1 s apart. */
 export function leaseRefreshMs(lifetimeMs: number): number {
@@ -52,8 +59,17 @@ export class InstanceRuntime {
   readonly tracker: PriorityTracker;
   readonly sock: VrrpSocket;
   readonly name: string;
-  private readonly pkt: PacketSocket | null;
+  private readonly pkt: PacketSocket | null = null;
   private readonly frames: Uint8Array[] = [];
+  /** ARP/ND probes (RFC 5227 / RFC 4862 style), one per announced VIP */
+  private readonly probes: Uint8Array[] = [];
+  private readonly probeLens: number[] = [];
+  /** announced VIPs as bytes, for conflict matching */
+  private readonly vipBytes: Uint8Array[] = [];
+  private readonly lastConflictAt: Float64Array;
+  /** IPv6 only: NAs for our VIPs come in here */
+  private readonly naListener: NaListener | null = null;
+  nextProbeAt = Infinity;
   private readonly frameLen: number;
   private readonly meta = new RxMeta();
   private readonly leases: AddressLease[] = [];
@@ -84,7 +100,8 @@ export class InstanceRuntime {
     this.sock = new VrrpSocket({
       family: plan.params.family,
       ifname: plan.interface,
-      ...(plan.source.srcIp ? { source: plan.source.srcIp } : {}),
+      // pin the source to the primary address: the v3 checksum's pseudo-header uses it
+      source: String(plan.params.primary),
       unicastPeers: plan.source.unicastPeer,
     });
     this.meta.src = this.sock.rxSource;
@@ -93,20 +110,81 @@ export class InstanceRuntime {
       const fam = plan.params.family;
       this.frameLen = fam === 4 ? ARP_FRAME_LEN : UNSOLICITED_NA_LEN;
       const ann = plan.vips.filter((v) => v.family === fam);
-      this.pkt = ann.length ? new PacketSocket(plan.interface, fam === 4 ? ETHERTYPE_ARP : ETHERTYPE_IPV6) : null;
+      // IPv4: the ARP socket also hears conflicting claims. IPv6: protocol 0 sends only;
+      // NAs arrive through the filtered ICMPv6 listener instead of every IPv6 frame.
+      this.pkt = ann.length ? new PacketSocket(plan.interface, fam === 4 ? ETHERTYPE_ARP : 0) : null;
+      if (ann.length && fam === 6) this.naListener = new NaListener(plan.interface);
       for (const v of ann) {
         const f = new Uint8Array(this.frameLen);
-        if (fam === 4) writeGratuitousArp(f, 0, this.pkt!.mac, parseIPv4(v.address));
-        else writeUnsolicitedNa(f, 0, this.pkt!.mac, parseIPv6(v.address), true);
+        const probe = new Uint8Array(128);
+        const bytes = fam === 4 ? parseIPv4(v.address) : parseIPv6(v.address);
+        if (fam === 4) {
+          writeGratuitousArp(f, 0, this.pkt!.mac, bytes);
+          this.probeLens.push(writeArpProbe(probe, 0, this.pkt!.mac, bytes));
+        } else {
+          writeUnsolicitedNa(f, 0, this.pkt!.mac, bytes, true);
+          this.probeLens.push(writeNeighborSolicitation(probe, 0, this.pkt!.mac, bytes, null));
+        }
         this.frames.push(f);
+        this.probes.push(probe);
+        this.vipBytes.push(bytes);
       }
       for (const v of plan.vips) {
         const spec = vipSpec(v);
         this.leases.push(new AddressLease({ ...spec, validLft: this.lifetimeSec || 1 }));
       }
     } catch (e) {
-      this.sock.close();
+      this.close();
       throw e;
+    }
+    this.lastConflictAt = new Float64Array(this.vipBytes.length).fill(-Infinity);
+  }
+
+  /** fds the worker polls for this instance, with their handlers (built once). */
+  pollEntries(): Array<[number, (now: number) => void]> {
+    const out: Array<[number, (now: number) => void]> = [[this.sock.fd, (now) => this.receive(now)]];
+    if (this.pkt && this.plan.params.family === 4) out.push([this.pkt.fd, (now) => this.receiveArp(now)]);
+    if (this.naListener) out.push([this.naListener.fd, (now) => this.receiveNa(now)]);
+    return out;
+  }
+
+  /** Split-brain rule 3: ask whether anyone else answers for our VIPs. */
+  probe(now: number): void {
+    if (!this.pkt) return;
+    for (let i = 0; i < this.probes.length; i++) {
+      if (this.pkt.send(this.probes[i], this.probeLens[i]) < 0) this.sendErrors++;
+    }
+    this.nextProbeAt = now + PROBE_INTERVAL_MS;
+  }
+
+  private conflict(now: number, i: number, how: string): void {
+    // only a master's VIP can be contested; a backup hearing the master's GARP is normal
+    if (this.fsm.state !== State.Master) return;
+    this.conflicts++;
+    if (now - this.lastConflictAt[i] < CONFLICT_REPORT_GAP_MS) return;
+    this.lastConflictAt[i] = now;
+    this.hooks.event("vip-conflict", this, `${formatAddress(this.vipBytes[i])} is also claimed by ${how} while we are MASTER`);
+  }
+
+  private receiveArp(now: number): void {
+    const p = this.pkt!;
+    for (let k = 0; k < MAX_RX_PER_WAKE; k++) {
+      const n = p.recv();
+      if (n < 0) break;
+      if (p.rxPacketType === PACKET_OUTGOING) continue;
+      const i = arpConflict(p.rxBuffer, n, this.vipBytes, p.mac);
+      // ARP sender hardware address: Ethernet header + 8
+      if (i >= 0) this.conflict(now, i, `MAC ${formatMac(p.rxBuffer, ETH_HEADER_LEN + 8)} (ARP)`);
+    }
+  }
+
+  private receiveNa(now: number): void {
+    const l = this.naListener!;
+    for (let k = 0; k < MAX_RX_PER_WAKE; k++) {
+      const n = l.recv();
+      if (n < 0) break;
+      const i = naConflict(l.rxBuffer, n, this.vipBytes, this.pkt!.mac);
+      if (i >= 0) this.conflict(now, i, `${formatAddress(l.rxSource)} (neighbor advertisement)`);
     }
   }
 
@@ -151,10 +229,14 @@ export class InstanceRuntime {
     this.fsm.tick(now);
     this.perform(now);
     if (now >= this.nextRefreshAt) this.refreshVips(now);
+    if (now >= this.nextProbeAt) {
+      if (this.fsm.state === State.Master) this.probe(now);
+      else this.nextProbeAt = Infinity;
+    }
   }
 
   nextDeadline(): number {
-    return Math.min(this.fsm.nextDeadline(), this.nextRefreshAt);
+    return Math.min(this.fsm.nextDeadline(), this.nextRefreshAt, this.nextProbeAt);
   }
 
   /** Performs and clears the FSM's pending actions. */
@@ -180,6 +262,8 @@ export class InstanceRuntime {
         case ActionKind.NotifyTransition:
           this.sinceWall = Date.now();
           this.lastTransitionAt = now;
+          if ((acts.b[i] as State) === State.Master) this.probe(now);
+          else this.nextProbeAt = Infinity;
           this.hooks.transition(this, a as State, acts.b[i] as State, now);
           break;
         default: // timers: the loop asks nextDeadline()
@@ -281,6 +365,7 @@ export class InstanceRuntime {
   close(): void {
     this.sock.close();
     this.pkt?.close();
+    this.naListener?.close();
   }
 
   status(): InstanceStatus {

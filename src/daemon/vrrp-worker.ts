@@ -52,6 +52,8 @@ const hooks: RuntimeHooks = {
 class Engine {
   runtimes: InstanceRuntime[] = [];
   private waiter!: ReadinessWaiter;
+  /** fd handlers in poll order after [wake, monitor] */
+  private handlers: Array<[number, (now: number) => void]> = [];
   private readonly nl: NetlinkSocket;
   private readonly monitor: RtMonitor;
   private readonly wake: EventFd;
@@ -90,7 +92,8 @@ class Engine {
     }
     this.syncLinks(now);
     for (const rt of started) rt.start(now);
-    this.waiter = new ReadinessWaiter([this.wake.fd, this.monitor.fd, ...fresh.map((r) => r.sock.fd)]);
+    this.handlers = fresh.flatMap((r) => r.pollEntries());
+    this.waiter = new ReadinessWaiter([this.wake.fd, this.monitor.fd, ...this.handlers.map(([fd]) => fd)]);
   }
 
   /** Link state of every instance's own interface and tracked interfaces, from a fresh dump. */
@@ -155,8 +158,8 @@ class Engine {
     if (rc <= 0) return false;
     now = nowMs();
     if (now >= this.stallUntil) {
-      for (let i = 0; i < this.runtimes.length; i++) {
-        if (this.waiter.ready(i + 2)) this.runtimes[i].receive(now);
+      for (let i = 0; i < this.handlers.length; i++) {
+        if (this.waiter.ready(i + 2)) this.handlers[i][1](now);
       }
       if (this.waiter.ready(1)) this.onMonitor(now);
     }
