@@ -126,6 +126,16 @@ describe("MISC_CHECK", () => {
     expect(pids.map(alive)).toEqual([false, false]);
   });
 
+  test("MISC_CHECK user: the script runs with that user's uid and gid", async () => {
+    const out = join(dir, "ids.txt");
+    chmodSync(dir, 0o777);
+    const p = script("ids.sh", `echo "$(id -u) $(id -g)" > ${out}`);
+    expect(await checkMisc({ miscPath: p, miscDynamic: false, user: "nobody" }, 5000)).toEqual({ ok: true });
+    const nobody = readFileSync("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith("nobody:"))!.split(":");
+    expect(readFileSync(out, "utf8").trim()).toBe(`${nobody[2]} ${nobody[3]}`);
+    expect(await checkMisc({ miscPath: p, miscDynamic: false, user: "no-such-user-vigil" }, 5000)).toEqual({ ok: false, reason: "MISC_CHECK user: unknown user 'no-such-user-vigil'" });
+  });
+
   test("a missing script is a failed check with the reason, not a crash", async () => {
     const r = await checkMisc({ miscPath: join(dir, "nope.sh"), miscDynamic: false }, 2000);
     expect(r.ok).toBe(false);

@@ -4,6 +4,7 @@
 import type { MiscCheck } from "../../config/model.ts";
 import type { CheckOutcome } from "../scheduler.ts";
 import { runBounded } from "./spawn-bounded.ts";
+import { resolveIds } from "./user-ids.ts";
 
 export function miscOutcome(exitCode: number, dynamic: boolean): CheckOutcome {
   if (exitCode === 0) return { ok: true };
@@ -11,8 +12,16 @@ export function miscOutcome(exitCode: number, dynamic: boolean): CheckOutcome {
   return { ok: false, reason: `exit status ${exitCode}` };
 }
 
-export async function checkMisc(c: Pick<MiscCheck, "miscPath" | "miscDynamic">, timeoutMs: number, signal?: AbortSignal): Promise<CheckOutcome> {
-  const r = await runBounded(c.miscPath, timeoutMs, signal);
+export async function checkMisc(c: Pick<MiscCheck, "miscPath" | "miscDynamic" | "user" | "group">, timeoutMs: number, signal?: AbortSignal): Promise<CheckOutcome> {
+  let ids;
+  if (c.user !== undefined) {
+    try {
+      ids = await resolveIds(c.user, c.group);
+    } catch (e) {
+      return { ok: false, reason: `MISC_CHECK user: ${(e as Error).message}` };
+    }
+  }
+  const r = await runBounded(c.miscPath, timeoutMs, signal, undefined, ids);
   switch (r.kind) {
     case "exit":
       return miscOutcome(r.code, c.miscDynamic);

@@ -12,7 +12,13 @@ export type SpawnResult =
   | { kind: "timeout" }
   | { kind: "error"; message: string };
 
-export function runBounded(commandLine: string, timeoutMs: number, signal?: AbortSignal, env?: Record<string, string>): Promise<SpawnResult> {
+export function runBounded(
+  commandLine: string,
+  timeoutMs: number,
+  signal?: AbortSignal,
+  env?: Record<string, string>,
+  ids?: { uid: number; gid: number },
+): Promise<SpawnResult> {
   let argv: string[];
   try {
     argv = splitCommandLine(commandLine);
@@ -22,7 +28,12 @@ export function runBounded(commandLine: string, timeoutMs: number, signal?: Abor
   return new Promise((resolve) => {
     let done = false;
     let timedOut = false;
-    const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: "ignore", env: env ? { ...process.env, ...env } : process.env });
+    const child = spawn(argv[0]!, argv.slice(1), {
+      detached: true,
+      stdio: "ignore",
+      env: env ? { ...process.env, ...env } : process.env,
+      ...(ids ? { uid: ids.uid, gid: ids.gid } : {}),
+    });
     const killGroup = () => {
       if (child.pid === undefined) return;
       try {

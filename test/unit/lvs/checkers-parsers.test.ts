@@ -228,3 +228,21 @@ describe("digest URL", () => {
     expect(() => parseDigestUrl("ftp://198.18.0.1/")).toThrow(/unsupported scheme/);
   });
 });
+
+import { lookupId, resolveIds } from "../../../src/lvs/checkers/user-ids.ts";
+
+describe("MISC_CHECK user lookup", () => {
+  const passwd = "root:x:0:0:root:/root:/bin/sh\n# comment\nbroken\nweb:x:33:34::/var/www:/bin/false\nbad:x:-1:2::/:/bin/false\n";
+  test("passwd/group lines give uid and primary gid; malformed lines are skipped", () => {
+    expect(lookupId(passwd, "web", 2, 3)).toEqual({ id: 33, gid: 34 });
+    expect(lookupId(passwd, "bad", 2, 3)).toBeUndefined();
+    expect(lookupId(passwd, "broken", 2, 3)).toBeUndefined();
+    expect(lookupId("www:x:77:", "www", 2)).toEqual({ id: 77 });
+  });
+  test("numeric user and group pass through; unknown names are named in the error", async () => {
+    expect(await resolveIds("1234", "99")).toEqual({ uid: 1234, gid: 99 });
+    await expect(resolveIds("no-such-user-vigil", undefined)).rejects.toThrow("unknown user 'no-such-user-vigil'");
+    await expect(resolveIds("root", "no-such-group-vigil")).rejects.toThrow("unknown group 'no-such-group-vigil'");
+    await expect(resolveIds("1234", undefined)).rejects.toThrow(/no primary group/);
+  });
+});
