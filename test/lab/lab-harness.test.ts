@@ -4,6 +4,7 @@
 // document keepalived's behaviour that vigil must beat (shared/DESIGN.md).
 import { afterAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "bun";
+import { readFileSync } from "node:fs";
 import { Lab, nowMs, sleep } from "../helpers/lab.ts";
 import { startRouter, type RouterSpec } from "../helpers/keepalived.ts";
 import { adverts, garps, nas } from "../helpers/pcap.ts";
@@ -66,6 +67,23 @@ describe("lab layout", () => {
       expect(left).toEqual([]);
     } finally {
       spawnSync(["bash", `${import.meta.dir}/../../board/lab/down.sh`, prefix]);
+    }
+  }, 30_000);
+
+  test("a process that exits or is SIGTERMed without cleanup() still leaves no namespace or process behind", async () => {
+    const script = `${import.meta.dir}/../../test/helpers/lab.ts`;
+    for (const ending of ["process.exit(3)", "process.kill(process.pid, 'SIGTERM'); await Bun.sleep(5000)"]) {
+      const child = Bun.spawn([process.execPath, "-e", `const { Lab } = await import(${JSON.stringify(script)}); const l = await Lab.create({ routers: 1 }); const p = l.spawn(1, ["sleep", "30"]); console.log(l.prefix + " " + p.pid); ${ending}`], { stdout: "pipe", stderr: "pipe" });
+      const [out, code] = await Promise.all([new Response(child.stdout).text(), child.exited]);
+      const [prefix, sleeper] = out.trim().split(" ");
+      expect(prefix).toMatch(/^vt-l\d+x1$/);
+      expect(code).not.toBe(0);
+      const left = spawnSync(["ip", "netns", "list"]).stdout.toString().split("\n").filter((l) => l.startsWith(`${prefix}-`));
+      expect(left).toEqual([]);
+      // Gone or a zombie (this container's init does not reap orphans): not running either way.
+      let state = "gone";
+      try { state = readFileSync(`/proc/${sleeper}/stat`, "utf8").split(") ")[1][0]; } catch { /* gone */ }
+      expect(["gone", "Z"]).toContain(state);
     }
   }, 30_000);
 
