@@ -138,6 +138,13 @@ describe("HTTP_GET", () => {
     expect(s.remotes).toEqual(["127.0.0.3"]);
   });
 
+  test("IPv6: checks reach [::1] and send the bracketed Host header", async () => {
+    const s = serve(site(), undefined, "::1");
+    const r = await checkHttp(http([{ path: "/" }]), { host: "::1", port: s.port }, undefined, 2000, performance.now() + 5000);
+    expect(r).toEqual({ ok: true });
+    expect(s.requests[0]).toContain(`\r\nHost: [::1]:${s.port}\r\n`);
+  });
+
   test("refused connection fails with the reason", async () => {
     const s = serve(site());
     const port = s.port;

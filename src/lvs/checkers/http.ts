@@ -84,8 +84,8 @@ export async function checkHttp(
         path: url.path,
         virtualhost: vhost,
         ssl,
-        // keepalived enable_sni: the virtualhost, else the connect address
-        sni: c.enableSni ? vhost ?? target.host : undefined,
+        // keepalived enable_sni sends the virtualhost; an address is no SNI name (RFC 6066 §3)
+        sni: c.enableSni ? vhost : undefined,
         verify: tls.verify,
         ca,
         wantDigest: url.digest !== undefined,
