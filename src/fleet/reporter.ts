@@ -116,15 +116,18 @@ export class FleetReporter {
   }
 
   /** Graceful: status `offline` (retained), then disconnect. The LWT covers the ungraceful case. */
-  async stop(): Promise<void> {
+  async stop(timeoutMs = 2000): Promise<void> {
     this.stopping = true;
     clearTimeout(this.reconnectTimer);
     const c = this.client;
     if (!c) return;
+    // Bounded: a dead link must not hold up shutdown; the Last Will covers that case.
+    const within = (p: Promise<void>) => Promise.race([p, Bun.sleep(timeoutMs)]);
     if (c.connected) {
-      await new Promise<void>((res) => c.publish(this.topics.status, encodeBody({ status: "offline" }, this.format), { qos: 1, retain: true }, () => res()));
+      await within(new Promise<void>((res) => c.publish(this.topics.status, encodeBody({ status: "offline" }, this.format), { qos: 1, retain: true }, () => res())));
     }
-    await new Promise<void>((res) => c.end(!c.connected, {}, () => res()));
+    await within(new Promise<void>((res) => c.end(!c.connected, {}, () => res())));
+    if (!c.disconnected) c.end(true);
   }
 
   vrrpState(instance: string, snap: VrrpSnapshot): void {
@@ -196,8 +199,9 @@ export class FleetReporter {
     this.dirty.clear();
     const dropped = this.events.takeDropped();
     if (dropped > 0) {
+      // Sent ahead of the queue (which is full when drops happened), so the notice itself is never dropped.
       this.droppedReported += dropped;
-      this.events.unshift(encodeBody({ type: "events-dropped", count: dropped, node: this.o.node, at: this.now() }, this.format));
+      c.publish(this.topics.events, encodeBody({ type: "events-dropped", count: dropped, node: this.o.node, at: this.now() }, this.format), this.pubOpts(false));
     }
     const max = this.o.maxInflight ?? 32;
     while (this.inflight < max && this.events.size > 0) {

@@ -156,3 +156,61 @@ export class Watcher {
     await this.client.endAsync(true);
   }
 }
+
+/**
+ * A TCP relay in front of the broker that the test can close and reopen. It
+ * decides *when* a client sees the broker again, so a test can restart the
+ * broker and attach its own subscriber before the client under test reconnects.
+ */
+export class TcpGate {
+  port = 0;
+  private server?: ReturnType<typeof Bun.listen>;
+  private readonly pairs = new Set<{ down: { end(): void }; up?: { end(): void } }>();
+
+  constructor(readonly target: () => number) {}
+
+  async open(): Promise<this> {
+    if (!this.port) this.port = await freePort();
+    type Side = { up?: import("bun").Socket<undefined>; pending: Uint8Array[]; closed: boolean };
+    this.server = Bun.listen<Side>({
+      hostname: "127.0.0.1",
+      port: this.port,
+      socket: {
+        open: (down) => {
+          down.data = { pending: [], closed: false };
+          const pair: { down: { end(): void }; up?: { end(): void } } = { down };
+          this.pairs.add(pair);
+          Bun.connect({
+            hostname: "127.0.0.1", port: this.target(),
+            socket: {
+              open: (up) => {
+                if (down.data.closed) return up.end();
+                down.data.up = up as never;
+                pair.up = up;
+                for (const chunk of down.data.pending) up.write(chunk);
+                down.data.pending = [];
+              },
+              data: (_up, chunk) => { down.write(chunk); },
+              close: () => { this.pairs.delete(pair); down.end(); },
+              error: () => { down.end(); },
+            },
+          }).catch(() => down.end());
+        },
+        data: (down, chunk) => {
+          if (down.data.up) down.data.up.write(chunk);
+          else down.data.pending.push(new Uint8Array(chunk));
+        },
+        close: (down) => { down.data.closed = true; down.data.up?.end(); },
+      },
+    });
+    return this;
+  }
+
+  /** Stop accepting and cut every relayed connection. */
+  close() {
+    this.server?.stop(true);
+    this.server = undefined;
+    for (const p of this.pairs) { p.down.end(); p.up?.end(); }
+    this.pairs.clear();
+  }
+}
