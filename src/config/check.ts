@@ -31,28 +31,30 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) && !(v instanceof Map);
 }
 
+// `path` is one mutable stack shared by the whole walk (push/pop), copied only
+// when an issue is recorded: a config has tens of thousands of fields.
 export function checkValue(v: unknown, spec: Spec, path: FieldPath, issues: Issue[]): unknown {
   switch (spec.kind) {
     case "int":
     case "ms": {
       if (typeof v !== "number" || !Number.isInteger(v)) {
-        issues.push({ path, message: `expected an integer${spec.kind === "ms" ? " (milliseconds)" : ""}, got ${describe(v)}` });
+        issues.push({ path: [...path], message: `expected an integer${spec.kind === "ms" ? " (milliseconds)" : ""}, got ${describe(v)}` });
         return undefined;
       }
       if (v < spec.min || v > spec.max) {
-        issues.push({ path, message: `${v} is out of range ${spec.min}..${spec.max}${spec.kind === "ms" ? " ms" : ""}` });
+        issues.push({ path: [...path], message: `${v} is out of range ${spec.min}..${spec.max}${spec.kind === "ms" ? " ms" : ""}` });
       } else if (spec.kind === "ms" && spec.multipleOf && v % spec.multipleOf !== 0) {
-        issues.push({ path, message: `${v} ms must be a multiple of ${spec.multipleOf} ms` });
+        issues.push({ path: [...path], message: `${v} ms must be a multiple of ${spec.multipleOf} ms` });
       }
       return v;
     }
     case "string": {
       if (typeof v !== "string") {
-        issues.push({ path, message: `expected a string, got ${describe(v)}` });
+        issues.push({ path: [...path], message: `expected a string, got ${describe(v)}` });
         return undefined;
       }
       if (v.length < spec.minLength || v.length > spec.maxLength) {
-        issues.push({ path, message: `length ${v.length} is out of range ${spec.minLength}..${spec.maxLength}` });
+        issues.push({ path: [...path], message: `length ${v.length} is out of range ${spec.minLength}..${spec.maxLength}` });
       } else if (spec.pattern && !regex(spec.pattern).test(v)) {
         const why =
           spec.format === "name"
@@ -62,16 +64,16 @@ export function checkValue(v: unknown, spec: Spec, path: FieldPath, issues: Issu
               : spec.format === "text"
                 ? "must not contain double quotes or line breaks"
                 : `must match ${spec.pattern}`;
-        issues.push({ path, message: `${describe(v)} ${why}` });
+        issues.push({ path: [...path], message: `${describe(v)} ${why}` });
       }
       return v;
     }
     case "bool":
-      if (typeof v !== "boolean") issues.push({ path, message: `expected true or false, got ${describe(v)}` });
+      if (typeof v !== "boolean") issues.push({ path: [...path], message: `expected true or false, got ${describe(v)}` });
       return v;
     case "enum":
       if (!spec.values.includes(v as string | number)) {
-        issues.push({ path, message: `expected one of ${spec.values.map((x) => JSON.stringify(x)).join(", ")}, got ${describe(v)}` });
+        issues.push({ path: [...path], message: `expected one of ${spec.values.map((x) => JSON.stringify(x)).join(", ")}, got ${describe(v)}` });
       }
       return v;
     case "oneOf": {
@@ -84,25 +86,31 @@ export function checkValue(v: unknown, spec: Spec, path: FieldPath, issues: Issu
       }
       // Report the alternative whose type matched, if any: its message is the useful one.
       const typed = firstIssues.find((s) => !s[0]!.message.startsWith("expected"));
-      issues.push(...(typed ?? [{ path, message: `expected ${spec.of.map(kindName).join(" or ")}, got ${describe(v)}` }]));
+      issues.push(...(typed ?? [{ path: [...path], message: `expected ${spec.of.map(kindName).join(" or ")}, got ${describe(v)}` }]));
       return v;
     }
     case "array": {
       if (!Array.isArray(v)) {
-        issues.push({ path, message: `expected an array, got ${describe(v)}` });
+        issues.push({ path: [...path], message: `expected an array, got ${describe(v)}` });
         return undefined;
       }
       if (v.length > spec.maxItems) {
-        issues.push({ path, message: `${v.length} items, at most ${spec.maxItems} allowed` });
+        issues.push({ path: [...path], message: `${v.length} items, at most ${spec.maxItems} allowed` });
         return undefined;
       }
-      return v.map((x, i) => checkValue(x, spec.items, [...path, i], issues));
+      const out = new Array(v.length);
+      for (let i = 0; i < v.length; i++) {
+        path.push(i);
+        out[i] = checkValue(v[i], spec.items, path, issues);
+        path.pop();
+      }
+      return out;
     }
     case "object":
       return checkObject(v, spec, path, issues);
     case "tagged": {
       if (!isPlainObject(v)) {
-        issues.push({ path, message: `expected an object, got ${describe(v)}` });
+        issues.push({ path: [...path], message: `expected an object, got ${describe(v)}` });
         return undefined;
       }
       const tag = v[spec.tag];
@@ -123,23 +131,38 @@ function kindName(s: Spec): string {
   return s.kind === "enum" ? s.values.map((x) => JSON.stringify(x)).join(" or ") : s.kind === "ms" ? "milliseconds" : s.kind;
 }
 
+const keyCache = new WeakMap<ObjectSpec, string[]>();
+function fieldKeys(spec: ObjectSpec): string[] {
+  let k = keyCache.get(spec);
+  if (!k) keyCache.set(spec, (k = Object.keys(spec.fields)));
+  return k;
+}
+
+/** Defaults are scalars, [] or {}: cheap copies so no config shares them. */
+function copyDefault(d: unknown): unknown {
+  if (Array.isArray(d)) return d.length ? structuredClone(d) : [];
+  if (d && typeof d === "object") return Object.keys(d).length ? structuredClone(d) : {};
+  return d;
+}
+
 function checkObject(v: unknown, spec: ObjectSpec, path: FieldPath, issues: Issue[]): unknown {
   if (!isPlainObject(v)) {
-    issues.push({ path, message: `expected an object (${spec.name}), got ${describe(v)}` });
+    issues.push({ path: [...path], message: `expected an object (${spec.name}), got ${describe(v)}` });
     return undefined;
   }
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(v)) {
+  for (const key in v) {
     if (!Object.hasOwn(spec.fields, key)) issues.push({ path: [...path, key], message: `unknown field in ${spec.name}` });
   }
-  for (const [key, field] of Object.entries(spec.fields)) {
-    const has = Object.hasOwn(v, key) && v[key] !== undefined;
-    if (!has) {
-      if (field.default !== undefined) out[key] = checkValue(structuredClone(field.default), field.spec, [...path, key], issues);
-      else if (!field.optional) issues.push({ path: [...path, key], message: `missing required field in ${spec.name}` });
-      continue;
-    }
-    out[key] = checkValue(v[key], field.spec, [...path, key], issues);
+  for (const key of fieldKeys(spec)) {
+    const field = spec.fields[key]!;
+    const x = Object.hasOwn(v, key) ? v[key] : undefined;
+    path.push(key);
+    if (x === undefined) {
+      if (field.default !== undefined) out[key] = checkValue(copyDefault(field.default), field.spec, path, issues);
+      else if (!field.optional) issues.push({ path: [...path], message: `missing required field in ${spec.name}` });
+    } else out[key] = checkValue(x, field.spec, path, issues);
+    path.pop();
   }
   return out;
 }

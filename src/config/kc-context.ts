@@ -9,12 +9,19 @@ import type { Stmt } from "./syntax-tree.ts";
 
 export type Raw = Record<string, unknown>;
 
+/** Where a field was written: the statement and the token within it. */
+interface Where {
+  s: Stmt;
+  t: Token;
+}
+
 export class Locations {
-  private map = new WeakMap<object, Map<string | number, SourceLoc>>();
-  set(obj: object, key: string | number, loc: SourceLoc) {
+  // SourceLoc objects are only built for fields that get a message.
+  private map = new WeakMap<object, Map<string | number, Where>>();
+  set(obj: object, key: string | number, s: Stmt, t: Token) {
     let m = this.map.get(obj);
     if (!m) this.map.set(obj, (m = new Map()));
-    m.set(key, loc);
+    m.set(key, { s, t });
   }
   /** Location of the field at `path` in `root`, else of the nearest enclosing block. */
   find(root: unknown, path: FieldPath): SourceLoc | undefined {
@@ -30,8 +37,8 @@ export class Locations {
       if (!o || typeof o !== "object") continue;
       const m = this.map.get(o);
       if (!m) continue;
-      if (i === chain.length - 1 && last !== undefined && m.has(last)) return m.get(last);
-      if (m.has("")) return m.get("");
+      const w = i === chain.length - 1 && last !== undefined && m.has(last) ? m.get(last) : m.get("");
+      if (w) return { file: w.t.file, line: w.t.line, col: w.t.col, text: w.s.raw };
     }
     return undefined;
   }
@@ -60,8 +67,8 @@ export class Ctx {
     else this.warn(s, msg);
   }
 
-  mark(obj: object, key: string | number, s: Stmt, t?: Token) {
-    this.locs.set(obj, key, this.at(s, t));
+  mark(obj: object, key: string | number, s: Stmt, t: Token = s.kw) {
+    this.locs.set(obj, key, s, t);
   }
 
   /** Sets obj[key], warning when a single-valued keyword repeats. */

@@ -20,26 +20,28 @@ export interface TokenLine {
   tokens: Token[];
 }
 
-const COMMENT = new Set(["!", "#", "\uff01"]);
-const SPACE = new Set([" ", "\t", "\r", "\v", "\f", "\u3000", "\u00a0"]);
+// Character classes by code unit (this loop sees every byte of the config).
+const isSpace = (c: number) => c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0x3000 || c === 0xa0;
+const isComment = (c: number) => c === 0x21 /* ! */ || c === 0x23 /* # */ || c === 0xff01 /* ！ */;
+const isBrace = (c: number) => c === 0x7b || c === 0x7d;
 
 export function tokenizeLine(file: string, lineNo: number, raw: string, diags: Diagnostics): TokenLine {
   const tokens: Token[] = [];
   let i = 0;
   const n = raw.length;
   while (i < n) {
-    const c = raw[i]!;
-    if (SPACE.has(c)) {
+    const c = raw.charCodeAt(i);
+    if (isSpace(c)) {
       i++;
       continue;
     }
-    if (COMMENT.has(c)) break;
-    if (c === "{" || c === "}") {
-      tokens.push({ text: c, quoted: false, file, line: lineNo, col: i + 1 });
+    if (isComment(c)) break;
+    if (isBrace(c)) {
+      tokens.push({ text: raw[i]!, quoted: false, file, line: lineNo, col: i + 1 });
       i++;
       continue;
     }
-    if (c === '"') {
+    if (c === 0x22 /* " */) {
       const end = raw.indexOf('"', i + 1);
       if (end < 0) {
         diags.error("unterminated quoted string", { file, line: lineNo, col: i + 1, text: raw.slice(i) });
@@ -52,8 +54,8 @@ export function tokenizeLine(file: string, lineNo: number, raw: string, diags: D
     }
     const start = i;
     while (i < n) {
-      const d = raw[i]!;
-      if (SPACE.has(d) || COMMENT.has(d) || d === "{" || d === "}" || d === '"') break;
+      const d = raw.charCodeAt(i);
+      if (isSpace(d) || isComment(d) || isBrace(d) || d === 0x22) break;
       i++;
     }
     tokens.push({ text: raw.slice(start, i), quoted: false, file, line: lineNo, col: start + 1 });

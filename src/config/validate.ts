@@ -74,6 +74,8 @@ export function validateConfig(cfg: Config): Finding[] {
       if (g.vrrpStrict) warn(P("authentication"), "vrrp_strict: authentication is ignored (as keepalived does)");
     }
     if (inst.priority === 255 && inst.state === "BACKUP") warn(P("priority"), "priority 255 makes this the address owner, which always starts as MASTER (RFC 5798 §6.4.1)");
+    // keepalived: "State MASTER must match being address owner" in strict mode.
+    if (g.vrrpStrict && inst.state === "MASTER" && inst.priority !== 255) warn(P("state"), "vrrp_strict: state MASTER is only for the address owner (priority 255); starts as BACKUP (as keepalived does)");
     if (inst.nopreempt && g.vrrpStrict) warn(P("nopreempt"), "vrrp_strict: nopreempt is ignored (as keepalived does)");
     if (inst.nopreempt && inst.state === "MASTER") warn(P("nopreempt"), "nopreempt only works with state BACKUP (keepalived)");
     if (inst.preemptDelayMs > 0 && inst.nopreempt) warn(P("preemptDelayMs"), "preempt_delay has no effect with nopreempt");

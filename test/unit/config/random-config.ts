@@ -1,0 +1,302 @@
+// Seeded generator of random *valid* configs for the round-trip properties.
+// Valid means: passes check.ts and validate.ts with no error, so every reader
+// must return it unchanged. Not a test file (no .test.ts).
+import type {
+  Checker, Config, FleetConfig, GlobalDefs, RealServer, SyncGroup, VirtualIpAddress, VirtualServer,
+  VrrpInstance, VrrpScript,
+} from "../../../src/config/model.ts";
+import { LB_ALGOS, LB_KINDS, LVS_PROTOCOLS } from "../../../src/config/model.ts";
+
+/** mulberry32: small, fast, reproducible from a 32-bit seed. */
+export function prng(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
+  const chance = (p: number) => next() < p;
+  return { next, int, pick, chance };
+}
+export type Rng = ReturnType<typeof prng>;
+
+const NAME_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.:@é中";
+const TEXT_CHARS = `${NAME_CHARS} /'!#！{}$=,;\t`;
+
+function str(r: Rng, chars: string, min: number, max: number): string {
+  let s = "";
+  const n = r.int(min, max);
+  for (let i = 0; i < n; i++) s += chars[r.int(0, chars.length - 1)];
+  return s;
+}
+const nameOf = (r: Rng, prefix: string) => `${prefix}${str(r, NAME_CHARS, 0, 8)}`;
+const text = (r: Rng) => `/${str(r, TEXT_CHARS, 0, 24)}`;
+const maybe = <T>(r: Rng, p: number, f: () => T): T | undefined => (r.chance(p) ? f() : undefined);
+
+/** Assigns only defined values, so optional fields stay absent. */
+function set<T extends object>(o: T, fields: Partial<T>): T {
+  for (const [k, v] of Object.entries(fields)) if (v !== undefined) (o as Record<string, unknown>)[k] = v;
+  return o;
+}
+
+class Addresses {
+  private n = 0;
+  constructor(private r: Rng) {}
+  next(fam: 4 | 6): string {
+    const k = ++this.n;
+    if (fam === 4) return `198.${18 + (k >> 16 & 1)}.${(k >> 8) & 255}.${k & 255}`;
+    return this.r.chance(0.5) ? `fd00::${k.toString(16)}` : `fd00:${this.r.int(1, 0xffff).toString(16)}::${k.toString(16)}`;
+  }
+}
+
+function randomGlobal(r: Rng): GlobalDefs {
+  const g: GlobalDefs = {
+    notificationEmail: r.chance(0.5) ? Array.from({ length: r.int(1, 3) }, () => `${nameOf(r, "u")}@x.example`) : [],
+    smtpConnectTimeoutMs: r.int(1, 120) * 1000,
+    enableScriptSecurity: r.chance(0.5),
+    vrrpVersion: r.pick([2, 3] as const),
+    vrrpStrict: r.chance(0.2),
+    vrrpSkipCheckAdvAddr: r.chance(0.5),
+    vrrpGarpMasterDelayMs: r.int(0, 30) * 1000,
+    vrrpGarpMasterRepeat: r.int(1, 10),
+    vrrpGarpMasterRefreshMs: r.int(0, 3) * 30_000,
+    vrrpGarpMasterRefreshRepeat: r.int(1, 5),
+    vrrpGarpIntervalMs: r.int(0, 1000),
+    vrrpGnaIntervalMs: r.int(0, 1000),
+    vrrpRtPriority: r.int(0, 99),
+    vrrpNoSwap: r.chance(0.5),
+    vipLifetimeMs: r.chance(0.2) ? "permanent" : r.int(3, 60) * 1000,
+  };
+  return set(g, {
+    routerId: maybe(r, 0.7, () => nameOf(r, "rid")),
+    notificationEmailFrom: maybe(r, 0.5, () => `${nameOf(r, "from")}@x.example`),
+    scriptUser: maybe(r, 0.5, () => nameOf(r, "user")),
+    vrrpPriority: maybe(r, 0.3, () => r.int(-20, 19)),
+  });
+}
+
+function randomScript(r: Rng, name: string): VrrpScript {
+  const s: VrrpScript = {
+    name,
+    script: text(r),
+    intervalMs: r.int(1, 30) * 1000,
+    weight: r.int(-254, 254),
+    weightReverse: r.chance(0.2),
+    rise: r.int(1, 10),
+    fall: r.int(1, 10),
+    initFail: r.chance(0.2),
+  };
+  return set(s, {
+    timeoutMs: maybe(r, 0.5, () => r.int(1, s.intervalMs / 1000) * 1000),
+    user: maybe(r, 0.3, () => nameOf(r, "u")),
+  });
+}
+
+function randomVip(r: Rng, addrs: Addresses, fam: 4 | 6): VirtualIpAddress {
+  const v: VirtualIpAddress = { address: addrs.next(fam), prefix: fam === 4 ? r.int(8, 32) : r.int(48, 128) };
+  return set(v, {
+    dev: maybe(r, 0.4, () => nameOf(r, "eth")),
+    label: maybe(r, 0.2, () => nameOf(r, "lbl")),
+    scope: maybe(r, 0.2, () => r.pick(["global", "site", "link", "host", "nowhere"] as const)),
+    brd: fam === 4 ? maybe(r, 0.2, () => `198.18.255.${r.int(0, 255)}`) : undefined,
+  });
+}
+
+function randomInstance(r: Rng, g: GlobalDefs, i: number, addrs: Addresses, scripts: VrrpScript[]): VrrpInstance {
+  const fam: 4 | 6 = r.chance(0.3) ? 6 : 4;
+  const version = fam === 6 ? 3 : r.pick([2, 3] as const);
+  const lifetime = r.chance(0.2) ? (r.chance(0.3) ? "permanent" : r.int(3, 60) * 1000) : undefined;
+  const eff = lifetime ?? g.vipLifetimeMs;
+  const maxAdvert = Math.min(version === 2 ? 255_000 : 40_950, eff === "permanent" ? 255_000 : eff - 1000);
+  const advertIntMs = version === 2 ? r.int(1, Math.floor(maxAdvert / 1000)) * 1000 : r.int(1, Math.floor(maxAdvert / 10)) * 10;
+  const inst: VrrpInstance = {
+    name: `vi${i}${str(r, NAME_CHARS, 0, 6)}`,
+    state: r.pick(["MASTER", "BACKUP"] as const),
+    interface: nameOf(r, "if"),
+    virtualRouterId: i + 1,
+    priority: r.int(1, 255),
+    advertIntMs,
+    nativeIpv6: fam === 6 && r.chance(0.5),
+    virtualIpaddress: Array.from({ length: r.int(g.vrrpStrict ? 1 : 0, 4) }, () => randomVip(r, addrs, fam)),
+    virtualIpaddressExcluded: Array.from({ length: r.int(0, 2) }, () => randomVip(r, addrs, r.chance(0.5) ? 4 : 6)),
+    trackInterface: Array.from({ length: r.int(0, 3) }, (_, k) => set({ name: `trk${k}${str(r, NAME_CHARS, 0, 4)}` }, { weight: maybe(r, 0.5, () => r.int(-254, 254)) })),
+    trackScript: scripts.length ? Array.from({ length: r.int(0, 2) }, () => set({ script: r.pick(scripts).name }, { weight: maybe(r, 0.5, () => r.int(-254, 254)) })) : [],
+    nopreempt: r.chance(0.3),
+    preemptDelayMs: r.int(0, 3) * 1000,
+    unicastPeer: g.vrrpStrict || r.chance(0.6) ? [] : Array.from({ length: r.int(1, 3) }, () => addrs.next(fam)),
+    vmacXmitBase: r.chance(0.2),
+    smtpAlert: r.chance(0.3),
+    dontTrackPrimary: r.chance(0.2),
+  };
+  // a VIP list must be one family unless native_ipv6 decides; keep it one family
+  if (fam === 6 && !inst.nativeIpv6 && inst.virtualIpaddress.length === 0) inst.nativeIpv6 = true;
+  // dedupe track interface names (a warning otherwise, harmless, but keep clean)
+  inst.trackInterface = inst.trackInterface.filter((t, k, a) => a.findIndex((x) => x.name === t.name) === k);
+  return set(inst, {
+    version: fam === 6 ? 3 : version !== g.vrrpVersion || r.chance(0.3) ? version : undefined,
+    authentication: version === 2 ? maybe(r, 0.3, () => ({ type: "PASS" as const, pass: str(r, NAME_CHARS, 1, 8) })) : undefined,
+    notifyMaster: maybe(r, 0.3, () => text(r)),
+    notifyBackup: maybe(r, 0.3, () => text(r)),
+    notifyFault: maybe(r, 0.3, () => text(r)),
+    notifyStop: maybe(r, 0.3, () => text(r)),
+    notify: maybe(r, 0.3, () => text(r)),
+    srcIp: maybe(r, 0.4, () => addrs.next(fam)),
+    garpMasterDelayMs: maybe(r, 0.2, () => r.int(0, 10) * 1000),
+    garpMasterRepeat: maybe(r, 0.2, () => r.int(1, 10)),
+    garpMasterRefreshMs: maybe(r, 0.2, () => r.int(0, 100) * 1000),
+    garpMasterRefreshRepeat: maybe(r, 0.2, () => r.int(1, 10)),
+    garpIntervalMs: maybe(r, 0.2, () => r.int(0, 1000)),
+    gnaIntervalMs: maybe(r, 0.2, () => r.int(0, 1000)),
+    useVmac: maybe(r, 0.2, () => (r.chance(0.5) ? "" : `vrrp.${i + 1}`)),
+    accept: maybe(r, 0.3, () => r.chance(0.5)),
+    vipLifetimeMs: lifetime,
+  });
+}
+
+function randomChecker(r: Rng, addrs: Addresses, fam: 4 | 6): Checker {
+  const common = set(
+    {
+      connectTimeoutMs: r.int(1, 10_000),
+      retry: r.int(0, 5),
+      delayBeforeRetryMs: r.int(0, 10) * 500,
+    },
+    {
+      connectIp: maybe(r, 0.2, () => addrs.next(fam)),
+      connectPort: maybe(r, 0.3, () => r.int(1, 65535)),
+      bindto: maybe(r, 0.2, () => addrs.next(fam)),
+      bindPort: maybe(r, 0.2, () => r.int(1, 65535)),
+      warmupMs: maybe(r, 0.2, () => r.int(0, 10_000)),
+      delayLoopMs: maybe(r, 0.2, () => r.int(1, 60_000)),
+    },
+  );
+  const type = r.pick(["TCP_CHECK", "HTTP_GET", "SSL_GET", "MISC_CHECK", "DNS_CHECK"] as const);
+  switch (type) {
+    case "TCP_CHECK":
+      return { type, ...common };
+    case "HTTP_GET":
+    case "SSL_GET":
+      return set(
+        {
+          type,
+          ...common,
+          url: Array.from({ length: r.int(1, 3) }, () =>
+            set({ path: text(r) }, {
+              digest: maybe(r, 0.4, () => Array.from({ length: 32 }, () => "0123456789abcdef"[r.int(0, 15)]).join("")),
+              statusCode: maybe(r, 0.5, () => Array.from({ length: r.int(1, 3) }, () => {
+                const from = r.int(100, 599);
+                return { from, to: r.chance(0.5) ? from : r.int(from, 599) };
+              })),
+              virtualhost: maybe(r, 0.2, () => nameOf(r, "h")),
+            }),
+          ),
+        },
+        { virtualhost: maybe(r, 0.3, () => nameOf(r, "vh")), enableSni: type === "SSL_GET" ? maybe(r, 0.5, () => r.chance(0.5)) : undefined },
+      );
+    case "MISC_CHECK":
+      return set(
+        { type, ...common, miscPath: text(r), miscDynamic: r.chance(0.5) },
+        { miscTimeoutMs: maybe(r, 0.5, () => r.int(1, 30) * 1000), user: maybe(r, 0.3, () => nameOf(r, "u")) },
+      );
+    case "DNS_CHECK":
+      return { type, ...common, dnsType: r.pick(["A", "NS", "CNAME", "SOA", "MX", "TXT", "AAAA"] as const), name: nameOf(r, "n") };
+  }
+}
+
+function randomVirtualServer(r: Rng, k: number, addrs: Addresses): VirtualServer {
+  const fam: 4 | 6 = r.chance(0.3) ? 6 : 4;
+  const byMark = r.chance(0.25);
+  const port = r.int(1, 65535);
+  const lbKind = r.pick(LB_KINDS);
+  const rs: RealServer[] = Array.from({ length: r.int(0, 4) }, () =>
+    set(
+      { ip: addrs.next(fam), weight: r.int(0, 100), checkers: Array.from({ length: r.int(0, 2) }, () => randomChecker(r, addrs, fam)) },
+      {
+        port: byMark && r.chance(0.5) ? undefined : lbKind === "NAT" ? r.int(1, 65535) : port,
+        inhibitOnFailure: maybe(r, 0.3, () => r.chance(0.5)),
+        notifyUp: maybe(r, 0.2, () => text(r)),
+        notifyDown: maybe(r, 0.2, () => text(r)),
+        uthreshold: maybe(r, 0.2, () => r.int(100, 65535)),
+        lthreshold: maybe(r, 0.2, () => r.int(0, 99)),
+        delayLoopMs: maybe(r, 0.2, () => r.int(1, 60_000)),
+        virtualhost: maybe(r, 0.2, () => nameOf(r, "vh")),
+      },
+    ),
+  );
+  const vs: VirtualServer = {
+    protocol: r.pick(LVS_PROTOCOLS),
+    lbAlgo: r.pick(LB_ALGOS),
+    lbKind,
+    delayLoopMs: r.int(1, 120_000),
+    sorryServerInhibit: r.chance(0.2),
+    quorum: 1,
+    hysteresis: 0,
+    alpha: r.chance(0.3),
+    omega: r.chance(0.3),
+    inhibitOnFailure: r.chance(0.3),
+    haSuspend: r.chance(0.2),
+    realServers: rs,
+  };
+  if (byMark) vs.fwmark = k + 1;
+  else {
+    vs.ip = addrs.next(fam);
+    vs.port = port;
+  }
+  if (vs.protocol === "SCTP" && vs.lbKind === "TUN") vs.lbKind = "DR";
+  return set(vs, {
+    persistenceTimeoutMs: maybe(r, 0.4, () => r.int(1, 86_400) * 1000),
+    persistenceGranularity: maybe(r, 0.2, () => (fam === 4 && !byMark ? "255.255.255.0" : undefined)),
+    sorryServer: maybe(r, 0.3, () => set({ ip: addrs.next(fam) }, { port: maybe(r, 0.7, () => r.int(1, 65535)) })),
+    quorumUp: maybe(r, 0.2, () => text(r)),
+    quorumDown: maybe(r, 0.2, () => text(r)),
+    virtualhost: maybe(r, 0.2, () => nameOf(r, "vh")),
+  });
+}
+
+function randomFleet(r: Rng): FleetConfig {
+  return set(
+    {
+      broker: `${r.pick(["mqtt", "mqtts", "ws", "wss"])}://${nameOf(r, "b")}.example:${r.int(1, 65535)}`,
+      fleet: nameOf(r, "f"),
+      payload: r.pick(["cbor", "json"] as const),
+      trustKey: Array.from({ length: r.int(1, 3) }, () => text(r)),
+      stateDir: text(r),
+      protocolVersion: r.pick([4, 5] as const),
+    } as FleetConfig,
+    {
+      node: nameOf(r, "n"),
+      caFile: maybe(r, 0.5, () => text(r)),
+      username: maybe(r, 0.5, () => nameOf(r, "u")),
+      passwordFile: maybe(r, 0.5, () => text(r)),
+      ...(r.chance(0.5) ? { certFile: text(r), keyFile: text(r) } : {}),
+    },
+  );
+}
+
+export function randomConfig(seed: number, size = 1): Config {
+  const r = prng(seed);
+  const addrs = new Addresses(r);
+  const global = randomGlobal(r);
+  const scripts = Array.from({ length: r.int(0, 3 * size) }, (_, k) => randomScript(r, `chk${k}${str(r, NAME_CHARS, 0, 4)}`));
+  const instances = Array.from({ length: r.int(0, 4 * size) }, (_, k) => randomInstance(r, global, k, addrs, scripts));
+  const syncGroups: SyncGroup[] = [];
+  let next = 0;
+  while (next < instances.length && r.chance(0.4)) {
+    const n = r.int(1, instances.length - next);
+    syncGroups.push(set({ name: `sg${syncGroups.length}${str(r, NAME_CHARS, 0, 4)}`, group: instances.slice(next, next + n).map((i) => i.name), smtpAlert: r.chance(0.3) }, {
+      notifyMaster: maybe(r, 0.3, () => text(r)),
+      notify: maybe(r, 0.3, () => text(r)),
+    }));
+    next += n;
+  }
+  const virtualServers = Array.from({ length: r.int(0, 3 * size) }, (_, k) => randomVirtualServer(r, k, addrs));
+  if (instances.length && r.chance(0.2)) {
+    global.lvsSyncDaemon = set({ interface: nameOf(r, "if"), instance: instances[0]!.name }, { syncId: maybe(r, 0.5, () => r.int(0, 255)), port: maybe(r, 0.3, () => r.int(1, 65535)) });
+  }
+  const cfg: Config = { global, scripts, syncGroups, instances, virtualServers };
+  if (r.chance(0.5)) cfg.fleet = randomFleet(r);
+  return cfg;
+}
