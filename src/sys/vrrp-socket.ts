@@ -135,7 +135,12 @@ export class VrrpSocket {
         // Without this a raw socket also gets groups joined by other sockets on the box.
         opt(SOL_IP, IP_MULTICAST_ALL, "IP_MULTICAST_ALL", off);
         opt(SOL_IP, IP_PKTINFO, "IP_PKTINFO", on);
-        opt(SOL_IP, IP_MULTICAST_IF, "IP_MULTICAST_IF", ipMreqn(new Uint8Array(4), this.ifindex));
+        // imr_address is the multicast source (inet->mc_addr): for IPv4 multicast the
+        // source is pinned here, not by bind(), because a raw IPv4 socket bound to a
+        // unicast address only receives datagrams addressed to it, never 224.0.0.18.
+        const mreqn = ipMreqn(new Uint8Array(4), this.ifindex);
+        if (source && peers.length === 0) mreqn.set(source, OFFSETOF.ip_mreqn.imr_address);
+        opt(SOL_IP, IP_MULTICAST_IF, "IP_MULTICAST_IF", mreqn);
       } else {
         opt(SOL_IPV6, IPV6_TCLASS, "IPV6_TCLASS", tos);
         opt(SOL_IPV6, IPV6_UNICAST_HOPS, "IPV6_UNICAST_HOPS", ttl);
@@ -148,7 +153,7 @@ export class VrrpSocket {
         // RFC 5798 §5.2.8 checksum field is at byte 6 of the VRRP header.
         if (opts.kernelChecksum) opt(SOL_IPV6, IPV6_CHECKSUM, "IPV6_CHECKSUM", int32Option(6));
       }
-      if (source) {
+      if (source && (v6 || peers.length > 0)) {
         const sa = v6 ? sockaddrIn6(source, isIPv6LinkLocal(source) ? this.ifindex : 0) : sockaddrIn(source);
         check("bind", bind(this.fd, sa, sa.length), `${opts.source} ${where}`);
       }
