@@ -34,6 +34,18 @@ interface RsState {
   alive: boolean;
 }
 
+/**
+ * State carried over a reload (keepalived keeps the state of checkers whose
+ * config did not change, so an unchanged server neither flaps nor re-runs its
+ * scripts): a checker's last verdict, a real server's dynamic weight, and the
+ * virtual server's quorum state.
+ */
+export interface CarriedState {
+  checkerUp(rsIndex: number, checkerIndex: number): boolean | undefined;
+  dynamicWeight(rsIndex: number): number | undefined;
+  quorumUp?: boolean;
+}
+
 export class VirtualServerState implements VirtualServerView {
   private readonly rs: RsState[];
   private up = true;
@@ -41,7 +53,7 @@ export class VirtualServerState implements VirtualServerView {
   private readonly quorum: number;
   private readonly hysteresis: number;
 
-  constructor(readonly vs: VirtualServer) {
+  constructor(readonly vs: VirtualServer, carried?: CarriedState) {
     this.name = virtualServerName(vs);
     this.quorum = vs.quorum;
     this.hysteresis = vs.hysteresis;
@@ -49,10 +61,17 @@ export class VirtualServerState implements VirtualServerView {
     if (!Number.isInteger(this.hysteresis) || this.hysteresis < 0) throw new Error(`virtual_server ${this.name}: hysteresis must be an integer >= 0, got ${vs.hysteresis}`);
     // alpha: every checker starts down, so the server waits for its first success
     const startUp = !vs.alpha;
-    this.rs = vs.realServers.map((r) => {
-      const checkersUp = r.checkers.map(() => startUp);
-      return { checkersUp, dynamicWeight: undefined, alive: checkersUp.every((u) => u) };
+    this.rs = vs.realServers.map((r, i) => {
+      const checkersUp = r.checkers.map((_, k) => carried?.checkerUp(i, k) ?? startUp);
+      return { checkersUp, dynamicWeight: carried?.dynamicWeight(i), alive: checkersUp.every((u) => u) };
     });
+    if (carried?.quorumUp !== undefined) this.up = carried.quorumUp;
+  }
+
+  /** A real server's current state, to carry over a reload. */
+  carried(rsIndex: number): { checkersUp: readonly boolean[]; dynamicWeight: number | undefined } {
+    const r = this.rs[rsIndex]!;
+    return { checkersUp: r.checkersUp, dynamicWeight: r.dynamicWeight };
   }
 
   get quorumUp(): boolean {

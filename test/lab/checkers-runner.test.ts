@@ -122,3 +122,63 @@ ${rs("127.0.0.2", b.port, "b")}
   expect(runner.stop()).toEqual([]); // no omega: nothing to run on the way out
   runner = undefined;
 });
+
+test("runner reload: unchanged real servers keep their state (a down one stays out, no script reruns); new ones join", async () => {
+  const healthA = { ok: false };
+  const a = startServer(site(healthA), undefined, "127.0.0.1");
+  const b = startServer(site({ ok: true }), undefined, "127.0.0.2");
+  const c = startServer(site({ ok: true }), undefined, "127.0.0.3");
+  servers.push(a, b, c);
+  const conf = (withC: boolean) => {
+    const rs = (ip: string, port: number) => `
+    real_server ${ip} ${port} {
+        weight 1
+        notify_up /usr/local/bin/up
+        notify_down /usr/local/bin/down
+        HTTP_GET {
+            url {
+              path /
+            }
+            connect_timeout 1
+            nb_get_retry 0
+        }
+    }`;
+    const path = join(dir, `reload-${withC}.conf`);
+    writeFileSync(path, `virtual_server 198.18.0.101 80 {
+    delay_loop 0.1
+    lb_algo wrr
+    lb_kind DR
+    protocol TCP
+${rs("127.0.0.1", a.port)}
+${rs("127.0.0.2", b.port)}
+${withC ? rs("127.0.0.3", c.port) : ""}
+}
+`);
+    const r = loadConfigFile(path);
+    expect(r.errors).toEqual([]);
+    return r.config!.virtualServers;
+  };
+  let table: IpvsService[] = [];
+  const actions: LvsAction[] = [];
+  runner = new LvsCheckRunner(conf(false), { onTable: (t) => (table = t), onAction: (x) => actions.push(x) }, { seed: 2 });
+  runner.start();
+  const dests = () => table[0]!.dests.map((d) => `${d.address}:${d.port}`).sort();
+  const A = `127.0.0.1:${a.port}`, B = `127.0.0.2:${b.port}`, C = `127.0.0.3:${c.port}`;
+  await waitFor("A removed", () => !dests().includes(A));
+  const before = actions.length;
+
+  runner.reload(conf(true));
+  // right after the reload: A is still out (its failed verdict carried over), C joined
+  expect(dests()).toEqual([B, C].sort());
+  expect(table[0]!.dests.every((d) => d.forward === "route")).toBe(true);
+  expect(actions.slice(before).filter((x) => x.type === "notify")).toEqual([]);
+
+  healthA.ok = true;
+  await waitFor("A back after reload", () => dests().includes(A));
+  expect(dests()).toEqual([A, B, C].sort());
+
+  runner.reload(conf(false));
+  expect(dests()).toEqual([A, B].sort());
+  runner.stop();
+  runner = undefined;
+});

@@ -6,7 +6,7 @@
 import { realServerName, virtualServerName, type VirtualServer } from "../../config/model.ts";
 import type { IpvsService } from "../ipvs-model.ts";
 import { desiredService } from "../desired.ts";
-import { type LvsAction, VirtualServerState } from "../rs-state.ts";
+import { type CarriedState, type LvsAction, VirtualServerState } from "../rs-state.ts";
 import { CheckScheduler, type CheckOutcome, type SchedulerAction } from "../scheduler.ts";
 import { mulberry32 } from "./prng.ts";
 import { runCheck } from "./run-check.ts";
@@ -47,11 +47,15 @@ interface CheckRef {
   vs: number;
   rs: number;
   ck: number;
+  /** identity across reloads: same service, same server, same checker config and timing */
+  key: string;
 }
 
 export class LvsCheckRunner {
-  private readonly states: VirtualServerState[];
-  private readonly refs: CheckRef[] = [];
+  private vss: VirtualServer[];
+  private states: VirtualServerState[];
+  private refs = new Map<number, CheckRef>();
+  private nextId = 0;
   private readonly sched: CheckScheduler;
   private readonly inflight = new Map<number, { seq: number; ctl: AbortController; started: number }>();
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -60,7 +64,8 @@ export class LvsCheckRunner {
   private readonly check: typeof runCheck;
   private readonly grain: number;
 
-  constructor(private readonly vss: VirtualServer[], private readonly hooks: LvsRunnerHooks = {}, opts: LvsRunnerOptions = {}) {
+  constructor(vss: VirtualServer[], private readonly hooks: LvsRunnerHooks = {}, opts: LvsRunnerOptions = {}) {
+    this.vss = vss;
     this.states = vss.map((v) => new VirtualServerState(v));
     this.sched = new CheckScheduler(mulberry32(opts.seed ?? Date.now()));
     this.check = opts.check ?? runCheck;
@@ -74,8 +79,8 @@ export class LvsCheckRunner {
     this.vss.forEach((vs, v) =>
       vs.realServers.forEach((rs, r) =>
         rs.checkers.forEach((c, k) => {
-          const id = this.refs.length;
-          this.refs.push({ vs: v, rs: r, ck: k });
+          const id = this.nextId++;
+          this.refs.set(id, { vs: v, rs: r, ck: k, key: checkKey(vs, rs, k) });
           this.sched.add(id, checkTiming(vs, rs, c), now);
         }),
       ),
@@ -83,6 +88,65 @@ export class LvsCheckRunner {
     for (const s of this.states) for (const a of s.start()) this.hooks.onAction?.(a);
     this.hooks.onTable?.(this.table());
     this.pump();
+  }
+
+  /**
+   * Applies a new config without disturbing what did not change: a checker
+   * with the same service, server, config and timing keeps its schedule, its
+   * attempt in flight and its verdict, so an unchanged real server neither
+   * flaps in the table nor re-runs its scripts. New checkers start as at
+   * startup; removed ones are cancelled.
+   */
+  reload(vss: VirtualServer[]): void {
+    const now = performance.now();
+    const oldByKey = new Map<string, number>();
+    for (const [id, r] of this.refs) oldByKey.set(r.key, id);
+    const oldStates = new Map(this.vss.map((vs, i) => [virtualServerName(vs), { vs, state: this.states[i]! }]));
+    const refs = new Map<number, CheckRef>();
+    const added: { id: number; vs: VirtualServer; rs: VirtualServer["realServers"][number]; ck: number }[] = [];
+    const reusedUp = new Map<string, boolean>();
+    vss.forEach((vs, v) =>
+      vs.realServers.forEach((rs, r) =>
+        rs.checkers.forEach((_c, k) => {
+          const key = checkKey(vs, rs, k);
+          let id = oldByKey.get(key);
+          if (id !== undefined) {
+            oldByKey.delete(key);
+            const up = this.sched.isUp(id);
+            if (up !== undefined) reusedUp.set(`${v}|${r}|${k}`, up);
+          } else {
+            id = this.nextId++;
+            added.push({ id, vs, rs, ck: k });
+          }
+          refs.set(id, { vs: v, rs: r, ck: k, key });
+        }),
+      ),
+    );
+    for (const id of oldByKey.values()) {
+      this.sched.remove(id);
+      this.inflight.get(id)?.ctl.abort();
+      this.inflight.delete(id);
+    }
+    const states = vss.map((vs, v) => {
+      const old = oldStates.get(virtualServerName(vs));
+      const oldRs = new Map(old ? old.vs.realServers.map((rs, i) => [realServerName(rs), i]) : []);
+      const carried: CarriedState = {
+        checkerUp: (r, k) => reusedUp.get(`${v}|${r}|${k}`),
+        dynamicWeight: (r) => {
+          const i = oldRs.get(realServerName(vs.realServers[r]!));
+          return i === undefined ? undefined : old!.state.carried(i).dynamicWeight;
+        },
+        quorumUp: old?.state.quorumUp,
+      };
+      return new VirtualServerState(vs, carried);
+    });
+    this.vss = vss;
+    this.states = states;
+    this.refs = refs;
+    for (const a of added) this.sched.add(a.id, checkTiming(a.vs, a.rs, a.rs.checkers[a.ck]!), now);
+    for (const s of this.states) for (const a of s.start()) this.hooks.onAction?.(a);
+    this.hooks.onTable?.(this.table());
+    if (this.running) this.pump();
   }
 
   /** Stops every check; returns the omega actions (scripts to run on the way out). */
@@ -131,7 +195,8 @@ export class LvsCheckRunner {
           this.inflight.delete(a.id);
         }
       } else {
-        const ref = this.refs[a.id]!;
+        const ref = this.refs.get(a.id);
+        if (!ref) continue;
         const out = this.states[ref.vs]!.checker(ref.rs, ref.ck, a.up, a.weight, a.reason);
         for (const x of out) {
           if (x.type !== "notify") changed = true;
@@ -143,7 +208,8 @@ export class LvsCheckRunner {
   }
 
   private launch(id: number, seq: number, deadline: number): void {
-    const ref = this.refs[id]!;
+    const ref = this.refs.get(id);
+    if (!ref) return;
     const vs = this.vss[ref.vs]!;
     const rs = vs.realServers[ref.rs]!;
     const checker = rs.checkers[ref.ck]!;
@@ -159,4 +225,9 @@ export class LvsCheckRunner {
       this.pump();
     });
   }
+}
+
+function checkKey(vs: VirtualServer, rs: VirtualServer["realServers"][number], k: number): string {
+  const c = rs.checkers[k]!;
+  return `${virtualServerName(vs)}|${realServerName(rs)}|${k}|${JSON.stringify(c)}|${JSON.stringify(checkTiming(vs, rs, c))}`;
 }

@@ -157,6 +157,21 @@ describe("real-server state", () => {
     expect(without.shutdown()).toEqual([]);
   });
 
+  test("reload: carried checker verdicts, dynamic weights and quorum state are kept without notifications", () => {
+    const v = vs({ quorumDown: "/qd", quorumUp: "/qu", sorryServer: { ip: "198.18.2.200", port: 80 } });
+    const s = new VirtualServerState(v, {
+      checkerUp: (r) => (r === 2 ? undefined : false), // rs 0 and 1 were down; rs 2 is new
+      dynamicWeight: (r) => (r === 2 ? undefined : 9),
+      quorumUp: false,
+    });
+    expect([s.alive(0), s.alive(1), s.alive(2)]).toEqual([false, false, true]);
+    expect(s.weight(0)).toBe(9);
+    // the new server restores quorum: one transition, from the carried state
+    expect(s.start()).toContainEqual({ type: "notify", event: "quorum_up", script: "/qu", vs: "198.18.0.10:80/TCP" });
+    const again = new VirtualServerState(v, { checkerUp: () => true, dynamicWeight: () => undefined, quorumUp: true });
+    expect(again.start()).toEqual([]);
+  });
+
   test("bad quorum/hysteresis and unknown checker indexes give clear errors", () => {
     expect(() => new VirtualServerState(vs({ quorum: 0 }))).toThrow(/quorum must be an integer >= 1/);
     expect(() => new VirtualServerState(vs({ hysteresis: -1 }))).toThrow(/hysteresis/);
