@@ -10,14 +10,28 @@ export class AddressError extends Error {
   }
 }
 
+/** Parses dotted-quad IPv4 into `out` at `at` (a char loop: this runs for every dest of a big table). */
+export function parseIPv4Into(s: string, out: Uint8Array, at = 0): void {
+  let part = 0, value = 0, digits = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 46; // a virtual '.' closes the last part
+    if (c >= 48 && c <= 57 && digits < 3) {
+      value = value * 10 + (c - 48);
+      digits++;
+    } else if (c === 46 && digits > 0 && value <= 255 && part < 4) {
+      out[at + part++] = value;
+      value = 0;
+      digits = 0;
+    } else {
+      throw new AddressError(s, part >= 4 ? "IPv4 needs 4 dotted parts" : `part ${part + 1} is not 0-255`);
+    }
+  }
+  if (part !== 4) throw new AddressError(s, "IPv4 needs 4 dotted parts");
+}
+
 export function parseIPv4(s: string): Uint8Array {
-  const parts = s.split(".");
-  if (parts.length !== 4) throw new AddressError(s, "IPv4 needs 4 dotted parts");
   const out = new Uint8Array(4);
-  parts.forEach((p, i) => {
-    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) throw new AddressError(s, `part "${p}" is not 0-255`);
-    out[i] = Number(p);
-  });
+  parseIPv4Into(s, out);
   return out;
 }
 

@@ -108,8 +108,9 @@ export class IpvsClient {
    * come back together as IpvsBatchError naming each operation.
    */
   apply(ops: IpvsOp[]): void {
-    const requests: Uint8Array[] = [];
-    for (const o of ops) requests.push(this.encodeOp(o).slice());
+    // encode everything first: a request vigil itself finds invalid fails the whole apply before anything is sent
+    const requests: Uint8Array[] = new Array(ops.length);
+    for (let i = 0; i < ops.length; i++) requests[i] = this.encodeOp(ops[i]!).slice();
     const failures = this.batch.run(requests, "IPVS apply");
     if (failures.length === 0) return;
     const errors = failures.map((f) => {
@@ -122,7 +123,7 @@ export class IpvsClient {
 
   /** The request bytes for one op (a view of the shared builder: copy before building the next). */
   encodeOp(o: IpvsOp): Uint8Array {
-    const what = describeOp(o);
+    const what = () => describeOp(o);
     switch (o.op) {
       case "add-service":
       case "edit-service": {

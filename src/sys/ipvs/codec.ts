@@ -3,20 +3,26 @@
 // fuzz tests feed it garbage. Every decode failure is an IpvsDecodeError that
 // says which attribute was wrong.
 import { AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP } from "../abi.ts";
-import { type Attrs, type AttrWriter, NetlinkDecodeError } from "../netlink/attr.ts";
+import { type Attrs, AttrWriter, NetlinkDecodeError } from "../netlink/attr.ts";
 import type { IpvsDest, IpvsForward, IpvsProtocol, IpvsScheduler, IpvsService, IpvsServiceKey } from "../../lvs/ipvs-model.ts";
 import { defaultNetmask } from "../../lvs/reconcile.ts";
-import { formatAddress, parseAddress, parseIPv4 } from "../../lvs/reconcile-address.ts";
+import { formatAddress, parseIPv4, parseIPv4Into, parseIPv6 } from "../../lvs/reconcile-address.ts";
 import {
   IP_VS_CONN_F, IP_VS_SCHEDNAME_MAXLEN, IP_VS_SVC_F, IPPROTO_SCTP, IPVS_CMD_ATTR, IPVS_DEST_ATTR, IPVS_SVC_ATTR,
 } from "./constants.ts";
 
 export class IpvsDecodeError extends NetlinkDecodeError {}
 
+/** Names the operation in errors; a function so the text is only built when something fails. */
+export type Label = string | (() => string);
+
 /** A request the kernel would reject anyway, caught before sending with a precise reason. */
 export class IpvsRequestError extends Error {
-  constructor(readonly what: string, reason: string) {
-    super(`${what}: ${reason}`);
+  readonly what: string;
+  constructor(what: Label, reason: string) {
+    const w = typeof what === "function" ? what() : what;
+    super(`${w}: ${reason}`);
+    this.what = w;
     this.name = "IpvsRequestError";
   }
 }
@@ -32,7 +38,7 @@ function schedFlagNames(scheduler: string): [string, string, string] {
   return ["flag-1", "flag-2", "flag-3"];
 }
 
-export function encodeFlags(s: Pick<IpvsService, "scheduler" | "flags" | "persistenceTimeout">, what: string): number {
+export function encodeFlags(s: Pick<IpvsService, "scheduler" | "flags" | "persistenceTimeout">, what: Label): number {
   // the kernel decides persistence from this flag, not from the timeout
   let f = s.persistenceTimeout > 0 ? IP_VS_SVC_F.PERSISTENT : 0;
   const names = schedFlagNames(s.scheduler);
@@ -56,26 +62,29 @@ export function decodeFlags(flags: number, scheduler: string): string[] {
   return out.sort();
 }
 
-function addr16(address: string, family: 4 | 6, what: string): Uint8Array {
-  let b: Uint8Array;
+// union nf_inet_addr: IPv4 in the first 4 of 16 bytes. One scratch buffer:
+// the writer copies it, and this runs for every dest of a big table.
+const scratch16 = new Uint8Array(16);
+function addr16(address: string, family: 4 | 6, what: Label): Uint8Array {
+  if (address.includes(":") !== (family === 6)) throw new IpvsRequestError(what, `address ${address} is not IPv${family}`);
   try {
-    b = parseAddress(address);
+    if (family === 6) scratch16.set(parseIPv6(address));
+    else {
+      scratch16.fill(0);
+      parseIPv4Into(address, scratch16);
+    }
   } catch (e) {
     throw new IpvsRequestError(what, (e as Error).message);
   }
-  if ((b.length === 16) !== (family === 6)) throw new IpvsRequestError(what, `address ${address} is not IPv${family}`);
-  // union nf_inet_addr: IPv4 in the first 4 of 16 bytes
-  const out = new Uint8Array(16);
-  out.set(b);
-  return out;
+  return scratch16;
 }
 
-function checkPort(port: number, what: string) {
+function checkPort(port: number, what: Label) {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new IpvsRequestError(what, `port ${port} is not 0-65535`);
 }
 
 /** Writes the service key attributes (enough for DEL_SERVICE and as the parent of dest ops). */
-export function writeServiceKey(w: AttrWriter, k: IpvsServiceKey, what: string): void {
+export function writeServiceKey(w: AttrWriter, k: IpvsServiceKey, what: Label): void {
   w.u16(IPVS_SVC_ATTR.AF, k.family === 6 ? AF_INET6 : AF_INET);
   if (k.fwmark) {
     if (!Number.isInteger(k.fwmark) || k.fwmark < 1 || k.fwmark > 0xffffffff) throw new IpvsRequestError(what, `fwmark ${k.fwmark} is not 1-4294967295`);
@@ -90,15 +99,33 @@ export function writeServiceKey(w: AttrWriter, k: IpvsServiceKey, what: string):
   w.be16(IPVS_SVC_ATTR.PORT, k.port);
 }
 
+// Encoded key nests by key object: reconcile hands every dest op of a service
+// the same key object, so a service's key is encoded once, not once per dest.
+// The cached copy of the key fields guards against a caller mutating the object.
+const keyNests = new WeakMap<IpvsServiceKey, { key: IpvsServiceKey; bytes: Uint8Array }>();
+const keyScratch = new AttrWriter(256);
+
+function sameKey(a: IpvsServiceKey, b: IpvsServiceKey): boolean {
+  return a.family === b.family && a.protocol === b.protocol && a.address === b.address && a.port === b.port && a.fwmark === b.fwmark;
+}
+
 /** IPVS_CMD_ATTR_SERVICE with only the key. */
-export function writeServiceKeyNest(w: AttrWriter, k: IpvsServiceKey, what: string): void {
-  const n = w.nestStart(IPVS_CMD_ATTR.SERVICE);
-  writeServiceKey(w, k, what);
-  w.nestEnd(n);
+export function writeServiceKeyNest(w: AttrWriter, k: IpvsServiceKey, what: Label): void {
+  let hit = keyNests.get(k);
+  if (!hit || !sameKey(hit.key, k)) {
+    keyScratch.reset();
+    const n = keyScratch.nestStart(IPVS_CMD_ATTR.SERVICE);
+    writeServiceKey(keyScratch, k, what);
+    keyScratch.nestEnd(n);
+    hit = { key: { family: k.family, protocol: k.protocol, address: k.address, port: k.port, fwmark: k.fwmark }, bytes: keyScratch.buf.slice(0, keyScratch.len) };
+    keyNests.set(k, hit);
+  }
+  w.pad();
+  w.buf.set(hit.bytes, w.reserve(hit.bytes.length));
 }
 
 /** IPVS_CMD_ATTR_SERVICE with every setting (NEW_SERVICE / SET_SERVICE need a full entry). */
-export function writeServiceFull(w: AttrWriter, s: IpvsService, what: string): void {
+export function writeServiceFull(w: AttrWriter, s: IpvsService, what: Label): void {
   if (typeof s.scheduler !== "string" || s.scheduler.length === 0 || s.scheduler.length >= IP_VS_SCHEDNAME_MAXLEN) {
     throw new IpvsRequestError(what, `scheduler name "${s.scheduler}" must be 1-${IP_VS_SCHEDNAME_MAXLEN - 1} characters`);
   }
@@ -120,7 +147,7 @@ export function writeServiceFull(w: AttrWriter, s: IpvsService, what: string): v
   w.nestEnd(n);
 }
 
-function writeNetmask(w: AttrWriter, s: IpvsService, what: string) {
+function writeNetmask(w: AttrWriter, s: IpvsService, what: Label) {
   const mask = s.persistenceNetmask === "" ? defaultNetmask(s.family) : s.persistenceNetmask;
   if (s.family === 6) {
     // IPv6: a prefix length 1-128 in host order (ip_vs_ctl.c checks the range)
@@ -140,7 +167,7 @@ function writeNetmask(w: AttrWriter, s: IpvsService, what: string) {
 }
 
 /** IPVS_CMD_ATTR_DEST: full for NEW_DEST/SET_DEST, key only for DEL_DEST. */
-export function writeDest(w: AttrWriter, svc: IpvsServiceKey, d: IpvsDest, full: boolean, what: string): void {
+export function writeDest(w: AttrWriter, svc: IpvsServiceKey, d: IpvsDest, full: boolean, what: Label): void {
   const family = d.address.includes(":") ? 6 : 4;
   checkPort(d.port, what);
   const n = w.nestStart(IPVS_CMD_ATTR.DEST);

@@ -17,7 +17,9 @@ describe("IPVS address canonical form", () => {
   });
   test("IPv4 round-trips and rejects junk with the input named", () => {
     expect(canonicalAddress("198.18.0.1")).toBe("198.18.0.1");
-    expect(() => canonicalAddress("198.18.0.256")).toThrow('bad IP address "198.18.0.256"');
+    expect(() => canonicalAddress("198.18.0.256")).toThrow(`bad IP address "198.18.0.256": part 4 is not 0-255`);
+    expect(() => canonicalAddress("198.18.0.1.5")).toThrow("IPv4 needs 4 dotted parts");
+    expect(() => canonicalAddress("198.18..1")).toThrow("part 3 is not 0-255");
     expect(() => canonicalAddress("198.18.0")).toThrow(AddressError);
     expect(() => canonicalAddress("fd00::1::2")).toThrow('"::" appears more than once');
     expect(() => canonicalAddress("fd00:xyz::1")).toThrow("not 1-4 hex digits");
