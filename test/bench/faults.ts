@@ -68,7 +68,9 @@ export async function runFaults(o: FaultOptions): Promise<FaultResult[]> {
   const log = o.log ?? (() => {});
   const rand = rng(o.seed);
   const kinds = o.kinds ?? FAULT_KINDS;
-  const [holdLo, holdHi] = o.holdMs ?? [300, 2000];
+  // Up to 6 s: longer than a 3 s VIP lifetime plus the kernel's 1 s expiry tick, so a
+  // lifetime-bounded duplicate ends before the undo and a permanent one does not.
+  const [holdLo, holdHi] = o.holdMs ?? [500, 6000];
   const settleMs = o.settleMs ?? 8000;
   const started = Date.now();
   const lab = await Lab.create({ routers: 3 });

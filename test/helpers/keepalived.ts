@@ -9,6 +9,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Lab, type LabProc, sleep } from "./lab.ts";
+import { startVigil } from "./vigil.ts";
 
 export interface InstanceSpec {
   /** vrrp_instance name; default VI_<vrid> (VI6_<vrid> for IPv6) */
@@ -90,13 +91,6 @@ export interface RouterHandle {
   spec: RouterSpec;
 }
 
-/** argv for vigil: $VIGIL_BIN (a compiled binary) if set, else the source through the pinned Bun. */
-export function vigilArgv(conf: string): string[] {
-  const root = `${import.meta.dir}/../..`;
-  const bin = process.env.VIGIL_BIN;
-  return bin ? [bin, "run", "-f", conf] : [`${root}/node_modules/.bin/bun`, `${root}/src/main.ts`, "run", "-f", conf];
-}
-
 export function keepalivedArgv(conf: string, base: string): string[] {
   // -n foreground, -l log to stdout, -D detailed, --vrrp only the VRRP child;
   // pid files of our own so no instance sees another (or the system's).
@@ -105,22 +99,26 @@ export function keepalivedArgv(conf: string, base: string): string[] {
 
 /**
  * Start `impl` on router r with `spec`. Resolves once the process is up
- * (keepalived: its VRRP child has entered its first state); throws with the
- * log's tail if it exits first or is not ready within 10 s.
+ * (keepalived: its VRRP child has entered its first state; vigil: its status
+ * socket answers); throws with the log's tail if it exits first or is not
+ * ready in time.
  */
 export async function startRouter(lab: Lab, r: number, impl: Impl, spec: RouterSpec): Promise<RouterHandle> {
+  if (impl === "vigil") {
+    // vigil.ts owns how the daemon is run (binary choice, status socket, lock dir, readiness).
+    const v = await startVigil(lab, r, keepalivedConf(spec));
+    return { impl, router: r, conf: v.conf, proc: v.proc, spec };
+  }
   const n = lab.procs.length;
   const base = join(lab.dir, `r${r}-${impl}-${n}`);
   const conf = `${base}.conf`;
   writeFileSync(conf, keepalivedConf(spec));
-  const proc = lab.spawn(r, impl === "keepalived" ? keepalivedArgv(conf, base) : vigilArgv(conf), impl);
-  const ready = impl === "keepalived"
-    ? () => existsSync(`${base}.vrrp.pid`) && /Entering (BACKUP|MASTER|FAULT) STATE/.test(lab.logOf(proc))
-    : () => true; // vigil's readiness is the caller's to observe (holders, adverts)
+  const proc = lab.spawn(r, keepalivedArgv(conf, base), impl);
+  const ready = () => existsSync(`${base}.vrrp.pid`) && /Entering (BACKUP|MASTER|FAULT) STATE/.test(lab.logOf(proc));
   const deadline = Date.now() + 10_000;
   let exited = false;
   proc.exited.then(() => { exited = true; });
-  await sleep(impl === "vigil" ? 300 : 20);
+  await sleep(20);
   while (!exited && !ready() && Date.now() < deadline) await sleep(20);
   if (exited || !ready()) {
     const tail = lab.logOf(proc).split("\n").slice(-15).join("\n");
