@@ -7,7 +7,7 @@
 // Lab registers itself, `cleanup()` is idempotent, and an 'exit'/signal hook
 // tears down whatever is still registered.
 import { spawn, spawnSync, type Subprocess } from "bun";
-import { mkdtempSync, rmSync, readFileSync, readdirSync, existsSync } from "node:fs";
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readPcap, type Frame } from "./pcap.ts";
@@ -155,7 +155,14 @@ export class Lab {
   /** Start a process inside a host's namespace; stdout+stderr go to a log file in lab.dir. */
   spawn(h: Host, argv: string[], tag = argv[0].split("/").pop()!): LabProc {
     const log = join(this.dir, `${h === "client" ? "c" : `r${h}`}-${tag}-${this.procs.length}.log`);
-    const proc = spawn(["ip", "netns", "exec", this.ns(h), ...argv], { stdout: Bun.file(log), stderr: Bun.file(log), stdin: "ignore" });
+    // One O_APPEND descriptor for both streams: two separate opens would overwrite each other.
+    const fd = openSync(log, "a");
+    let proc: Subprocess;
+    try {
+      proc = spawn(["ip", "netns", "exec", this.ns(h), ...argv], { stdout: fd, stderr: fd, stdin: "ignore" });
+    } finally {
+      closeSync(fd);
+    }
     // `ip netns exec` execs the command in place, so proc.pid is the command's own PID.
     const lp: LabProc = { pid: proc.pid, host: h, argv, log, proc, exited: proc.exited };
     this.procs.push(lp);
