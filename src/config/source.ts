@@ -27,8 +27,17 @@ export function dirname(path: string): string {
   return i < 0 ? "." : i === 0 ? "/" : path.slice(0, i);
 }
 
+/** Joins and normalizes `.`/`..` so messages and loop detection see one name per file. */
 function resolve(base: string, p: string): string {
-  return p.startsWith("/") ? p : `${base}/${p}`;
+  const full = p.startsWith("/") ? p : `${base}/${p}`;
+  const absolute = full.startsWith("/");
+  const parts: string[] = [];
+  for (const seg of full.split("/")) {
+    if (seg === "" || seg === ".") continue;
+    if (seg === ".." && parts.length && parts[parts.length - 1] !== "..") parts.pop();
+    else if (seg !== ".." || !absolute) parts.push(seg);
+  }
+  return absolute ? `/${parts.join("/")}` : parts.join("/") || ".";
 }
 
 /** Rejects content that is clearly not a text config, before tokenizing it. */
