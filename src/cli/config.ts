@@ -12,6 +12,7 @@ const table: Array<[string, string, () => Promise<CommandModule>]> = [
   ["check", "check a keepalived.conf, JSON or CBOR config", () => import("./config-check.ts")],
   ["convert", "convert a config to keepalived, json or cbor", () => import("./config-convert.ts")],
   ["keygen", "make an Ed25519 key pair for signing configs", () => import("./config-keygen.ts")],
+  ["sign", "sign a config as a COSE_Sign1 blob for pushing", () => import("./config-sign.ts")],
   ["push", "publish a signed config blob to the fleet broker", () => import("./config-push.ts")],
 ];
 for (const [name, summary, load] of table) registerConfigSubcommand(name, summary, load);

@@ -5,6 +5,8 @@
 import { verifyBlob, type SignedPayload } from "../config/cose.ts";
 import type { ConfigStore } from "../config/store.ts";
 import type { TrustStore } from "../config/trust.ts";
+import { readCbor } from "../config/config-cbor.ts";
+import { formatDiagnostic } from "../config/diagnostics.ts";
 import type { ConfigResult } from "./reporter.ts";
 
 export interface DeliveryOptions {
@@ -49,5 +51,15 @@ export function configReceiver(o: DeliveryOptions): (blob: Uint8Array) => Promis
     o.running.serial = serial;
     o.running.hash = v.hash;
     return { accepted: true, serial, hash: v.hash };
+  };
+}
+
+/** validateConfig for DeliveryOptions: the config model's own reader and checks, first error wins. */
+export function modelValidator(): (config: Uint8Array) => string | null {
+  return (config) => {
+    const r = readCbor(config, "<pushed config>");
+    if (r.config) return null;
+    const first = r.errors[0];
+    return first ? formatDiagnostic(first, "<pushed config>") : "config rejected by the model checks";
   };
 }
