@@ -182,3 +182,35 @@ ${withC ? rs("127.0.0.3", c.port) : ""}
   runner.stop();
   runner = undefined;
 });
+
+test("runner: a throwing hook is reported and the checks go on", async () => {
+  const s = startServer(site({ ok: true }), undefined, "127.0.0.1");
+  servers.push(s);
+  const path = join(dir, "hook.conf");
+  writeFileSync(path, `virtual_server 198.18.0.102 80 {
+    delay_loop 0.05
+    protocol TCP
+    real_server 127.0.0.1 ${s.port} {
+        TCP_CHECK {
+            connect_timeout 1
+        }
+    }
+}
+`);
+  const loaded = loadConfigFile(path);
+  expect(loaded.errors).toEqual([]);
+  let calls = 0;
+  const errors: unknown[] = [];
+  runner = new LvsCheckRunner(loaded.config!.virtualServers, {
+    onCheck: () => {
+      calls++;
+      if (calls <= 2) throw new Error(`hook failure ${calls}`);
+    },
+    onError: (e) => errors.push(e),
+  }, { seed: 3 });
+  runner.start();
+  await waitFor("checks after the hook threw", () => calls >= 5);
+  expect(errors.map((e) => (e as Error).message)).toEqual(["hook failure 1", "hook failure 2"]);
+  runner.stop();
+  runner = undefined;
+});

@@ -1,6 +1,8 @@
 // HTTP_GET and SSL_GET: every url block is fetched on its own connection, in
 // order; the check succeeds when each answers with an accepted status code and,
-// where a digest is configured, a body whose MD5 matches.
+// where a digest is configured, a body whose MD5 matches. keepalived walks the
+// urls one per timer tick and retries each; here one attempt covers all urls
+// and the scheduler retries the attempt, so a verdict never rests on a subset.
 import type { HttpCheck } from "../../config/model.ts";
 import type { CheckOutcome } from "../scheduler.ts";
 import { buildGetRequest } from "./http-request.ts";

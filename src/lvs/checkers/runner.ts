@@ -26,6 +26,8 @@ export interface LvsRunnerHooks {
   onAction?(a: LvsAction): void;
   /** every finished attempt, for status and the fleet's lvs/<vs>/<rs> topic */
   onCheck?(r: CheckReport): void;
+  /** a hook threw; the runner carries on (default: printed to stderr) */
+  onError?(e: unknown): void;
 }
 
 export interface LvsRunnerOptions {
@@ -222,6 +224,11 @@ export class LvsCheckRunner {
       if (!this.running) return;
       this.hooks.onCheck?.({ vs: virtualServerName(vs), rs: realServerName(rs), checker: checker.type, outcome, latencyMs: performance.now() - started });
       this.apply(this.sched.result(id, seq, outcome, performance.now()));
+      this.pump();
+    }).catch((e: unknown) => {
+      // a throwing hook must not stop the checks: keep the timer running
+      if (this.hooks.onError) this.hooks.onError(e);
+      else process.stderr.write(`vigil lvs: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
       this.pump();
     });
   }
