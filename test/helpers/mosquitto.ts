@@ -42,7 +42,9 @@ export class Mosquitto {
   }
 
   private writeConfig() {
-    const lines = [`listener ${this.port} 127.0.0.1`, "persistence false", `log_dest stderr`, "log_type error", "log_type warning", "log_type notice"];
+    // `user root`: started as root, mosquitto would otherwise switch to its own user and
+    // could not read the 0700 temp dirs holding the test's certificates and password file.
+    const lines = [`listener ${this.port} 127.0.0.1`, "user root", "persistence false", `log_dest stderr`, "log_type error", "log_type warning", "log_type notice"];
     if (this.opts.tls) {
       lines.push(`cafile ${this.opts.tls.ca}`, `certfile ${this.opts.tls.cert}`, `keyfile ${this.opts.tls.key}`);
       lines.push(`require_certificate ${this.opts.tls.requireClientCert ? "true" : "false"}`);
