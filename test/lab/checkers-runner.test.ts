@@ -201,16 +201,23 @@ test("runner: a throwing hook is reported and the checks go on", async () => {
   expect(loaded.errors).toEqual([]);
   let calls = 0;
   const errors: unknown[] = [];
+  const downs: LvsAction[] = [];
   runner = new LvsCheckRunner(loaded.config!.virtualServers, {
     onCheck: () => {
       calls++;
       if (calls <= 2) throw new Error(`hook failure ${calls}`);
     },
     onError: (e) => errors.push(e),
+    onAction: (a) => {
+      if (a.type === "rs") downs.push(a);
+    },
   }, { seed: 3 });
   runner.start();
   await waitFor("checks after the hook threw", () => calls >= 5);
   expect(errors.map((e) => (e as Error).message)).toEqual(["hook failure 1", "hook failure 2"]);
+  // the results behind the throwing hooks still counted: the server never went down
+  expect(runner.state(0).alive(0)).toBe(true);
+  expect(downs).toEqual([]);
   runner.stop();
   runner = undefined;
 });

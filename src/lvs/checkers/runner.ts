@@ -87,8 +87,8 @@ export class LvsCheckRunner {
         }),
       ),
     );
-    for (const s of this.states) for (const a of s.start()) this.hooks.onAction?.(a);
-    this.hooks.onTable?.(this.table());
+    for (const s of this.states) for (const a of s.start()) this.safely(() => this.hooks.onAction?.(a));
+    this.safely(() => this.hooks.onTable?.(this.table()));
     this.pump();
   }
 
@@ -146,8 +146,8 @@ export class LvsCheckRunner {
     this.states = states;
     this.refs = refs;
     for (const a of added) this.sched.add(a.id, checkTiming(a.vs, a.rs, a.rs.checkers[a.ck]!), now);
-    for (const s of this.states) for (const a of s.start()) this.hooks.onAction?.(a);
-    this.hooks.onTable?.(this.table());
+    for (const s of this.states) for (const a of s.start()) this.safely(() => this.hooks.onAction?.(a));
+    this.safely(() => this.hooks.onTable?.(this.table()));
     if (this.running) this.pump();
   }
 
@@ -202,11 +202,21 @@ export class LvsCheckRunner {
         const out = this.states[ref.vs]!.checker(ref.rs, ref.ck, a.up, a.weight, a.reason);
         for (const x of out) {
           if (x.type !== "notify") changed = true;
-          this.hooks.onAction?.(x);
+          this.safely(() => this.hooks.onAction?.(x));
         }
       }
     }
-    if (changed) this.hooks.onTable?.(this.table());
+    if (changed) this.safely(() => this.hooks.onTable?.(this.table()));
+  }
+
+  /** Hooks are the daemon's code; one that throws is reported and never stops the checks. */
+  private safely(f: () => void): void {
+    try {
+      f();
+    } catch (e) {
+      if (this.hooks.onError) this.hooks.onError(e);
+      else process.stderr.write(`vigil lvs: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    }
   }
 
   private launch(id: number, seq: number, deadline: number): void {
@@ -222,13 +232,10 @@ export class LvsCheckRunner {
       const f = this.inflight.get(id);
       if (f && f.seq === seq) this.inflight.delete(id);
       if (!this.running) return;
-      this.hooks.onCheck?.({ vs: virtualServerName(vs), rs: realServerName(rs), checker: checker.type, outcome, latencyMs: performance.now() - started });
-      this.apply(this.sched.result(id, seq, outcome, performance.now()));
-      this.pump();
-    }).catch((e: unknown) => {
-      // a throwing hook must not stop the checks: keep the timer running
-      if (this.hooks.onError) this.hooks.onError(e);
-      else process.stderr.write(`vigil lvs: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+      const actions = this.sched.result(id, seq, outcome, performance.now());
+      const report = { vs: virtualServerName(vs), rs: realServerName(rs), checker: checker.type, outcome, latencyMs: performance.now() - started };
+      this.safely(() => this.hooks.onCheck?.(report));
+      this.apply(actions);
       this.pump();
     });
   }
