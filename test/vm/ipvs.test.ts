@@ -1,12 +1,14 @@
 // IPVS through vigil's generic-netlink client, checked with ipvsadm inside a VM
 // running Debian's kernel (the development kernel has no IP_VS). One boot runs
-// every scenario (test/vm/guest/ipvs-scenarios.ts); the assertions are here.
+// every scenario (test/vm/guest/ipvs-scenarios.ts, then the user's sample config via
+// test/vm/guest/user-sample.ts); the assertions are here.
 import { beforeAll, describe, expect, test } from "bun:test";
 import type { IpvsService } from "../../src/lvs/ipvs-model.ts";
 import { ROOT } from "../helpers/netns.ts";
 import { runInVm, vmAvailable, type VmResult } from "../helpers/vm.ts";
 import { canonicalTable } from "../unit/lvs/reconcile-model.ts";
 import { parseIpvsadm } from "./ipvsadm-parse.ts";
+import { readFileSync } from "node:fs";
 import { FAILED, FOREIGN, INITIAL, RELOADED } from "./ipvs-scenarios.ts";
 
 interface Step { name: string; ops: string[]; ipvsadm: string; thresholds: string; clientTable: IpvsService[] }
@@ -22,8 +24,24 @@ interface GuestReport {
   bigBatch: { failedPorts: number[]; presentPorts: number[] };
 }
 
+interface SampleReport {
+  errors: unknown[];
+  virtualServers: number;
+  desired: IpvsService[];
+  started: { ipvsadm: string; thresholds: string };
+  failedDesired: IpvsService[];
+  failed: { ipvsadm: string; thresholds: string };
+}
+
 let vm: VmResult;
 let report: GuestReport;
+let sample: SampleReport;
+
+// The user's keepalived.conf sample with its private addresses moved into
+// 198.18.0.0/15 (the originals are parsed elsewhere, never contacted).
+const userSample = readFileSync(`${ROOT}/test/fixtures/user-sample.conf`, "utf8")
+  .replace(/192\.168\.(200|201)\.(\d+)/g, "198.18.$1.$2")
+  .replace(/10\.10\.10\.(\d+)/g, "198.19.10.$1");
 
 const script = `
 set -e
@@ -32,13 +50,23 @@ cd ${ROOT}
 ip link add vs0 type veth peer name vs1
 ip link set vs0 up; ip link set vs1 up
 ${ROOT}/node_modules/.bin/bun test/vm/guest/ipvs-scenarios.ts
+cat > /tmp/user-sample.conf <<'VIGIL_EOF'
+${userSample}
+VIGIL_EOF
+${ROOT}/node_modules/.bin/bun test/vm/guest/user-sample.ts /tmp/user-sample.conf
 `;
+const tagged = (out: string, tag: string) => {
+  const line = out.split("\n").find((l) => l.startsWith(`${tag} `));
+  if (!line) throw new Error(`guest printed no ${tag} line:\n${out}`);
+  return JSON.parse(line.slice(tag.length + 1));
+};
 
 describe.skipIf(!vmAvailable())("IPVS in the VM (ipvsadm as oracle)", () => {
   beforeAll(async () => {
     vm = await runInVm({ script, timeoutMs: 150_000 });
     if (vm.exitCode !== 0) throw new Error(`guest failed (exit ${vm.exitCode}):\n${vm.stderr}\n${vm.stdout}\n${vm.console.slice(-2000)}`);
-    report = JSON.parse(vm.stdout.trim().split("\n").pop()!) as GuestReport;
+    report = tagged(vm.stdout, "SCENARIOS") as GuestReport;
+    sample = tagged(vm.stdout, "SAMPLE") as SampleReport;
     console.log(`VM run: ${Math.round(vm.wallMs)} ms wall`);
   }, 180_000);
 
@@ -123,5 +151,30 @@ describe.skipIf(!vmAvailable())("IPVS in the VM (ipvsadm as oracle)", () => {
   test("flush empties the table", () => {
     expect(parseIpvsadm(report.afterFlush)).toEqual([]);
     expect(report.afterFlush).toContain("IP Virtual Server version 1.2.1");
+  });
+
+  test("the user's sample config (addresses moved into 198.18.0.0/15) loads and lands in the kernel as written", () => {
+    expect(sample.errors).toEqual([]);
+    expect(sample.virtualServers).toBe(3);
+    const t = parseIpvsadm(sample.started.ipvsadm, sample.started.thresholds);
+    expect(canonicalTable(t)).toBe(canonicalTable(sample.desired));
+    // read by hand from test/fixtures/user-sample.conf: lb_algo rr, lb_kind NAT, persistence_timeout 50, weight 1
+    const rs = (address: string, port: number) => ({ address, port, forward: "masq" as const, weight: 1, upperThreshold: 0, lowerThreshold: 0 });
+    const vs = (address: string, port: number, dests: ReturnType<typeof rs>[]): IpvsService => ({
+      family: 4, protocol: "tcp", address, port, fwmark: 0, scheduler: "rr", persistenceTimeout: 50, persistenceNetmask: "", flags: [], dests,
+    });
+    expect(canonicalTable(t)).toBe(canonicalTable([
+      vs("198.18.200.100", 443, [rs("198.18.201.100", 443)]),
+      vs("198.19.10.2", 1358, [rs("198.18.200.2", 1358), rs("198.18.200.3", 1358)]),
+      vs("198.19.10.3", 1358, [rs("198.18.200.4", 1358), rs("198.18.200.5", 1358)]),
+    ]));
+  });
+
+  test("user's sample: when the 443 service's only real server fails, its sorry_server takes its place", () => {
+    const t = parseIpvsadm(sample.failed.ipvsadm, sample.failed.thresholds);
+    expect(canonicalTable(t)).toBe(canonicalTable(sample.failedDesired));
+    const s443 = t.find((s) => s.port === 443)!;
+    expect(s443.dests).toEqual([{ address: "198.18.200.200", port: 1358, forward: "masq", weight: 1, upperThreshold: 0, lowerThreshold: 0 }]);
+    expect(t.filter((s) => s.port === 1358).flatMap((s) => s.dests.map((d) => d.address)).sort()).toEqual(["198.18.200.2", "198.18.200.3", "198.18.200.4", "198.18.200.5"]);
   });
 });

@@ -86,4 +86,4 @@ out.daemonStopAgain = errorOf(() => c.stopDaemon("master"));
 c.flush();
 out.afterFlush = sh("ipvsadm -Ln");
 c.close();
-console.log(JSON.stringify(out));
+console.log(`SCENARIOS ${JSON.stringify(out)}`);
