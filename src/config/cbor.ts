@@ -53,7 +53,8 @@ function normalize(v: unknown, depth: number): unknown {
       // 8-byte integer form, which is the shortest form for those values.
       return v >= TWO32 || v < -TWO32 ? BigInt(v) : v;
     case "bigint":
-      if (v >= -(2n ** 64n) && v < 2n ** 64n) return v >= -(2n ** 32n) && v < 2n ** 32n ? Number(v) : v;
+      // -2^64 is valid CBOR but cbor-x writes it as a bignum tag, so it stops one short.
+      if (v > -(2n ** 64n) && v < 2n ** 64n) return v >= -(2n ** 32n) && v < 2n ** 32n ? Number(v) : v;
       throw new CborError(`${here()}: ${v} does not fit in 64 bits`);
     case "object": {
       if (v === null) return null;
