@@ -100,6 +100,22 @@ describe("hostile servers", () => {
     expect(r.reason).toMatch(/aborted/);
   });
 
+  test("TLS: a server that never finishes the handshake ends at the step timeout; garbage instead of TLS fails", async () => {
+    const silent = serve(() => {});
+    const tlsCheck: HttpCheck = { ...statusOnly, type: "SSL_GET" };
+    const r1 = await check(tlsCheck, silent.port, 300, 10_000);
+    expect(r1.reason).toMatch(/connect timed out after 300 ms/);
+    // a raw server that answers the ClientHello with plain text
+    const text = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data(sock) { sock.write("HTTP/1.0 200 OK\r\n\r\nnot tls"); sock.end(); } } });
+    try {
+      const r2 = await check(tlsCheck, text.port, 2000, 10_000);
+      expect(r2.ok).toBe(false);
+      expect(r2.reason).toMatch(/connect failed/);
+    } finally {
+      text.stop(true);
+    }
+  });
+
   test("many hostile servers at once do not stop a healthy check from passing", async () => {
     const bad = [
       serve(() => {}),

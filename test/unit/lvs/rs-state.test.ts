@@ -178,4 +178,50 @@ describe("real-server state", () => {
     const s = new VirtualServerState(vs());
     expect(() => s.checker(9, 0, true)).toThrow(/no checker 0 on real server 9/);
   });
+
+  test("property: random checker events keep the table consistent with quorum, sorry server and inhibit rules (seeded)", () => {
+    let seed = 20261126;
+    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    for (let round = 0; round < 200; round++) {
+      const n = 1 + Math.floor(rnd() * 6);
+      const v = vs({
+        quorum: 1 + Math.floor(rnd() * 6),
+        hysteresis: Math.floor(rnd() * 3),
+        sorryServer: rnd() < 0.6 ? { ip: "198.18.2.200", port: 80 } : undefined,
+        sorryServerInhibit: rnd() < 0.3,
+        inhibitOnFailure: rnd() < 0.3,
+        alpha: rnd() < 0.3,
+        realServers: Array.from({ length: n }, (_, i) => rs(i + 1, { weight: Math.floor(rnd() * 4), checkers: [tcp(), tcp()] })),
+      });
+      const s = new VirtualServerState(v);
+      s.start();
+      for (let step = 0; step < 60; step++) {
+        const i = Math.floor(rnd() * n);
+        const w = rnd() < 0.2 ? Math.floor(rnd() * 5) : undefined;
+        s.checker(i, Math.floor(rnd() * 2), rnd() < 0.55, w);
+        const live = v.realServers.reduce((sum, _r, k) => sum + (s.alive(k) ? s.weight(k) : 0), 0);
+        // quorum band: up ⇒ live ≥ quorum − hysteresis (and > 0); down ⇒ live < quorum + hysteresis
+        if (s.quorumUp) expect(live >= v.quorum - v.hysteresis && live > 0).toBe(true);
+        else expect(live < v.quorum + v.hysteresis || live === 0).toBe(true);
+        const d = desiredService(v, s).dests;
+        const keys = d.map((x) => `${x.address}:${x.port}`);
+        expect(new Set(keys).size).toBe(keys.length);
+        const sorry = d.find((x) => x.address === "198.18.2.200");
+        const serving = d.filter((x) => x.address !== "198.18.2.200" && x.weight > 0);
+        if (v.sorryServer && !s.quorumUp) {
+          expect(sorry?.weight).toBe(1);
+          expect(serving).toEqual([]);
+        } else {
+          if (sorry) expect(sorry.weight).toBe(0);
+          // every live server is in at its weight; a dead one is absent or at 0
+          v.realServers.forEach((r, k) => {
+            const e = d.find((x) => x.address === r.ip);
+            if (s.alive(k)) expect(e?.weight).toBe(s.weight(k));
+            else if (v.inhibitOnFailure) expect(e?.weight).toBe(0);
+            else expect(e).toBeUndefined();
+          });
+        }
+      }
+    }
+  });
 });
