@@ -1,0 +1,122 @@
+// Priority tracking on the wire (keepalived's track_interface / track_script
+// rules): a weighted item that fails lowers the advertised priority below the
+// backup's, so the backup takes over; an item without weight turns the
+// instance FAULT (VIP gone at once). r1 tracks two veth interfaces in its
+// namespace and a script whose exit code the test flips through a state file.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { chmodSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Lab, sleep } from "../helpers/lab.ts";
+import { adverts } from "../helpers/pcap.ts";
+import { instanceStatus, startVigil, vigilConf, type VigilHandle, waitUntil } from "../helpers/vigil.ts";
+
+const VIP = "198.18.0.102";
+const VRID = 71;
+const ADV = 0.1;
+
+let lab: Lab;
+let h1: VigilHandle;
+let h2: VigilHandle;
+let stateFile: string;
+
+const setScript = (code: 0 | 1) => writeFileSync(stateFile, `${code}\n`);
+const st = (h: VigilHandle) => instanceStatus(h, "VI_T");
+const link = (dev: string, up: boolean) => lab.exec(1, ["ip", "link", "set", dev, up ? "up" : "down"]);
+
+async function r1MasterAgain() {
+  expect(await waitUntil(async () => (await st(h1))?.state === "MASTER" && (await st(h1))?.effectivePriority === 150 && (await st(h2))?.state === "BACKUP" && lab.holders(VIP).join() === "1", 6000)).toBe(true);
+}
+
+/** Priorities r1 and r2 advertised during `ms`. */
+async function advertisedDuring(ms: number): Promise<Set<string>> {
+  const cap = await lab.capture();
+  await sleep(ms);
+  return new Set(adverts(await cap.stop(), VRID).map((a) => `${a.d.src} ${a.d.priority}`));
+}
+
+beforeAll(async () => {
+  lab = await Lab.create({ routers: 2 });
+  // veth pairs inside r1's namespace (no dummy module on this kernel); the peer
+  // stays up so the tracked end has carrier whenever it is up itself.
+  for (const d of ["trk0", "trk1"]) {
+    lab.exec(1, ["ip", "link", "add", d, "type", "veth", "peer", "name", `${d}p`]);
+    link(`${d}p`, true);
+    link(d, true);
+  }
+  stateFile = join(lab.dir, "check.state");
+  const script = join(lab.dir, "check.sh");
+  writeFileSync(script, `#!/bin/sh\nexit "$(cat ${stateFile})"\n`);
+  chmodSync(script, 0o755);
+  setScript(0);
+  const blocks = ["vrrp_script chk_t {", `  script "${script}"`, "  interval 1", "  weight -60", "  fall 1", "  rise 1", "}"];
+  h2 = await startVigil(lab, 2, vigilConf({ routerId: "r2", global: ["vip_lifetime 2"], instances: [{ name: "VI_T", vrid: VRID, priority: 100, advertInt: ADV, vips: [VIP] }] }));
+  h1 = await startVigil(lab, 1, vigilConf({
+    routerId: "r1", global: ["vip_lifetime 2"], blocks,
+    instances: [{
+      name: "VI_T", vrid: VRID, priority: 150, advertInt: ADV, vips: [VIP],
+      extra: ["track_interface {", "  trk0 weight -60", "  trk1", "}", "track_script {", "  chk_t", "}"],
+    }],
+  }));
+  await r1MasterAgain();
+}, 60_000);
+
+afterAll(async () => {
+  await lab?.cleanup();
+});
+
+describe("vigil priority tracking (keepalived track_interface / track_script)", () => {
+  test("track_interface with weight -60: tracked link down advertises 150-60=90, the priority-100 backup takes over; link up and r1 preempts back", async () => {
+    const cap = await lab.capture();
+    link("trk0", false);
+    try {
+      expect(await waitUntil(async () => (await st(h2))?.state === "MASTER" && (await st(h1))?.state === "BACKUP", 5000)).toBe(true);
+      // the master announces its lowered priority before it loses the election
+      const ads = adverts(await cap.stop(), VRID);
+      const lowered = ads.findIndex((a) => a.d.src === "198.18.0.1" && a.d.priority === 90);
+      const takeover = ads.findIndex((a) => a.d.src === "198.18.0.2");
+      expect(lowered).toBeGreaterThanOrEqual(0);
+      expect(takeover).toBeGreaterThan(lowered);
+      expect(await st(h1)).toMatchObject({ priority: 150, effectivePriority: 90, masterAddress: "198.18.0.2" });
+      expect(await waitUntil(() => lab.holders(VIP).join() === "2", 3000)).toBe(true);
+      // RFC 5798 §6.4.2: the backup (r1 at 90) is silent, the master advertises 100.
+      expect(await advertisedDuring(500)).toEqual(new Set(["198.18.0.2 100"]));
+    } finally {
+      link("trk0", true);
+    }
+    await r1MasterAgain();
+    expect(await advertisedDuring(400)).toEqual(new Set(["198.18.0.1 150"]));
+  }, 30_000);
+
+  test("track_script weight -60: the failing script lowers r1 to 90 and r2 takes over; when it succeeds again r1 preempts", async () => {
+    setScript(1);
+    try {
+      expect(await waitUntil(async () => (await st(h1))?.effectivePriority === 90, 5000)).toBe(true);
+      expect(await waitUntil(async () => (await st(h2))?.state === "MASTER" && (await st(h1))?.state === "BACKUP" && lab.holders(VIP).join() === "2", 5000)).toBe(true);
+      expect(await advertisedDuring(400)).toEqual(new Set(["198.18.0.2 100"]));
+      // weights add up: tracked link down as well gives 150-60-60=30
+      link("trk0", false);
+      expect(await waitUntil(async () => (await st(h1))?.effectivePriority === 30, 3000)).toBe(true);
+      link("trk0", true);
+    } finally {
+      setScript(0);
+    }
+    await r1MasterAgain();
+  }, 30_000);
+
+  test("track_interface without weight: tracked link down is FAULT, r1's VIP goes at once and r2 takes over; link up and r1 recovers", async () => {
+    link("trk1", false);
+    try {
+      expect(await waitUntil(async () => (await st(h1))?.state === "FAULT", 3000)).toBe(true);
+      // FAULT removes the VIP itself; it does not wait for the 2 s lifetime
+      expect(await waitUntil(() => !lab.addrs(1).includes(VIP), 300, 10)).toBe(true);
+      expect(await waitUntil(async () => (await st(h2))?.state === "MASTER" && lab.holders(VIP).join() === "2", 3000)).toBe(true);
+      // a FAULT router does not advertise
+      expect(await advertisedDuring(400)).toEqual(new Set(["198.18.0.2 100"]));
+      expect(lab.clientArping(VIP, 2)).toEqual([lab.mac(2)]);
+    } finally {
+      link("trk1", true);
+    }
+    await r1MasterAgain();
+    expect(lab.clientArping(VIP, 2)).toEqual([lab.mac(1)]);
+  }, 30_000);
+});
