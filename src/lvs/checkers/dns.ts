@@ -5,8 +5,9 @@ import type { DnsCheck } from "../../config/model.ts";
 import type { CheckOutcome } from "../scheduler.ts";
 import { encodeQuery, judgeReply } from "./dns-codec.ts";
 import type { Target } from "./target.ts";
+import type { CancelSignal } from "./cancel.ts";
 
-export function checkDns(c: Pick<DnsCheck, "name" | "dnsType">, target: Target, stepTimeoutMs: number, deadline: number, signal?: AbortSignal): Promise<CheckOutcome> {
+export function checkDns(c: Pick<DnsCheck, "name" | "dnsType">, target: Target, stepTimeoutMs: number, deadline: number, signal?: CancelSignal): Promise<CheckOutcome> {
   const id = (Math.random() * 0x10000) & 0xffff;
   let query: Uint8Array;
   try {

@@ -10,6 +10,7 @@ import { DEFAULT_LIMITS, HttpResponseReader, type HttpResponseLimits } from "./h
 import { statusAccepted } from "./status-codes.ts";
 import { exchange } from "./stream.ts";
 import type { Target } from "./target.ts";
+import type { CancelSignal } from "./cancel.ts";
 
 export interface HttpFetchOptions {
   target: Target;
@@ -23,7 +24,7 @@ export interface HttpFetchOptions {
   wantDigest: boolean;
   stepTimeoutMs: number;
   deadline: number;
-  signal?: AbortSignal;
+  signal?: CancelSignal;
   limits?: HttpResponseLimits;
 }
 
@@ -64,7 +65,7 @@ export async function checkHttp(
   vhostFallback: string | undefined,
   stepTimeoutMs: number,
   deadline: number,
-  signal?: AbortSignal,
+  signal?: CancelSignal,
   tls: TlsVerify = { verify: false },
 ): Promise<CheckOutcome> {
   const ssl = c.type === "SSL_GET";

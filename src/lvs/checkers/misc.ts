@@ -5,6 +5,7 @@ import type { MiscCheck } from "../../config/model.ts";
 import type { CheckOutcome } from "../scheduler.ts";
 import { runBounded } from "./spawn-bounded.ts";
 import { resolveIds } from "./user-ids.ts";
+import type { CancelSignal } from "./cancel.ts";
 
 export function miscOutcome(exitCode: number, dynamic: boolean): CheckOutcome {
   if (exitCode === 0) return { ok: true };
@@ -12,7 +13,7 @@ export function miscOutcome(exitCode: number, dynamic: boolean): CheckOutcome {
   return { ok: false, reason: `exit status ${exitCode}` };
 }
 
-export async function checkMisc(c: Pick<MiscCheck, "miscPath" | "miscDynamic" | "user" | "group">, timeoutMs: number, signal?: AbortSignal): Promise<CheckOutcome> {
+export async function checkMisc(c: Pick<MiscCheck, "miscPath" | "miscDynamic" | "user" | "group">, timeoutMs: number, signal?: CancelSignal): Promise<CheckOutcome> {
   let ids;
   if (c.user !== undefined) {
     try {

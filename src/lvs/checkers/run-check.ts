@@ -6,6 +6,7 @@ import { checkHttp } from "./http.ts";
 import { checkMisc } from "./misc.ts";
 import { checkTcp } from "./tcp.ts";
 import { targetOf } from "./target.ts";
+import type { CancelSignal } from "./cancel.ts";
 
 export interface AttemptContext {
   vs: VirtualServer;
@@ -13,7 +14,7 @@ export interface AttemptContext {
   checker: Checker;
   /** absolute deadline, performance.now() milliseconds */
   deadline: number;
-  signal?: AbortSignal;
+  signal?: CancelSignal;
 }
 
 export async function runCheck(a: AttemptContext): Promise<CheckOutcome> {

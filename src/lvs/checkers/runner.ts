@@ -8,6 +8,7 @@ import type { IpvsService } from "../ipvs-model.ts";
 import { desiredService } from "../desired.ts";
 import { type CarriedState, type LvsAction, VirtualServerState } from "../rs-state.ts";
 import { CheckScheduler, type CheckOutcome, type SchedulerAction } from "../scheduler.ts";
+import { Cancel } from "./cancel.ts";
 import { mulberry32 } from "./prng.ts";
 import { runCheck } from "./run-check.ts";
 import { checkTiming } from "./timing.ts";
@@ -59,7 +60,7 @@ export class LvsCheckRunner {
   private refs = new Map<number, CheckRef>();
   private nextId = 0;
   private readonly sched: CheckScheduler;
-  private readonly inflight = new Map<number, { seq: number; ctl: AbortController; started: number }>();
+  private readonly inflight = new Map<number, { seq: number; ctl: Cancel; started: number }>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private timerAt = Infinity;
   private running = false;
@@ -225,10 +226,10 @@ export class LvsCheckRunner {
     const vs = this.vss[ref.vs]!;
     const rs = vs.realServers[ref.rs]!;
     const checker = rs.checkers[ref.ck]!;
-    const ctl = new AbortController();
+    const ctl = new Cancel();
     const started = performance.now();
     this.inflight.set(id, { seq, ctl, started });
-    this.check({ vs, rs, checker, deadline, signal: ctl.signal }).then((outcome) => {
+    this.check({ vs, rs, checker, deadline, signal: ctl }).then((outcome) => {
       const f = this.inflight.get(id);
       if (f && f.seq === seq) this.inflight.delete(id);
       if (!this.running) return;

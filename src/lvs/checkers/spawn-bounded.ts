@@ -5,6 +5,7 @@
 // keepalived does.
 import { spawn } from "node:child_process";
 import { splitCommandLine } from "./command-line.ts";
+import type { CancelSignal } from "./cancel.ts";
 
 export type SpawnResult =
   | { kind: "exit"; code: number }
@@ -15,7 +16,7 @@ export type SpawnResult =
 export function runBounded(
   commandLine: string,
   timeoutMs: number,
-  signal?: AbortSignal,
+  signal?: CancelSignal,
   env?: Record<string, string>,
   ids?: { uid: number; gid: number },
 ): Promise<SpawnResult> {

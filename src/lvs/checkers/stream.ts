@@ -2,7 +2,7 @@
 // write a request, read until the consumer has enough or the peer closes.
 // Every step is bounded by an idle timeout (keepalived's connect_timeout
 // applies per step), the whole exchange by an absolute deadline, and an
-// AbortSignal lets the scheduler cancel it.
+// abort signal (AbortSignal or the lighter Cancel) lets the scheduler cancel it.
 //
 // node:net/node:tls (Bun's native sockets underneath) rather than
 // Bun.connect: Bun.connect cannot bind a source address (bindto/bind_port)
@@ -12,6 +12,7 @@
 // node:net socket closes it at once.
 import net from "node:net";
 import tls from "node:tls";
+import type { CancelSignal } from "./cancel.ts";
 
 export interface ExchangeOptions {
   host: string;
@@ -24,7 +25,7 @@ export interface ExchangeOptions {
   stepTimeoutMs: number;
   /** absolute time limit in performance.now() milliseconds */
   deadline: number;
-  signal?: AbortSignal;
+  signal?: CancelSignal;
 }
 
 export class CheckError extends Error {}

@@ -2,8 +2,9 @@
 import type { CheckOutcome } from "../scheduler.ts";
 import { exchange } from "./stream.ts";
 import type { Target } from "./target.ts";
+import type { CancelSignal } from "./cancel.ts";
 
-export async function checkTcp(target: Target, connectTimeoutMs: number, deadline: number, signal?: AbortSignal): Promise<CheckOutcome> {
+export async function checkTcp(target: Target, connectTimeoutMs: number, deadline: number, signal?: CancelSignal): Promise<CheckOutcome> {
   try {
     await exchange(
       { host: target.host, port: target.port, localAddress: target.localAddress, localPort: target.localPort, stepTimeoutMs: connectTimeoutMs, deadline, signal },

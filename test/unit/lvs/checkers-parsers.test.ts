@@ -246,3 +246,23 @@ describe("MISC_CHECK user lookup", () => {
     await expect(resolveIds("1234", undefined)).rejects.toThrow(/no primary group/);
   });
 });
+
+import { Cancel } from "../../../src/lvs/checkers/cancel.ts";
+
+describe("Cancel", () => {
+  test("fires each listener once, skips removed ones, and is a no-op after firing", () => {
+    const c = new Cancel();
+    const hits: string[] = [];
+    const a = () => hits.push("a");
+    const b = () => hits.push("b");
+    c.addEventListener("abort", a);
+    c.addEventListener("abort", b);
+    c.removeEventListener("abort", a);
+    expect(c.aborted).toBe(false);
+    c.abort();
+    c.abort();
+    c.addEventListener("abort", a);
+    expect(hits).toEqual(["b"]);
+    expect(c.aborted).toBe(true);
+  });
+});
