@@ -164,17 +164,18 @@ export class Watcher {
  * decides *when* a client sees the broker again, so a test can restart the
  * broker and attach its own subscriber before the client under test reconnects.
  */
+type GateSide = { up?: import("bun").Socket<undefined>; pending: Uint8Array[]; closed: boolean };
+
 export class TcpGate {
   port = 0;
-  private server?: ReturnType<typeof Bun.listen>;
+  private server?: import("bun").TCPSocketListener<GateSide>;
   private readonly pairs = new Set<{ down: { end(): void }; up?: { end(): void } }>();
 
   constructor(readonly target: () => number) {}
 
   async open(): Promise<this> {
     if (!this.port) this.port = await freePort();
-    type Side = { up?: import("bun").Socket<undefined>; pending: Uint8Array[]; closed: boolean };
-    this.server = Bun.listen<Side>({
+    this.server = Bun.listen<GateSide>({
       hostname: "127.0.0.1",
       port: this.port,
       socket: {
@@ -186,8 +187,8 @@ export class TcpGate {
             hostname: "127.0.0.1", port: this.target(),
             socket: {
               open: (up) => {
-                if (down.data.closed) return up.end();
-                down.data.up = up as never;
+                if (down.data.closed) return void up.end();
+                down.data.up = up;
                 pair.up = up;
                 for (const chunk of down.data.pending) up.write(chunk);
                 down.data.pending = [];

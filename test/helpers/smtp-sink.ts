@@ -20,7 +20,7 @@ type Conn = { buf: string; mode: "cmd" | "data"; helo: string; from: string; to:
 export class SmtpSink {
   readonly mails: SunkMail[] = [];
   readonly commands: string[] = [];
-  private server?: ReturnType<typeof Bun.listen<Conn>>;
+  private server?: import("bun").TCPSocketListener<Conn>;
 
   constructor(readonly opts: SinkOptions = {}) {}
 
