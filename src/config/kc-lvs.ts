@@ -132,13 +132,19 @@ function readRealServer(c: Ctx, s: Stmt): Raw | undefined {
   return o;
 }
 
-function commonHandlers(c: Ctx): Record<string, Handler> {
+/** keepalived's install_checker_common_keywords(connection): MISC_CHECK gets no connection options. */
+function commonHandlers(c: Ctx, connection: boolean): Record<string, Handler> {
+  const conn: Record<string, Handler> = connection
+    ? {
+        connect_ip: hStr(c, "connectIp"),
+        connect_port: hInt(c, "connectPort"),
+        bindto: hStr(c, "bindto"),
+        bind_port: hInt(c, "bindPort"),
+        connect_timeout: hSec(c, "connectTimeoutMs"),
+      }
+    : {};
   return {
-    connect_ip: hStr(c, "connectIp"),
-    connect_port: hInt(c, "connectPort"),
-    bindto: hStr(c, "bindto"),
-    bind_port: hInt(c, "bindPort"),
-    connect_timeout: hSec(c, "connectTimeoutMs"),
+    ...conn,
     retry: hInt(c, "retry"),
     nb_get_retry: hInt(c, "retry"),
     delay_before_retry: hSec(c, "delayBeforeRetryMs"),
@@ -153,7 +159,7 @@ function readChecker(c: Ctx, s: Stmt, type: string): Raw | undefined {
   if (s.args.length) c.error(s, `'${type}' takes no value before its block`, s.args[0]);
   const o: Raw = { type };
   c.mark(o, "", s);
-  const table: Record<string, Handler> = commonHandlers(c);
+  const table: Record<string, Handler> = commonHandlers(c, type !== "MISC_CHECK");
   if (type === "HTTP_GET" || type === "SSL_GET") {
     const urls: Raw[] = [];
     table.url = (st) => {

@@ -201,7 +201,8 @@ function writeVirtualServer(o: Out, vs: VirtualServer) {
     o.line("lb_kind", vs.lbKind);
     o.opt("persistence_timeout", vs.persistenceTimeoutMs, seconds);
     o.opt("persistence_granularity", vs.persistenceGranularity);
-    o.line("protocol", vs.protocol);
+    // keepalived ignores (and warns about) a protocol on fwmark services
+    if (vs.fwmark === undefined || vs.protocol !== d.protocol) o.line("protocol", vs.protocol);
     if (vs.sorryServer) o.line("sorry_server", vs.sorryServer.ip, ...(vs.sorryServer.port !== undefined ? [vs.sorryServer.port] : []));
     o.flag("sorry_server_inhibit", vs.sorryServerInhibit);
     o.ifNot("quorum", vs.quorum, d.quorum);
@@ -254,11 +255,13 @@ function writeChecker(o: Out, ch: Checker) {
       o.line("type", ch.dnsType);
       o.line("name", word(ch.name));
     }
-    o.opt("connect_ip", ch.connectIp);
-    o.opt("connect_port", ch.connectPort);
-    o.opt("bindto", ch.bindto);
-    o.opt("bind_port", ch.bindPort);
-    o.ifNot("connect_timeout", ch.connectTimeoutMs, d.connectTimeoutMs, seconds);
+    if (ch.type !== "MISC_CHECK") {
+      o.opt("connect_ip", ch.connectIp);
+      o.opt("connect_port", ch.connectPort);
+      o.opt("bindto", ch.bindto);
+      o.opt("bind_port", ch.bindPort);
+      o.ifNot("connect_timeout", ch.connectTimeoutMs, d.connectTimeoutMs, seconds);
+    }
     o.ifNot("retry", ch.retry, d.retry);
     o.ifNot("delay_before_retry", ch.delayBeforeRetryMs, d.delayBeforeRetryMs, seconds);
     o.opt("warmup", ch.warmupMs, seconds);

@@ -295,7 +295,10 @@ export interface HttpCheck extends CheckerCommon {
   enableSni?: boolean;
 }
 
-export interface MiscCheck extends CheckerCommon {
+/** keepalived gives MISC_CHECK no connection options (it runs a script, it does not connect). */
+export type MiscCheckCommon = Omit<CheckerCommon, "connectIp" | "connectPort" | "bindto" | "bindPort" | "connectTimeoutMs">;
+
+export interface MiscCheck extends MiscCheckCommon {
   type: "MISC_CHECK";
   miscPath: string;
   /** absent = delay loop */

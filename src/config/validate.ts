@@ -115,6 +115,9 @@ export function validateConfig(cfg: Config): Finding[] {
         if (f === 4 && v.prefix > 32) err([...p, "prefix"], `/${v.prefix} is not an IPv4 prefix length`);
         if (v.brd !== undefined) ipOf([...p, "brd"], v.brd, 4);
         if (v.brd !== undefined && f === 6) err([...p, "brd"], "IPv6 addresses have no broadcast");
+        // keepalived: "Cannot specify scope/label for IPv6 addresses - ignoring"
+        if (f === 6 && v.scope !== undefined) warn([...p, "scope"], "IPv6 addresses take their scope from the address; scope is ignored (as keepalived does)");
+        if (f === 6 && v.label !== undefined) warn([...p, "label"], "IPv6 addresses have no label; label is ignored (as keepalived does)");
       });
       unique(list.map((v) => v.address), (k, a) => err(P(field, k, "address"), `virtual address ${a} listed twice`));
     }
@@ -139,6 +142,11 @@ export function validateConfig(cfg: Config): Finding[] {
       const gOk = fam === 6 ? /^\d{1,3}$/.test(vs.persistenceGranularity) && Number(vs.persistenceGranularity) <= 128 : isIP(vs.persistenceGranularity) === 4;
       if (!gOk) err(P("persistenceGranularity"), `persistence_granularity '${vs.persistenceGranularity}' must be ${fam === 6 ? "a prefix length" : "an IPv4 netmask"}`);
     }
+    if (vs.realServers.length === 0) warn(P("realServers"), "virtual_server has no real servers: nothing to balance (keepalived ignores it)");
+    if (vs.sorryServerInhibit && !vs.sorryServer) warn(P("sorryServerInhibit"), "sorry_server_inhibit without sorry_server has no effect");
+    if (vs.sorryServer?.port !== undefined && vs.port !== undefined && vs.lbKind !== "NAT" && vs.sorryServer.port !== vs.port) {
+      warn(P("sorryServer", "port"), `lb_kind ${vs.lbKind} cannot map ports: sorry_server port ${vs.sorryServer.port} differs from service port ${vs.port}`);
+    }
     if (vs.protocol === "SCTP" && vs.lbKind === "TUN") warn(P("lbKind"), "IPVS TUN forwarding of SCTP is untested");
     unique(vs.realServers.map((r) => `${r.ip} ${r.port ?? ""}`), (k, r) => err(P("realServers", k), `real_server ${r} listed twice`));
     if (vs.quorum > Math.max(1, vs.realServers.reduce((n, r) => n + r.weight, 0))) {
@@ -148,6 +156,8 @@ export function validateConfig(cfg: Config): Finding[] {
     vs.realServers.forEach((rs, k) => {
       const R = (...p: FieldPath) => P("realServers", k, ...p);
       ipOf(R("ip"), rs.ip, fam ? (fam as 4 | 6) : undefined);
+      // keepalived: "fwmark virtual server ..., real server ... has port specified - clearing"
+      if (vs.fwmark !== undefined && rs.port !== undefined && vs.lbKind !== "NAT") warn(R("port"), `lb_kind ${vs.lbKind} fwmark service: the real server port ${rs.port} is not used`);
       if (vs.lbKind !== "NAT" && rs.port !== undefined && vs.port !== undefined && rs.port !== vs.port) {
         warn(R("port"), `lb_kind ${vs.lbKind} cannot map ports: real server port ${rs.port} differs from service port ${vs.port}`);
       }

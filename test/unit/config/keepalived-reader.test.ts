@@ -129,7 +129,7 @@ describe("production fixtures", () => {
 
   test("IPv6 instance beside an IPv4 one with the same VRID on the same link", () => {
     const c = load("ipv6.conf");
-    expect(c.instances[0]).toMatchObject({ version: 3, nativeIpv6: true, srcIp: "fd00:198:18::2", nopreempt: true, virtualIpaddress: [{ address: "fd00:198:18::1", prefix: 64 }, { address: "fe80::1", prefix: 64, scope: "link" }] });
+    expect(c.instances[0]).toMatchObject({ version: 3, nativeIpv6: true, srcIp: "fd00:198:18::2", nopreempt: true, virtualIpaddress: [{ address: "fd00:198:18::1", prefix: 64 }, { address: "fe80::1", prefix: 64, dev: "br-lan" }] });
     expect(c.instances[1]).toMatchObject({ virtualRouterId: 60, accept: false });
   });
 

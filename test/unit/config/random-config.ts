@@ -84,7 +84,7 @@ function randomScript(r: Rng, name: string): VrrpScript {
     name,
     script: text(r),
     intervalMs: r.int(1, 30) * 1000,
-    weight: r.int(-254, 254),
+    weight: r.int(-253, 253),
     weightReverse: r.chance(0.2),
     rise: r.int(1, 10),
     fall: r.int(1, 10),
@@ -123,8 +123,8 @@ function randomInstance(r: Rng, g: GlobalDefs, i: number, addrs: Addresses, scri
     nativeIpv6: fam === 6 && r.chance(0.5),
     virtualIpaddress: Array.from({ length: r.int(g.vrrpStrict ? 1 : 0, 4) }, () => randomVip(r, addrs, fam)),
     virtualIpaddressExcluded: Array.from({ length: r.int(0, 2) }, () => randomVip(r, addrs, r.chance(0.5) ? 4 : 6)),
-    trackInterface: Array.from({ length: r.int(0, 3) }, (_, k) => set({ name: `trk${k}${str(r, NAME_CHARS, 0, 4)}` }, { weight: maybe(r, 0.5, () => r.int(-254, 254)) })),
-    trackScript: scripts.length ? Array.from({ length: r.int(0, 2) }, () => set({ script: r.pick(scripts).name }, { weight: maybe(r, 0.5, () => r.int(-254, 254)) })) : [],
+    trackInterface: Array.from({ length: r.int(0, 3) }, (_, k) => set({ name: `trk${k}${str(r, NAME_CHARS, 0, 4)}` }, { weight: maybe(r, 0.5, () => r.int(-253, 253)) })),
+    trackScript: scripts.length ? Array.from({ length: r.int(0, 2) }, () => set({ script: r.pick(scripts).name }, { weight: maybe(r, 0.5, () => r.int(-253, 253)) })) : [],
     nopreempt: r.chance(0.3),
     preemptDelayMs: r.int(0, 3) * 1000,
     unicastPeer: g.vrrpStrict || r.chance(0.6) ? [] : Array.from({ length: r.int(1, 3) }, () => addrs.next(fam)),
@@ -196,11 +196,13 @@ function randomChecker(r: Rng, addrs: Addresses, fam: 4 | 6): Checker {
         },
         { virtualhost: maybe(r, 0.3, () => nameOf(r, "vh")), enableSni: type === "SSL_GET" ? maybe(r, 0.5, () => r.chance(0.5)) : undefined },
       );
-    case "MISC_CHECK":
+    case "MISC_CHECK": {
+      const { connectIp: _a, connectPort: _b, bindto: _c, bindPort: _d, connectTimeoutMs: _e, ...miscCommon } = common;
       return set(
-        { type, ...common, miscPath: text(r), miscDynamic: r.chance(0.5) },
+        { type, ...miscCommon, miscPath: text(r), miscDynamic: r.chance(0.5) },
         { miscTimeoutMs: maybe(r, 0.5, () => r.int(1, 30) * 1000), user: maybe(r, 0.3, () => nameOf(r, "u")) },
       );
+    }
     case "DNS_CHECK":
       return { type, ...common, dnsType: r.pick(["A", "NS", "CNAME", "SOA", "MX", "TXT", "AAAA"] as const), name: nameOf(r, "n") };
   }
