@@ -246,8 +246,13 @@ export class InstanceRuntime {
       const a = acts.a[i];
       switch (acts.kind[i] as ActionKind) {
         case ActionKind.SendAdvert: {
-          const len = this.core.encoder.encode(a);
-          if (this.sock.send(this.core.encoder.buf, len) < 0) this.sendErrors++;
+          // RFC 5798 §5.2.8: the v3 checksum covers the destination address, so each
+          // unicast peer needs its own encoding (encoder and socket list peers in config order).
+          const enc = this.core.encoder;
+          for (let d = 0; d < this.sock.destinations.length; d++) {
+            const len = enc.encode(a, d);
+            if (this.sock.sendTo(d, enc.buf, len) < 0) this.sendErrors++;
+          }
           break;
         }
         case ActionKind.AddVips:

@@ -1,0 +1,83 @@
+// Unicast VRRP (keepalived unicast_src_ip / unicast_peer) on the wire, three
+// vigil routers: the master sends one advert per peer to the peer's own
+// address and MAC, nothing to 224.0.0.18; election and failover work as in
+// multicast mode.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { Lab, nowMs, sleep } from "../helpers/lab.ts";
+import { adverts, garps } from "../helpers/pcap.ts";
+import { instanceStatus, masterDownMs, startVigil, vigilConf, type VigilHandle, waitUntil } from "../helpers/vigil.ts";
+
+const VIP = "198.18.0.105";
+const VRID = 91;
+const PRIO = [150, 120, 100];
+const ADV = 0.1;
+const SLACK_MS = 400;
+const ip = (r: number) => `198.18.0.${r}`;
+
+const conf = (r: number) => vigilConf({
+  routerId: `r${r}`,
+  global: ["vip_lifetime 2"],
+  instances: [{
+    name: "VI_U", vrid: VRID, priority: PRIO[r - 1], advertInt: ADV, vips: [VIP],
+    extra: ["garp_master_delay 0", `unicast_src_ip ${ip(r)}`, "unicast_peer {", ...[1, 2, 3].filter((p) => p !== r).map((p) => `  ${ip(p)}`), "}"],
+  }],
+});
+
+let lab: Lab;
+const h: VigilHandle[] = [];
+const st = (r: number) => instanceStatus(h[r - 1], "VI_U");
+
+beforeAll(async () => {
+  lab = await Lab.create({ routers: 3 });
+  for (const r of [3, 2, 1]) h[r - 1] = await startVigil(lab, r, conf(r));
+}, 60_000);
+afterAll(async () => {
+  await lab?.cleanup();
+});
+
+describe("vigil unicast VRRP (3 routers, VRRPv3 at 100 ms)", () => {
+  test("keepalived unicast_peer: the priority-150 master sends each peer its own advert (peer IP and MAC), none to 224.0.0.18; peers stay BACKUP", async () => {
+    expect(await waitUntil(async () => (await st(1))?.state === "MASTER" && (await st(2))?.state === "BACKUP" && (await st(3))?.state === "BACKUP", 6000)).toBe(true);
+    expect(await waitUntil(() => lab.holders(VIP).join() === "1", 3000)).toBe(true);
+    const cap = await lab.capture();
+    await sleep(600);
+    const ads = adverts(await cap.stop(), VRID);
+    expect(ads.length).toBeGreaterThanOrEqual(6);
+    expect(ads.some((a) => a.d.dst === "224.0.0.18")).toBe(false);
+    expect(new Set(ads.map((a) => `${a.d.src}>${a.d.dst} ${a.dstMac} ttl${a.d.ttl} prio${a.d.priority}`)))
+      .toEqual(new Set([`${ip(1)}>${ip(2)} ${lab.mac(2)} ttl255 prio150`, `${ip(1)}>${ip(3)} ${lab.mac(3)} ttl255 prio150`]));
+    // one advert per peer per interval: the counts to each peer stay within one of each other
+    const to2 = ads.filter((a) => a.d.dst === ip(2)).length;
+    const to3 = ads.filter((a) => a.d.dst === ip(3)).length;
+    expect(Math.abs(to2 - to3)).toBeLessThanOrEqual(1);
+    expect((await st(3))?.masterAddress).toBe(ip(1));
+    expect((await st(3))!.counters.advertsReceived).toBeGreaterThan(0);
+    // RFC 5798 §5.2.8: the checksum covers the destination, so every peer's copy must verify
+    for (const r of [2, 3]) expect((await st(r))!.counters.drop_bad_checksum).toBe(0);
+    expect(lab.clientArping(VIP)).toEqual([lab.mac(1)]);
+  }, 30_000);
+
+  test("RFC 5798 §6.4.2 in unicast mode: SIGKILLed master, r2 takes over within Master_Down_Interval and advertises to r1 and r3 by unicast; r1 returns and preempts", async () => {
+    const cap = await lab.capture();
+    await sleep(300);
+    const tKill = nowMs();
+    lab.kill(1, "SIGKILL");
+    expect(await waitUntil(async () => (await st(2))?.state === "MASTER", 5000)).toBe(true);
+    expect(await waitUntil(() => lab.holders(VIP).join() === "2", 4000)).toBe(true);
+    await sleep(300);
+    const frames = await cap.stop();
+    const g = garps(frames, VIP).find((x) => x.srcMac === lab.mac(2) && x.t > tKill);
+    expect(g).toBeDefined();
+    const lastOld = adverts(frames, VRID).filter((a) => a.d.src === ip(1) && a.t < g!.t).at(-1)!;
+    expect(g!.t - lastOld.t).toBeLessThanOrEqual(masterDownMs(ADV, PRIO[1]) + SLACK_MS);
+    const after = adverts(frames, VRID).filter((a) => a.t > g!.t);
+    expect(new Set(after.map((a) => `${a.d.src}>${a.d.dst} ${a.dstMac} prio${a.d.priority}`)))
+      .toEqual(new Set([`${ip(2)}>${ip(1)} ${lab.mac(1)} prio120`, `${ip(2)}>${ip(3)} ${lab.mac(3)} prio120`]));
+    expect((await st(3))?.state).toBe("BACKUP");
+    expect(lab.clientArping(VIP)).toEqual([lab.mac(2)]);
+
+    await lab.reap(1, 3000);
+    h[0] = await startVigil(lab, 1, conf(1));
+    expect(await waitUntil(async () => (await st(1))?.state === "MASTER" && (await st(2))?.state === "BACKUP" && lab.holders(VIP).join() === "1", 6000)).toBe(true);
+  }, 30_000);
+});
