@@ -39,7 +39,7 @@ const f = (ms: number) => `${ms.toFixed(1)} ms`;
 
 console.log(`IPVS apply, ${SERVICES} services × ${DESTS} real servers (${g.ops} netlink ops), in the VM (qemu TCG):`);
 console.log(`  ipvsadm -R                      ${f(g.ipvsadmRestoreMs)}  (${g.rulesIpvsadm} rules)`);
-console.log(`  vigil reconcile + batched apply ${f(g.vigilTotalMs)}  (reconcile ${f(g.vigilReconcileMs)}, apply ${f(g.vigilApplyMs)} of which encoding ${f(g.encodeMs)}; ${g.rulesVigil} rules)`);
+console.log(`  vigil reconcile + batched apply ${f(g.vigilTotalMs)}  (reconcile ${f(g.vigilReconcileMs)}, apply ${f(g.vigilApplyMs)}; encoding all requests alone, cold JIT: ${f(g.encodeMs)}; ${g.rulesVigil} rules)`);
 console.log(`  ratio ipvsadm -R / vigil        ${(g.ipvsadmRestoreMs / g.vigilTotalMs).toFixed(2)}x  (target ≥ 2x)`);
 console.log(`One real-server change (weight), VM:`);
 console.log(`  vigil, changed service only     p50 ${f(g.changeTargetedP50)}  p99 ${f(g.changeTargetedP99)}`);

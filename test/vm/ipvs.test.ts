@@ -22,6 +22,10 @@ interface GuestReport {
   daemonStopAgain: string;
   afterFlush: string;
   bigBatch: { failedPorts: number[]; presentPorts: number[] };
+  sync: {
+    ops: { n: number; ops: string[]; error?: string }[];
+    afterRepair: string; afterRepairThresholds: string; changed: IpvsService[]; afterRemove: string;
+  };
 }
 
 interface SampleReport {
@@ -151,6 +155,20 @@ describe.skipIf(!vmAvailable())("IPVS in the VM (ipvsadm as oracle)", () => {
   test("flush empties the table", () => {
     expect(parseIpvsadm(report.afterFlush)).toEqual([]);
     expect(report.afterFlush).toContain("IP Virtual Server version 1.2.1");
+  });
+
+  test("IpvsSync: full apply, one change as one op from its cache, repair after refresh, removal of its own services only", () => {
+    const [r1, r2, r3, r4, r5] = report.sync.ops;
+    const dests = INITIAL.reduce((n, s) => n + s.dests.length, 0);
+    expect(r1).toEqual({ n: INITIAL.length + dests, ops: [] });
+    expect(r2).toEqual({ n: 1, ops: ["edit-dest tcp:198.18.0.10:80 -> 198.18.1.1:8080"] });
+    // a dest deleted behind vigil's back: invisible to the cache, repaired after refresh()
+    expect(r3).toEqual({ n: 0, ops: [] });
+    expect(r4).toEqual({ n: 1, ops: ["add-dest tcp:198.18.0.10:443 -> 198.18.1.2:443"] });
+    expect(canonicalTable(parseIpvsadm(report.sync.afterRepair, report.sync.afterRepairThresholds))).toBe(canonicalTable([...report.sync.changed, FOREIGN]));
+    expect(r5!.n).toBe(INITIAL.length);
+    expect(r5!.error).toBeUndefined();
+    expect(canonicalTable(parseIpvsadm(report.sync.afterRemove))).toBe(canonicalTable([FOREIGN]));
   });
 
   test("the user's sample config (addresses moved into 198.18.0.0/15) loads and lands in the kernel as written", () => {

@@ -7,6 +7,7 @@ import type { IpvsService } from "../../../src/lvs/ipvs-model.ts";
 import { serviceKeyString } from "../../../src/lvs/ipvs-model.ts";
 import { describeOp, normalizeService, reconcile } from "../../../src/lvs/reconcile.ts";
 import { IpvsClient } from "../../../src/sys/ipvs/client.ts";
+import { IpvsSync } from "../../../src/sys/ipvs/ipvs-sync.ts";
 import { FAILED, FOREIGN_IPVSADM, INITIAL, RELOADED } from "../ipvs-scenarios.ts";
 
 function sh(cmd: string): string {
@@ -86,4 +87,28 @@ out.daemonStopAgain = errorOf(() => c.stopDaemon("master"));
 c.flush();
 out.afterFlush = sh("ipvsadm -Ln");
 c.close();
+
+// IpvsSync, the daemon's adapter: cached table, owned set, refresh
+{
+  for (const cmd of FOREIGN_IPVSADM) sh(cmd);
+  const sync = new IpvsSync();
+  const r1 = sync.sync(INITIAL);
+  const changed = structuredClone(INITIAL);
+  changed[0]!.dests[0]!.weight = 9;
+  const r2 = sync.sync(changed, new Set([serviceKeyString(normalizeService(changed[0]!))]));
+  sh("ipvsadm -d -t 198.18.0.10:443 -r 198.18.1.2:443");
+  const r3 = sync.sync(changed);
+  sync.refresh();
+  const r4 = sync.sync(changed);
+  const afterRepair = sh("ipvsadm -Ln");
+  const afterRepairThresholds = sh("ipvsadm -Ln --thresholds");
+  const r5 = sync.removeOwned();
+  out.sync = {
+    ops: [r1, r2, r3, r4, r5].map((r) => ({ n: r.ops.length, ops: r.ops.length < 5 ? r.ops.map(describeOp) : [], error: r.error?.message })),
+    afterRepair, afterRepairThresholds, changed,
+    afterRemove: sh("ipvsadm -Ln"),
+  };
+  sync.close();
+  sh("ipvsadm -C"); // leave an empty table for the next guest program
+}
 console.log(`SCENARIOS ${JSON.stringify(out)}`);
