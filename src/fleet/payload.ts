@@ -1,14 +1,13 @@
-// Message bodies: standard CBOR (RFC 8949, no cbor-x record extensions, so any
-// decoder reads it) by default, JSON when a node is configured for it.
-import { Encoder } from "cbor-x";
+// Message bodies: standard CBOR (RFC 8949, cbor-body.ts, readable by any
+// decoder) by default, JSON when a node is configured for it.
+import { decodeCbor, encodeCbor } from "./cbor-body.ts";
 
 export type PayloadFormat = "cbor" | "json";
 
-const cbor = new Encoder({ useRecords: false, variableMapSize: true, tagUint8Array: false, mapsAsObjects: true });
-
 export function encodeBody(value: unknown, format: PayloadFormat): Buffer {
   if (format === "json") return Buffer.from(JSON.stringify(value));
-  return Buffer.from(cbor.encode(value));
+  const b = encodeCbor(value);
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }
 
 export type Decoded = { ok: true; value: unknown } | { ok: false; error: string };
@@ -21,7 +20,7 @@ export function decodeBody(body: Uint8Array): Decoded {
   if (body.length === 0) return { ok: false, error: "empty payload" };
   try {
     if (body[0] === 0x7b) return { ok: true, value: JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body)) };
-    return { ok: true, value: cbor.decode(body) };
+    return { ok: true, value: decodeCbor(body) };
   } catch (e) {
     return { ok: false, error: `undecodable payload: ${(e as Error).message}` };
   }

@@ -6,6 +6,8 @@ import { readFileSync } from "node:fs";
 import type { IClientOptions } from "mqtt";
 import type { FleetConfig } from "../config/model.ts";
 
+export const MAX_INBOUND_PACKET = 4 << 20;
+
 const SCHEMES = new Map([["mqtt:", 1883], ["tcp:", 1883], ["mqtts:", 8883], ["ssl:", 8883], ["tls:", 8883], ["ws:", 80], ["wss:", 443]]);
 
 export interface BrokerAddress {
@@ -66,6 +68,10 @@ export function clientOptions(cfg: FleetConfig, id: SessionIdentity): IClientOpt
     resubscribe: false,
     will: id.will,
   };
+  // MQTT 5 §3.1.2.11.4: the broker must not send us larger packets, so a huge
+  // config/set or peer message is never buffered here. Above the blob limit
+  // (cose.ts MAX_BLOB_BYTES) so oversized blobs still get a reasoned rejection.
+  if (cfg.protocolVersion === 5) o.properties = { maximumPacketSize: MAX_INBOUND_PACKET };
   if (cfg.caFile) o.ca = readFile("ca_file", cfg.caFile);
   if (cfg.certFile || cfg.keyFile) {
     if (!cfg.certFile || !cfg.keyFile) throw new Error("fleet: cert_file and key_file go together");

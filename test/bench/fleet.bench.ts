@@ -30,7 +30,7 @@ try {
   for (let i = 0; i < 500 && !r.stats().connected; i++) await Bun.sleep(10);
   const lat: number[] = [];
   let pending: { seq: number; t0: number; done: () => void } | undefined;
-  const { decode } = await import("cbor-x");
+  const { decodeCbor: decode } = await import("../../src/fleet/cbor-body.ts");
   w.client.on("message", (_t, body) => {
     const seq = (decode(body) as { counters?: { seq: number } }).counters?.seq;
     if (pending && seq === pending.seq) { lat.push(performance.now() - pending.t0); pending.done(); }

@@ -63,17 +63,18 @@ for (const version of [5, 4] as const) {
   }
 }
 
-test("Last Will: a session killed with SIGKILL becomes `offline` (retained); only DEP0169 is silenced", async () => {
-  const w = await watcher(["vigil/v1/edge/gw-lwt/status"]);
-  const child = Bun.spawn([BUN, `${import.meta.dir}/../unit/fleet/reporter-child.ts`, broker.url, "gw-lwt", "5"], { stderr: "pipe", stdout: "ignore" });
+for (const version of ["5", "4"]) test(`Last Will (MQTT ${version === "5" ? "5" : "3.1.1"}): a session killed with SIGKILL becomes \`offline\` (retained); only DEP0169 is silenced`, async () => {
+  const node = `gw-lwt${version}`;
+  const w = await watcher([`vigil/v1/edge/${node}/status`]);
+  const child = Bun.spawn([BUN, `${import.meta.dir}/../unit/fleet/reporter-child.ts`, broker.url, node, version], { stderr: "pipe", stdout: "ignore" });
   cleanups.push(() => { if (child.exitCode === null) child.kill("SIGKILL"); });
   const online = await w.waitFor((m) => body(m.body).status === "online");
   const from = w.msgs.indexOf(online) + 1;
   child.kill("SIGKILL");
   await child.exited;
   const off = await w.waitFor((m) => body(m.body).status === "offline", 10_000, from);
-  expect(off.topic).toBe("vigil/v1/edge/gw-lwt/status");
-  const late = await watcher(["vigil/v1/edge/gw-lwt/status"]);
+  expect(off.topic).toBe(`vigil/v1/edge/${node}/status`);
+  const late = await watcher([`vigil/v1/edge/${node}/status`]);
   const retained = await late.waitFor(() => true);
   expect(retained.retain).toBe(true);
   expect(body(retained.body)).toEqual({ status: "offline" });

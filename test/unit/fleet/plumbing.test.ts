@@ -123,3 +123,36 @@ describe("session options", () => {
     }
   });
 });
+
+test("MQTT 5 sessions cap inbound packets (MQTT 5 §3.1.2.11.4) above the blob limit; 3.1.1 has no such property", async () => {
+  const { MAX_INBOUND_PACKET } = await import("../../../src/fleet/session-options.ts");
+  const { MAX_BLOB_BYTES } = await import("../../../src/config/cose.ts");
+  const base = { ...defaultFleet(), broker: "mqtt://127.0.0.1:1", fleet: "edge" };
+  expect(clientOptions({ ...base, protocolVersion: 5 }, { clientId: "x" }).properties?.maximumPacketSize).toBe(MAX_INBOUND_PACKET);
+  expect(MAX_INBOUND_PACKET).toBeGreaterThan(MAX_BLOB_BYTES);
+  expect(clientOptions({ ...base, protocolVersion: 4 }, { clientId: "x" }).properties).toBeUndefined();
+});
+
+describe("message-body CBOR codec", () => {
+  test("RFC 8949: our encoding decodes with cborg, and cborg's (incl. half/single floats) with ours", async () => {
+    const { encodeCbor, decodeCbor } = await import("../../../src/fleet/cbor-body.ts");
+    const { encode: cborgEncode } = await import("cborg");
+    const v = { s: "MASTER", n: -5, big: 2 ** 40, f: 2.5, neg: -0.1, t: true, z: null, a: [1, "x", [2]], b: new Uint8Array([1, 2]), u: "ü€" };
+    expect(cborgDecode(encodeCbor(v))).toEqual(v);
+    expect(decodeCbor(cborgEncode(v))).toEqual(v);
+    expect(decodeCbor(new Uint8Array([0xf9, 0x3e, 0x00]))).toBe(1.5); // half
+    expect(decodeCbor(new Uint8Array([0xfa, 0x47, 0xc3, 0x50, 0x00]))).toBe(100000); // single
+    expect(decodeCbor(encodeCbor({ keep: 1, drop: undefined }))).toEqual({ keep: 1 });
+  });
+  test("hostile bodies: specific errors, no prototype pollution, bounded allocation", async () => {
+    const { decodeCbor } = await import("../../../src/fleet/cbor-body.ts");
+    expect(() => decodeCbor(new Uint8Array([0x9b, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]))).toThrow(/truncated/);
+    expect(() => decodeCbor(new Uint8Array([0x9f]))).toThrow(/indefinite/);
+    expect(() => decodeCbor(new Uint8Array([0xa2, 0x61, 0x61, 1, 0x61, 0x61, 2]))).toThrow(/duplicate map key/);
+    expect(() => decodeCbor(new Uint8Array([0x01, 0x02]))).toThrow(/trailing/);
+    expect(() => decodeCbor(new Uint8Array(40).fill(0x81))).toThrow(/nesting too deep/);
+    const o = decodeCbor(new Uint8Array([0xa1, 0x69, ...new TextEncoder().encode("__proto__"), 0xa1, 0x61, 0x78, 1])) as Record<string, unknown>;
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+    expect(Object.keys(o)).toEqual(["__proto__"]);
+  });
+});
