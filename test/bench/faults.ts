@@ -9,6 +9,8 @@
 //   dup        longest interval with ≥ 2 holders (and the sum of all of them)
 //   dupToUndo  a duplicate was still there when the fault was undone: only
 //              the repair ended it (keepalived after SIGKILL/SIGSTOP)
+//   dupAfterUndo  how long a duplicate outlived the undo (e.g. after a heal,
+//              until the lower-priority master stepped down)
 //   recovery   t0 → first ARP answer the client got from a healthy holder
 //              (not the faulted router before its undo, holding the VIP)
 import { Lab, nowMs, sleep } from "../helpers/lab.ts";
@@ -45,6 +47,8 @@ export interface FaultResult {
   dupMaxMs: number;
   dupTotalMs: number;
   dupToUndo: boolean;
+  /** longest stretch of a duplicate after the undo (heal, SIGCONT, restart): how fast the lab converges again */
+  dupAfterUndoMs: number;
   recoveryMs: number | null;
   settled: boolean;
 }
@@ -112,11 +116,12 @@ export async function runFaults(o: FaultOptions): Promise<FaultResult[]> {
         dupMaxMs: Math.max(0, ...iv.map((x) => x.end - x.start)),
         dupTotalMs: iv.reduce((s, x) => s + (x.end - x.start), 0),
         dupToUndo: iv.some((x) => x.start < t1 && x.end >= t1),
+        dupAfterUndoMs: Math.max(0, ...iv.filter((x) => x.end > t1).map((x) => x.end - Math.max(x.start, t1))),
         recoveryMs: reply && reply.t <= tEnd ? reply.t - t0 : null,
         settled,
       };
       results.push(res);
-      log(`fault ${i} ${kind} r${target}${res.targetWasMaster ? "(master)" : ""} hold ${holdMs} ms: dup max ${res.dupMaxMs.toFixed(1)} ms${res.dupToUndo ? " (until undo)" : ""}, recovery ${res.recoveryMs === null ? "none" : `${res.recoveryMs.toFixed(1)} ms`}${settled ? "" : ", NOT settled"}`);
+      log(`fault ${i} ${kind} r${target}${res.targetWasMaster ? "(master)" : ""} hold ${holdMs} ms: dup max ${res.dupMaxMs.toFixed(1)} ms${res.dupToUndo ? ` (until undo, then ${res.dupAfterUndoMs.toFixed(1)} ms more)` : ""}, recovery ${res.recoveryMs === null ? "none" : `${res.recoveryMs.toFixed(1)} ms`}${settled ? "" : ", NOT settled"}`);
       if (!settled) { await sampler.waitFor(stable, settleMs); }
     }
     await sampler.stop();
@@ -136,7 +141,7 @@ const ms = (x: number) => (Number.isNaN(x) ? "-" : x >= 1000 ? `${(x / 1000).toF
 
 /** The table for the report: per fault kind (master-targeted and all), duplicates and recovery. */
 export function table(impl: Impl, rs: FaultResult[]): string {
-  const head = ["impl", "fault", "n", "on master", "with dup", "dup until undo", "dup max", "dup p99", "recovery p50", "recovery p99", "recovery max", "no recovery", "unsettled"];
+  const head = ["impl", "fault", "n", "on master", "with dup", "dup until undo", "dup max", "dup p99", "after undo max", "recovery p50", "recovery p99", "recovery max", "no recovery", "unsettled"];
   const rows: string[][] = [head];
   for (const k of [...FAULT_KINDS, "all"] as const) {
     const g = rs.filter((r) => k === "all" || r.kind === k);
@@ -144,7 +149,7 @@ export function table(impl: Impl, rs: FaultResult[]): string {
     const dups = g.map((r) => r.dupMaxMs);
     const rec = g.flatMap((r) => (r.recoveryMs === null ? [] : [r.recoveryMs]));
     rows.push([impl, k, String(g.length), String(g.filter((r) => r.targetWasMaster).length), String(g.filter((r) => r.dupMaxMs > 0).length),
-      String(g.filter((r) => r.dupToUndo).length), ms(Math.max(...dups)), ms(percentile(dups, 99)), ms(percentile(rec, 50)), ms(percentile(rec, 99)),
+      String(g.filter((r) => r.dupToUndo).length), ms(Math.max(...dups)), ms(percentile(dups, 99)), ms(Math.max(...g.map((r) => r.dupAfterUndoMs))), ms(percentile(rec, 50)), ms(percentile(rec, 99)),
       ms(rec.length ? Math.max(...rec) : NaN), String(g.length - rec.length), String(g.filter((r) => !r.settled).length)]);
   }
   const w = head.map((_, c) => Math.max(...rows.map((r) => r[c].length)));
