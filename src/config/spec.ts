@@ -210,7 +210,8 @@ export const checkerSpec: Spec = {
       type: req(enm("DNS_CHECK")),
       ...checkerCommon,
       dnsType: def(enm("A", "NS", "CNAME", "SOA", "MX", "TXT", "AAAA"), "SOA"),
-      name: def(name, "."),
+      // a DNS name: labels of letters, digits, '-' and '_', or "." for the root
+      name: def({ kind: "string", minLength: 1, maxLength: 253, pattern: "^(\\.|([A-Za-z0-9_-]{1,63}\\.)*[A-Za-z0-9_-]{1,63}\\.?)$" }, "."),
     }),
   },
 };

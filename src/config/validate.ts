@@ -68,7 +68,11 @@ export function validateConfig(cfg: Config): Finding[] {
     }
     if (inst.authentication) {
       if (inst.authentication.type === "AH") err(P("authentication", "type"), "auth_type AH is unsupported by vigil (RFC 3768 §5.3.6.3 IP Authentication Header); use PASS or none");
-      else if (inst.authentication.pass.length > 8) err(P("authentication", "pass"), `auth_pass is at most 8 characters (RFC 3768 §5.3.10), got ${inst.authentication.pass.length}`);
+      else {
+        // The field is 8 octets on the wire; keepalived silently truncates longer ones.
+        const octets = new TextEncoder().encode(inst.authentication.pass).length;
+        if (octets > 8) err(P("authentication", "pass"), `auth_pass is at most 8 octets (RFC 3768 §5.3.10), got ${octets}`);
+      }
       if (version === 3) warn(P("authentication"), "VRRPv3 has no authentication (RFC 5798 §9); it is ignored");
       // keepalived logs "Strict mode does not support authentication. Ignoring." and goes on.
       if (g.vrrpStrict) warn(P("authentication"), "vrrp_strict: authentication is ignored (as keepalived does)");
@@ -93,6 +97,7 @@ export function validateConfig(cfg: Config): Finding[] {
       if (!scriptNames.has(t.script)) err(P("trackScript", k, "script"), `track_script refers to vrrp_script '${t.script}', which does not exist`);
     });
     unique(inst.trackInterface.map((t) => t.name), (k, n) => warn(P("trackInterface", k), `track_interface ${n} listed twice`));
+    unique(inst.trackScript.map((t) => t.script), (k, n) => warn(P("trackScript", k), `track_script ${n} listed twice; the second is ignored (as keepalived does)`));
 
     const key = `${inst.interface}/${fam}/${inst.virtualRouterId}`;
     const prev = vrids.get(key);
@@ -142,6 +147,7 @@ export function validateConfig(cfg: Config): Finding[] {
       const gOk = fam === 6 ? /^\d{1,3}$/.test(vs.persistenceGranularity) && Number(vs.persistenceGranularity) <= 128 : isIP(vs.persistenceGranularity) === 4;
       if (!gOk) err(P("persistenceGranularity"), `persistence_granularity '${vs.persistenceGranularity}' must be ${fam === 6 ? "a prefix length" : "an IPv4 netmask"}`);
     }
+    if (vs.haSuspend && vs.fwmark !== undefined) warn(P("haSuspend"), "ha_suspend needs the service address, a fwmark service has none; ignored (as keepalived does)");
     if (vs.realServers.length === 0) warn(P("realServers"), "virtual_server has no real servers: nothing to balance (keepalived ignores it)");
     if (vs.sorryServerInhibit && !vs.sorryServer) warn(P("sorryServerInhibit"), "sorry_server_inhibit without sorry_server has no effect");
     if (vs.sorryServer?.port !== undefined && vs.port !== undefined && vs.lbKind !== "NAT" && vs.sorryServer.port !== vs.port) {
@@ -149,7 +155,7 @@ export function validateConfig(cfg: Config): Finding[] {
     }
     if (vs.protocol === "SCTP" && vs.lbKind === "TUN") warn(P("lbKind"), "IPVS TUN forwarding of SCTP is untested");
     unique(vs.realServers.map((r) => `${r.ip} ${r.port ?? ""}`), (k, r) => err(P("realServers", k), `real_server ${r} listed twice`));
-    if (vs.quorum > Math.max(1, vs.realServers.reduce((n, r) => n + r.weight, 0))) {
+    if (vs.quorum > vs.realServers.reduce((n, r) => n + r.weight, 0)) {
       warn(P("quorum"), `quorum ${vs.quorum} exceeds the total weight of the real servers, so the service is never up`);
     }
     if (vs.hysteresis >= vs.quorum && vs.hysteresis > 0) warn(P("hysteresis"), "hysteresis should be smaller than quorum");

@@ -26,6 +26,15 @@ export type Rng = ReturnType<typeof prng>;
 
 const NAME_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.:@é中";
 const TEXT_CHARS = `${NAME_CHARS} /'!#！{}$=,;\t`;
+// keepalived itself splits script strings on single quotes and expands $VAR,
+// so configs meant for keepalived avoid both.
+const KEEPALIVED_TEXT_CHARS = `${NAME_CHARS} /!#！{}=,;\t`;
+
+export interface GenOptions {
+  /** only what keepalived 2.2.7 reads without a complaint (vigil extensions off) */
+  keepalivedSafe?: boolean;
+}
+let SAFE = false;
 
 function str(r: Rng, chars: string, min: number, max: number): string {
   let s = "";
@@ -34,7 +43,7 @@ function str(r: Rng, chars: string, min: number, max: number): string {
   return s;
 }
 const nameOf = (r: Rng, prefix: string) => `${prefix}${str(r, NAME_CHARS, 0, 8)}`;
-const text = (r: Rng) => `/${str(r, TEXT_CHARS, 0, 24)}`;
+const text = (r: Rng) => `/${str(r, SAFE ? KEEPALIVED_TEXT_CHARS : TEXT_CHARS, 0, 24)}`;
 const maybe = <T>(r: Rng, p: number, f: () => T): T | undefined => (r.chance(p) ? f() : undefined);
 
 /** Assigns only defined values, so optional fields stay absent. */
@@ -57,9 +66,9 @@ function randomGlobal(r: Rng): GlobalDefs {
   const g: GlobalDefs = {
     notificationEmail: r.chance(0.5) ? Array.from({ length: r.int(1, 3) }, () => `${nameOf(r, "u")}@x.example`) : [],
     smtpConnectTimeoutMs: r.int(1, 120) * 1000,
-    enableScriptSecurity: r.chance(0.5),
+    enableScriptSecurity: SAFE ? false : r.chance(0.5),
     vrrpVersion: r.pick([2, 3] as const),
-    vrrpStrict: r.chance(0.2),
+    vrrpStrict: SAFE ? false : r.chance(0.2),
     vrrpSkipCheckAdvAddr: r.chance(0.5),
     vrrpGarpMasterDelayMs: r.int(0, 30) * 1000,
     vrrpGarpMasterRepeat: r.int(1, 10),
@@ -67,14 +76,14 @@ function randomGlobal(r: Rng): GlobalDefs {
     vrrpGarpMasterRefreshRepeat: r.int(1, 5),
     vrrpGarpIntervalMs: r.int(0, 1000),
     vrrpGnaIntervalMs: r.int(0, 1000),
-    vrrpRtPriority: r.int(0, 99),
+    vrrpRtPriority: SAFE ? 10 : r.int(0, 99),
     vrrpNoSwap: r.chance(0.5),
-    vipLifetimeMs: r.chance(0.2) ? "permanent" : r.int(3, 60) * 1000,
+    vipLifetimeMs: SAFE ? 3000 : r.chance(0.2) ? "permanent" : r.int(3, 60) * 1000,
   };
   return set(g, {
     routerId: maybe(r, 0.7, () => nameOf(r, "rid")),
     notificationEmailFrom: maybe(r, 0.5, () => `${nameOf(r, "from")}@x.example`),
-    scriptUser: maybe(r, 0.5, () => nameOf(r, "user")),
+    scriptUser: SAFE ? undefined : maybe(r, 0.5, () => nameOf(r, "user")),
     vrrpPriority: maybe(r, 0.3, () => r.int(-20, 19)),
   });
 }
@@ -92,7 +101,7 @@ function randomScript(r: Rng, name: string): VrrpScript {
   };
   return set(s, {
     timeoutMs: maybe(r, 0.5, () => r.int(1, s.intervalMs / 1000) * 1000),
-    user: maybe(r, 0.3, () => nameOf(r, "u")),
+    user: SAFE ? undefined : maybe(r, 0.3, () => nameOf(r, "u")),
   });
 }
 
@@ -100,8 +109,8 @@ function randomVip(r: Rng, addrs: Addresses, fam: 4 | 6): VirtualIpAddress {
   const v: VirtualIpAddress = { address: addrs.next(fam), prefix: fam === 4 ? r.int(8, 32) : r.int(48, 128) };
   return set(v, {
     dev: maybe(r, 0.4, () => nameOf(r, "eth")),
-    label: maybe(r, 0.2, () => nameOf(r, "lbl")),
-    scope: maybe(r, 0.2, () => r.pick(["global", "site", "link", "host", "nowhere"] as const)),
+    label: SAFE && fam === 6 ? undefined : maybe(r, 0.2, () => nameOf(r, "lbl")),
+    scope: SAFE && fam === 6 ? undefined : maybe(r, 0.2, () => r.pick(["global", "site", "link", "host", "nowhere"] as const)),
     brd: fam === 4 ? maybe(r, 0.2, () => `198.18.255.${r.int(0, 255)}`) : undefined,
   });
 }
@@ -109,7 +118,7 @@ function randomVip(r: Rng, addrs: Addresses, fam: 4 | 6): VirtualIpAddress {
 function randomInstance(r: Rng, g: GlobalDefs, i: number, addrs: Addresses, scripts: VrrpScript[]): VrrpInstance {
   const fam: 4 | 6 = r.chance(0.3) ? 6 : 4;
   const version = fam === 6 ? 3 : r.pick([2, 3] as const);
-  const lifetime = r.chance(0.2) ? (r.chance(0.3) ? "permanent" : r.int(3, 60) * 1000) : undefined;
+  const lifetime = !SAFE && r.chance(0.2) ? (r.chance(0.3) ? "permanent" : r.int(3, 60) * 1000) : undefined;
   const eff = lifetime ?? g.vipLifetimeMs;
   const maxAdvert = Math.min(version === 2 ? 255_000 : 40_950, eff === "permanent" ? 255_000 : eff - 1000);
   const advertIntMs = version === 2 ? r.int(1, Math.floor(maxAdvert / 1000)) * 1000 : r.int(1, Math.floor(maxAdvert / 10)) * 10;
@@ -118,10 +127,10 @@ function randomInstance(r: Rng, g: GlobalDefs, i: number, addrs: Addresses, scri
     state: r.pick(["MASTER", "BACKUP"] as const),
     interface: nameOf(r, "if"),
     virtualRouterId: i + 1,
-    priority: r.int(1, 255),
+    priority: r.int(1, SAFE ? 254 : 255),
     advertIntMs,
     nativeIpv6: fam === 6 && r.chance(0.5),
-    virtualIpaddress: Array.from({ length: r.int(g.vrrpStrict ? 1 : 0, 4) }, () => randomVip(r, addrs, fam)),
+    virtualIpaddress: Array.from({ length: r.int(g.vrrpStrict || SAFE ? 1 : 0, 4) }, () => randomVip(r, addrs, fam)),
     virtualIpaddressExcluded: Array.from({ length: r.int(0, 2) }, () => randomVip(r, addrs, r.chance(0.5) ? 4 : 6)),
     trackInterface: Array.from({ length: r.int(0, 3) }, (_, k) => set({ name: `trk${k}${str(r, NAME_CHARS, 0, 4)}` }, { weight: maybe(r, 0.5, () => r.int(-253, 253)) })),
     trackScript: scripts.length ? Array.from({ length: r.int(0, 2) }, () => set({ script: r.pick(scripts).name }, { weight: maybe(r, 0.5, () => r.int(-253, 253)) })) : [],
@@ -132,13 +141,15 @@ function randomInstance(r: Rng, g: GlobalDefs, i: number, addrs: Addresses, scri
     smtpAlert: r.chance(0.3),
     dontTrackPrimary: r.chance(0.2),
   };
+  if (SAFE && inst.state === "MASTER") inst.nopreempt = false;
   // a VIP list must be one family unless native_ipv6 decides; keep it one family
   if (fam === 6 && !inst.nativeIpv6 && inst.virtualIpaddress.length === 0) inst.nativeIpv6 = true;
   // dedupe track interface names (a warning otherwise, harmless, but keep clean)
   inst.trackInterface = inst.trackInterface.filter((t, k, a) => a.findIndex((x) => x.name === t.name) === k);
+  inst.trackScript = inst.trackScript.filter((t, k, a) => a.findIndex((x) => x.script === t.script) === k);
   return set(inst, {
     version: fam === 6 ? 3 : version !== g.vrrpVersion || r.chance(0.3) ? version : undefined,
-    authentication: version === 2 ? maybe(r, 0.3, () => ({ type: "PASS" as const, pass: str(r, NAME_CHARS, 1, 8) })) : undefined,
+    authentication: version === 2 ? maybe(r, 0.3, () => ({ type: "PASS" as const, pass: str(r, NAME_CHARS.replace(/[^\x00-\x7f]/g, ""), 1, 8) })) : undefined,
     notifyMaster: maybe(r, 0.3, () => text(r)),
     notifyBackup: maybe(r, 0.3, () => text(r)),
     notifyFault: maybe(r, 0.3, () => text(r)),
@@ -149,9 +160,10 @@ function randomInstance(r: Rng, g: GlobalDefs, i: number, addrs: Addresses, scri
     garpMasterRepeat: maybe(r, 0.2, () => r.int(1, 10)),
     garpMasterRefreshMs: maybe(r, 0.2, () => r.int(0, 100) * 1000),
     garpMasterRefreshRepeat: maybe(r, 0.2, () => r.int(1, 10)),
-    garpIntervalMs: maybe(r, 0.2, () => r.int(0, 1000)),
-    gnaIntervalMs: maybe(r, 0.2, () => r.int(0, 1000)),
-    useVmac: maybe(r, 0.2, () => (r.chance(0.5) ? "" : `vrrp.${i + 1}`)),
+    garpIntervalMs: SAFE ? undefined : maybe(r, 0.2, () => r.int(0, 1000)),
+    gnaIntervalMs: SAFE ? undefined : maybe(r, 0.2, () => r.int(0, 1000)),
+    // keepalived refuses use_vmac with unicast when it cannot see the interface (as on a test box)
+    useVmac: SAFE && inst.unicastPeer.length ? undefined : maybe(r, 0.2, () => (r.chance(0.5) ? "" : `vrrp.${i + 1}`)),
     accept: maybe(r, 0.3, () => r.chance(0.5)),
     vipLifetimeMs: lifetime,
   });
@@ -200,11 +212,11 @@ function randomChecker(r: Rng, addrs: Addresses, fam: 4 | 6): Checker {
       const { connectIp: _a, connectPort: _b, bindto: _c, bindPort: _d, connectTimeoutMs: _e, ...miscCommon } = common;
       return set(
         { type, ...miscCommon, miscPath: text(r), miscDynamic: r.chance(0.5) },
-        { miscTimeoutMs: maybe(r, 0.5, () => r.int(1, 30) * 1000), user: maybe(r, 0.3, () => nameOf(r, "u")) },
+        { miscTimeoutMs: maybe(r, 0.5, () => r.int(1, 30) * 1000), user: SAFE ? undefined : maybe(r, 0.3, () => nameOf(r, "u")) },
       );
     }
     case "DNS_CHECK":
-      return { type, ...common, dnsType: r.pick(["A", "NS", "CNAME", "SOA", "MX", "TXT", "AAAA"] as const), name: nameOf(r, "n") };
+      return { type, ...common, dnsType: r.pick(["A", "NS", "CNAME", "SOA", "MX", "TXT", "AAAA"] as const), name: r.chance(0.1) ? "." : `n${r.int(0, 999)}.example${r.chance(0.5) ? "." : ""}` };
   }
 }
 
@@ -213,11 +225,11 @@ function randomVirtualServer(r: Rng, k: number, addrs: Addresses): VirtualServer
   const byMark = r.chance(0.25);
   const port = r.int(1, 65535);
   const lbKind = r.pick(LB_KINDS);
-  const rs: RealServer[] = Array.from({ length: r.int(0, 4) }, () =>
+  const rs: RealServer[] = Array.from({ length: r.int(SAFE ? 1 : 0, 4) }, () =>
     set(
-      { ip: addrs.next(fam), weight: r.int(0, 100), checkers: Array.from({ length: r.int(0, 2) }, () => randomChecker(r, addrs, fam)) },
+      { ip: addrs.next(fam), weight: r.int(SAFE ? 1 : 0, 100), checkers: Array.from({ length: r.int(0, 2) }, () => randomChecker(r, addrs, fam)) },
       {
-        port: byMark && r.chance(0.5) ? undefined : lbKind === "NAT" ? r.int(1, 65535) : port,
+        port: byMark && (SAFE || r.chance(0.5)) ? undefined : lbKind === "NAT" ? r.int(1, 65535) : port,
         inhibitOnFailure: maybe(r, 0.3, () => r.chance(0.5)),
         notifyUp: maybe(r, 0.2, () => text(r)),
         notifyDown: maybe(r, 0.2, () => text(r)),
@@ -248,10 +260,14 @@ function randomVirtualServer(r: Rng, k: number, addrs: Addresses): VirtualServer
     vs.port = port;
   }
   if (vs.protocol === "SCTP" && vs.lbKind === "TUN") vs.lbKind = "DR";
+  if (SAFE && byMark) {
+    vs.protocol = "TCP";
+    vs.haSuspend = false;
+  }
   return set(vs, {
     persistenceTimeoutMs: maybe(r, 0.4, () => r.int(1, 86_400) * 1000),
     persistenceGranularity: maybe(r, 0.2, () => (fam === 4 && !byMark ? "255.255.255.0" : undefined)),
-    sorryServer: maybe(r, 0.3, () => set({ ip: addrs.next(fam) }, { port: maybe(r, 0.7, () => r.int(1, 65535)) })),
+    sorryServer: maybe(r, 0.3, () => set({ ip: addrs.next(fam) }, { port: byMark ? undefined : maybe(r, 0.7, () => (lbKind === "NAT" ? r.int(1, 65535) : port)) })),
     quorumUp: maybe(r, 0.2, () => text(r)),
     quorumDown: maybe(r, 0.2, () => text(r)),
     virtualhost: maybe(r, 0.2, () => nameOf(r, "vh")),
@@ -278,7 +294,8 @@ function randomFleet(r: Rng): FleetConfig {
   );
 }
 
-export function randomConfig(seed: number, size = 1): Config {
+export function randomConfig(seed: number, size = 1, opts: GenOptions = {}): Config {
+  SAFE = opts.keepalivedSafe ?? false;
   const r = prng(seed);
   const addrs = new Addresses(r);
   const global = randomGlobal(r);
@@ -299,6 +316,7 @@ export function randomConfig(seed: number, size = 1): Config {
     global.lvsSyncDaemon = set({ interface: nameOf(r, "if"), instance: instances[0]!.name }, { syncId: maybe(r, 0.5, () => r.int(0, 255)), port: maybe(r, 0.3, () => r.int(1, 65535)) });
   }
   const cfg: Config = { global, scripts, syncGroups, instances, virtualServers };
-  if (r.chance(0.5)) cfg.fleet = randomFleet(r);
+  if (!SAFE && r.chance(0.5)) cfg.fleet = randomFleet(r);
+  if (SAFE) for (const v of virtualServers) if (!v.sorryServer) v.sorryServerInhibit = false;
   return cfg;
 }

@@ -44,9 +44,12 @@ describe("VRRP rules", () => {
       "instances[0].virtualIpaddress: VRRPv2 is IPv4 only (RFC 3768); set version 3 for IPv6 instances",
     ]);
   });
-  test("RFC 3768 §5.3.10: auth_pass is at most 8 characters", () => {
+  test("RFC 3768 §5.3.10: auth_pass is at most 8 octets (UTF-8 bytes, not characters)", () => {
     expect(findings({ instances: [inst({ authentication: { type: "PASS", pass: "123456789" } })] }).errors).toEqual([
-      "instances[0].authentication.pass: auth_pass is at most 8 characters (RFC 3768 §5.3.10), got 9",
+      "instances[0].authentication.pass: auth_pass is at most 8 octets (RFC 3768 §5.3.10), got 9",
+    ]);
+    expect(findings({ instances: [inst({ authentication: { type: "PASS", pass: "密码密码" } })] }).errors).toEqual([
+      "instances[0].authentication.pass: auth_pass is at most 8 octets (RFC 3768 §5.3.10), got 12",
     ]);
   });
   test("RFC 3768 §5.3.6.3: auth_type AH is a clear 'unsupported' error", () => {
