@@ -16,7 +16,13 @@ mkdir -p "$CACHE"
 cd "$CACHE"
 
 # linux-image-amd64 is a metapackage: its Depends names the versioned image.
-pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+resolve() { apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}'; }
+pkg=$(resolve)
+if [ -z "$pkg" ]; then
+  # a fresh container has no package lists yet
+  apt-get update -qq >/dev/null 2>&1 || true
+  pkg=$(resolve)
+fi
 if [ -z "$pkg" ]; then
   echo "vm/fetch: cannot resolve linux-image-amd64 to a versioned kernel package (apt-get update?)" >&2
   exit 1

@@ -62,6 +62,7 @@ function assertTestAddress(cidr: string) {
 
 /** Boots the VM with `script`; the caller must await `done` (it always settles). */
 export function startVm(opts: VmOptions): VmHandle {
+  if (opts.net) assertTestAddress(opts.net.ip);
   if (!vmAvailable()) throw new Error("VM inputs missing: run `make setup` (board/vm/fetch.sh)");
   const runDir = mkdtempSync("/tmp/vigil-vm-");
   writeFileSync(join(runDir, "script.sh"), opts.script);
@@ -69,7 +70,6 @@ export function startVm(opts: VmOptions): VmHandle {
   const netArgs: string[] = [];
   let prefix: string[] = [];
   if (opts.net) {
-    assertTestAddress(opts.net.ip);
     append.push(`vigil.ip=${opts.net.ip}`);
     if (opts.net.gw) append.push(`vigil.gw=${opts.net.gw}`);
     prefix = ["ip", "netns", "exec", opts.net.netns];

@@ -1,0 +1,39 @@
+// The VM harness itself: exit status comes back, a hung guest is killed at the
+// hard timeout, and nothing (qemu process, run directory) outlives a run.
+import { describe, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
+import { runInVm, startVm, vmAvailable } from "../helpers/vm.ts";
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe.skipIf(!vmAvailable())("VM harness", () => {
+  test("the guest script's stdout, stderr and exit status come back; it runs as root under the Debian kernel", async () => {
+    const r = await runInVm({ script: "uname -r; id -u; echo oops >&2; test -d /sys/module/ip_vs && echo ipvs-loaded; exit 7\n", timeoutMs: 120_000 });
+    expect(r.exitCode).toBe(7);
+    expect(r.stdout).toBe(`${await Bun.file(`${import.meta.dir}/../../.cache/vm/kernel-version`).text()}0\nipvs-loaded\n`);
+    expect(r.stderr).toBe("oops\n");
+    expect(r.console).toContain("VIGIL-VM: exit=7");
+  }, 150_000);
+
+  test("a guest that never finishes is killed at the hard timeout and cleaned up", async () => {
+    const vm = startVm({ script: "sleep 100000\n", timeoutMs: 2_000 });
+    const r = await vm.done;
+    expect(r.exitCode).toBeNull();
+    expect(r.console).toContain("killed after 2000 ms");
+    expect(alive(vm.pid)).toBe(false);
+    expect(existsSync(vm.runDir)).toBe(false);
+  }, 30_000);
+
+  test("addresses outside 198.18.0.0/15 are refused before anything starts", () => {
+    expect(() => startVm({ script: "true\n", net: { netns: "none", tap: "none", ip: "192.168.200.1/24" } })).toThrow(
+      "VM address 192.168.200.1/24 is outside 198.18.0.0/15",
+    );
+  });
+});
