@@ -12,6 +12,8 @@ import { clientOptions } from "./session-options.ts";
 import { parseTopic, Topics } from "./topics.ts";
 import { snapshotKeyOf, SplitBrainWitness, type AlarmChange } from "./witness.ts";
 
+const MAX_PENDING_CONFIGS = 4;
+
 export interface VrrpSnapshot {
   state: "INIT" | "BACKUP" | "MASTER" | "FAULT" | string;
   /** what the witness compares: nodes sharing an L2 segment name it alike (e.g. "lan") */
@@ -91,6 +93,7 @@ export class FleetReporter {
   private inflight = 0;
   private droppedReported = 0;
   private configChain: Promise<void> = Promise.resolve();
+  private configPending = 0;
   private readonly now: () => number;
   private readonly log: (msg: string) => void;
   private s = { connects: 0, publishedStates: 0, publishedEvents: 0 };
@@ -264,8 +267,17 @@ export class FleetReporter {
   private receiveConfig(blob: Uint8Array) {
     const handler = this.o.onConfigBlob;
     if (!handler) return;
+    // Anyone allowed to publish on config/set could flood us: a few blobs wait, the rest are refused.
+    if (this.configPending >= MAX_PENDING_CONFIGS) {
+      const r = { accepted: false, reason: "busy", message: `${this.configPending} config blobs already waiting` };
+      this.configState(r);
+      this.event({ type: "config-rejected", ...r });
+      return;
+    }
+    this.configPending++;
     // One at a time: serial checks compare against the result of the previous blob.
     this.configChain = this.configChain.then(async () => {
+      this.configPending--;
       let r: ConfigResult;
       try {
         r = await handler(blob);

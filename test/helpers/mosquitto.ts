@@ -11,6 +11,8 @@ export interface BrokerOptions {
   users?: Record<string, string>;
   /** extra ACL lines appended after the generated ones */
   acl?: string;
+  /** also listen for MQTT over WebSockets on `wsPort` */
+  websockets?: boolean;
 }
 
 export async function freePort(): Promise<number> {
@@ -30,6 +32,7 @@ async function portOpen(port: number): Promise<boolean> {
 export class Mosquitto {
   readonly dir: string;
   port = 0;
+  wsPort = 0;
   private proc?: Subprocess;
   log = "";
 
@@ -49,6 +52,7 @@ export class Mosquitto {
       lines.push(`cafile ${this.opts.tls.ca}`, `certfile ${this.opts.tls.cert}`, `keyfile ${this.opts.tls.key}`);
       lines.push(`require_certificate ${this.opts.tls.requireClientCert ? "true" : "false"}`);
     }
+    if (this.opts.websockets) lines.push(`listener ${this.wsPort} 127.0.0.1`, "protocol websockets");
     if (this.opts.users) {
       const pw = `${this.dir}/passwd`;
       writeFileSync(pw, "");
@@ -74,6 +78,7 @@ export class Mosquitto {
 
   async start(): Promise<this> {
     if (!this.port) this.port = await freePort();
+    if (this.opts.websockets && !this.wsPort) this.wsPort = await freePort();
     this.writeConfig();
     this.proc = spawn(["/usr/sbin/mosquitto", "-c", `${this.dir}/mosquitto.conf`], { stdout: "ignore", stderr: "pipe" });
     const errText = new Response(this.proc.stderr as ReadableStream).text().then((t) => (this.log += t));

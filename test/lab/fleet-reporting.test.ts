@@ -160,3 +160,34 @@ test("split-brain witness: two live MASTERs for one (segment, VRID) raise a reta
   const cleared = await w.waitFor((m) => m.topic === "vigil/v1/edge/gw-sb-a/alarm/split-brain/sb-lan/77", 10_000, from);
   expect(body(cleared.body)).toMatchObject({ active: false, peers: [] });
 }, 30_000);
+
+test("MQTT over WebSockets (ws://): birth and state arrive", async () => {
+  const wsBroker = new Mosquitto({ websockets: true });
+  cleanups.push(() => wsBroker.dispose());
+  await wsBroker.start();
+  const w = await Watcher.open({ host: "127.0.0.1", port: wsBroker.port, protocol: "mqtt" }, ["vigil/v1/edge/gw-ws/#"]);
+  cleanups.push(() => w.close());
+  const r = reporter("gw-ws", {}, {}, `ws://127.0.0.1:${wsBroker.wsPort}/`);
+  r.vrrpState("VI_1", vrrpIn("ws", "MASTER"));
+  await w.waitFor((m) => m.topic === "vigil/v1/edge/gw-ws/status");
+  const v = await w.waitFor((m) => m.topic === "vigil/v1/edge/gw-ws/vrrp/VI_1");
+  expect(body(v.body).state).toBe("MASTER");
+}, 30_000);
+
+test("a flood on config/set is bounded: a few blobs wait, the rest get reason `busy`", async () => {
+  let calls = 0;
+  const w = await watcher(["vigil/v1/edge/gw-flood/events", "vigil/v1/edge/gw-flood/status"]);
+  reporter("gw-flood", {}, {
+    onConfigBlob: async () => { calls++; await Bun.sleep(200); return { accepted: false, reason: "stale-serial" }; },
+  });
+  await w.waitFor((m) => m.topic.endsWith("/status"));
+  for (let i = 0; i < 12; i++) await w.client.publishAsync("vigil/v1/edge/gw-flood/config/set", Buffer.from([0xd2, i]), { qos: 1 });
+  // config/state is retained and coalesced (latest wins); every result is also an event.
+  const states = () => w.msgs.filter((m) => m.topic.endsWith("/events")).map((m) => body(m.body).reason);
+  for (let i = 0; i < 300 && states().length < 12; i++) await Bun.sleep(20);
+  const reasons = states();
+  expect(reasons).toHaveLength(12);
+  const busy = reasons.filter((r) => r === "busy").length;
+  expect(busy).toBeGreaterThanOrEqual(1);
+  expect(calls + busy).toBe(12);
+}, 30_000);
