@@ -13,6 +13,7 @@ import { listAddresses } from "../sys/rtnetlink/address.ts";
 import { listLinks } from "../sys/rtnetlink/link.ts";
 import { openRtnetlink } from "../sys/rtnetlink/socket.ts";
 import { InstanceLocks } from "./lock.ts";
+import { type LvsHooks, LvsManager } from "./lvs-manager.ts";
 import { log } from "./log.ts";
 import { notifyTransition, type NotifyState } from "./notify.ts";
 import { type InstancePlan, planInstances, type PlanResult } from "./plan.ts";
@@ -36,6 +37,7 @@ export interface DaemonHooks {
   /** every transition, after notify scripts are started (the fleet reporter hangs here) */
   onTransition?(t: TransitionReport, plan: InstancePlan | undefined): void;
   onEvent?(kind: string, instance: string, detail: string): void;
+  lvs?: LvsHooks;
 }
 
 const SHUTDOWN_GRACE_MS = 3000;
@@ -86,6 +88,7 @@ export class Daemon {
   readonly stopped = new Promise<void>((r) => (this.stoppedResolve = r));
   private readonly progress = new Int32Array(new SharedArrayBuffer(4));
   realtime = false;
+  lvs: LvsManager | null = null;
 
   constructor(private readonly opts: DaemonOptions, private readonly hooks: DaemonHooks = {}) {
     this.locks = new InstanceLocks(opts.lockDir);
@@ -131,6 +134,8 @@ export class Daemon {
       process.exit(70);
     };
     this.startTrackScripts();
+    this.lvs = new LvsManager(this.cfg.virtualServers, this.cfg.global.lvsSyncDaemon, this.hooks.lvs);
+    this.lvs.start();
     this.statusServer = startStatusServer(this.opts.statusSocket, (req) => this.answer(req));
     log.info(`vigil ${pkg.version} running ${this.plan.plans.length} VRRP instance(s) from ${this.opts.configFile}${this.realtime ? ` (SCHED_FIFO ${rtPriority})` : ""}`);
   }
@@ -147,6 +152,9 @@ export class Daemon {
         const plan = this.plan.plans.find((p) => p.name === m.instance);
         const to = m.to === "INIT" ? "STOP" : (m.to as NotifyState);
         if (plan && m.to !== m.from) notifyTransition("INSTANCE", m.instance, plan.source, to, m.effectivePriority, this.scriptUser);
+        if (this.lvs?.syncInstance === m.instance && (m.to === "MASTER" || m.to === "BACKUP")) {
+          this.lvs.setSyncRole(m.to === "MASTER" ? "master" : "backup");
+        }
         this.hooks.onTransition?.(m, plan);
         break;
       }
@@ -191,6 +199,7 @@ export class Daemon {
       startedAt: this.startedAt,
       configFile: this.opts.configFile,
       instances: await this.instances(),
+      ...(this.lvs?.active ? { lvs: this.lvs.status() } : {}),
     };
   }
 
@@ -253,6 +262,7 @@ export class Daemon {
     this.plan = plan;
     this.post({ type: "reload", plans: plan.plans, syncGroups: plan.syncGroups });
     this.startTrackScripts();
+    this.lvs?.reload(cfg.virtualServers, cfg.global.lvsSyncDaemon);
     log.info(`reloaded ${this.opts.configFile}`);
   }
 
@@ -277,6 +287,11 @@ export class Daemon {
       log.info("stopping: priority-0 adverts, removing VIPs");
       for (const t of this.scriptTimers) clearInterval(t);
       killRunningScripts();
+      try {
+        this.lvs?.stop();
+      } catch (e) {
+        log.error(`lvs stop: ${e instanceof Error ? e.message : e}`);
+      }
       this.post({ type: "shutdown" });
       const grace = setTimeout(() => {
         log.error(`VRRP worker did not stop within ${SHUTDOWN_GRACE_MS} ms; terminating it`);
