@@ -55,6 +55,12 @@ export interface VmHandle {
   kill(): void;
 }
 
+// qemu processes still running, killed if the test process exits early (by PID)
+const live = new Set<{ kill(sig?: string | number): void }>();
+process.on("exit", () => {
+  for (const p of live) p.kill("SIGKILL");
+});
+
 function assertTestAddress(cidr: string) {
   const m = /^198\.(18|19)\.\d{1,3}\.\d{1,3}\/\d{1,2}$/.exec(cidr);
   if (!m) throw new Error(`VM address ${cidr} is outside 198.18.0.0/15`);
@@ -94,6 +100,7 @@ export function startVm(opts: VmOptions): VmHandle {
   ];
   const t0 = performance.now();
   const proc = Bun.spawn(argv, { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  live.add(proc);
   const timeoutMs = opts.timeoutMs ?? 120_000;
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -120,6 +127,7 @@ export function startVm(opts: VmOptions): VmHandle {
     } finally {
       clearTimeout(timer);
       kill();
+      live.delete(proc);
       rmSync(runDir, { recursive: true, force: true });
     }
   })();
