@@ -123,7 +123,11 @@ export class InstanceRuntime {
           this.probeLens.push(writeArpProbe(probe, 0, this.pkt!.mac, bytes));
         } else {
           writeUnsolicitedNa(f, 0, this.pkt!.mac, bytes, true);
-          this.probeLens.push(writeNeighborSolicitation(probe, 0, this.pkt!.mac, bytes, null));
+          // From our own address, not :: — a DAD-style probe makes a stale holder (a
+          // frozen or dead ex-master whose lease has not run out) answer to ff02::1,
+          // and that NA re-points every neighbour cache on the link back at it right
+          // after our takeover NAs. Sourced, the answer is unicast to us only.
+          this.probeLens.push(writeNeighborSolicitation(probe, 0, this.pkt!.mac, bytes, this.core.p.primary));
         }
         this.frames.push(f);
         this.probes.push(probe);
