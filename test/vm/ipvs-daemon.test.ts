@@ -1,0 +1,164 @@
+// The whole LVS path with the real daemon as the director: `vigil run` inside the
+// VM reads a keepalived.conf, health-checks the real servers (TCP_CHECK), and
+// programs IPVS over generic netlink. The host stops and restarts real servers
+// and watches what a client gets through the NAT and DR VIPs: a dead server
+// leaves rotation, the sorry server answers when all are dead, recovered servers
+// return, and SIGTERM removes the daemon's services (keepalived does the same).
+// Convergence times are printed, not asserted (the machine is shared and
+// emulated); every wait is bounded.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT } from "../helpers/netns.ts";
+import { startVm, vmAvailable, type VmHandle, type VmResult } from "../helpers/vm.ts";
+import { DIRECTOR_SETUP, E2eLab } from "./e2e-lab.ts";
+import { CLIENT, CLIENT2, DIRECTOR, DIRECTOR2, RS1, RS2, SORRY, VIP_DR, VIP_NAT } from "./ipvs-e2e-topology.ts";
+import { parseIpvsadm } from "./ipvsadm-parse.ts";
+
+const DELAY_LOOP_S = 1;
+const CONNECT_TIMEOUT_S = 1;
+const config = `
+global_defs {
+    router_id director
+}
+virtual_server ${VIP_NAT} 80 {
+    delay_loop ${DELAY_LOOP_S}
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    sorry_server ${SORRY} 8080
+    real_server ${RS1} 8080 {
+        weight 1
+        TCP_CHECK {
+            connect_timeout ${CONNECT_TIMEOUT_S}
+            retry 0
+        }
+    }
+    real_server ${RS2} 8080 {
+        weight 1
+        TCP_CHECK {
+            connect_timeout ${CONNECT_TIMEOUT_S}
+            retry 0
+        }
+    }
+}
+virtual_server ${VIP_DR} 80 {
+    delay_loop ${DELAY_LOOP_S}
+    lb_algo rr
+    lb_kind DR
+    protocol TCP
+    real_server ${RS1} 80 {
+        weight 1
+        TCP_CHECK {
+            connect_timeout ${CONNECT_TIMEOUT_S}
+            retry 0
+        }
+    }
+    real_server ${RS2} 80 {
+        weight 2
+        TCP_CHECK {
+            connect_timeout ${CONNECT_TIMEOUT_S}
+            retry 0
+        }
+    }
+}
+`;
+
+const lab = new E2eLab("d2");
+let vm: VmHandle | undefined;
+let result: VmResult | undefined;
+
+const nat = (rs: string, ip: string) => `${rs} local=${ip}:8080 remote=${CLIENT2}`;
+const dr = (rs: string) => `${rs} local=${VIP_DR}:80 remote=${CLIENT}`;
+
+async function stopVm(): Promise<VmResult | undefined> {
+  if (!vm || result) return result;
+  try {
+    writeFileSync(join(vm.runDir, "phase-done"), "");
+  } catch {}
+  const t = setTimeout(() => vm!.kill(), 60_000);
+  result = await vm.done;
+  clearTimeout(t);
+  return result;
+}
+
+describe.skipIf(!vmAvailable())("IPVS end to end with the daemon (vigil run) as the director", () => {
+  beforeAll(async () => {
+    lab.build();
+    await lab.startServer("rs1", [8080, 80]);
+    await lab.startServer("rs2", [8080, 80]);
+    await lab.startServer("sorry", [8080]);
+    const script = `set -e
+${DIRECTOR_SETUP([`${DIRECTOR2}/24`, `${VIP_NAT}/32`, `${VIP_DR}/32`])}
+run=$(dirname "$0")
+cat > /tmp/director.conf <<'VIGIL_EOF'
+${config}
+VIGIL_EOF
+cd ${ROOT}
+${ROOT}/node_modules/.bin/bun src/main.ts run -f /tmp/director.conf --no-realtime --status-socket /tmp/vigil.sock --lock-dir /tmp/vigil-lock >&2 &
+pid=$!
+i=0
+while [ ! -e "$run/phase-done" ] && [ $i -lt 3000 ]; do sleep 0.2; i=$((i+1)); done
+echo "TABLE-BEFORE-STOP"
+ipvsadm -Ln
+kill -TERM $pid
+set +e
+wait $pid
+echo "DAEMON-EXIT $?"
+echo "TABLE-AFTER-STOP"
+ipvsadm -Ln
+`;
+    vm = startVm({ script, net: { netns: lab.lan.name, tap: "vmtap0", ip: `${DIRECTOR}/24` }, timeoutMs: 600_000 });
+    const ms = await lab.until(VIP_NAT, new Set([nat("rs1", RS1), nat("rs2", RS2)]), 4, 180_000);
+    console.log(`director serving the NAT VIP ${Math.round(ms)} ms after the first request`);
+  }, 240_000);
+
+  afterAll(async () => {
+    try {
+      const r = await stopVm();
+      if (r && r.exitCode !== 0) console.error(`director VM exit ${r.exitCode}:\n${r.stderr.slice(-3000)}\n${r.console.slice(-1500)}`);
+    } finally {
+      await lab.cleanup();
+    }
+  }, 90_000);
+
+  test("NAT and DR: both real servers in rotation after the first checks", async () => {
+    expect(new Set(lab.getMany(VIP_NAT, 6))).toEqual(new Set([nat("rs1", RS1), nat("rs2", RS2)]));
+    await lab.until(VIP_DR, new Set([dr("rs1"), dr("rs2")]), 3, 60_000);
+    expect(new Set(lab.getMany(VIP_DR, 6))).toEqual(new Set([dr("rs1"), dr("rs2")]));
+  }, 120_000);
+
+  test("a stopped real server is taken out by its TCP_CHECK: all requests land on the other", async () => {
+    await lab.stopServer("rs1");
+    const msNat = await lab.until(VIP_NAT, new Set([nat("rs2", RS2)]), 4, 60_000);
+    const msDr = await lab.until(VIP_DR, new Set([dr("rs2")]), 4, 60_000);
+    console.log(`rs1 stopped → out of rotation after ${Math.round(msNat)} ms (NAT), DR follows ${Math.round(msDr)} ms later; delay_loop ${DELAY_LOOP_S} s + connect_timeout ${CONNECT_TIMEOUT_S} s`);
+    expect(new Set(lab.getMany(VIP_NAT, 4))).toEqual(new Set([nat("rs2", RS2)]));
+  }, 150_000);
+
+  test("every real server stopped: the sorry_server answers the NAT VIP", async () => {
+    await lab.stopServer("rs2");
+    const ms = await lab.until(VIP_NAT, new Set([`sorry local=${SORRY}:8080 remote=${CLIENT2}`]), 3, 60_000);
+    console.log(`all real servers stopped → sorry server after ${Math.round(ms)} ms`);
+  }, 120_000);
+
+  test("real servers back: both return to rotation and the sorry server leaves", async () => {
+    await lab.startServer("rs1", [8080, 80]);
+    await lab.startServer("rs2", [8080, 80]);
+    await lab.until(VIP_NAT, new Set([nat("rs1", RS1), nat("rs2", RS2)]), 6, 90_000);
+    expect(new Set(lab.getMany(VIP_NAT, 6))).toEqual(new Set([nat("rs1", RS1), nat("rs2", RS2)]));
+  }, 150_000);
+
+  test("ipvsadm shows the configured table; SIGTERM removes the daemon's services", async () => {
+    const r = (await stopVm())!;
+    expect(r.exitCode).toBe(0);
+    const before = r.stdout.split("TABLE-BEFORE-STOP\n")[1]!.split("DAEMON-EXIT")[0]!;
+    const t = parseIpvsadm(before);
+    const natSvc = t.find((s) => s.address === VIP_NAT)!;
+    const drSvc = t.find((s) => s.address === VIP_DR)!;
+    expect(natSvc.dests.map((d) => `${d.address}:${d.port} ${d.forward} ${d.weight}`).sort()).toEqual([`${RS1}:8080 masq 1`, `${RS2}:8080 masq 1`]);
+    expect(drSvc.dests.map((d) => `${d.address}:${d.port} ${d.forward} ${d.weight}`).sort()).toEqual([`${RS1}:80 route 1`, `${RS2}:80 route 2`]);
+    expect(r.stdout).toContain("DAEMON-EXIT 0");
+    expect(parseIpvsadm(r.stdout.split("TABLE-AFTER-STOP\n")[1]!)).toEqual([]);
+  }, 120_000);
+});
