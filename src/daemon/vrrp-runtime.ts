@@ -178,7 +178,7 @@ export class InstanceRuntime {
       if (p.rxPacketType === PACKET_OUTGOING) continue;
       const i = arpConflict(p.rxBuffer, n, this.vipBytes, p.mac);
       // ARP sender hardware address: Ethernet header + 8
-      if (i >= 0) this.conflict(now, i, `MAC ${formatMac(p.rxBuffer, ETH_HEADER_LEN + 8)} (ARP)`);
+      if (i >= 0) this.conflict(now, i, `MAC ${formatMac(p.rxBuffer, ETH_HEADER_LEN + 8, 6)} (ARP)`);
     }
   }
 

@@ -81,17 +81,31 @@ export function formatIPv6(b: Uint8Array, off = 0): string {
   return `${hex(w.slice(0, bestStart))}::${hex(w.slice(bestStart + bestLen))}`;
 }
 
+/** Address bytes and family (4 or 6) from text. */
+export function parseIP(s: string): { family: 4 | 6; bytes: Uint8Array } {
+  return s.includes(":") ? { family: 6, bytes: parseIPv6(s) } : { family: 4, bytes: parseIPv4(s) };
+}
+
+/** Text of a 4- or 16-byte address (RFC 5952 for IPv6); other lengths as hex, for diagnostics. */
+export function formatIP(b: Uint8Array, off = 0, len = b.length - off): string {
+  if (len === 4) return formatIPv4(b, off);
+  if (len === 16) return formatIPv6(b, off);
+  return Buffer.from(b.subarray(off, off + len)).toString("hex");
+}
+
+/** "00:00:5e:00:01:07" (or dash-separated, as some tools print) into 6 bytes. */
 export function parseMac(s: string): Uint8Array {
-  const parts = s.split(":");
+  const parts = s.split(/[:-]/);
   if (parts.length !== 6 || !parts.every((p) => /^[0-9a-fA-F]{2}$/.test(p))) {
-    throw new AddressError(s, "MAC needs 6 colon-separated hex bytes");
+    throw new AddressError(s, "MAC needs six hex octets like 00:00:5e:00:01:07");
   }
   return Uint8Array.from(parts.map((p) => parseInt(p, 16)));
 }
 
-export function formatMac(b: Uint8Array, off = 0): string {
+/** Hardware address text; `len` defaults to the rest of `b` (links may have non-Ethernet or no address). */
+export function formatMac(b: Uint8Array, off = 0, len = b.length - off): string {
   const out: string[] = [];
-  for (let i = 0; i < 6; i++) out.push(b[off + i].toString(16).padStart(2, "0"));
+  for (let i = 0; i < len; i++) out.push(b[off + i].toString(16).padStart(2, "0"));
   return out.join(":");
 }
 
