@@ -86,7 +86,6 @@ export class NetlinkBatch {
 
   /** Reads replies until the last request's ACK (or error); earlier seqs can only be failures. */
   private collect(seqBase: number, count: number, first: number, failures: BatchFailure[], op: string): void {
-    const last = count - 1;
     // bounded: at most one reply per request, plus stray replies to older requests
     for (let reads = 0; reads <= count + 64; reads++) {
       const n = Number(sym.recv(this.sock.fd, this.rx, this.rx.length, 0));
@@ -95,15 +94,27 @@ export class NetlinkBatch {
         if (e === Errno.ENOBUFS) throw new SysError(op, e, "netlink replies were dropped (receive buffer full); re-read the table");
         throw new SysError(op, e, e === Errno.EAGAIN ? "no ACK for the batch before the timeout" : "recv batch replies");
       }
-      for (const m of parseMessages(this.rx.subarray(0, n), op)) {
-        if (m.type !== NLMSG_ERROR) continue;
-        const k = (m.seq - seqBase) >>> 0;
-        if (k > last) continue; // not ours (a late reply to something else)
-        const err = parseError(m);
-        if (err.errno !== 0) failures.push({ index: first + k, errno: err.errno, message: err.message });
-        if (k === last) return;
-      }
+      if (scanBatchReplies(this.rx.subarray(0, n), seqBase, count, first, failures, op)) return;
     }
     throw new SysError(op, Errno.EPROTO, "the batch's final ACK never arrived");
   }
+}
+
+/**
+ * One received datagram of a batch: appends the failures it reports (request
+ * index = `first` + seq offset) and returns true once the reply to the last
+ * request (seq `seqBase + count - 1`) is in. Replies to other sequence numbers
+ * are ignored. Malformed bytes throw NetlinkDecodeError.
+ */
+export function scanBatchReplies(data: Uint8Array, seqBase: number, count: number, first: number, failures: BatchFailure[], op = "netlink batch"): boolean {
+  const last = count - 1;
+  for (const m of parseMessages(data, op)) {
+    if (m.type !== NLMSG_ERROR) continue;
+    const k = (m.seq - seqBase) >>> 0;
+    if (k > last) continue; // not ours (a late reply to something else)
+    const err = parseError(m);
+    if (err.errno !== 0) failures.push({ index: first + k, errno: err.errno, message: err.message });
+    if (k === last) return true;
+  }
+  return false;
 }
