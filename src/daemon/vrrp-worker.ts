@@ -4,7 +4,7 @@
 // thread parses configs, talks MQTT or runs checkers. The loop is synchronous; it
 // yields to its event loop only when the main thread has signalled the eventfd,
 // so the steady state (timers, adverts, receives) allocates nothing.
-import { monotonicNs } from "../sys/clock.ts";
+import { monotonicNs, sleepUntil } from "../sys/clock.ts";
 import { EventFd } from "../sys/eventfd.ts";
 import type { NetlinkSocket } from "../sys/netlink/socket.ts";
 import { listLinks } from "../sys/rtnetlink/link.ts";
@@ -143,26 +143,26 @@ class Engine {
     let now = nowMs();
     let deadline = now + IDLE_WAKE_MS;
     if (now < this.stallUntil) {
-      // debug hook (fault suite): behave like a frozen worker: no adverts, no refreshes
-      deadline = this.stallUntil;
-    } else {
-      for (let i = 0; i < this.runtimes.length; i++) {
-        const rt = this.runtimes[i];
-        rt.tick(now);
-        const d = rt.nextDeadline();
-        if (d < deadline) deadline = d;
-      }
+      // debug hook (fault suite): a frozen worker blocks — no adverts, no refreshes, no
+      // progress for the watchdog. Waiting on the fds instead spun at SCHED_FIFO on
+      // every unread advert or netlink event, and each spin counted as progress.
+      sleepUntil(this.stallUntil * NS_PER_MS);
+      return false;
+    }
+    for (let i = 0; i < this.runtimes.length; i++) {
+      const rt = this.runtimes[i];
+      rt.tick(now);
+      const d = rt.nextDeadline();
+      if (d < deadline) deadline = d;
     }
     Atomics.add(this.progress, 0, 1);
     const rc = this.waiter.waitUntil(deadline * NS_PER_MS);
     if (rc <= 0) return false;
     now = nowMs();
-    if (now >= this.stallUntil) {
-      for (let i = 0; i < this.handlers.length; i++) {
-        if (this.waiter.ready(i + 2)) this.handlers[i][1](now);
-      }
-      if (this.waiter.ready(1)) this.onMonitor(now);
+    for (let i = 0; i < this.handlers.length; i++) {
+      if (this.waiter.ready(i + 2)) this.handlers[i][1](now);
     }
+    if (this.waiter.ready(1)) this.onMonitor(now);
     if (this.waiter.ready(0)) {
       this.wake.drain();
       return true;
