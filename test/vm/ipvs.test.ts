@@ -20,6 +20,8 @@ interface GuestReport {
   daemonDuplicate: string;
   daemonsAfterStop: string;
   daemonStopAgain: string;
+  badGroup: string;
+  daemon6: { client: unknown[]; ipvsadm: string };
   afterFlush: string;
   bigBatch: { failedPorts: number[]; presentPorts: number[] };
   sync: {
@@ -150,6 +152,13 @@ describe.skipIf(!vmAvailable())("IPVS in the VM (ipvsadm as oracle)", () => {
     expect(report.daemonDuplicate).toBe("IPVS start sync daemon master on vs0 syncid 9: sync daemon already running in that state (EEXIST)");
     expect(report.daemonsAfterStop.trim()).toBe("");
     expect(report.daemonStopAgain).toBe("IPVS stop sync daemon master: sync daemon not running (ESRCH)");
+    expect(report.badGroup).toBe("IPVS start sync daemon master on vs0 syncid 9: sync group 198.18.0.1 is not a multicast address (EINVAL)");
+  });
+
+  test("lvs_sync_daemon with an IPv6 multicast group (IPVS_DAEMON_ATTR_MCAST_GROUP6)", () => {
+    expect(report.daemon6.ipvsadm).toContain("master sync daemon (mcast=vs0, syncid=11");
+    expect(report.daemon6.ipvsadm).toContain("group=ff02::1:8848");
+    expect(report.daemon6.client).toEqual([expect.objectContaining({ state: "master", interface: "vs0", syncId: 11, group: "ff02::1:8848" })]);
   });
 
   test("flush empties the table", () => {

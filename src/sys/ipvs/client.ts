@@ -11,6 +11,7 @@ import type { NetlinkSocket } from "../netlink/socket.ts";
 import type { IpvsDest, IpvsService, IpvsServiceKey } from "../../lvs/ipvs-model.ts";
 import { destKeyString, serviceKeyString } from "../../lvs/ipvs-model.ts";
 import { describeOp, type IpvsOp } from "../../lvs/reconcile.ts";
+import { formatAddress, parseAddress } from "../../lvs/reconcile-address.ts";
 import { NetlinkBatch } from "./batch.ts";
 import {
   decodeDest, decodeService, IpvsDecodeError, writeDest, writeServiceFull, writeServiceKeyNest,
@@ -182,9 +183,16 @@ export class IpvsClient {
     b.u32(IPVS_DAEMON_ATTR.SYNC_ID, d.syncId);
     if (d.maxLen !== undefined) b.u16(IPVS_DAEMON_ATTR.SYNC_MAXLEN, d.maxLen);
     if (d.group !== undefined) {
-      if (d.group.includes(":")) throw new IpvsError(what, Errno.EINVAL, "IPv6 sync groups are not supported by vigil yet");
-      const g = d.group.split(".").map(Number);
-      b.bytes(IPVS_DAEMON_ATTR.MCAST_GROUP, new Uint8Array(g));
+      // IPv4 group as struct in_addr, IPv6 as struct in6_addr (kernel ≥ 4.3)
+      let bytes: Uint8Array;
+      try {
+        bytes = parseAddress(d.group);
+      } catch (e) {
+        throw new IpvsError(what, Errno.EINVAL, (e as Error).message);
+      }
+      const multicast = bytes.length === 4 ? bytes[0]! >= 224 && bytes[0]! <= 239 : bytes[0] === 0xff;
+      if (!multicast) throw new IpvsError(what, Errno.EINVAL, `sync group ${d.group} is not a multicast address`);
+      b.bytes(bytes.length === 4 ? IPVS_DAEMON_ATTR.MCAST_GROUP : IPVS_DAEMON_ATTR.MCAST_GROUP6, bytes);
     }
     if (d.port !== undefined) b.u16(IPVS_DAEMON_ATTR.MCAST_PORT, d.port);
     if (d.ttl !== undefined) b.u8(IPVS_DAEMON_ATTR.MCAST_TTL, d.ttl);
@@ -208,12 +216,13 @@ export class IpvsClient {
       if (!a) continue;
       const st = a.u32(IPVS_DAEMON_ATTR.STATE);
       const g = a.get(IPVS_DAEMON_ATTR.MCAST_GROUP);
+      const g6 = a.get(IPVS_DAEMON_ATTR.MCAST_GROUP6);
       out.push({
         state: st === IP_VS_STATE.MASTER ? "master" : "backup",
         interface: a.string(IPVS_DAEMON_ATTR.MCAST_IFN) ?? "",
         syncId: a.u32(IPVS_DAEMON_ATTR.SYNC_ID) ?? 0,
         maxLen: a.u16(IPVS_DAEMON_ATTR.SYNC_MAXLEN),
-        group: g && g.length >= 4 ? `${g[0]}.${g[1]}.${g[2]}.${g[3]}` : undefined,
+        group: g6 && g6.length >= 16 && g6.some((x) => x !== 0) ? formatAddress(g6, 6) : g && g.length >= 4 ? formatAddress(g, 4) : undefined,
         port: a.u16(IPVS_DAEMON_ATTR.MCAST_PORT),
         ttl: a.u8(IPVS_DAEMON_ATTR.MCAST_TTL),
       });

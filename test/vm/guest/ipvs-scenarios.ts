@@ -79,8 +79,14 @@ c.startDaemon({ state: "master", interface: "vs0", syncId: 9 });
 c.startDaemon({ state: "backup", interface: "vs1", syncId: 10, port: 8850 });
 out.daemons = { client: c.listDaemons(), ipvsadm: sh("ipvsadm -Ln --daemon") };
 out.daemonDuplicate = errorOf(() => c.startDaemon({ state: "master", interface: "vs0", syncId: 9 }));
+out.badGroup = errorOf(() => c.startDaemon({ state: "master", interface: "vs0", syncId: 9, group: "198.18.0.1" }));
 c.stopDaemon("master");
 c.stopDaemon("backup");
+// IPv6 multicast group (IPVS_DAEMON_ATTR_MCAST_GROUP6)
+sh("ip -6 addr add fd00:99::1/64 dev vs0 nodad");
+c.startDaemon({ state: "master", interface: "vs0", syncId: 11, group: "ff02::1:8848" });
+out.daemon6 = { client: c.listDaemons(), ipvsadm: sh("ipvsadm -Ln --daemon") };
+c.stopDaemon("master");
 out.daemonsAfterStop = sh("ipvsadm -Ln --daemon");
 out.daemonStopAgain = errorOf(() => c.stopDaemon("master"));
 
