@@ -77,18 +77,37 @@ export class Mosquitto {
   }
 
   async start(): Promise<this> {
-    if (!this.port) this.port = await freePort();
-    if (this.opts.websockets && !this.wsPort) this.wsPort = await freePort();
+    // A free port can be taken by a parallel test between probe and bind: on a
+    // first start, retry with fresh ports; a restart must keep its port.
+    const fresh = !this.port;
+    for (let attempt = 0; ; attempt++) {
+      if (!this.port) this.port = await freePort();
+      if (this.opts.websockets && !this.wsPort) this.wsPort = await freePort();
+      try {
+        return await this.launch();
+      } catch (e) {
+        if (!fresh || attempt >= 2) throw e;
+        this.port = 0;
+        this.wsPort = 0;
+      }
+    }
+  }
+
+  private async launch(): Promise<this> {
     this.writeConfig();
-    this.proc = spawn(["/usr/sbin/mosquitto", "-c", `${this.dir}/mosquitto.conf`], { stdout: "ignore", stderr: "pipe" });
-    const errText = new Response(this.proc.stderr as ReadableStream).text().then((t) => (this.log += t));
-    for (let i = 0; i < 100; i++) {
+    this.log = "";
+    const proc = spawn(["/usr/sbin/mosquitto", "-c", `${this.dir}/mosquitto.conf`], { stdout: "ignore", stderr: "pipe" });
+    this.proc = proc;
+    const errText = new Response(proc.stderr as ReadableStream).text().then((t) => (this.log += t));
+    for (let i = 0; i < 200; i++) {
+      if (proc.exitCode !== null) break;
       if (await portOpen(this.port)) return this;
-      if (this.proc.exitCode !== null) break;
       await Bun.sleep(50);
     }
-    this.proc.kill("SIGKILL");
+    proc.kill("SIGKILL");
+    await proc.exited;
     await errText;
+    this.proc = undefined;
     throw new Error(`mosquitto did not start on ${this.port}: ${this.log}`);
   }
 

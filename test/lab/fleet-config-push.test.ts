@@ -88,7 +88,7 @@ test("keygen writes a 0600 PKCS#8 private key and an SPKI public key, and refuse
   const again = vigil("config", "keygen", "--out", `${dir}/fleet`);
   expect(again.code).toBe(1);
   expect(again.err).toContain("EEXIST");
-});
+}, 30_000);
 
 test("good blob pushed to the node: accepted, stored, applied; config/state carries serial and hash", async () => {
   push(sign(conf("good.conf", "lo"), 5, "good5.cose"));
@@ -97,13 +97,13 @@ test("good blob pushed to the node: accepted, stored, applied; config/state carr
   expect(String(s.hash)).toMatch(/^[0-9a-f]{64}$/);
   expect(applied).toEqual([5]);
   expect(readFileSync(`${dir}/state/current.blob`)).toEqual(readFileSync(`${dir}/good5.cose`));
-});
+}, 30_000);
 
 test("the same blob again is refused as stale-serial (replay)", async () => {
   push(`${dir}/good5.cose`);
   expect(await nextState()).toMatchObject({ accepted: false, reason: "stale-serial", serial: 5 });
   expect(applied).toEqual([5]);
-});
+}, 30_000);
 
 test("blob signed by a key outside the trust store: unknown-key; tampered blob: bad-signature", async () => {
   const r = vigil("config", "sign", conf("g2.conf", "lo"), "--key", `${dir}/rogue.key`, "--serial", "9", "--fleet", "edge", "--out", `${dir}/rogue.cose`);
@@ -115,7 +115,7 @@ test("blob signed by a key outside the trust store: unknown-key; tampered blob: 
   writeFileSync(`${dir}/tampered.cose`, t);
   push(`${dir}/tampered.cose`);
   expect(await nextState()).toMatchObject({ accepted: false, reason: "bad-signature" });
-});
+}, 30_000);
 
 test("another fleet's blob is foreign-fleet; a blob for other nodes sent to `all` is not-for-node", async () => {
   const r = vigil("config", "sign", conf("f.conf", "lo"), "--key", `${dir}/fleet.key`, "--serial", "10", "--fleet", "core", "--out", `${dir}/core.cose`);
@@ -124,13 +124,13 @@ test("another fleet's blob is foreign-fleet; a blob for other nodes sent to `all
   expect(await nextState()).toMatchObject({ accepted: false, reason: "foreign-fleet" });
   push(sign(conf("n.conf", "lo"), 10, "other-node.cose", "--node", "gw-q"), "--all");
   expect(await nextState()).toMatchObject({ accepted: false, reason: "not-for-node" });
-});
+}, 30_000);
 
 test("oversized blob (> device limit 4096 B) is refused before parsing", async () => {
   push(sign(conf("big.conf", "lo", 250), 11, "big.cose"));
   expect(readFileSync(`${dir}/big.cose`).length).toBeGreaterThan(4096);
   expect(await nextState()).toMatchObject({ accepted: false, reason: "oversized" });
-});
+}, 30_000);
 
 test("unsigned config is not-cose; a signed blob whose config fails the model checks is config-invalid", async () => {
   writeFileSync(`${dir}/unsigned.bin`, encodeDeterministic({ instances: [] }));
@@ -143,7 +143,7 @@ test("unsigned config is not-cose; a signed blob whose config fails the model ch
   const s = await nextState();
   expect(s).toMatchObject({ accepted: false, reason: "config-invalid" });
   expect(String(s.message)).toContain("instances");
-});
+}, 30_000);
 
 test("fleet-wide push (--all) is accepted; a config that cannot be applied rolls back to last-known-good", async () => {
   push(sign(conf("all.conf", "lo"), 13, "all13.cose"), "--all");
@@ -157,11 +157,11 @@ test("fleet-wide push (--all) is accepted; a config that cannot be applied rolls
   // The failed serial is burnt: pushing it again is a replay.
   push(`${dir}/missing14.cose`);
   expect(await nextState()).toMatchObject({ accepted: false, reason: "stale-serial" });
-});
+}, 30_000);
 
 test("push reports a refused connection and exits non-zero", () => {
   const r = vigil("config", "push", `${dir}/good5.cose`, "--broker", "mqtt://127.0.0.1:1", "--fleet", "edge", "--all", "--timeout-ms", "3000");
   expect(r.code).toBe(1);
   expect(r.err).toContain("ECONNREFUSED");
   expect(vigil("config", "push", `${dir}/good5.cose`, "--broker", broker.url, "--fleet", "edge").code).toBe(2);
-});
+}, 30_000);

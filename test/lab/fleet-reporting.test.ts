@@ -97,7 +97,7 @@ describe("broker outage", () => {
     // Outage: broker dies (losing all retained messages) and the gate keeps the node out.
     gate.close();
     await broker.stop();
-    for (let i = 0; i < 200 && r.stats().connected; i++) await Bun.sleep(10);
+    for (let i = 0; i < 1000 && r.stats().connected; i++) await Bun.sleep(10);
     expect(r.stats().connected).toBe(false);
     r.vrrpState("VI_1", vrrp("MASTER"));
     for (let i = 0; i < 40; i++) r.event({ type: "check", seq: i });
@@ -122,9 +122,9 @@ describe("broker outage", () => {
     cleanups.push(() => gate.close());
     const w = await watcher(["vigil/v1/edge/gw-drop/events"]);
     const r = reporter("gw-drop", {}, { eventCapacity: 10, backoff: { baseMs: 100, maxMs: 200 } }, `mqtt://127.0.0.1:${gate.port}`);
-    for (let i = 0; i < 200 && !r.stats().connected; i++) await Bun.sleep(10);
+    for (let i = 0; i < 1000 && !r.stats().connected; i++) await Bun.sleep(10);
     gate.close();
-    for (let i = 0; i < 200 && r.stats().connected; i++) await Bun.sleep(10);
+    for (let i = 0; i < 1000 && r.stats().connected; i++) await Bun.sleep(10);
     expect(r.stats().connected).toBe(false);
     for (let i = 0; i < 25; i++) r.event({ type: "check", seq: i });
     expect(r.stats()).toMatchObject({ queuedEvents: 10, droppedEvents: 15 });
