@@ -1,7 +1,7 @@
 // IPVS through vigil's generic-netlink client, checked with ipvsadm inside a VM
 // running Debian's kernel (the development kernel has no IP_VS). One boot runs
 // every scenario (test/vm/guest/ipvs-scenarios.ts, then the user's sample config via
-// test/vm/guest/user-sample.ts); the assertions are here.
+// test/vm/guest/user-sample.ts, both in one process: ipvs-all.ts); the assertions are here.
 import { beforeAll, describe, expect, test } from "bun:test";
 import type { IpvsService } from "../../src/lvs/ipvs-model.ts";
 import { ROOT } from "../helpers/netns.ts";
@@ -55,11 +55,10 @@ cd ${ROOT}
 # sync daemons need multicast-capable links
 ip link add vs0 type veth peer name vs1
 ip link set vs0 up; ip link set vs1 up
-${ROOT}/node_modules/.bin/bun test/vm/guest/ipvs-scenarios.ts
 cat > /tmp/user-sample.conf <<'VIGIL_EOF'
 ${userSample}
 VIGIL_EOF
-${ROOT}/node_modules/.bin/bun test/vm/guest/user-sample.ts /tmp/user-sample.conf
+${ROOT}/node_modules/.bin/bun test/vm/guest/ipvs-all.ts /tmp/user-sample.conf
 `;
 const tagged = (out: string, tag: string) => {
   const line = out.split("\n").find((l) => l.startsWith(`${tag} `));
