@@ -152,5 +152,10 @@ export function globToRegExp(pattern: string): RegExp {
       }
     } else re += c.replace(/[.+^${}()|\\]/g, "\\$&");
   }
-  return new RegExp(`^${re}$`);
+  try {
+    return new RegExp(`^${re}$`);
+  } catch {
+    // e.g. a reversed class "[z-a]": glob(3) matches nothing then, and so do we
+    return /(?!)/;
+  }
 }
