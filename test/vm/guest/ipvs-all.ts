@@ -2,3 +2,4 @@
 // second process start and JIT warm-up cost seconds. argv[2]: the sample config.
 await import("./ipvs-scenarios.ts");
 await import("./user-sample.ts");
+export {};
