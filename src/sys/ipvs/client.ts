@@ -9,7 +9,7 @@ import { beginGenl, type GenlFamily, openGenetlink, parseGenl, resolveFamily } f
 import { MessageBuilder } from "../netlink/message.ts";
 import type { NetlinkSocket } from "../netlink/socket.ts";
 import type { IpvsDest, IpvsService, IpvsServiceKey } from "../../lvs/ipvs-model.ts";
-import { destKeyString, serviceKeyString } from "../../lvs/ipvs-model.ts";
+import { serviceKeyString } from "../../lvs/ipvs-model.ts";
 import { describeOp, type IpvsOp } from "../../lvs/reconcile.ts";
 import { formatAddress, parseAddress } from "../../lvs/reconcile-address.ts";
 import { NetlinkBatch } from "./batch.ts";
@@ -250,9 +250,4 @@ export class IpvsClient {
 function wrap(e: unknown, kind: IpvsOpKind, what: string): unknown {
   if (e instanceof SysError) return new IpvsError(what, e.errno, explainIpvsErrno(kind, e.errno));
   return e;
-}
-
-/** Lookup helper for tests and status output: "tcp:198.18.0.1:80" → service. */
-export function indexTable(t: IpvsService[]): Map<string, IpvsService & { destIndex: Map<string, IpvsDest> }> {
-  return new Map(t.map((s) => [serviceKeyString(s), { ...s, destIndex: new Map(s.dests.map((d) => [destKeyString(d), d])) }]));
 }
