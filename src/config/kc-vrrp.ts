@@ -139,6 +139,9 @@ export function readSyncGroup(c: Ctx, s: Stmt): Raw | undefined {
   return o;
 }
 
+const KEEPALIVED_VIP_FLAGS = new Set(["no_track", "home", "nodad", "noprefixroute", "autojoin"]);
+const KEEPALIVED_VIP_VALUED = new Set(["preferred_lft", "metric", "track_group"]);
+
 /** One `virtual_ipaddress` line: ADDR[/PREFIX] [brd IP] [dev IF] [scope S] [label L] */
 function readVip(c: Ctx, st: Stmt): Raw | undefined {
   if (st.block) {
@@ -158,15 +161,18 @@ function readVip(c: Ctx, st: Stmt): Raw | undefined {
   c.mark(v, "address", st, first);
   c.mark(v, "prefix", st, first);
   const opts: Record<string, string> = { dev: "dev", label: "label", scope: "scope", brd: "brd", broadcast: "brd" };
-  for (let i = 1; i < words.length; i += 2) {
+  for (let i = 1; i < words.length; i++) {
     const k = words[i]!;
-    const val = words[i + 1];
     const key = Object.hasOwn(opts, k.text) ? opts[k.text] : undefined;
     if (!key) {
-      c.unknown({ ...st, kw: k }, `virtual_ipaddress entry ${first.text}`, "unsupported option");
-      i--; // options vigil does not know may be flags; resync on the next word
+      // keepalived options vigil does not implement: flags, or keyword + value
+      const valued = KEEPALIVED_VIP_VALUED.has(k.text);
+      const what = valued || KEEPALIVED_VIP_FLAGS.has(k.text) ? "keepalived address option not supported by vigil:" : "unknown address option";
+      c.unknown({ ...st, kw: k }, `virtual_ipaddress entry ${first.text}`, what);
+      if (valued) i++;
       continue;
     }
+    const val = words[++i];
     if (!val) {
       c.error(st, `'${k.text}' needs a value`, k);
       break;

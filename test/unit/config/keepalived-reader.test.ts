@@ -219,6 +219,15 @@ describe("errors name file:line:col and the offending text", () => {
     expect(r.config!.instances[0]!.priority).toBe(20);
     expect(warns(r)).toEqual(["5:5 'priority' given more than once, the last one wins"]);
   });
+  test("virtual_ipaddress options vigil lacks are skipped with their value, named precisely", () => {
+    const r = read(VI("    virtual_ipaddress {\n        198.18.0.1/24 dev eth0 no_track preferred_lft 0 label eth0:1 frob\n    }"));
+    expect(r.config!.instances[0]!.virtualIpaddress).toEqual([{ address: "198.18.0.1", prefix: 24, dev: "eth0", label: "eth0:1" }]);
+    expect(warns(r)).toEqual([
+      "5:32 keepalived address option not supported by vigil: 'no_track' in virtual_ipaddress entry 198.18.0.1/24, ignored",
+      "5:41 keepalived address option not supported by vigil: 'preferred_lft' in virtual_ipaddress entry 198.18.0.1/24, ignored",
+      "5:70 unknown address option 'frob' in virtual_ipaddress entry 198.18.0.1/24, ignored",
+    ]);
+  });
   test("virtual_server_group is refused clearly", () => {
     expect(errs(read("virtual_server group WEB {\n}"))).toEqual(["1:16 virtual_server_group is not supported by vigil; list the services one by one"]);
   });
