@@ -12,9 +12,11 @@ prefix="${1:?usage: partition.sh PREFIX K PORT... | PREFIX heal}"
 br="${prefix}-br"
 shift
 if [ "${1:-}" = heal ]; then
-  for port in $(ip -n "$br" -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -E '^(r[0-9]|c0)$'); do
-    ip -n "$br" link set "$port" master br0
-  done
+  # Only ports on another bridge move, so a heal is one `ip` call per cut-off port.
+  ip -n "$br" -o link show | awk '/ master br[1-9] /{sub(/@.*/, "", $2); sub(/:$/, "", $2); print $2}' |
+    while read -r port; do
+      [[ "$port" =~ ^(r[0-9]|c0)$ ]] && ip -n "$br" link set "$port" master br0
+    done
   exit 0
 fi
 k="${1:?missing group number}"; shift

@@ -4,13 +4,13 @@
 // vigil through the same harness; only `impl` changes.
 //
 // Per fault:   inject → t0 → hold (random) → t1 undo (restart / SIGCONT / link up /
-// heal) → settle until one holder, the highest-priority router, or a bound.
+// heal) t2 → settle until one holder, the highest-priority router, or a bound.
 // Judged on the window [t0, tEnd]:
 //   dup        longest interval with ≥ 2 holders (and the sum of all of them)
 //   dupToUndo  a duplicate was still there when the fault was undone: only
 //              the repair ended it (keepalived after SIGKILL/SIGSTOP)
-//   dupAfterUndo  how long a duplicate outlived the undo (e.g. after a heal,
-//              until the lower-priority master stepped down)
+//   dupAfterUndo  how long a duplicate outlived the completed undo (t2; e.g.
+//              after a heal, until the lower-priority master stepped down)
 //   recovery   t0 → first ARP answer the client got from a healthy holder
 //              (not the faulted router before its undo, holding the VIP)
 import { Lab, nowMs, sleep } from "../helpers/lab.ts";
@@ -100,23 +100,27 @@ export async function runFaults(o: FaultOptions): Promise<FaultResult[]> {
       // (a /proc scan, an `ip` process) is not charged to the router.
       const t0 = nowMs();
       await sleep(holdMs);
+      // The undo is a span: a restart or a heal takes the harness a while. A
+      // duplicate alive at its start was ended only by the repair; what is
+      // left after its end is the implementation's own convergence.
       const t1 = nowMs();
       if (kind === "kill") { await lab.reap(target, 2000); await startRouter(lab, target, o.impl, routerSpec(target, o.advertInt)); }
       else if (kind === "stop") lab.kill(target, "SIGCONT");
       else if (kind === "link") lab.linkUp(target);
       else lab.heal();
+      const t2 = nowMs();
       const settled = await sampler.waitFor(stable, settleMs);
       await sleep(200); // let a late second holder show up before closing the window
       const tEnd = nowMs();
       const iv = sampler.multiHolderIntervals(t0, tEnd);
-      const healthy = (t: number) => new Set(sampler.holdersAt(t).filter((r) => r !== target || t >= t1).map((r) => lab.mac(r)));
+      const healthy = (t: number) => new Set(sampler.holdersAt(t).filter((r) => r !== target || t >= t2).map((r) => lab.mac(r)));
       const reply = sampler.firstReplyFrom(t0, healthy);
       const res: FaultResult = {
         i, kind, target, targetWasMaster: target === master, holdMs,
         dupMaxMs: Math.max(0, ...iv.map((x) => x.end - x.start)),
         dupTotalMs: iv.reduce((s, x) => s + (x.end - x.start), 0),
         dupToUndo: iv.some((x) => x.start < t1 && x.end >= t1),
-        dupAfterUndoMs: Math.max(0, ...iv.filter((x) => x.end > t1).map((x) => x.end - Math.max(x.start, t1))),
+        dupAfterUndoMs: Math.max(0, ...iv.filter((x) => x.end > t2).map((x) => x.end - Math.max(x.start, t2))),
         recoveryMs: reply && reply.t <= tEnd ? reply.t - t0 : null,
         settled,
       };

@@ -242,10 +242,20 @@ export class Lab {
     return [...new Set([...out.matchAll(/from ([0-9a-f:]{17})/g)].map((m) => m[1]))];
   }
 
-  /** One ping from the client (IPv4 or IPv6); true if answered within timeoutS. */
-  clientPing(ip: string, timeoutS = 1): boolean {
-    const r = spawnSync(["ip", "netns", "exec", this.client.ns, "ping", "-n", "-c", "1", "-W", String(timeoutS), ip], { stdout: "ignore", stderr: "ignore" });
-    return r.exitCode === 0;
+  /**
+   * Ping from the client (IPv4 or IPv6): up to `tries` single pings, true as
+   * soon as one is answered. A neighbour entry left FAILED (e.g. by a
+   * partition) makes the kernel refuse sends with "Destination Host
+   * Unreachable" for about a second; ping exits on that at once, so a retry
+   * after a pause is what rides it out.
+   */
+  clientPing(ip: string, timeoutS = 1, tries = 1): boolean {
+    for (let i = 0; i < Math.min(tries, 20); i++) {
+      if (i > 0) Bun.sleepSync(400);
+      const r = spawnSync(["ip", "netns", "exec", this.client.ns, "ping", "-n", "-c", "1", "-W", String(timeoutS), ip], { stdout: "ignore", stderr: "ignore" });
+      if (r.exitCode === 0) return true;
+    }
+    return false;
   }
 
   /**

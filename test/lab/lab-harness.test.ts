@@ -48,8 +48,8 @@ describe("lab layout", () => {
       expect(lab.exec(1, ["ping", "-c", "1", "-W", "1", "198.18.0.2"], true)).toContain("1 received");
       expect(lab.clientPing("198.18.0.2", 0.3)).toBe(false);
       lab.heal();
-      expect(lab.clientPing("198.18.0.1")).toBe(true);
-      expect(lab.clientPing("198.18.0.2")).toBe(true);
+      expect(lab.clientPing("198.18.0.1", 1, 5)).toBe(true);
+      expect(lab.clientPing("198.18.0.2", 1, 5)).toBe(true);
     } finally {
       await lab.cleanup();
     }
