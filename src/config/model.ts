@@ -429,9 +429,13 @@ export function emptyConfig(): Config {
 
 // ---------------------------------------------------------------- derived views
 
-/** VRRP version in force for an instance. */
+/**
+ * VRRP version in force for an instance. IPv6 instances always run VRRPv3: RFC 3768
+ * is IPv4 only, and keepalived (2.2.7, measured) accepts `vrrp_version 2` or
+ * `version 2` on an IPv6 instance and runs it as version 3.
+ */
 export function instanceVersion(cfg: Config, inst: VrrpInstance): VrrpVersion {
-  return inst.version ?? cfg.global.vrrpVersion;
+  return instanceFamily(inst) === 6 ? 3 : inst.version ?? cfg.global.vrrpVersion;
 }
 
 /** Address family of an instance: IPv6 if native_ipv6 or its first VIP is IPv6. */

@@ -57,11 +57,11 @@ export function validateConfig(cfg: Config): Finding[] {
     const P = (...p: FieldPath): FieldPath => ["instances", i, ...p];
     const version = instanceVersion(cfg, inst);
     const fam = instanceFamily(inst);
+    // RFC 3768 §1: VRRPv2 is IPv4 only; instanceVersion() runs IPv6 instances as v3.
+    if (fam === 6 && inst.version === 2) warn(P("version"), "VRRPv2 is IPv4 only (RFC 3768); this IPv6 instance runs VRRPv3, as keepalived does");
     if (version === 2) {
       // RFC 3768 §5.3.7: Adver Int is an 8-bit count of seconds.
       if (inst.advertIntMs % 1000 !== 0) err(P("advertIntMs"), `VRRPv2 advert_int must be whole seconds (RFC 3768 §5.3.7), got ${inst.advertIntMs / 1000} s; use version 3 for sub-second intervals`);
-      // RFC 3768 §1: VRRPv2 is IPv4 only.
-      if (fam === 6) err(P(inst.version ? "version" : "virtualIpaddress"), "VRRPv2 is IPv4 only (RFC 3768); set version 3 for IPv6 instances");
     } else if (inst.advertIntMs > 40_950) {
       // RFC 5798 §5.2.7: 12-bit Max Adver Int in centiseconds.
       err(P("advertIntMs"), `VRRPv3 advert_int is at most 40.95 s (RFC 5798 §5.2.7), got ${inst.advertIntMs / 1000} s`);

@@ -4,7 +4,7 @@
 // caller reads links and addresses from rtnetlink and passes them in.
 import {
   type Config, type VrrpInstance, type VirtualIpAddress,
-  instanceFamily, instanceVersion, instanceVipLifetimeMs,
+  instanceFamily, instanceVipLifetimeMs,
 } from "../config/model.ts";
 import { RT_SCOPE_HOST } from "../sys/abi.ts";
 import type { VrrpParams } from "../vrrp/params.ts";
@@ -95,7 +95,6 @@ export function planInstances(cfg: Config, links: LinkInfo[], addrs: AddrInfo[])
       continue;
     }
     const family = instanceFamily(inst);
-    const version = family === 6 ? 3 : instanceVersion(cfg, inst);
     const primary = primaryAddress(inst, family, link.index, addrs);
     if (!primary) {
       errors.push(`vrrp_instance ${inst.name}: interface ${inst.interface} has no IPv${family} ${family === 6 ? "link-local " : ""}address to send adverts from`);
@@ -145,8 +144,6 @@ export function planInstances(cfg: Config, links: LinkInfo[], addrs: AddrInfo[])
       errors.push(err instanceof Error ? err.message : String(err));
       continue;
     }
-    // keepalived runs IPv6 instances as VRRPv3 whatever vrrp_version says (RFC 3768 is IPv4 only).
-    params.version = version;
     plans.push({
       name: inst.name, interface: inst.interface, ifindex: link.index, mac: link.mac, params, vips,
       vipLifetimeMs: instanceVipLifetimeMs(cfg, inst), trackInterfaces, trackScripts, source: inst,

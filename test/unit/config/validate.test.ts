@@ -39,9 +39,15 @@ describe("VRRP rules", () => {
       "instances[0].priority: 256 is out of range 1..255",
     ]);
   });
-  test("RFC 3768: VRRPv2 is IPv4 only", () => {
-    expect(findings({ instances: [inst({ virtualIpaddress: [{ address: "fd00::1", prefix: 64 }] })] }).errors).toEqual([
-      "instances[0].virtualIpaddress: VRRPv2 is IPv4 only (RFC 3768); set version 3 for IPv6 instances",
+  test("RFC 3768 §1: VRRPv2 is IPv4 only — an IPv6 instance runs VRRPv3, as keepalived 2.2.7 does", () => {
+    // the global default (vrrp_version 2) needs no word; keepalived -t accepts both forms
+    const byDefault = findings({ instances: [inst({ virtualIpaddress: [{ address: "fd00::1", prefix: 64 }] })] });
+    expect(byDefault.errors).toEqual([]);
+    expect(byDefault.warnings).toEqual([]);
+    const explicit = findings({ instances: [inst({ version: 2, virtualIpaddress: [{ address: "fd00::1", prefix: 64 }] })] });
+    expect(explicit.errors).toEqual([]);
+    expect(explicit.warnings).toEqual([
+      "instances[0].version: VRRPv2 is IPv4 only (RFC 3768); this IPv6 instance runs VRRPv3, as keepalived does",
     ]);
   });
   test("RFC 3768 §5.3.10: auth_pass is at most 8 octets (UTF-8 bytes, not characters)", () => {
