@@ -210,7 +210,7 @@ type Mutant = { pkt: Uint8Array; v: 2 | 3 };
 function mutate(rnd: () => number, bases: Record<2 | 3, Uint8Array>): Mutant {
   const int = (n: number) => Math.floor(rnd() * n);
   const v: 2 | 3 = rnd() < 0.7 ? 3 : 2;
-  let p = bases[v].slice();
+  let p: Uint8Array = bases[v].slice();
   const vl = () => p.length - IPH;
   const kind = int(10);
   switch (kind) {
