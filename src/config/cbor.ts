@@ -22,6 +22,11 @@ function compareKeys(a: Uint8Array, b: Uint8Array): number {
   return 0;
 }
 
+/** Sort comparator for string keys in deterministic CBOR order. */
+export function cborKeyOrder(a: string, b: string): number {
+  return compareKeys(keyBytes(a), keyBytes(b));
+}
+
 // Configs repeat the same few hundred field names thousands of times.
 const keyCache = new Map<string, Uint8Array>();
 function keyBytes(k: string): Uint8Array {
@@ -60,14 +65,16 @@ function normalize(v: unknown, depth: number): unknown {
       if (v === null) return null;
       if (v instanceof Uint8Array) return v;
       if (Array.isArray(v)) {
-        const out = new Array(v.length);
+        let out: unknown[] | undefined;
         for (let i = 0; i < v.length; i++) {
           trail.push(i);
           if (v[i] === undefined) throw new CborError(`${here()}: undefined in an array`);
-          out[i] = normalize(v[i], depth + 1);
+          const nx = normalize(v[i], depth + 1);
           trail.pop();
+          if (nx !== v[i] && !out) out = v.slice(0, i);
+          if (out) out.push(nx);
         }
-        return out;
+        return out ?? v;
       }
       if (v instanceof Map) {
         for (const k of v.keys()) if (typeof k !== "string") throw new CborError(`${here()}: map keys must be strings`);
@@ -83,7 +90,10 @@ function normalize(v: unknown, depth: number): unknown {
 // Sorted key order per object shape: a config has thousands of objects but a
 // few dozen shapes, so each shape is sorted once.
 const orderCache = new Map<string, { keys: string[]; plain: boolean }>();
-const isIndex = (k: string) => /^(0|[1-9]\d{0,9})$/.test(k) && Number(k) < 2 ** 32 - 1;
+const isIndex = (k: string) => {
+  const c = k.charCodeAt(0);
+  return c >= 0x30 && c <= 0x39 && /^(0|[1-9]\d{0,9})$/.test(k) && Number(k) < 2 ** 32 - 1;
+};
 
 function keyOrder(keys: string[]): { keys: string[]; plain: boolean } {
   const sig = keys.join("\u0000");
@@ -101,9 +111,47 @@ function keyOrder(keys: string[]): { keys: string[]; plain: boolean } {
   return o;
 }
 
+/**
+ * Returns `v` itself when it already is in deterministic form (keys sorted,
+ * nothing undefined, every value unchanged): configs from the readers are, so
+ * encoding them copies nothing. Otherwise returns a sorted copy.
+ */
 function normalizeObject(v: Record<string, unknown>, depth: number): unknown {
+  const own = Object.keys(v);
+  let same = true;
+  let prev: Uint8Array | undefined;
+  for (const k of own) {
+    const x = v[k];
+    if (x === undefined || k === "__proto__" || isIndex(k)) {
+      same = false;
+      break;
+    }
+    const kb = keyBytes(k);
+    if (prev && compareKeys(prev, kb) >= 0) {
+      same = false;
+      break;
+    }
+    prev = kb;
+  }
+  if (same) {
+    // keys are fine; copy only if a value changes
+    let out: Record<string, unknown> | undefined;
+    for (let i = 0; i < own.length; i++) {
+      const k = own[i]!;
+      trail.push(k);
+      const x = v[k];
+      const nx = normalize(x, depth + 1);
+      trail.pop();
+      if (nx !== x && !out) {
+        out = {};
+        for (let j = 0; j < i; j++) out[own[j]!] = v[own[j]!];
+      }
+      if (out) out[k] = nx;
+    }
+    return out ?? v;
+  }
   const present: string[] = [];
-  for (const k of Object.keys(v)) if (v[k] !== undefined) present.push(k); // unset optional fields are omitted, never null
+  for (const k of own) if (v[k] !== undefined) present.push(k); // unset optional fields are omitted, never null
   const { keys, plain } = keyOrder(present);
   const vals = new Array(keys.length);
   for (let i = 0; i < keys.length; i++) {
@@ -162,16 +210,35 @@ const text = new TextDecoder("utf-8", { fatal: true });
 
 /** Short ASCII strings (nearly all of a config) without a native call each. */
 const codes: number[] = [];
+// Field names and many values repeat thousands of times in a config: short
+// ASCII strings are interned by a hash of their bytes so each is built once.
+const internTable: Array<string | undefined> = new Array(4096);
 function asciiString(b: Uint8Array, from: number, to: number): string | undefined {
   const n = to - from;
   if (n > 64) return undefined;
-  codes.length = n;
-  for (let i = 0; i < n; i++) {
-    const c = b[from + i]!;
+  let h = 0x811c9dc5;
+  for (let i = from; i < to; i++) {
+    const c = b[i]!;
     if (c >= 0x80) return undefined;
-    codes[i] = c;
+    h = Math.imul(h ^ c, 0x01000193);
   }
-  return String.fromCharCode.apply(null, codes);
+  const slot = (h >>> 0) & 4095;
+  const hit = internTable[slot];
+  if (hit !== undefined && hit.length === n) {
+    let same = true;
+    for (let i = 0; i < n; i++) {
+      if (hit.charCodeAt(i) !== b[from + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return hit;
+  }
+  codes.length = n;
+  for (let i = 0; i < n; i++) codes[i] = b[from + i]!;
+  const s = String.fromCharCode.apply(null, codes);
+  if (n <= 32) internTable[slot] = s;
+  return s;
 }
 
 /** §4.2.1 order of two encoded keys inside one buffer, without views. */

@@ -4,6 +4,7 @@
 // every config has exactly one representation.
 import type { FieldPath } from "./diagnostics.ts";
 import type { Config } from "./model.ts";
+import { cborKeyOrder } from "./cbor.ts";
 import { configSpec, type ObjectSpec, type Spec } from "./spec.ts";
 
 export interface Issue {
@@ -131,10 +132,23 @@ function kindName(s: Spec): string {
   return s.kind === "enum" ? s.values.map((x) => JSON.stringify(x)).join(" or ") : s.kind === "ms" ? "milliseconds" : s.kind;
 }
 
-const keyCache = new WeakMap<ObjectSpec, string[]>();
-function fieldKeys(spec: ObjectSpec): string[] {
+// Output objects get their fields in RFC 8949 §4.2.1 order (shorter names
+// first, then bytewise), so the CBOR encoder finds them already sorted and
+// encodes the config without copying it. (json.ts writes the spec's order.)
+interface FieldOrder {
+  /** spec order: fields are checked (and issues reported) in this order */
+  keys: string[];
+  /** output order, as indexes into `keys` */
+  out: number[];
+}
+const keyCache = new WeakMap<ObjectSpec, FieldOrder>();
+function fieldOrder(spec: ObjectSpec): FieldOrder {
   let k = keyCache.get(spec);
-  if (!k) keyCache.set(spec, (k = Object.keys(spec.fields)));
+  if (!k) {
+    const keys = Object.keys(spec.fields);
+    const sorted = [...keys].sort(cborKeyOrder);
+    keyCache.set(spec, (k = { keys, out: sorted.map((x) => keys.indexOf(x)) }));
+  }
   return k;
 }
 
@@ -154,16 +168,20 @@ function checkObject(v: unknown, spec: ObjectSpec, path: FieldPath, issues: Issu
   for (const key in v) {
     if (!Object.hasOwn(spec.fields, key)) issues.push({ path: [...path, key], message: `unknown field in ${spec.name}` });
   }
-  for (const key of fieldKeys(spec)) {
+  const { keys, out: order } = fieldOrder(spec);
+  const vals = new Array<unknown>(keys.length);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
     const field = spec.fields[key]!;
     const x = Object.hasOwn(v, key) ? v[key] : undefined;
     path.push(key);
     if (x === undefined) {
-      if (field.default !== undefined) out[key] = checkValue(copyDefault(field.default), field.spec, path, issues);
+      if (field.default !== undefined) vals[i] = checkValue(copyDefault(field.default), field.spec, path, issues);
       else if (!field.optional) issues.push({ path: [...path], message: `missing required field in ${spec.name}` });
-    } else out[key] = checkValue(x, field.spec, path, issues);
+    } else vals[i] = checkValue(x, field.spec, path, issues);
     path.pop();
   }
+  for (const i of order) if (vals[i] !== undefined) out[keys[i]!] = vals[i];
   return out;
 }
 

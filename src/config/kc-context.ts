@@ -5,7 +5,7 @@
 // file:line:col.
 import type { Diagnostics, FieldPath, SourceLoc } from "./diagnostics.ts";
 import type { Token } from "./lexer.ts";
-import type { Stmt } from "./syntax-tree.ts";
+import { stmtText, type Stmt } from "./syntax-tree.ts";
 
 export type Raw = Record<string, unknown>;
 
@@ -15,13 +15,16 @@ interface Where {
   t: Token;
 }
 
+// Field locations ride on the raw objects themselves under a symbol: check.ts
+// copies only spec fields, so they never reach the Config, and no side table
+// is needed for the tens of thousands of fields of a big config.
+const LOC = Symbol("vigil.kc.loc");
+type Located = { [LOC]?: Record<string | number, Where> };
+
 export class Locations {
-  // SourceLoc objects are only built for fields that get a message.
-  private map = new WeakMap<object, Map<string | number, Where>>();
   set(obj: object, key: string | number, s: Stmt, t: Token) {
-    let m = this.map.get(obj);
-    if (!m) this.map.set(obj, (m = new Map()));
-    m.set(key, { s, t });
+    const o = obj as Located;
+    (o[LOC] ??= Object.create(null) as Record<string | number, Where>)[key] = { s, t };
   }
   /** Location of the field at `path` in `root`, else of the nearest enclosing block. */
   find(root: unknown, path: FieldPath): SourceLoc | undefined {
@@ -35,10 +38,10 @@ export class Locations {
     for (let i = chain.length - 1; i >= 0; i--) {
       const o = chain[i];
       if (!o || typeof o !== "object") continue;
-      const m = this.map.get(o);
+      const m = (o as Located)[LOC];
       if (!m) continue;
-      const w = i === chain.length - 1 && last !== undefined && m.has(last) ? m.get(last) : m.get("");
-      if (w) return { file: w.t.file, line: w.t.line, col: w.t.col, text: w.s.raw };
+      const w = (i === chain.length - 1 && last !== undefined ? m[last] : undefined) ?? m[""];
+      if (w) return { file: w.t.file, line: w.t.line, col: w.t.col, text: stmtText(w.s) };
     }
     return undefined;
   }
@@ -52,7 +55,7 @@ export class Ctx {
   ) {}
 
   at(s: Stmt, t: Token = s.kw): SourceLoc {
-    return { file: t.file, line: t.line, col: t.col, text: s.raw };
+    return { file: t.file, line: t.line, col: t.col, text: stmtText(s) };
   }
   error(s: Stmt, message: string, t?: Token) {
     this.diags.error(message, this.at(s, t));

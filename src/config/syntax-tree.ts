@@ -9,8 +9,12 @@ export interface Stmt {
   kw: Token;
   args: Token[];
   block?: Stmt[];
-  /** the source line the statement starts on, for messages */
-  raw: string;
+  /** the source line the statement starts on, for messages (trimmed only when shown) */
+  line: TokenLine;
+}
+
+export function stmtText(s: Stmt): string {
+  return s.line.raw.trim();
 }
 
 export const MAX_DEPTH = 32;
@@ -25,7 +29,7 @@ export function buildTree(lines: TokenLine[], diags: Diagnostics, maxDepth = MAX
     const top = () => stack[stack.length - 1]!;
     const flush = () => {
       if (pending.length === 0) return;
-      if (tooDeep === 0) top().list.push({ kw: pending[0]!, args: pending.slice(1), raw: tl.raw.trim() });
+      if (tooDeep === 0) top().list.push({ kw: pending[0]!, args: pending.slice(1), line: tl });
       pending = [];
     };
     for (const t of tl.tokens) {
@@ -37,7 +41,7 @@ export function buildTree(lines: TokenLine[], diags: Diagnostics, maxDepth = MAX
         }
         let opener: Stmt | undefined;
         if (pending.length) {
-          opener = { kw: pending[0]!, args: pending.slice(1), raw: tl.raw.trim() };
+          opener = { kw: pending[0]!, args: pending.slice(1), line: tl };
           top().list.push(opener);
           pending = [];
         } else {
@@ -45,7 +49,7 @@ export function buildTree(lines: TokenLine[], diags: Diagnostics, maxDepth = MAX
           if (prev && !prev.block) opener = prev;
           else {
             diags.error("'{' without a keyword before it", at(t, tl));
-            opener = { kw: t, args: [], raw: tl.raw.trim() };
+            opener = { kw: t, args: [], line: tl };
           }
         }
         if (stack.length > maxDepth) {
@@ -76,7 +80,7 @@ export function buildTree(lines: TokenLine[], diags: Diagnostics, maxDepth = MAX
       file: o.kw.file,
       line: o.kw.line,
       col: o.kw.col,
-      text: o.raw,
+      text: stmtText(o),
     });
   }
   return root;
