@@ -2,11 +2,17 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { globToRegExp, type FileSource } from "./source.ts";
 
+const MAX_FILE_BYTES = 64 << 20;
+
 export const fsSource: FileSource = {
   read(path) {
     try {
       const st = statSync(path);
       if (st.isDirectory()) return new Error("is a directory");
+      // /dev/zero or a FIFO would never end, a huge file would fill memory before the
+      // reader's own size limit could refuse it
+      if (!st.isFile()) return new Error("not a regular file");
+      if (st.size > MAX_FILE_BYTES) return new Error(`larger than ${MAX_FILE_BYTES >> 20} MiB`);
       return readFileSync(path);
     } catch (e) {
       return e instanceof Error ? new Error((e as NodeJS.ErrnoException).code ?? e.message) : new Error(String(e));

@@ -40,6 +40,9 @@ describe("vigil config check", () => {
     const junk = vigil("check", `${dir}/junk.bin`);
     expect(junk.code).toBe(1);
     expect(junk.err).toContain("binary content (NUL byte at offset 4), not a keepalived.conf");
+    const dev = vigil("check", "/dev/zero");
+    expect(dev.code).toBe(1);
+    expect(dev.err).toContain("cannot read /dev/zero: not a regular file");
     expect(vigil("check").code).toBe(2);
     expect(vigil("check", "--frob", "x").code).toBe(2);
   });
