@@ -15,14 +15,15 @@
 // as one advert_int late). drift = mean period − advert_int: a timer re-armed from
 // "now" drifts, one on absolute deadlines does not.
 //
-//   bun test/bench/advert-lateness.bench.ts [--n10ms 1000] [--n1s 20] [--quick]
+//   bun test/bench/advert-lateness.bench.ts [--n10ms 1000] [--n1s 15] [--quick]
+// bench-timeout: 420
 import { spawn } from "bun";
 import { keepalivedConf, startRouter, type RouterSpec } from "../helpers/keepalived.ts";
 import { Lab, sleep } from "../helpers/lab.ts";
 import { adverts } from "../helpers/pcap.ts";
 import { killTree, percentile, spawnVigil, status } from "./vrrp-daemon-lab.ts";
 
-const o = { n10ms: 1000, n1s: 20 };
+const o = { n10ms: 1000, n1s: 15 };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const v = argv[i + 1];

@@ -54,30 +54,44 @@ export function cpuMs(pid: number): number {
 }
 
 /**
- * One JSC collection as BUN_JSC_logGC=1 logs it:
- *   [GC<heap>: START M 4025kb => EdenCollection, a=0kb ... => 2626kb, p=1.1ms ...]
- * `a=` is what the mutator allocated since the previous collection (what we want);
- * the sizes around it are heap capacity/usage and move even when a=0 (Bun's GC timer
- * collects an idle heap), so they are not used.
+ * JSC collections as BUN_JSC_logGC=1 logs them, one line each:
+ *   [GC<heap>: START M 5259kb => EdenCollection, a=0kb ... => 125kb, p=1.6ms ...]
+ * The first figure is the heap's capacity when the collection starts, the last
+ * its live size after. An idle heap still shows capacity above live size (block
+ * rounding) and Bun's GC timer collects it now and then, so allocation is
+ * estimated as capacity-at-start minus live-after of the previous collection of
+ * the same heap, and always read against a baseline window (the `a=` field stays
+ * 0 even under heavy allocation here, so it is not used).
  */
-export interface GcTally { collections: number; eden: number; full: number; allocatedKiB: number; timerOnly: number }
+export interface GcEvent { heap: string; offset: number; eden: boolean; startKiB: number; afterKiB: number }
+export interface GcTally { collections: number; eden: number; full: number; allocatedKiB: number }
 
-/** Heap addresses in the order they first appear in a BUN_JSC_logGC=1 log (the main thread's VM comes first). */
-export function gcHeaps(text: string): string[] {
-  return [...new Set([...text.matchAll(/\[GC<(0x[0-9a-f]+)>/g)].map((m) => m[1]))];
+export function parseGc(text: string): GcEvent[] {
+  const out: GcEvent[] = [];
+  for (const m of text.matchAll(/\[GC<(0x[0-9a-f]+)>: START \w+ (\d+)kb => (Eden|Full)Collection, .*?=> (\d+)kb, p=/g)) {
+    out.push({ heap: m[1], offset: m.index ?? 0, eden: m[3] === "Eden", startKiB: Number(m[2]), afterKiB: Number(m[4]) });
+  }
+  return out;
 }
 
-/** Counts collections in a log slice, optionally of one heap only (each Worker has its own VM and heap). */
-export function tallyGc(text: string, heap?: string): GcTally {
-  const t: GcTally = { collections: 0, eden: 0, full: 0, allocatedKiB: 0, timerOnly: 0 };
-  for (const m of text.matchAll(/\[GC<(0x[0-9a-f]+)>: START \w+ \d+kb => (Eden|Full)Collection, a=(\d+)kb/g)) {
-    if (heap && m[1] !== heap) continue;
-    t.collections++;
-    if (m[2] === "Eden") t.eden++;
-    else t.full++;
-    const a = Number(m[3]);
-    t.allocatedKiB += a;
-    if (a === 0) t.timerOnly++;
+/** Heaps in the order they first collect (the main thread's VM comes first, then Workers). */
+export function gcHeaps(events: GcEvent[]): string[] {
+  return [...new Set(events.map((e) => e.heap))];
+}
+
+/** Collections of the given heaps with offset in [from, to), and the allocation estimate (see above). */
+export function tallyGc(events: GcEvent[], heaps: string[], from: number, to: number): GcTally {
+  const t: GcTally = { collections: 0, eden: 0, full: 0, allocatedKiB: 0 };
+  const lastAfter = new Map<string, number>();
+  for (const e of events) {
+    if (!heaps.includes(e.heap)) continue;
+    if (e.offset >= from && e.offset < to) {
+      t.collections++;
+      if (e.eden) t.eden++;
+      else t.full++;
+      t.allocatedKiB += Math.max(0, e.startKiB - (lastAfter.get(e.heap) ?? e.startKiB));
+    }
+    lastAfter.set(e.heap, e.afterKiB);
   }
   return t;
 }
