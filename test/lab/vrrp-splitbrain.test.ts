@@ -1,0 +1,103 @@
+// Split brain on the wire, two vigil routers and the client. (1) A partition
+// legitimately gives each side a master; when it heals, the lower master steps
+// down on the first higher advert (RFC 5798 §6.4.3) and the higher one
+// reasserts with gratuitous ARP, so the client follows at once. (2) With
+// keepalived's `vip_lifetime permanent` a SIGKILLed master leaves its VIP behind
+// (two holders, as with keepalived); the new master's ARP probe reports the
+// other claimant, and the restarted router removes the stale VIP at start.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { Lab, nowMs, sleep } from "../helpers/lab.ts";
+import { adverts, garps } from "../helpers/pcap.ts";
+import { instanceStatus, startVigil, stopVigil, vigilConf, type VigilHandle, waitUntil } from "../helpers/vigil.ts";
+
+const ADV = 0.1;
+const SLACK_MS = 400;
+let lab: Lab;
+
+beforeAll(async () => {
+  lab = await Lab.create({ routers: 2 });
+}, 30_000);
+afterAll(async () => {
+  await lab?.cleanup();
+});
+
+describe("vigil across a partition", () => {
+  const VIP = "198.18.0.130";
+  const conf = (r: number) => vigilConf({ routerId: `r${r}`, global: ["vip_lifetime 2"], instances: [{ name: "VI_H", vrid: 131, priority: r === 1 ? 150 : 120, advertInt: ADV, vips: [VIP], extra: ["garp_master_delay 0"] }] });
+
+  test("RFC 5798 §6.4.3: after a partition heals the lower master steps down within an advert interval and the higher one reasserts with GARP; the client follows", async () => {
+    const h1 = await startVigil(lab, 1, conf(1));
+    expect(await waitUntil(async () => (await instanceStatus(h1, "VI_H"))?.state === "MASTER", 5000)).toBe(true);
+    const h2 = await startVigil(lab, 2, conf(2));
+    expect(await waitUntil(async () => (await instanceStatus(h2, "VI_H"))?.state === "BACKUP", 3000)).toBe(true);
+    expect(lab.clientPing(VIP)).toBe(true); // the client's neighbour entry: r1
+    expect(lab.clientNeigh(VIP)?.mac).toBe(lab.mac(1));
+    lab.isolate(1);
+    try {
+      // each side of the cut has a master: r2 and the client on br0, r1 alone
+      expect(await waitUntil(async () => (await instanceStatus(h2, "VI_H"))?.state === "MASTER", 5000)).toBe(true);
+      expect((await instanceStatus(h1, "VI_H"))?.state).toBe("MASTER");
+      expect(lab.holders(VIP)).toEqual([1, 2]);
+      expect(lab.clientArping(VIP, 2)).toEqual([lab.mac(2)]);
+      // r2's takeover GARP moved the client's entry; traffic flows to r2
+      expect(lab.clientPing(VIP)).toBe(true);
+      expect(lab.clientNeigh(VIP)?.mac).toBe(lab.mac(2));
+    } catch (e) {
+      lab.heal();
+      throw e;
+    }
+    const cap = await lab.capture(); // br0: r1's frames appear here only once healed
+    const tHeal = nowMs();
+    lab.heal();
+    expect(await waitUntil(async () => (await instanceStatus(h2, "VI_H"))?.state === "BACKUP" && lab.holders(VIP).join() === "1", 5000)).toBe(true);
+    await sleep(300);
+    const frames = await cap.stop();
+    const first1 = adverts(frames, 131).find((a) => a.d.src === "198.18.0.1" && a.t > tHeal);
+    expect(first1).toBeDefined();
+    const last2 = adverts(frames, 131).filter((a) => a.d.src === "198.18.0.2").at(-1);
+    // r2 may have had one advert in flight when it heard r1, never more than an interval later
+    if (last2) expect(last2.t - first1!.t).toBeLessThanOrEqual(ADV * 1000 + SLACK_MS);
+    expect((await instanceStatus(h1, "VI_H"))?.state).toBe("MASTER");
+    // the reassertion: r1's GARP after the heal re-points the client (its cache said r2)
+    expect(garps(frames, VIP).some((g) => g.srcMac === lab.mac(1) && g.t > tHeal)).toBe(true);
+    expect(lab.clientNeigh(VIP)?.mac).toBe(lab.mac(1));
+    expect(lab.clientPing(VIP)).toBe(true);
+    await stopVigil(lab, h1);
+    await stopVigil(lab, h2);
+  }, 30_000);
+});
+
+describe("vip_lifetime permanent (keepalived's behaviour) and stale VIPs", () => {
+  const VIP = "198.18.0.131";
+  const conf = (r: number) => vigilConf({
+    routerId: `r${r}`,
+    global: ["vip_lifetime permanent"],
+    instances: [{ name: "VI_P", vrid: 132, priority: r === 1 ? 150 : 120, advertInt: ADV, vips: [VIP], extra: ["garp_master_delay 0", ...(r === 1 ? ["nopreempt"] : [])] }],
+  });
+
+  test("a SIGKILLed master's permanent VIP stays (two holders); the new master reports the other MAC; the restarted router removes the stale VIP at start", async () => {
+    let h1 = await startVigil(lab, 1, conf(1));
+    expect(await waitUntil(async () => (await instanceStatus(h1, "VI_P"))?.state === "MASTER", 5000)).toBe(true);
+    const h2 = await startVigil(lab, 2, conf(2));
+    expect(await waitUntil(async () => (await instanceStatus(h2, "VI_P"))?.state === "BACKUP", 3000)).toBe(true);
+    lab.kill(1, "SIGKILL");
+    await lab.reap(1, 3000);
+    expect(await waitUntil(async () => (await instanceStatus(h2, "VI_P"))?.state === "MASTER", 5000)).toBe(true);
+    // no lease: nothing takes the dead router's address away
+    await sleep(500);
+    expect(lab.holders(VIP)).toEqual([1, 2]);
+    // split-brain rule 3: the takeover probe hears r1's kernel still answering for the VIP
+    expect(await waitUntil(() => lab.logOf(h2.proc).includes(`${VIP} is also claimed by MAC ${lab.mac(1)}`), 3000)).toBe(true);
+    // split-brain rule 2: at start vigil removes VIPs of its instances left on the box
+    h1 = await startVigil(lab, 1, conf(1));
+    expect(await waitUntil(() => lab.holders(VIP).join() === "2", 3000)).toBe(true);
+    expect(lab.logOf(h1.proc)).toContain(`VI_P: removed stale VIP ${VIP}/32 from eth0 at start`);
+    // nopreempt keeps it BACKUP, so nothing put the VIP back
+    await sleep(500);
+    expect((await instanceStatus(h1, "VI_P"))?.state).toBe("BACKUP");
+    expect(lab.holders(VIP)).toEqual([2]);
+    expect(lab.clientArping(VIP, 2)).toEqual([lab.mac(2)]);
+    await stopVigil(lab, h1);
+    await stopVigil(lab, h2);
+  }, 30_000);
+});
