@@ -173,9 +173,23 @@ export class Ctx {
     for (const s of block) {
       const h = s.kw.quoted ? undefined : Object.hasOwn(table, s.kw.text) ? table[s.kw.text] : undefined;
       if (h) h(s, target);
-      else this.unknown(s, where);
+      else this.unknown(s, where, whyUnknown(s.kw.text));
     }
   }
+}
+
+// keepalived keywords vigil knows of but does not implement, so the message
+// says so instead of suggesting a typo.
+const NOT_IMPLEMENTED = new Set([
+  "static_ipaddress", "static_routes", "static_rules", "virtual_server_group", "vrrp_track_process",
+  "track_file", "vrrp_track_file", "linkbeat_interfaces", "garp_group", "bfd_instance", "net_namespace",
+  "virtual_routes", "virtual_rules", "track_process", "track_bfd", "track_group",
+  "SMTP_CHECK", "PING_CHECK", "UDP_CHECK", "FILE_CHECK", "BFD_CHECK",
+]);
+
+export function whyUnknown(kw: string): string {
+  if (kw.startsWith("@") || kw.startsWith("$")) return "keepalived conditional/variable configuration is not supported by vigil:";
+  return NOT_IMPLEMENTED.has(kw) ? "keepalived feature not supported by vigil:" : "unknown keyword";
 }
 
 export type Handler<T = Raw> = (s: Stmt, o: T) => void;

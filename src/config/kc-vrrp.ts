@@ -135,7 +135,6 @@ export function readSyncGroup(c: Ctx, s: Stmt): Raw | undefined {
     ...notifyHandlers(c),
     smtp_alert: hFlag(c, "smtpAlert"),
   });
-  if (o.group === undefined) c.error(s, `vrrp_sync_group ${name}: missing 'group { ... }'`);
   return o;
 }
 
@@ -225,7 +224,7 @@ function trackList(c: Ctx, key: string, nameKey: string): Handler {
 }
 
 /** `vrrp_instance NAME { ... }` */
-export function readInstance(c: Ctx, s: Stmt): Raw | undefined {
+export function readInstance(c: Ctx, s: Stmt, global: Raw): Raw | undefined {
   const block = c.needBlock(s);
   const name = headerName(c, s);
   if (!block || name === undefined) return undefined;
@@ -302,6 +301,15 @@ export function readInstance(c: Ctx, s: Stmt): Raw | undefined {
     smtp_alert: hFlag(c, "smtpAlert"),
     dont_track_primary: hFlag(c, "dontTrackPrimary"),
     vip_lifetime: hLifetime(c, "vipLifetimeMs"),
+    // keepalived 1.x form, still accepted by 2.x with a deprecation warning
+    lvs_sync_daemon_interface: (st) => {
+      const t = c.one(st);
+      if (!t) return;
+      c.warn(st, "lvs_sync_daemon_interface in a vrrp_instance is deprecated (as in keepalived); read as global_defs lvs_sync_daemon");
+      const d: Raw = { interface: t.text, instance: name };
+      c.mark(d, "", st);
+      c.put(global, "lvsSyncDaemon", d, st);
+    },
   });
   if (o.interface === undefined) c.error(s, `vrrp_instance ${name}: missing 'interface'`);
   if (o.virtualRouterId === undefined) c.error(s, `vrrp_instance ${name}: missing 'virtual_router_id'`);

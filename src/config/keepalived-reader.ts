@@ -2,7 +2,7 @@
 // keywords live in kc-vrrp.ts, kc-lvs.ts and kc-fleet.ts.
 import { Diagnostics, type FieldPath } from "./diagnostics.ts";
 import { finishConfig } from "./finish.ts";
-import { Ctx, Locations, type Raw } from "./kc-context.ts";
+import { Ctx, Locations, whyUnknown, type Raw } from "./kc-context.ts";
 import { readFleet } from "./kc-fleet.ts";
 import { readVirtualServer } from "./kc-lvs.ts";
 import { readGlobal, readInstance, readScript, readSyncGroup } from "./kc-vrrp.ts";
@@ -10,11 +10,6 @@ import { toResult, type LoadResult, type ReadOptions } from "./result.ts";
 import { DEFAULT_LIMITS, readConfigLines, type FileSource, type SourceLimits } from "./source.ts";
 import { buildTree } from "./syntax-tree.ts";
 
-// keepalived features vigil does not implement: named, so the warning is precise.
-const UNSUPPORTED_TOP = new Set([
-  "static_ipaddress", "static_routes", "static_rules", "virtual_server_group", "vrrp_track_process",
-  "track_file", "vrrp_track_file", "linkbeat_interfaces", "garp_group", "bfd_instance", "net_namespace",
-]);
 
 /** camelCase model field -> keepalived keyword, for messages. */
 export function keywordOf(path: FieldPath): string {
@@ -60,7 +55,7 @@ export function readKeepalived(
           push("syncGroups", readSyncGroup(c, s), s);
           break;
         case "vrrp_instance":
-          push("instances", readInstance(c, s), s);
+          push("instances", readInstance(c, s, raw.global as Raw), s);
           break;
         case "virtual_server":
           push("virtualServers", readVirtualServer(c, s), s);
@@ -71,7 +66,7 @@ export function readKeepalived(
           readFleet(c, s, raw.fleet as Raw);
           break;
         default:
-          c.unknown(s, "the top level", UNSUPPORTED_TOP.has(s.kw.text) ? "keepalived feature not supported by vigil:" : "unknown keyword");
+          c.unknown(s, "the top level", whyUnknown(s.kw.text));
       }
     }
     const config = finishConfig(raw, diags, (p) => locs.find(raw, p), keywordOf);

@@ -129,7 +129,7 @@ function notify(o: Out, n: NotifyScripts) {
 function writeSyncGroup(o: Out, g: SyncGroup) {
   o.line("");
   o.block(`vrrp_sync_group ${word(g.name)}`, () => {
-    o.block("group", () => g.group.forEach((m) => o.line(word(m))));
+    if (g.group.length) o.block("group", () => g.group.forEach((m) => o.line(word(m))));
     notify(o, g);
     o.flag("smtp_alert", g.smtpAlert);
   });

@@ -112,7 +112,7 @@ export const scriptSpec = obj("VrrpScript", {
 
 export const syncGroupSpec = obj("SyncGroup", {
   name: req(name),
-  group: req(arr(name, 256)),
+  group: def(arr(name, 256), []),
   ...notifyFields,
   smtpAlert: def(bool, false),
 });

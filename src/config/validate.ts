@@ -37,7 +37,7 @@ export function validateConfig(cfg: Config): Finding[] {
   const instanceNames = new Set(cfg.instances.map((s) => s.name));
   const memberOf = new Map<string, string>();
   cfg.syncGroups.forEach((sg, gi) => {
-    if (sg.group.length === 0) err(["syncGroups", gi, "group"], `vrrp_sync_group '${sg.name}' has no members`);
+    if (sg.group.length === 0) warn(["syncGroups", gi, "group"], `vrrp_sync_group '${sg.name}' has no members (no 'group { ... }'), it does nothing`);
     sg.group.forEach((m, mi) => {
       const p = ["syncGroups", gi, "group", mi];
       if (!instanceNames.has(m)) err(p, `vrrp_sync_group '${sg.name}' refers to vrrp_instance '${m}', which does not exist`);
@@ -124,7 +124,8 @@ export function validateConfig(cfg: Config): Finding[] {
         if (f === 6 && v.scope !== undefined) warn([...p, "scope"], "IPv6 addresses take their scope from the address; scope is ignored (as keepalived does)");
         if (f === 6 && v.label !== undefined) warn([...p, "label"], "IPv6 addresses have no label; label is ignored (as keepalived does)");
       });
-      unique(list.map((v) => v.address), (k, a) => err(P(field, k, "address"), `virtual address ${a} listed twice`));
+      // keepalived accepts this (its own sample does it); the kernel holds the address once
+      unique(list.map((v) => v.address), (k, a) => warn(P(field, k, "address"), `virtual address ${a} listed twice; the kernel holds it once`));
     }
   });
 

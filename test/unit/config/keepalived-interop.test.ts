@@ -4,7 +4,7 @@
 // Complaints that come only from this test machine (the interfaces and users
 // named in the configs do not exist here) are the only ones tolerated.
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { writeKeepalived } from "../../../src/config/keepalived-writer.ts";
 import { loadConfigFile } from "../../../src/config/load.ts";
@@ -59,6 +59,23 @@ describe.if(haveKeepalived)("keepalived 2.2.7 reads vigil's keepalived.conf", ()
       const c = randomConfig(seed, 1, { keepalivedSafe: true });
       expect({ seed, complaints: keepalivedComplaints(c, `r${seed}`) }).toEqual({ seed, complaints: [] });
     }
+  });
+  const SAMPLES = "/usr/share/doc/keepalived/samples";
+  test.if(existsSync(SAMPLES))("keepalived's own samples: vigil reads all but three (named), keepalived reads vigil's rewrite of each", () => {
+    const rejected: Record<string, string> = {};
+    for (const f of readdirSync(SAMPLES).filter((n) => n.startsWith("keepalived.conf."))) {
+      const r = loadConfigFile(`${SAMPLES}/${f}`);
+      if (!r.config) {
+        rejected[f] = r.errors[0]!.message;
+        continue;
+      }
+      expect({ f, complaints: keepalivedComplaints(r.config, `sample-${f}`) }).toEqual({ f, complaints: [] });
+    }
+    expect(rejected).toEqual({
+      "keepalived.conf.SSL_GET": "auth_type AH is unsupported by vigil (RFC 3768 §5.3.6.3 IP Authentication Header); use PASS or none",
+      "keepalived.conf.conditional_conf": "vrrp_script check_VI_0: missing 'script'",
+      "keepalived.conf.virtual_server_group": "virtual_server_group is not supported by vigil; list the services one by one",
+    });
   });
   test("the comparison can fail: keepalived does complain about a vigil-only keyword", () => {
     const c = loadConfigFile(`${import.meta.dir}/../../fixtures/two-router-sync.conf`).config!;
