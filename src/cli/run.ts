@@ -1,5 +1,9 @@
 // `vigil run -f CONFIG`: the daemon in the foreground (procd/systemd supervise it).
+import type { Config } from "../config/model.ts";
+import { bootConfig, type RunningConfig } from "../daemon/boot-config.ts";
 import { Daemon, type DaemonOptions } from "../daemon/daemon.ts";
+import { FleetLink } from "../daemon/fleet-link.ts";
+import { MailAlerts } from "../daemon/mail-alerts.ts";
 import { log } from "../daemon/log.ts";
 import { DEFAULT_STATUS_SOCKET } from "../daemon/status-server.ts";
 import { Watchdog } from "../daemon/watchdog.ts";
@@ -47,11 +51,39 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`vigil run: ${opts}\n${USAGE}`);
     return 2;
   }
-  const daemon = new Daemon(opts);
+  let boot: RunningConfig;
   try {
-    await daemon.start();
+    boot = bootConfig(opts.configFile, opts.strict);
   } catch (e) {
     log.error(e instanceof Error ? e.message : String(e));
+    return 1;
+  }
+  let fleet: FleetLink | null = null;
+  const mail = new MailAlerts(boot.cfg);
+  const daemon = new Daemon(opts, {
+    onTransition: (t, plan) => {
+      fleet?.transition(t, plan);
+      mail.transition(t);
+    },
+    onEvent: (kind, instance, detail) => fleet?.event(kind, instance, detail),
+    lvs: {
+      onRealServer: (a) => fleet?.realServer(a),
+      onEvent: (kind, detail) => fleet?.event(kind, "lvs", detail),
+    },
+  });
+  // The fleet link exists before the first transition so none goes unreported.
+  if (boot.cfg.fleet?.broker) {
+    fleet = new FleetLink(boot.cfg, boot, (cfg: Config) => {
+      daemon.applyConfig(cfg, { strict: true });
+      mail.configure(cfg);
+    });
+    fleet.start();
+  }
+  try {
+    await daemon.start(boot.cfg);
+  } catch (e) {
+    log.error(e instanceof Error ? e.message : String(e));
+    await fleet?.stop();
     return 1;
   }
   const sd = SdNotifier.fromEnv();
@@ -59,16 +91,24 @@ export async function run(argv: string[]): Promise<number> {
   const watchdog = sd && watchdogMs ? new Watchdog(sd, () => daemon.workerProgress) : null;
   sd?.notify(`READY=1\nMAINPID=${process.pid}`);
   watchdog?.start(watchdogMs!);
+  let stopping = false;
   const stop = () => {
+    if (stopping) return;
+    stopping = true;
     watchdog?.stop();
     sd?.notify("STOPPING=1");
-    void daemon.stop();
+    void daemon.stop().then(() => fleet?.stop());
   };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
-  process.on("SIGHUP", () => daemon.reload());
+  process.on("SIGHUP", () => daemon.reload(() => {
+    const cfg = bootConfig(opts.configFile, opts.strict).cfg;
+    mail.configure(cfg);
+    return cfg;
+  }));
   process.on("SIGUSR1", () => void daemon.dumpState());
   await daemon.stopped;
+  await fleet?.stop();
   log.info("stopped");
   return 0;
 }

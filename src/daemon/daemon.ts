@@ -98,8 +98,9 @@ export class Daemon {
     return {};
   }
 
-  async start(): Promise<void> {
-    this.cfg = loadConfig(this.opts.configFile, this.opts.strict);
+  /** Starts with `cfg` (the boot config: the -f file, or the pushed config in state_dir). */
+  async start(cfg: Config): Promise<void> {
+    this.cfg = cfg;
     this.plan = planFromKernel(this.cfg);
     for (const e of this.plan.errors) log.error(e);
     if (this.plan.plans.length === 0 && this.cfg.instances.length > 0) {
@@ -236,34 +237,37 @@ export class Daemon {
     }
   }
 
-  /** SIGHUP: re-read the config; the worker keeps unchanged instances untouched. */
-  reload(): void {
-    let cfg: Config;
-    let plan: PlanResult;
-    try {
-      cfg = loadConfig(this.opts.configFile, this.opts.strict);
-      plan = planFromKernel(cfg);
-    } catch (e) {
-      log.error(`reload rejected, keeping the running config: ${e instanceof Error ? e.message : e}`);
-      return;
-    }
+  get config(): Config {
+    return this.cfg;
+  }
+
+  /**
+   * Puts a new config into effect without restarting what did not change: the
+   * worker keeps unchanged instances (state, VIPs, advert rhythm), LVS keeps the
+   * state of unchanged checkers. With `strict` (a pushed config) any instance that
+   * cannot run rejects the whole config, so the caller can roll back; a SIGHUP of
+   * a hand-edited file runs what it can, as keepalived does.
+   */
+  applyConfig(cfg: Config, opts: { strict: boolean }): void {
+    const plan = planFromKernel(cfg);
+    if (opts.strict && plan.errors.length) throw new Error(plan.errors.join("; "));
     for (const e of plan.errors) log.error(e);
-    const locks = new InstanceLocks(this.opts.lockDir);
-    const newKeys = plan.plans
-      .filter((p) => !this.plan.plans.some((o) => o.interface === p.interface && o.params.vrid === p.params.vrid && o.params.family === p.params.family))
-      .map((p) => ({ interface: p.interface, vrid: p.params.vrid, family: p.params.family }));
-    try {
-      locks.acquire(newKeys);
-    } catch (e) {
-      log.error(`reload rejected: ${e instanceof Error ? e.message : e}`);
-      return;
-    }
+    this.locks.sync(plan.plans.map((p) => ({ interface: p.interface, vrid: p.params.vrid, family: p.params.family })));
     this.cfg = cfg;
     this.plan = plan;
     this.post({ type: "reload", plans: plan.plans, syncGroups: plan.syncGroups });
     this.startTrackScripts();
     this.lvs?.reload(cfg.virtualServers, cfg.global.lvsSyncDaemon);
-    log.info(`reloaded ${this.opts.configFile}`);
+  }
+
+  /** SIGHUP: re-read the config through `load`; a broken one leaves the running config alone. */
+  reload(load: () => Config): void {
+    try {
+      this.applyConfig(load(), { strict: false });
+      log.info(`reloaded ${this.opts.configFile}`);
+    } catch (e) {
+      log.error(`reload rejected, keeping the running config: ${e instanceof Error ? e.message : e}`);
+    }
   }
 
   async dumpState(): Promise<void> {

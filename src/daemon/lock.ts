@@ -32,17 +32,19 @@ export function lockPath(dir: string, key: InstanceLockKey): string {
 }
 
 export class InstanceLocks {
-  private fds: number[] = [];
+  /** lock path -> fd */
+  private held = new Map<string, number>();
 
   constructor(private readonly dir: string) {}
 
-  /** Takes every lock or none; throws LockError naming the instance and holder. */
+  /** Takes every lock or none; throws LockError naming the instance and holder. Locks already held are kept. */
   acquire(keys: InstanceLockKey[]): void {
     mkdirSync(this.dir, { recursive: true });
-    const taken: number[] = [];
+    const taken: [string, number][] = [];
     try {
       for (const key of keys) {
         const path = lockPath(this.dir, key);
+        if (this.held.has(path) || taken.some(([p]) => p === path)) continue;
         // O_RDWR|O_CREAT without O_TRUNC: a loser must not erase the holder's PID.
         const fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o644);
         if (libc.symbols.flock(fd, LOCK_EX | LOCK_NB) !== 0) {
@@ -61,17 +63,29 @@ export class InstanceLocks {
         }
         ftruncateSync(fd, 0);
         writeSync(fd, `${process.pid}\n`, 0);
-        taken.push(fd);
+        taken.push([path, fd]);
       }
     } catch (err) {
-      for (const fd of taken) closeSync(fd);
+      for (const [, fd] of taken) closeSync(fd);
       throw err;
     }
-    this.fds.push(...taken);
+    for (const [p, fd] of taken) this.held.set(p, fd);
+  }
+
+  /** Holds exactly `keys` (reload): new ones are taken first (all or none), then dropped ones released. */
+  sync(keys: InstanceLockKey[]): void {
+    this.acquire(keys);
+    const want = new Set(keys.map((k) => lockPath(this.dir, k)));
+    for (const [p, fd] of this.held) {
+      if (!want.has(p)) {
+        closeSync(fd);
+        this.held.delete(p);
+      }
+    }
   }
 
   releaseAll(): void {
-    for (const fd of this.fds) closeSync(fd);
-    this.fds = [];
+    for (const fd of this.held.values()) closeSync(fd);
+    this.held.clear();
   }
 }

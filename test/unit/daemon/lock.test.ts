@@ -53,3 +53,15 @@ test("different VRIDs, interfaces and families do not conflict", () => {
   a.releaseAll();
   b.releaseAll();
 });
+
+test("sync() keeps held locks, takes new ones and releases dropped ones (reload)", () => {
+  const a = new InstanceLocks(dir);
+  a.acquire([{ interface: "eth0", vrid: 10, family: 4 }, { interface: "eth0", vrid: 11, family: 4 }]);
+  a.sync([{ interface: "eth0", vrid: 11, family: 4 }, { interface: "eth0", vrid: 12, family: 4 }]);
+  const b = new InstanceLocks(dir);
+  b.acquire([{ interface: "eth0", vrid: 10, family: 4 }]); // released by the reload
+  expect(() => b.acquire([{ interface: "eth0", vrid: 11, family: 4 }])).toThrow(LockError);
+  expect(() => b.acquire([{ interface: "eth0", vrid: 12, family: 4 }])).toThrow(LockError);
+  a.releaseAll();
+  b.releaseAll();
+});

@@ -1,0 +1,58 @@
+// Which config the daemon boots with. The -f file is the bootstrap; when it
+// configures a fleet and that fleet has pushed a signed config that is still
+// valid in state_dir, the pushed one (newer, signed) runs instead — so a reboot
+// comes back with what the fleet last accepted, not with the factory file.
+import { verifyBlob } from "../config/cose.ts";
+import { readCbor } from "../config/config-cbor.ts";
+import { formatDiagnostic } from "../config/diagnostics.ts";
+import type { Config } from "../config/model.ts";
+import { ConfigStore } from "../config/store.ts";
+import { TrustStore } from "../config/trust.ts";
+import { loadConfig } from "./daemon.ts";
+import { log } from "./log.ts";
+
+export interface RunningConfig {
+  cfg: Config;
+  /** serial of the pushed config that runs; 0 = the file */
+  serial: number;
+  hash: string;
+  /** replay floor: highest serial ever committed in state_dir */
+  floor: number;
+  source: string;
+}
+
+export function fleetNode(cfg: Config): string {
+  return cfg.fleet?.node ?? cfg.global.routerId ?? "vigil";
+}
+
+export function bootConfig(configFile: string, strict = false): RunningConfig {
+  const file = loadConfig(configFile, strict);
+  const fleet = file.fleet;
+  if (!fleet?.broker || !fleet.trustKey.length) return { cfg: file, serial: 0, hash: "", floor: 0, source: configFile };
+  let trust: TrustStore;
+  try {
+    trust = TrustStore.fromFiles(fleet.trustKey);
+  } catch (e) {
+    log.error(`fleet: ${e instanceof Error ? e.message : e}; booting from ${configFile}`);
+    return { cfg: file, serial: 0, hash: "", floor: 0, source: configFile };
+  }
+  const store = new ConfigStore(fleet.stateDir);
+  const node = fleetNode(file);
+  const valid = new Map<number, { cfg: Config; hash: string }>();
+  const pick = store.boot((bytes) => {
+    // currentSerial -1: any trusted, well-formed blob for this node is a boot candidate
+    const v = verifyBlob(bytes, { trust, fleet: fleet.fleet, node, currentSerial: -1 });
+    if (!v.ok) return null;
+    const r = readCbor(v.payload.config, `${fleet.stateDir} serial ${v.payload.serial}`);
+    if (!r.config) {
+      for (const e of r.errors) log.error(formatDiagnostic(e));
+      return null;
+    }
+    valid.set(v.payload.serial, { cfg: r.config, hash: v.hash });
+    return v.payload.serial;
+  });
+  const won = pick && valid.get(pick.serial);
+  if (!pick || !won) return { cfg: file, serial: 0, hash: "", floor: store.readState()?.floor ?? 0, source: configFile };
+  log.info(`booting pushed config serial ${pick.serial} (${pick.which}) from ${fleet.stateDir} instead of ${configFile}`);
+  return { cfg: won.cfg, serial: pick.serial, hash: won.hash, floor: pick.floor, source: `${fleet.stateDir}/${pick.which}` };
+}
