@@ -78,6 +78,11 @@ export function readVirtualServer(c: Ctx, s: Stmt): Raw | undefined {
     },
   });
   if (realServers.length) o.realServers = realServers;
+  // keepalived 2.2.7 says "no protocol set - defaulting to UDP" here; vigil keeps
+  // TCP, the default of keepalived's documentation, and says so.
+  if (o.protocol === undefined && o.fwmark === undefined) {
+    c.warn(s, `${where}: no 'protocol', using TCP (keepalived 2.2.7 would fall back to UDP); write it explicitly`);
+  }
   return o;
 }
 

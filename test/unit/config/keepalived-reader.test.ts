@@ -229,17 +229,22 @@ describe("errors name file:line:col and the offending text", () => {
     ]);
   });
   test("keepalived features and conditionals vigil lacks are named as such, not as typos", () => {
-    const r = read(`${VI("    virtual_routes {\n        198.18.9.0/24 via 198.18.0.254\n    }\n    @high priority 200")}virtual_server 198.18.0.1 25 {\n    real_server 198.18.0.2 25 {\n        SMTP_CHECK {\n        }\n    }\n}\n`);
+    const r = read(`${VI("    virtual_routes {\n        198.18.9.0/24 via 198.18.0.254\n    }\n    @high priority 200")}virtual_server 198.18.0.1 25 {\n    protocol TCP\n    real_server 198.18.0.2 25 {\n        SMTP_CHECK {\n        }\n    }\n}\n`);
     expect(warns(r)).toEqual([
       "4:5 keepalived feature not supported by vigil: 'virtual_routes' in vrrp_instance VI_1, ignored",
       "7:5 keepalived conditional/variable configuration is not supported by vigil: '@high' in vrrp_instance VI_1, ignored",
-      "11:9 keepalived feature not supported by vigil: 'SMTP_CHECK' in real_server 198.18.0.2 25, ignored",
+      "12:9 keepalived feature not supported by vigil: 'SMTP_CHECK' in real_server 198.18.0.2 25, ignored",
     ]);
   });
   test("keepalived 1.x lvs_sync_daemon_interface inside an instance becomes the global lvs_sync_daemon (deprecated, as in keepalived)", () => {
     const r = read(VI("    lvs_sync_daemon_interface eth1"));
     expect(r.config!.global.lvsSyncDaemon).toEqual({ interface: "eth1", instance: "VI_1" });
     expect(warns(r)).toEqual(["4:5 lvs_sync_daemon_interface in a vrrp_instance is deprecated (as in keepalived); read as global_defs lvs_sync_daemon"]);
+  });
+  test("a virtual_server without protocol is TCP, with a warning (keepalived 2.2.7 would pick UDP)", () => {
+    const r = read("virtual_server 198.18.0.1 80 {\n    real_server 198.18.0.2 80 {\n    }\n}\n");
+    expect(r.config!.virtualServers[0]!.protocol).toBe("TCP");
+    expect(warns(r)).toEqual(["1:1 virtual_server 198.18.0.1 80: no 'protocol', using TCP (keepalived 2.2.7 would fall back to UDP); write it explicitly"]);
   });
   test("virtual_server_group is refused clearly", () => {
     expect(errs(read("virtual_server group WEB {\n}"))).toEqual(["1:16 virtual_server_group is not supported by vigil; list the services one by one"]);
