@@ -140,6 +140,8 @@ export function planInstances(cfg: Config, links: LinkInfo[], addrs: AddrInfo[])
     let params: VrrpParams;
     try {
       params = paramsFromConfig(cfg, inst, { primary, ifindex: link.index });
+      // the runtime builds one GARP/NA frame per VIP of the instance's family, excluded ones included
+      params.announceCount = vips.filter((v) => v.family === params.family).length;
     } catch (err) {
       errors.push(err instanceof Error ? err.message : String(err));
       continue;

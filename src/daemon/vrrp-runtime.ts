@@ -61,6 +61,10 @@ export class InstanceRuntime {
   readonly name: string;
   private readonly pkt: PacketSocket | null = null;
   private readonly frames: Uint8Array[] = [];
+  /** the socket each frame (and probe) leaves on: the VIP's own interface, as keepalived does */
+  private readonly frameSock: PacketSocket[] = [];
+  /** send-only sockets for VIPs on interfaces other than the instance's (keepalived `dev`) */
+  private readonly otherPkts = new Map<number, PacketSocket>();
   /** ARP/ND probes (RFC 5227 / RFC 4862 style), one per announced VIP */
   private readonly probes: Uint8Array[] = [];
   private readonly probeLens: number[] = [];
@@ -118,16 +122,24 @@ export class InstanceRuntime {
         const f = new Uint8Array(this.frameLen);
         const probe = new Uint8Array(128);
         const bytes = fam === 4 ? parseIPv4(v.address) : parseIPv6(v.address);
+        // A VIP on another interface (a LAN-side VIP of a WAN-side instance) is announced
+        // on that interface: its neighbours are the ones whose caches must move.
+        let out = this.pkt!;
+        if (v.ifindex !== plan.ifindex) {
+          out = this.otherPkts.get(v.ifindex) ?? new PacketSocket(v.dev, 0);
+          this.otherPkts.set(v.ifindex, out);
+        }
+        this.frameSock.push(out);
         if (fam === 4) {
-          writeGratuitousArp(f, 0, this.pkt!.mac, bytes);
-          this.probeLens.push(writeArpProbe(probe, 0, this.pkt!.mac, bytes));
+          writeGratuitousArp(f, 0, out.mac, bytes);
+          this.probeLens.push(writeArpProbe(probe, 0, out.mac, bytes));
         } else {
-          writeUnsolicitedNa(f, 0, this.pkt!.mac, bytes, true);
+          writeUnsolicitedNa(f, 0, out.mac, bytes, true);
           // From our own address, not :: — a DAD-style probe makes a stale holder (a
           // frozen or dead ex-master whose lease has not run out) answer to ff02::1,
           // and that NA re-points every neighbour cache on the link back at it right
           // after our takeover NAs. Sourced, the answer is unicast to us only.
-          this.probeLens.push(writeNeighborSolicitation(probe, 0, this.pkt!.mac, bytes, this.core.p.primary));
+          this.probeLens.push(writeNeighborSolicitation(probe, 0, out.mac, bytes, this.core.p.primary));
         }
         this.frames.push(f);
         this.probes.push(probe);
@@ -156,7 +168,7 @@ export class InstanceRuntime {
   probe(now: number): void {
     if (!this.pkt) return;
     for (let i = 0; i < this.probes.length; i++) {
-      if (this.pkt.send(this.probes[i], this.probeLens[i]) < 0) this.sendErrors++;
+      if (this.frameSock[i].send(this.probes[i], this.probeLens[i]) < 0) this.sendErrors++;
     }
     this.nextProbeAt = now + PROBE_INTERVAL_MS;
   }
@@ -333,7 +345,7 @@ export class InstanceRuntime {
     for (let r = 0; r < rounds; r++) {
       for (let i = 0; i < this.frames.length; i++) {
         if (which >= 0 && i !== which) continue;
-        if (this.pkt.send(this.frames[i], this.frameLen) < 0) this.sendErrors++;
+        if (this.frameSock[i].send(this.frames[i], this.frameLen) < 0) this.sendErrors++;
         else this.garpsSent++;
       }
     }
@@ -374,6 +386,7 @@ export class InstanceRuntime {
   close(): void {
     this.sock.close();
     this.pkt?.close();
+    for (const p of this.otherPkts.values()) p.close();
     this.naListener?.close();
   }
 

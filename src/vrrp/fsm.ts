@@ -75,7 +75,7 @@ export class VrrpFsm {
     this.priority = p.priority;
     this.masterAdverIntMs = p.advertIntMs;
     this.masterAddr = new Uint8Array(p.addrLen);
-    this.garp = new GarpScheduler(p.garp, p.vips.length);
+    this.garp = new GarpScheduler(p.garp, p.announceCount);
   }
 
   get isOwner(): boolean {

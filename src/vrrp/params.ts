@@ -52,6 +52,12 @@ export interface VrrpParams {
   /** ingress interface; 0 or absent = don't check */
   ifindex?: number;
   garp?: Partial<GarpParams>;
+  /**
+   * How many addresses the GARP/NA schedule cycles through: keepalived announces the
+   * instance's family from virtual_ipaddress and virtual_ipaddress_excluded alike.
+   * Default vips.length.
+   */
+  announceCount?: number;
   /** keepalived vrrp_skip_check_adv_addr */
   skipCheckAdvAddr?: boolean;
   /** keepalived vrrp_strict */
@@ -79,6 +85,7 @@ export interface ResolvedParams {
   checkUnicastSrc: boolean;
   ifindex: number;
   garp: GarpParams;
+  announceCount: number;
   skipCheckAdvAddr: boolean;
   strict: boolean;
 }
@@ -139,6 +146,7 @@ export function resolveParams(p: VrrpParams): ResolvedParams {
   if (garp.masterRepeat < 1) fail("garp_master_repeat must be at least 1");
   if (garp.masterRefreshRepeat < 1) fail("garp_master_refresh_repeat must be at least 1");
   if (p.ifindex !== undefined && !int(p.ifindex, 0, 0x7fffffff)) fail(`ifindex ${p.ifindex} invalid`);
+  if (p.announceCount !== undefined && !int(p.announceCount, 0, 0xffff)) fail(`announceCount ${p.announceCount} invalid`);
   return {
     name,
     vrid: p.vrid,
@@ -158,6 +166,7 @@ export function resolveParams(p: VrrpParams): ResolvedParams {
     checkUnicastSrc: p.checkUnicastSrc ?? false,
     ifindex: p.ifindex ?? 0,
     garp,
+    announceCount: p.announceCount ?? vips.length,
     skipCheckAdvAddr: p.skipCheckAdvAddr ?? false,
     strict,
   };
