@@ -28,6 +28,19 @@ for (const t of targets) {
       expect(r.out).toContain(`vigil ${pkg.version}`);
       expect(r.out).toContain(`linux-${t.arch}`);
     });
+    test("`vigil config check` passes every fixture (the user's sample included)", () => {
+      for (const f of ["user-sample.conf", "two-router-sync.conf", "ipv6.conf", "unicast.conf", "dr-director.conf", "fwmark.conf"]) {
+        const r = run([...t.argv, "config", "check", `${ROOT}/test/fixtures/${f}`]);
+        expect({ f, code: r.code, out: r.out }).toMatchObject({ f, code: 0, out: expect.stringContaining(": OK") });
+      }
+    }, 60_000); // qemu-user runs the arm64 binary several times slower
+    test("`vigil config check` exits 1 naming file:line:col on a broken config", () => {
+      const bad = `${ROOT}/build/broken-${t.arch}.conf`;
+      require("node:fs").writeFileSync(bad, "vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 300\n");
+      const r = run([...t.argv, "config", "check", bad]);
+      expect(r.code).toBe(1);
+      expect(r.out + r.err).toMatch(new RegExp(`broken-${t.arch}\\.conf:\\d+:\\d+: error`));
+    });
     test("an unknown command exits 2 with usage", () => {
       const r = run([...t.argv, "no-such-command"]);
       expect(r.code).toBe(2);
