@@ -43,8 +43,11 @@ try {
     const took = await sampler.waitFor((h) => h.includes(2), 10_000);
     await sleep(50);
     const frames = await cap.stop();
-    const last = adverts(frames, 51).filter((f) => f.d.src === "198.18.0.1" && f.t <= tKill).at(-1);
+    // The killed master's last advert is the last one before the takeover, not
+    // before tKill: one sent just before the kill can carry a capture stamp
+    // just after it, and picking the one before would add a whole interval.
     const first = garps(frames, VIP).find((g) => g.srcMac === lab.mac(2) && g.t > tKill);
+    const last = first && adverts(frames, 51).filter((f) => f.d.src === "198.18.0.1" && f.t < first.t).at(-1);
     if (!took || !last || !first) { failed++; console.error(`trial ${t}: takeover not seen on the wire`); }
     else {
       gaps.push(first.t - last.t);
