@@ -162,3 +162,29 @@ describe("sampler arithmetic", () => {
     expect(parseArpingLine("Timeout", "198.18.0.100")).toBeNull();
   });
 });
+
+describe("sampler line parsers fuzz", () => {
+  test("20 000 mutated monitor and arping lines: never throw; any result is for the VIP with a finite time", () => {
+    let x = 0xc0ffee;
+    const r = () => { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; return x / 2 ** 32; };
+    const seeds = ["[2026-11-26T09:04:42.425531] 2: eth0    inet 198.18.0.100/32 scope global eth0\\       valid_lft forever", "[2026-11-26T09:04:42.440934] Deleted 2: eth0    inet6 fd00::100/128 scope global", "42 bytes from 02:00:00:00:00:02 (198.18.0.100): index=0 time=21.701 usec"];
+    const alphabet = "0123456789abcdef:./[]-T() \\Deletinet6";
+    for (let i = 0; i < 20_000; i++) {
+      const c = seeds[i % 3].split("");
+      for (let k = 1 + Math.floor(r() * 6); k > 0; k--) {
+        const at = Math.floor(r() * c.length);
+        const op = r();
+        if (op < 0.4) c[at] = alphabet[Math.floor(r() * alphabet.length)];
+        else if (op < 0.7) c.splice(at, 1);
+        else c.splice(at, 0, alphabet[Math.floor(r() * alphabet.length)]);
+      }
+      const line = c.join("");
+      for (const vip of ["198.18.0.100", "fd00::100"]) {
+        const m = parseMonitorLine(line, vip);
+        if (m && !Number.isFinite(m.t)) throw new Error(`iteration ${i}: non-finite time from ${JSON.stringify(line)}`);
+        const a = parseArpingLine(line, vip);
+        if (a !== null && !/^[0-9a-f:]{17}$/.test(a)) throw new Error(`iteration ${i}: bad MAC from ${JSON.stringify(line)}`);
+      }
+    }
+  });
+});
