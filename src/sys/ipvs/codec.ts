@@ -166,6 +166,10 @@ function writeNetmask(w: AttrWriter, s: IpvsService, what: Label) {
   w.bytes(IPVS_SVC_ATTR.NETMASK, b);
 }
 
+function checkInt31(v: number, name: string, what: Label) {
+  if (!Number.isInteger(v) || v < 0 || v > 0x7fffffff) throw new IpvsRequestError(what, `${name} ${v} is not 0-2147483647`);
+}
+
 /** IPVS_CMD_ATTR_DEST: full for NEW_DEST/SET_DEST, key only for DEL_DEST. */
 export function writeDest(w: AttrWriter, svc: IpvsServiceKey, d: IpvsDest, full: boolean, what: Label): void {
   const family = d.address.includes(":") ? 6 : 4;
@@ -177,10 +181,10 @@ export function writeDest(w: AttrWriter, svc: IpvsServiceKey, d: IpvsDest, full:
   if (full) {
     const fwd = FWD_NUM[d.forward];
     if (fwd === undefined) throw new IpvsRequestError(what, `forwarding "${d.forward}" is not masq, route or tunnel`);
-    for (const [name, v] of [["weight", d.weight], ["upper threshold", d.upperThreshold], ["lower threshold", d.lowerThreshold]] as const) {
-      // the kernel takes these as u32 but rejects values above INT_MAX (ERANGE)
-      if (!Number.isInteger(v) || v < 0 || v > 0x7fffffff) throw new IpvsRequestError(what, `${name} ${v} is not 0-2147483647`);
-    }
+    // the kernel takes these as u32 but rejects values above INT_MAX (ERANGE)
+    checkInt31(d.weight, "weight", what);
+    checkInt31(d.upperThreshold, "upper threshold", what);
+    checkInt31(d.lowerThreshold, "lower threshold", what);
     w.u32(IPVS_DEST_ATTR.FWD_METHOD, fwd);
     w.u32(IPVS_DEST_ATTR.WEIGHT, d.weight);
     w.u32(IPVS_DEST_ATTR.U_THRESH, d.upperThreshold);
