@@ -26,22 +26,28 @@ export class Locations {
     const o = obj as Located;
     (o[LOC] ??= Object.create(null) as Record<string | number, Where>)[key] = { s, t };
   }
-  /** Location of the field at `path` in `root`, else of the nearest enclosing block. */
+  /**
+   * Location of the field at `path` in `root`: the token that set it, else the
+   * statement that made the value itself (a list entry, a block), else the
+   * nearest enclosing block.
+   */
   find(root: unknown, path: FieldPath): SourceLoc | undefined {
     const chain: unknown[] = [root];
     let cur: unknown = root;
-    for (const p of path.slice(0, -1)) {
+    for (const p of path) {
       cur = cur && typeof cur === "object" ? (cur as Record<string | number, unknown>)[p] : undefined;
       chain.push(cur);
     }
+    const at = (w: Where | undefined) => (w ? { file: w.t.file, line: w.t.line, col: w.t.col, text: stmtText(w.s) } : undefined);
+    const locOf = (o: unknown) => (o && typeof o === "object" ? (o as Located)[LOC] : undefined);
     const last = path[path.length - 1];
-    for (let i = chain.length - 1; i >= 0; i--) {
-      const o = chain[i];
-      if (!o || typeof o !== "object") continue;
-      const m = (o as Located)[LOC];
-      if (!m) continue;
-      const w = (i === chain.length - 1 && last !== undefined ? m[last] : undefined) ?? m[""];
-      if (w) return { file: w.t.file, line: w.t.line, col: w.t.col, text: stmtText(w.s) };
+    if (last !== undefined) {
+      const own = at(locOf(chain[chain.length - 2])?.[last]) ?? at(locOf(chain[chain.length - 1])?.[""]);
+      if (own) return own;
+    }
+    for (let i = chain.length - 2; i >= 0; i--) {
+      const w = at(locOf(chain[i])?.[""]);
+      if (w) return w;
     }
     return undefined;
   }

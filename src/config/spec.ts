@@ -48,8 +48,10 @@ const opt = (spec: Spec, doc?: string): Field => (doc ? { spec, optional: true, 
 const def = (spec: Spec, d: unknown, doc?: string): Field => (doc ? { spec, default: d, doc } : { spec, default: d });
 
 const port = int(0, 65535);
-const garpDelay = ms(0, 3_600_000);
-const garpRepeat = int(1, 255);
+// Ranges follow what keepalived 2.2.7 accepts (checked with `keepalived -t`)
+// unless the wire format is narrower.
+const garpDelay = ms(0, 86_400_000);
+const garpRepeat = int(1, 65535);
 const lifetime: Spec = { kind: "oneOf", of: [ms(1000, 86_400_000, 1000), enm("permanent")] };
 
 const notifyFields: Record<string, Field> = {
@@ -76,7 +78,7 @@ export const globalSpec = obj("GlobalDefs", {
   notificationEmailFrom: opt(name),
   smtpServer: opt(ip),
   smtpPort: opt(int(1, 65535)),
-  smtpConnectTimeoutMs: def(ms(1000, 3_600_000, 1000), 30_000),
+  smtpConnectTimeoutMs: def(ms(1000, 86_400_000, 1000), 30_000),
   enableScriptSecurity: def(bool, false),
   scriptUser: opt(name),
   scriptGroup: opt(name),
@@ -138,7 +140,7 @@ export const instanceSpec = obj("VrrpInstance", {
   authentication: opt(obj("VrrpAuth", { type: req(enm("PASS", "AH")), pass: req(name) })),
   virtualIpaddress: def(arr(vipSpec, 1024), []),
   virtualIpaddressExcluded: def(arr(vipSpec, 1024), []),
-  trackInterface: def(arr(obj("TrackInterface", { name: req(name), weight: opt(int(-253, 253)) }), 256), []),
+  trackInterface: def(arr(obj("TrackInterface", { name: req(name), weight: opt(int(-254, 254)) }), 256), []),
   trackScript: def(arr(obj("TrackScript", { script: req(name), weight: opt(int(-253, 253)) }), 256), []),
   ...notifyFields,
   nopreempt: def(bool, false),
@@ -219,7 +221,7 @@ export const checkerSpec: Spec = {
 export const realServerSpec = obj("RealServer", {
   ip: req(ip),
   port: opt(port),
-  weight: def(int(0, 65535), 1),
+  weight: def(int(0, 2_147_483_647), 1),
   inhibitOnFailure: opt(bool),
   notifyUp: opt(text),
   notifyDown: opt(text),

@@ -105,12 +105,6 @@ export function validateConfig(cfg: Config): Finding[] {
       err(P("virtualRouterId"), `virtual_router_id ${inst.virtualRouterId} on ${inst.interface} (IPv${fam}) is already used by vrrp_instance '${cfg.instances[prev]!.name}'`);
     } else vrids.set(key, i);
 
-    const lifetime = inst.vipLifetimeMs ?? g.vipLifetimeMs;
-    // The master refreshes the lifetime once per advert; the kernel ages it in whole seconds.
-    if (lifetime !== "permanent" && lifetime < inst.advertIntMs + 1000) {
-      err(P(inst.vipLifetimeMs !== undefined ? "vipLifetimeMs" : "advertIntMs"), `vip_lifetime ${lifetime / 1000} s must exceed advert_int (${inst.advertIntMs / 1000} s) by at least 1 s, or the VIP expires between refreshes`);
-    }
-
     function vipsOf(list: VirtualIpAddress[], field: string, family: 4 | 6, sameFamily: boolean) {
       list.forEach((v, k) => {
         const p = P(field, k);

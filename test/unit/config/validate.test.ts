@@ -110,11 +110,12 @@ describe("VRRP rules", () => {
       "instances[0].unicastPeer: vrrp_strict forbids unicast peers",
     ]);
   });
-  test("split brain: vip_lifetime must outlast one advert interval plus the kernel's 1 s granularity", () => {
-    expect(findings({ instances: [inst({ advertIntMs: 3000, vipLifetimeMs: 3000 })] }).errors).toEqual([
-      "instances[0].vipLifetimeMs: vip_lifetime 3 s must exceed advert_int (3 s) by at least 1 s, or the VIP expires between refreshes",
-    ]);
+  test("split brain: vip_lifetime is whole seconds (the kernel's valid_lft unit) or permanent, whatever advert_int is", () => {
     expect(findings({ global: { vipLifetimeMs: 2500 } }).errors).toEqual(["global.vipLifetimeMs: 2500 ms must be a multiple of 1000 ms"]);
+    expect(findings({ global: { vipLifetimeMs: 0 } }).errors).toEqual(["global.vipLifetimeMs: 0 is out of range 1000..86400000 ms"]);
+    expect(findings({ global: { vipLifetimeMs: "forever" } }).errors).toEqual(['global.vipLifetimeMs: expected milliseconds or "permanent", got the string "forever"']);
+    // the daemon refreshes leases on its own clock, so a lifetime shorter than the advert interval is fine
+    expect(findings({ instances: [inst({ advertIntMs: 5000, vipLifetimeMs: 2000 })] }).ok).toBe(true);
     expect(findings({ instances: [inst({ advertIntMs: 3000, vipLifetimeMs: "permanent" })] }).ok).toBe(true);
   });
 });
