@@ -167,8 +167,10 @@ export function validateConfig(cfg: Config): Finding[] {
       }
       rs.checkers.forEach((ch, c) => {
         const C = (...p: FieldPath) => R("checkers", c, ...p);
-        ipOf(C("connectIp"), ch.connectIp);
-        ipOf(C("bindto"), ch.bindto);
+        if (ch.type !== "MISC_CHECK") {
+          ipOf(C("connectIp"), ch.connectIp);
+          ipOf(C("bindto"), ch.bindto);
+        }
         if (ch.type === "HTTP_GET" || ch.type === "SSL_GET") {
           if (ch.url.length === 0) err(C("url"), `${ch.type} needs at least one url`);
           ch.url.forEach((u, ui) => {

@@ -2,7 +2,7 @@
 // Valid means: passes check.ts and validate.ts with no error, so every reader
 // must return it unchanged. Not a test file (no .test.ts).
 import type {
-  Checker, Config, FleetConfig, GlobalDefs, RealServer, SyncGroup, VirtualIpAddress, VirtualServer,
+  Checker, CheckerCommon, Config, FleetConfig, GlobalDefs, RealServer, SyncGroup, VirtualIpAddress, VirtualServer,
   VrrpInstance, VrrpScript,
 } from "../../../src/config/model.ts";
 import { LB_ALGOS, LB_KINDS, LVS_PROTOCOLS } from "../../../src/config/model.ts";
@@ -47,7 +47,7 @@ const text = (r: Rng) => `/${str(r, SAFE ? KEEPALIVED_TEXT_CHARS : TEXT_CHARS, 0
 const maybe = <T>(r: Rng, p: number, f: () => T): T | undefined => (r.chance(p) ? f() : undefined);
 
 /** Assigns only defined values, so optional fields stay absent. */
-function set<T extends object>(o: T, fields: Partial<T>): T {
+function set<T extends object>(o: T, fields: Record<string, unknown>): T {
   for (const [k, v] of Object.entries(fields)) if (v !== undefined) (o as Record<string, unknown>)[k] = v;
   return o;
 }
@@ -170,7 +170,7 @@ function randomInstance(r: Rng, g: GlobalDefs, i: number, addrs: Addresses, scri
 }
 
 function randomChecker(r: Rng, addrs: Addresses, fam: 4 | 6): Checker {
-  const common = set(
+  const common: CheckerCommon = set(
     {
       connectTimeoutMs: r.int(1, 10_000),
       retry: r.int(0, 5),
