@@ -3,6 +3,7 @@
 // the same VM, then one real-server change. Under TCG emulation only ratios mean
 // much; VM times are also scaled to the host by timing the same pure reconcile
 // on both. Run: node_modules/.bin/bun test/bench/ipvs.bench.ts  (needs make setup)
+// bench-timeout: 480
 import { reconcile } from "../../src/lvs/reconcile.ts";
 import { ROOT } from "../helpers/netns.ts";
 import { runInVm, vmAvailable } from "../helpers/vm.ts";

@@ -56,10 +56,23 @@ export interface VmHandle {
 }
 
 // qemu processes still running, killed if the test process exits early (by PID)
-const live = new Set<{ kill(sig?: string | number): void }>();
-process.on("exit", () => {
-  for (const p of live) p.kill("SIGKILL");
-});
+const live = new Set<{ proc: { kill(sig?: string | number): void }; runDir: string }>();
+function killLive() {
+  for (const v of live) {
+    v.proc.kill("SIGKILL");
+    rmSync(v.runDir, { recursive: true, force: true });
+  }
+  live.clear();
+}
+process.on("exit", killLive);
+// make bench ends an overrunning bench with SIGTERM: take the guests down with
+// it, and exit unless another handler (a lab teardown) is there to do so
+for (const sig of ["SIGTERM", "SIGINT"] as const) {
+  process.on(sig, () => {
+    killLive();
+    if (process.listenerCount(sig) === 1) process.exit(128 + (sig === "SIGTERM" ? 15 : 2));
+  });
+}
 
 function assertTestAddress(cidr: string) {
   const m = /^198\.(18|19)\.\d{1,3}\.\d{1,3}\/\d{1,2}$/.exec(cidr);
@@ -100,7 +113,8 @@ export function startVm(opts: VmOptions): VmHandle {
   ];
   const t0 = performance.now();
   const proc = Bun.spawn(argv, { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-  live.add(proc);
+  const entry = { proc, runDir };
+  live.add(entry);
   const timeoutMs = opts.timeoutMs ?? 120_000;
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -127,7 +141,7 @@ export function startVm(opts: VmOptions): VmHandle {
     } finally {
       clearTimeout(timer);
       kill();
-      live.delete(proc);
+      live.delete(entry);
       rmSync(runDir, { recursive: true, force: true });
     }
   })();
