@@ -1,0 +1,59 @@
+// Startup without the Master_Down_Interval wait, on the wire: keepalived's
+// `state MASTER` takes over at once when nobody better speaks, and the address
+// owner (priority 255) goes straight from Initialize to Master (RFC 5798
+// §6.4.1), preempting a running master. 1 s adverts make Master_Down_Interval
+// (≈ 3.6 s) far longer than a start.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { Lab, sleep } from "../helpers/lab.ts";
+import { adverts, garps } from "../helpers/pcap.ts";
+import { instanceStatus, masterDownMs, startVigil, vigilConf, vigilStatus, waitUntil } from "../helpers/vigil.ts";
+
+const VIP = "198.18.0.150";
+const VRID = 151;
+const ADV = 1;
+/** a daemon start from source on a loaded machine, with room to spare, still far below Master_Down_Interval */
+const START_BOUND_MS = 1500;
+
+let lab: Lab;
+beforeAll(async () => {
+  lab = await Lab.create({ routers: 2 });
+}, 30_000);
+afterAll(async () => {
+  await lab?.cleanup();
+});
+
+const conf = (r: number, prio: number, state: "MASTER" | "BACKUP") => vigilConf({
+  routerId: `r${r}`,
+  global: ["vip_lifetime 3"],
+  instances: [{ name: "VI_O", vrid: VRID, priority: prio, advertInt: ADV, vips: [VIP], extra: ["garp_master_delay 0"] }],
+}).replace("state BACKUP", `state ${state}`);
+
+describe("vigil startup", () => {
+  test("keepalived `state MASTER`, then the RFC 5798 §6.4.1 address owner: each advertises right after its start, not after Master_Down_Interval; the owner preempts at once", async () => {
+    const cap = await lab.capture();
+    const h2 = await startVigil(lab, 2, conf(2, 100, "MASTER"));
+    expect(await waitUntil(async () => (await instanceStatus(h2, "VI_O"))?.state === "MASTER", 3000)).toBe(true);
+    const started2 = (await vigilStatus(h2))!.startedAt;
+    const h1 = await startVigil(lab, 1, conf(1, 255, "BACKUP"));
+    expect(await waitUntil(async () => (await instanceStatus(h1, "VI_O"))?.state === "MASTER" && (await instanceStatus(h2, "VI_O"))?.state === "BACKUP", 3000)).toBe(true);
+    const started1 = (await vigilStatus(h1))!.startedAt;
+    await sleep(300);
+    const frames = await cap.stop();
+    // START_BOUND_MS (1.5 s) < Master_Down_Interval (3.61 s): the bounds below exclude the wait
+    if (START_BOUND_MS >= masterDownMs(ADV, 100)) throw new Error("test constants: START_BOUND_MS must stay below Master_Down_Interval");
+    const first2 = adverts(frames, VRID).find((a) => a.d.src === "198.18.0.2");
+    const first1 = adverts(frames, VRID).find((a) => a.d.src === "198.18.0.1");
+    expect(first2).toBeDefined();
+    expect(first1).toBeDefined();
+    expect(first2!.t - started2).toBeLessThan(START_BOUND_MS);
+    expect(first1!.t - started1).toBeLessThan(START_BOUND_MS);
+    expect(first1!.d.priority).toBe(255);
+    // Initialize -> Master directly: one transition, no Backup in between
+    expect((await instanceStatus(h1, "VI_O"))!.counters.transitions).toBe(1);
+    expect(garps(frames, VIP).some((g) => g.srcMac === lab.mac(1))).toBe(true);
+    // after the owner's first advert only the owner advertises
+    expect(adverts(frames, VRID).filter((a) => a.t > first1!.t + 100).every((a) => a.d.src === "198.18.0.1")).toBe(true);
+    expect(await waitUntil(() => lab.holders(VIP).join() === "1", 2000)).toBe(true);
+    expect(lab.logOf(h1.proc)).toContain("address owner");
+  }, 30_000);
+});
