@@ -9,9 +9,8 @@ SRC      := $(shell find src -name '*.ts') package.json
 setup:
 	bash board/setup.sh
 
-$(BUN): package.json
-	npm ci --no-audit --no-fund
-	@touch $(BUN)
+$(BUN): package.json package-lock.json
+	bash board/setup.sh
 
 build: $(DIST)/vigil-linux-x64 $(DIST)/vigil-linux-arm64
 

@@ -44,8 +44,14 @@ for svc in mosquitto keepalived; do
   fi
 done
 
+# `npm install` against the committed lock, not `npm ci`: cbor-x's optional native
+# helper cbor-extract lists platform packages (@cbor-extract/*) that this registry
+# answers with 404, so npm 11 leaves them out of the lock and `npm ci` then refuses
+# the lock as out of sync. `npm install` installs the locked versions and skips the
+# missing optional ones (cbor-x falls back to its JavaScript decoder, as it must in
+# the compiled binary anyway).
 if [ ! -x node_modules/.bin/bun ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+  npm install --no-audit --no-fund
 fi
 
 if [ -x board/vm/fetch.sh ]; then
