@@ -41,8 +41,13 @@ console.log(`config: ${lines} lines, ${text.length} bytes; ${cfg.instances.lengt
 const parse = measure("parse keepalived.conf -> model (validated)", () => readKeepalived("/bench/keepalived.conf", src));
 const enc = measure("CBOR encode (deterministic)", () => encodeDeterministic(cfg));
 const dec = measure("CBOR decode (strict)", () => decodeStrict(cbor));
+const rt = measure("CBOR round trip (encode + decode)", () => decodeStrict(encodeDeterministic(cfg)));
 measure("CBOR decode + model check + validate", () => readCbor(cbor));
 measure("JSON read (parse + check + validate)", () => readJson(json));
 measure("write keepalived.conf", () => writeKeepalived(cfg));
-console.log(`targets: parse < 50 ms: ${parse.toFixed(2)} ms ${parse < 50 ? "MET" : "MISSED"}; ` +
-  `CBOR round trip < 5 ms: ${(enc + dec).toFixed(2)} ms ${enc + dec < 5 ? "MET" : "MISSED"}`);
+void enc;
+void dec;
+// The machine is shared: say how busy it was, medians move with it.
+const load = (await Bun.file("/proc/loadavg").text().catch(() => "?")).split(" ").slice(0, 3).join(" ");
+console.log(`targets (medians, load average ${load} on ${navigator.hardwareConcurrency} cores): parse < 50 ms: ${parse.toFixed(2)} ms ${parse < 50 ? "MET" : "MISSED"}; ` +
+  `CBOR round trip < 5 ms: ${rt.toFixed(2)} ms ${rt < 5 ? "MET" : "MISSED"}`);
