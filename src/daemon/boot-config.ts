@@ -54,5 +54,9 @@ export function bootConfig(configFile: string, strict = false): RunningConfig {
   const won = pick && valid.get(pick.serial);
   if (!pick || !won) return { cfg: file, serial: 0, hash: "", floor: store.readState()?.floor ?? 0, source: configFile };
   log.info(`booting pushed config serial ${pick.serial} (${pick.which}) from ${fleet.stateDir} instead of ${configFile}`);
-  return { cfg: won.cfg, serial: pick.serial, hash: won.hash, floor: pick.floor, source: `${fleet.stateDir}/${pick.which}` };
+  // A pushed config without a vigil_fleet block (one config signed for many
+  // nodes cannot carry each node's id) keeps the file's: without it the node
+  // would come back from a reboot cut off from the fleet that configured it.
+  const cfg = won.cfg.fleet ? won.cfg : { ...won.cfg, fleet };
+  return { cfg, serial: pick.serial, hash: won.hash, floor: pick.floor, source: `${fleet.stateDir}/${pick.which}` };
 }
