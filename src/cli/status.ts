@@ -1,15 +1,18 @@
 // `vigil status [--socket PATH] [--json]`: asks the running daemon over its local socket.
+// `vigil status --broker URL --fleet F`: the whole fleet as its broker holds it (status-fleet.ts).
 import { DEFAULT_STATUS_SOCKET, queryStatus } from "../daemon/status-server.ts";
 import type { DaemonStatus } from "../daemon/status-types.ts";
+import { FLEET_USAGE, runFleetStatus } from "./status-fleet.ts";
 
 export async function run(argv: string[]): Promise<number> {
+  if (argv.includes("--broker")) return runFleetStatus(argv);
   let socket = process.env.VIGIL_STATUS_SOCKET ?? DEFAULT_STATUS_SOCKET;
   let json = false;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--socket") socket = argv[++i];
     else if (argv[i] === "--json") json = true;
     else {
-      process.stderr.write(`vigil status: unknown argument '${argv[i]}'\nusage: vigil status [--socket PATH] [--json]\n`);
+      process.stderr.write(`vigil status: unknown argument '${argv[i]}'\nusage: vigil status [--socket PATH] [--json]\n${FLEET_USAGE}`);
       return 2;
     }
   }

@@ -1,0 +1,165 @@
+// `vigil status --broker URL --fleet F`: the fleet as the broker holds it.
+// Every node's retained messages (status, vrrp, lvs, alarms, config/state) come
+// in right after subscribing; we listen for a short window, then print one table
+// and exit. Reading retained state needs no cooperation from the nodes, so this
+// also shows dead ones (their Last Will says `offline`).
+import { parseArgs } from "node:util";
+import mqtt from "mqtt";
+import { defaultFleet } from "../config/model.ts";
+import { decodeBody } from "../fleet/payload.ts";
+import { clientOptions } from "../fleet/session-options.ts";
+import { checkId, decodeLevel, ROOT } from "../fleet/topics.ts";
+
+export const FLEET_USAGE = "usage: vigil status --broker URL --fleet F [--json] [--wait-ms N]\n" +
+  "       [--ca-file F] [--cert-file F --key-file F] [--username U --password-file F] [--mqtt-version 4|5]\n";
+
+type Obj = Record<string, unknown>;
+
+export interface NodeView {
+  status?: Obj;
+  vrrp: Record<string, Obj>;
+  lvs: Record<string, Obj>;
+  alarms: Record<string, Obj>;
+  config?: Obj;
+}
+
+export interface FleetView {
+  fleet: string;
+  nodes: Record<string, NodeView>;
+  /** topics whose body could not be decoded, with the reason */
+  undecodable: string[];
+}
+
+/** Folds one retained message into the view. Pure, so the table is a function of what the broker held. */
+export function addMessage(view: FleetView, topic: string, body: Uint8Array): void {
+  const p = topic.split("/");
+  if (p.length < 5 || `${p[0]}/${p[1]}` !== ROOT || p[2] !== view.fleet) return;
+  const node = p[3];
+  const rest = p.slice(4);
+  const n = (view.nodes[node] ??= { vrrp: {}, lvs: {}, alarms: {} });
+  const key = rest.slice(1).map(decodeLevel).join("/");
+  // An empty retained body clears the topic (MQTT 3.3.1.3).
+  if (body.length === 0) {
+    if (rest[0] === "vrrp") delete n.vrrp[key];
+    else if (rest[0] === "lvs") delete n.lvs[key];
+    else if (rest[0] === "alarm") delete n.alarms[key];
+    return;
+  }
+  const d = decodeBody(body);
+  if (!d.ok || typeof d.value !== "object" || d.value === null) {
+    view.undecodable.push(`${topic}: ${d.ok ? "not a map" : d.error}`);
+    return;
+  }
+  const v = d.value as Obj;
+  if (rest.length === 1 && rest[0] === "status") n.status = v;
+  else if (rest[0] === "vrrp" && rest.length === 2) n.vrrp[key] = v;
+  else if (rest[0] === "lvs" && rest.length >= 3) n.lvs[key] = v;
+  else if (rest[0] === "alarm" && rest.length >= 2) n.alarms[key] = v;
+  else if (rest.join("/") === "config/state") n.config = v;
+}
+
+const str = (x: unknown) => (x === undefined || x === null || x === "" ? "-" : String(x));
+const ago = (ms: unknown, now: number) => (typeof ms === "number" ? `${Math.max(0, Math.round((now - ms) / 1000))}s` : "-");
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join("  ").trimEnd()).join("\n") + "\n";
+}
+
+export function renderFleet(view: FleetView, now: number): string {
+  const names = Object.keys(view.nodes).sort();
+  const out: string[] = [`fleet ${view.fleet}: ${names.length} node(s)\n`];
+  const rows = [["NODE", "STATUS", "VERSION", "SERIAL", "CONFIG", "INSTANCE", "STATE", "PRIO", "EFF", "MASTER", "SINCE"]];
+  for (const name of names) {
+    const n = view.nodes[name];
+    const cfg = n.config ? (n.config.accepted ? `ok ${str(n.config.serial)}` : `rejected ${str(n.config.reason)}`) : "-";
+    const head = [name, str(n.status?.status), str(n.status?.version), str(n.status?.config_serial), cfg];
+    const inst = Object.keys(n.vrrp).sort();
+    if (inst.length === 0) rows.push([...head, "-", "-", "-", "-", "-", "-"]);
+    for (const i of inst) {
+      const s = n.vrrp[i];
+      rows.push([...head, i, str(s.state), str(s.priority), str(s.effectivePriority), str(s.masterAddress), ago(s.since, now)]);
+    }
+  }
+  out.push(table(rows));
+  const lvs = [["NODE", "VIRTUAL/REAL", "UP", "WEIGHT", "LAST CHECK"]];
+  for (const name of names) {
+    for (const [k, s] of Object.entries(view.nodes[name].lvs).sort()) lvs.push([name, k, s.up ? "up" : "down", str(s.weight), str(s.lastCheck)]);
+  }
+  if (lvs.length > 1) out.push(`\n${table(lvs)}`);
+  const alarms: string[] = [];
+  for (const name of names) {
+    for (const [k, a] of Object.entries(view.nodes[name].alarms).sort()) {
+      if (a.active) alarms.push(`ALARM ${name} ${k}: also MASTER on ${Array.isArray(a.peers) ? a.peers.join(",") : "?"}`);
+    }
+  }
+  if (alarms.length) out.push(`\n${alarms.join("\n")}\n`);
+  for (const u of view.undecodable) out.push(`undecodable: ${u}\n`);
+  return out.join("");
+}
+
+export async function runFleetStatus(argv: string[]): Promise<number> {
+  let a;
+  try {
+    a = parseArgs({
+      args: argv, strict: true,
+      options: {
+        broker: { type: "string" }, fleet: { type: "string" }, json: { type: "boolean" }, "wait-ms": { type: "string" },
+        "ca-file": { type: "string" }, "cert-file": { type: "string" }, "key-file": { type: "string" },
+        username: { type: "string" }, "password-file": { type: "string" }, "mqtt-version": { type: "string" },
+      },
+    });
+  } catch (e) {
+    process.stderr.write(`vigil status: ${(e as Error).message}\n${FLEET_USAGE}`);
+    return 2;
+  }
+  const v = a.values;
+  const waitMs = Number(v["wait-ms"] ?? 1500);
+  if (!v.broker || !v.fleet || !(Number.isInteger(waitMs) && waitMs >= 0 && waitMs <= 60_000)) {
+    process.stderr.write(`vigil status: --broker and --fleet are required, --wait-ms is 0..60000\n${FLEET_USAGE}`);
+    return 2;
+  }
+  let opts;
+  try {
+    checkId("fleet", v.fleet);
+    opts = clientOptions(
+      { ...defaultFleet(), broker: v.broker, fleet: v.fleet, caFile: v["ca-file"], certFile: v["cert-file"], keyFile: v["key-file"],
+        username: v.username, passwordFile: v["password-file"], protocolVersion: v["mqtt-version"] === "4" ? 4 : 5 },
+      { clientId: `vigil-status-${process.pid}` },
+    );
+  } catch (e) {
+    process.stderr.write(`vigil status: ${(e as Error).message}\n`);
+    return 2;
+  }
+  const view: FleetView = { fleet: v.fleet, nodes: {}, undecodable: [] };
+  const base = `${ROOT}/${v.fleet}/+`;
+  const client = mqtt.connect(opts);
+  client.on("message", (topic, body) => addMessage(view, topic, body));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no answer from ${v.broker} within ${opts.connectTimeout} ms`)), opts.connectTimeout);
+      client.once("error", (e) => { clearTimeout(timer); reject(e); });
+      client.once("connect", () => {
+        client.subscribe([`${base}/status`, `${base}/vrrp/#`, `${base}/lvs/#`, `${base}/alarm/#`, `${base}/config/state`], { qos: 1 }, (err) => {
+          clearTimeout(timer);
+          if (err) reject(err);
+          else resolve();
+        });
+      });
+    });
+    // Retained messages follow the SUBACK; live ones that arrive meanwhile are just as welcome.
+    await Bun.sleep(waitMs);
+  } catch (e) {
+    process.stderr.write(`vigil status: ${v.broker}: ${(e as Error).message}\n`);
+    await client.endAsync(true).catch(() => {});
+    return 1;
+  }
+  await client.endAsync(true).catch(() => {});
+  if (v.json) process.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
+  else process.stdout.write(renderFleet(view, Date.now()));
+  if (Object.keys(view.nodes).length === 0) {
+    process.stderr.write(`vigil status: no node of fleet '${v.fleet}' has reported to ${v.broker}\n`);
+    return 3;
+  }
+  return 0;
+}
