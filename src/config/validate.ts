@@ -23,6 +23,20 @@ export function validateConfig(cfg: Config): Finding[] {
   };
 
   const g = cfg.global;
+  // keepalived writes these as "KEYWORD A [B]": B alone has no spelling
+  const pair = (path: FieldPath, first: unknown, second: unknown, a: string, b: string) => {
+    if (second !== undefined && first === undefined) err(path, `${b} needs ${a} (keepalived: ${a} [${b}])`);
+  };
+  pair(["global", "smtpPort"], g.smtpServer, g.smtpPort, "smtp_server", "port");
+  pair(["global", "scriptGroup"], g.scriptUser, g.scriptGroup, "script_user", "group");
+  cfg.scripts.forEach((s, i) => pair(["scripts", i, "group"], s.user, s.group, "user", "group"));
+  cfg.virtualServers.forEach((vs, i) =>
+    vs.realServers.forEach((rs, k) =>
+      rs.checkers.forEach((ch, c) => {
+        if (ch.type === "MISC_CHECK") pair(["virtualServers", i, "realServers", k, "checkers", c, "group"], ch.user, ch.group, "user", "group");
+      }),
+    ),
+  );
   ipOf(["global", "smtpServer"], g.smtpServer);
   ipOf(["global", "lvsSyncDaemon", "group"], g.lvsSyncDaemon?.group);
   if (g.lvsSyncDaemon && !cfg.instances.some((i) => i.name === g.lvsSyncDaemon!.instance)) {

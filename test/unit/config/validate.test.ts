@@ -120,6 +120,16 @@ describe("VRRP rules", () => {
   });
 });
 
+describe("fields keepalived only writes together", () => {
+  test("a port without smtp_server, a group without its user", () => {
+    expect(findings({ global: { smtpPort: 25, scriptGroup: "wheel" }, scripts: [{ name: "s", script: "/x", group: "g" }] }).errors).toEqual([
+      "global.smtpPort: port needs smtp_server (keepalived: smtp_server [port])",
+      "global.scriptGroup: group needs script_user (keepalived: script_user [group])",
+      "scripts[0].group: group needs user (keepalived: user [group])",
+    ]);
+  });
+});
+
 describe("LVS rules", () => {
   const vs = (o: J = {}): J => ({ ip: "198.18.7.100", port: 80, realServers: [{ ip: "198.18.7.11", port: 80 }], ...o });
   test("a service is IP+port or fwmark, not both, not neither", () => {
