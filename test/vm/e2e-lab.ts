@@ -1,10 +1,10 @@
 // The end-to-end IPVS lab: a bridge in its own namespace (no uplink) holding the
 // director VM's tap, a client namespace and real-server namespaces running
-// test/vm/rs-server.ts. Addresses in ipvs-e2e-topology.ts (198.18.0.0/15 only).
+// test/vm/rs-server.ts. Addresses in e2e-topology.ts (198.18.0.0/15 only).
 import type { Subprocess } from "bun";
 import { join } from "node:path";
 import { BUN, Netns, ROOT } from "../helpers/netns.ts";
-import { CLIENT, CLIENT2, DIRECTOR, RS1, RS2, SORRY, VIP_DR } from "./ipvs-e2e-topology.ts";
+import { CLIENT, CLIENT2, DIRECTOR, RS1, RS2, SORRY, VIP_DR } from "./e2e-topology.ts";
 
 export class E2eLab {
   readonly made: Netns[] = [];

@@ -1,6 +1,10 @@
 // The whole LVS path with the real daemon as the director: `vigil run` inside the
 // VM reads a keepalived.conf, health-checks the real servers (TCP_CHECK), and
-// programs IPVS over generic netlink. The host stops and restarts real servers
+// programs IPVS over generic netlink. A client namespace sends HTTP through a
+// NAT VIP and a DR VIP (real servers with arp_ignore=1, arp_announce=2 and the VIP
+// on lo, as in the user's notes); each answer names the real server and both
+// ends of its TCP connection, which tells NAT (local = the server's address)
+// from DR (local = the VIP) and shows the client's address arrives intact. The host stops and restarts real servers
 // and watches what a client gets through the NAT and DR VIPs: a dead server
 // leaves rotation, the sorry server answers when all are dead, recovered servers
 // return, and SIGTERM removes the daemon's services (keepalived does the same).
@@ -12,7 +16,7 @@ import { join } from "node:path";
 import { ROOT } from "../helpers/netns.ts";
 import { startVm, vmAvailable, type VmHandle, type VmResult } from "../helpers/vm.ts";
 import { DIRECTOR_SETUP, E2eLab } from "./e2e-lab.ts";
-import { CLIENT, CLIENT2, DIRECTOR, DIRECTOR2, RS1, RS2, SORRY, VIP_DR, VIP_NAT } from "./ipvs-e2e-topology.ts";
+import { CLIENT, CLIENT2, DIRECTOR, DIRECTOR2, RS1, RS2, SORRY, VIP_DR, VIP_NAT } from "./e2e-topology.ts";
 import { parseIpvsadm } from "./ipvsadm-parse.ts";
 
 const DELAY_LOOP_S = 1;
@@ -127,6 +131,13 @@ ipvsadm -Ln
     await lab.until(VIP_DR, new Set([dr("rs1"), dr("rs2")]), 3, 60_000);
     expect(new Set(lab.getMany(VIP_DR, 6))).toEqual(new Set([dr("rs1"), dr("rs2")]));
   }, 120_000);
+
+  test("DR: only the director answers ARP for the VIP (arp_ignore=1 on the real servers)", () => {
+    lab.client.exec(["ping", "-c1", "-W5", DIRECTOR], { allowFail: true });
+    const macOf = (ip: string) => /lladdr (\S+)/.exec(lab.client.exec(["ip", "neigh", "show", ip]))?.[1];
+    expect(macOf(VIP_DR)).toBeDefined();
+    expect(macOf(VIP_DR)).toBe(macOf(DIRECTOR));
+  }, 60_000);
 
   test("a stopped real server is taken out by its TCP_CHECK: all requests land on the other", async () => {
     await lab.stopServer("rs1");
