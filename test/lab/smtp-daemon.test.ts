@@ -1,0 +1,76 @@
+// keepalived's smtp_alert through a running daemon: a backup router with
+// notification_email / smtp_server mails "Entering BACKUP state" when it starts
+// and "Entering MASTER state" when it takes over from a SIGKILLed master.
+//
+// The SMTP sink runs in this test process but listens on the loopback of the
+// router's own namespace (the socket is opened with the thread switched in by
+// setns and stays there), so the daemon talks to 127.0.0.1 as on a real box
+// with a local MTA, and nothing leaves the lab.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { closeSync, openSync } from "node:fs";
+import { CLONE_NEWNET } from "../../src/sys/abi.ts";
+import { libc } from "../../src/sys/libc.ts";
+import { Lab } from "../helpers/lab.ts";
+import { SmtpSink } from "../helpers/smtp-sink.ts";
+import { startVigil, vigilConf, waitStates, waitUntil } from "../helpers/vigil.ts";
+
+let lab: Lab;
+let sink: SmtpSink | undefined;
+
+/** Runs `fn` with this thread in namespace `ns`; sockets opened inside stay there. */
+function inNetns<T>(ns: string, fn: () => T): T {
+  const home = openSync("/proc/thread-self/ns/net", "r");
+  const target = openSync(`/run/netns/${ns}`, "r");
+  try {
+    if (libc.symbols.setns(target, CLONE_NEWNET) !== 0) throw new Error(`setns into ${ns} failed`);
+    try {
+      return fn();
+    } finally {
+      if (libc.symbols.setns(home, CLONE_NEWNET) !== 0) throw new Error(`setns back from ${ns} failed: the test thread is stranded`);
+    }
+  } finally {
+    closeSync(target);
+    closeSync(home);
+  }
+}
+
+beforeAll(async () => {
+  lab = await Lab.create({ routers: 2 });
+}, 30_000);
+
+afterAll(async () => {
+  sink?.stop();
+  await lab?.cleanup();
+}, 30_000);
+
+test("smtp_alert: the backup mails 'Entering BACKUP state' at start and 'Entering MASTER state' on takeover, as keepalived words them", async () => {
+  sink = inNetns(lab.ns(2), () => new SmtpSink().start());
+  const inst = (r: number) => ({ name: "VI_M", vrid: 71, priority: r === 1 ? 150 : 100, advertInt: 0.2, vips: ["198.18.0.171"], extra: ["garp_master_delay 0", ...(r === 2 ? ["smtp_alert"] : [])] });
+  const h1 = await startVigil(lab, 1, vigilConf({ routerId: "gw1", global: ["vip_lifetime 2"], instances: [inst(1)] }));
+  expect(await waitStates([[h1, "VI_M", "MASTER"]], 6000)).toEqual(["MASTER"]);
+  const h2 = await startVigil(lab, 2, vigilConf({
+    routerId: "gw2",
+    global: ["vip_lifetime 2", "notification_email {", "  ops@example.test", "  oncall@example.test", "}", "notification_email_from vigil@gw2.example.test",
+      `smtp_server 127.0.0.1 ${sink.port}`, "smtp_connect_timeout 5"],
+    instances: [inst(2)],
+  }));
+  expect(await waitStates([[h2, "VI_M", "BACKUP"]], 6000)).toEqual(["BACKUP"]);
+  const subject = (state: string) => `Subject: [gw2] VRRP Instance VI_M - Entering ${state} state`;
+  const mailWith = (state: string) => sink!.mails.find((m) => m.data.includes(subject(state)));
+  expect(await waitUntil(() => !!mailWith("BACKUP"), 10_000)).toBe(true);
+  expect(mailWith("MASTER")).toBeUndefined();
+
+  lab.kill(1, "SIGKILL");
+  await lab.reap(1);
+  expect(await waitStates([[h2, "VI_M", "MASTER"]], 6000)).toEqual(["MASTER"]);
+  expect(await waitUntil(() => !!mailWith("MASTER"), 10_000)).toBe(true);
+  const m = mailWith("MASTER")!;
+  expect(m.from).toBe("vigil@gw2.example.test");
+  expect(m.to).toEqual(["ops@example.test", "oncall@example.test"]);
+  expect(m.helo).toBe("gw2");
+  expect(m.data).toContain("=> VRRP Instance is now owning VRRP VIPs <=");
+  expect(m.data).toMatch(/^From: vigil@gw2\.example\.test$/m);
+  expect(m.data).toMatch(/^To: ops@example\.test, oncall@example\.test$/m);
+  // one mail per transition: BACKUP at start, MASTER now (the dead master sent nothing: it has no smtp_alert)
+  expect(sink.mails.map((x) => /Entering (\w+) state/.exec(x.data)?.[1])).toEqual(["BACKUP", "MASTER"]);
+}, 60_000);
