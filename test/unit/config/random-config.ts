@@ -2,7 +2,7 @@
 // Valid means: passes check.ts and validate.ts with no error, so every reader
 // must return it unchanged. Not a test file (no .test.ts).
 import type {
-  Checker, CheckerCommon, Config, FleetConfig, GlobalDefs, RealServer, SyncGroup, VirtualIpAddress, VirtualServer,
+  Checker, CheckerCommon, Config, MiscCheck, FleetConfig, GlobalDefs, RealServer, SyncGroup, VirtualIpAddress, VirtualServer,
   VrrpInstance, VrrpScript,
 } from "../../../src/config/model.ts";
 import { LB_ALGOS, LB_KINDS, LVS_PROTOCOLS } from "../../../src/config/model.ts";
@@ -80,12 +80,15 @@ function randomGlobal(r: Rng): GlobalDefs {
     vrrpNoSwap: r.chance(0.5),
     vipLifetimeMs: SAFE ? 3000 : r.chance(0.2) ? "permanent" : r.int(3, 60) * 1000,
   };
-  return set(g, {
+  const out = set(g, {
     routerId: maybe(r, 0.7, () => nameOf(r, "rid")),
     notificationEmailFrom: maybe(r, 0.5, () => `${nameOf(r, "from")}@x.example`),
     scriptUser: SAFE ? undefined : maybe(r, 0.5, () => nameOf(r, "user")),
     vrrpPriority: maybe(r, 0.3, () => r.int(-20, 19)),
+    ...(r.chance(0.4) ? { smtpServer: `198.18.${r.int(0, 255)}.${r.int(1, 254)}`, smtpPort: maybe(r, 0.5, () => r.int(1, 65535)) } : {}),
   });
+  if (out.scriptUser !== undefined && r.chance(0.5)) out.scriptGroup = nameOf(r, "grp");
+  return out;
 }
 
 function randomScript(r: Rng, name: string): VrrpScript {
@@ -99,10 +102,12 @@ function randomScript(r: Rng, name: string): VrrpScript {
     fall: r.int(1, 10),
     initFail: r.chance(0.2),
   };
-  return set(s, {
+  set(s, {
     timeoutMs: maybe(r, 0.5, () => r.int(1, s.intervalMs / 1000) * 1000),
     user: SAFE ? undefined : maybe(r, 0.3, () => nameOf(r, "u")),
   });
+  if (s.user !== undefined && r.chance(0.5)) s.group = nameOf(r, "g");
+  return s;
 }
 
 function randomVip(r: Rng, addrs: Addresses, fam: 4 | 6): VirtualIpAddress {
@@ -210,10 +215,12 @@ function randomChecker(r: Rng, addrs: Addresses, fam: 4 | 6): Checker {
       );
     case "MISC_CHECK": {
       const { connectIp: _a, connectPort: _b, bindto: _c, bindPort: _d, connectTimeoutMs: _e, ...miscCommon } = common;
-      return set(
+      const misc: MiscCheck = set(
         { type, ...miscCommon, miscPath: text(r), miscDynamic: r.chance(0.5) },
         { miscTimeoutMs: maybe(r, 0.5, () => r.int(1, 30) * 1000), user: SAFE ? undefined : maybe(r, 0.3, () => nameOf(r, "u")) },
       );
+      if (misc.user !== undefined && r.chance(0.5)) misc.group = nameOf(r, "g");
+      return misc;
     }
     case "DNS_CHECK":
       return { type, ...common, dnsType: r.pick(["A", "NS", "CNAME", "SOA", "MX", "TXT", "AAAA"] as const), name: r.chance(0.1) ? "." : `n${r.int(0, 999)}.example${r.chance(0.5) ? "." : ""}` };
