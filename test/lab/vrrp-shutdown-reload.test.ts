@@ -149,4 +149,36 @@ describe("vigil status and SIGHUP reload", () => {
     expect(garps(frames).filter((g) => g.srcMac === lab.mac(1))).toEqual([]);
     expect(h1.proc.proc.exitCode).toBeNull();
   }, 30_000);
+
+  test("SIGHUP removing one instance and adding another: the removed one says goodbye (priority 0, VIP gone, r2 takes over), the new one starts, the kept one is untouched", async () => {
+    const VIP_N = "198.18.0.113";
+    const before = (await instanceStatus(h1, "VI_KEEP"))!;
+    const cap = await lab.capture();
+    writeFileSync(h1.conf, vigilConf({
+      routerId: "r1",
+      global: ["vip_lifetime 3"],
+      instances: [
+        { name: "VI_KEEP", vrid: 112, priority: 150, advertInt: ADV, vips: [VIP_K], extra: ["garp_master_delay 0"] },
+        { name: "VI_NEW", vrid: 114, priority: 150, advertInt: ADV, vips: [VIP_N], extra: ["garp_master_delay 0"] },
+      ],
+    }));
+    const tHup = nowMs();
+    lab.kill(1, "SIGHUP");
+    expect(await waitUntil(async () => (await vigilStatus(h1))?.instances.map((i) => i.name).join() === "VI_KEEP,VI_NEW", 3000)).toBe(true);
+    expect(await waitUntil(async () => (await instanceStatus(h1, "VI_NEW"))?.state === "MASTER" && lab.holders(VIP_N).join() === "1", 5000)).toBe(true);
+    expect(await waitUntil(async () => (await instanceStatus(h2, "VI_CHANGE"))?.state === "MASTER" && lab.holders(VIP_C).join() === "2", 5000)).toBe(true);
+    await sleep(300);
+    const frames = await cap.stop();
+    // RFC 5798 §6.4.3: the removed instance leaves like a shutdown, with priority 0
+    const bye = adverts(frames, 113).find((a) => a.d.src === "198.18.0.1" && a.t > tHup);
+    expect(bye?.d.priority).toBe(0);
+    expect(adverts(frames, 113).filter((a) => a.d.src === "198.18.0.1" && a.t > bye!.t)).toEqual([]);
+    expect(adverts(frames, 114).filter((a) => a.d.src === "198.18.0.1").length).toBeGreaterThan(0);
+    const keep = adverts(frames, 112).filter((a) => a.d.src === "198.18.0.1");
+    let maxGap = 0;
+    for (let i = 1; i < keep.length; i++) maxGap = Math.max(maxGap, keep[i].t - keep[i - 1].t);
+    expect(maxGap).toBeLessThanOrEqual(ADV * 1000 + 100);
+    expect((await instanceStatus(h1, "VI_KEEP"))!.since).toBe(before.since);
+    expect(garps(frames, VIP_K).filter((g) => g.t > tHup)).toEqual([]);
+  }, 30_000);
 });
