@@ -101,3 +101,31 @@ describe("vip_lifetime permanent (keepalived's behaviour) and stale VIPs", () =>
     await stopVigil(lab, h2);
   }, 30_000);
 });
+
+describe("VIPs changed behind vigil's back", () => {
+  const VIP = "198.18.0.132";
+  const conf = (r: number) => vigilConf({ routerId: `r${r}`, global: ["vip_lifetime 2"], instances: [{ name: "VI_X", vrid: 133, priority: r === 1 ? 150 : 120, advertInt: ADV, vips: [VIP], extra: ["garp_master_delay 0"] }] });
+
+  test("a VIP deleted on the master is put back at once (vip-restored); one added by hand on the backup is removed (vip-conflict)", async () => {
+    const h1 = await startVigil(lab, 1, conf(1));
+    expect(await waitUntil(async () => (await instanceStatus(h1, "VI_X"))?.state === "MASTER" && lab.holders(VIP).join() === "1", 5000)).toBe(true);
+    const h2 = await startVigil(lab, 2, conf(2));
+    expect(await waitUntil(async () => (await instanceStatus(h2, "VI_X"))?.state === "BACKUP", 3000)).toBe(true);
+
+    lab.exec(1, ["ip", "addr", "del", `${VIP}/32`, "dev", "eth0"]);
+    // event-driven (rtnetlink monitor), so well inside one advert interval; 1 s bounds a loaded machine
+    expect(await waitUntil(() => lab.holders(VIP).join() === "1", 1000, 5)).toBe(true);
+    expect((await instanceStatus(h1, "VI_X"))!.counters.vipRestores).toBe(1);
+    expect(lab.logOf(h1.proc)).toContain(`vip-restored: ${VIP}/32 on eth0 was deleted while master; re-added`);
+
+    lab.exec(2, ["ip", "addr", "add", `${VIP}/32`, "dev", "eth0"]);
+    expect(await waitUntil(() => lab.holders(VIP).join() === "1", 1000, 5)).toBe(true);
+    expect((await instanceStatus(h2, "VI_X"))!.counters.conflicts).toBeGreaterThanOrEqual(1);
+    expect(lab.logOf(h2.proc)).toContain(`vip-conflict: ${VIP}/32 appeared on eth0 while BACKUP; removed`);
+    // and the roles did not move
+    expect((await instanceStatus(h1, "VI_X"))?.state).toBe("MASTER");
+    expect((await instanceStatus(h2, "VI_X"))?.state).toBe("BACKUP");
+    await stopVigil(lab, h1);
+    await stopVigil(lab, h2);
+  }, 30_000);
+});
