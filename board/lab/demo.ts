@@ -170,8 +170,13 @@ async function main() {
   await show(back ? "r1 preempted" : "r1 NOT back");
   await sleep(300);
   await show("final");
+  // The operator's view of the whole fleet, read from the broker's retained messages alone.
+  say(`fleet view: vigil status --broker mqtt://${BROKER_IP}:1883 --fleet demo (in the client namespace)`);
+  const fleetView = spawnSync(["ip", "netns", "exec", ns("c"), ...bin, "status", "--broker", `mqtt://${BROKER_IP}:1883`, "--fleet", "demo", "--wait-ms", "1500"], { stdout: "pipe", stderr: "pipe" });
+  for (const line of `${fleetView.stdout}${fleetView.stderr}`.trimEnd().split("\n")) console.log(`${stamp()}   ${line}`);
+  if (fleetView.exitCode !== 0) say(`fleet view FAILED (exit ${fleetView.exitCode})`);
   say(`done: failover ${takeover >= 0 ? "ok" : "FAILED"}, preemption ${back ? "ok" : "FAILED"}; cleaning up`);
-  if (takeover < 0 || !back) process.exitCode = 1;
+  if (takeover < 0 || !back || fleetView.exitCode !== 0) process.exitCode = 1;
 }
 
 main().catch((e) => {
