@@ -10,7 +10,7 @@ import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { queryStatus } from "../../src/daemon/status-server.ts";
 import type { DaemonStatus, InstanceStatus } from "../../src/daemon/status-types.ts";
-import { type Lab, type LabProc, sleep } from "./lab.ts";
+import { type Lab, type LabProc, processTree, sleep } from "./lab.ts";
 
 const ROOT = join(import.meta.dir, "..", "..");
 const DIST_BIN = join(ROOT, "dist", "vigil-linux-x64");
@@ -71,7 +71,10 @@ export async function startVigil(lab: Lab, r: number, confText: string, opts: St
     await sleep(50);
   }
   const tail = lab.logOf(proc).split("\n").slice(-15).join("\n");
-  lab.kill(r, "SIGKILL");
+  // only this daemon: another one on the same router (a lock test) must survive
+  for (const pid of processTree(proc.pid).reverse()) {
+    try { process.kill(pid, "SIGKILL"); } catch { /* gone */ }
+  }
   throw new Error(`vigil on router ${r} ${exited ? `exited (${proc.proc.exitCode ?? proc.proc.signalCode})` : "did not answer on its status socket within 15 s"}:\n${tail}`);
 }
 

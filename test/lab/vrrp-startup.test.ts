@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Lab, sleep } from "../helpers/lab.ts";
 import { adverts, garps } from "../helpers/pcap.ts";
-import { instanceStatus, masterDownMs, startVigil, vigilConf, vigilStatus, waitUntil } from "../helpers/vigil.ts";
+import { instanceStatus, masterDownMs, startVigil, vigilConf, type VigilHandle, vigilStatus, waitUntil } from "../helpers/vigil.ts";
 
 const VIP = "198.18.0.150";
 const VRID = 151;
@@ -15,6 +15,7 @@ const ADV = 1;
 const START_BOUND_MS = 1500;
 
 let lab: Lab;
+let owner: VigilHandle | undefined;
 beforeAll(async () => {
   lab = await Lab.create({ routers: 2 });
 }, 30_000);
@@ -35,6 +36,7 @@ describe("vigil startup", () => {
     expect(await waitUntil(async () => (await instanceStatus(h2, "VI_O"))?.state === "MASTER", 3000)).toBe(true);
     const started2 = (await vigilStatus(h2))!.startedAt;
     const h1 = await startVigil(lab, 1, conf(1, 255, "BACKUP"));
+    owner = h1;
     expect(await waitUntil(async () => (await instanceStatus(h1, "VI_O"))?.state === "MASTER" && (await instanceStatus(h2, "VI_O"))?.state === "BACKUP", 3000)).toBe(true);
     const started1 = (await vigilStatus(h1))!.startedAt;
     await sleep(300);
@@ -55,5 +57,15 @@ describe("vigil startup", () => {
     expect(adverts(frames, VRID).filter((a) => a.t > first1!.t + 100).every((a) => a.d.src === "198.18.0.1")).toBe(true);
     expect(await waitUntil(() => lab.holders(VIP).join() === "1", 2000)).toBe(true);
     expect(lab.logOf(h1.proc)).toContain("address owner");
+  }, 30_000);
+
+  test("a second vigil for the same instance in the same namespace fails fast, naming the holder's PID, and disturbs nothing", async () => {
+    if (!owner) throw new Error("needs the running owner from the previous test");
+    const running = owner;
+    await expect(startVigil(lab, 1, conf(1, 255, "BACKUP"))).rejects.toThrow(`VRRP instance eth0/vrid ${VRID}/IPv4 is already run by pid ${running.proc.pid}`);
+    await sleep(300);
+    expect(running.proc.proc.exitCode).toBeNull();
+    expect((await instanceStatus(running, "VI_O"))?.state).toBe("MASTER");
+    expect(lab.holders(VIP)).toEqual([1]);
   }, 30_000);
 });
