@@ -33,8 +33,16 @@ deb=$(ls -1 "${pkg}"_*.deb 2>/dev/null | tail -n1 || true)
 if [ -z "$deb" ]; then
   echo "vm/fetch: downloading $pkg"
   # apt's sandbox user cannot write here; the download itself is fine as root.
-  apt-get download "$pkg" 2>&1 | grep -v 'unsandboxed' || true
-  deb=$(ls -1 "${pkg}"_*.deb | tail -n1)
+  if ! apt-get download "$pkg" > download.log 2>&1; then
+    echo "vm/fetch: apt-get download $pkg failed:" >&2
+    grep -v unsandboxed download.log >&2 || true
+    exit 1
+  fi
+  deb=$(ls -1 "${pkg}"_*.deb 2>/dev/null | tail -n1 || true)
+  if [ -z "$deb" ]; then
+    echo "vm/fetch: apt-get download $pkg left no ${pkg}_*.deb in $CACHE" >&2
+    exit 1
+  fi
 fi
 
 if [ ! -f "x/boot/vmlinuz-$kver" ] || [ "$deb" -nt "x/boot/vmlinuz-$kver" ]; then
