@@ -88,6 +88,12 @@ export class Ctx {
     this.mark(obj, key, s, t);
   }
 
+  /** Lists grow when their block repeats (keepalived appends), so no repeat warning. */
+  putList(obj: Raw, key: string, list: unknown[], s: Stmt) {
+    obj[key] = list;
+    this.mark(obj, key, s);
+  }
+
   noBlock(s: Stmt): boolean {
     if (s.block) {
       this.error(s, `'${s.kw.text}' does not take a block`);

@@ -228,7 +228,7 @@ function readUrl(c: Ctx, s: Stmt): Raw | undefined {
         c.mark(r, "to", st, t);
         list.push(r);
       }
-      c.put(x, "statusCode", list, st);
+      c.putList(x, "statusCode", list, st);
     },
     virtualhost: hStr(c, "virtualhost"),
   });

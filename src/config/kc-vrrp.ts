@@ -15,7 +15,7 @@ export function readGlobal(c: Ctx, s: Stmt, g: Raw) {
     notification_email: (st, o) => {
       const list = (o.notificationEmail as string[] | undefined) ?? [];
       for (const w of c.words(st)) list.push(w.text);
-      c.put(o, "notificationEmail", list, st);
+      c.putList(o, "notificationEmail", list, st);
     },
     notification_email_from: hStr(c, "notificationEmailFrom"),
     smtp_server: (st, o) => {
@@ -130,7 +130,7 @@ export function readSyncGroup(c: Ctx, s: Stmt): Raw | undefined {
     group: (st, x) => {
       const list = (x.group as string[] | undefined) ?? [];
       for (const w of c.words(st)) list.push(w.text);
-      c.put(x, "group", list, st);
+      c.putList(x, "group", list, st);
     },
     ...notifyHandlers(c),
     smtp_alert: hFlag(c, "smtpAlert"),
@@ -193,7 +193,7 @@ function vipList(c: Ctx, key: string): Handler {
       const v = readVip(c, line);
       if (v) list.push(v);
     }
-    c.put(o, key, list, st);
+    c.putList(o, key, list, st);
   };
 }
 
@@ -219,7 +219,7 @@ function trackList(c: Ctx, key: string, nameKey: string): Handler {
       }
       list.push(e);
     }
-    c.put(o, key, list, st);
+    c.putList(o, key, list, st);
   };
 }
 
@@ -279,7 +279,7 @@ export function readInstance(c: Ctx, s: Stmt, global: Raw): Raw | undefined {
         c.mark(list, list.length, line);
         list.push(line.kw.text);
       }
-      c.put(x, "unicastPeer", list, st);
+      c.putList(x, "unicastPeer", list, st);
     },
     garp_master_delay: hSec(c, "garpMasterDelayMs"),
     garp_master_repeat: hInt(c, "garpMasterRepeat"),

@@ -257,6 +257,11 @@ describe("errors name file:line:col and the offending text", () => {
     expect(r.config!.virtualServers[0]!.protocol).toBe("TCP");
     expect(warns(r)).toEqual(["1:1 virtual_server 198.18.0.1 80: no 'protocol', using TCP (keepalived 2.2.7 would fall back to UDP); write it explicitly"]);
   });
+  test("a repeated list block appends, as in keepalived, without a repeat warning", () => {
+    const r = read(VI("    virtual_ipaddress {\n        198.18.0.1\n    }\n    virtual_ipaddress {\n        198.18.0.2\n    }"));
+    expect(r.config!.instances[0]!.virtualIpaddress.map((v) => v.address)).toEqual(["198.18.0.1", "198.18.0.2"]);
+    expect(r.warnings).toEqual([]);
+  });
   test("virtual_server_group is refused clearly", () => {
     expect(errs(read("virtual_server group WEB {\n}"))).toEqual(["1:16 virtual_server_group is not supported by vigil; list the services one by one"]);
   });
