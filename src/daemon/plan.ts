@@ -10,6 +10,7 @@ import { RT_SCOPE_HOST } from "../sys/abi.ts";
 import type { VrrpParams } from "../vrrp/params.ts";
 import { paramsFromConfig } from "../vrrp/from-config.ts";
 import type { TrackedScript } from "../vrrp/priority.ts";
+import { vrrpMac } from "../sys/rtnetlink/macvlan.ts";
 
 export interface LinkInfo {
   index: number;
@@ -38,6 +39,24 @@ export interface VipPlan {
   brd?: string;
   /** carried in adverts (false for virtual_ipaddress_excluded and other-family VIPs) */
   advertised: boolean;
+  /** lives on the instance's vmac: ifindex is 0 here, the runtime fills it once the vmac exists */
+  onVmac?: boolean;
+}
+
+/** keepalived `use_vmac`: the macvlan the instance's VIPs (and, unless xmitBase, its adverts) use. */
+export interface VmacPlan {
+  name: string;
+  /** RFC 5798 §7.3 virtual router MAC */
+  mac: string;
+  parent: number;
+  parentName: string;
+  family: 4 | 6;
+  /** vmac_xmit_base: adverts leave from the parent interface with its own MAC */
+  xmitBase: boolean;
+  /** an IPv4 instance keeps IPv6 on the vmac only for IPv6 VIPs placed there */
+  ipv6Vips: boolean;
+  /** IPv6: the advert source, also put on the vmac (keepalived does the same) */
+  linkLocal?: string;
 }
 
 export interface InstancePlan {
@@ -47,6 +66,7 @@ export interface InstancePlan {
   mac: string;
   params: VrrpParams;
   vips: VipPlan[];
+  vmac?: VmacPlan;
   /** ms, or "permanent" for keepalived's behaviour */
   vipLifetimeMs: number | "permanent";
   /** track_interface entries resolved to ifindex */
@@ -84,8 +104,20 @@ function primaryAddress(inst: VrrpInstance, family: 4 | 6, ifindex: number, addr
   return pick?.address;
 }
 
+/**
+ * keepalived's vmac name: the configured one, else vrrp.<VRID>; an IPv6 instance whose
+ * VRID an IPv4 instance already uses (RFC 5798 §7.3 gives them different MACs) falls
+ * back to vrrp6.<VRID>, as keepalived does.
+ */
+function vmacNameFor(inst: VrrpInstance, family: 4 | 6, taken: Set<string>): string {
+  if (inst.useVmac) return inst.useVmac;
+  const name = `vrrp.${inst.virtualRouterId}`;
+  return family === 6 && taken.has(name) ? `vrrp6.${inst.virtualRouterId}` : name;
+}
+
 export function planInstances(cfg: Config, links: LinkInfo[], addrs: AddrInfo[]): PlanResult {
   const errors: string[] = [];
+  const vmacNames = new Set<string>();
   const plans: InstancePlan[] = [];
   const byName = new Map(links.map((l) => [l.name, l]));
   for (const inst of cfg.instances) {
@@ -100,6 +132,8 @@ export function planInstances(cfg: Config, links: LinkInfo[], addrs: AddrInfo[])
       errors.push(`vrrp_instance ${inst.name}: interface ${inst.interface} has no IPv${family} ${family === 6 ? "link-local " : ""}address to send adverts from`);
       continue;
     }
+    // use_vmac: VIPs meant for the instance's interface go on the vmac instead (as keepalived places them)
+    const vmacName = inst.useVmac === undefined ? undefined : vmacNameFor(inst, family, vmacNames);
     const vips: VipPlan[] = [];
     const vipError = (v: VirtualIpAddress, advertised: boolean) => {
       const dev = v.dev ?? inst.interface;
@@ -109,8 +143,10 @@ export function planInstances(cfg: Config, links: LinkInfo[], addrs: AddrInfo[])
         return;
       }
       const vfam: 4 | 6 = v.address.includes(":") ? 6 : 4;
+      const onVmac = vmacName !== undefined && dev === inst.interface;
       vips.push({
-        address: v.address, prefix: v.prefix, family: vfam, ifindex: l.index, dev,
+        address: v.address, prefix: v.prefix, family: vfam, ifindex: onVmac ? 0 : l.index, dev: onVmac ? vmacName : dev,
+        ...(onVmac ? { onVmac: true } : {}),
         ...(v.label !== undefined ? { label: v.label } : {}),
         ...(v.scope !== undefined ? { scope: v.scope } : {}),
         ...(v.brd !== undefined ? { brd: v.brd } : {}),
@@ -137,9 +173,23 @@ export function planInstances(cfg: Config, links: LinkInfo[], addrs: AddrInfo[])
         weight: t.weight ?? sc.weight, reverse: sc.weightReverse, rise: sc.rise, fall: sc.fall, initFail: sc.initFail,
       });
     }
+    let vmac: VmacPlan | undefined;
+    if (vmacName !== undefined) {
+      if (vmacName === inst.interface || vmacNames.has(vmacName)) {
+        errors.push(`vrrp_instance ${inst.name}: use_vmac ${vmacName} names ${vmacName === inst.interface ? "the instance's own interface" : "another instance's vmac"}`);
+        continue;
+      }
+      vmacNames.add(vmacName);
+      vmac = {
+        name: vmacName, mac: vrrpMac(inst.virtualRouterId, family), parent: link.index, parentName: link.name, family,
+        xmitBase: inst.vmacXmitBase, ipv6Vips: vips.some((v) => v.onVmac && v.family === 6),
+        ...(family === 6 ? { linkLocal: primary } : {}),
+      };
+    }
     let params: VrrpParams;
     try {
-      params = paramsFromConfig(cfg, inst, { primary, ifindex: link.index });
+      // with a vmac the socket is bound to a link created later; the binding alone filters the ingress interface
+      params = paramsFromConfig(cfg, inst, { primary, ifindex: vmac ? 0 : link.index });
       // the runtime builds one GARP/NA frame per VIP of the instance's family, excluded ones included
       params.announceCount = vips.filter((v) => v.family === params.family).length;
     } catch (err) {
@@ -148,6 +198,7 @@ export function planInstances(cfg: Config, links: LinkInfo[], addrs: AddrInfo[])
     }
     plans.push({
       name: inst.name, interface: inst.interface, ifindex: link.index, mac: link.mac, params, vips,
+      ...(vmac ? { vmac } : {}),
       vipLifetimeMs: instanceVipLifetimeMs(cfg, inst), trackInterfaces, trackScripts, source: inst,
     });
   }

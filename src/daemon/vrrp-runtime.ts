@@ -22,6 +22,7 @@ import { VrrpInstance } from "../vrrp/instance.ts";
 import { RxMeta } from "../vrrp/packet-validate.ts";
 import { PriorityTracker } from "../vrrp/priority.ts";
 import type { InstancePlan, VipPlan } from "./plan.ts";
+import { ensureVmac, removeVmac, type VmacHandle } from "./vmac.ts";
 import type { InstanceStatus } from "./status-types.ts";
 
 export interface RuntimeHooks {
@@ -59,6 +60,10 @@ export class InstanceRuntime {
   readonly tracker: PriorityTracker;
   readonly sock: VrrpSocket;
   readonly name: string;
+  /** the plan's VIPs with the vmac's ifindex filled in (use_vmac) */
+  readonly vips: VipPlan[];
+  /** use_vmac: the macvlan this runtime created or adopted, removed again by close() */
+  private vmac: VmacHandle | null = null;
   private readonly pkt: PacketSocket | null = null;
   private readonly frames: Uint8Array[] = [];
   /** the socket each frame (and probe) leaves on: the VIP's own interface, as keepalived does */
@@ -101,23 +106,38 @@ export class InstanceRuntime {
     );
     this.lifetimeSec = plan.vipLifetimeMs === "permanent" ? 0 : Math.max(1, Math.ceil(plan.vipLifetimeMs / 1000));
     this.refreshEveryMs = plan.vipLifetimeMs === "permanent" ? Infinity : leaseRefreshMs(plan.vipLifetimeMs);
-    this.sock = new VrrpSocket({
-      family: plan.params.family,
-      ifname: plan.interface,
-      // pin the source to the primary address: the v3 checksum's pseudo-header uses it
-      source: String(plan.params.primary),
-      unicastPeers: plan.source.unicastPeer,
-    });
+    // use_vmac: the vmac exists before anything binds to it
+    const vmac = plan.vmac ? ensureVmac(nl, plan.vmac, (m) => hooks.log("warn", `${plan.name}: ${m}`)) : null;
+    this.vmac = vmac;
+    if (vmac?.adopted) hooks.log("info", `${plan.name}: adopted existing vmac ${vmac.spec.name}`);
+    this.vips = plan.vips.map((v) => (v.onVmac && vmac ? { ...v, ifindex: vmac.index } : v));
+    // keepalived sends and receives adverts on the vmac (Ethernet source = virtual MAC)
+    // unless vmac_xmit_base; GARPs/NAs for its VIPs always leave from the vmac.
+    const advertIf = plan.vmac && !plan.vmac.xmitBase ? plan.vmac.name : plan.interface;
+    const announceIf = vmac ? vmac.spec.name : plan.interface;
+    const announceIndex = vmac ? vmac.index : plan.ifindex;
+    try {
+      this.sock = new VrrpSocket({
+        family: plan.params.family,
+        ifname: advertIf,
+        // pin the source to the primary address: the v3 checksum's pseudo-header uses it
+        source: String(plan.params.primary),
+        unicastPeers: plan.source.unicastPeer,
+      });
+    } catch (e) {
+      this.dropVmac();
+      throw e;
+    }
     this.meta.src = this.sock.rxSource;
     this.meta.dst = this.sock.rxDestination;
     try {
       const fam = plan.params.family;
       this.frameLen = fam === 4 ? ARP_FRAME_LEN : UNSOLICITED_NA_LEN;
-      const ann = plan.vips.filter((v) => v.family === fam);
+      const ann = this.vips.filter((v) => v.family === fam);
       // IPv4: the ARP socket also hears conflicting claims. IPv6: protocol 0 sends only;
       // NAs arrive through the filtered ICMPv6 listener instead of every IPv6 frame.
-      this.pkt = ann.length ? new PacketSocket(plan.interface, fam === 4 ? ETHERTYPE_ARP : 0) : null;
-      if (ann.length && fam === 6) this.naListener = new NaListener(plan.interface);
+      this.pkt = ann.length ? new PacketSocket(announceIf, fam === 4 ? ETHERTYPE_ARP : 0) : null;
+      if (ann.length && fam === 6) this.naListener = new NaListener(announceIf);
       for (const v of ann) {
         const f = new Uint8Array(this.frameLen);
         const probe = new Uint8Array(128);
@@ -125,7 +145,7 @@ export class InstanceRuntime {
         // A VIP on another interface (a LAN-side VIP of a WAN-side instance) is announced
         // on that interface: its neighbours are the ones whose caches must move.
         let out = this.pkt!;
-        if (v.ifindex !== plan.ifindex) {
+        if (v.ifindex !== announceIndex) {
           out = this.otherPkts.get(v.ifindex) ?? new PacketSocket(v.dev, 0);
           this.otherPkts.set(v.ifindex, out);
         }
@@ -145,7 +165,7 @@ export class InstanceRuntime {
         this.probes.push(probe);
         this.vipBytes.push(bytes);
       }
-      for (const v of plan.vips) {
+      for (const v of this.vips) {
         const spec = vipSpec(v);
         this.leases.push(new AddressLease({ ...spec, validLft: this.lifetimeSec || 1 }));
       }
@@ -211,7 +231,7 @@ export class InstanceRuntime {
   /** Split-brain rule 2: on start, VIPs of this instance left on the box (by a dead predecessor) go. */
   removeStaleVips(): void {
     const present = listAddresses(this.nl);
-    for (const v of this.plan.vips) {
+    for (const v of this.vips) {
       if (present.some((a) => a.index === v.ifindex && a.address === v.address && a.prefixlen === v.prefix)) {
         this.deleteVip(v);
         this.hooks.log("warn", `${this.name}: removed stale VIP ${v.address}/${v.prefix} from ${v.dev} at start`);
@@ -335,7 +355,7 @@ export class InstanceRuntime {
   }
 
   removeVips(): void {
-    for (const v of this.plan.vips) this.deleteVip(v);
+    for (const v of this.vips) this.deleteVip(v);
     this.vipsInstalled = false;
     this.nextRefreshAt = Infinity;
   }
@@ -357,7 +377,7 @@ export class InstanceRuntime {
    * not master means someone else put it here: a conflict to report.
    */
   addressChanged(now: number, op: "new" | "del", index: number, address: string, prefix: number): void {
-    const v = this.plan.vips.find((x) => x.ifindex === index && x.address === address && x.prefix === prefix);
+    const v = this.vips.find((x) => x.ifindex === index && x.address === address && x.prefix === prefix);
     if (!v) return;
     const st = this.fsm.state;
     if (op === "del" && st === State.Master && this.vipsInstalled) {
@@ -388,6 +408,14 @@ export class InstanceRuntime {
     this.pkt?.close();
     for (const p of this.otherPkts.values()) p.close();
     this.naListener?.close();
+    this.dropVmac();
+  }
+
+  /** keepalived deletes its vmac on shutdown too; the VIPs on it go with it. */
+  private dropVmac(): void {
+    if (!this.vmac) return;
+    removeVmac(this.nl, this.vmac, (m) => this.hooks.log("warn", `${this.name}: ${m}`));
+    this.vmac = null;
   }
 
   status(): InstanceStatus {
@@ -404,7 +432,7 @@ export class InstanceRuntime {
       effectivePriority: s.effectivePriority,
       masterAddress: this.fsm.state === State.Master ? formatAddress(this.core.p.primary) : (s.master ?? ""),
       since: this.sinceWall,
-      vips: this.plan.vips.map((v) => `${v.address}/${v.prefix}`),
+      vips: this.vips.map((v) => `${v.address}/${v.prefix}`),
       counters: {
         advertsSent: s.advertsSent,
         advertsReceived: s.counters.accepted ?? 0,

@@ -1,0 +1,182 @@
+// keepalived's `use_vmac`: a macvlan (private mode) on the instance's interface
+// whose MAC is the RFC 5798 §7.3 virtual router MAC, so the VIPs it carries keep
+// one MAC whichever router is master and clients' ARP/ND caches never change on
+// failover. This adapter creates (or adopts) that link, sets the sysctls keepalived
+// sets (vrrp_if_config.c), brings it up, and removes it again. I/O only: the plan
+// decides names and MACs.
+import { readFileSync, writeFileSync } from "node:fs";
+import { IFA_F_NODAD } from "../sys/abi.ts";
+import { Errno, SysError } from "../sys/errno.ts";
+import type { NetlinkSocket } from "../sys/netlink/socket.ts";
+import { replaceAddress } from "../sys/rtnetlink/address.ts";
+import { deleteLink, getLink, type Link, setLinkUp } from "../sys/rtnetlink/link.ts";
+import { createMacvlan, MACVLAN_MODES } from "../sys/rtnetlink/macvlan.ts";
+
+export interface VmacSpec {
+  /** the macvlan's name (use_vmac NAME, default vrrp.<VRID>) */
+  name: string;
+  /** 00:00:5e:00:01:VRID (IPv4) or 00:00:5e:00:02:VRID (IPv6) */
+  mac: string;
+  /** the instance's own interface */
+  parent: number;
+  parentName: string;
+  family: 4 | 6;
+  /** IPv6 stays enabled on an IPv4 vmac only when IPv6 VIPs live on it */
+  ipv6Vips: boolean;
+  /** IPv6: the advert source (the parent's link-local address), added to the vmac as /64 */
+  linkLocal?: string;
+}
+
+/** /proc/sys access, replaceable so callers can log instead of writing the real box's files. */
+export interface Sysctl {
+  read(path: string): string | undefined;
+  write(path: string, value: string): void;
+}
+
+export const procSysctl: Sysctl = {
+  read(path) {
+    try {
+      return readFileSync(`/proc/sys/${path}`, "utf8").trim();
+    } catch {
+      return undefined;
+    }
+  },
+  write(path, value) {
+    writeFileSync(`/proc/sys/${path}`, value);
+  },
+};
+
+export interface VmacHandle {
+  spec: VmacSpec;
+  index: number;
+  /** an existing link with the right MAC, parent and mode was taken over */
+  adopted: boolean;
+}
+
+/**
+ * What the parent of a vmac needs. arp_ignore 1 / arp_filter 1 are keepalived's
+ * (vrrp_if_config.c): the parent must not answer ARP for VIPs that live on its vmacs.
+ * arp_announce 2 is vigil's: replies from a VIP route out of the parent, and when the
+ * parent ARPs for the client it would otherwise name the VIP as sender with the
+ * parent's own MAC, re-pointing the client's entry for the VIP away from the virtual
+ * MAC (measured in the lab: the client's entry flipped to the parent's MAC).
+ */
+const PARENT_ARP: ReadonlyArray<[string, string]> = [["arp_ignore", "1"], ["arp_filter", "1"], ["arp_announce", "2"]];
+
+/**
+ * Parents whose ARP sysctls we changed, with the values to put back when their last
+ * vmac goes (keepalived counts users the same way: reset_arp_config).
+ */
+const parentArp = new Map<string, { users: number; saved: Array<[string, string]> }>();
+
+type Warn = (msg: string) => void;
+
+function set(sys: Sysctl, path: string, value: string, warn: Warn): void {
+  try {
+    sys.write(path, value);
+  } catch (e) {
+    // keepalived logs and carries on; a missing knob (IPv6 disabled at boot) is no reason to stop VRRP
+    warn(`use_vmac: cannot set ${path.replaceAll("/", ".")} = ${value}: ${e instanceof Error ? e.message : e}`);
+  }
+}
+
+function existing(nl: NetlinkSocket, name: string): Link | null {
+  try {
+    return getLink(nl, name);
+  } catch (e) {
+    if (e instanceof SysError && e.errno === Errno.ENODEV) return null;
+    throw e;
+  }
+}
+
+/** Creates the vmac, or adopts a leftover one (a crashed predecessor's), sets its sysctls and brings it up. */
+export function ensureVmac(nl: NetlinkSocket, spec: VmacSpec, warn: Warn, sys: Sysctl = procSysctl): VmacHandle {
+  if (spec.name === spec.parentName) throw new Error(`use_vmac ${spec.name}: the vmac cannot have the name of its own interface`);
+  let link = existing(nl, spec.name);
+  let adopted = false;
+  if (link) {
+    // never delete or reconfigure a real interface that happens to carry the name
+    if (link.kind !== "macvlan") {
+      throw new Error(`use_vmac ${spec.name}: an interface of that name exists and is not a macvlan (${link.kind || "a plain device"}); vigil will not take it over`);
+    }
+    const right = link.mac === spec.mac && link.parent === spec.parent && link.macvlanMode === MACVLAN_MODES.private;
+    if (right) adopted = true;
+    else {
+      // keepalived (vrrp_vmac.c) also replaces a vmac with the wrong MAC or parent
+      warn(`use_vmac ${spec.name}: existing macvlan has MAC ${link.mac} on link ${link.parent}; replacing it with ${spec.mac} on ${spec.parentName}`);
+      deleteLink(nl, link.index);
+      link = null;
+    }
+  }
+  if (!link) {
+    createMacvlan(nl, { name: spec.name, parent: spec.parent, mac: spec.mac, mode: "private" });
+    link = getLink(nl, spec.name);
+  }
+  const v4 = `net/ipv4/conf/${spec.name}`;
+  const v6 = `net/ipv6/conf/${spec.name}`;
+  if (spec.family === 4) {
+    // Why each knob (keepalived vrrp_if_config.c): the vmac must not answer ARP for the
+    // parent's addresses (arp_ignore), must hear other routers' adverts although it has
+    // no address of its own (rp_filter 0, accept_local 1); a deleted primary VIP must not
+    // take the others with it (promote_secondaries).
+    set(sys, `${v4}/arp_ignore`, "1", warn);
+    set(sys, `${v4}/accept_local`, "1", warn);
+    set(sys, `${v4}/rp_filter`, "0", warn);
+    set(sys, `${v4}/promote_secondaries`, "1", warn);
+    // No IPv6 (MLD reports, router solicitations) from a backup's vmac: frames from
+    // the virtual MAC would pull the switch's MAC table away from the master.
+    set(sys, `${v6}/disable_ipv6`, spec.ipv6Vips ? "0" : "1", warn);
+    raiseParentArp(spec.parentName, sys, warn);
+  } else {
+    // RFC 5798 §7.4: no EUI-64 link-local from the virtual MAC; the advert source is the parent's link-local
+    set(sys, `${v6}/disable_ipv6`, "0", warn);
+    set(sys, `${v6}/addr_gen_mode`, "1", warn);
+  }
+  if (spec.family === 6 && spec.linkLocal) {
+    replaceAddress(nl, { index: link.index, address: spec.linkLocal, prefixlen: 64, flags: IFA_F_NODAD });
+  }
+  setLinkUp(nl, link.index, true);
+  return { spec, index: link.index, adopted };
+}
+
+function raiseParentArp(parent: string, sys: Sysctl, warn: Warn): void {
+  const known = parentArp.get(parent);
+  if (known) {
+    known.users++;
+    return;
+  }
+  const saved: Array<[string, string]> = [];
+  for (const [knob, want] of PARENT_ARP) {
+    const path = `net/ipv4/conf/${parent}/${knob}`;
+    const was = sys.read(path);
+    if (was === undefined || was === want) continue;
+    saved.push([path, was]);
+    set(sys, path, want, warn);
+  }
+  parentArp.set(parent, { users: 1, saved });
+}
+
+function restoreParentArp(parent: string, sys: Sysctl, warn: Warn): void {
+  const e = parentArp.get(parent);
+  if (!e || --e.users > 0) return;
+  parentArp.delete(parent);
+  for (const [path, was] of e.saved) set(sys, path, was, warn);
+}
+
+/**
+ * Deletes the vmac (its VIPs go with it) and puts the parent's ARP sysctls back once
+ * no vmac of ours uses it. After a crash the next run finds them already raised and
+ * has nothing to restore (keepalived behaves the same).
+ */
+export function removeVmac(nl: NetlinkSocket, h: VmacHandle, warn: Warn, sys: Sysctl = procSysctl): void {
+  if (h.spec.family === 4) restoreParentArp(h.spec.parentName, sys, warn);
+  try {
+    // only our own macvlan: the index could have been reused if it was deleted by hand
+    const l = getLink(nl, h.index);
+    if (l.kind !== "macvlan" || l.name !== h.spec.name) return;
+    deleteLink(nl, h.index);
+  } catch (e) {
+    if (e instanceof SysError && e.errno === Errno.ENODEV) return;
+    warn(`use_vmac ${h.spec.name}: cannot remove: ${e instanceof Error ? e.message : e}`);
+  }
+}
