@@ -81,3 +81,33 @@ describe("vigil unicast VRRP (3 routers, VRRPv3 at 100 ms)", () => {
     expect(await waitUntil(async () => (await st(1))?.state === "MASTER" && (await st(2))?.state === "BACKUP" && lab.holders(VIP).join() === "1", 6000)).toBe(true);
   }, 30_000);
 });
+
+describe("vigil unicast VRRPv3 over IPv6", () => {
+  const VIP6 = "fd00:198:18::69";
+  const ip6 = (r: number) => `fd00:198:18::${r}`;
+  const conf6 = (r: number) => vigilConf({
+    routerId: `r${r}`,
+    global: ["vip_lifetime 2"],
+    instances: [{
+      name: "VI_U6", vrid: 93, priority: PRIO[r - 1], advertInt: ADV, vips: [VIP6],
+      extra: ["garp_master_delay 0", `unicast_src_ip ${ip6(r)}`, "unicast_peer {", ...[1, 2, 3].filter((p) => p !== r).map((p) => `  ${ip6(p)}`), "}"],
+    }],
+  });
+
+  test("keepalived unicast_peer over IPv6: each peer gets its own advert from the ULA source with hop limit 255, every copy's checksum verifies, one master", async () => {
+    const h6: VigilHandle[] = [];
+    for (const r of [3, 2, 1]) h6[r - 1] = await startVigil(lab, r, conf6(r));
+    const st6 = (r: number) => instanceStatus(h6[r - 1], "VI_U6");
+    expect(await waitUntil(async () => (await st6(1))?.state === "MASTER" && (await st6(2))?.state === "BACKUP" && (await st6(3))?.state === "BACKUP", 6000)).toBe(true);
+    expect(await waitUntil(() => lab.holders(VIP6).join() === "1", 3000)).toBe(true);
+    const cap = await lab.capture();
+    await sleep(500);
+    const ads = adverts(await cap.stop(), 93);
+    expect(new Set(ads.map((a) => `${a.d.family} ${a.d.src}>${a.d.dst} ${a.dstMac} hop${a.d.ttl} prio${a.d.priority}`)))
+      .toEqual(new Set([`6 ${ip6(1)}>${ip6(2)} ${lab.mac(2)} hop255 prio150`, `6 ${ip6(1)}>${ip6(3)} ${lab.mac(3)} hop255 prio150`]));
+    for (const r of [2, 3]) {
+      expect((await st6(r))!.counters.drop_bad_checksum).toBe(0);
+      expect((await st6(r))!.counters.advertsReceived).toBeGreaterThan(0);
+    }
+  }, 30_000);
+});
