@@ -43,6 +43,8 @@ export interface VmResult {
   /** serial console (kernel and init messages), for diagnosing failures */
   console: string;
   wallMs: number;
+  /** qemu start → the guest about to run the script (kernel, modules, 9p mounts); null if never reached */
+  bootMs: number | null;
 }
 
 export interface VmHandle {
@@ -126,7 +128,17 @@ export function startVm(opts: VmOptions): VmHandle {
   };
   const done = (async (): Promise<VmResult> => {
     try {
-      const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+      let bootMs: number | null = null;
+      const readConsole = async () => {
+        let text = "";
+        const dec = new TextDecoder();
+        for await (const chunk of proc.stdout) {
+          text += dec.decode(chunk, { stream: true });
+          if (bootMs === null && text.includes("VIGIL-VM: run")) bootMs = performance.now() - t0;
+        }
+        return text;
+      };
+      const [out, err] = await Promise.all([readConsole(), new Response(proc.stderr).text()]);
       await proc.exited;
       const read = (f: string) => (existsSync(join(runDir, f)) ? readFileSync(join(runDir, f), "utf8") : "");
       const code = read("exitcode").trim();
@@ -137,6 +149,7 @@ export function startVm(opts: VmOptions): VmHandle {
         exitCode: code === "" ? null : Number(code),
         console: consoleText,
         wallMs: performance.now() - t0,
+        bootMs,
       };
     } finally {
       clearTimeout(timer);

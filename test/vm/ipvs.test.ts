@@ -72,7 +72,7 @@ describe.skipIf(!vmAvailable())("IPVS in the VM (ipvsadm as oracle)", () => {
     if (vm.exitCode !== 0) throw new Error(`guest failed (exit ${vm.exitCode}):\n${vm.stderr}\n${vm.stdout}\n${vm.console.slice(-2000)}`);
     report = tagged(vm.stdout, "SCENARIOS") as GuestReport;
     sample = tagged(vm.stdout, "SAMPLE") as SampleReport;
-    console.log(`VM run: ${Math.round(vm.wallMs)} ms wall`);
+    console.log(`VM run: ${Math.round(vm.wallMs)} ms wall, boot ${Math.round(vm.bootMs ?? -1)} ms`);
   }, 180_000);
 
   const kernelTable = (name: string) => {

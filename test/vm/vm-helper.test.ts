@@ -20,6 +20,8 @@ describe.skipIf(!vmAvailable())("VM harness", () => {
     expect(r.stdout).toBe(`${await Bun.file(`${import.meta.dir}/../../.cache/vm/kernel-version`).text()}0\nipvs-loaded\n`);
     expect(r.stderr).toBe("oops\n");
     expect(r.console).toContain("VIGIL-VM: exit=7");
+    expect(r.bootMs).not.toBeNull();
+    console.log(`VM boot ${Math.round(r.bootMs!)} ms, whole run ${Math.round(r.wallMs)} ms`);
   }, 150_000);
 
   test("a guest that never finishes is killed at the hard timeout and cleaned up", async () => {
