@@ -61,8 +61,8 @@ describe("vigil VRRPv3 over IPv6 (2 routers, 100 ms)", () => {
       const seen = frames.filter((f) => f.t > tKill - 500).map((f) => `${(f.t - tKill).toFixed(1)} ${f.srcMac} ${f.d.kind} ${JSON.stringify(f.d)}`);
       throw new Error(`no unsolicited NA from r2 after the kill; r2 ${JSON.stringify((await st(2))?.counters)}; frames:\n${seen.join("\n")}\n${lab.logOf(h[1].proc)}`);
     }
-    // RFC 4861 §7.2.6: unsolicited, Override set, to all-nodes, carrying the new MAC
-    expect(na!.d).toMatchObject({ dst: "ff02::1", override: true, solicited: false, lladdr: lab.mac(2) });
+    // RFC 5798 §6.4.1: R set, S unset, O set, target the VIP, target link-layer address ours
+    expect(na!.d).toMatchObject({ dst: "ff02::1", router: true, override: true, solicited: false, target: VIP6, lladdr: lab.mac(2) });
     const lastOld = adverts(frames, VRID).filter((a) => a.d.src === lab.router(1).linkLocal && a.t < na!.t).at(-1)!;
     const mdi = masterDownMs(ADV, PRIO[1]);
     expect(na!.t - lastOld.t).toBeGreaterThanOrEqual(mdi - 30);
