@@ -87,6 +87,9 @@ describe("vigil VRRP election and failover (3 routers, VRRPv3 at 100 ms)", () =>
     await sleep(200);
     const frames = await cap.stop();
     const t = takeover(frames, "198.18.0.1", lab.mac(2), tKill);
+    // RFC 5798 §6.4.1: a broadcast gratuitous ARP request carrying the new owner's MAC for the VIP
+    expect(t.garp.dstMac).toBe("ff:ff:ff:ff:ff:ff");
+    expect(t.garp.d).toMatchObject({ op: 1, senderMac: lab.mac(2), senderIp: VIP, targetIp: VIP });
     const mdi = masterDownMs(ADV, PRIO[1]);
     expect(t.gap).toBeGreaterThanOrEqual(mdi - 30);
     expect(t.gap).toBeLessThanOrEqual(mdi + SLACK_MS);
