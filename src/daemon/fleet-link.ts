@@ -26,6 +26,8 @@ export function segmentOf(plan: InstancePlan): string {
 
 export class FleetLink {
   readonly reporter: FleetReporter;
+  /** instance -> what its last report said it is, for instances a reload removed */
+  private readonly known = new Map<string, { segment: string; vrid: number }>();
 
   constructor(cfg: Config, private readonly running: RunningConfig, apply: (cfg: Config) => void) {
     const fleet = cfg.fleet!;
@@ -66,11 +68,17 @@ export class FleetLink {
   }
 
   transition(t: TransitionReport, plan: InstancePlan | undefined): void {
-    if (!plan) return;
+    // An instance a reload removed reports its final stop after the new plan
+    // replaced it: without the last known identity that report would be lost and
+    // its retained vrrp topic would say MASTER forever — a standing false
+    // split-brain for the witnesses of every peer that takes those VIPs over.
+    const id = plan ? { segment: segmentOf(plan), vrid: plan.params.vrid } : this.known.get(t.instance);
+    if (!id) return;
+    if (plan) this.known.set(t.instance, id);
     this.reporter.vrrpState(t.instance, {
       state: t.to,
-      segment: segmentOf(plan),
-      vrid: plan.params.vrid,
+      segment: id.segment,
+      vrid: id.vrid,
       priority: t.priority,
       effectivePriority: t.effectivePriority,
       ...(t.master ? { masterAddress: t.master } : {}),
