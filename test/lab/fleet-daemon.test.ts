@@ -325,4 +325,19 @@ describe("fleet through running daemons", () => {
     expect(alarms.length).toBeGreaterThan(0);
     expect(alarms.every((a) => !a.active)).toBe(true);
   }, 60_000);
+
+  test("push removing instance C: its VIP goes and its retained vrrp state leaves MASTER (no stale MASTER for the witness); A stays untouched", async () => {
+    const h1 = routers.get(1)!;
+    const beforeA = (await instanceStatus(h1, "VI_A"))!;
+    const from = watcher.msgs.length;
+    const s = await pushAndResult(sign("push4", routerConf(1, { fleet: false, prioB: 140 }), 4, ["--fleet", FLEET]));
+    expect(s).toMatchObject({ accepted: true, serial: 4 });
+    expect((await vigilStatus(h1))?.instances.map((i) => i.name)).toEqual(["VI_A", "VI_B"]);
+    expect(await waitUntil(() => lab.holders(VIP.C).length === 0, 3000)).toBe(true);
+    const c = await next(topic("gw1", "vrrp/VI_C"), () => true, from);
+    expect(c.state).not.toBe("MASTER");
+    expect(c).toMatchObject({ vrid: VRID.C });
+    const afterA = (await instanceStatus(h1, "VI_A"))!;
+    expect([afterA.state, afterA.since]).toEqual([beforeA.state, beforeA.since]);
+  }, 30_000);
 });
