@@ -14,6 +14,12 @@ export const FLEET_USAGE = "usage: vigil status --broker URL --fleet F [--json] 
   "       [--ca-file F] [--cert-file F --key-file F] [--username U --password-file F] [--mqtt-version 4|5]\n";
 
 type Obj = Record<string, unknown>;
+const MAX_UNDECODABLE = 100;
+const dict = <T>(): Record<string, T> => Object.create(null) as Record<string, T>;
+/** An empty fleet view to fold messages into. */
+export function emptyView(fleet: string): FleetView {
+  return { fleet, nodes: dict(), undecodable: [] };
+}
 
 export interface NodeView {
   status?: Obj;
@@ -36,7 +42,8 @@ export function addMessage(view: FleetView, topic: string, body: Uint8Array): vo
   if (p.length < 5 || `${p[0]}/${p[1]}` !== ROOT || p[2] !== view.fleet) return;
   const node = p[3];
   const rest = p.slice(4);
-  const n = (view.nodes[node] ??= { vrrp: {}, lvs: {}, alarms: {} });
+  // Names come from topic levels anyone may publish: null-prototype maps, so '__proto__' is just a name.
+  const n = (view.nodes[node] ??= { vrrp: dict(), lvs: dict(), alarms: dict() });
   const key = rest.slice(1).map(decodeLevel).join("/");
   // An empty retained body clears the topic (MQTT 3.3.1.3).
   if (body.length === 0) {
@@ -47,7 +54,7 @@ export function addMessage(view: FleetView, topic: string, body: Uint8Array): vo
   }
   const d = decodeBody(body);
   if (!d.ok || typeof d.value !== "object" || d.value === null) {
-    view.undecodable.push(`${topic}: ${d.ok ? "not a map" : d.error}`);
+    if (view.undecodable.length < MAX_UNDECODABLE) view.undecodable.push(`${topic}: ${d.ok ? "not a map" : d.error}`);
     return;
   }
   const v = d.value as Obj;
@@ -58,7 +65,9 @@ export function addMessage(view: FleetView, topic: string, body: Uint8Array): vo
   else if (rest.join("/") === "config/state") n.config = v;
 }
 
-const str = (x: unknown) => (x === undefined || x === null || x === "" ? "-" : String(x));
+// Control characters from a hostile topic or body must not drive the terminal.
+const str = (x: unknown) => (x === undefined || x === null || x === "" ? "-" : String(x).replace(/[\u0000-\u001f\u007f-\u009f]/g, "?"));
+const byKey = <T>(o: Record<string, T>) => Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 const ago = (ms: unknown, now: number) => (typeof ms === "number" ? `${Math.max(0, Math.round((now - ms) / 1000))}s` : "-");
 
 function table(rows: string[][]): string {
@@ -73,28 +82,28 @@ export function renderFleet(view: FleetView, now: number): string {
   for (const name of names) {
     const n = view.nodes[name];
     const cfg = n.config ? (n.config.accepted ? `ok ${str(n.config.serial)}` : `rejected ${str(n.config.reason)}`) : "-";
-    const head = [name, str(n.status?.status), str(n.status?.version), str(n.status?.config_serial), cfg];
+    const head = [str(name), str(n.status?.status), str(n.status?.version), str(n.status?.config_serial), cfg];
     const inst = Object.keys(n.vrrp).sort();
     if (inst.length === 0) rows.push([...head, "-", "-", "-", "-", "-", "-"]);
     for (const i of inst) {
       const s = n.vrrp[i];
-      rows.push([...head, i, str(s.state), str(s.priority), str(s.effectivePriority), str(s.masterAddress), ago(s.since, now)]);
+      rows.push([...head, str(i), str(s.state), str(s.priority), str(s.effectivePriority), str(s.masterAddress), ago(s.since, now)]);
     }
   }
   out.push(table(rows));
   const lvs = [["NODE", "VIRTUAL/REAL", "UP", "WEIGHT", "LAST CHECK"]];
   for (const name of names) {
-    for (const [k, s] of Object.entries(view.nodes[name].lvs).sort()) lvs.push([name, k, s.up ? "up" : "down", str(s.weight), str(s.lastCheck)]);
+    for (const [k, s] of byKey(view.nodes[name].lvs)) lvs.push([str(name), str(k), s.up ? "up" : "down", str(s.weight), str(s.lastCheck)]);
   }
   if (lvs.length > 1) out.push(`\n${table(lvs)}`);
   const alarms: string[] = [];
   for (const name of names) {
-    for (const [k, a] of Object.entries(view.nodes[name].alarms).sort()) {
-      if (a.active) alarms.push(`ALARM ${name} ${k}: also MASTER on ${Array.isArray(a.peers) ? a.peers.join(",") : "?"}`);
+    for (const [k, a] of byKey(view.nodes[name].alarms)) {
+      if (a.active === true) alarms.push(`ALARM ${str(name)} ${str(k)}: also MASTER on ${Array.isArray(a.peers) ? str(a.peers.join(",")) : "?"}`);
     }
   }
   if (alarms.length) out.push(`\n${alarms.join("\n")}\n`);
-  for (const u of view.undecodable) out.push(`undecodable: ${u}\n`);
+  for (const u of view.undecodable) out.push(`undecodable: ${str(u)}\n`);
   return out.join("");
 }
 
@@ -131,7 +140,7 @@ export async function runFleetStatus(argv: string[]): Promise<number> {
     process.stderr.write(`vigil status: ${(e as Error).message}\n`);
     return 2;
   }
-  const view: FleetView = { fleet: v.fleet, nodes: {}, undecodable: [] };
+  const view = emptyView(v.fleet);
   const base = `${ROOT}/${v.fleet}/+`;
   const client = mqtt.connect(opts);
   client.on("message", (topic, body) => addMessage(view, topic, body));
