@@ -142,4 +142,30 @@ describe("use_vmac (macvlan with the virtual router MAC), 2 vigil routers, VRRPv
     // r2 ran once, from the lab's defaults
     expect(["arp_ignore", "arp_filter", "arp_announce"].map((k) => sysctl(2, `net/ipv4/conf/eth0/${k}`))).toEqual(["0", "0", "0"]);
   }, 30_000);
+
+  test("vmac_xmit_base: adverts leave from the parent with its own MAC, while the VIP and its GARPs stay on the virtual MAC", async () => {
+    const xconf = (r: number) => conf(r).replace("  use_vmac\n", "  use_vmac\n  vmac_xmit_base\n");
+    expect(xconf(1)).toContain("vmac_xmit_base");
+    const cap = await lab.capture();
+    h[0] = await startVigil(lab, 1, xconf(1));
+    expect(await waitUntil(async () => (await st(1))?.state === "MASTER", 5000)).toBe(true);
+    h[1] = await startVigil(lab, 2, xconf(2));
+    expect(await waitUntil(async () => (await st(2))?.state === "BACKUP" && (await st(2))?.masterAddress === "198.18.0.1", 5000)).toBe(true);
+    expect(await waitUntil(() => addrsOn(1, DEV).includes(VIP), 3000)).toBe(true);
+    await sleep(400);
+    const frames = await cap.stop();
+    const ads = adverts(frames, VRID).filter((a) => a.d.priority === 150);
+    expect(ads.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(ads.map((a) => `${a.srcMac} ${a.d.src}`))).toEqual(new Set([`${lab.mac(1)} 198.18.0.1`]));
+    const g = garps(frames, VIP);
+    expect(g.length).toBeGreaterThan(0);
+    expect(new Set(g.map((x) => x.srcMac))).toEqual(new Set([VMAC]));
+    expect(lab.clientPing(VIP, 1, 3)).toBe(true);
+    expect(lab.clientNeigh(VIP)?.mac).toBe(VMAC);
+    await stopVigil(lab, h[0]);
+    expect(await waitUntil(async () => (await st(2))?.state === "MASTER", 3000)).toBe(true);
+    expect(lab.clientPing(VIP, 1, 5)).toBe(true);
+    expect(lab.clientNeigh(VIP)?.mac).toBe(VMAC);
+    await stopVigil(lab, h[1]);
+  }, 40_000);
 });
