@@ -46,7 +46,7 @@ async function measure(lab: Lab, impl: Impl, advertInt: number, n: number, burn:
       dev.push(Math.abs(gap - advertInt * 1000));
       if (gap > 1.5 * advertInt * 1000) late15++;
     }
-    return { impl, interval: advertInt >= 1 ? `${advertInt} s` : `${advertInt * 1000} ms`, load: burn ? "core burner" : "idle", rt: rt ? "rt 50" : "off", n: dev.length, p50: percentile(dev, 50), p99: percentile(dev, 99), max: Math.max(...dev), late15 };
+    return { impl, interval: advertInt >= 1 ? `${advertInt} s` : `${advertInt * 1000} ms`, load: burn ? "core burner" : "idle", rt: rt ? "vrrp_rt_priority 50" : "unset", n: dev.length, p50: percentile(dev, 50), p99: percentile(dev, 99), max: Math.max(...dev), late15 };
   } finally {
     if (burner) for (const p of processTree(burner.pid).reverse()) { try { process.kill(p, "SIGKILL"); } catch { /* gone */ } }
     await stopRouter(lab, h);
@@ -68,6 +68,6 @@ try {
   await lab.cleanup();
 }
 console.log("\nadvert gap |deviation| from advert_int, on the wire (tcpdump on the lab bridge), VRRPv3\n");
-console.log("| impl | advert_int | load | realtime | gaps | p50 | p99 | max | gaps > 1.5x |");
+console.log("| impl | advert_int | load | vrrp_rt_priority | gaps | p50 | p99 | max | gaps > 1.5x |");
 console.log("|---|---|---|---|---|---|---|---|---|");
 for (const r of rows) console.log(`| ${r.impl} | ${r.interval} | ${r.load} | ${r.rt} | ${r.n} | ${r.p50.toFixed(3)} ms | ${r.p99.toFixed(3)} ms | ${r.max.toFixed(3)} ms | ${r.late15} |`);
