@@ -44,7 +44,8 @@ export const INITIAL: IpvsService[] = [
   svc({ family: 6, address: "fd00::10", port: 80, scheduler: "wrr", persistenceTimeout: 120, persistenceNetmask: "64", dests: [
     d("fd00:1::1", 80, "masq", 1), d("fd00:1::2", 80, "route", 2),
   ] }),
-  svc({ family: 6, fwmark: 8, scheduler: "rr", dests: [d("fd00:1::3", 0, "tunnel", 1)] }),
+  // a mixed pool: IPv4 real server behind an IPv6 fwmark service (tunnel only; IPVS_DEST_ATTR_ADDR_FAMILY)
+  svc({ family: 6, fwmark: 8, scheduler: "rr", dests: [d("fd00:1::3", 0, "tunnel", 1), d("198.18.1.20", 0, "tunnel", 1)] }),
 ];
 
 /** A real server failed (removed) and another is drained to weight 0 (inhibit_on_failure). */

@@ -21,6 +21,7 @@ interface GuestReport {
   daemonsAfterStop: string;
   daemonStopAgain: string;
   badGroup: string;
+  mixed: { daemonWhileMixed: string; natMixed: string; mixedWhileDaemon: string };
   daemon6: { client: unknown[]; ipvsadm: string };
   afterFlush: string;
   bigBatch: { failedPorts: number[]; presentPorts: number[] };
@@ -152,6 +153,16 @@ describe.skipIf(!vmAvailable())("IPVS in the VM (ipvsadm as oracle)", () => {
     expect(report.daemonsAfterStop.trim()).toBe("");
     expect(report.daemonStopAgain).toBe("IPVS stop sync daemon master: sync daemon not running (ESRCH)");
     expect(report.badGroup).toBe("IPVS start sync daemon master on vs0 syncid 9: sync group 198.18.0.1 is not a multicast address (EINVAL)");
+  });
+
+  test("mixed-family pools: tunnel only, and never together with the sync daemon (either order), each refusal explained", () => {
+    expect(report.mixed.daemonWhileMixed).toBe(
+      "IPVS start sync daemon master on vs0 syncid 9: the kernel refused the sync daemon: it cannot run while any service has real servers of the other address family (or a parameter is invalid) (EINVAL)",
+    );
+    expect(report.mixed.natMixed).toBe("add-dest fwm:6:8 -> 198.18.1.21:0: an IPv4 real server in an IPv6 service needs tunnel forwarding (lb_kind TUN), not masq");
+    expect(report.mixed.mixedWhileDaemon).toBe(
+      "IPVS add-dest fwm:6:8 -> 198.18.1.20:0: a real server of the other address family is refused while a sync daemon runs (EINVAL)",
+    );
   });
 
   test("lvs_sync_daemon with an IPv6 multicast group (IPVS_DAEMON_ATTR_MCAST_GROUP6)", () => {

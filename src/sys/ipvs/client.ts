@@ -116,8 +116,10 @@ export class IpvsClient {
     if (failures.length === 0) return;
     const errors = failures.map((f) => {
       const o = ops[f.index]!;
-      const sched = o.op === "add-service" || o.op === "edit-service" ? o.service.scheduler : undefined;
-      return new IpvsError(describeOp(o), f.errno, explainIpvsErrno(o.op, f.errno, sched), f.message);
+      const ctx = o.op === "add-service" || o.op === "edit-service"
+        ? { scheduler: o.service.scheduler }
+        : "dest" in o ? { mixedFamily: o.dest.address.includes(":") !== (o.service.family === 6) } : {};
+      return new IpvsError(describeOp(o), f.errno, explainIpvsErrno(o.op, f.errno, ctx), f.message);
     });
     throw errors.length === 1 ? errors[0]! : new IpvsBatchError(errors, ops.length);
   }

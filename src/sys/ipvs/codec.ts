@@ -181,6 +181,10 @@ export function writeDest(w: AttrWriter, svc: IpvsServiceKey, d: IpvsDest, full:
   if (full) {
     const fwd = FWD_NUM[d.forward];
     if (fwd === undefined) throw new IpvsRequestError(what, `forwarding "${d.forward}" is not masq, route or tunnel`);
+    // ip_vs_ctl.c: a real server of the other address family can only be reached through a tunnel
+    if (family !== svc.family && d.forward !== "tunnel") {
+      throw new IpvsRequestError(what, `an IPv${family} real server in an IPv${svc.family} service needs tunnel forwarding (lb_kind TUN), not ${d.forward}`);
+    }
     // the kernel takes these as u32 but rejects values above INT_MAX (ERANGE)
     checkInt31(d.weight, "weight", what);
     checkInt31(d.upperThreshold, "upper threshold", what);

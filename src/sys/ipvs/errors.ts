@@ -7,7 +7,15 @@ export type IpvsOpKind =
   | "resolve" | "info" | "list-services" | "list-dests" | "add-service" | "edit-service" | "delete-service"
   | "add-dest" | "edit-dest" | "delete-dest" | "flush" | "start-daemon" | "stop-daemon" | "list-daemons";
 
-export function explainIpvsErrno(kind: IpvsOpKind, errno: number, scheduler?: string): string {
+/** What the failed request was about, where the errno alone is ambiguous. */
+export interface IpvsErrorContext {
+  scheduler?: string;
+  /** the dest's address family differs from its service's */
+  mixedFamily?: boolean;
+}
+
+export function explainIpvsErrno(kind: IpvsOpKind, errno: number, ctx: IpvsErrorContext = {}): string {
+  const scheduler = ctx.scheduler;
   switch (errno) {
     case Errno.ENOENT:
       if (kind === "resolve") return "the kernel has no IPVS (module ip_vs not loaded or not built)";
@@ -27,6 +35,9 @@ export function explainIpvsErrno(kind: IpvsOpKind, errno: number, scheduler?: st
     case Errno.EPERM:
       return "operation not permitted (needs CAP_NET_ADMIN)";
     case Errno.EINVAL:
+      // ip_vs_ctl.c: the sync protocol cannot carry mixed-family services, in either order
+      if (kind === "start-daemon") return "the kernel refused the sync daemon: it cannot run while any service has real servers of the other address family (or a parameter is invalid)";
+      if ((kind === "add-dest" || kind === "edit-dest") && ctx.mixedFamily) return "a real server of the other address family is refused while a sync daemon runs";
       return "the kernel rejected the request as invalid";
     case Errno.ENODEV:
       return "no such network device";

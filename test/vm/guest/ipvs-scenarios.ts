@@ -75,7 +75,16 @@ out.bigBatch = {
   presentPorts: listed.map((l) => Number(/198\.18\.4\.1:(\d+)/.exec(l)![1])),
 };
 
+// the kernel's sync protocol and mixed-family pools exclude each other, in both orders
+const fwm8 = { family: 6 as const, protocol: "tcp" as const, address: "", port: 0, fwmark: 8 };
+const mixedDest = { address: "198.18.1.20", port: 0, forward: "tunnel" as const, weight: 1, upperThreshold: 0, lowerThreshold: 0 };
+out.mixed = {
+  daemonWhileMixed: errorOf(() => c.startDaemon({ state: "master", interface: "vs0", syncId: 9 })),
+  natMixed: errorOf(() => c.addDest(fwm8, { ...mixedDest, address: "198.18.1.21", forward: "masq" })),
+};
+c.deleteDest(fwm8, mixedDest);
 c.startDaemon({ state: "master", interface: "vs0", syncId: 9 });
+(out.mixed as Record<string, string>).mixedWhileDaemon = errorOf(() => c.addDest(fwm8, mixedDest));
 c.startDaemon({ state: "backup", interface: "vs1", syncId: 10, port: 8850 });
 out.daemons = { client: c.listDaemons(), ipvsadm: sh("ipvsadm -Ln --daemon") };
 out.daemonDuplicate = errorOf(() => c.startDaemon({ state: "master", interface: "vs0", syncId: 9 }));

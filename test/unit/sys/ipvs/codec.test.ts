@@ -76,6 +76,11 @@ describe("IPVS attribute codec", () => {
     }
     expect(() => writeDest(new AttrWriter(), base, { ...d1, weight: 2 ** 31 }, true, "add-dest X")).toThrow("weight 2147483648 is not 0-2147483647");
     expect(() => writeDest(new AttrWriter(), base, { ...d1, forward: "nat" as never }, true, "add-dest X")).toThrow('forwarding "nat"');
+    // ip_vs_ctl.c: only a tunnel reaches a real server of the other family
+    expect(() => writeDest(new AttrWriter(), base, { ...d1, address: "fd00::9", forward: "route" }, true, "add-dest X")).toThrow(
+      "add-dest X: an IPv6 real server in an IPv4 service needs tunnel forwarding (lb_kind TUN), not route",
+    );
+    expect(() => writeDest(new AttrWriter(), base, { ...d1, address: "fd00::9", forward: "tunnel" }, true, "add-dest X")).not.toThrow();
   });
 
   test("property: every random table survives encode → decode unchanged", () => {
