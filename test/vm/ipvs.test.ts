@@ -21,6 +21,8 @@ interface GuestReport {
   daemonsAfterStop: string;
   daemonStopAgain: string;
   badGroup: string;
+  timeoutsIpvsadmBefore: string;
+  timeouts: { before: { tcp: number; tcpFin: number; udp: number }; after: { tcp: number; tcpFin: number; udp: number }; ipvsadm: string; zero: string };
   mixed: { daemonWhileMixed: string; natMixed: string; mixedWhileDaemon: string };
   daemon6: { client: unknown[]; ipvsadm: string };
   afterFlush: string;
@@ -169,6 +171,14 @@ describe.skipIf(!vmAvailable())("IPVS in the VM (ipvsadm as oracle)", () => {
     expect(report.daemon6.ipvsadm).toContain("master sync daemon (mcast=vs0, syncid=11");
     expect(report.daemon6.ipvsadm).toContain("group=ff02::1:8848");
     expect(report.daemon6.client).toEqual([expect.objectContaining({ state: "master", interface: "vs0", syncId: 11, group: "ff02::1:8848" })]);
+  });
+
+  test("connection timeouts read and set over IPVS_CMD_GET/SET_CONFIG agree with ipvsadm --timeout", () => {
+    const { before, after, ipvsadm, zero } = report.timeouts;
+    expect(report.timeoutsIpvsadmBefore.trim()).toBe(`Timeout (tcp tcpfin udp): ${before.tcp} ${before.tcpFin} ${before.udp}`);
+    expect(after).toEqual({ tcp: 7200, tcpFin: before.tcpFin, udp: 45 });
+    expect(ipvsadm.trim()).toBe(`Timeout (tcp tcpfin udp): 7200 ${before.tcpFin} 45`);
+    expect(zero).toBe('IPVS set timeouts {"tcpFin":0}: tcpFin timeout 0 is not 1-2147483647 seconds (EINVAL)');
   });
 
   test("flush empties the table", () => {

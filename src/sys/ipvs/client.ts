@@ -27,6 +27,12 @@ export interface IpvsInfo {
   connTableSize: number;
 }
 
+export interface IpvsTimeouts {
+  tcp: number;
+  tcpFin: number;
+  udp: number;
+}
+
 export interface SyncDaemon {
   state: "master" | "backup";
   /** multicast interface */
@@ -166,6 +172,33 @@ export class IpvsClient {
   }
   deleteDest(k: IpvsServiceKey, d: Pick<IpvsDest, "address" | "port">): void {
     this.apply([{ op: "delete-dest", service: k, dest: { forward: "masq", weight: 0, upperThreshold: 0, lowerThreshold: 0, ...d } }]);
+  }
+
+  /** Connection timeouts in seconds (ipvsadm -L --timeout; keepalived's lvs_timeouts). */
+  timeouts(): IpvsTimeouts {
+    const replies = this.query(this.begin(IPVS_CMD.GET_CONFIG).finish(), "get-config", "get timeouts");
+    const m = replies[0];
+    if (!m) throw new IpvsError("get timeouts", Errno.EPROTO, "kernel sent no reply");
+    const a = parseGenl(m, "IPVS config").attrs;
+    return {
+      tcp: a.u32(IPVS_CMD_ATTR.TIMEOUT_TCP) ?? 0,
+      tcpFin: a.u32(IPVS_CMD_ATTR.TIMEOUT_TCP_FIN) ?? 0,
+      udp: a.u32(IPVS_CMD_ATTR.TIMEOUT_UDP) ?? 0,
+    };
+  }
+
+  /** Sets the given timeouts (seconds); an omitted one keeps its value (the kernel skips absent attributes). */
+  setTimeouts(t: Partial<IpvsTimeouts>): void {
+    const what = `set timeouts ${JSON.stringify(t)}`;
+    const b = this.begin(IPVS_CMD.SET_CONFIG);
+    for (const [key, attr] of [["tcp", IPVS_CMD_ATTR.TIMEOUT_TCP], ["tcpFin", IPVS_CMD_ATTR.TIMEOUT_TCP_FIN], ["udp", IPVS_CMD_ATTR.TIMEOUT_UDP]] as const) {
+      const v = t[key];
+      if (v === undefined) continue;
+      // 0 would mean "unchanged" to the kernel: refuse it rather than silently do nothing
+      if (!Number.isInteger(v) || v < 1 || v > 0x7fffffff) throw new IpvsError(what, Errno.EINVAL, `${key} timeout ${v} is not 1-2147483647 seconds`);
+      b.u32(attr, v);
+    }
+    this.request(b.finish(), "set-config", what);
   }
 
   /** Removes every service and dest (ipvsadm -C), including ones vigil does not own. */

@@ -5,7 +5,8 @@ import { Errno, errnoName } from "../errno.ts";
 
 export type IpvsOpKind =
   | "resolve" | "info" | "list-services" | "list-dests" | "add-service" | "edit-service" | "delete-service"
-  | "add-dest" | "edit-dest" | "delete-dest" | "flush" | "start-daemon" | "stop-daemon" | "list-daemons";
+  | "add-dest" | "edit-dest" | "delete-dest" | "flush" | "start-daemon" | "stop-daemon" | "list-daemons"
+  | "get-config" | "set-config";
 
 /** What the failed request was about, where the errno alone is ambiguous. */
 export interface IpvsErrorContext {

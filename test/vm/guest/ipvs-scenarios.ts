@@ -27,6 +27,7 @@ const out: Record<string, unknown> = {};
 const steps: { name: string; ops: string[]; ipvsadm: string; thresholds: string; clientTable: IpvsService[] }[] = [];
 const c = IpvsClient.open();
 out.info = c.info();
+out.timeoutsIpvsadmBefore = sh("ipvsadm -L --timeout");
 for (const cmd of FOREIGN_IPVSADM) sh(cmd);
 
 const owned = new Set<string>();
@@ -98,6 +99,10 @@ out.daemon6 = { client: c.listDaemons(), ipvsadm: sh("ipvsadm -Ln --daemon") };
 c.stopDaemon("master");
 out.daemonsAfterStop = sh("ipvsadm -Ln --daemon");
 out.daemonStopAgain = errorOf(() => c.stopDaemon("master"));
+
+const t0 = c.timeouts();
+c.setTimeouts({ tcp: 7200, udp: 45 });
+out.timeouts = { before: t0, after: c.timeouts(), ipvsadm: sh("ipvsadm -L --timeout"), zero: errorOf(() => c.setTimeouts({ tcpFin: 0 })) };
 
 c.flush();
 out.afterFlush = sh("ipvsadm -Ln");
