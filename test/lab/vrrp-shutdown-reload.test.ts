@@ -170,8 +170,9 @@ describe("vigil status and SIGHUP reload", () => {
     await sleep(300);
     const frames = await cap.stop();
     // RFC 5798 §6.4.3: the removed instance leaves like a shutdown, with priority 0
-    const bye = adverts(frames, 113).find((a) => a.d.src === "198.18.0.1" && a.t > tHup);
-    expect(bye?.d.priority).toBe(0);
+    // (ordinary adverts may still leave between the signal and the reload taking effect)
+    const bye = adverts(frames, 113).find((a) => a.d.src === "198.18.0.1" && a.t > tHup && a.d.priority === 0);
+    expect(bye).toBeDefined();
     expect(adverts(frames, 113).filter((a) => a.d.src === "198.18.0.1" && a.t > bye!.t)).toEqual([]);
     expect(adverts(frames, 114).filter((a) => a.d.src === "198.18.0.1").length).toBeGreaterThan(0);
     const keep = adverts(frames, 112).filter((a) => a.d.src === "198.18.0.1");
