@@ -23,6 +23,13 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`vigil status: ${err instanceof Error ? err.message : err}\n`);
     return 1;
   }
+  // The daemon answers {error} when it cannot report (e.g. its VRRP worker does not
+  // respond): that is a failed query, not a status document to print or tabulate.
+  const err = (st as { error?: unknown } | null)?.error;
+  if (err !== undefined || !Array.isArray(st?.instances)) {
+    process.stderr.write(`vigil status: the daemon at ${socket} could not report: ${err ?? "malformed answer"}\n`);
+    return 1;
+  }
   if (json) {
     process.stdout.write(`${JSON.stringify(st, null, 2)}\n`);
     return 0;

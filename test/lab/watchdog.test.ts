@@ -5,19 +5,20 @@
 // advert thread has to look dead to the supervisor — and the VIP, no longer
 // refreshed, must expire by its kernel lifetime while the backup takes over.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { spawn } from "bun";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK } from "../../src/sys/abi.ts";
 import { libc } from "../../src/sys/libc.ts";
 import { sockaddrUn } from "../../src/sys/sd-notify.ts";
 import { Lab, nowMs, sleep } from "../helpers/lab.ts";
-import { instanceStatus, startVigil, vigilConf, vigilRequest, type VigilHandle, waitUntil } from "../helpers/vigil.ts";
+import { instanceStatus, startVigil, vigilCommand, vigilConf, vigilRequest, type VigilHandle, waitUntil } from "../helpers/vigil.ts";
 
 const AF_UNIX = 1;
 const VIP = "198.18.0.120";
 const LIFETIME_S = 2;
 const WATCHDOG_MS = 400; // vigil pings every 200 ms
-const STALL_MS = 4000;
+const STALL_MS = 6000;
 
 /** The supervisor's end of sd_notify: a bound unix datagram socket, drained without blocking. */
 class NotifySink {
@@ -91,7 +92,7 @@ describe("sd_notify watchdog fed by VRRP worker progress", () => {
     expect(await waitUntil(async () => (await instanceStatus(h1, "VI_W"))?.state === "MASTER" && lab.holders(VIP).join() === "1", 5000)).toBe(true);
   }, 30_000);
 
-  test("a stalled VRRP worker: WATCHDOG=1 stops, the unrefreshed VIP expires by its lifetime and the backup becomes the only holder; pings resume after the stall", async () => {
+  test("a stalled VRRP worker: WATCHDOG=1 stops, the unrefreshed VIP expires by its lifetime and the backup becomes the only holder, `vigil status` fails clearly meanwhile; pings resume after the stall", async () => {
     expect(await waitUntil(async () => (await instanceStatus(h2, "VI_W"))?.state === "BACKUP", 3000)).toBe(true);
     // without --debug-allow-stall the hook does not exist
     expect(await vigilRequest(h2, "stall 1000")).toEqual({ error: "unknown request 'stall 1000'" });
@@ -105,9 +106,14 @@ describe("sd_notify watchdog fed by VRRP worker progress", () => {
     // daemon may not burn anything like the 150 ticks of a spinning thread
     await sleep(Math.max(0, tStall + 1500 - nowMs()));
     expect(cpuTicks(h1.proc.pid) - cpu0).toBeLessThan(50);
+    // the operator's view meanwhile: `vigil status` fails clearly instead of printing garbage
+    const cli = spawn([...vigilCommand(), "status", "--socket", h1.socket], { stdout: "pipe", stderr: "pipe" });
     expect(await waitUntil(() => lab.holders(VIP).join() === "2", LIFETIME_S * 1000 + 1500)).toBe(true);
     const tSingle = nowMs();
     expect(tSingle).toBeLessThan(stallEnd); // expired while r1 was still frozen: the lease did it
+    const [code, errText] = await Promise.all([cli.exited, new Response(cli.stderr).text()]);
+    expect(code).toBe(1);
+    expect(errText).toContain("could not report: VRRP worker did not answer within");
     await sleep(Math.max(0, stallEnd - nowMs()) + 1500);
     // At most one ping already on its way when the stall began (the timer reads a counter
     // that moved just before); none in the rest of the stall.
