@@ -23,6 +23,7 @@ import { RxMeta } from "../vrrp/packet-validate.ts";
 import { PriorityTracker } from "../vrrp/priority.ts";
 import type { InstancePlan, VipPlan } from "./plan.ts";
 import { ensureVmac, removeVmac, type VmacHandle } from "./vmac.ts";
+import { getLink } from "../sys/rtnetlink/link.ts";
 import type { InstanceStatus } from "./status-types.ts";
 
 export interface RuntimeHooks {
@@ -381,6 +382,8 @@ export class InstanceRuntime {
     if (!v) return;
     const st = this.fsm.state;
     if (op === "del" && st === State.Master && this.vipsInstalled) {
+      // the vmac itself going takes its VIPs along: the worker recreates it (link event)
+      if (v.onVmac && !this.vmacPresent()) return;
       this.vipRestores++;
       this.hooks.event("vip-restored", this, `${address}/${prefix} on ${v.dev} was deleted while master; re-added`);
       this.installVips(now);
@@ -409,6 +412,21 @@ export class InstanceRuntime {
     for (const p of this.otherPkts.values()) p.close();
     this.naListener?.close();
     this.dropVmac();
+  }
+
+  private vmacPresent(): boolean {
+    if (!this.vmac) return false;
+    try {
+      getLink(this.nl, this.vmac.index);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** ifindex of this instance's vmac, 0 without use_vmac */
+  get vmacIndex(): number {
+    return this.vmac?.index ?? 0;
   }
 
   /** keepalived deletes its vmac on shutdown too; the VIPs on it go with it. */

@@ -51,6 +51,7 @@ const hooks: RuntimeHooks = {
 
 class Engine {
   runtimes: InstanceRuntime[] = [];
+  private groups: SyncGroupPlan[] = [];
   private waiter!: ReadinessWaiter;
   /** fd handlers in poll order after [wake, monitor] */
   private handlers: Array<[number, (now: number) => void]> = [];
@@ -70,6 +71,7 @@ class Engine {
 
   build(plans: InstancePlan[], groups: SyncGroupPlan[], keep: InstanceRuntime[] = []): void {
     const now = nowMs();
+    this.groups = groups;
     const fresh: InstanceRuntime[] = [];
     for (const plan of plans) {
       const old = keep.find((r) => r.name === plan.name);
@@ -113,6 +115,10 @@ class Engine {
   private onMonitor(now: number): void {
     const events = this.monitor.read();
     let resync = false;
+    // links deleted in this batch: their addresses' deletions are no VIP to restore
+    const gone = new Set<number>();
+    for (const ev of events) if (ev.kind === "link" && ev.op === "del") gone.add(ev.link.index);
+    const vmacLost = this.runtimes.filter((rt) => rt.vmacIndex !== 0 && gone.has(rt.vmacIndex));
     for (const ev of events) {
       if (ev.kind === "link") {
         const l = ev.link;
@@ -130,12 +136,33 @@ class Engine {
         }
       } else if (ev.kind === "address") {
         const a = ev.address;
+        if (gone.has(a.index)) continue;
         for (const rt of this.runtimes) rt.addressChanged(now, ev.op, a.index, a.address, a.prefixlen);
       } else if (ev.kind === "overrun") {
         resync = true;
       }
     }
     if (resync) this.syncLinks(now);
+    for (const rt of vmacLost) this.recreate(rt, now);
+  }
+
+  /**
+   * use_vmac: someone deleted the instance's vmac. Its sockets are bound to a link
+   * that is gone, so the instance restarts on a new vmac (keepalived recreates it too);
+   * a sync group it belongs to is formed again around the new instance.
+   */
+  private recreate(rt: InstanceRuntime, now: number): void {
+    hooks.event("vmac-lost", rt, `${rt.plan.vmac?.name ?? "vmac"} was deleted outside vigil; recreating it and restarting the instance`);
+    try {
+      rt.stop(now);
+    } catch (e) {
+      hooks.log("warn", `${rt.name}: stop: ${e instanceof Error ? e.message : e}`);
+    }
+    rt.close();
+    const keep = this.runtimes.filter((r) => r !== rt);
+    const group = this.groups.find((g) => g.members.includes(rt.name));
+    if (group) for (const r of keep) if (group.members.includes(r.name)) r.fsm.observer = null;
+    this.build(this.runtimes.map((r) => r.plan), this.groups, keep);
   }
 
   /** One pass: fire due timers, sleep until the next deadline or readiness, handle input. */

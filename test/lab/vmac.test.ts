@@ -129,6 +129,17 @@ describe("use_vmac (macvlan with the virtual router MAC), 2 vigil routers, VRRPv
     expect(lab.clientNeigh(VIP)?.mac).toBe(VMAC);
   }, 30_000);
 
+  test("a vmac deleted by hand under the master is recreated (as keepalived does) and the master takes the VIP back onto it", async () => {
+    const old = lab.exec(1, ["cat", `/sys/class/net/${DEV}/ifindex`]).trim();
+    lab.exec(1, ["ip", "link", "del", DEV]);
+    expect(await waitUntil(() => link(1, DEV) !== null && lab.exec(1, ["cat", `/sys/class/net/${DEV}/ifindex`], true).trim() !== old, 3000)).toBe(true);
+    expect(link(1, DEV)).toMatchObject({ address: VMAC, linkinfo: { info_kind: "macvlan", info_data: { mode: "private" } } });
+    expect(await waitUntil(async () => (await st(1))?.state === "MASTER" && (await st(2))?.state === "BACKUP" && addrsOn(1, DEV).includes(VIP), 5000)).toBe(true);
+    expect(lab.logOf(h[0].proc)).toContain(`${DEV} was deleted outside vigil`);
+    expect(lab.clientPing(VIP, 1, 5)).toBe(true);
+    expect(lab.clientNeigh(VIP)?.mac).toBe(VMAC);
+  }, 30_000);
+
   test("SIGTERM removes the vmac and puts back the parent sysctls this run changed; the backup takes over with the same MAC", async () => {
     await stopVigil(lab, h[0]);
     expect(link(1, DEV)).toBeNull();
