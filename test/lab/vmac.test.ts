@@ -5,6 +5,7 @@
 // ARP entry for the VIP keeps that MAC while the backup serves it. The tests run in
 // order on one lab.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
 import { Lab, nowMs, sleep } from "../helpers/lab.ts";
 import { adverts, garps } from "../helpers/pcap.ts";
 import { instanceStatus, startVigil, stopVigil, vigilConf, type VigilHandle, waitStates, waitUntil } from "../helpers/vigil.ts";
@@ -87,6 +88,32 @@ describe("use_vmac (macvlan with the virtual router MAC), 2 vigil routers, VRRPv
     expect(lab.clientPing(VIP, 1, 3)).toBe(true);
     expect(lab.clientNeigh(VIP)?.mac).toBe(VMAC);
     expect((await st(1))?.vips).toEqual([`${VIP}/32`]);
+  }, 40_000);
+
+  test("SIGHUP: an unchanged use_vmac instance keeps its vmac and state; dropping use_vmac moves the VIP onto eth0 and removes the vmac; adding it back restores it", async () => {
+    const ifindex = () => lab.exec(1, ["cat", `/sys/class/net/${DEV}/ifindex`], true).trim();
+    const idx = ifindex();
+    const before = (await st(1))!;
+    const reloads = () => (lab.logOf(h[0].proc).match(/reload: /g) ?? []).length;
+    lab.kill(1, "SIGHUP");
+    expect(await waitUntil(() => reloads() === 1, 3000)).toBe(true);
+    expect(lab.logOf(h[0].proc)).toContain("reload: 1 instance(s) kept running, 0 (re)started");
+    expect(ifindex()).toBe(idx);
+    expect(await st(1)).toMatchObject({ state: "MASTER", since: before.since, counters: { transitions: before.counters.transitions } });
+    expect(addrsOn(1, DEV)).toEqual([VIP]);
+
+    writeFileSync(h[0].conf, conf(1).replace("  use_vmac\n", ""));
+    lab.kill(1, "SIGHUP");
+    expect(await waitUntil(async () => link(1, DEV) === null && lab.addrs(1).includes(VIP) && (await st(1))?.state === "MASTER", 5000)).toBe(true);
+    // this run raised the parent's sysctls from the lab's defaults, so they go back
+    expect(["arp_ignore", "arp_filter", "arp_announce"].map((k) => sysctl(1, `net/ipv4/conf/eth0/${k}`))).toEqual(["0", "0", "0"]);
+    expect(lab.clientArping(VIP, 2)).toEqual([lab.mac(1)]);
+
+    writeFileSync(h[0].conf, conf(1));
+    lab.kill(1, "SIGHUP");
+    expect(await waitUntil(async () => addrsOn(1, DEV).includes(VIP) && !lab.addrs(1).includes(VIP) && (await st(1))?.state === "MASTER", 5000)).toBe(true);
+    expect(await waitUntil(() => lab.clientNeigh(VIP)?.mac === VMAC, 3000)).toBe(true);
+    expect(lab.clientPing(VIP, 1, 5)).toBe(true);
   }, 40_000);
 
   test("RFC 5798 §7.3: SIGKILLed master — the backup takes the VIP onto its own vmac and the client's ARP entry keeps 00:00:5e:00:01:33", async () => {
