@@ -12,7 +12,7 @@
 // unix-socket listener of the same mosquitto (no route from the host needed).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawn, spawnSync, type Subprocess } from "bun";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { decodeBody } from "../../src/fleet/payload.ts";
 import { Lab, nowMs, sleep } from "../helpers/lab.ts";
@@ -113,11 +113,13 @@ function startBackbone() {
 
 async function startBroker() {
   const sock = join(dir, "mq.sock");
+  rmSync(sock, { force: true });
   writeFileSync(join(dir, "mosquitto.conf"), [
     `listener 1883 ${BROKER_IP}`, `listener 0 ${sock}`, "allow_anonymous true", "persistence false", "user root", "log_dest stderr", "log_type error", "log_type warning",
   ].join("\n") + "\n");
   broker = spawn([...backbone.prefix(), "mosquitto", "-c", join(dir, "mosquitto.conf")], { stdout: "ignore", stderr: Bun.file(join(dir, "mosquitto.log")) });
   if (!(await waitUntil(() => existsSync(sock), 5000, 50))) throw new Error(`mosquitto did not start: ${readFileSync(join(dir, "mosquitto.log"), "utf8")}`);
+  await watcher?.close().catch(() => {});
   watcher = await Watcher.open({ protocol: "mqtt", unixSocket: true, path: sock } as import("mqtt").IClientOptions, [`vigil/v1/${FLEET}/#`]);
 }
 
@@ -294,6 +296,9 @@ describe("fleet through running daemons", () => {
     const s = await vigilStatus(h1);
     expect(s?.instances.map((i) => [i.name, i.priority])).toEqual([["VI_A", 150], ["VI_B", 140], ["VI_C", 150]]);
     expect(lab.logOf(h1.proc)).toContain("booting pushed config serial 1");
+    // The replay floor survived the restart: serial 3 was committed (then rolled back), so 1 and 2 stay refused.
+    expect(await pushAndResult(join(dir, "push1.cose"))).toMatchObject({ accepted: false, reason: "stale-serial", serial: 1 });
+    expect(await pushAndResult(join(dir, "stale.cose"))).toMatchObject({ accepted: false, reason: "stale-serial", serial: 2 });
   }, 30_000);
 
   test("split brain: with the VRRP segment partitioned both routers are MASTER and still reach the broker → retained alarm; it clears after the heal", async () => {
@@ -340,4 +345,31 @@ describe("fleet through running daemons", () => {
     const afterA = (await instanceStatus(h1, "VI_A"))!;
     expect([afterA.state, afterA.since]).toEqual([beforeA.state, beforeA.since]);
   }, 30_000);
+
+  test("broker outage: VRRP fails over while the broker is unreachable and restarted empty; on reconnect the survivor republishes its birth and current state, retained again", async () => {
+    const h2 = routers.get(2)!;
+    expect(await waitStates([[routers.get(1)!, "VI_A", "MASTER"], [h2, "VI_A", "BACKUP"]], 6000)).toEqual(["MASTER", "BACKUP"]);
+    const ports = lab.routers.map((r) => `fb${r.index}`);
+    // The backbone goes dark first, so the routers' sessions die silently (no RST reaches them) as in a real outage.
+    for (const p of ports) backbone.exec(["ip", "link", "set", p, "down"]);
+    try {
+      broker!.kill("SIGKILL");
+      await broker!.exited;
+      lab.kill(1, "SIGKILL");
+      await lab.reap(1);
+      routers.delete(1);
+      // Nothing on the VRRP path waits for MQTT.
+      expect(await waitStates([[h2, "VI_A", "MASTER"], [h2, "VI_B", "MASTER"]], 6000)).toEqual(["MASTER", "MASTER"]);
+      // A fresh broker without a single retained message; our subscriber is on before any router is back.
+      await startBroker();
+    } finally {
+      for (const p of ports) backbone.exec(["ip", "link", "set", p, "up"]);
+    }
+    // gw2 runs the no-op serial 2 it accepted in the not-for-node test
+    expect(await next(topic("gw2", "status"), (b) => b.status === "online", 0, 30_000)).toMatchObject({ config_serial: 2 });
+    expect(await next(topic("gw2", "vrrp/VI_A"), (b) => b.state === "MASTER", 0, 15_000)).toMatchObject({ vrid: VRID.A, priority: 100 });
+    // The republished state is retained at the new broker: the fleet view shows it.
+    const v = JSON.parse(vigil(["status", "--broker", BROKER, "--fleet", FLEET, "--json", "--wait-ms", "800"], backbone.name).out);
+    expect(v.nodes.gw2.vrrp.VI_A.state).toBe("MASTER");
+  }, 60_000);
 });
