@@ -17,6 +17,7 @@ import { ROOT } from "../helpers/netns.ts";
 import { startVm, vmAvailable, type VmHandle, type VmResult } from "../helpers/vm.ts";
 import { DIRECTOR_SETUP, E2eLab } from "./e2e-lab.ts";
 import { CLIENT, CLIENT2, DIRECTOR, DIRECTOR2, RS1, RS2, SORRY, VIP_DR, VIP_NAT } from "./e2e-topology.ts";
+import type { IpvsServiceStats, IpvsStats } from "../../src/sys/ipvs/stats.ts";
 import { parseIpvsadm } from "./ipvsadm-parse.ts";
 
 const DELAY_LOOP_S = 1;
@@ -105,6 +106,9 @@ i=0
 while [ ! -e "$run/phase-done" ] && [ $i -lt 3000 ]; do sleep 0.2; i=$((i+1)); done
 echo "TABLE-BEFORE-STOP"
 ipvsadm -Ln
+echo "IPVSADM-STATS"
+ipvsadm -Ln --stats --exact
+${ROOT}/node_modules/.bin/bun test/vm/guest/ipvs-stats.ts
 kill -TERM $pid
 set +e
 wait $pid
@@ -163,7 +167,7 @@ ipvsadm -Ln
   test("ipvsadm shows the configured table; SIGTERM removes the daemon's services", async () => {
     const r = (await stopVm())!;
     expect(r.exitCode).toBe(0);
-    const before = r.stdout.split("TABLE-BEFORE-STOP\n")[1]!.split("DAEMON-EXIT")[0]!;
+    const before = r.stdout.split("TABLE-BEFORE-STOP\n")[1]!.split("IPVSADM-STATS")[0]!;
     const t = parseIpvsadm(before);
     const natSvc = t.find((s) => s.address === VIP_NAT)!;
     const drSvc = t.find((s) => s.address === VIP_DR)!;
@@ -172,4 +176,31 @@ ipvsadm -Ln
     expect(r.stdout).toContain("DAEMON-EXIT 0");
     expect(parseIpvsadm(r.stdout.split("TABLE-AFTER-STOP\n")[1]!)).toEqual([]);
   }, 120_000);
+
+  test("traffic counters read over netlink equal ipvsadm --stats (real, nonzero counters from the requests above)", () => {
+    const r = result!;
+    const ours = JSON.parse(r.stdout.split("\n").find((l) => l.startsWith("STATS "))!.slice(6)) as IpvsServiceStats[];
+    const text = r.stdout.split("IPVSADM-STATS\n")[1]!.split("STATS ")[0]!;
+    // ipvsadm --stats --exact: "<proto> <vip:port> conns inpkts outpkts inbytes outbytes", dests as "-> addr:port ..."
+    const theirs = new Map<string, number[]>();
+    let svc = "";
+    for (const line of text.split("\n")) {
+      const t = line.trim().split(/\s+/);
+      if (t[0] === "TCP") {
+        svc = `tcp:${t[1]}`;
+        theirs.set(svc, t.slice(2, 7).map(Number));
+      } else if (t[0] === "->" && /^\d/.test(t[1] ?? "")) {
+        theirs.set(`${svc} -> ${t[1]}`, t.slice(2, 7).map(Number));
+      }
+    }
+    let total = 0;
+    for (const s of ours) {
+      const row = (x: IpvsStats) => [x.conns, x.inPackets, x.outPackets, x.inBytes, x.outBytes];
+      expect(row(s.stats)).toEqual(theirs.get(s.service)!);
+      for (const d of s.dests) expect(row(d.stats)).toEqual(theirs.get(`${s.service} -> ${d.dest}`)!);
+      total += s.stats.conns;
+    }
+    expect(ours.map((s) => s.service).sort()).toEqual([`tcp:${VIP_DR}:80`, `tcp:${VIP_NAT}:80`]);
+    expect(total).toBeGreaterThan(20);
+  });
 });

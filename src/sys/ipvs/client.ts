@@ -4,20 +4,22 @@
 // comes from the pure reconcile (src/lvs/reconcile.ts).
 import { NLM_F_DUMP, NLM_F_REQUEST } from "../abi.ts";
 import { Errno, SysError } from "../errno.ts";
-import { Attrs } from "../netlink/attr.ts";
+import type { Attrs } from "../netlink/attr.ts";
 import { beginGenl, type GenlFamily, openGenetlink, parseGenl, resolveFamily } from "../netlink/genetlink.ts";
 import { MessageBuilder } from "../netlink/message.ts";
 import type { NetlinkSocket } from "../netlink/socket.ts";
 import type { IpvsDest, IpvsService, IpvsServiceKey } from "../../lvs/ipvs-model.ts";
-import { serviceKeyString } from "../../lvs/ipvs-model.ts";
+import { destKeyString, serviceKeyString } from "../../lvs/ipvs-model.ts";
 import { describeOp, type IpvsOp } from "../../lvs/reconcile.ts";
 import { formatAddress, parseAddress } from "../../lvs/reconcile-address.ts";
 import { NetlinkBatch } from "./batch.ts";
 import {
   decodeDest, decodeService, IpvsDecodeError, writeDest, writeServiceFull, writeServiceKeyNest,
 } from "./codec.ts";
+import { decodeDestCounters, decodeStats, type IpvsServiceStats } from "./stats.ts";
 import {
   IP_VS_IFNAME_MAXLEN, IP_VS_STATE, IPVS_CMD, IPVS_CMD_ATTR, IPVS_DAEMON_ATTR, IPVS_GENL_NAME, IPVS_GENL_VERSION, IPVS_INFO_ATTR,
+  IPVS_SVC_ATTR,
 } from "./constants.ts";
 import { explainIpvsErrno, IpvsBatchError, IpvsError, type IpvsOpKind } from "./errors.ts";
 
@@ -82,17 +84,16 @@ export class IpvsClient {
     return { version: `${(v >> 16) & 0xff}.${(v >> 8) & 0xff}.${v & 0xff}`, connTableSize: a.u32(IPVS_INFO_ATTR.CONN_TAB_SIZE) ?? 0 };
   }
 
-  /** Every virtual service, without dests. */
-  listServices(): IpvsService[] {
+  private dumpServices(): Attrs[] {
     const replies = this.query(this.begin(IPVS_CMD.GET_SERVICE, NLM_F_REQUEST | NLM_F_DUMP).finish(), "list-services", "list services");
     return replies.map((m) => {
       const svc = parseGenl(m, "IPVS service dump").attrs.nested(IPVS_CMD_ATTR.SERVICE);
       if (!svc) throw new IpvsDecodeError("IPVS service dump", "reply without IPVS_CMD_ATTR_SERVICE");
-      return decodeService(svc);
+      return svc;
     });
   }
 
-  listDests(svc: IpvsServiceKey): IpvsDest[] {
+  private dumpDests(svc: IpvsServiceKey): Attrs[] {
     const what = `list dests of ${serviceKeyString(svc)}`;
     const b = this.begin(IPVS_CMD.GET_DEST, NLM_F_REQUEST | NLM_F_DUMP);
     writeServiceKeyNest(b, svc, what);
@@ -100,7 +101,28 @@ export class IpvsClient {
     return replies.map((m) => {
       const d = parseGenl(m, "IPVS dest dump").attrs.nested(IPVS_CMD_ATTR.DEST);
       if (!d) throw new IpvsDecodeError("IPVS dest dump", "reply without IPVS_CMD_ATTR_DEST");
-      return decodeDest(d, svc.family);
+      return d;
+    });
+  }
+
+  /** Every virtual service, without dests. */
+  listServices(): IpvsService[] {
+    return this.dumpServices().map(decodeService);
+  }
+
+  listDests(svc: IpvsServiceKey): IpvsDest[] {
+    return this.dumpDests(svc).map((d) => decodeDest(d, svc.family));
+  }
+
+  /** Traffic counters of every service and dest, plus each dest's connection counts (ipvsadm -Ln --stats). */
+  stats(): IpvsServiceStats[] {
+    return this.dumpServices().map((a) => {
+      const svc = decodeService(a);
+      return {
+        service: serviceKeyString(svc),
+        stats: decodeStats(a.nested(IPVS_SVC_ATTR.STATS64), a.nested(IPVS_SVC_ATTR.STATS)),
+        dests: this.dumpDests(svc).map((d) => ({ dest: destKeyString(decodeDest(d, svc.family)), ...decodeDestCounters(d) })),
+      };
     });
   }
 

@@ -4,6 +4,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as K from "../../../../src/sys/ipvs/constants.ts";
+import { IPVS_STATS_ATTR } from "../../../../src/sys/ipvs/stats.ts";
 
 const HEADER = "/usr/include/linux/ip_vs.h";
 const dir = mkdtempSync("/tmp/vigil-ipvs-abi-");
@@ -14,7 +15,7 @@ function expectedPairs(): [string, number][] {
   const groups: [string, Record<string, number>][] = [
     ["IPVS_CMD_", K.IPVS_CMD], ["IPVS_CMD_ATTR_", K.IPVS_CMD_ATTR], ["IPVS_SVC_ATTR_", K.IPVS_SVC_ATTR],
     ["IPVS_DEST_ATTR_", K.IPVS_DEST_ATTR], ["IPVS_DAEMON_ATTR_", K.IPVS_DAEMON_ATTR], ["IPVS_INFO_ATTR_", K.IPVS_INFO_ATTR],
-    ["IP_VS_SVC_F_", K.IP_VS_SVC_F], ["IP_VS_CONN_F_", K.IP_VS_CONN_F], ["IP_VS_STATE_", K.IP_VS_STATE],
+    ["IPVS_STATS_ATTR_", IPVS_STATS_ATTR], ["IP_VS_SVC_F_", K.IP_VS_SVC_F], ["IP_VS_CONN_F_", K.IP_VS_CONN_F], ["IP_VS_STATE_", K.IP_VS_STATE],
   ];
   for (const [prefix, table] of groups) for (const [k, v] of Object.entries(table)) pairs.push([prefix + k, v]);
   pairs.push(["IP_VS_SCHEDNAME_MAXLEN", K.IP_VS_SCHEDNAME_MAXLEN], ["IP_VS_IFNAME_MAXLEN", K.IP_VS_IFNAME_MAXLEN], ["IPVS_GENL_VERSION", K.IPVS_GENL_VERSION]);

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { Attrs, AttrWriter, NetlinkDecodeError } from "../../../../src/sys/netlink/attr.ts";
 import { decodeDest, decodeService, IpvsRequestError, writeDest, writeServiceFull, writeServiceKeyNest } from "../../../../src/sys/ipvs/codec.ts";
 import { IPVS_CMD_ATTR, IPVS_SVC_ATTR } from "../../../../src/sys/ipvs/constants.ts";
+import { decodeDestCounters, decodeStats } from "../../../../src/sys/ipvs/stats.ts";
 import type { IpvsDest, IpvsService } from "../../../../src/lvs/ipvs-model.ts";
 import { normalizeService } from "../../../../src/lvs/reconcile.ts";
 import { mulberry32, randomTable } from "../../lvs/reconcile-model.ts";
@@ -95,7 +96,7 @@ describe("IPVS attribute codec", () => {
 });
 
 describe("IPVS decode fuzz", () => {
-  test("fuzz: random and mutated attribute bytes give a decode error or a service, never a crash", () => {
+  test("fuzz: random and mutated attribute bytes give a decode error or a service (and counters), never a crash", () => {
     const rnd = mulberry32(0x1f5);
     const seeds: Uint8Array[] = [];
     for (const s of randomTable(mulberry32(3), 8)) {
@@ -124,6 +125,15 @@ describe("IPVS decode fuzz", () => {
       }
       try {
         decodeDest(new Attrs(b, "fuzz"), rnd() < 0.5 ? 4 : 6);
+      } catch (e) {
+        expect(e).toBeInstanceOf(NetlinkDecodeError);
+      }
+      try {
+        const a = new Attrs(b, "fuzz");
+        const c = decodeDestCounters(a);
+        expect(Number.isFinite(c.stats.conns)).toBe(true);
+        decodeStats(a, undefined);
+        decodeStats(undefined, a);
       } catch (e) {
         expect(e).toBeInstanceOf(NetlinkDecodeError);
       }
