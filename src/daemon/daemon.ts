@@ -15,6 +15,7 @@ import { openRtnetlink } from "../sys/rtnetlink/socket.ts";
 import { InstanceLocks } from "./lock.ts";
 import { type LvsHooks, LvsManager } from "./lvs-manager.ts";
 import { log } from "./log.ts";
+import { GroupStates } from "./group-notify.ts";
 import { notifyTransition, type NotifyState } from "./notify.ts";
 import { type InstancePlan, planInstances, type PlanResult } from "./plan.ts";
 import { killRunningScripts, runScript } from "./scripts.ts";
@@ -75,6 +76,7 @@ export function planFromKernel(cfg: Config): PlanResult {
 export class Daemon {
   private cfg!: Config;
   private plan!: PlanResult;
+  private readonly groups = new GroupStates([]);
   private worker!: Worker;
   private readonly wake = EventFd.create();
   private readonly locks: InstanceLocks;
@@ -102,6 +104,7 @@ export class Daemon {
   async start(cfg: Config): Promise<void> {
     this.cfg = cfg;
     this.plan = planFromKernel(this.cfg);
+    this.groups.setGroups(this.plan.syncGroups);
     for (const e of this.plan.errors) log.error(e);
     if (this.plan.plans.length === 0 && this.cfg.instances.length > 0) {
       throw new Error("no vrrp_instance can run (see errors above)");
@@ -152,7 +155,14 @@ export class Daemon {
         log.info(`${m.instance}: ${m.from} -> ${m.to} (priority ${m.effectivePriority})`);
         const plan = this.plan.plans.find((p) => p.name === m.instance);
         const to = m.to === "INIT" ? "STOP" : (m.to as NotifyState);
-        if (plan && m.to !== m.from) notifyTransition("INSTANCE", m.instance, plan.source, to, m.effectivePriority, this.scriptUser);
+        if (plan && m.to !== m.from) {
+          notifyTransition("INSTANCE", m.instance, plan.source, to, m.effectivePriority, this.scriptUser);
+          // keepalived passes priority 0 for a group
+          for (const c of this.groups.update(m.instance, to)) {
+            const g = this.cfg.syncGroups.find((x) => x.name === c.group);
+            if (g) notifyTransition("GROUP", g.name, g, c.state, 0, this.scriptUser);
+          }
+        }
         if (this.lvs?.syncInstance === m.instance && (m.to === "MASTER" || m.to === "BACKUP")) {
           this.lvs.setSyncRole(m.to === "MASTER" ? "master" : "backup");
         }
@@ -255,6 +265,7 @@ export class Daemon {
     this.locks.sync(plan.plans.map((p) => ({ interface: p.interface, vrid: p.params.vrid, family: p.params.family })));
     this.cfg = cfg;
     this.plan = plan;
+    this.groups.setGroups(plan.syncGroups);
     this.post({ type: "reload", plans: plan.plans, syncGroups: plan.syncGroups });
     this.startTrackScripts();
     this.lvs?.reload(cfg.virtualServers, cfg.global.lvsSyncDaemon);

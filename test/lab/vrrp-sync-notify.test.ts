@@ -3,7 +3,8 @@
 // veth without weight, so its fault must drag VI_B along (keepalived's sync
 // group rule) and both VIPs move to r2 together. r1's notify scripts append
 // their arguments to a file; keepalived's conventions: notify_master/backup/
-// fault run as configured, `notify` gets INSTANCE <name> <state> <priority>.
+// fault run as configured, `notify` gets INSTANCE <name> <state> <priority>;
+// the sync group's own scripts run per group state with GROUP <name> <state> 0.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -30,7 +31,7 @@ function routerConf(r: 1 | 2, script: string): string {
   return vigilConf({
     routerId: `r${r}`,
     global: ["vip_lifetime 2"],
-    blocks: ["vrrp_sync_group G1 {", "  group {", "    VI_A", "    VI_B", "  }", "}"],
+    blocks: ["vrrp_sync_group G1 {", "  group {", "    VI_A", "    VI_B", "  }", ...(r === 1 ? [`  notify "${script}"`, `  notify_master "${script} group-master"`] : []), "}"],
     instances: [
       {
         name: "VI_A", vrid: 81, priority: prio, advertInt: ADV, vips: [VIP_A],
@@ -59,15 +60,19 @@ afterAll(async () => {
 });
 
 describe("vigil vrrp_sync_group and notify scripts", () => {
-  test("keepalived notify: r1 runs notify_backup then notify_master, and `notify` gets INSTANCE <name> <state> <priority> for each instance", async () => {
+  test("keepalived notify: r1 runs notify_backup then notify_master, and `notify` gets INSTANCE <name> <state> <priority> for each instance; the sync group's get GROUP G1 <state> 0 once per group state", async () => {
     expect(await waitUntil(async () => (await states(h1)) === "MASTER,MASTER" && (await states(h2)) === "BACKUP,BACKUP", 6000)).toBe(true);
-    const want = ["specific-backup", "INSTANCE VI_A BACKUP 150", "INSTANCE VI_B BACKUP 150", "specific-master", "INSTANCE VI_A MASTER 150", "INSTANCE VI_B MASTER 150"];
+    // the group's own scripts, as keepalived 2.2.7 runs them: GROUP <name> <state> 0, once per group state
+    const want = ["specific-backup", "INSTANCE VI_A BACKUP 150", "INSTANCE VI_B BACKUP 150", "specific-master", "INSTANCE VI_A MASTER 150", "INSTANCE VI_B MASTER 150",
+      "GROUP G1 BACKUP 0", "GROUP G1 MASTER 0", "group-master"];
     expect(await waitUntil(() => want.every((w) => lines().includes(w)), 3000)).toBe(true);
     const l = lines();
     // order per instance: BACKUP (startup) before MASTER
     expect(l.indexOf("INSTANCE VI_A BACKUP 150")).toBeLessThan(l.indexOf("INSTANCE VI_A MASTER 150"));
     expect(l.indexOf("specific-backup")).toBeLessThan(l.indexOf("specific-master"));
+    expect(l.indexOf("GROUP G1 BACKUP 0")).toBeLessThan(l.indexOf("GROUP G1 MASTER 0"));
     expect(l.filter((x) => !want.includes(x))).toEqual([]);
+    expect(l.filter((x) => x.startsWith("GROUP")).length).toBe(2);
     expect(lab.holders(VIP_A)).toEqual([1]);
     expect(lab.holders(VIP_B)).toEqual([1]);
   }, 30_000);
@@ -85,7 +90,7 @@ describe("vigil vrrp_sync_group and notify scripts", () => {
       const last = (vrid: number) => adverts(frames, vrid).slice(-3).map((a) => a.d.src);
       expect(last(81)).toEqual(["198.18.0.2", "198.18.0.2", "198.18.0.2"]);
       expect(last(82)).toEqual(["198.18.0.2", "198.18.0.2", "198.18.0.2"]);
-      const want = ["specific-fault", "INSTANCE VI_A FAULT 150", "INSTANCE VI_B FAULT 150"];
+      const want = ["specific-fault", "INSTANCE VI_A FAULT 150", "INSTANCE VI_B FAULT 150", "GROUP G1 FAULT 0"];
       expect(await waitUntil(() => want.every((w) => lines().slice(before).includes(w)), 3000)).toBe(true);
       expect(lab.clientArping(VIP_A)).toEqual([lab.mac(2)]);
       expect(lab.clientArping(VIP_B)).toEqual([lab.mac(2)]);
@@ -94,6 +99,8 @@ describe("vigil vrrp_sync_group and notify scripts", () => {
     }
     expect(await waitUntil(async () => (await states(h1)) === "MASTER,MASTER" && (await states(h2)) === "BACKUP,BACKUP", 6000)).toBe(true);
     expect(await waitUntil(() => lab.holders(VIP_A).join() === "1" && lab.holders(VIP_B).join() === "1", 3000)).toBe(true);
-    expect(await waitUntil(() => lines().slice(before).includes("INSTANCE VI_B MASTER 150") && lines().slice(before).includes("INSTANCE VI_A MASTER 150"), 3000)).toBe(true);
+    expect(await waitUntil(() => ["INSTANCE VI_B MASTER 150", "INSTANCE VI_A MASTER 150", "GROUP G1 MASTER 0"].every((w) => lines().slice(before).includes(w)), 3000)).toBe(true);
+    // one FAULT for the group however many members fault
+    expect(lines().slice(before).filter((x) => x === "GROUP G1 FAULT 0").length).toBe(1);
   }, 30_000);
 });
