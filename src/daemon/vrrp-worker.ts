@@ -167,14 +167,18 @@ class Engine {
 
   /** One pass: fire due timers, sleep until the next deadline or readiness, handle input. */
   step(): boolean {
-    let now = nowMs();
+    const now = nowMs();
     let deadline = now + IDLE_WAKE_MS;
     if (now < this.stallUntil) {
       // debug hook (fault suite): a frozen worker blocks — no adverts, no refreshes, no
       // progress for the watchdog. Waiting on the fds instead spun at SCHED_FIFO on
       // every unread advert or netlink event, and each spin counted as progress.
       sleepUntil(this.stallUntil * NS_PER_MS);
-      return false;
+      // Wake like a frozen thread does (inside ppoll, input first): the peers' adverts
+      // queued meanwhile are read before any timer fires. Ticking first let a stalled
+      // backup's expired Master_Down timer win over the master's queued advert: a
+      // spurious takeover, a GARP that stole the client, then a step-down.
+      return this.handleInput(this.waiter.waitUntil(0), nowMs());
     }
     for (let i = 0; i < this.runtimes.length; i++) {
       const rt = this.runtimes[i];
@@ -183,9 +187,12 @@ class Engine {
       if (d < deadline) deadline = d;
     }
     Atomics.add(this.progress, 0, 1);
-    const rc = this.waiter.waitUntil(deadline * NS_PER_MS);
+    return this.handleInput(this.waiter.waitUntil(deadline * NS_PER_MS), nowMs());
+  }
+
+  /** Handles whatever the last wait found readable; true when the main thread woke us. */
+  private handleInput(rc: number, now: number): boolean {
     if (rc <= 0) return false;
-    now = nowMs();
     for (let i = 0; i < this.handlers.length; i++) {
       if (this.waiter.ready(i + 2)) this.handlers[i][1](now);
     }
