@@ -14,11 +14,16 @@
 //   recovery   t0 → first ARP answer the client got from a healthy holder
 //              (not the faulted router before its undo, holding the VIP)
 import { Lab, nowMs, sleep } from "../helpers/lab.ts";
-import { startRouter, type Impl, type RouterSpec } from "../helpers/keepalived.ts";
+import { readFileSync } from "node:fs";
+import { keepalivedConf, startRouter, type Impl, type RouterSpec } from "../helpers/keepalived.ts";
 import { Sampler } from "../helpers/sampler.ts";
+import { startVigil, vigilRequest, type VigilHandle } from "../helpers/vigil.ts";
 
-export type FaultKind = "kill" | "stop" | "link" | "partition";
-export const FAULT_KINDS: FaultKind[] = ["kill", "stop", "link", "partition"];
+// stall: the advert thread freezes while the process lives on (vigil: the
+// --debug-allow-stall hook, the worker blocks for the hold time; keepalived:
+// SIGSTOP of its VRRP child only, the parent keeps running).
+export type FaultKind = "kill" | "stop" | "link" | "partition" | "stall";
+export const FAULT_KINDS: FaultKind[] = ["kill", "stop", "link", "partition", "stall"];
 
 export interface FaultOptions {
   impl: Impl;
@@ -36,6 +41,8 @@ export interface FaultOptions {
   log?: (line: string) => void;
   /** a fixed fault list instead of random picks ("master" = whoever holds the VIP then) */
   plan?: Array<{ kind: FaultKind; target: number | "master"; holdMs: number }>;
+  /** vigil only: `vip_lifetime` in seconds (or "permanent"); default: the daemon's own default */
+  vipLifetime?: number | "permanent";
 }
 
 export interface FaultResult {
@@ -68,6 +75,26 @@ export function routerSpec(r: number, advertInt: number): RouterSpec {
   return { routerId: `r${r}`, instances: [{ vrid: VRID, priority: PRIO[r - 1], advertInt, version: 3, vips: [VIP], garpMasterDelay: 0 }] };
 }
 
+/** vigil's config: the shared keepalived.conf plus vigil's own global knobs */
+export function vigilConfText(spec: RouterSpec, vipLifetime?: number | "permanent"): string {
+  const conf = keepalivedConf(spec);
+  return vipLifetime === undefined ? conf : conf.replace(/^global_defs \{\n/, `global_defs {\n  vip_lifetime ${vipLifetime}\n`);
+}
+
+/** Starts one router and keeps what a stall needs (vigil's status socket, keepalived's VRRP child pid file). */
+async function startOne(lab: Lab, r: number, o: FaultOptions): Promise<{ vigil?: VigilHandle; vrrpPidFile?: string }> {
+  const spec = routerSpec(r, o.advertInt);
+  if (o.impl === "vigil") return { vigil: await startVigil(lab, r, vigilConfText(spec, o.vipLifetime), { args: ["--debug-allow-stall"] }) };
+  const h = await startRouter(lab, r, o.impl, spec);
+  return { vrrpPidFile: h.conf.replace(/\.conf$/, ".vrrp.pid") };
+}
+
+function keepalivedVrrpChild(pidFile: string | undefined): number {
+  const pid = pidFile ? Number(readFileSync(pidFile, "utf8").trim()) : NaN;
+  if (!Number.isInteger(pid) || pid <= 1) throw new Error(`stall: no VRRP child pid in ${pidFile}`);
+  return pid;
+}
+
 export async function runFaults(o: FaultOptions): Promise<FaultResult[]> {
   const log = o.log ?? (() => {});
   const rand = rng(o.seed);
@@ -80,7 +107,8 @@ export async function runFaults(o: FaultOptions): Promise<FaultResult[]> {
   const lab = await Lab.create({ routers: 3 });
   const results: FaultResult[] = [];
   try {
-    for (const r of [3, 2, 1]) await startRouter(lab, r, o.impl, routerSpec(r, o.advertInt));
+    const handles = new Map<number, Awaited<ReturnType<typeof startOne>>>();
+    for (const r of [3, 2, 1]) handles.set(r, await startOne(lab, r, o));
     const sampler = await Sampler.start(lab, VIP, { maxSeconds: o.maxSeconds + 60 });
     const stable = (h: number[]) => h.length === 1 && h[0] === 1;
     if (!(await sampler.waitFor(stable, settleMs))) throw new Error(`no single master r1 after start: holders ${sampler.current()}`);
@@ -95,7 +123,13 @@ export async function runFaults(o: FaultOptions): Promise<FaultResult[]> {
       if (kind === "kill") lab.kill(target, "SIGKILL");
       else if (kind === "stop") lab.kill(target, "SIGSTOP");
       else if (kind === "link") lab.linkDown(target);
-      else lab.isolate(target);
+      else if (kind === "stall") {
+        const h = handles.get(target)!;
+        if (h.vigil) {
+          const a = await vigilRequest(h.vigil, `stall ${holdMs}`);
+          if ((a as { ok?: boolean })?.ok !== true) throw new Error(`stall r${target}: ${JSON.stringify(a)}`);
+        } else process.kill(keepalivedVrrpChild(h.vrrpPidFile), "SIGSTOP");
+      } else lab.isolate(target);
       // The fault is in effect once the call returns; the harness's own latency
       // (a /proc scan, an `ip` process) is not charged to the router.
       const t0 = nowMs();
@@ -104,9 +138,11 @@ export async function runFaults(o: FaultOptions): Promise<FaultResult[]> {
       // duplicate alive at its start was ended only by the repair; what is
       // left after its end is the implementation's own convergence.
       const t1 = nowMs();
-      if (kind === "kill") { await lab.reap(target, 2000); await startRouter(lab, target, o.impl, routerSpec(target, o.advertInt)); }
+      if (kind === "kill") { await lab.reap(target, 2000); handles.set(target, await startOne(lab, target, o)); }
       else if (kind === "stop") lab.kill(target, "SIGCONT");
       else if (kind === "link") lab.linkUp(target);
+      // vigil's worker wakes by itself at the end of the hold
+      else if (kind === "stall") { const h = handles.get(target)!; if (!h.vigil) process.kill(keepalivedVrrpChild(h.vrrpPidFile), "SIGCONT"); }
       else lab.heal();
       const t2 = nowMs();
       const settled = await sampler.waitFor(stable, settleMs);
