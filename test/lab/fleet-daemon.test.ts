@@ -70,8 +70,14 @@ function routerConf(r: number, o: { fleet?: boolean; prioB?: number; withC?: boo
   });
 }
 
+/** router -> the -f file of its first start: every restart boots from that same file */
+const bootstrap = new Map<number, string>();
+
 async function start(r: number): Promise<VigilHandle> {
-  const h = await startVigil(lab, r, routerConf(r));
+  const first = bootstrap.get(r);
+  // startVigil writes a fresh file per start; a later -f wins over the one it passes.
+  const h = await startVigil(lab, r, routerConf(r), first ? { args: ["-f", first] } : {});
+  if (!first) bootstrap.set(r, h.conf);
   routers.set(r, h);
   return h;
 }
@@ -294,8 +300,9 @@ describe("fleet through running daemons", () => {
     expect(await next(topic("gw1", "status"), (b) => b.status === "online", from)).toMatchObject({ config_serial: 1 });
     expect(await waitStates([[h1, "VI_A", "MASTER"], [h1, "VI_C", "MASTER"]], 6000)).toEqual(["MASTER", "MASTER"]);
     const s = await vigilStatus(h1);
+    expect(s?.configFile).toBe(bootstrap.get(1));
     expect(s?.instances.map((i) => [i.name, i.priority])).toEqual([["VI_A", 150], ["VI_B", 140], ["VI_C", 150]]);
-    expect(lab.logOf(h1.proc)).toContain("booting pushed config serial 1");
+    expect(lab.logOf(h1.proc)).toContain(`booting pushed config serial 1 (current) from ${dir}/state-r1 instead of ${bootstrap.get(1)}`);
     // The replay floor survived the restart: serial 3 was committed (then rolled back), so 1 and 2 stay refused.
     expect(await pushAndResult(join(dir, "push1.cose"))).toMatchObject({ accepted: false, reason: "stale-serial", serial: 1 });
     expect(await pushAndResult(join(dir, "stale.cose"))).toMatchObject({ accepted: false, reason: "stale-serial", serial: 2 });
