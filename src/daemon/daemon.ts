@@ -129,6 +129,8 @@ export class Daemon {
     });
     this.post({
       type: "init", plans: this.plan.plans, syncGroups: this.plan.syncGroups, rtPriority,
+      ...(this.cfg.global.vrrpPriority !== undefined ? { nice: this.cfg.global.vrrpPriority } : {}),
+      noSwap: this.cfg.global.vrrpNoSwap,
       wakeFd: this.wake.fd, allowStall: !!this.opts.allowStall,
       progress: this.progress.buffer as SharedArrayBuffer,
     });

@@ -10,7 +10,7 @@ import type { NetlinkSocket } from "../sys/netlink/socket.ts";
 import { listLinks } from "../sys/rtnetlink/link.ts";
 import { RtMonitor } from "../sys/rtnetlink/monitor.ts";
 import { openRtnetlink } from "../sys/rtnetlink/socket.ts";
-import { setThreadFifo } from "../sys/sched.ts";
+import { lockMemory, setThreadFifo, setThreadNice } from "../sys/sched.ts";
 import { ReadinessWaiter } from "../sys/vrrp-socket-poll.ts";
 import { State, STATE_NAMES } from "../vrrp/actions.ts";
 import { SyncGroup } from "../vrrp/sync-group.ts";
@@ -287,6 +287,15 @@ async function run(init: WorkerInit): Promise<void> {
       rtError = e instanceof Error ? e.message : String(e);
     }
   }
+  const tune = (what: string, f: () => void) => {
+    try {
+      f();
+    } catch (e) {
+      hooks.log("warn", `${what}: ${e instanceof Error ? e.message : e}`);
+    }
+  };
+  if (init.nice !== undefined) tune("vrrp_priority", () => setThreadNice(init.nice!));
+  if (init.noSwap) tune("vrrp_no_swap", lockMemory);
   try {
     engine = new Engine(init);
     engine.build(init.plans, init.syncGroups);

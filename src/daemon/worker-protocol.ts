@@ -10,6 +10,10 @@ export interface WorkerInit {
   syncGroups: SyncGroupPlan[];
   /** SCHED_FIFO priority of the worker thread; 0 = stay SCHED_OTHER */
   rtPriority: number;
+  /** keepalived vrrp_priority: nice of the worker thread when not realtime */
+  nice?: number;
+  /** keepalived vrrp_no_swap: mlockall before the first advert */
+  noSwap: boolean;
   wakeFd: number;
   /** debug hook for the split-brain fault suite: the worker stops refreshing and sending */
   allowStall: boolean;

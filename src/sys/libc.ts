@@ -34,6 +34,8 @@ export const libc = dlopen("libc.so.6", {
   read: { args: [i32, ptr, u64_fast], returns: i64_fast },
   write: { args: [i32, ptr, u64_fast], returns: i64_fast },
   flock: { args: [i32, i32], returns: i32 },
+  mlockall: { args: [i32], returns: i32 },
+  setpriority: { args: [i32, u32, i32], returns: i32 },
   gettid: { args: [], returns: i32 },
   getsockname: { args: [i32, ptr, ptr], returns: i32 },
   setns: { args: [i32, i32], returns: i32 },

@@ -43,3 +43,19 @@ export function threadPolicy(): number {
   if (p < 0) throw new SysError("sched_getscheduler", errno());
   return p;
 }
+
+const PRIO_PROCESS = 0;
+
+/** nice value of the calling thread (Linux: setpriority(PRIO_PROCESS, 0) is per thread); keepalived vrrp_priority. */
+export function setThreadNice(nice: number): void {
+  if (!Number.isInteger(nice) || nice < -20 || nice > 19) throw new RangeError(`nice ${nice} is outside -20..19`);
+  if (libc.symbols.setpriority(PRIO_PROCESS, 0, nice) < 0) throw new SysError("setpriority", errno(), `nice ${nice}`);
+}
+
+const MCL_CURRENT = 1;
+const MCL_FUTURE = 2;
+
+/** keepalived vrrp_no_swap: lock all current and future pages so the advert path never waits on paging. */
+export function lockMemory(): void {
+  if (libc.symbols.mlockall(MCL_CURRENT | MCL_FUTURE) < 0) throw new SysError("mlockall(MCL_CURRENT|MCL_FUTURE)", errno());
+}
