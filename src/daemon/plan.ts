@@ -51,7 +51,7 @@ export interface VmacPlan {
   parent: number;
   parentName: string;
   family: 4 | 6;
-  /** vmac_xmit_base: adverts leave from the parent interface with its own MAC */
+  /** adverts leave from the parent interface with its own MAC: vmac_xmit_base, and unicast mode (keepalived does the same) */
   xmitBase: boolean;
   /** an IPv4 instance keeps IPv6 on the vmac only for IPv6 VIPs placed there */
   ipv6Vips: boolean;
@@ -82,6 +82,9 @@ export interface PlannedTrackScript extends TrackedScript {
   script: string;
   intervalMs: number;
   timeoutMs: number;
+  /** vrrp_script `user USER [GROUP]` */
+  user?: string;
+  group?: string;
 }
 
 export interface SyncGroupPlan {
@@ -171,6 +174,8 @@ export function planInstances(cfg: Config, links: LinkInfo[], addrs: AddrInfo[])
       trackScripts.push({
         name: sc.name, script: sc.script, intervalMs: sc.intervalMs, timeoutMs: sc.timeoutMs ?? sc.intervalMs,
         weight: t.weight ?? sc.weight, reverse: sc.weightReverse, rise: sc.rise, fall: sc.fall, initFail: sc.initFail,
+        ...(sc.user !== undefined ? { user: sc.user } : {}),
+        ...(sc.group !== undefined ? { group: sc.group } : {}),
       });
     }
     let vmac: VmacPlan | undefined;
@@ -182,7 +187,7 @@ export function planInstances(cfg: Config, links: LinkInfo[], addrs: AddrInfo[])
       vmacNames.add(vmacName);
       vmac = {
         name: vmacName, mac: vrrpMac(inst.virtualRouterId, family), parent: link.index, parentName: link.name, family,
-        xmitBase: inst.vmacXmitBase, ipv6Vips: vips.some((v) => v.onVmac && v.family === 6),
+        xmitBase: inst.vmacXmitBase || inst.unicastPeer.length > 0, ipv6Vips: vips.some((v) => v.onVmac && v.family === 6),
         ...(family === 6 ? { linkLocal: primary } : {}),
       };
     }

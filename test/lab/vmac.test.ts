@@ -206,4 +206,33 @@ describe("use_vmac (macvlan with the virtual router MAC), 2 vigil routers, VRRPv
     expect(lab.clientNeigh(VIP)?.mac).toBe(VMAC);
     await stopVigil(lab, h[1]);
   }, 40_000);
+
+  test("unicast peers with use_vmac: adverts go unicast from the parent's MAC (as keepalived sends them), the VIP and GARPs keep the virtual MAC across SIGKILL failover", async () => {
+    const uconf = (r: number) => vigilConf({
+      routerId: `r${r}`,
+      global: [`vip_lifetime ${LIFETIME_S}`],
+      instances: [{ name: "VI_1", vrid: VRID, priority: PRIO[r - 1], advertInt: 0.1, vips: [VIP],
+        extra: ["use_vmac", "garp_master_delay 0", `unicast_src_ip 198.18.0.${r}`, "unicast_peer {", `  198.18.0.${3 - r}`, "}"] }],
+    });
+    const cap = await lab.capture();
+    h[0] = await startVigil(lab, 1, uconf(1));
+    expect(await waitUntil(async () => (await st(1))?.state === "MASTER", 5000)).toBe(true);
+    h[1] = await startVigil(lab, 2, uconf(2));
+    expect(await waitUntil(async () => (await st(2))?.state === "BACKUP" && (await st(2))?.masterAddress === "198.18.0.1", 5000)).toBe(true);
+    expect(await waitUntil(() => addrsOn(1, DEV).includes(VIP), 3000)).toBe(true);
+    await sleep(400);
+    const frames = await cap.stop();
+    const ads = adverts(frames, VRID).filter((a) => a.d.priority === 150);
+    expect(ads.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(ads.map((a) => `${a.srcMac}>${a.dstMac} ${a.d.src}>${a.d.dst}`))).toEqual(new Set([`${lab.mac(1)}>${lab.mac(2)} 198.18.0.1>198.18.0.2`]));
+    expect(new Set(garps(frames, VIP).map((x) => x.srcMac))).toEqual(new Set([VMAC]));
+    expect(lab.clientPing(VIP, 1, 3)).toBe(true);
+    expect(lab.clientNeigh(VIP)?.mac).toBe(VMAC);
+    lab.kill(1, "SIGKILL");
+    expect(await waitUntil(async () => (await st(2))?.state === "MASTER" && addrsOn(2, DEV).includes(VIP), 5000)).toBe(true);
+    expect(lab.clientPing(VIP, 1, 5)).toBe(true);
+    expect(lab.clientNeigh(VIP)?.mac).toBe(VMAC);
+    await stopVigil(lab, h[1]);
+    await lab.reap(1, 3000);
+  }, 40_000);
 });

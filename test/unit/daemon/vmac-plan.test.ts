@@ -91,3 +91,10 @@ test("use_vmac plans are stable across replanning once the vmac exists (a reload
   const after = planInstances(cfg, [...links, { index: 9, name: "vrrp.51", mac: "00:00:5e:00:01:33", up: true }], addrs).plans[0];
   expect(JSON.stringify({ ...after, source: undefined })).toBe(JSON.stringify({ ...before, source: undefined }));
 });
+
+test("use_vmac in unicast mode: adverts go from the parent (keepalived 2.2.7 sends unicast adverts from the parent's MAC)", () => {
+  const cfg = readKeepalivedText(inst("VI_1", 12, "use_vmac\n  unicast_peer {\n    198.18.0.2\n  }", "198.18.0.100"));
+  const { plans, errors } = planInstances(cfg, links, addrs);
+  expect(errors).toEqual([]);
+  expect(plans[0].vmac).toMatchObject({ name: "vrrp.12", xmitBase: true });
+});
