@@ -97,7 +97,9 @@ export async function run(argv: string[]): Promise<number> {
     stopping = true;
     watchdog?.stop();
     sd?.notify("STOPPING=1");
-    void daemon.stop().then(() => fleet?.stop());
+    // The fleet goes offline below, once `daemon.stopped` resolves: stopping it
+    // here as well published the retained `offline` twice.
+    void daemon.stop();
   };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
