@@ -95,7 +95,11 @@ export class FleetLink {
     this.reporter.event({ type: kind, instance, detail });
   }
 
-  stop(): Promise<void> {
+  async stop(): Promise<void> {
+    // The instances' final states (INIT on shutdown) go out with the reporter's
+    // next flush, on a 0 ms timer set when they were reported; ours fires after
+    // it, so subscribers see those states before the retained `offline`.
+    await new Promise((r) => setTimeout(r, 0));
     return this.reporter.stop();
   }
 }
