@@ -293,11 +293,18 @@ describe("fleet through running daemons", () => {
   });
 
   test("reboot: the same bootstrap file boots the pushed config (serial 1 in the birth message, instance C, B at 140)", async () => {
+    const stopping = watcher.msgs.length;
     await stopVigil(lab, routers.get(1)!);
     routers.delete(1);
+    // Graceful: the final INIT states go out, then one retained `offline`.
+    await next(topic("gw1", "status"), (b) => b.status === "offline", stopping);
+    await next(topic("gw1", "vrrp/VI_A"), (b) => b.state === "INIT", stopping);
     const from = watcher.msgs.length;
     const h1 = await start(1);
     expect(await next(topic("gw1", "status"), (b) => b.status === "online", from)).toMatchObject({ config_serial: 1 });
+    const gone = watcher.msgs.slice(stopping, from);
+    expect(gone.filter((m) => m.topic === topic("gw1", "status")).map((m) => body(m).status)).toEqual(["offline"]);
+    expect(gone.findIndex((m) => m.topic === topic("gw1", "status"))).toBeGreaterThan(gone.findIndex((m) => m.topic === topic("gw1", "vrrp/VI_A")));
     expect(await waitStates([[h1, "VI_A", "MASTER"], [h1, "VI_C", "MASTER"]], 6000)).toEqual(["MASTER", "MASTER"]);
     const s = await vigilStatus(h1);
     expect(s?.configFile).toBe(bootstrap.get(1));
