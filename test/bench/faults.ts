@@ -43,6 +43,8 @@ export interface FaultOptions {
   plan?: Array<{ kind: FaultKind; target: number | "master"; holdMs: number }>;
   /** vigil only: `vip_lifetime` in seconds (or "permanent"); default: the daemon's own default */
   vipLifetime?: number | "permanent";
+  /** called with each fault's result as soon as it is judged (a bench cut short still has its figures) */
+  onResult?: (r: FaultResult) => void;
 }
 
 export interface FaultResult {
@@ -161,6 +163,7 @@ export async function runFaults(o: FaultOptions): Promise<FaultResult[]> {
         settled,
       };
       results.push(res);
+      o.onResult?.(res);
       log(`fault ${i} ${kind} r${target}${res.targetWasMaster ? "(master)" : ""} hold ${holdMs} ms: dup max ${res.dupMaxMs.toFixed(1)} ms${res.dupToUndo ? ` (until undo, then ${res.dupAfterUndoMs.toFixed(1)} ms more)` : ""}, recovery ${res.recoveryMs === null ? "none" : `${res.recoveryMs.toFixed(1)} ms`}${settled ? "" : ", NOT settled"}`);
       if (!settled) { await sampler.waitFor(stable, settleMs); }
     }
