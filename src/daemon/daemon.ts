@@ -13,6 +13,7 @@ import { listAddresses } from "../sys/rtnetlink/address.ts";
 import { listLinks } from "../sys/rtnetlink/link.ts";
 import { openRtnetlink } from "../sys/rtnetlink/socket.ts";
 import { InstanceLocks } from "./lock.ts";
+import { type ScriptIds, scriptIds } from "./script-user.ts";
 import { type LvsHooks, LvsManager } from "./lvs-manager.ts";
 import { log } from "./log.ts";
 import { GroupStates } from "./group-notify.ts";
@@ -96,13 +97,13 @@ export class Daemon {
     this.locks = new InstanceLocks(opts.lockDir);
   }
 
-  private get scriptUser(): { uid?: number; gid?: number } {
-    return {};
-  }
+  /** uid/gid for notify scripts (script_user / enable_script_security), resolved per config */
+  private scriptUser: ScriptIds = {};
 
   /** Starts with `cfg` (the boot config: the -f file, or the pushed config in state_dir). */
   async start(cfg: Config): Promise<void> {
     this.cfg = cfg;
+    this.scriptUser = await scriptIds(cfg.global);
     this.plan = planFromKernel(this.cfg);
     this.groups.setGroups(this.plan.syncGroups);
     for (const e of this.plan.errors) log.error(e);
@@ -237,7 +238,8 @@ export class Daemon {
           if (busy || this.stopping) return; // keepalived skips a run while the last one is still going
           busy = true;
           try {
-            const r = await runScript(s.script, [], { timeoutMs: s.timeoutMs, ...this.scriptUser });
+            const ids = s.user ? await scriptIds(this.cfg.global, s.user, s.group) : this.scriptUser;
+            const r = await runScript(s.script, [], { timeoutMs: s.timeoutMs, ...ids });
             this.post({ type: "script", instance: plan.name, index, ok: r.exitCode === 0 });
           } finally {
             busy = false;
@@ -267,6 +269,7 @@ export class Daemon {
     this.locks.sync(plan.plans.map((p) => ({ interface: p.interface, vrid: p.params.vrid, family: p.params.family })));
     this.cfg = cfg;
     this.plan = plan;
+    void scriptIds(cfg.global).then((ids) => (this.scriptUser = ids));
     this.groups.setGroups(plan.syncGroups);
     this.post({ type: "reload", plans: plan.plans, syncGroups: plan.syncGroups });
     this.startTrackScripts();
