@@ -106,6 +106,9 @@ i=0
 while [ ! -e "$run/phase-done" ] && [ $i -lt 3000 ]; do sleep 0.2; i=$((i+1)); done
 echo "TABLE-BEFORE-STOP"
 ipvsadm -Ln
+# the kernel folds per-CPU counters into the totals every 2 s (IPVS estimator):
+# let the last requests' packets land before two reads that must agree
+sleep 3
 echo "IPVSADM-STATS"
 ipvsadm -Ln --stats --exact
 ${ROOT}/node_modules/.bin/bun test/vm/guest/ipvs-stats.ts
