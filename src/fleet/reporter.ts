@@ -65,7 +65,12 @@ export interface ReporterOptions {
   backoff?: Backoff;
   now?: () => number;
   log?: (msg: string) => void;
+  /** how long two MASTERs must persist before the alarm is raised (see witness.ts) */
+  splitBrainHoldDownMs?: number;
 }
+
+/** Longer than a preemption handover or a restarted peer's birth-before-state, shorter than any real split. */
+export const DEFAULT_SPLIT_BRAIN_HOLD_DOWN_MS = 2000;
 
 export interface ReporterStats {
   connected: boolean;
@@ -88,6 +93,12 @@ export class FleetReporter {
   private client?: MqttClient;
   private flushScheduled = false;
   private reconnectTimer?: ReturnType<typeof setTimeout>;
+  private witnessTimer?: ReturnType<typeof setTimeout>;
+  /** QoS 1 events handed to mqtt.js and not yet acknowledged, by id; requeued if the connection dies */
+  private inflightBodies = new Map<number, Buffer>();
+  private nextEventId = 0;
+  /** bumped on every close: completions from a dead connection's publishes are ignored */
+  private generation = 0;
   private attempt = 0;
   private stopping = false;
   private inflight = 0;
@@ -102,7 +113,7 @@ export class FleetReporter {
     this.topics = new Topics(o.config.fleet, o.node);
     this.format = o.config.payload;
     this.events = new BoundedQueue(o.eventCapacity ?? 1000);
-    this.witness = new SplitBrainWitness(o.node);
+    this.witness = new SplitBrainWitness(o.node, o.splitBrainHoldDownMs ?? DEFAULT_SPLIT_BRAIN_HOLD_DOWN_MS);
     this.now = o.now ?? Date.now;
     this.log = o.log ?? (() => {});
   }
@@ -122,6 +133,7 @@ export class FleetReporter {
   async stop(timeoutMs = 2000): Promise<void> {
     this.stopping = true;
     clearTimeout(this.reconnectTimer);
+    clearTimeout(this.witnessTimer);
     const c = this.client;
     if (!c) return;
     // Bounded: a dead link must not hold up shutdown; the Last Will covers that case.
@@ -135,7 +147,7 @@ export class FleetReporter {
 
   vrrpState(instance: string, snap: VrrpSnapshot): void {
     this.setState(this.topics.vrrp(instance), snap);
-    this.applyAlarms(this.witness.ownState(instance, { state: snap.state, segment: snap.segment, vrid: snap.vrid }));
+    this.applyAlarms(this.witness.ownState(instance, { state: snap.state, segment: snap.segment, vrid: snap.vrid }, this.now()));
   }
 
   lvsState(vs: string, rs: string, snap: LvsSnapshot): void {
@@ -175,6 +187,12 @@ export class FleetReporter {
       this.setState(this.topics.splitBrainAlarm(a.segment, a.vrid), { ...a, at: this.now() });
       this.event({ type: a.active ? "split-brain" : "split-brain-cleared", segment: a.segment, vrid: a.vrid, peers: a.peers });
     }
+    // a dual MASTER still inside its hold-down: look again when it would have lasted long enough
+    clearTimeout(this.witnessTimer);
+    const at = this.witness.nextDeadline();
+    if (at !== Infinity && !this.stopping) {
+      this.witnessTimer = setTimeout(() => this.applyAlarms(this.witness.tick(this.now())), Math.max(0, at - this.now()) + 1);
+    }
   }
 
   private schedule() {
@@ -209,10 +227,14 @@ export class FleetReporter {
     const max = this.o.maxInflight ?? 32;
     while (this.inflight < max && this.events.size > 0) {
       const body = this.events.shift()!;
+      const id = this.nextEventId++;
+      const gen = this.generation;
       this.inflight++;
+      this.inflightBodies.set(id, body);
       c.publish(this.topics.events, body, this.pubOpts(false), (err) => {
+        if (gen !== this.generation) return; // already requeued by onClose
         this.inflight--;
-        // Only a publish mqtt.js gave up on comes back; unacked ones it replays itself on reconnect.
+        this.inflightBodies.delete(id);
         if (err) this.events.unshift(body);
         else this.s.publishedEvents++;
         if (this.events.size > 0) this.schedule();
@@ -229,12 +251,25 @@ export class FleetReporter {
     c.subscribe([this.topics.configSet, this.topics.configSetAll, this.topics.fleetVrrp, this.topics.fleetStatus], { qos: 1 }, (err) => {
       if (err) this.log(`fleet: subscribe failed: ${err.message}`);
     });
+    // What we knew of peers may be stale (one may have died while we were away):
+    // start over from the retained messages the subscription brings.
+    this.applyAlarms(this.witness.resetPeers(this.now()));
     // A restarted broker may have lost every retained message: republish them all.
     for (const t of this.states.keys()) this.dirty.add(t);
     this.flush();
   }
 
   private onClose() {
+    // reconnect() starts with a fresh outgoing store, so mqtt.js never completes the
+    // publishes of the dead connection: put their events back at the head of the
+    // queue, in order (QoS 1 is at-least-once; a duplicate is allowed, a loss is not).
+    if (this.inflightBodies.size > 0) {
+      const bodies = [...this.inflightBodies.values()];
+      for (let i = bodies.length - 1; i >= 0; i--) this.events.unshift(bodies[i]!);
+      this.inflightBodies.clear();
+    }
+    this.inflight = 0;
+    this.generation++;
     if (this.stopping || this.reconnectTimer) return;
     const delay = backoffDelay(this.attempt++, this.o.backoff ?? DEFAULT_BACKOFF, Math.random());
     this.reconnectTimer = setTimeout(() => {
@@ -252,7 +287,7 @@ export class FleetReporter {
     if (t.kind === "other" || t.fleet !== this.o.config.fleet || t.node === this.o.node) return;
     if (t.kind === "status") {
       const d = body.length ? decodeBody(body) : { ok: true as const, value: { status: "offline" } };
-      if (d.ok) this.applyAlarms(this.witness.peerOnline(t.node, (d.value as { status?: unknown })?.status === "online"));
+      if (d.ok) this.applyAlarms(this.witness.peerOnline(t.node, (d.value as { status?: unknown })?.status === "online", this.now()));
       return;
     }
     // A peer's vrrp report; an empty retained body means the topic was cleared.
@@ -261,7 +296,7 @@ export class FleetReporter {
       this.log(`fleet: ignoring ${topic}: ${d.error}`);
       return;
     }
-    this.applyAlarms(this.witness.peerState(t.node, t.instance, d ? snapshotKeyOf(d.value) : null));
+    this.applyAlarms(this.witness.peerState(t.node, t.instance, d ? snapshotKeyOf(d.value) : null, this.now()));
   }
 
   private receiveConfig(blob: Uint8Array) {

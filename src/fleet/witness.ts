@@ -4,6 +4,11 @@
 // so it judges one thing: we are MASTER and a live peer says it is MASTER too.
 // A peer whose status is `offline` (its Last Will) is ignored: its VIPs carry a
 // kernel lifetime and are gone once it stops refreshing them.
+//
+// Two MASTERs are normal for an instant: during preemption the old master steps
+// down as soon as it hears the new one, and a restarted node's birth can reach a
+// peer before its fresh state replaces the old retained one. An alarm is raised
+// only when the condition has lasted `holdDownMs`; it clears at once.
 
 export interface VrrpSnapshotKey {
   state: string;
@@ -26,36 +31,59 @@ export class SplitBrainWitness {
   private peers = new Map<string, Map<string, VrrpSnapshotKey>>(); // node -> instance -> report
   private offline = new Set<string>();
   private active = new Map<string, AlarmChange>(); // key -> raised alarm
+  private since = new Map<string, number>(); // key -> when the dual MASTER was first seen
 
-  constructor(readonly self: string) {}
+  constructor(readonly self: string, private readonly holdDownMs = 0) {}
 
-  ownState(instance: string, s: VrrpSnapshotKey | null): AlarmChange[] {
+  ownState(instance: string, s: VrrpSnapshotKey | null, now = 0): AlarmChange[] {
     if (s) this.own.set(instance, s);
     else this.own.delete(instance);
-    return this.evaluate();
+    return this.evaluate(now);
   }
 
-  peerState(node: string, instance: string, s: VrrpSnapshotKey | null): AlarmChange[] {
+  peerState(node: string, instance: string, s: VrrpSnapshotKey | null, now = 0): AlarmChange[] {
     if (node === this.self) return [];
     let m = this.peers.get(node);
     if (!m) this.peers.set(node, (m = new Map()));
     if (s) m.set(instance, s);
     else m.delete(instance);
-    return this.evaluate();
+    return this.evaluate(now);
   }
 
-  peerOnline(node: string, online: boolean): AlarmChange[] {
+  peerOnline(node: string, online: boolean, now = 0): AlarmChange[] {
     if (node === this.self) return [];
     if (online) this.offline.delete(node);
     else this.offline.add(node);
-    return this.evaluate();
+    return this.evaluate(now);
+  }
+
+  /**
+   * Forget every peer (on reconnect: the broker's retained messages rebuild the
+   * picture; a peer that died while we were away must not stay MASTER in memory).
+   */
+  resetPeers(now = 0): AlarmChange[] {
+    this.peers.clear();
+    this.offline.clear();
+    return this.evaluate(now);
+  }
+
+  /** When a pending dual MASTER will have lasted the hold-down (re-evaluate then), or Infinity. */
+  nextDeadline(): number {
+    let d = Infinity;
+    for (const [k, t] of this.since) if (!this.active.has(k)) d = Math.min(d, t + this.holdDownMs);
+    return d;
+  }
+
+  /** Re-evaluates at `now` (the caller's timer for nextDeadline()). */
+  tick(now: number): AlarmChange[] {
+    return this.evaluate(now);
   }
 
   activeAlarms(): AlarmChange[] {
     return [...this.active.values()];
   }
 
-  private evaluate(): AlarmChange[] {
+  private evaluate(now: number): AlarmChange[] {
     const want = new Map<string, AlarmChange>();
     for (const o of this.own.values()) {
       if (o.state !== "MASTER") continue;
@@ -71,16 +99,21 @@ export class SplitBrainWitness {
         }
       }
     }
+    for (const k of [...this.since.keys()]) if (!want.has(k)) this.since.delete(k);
+    for (const k of want.keys()) if (!this.since.has(k)) this.since.set(k, now);
+    // raised: conditions that have lasted the hold-down (or were already raised)
+    const raised = new Map<string, AlarmChange>();
+    for (const [k, a] of want) if (this.active.has(k) || now - this.since.get(k)! >= this.holdDownMs) raised.set(k, a);
     const changes: AlarmChange[] = [];
-    for (const [k, a] of want) {
+    for (const [k, a] of raised) {
       a.peers.sort();
       const was = this.active.get(k);
       if (!was || was.peers.join() !== a.peers.join()) changes.push(a);
     }
     for (const [k, was] of this.active) {
-      if (!want.has(k)) changes.push({ active: false, segment: was.segment, vrid: was.vrid, peers: [] });
+      if (!raised.has(k)) changes.push({ active: false, segment: was.segment, vrid: was.vrid, peers: [] });
     }
-    this.active = want;
+    this.active = raised;
     return changes;
   }
 }

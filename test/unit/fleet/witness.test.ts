@@ -53,3 +53,31 @@ describe("split-brain witness", () => {
     expect(snapshotKeyOf({ state: "MASTER", segment: "lan", vrid: 1.5 })).toBeNull();
   });
 });
+
+describe("hold-down (a preemption handover is not a split brain)", () => {
+  const seg = { segment: "v4:198.18.0.100/24", vrid: 51 };
+  test("two MASTERs are raised only once they have lasted the hold-down; a handover inside it raises nothing", () => {
+    const w = new SplitBrainWitness("a", 2000);
+    expect(w.ownState("VI_1", { state: "MASTER", ...seg }, 0)).toEqual([]);
+    expect(w.peerState("b", "VI_1", { state: "MASTER", ...seg }, 10)).toEqual([]);
+    expect(w.nextDeadline()).toBe(2010);
+    expect(w.tick(1500)).toEqual([]);
+    // the peer steps down within the hold-down: nothing was ever raised
+    expect(w.peerState("b", "VI_1", { state: "BACKUP", ...seg }, 1600)).toEqual([]);
+    expect(w.nextDeadline()).toBe(Infinity);
+    expect(w.tick(5000)).toEqual([]);
+  });
+  test("a persistent dual MASTER is raised at the deadline and cleared at once", () => {
+    const w = new SplitBrainWitness("a", 2000);
+    w.ownState("VI_1", { state: "MASTER", ...seg }, 0);
+    w.peerState("b", "VI_1", { state: "MASTER", ...seg }, 100);
+    expect(w.tick(2100)).toEqual([{ active: true, ...seg, peers: ["b"] }]);
+    expect(w.peerState("b", "VI_1", { state: "BACKUP", ...seg }, 2200)).toEqual([{ active: false, ...seg, peers: [] }]);
+  });
+  test("resetPeers forgets a peer that died while we were disconnected", () => {
+    const w = new SplitBrainWitness("a");
+    w.ownState("VI_1", { state: "MASTER", ...seg });
+    expect(w.peerState("b", "VI_1", { state: "MASTER", ...seg })).toHaveLength(1);
+    expect(w.resetPeers()).toEqual([{ active: false, ...seg, peers: [] }]);
+  });
+});
