@@ -11,6 +11,7 @@ import type { NetlinkSocket } from "../sys/netlink/socket.ts";
 import { replaceAddress } from "../sys/rtnetlink/address.ts";
 import { deleteLink, getLink, type Link, setLinkUp } from "../sys/rtnetlink/link.ts";
 import { createMacvlan, MACVLAN_MODES } from "../sys/rtnetlink/macvlan.ts";
+import { VmacReportRedirect } from "./vmac-reports.ts";
 
 export interface VmacSpec {
   /** the macvlan's name (use_vmac NAME, default vrrp.<VRID>) */
@@ -70,6 +71,14 @@ const PARENT_ARP: ReadonlyArray<[string, string]> = [["arp_ignore", "1"], ["arp_
 const parentArp = new Map<string, { users: number; saved: Array<[string, string]> }>();
 
 type Warn = (msg: string) => void;
+
+/** IGMP/MLD reports from our vmacs leave from their parents (see vmac-reports.ts). */
+const reports = new VmacReportRedirect();
+
+/** Number of vmacs whose membership reports are currently moved to their parent. */
+export function redirectedVmacs(): number {
+  return reports.size;
+}
 
 function set(sys: Sysctl, path: string, value: string, warn: Warn): void {
   try {
@@ -131,9 +140,17 @@ export function ensureVmac(nl: NetlinkSocket, spec: VmacSpec, warn: Warn, sys: S
     // RFC 5798 §7.4: no EUI-64 link-local from the virtual MAC; the advert source is the parent's link-local
     set(sys, `${v6}/disable_ipv6`, "0", warn);
     set(sys, `${v6}/addr_gen_mode`, "1", warn);
+    // a vmac learns no routes, so it sends no router solicitations from the virtual MAC
+    set(sys, `${v6}/accept_ra`, "0", warn);
   }
   if (spec.family === 6 && spec.linkLocal) {
     replaceAddress(nl, { index: link.index, address: spec.linkLocal, prefixlen: 64, flags: IFA_F_NODAD });
+  }
+  // before the link is up and anything joins a group on it
+  try {
+    reports.add(link.index, spec.parent);
+  } catch (e) {
+    warn(`use_vmac ${spec.name}: cannot move IGMP/MLD reports to ${spec.parentName} (nf_tables): ${e instanceof Error ? e.message : e}; membership reports will carry the virtual MAC`);
   }
   setLinkUp(nl, link.index, true);
   return { spec, index: link.index, adopted };
@@ -170,6 +187,11 @@ function restoreParentArp(parent: string, sys: Sysctl, warn: Warn): void {
  */
 export function removeVmac(nl: NetlinkSocket, h: VmacHandle, warn: Warn, sys: Sysctl = procSysctl): void {
   if (h.spec.family === 4) restoreParentArp(h.spec.parentName, sys, warn);
+  try {
+    reports.remove(h.index);
+  } catch (e) {
+    warn(`use_vmac ${h.spec.name}: cannot remove its nf_tables report redirection: ${e instanceof Error ? e.message : e}`);
+  }
   try {
     // only our own macvlan: the index could have been reused if it was deleted by hand
     const l = getLink(nl, h.index);

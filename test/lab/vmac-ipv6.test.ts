@@ -60,6 +60,8 @@ describe("use_vmac over IPv6 (VRRPv3, 2 vigil routers, 100 ms)", () => {
     expect(na.length).toBeGreaterThan(0);
     // RFC 4861 §7.2.6 / RFC 5798 §6.4.1: the target link-layer address is the virtual MAC too
     expect(new Set(na.map((n) => `${n.srcMac} ${n.d.lladdr} ${n.d.dst}`))).toEqual(new Set([`${VMAC6} ${VMAC6} ff02::1`]));
+    // no router solicitations from a vmac (a backup's would move the switch's entry for the virtual MAC)
+    for (const r of [1, 2]) expect(lab.exec(r, ["cat", `/proc/sys/net/ipv6/conf/${DEV}/accept_ra`]).trim()).toBe("0");
     expect(lab.clientPing(VIP6, 1, 3)).toBe(true);
     expect(lab.clientNeigh(VIP6)?.mac).toBe(VMAC6);
   }, 40_000);

@@ -2,7 +2,10 @@
 // adopt, replace, refuse, sysctls (keepalived's vrrp_if_config.c set plus
 // arp_announce) and their restoration, and the IPv6 vmac's link-local address.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { ensureVmac, procSysctl, removeVmac, type Sysctl, type VmacSpec } from "../../src/daemon/vmac.ts";
+import { spawn } from "bun";
+import { readFileSync, rmSync } from "node:fs";
+import { ensureVmac, procSysctl, redirectedVmacs, removeVmac, type Sysctl, type VmacSpec } from "../../src/daemon/vmac.ts";
+import { VrrpSocket } from "../../src/sys/vrrp-socket.ts";
 import type { NetlinkSocket } from "../../src/sys/netlink/socket.ts";
 import { openRtnetlink } from "../../src/sys/rtnetlink/socket.ts";
 import { Netns } from "../helpers/netns.ts";
@@ -121,3 +124,29 @@ test("RFC 5798 §7.4: an IPv6 vmac gets no EUI-64 link-local from the virtual MA
   ns.run(() => removeVmac(nl, h, () => {}));
   expect(link("vrrp.40")).toBeNull();
 });
+
+test("IGMP reports for a group joined on the vmac leave from the parent's MAC, never the virtual one (keepalived's nftables dup + drop)", async () => {
+  const h = ns.run(() => ensureVmac(nl, spec(60), () => {}));
+  expect(redirectedVmacs()).toBe(1);
+  const file = `/tmp/vt-vmacl-igmp-${process.pid}.txt`;
+  // the veth peer p0 sees exactly what leaves eth0
+  const dump = spawn([...ns.prefix(), "timeout", "6", "tcpdump", "-i", "p0", "-e", "-n", "-l", "--immediate-mode", "igmp"], { stdout: Bun.file(file), stderr: "ignore" });
+  let sock: VrrpSocket | null = null;
+  try {
+    await Bun.sleep(800);
+    // the daemon's own socket joins 224.0.0.18 on the vmac: the kernel reports it at once and once more shortly after
+    sock = ns.run(() => new VrrpSocket({ family: 4, ifname: "vrrp.60" }));
+    await Bun.sleep(1500);
+  } finally {
+    sock?.close();
+    dump.kill();
+    await dump.exited;
+  }
+  const lines = readFileSync(file, "utf8").split("\n").filter((l) => l.includes("igmp"));
+  rmSync(file, { force: true });
+  expect(lines.length).toBeGreaterThan(0);
+  expect(lines.filter((l) => l.includes("00:00:5e:00:01:3c"))).toEqual([]);
+  expect(lines.every((l) => l.includes("02:00:00:00:00:01 >"))).toBe(true);
+  ns.run(() => removeVmac(nl, h, () => {}));
+  expect(redirectedVmacs()).toBe(0);
+}, 20_000);
