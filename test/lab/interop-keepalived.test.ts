@@ -95,7 +95,7 @@ async function stopAll() {
 for (const v of VARIANTS) {
   describe(`interop with keepalived: ${v.title}`, () => {
     for (const a of ARRANGEMENTS) {
-      test(`RFC 5798 §6.4.3: higher priority wins (${a.high} 150 over ${a.low} 100), SIGKILLed master is replaced (§6.4.2 Master_Down_Interval), restart preempts back`, async () => {
+      test(`${v.version === 2 ? "RFC 3768" : "RFC 5798"} §6.4.3: higher priority wins (${a.high} 150 over ${a.low} 100), SIGKILLed master is replaced (§6.4.2 Master_Down_Interval), restart preempts back`, async () => {
         try {
           // --- election: started together, the higher priority becomes master ---
           const [high, low] = await Promise.all([start(a.high, 1, v), start(a.low, 2, v)]);
