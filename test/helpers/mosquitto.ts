@@ -194,8 +194,14 @@ export class TcpGate {
   port = 0;
   private server?: import("bun").TCPSocketListener<GateSide>;
   private readonly pairs = new Set<{ down: { end(): void }; up?: { end(): void } }>();
+  /** a silent outage: connections stay open but nothing crosses, in either direction */
+  private dropping = false;
 
   constructor(readonly target: () => number) {}
+
+  blackhole(on = true) {
+    this.dropping = on;
+  }
 
   async open(): Promise<this> {
     if (!this.port) this.port = await freePort();
@@ -217,13 +223,14 @@ export class TcpGate {
                 for (const chunk of down.data.pending) up.write(chunk);
                 down.data.pending = [];
               },
-              data: (_up, chunk) => { down.write(chunk); },
+              data: (_up, chunk) => { if (!this.dropping) down.write(chunk); },
               close: () => { this.pairs.delete(pair); down.end(); },
               error: () => { down.end(); },
             },
           }).catch(() => down.end());
         },
         data: (down, chunk) => {
+          if (this.dropping) return;
           if (down.data.up) down.data.up.write(chunk);
           else down.data.pending.push(new Uint8Array(chunk));
         },
@@ -235,6 +242,7 @@ export class TcpGate {
 
   /** Stop accepting and cut every relayed connection. */
   close() {
+    this.dropping = false;
     this.server?.stop(true);
     this.server = undefined;
     for (const p of this.pairs) { p.down.end(); p.up?.end(); }

@@ -117,6 +117,26 @@ describe("broker outage", () => {
     expect(r.stats().connects).toBeGreaterThanOrEqual(2);
   }, 60_000);
 
+  test("a silent outage: events published into the dead connection are sent again after reconnect, none lost", async () => {
+    const gate = await new TcpGate(() => broker.port).open();
+    cleanups.push(() => gate.close());
+    const w = await watcher(["vigil/v1/edge/gw-silent/events"]);
+    const r = reporter("gw-silent", {}, { eventCapacity: 100, backoff: { baseMs: 100, maxMs: 200 } }, `mqtt://127.0.0.1:${gate.port}`);
+    for (let i = 0; i < 1000 && !r.stats().connected; i++) await Bun.sleep(10);
+    gate.blackhole(); // the link dies without a FIN: PUBACKs never come back
+    for (let i = 0; i < 40; i++) r.event({ type: "check", seq: i });
+    for (let i = 0; i < 200 && r.stats().inflightEvents < 32; i++) await Bun.sleep(10);
+    expect(r.stats().inflightEvents).toBe(32); // the in-flight window is full of lost publishes
+    gate.close(); // the dead connection is finally noticed
+    for (let i = 0; i < 1000 && r.stats().connected; i++) await Bun.sleep(10);
+    await gate.open();
+    await w.waitFor((m) => body(m.body).seq === 39, 15_000);
+    for (let i = 0; i < 40; i++) r.event({ type: "after", seq: 100 + i }); // and the window is usable again
+    await w.waitFor((m) => body(m.body).seq === 139, 15_000);
+    const seqs = new Set(w.msgs.map((m) => body(m.body).seq));
+    for (let i = 0; i < 40; i++) expect(seqs.has(i) && seqs.has(100 + i)).toBe(true);
+  }, 60_000);
+
   test("more events than the queue holds: the oldest are dropped and an events-dropped count is published", async () => {
     const gate = await new TcpGate(() => broker.port).open();
     cleanups.push(() => gate.close());
