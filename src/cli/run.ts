@@ -70,6 +70,12 @@ export async function run(argv: string[]): Promise<number> {
       onRealServer: (a) => fleet?.realServer(a),
       onEvent: (kind, detail) => fleet?.event(kind, "lvs", detail),
     },
+    statusExtra: () => ({
+      // boot is the running config's identity: configReceiver advances it in place on every accepted push
+      ...(boot.serial ? { configSerial: boot.serial } : {}),
+      ...(fleet ? { fleet: fleet.reporter.stats() } : {}),
+      ...(mail.stats() ? { mail: mail.stats() } : {}),
+    }),
   });
   // The fleet link exists before the first transition so none goes unreported.
   if (boot.cfg.fleet?.broker) {

@@ -40,6 +40,8 @@ export interface DaemonHooks {
   onTransition?(t: TransitionReport, plan: InstancePlan | undefined): void;
   onEvent?(kind: string, instance: string, detail: string): void;
   lvs?: LvsHooks;
+  /** fields the daemon does not own (config serial, fleet and mail stats) for `vigil status` */
+  statusExtra?(): Partial<DaemonStatus>;
 }
 
 const SHUTDOWN_GRACE_MS = 3000;
@@ -214,6 +216,7 @@ export class Daemon {
       configFile: this.opts.configFile,
       instances: await this.instances(),
       ...(this.lvs?.active ? { lvs: this.lvs.status() } : {}),
+      ...this.hooks.statusExtra?.(),
     };
   }
 

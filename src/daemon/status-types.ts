@@ -24,4 +24,6 @@ export interface DaemonStatus {
   configSerial?: number;
   instances: InstanceStatus[];
   lvs?: unknown[];
+  fleet?: unknown;
+  mail?: unknown;
 }
