@@ -238,4 +238,27 @@ describe("use_vmac (macvlan with the virtual router MAC), 2 vigil routers, VRRPv
     await stopVigil(lab, h[1]);
     await lab.reap(1, 3000);
   }, 40_000);
+
+  test("vrrp_sync_group of two use_vmac instances: a vmac deleted by hand is recreated and the group is whole again (both MASTER, both VIPs)", async () => {
+    const VIP2 = "198.18.0.101";
+    const gconf = vigilConf({
+      routerId: "r1",
+      global: [`vip_lifetime ${LIFETIME_S}`],
+      blocks: ["vrrp_sync_group G1 {", "  group {", "    VI_1", "    VI_2", "  }", "}"],
+      instances: [
+        { name: "VI_1", vrid: VRID, priority: 150, advertInt: 0.1, vips: [VIP], extra: ["use_vmac", "garp_master_delay 0"] },
+        { name: "VI_2", vrid: 61, priority: 150, advertInt: 0.1, vips: [VIP2], extra: ["use_vmac", "garp_master_delay 0"] },
+      ],
+    });
+    h[0] = await startVigil(lab, 1, gconf);
+    const both = async () => (await st(1))?.state === "MASTER" && (await instanceStatus(h[0], "VI_2"))?.state === "MASTER";
+    expect(await waitUntil(async () => (await both()) && addrsOn(1, DEV).includes(VIP) && addrsOn(1, "vrrp.61").includes(VIP2), 5000)).toBe(true);
+    const old = lab.exec(1, ["cat", `/sys/class/net/${DEV}/ifindex`]).trim();
+    lab.exec(1, ["ip", "link", "del", DEV]);
+    expect(await waitUntil(() => lab.exec(1, ["cat", `/sys/class/net/${DEV}/ifindex`], true).trim() !== old && link(1, DEV) !== null, 3000)).toBe(true);
+    expect(await waitUntil(async () => (await both()) && addrsOn(1, DEV).includes(VIP) && addrsOn(1, "vrrp.61").includes(VIP2), 5000)).toBe(true);
+    expect(lab.logOf(h[0].proc)).not.toContain("cannot start");
+    await stopVigil(lab, h[0]);
+    expect([link(1, DEV), link(1, "vrrp.61")]).toEqual([null, null]);
+  }, 30_000);
 });
