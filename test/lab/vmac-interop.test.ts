@@ -89,4 +89,34 @@ describe("use_vmac interop: keepalived 2.2.7 (r1, priority 150) and vigil (r2, p
     expect(lab.exec(2, ["ip", "link", "show", "dev", DEV], true)).toBe("");
     expect(ka.proc.exitCode).toBeNull();
   }, 30_000);
+
+  test("IPv6 (RFC 5798 §7.3, 00:00:5e:00:02:VRID): keepalived master and vigil backup agree; on keepalived's stop vigil's vmac takes the VIP with the same MAC", async () => {
+    lab.kill(1, "SIGTERM");
+    await lab.reap(1, 4000);
+    const VIP6 = "fd00:198:18::65";
+    const VRID6 = 54;
+    const VMAC6 = "00:00:5e:00:02:36";
+    const DEV6 = `vrrp.${VRID6}`;
+    const conf6 = (r: number, prio: number, global: string[] = []) => vigilConf({
+      routerId: `r${r}`, global,
+      instances: [{ name: "VI6", vrid: VRID6, priority: prio, advertInt: 0.1, vips: [VIP6], extra: ["use_vmac", "garp_master_delay 0"] }],
+    });
+    const base = join(lab.dir, `r1-keepalived6-${lab.procs.length}`);
+    writeFileSync(`${base}.conf`, conf6(1, 150));
+    ka = lab.spawn(1, keepalivedArgv(`${base}.conf`, base), "keepalived");
+    expect(await waitUntil(() => addrsOn(1, DEV6).includes(VIP6), 8000)).toBe(true);
+    vigil = await startVigil(lab, 2, conf6(2, 100, ["vip_lifetime 2"]));
+    const v6 = () => instanceStatus(vigil, "VI6");
+    expect(await waitUntil(async () => (await v6())?.state === "BACKUP" && (await v6())?.masterAddress === lab.router(1).linkLocal, 5000)).toBe(true);
+    expect(addrsOn(2, DEV6)).toEqual([lab.router(2).linkLocal]);
+    expect(lab.clientPing(VIP6, 1, 3)).toBe(true);
+    expect(lab.clientNeigh(VIP6)?.mac).toBe(VMAC6);
+    lab.kill(1, "SIGTERM");
+    await lab.reap(1, 4000);
+    expect(await waitUntil(async () => (await v6())?.state === "MASTER" && addrsOn(2, DEV6).includes(VIP6), 3000)).toBe(true);
+    expect(lab.clientPing(VIP6, 1, 5)).toBe(true);
+    expect(lab.clientNeigh(VIP6)?.mac).toBe(VMAC6);
+    await stopVigil(lab, vigil);
+    expect(lab.exec(2, ["ip", "link", "show", "dev", DEV6], true)).toBe("");
+  }, 40_000);
 });
