@@ -56,7 +56,7 @@ function vipSpec(v: VipPlan): AddressSpec {
 }
 
 export class InstanceRuntime {
-  readonly plan: InstancePlan;
+  plan: InstancePlan;
   readonly core: VrrpInstance;
   readonly tracker: PriorityTracker;
   readonly sock: VrrpSocket;
@@ -395,6 +395,20 @@ export class InstanceRuntime {
   }
 
   /** Feeds tracker output to the FSM (own link down is FAULT as well). */
+  /**
+   * A reload that changed only the configured priority (1..254 either side): the
+   * instance keeps its state, VIPs and sockets and advertises the new priority
+   * from its next advert; RFC 5798 §6.4 decides the rest (a backup now higher
+   * preempts, a master now lower is preempted). Restarting it would send a
+   * priority-0 advert and move the VIPs twice for a change of preference.
+   */
+  retune(now: number, plan: InstancePlan): void {
+    this.plan = plan;
+    this.core.p.priority = plan.params.priority;
+    this.tracker.setBase(plan.params.priority);
+    this.applyTracking(now);
+  }
+
   applyTracking(now: number): void {
     this.fsm.applyTracking(now, this.tracker.effective, this.tracker.faulted || !this.linkUp);
     this.perform(now);

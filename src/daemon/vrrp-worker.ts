@@ -218,6 +218,18 @@ class Engine {
       case "reload": {
         const same = (a: InstancePlan, b: InstancePlan) =>
           JSON.stringify({ ...a, source: undefined }) === JSON.stringify({ ...b, source: undefined });
+        // only the configured priority changed (and neither side is the 255 owner): retune in place
+        const retunable = (a: InstancePlan, b: InstancePlan) =>
+          a.params.priority !== 255 && b.params.priority !== 255 &&
+          same({ ...a, params: { ...a.params, priority: b.params.priority } }, b);
+        const retuned: InstanceRuntime[] = [];
+        for (const r of this.runtimes) {
+          const p = m.plans.find((x) => x.name === r.name);
+          if (p && !same(p, r.plan) && retunable(p, r.plan)) {
+            r.retune(now, p);
+            retuned.push(r);
+          }
+        }
         const keep = this.runtimes.filter((r) => m.plans.some((p) => p.name === r.name && same(p, r.plan)));
         for (const r of this.runtimes) {
           if (!keep.includes(r)) {
@@ -228,7 +240,7 @@ class Engine {
         // sync groups are rebuilt from scratch when any member changed
         for (const r of keep) if (r.fsm.observer && !m.syncGroups.some((g) => g.members.includes(r.name))) r.fsm.observer = null;
         this.build(m.plans, m.syncGroups, keep);
-        hooks.log("info", `reload: ${keep.length} instance(s) kept running, ${this.runtimes.length - keep.length} (re)started`);
+        hooks.log("info", `reload: ${keep.length} instance(s) kept running (${retuned.length} with a new priority), ${this.runtimes.length - keep.length} (re)started`);
         break;
       }
       case "stall":

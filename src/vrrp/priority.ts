@@ -62,7 +62,7 @@ export const PRIORITY_MAX = 254;
 const OWNER = 255;
 
 export class PriorityTracker {
-  readonly base: number;
+  base: number;
   /** current effective priority */
   effective: number;
   /** a weight-0 item is down */
@@ -99,6 +99,13 @@ export class PriorityTracker {
   /** Result of tracked script i; returns true if priority or fault changed. */
   scriptResult(i: number, ok: boolean): boolean {
     if (!this.scriptStates[i].result(ok)) return false;
+    return this.recompute();
+  }
+
+  /** A reloaded config changed the configured priority (the owner's 255 is never set or left this way). */
+  setBase(base: number): boolean {
+    if (!Number.isInteger(base) || base < 1 || base >= OWNER || this.base === OWNER) throw new RangeError(`priority ${base}: only 1..254 can change in place`);
+    this.base = base;
     return this.recompute();
   }
 

@@ -96,3 +96,20 @@ describe("effective priority (keepalived rules)", () => {
     expect(f.state).toBe(State.Backup);
   });
 });
+
+describe("setBase (reload changing the configured priority)", () => {
+  test("tracking weights still apply on top of the new base; the result is clamped", () => {
+    const t = new PriorityTracker(150, [{ weight: -20 }]);
+    t.setInterface(0, false);
+    expect(t.effective).toBe(130);
+    expect(t.setBase(100)).toBe(true);
+    expect(t.effective).toBe(80);
+    expect(t.setBase(250)).toBe(true);
+    t.setInterface(0, true);
+    expect(t.effective).toBe(250);
+  });
+  test("RFC 5798 §5.2.4: the address owner's 255 is neither given nor taken by a reload in place", () => {
+    expect(() => new PriorityTracker(255).setBase(100)).toThrow(RangeError);
+    expect(() => new PriorityTracker(100).setBase(255)).toThrow(RangeError);
+  });
+});
