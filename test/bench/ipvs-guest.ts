@@ -31,7 +31,7 @@ const c = IpvsClient.open({ timeoutMs: 60_000 });
 c.flush();
 // JS-side cost of building every request (no kernel involved)
 const e0 = performance.now();
-for (const o of reconcile([], table, new Set())) c.encodeOp(o).slice();
+c.encodeAll(reconcile([], table, new Set()));
 const encodeMs = performance.now() - e0;
 
 // Alternating rounds (ipvsadm first, then vigil first): whoever runs second

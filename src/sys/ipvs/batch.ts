@@ -1,17 +1,20 @@
-// Pipelined netlink requests: many requests packed into one datagram (the
-// kernel's netlink_rcv_skb walks every message in it, in order), without
-// waiting for one reply before sending the next request. Only the last request
-// of a datagram asks for an ACK: the kernel reports every failure with an
-// NLMSG_ERROR whether or not NLM_F_ACK was set, and it answers in order, so
-// when the last ACK is in, every failure before it has arrived too. That is one
-// receive per datagram instead of one per request.
+// Pipelined netlink requests: consecutive requests of a RequestBuffer sent as
+// one datagram each window (the kernel's netlink_rcv_skb walks every message in
+// it, in order), straight from the buffer, without waiting for one reply before
+// sending the next request. Only the last request of a datagram asks for an
+// ACK: the kernel reports every failure with an NLMSG_ERROR whether or not
+// NLM_F_ACK was set, and it answers in order, so when the last ACK is in,
+// every failure before it has arrived too. That is one receive per datagram
+// instead of one per request.
 // The window bounds how many error replies can queue up at once so the socket's
 // receive buffer does not overflow (the kernel would drop them: ENOBUFS).
+import { ptr } from "bun:ffi";
 import { NLM_F_ACK, NLMSG_ERROR, OFFSETOF, SO_RCVBUF, SO_RCVBUFFORCE, SOL_SOCKET } from "../abi.ts";
 import { Errno, SysError } from "../errno.ts";
 import { errno, libc } from "../libc.ts";
 import { parseError, parseMessages } from "../netlink/message.ts";
 import type { NetlinkSocket } from "../netlink/socket.ts";
+import type { RequestBuffer } from "./request-buffer.ts";
 
 const sym = libc.symbols;
 const H = OFFSETOF.nlmsghdr;
@@ -25,21 +28,17 @@ export interface BatchFailure {
 export interface BatchOptions {
   /** requests per datagram; in the worst case each fails and queues one error reply (≈1 KiB of buffer truesize) */
   window?: number;
-  /** datagram size cap */
+  /** datagram size cap (the socket's send buffer must hold one) */
   maxBytes?: number;
 }
 
 const RCVBUF = 1 << 20;
 
 export class NetlinkBatch {
-  private readonly tx: Uint8Array;
-  private readonly txView: DataView;
   private readonly rx = new Uint8Array(64 * 1024);
   private seq: number;
 
   constructor(private readonly sock: NetlinkSocket, private readonly opts: BatchOptions = {}) {
-    this.tx = new Uint8Array(opts.maxBytes ?? 64 * 1024);
-    this.txView = new DataView(this.tx.buffer);
     this.seq = ((Date.now() * 7919) & 0x3fffffff) + 0x40000000;
     // room for a window's worth of error replies; FORCE (root) passes rmem_max
     const v = new Int32Array([RCVBUF]);
@@ -47,38 +46,38 @@ export class NetlinkBatch {
   }
 
   /**
-   * Sends every request (finished netlink messages; they are copied) and returns
-   * the failures by request index. Never throws for a per-request error; throws
-   * SysError when the socket itself fails or replies were lost.
+   * Sends every request of `reqs` (sequence numbers and ACK flags are patched in
+   * place) and returns the failures by request index. Never throws for a
+   * per-request error; throws SysError when the socket itself fails or replies
+   * were lost.
    */
-  run(requests: Uint8Array[], op = "netlink batch"): BatchFailure[] {
+  run(reqs: RequestBuffer, op = "netlink batch"): BatchFailure[] {
     const window = this.opts.window ?? 256;
+    const maxBytes = this.opts.maxBytes ?? 64 * 1024;
     const failures: BatchFailure[] = [];
+    const dv = reqs.view;
+    const base = reqs.count > 0 ? ptr(reqs.buf) : 0;
     let i = 0;
-    while (i < requests.length) {
-      let len = 0;
-      let lastAt = 0;
+    while (i < reqs.count) {
       const first = i;
+      const from = reqs.range(i)[0];
       const seqBase = this.seq;
-      const dv = this.txView;
-      while (i < requests.length && i - first < window) {
-        const m = requests[i]!;
-        const padded = (m.length + 3) & ~3;
-        if (padded > this.tx.length) throw new SysError(op, Errno.EMSGSIZE, `request ${i} is ${m.length} bytes`);
-        if (len + padded > this.tx.length) break;
-        this.tx.set(m, len);
-        this.tx.fill(0, len + m.length, len + padded);
-        dv.setUint32(len + H.nlmsg_seq, (seqBase + (i - first)) >>> 0, true);
-        dv.setUint16(len + H.nlmsg_flags, dv.getUint16(len + H.nlmsg_flags, true) & ~NLM_F_ACK, true);
-        lastAt = len;
-        len += padded;
+      let lastAt = from;
+      let to = from;
+      while (i < reqs.count && i - first < window) {
+        const [s, e] = reqs.range(i);
+        if (e - from > maxBytes && i > first) break;
+        dv.setUint32(s + H.nlmsg_seq, (seqBase + (i - first)) >>> 0, true);
+        dv.setUint16(s + H.nlmsg_flags, dv.getUint16(s + H.nlmsg_flags, true) & ~NLM_F_ACK, true);
+        lastAt = s;
+        to = e;
         i++;
       }
       const count = i - first;
       dv.setUint16(lastAt + H.nlmsg_flags, dv.getUint16(lastAt + H.nlmsg_flags, true) | NLM_F_ACK, true);
       this.seq = (this.seq + count) >>> 0;
-      const n = Number(sym.send(this.sock.fd, this.tx, len, 0));
-      if (n < 0) throw new SysError(op, errno(), "send batch");
+      const n = Number(sym.send(this.sock.fd, base + from, to - from, 0));
+      if (n < 0) throw new SysError(op, errno(), `send batch of ${count} requests (${to - from} bytes)`);
       this.collect(seqBase, count, first, failures, op);
     }
     return failures;

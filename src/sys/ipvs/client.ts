@@ -13,6 +13,7 @@ import { destKeyString, serviceKeyString } from "../../lvs/ipvs-model.ts";
 import { describeOp, type IpvsOp } from "../../lvs/reconcile.ts";
 import { formatAddress, parseAddress } from "../../lvs/reconcile-address.ts";
 import { NetlinkBatch } from "./batch.ts";
+import { RequestBuffer } from "./request-buffer.ts";
 import {
   decodeDest, decodeService, IpvsDecodeError, writeDest, writeServiceFull, writeServiceKeyNest,
 } from "./codec.ts";
@@ -48,6 +49,7 @@ export interface SyncDaemon {
 
 export class IpvsClient {
   private readonly b = new MessageBuilder(4096);
+  private readonly reqs = new RequestBuffer(64 * 1024);
   private readonly batch: NetlinkBatch;
 
   private constructor(private readonly sock: NetlinkSocket, readonly family: GenlFamily) {
@@ -138,9 +140,8 @@ export class IpvsClient {
    */
   apply(ops: IpvsOp[]): void {
     // encode everything first: a request vigil itself finds invalid fails the whole apply before anything is sent
-    const requests: Uint8Array[] = new Array(ops.length);
-    for (let i = 0; i < ops.length; i++) requests[i] = this.encodeOp(ops[i]!).slice();
-    const failures = this.batch.run(requests, "IPVS apply");
+    const reqs = this.encodeAll(ops);
+    const failures = this.batch.run(reqs, "IPVS apply");
     if (failures.length === 0) return;
     const errors = failures.map((f) => {
       const o = ops[f.index]!;
@@ -152,29 +153,39 @@ export class IpvsClient {
     throw errors.length === 1 ? errors[0]! : new IpvsBatchError(errors, ops.length);
   }
 
-  /** The request bytes for one op (a view of the shared builder: copy before building the next). */
-  encodeOp(o: IpvsOp): Uint8Array {
-    const what = () => describeOp(o);
-    switch (o.op) {
-      case "add-service":
-      case "edit-service": {
-        const b = this.begin(o.op === "add-service" ? IPVS_CMD.NEW_SERVICE : IPVS_CMD.SET_SERVICE);
-        writeServiceFull(b, o.service, what);
-        return b.finish();
-      }
-      case "delete-service": {
-        const b = this.begin(IPVS_CMD.DEL_SERVICE);
-        writeServiceKeyNest(b, o.service, what);
-        return b.finish();
-      }
-      default: {
-        const cmd = o.op === "add-dest" ? IPVS_CMD.NEW_DEST : o.op === "edit-dest" ? IPVS_CMD.SET_DEST : IPVS_CMD.DEL_DEST;
-        const b = this.begin(cmd);
-        writeServiceKeyNest(b, o.service, what);
-        writeDest(b, o.service, o.dest, o.op !== "delete-dest", what);
-        return b.finish();
+  /** Every op's request, back to back in the client's reusable request buffer (valid until the next call). */
+  encodeAll(ops: IpvsOp[]): RequestBuffer {
+    const reqs = this.reqs.clear();
+    for (let i = 0; i < ops.length; i++) {
+      try {
+        this.encodeInto(reqs, ops[i]!);
+      } catch (e) {
+        reqs.abort();
+        throw e;
       }
     }
+    return reqs;
+  }
+
+  private encodeInto(r: RequestBuffer, o: IpvsOp): void {
+    const what = () => describeOp(o);
+    const id = this.family.id;
+    switch (o.op) {
+      case "add-service":
+      case "edit-service":
+        r.begin(id, o.op === "add-service" ? IPVS_CMD.NEW_SERVICE : IPVS_CMD.SET_SERVICE, IPVS_GENL_VERSION);
+        writeServiceFull(r, o.service, what);
+        break;
+      case "delete-service":
+        r.begin(id, IPVS_CMD.DEL_SERVICE, IPVS_GENL_VERSION);
+        writeServiceKeyNest(r, o.service, what);
+        break;
+      default:
+        r.begin(id, o.op === "add-dest" ? IPVS_CMD.NEW_DEST : o.op === "edit-dest" ? IPVS_CMD.SET_DEST : IPVS_CMD.DEL_DEST, IPVS_GENL_VERSION);
+        writeServiceKeyNest(r, o.service, what);
+        writeDest(r, o.service, o.dest, o.op !== "delete-dest", what);
+    }
+    r.end();
   }
 
   addService(s: IpvsService): void {

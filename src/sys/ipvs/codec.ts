@@ -121,7 +121,8 @@ export function writeServiceKeyNest(w: AttrWriter, k: IpvsServiceKey, what: Labe
     keyNests.set(k, hit);
   }
   w.pad();
-  w.buf.set(hit.bytes, w.reserve(hit.bytes.length));
+  const off = w.reserve(hit.bytes.length); // may grow w.buf: read it afterwards
+  w.buf.set(hit.bytes, off);
 }
 
 /** IPVS_CMD_ATTR_SERVICE with every setting (NEW_SERVICE / SET_SERVICE need a full entry). */
