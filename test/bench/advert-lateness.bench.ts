@@ -34,7 +34,7 @@ for (let i = 0; i < argv.length; i++) {
 }
 
 type Load = "idle" | "main 20/100" | "core burner";
-interface Row { impl: string; int: string; load: Load; rt: string; n: number; p50: number; p99: number; max: number; min: number; late15: number; driftUs: number }
+interface Row { impl: string; int: string; load: Load; rt: string; n: number; p50: number; p99: number; max: number; min: number; late15: number; driftUs: number; note?: string }
 
 const BUSY = `${import.meta.dir}/advert-busy-main.ts`;
 
@@ -79,7 +79,11 @@ async function measure(lab: Lab, advertInt: number, n: number, load: Load, rt: b
     const frames = await cap.stop();
     if (k.proc.proc.exitCode !== null || k.proc.proc.signalCode !== null) console.error(`advert-lateness: keepalived exited during the run:\n${lab.logOf(k.proc).split("\n").slice(-8).join("\n")}`);
     const train = (vrid: number, src: string) => adverts(frames, vrid).filter((a) => a.d.src === src && a.d.priority === 150).map((a) => a.t);
-    return [stats("vigil", train(51, "198.18.0.1"), advertInt, load, rt), stats("keepalived", train(52, "198.18.0.2"), advertInt, load, rt)];
+    const kRow = stats("keepalived", train(52, "198.18.0.2"), advertInt, load, rt);
+    // keepalived runs its realtime VRRP child under RLIMIT_RTTIME; when the kernel kills it, the parent respawns it
+    const deaths = (lab.logOf(k.proc).match(/VRRP child process\(\d+\) died/g) ?? []).length;
+    if (deaths) kRow.note = `VRRP child killed and respawned ${deaths}x${/rlimit_rttime/.test(lab.logOf(k.proc)) ? " (its log: 'has rlimit_rttime been exceeded?')" : ""}`;
+    return [stats("vigil", train(51, "198.18.0.1"), advertInt, load, rt), kRow];
   } finally {
     if (burner) killTree(burner.pid);
     for (const r of [1, 2]) { lab.kill(r, "SIGTERM"); await lab.reap(r, 3000); }
@@ -103,9 +107,9 @@ try {
 }
 console.log("\nadvert send lateness on the wire (tcpdump on the lab bridge), VRRPv3, vigil and keepalived at the same time");
 console.log("lateness = gap to the previous advert − advert_int (ms); drift = mean period − advert_int (µs per advert)\n");
-console.log("| advert_int | load | realtime | impl | gaps | p50 | p99 | max | min | gaps > 1.5x | drift µs |");
-console.log("|---|---|---|---|---|---|---|---|---|---|---|");
+console.log("| advert_int | load | realtime | impl | gaps | p50 | p99 | max | min | gaps > 1.5x | drift µs | note |");
+console.log("|---|---|---|---|---|---|---|---|---|---|---|---|");
 for (const r of rows) {
   const ref = r.impl === "keepalived" && r.load === "main 20/100" ? " (idle ref)" : "";
-  console.log(`| ${r.int} | ${r.load} | ${r.rt} | ${r.impl}${ref} | ${r.n} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.max)} | ${f(r.min)} | ${r.late15} | ${f(r.driftUs)} |`);
+  console.log(`| ${r.int} | ${r.load} | ${r.rt} | ${r.impl}${ref} | ${r.n} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.max)} | ${f(r.min)} | ${r.late15} | ${f(r.driftUs)} | ${r.note ?? ""} |`);
 }
