@@ -189,4 +189,31 @@ describe("vigil status and SIGHUP reload", () => {
     expect((await instanceStatus(h1, "VI_KEEP"))!.since).toBe(before.since);
     expect(garps(frames, VIP_K).filter((g) => g.t > tHup)).toEqual([]);
   }, 30_000);
+
+  test("SIGHUP changing an instance beyond its priority (its VIP) restarts it: old VIP gone, new VIP announced; the kept one untouched", async () => {
+    const VIP_N = "198.18.0.113";
+    const VIP_N2 = "198.18.0.114";
+    const before = (await instanceStatus(h1, "VI_KEEP"))!;
+    const cap = await lab.capture();
+    writeFileSync(h1.conf, vigilConf({
+      routerId: "r1",
+      global: ["vip_lifetime 3"],
+      instances: [
+        { name: "VI_KEEP", vrid: 112, priority: 150, advertInt: ADV, vips: [VIP_K], extra: ["garp_master_delay 0"] },
+        { name: "VI_NEW", vrid: 114, priority: 150, advertInt: ADV, vips: [VIP_N2], extra: ["garp_master_delay 0"] },
+      ],
+    }));
+    const tHup = nowMs();
+    lab.kill(1, "SIGHUP");
+    expect(await waitUntil(() => lab.holders(VIP_N2).join() === "1" && lab.holders(VIP_N).length === 0, 5000)).toBe(true);
+    expect(await waitUntil(async () => (await instanceStatus(h1, "VI_NEW"))?.state === "MASTER", 3000)).toBe(true);
+    await sleep(300);
+    const frames = await cap.stop();
+    expect(garps(frames, VIP_N2).some((g) => g.srcMac === lab.mac(1) && g.t > tHup)).toBe(true);
+    expect(adverts(frames, 114).filter((a) => a.d.src === "198.18.0.1").at(-1)?.d.addrs).toEqual([VIP_N2]);
+    const lastReload = lab.logOf(h1.proc).split("\n").filter((l) => l.includes("reload: ")).at(-1);
+    expect(lastReload).toMatch(/reload: 1 instance\(s\) kept running \(0 with a new priority\), 1 \(re\)started/);
+    expect((await instanceStatus(h1, "VI_KEEP"))!.since).toBe(before.since);
+    expect(garps(frames, VIP_K).filter((g) => g.t > tHup)).toEqual([]);
+  }, 30_000);
 });
