@@ -1,15 +1,16 @@
 // The load-balancer half of the daemon, on the main thread: the checker runner
-// decides the desired IPVS table, the pure reconcile turns it into the minimal
-// operations, and the generic-netlink client applies them. When the kernel has
-// no IP_VS, keepalived's checker exits and takes VRRP down with it; here the
-// checkers keep running, LVS reports a fault, and VRRP is untouched. The table
-// is re-applied once IPVS becomes available.
+// decides the desired IPVS table, IpvsSync reconciles it against the table it
+// knows the kernel holds (one real-server change = one netlink op, no dump), and
+// the sync daemon follows its VRRP instance. When the kernel has no IP_VS,
+// keepalived's checker exits and takes VRRP down with it; here the checkers keep
+// running, LVS reports a fault, VRRP is untouched, and the table is applied once
+// IPVS becomes available.
 import type { LvsSyncDaemon, VirtualServer } from "../config/model.ts";
 import { LvsCheckRunner, type CheckReport } from "../lvs/checkers/runner.ts";
 import { type IpvsService, serviceKeyString } from "../lvs/ipvs-model.ts";
-import { normalizeService, reconcile } from "../lvs/reconcile.ts";
 import type { LvsAction } from "../lvs/rs-state.ts";
 import { IpvsClient } from "../sys/ipvs/client.ts";
+import { IpvsSync } from "../sys/ipvs/ipvs-sync.ts";
 import { log } from "./log.ts";
 import { runScript } from "./scripts.ts";
 
@@ -20,14 +21,18 @@ export interface LvsHooks {
 }
 
 const RETRY_IPVS_MS = 10_000;
+/** Re-read the kernel table this often: repairs changes an operator made with ipvsadm. */
+const REFRESH_MS = 60_000;
 const SCRIPT_TIMEOUT_MS = 30_000;
 
 export class LvsManager {
-  private client: IpvsClient | null = null;
+  private readonly ipvs = new IpvsSync();
   private runner: LvsCheckRunner;
-  private owned = new Set<string>();
   private desired: IpvsService[] = [];
+  /** per service key, the JSON of what was last applied: tells which services a new table changed */
+  private appliedJson = new Map<string, string>();
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private refreshTimer: ReturnType<typeof setInterval> | null = null;
   private syncRole: "master" | "backup" | null = null;
   /** why IPVS cannot be programmed right now, or null */
   fault: string | null = null;
@@ -48,19 +53,32 @@ export class LvsManager {
 
   start(): void {
     if (!this.active) return;
-    this.connect();
     this.runner.start();
+    this.refreshTimer = setInterval(() => {
+      this.ipvs.refresh();
+      this.apply(null);
+    }, REFRESH_MS);
   }
 
-  private connect(): boolean {
-    if (this.client) return true;
-    try {
-      this.client = IpvsClient.open();
-      if (this.fault) this.hooks.onEvent?.("lvs-recovered", "IPVS is available again; table re-applied");
-      this.fault = null;
-      return true;
-    } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
+  private setDesired(table: IpvsService[]): void {
+    this.desired = table;
+    const changed = new Set<string>();
+    const now = new Map<string, string>();
+    for (const s of table) {
+      const k = serviceKeyString(s);
+      const j = JSON.stringify(s);
+      now.set(k, j);
+      if (this.appliedJson.get(k) !== j) changed.add(k);
+    }
+    for (const k of this.appliedJson.keys()) if (!now.has(k)) changed.add(k);
+    if (changed.size) this.apply(changed);
+  }
+
+  /** Applies the desired table; `only` limits the work to services known to have changed (null = all). */
+  private apply(only: ReadonlySet<string> | null): void {
+    const r = this.ipvs.sync(this.desired, only ?? undefined);
+    if (r.error) {
+      const msg = r.error.message;
       if (this.fault !== msg) {
         this.fault = msg;
         log.error(`lvs: cannot program IPVS (${msg}); health checks continue, VRRP is unaffected`);
@@ -68,40 +86,20 @@ export class LvsManager {
       }
       this.retryTimer ??= setTimeout(() => {
         this.retryTimer = null;
-        if (this.connect()) {
-          this.apply();
-          if (this.syncRole) this.setSyncRole(this.syncRole);
-        }
+        this.apply(null);
+        if (!this.fault && this.syncRole) this.setSyncRole(this.syncRole);
       }, RETRY_IPVS_MS);
-      return false;
+      return;
     }
-  }
-
-  /**
-   * Services vigil owns are those its config produces; one dropped from the
-   * config stays owned until its removal has been applied. Services anyone else
-   * made are never touched.
-   */
-  private setDesired(table: IpvsService[]): void {
-    this.desired = table;
-    for (const s of table) this.owned.add(serviceKeyString(normalizeService(s)));
-    this.apply();
-  }
-
-  private apply(): void {
-    if (!this.client) return;
-    try {
-      const ops = reconcile(this.client.table(), this.desired, this.owned);
-      if (ops.length) {
-        this.client.apply(ops);
-        this.applied += ops.length;
-        log.info(`lvs: applied ${ops.length} IPVS operation(s)`);
-      }
-      this.owned = new Set(this.desired.map((s) => serviceKeyString(normalizeService(s))));
-    } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
-      log.error(`lvs: ${msg}`);
-      this.hooks.onEvent?.("lvs-error", msg);
+    if (this.fault) {
+      this.fault = null;
+      log.info("lvs: IPVS programmed again");
+      this.hooks.onEvent?.("lvs-recovered", "IPVS is available again; table applied");
+    }
+    this.appliedJson = new Map(this.desired.map((s) => [serviceKeyString(s), JSON.stringify(s)]));
+    if (r.ops.length) {
+      this.applied += r.ops.length;
+      log.info(`lvs: applied ${r.ops.length} IPVS operation(s)`);
     }
   }
 
@@ -123,12 +121,15 @@ export class LvsManager {
   setSyncRole(role: "master" | "backup"): void {
     this.syncRole = role;
     const d = this.syncDaemon;
-    if (!d || !this.client) return;
+    if (!d || this.fault) return;
     const other = role === "master" ? "backup" : "master";
+    let client: IpvsClient | undefined;
     try {
-      if (this.client.listDaemons().some((x) => x.state === other)) this.client.stopDaemon(other);
-      if (!this.client.listDaemons().some((x) => x.state === role)) {
-        this.client.startDaemon({
+      client = IpvsClient.open();
+      const running = client.listDaemons();
+      if (running.some((x) => x.state === other)) client.stopDaemon(other);
+      if (!running.some((x) => x.state === role)) {
+        client.startDaemon({
           state: role, interface: d.interface, syncId: d.syncId ?? 0,
           ...(d.maxlen !== undefined ? { maxLen: d.maxlen } : {}),
           ...(d.group !== undefined ? { group: d.group } : {}),
@@ -139,6 +140,8 @@ export class LvsManager {
       log.info(`lvs: sync daemon now ${role} on ${d.interface}`);
     } catch (e) {
       log.error(`lvs: sync daemon: ${e instanceof Error ? e.message : e}`);
+    } finally {
+      client?.close();
     }
   }
 
@@ -147,27 +150,24 @@ export class LvsManager {
   }
 
   reload(vss: VirtualServer[], syncDaemon: LvsSyncDaemon | undefined): void {
+    const wasActive = this.active;
     this.vss = vss;
     this.syncDaemon = syncDaemon;
-    if (!this.active) {
-      this.setDesired([]);
-      this.runner.reload([]);
-      return;
-    }
-    if (!this.client) this.connect();
-    this.runner.reload(vss);
+    this.ipvs.refresh(); // a reload is the moment to repair what changed behind our back
+    this.runner.reload(vss); // emits the new table: services dropped from the config are removed
+    if (this.active && !wasActive) this.start();
   }
 
   /** keepalived removes the services it created when it stops; so do we. */
   stop(): void {
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.refreshTimer) clearInterval(this.refreshTimer);
     for (const a of this.runner.stop()) this.onAction(a);
-    if (this.client) {
-      this.desired = [];
-      this.apply();
-      this.client.close();
-      this.client = null;
+    if (!this.fault) {
+      const r = this.ipvs.removeOwned();
+      if (r.error) log.error(`lvs: removing vigil's services: ${r.error.message}`);
     }
+    this.ipvs.close();
   }
 
   status(): unknown[] {
