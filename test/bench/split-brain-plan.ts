@@ -70,13 +70,13 @@ const COLS: Array<[keyof ReturnType<typeof figures>, string]> = [
  * Markdown table, one row per fault kind and target role (the master or a
  * backup at injection time), each cell "vigil / keepalived".
  */
-export function sideBySide(a: { name: string; rs: FaultResult[] }, b: { name: string; rs: FaultResult[] }): string {
+export function sideBySide(a: { name: string; rs: FaultResult[] }, b: { name: string; rs: FaultResult[] }, opts: { masterOnly?: boolean } = {}): string {
   const groups: Array<[string, (r: FaultResult) => boolean]> = [];
   for (const k of FAULT_KINDS) {
     groups.push([`${k} (master)`, (r) => r.kind === k && r.targetWasMaster]);
-    groups.push([`${k} (backup)`, (r) => r.kind === k && !r.targetWasMaster]);
+    if (!opts.masterOnly) groups.push([`${k} (backup)`, (r) => r.kind === k && !r.targetWasMaster]);
   }
-  groups.push(["all", () => true]);
+  groups.push(opts.masterOnly ? ["all (master)", (r) => r.targetWasMaster] : ["all", () => true]);
   const head = ["fault", ...COLS.map(([, h]) => h)];
   const rows: string[][] = [head];
   for (const [label, pick] of groups) {
