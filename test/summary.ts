@@ -1,4 +1,5 @@
 // Prints `N passed, N failed[, N skipped]` from a JUnit XML report (bun test's
+export {}; // a module, so top-level await is allowed
 // own summary goes to stderr in a form CI does not read).
 const file = process.argv[2] ?? "build/junit.xml";
 let xml = "";
