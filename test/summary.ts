@@ -1,6 +1,6 @@
 // Prints `N passed, N failed[, N skipped]` from a JUnit XML report (bun test's
-export {}; // a module, so top-level await is allowed
 // own summary goes to stderr in a form CI does not read).
+export {}; // a module, so top-level await is allowed
 const file = process.argv[2] ?? "build/junit.xml";
 let xml = "";
 try {
