@@ -25,6 +25,7 @@
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
 #include <linux/genetlink.h>
+#include <linux/filter.h>
 
 static int first;
 static void key(const char *k) { printf("%s\n    \"%s\": ", first ? "" : ",", k); first = 0; }
@@ -66,6 +67,7 @@ int main(void) {
   C(SO_SNDBUF);
   C(SO_RCVBUF);
   C(SO_BINDTODEVICE);
+  C(SO_ATTACH_FILTER);
   C(SO_RCVTIMEO);
   C(SO_SNDTIMEO);
   C(SO_RCVBUFFORCE);
@@ -242,6 +244,8 @@ int main(void) {
   S(timeval);
   S(sched_param);
   S(pollfd);
+  S(sock_filter);
+  S(sock_fprog);
   section("offsetof");
   O(sockaddr_in, sin_family);
   O(sockaddr_in, sin_port);
@@ -317,6 +321,12 @@ int main(void) {
   O(pollfd, fd);
   O(pollfd, events);
   O(pollfd, revents);
+  O(sock_filter, code);
+  O(sock_filter, jt);
+  O(sock_filter, jf);
+  O(sock_filter, k);
+  O(sock_fprog, len);
+  O(sock_fprog, filter);
   printf("\n  }\n}\n");
   return 0;
 }

@@ -32,7 +32,6 @@ export interface RuntimeHooks {
   event(kind: string, rt: InstanceRuntime, detail: string): void;
 }
 
-const EAGAIN = Errno.EAGAIN;
 const MAX_RX_PER_WAKE = 256;
 /** Split-brain rule 3: while master, re-probe the VIPs this often. */
 export const PROBE_INTERVAL_MS = 10_000;
@@ -124,13 +123,13 @@ export class InstanceRuntime {
         // pin the source to the primary address: the v3 checksum's pseudo-header uses it
         source: String(plan.params.primary),
         unicastPeers: plan.source.unicastPeer,
+        // adverts come in through the interface's shared AdvertReceiver
+        receive: false,
       });
     } catch (e) {
       this.dropVmac();
       throw e;
     }
-    this.meta.src = this.sock.rxSource;
-    this.meta.dst = this.sock.rxDestination;
     try {
       const fam = plan.params.family;
       this.frameLen = fam === 4 ? ARP_FRAME_LEN : UNSOLICITED_NA_LEN;
@@ -179,7 +178,7 @@ export class InstanceRuntime {
 
   /** fds the worker polls for this instance, with their handlers (built once). */
   pollEntries(): Array<[number, (now: number) => void]> {
-    const out: Array<[number, (now: number) => void]> = [[this.sock.fd, (now) => this.receive(now)]];
+    const out: Array<[number, (now: number) => void]> = [];
     if (this.pkt && this.plan.params.family === 4) out.push([this.pkt.fd, (now) => this.receiveArp(now)]);
     if (this.naListener) out.push([this.naListener.fd, (now) => this.receiveNa(now)]);
     return out;
@@ -246,20 +245,15 @@ export class InstanceRuntime {
     this.perform(now);
   }
 
-  /** Drains the socket: every packet is validated in place and fed to the FSM. */
-  receive(now: number): void {
-    const s = this.sock;
-    for (let i = 0; i < MAX_RX_PER_WAKE; i++) {
-      const n = s.recv();
-      if (n < 0) {
-        if (n !== -EAGAIN) this.hooks.log("warn", `${this.name}: recvmsg: ${new SysError("recvmsg", -n).message}`);
-        break;
-      }
-      this.meta.ttl = s.rxTtl;
-      this.meta.ifindex = s.rxIfindex;
-      this.core.receive(now, s.rxBuffer, s.rxPayloadOffset, n, this.meta);
-      this.perform(now);
-    }
+  /** One packet the receive socket `s` just read: validated in place, fed to the FSM if valid. */
+  receivePacket(now: number, s: VrrpSocket, n: number): void {
+    const m = this.meta;
+    m.src = s.rxSource;
+    m.dst = s.rxDestination;
+    m.ttl = s.rxTtl;
+    m.ifindex = s.rxIfindex;
+    this.core.receive(now, s.rxBuffer, s.rxPayloadOffset, n, m);
+    this.perform(now);
   }
 
   tick(now: number): void {

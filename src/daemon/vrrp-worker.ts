@@ -15,6 +15,7 @@ import { ReadinessWaiter } from "../sys/vrrp-socket-poll.ts";
 import { State, STATE_NAMES } from "../vrrp/actions.ts";
 import { SyncGroup } from "../vrrp/sync-group.ts";
 import type { InstancePlan, SyncGroupPlan } from "./plan.ts";
+import { AdvertReceiver, receiverKey } from "./advert-receiver.ts";
 import { InstanceRuntime, type RuntimeHooks } from "./vrrp-runtime.ts";
 import type { FromWorker, ToWorker, WorkerInit } from "./worker-protocol.ts";
 
@@ -53,6 +54,7 @@ class Engine {
   runtimes: InstanceRuntime[] = [];
   private groups: SyncGroupPlan[] = [];
   private waiter!: ReadinessWaiter;
+  private readonly receivers = new Map<string, AdvertReceiver>();
   /** fd handlers in poll order after [wake, monitor] */
   private handlers: Array<[number, (now: number) => void]> = [];
   private readonly nl: NetlinkSocket;
@@ -93,9 +95,41 @@ class Engine {
       if (members.length && members.every((m) => !m.fsm.observer)) new SyncGroup(g.name, members.map((m) => m.fsm));
     }
     this.syncLinks(now);
+    this.syncReceivers(fresh);
     for (const rt of started) rt.start(now);
-    this.handlers = fresh.flatMap((r) => r.pollEntries());
+    this.handlers = [
+      ...[...this.receivers.values()].map((r): [number, (now: number) => void] => [r.sock.fd, (t) => r.drain(t)]),
+      ...fresh.flatMap((r) => r.pollEntries()),
+    ];
     this.waiter = new ReadinessWaiter([this.wake.fd, this.monitor.fd, ...this.handlers.map(([fd]) => fd)]);
+  }
+
+  /** One AdvertReceiver per (advert interface, family) in use; kept across reloads, closed when unused. */
+  private syncReceivers(runtimes: InstanceRuntime[]): void {
+    const groups = new Map<string, InstanceRuntime[]>();
+    for (const rt of runtimes) {
+      const k = receiverKey(rt.sock.ifindex, rt.plan.params.family);
+      (groups.get(k) ?? groups.set(k, []).get(k)!).push(rt);
+    }
+    for (const [k, r] of this.receivers) {
+      if (!groups.has(k)) {
+        r.close();
+        this.receivers.delete(k);
+      }
+    }
+    for (const [k, members] of groups) {
+      let r = this.receivers.get(k);
+      if (!r) {
+        try {
+          r = new AdvertReceiver(members[0].sock.ifname, members[0].plan.params.family, (m) => hooks.log("warn", m));
+        } catch (e) {
+          hooks.log("error", `cannot receive adverts on ${members[0].sock.ifname}: ${e instanceof Error ? e.message : e}`);
+          continue;
+        }
+        this.receivers.set(k, r);
+      }
+      r.setMembers(members);
+    }
   }
 
   /** Link state of every instance's own interface and tracked interfaces, from a fresh dump. */
@@ -267,6 +301,7 @@ class Engine {
       }
       rt.close();
     }
+    for (const r of this.receivers.values()) r.close();
     this.monitor.close();
     this.nl.close();
   }

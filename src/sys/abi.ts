@@ -42,6 +42,7 @@ export const SO_REUSEADDR = 2;
 export const SO_SNDBUF = 7;
 export const SO_RCVBUF = 8;
 export const SO_BINDTODEVICE = 25;
+export const SO_ATTACH_FILTER = 26;
 export const SO_RCVTIMEO = 20;
 export const SO_SNDTIMEO = 21;
 export const SO_RCVBUFFORCE = 33;
@@ -251,6 +252,8 @@ export const SIZEOF = {
   timeval: 16,
   sched_param: 4,
   pollfd: 8,
+  sock_filter: 8,
+  sock_fprog: 16,
 } as const;
 
 // ---- field offsets (bytes) ----
@@ -277,6 +280,8 @@ export const OFFSETOF = {
   timeval: { tv_sec: 0, tv_usec: 8 },
   sched_param: { sched_priority: 0 },
   pollfd: { fd: 0, events: 4, revents: 6 },
+  sock_filter: { code: 0, jt: 2, jf: 3, k: 4 },
+  sock_fprog: { len: 0, filter: 8 },
 } as const;
 
 /** Constants that come from an RFC/IANA registry rather than a C header: the probe cannot print them. */

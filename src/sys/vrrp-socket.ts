@@ -3,6 +3,7 @@
 // pass preallocated buffers and prebuilt sockaddrs to libc and report results in
 // fields, returning byte counts or -errno (a daemon counts send errors, it does not
 // throw on ENOBUFS). The VRRP codec (src/vrrp) builds and validates the bytes.
+import { attachFilter, DROP_ALL } from "./socket-filter.ts";
 import { ptr } from "bun:ffi";
 import {
   AF_INET, AF_INET6, IP_ADD_MEMBERSHIP, IP_HDRINCL, IP_MULTICAST_IF, IP_MULTICAST_LOOP, IP_MULTICAST_TTL,
@@ -55,6 +56,8 @@ export interface VrrpSocketOptions {
   multicastLoop?: boolean;
   /** IPv6 only: the kernel fills and verifies the VRRP checksum at offset 6 (IPV6_CHECKSUM), as keepalived does. */
   kernelChecksum?: boolean;
+  /** false: a send-only socket (a drop-all filter keeps the kernel from queueing adverts to it); default true */
+  receive?: boolean;
 }
 
 /**
@@ -112,7 +115,10 @@ export class VrrpSocket {
     this.destinations = peers.length > 0 ? peers.map(sockaddr) : [sockaddr(v6 ? VRRP_GROUP_V6 : VRRP_GROUP_V4)];
 
     this.fd = check(`socket(${v6 ? "AF_INET6" : "AF_INET"}, SOCK_RAW, IPPROTO_VRRP)`, socket(v6 ? AF_INET6 : AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_VRRP));
+    const receive = opts.receive ?? true;
     try {
+      // first, so not one packet is queued to a socket that never reads
+      if (!receive) attachFilter(this.fd, DROP_ALL, where);
       const opt = (level: number, o: number, label: string, value: Uint8Array, len = value.length) =>
         check(`setsockopt(${label})`, setsockopt(this.fd, level, o, value, len), where);
       // Bind to the device so only adverts that arrived on it are delivered, whatever the routes say.
@@ -157,7 +163,7 @@ export class VrrpSocket {
         const sa = v6 ? sockaddrIn6(source, isIPv6LinkLocal(source) ? this.ifindex : 0) : sockaddrIn(source);
         check("bind", bind(this.fd, sa, sa.length), `${opts.source} ${where}`);
       }
-      if (peers.length === 0) {
+      if (peers.length === 0 && receive) {
         if (v6) opt(SOL_IPV6, IPV6_JOIN_GROUP, "IPV6_JOIN_GROUP ff02::12", ipv6Mreq(VRRP_GROUP_V6, this.ifindex));
         else opt(SOL_IP, IP_ADD_MEMBERSHIP, "IP_ADD_MEMBERSHIP 224.0.0.18", ipMreqn(VRRP_GROUP_V4, this.ifindex));
       }
