@@ -15,6 +15,7 @@ import { decodeRtEvent } from "../../src/sys/rtnetlink/monitor.ts";
 import { SysError } from "../../src/sys/errno.ts";
 import { scanReply } from "../../src/sys/netlink/reply.ts";
 import { setSeq } from "../../src/sys/netlink/message.ts";
+import { mulberry32 as prng } from "../../src/lvs/checkers/prng.ts";
 
 // Most mutated inputs end in a thrown error; capturing a stack for each one
 // dominates the run time, and a failure report prints seed + input instead.
@@ -27,16 +28,6 @@ afterAll(() => {
   Error.stackTraceLimit = savedStackLimit ?? 10;
 });
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function familyReply(): Uint8Array {
   const b = new MessageBuilder();

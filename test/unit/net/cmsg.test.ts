@@ -5,19 +5,10 @@ import { describe, expect, test } from "bun:test";
 import { IP_PKTINFO, IPV6_HOPLIMIT, IPV6_PKTINFO, SOL_IP, SOL_IPV6 } from "../../../src/sys/abi.ts";
 import { type PacketInfo, readPacketInfo } from "../../../src/sys/vrrp-socket-cmsg.ts";
 import { formatIPv6, parseIPv6 } from "../../../src/net/ip-address.ts";
+import { mulberry32 } from "../../../src/lvs/checkers/prng.ts";
 
 const SEED = 0xc0ffee;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Appends one cmsg (16-byte header + data, padded to 8) the way the kernel lays it out. */
 function put(buf: Uint8Array, off: number, level: number, type: number, data: Uint8Array): number {

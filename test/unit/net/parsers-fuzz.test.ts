@@ -5,20 +5,11 @@ import { expect, test } from "bun:test";
 import { parseArp, writeArpProbe, writeGratuitousArp } from "../../../src/net/arp.ts";
 import { AddressError, parseIPv4, parseIPv6, parseMac } from "../../../src/net/ip-address.ts";
 import { parseNdisc, UNSOLICITED_NA_LEN, writeNeighborSolicitation, writeUnsolicitedNa } from "../../../src/net/ndisc.ts";
+import { mulberry32 } from "../../../src/lvs/checkers/prng.ts";
 
 const SEED = 0x5eed_0112;
 const ITERATIONS = 20_000;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function seeds(): Uint8Array[] {
   const mac = parseMac("02:00:00:00:00:01");
