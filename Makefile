@@ -11,6 +11,7 @@ setup:
 
 $(BUN): package.json package-lock.json
 	bash board/setup.sh
+	@touch $(BUN)
 
 build: $(DIST)/vigil-linux-x64 $(DIST)/vigil-linux-arm64
 
