@@ -12,6 +12,7 @@ import type { LvsAction } from "../lvs/rs-state.ts";
 import { IpvsClient } from "../sys/ipvs/client.ts";
 import { IpvsSync } from "../sys/ipvs/ipvs-sync.ts";
 import { log } from "./log.ts";
+import type { ScriptIds } from "./script-user.ts";
 import { runScript } from "./scripts.ts";
 
 export interface LvsHooks {
@@ -38,7 +39,13 @@ export class LvsManager {
   fault: string | null = null;
   applied = 0;
 
-  constructor(private vss: VirtualServer[], private syncDaemon: LvsSyncDaemon | undefined, private readonly hooks: LvsHooks = {}) {
+  /** `scriptIds`: who notify_up/notify_down/quorum_* scripts run as (script_user, as keepalived) */
+  constructor(
+    private vss: VirtualServer[],
+    private syncDaemon: LvsSyncDaemon | undefined,
+    private readonly hooks: LvsHooks = {},
+    private readonly scriptIds: () => ScriptIds = () => ({}),
+  ) {
     this.runner = new LvsCheckRunner(vss, {
       onTable: (t) => this.setDesired(t),
       onAction: (a) => this.onAction(a),
@@ -105,7 +112,7 @@ export class LvsManager {
 
   private onAction(a: LvsAction): void {
     if (a.type === "notify") {
-      runScript(a.script, [], { timeoutMs: SCRIPT_TIMEOUT_MS }).then((r) => {
+      runScript(a.script, [], { timeoutMs: SCRIPT_TIMEOUT_MS, ...this.scriptIds() }).then((r) => {
         if (r.exitCode !== 0) log.warn(`lvs ${a.event} script ${a.script}: exit ${r.exitCode ?? r.signal}`);
       });
     } else if (a.type === "rs") {
