@@ -12,7 +12,7 @@ import { RtMonitor } from "../sys/rtnetlink/monitor.ts";
 import { openRtnetlink } from "../sys/rtnetlink/socket.ts";
 import { lockMemory, setThreadFifo, setThreadNice } from "../sys/sched.ts";
 import { ReadinessWaiter } from "../sys/vrrp-socket-poll.ts";
-import { State, STATE_NAMES } from "../vrrp/actions.ts";
+import { STATE_NAMES } from "../vrrp/actions.ts";
 import { SyncGroup } from "../vrrp/sync-group.ts";
 import type { InstancePlan, SyncGroupPlan } from "./plan.ts";
 import { AdvertReceiver, receiverKey } from "./advert-receiver.ts";
