@@ -143,7 +143,7 @@ export class Daemon {
       process.exit(70);
     };
     this.startTrackScripts();
-    this.lvs = new LvsManager(this.cfg.virtualServers, this.cfg.global.lvsSyncDaemon, this.hooks.lvs, () => this.scriptUser);
+    this.lvs = new LvsManager(this.cfg.virtualServers, this.cfg.global.lvsSyncDaemon, this.hooks.lvs, () => this.scriptUser, { stateDir: this.opts.lockDir });
     this.lvs.start();
     this.statusServer = startStatusServer(this.opts.statusSocket, (req) => this.answer(req));
     log.info(`vigil ${pkg.version} running ${this.plan.plans.length} VRRP instance(s) from ${this.opts.configFile}${this.realtime ? ` (SCHED_FIFO ${rtPriority})` : ""}`);

@@ -5,12 +5,22 @@
 // keepalived's checker exits and takes VRRP down with it; here the checkers keep
 // running, LVS reports a fault, VRRP is untouched, and the table is applied once
 // IPVS becomes available.
+//
+// Two pieces of state reach beyond the checkers: the local addresses, watched
+// while some virtual server has ha_suspend (its checks pause while this box
+// does not hold its address), and the set of IPVS services vigil owns, kept in
+// <stateDir>/ipvs-owned.json so a restart after SIGKILL still removes services
+// the new config dropped.
 import type { LvsSyncDaemon, VirtualServer } from "../config/model.ts";
+import { virtualServerName } from "../config/model.ts";
 import { LvsCheckRunner, type CheckReport } from "../lvs/checkers/runner.ts";
+import { suspendedServers, usesHaSuspend } from "../lvs/ha-suspend.ts";
 import { type IpvsService, serviceKeyString } from "../lvs/ipvs-model.ts";
 import type { LvsAction } from "../lvs/rs-state.ts";
 import { IpvsClient } from "../sys/ipvs/client.ts";
 import { IpvsSync } from "../sys/ipvs/ipvs-sync.ts";
+import { OWNED_STATE_FILE, OwnedStateFile } from "../sys/ipvs/owned-state-file.ts";
+import { LocalAddressWatch } from "../sys/rtnetlink/address-watch.ts";
 import { log } from "./log.ts";
 import type { ScriptIds } from "./script-user.ts";
 import { runScript } from "./scripts.ts";
@@ -21,14 +31,24 @@ export interface LvsHooks {
   onEvent?(kind: string, detail: string): void;
 }
 
+export interface LvsManagerOptions {
+  /** directory of the owned-services state file: the daemon's --lock-dir (default /run/vigil) */
+  stateDir?: string;
+}
+
+export const DEFAULT_LVS_STATE_DIR = "/run/vigil";
+
 const RETRY_IPVS_MS = 10_000;
 /** Re-read the kernel table this often: repairs changes an operator made with ipvsadm. */
 const REFRESH_MS = 60_000;
 const SCRIPT_TIMEOUT_MS = 30_000;
 
 export class LvsManager {
-  private readonly ipvs = new IpvsSync();
+  private readonly ipvs: IpvsSync;
   private runner: LvsCheckRunner;
+  private addressWatch: LocalAddressWatch | null = null;
+  /** virtual servers (virtualServerName) whose checks ha_suspend has paused */
+  private suspended: ReadonlySet<string> = new Set();
   private desired: IpvsService[] = [];
   /** per service key, the JSON of what was last applied: tells which services a new table changed */
   private appliedJson = new Map<string, string>();
@@ -45,7 +65,10 @@ export class LvsManager {
     private syncDaemon: LvsSyncDaemon | undefined,
     private readonly hooks: LvsHooks = {},
     private readonly scriptIds: () => ScriptIds = () => ({}),
+    opts: LvsManagerOptions = {},
   ) {
+    const store = new OwnedStateFile(`${opts.stateDir ?? DEFAULT_LVS_STATE_DIR}/${OWNED_STATE_FILE}`, (m) => log.warn(`lvs: ${m}`));
+    this.ipvs = new IpvsSync(undefined, store);
     this.runner = new LvsCheckRunner(vss, {
       onTable: (t) => this.setDesired(t),
       onAction: (a) => this.onAction(a),
@@ -60,6 +83,7 @@ export class LvsManager {
 
   start(): void {
     if (!this.active) return;
+    this.followAddresses(); // before the first checks: keepalived creates them disabled when the address is absent
     this.runner.start();
     this.refreshTimer = setInterval(() => {
       this.ipvs.refresh();
@@ -161,12 +185,59 @@ export class LvsManager {
     this.vss = vss;
     this.syncDaemon = syncDaemon;
     this.ipvs.refresh(); // a reload is the moment to repair what changed behind our back
+    if (wasActive) this.followAddresses(); // new checkers must start suspended when their address is absent
     this.runner.reload(vss); // emits the new table: services dropped from the config are removed
     if (this.active && !wasActive) this.start();
   }
 
+  /**
+   * Starts or stops the local-address watch as the config needs it (some
+   * virtual server with ha_suspend) and applies the current suspension. If
+   * rtnetlink cannot be read, nothing is suspended: checking a server needlessly
+   * is harmless, leaving a dead one in the table is not.
+   */
+  private followAddresses(): void {
+    if (!usesHaSuspend(this.vss)) {
+      this.addressWatch?.stop();
+      this.addressWatch = null;
+      this.setSuspended(new Set());
+      return;
+    }
+    if (!this.addressWatch) {
+      const w = new LocalAddressWatch(() => this.setSuspended(suspendedServers(this.vss, w.addresses)), {
+        onWarning: (m) => log.warn(`lvs ha_suspend: ${m}`),
+      });
+      try {
+        w.start();
+        this.addressWatch = w;
+      } catch (e) {
+        log.error(`lvs ha_suspend: cannot watch local addresses (${e instanceof Error ? e.message : e}); no health checker is suspended`);
+        this.setSuspended(new Set());
+        return;
+      }
+    }
+    this.setSuspended(suspendedServers(this.vss, this.addressWatch.addresses));
+  }
+
+  private setSuspended(next: ReadonlySet<string>): void {
+    for (const name of next) {
+      if (this.suspended.has(name)) continue;
+      log.info(`lvs ${name}: suspending health checkers (ha_suspend: the address is not on this box)`);
+      this.hooks.onEvent?.("lvs-suspended", name);
+    }
+    for (const name of this.suspended) {
+      if (next.has(name)) continue;
+      log.info(`lvs ${name}: activating health checkers (ha_suspend: the address is on this box)`);
+      this.hooks.onEvent?.("lvs-resumed", name);
+    }
+    this.suspended = next;
+    this.runner.setSuspended(next);
+  }
+
   /** keepalived removes the services it created when it stops; so do we. */
   stop(): void {
+    this.addressWatch?.stop();
+    this.addressWatch = null;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.refreshTimer) clearInterval(this.refreshTimer);
     for (const a of this.runner.stop()) this.onAction(a);
@@ -178,8 +249,11 @@ export class LvsManager {
   }
 
   status(): unknown[] {
-    return this.desired.map((s) => ({
+    // runner.table() emits one service per virtual server, in config order
+    const names = this.vss.length === this.desired.length ? this.vss.map(virtualServerName) : [];
+    return this.desired.map((s, i) => ({
       service: serviceKeyString(s),
+      ...(names[i] !== undefined && this.suspended.has(names[i]!) ? { suspended: true } : {}),
       scheduler: s.scheduler,
       dests: s.dests.map((d) => ({ address: d.address, port: d.port, weight: d.weight, forward: d.forward })),
       ...(this.fault ? { fault: this.fault } : {}),

@@ -13,7 +13,12 @@
 //  - failure while already down: no retries (keepalived: "do not retry if
 //    server is already known as dead"), next run after delay_loop;
 //  - an attempt that outlives its deadline is a failure; its late result is
-//    ignored (results carry the sequence number of the run they answer).
+//    ignored (results carry the sequence number of the run they answer);
+//  - a suspended check (ha_suspend, see ha-suspend.ts) starts no attempt: when
+//    it falls due it is re-armed delay_loop later with its verdict and retry
+//    count untouched, and an attempt already in flight finishes normally
+//    (keepalived: the connect thread of a disabled checker only re-adds its
+//    timer after delay_loop; `enabled` is read nowhere else).
 import { MinHeap } from "./checkers/min-heap.ts";
 
 export interface CheckTiming {
@@ -48,6 +53,7 @@ interface Entry {
   up: boolean;
   weight: number | undefined;
   retryIt: number;
+  suspended: boolean;
   /** sequence of the attempt in flight, 0 = idle */
   running: number;
   seq: number;
@@ -71,7 +77,7 @@ export class CheckScheduler {
   add(id: number, timing: CheckTiming, now: number): void {
     if (this.checks.has(id)) throw new Error(`check ${id} is already scheduled`);
     validateTiming(id, timing);
-    const e: Entry = { timing, up: timing.startUp, weight: undefined, retryIt: 0, running: 0, seq: 0, gen: 0 };
+    const e: Entry = { timing, up: timing.startUp, weight: undefined, retryIt: 0, suspended: false, running: 0, seq: 0, gen: 0 };
     this.checks.set(id, e);
     const warmup = timing.warmupMs > 0 ? Math.floor(this.random() * timing.warmupMs) : 0;
     this.arm(id, e, now + warmup);
@@ -87,6 +93,20 @@ export class CheckScheduler {
 
   isUp(id: number): boolean | undefined {
     return this.checks.get(id)?.up;
+  }
+
+  /**
+   * Suspends or resumes check `id`. Only future attempts are affected; a
+   * resumed check runs at its next due time (at most delay_loop away), as in
+   * keepalived, so resuming never bursts every check at once.
+   */
+  setSuspended(id: number, suspended: boolean): void {
+    const e = this.checks.get(id);
+    if (e) e.suspended = suspended;
+  }
+
+  isSuspended(id: number): boolean | undefined {
+    return this.checks.get(id)?.suspended;
   }
 
   /** Earliest time at which tick() has something to do, or undefined when idle. */
@@ -112,6 +132,8 @@ export class CheckScheduler {
         out.push({ type: "abort", id: t.id, seq: e.running });
         e.running = 0;
         this.settle(t.id, e, { ok: false, reason: "timeout" }, now, out);
+      } else if (e.suspended) {
+        this.arm(t.id, e, now + e.timing.delayLoopMs);
       } else {
         e.seq++;
         e.running = e.seq;

@@ -66,6 +66,8 @@ export class LvsCheckRunner {
   private running = false;
   private readonly check: typeof runCheck;
   private readonly grain: number;
+  /** virtualServerName of the services whose checks are suspended (ha_suspend) */
+  private suspendedVs: ReadonlySet<string> = new Set();
 
   constructor(vss: VirtualServer[], private readonly hooks: LvsRunnerHooks = {}, opts: LvsRunnerOptions = {}) {
     this.vss = vss;
@@ -79,12 +81,14 @@ export class LvsCheckRunner {
     if (this.running) return;
     this.running = true;
     const now = performance.now();
-    this.vss.forEach((vs, v) =>
+    // a reload before start() has already scheduled the checkers
+    if (this.refs.size === 0) this.vss.forEach((vs, v) =>
       vs.realServers.forEach((rs, r) =>
         rs.checkers.forEach((c, k) => {
           const id = this.nextId++;
           this.refs.set(id, { vs: v, rs: r, ck: k, key: checkKey(vs, rs, k) });
           this.sched.add(id, checkTiming(vs, rs, c), now);
+          this.sched.setSuspended(id, this.suspendedVs.has(virtualServerName(vs)));
         }),
       ),
     );
@@ -147,6 +151,7 @@ export class LvsCheckRunner {
     this.states = states;
     this.refs = refs;
     for (const a of added) this.sched.add(a.id, checkTiming(a.vs, a.rs, a.rs.checkers[a.ck]!), now);
+    this.applySuspension();
     for (const s of this.states) for (const a of s.start()) this.safely(() => this.hooks.onAction?.(a));
     this.safely(() => this.hooks.onTable?.(this.table()));
     if (this.running) this.pump();
@@ -160,6 +165,25 @@ export class LvsCheckRunner {
     for (const f of this.inflight.values()) f.ctl.abort();
     this.inflight.clear();
     return this.states.flatMap((s) => s.shutdown());
+  }
+
+  /**
+   * Suspends the checks of the named virtual servers (virtualServerName) and
+   * resumes all others. Suspended checks start no attempt; verdicts, real
+   * servers and the table stay as they are (keepalived ha_suspend).
+   */
+  setSuspended(names: ReadonlySet<string>): void {
+    this.suspendedVs = new Set(names);
+    this.applySuspension();
+  }
+
+  isSuspended(vsIndex: number): boolean {
+    const vs = this.vss[vsIndex];
+    return vs !== undefined && this.suspendedVs.has(virtualServerName(vs));
+  }
+
+  private applySuspension(): void {
+    for (const [id, ref] of this.refs) this.sched.setSuspended(id, this.suspendedVs.has(virtualServerName(this.vss[ref.vs]!)));
   }
 
   table(): IpvsService[] {

@@ -5,11 +5,19 @@
 // instead of an exception, so VRRP keeps running (keepalived's checker exits
 // and takes VRRP down with it). After any failure the next sync re-reads the
 // kernel table, since a partly applied batch leaves it unknown.
+//
+// With a store (OwnedStateFile) the owned set outlives the process: it is
+// loaded at construction and saved whenever it changes, write-ahead (before
+// the ops that create a service are applied), so a SIGKILL at any point leaves
+// every service of ours on record. The first successful sync after loading a
+// non-empty set looks at the whole table, whatever `only` says: services a
+// previous run owned and the current config dropped are deleted there.
 import type { IpvsService } from "../../lvs/ipvs-model.ts";
 import { serviceKeyString } from "../../lvs/ipvs-model.ts";
 import { type IpvsOp, normalizeService, reconcile } from "../../lvs/reconcile.ts";
 import { tableAfter } from "../../lvs/reconcile-apply.ts";
 import { IpvsClient } from "./client.ts";
+import type { OwnedStore } from "./owned-state-file.ts";
 
 export interface SyncResult {
   ops: IpvsOp[];
@@ -20,9 +28,16 @@ export interface SyncResult {
 export class IpvsSync {
   private client: IpvsClient | undefined;
   private known: IpvsService[] | undefined;
-  private readonly owned = new Set<string>();
+  private readonly owned: Set<string>;
+  /** the owned set came from a previous run and no full sync has confirmed it yet */
+  private inherited: boolean;
+  /** the owned set changed since it was last saved */
+  private dirty = false;
 
-  constructor(private readonly open: () => IpvsClient = () => IpvsClient.open()) {}
+  constructor(private readonly open: () => IpvsClient = () => IpvsClient.open(), private readonly store?: OwnedStore) {
+    this.owned = store?.load() ?? new Set();
+    this.inherited = this.owned.size > 0;
+  }
 
   /** Services vigil manages (serviceKeyString form). */
   get ownedKeys(): ReadonlySet<string> {
@@ -35,21 +50,54 @@ export class IpvsSync {
    */
   sync(desired: IpvsService[], only?: ReadonlySet<string>): SyncResult {
     let ops: IpvsOp[] = [];
+    const scope = this.inherited ? undefined : only;
     try {
       this.client ??= this.open();
       this.known ??= this.client.table();
-      ops = reconcile(this.known, desired, this.owned, { only });
-      // own what we are about to create or change before applying: a partial
-      // failure must not leave a service of ours looking foreign
-      for (const s of desired) if (!only || only.has(serviceKeyString(s))) this.owned.add(serviceKeyString(normalizeService(s)));
+      ops = reconcile(this.known, desired, this.owned, { only: scope });
+      // own what we are about to create or change before applying (and record
+      // it): neither a partial failure nor a crash may leave a service of ours
+      // looking foreign
+      for (const s of desired) if (!scope || scope.has(serviceKeyString(s))) this.own(serviceKeyString(normalizeService(s)));
+      this.persist();
       this.client.apply(ops);
       this.known = tableAfter(this.known, ops);
-      for (const o of ops) if (o.op === "delete-service") this.owned.delete(serviceKeyString(o.service));
+      for (const o of ops) if (o.op === "delete-service") this.disown(serviceKeyString(o.service));
+      if (!scope) this.forgetAbsent();
+      this.inherited = false;
+      this.persist();
       return { ops };
     } catch (e) {
       this.known = undefined;
       return { ops, error: e instanceof Error ? e : new Error(String(e)) };
     }
+  }
+
+  /**
+   * After a full sync the table is known: an owned key the kernel does not hold
+   * (deleted by an operator, or by us just before a crash that kept the record)
+   * is nothing left to clean up, and keeping it would let vigil later delete a
+   * service someone else creates under that key.
+   */
+  private forgetAbsent(): void {
+    const present = new Set(this.known!.map((s) => serviceKeyString(normalizeService(s))));
+    for (const k of this.owned) if (!present.has(k)) this.disown(k);
+  }
+
+  private own(k: string): void {
+    if (this.owned.has(k)) return;
+    this.owned.add(k);
+    this.dirty = true;
+  }
+
+  private disown(k: string): void {
+    if (this.owned.delete(k)) this.dirty = true;
+  }
+
+  private persist(): void {
+    if (!this.dirty || !this.store) return;
+    this.store.save(this.owned);
+    this.dirty = false;
   }
 
   /**
