@@ -1,0 +1,107 @@
+// test/summary.ts reads bun's own JUnit report: the fixture is a real one, written
+// by `bun test --reporter=junit` over a throwaway test file in a temp directory
+// (never under test/, where the suite would pick it up).
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { mulberry32 } from "../../../src/lvs/checkers/prng.ts";
+import { formatFailures, parseJUnit, summaryLine, xmlText } from "../../summary.ts";
+
+const BUN = join(import.meta.dir, "..", "..", "..", "node_modules", ".bin", "bun");
+const SUMMARY = join(import.meta.dir, "..", "..", "summary.ts");
+const LONG = Array.from({ length: 45 }, (_, i) => `record line ${i + 1}`).join("\n");
+
+const FIXTURE = `
+import { describe, expect, test } from "bun:test";
+describe("outer <group> & co", () => {
+  test("passes", () => { expect(1).toBe(1); });
+  test("fails with a long message", () => { expect([${JSON.stringify(LONG)}]).toEqual([]); });
+});
+test("throws 'quoted' \\"text\\"", () => { throw new Error("boom <b> & done"); });
+test.skip("skipped one", () => {});
+test("passes too", () => {});
+`;
+
+let dir = "";
+let xml = "";
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "vt-summary-"));
+  writeFileSync(join(dir, "fixture.test.ts"), FIXTURE);
+  const r = Bun.spawnSync([BUN, "test", "--reporter=junit", "--reporter-outfile=junit.xml", "fixture.test.ts"], { cwd: dir, stdout: "ignore", stderr: "ignore" });
+  expect(r.exitCode).toBe(1); // two of the fixture's tests fail
+  xml = readFileSync(join(dir, "junit.xml"), "utf8");
+});
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("JUnit summary for CI", () => {
+  test("counts passed, failed and skipped tests of a real bun report", () => {
+    const cases = parseJUnit(xml);
+    expect(cases.map((c) => [c.name, c.status])).toEqual([
+      ["passes", "passed"],
+      ["fails with a long message", "failed"],
+      ["throws 'quoted' \"text\"", "failed"],
+      ["skipped one", "skipped"],
+      ["passes too", "passed"],
+    ]);
+    expect(summaryLine(cases)).toBe("2 passed, 2 failed, 1 skipped");
+    expect(summaryLine(cases.filter((c) => c.status !== "skipped"))).toBe("2 passed, 2 failed");
+  });
+
+  test("a failure is printed with its file, describe chain and name, and its message decoded", () => {
+    const out = formatFailures(parseJUnit(xml));
+    expect(out).toContain("FAIL fixture.test.ts > outer <group> & co > fails with a long message");
+    expect(out).toContain("FAIL fixture.test.ts > throws 'quoted' \"text\"");
+    expect(out.some((l) => l.includes("boom <b> & done"))).toBe(true);
+  });
+
+  test("a long message is cut after 30 lines and says how many more there were", () => {
+    const cases = parseJUnit(xml).filter((c) => c.name === "fails with a long message");
+    const all = cases[0].message.replace(/\s+$/, "").split("\n");
+    expect(all.length).toBeGreaterThan(30);
+    const out = formatFailures(cases);
+    expect(out.length).toBe(1 + 30 + 1);
+    expect(out[1]).toBe(`    ${all[0]}`);
+    expect(out[31]).toBe(`    … ${all.length - 30} more line(s)`);
+    expect(out.join("\n")).toContain("record line 1");
+  });
+
+  test("CLI: the summary line alone by default, failures only with --failures; a missing report is one failure", () => {
+    const file = join(dir, "junit.xml");
+    const run = (...args: string[]) => Bun.spawnSync([BUN, SUMMARY, ...args], { stdout: "pipe", stderr: "pipe" });
+    const plain = run(file);
+    expect(plain.stdout.toString()).toBe("2 passed, 2 failed, 1 skipped\n");
+    const failures = run("--failures", file).stdout.toString();
+    expect(failures.startsWith("FAIL fixture.test.ts > outer <group> & co > fails with a long message\n")).toBe(true);
+    expect(failures).not.toContain("passed,");
+    const missing = run(join(dir, "nope.xml"));
+    expect([missing.exitCode, missing.stdout.toString()]).toEqual([1, "0 passed, 1 failed\n"]);
+  });
+
+  test("entities: named and numeric references decode, unknown ones stay as written", () => {
+    expect(xmlText("a&lt;b&gt;&amp;&quot;&apos;&#10;&#x41;&bogus;&#x110000;")).toBe("a<b>&\"'\nA&bogus;&#x110000;");
+  });
+
+  test("fuzz: mutated reports never throw and never count more tests than <testcase> tags (seed 20261126, 2000 cases)", () => {
+    const rand = mulberry32(20261126);
+    const alphabet = ["<", ">", "/", "\"", "&", "&#", ";", "<testcase ", "</testcase>", "<failure>", "<skipped/>", "\n", "x"];
+    for (let i = 0; i < 2000; i++) {
+      let s = xml;
+      const edits = 1 + Math.floor(rand() * 8);
+      for (let k = 0; k < edits; k++) {
+        const at = Math.floor(rand() * s.length);
+        const r = rand();
+        if (r < 0.4) s = s.slice(0, at) + s.slice(at + 1 + Math.floor(rand() * 40));
+        else if (r < 0.8) s = s.slice(0, at) + alphabet[Math.floor(rand() * alphabet.length)] + s.slice(at);
+        else s = s.slice(0, at);
+      }
+      const cases = parseJUnit(s);
+      expect(cases.length).toBeLessThanOrEqual((s.match(/<testcase\b/g) ?? []).length);
+      expect(summaryLine(cases)).toMatch(/^\d+ passed, \d+ failed(, \d+ skipped)?$/);
+      formatFailures(cases);
+    }
+  });
+});
