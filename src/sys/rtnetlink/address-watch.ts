@@ -10,7 +10,7 @@
 // milliseconds (one recvmsg returning EAGAIN when idle) loses nothing. The
 // monitor is subscribed before the first dump, so no change falls between them.
 // A lost burst (ENOBUFS) or a malformed message triggers a fresh dump.
-import { listAddresses } from "./address.ts";
+import { type Address, listAddresses } from "./address.ts";
 import { RtMonitor } from "./monitor.ts";
 import { openRtnetlink } from "./socket.ts";
 
@@ -31,6 +31,10 @@ export class LocalAddressWatch {
   private monitor: RtMonitor | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
   private current: ReadonlySet<string> = new Set();
+  /** the last drain failure, so a persistent one is reported once, not every poll */
+  private lastFailure = "";
+  /** a re-read is owed (notifications were lost and the last attempt failed) */
+  private stale = false;
 
   constructor(private readonly onChange: (addresses: ReadonlySet<string>) => void, private readonly opts: AddressWatchOptions = {}) {}
 
@@ -63,7 +67,8 @@ export class LocalAddressWatch {
   /** Applies queued notifications now (the timer calls this; tests may too). */
   drain(): void {
     if (!this.monitor) return;
-    let resync = false;
+    let resync = this.stale;
+    let touched = false;
     try {
       for (const ev of this.monitor.read()) {
         if (ev.kind === "address") {
@@ -71,6 +76,7 @@ export class LocalAddressWatch {
           const key = `${a.index}|${a.address}|${a.prefixlen}`;
           if (ev.op === "new") this.entries.set(key, a.address);
           else this.entries.delete(key);
+          touched = true;
         } else if (ev.kind === "link" && ev.op === "del") {
           // the kernel sends RTM_DELADDR for a deleted link's addresses, but a re-read costs little and trusts nothing
           resync = true;
@@ -83,20 +89,28 @@ export class LocalAddressWatch {
         }
       }
       if (resync) this.resync();
-      else this.publish();
+      else if (touched) this.publish();
+      this.lastFailure = "";
     } catch (e) {
-      this.opts.onWarning?.(`watching local addresses: ${e instanceof Error ? e.message : String(e)}`);
+      const msg = `watching local addresses: ${e instanceof Error ? e.message : String(e)}`;
+      if (msg !== this.lastFailure) this.opts.onWarning?.(msg);
+      this.lastFailure = msg;
     }
   }
 
+  /** Re-reads every address; on failure the previous picture stays and the next drain tries again. */
   private resync(): void {
+    this.stale = true;
     const nl = openRtnetlink(this.opts.netns ? { netns: this.opts.netns } : {});
+    let fresh: Address[];
     try {
-      this.entries.clear();
-      for (const a of listAddresses(nl)) this.entries.set(`${a.index}|${a.address}|${a.prefixlen}`, a.address);
+      fresh = listAddresses(nl);
     } finally {
       nl.close();
     }
+    this.entries.clear();
+    for (const a of fresh) this.entries.set(`${a.index}|${a.address}|${a.prefixlen}`, a.address);
+    this.stale = false;
     this.publish();
   }
 
