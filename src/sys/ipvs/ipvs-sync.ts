@@ -80,7 +80,8 @@ export class IpvsSync {
    * service someone else creates under that key.
    */
   private forgetAbsent(): void {
-    const present = new Set(this.known!.map((s) => serviceKeyString(normalizeService(s))));
+    // tableAfter() returns normalized services: their keys are already the owned spelling
+    const present = new Set(this.known!.map(serviceKeyString));
     for (const k of this.owned) if (!present.has(k)) this.disown(k);
   }
 
