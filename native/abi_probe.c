@@ -13,6 +13,7 @@
 #include <time.h>
 #include <sys/time.h>
 #include <sys/socket.h>
+#include <sys/epoll.h>
 #include <sys/uio.h>
 #include <net/if.h>
 #include <net/if_arp.h>
@@ -34,6 +35,8 @@ static void section(const char *name) { printf("%s\n  \"%s\": {", first < 0 ? ""
 #define C(name) (key(#name), printf("%lld", (long long)(name)))
 /* NLA_TYPE_MASK is ~(flags) as int; nla_type is a __u16, so print it as one. */
 #define C16(name) (key(#name), printf("%u", (unsigned)(unsigned short)(name)))
+/* EPOLLET is 1u << 31: print it unsigned. */
+#define CU(name) (key(#name), printf("%u", (unsigned)(name)))
 #define S(type) (key(#type), printf("%zu", sizeof(struct type)))
 #define O(type, field) (key(#type "." #field), printf("%zu", offsetof(struct type, field)))
 
@@ -221,6 +224,18 @@ int main(void) {
   C(CTRL_ATTR_MCAST_GROUPS);
   C(CTRL_ATTR_MCAST_GRP_NAME);
   C(CTRL_ATTR_MCAST_GRP_ID);
+  C(SO_ERROR);
+  C(MSG_NOSIGNAL);
+  C(EPOLL_CLOEXEC);
+  C(EPOLL_CTL_ADD);
+  C(EPOLL_CTL_DEL);
+  C(EPOLL_CTL_MOD);
+  C(EPOLLIN);
+  C(EPOLLOUT);
+  C(EPOLLERR);
+  C(EPOLLHUP);
+  C(EPOLLRDHUP);
+  CU(EPOLLET);
   section("sizeof");
   S(sockaddr_in);
   S(sockaddr_in6);
@@ -327,6 +342,10 @@ int main(void) {
   O(sock_filter, k);
   O(sock_fprog, len);
   O(sock_fprog, filter);
+  /* the one struct whose layout differs between x86_64 (packed) and arm64 */
+  section("epoll_event");
+  key("size"), printf("%zu", sizeof(struct epoll_event));
+  key("data"), printf("%zu", offsetof(struct epoll_event, data));
   printf("\n  }\n}\n");
   return 0;
 }

@@ -7,6 +7,7 @@ import { MailAlerts } from "../daemon/mail-alerts.ts";
 import { log } from "../daemon/log.ts";
 import { DEFAULT_STATUS_SOCKET } from "../daemon/status-server.ts";
 import { Watchdog } from "../daemon/watchdog.ts";
+import { reexecWithAllocatorEnv } from "../sys/allocator-env.ts";
 import { SdNotifier } from "../sys/sd-notify.ts";
 
 const USAGE = `usage: vigil run -f CONFIG [--status-socket PATH] [--lock-dir DIR] [--no-realtime] [--rt-priority N] [--strict]
@@ -51,6 +52,9 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`vigil run: ${opts}\n${USAGE}`);
     return 2;
   }
+  // before anything is opened: returns only when no re-exec was needed or possible
+  const allocator = reexecWithAllocatorEnv();
+  if (allocator) log.warn(`allocator tuning skipped: ${allocator}`);
   let boot: RunningConfig;
   try {
     boot = bootConfig(opts.configFile, opts.strict);

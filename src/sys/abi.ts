@@ -46,6 +46,7 @@ export const SO_ATTACH_FILTER = 26;
 export const SO_RCVTIMEO = 20;
 export const SO_SNDTIMEO = 21;
 export const SO_RCVBUFFORCE = 33;
+export const SO_ERROR = 4;
 
 // ---- IPPROTO_IP options ----
 export const IP_TTL = 2;
@@ -81,12 +82,35 @@ export const ARPHRD_ETHER = 1;
 export const MSG_PEEK = 0x2;
 export const MSG_TRUNC = 0x20;
 export const MSG_DONTWAIT = 0x40;
+export const MSG_NOSIGNAL = 0x4000;
 export const POLLIN = 0x1;
 export const POLLPRI = 0x2;
 export const POLLOUT = 0x4;
 export const POLLERR = 0x8;
 export const POLLHUP = 0x10;
 export const POLLNVAL = 0x20;
+
+// ---- epoll ----
+export const EPOLL_CLOEXEC = 0o2000000;
+export const EPOLL_CTL_ADD = 1;
+export const EPOLL_CTL_DEL = 2;
+export const EPOLL_CTL_MOD = 3;
+export const EPOLLIN = 0x1;
+export const EPOLLOUT = 0x4;
+export const EPOLLERR = 0x8;
+export const EPOLLHUP = 0x10;
+export const EPOLLRDHUP = 0x2000;
+export const EPOLLET = 0x80000000;
+/**
+ * struct epoll_event is the one layout the two targets do not share: glibc
+ * packs it on x86_64 (12 bytes, data at 4) and aligns it naturally on arm64
+ * (16 bytes, data at 8). The probe prints it for each target.
+ */
+export const EPOLL_EVENT = {
+  x64: { size: 12, data: 4 },
+  arm64: { size: 16, data: 8 },
+} as const;
+export const EPOLL_EVENT_LAYOUT = process.arch === "arm64" ? EPOLL_EVENT.arm64 : EPOLL_EVENT.x64;
 export const F_GETFL = 3;
 export const F_SETFL = 4;
 export const O_NONBLOCK = 0o4000;

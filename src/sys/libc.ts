@@ -40,6 +40,10 @@ export const libc = dlopen("libc.so.6", {
   getsockname: { args: [i32, ptr, ptr], returns: i32 },
   setns: { args: [i32, i32], returns: i32 },
   sched_getscheduler: { args: [i32], returns: i32 },
+  epoll_create1: { args: [i32], returns: i32 },
+  execve: { args: [ptr, ptr, ptr], returns: i32 },
+  epoll_ctl: { args: [i32, i32, i32, ptr], returns: i32 },
+  epoll_wait: { args: [i32, ptr, i32, i32], returns: i32 },
 });
 
 const sym = libc.symbols;

@@ -6,7 +6,7 @@ const ports: number[] = [];
 const body = "HTTP/1.0 200 OK\r\nContent-Length: 12\r\n\r\nvigil bench\n";
 for (let i = 0; i < n; i++) {
   const l = Bun.listen({
-    hostname: "127.0.0.1",
+    hostname: process.argv[4] ?? "127.0.0.1",
     port: 0,
     socket: {
       data(s) {

@@ -7,6 +7,10 @@
 import { defaultCheckerCommon, defaultVirtualServer, type VirtualServer } from "../../src/config/model.ts";
 import net from "node:net";
 import { LvsCheckRunner } from "../../src/lvs/checkers/runner.ts";
+import { allocatorTuned, reexecWithAllocatorEnv } from "../../src/sys/allocator-env.ts";
+
+// measure the process as `vigil run` sets it up (src/sys/allocator-env.ts); CHK_RAW_ALLOCATOR=1 keeps the defaults
+if (process.env.CHK_RAW_ALLOCATOR !== "1") reexecWithAllocatorEnv();
 
 const RS = Number(process.env.CHK_RS ?? 2000);
 const SECONDS = Number(process.env.CHK_SECONDS ?? 20);
@@ -77,7 +81,7 @@ try {
   const wallMs = performance.now() - t0;
   const cpuMs = (c1.user + c1.system) / 1000;
   const n = checks - n0;
-  console.log(`checkers bench: ${RS} real servers, HTTP_GET${DIGEST ? " + digest" : ""}, delay_loop 1 s, ${SECONDS} s measured after ${WARM_S} s warm-up`);
+  console.log(`checkers bench: ${RS} real servers, HTTP_GET${DIGEST ? " + digest" : ""}, delay_loop 1 s, ${SECONDS} s measured after ${WARM_S} s warm-up, allocator ${allocatorTuned() ? "tuned (MIMALLOC_PURGE_DELAY=-1, as vigil run)" : "defaults"}`);
   console.log(`checks/s         ${(n / (wallMs / 1000)).toFixed(0)}   (expected ≈ ${RS})`);
   lat.sort((x, y) => x - y);
   const pct = (p: number) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]!.toFixed(2) : "-");

@@ -15,3 +15,21 @@ export function buildGetRequest(path: string, host: string, port: number, virtua
   const close = protocol === "1.0" ? "" : "Connection: close\r\n";
   return new TextEncoder().encode(`GET ${path} HTTP/1.${minor}\r\nUser-Agent: KeepAliveClient\r\n${close}Host: ${hostHeader}\r\n\r\n`);
 }
+
+const requests = new Map<string, Uint8Array>();
+const REQUESTS_MAX = 8192;
+
+/**
+ * buildGetRequest, remembered: every check of a real server sends the same
+ * bytes each delay_loop. The result is shared; callers must not modify it.
+ */
+export function cachedGetRequest(path: string, host: string, port: number, virtualhost: string | undefined, protocol: HttpProtocol = "1.0"): Uint8Array {
+  const key = `${protocol} ${host} ${port} ${virtualhost ?? ""} ${path}`;
+  let r = requests.get(key);
+  if (!r) {
+    r = buildGetRequest(path, host, port, virtualhost, protocol);
+    if (requests.size >= REQUESTS_MAX) requests.clear();
+    requests.set(key, r);
+  }
+  return r;
+}

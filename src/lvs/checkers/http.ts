@@ -5,7 +5,7 @@
 // and the scheduler retries the attempt, so a verdict never rests on a subset.
 import type { HttpCheck } from "../../config/model.ts";
 import type { CheckOutcome } from "../scheduler.ts";
-import { buildGetRequest } from "./http-request.ts";
+import { cachedGetRequest } from "./http-request.ts";
 import { DEFAULT_LIMITS, HttpResponseReader, type HttpResponseLimits } from "./http-response.ts";
 import { statusAccepted } from "./status-codes.ts";
 import { exchange } from "./stream.ts";
@@ -31,7 +31,7 @@ export interface HttpFetchOptions {
 /** One GET; shared with `vigil digest`. Throws with the reason on failure. */
 export async function fetchOnce(o: HttpFetchOptions) {
   const reader = new HttpResponseReader(o.wantDigest, o.limits ?? DEFAULT_LIMITS);
-  const req = buildGetRequest(o.path, o.target.host, o.target.port, o.virtualhost, o.protocol);
+  const req = cachedGetRequest(o.path, o.target.host, o.target.port, o.virtualhost, o.protocol);
   await exchange(
     {
       host: o.target.host,

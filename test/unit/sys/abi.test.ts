@@ -6,7 +6,12 @@ import { existsSync, mkdirSync, statSync } from "node:fs";
 import * as abi from "../../../src/sys/abi.ts";
 import { ROOT, sh } from "../../helpers/netns.ts";
 
-type Probe = { const: Record<string, number>; sizeof: Record<string, number>; offsetof: Record<string, number> };
+type Probe = {
+  const: Record<string, number>;
+  sizeof: Record<string, number>;
+  offsetof: Record<string, number>;
+  epoll_event: { size: number; data: number };
+};
 
 const SRC = `${ROOT}/native/abi_probe.c`;
 
@@ -51,6 +56,9 @@ for (const [target, probe] of [["x64", probeX64], ["arm64", probeArm64]] as cons
     });
     test("struct sizes", () => {
       expect({ ...abi.SIZEOF }).toEqual(p.sizeof as never);
+    });
+    test("struct epoll_event layout for this target (packed on x86_64)", () => {
+      expect(p.epoll_event).toEqual({ ...abi.EPOLL_EVENT[target] });
     });
     test("struct field offsets", () => {
       expect(tsOffsets()).toEqual(p.offsetof);
