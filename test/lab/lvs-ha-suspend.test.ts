@@ -92,8 +92,10 @@ virtual_server ${CONTROL_VIP} 80 {
 `);
   const sock = `${dir}/s.sock`;
   proc = Bun.spawn([...ns.prefix(), BUN, `${ROOT}/src/main.ts`, "run", "-f", `${dir}/vigil.conf`, "--status-socket", sock, "--lock-dir", `${dir}/run`, "--no-realtime"], {
-    stdout: "pipe", stderr: "pipe",
+    stdout: "ignore", stderr: "pipe",
   });
+  // read as it comes, so a chatty daemon never blocks on a full pipe
+  const stderr = new Response(proc.stderr as ReadableStream).text();
   const svc = (st: LvsStatus[] | undefined, vip: string) => st?.find((s) => s.service === `tcp:${vip}:80`);
   /** polls the status until `cond` holds or `n` rounds of 100 ms pass; returns the last status */
   const until = async (cond: (st: LvsStatus[] | undefined) => boolean, n = 150) => {
@@ -157,7 +159,7 @@ virtual_server ${CONTROL_VIP} 80 {
   } finally {
     proc.kill("SIGTERM");
     await proc.exited;
-    const err = await new Response(proc.stderr as ReadableStream).text();
+    const err = await stderr;
     // the daemon logged both transitions, naming the service
     if (!err.includes(`lvs ${VIP}:80/TCP: suspending health checkers`)) console.error(err.slice(-3000));
     expect(err).toContain(`lvs ${VIP}:80/TCP: suspending health checkers (ha_suspend: the address is not on this box)`);
