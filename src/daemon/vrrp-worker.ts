@@ -199,21 +199,25 @@ class Engine {
     this.build(this.runtimes.map((r) => r.plan), this.groups, keep);
   }
 
-  /** One pass: fire due timers, sleep until the next deadline or readiness, handle input. */
+  /** One pass: read queued input if a timer is due, fire due timers, sleep until the next deadline or readiness. */
   step(): boolean {
-    const now = nowMs();
-    let deadline = now + IDLE_WAKE_MS;
-    if (now < this.stallUntil) {
+    if (nowMs() < this.stallUntil) {
       // debug hook (fault suite): a frozen worker blocks — no adverts, no refreshes, no
       // progress for the watchdog. Waiting on the fds instead spun at SCHED_FIFO on
       // every unread advert or netlink event, and each spin counted as progress.
       sleepUntil(this.stallUntil * NS_PER_MS);
-      // Wake like a frozen thread does (inside ppoll, input first): the peers' adverts
-      // queued meanwhile are read before any timer fires. Ticking first let a stalled
-      // backup's expired Master_Down timer win over the master's queued advert: a
-      // spurious takeover, a GARP that stole the client, then a step-down.
-      return this.handleInput(this.waiter.waitUntil(0), nowMs());
     }
+    const now = nowMs();
+    let woke = false;
+    // RFC 5798 §6.4.2: an advert with priority >= ours resets Master_Down_Timer, so the
+    // timer has expired at `now` only if no advert arrived before `now`. Whatever is
+    // queued is read first, at this `now` (taken before the read), and only then do
+    // timers fire. Otherwise a worker that lost the CPU between its last read and this
+    // pass (SIGSTOP, starvation, the stall hook) woke with an expired timer and the
+    // master's adverts unread: it took over for one advert interval (VIP added, GARP
+    // that pulls the clients), then read them and stepped down.
+    if (this.timerDue(now)) woke = this.handleInput(this.waiter.waitUntil(0), now);
+    let deadline = now + IDLE_WAKE_MS;
     for (let i = 0; i < this.runtimes.length; i++) {
       const rt = this.runtimes[i];
       rt.tick(now);
@@ -221,7 +225,12 @@ class Engine {
       if (d < deadline) deadline = d;
     }
     Atomics.add(this.progress, 0, 1);
-    return this.handleInput(this.waiter.waitUntil(deadline * NS_PER_MS), nowMs());
+    return this.handleInput(this.waiter.waitUntil(deadline * NS_PER_MS), nowMs()) || woke;
+  }
+
+  private timerDue(now: number): boolean {
+    for (let i = 0; i < this.runtimes.length; i++) if (this.runtimes[i].nextDeadline() <= now) return true;
+    return false;
   }
 
   /** Handles whatever the last wait found readable; true when the main thread woke us. */

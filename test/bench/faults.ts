@@ -60,6 +60,60 @@ export interface FaultResult {
   dupAfterUndoMs: number;
   recoveryMs: number | null;
   settled: boolean;
+  /** the timeline behind the figures, ms relative to t0 (the fault in effect): for a failure message */
+  timeline: FaultTimeline;
+}
+
+export interface FaultTimeline {
+  /** undo started (t1) and completed (t2); window closed (tEnd) */
+  undoAt: number;
+  undoneAt: number;
+  endAt: number;
+  /** who held the VIP just before t0 */
+  holdersAtStart: number[];
+  /** every VIP add/delete seen in [t0, tEnd] */
+  events: Array<{ at: number; router: number; present: boolean }>;
+  /** the intervals with ≥ 2 holders that were counted */
+  dups: Array<{ from: number; to: number; holders: number[] }>;
+  /** the routers' own log lines in [t0 − 100 ms, tEnd] ("rN +ms text"), at most LOG_LINES */
+  logs: string[];
+}
+
+const LOG_LINES = 40;
+/** vigil's log line: "2026-11-26T09:00:00.123Z vigil[pid] LEVEL message" */
+const LOG_TS = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) \S+ (.*)$/;
+
+/** Every router's log lines stamped within [from, to], as "rN +ms text" relative to t0. */
+function routerLogLines(lab: Lab, t0: number, from: number, to: number): string[] {
+  const out: Array<[number, string]> = [];
+  for (const p of lab.procs) {
+    if (typeof p.host !== "number") continue;
+    for (const line of lab.logOf(p).split("\n")) {
+      const m = LOG_TS.exec(line);
+      if (!m) continue;
+      const t = Date.parse(m[1]);
+      if (t >= from && t <= to) out.push([t, `r${p.host} ${rel(t - t0)} ${m[2]}`]);
+    }
+  }
+  out.sort((a, b) => a[0] - b[0]);
+  return out.slice(0, LOG_LINES).map(([, l]) => l);
+}
+
+const rel = (ms: number) => `${ms >= 0 ? "+" : ""}${ms.toFixed(1)} ms`;
+
+/** A fault record in full, for a failure message: what was done, the figures, and the timeline behind them. */
+export function describeFault(r: FaultResult): string {
+  const t = r.timeline;
+  const L = [
+    `fault ${r.i} ${r.kind} r${r.target}${r.targetWasMaster ? " (master)" : " (backup)"} hold ${r.holdMs} ms: dup max ${r.dupMaxMs.toFixed(1)} ms, total ${r.dupTotalMs.toFixed(1)} ms` +
+      `${r.dupToUndo ? ", until undo" : ""}, after undo ${r.dupAfterUndoMs.toFixed(1)} ms, recovery ${r.recoveryMs === null ? "none" : `${r.recoveryMs.toFixed(1)} ms`}${r.settled ? "" : ", NOT settled"}`,
+  ];
+  if (!t) return L[0];
+  L.push(`  t0 = fault in effect; undo ${rel(t.undoAt)} .. ${rel(t.undoneAt)}; window closed ${rel(t.endAt)}; holders at t0: [${t.holdersAtStart.join(",")}]`);
+  for (const d of t.dups) L.push(`  two holders [${d.holders.join(",")}] ${rel(d.from)} .. ${rel(d.to)} (${(d.to - d.from).toFixed(1)} ms)`);
+  for (const e of t.events) L.push(`  vip ${e.present ? "added on" : "deleted on"} r${e.router} ${rel(e.at)}`);
+  for (const l of t.logs) L.push(`  log ${l}`);
+  return L.join("\n");
 }
 
 export const VIP = "198.18.0.100";
@@ -161,6 +215,13 @@ export async function runFaults(o: FaultOptions): Promise<FaultResult[]> {
         dupAfterUndoMs: Math.max(0, ...iv.filter((x) => x.end > t2).map((x) => x.end - Math.max(x.start, t2))),
         recoveryMs: reply && reply.t <= tEnd ? reply.t - t0 : null,
         settled,
+        timeline: {
+          undoAt: t1 - t0, undoneAt: t2 - t0, endAt: tEnd - t0,
+          holdersAtStart: sampler.holdersAt(t0),
+          events: sampler.events.filter((e) => e.t >= t0 && e.t <= tEnd).map((e) => ({ at: e.t - t0, router: e.router, present: e.present })),
+          dups: iv.map((x) => ({ from: x.start - t0, to: x.end - t0, holders: x.holders })),
+          logs: routerLogLines(lab, t0, t0 - 100, tEnd),
+        },
       };
       results.push(res);
       o.onResult?.(res);
