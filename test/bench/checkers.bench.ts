@@ -8,6 +8,8 @@ import { defaultCheckerCommon, defaultVirtualServer, type VirtualServer } from "
 import net from "node:net";
 import { LvsCheckRunner } from "../../src/lvs/checkers/runner.ts";
 import { allocatorTuned, reexecWithAllocatorEnv } from "../../src/sys/allocator-env.ts";
+import { rawFloorUs } from "./checkers-floor.ts";
+import { threadCpuDiff, threadCpuMs } from "./thread-cpu.ts";
 
 // measure the process as `vigil run` sets it up (src/sys/allocator-env.ts); CHK_RAW_ALLOCATOR=1 keeps the defaults
 if (process.env.CHK_RAW_ALLOCATOR !== "1") reexecWithAllocatorEnv();
@@ -17,7 +19,9 @@ const SECONDS = Number(process.env.CHK_SECONDS ?? 20);
 const DIGEST = process.env.CHK_DIGEST === "1";
 const PER_VS = 20;
 const LISTENERS = 40;
-const WARM_S = 3;
+// long enough for the JIT to settle: the daemon runs for days, and the compiler
+// threads' CPU in the first seconds is not what a check costs
+const WARM_S = Number(process.env.CHK_WARM ?? 10);
 
 const server = Bun.spawn([process.execPath, `${import.meta.dir}/checkers-http-server.ts`, String(LISTENERS), String((SECONDS + 30) * 1000)], {
   stdout: "pipe",
@@ -69,6 +73,7 @@ try {
   await Bun.sleep(WARM_S * 1000);
   measuring = true;
   const c0 = process.cpuUsage();
+  const th0 = threadCpuMs();
   const t0 = performance.now();
   const n0 = checks;
   const f0 = failures;
@@ -78,6 +83,7 @@ try {
     rssMax = Math.max(rssMax, process.memoryUsage().rss);
   }
   const c1 = process.cpuUsage(c0);
+  const threads = threadCpuDiff(th0, threadCpuMs());
   const wallMs = performance.now() - t0;
   const cpuMs = (c1.user + c1.system) / 1000;
   const n = checks - n0;
@@ -88,6 +94,7 @@ try {
   console.log(`check latency    p50 ${pct(0.5)} ms   p99 ${pct(0.99)} ms   max ${pct(1)} ms`);
   console.log(`failed checks    ${failures - f0}${lastFailure ? `   last: ${lastFailure}` : ""}`);
   console.log(`CPU, one core    ${((cpuMs / wallMs) * 100).toFixed(1)} %   (user ${(c1.user / 1000).toFixed(0)} ms, sys ${(c1.system / 1000).toFixed(0)} ms)   target < 10 %`);
+  console.log(`by thread        ${threads}`);
   console.log(`RSS              ${(rssMax / 2 ** 20).toFixed(0)} MiB max`);
   const perCheckUs = (cpuMs * 1000) / Math.max(1, n);
   console.log(`CPU per check    ${perCheckUs.toFixed(0)} µs   → ${((perCheckUs * RS) / 1e4).toFixed(1)} % of a core at ${RS} checks/s`);
@@ -114,6 +121,8 @@ try {
   const b1 = process.cpuUsage(b0);
   const bareUs = (b1.user + b1.system) / BARE_N;
   console.log(`bare node:net    ${bareUs.toFixed(0)} µs CPU per connect+GET   → checker/bare ratio ${(perCheckUs / bareUs).toFixed(2)}`);
+  const floorUs = rawFloorUs(port, 10_000);
+  console.log(`raw syscall floor ${floorUs.toFixed(0)} µs CPU per connect+GET (${((floorUs * RS) / 1e4).toFixed(1)} % of a core at ${RS}/s)   → checker/floor ratio ${(perCheckUs / floorUs).toFixed(2)}`);
   if (failures - f0 > 0) {
     console.log("FAIL: healthy real servers failed checks");
     process.exitCode = 1;

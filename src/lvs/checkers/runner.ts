@@ -52,6 +52,9 @@ interface CheckRef {
   ck: number;
   /** identity across reloads: same service, same server, same checker config and timing */
   key: string;
+  /** report names, built on first use: thousands of checks per second need not rebuild them */
+  vsName?: string;
+  rsName?: string;
 }
 
 export class LvsCheckRunner {
@@ -239,9 +242,13 @@ export class LvsCheckRunner {
     try {
       f();
     } catch (e) {
-      if (this.hooks.onError) this.hooks.onError(e);
-      else process.stderr.write(`vigil lvs: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+      this.reportError(e);
     }
+  }
+
+  private reportError(e: unknown): void {
+    if (this.hooks.onError) this.hooks.onError(e);
+    else process.stderr.write(`vigil lvs: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
   }
 
   private launch(id: number, seq: number, deadline: number): void {
@@ -257,10 +264,23 @@ export class LvsCheckRunner {
       const f = this.inflight.get(id);
       if (f && f.seq === seq) this.inflight.delete(id);
       if (!this.running) return;
-      const actions = this.sched.result(id, seq, outcome, performance.now());
-      const report = { vs: virtualServerName(vs), rs: realServerName(rs), checker: checker.type, outcome, latencyMs: performance.now() - started };
-      this.safely(() => this.hooks.onCheck?.(report));
-      this.apply(actions);
+      const now = performance.now();
+      const actions = this.sched.result(id, seq, outcome, now);
+      if (this.hooks.onCheck) {
+        const report: CheckReport = {
+          vs: (ref.vsName ??= virtualServerName(vs)),
+          rs: (ref.rsName ??= realServerName(rs)),
+          checker: checker.type,
+          outcome,
+          latencyMs: now - started,
+        };
+        try {
+          this.hooks.onCheck(report);
+        } catch (e) {
+          this.reportError(e);
+        }
+      }
+      if (actions.length) this.apply(actions);
       this.pump();
     });
   }
