@@ -19,7 +19,7 @@
 //    count untouched, and an attempt already in flight finishes normally
 //    (keepalived: the connect thread of a disabled checker only re-adds its
 //    timer after delay_loop; `enabled` is read nowhere else).
-import { MinHeap } from "./checkers/min-heap.ts";
+import { TimerHeap } from "./timer-heap.ts";
 
 export interface CheckTiming {
   delayLoopMs: number;
@@ -61,15 +61,9 @@ interface Entry {
   gen: number;
 }
 
-interface Timer {
-  at: number;
-  id: number;
-  gen: number;
-}
-
 export class CheckScheduler {
   private readonly checks = new Map<number, Entry>();
-  private readonly timers = new MinHeap<Timer>((a, b) => a.at - b.at);
+  private readonly timers = new TimerHeap();
 
   /** `random` returns a float in [0, 1); pass a seeded PRNG to make runs reproducible. */
   constructor(private readonly random: () => number) {}
@@ -112,9 +106,9 @@ export class CheckScheduler {
   /** Earliest time at which tick() has something to do, or undefined when idle. */
   nextWakeup(): number | undefined {
     for (;;) {
-      const t = this.timers.peek();
-      if (!t) return undefined;
-      if (this.isLive(t)) return t.at;
+      const at = this.timers.peekAt();
+      if (at === undefined) return undefined;
+      if (this.isLive(this.timers.peekId(), this.timers.peekGen())) return at;
       this.timers.pop();
     }
   }
@@ -123,23 +117,25 @@ export class CheckScheduler {
   tick(now: number): SchedulerAction[] {
     const out: SchedulerAction[] = [];
     for (;;) {
-      const t = this.timers.peek();
-      if (!t || t.at > now) break;
+      const at = this.timers.peekAt();
+      if (at === undefined || at > now) break;
+      const id = this.timers.peekId();
+      const gen = this.timers.peekGen();
       this.timers.pop();
-      if (!this.isLive(t)) continue;
-      const e = this.checks.get(t.id)!;
+      if (!this.isLive(id, gen)) continue;
+      const e = this.checks.get(id)!;
       if (e.running) {
-        out.push({ type: "abort", id: t.id, seq: e.running });
+        out.push({ type: "abort", id, seq: e.running });
         e.running = 0;
-        this.settle(t.id, e, { ok: false, reason: "timeout" }, now, out);
+        this.settle(id, e, { ok: false, reason: "timeout" }, now, out);
       } else if (e.suspended) {
-        this.arm(t.id, e, now + e.timing.delayLoopMs);
+        this.arm(id, e, now + e.timing.delayLoopMs);
       } else {
         e.seq++;
         e.running = e.seq;
         const deadline = now + e.timing.timeoutMs;
-        out.push({ type: "run", id: t.id, seq: e.seq, deadline });
-        this.arm(t.id, e, deadline);
+        out.push({ type: "run", id, seq: e.seq, deadline });
+        this.arm(id, e, deadline);
       }
     }
     return out;
@@ -183,12 +179,12 @@ export class CheckScheduler {
 
   private arm(id: number, e: Entry, at: number): void {
     e.gen++;
-    this.timers.push({ at, id, gen: e.gen });
+    this.timers.push(at, id, e.gen);
   }
 
-  private isLive(t: Timer): boolean {
-    const e = this.checks.get(t.id);
-    return e !== undefined && e.gen === t.gen;
+  private isLive(id: number, gen: number): boolean {
+    const e = this.checks.get(id);
+    return e !== undefined && e.gen === gen;
   }
 }
 
