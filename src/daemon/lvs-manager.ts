@@ -72,7 +72,8 @@ export class LvsManager {
     this.runner = new LvsCheckRunner(vss, {
       onTable: (t) => this.setDesired(t),
       onAction: (a) => this.onAction(a),
-      onCheck: (r) => this.hooks.onCheck?.(r),
+      // a report per check only when someone reads it: thousands per second otherwise go to waste
+      ...(hooks.onCheck ? { onCheck: (r: CheckReport) => this.hooks.onCheck!(r) } : {}),
       onError: (e) => log.error(`lvs: ${e instanceof Error ? e.message : e}`),
     });
   }
