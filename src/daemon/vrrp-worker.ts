@@ -225,7 +225,9 @@ class Engine {
       if (d < deadline) deadline = d;
     }
     Atomics.add(this.progress, 0, 1);
-    return this.handleInput(this.waiter.waitUntil(deadline * NS_PER_MS), nowMs()) || woke;
+    // the main thread's command was read above (its eventfd is drained): run it before sleeping
+    if (woke) return true;
+    return this.handleInput(this.waiter.waitUntil(deadline * NS_PER_MS), nowMs());
   }
 
   private timerDue(now: number): boolean {

@@ -176,6 +176,7 @@ export async function runFaults(o: FaultOptions): Promise<FaultResult[]> {
       // Mostly the master: that is where split brain happens; sometimes a backup.
       const target = p ? (p.target === "master" ? master : p.target) : rand() < 0.7 ? master : 1 + Math.floor(rand() * 3);
       const holdMs = p ? p.holdMs : Math.round(holdLo + rand() * (holdHi - holdLo));
+      const tInject = nowMs();
       if (kind === "kill") lab.kill(target, "SIGKILL");
       else if (kind === "stop") lab.kill(target, "SIGSTOP");
       else if (kind === "link") lab.linkDown(target);
@@ -193,14 +194,20 @@ export async function runFaults(o: FaultOptions): Promise<FaultResult[]> {
       // The undo is a span: a restart or a heal takes the harness a while. A
       // duplicate alive at its start was ended only by the repair; what is
       // left after its end is the implementation's own convergence.
-      const t1 = nowMs();
+      // vigil's stalled worker undoes the fault itself, holdMs after it got the request:
+      // no earlier than tInject + holdMs, and before this sleep ends (the reply and the
+      // sleep's own lateness come after). Its wake is the undo: taking the sleep's end
+      // instead counted the woken master's handover duplicate, which starts at the
+      // wake, as "still there when the fault was undone".
+      const selfUndo = kind === "stall" && !!handles.get(target)?.vigil;
+      const t1 = selfUndo ? tInject + holdMs : nowMs();
       if (kind === "kill") { await lab.reap(target, 2000); handles.set(target, await startOne(lab, target, o)); }
       else if (kind === "stop") lab.kill(target, "SIGCONT");
       else if (kind === "link") lab.linkUp(target);
       // vigil's worker wakes by itself at the end of the hold
       else if (kind === "stall") { const h = handles.get(target)!; if (!h.vigil) process.kill(keepalivedVrrpChild(h.vrrpPidFile), "SIGCONT"); }
       else lab.heal();
-      const t2 = nowMs();
+      const t2 = selfUndo ? t1 : nowMs();
       const settled = await sampler.waitFor(stable, settleMs);
       await sleep(200); // let a late second holder show up before closing the window
       const tEnd = nowMs();

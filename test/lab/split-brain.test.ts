@@ -69,14 +69,14 @@ describe("fault plan: three vigil routers, vip_lifetime 2 s", () => {
   test("issue 5: no interval of two holders lasts longer than vip_lifetime + 1 s (partitions aside: both sides hold by design)", () => {
     const bad = rs.filter((r) => r.kind !== "partition" && r.dupMaxMs > LIFETIME_S * 1000 + 1000);
     if (bad.length) console.error(lines.join("\n"));
-    expect(bad.map((r) => `${r.i} ${r.kind} r${r.target}: ${r.dupMaxMs.toFixed(0)} ms`)).toEqual([]);
+    expect(bad.map(describeFault)).toEqual([]);
   });
 
   test("split-brain rule 1: a master killed, frozen or stalled for longer than its lease loses the VIP to the kernel before the fault is undone", () => {
     const long = rs.filter((r) => r.targetWasMaster && ["kill", "stop", "stall"].includes(r.kind) && r.holdMs > LIFETIME_S * 1000 + 1000 + SLACK_MS);
     expect(long.length).toBe(3);
     // keepalived keeps its permanent VIP until the repair here (test/lab/keepalived-faults.test.ts)
-    expect(long.filter((r) => r.dupToUndo).map((r) => `${r.i} ${r.kind}`)).toEqual([]);
+    expect(long.filter((r) => r.dupToUndo).map(describeFault)).toEqual([]);
     // and the duplicate did happen (the backup promoted itself while the VIP lived on): the sampler sees it
     expect(long.every((r) => r.dupMaxMs > 0)).toBe(true);
   });
@@ -88,14 +88,14 @@ describe("fault plan: three vigil routers, vip_lifetime 2 s", () => {
     expect(parts.every((r) => r.dupToUndo)).toBe(true);
     const slow = parts.filter((r) => r.dupAfterUndoMs > ADV_S * 1000 + SLACK_MS);
     if (slow.length) console.error(lines.join("\n"));
-    expect(slow.map((r) => `${r.i} r${r.target}: ${r.dupAfterUndoMs.toFixed(0)} ms after heal`)).toEqual([]);
+    expect(slow.map(describeFault)).toEqual([]);
   });
 
   test("issue 5: the client is answered by a healthy holder within Master_Down_Interval + vip_lifetime after every fault", () => {
     const bound = MDI_MS + LIFETIME_S * 1000;
     const bad = rs.filter((r) => r.recoveryMs === null || r.recoveryMs > bound);
     if (bad.length) console.error(lines.join("\n"));
-    expect(bad.map((r) => `${r.i} ${r.kind} r${r.target}: ${r.recoveryMs === null ? "never" : `${r.recoveryMs.toFixed(0)} ms`}`)).toEqual([]);
+    expect(bad.map(describeFault)).toEqual([]);
   });
 
   test("a fault on a backup never makes a second holder, except a partition (the cut-off backup elects itself)", () => {
