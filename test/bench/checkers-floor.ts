@@ -9,6 +9,7 @@ import { EPOLLERR, EPOLLET, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, MSG_NOSIGNA
 import { Epoll } from "../../src/sys/epoll.ts";
 import { libc } from "../../src/sys/libc.ts";
 import { sockaddrIn } from "../../src/sys/sockaddr.ts";
+import { mkdirSync } from "node:fs";
 
 const sym = libc.symbols;
 
@@ -67,4 +68,27 @@ export function rawFloorUs(port: number, n: number, burst = 50): number {
   } finally {
     ep.close();
   }
+}
+
+/**
+ * checkers-floor-rate.c, built with the host's cc into build/: `rate` exchanges
+ * per second against the bench's first listener, in batches every `grainMs`, for
+ * `seconds`. Undefined (with a note) when no C compiler is there.
+ */
+export function cFloorAtRate(ports: number[], rate: number, grainMs: number, seconds: number):
+  { exchanges: number; failed: number; usPerExchange: number; userUs: number; sysUs: number } | undefined {
+  const root = `${import.meta.dir}/../..`;
+  const bin = `${root}/build/checkers-floor-rate`;
+  mkdirSync(`${root}/build`, { recursive: true });
+  const cc = Bun.spawnSync(["cc", "-O2", "-o", bin, `${import.meta.dir}/checkers-floor-rate.c`], { stderr: "pipe" });
+  if (cc.exitCode !== 0) {
+    console.log(`C floor skipped: cc failed: ${cc.stderr.toString().trim().split("\n")[0]}`);
+    return undefined;
+  }
+  const r = Bun.spawnSync([bin, String(ports[0]), String(rate), String(grainMs), String(seconds)], { stdout: "pipe", stderr: "inherit", timeout: (seconds + 30) * 1000 });
+  if (r.exitCode !== 0) {
+    console.log(`C floor failed: exit ${r.exitCode}`);
+    return undefined;
+  }
+  return JSON.parse(r.stdout.toString().trim());
 }

@@ -8,7 +8,7 @@ import { defaultCheckerCommon, defaultVirtualServer, type VirtualServer } from "
 import net from "node:net";
 import { LvsCheckRunner } from "../../src/lvs/checkers/runner.ts";
 import { allocatorTuned, reexecWithAllocatorEnv } from "../../src/sys/allocator-env.ts";
-import { rawFloorUs } from "./checkers-floor.ts";
+import { cFloorAtRate, rawFloorUs } from "./checkers-floor.ts";
 import { threadCpuDiff, threadCpuMs } from "./thread-cpu.ts";
 
 // measure the process as `vigil run` sets it up (src/sys/allocator-env.ts); CHK_RAW_ALLOCATOR=1 keeps the defaults
@@ -122,7 +122,13 @@ try {
   const bareUs = (b1.user + b1.system) / BARE_N;
   console.log(`bare node:net    ${bareUs.toFixed(0)} µs CPU per connect+GET   → checker/bare ratio ${(perCheckUs / bareUs).toFixed(2)}`);
   const floorUs = rawFloorUs(port, 10_000);
-  console.log(`raw syscall floor ${floorUs.toFixed(0)} µs CPU per connect+GET (${((floorUs * RS) / 1e4).toFixed(1)} % of a core at ${RS}/s)   → checker/floor ratio ${(perCheckUs / floorUs).toFixed(2)}`);
+  console.log(`raw syscall floor ${floorUs.toFixed(0)} µs CPU per connect+GET, bursts of 50 (bun:ffi, no checker logic)   → checker/floor ratio ${(perCheckUs / floorUs).toFixed(2)}`);
+  // the same exchanges from C at the bench's rate and 20 ms batching: what the kernel alone charges here
+  const c = cFloorAtRate(ports, RS, 20, Math.min(SECONDS, 10));
+  if (c) {
+    const pct = (c.usPerExchange * RS) / 1e4;
+    console.log(`C at ${RS}/s       ${c.usPerExchange.toFixed(0)} µs CPU per connect+GET (user ${c.userUs.toFixed(0)}, sys ${c.sysUs.toFixed(0)}) = ${pct.toFixed(1)} % of a core   → checker/C ratio ${(perCheckUs / c.usPerExchange).toFixed(2)}`);
+  }
   if (failures - f0 > 0) {
     console.log("FAIL: healthy real servers failed checks");
     process.exitCode = 1;
