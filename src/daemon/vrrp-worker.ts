@@ -96,7 +96,10 @@ class Engine {
     }
     this.syncLinks(now);
     this.syncReceivers(fresh);
-    for (const rt of started) rt.start(now);
+    // RFC 5798 §6.4.1: Master_Down_Timer starts when the instance starts listening (its
+    // receive socket is open by now), not when this build began: building many
+    // instances (sockets, vmacs) takes longer than a 10 ms advert's Master_Down_Interval.
+    for (const rt of started) rt.start(nowMs());
     this.handlers = [
       ...[...this.receivers.values()].map((r): [number, (now: number) => void] => [r.sock.fd, (t) => r.drain(t)]),
       ...fresh.flatMap((r) => r.pollEntries()),

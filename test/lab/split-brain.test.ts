@@ -14,7 +14,7 @@ import { describeFault, type FaultResult, runFaults } from "../bench/faults.ts";
 import { Lab, nowMs, sleep } from "../helpers/lab.ts";
 import { adverts, garps } from "../helpers/pcap.ts";
 import { Sampler } from "../helpers/sampler.ts";
-import { instanceStatus, masterDownMs, startVigil, stopVigil, vigilCommand, vigilConf, vigilRequest, waitUntil } from "../helpers/vigil.ts";
+import { instanceStatus, masterDownMs, startVigil, stopVigil, vigilCommand, vigilConf, vigilRequest, vigilStatus, waitUntil } from "../helpers/vigil.ts";
 
 const ADV_S = 0.1;
 const LIFETIME_S = 2;
@@ -182,6 +182,37 @@ describe("single scenarios (two routers)", () => {
     }
     await stopVigil(lab, h1);
     await stopVigil(lab, h2);
+  }, 40_000);
+
+  test("RFC 5798 §6.4.1/§6.4.2: a backup starting 40 instances at 10 ms adverts beside their master takes none over (adverts queued during start-up are read before any Master_Down_Timer fires)", async () => {
+    // Building 40 instances takes longer than a 10 ms advert's Master_Down_Interval
+    // (≈ 36 ms): a first pass that fired timers before reading took every one over.
+    const N = 40;
+    const many = (r: number) => vigilConf({
+      routerId: `r${r}`,
+      global: [`vip_lifetime ${LIFETIME_S}`],
+      instances: Array.from({ length: N }, (_, k) => ({ name: `VM${k + 1}`, vrid: 160 + k, priority: r === 1 ? 150 : 100, advertInt: 0.01, vips: [`198.18.1.${k + 1}`], extra: ["garp_master_delay 0"] })),
+    });
+    const h1 = await startVigil(lab, 1, many(1));
+    expect(await waitUntil(async () => (await vigilStatus(h1))?.instances.filter((i) => i.state === "MASTER").length === N, 10_000)).toBe(true);
+    const cap = await lab.capture();
+    try {
+      const h2 = await startVigil(lab, 2, many(2));
+      await sleep(500);
+      const s2 = (await vigilStatus(h2))!;
+      const frames = await cap.stop();
+      expect(s2.instances.length).toBe(N);
+      // INIT -> BACKUP and nothing else
+      expect(s2.instances.filter((i) => i.state !== "BACKUP" || i.counters.transitions !== 1).map((i) => `${i.name} ${i.state} after ${i.counters.transitions} transitions`)).toEqual([]);
+      expect(adverts(frames).filter((a) => a.d.src === lab.router(2).ipv4).length).toBe(0);
+      expect(garps(frames).filter((g) => g.srcMac === lab.mac(2)).length).toBe(0);
+      // the master kept advertising all along (otherwise taking over would be right)
+      expect(new Set(adverts(frames).filter((a) => a.d.src === lab.router(1).ipv4).map((a) => a.d.vrid)).size).toBe(N);
+      await stopVigil(lab, h2);
+    } finally {
+      await cap.stop().catch(() => []);
+    }
+    await stopVigil(lab, h1);
   }, 40_000);
 
   test("issue 5: a VIP added by hand on the backup is reported as a conflict and removed; roles stay", async () => {
