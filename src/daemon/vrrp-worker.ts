@@ -202,7 +202,7 @@ class Engine {
     this.build(this.runtimes.map((r) => r.plan), this.groups, keep);
   }
 
-  /** One pass: read queued input if a timer is due, fire due timers, sleep until the next deadline or readiness. */
+  /** One pass: read queued input if a Master_Down timer is due, fire due timers, sleep until the next deadline or readiness. */
   step(): boolean {
     if (nowMs() < this.stallUntil) {
       // debug hook (fault suite): a frozen worker blocks — no adverts, no refreshes, no
@@ -213,13 +213,14 @@ class Engine {
     const now = nowMs();
     let woke = false;
     // RFC 5798 §6.4.2: an advert with priority >= ours resets Master_Down_Timer, so the
-    // timer has expired at `now` only if no advert arrived before `now`. Whatever is
-    // queued is read first, at this `now` (taken before the read), and only then do
-    // timers fire. Otherwise a worker that lost the CPU between its last read and this
-    // pass (SIGSTOP, starvation, the stall hook) woke with an expired timer and the
-    // master's adverts unread: it took over for one advert interval (VIP added, GARP
-    // that pulls the clients), then read them and stepped down.
-    if (this.timerDue(now)) woke = this.handleInput(this.waiter.waitUntil(0), now);
+    // timer has expired at `now` only if no advert arrived before `now`. When it is due,
+    // whatever is queued is read first, at this `now` (taken before the read), and only
+    // then do timers fire. Otherwise a worker that lost the CPU between its last read
+    // and this pass (SIGSTOP, starvation, the stall hook, a long start-up or pass) woke
+    // with an expired timer and the master's adverts unread: it took over for one advert
+    // interval (VIP added, GARP that pulls the clients), then read them and stepped down.
+    // Only this timer makes a new holder; a master's advert timer needs no extra poll.
+    if (this.masterDownDue(now)) woke = this.handleInput(this.waiter.waitUntil(0), now);
     let deadline = now + IDLE_WAKE_MS;
     for (let i = 0; i < this.runtimes.length; i++) {
       const rt = this.runtimes[i];
@@ -233,8 +234,8 @@ class Engine {
     return this.handleInput(this.waiter.waitUntil(deadline * NS_PER_MS), nowMs());
   }
 
-  private timerDue(now: number): boolean {
-    for (let i = 0; i < this.runtimes.length; i++) if (this.runtimes[i].nextDeadline() <= now) return true;
+  private masterDownDue(now: number): boolean {
+    for (let i = 0; i < this.runtimes.length; i++) if (this.runtimes[i].fsm.masterDownAt <= now) return true;
     return false;
   }
 
