@@ -83,7 +83,11 @@ export class LvsManager {
   }
 
   start(): void {
-    if (!this.active) return;
+    if (!this.active) {
+      // a config without LVS after a run that had some (and was killed): its services go now
+      if (this.ipvs.ownedKeys.size > 0) this.apply(null);
+      return;
+    }
     this.followAddresses(); // before the first checks: keepalived creates them disabled when the address is absent
     this.runner.start();
     this.refreshTimer = setInterval(() => {

@@ -49,6 +49,9 @@ export class IpvsSync {
    * work to services known to have changed (see reconcile()).
    */
   sync(desired: IpvsService[], only?: ReadonlySet<string>): SyncResult {
+    // nothing wanted, nothing of ours: no reason to reach IPVS (a VRRP-only
+    // router may have no ip_vs module at all)
+    if (desired.length === 0 && this.owned.size === 0) return { ops: [] };
     let ops: IpvsOp[] = [];
     const scope = this.inherited ? undefined : only;
     try {

@@ -18,4 +18,16 @@ describe.skipIf(existsSync("/proc/net/ip_vs"))("IpvsSync without kernel IPVS", (
     }
     sync.close();
   });
+
+  test("nothing desired and nothing owned: IPVS is never opened (a VRRP-only router's shutdown logs no IPVS error)", () => {
+    let opens = 0;
+    const sync = new IpvsSync(() => {
+      opens++;
+      throw new Error("must not open");
+    });
+    expect(sync.sync([])).toEqual({ ops: [] });
+    expect(sync.removeOwned()).toEqual({ ops: [] });
+    expect(opens).toBe(0);
+    sync.close();
+  });
 });
