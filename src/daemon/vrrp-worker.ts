@@ -204,13 +204,14 @@ class Engine {
 
   /** One pass: read queued input if a Master_Down timer is due, fire due timers, sleep until the next deadline or readiness. */
   step(): boolean {
-    if (nowMs() < this.stallUntil) {
+    let now = nowMs();
+    if (now < this.stallUntil) {
       // debug hook (fault suite): a frozen worker blocks — no adverts, no refreshes, no
       // progress for the watchdog. Waiting on the fds instead spun at SCHED_FIFO on
       // every unread advert or netlink event, and each spin counted as progress.
       sleepUntil(this.stallUntil * NS_PER_MS);
+      now = nowMs();
     }
-    const now = nowMs();
     let woke = false;
     // RFC 5798 §6.4.2: an advert with priority >= ours resets Master_Down_Timer, so the
     // timer has expired at `now` only if no advert arrived before `now`. When it is due,
