@@ -25,6 +25,7 @@ import type { InstancePlan, VipPlan } from "./plan.ts";
 import { ensureVmac, removeVmac, type VmacHandle } from "./vmac.ts";
 import { getLink } from "../sys/rtnetlink/link.ts";
 import type { InstanceStatus } from "./status-types.ts";
+import { ffiBytes } from "../sys/ffi-memory.ts";
 
 export interface RuntimeHooks {
   transition(rt: InstanceRuntime, from: State, to: State, now: number): void;
@@ -139,8 +140,8 @@ export class InstanceRuntime {
       this.pkt = ann.length ? new PacketSocket(announceIf, fam === 4 ? ETHERTYPE_ARP : 0) : null;
       if (ann.length && fam === 6) this.naListener = new NaListener(announceIf);
       for (const v of ann) {
-        const f = new Uint8Array(this.frameLen);
-        const probe = new Uint8Array(128);
+        const f = ffiBytes(this.frameLen);
+        const probe = ffiBytes(128);
         const bytes = fam === 4 ? parseIPv4(v.address) : parseIPv6(v.address);
         // A VIP on another interface (a LAN-side VIP of a WAN-side instance) is announced
         // on that interface: its neighbours are the ones whose caches must move.

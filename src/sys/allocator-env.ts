@@ -12,6 +12,7 @@ import { ptr } from "bun:ffi";
 import { readFileSync } from "node:fs";
 import { errno, libc } from "./libc.ts";
 import { errnoName } from "./errno.ts";
+import { ffiCopy, ffiU64 } from "./ffi-memory.ts";
 
 export const ALLOCATOR_ENV: Readonly<Record<string, string>> = { MIMALLOC_PURGE_DELAY: "-1" };
 
@@ -41,15 +42,15 @@ export function reexecWithAllocatorEnv(): string | undefined {
   const envList = Object.entries(env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`);
   const keep: Uint8Array[] = []; // the strings must outlive the call
   const cArray = (items: string[]): BigUint64Array => {
-    const a = new BigUint64Array(items.length + 1);
+    const a = ffiU64(items.length + 1);
     items.forEach((s, i) => {
-      const b = new TextEncoder().encode(`${s}\0`);
+      const b = ffiCopy(new TextEncoder().encode(`${s}\0`));
       keep.push(b);
       a[i] = BigInt(ptr(b));
     });
     return a;
   };
-  const path = new TextEncoder().encode("/proc/self/exe\0");
+  const path = ffiCopy(new TextEncoder().encode("/proc/self/exe\0"));
   const argv = cArray(args);
   const envp = cArray(envList);
   libc.symbols.execve(path, argv, envp);

@@ -5,13 +5,14 @@
 import { CLOCK_MONOTONIC, OFFSETOF, SIZEOF, TIMER_ABSTIME } from "./abi.ts";
 import { Errno, SysError } from "./errno.ts";
 import { check, libc } from "./libc.ts";
+import { ffiU32 } from "./ffi-memory.ts";
 
 const { clock_gettime, clock_nanosleep } = libc.symbols;
 
 // One timespec per thread (each Worker has its own module instance): two LE
 // 64-bit fields read as 32-bit halves to avoid BigInt.
-const now32 = new Uint32Array(SIZEOF.timespec / 4);
-const sleep32 = new Uint32Array(SIZEOF.timespec / 4);
+const now32 = ffiU32(SIZEOF.timespec / 4);
+const sleep32 = ffiU32(SIZEOF.timespec / 4);
 const SEC = OFFSETOF.timespec.tv_sec / 4;
 const NSEC = OFFSETOF.timespec.tv_nsec / 4;
 const TWO32 = 0x1_0000_0000;

@@ -5,13 +5,14 @@
 import { EPOLL_CLOEXEC, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD, EPOLL_EVENT_LAYOUT } from "./abi.ts";
 import { check, errno, libc } from "./libc.ts";
 import { Errno } from "./errno.ts";
+import { ffiBytes } from "./ffi-memory.ts";
 
 const sym = libc.symbols;
 const { size: EV_SIZE, data: EV_DATA } = EPOLL_EVENT_LAYOUT;
 
 export class Epoll {
   readonly fd: number;
-  private readonly one = new Uint8Array(EV_SIZE);
+  private readonly one = ffiBytes(EV_SIZE);
   private readonly oneView = new DataView(this.one.buffer);
   private readonly events: Uint8Array;
   private readonly view: DataView;
@@ -19,7 +20,7 @@ export class Epoll {
 
   constructor(readonly capacity = 256) {
     this.fd = check("epoll_create1", sym.epoll_create1(EPOLL_CLOEXEC));
-    this.events = new Uint8Array(EV_SIZE * capacity);
+    this.events = ffiBytes(EV_SIZE * capacity);
     this.view = new DataView(this.events.buffer);
   }
 

@@ -1,12 +1,13 @@
 // eventfd(2): a counter fd the main thread writes to wake the VRRP worker out of
 // ppoll without a timer. Buffers are preallocated so signalling allocates nothing.
 import { libc, check } from "./libc.ts";
+import { ffiU64 } from "./ffi-memory.ts";
 
 const EFD_NONBLOCK = 0o4000;
 const EFD_CLOEXEC = 0o2000000;
 
 export class EventFd {
-  private readonly buf = new BigUint64Array(1);
+  private readonly buf = ffiU64(1);
   private readonly bytes = new Uint8Array(this.buf.buffer);
   constructor(readonly fd: number) {}
 

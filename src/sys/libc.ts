@@ -4,6 +4,7 @@
 // (`ptr` arguments), which allocates nothing.
 import { dlopen, FFIType, read } from "bun:ffi";
 import { SysError } from "./errno.ts";
+import { ffiCopy } from "./ffi-memory.ts";
 
 const { i32, u32, i64_fast, ptr, u64_fast } = FFIType;
 
@@ -61,7 +62,7 @@ export function check(op: string, rc: number, detail?: string): number {
 
 /** NUL-terminated C string for `ptr` arguments. */
 export function cstr(s: string): Uint8Array {
-  return new TextEncoder().encode(`${s}\0`);
+  return ffiCopy(new TextEncoder().encode(`${s}\0`));
 }
 
 export function ifNameToIndex(name: string): number {

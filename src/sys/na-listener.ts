@@ -4,6 +4,7 @@
 // every IPv6 frame of a busy router into userspace.
 import { AF_INET6, IPPROTO_ICMPV6, OFFSETOF, SIZEOF, SO_BINDTODEVICE, SOCK_CLOEXEC, SOCK_NONBLOCK, SOCK_RAW, SOL_SOCKET } from "./abi.ts";
 import { check, cstr, errno, libc } from "./libc.ts";
+import { ffiBytes, ffiU32 } from "./ffi-memory.ts";
 
 // <netinet/icmp6.h>: setsockopt(IPPROTO_ICMPV6, ICMP6_FILTER, struct icmp6_filter { uint32_t data[8] })
 // where a set bit BLOCKS that ICMPv6 type.
@@ -14,16 +15,16 @@ const { socket, setsockopt, recvfrom, close } = libc.symbols;
 
 export class NaListener {
   readonly fd: number;
-  readonly rxBuffer = new Uint8Array(1500);
+  readonly rxBuffer = ffiBytes(1500);
   /** source address of the last received NA */
-  readonly rxSource = new Uint8Array(16);
-  private readonly from = new Uint8Array(SIZEOF.sockaddr_in6);
-  private readonly fromLen = new Uint32Array(1);
+  readonly rxSource = ffiBytes(16);
+  private readonly from = ffiBytes(SIZEOF.sockaddr_in6);
+  private readonly fromLen = ffiU32(1);
 
   constructor(ifname: string) {
     this.fd = check("socket(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6)", socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMPV6));
     try {
-      const filter = new Uint32Array(8).fill(0xffffffff);
+      const filter = ffiU32(8).fill(0xffffffff);
       filter[ND_NEIGHBOR_ADVERT >> 5] &= ~(1 << (ND_NEIGHBOR_ADVERT & 31));
       check("setsockopt(ICMP6_FILTER)", setsockopt(this.fd, IPPROTO_ICMPV6, ICMP6_FILTER, new Uint8Array(filter.buffer), 32), `on ${ifname}`);
       const name = cstr(ifname);

@@ -6,6 +6,7 @@ import { AF_PACKET, OFFSETOF, SIZEOF, SOCK_CLOEXEC, SOCK_NONBLOCK, SOCK_RAW } fr
 import { SysError } from "./errno.ts";
 import { check, cstr, errno, libc } from "./libc.ts";
 import { sockaddrLl } from "./sockaddr.ts";
+import { ffiBytes, ffiU32 } from "./ffi-memory.ts";
 
 // ---- local constants not yet in abi.ts (linux/if_packet.h); move them there ----
 /** sll_pkttype of a frame this host sent, looped back to packet sockets. */
@@ -23,11 +24,11 @@ export class PacketSocket {
   readonly ifindex: number;
   /** The interface's hardware address, read back from the bound socket (getsockname). */
   readonly mac: Uint8Array;
-  readonly rxBuffer = new Uint8Array(RX_FRAME_SIZE);
+  readonly rxBuffer = ffiBytes(RX_FRAME_SIZE);
   /** sll_pkttype of the last received frame (PACKET_HOST 0, BROADCAST 1, MULTICAST 2, OTHERHOST 3, OUTGOING 4). */
   rxPacketType = 0;
-  private readonly from = new Uint8Array(SIZEOF.sockaddr_ll);
-  private readonly fromLen = new Uint32Array(1);
+  private readonly from = ffiBytes(SIZEOF.sockaddr_ll);
+  private readonly fromLen = ffiU32(1);
   private closed = false;
 
   /** etherType: the frames to receive (e.g. 0x0806 ARP, 0x86dd IPv6); sending is unaffected by it. */
@@ -40,8 +41,9 @@ export class PacketSocket {
     try {
       const sll = sockaddrLl(idx, etherType);
       check("bind(AF_PACKET)", bind(this.fd, sll, sll.length), `on ${ifname}`);
-      const got = new Uint8Array(SIZEOF.sockaddr_ll);
-      const gotLen = new Uint32Array([got.length]);
+      const got = ffiBytes(SIZEOF.sockaddr_ll);
+      const gotLen = ffiU32(1);
+      gotLen[0] = got.length;
       check("getsockname(AF_PACKET)", getsockname(this.fd, got, gotLen), `on ${ifname}`);
       const o = OFFSETOF.sockaddr_ll;
       if (got[o.sll_halen] !== 6) throw new SysError("getsockname(AF_PACKET)", 95, `${ifname} has a ${got[o.sll_halen]}-byte hardware address, not Ethernet`);

@@ -5,6 +5,7 @@
 import { OFFSETOF, SCHED_FIFO, SCHED_OTHER, SIZEOF } from "./abi.ts";
 import { SysError } from "./errno.ts";
 import { errno, libc } from "./libc.ts";
+import { ffiBytes } from "./ffi-memory.ts";
 
 const { sched_setscheduler, sched_getscheduler } = libc.symbols;
 
@@ -13,7 +14,7 @@ export const FIFO_MIN_PRIORITY = 1;
 export const FIFO_MAX_PRIORITY = 99;
 
 function param(priority: number): Uint8Array {
-  const b = new Uint8Array(SIZEOF.sched_param);
+  const b = ffiBytes(SIZEOF.sched_param);
   new DataView(b.buffer).setInt32(OFFSETOF.sched_param.sched_priority, priority, true);
   return b;
 }

@@ -5,6 +5,7 @@
 import { SOCK_CLOEXEC, SOCK_DGRAM } from "./abi.ts";
 import { SysError } from "./errno.ts";
 import { check, errno, libc } from "./libc.ts";
+import { ffiBytes } from "./ffi-memory.ts";
 
 const AF_UNIX = 1; // <sys/socket.h>; sockaddr_un = sa_family_t + char sun_path[108]
 const SUN_PATH_MAX = 108;
@@ -12,7 +13,7 @@ const SUN_PATH_MAX = 108;
 export function sockaddrUn(path: string): Uint8Array {
   const bytes = new TextEncoder().encode(path);
   if (bytes.length === 0 || bytes.length >= SUN_PATH_MAX) throw new RangeError(`unix socket path '${path}' must be 1..${SUN_PATH_MAX - 1} bytes`);
-  const sa = new Uint8Array(2 + bytes.length + (path.startsWith("@") ? 0 : 1));
+  const sa = ffiBytes(2 + bytes.length + (path.startsWith("@") ? 0 : 1));
   sa[0] = AF_UNIX & 0xff;
   sa[1] = AF_UNIX >> 8;
   sa.set(bytes, 2);

@@ -2,6 +2,7 @@
 // pointer. Multi-byte host-order fields are little-endian: both targets (x86_64,
 // arm64) are LE, and test/unit/sys/abi.test.ts pins the layouts.
 import { AF_INET, AF_INET6, AF_PACKET, OFFSETOF, SIZEOF } from "./abi.ts";
+import { ffiBytes } from "./ffi-memory.ts";
 
 function u16le(b: Uint8Array, off: number, v: number) {
   b[off] = v & 0xff; b[off + 1] = v >>> 8;
@@ -13,7 +14,7 @@ function u32le(b: Uint8Array, off: number, v: number) {
 /** struct sockaddr_in for a 4-byte address (port 0: raw sockets ignore it). */
 export function sockaddrIn(addr: Uint8Array): Uint8Array {
   const o = OFFSETOF.sockaddr_in;
-  const b = new Uint8Array(SIZEOF.sockaddr_in);
+  const b = ffiBytes(SIZEOF.sockaddr_in);
   u16le(b, o.sin_family, AF_INET);
   b.set(addr.subarray(0, 4), o.sin_addr);
   return b;
@@ -22,7 +23,7 @@ export function sockaddrIn(addr: Uint8Array): Uint8Array {
 /** struct sockaddr_in6; scopeId is the ifindex link-local and multicast destinations need. */
 export function sockaddrIn6(addr: Uint8Array, scopeId: number): Uint8Array {
   const o = OFFSETOF.sockaddr_in6;
-  const b = new Uint8Array(SIZEOF.sockaddr_in6);
+  const b = ffiBytes(SIZEOF.sockaddr_in6);
   u16le(b, o.sin6_family, AF_INET6);
   b.set(addr.subarray(0, 16), o.sin6_addr);
   u32le(b, o.sin6_scope_id, scopeId);
@@ -32,7 +33,7 @@ export function sockaddrIn6(addr: Uint8Array, scopeId: number): Uint8Array {
 /** struct sockaddr_ll; protocol is an EtherType (stored big-endian as the kernel expects). */
 export function sockaddrLl(ifindex: number, protocol: number, mac?: Uint8Array): Uint8Array {
   const o = OFFSETOF.sockaddr_ll;
-  const b = new Uint8Array(SIZEOF.sockaddr_ll);
+  const b = ffiBytes(SIZEOF.sockaddr_ll);
   u16le(b, o.sll_family, AF_PACKET);
   b[o.sll_protocol] = protocol >>> 8;
   b[o.sll_protocol + 1] = protocol & 0xff;
@@ -47,7 +48,7 @@ export function sockaddrLl(ifindex: number, protocol: number, mac?: Uint8Array):
 /** struct ip_mreqn: group + ifindex (the interface is chosen by index, never by address). */
 export function ipMreqn(group: Uint8Array, ifindex: number): Uint8Array {
   const o = OFFSETOF.ip_mreqn;
-  const b = new Uint8Array(SIZEOF.ip_mreqn);
+  const b = ffiBytes(SIZEOF.ip_mreqn);
   b.set(group.subarray(0, 4), o.imr_multiaddr);
   u32le(b, o.imr_ifindex, ifindex);
   return b;
@@ -56,7 +57,7 @@ export function ipMreqn(group: Uint8Array, ifindex: number): Uint8Array {
 /** struct ipv6_mreq: group + interface index. */
 export function ipv6Mreq(group: Uint8Array, ifindex: number): Uint8Array {
   const o = OFFSETOF.ipv6_mreq;
-  const b = new Uint8Array(SIZEOF.ipv6_mreq);
+  const b = ffiBytes(SIZEOF.ipv6_mreq);
   b.set(group.subarray(0, 16), o.ipv6mr_multiaddr);
   u32le(b, o.ipv6mr_interface, ifindex);
   return b;
@@ -69,7 +70,7 @@ export function writePointer(dv: DataView, off: number, p: number): void {
 }
 
 export function int32Option(v: number): Uint8Array {
-  const b = new Uint8Array(4);
+  const b = ffiBytes(4);
   u32le(b, 0, v >>> 0);
   return b;
 }

@@ -6,6 +6,7 @@
 import { ptr } from "bun:ffi";
 import { OFFSETOF, SIZEOF, SO_ATTACH_FILTER, SOL_SOCKET } from "./abi.ts";
 import { check, libc } from "./libc.ts";
+import { ffiBytes } from "./ffi-memory.ts";
 
 // <linux/bpf_common.h>
 export const BPF_RET = 0x06;
@@ -20,7 +21,7 @@ export interface BpfInsn {
 
 /** Encodes struct sock_filter[] (little-endian hosts: x64, arm64). */
 export function encodeProgram(insns: readonly BpfInsn[]): Uint8Array {
-  const b = new Uint8Array(insns.length * SIZEOF.sock_filter);
+  const b = ffiBytes(insns.length * SIZEOF.sock_filter);
   const dv = new DataView(b.buffer);
   const o = OFFSETOF.sock_filter;
   insns.forEach((ins, i) => {
@@ -36,7 +37,7 @@ export function encodeProgram(insns: readonly BpfInsn[]): Uint8Array {
 /** Attaches a program to fd; the kernel copies it, so the buffers may go afterwards. */
 export function attachFilter(fd: number, insns: readonly BpfInsn[], what: string): void {
   const prog = encodeProgram(insns);
-  const fprog = new Uint8Array(SIZEOF.sock_fprog);
+  const fprog = ffiBytes(SIZEOF.sock_fprog);
   const dv = new DataView(fprog.buffer);
   dv.setUint16(OFFSETOF.sock_fprog.len, insns.length, true);
   dv.setBigUint64(OFFSETOF.sock_fprog.filter, BigInt(ptr(prog)), true);

@@ -24,6 +24,7 @@ import { Epoll } from "./epoll.ts";
 import { Errno, errnoName, SysError } from "./errno.ts";
 import { errno, libc } from "./libc.ts";
 import { int32Option, sockaddrIn, sockaddrIn6 } from "./sockaddr.ts";
+import { ffiBytes, ffiI32, ffiU32 } from "./ffi-memory.ts";
 
 const sym = libc.symbols;
 
@@ -55,7 +56,7 @@ export class TcpClientError extends Error {}
 
 const POLL_MS = 10;
 const RX_BYTES = 16 * 1024;
-const ANY = new Uint8Array(16);
+const ANY = ffiBytes(16);
 
 /** strerror for the errors a client connection meets; anything else by name. */
 const REASONS: Record<number, string> = {
@@ -111,7 +112,7 @@ export class TcpConnection {
   write(b: Uint8Array): void {
     if (this.isClosed) return;
     if (this.pending) {
-      const joined = new Uint8Array(this.pending.length + b.length);
+      const joined = ffiBytes(this.pending.length + b.length);
       joined.set(this.pending);
       joined.set(b, this.pending.length);
       this.pending = joined;
@@ -156,11 +157,11 @@ export class TcpClient {
   private readonly conns = new Map<number, TcpConnection>();
   private gen = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private readonly rx = new Uint8Array(RX_BYTES);
-  private readonly sa4 = sockaddrIn(new Uint8Array(4));
-  private readonly sa6 = sockaddrIn6(new Uint8Array(16), 0);
-  private readonly errBuf = new Int32Array(1);
-  private readonly lenBuf = new Uint32Array(1);
+  private readonly rx = ffiBytes(RX_BYTES);
+  private readonly sa4 = sockaddrIn(ffiBytes(4));
+  private readonly sa6 = sockaddrIn6(ffiBytes(16), 0);
+  private readonly errBuf = ffiI32(1);
+  private readonly lenBuf = ffiU32(1);
 
   /** Connections open right now. */
   get size(): number {

@@ -5,19 +5,20 @@
 import { OFFSETOF, POLLIN, SIZEOF } from "./abi.ts";
 import { monotonicNs, NS_PER_SEC } from "./clock.ts";
 import { errno, libc } from "./libc.ts";
+import { ffiBytes, ffiU32 } from "./ffi-memory.ts";
 
 const { ppoll } = libc.symbols;
 
 export class ReadinessWaiter {
   private readonly pollfds: Uint8Array;
   private readonly pfd16: Int16Array;
-  private readonly timeout32 = new Uint32Array(SIZEOF.timespec / 4);
+  private readonly timeout32 = ffiU32(SIZEOF.timespec / 4);
   readonly count: number;
 
   constructor(fds: readonly number[]) {
     if (fds.length === 0) throw new RangeError("ReadinessWaiter needs at least one fd");
     this.count = fds.length;
-    this.pollfds = new Uint8Array(SIZEOF.pollfd * fds.length);
+    this.pollfds = ffiBytes(SIZEOF.pollfd * fds.length);
     this.pfd16 = new Int16Array(this.pollfds.buffer);
     const dv = new DataView(this.pollfds.buffer);
     const o = OFFSETOF.pollfd;

@@ -16,6 +16,7 @@ import { check, cstr, errno, libc } from "./libc.ts";
 import { type PacketInfo, readPacketInfo } from "./vrrp-socket-cmsg.ts";
 import { int32Option, ipMreqn, ipv6Mreq, sockaddrIn, sockaddrIn6, writePointer } from "./sockaddr.ts";
 import { isIPv6LinkLocal, parseIPv4, parseIPv6 } from "../net/ip-address.ts";
+import { ffiBytes } from "./ffi-memory.ts";
 
 // ---- local constants not yet in abi.ts (linux/in.h, linux/in6.h); move them there ----
 const IP_TOS = 1;
@@ -74,7 +75,7 @@ export class VrrpSocket {
   /** Destination sockaddrs: the group, or one per unicast peer. */
   readonly destinations: Uint8Array[];
 
-  readonly rxBuffer = new Uint8Array(RX_BUFFER_SIZE);
+  readonly rxBuffer = ffiBytes(RX_BUFFER_SIZE);
   rxPayloadOffset = 0;
   /** TTL (IPv4 header) or hop limit (IPV6_HOPLIMIT cmsg); -1 when the kernel gave none. */
   rxTtl = -1;
@@ -84,10 +85,10 @@ export class VrrpSocket {
   readonly rxDestination: Uint8Array;
 
   private readonly name: Uint8Array;
-  private readonly control = new Uint8Array(CONTROL_SIZE);
+  private readonly control = ffiBytes(CONTROL_SIZE);
   private readonly control32 = new Int32Array(this.control.buffer);
-  private readonly iov = new Uint8Array(SIZEOF.iovec);
-  private readonly msg = new Uint8Array(SIZEOF.msghdr);
+  private readonly iov = ffiBytes(SIZEOF.iovec);
+  private readonly msg = ffiBytes(SIZEOF.msghdr);
   private readonly msg32 = new Uint32Array(this.msg.buffer);
   private readonly info: PacketInfo;
   private closed = false;
@@ -102,11 +103,11 @@ export class VrrpSocket {
     this.ifindex = idx;
     const v6 = opts.family === 6;
     const addrLen = v6 ? 16 : 4;
-    this.rxSource = new Uint8Array(addrLen);
-    this.rxDestination = new Uint8Array(addrLen);
-    this.name = new Uint8Array(v6 ? SIZEOF.sockaddr_in6 : SIZEOF.sockaddr_in);
+    this.rxSource = ffiBytes(addrLen);
+    this.rxDestination = ffiBytes(addrLen);
+    this.name = ffiBytes(v6 ? SIZEOF.sockaddr_in6 : SIZEOF.sockaddr_in);
     // IPv6 destination lands straight in rxDestination (IPv4 takes it from the header).
-    this.info = { ifindex: 0, hopLimit: -1, destination6: v6 ? this.rxDestination : new Uint8Array(16) };
+    this.info = { ifindex: 0, hopLimit: -1, destination6: v6 ? this.rxDestination : ffiBytes(16) };
 
     const parse = v6 ? parseIPv6 : parseIPv4;
     const source = opts.source !== undefined ? parse(opts.source) : undefined;
@@ -144,7 +145,7 @@ export class VrrpSocket {
         // imr_address is the multicast source (inet->mc_addr): for IPv4 multicast the
         // source is pinned here, not by bind(), because a raw IPv4 socket bound to a
         // unicast address only receives datagrams addressed to it, never 224.0.0.18.
-        const mreqn = ipMreqn(new Uint8Array(4), this.ifindex);
+        const mreqn = ipMreqn(ffiBytes(4), this.ifindex);
         if (source && peers.length === 0) mreqn.set(source, OFFSETOF.ip_mreqn.imr_address);
         opt(SOL_IP, IP_MULTICAST_IF, "IP_MULTICAST_IF", mreqn);
       } else {

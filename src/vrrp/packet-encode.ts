@@ -34,7 +34,9 @@ export class AdvertEncoder {
     this.vrrpOffset = this.withIp ? IPV4_HEADER_LEN : 0;
     this.vrrpLength = vrrpLength(p.version, p.vips.length, p.addrLen);
     this.length = this.vrrpOffset + this.vrrpLength;
-    this.buf = new Uint8Array(this.length);
+    // over an explicit ArrayBuffer: this buffer goes to sendto as is, and a small
+    // typed array's storage can move under a JIT-compiled caller (src/sys/ffi-memory.ts)
+    this.buf = new Uint8Array(new ArrayBuffer(this.length));
     const b = this.buf;
     const o = this.vrrpOffset;
     b[o + OFF_VERTYPE] = (p.version << 4) | TYPE_ADVERTISEMENT;

@@ -15,6 +15,7 @@ import { errno, libc } from "../libc.ts";
 import { parseError, parseMessages } from "../netlink/message.ts";
 import type { NetlinkSocket } from "../netlink/socket.ts";
 import type { RequestBuffer } from "./request-buffer.ts";
+import { ffiBytes, ffiI32 } from "../ffi-memory.ts";
 
 const sym = libc.symbols;
 const H = OFFSETOF.nlmsghdr;
@@ -35,13 +36,14 @@ export interface BatchOptions {
 const RCVBUF = 1 << 20;
 
 export class NetlinkBatch {
-  private readonly rx = new Uint8Array(64 * 1024);
+  private readonly rx = ffiBytes(64 * 1024);
   private seq: number;
 
   constructor(private readonly sock: NetlinkSocket, private readonly opts: BatchOptions = {}) {
     this.seq = ((Date.now() * 7919) & 0x3fffffff) + 0x40000000;
     // room for a window's worth of error replies; FORCE (root) passes rmem_max
-    const v = new Int32Array([RCVBUF]);
+    const v = ffiI32(1);
+    v[0] = RCVBUF;
     if (sym.setsockopt(sock.fd, SOL_SOCKET, SO_RCVBUFFORCE, v, 4) < 0) sym.setsockopt(sock.fd, SOL_SOCKET, SO_RCVBUF, v, 4);
   }
 

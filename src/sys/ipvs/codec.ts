@@ -10,6 +10,7 @@ import { formatAddress, parseIPv4, parseIPv4Into, parseIPv6 } from "../../lvs/re
 import {
   IP_VS_CONN_F, IP_VS_SCHEDNAME_MAXLEN, IP_VS_SVC_F, IPPROTO_SCTP, IPVS_CMD_ATTR, IPVS_DEST_ATTR, IPVS_SVC_ATTR,
 } from "./constants.ts";
+import { ffiBytes } from "../ffi-memory.ts";
 
 export class IpvsDecodeError extends NetlinkDecodeError {}
 
@@ -64,7 +65,7 @@ export function decodeFlags(flags: number, scheduler: string): string[] {
 
 // union nf_inet_addr: IPv4 in the first 4 of 16 bytes. One scratch buffer:
 // the writer copies it, and this runs for every dest of a big table.
-const scratch16 = new Uint8Array(16);
+const scratch16 = ffiBytes(16);
 function addr16(address: string, family: 4 | 6, what: Label): Uint8Array {
   if (address.includes(":") !== (family === 6)) throw new IpvsRequestError(what, `address ${address} is not IPv${family}`);
   try {
@@ -138,7 +139,7 @@ export function writeServiceFull(w: AttrWriter, s: IpvsService, what: Label): vo
   writeServiceKey(w, s, what);
   w.string(IPVS_SVC_ATTR.SCHED_NAME, s.scheduler);
   // struct ip_vs_flags { u32 flags; u32 mask; } — the mask says which bits to set
-  const fb = new Uint8Array(8);
+  const fb = ffiBytes(8);
   const fv = new DataView(fb.buffer);
   fv.setUint32(0, flags, true);
   fv.setUint32(4, 0xffffffff, true);

@@ -4,6 +4,7 @@
 // decoding returns views into the received bytes and rejects malformed input
 // with NetlinkDecodeError (never a RangeError from a DataView).
 import { NLA_F_NESTED, NLA_TYPE_MASK } from "../abi.ts";
+import { ffiBytes } from "../ffi-memory.ts";
 
 export const NLA_ALIGNTO = 4;
 export const NLA_HDRLEN = 4;
@@ -33,7 +34,7 @@ export class AttrWriter {
   len = 0;
 
   constructor(capacity = 1024) {
-    this.buf = new Uint8Array(capacity);
+    this.buf = ffiBytes(capacity);
     this.view = new DataView(this.buf.buffer);
   }
 
@@ -48,7 +49,7 @@ export class AttrWriter {
     if (need > this.buf.length) {
       let cap = this.buf.length * 2;
       while (cap < need) cap *= 2;
-      const next = new Uint8Array(cap);
+      const next = ffiBytes(cap);
       next.set(this.buf.subarray(0, this.len));
       this.buf = next;
       this.view = new DataView(next.buffer);

@@ -10,6 +10,7 @@ import { Errno, SysError } from "../errno.ts";
 import { check, errno, libc } from "../libc.ts";
 import { NLMSG_HDRLEN, type NlMessage, parseMessages } from "./message.ts";
 import { REPLY_FINISHED, REPLY_INTERRUPTED, scanReply } from "./reply.ts";
+import { ffiBytes, ffiI32, ffiI64 } from "../ffi-memory.ts";
 
 const sym = libc.symbols;
 const H = OFFSETOF.nlmsghdr;
@@ -34,14 +35,14 @@ export class NetlinkSocket {
   private closed = false;
   private readonly rx: Uint8Array;
   private readonly rxView: DataView;
-  private readonly i32 = new Int32Array(1);
+  private readonly i32 = ffiI32(1);
 
   constructor(protocol: number, opts: NetlinkSocketOptions = {}) {
     this.protocol = protocol;
     const type = SOCK_RAW | SOCK_CLOEXEC | (opts.nonblocking ? SOCK_NONBLOCK : 0);
     this.fd = check(`socket(AF_NETLINK, ${protocol})`, sym.socket(AF_NETLINK, type, protocol));
     try {
-      this.rx = new Uint8Array(opts.bufferSize ?? 64 * 1024);
+      this.rx = ffiBytes(opts.bufferSize ?? 64 * 1024);
       this.rxView = new DataView(this.rx.buffer);
       // Extended ack gives the kernel's reason text; CAP_ACK keeps error replies
       // small; strict checking lets dumps filter by ifindex. All are optional
@@ -53,7 +54,7 @@ export class NetlinkSocket {
       // monitor's buffer at ≈208 KiB; without the privilege fall back to SO_RCVBUF.
       if (opts.rcvbuf && !this.setInt(SOL_SOCKET, SO_RCVBUFFORCE, opts.rcvbuf, true)) this.setInt(SOL_SOCKET, SO_RCVBUF, opts.rcvbuf, false);
       if (!opts.nonblocking) this.setReplyTimeout(opts.timeoutMs ?? 5000);
-      const sa = new Uint8Array(SIZEOF.sockaddr_nl);
+      const sa = ffiBytes(SIZEOF.sockaddr_nl);
       new DataView(sa.buffer).setUint16(OFFSETOF.sockaddr_nl.nl_family, AF_NETLINK, true);
       check("bind(AF_NETLINK)", sym.bind(this.fd, sa, sa.length));
       for (const g of opts.groups ?? []) this.join(g);
@@ -73,7 +74,7 @@ export class NetlinkSocket {
   }
 
   private setReplyTimeout(ms: number): void {
-    const tv = new BigInt64Array(2);
+    const tv = ffiI64(2);
     tv[0] = BigInt(Math.floor(ms / 1000));
     tv[1] = BigInt(Math.floor((ms % 1000) * 1000));
     check("setsockopt(SO_RCVTIMEO)", sym.setsockopt(this.fd, SOL_SOCKET, SO_RCVTIMEO, tv, SIZEOF.timeval));

@@ -12,6 +12,7 @@ import { Attrs, NetlinkDecodeError } from "../netlink/attr.ts";
 import { MessageBuilder, type NlMessage } from "../netlink/message.ts";
 import type { NetlinkSocket } from "../netlink/socket.ts";
 import { formatIP, ipv4Broadcast, parseIP, parseIPv4 } from "./inet.ts";
+import { ffiBytes } from "../ffi-memory.ts";
 
 const A = OFFSETOF.ifaddrmsg;
 const CI = OFFSETOF.ifa_cacheinfo;
@@ -161,7 +162,7 @@ export function buildNewAddress(b: MessageBuilder, spec: AddressSpec, nlFlags: n
   checkLifetimes(spec, valid, preferred);
   b.pad();
   const ci = b.len + 4;
-  b.bytes(IFA_CACHEINFO, new Uint8Array(SIZEOF.ifa_cacheinfo));
+  b.bytes(IFA_CACHEINFO, ffiBytes(SIZEOF.ifa_cacheinfo));
   b.view.setUint32(ci + CI.ifa_valid, valid, true);
   b.view.setUint32(ci + CI.ifa_prefered, preferred, true);
   return ci;

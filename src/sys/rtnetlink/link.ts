@@ -9,6 +9,7 @@ import { Attrs, NetlinkDecodeError } from "../netlink/attr.ts";
 import { MessageBuilder, type NlMessage } from "../netlink/message.ts";
 import type { NetlinkSocket } from "../netlink/socket.ts";
 import { formatMac } from "./inet.ts";
+import { ffiBytes } from "../ffi-memory.ts";
 
 const I = OFFSETOF.ifinfomsg;
 
@@ -52,7 +53,7 @@ export function decodeLink(m: NlMessage): Link {
     up: (flags & IFF_UP) !== 0,
     running: (flags & IFF_RUNNING) !== 0,
     lowerUp: (flags & IFF_LOWER_UP) !== 0,
-    mac: formatMac(a.get(IFLA_ADDRESS) ?? new Uint8Array(0)),
+    mac: formatMac(a.get(IFLA_ADDRESS) ?? ffiBytes(0)),
     mtu: a.u32(IFLA_MTU) ?? 0,
     kind,
     parent: a.u32(IFLA_LINK) ?? 0,
