@@ -45,7 +45,30 @@ export async function run(argv: string[]): Promise<number> {
       String(i.counters.advertsReceived ?? 0), String(dropped),
     ]);
   }
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  for (const r of rows) process.stdout.write(`${r.map((cell, c) => cell.padEnd(widths[c])).join("  ").trimEnd()}\n`);
+  printTable(rows);
+  if (Array.isArray(st.lvs) && st.lvs.length > 0) {
+    // virtual servers: the desired table, and why it may not be in the kernel
+    const lvs = [["SERVICE", "SCHED", "REAL SERVERS (weight)", "NOTE"]];
+    for (const v of st.lvs as LvsRow[]) {
+      const dests = v.dests.map((d) => `${d.address}:${d.port}(${d.weight})`).join(" ") || "-";
+      const note = [v.suspended ? "checks suspended (ha_suspend: address not local)" : "", v.fault ? `IPVS fault: ${v.fault}` : ""].filter(Boolean).join("; ");
+      lvs.push([v.service, v.scheduler, dests, note || "-"]);
+    }
+    process.stdout.write("\n");
+    printTable(lvs);
+  }
   return 0;
+}
+
+interface LvsRow {
+  service: string;
+  scheduler: string;
+  dests: { address: string; port: number; weight: number }[];
+  suspended?: boolean;
+  fault?: string;
+}
+
+function printTable(rows: string[][]): void {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  for (const r of rows) process.stdout.write(`${r.map((cell, c) => cell.padEnd(widths[c]!)).join("  ").trimEnd()}\n`);
 }

@@ -119,6 +119,11 @@ virtual_server ${CONTROL_VIP} 80 {
     let st = await until((s) => svc(s, VIP) !== undefined);
     expect(svc(st, VIP)?.suspended).toBe(true);
     expect(svc(st, CONTROL_VIP)?.suspended).toBeUndefined();
+    // the text view says so too, on the service's own line only
+    const text = Bun.spawnSync([BUN, `${ROOT}/src/main.ts`, "status", "--socket", sock], { stdout: "pipe" }).stdout.toString();
+    const lineOf = (vip: string) => text.split("\n").find((l) => l.startsWith(`tcp:${vip}:80 `)) ?? `(no line for ${vip} in:\n${text})`;
+    expect(lineOf(VIP)).toContain("checks suspended (ha_suspend: address not local)");
+    expect(lineOf(CONTROL_VIP)).not.toContain("suspended");
     await controlChecks(2);
     expect(a.n).toBe(0);
     expect(svc(await lvsStatus(sock), VIP)?.dests.map((d) => d.address)).toEqual([RS_A]); // alive by default (no alpha), untouched
