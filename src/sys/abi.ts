@@ -122,6 +122,8 @@ export const TIMER_ABSTIME = 1;
 export const SCHED_OTHER = 0;
 export const SCHED_FIFO = 1;
 export const SCHED_RR = 2;
+/** OR'ed into a policy: threads (and processes) the caller creates start SCHED_OTHER */
+export const SCHED_RESET_ON_FORK = 0x40000000;
 /** setns(2) namespace type */
 export const CLONE_NEWNET = 0x40000000;
 

@@ -2,7 +2,7 @@
 // applies to the calling thread only (pid 0 = caller's TID), so the advert Worker
 // can run SCHED_FIFO while the main thread stays SCHED_OTHER (DESIGN: p99 lateness
 // 0.14 ms under load vs 1–50 ms without). keepalived's vrrp_rt_priority knob maps here.
-import { OFFSETOF, SCHED_FIFO, SCHED_OTHER, SIZEOF } from "./abi.ts";
+import { OFFSETOF, SCHED_FIFO, SCHED_OTHER, SCHED_RESET_ON_FORK, SIZEOF } from "./abi.ts";
 import { SysError } from "./errno.ts";
 import { errno, libc } from "./libc.ts";
 import { ffiBytes } from "./ffi-memory.ts";
@@ -19,12 +19,17 @@ function param(priority: number): Uint8Array {
   return b;
 }
 
-/** Switches the calling thread to SCHED_FIFO at `priority`; the error says why when it is not permitted. */
+/**
+ * Switches the calling thread to SCHED_FIFO at `priority`; the error says why
+ * when it is not permitted. SCHED_RESET_ON_FORK: threads this one starts later
+ * (Bun's JIT compiler and GC helper threads of this Worker) begin SCHED_OTHER
+ * instead of inheriting a real-time priority they have no business with.
+ */
 export function setThreadFifo(priority: number): void {
   if (!Number.isInteger(priority) || priority < FIFO_MIN_PRIORITY || priority > FIFO_MAX_PRIORITY) {
     throw new RangeError(`SCHED_FIFO priority ${priority} is outside ${FIFO_MIN_PRIORITY}..${FIFO_MAX_PRIORITY}`);
   }
-  if (sched_setscheduler(0, SCHED_FIFO, param(priority)) < 0) {
+  if (sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, param(priority)) < 0) {
     const e = errno();
     const hint = e === 1
       ? " (needs root or CAP_SYS_NICE and RLIMIT_RTPRIO ≥ priority, and a non-zero cgroup rt budget; disable realtime / vrrp_rt_priority to run without)"
@@ -42,7 +47,7 @@ export function setThreadNormal(): void {
 export function threadPolicy(): number {
   const p = sched_getscheduler(0);
   if (p < 0) throw new SysError("sched_getscheduler", errno());
-  return p;
+  return p & ~SCHED_RESET_ON_FORK;
 }
 
 const PRIO_PROCESS = 0;

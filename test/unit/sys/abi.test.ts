@@ -57,7 +57,7 @@ for (const [target, probe] of [["x64", probeX64], ["arm64", probeArm64]] as cons
     test("struct sizes", () => {
       expect({ ...abi.SIZEOF }).toEqual(p.sizeof as never);
     });
-    test("struct epoll_event layout for this target (packed on x86_64)", () => {
+    test("struct epoll_event layout (packed on x86_64, naturally aligned on arm64)", () => {
       expect(p.epoll_event).toEqual({ ...abi.EPOLL_EVENT[target] });
     });
     test("struct field offsets", () => {

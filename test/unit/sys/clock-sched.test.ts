@@ -32,6 +32,22 @@ test("SCHED_FIFO set inside a Worker applies to that thread only", async () => {
   expect(before).toBe(0);
 });
 
+test("threads a SCHED_FIFO Worker starts afterwards begin SCHED_OTHER (SCHED_RESET_ON_FORK)", async () => {
+  // the nested Worker's thread is created by the FIFO thread, as Bun's JIT and GC helper threads are
+  const r = (await runWorker(`
+    import { setThreadFifo, threadPolicy } from ${JSON.stringify(SCHED_PATH)};
+    let err = "";
+    try { setThreadFifo(10); } catch (e) { err = String(e); }
+    const inner = new Worker(URL.createObjectURL(new Blob([
+      "import { threadPolicy } from " + ${JSON.stringify(JSON.stringify(SCHED_PATH))} + "; postMessage(threadPolicy());",
+    ], { type: "application/typescript" })));
+    inner.onmessage = (e) => { inner.terminate(); postMessage({ err, self: threadPolicy(), child: e.data }); };
+  `)) as { err: string; self: number; child: number };
+  expect(r.err).toBe("");
+  expect(r.self).toBe(1); // SCHED_FIFO
+  expect(r.child).toBe(0); // SCHED_OTHER
+});
+
 test("out-of-range SCHED_FIFO priority is refused before any syscall", () => {
   expect(() => setThreadFifo(0)).toThrow(/outside 1..99/);
   expect(() => setThreadFifo(100)).toThrow(/outside 1..99/);
