@@ -1,6 +1,7 @@
 // Load target for checkers.bench.ts: a separate process (so its CPU is not
 // counted against the checkers) answering every request on LISTENERS loopback
-// ports with a small HTTP/1.0 page, then closing. Prints the ports as JSON.
+// ports: a small HTTP/1.0 page, then close. argv: listeners, lifetime in ms,
+// address (default 127.0.0.1). Prints the ports as JSON.
 const n = Number(process.argv[2] ?? 40);
 const ports: number[] = [];
 const body = "HTTP/1.0 200 OK\r\nContent-Length: 12\r\n\r\nvigil bench\n";
