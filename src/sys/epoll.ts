@@ -2,7 +2,7 @@
 // target's struct epoll_event layout (packed on x86_64), and a 64-bit user
 // word split into two u32s so callers can tag an fd with a generation and
 // never mistake a late event for a reused descriptor.
-import { EPOLL_CLOEXEC, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD, EPOLL_EVENT_LAYOUT } from "./abi.ts";
+import { EPOLL_CLOEXEC, EPOLL_CTL_ADD, EPOLL_EVENT_LAYOUT } from "./abi.ts";
 import { check, errno, libc } from "./libc.ts";
 import { Errno } from "./errno.ts";
 import { ffiBytes } from "./ffi-memory.ts";
@@ -24,17 +24,12 @@ export class Epoll {
     this.view = new DataView(this.events.buffer);
   }
 
+  /** Watches `fd` for `events`, tagged with the 64-bit user word hi:lo (closing the fd removes it). */
   add(fd: number, events: number, lo: number, hi = 0): void {
-    this.ctl(EPOLL_CTL_ADD, fd, events, lo, hi);
-  }
-
-  modify(fd: number, events: number, lo: number, hi = 0): void {
-    this.ctl(EPOLL_CTL_MOD, fd, events, lo, hi);
-  }
-
-  remove(fd: number): void {
-    // the event argument is ignored for DEL but must be non-null before Linux 2.6.9
-    check("epoll_ctl(DEL)", sym.epoll_ctl(this.fd, EPOLL_CTL_DEL, fd, this.one));
+    this.oneView.setUint32(0, events >>> 0, true);
+    this.oneView.setUint32(EV_DATA, lo >>> 0, true);
+    this.oneView.setUint32(EV_DATA + 4, hi >>> 0, true);
+    check("epoll_ctl(ADD)", sym.epoll_ctl(this.fd, EPOLL_CTL_ADD, fd, this.one));
   }
 
   /** Waits up to timeoutMs (0: just look, -1: forever); returns how many events are ready. */
@@ -66,12 +61,5 @@ export class Epoll {
     if (this.closed) return;
     this.closed = true;
     sym.close(this.fd);
-  }
-
-  private ctl(op: number, fd: number, events: number, lo: number, hi: number): void {
-    this.oneView.setUint32(0, events >>> 0, true);
-    this.oneView.setUint32(EV_DATA, lo >>> 0, true);
-    this.oneView.setUint32(EV_DATA + 4, hi >>> 0, true);
-    check(op === EPOLL_CTL_ADD ? "epoll_ctl(ADD)" : "epoll_ctl(MOD)", sym.epoll_ctl(this.fd, op, fd, this.one));
   }
 }

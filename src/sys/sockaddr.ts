@@ -30,6 +30,26 @@ export function sockaddrIn6(addr: Uint8Array, scopeId: number): Uint8Array {
   return b;
 }
 
+/**
+ * Rewrites address, port (network byte order) and, for IPv6, scope of a
+ * sockaddr_in/sockaddr_in6 made by sockaddrIn/sockaddrIn6, in place: one
+ * buffer serves every connect and bind (the kernel copies it).
+ */
+export function inetSockaddrInto(sa: Uint8Array, family: 4 | 6, address: Uint8Array, port: number, scopeId = 0): Uint8Array {
+  const o4 = OFFSETOF.sockaddr_in;
+  const o6 = OFFSETOF.sockaddr_in6;
+  const portAt = family === 4 ? o4.sin_port : o6.sin6_port;
+  sa[portAt] = port >>> 8;
+  sa[portAt + 1] = port & 0xff;
+  if (family === 4) {
+    sa.set(address.subarray(0, 4), o4.sin_addr);
+  } else {
+    sa.set(address.subarray(0, 16), o6.sin6_addr);
+    u32le(sa, o6.sin6_scope_id, scopeId);
+  }
+  return sa;
+}
+
 /** struct sockaddr_ll; protocol is an EtherType (stored big-endian as the kernel expects). */
 export function sockaddrLl(ifindex: number, protocol: number, mac?: Uint8Array): Uint8Array {
   const o = OFFSETOF.sockaddr_ll;

@@ -18,12 +18,12 @@
 // on delay_loop seconds, so 10 ms more latency is nothing.
 import {
   AF_INET, AF_INET6, EPOLLERR, EPOLLET, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, IPPROTO_TCP, MSG_DONTWAIT,
-  MSG_NOSIGNAL, OFFSETOF, SO_ERROR, SO_REUSEADDR, SOCK_CLOEXEC, SOCK_NONBLOCK, SOCK_STREAM, SOL_SOCKET,
+  MSG_NOSIGNAL, SO_ERROR, SO_REUSEADDR, SOCK_CLOEXEC, SOCK_NONBLOCK, SOCK_STREAM, SOL_SOCKET,
 } from "./abi.ts";
 import { Epoll } from "./epoll.ts";
 import { Errno, errnoName, SysError } from "./errno.ts";
 import { errno, libc } from "./libc.ts";
-import { int32Option, sockaddrIn, sockaddrIn6 } from "./sockaddr.ts";
+import { inetSockaddrInto, int32Option, sockaddrIn, sockaddrIn6 } from "./sockaddr.ts";
 import { ffiBytes, ffiI32, ffiU32 } from "./ffi-memory.ts";
 
 const sym = libc.symbols;
@@ -75,22 +75,6 @@ const REASONS: Record<number, string> = {
 export function reasonOf(err: number): string {
   const r = REASONS[err];
   return r ? `${r} (${errnoName(err)})` : errnoName(err);
-}
-
-/** Writes address and port into a reused sockaddr (connect and bind copy it into the kernel). */
-function fillSockaddr(sa: Uint8Array, family: 4 | 6, address: Uint8Array, port: number, scopeId: number): Uint8Array {
-  const o4 = OFFSETOF.sockaddr_in;
-  const o6 = OFFSETOF.sockaddr_in6;
-  const portAt = family === 4 ? o4.sin_port : o6.sin6_port;
-  sa[portAt] = port >>> 8; // network byte order
-  sa[portAt + 1] = port & 0xff;
-  if (family === 4) {
-    sa.set(address.subarray(0, 4), o4.sin_addr);
-  } else {
-    sa.set(address.subarray(0, 16), o6.sin6_addr);
-    new DataView(sa.buffer).setUint32(o6.sin6_scope_id, scopeId, true);
-  }
-  return sa;
 }
 
 export class TcpConnection {
@@ -186,11 +170,11 @@ export class TcpClient {
       // bind_port reuses a fixed source port every delay_loop: the previous
       // connection may still sit in TIME_WAIT
       if (t.localPort) sym.setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, int32Option(1), 4);
-      const local = fillSockaddr(t.family === 4 ? this.sa4 : this.sa6, t.family, t.localAddress ?? ANY, t.localPort ?? 0, 0);
+      const local = inetSockaddrInto(t.family === 4 ? this.sa4 : this.sa6, t.family, t.localAddress ?? ANY, t.localPort ?? 0, 0);
       if (sym.bind(fd, local, local.length) < 0) err = errno();
     }
     if (!err) {
-      const remote = fillSockaddr(t.family === 4 ? this.sa4 : this.sa6, t.family, t.address, t.port, t.scopeId ?? 0);
+      const remote = inetSockaddrInto(t.family === 4 ? this.sa4 : this.sa6, t.family, t.address, t.port, t.scopeId ?? 0);
       if (sym.connect(fd, remote, remote.length) < 0) {
         const e = errno();
         if (e !== Errno.EINPROGRESS) err = e;

@@ -8,16 +8,15 @@
 import { EPOLLERR, EPOLLET, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, MSG_NOSIGNAL, SOCK_CLOEXEC, SOCK_NONBLOCK, SOCK_STREAM, AF_INET } from "../../src/sys/abi.ts";
 import { Epoll } from "../../src/sys/epoll.ts";
 import { libc } from "../../src/sys/libc.ts";
-import { sockaddrIn } from "../../src/sys/sockaddr.ts";
+import { inetSockaddrInto, sockaddrIn } from "../../src/sys/sockaddr.ts";
 import { mkdirSync } from "node:fs";
 
 const sym = libc.symbols;
 
 /** CPU µs per exchange (user + system) over `n` exchanges with 127.0.0.1:port. */
 export function rawFloorUs(port: number, n: number, burst = 50): number {
-  const sa = sockaddrIn(new Uint8Array([127, 0, 0, 1]));
-  sa[2] = port >>> 8;
-  sa[3] = port & 0xff;
+  const lo = new Uint8Array([127, 0, 0, 1]);
+  const sa = inetSockaddrInto(sockaddrIn(lo), 4, lo, port);
   const req = new TextEncoder().encode("GET / HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nHost: 127.0.0.1\r\n\r\n");
   const rx = new Uint8Array(4096);
   const ep = new Epoll(64);
