@@ -9,6 +9,7 @@ import { defaultFleet } from "../config/model.ts";
 import { decodeBody } from "../fleet/payload.ts";
 import { clientOptions } from "../fleet/session-options.ts";
 import { checkId, decodeLevel, ROOT } from "../fleet/topics.ts";
+import { textTable } from "./text-table.ts";
 
 export const FLEET_USAGE = "usage: vigil status --broker URL --fleet F [--json] [--wait-ms N]\n" +
   "       [--ca-file F] [--cert-file F --key-file F] [--username U --password-file F] [--mqtt-version 4|5]\n";
@@ -70,11 +71,6 @@ const str = (x: unknown) => (x === undefined || x === null || x === "" ? "-" : S
 const byKey = <T>(o: Record<string, T>) => Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 const ago = (ms: unknown, now: number) => (typeof ms === "number" ? `${Math.max(0, Math.round((now - ms) / 1000))}s` : "-");
 
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join("  ").trimEnd()).join("\n") + "\n";
-}
-
 export function renderFleet(view: FleetView, now: number): string {
   const names = Object.keys(view.nodes).sort();
   const out: string[] = [`fleet ${view.fleet}: ${names.length} node(s)\n`];
@@ -90,12 +86,12 @@ export function renderFleet(view: FleetView, now: number): string {
       rows.push([...head, str(i), str(s.state), str(s.priority), str(s.effectivePriority), str(s.masterAddress), ago(s.since, now)]);
     }
   }
-  out.push(table(rows));
+  out.push(textTable(rows));
   const lvs = [["NODE", "VIRTUAL/REAL", "UP", "WEIGHT", "LAST CHECK"]];
   for (const name of names) {
     for (const [k, s] of byKey(view.nodes[name].lvs)) lvs.push([str(name), str(k), s.up ? "up" : "down", str(s.weight), str(s.lastCheck)]);
   }
-  if (lvs.length > 1) out.push(`\n${table(lvs)}`);
+  if (lvs.length > 1) out.push(`\n${textTable(lvs)}`);
   const alarms: string[] = [];
   for (const name of names) {
     for (const [k, a] of byKey(view.nodes[name].alarms)) {

@@ -3,6 +3,7 @@
 import { DEFAULT_STATUS_SOCKET, queryStatus } from "../daemon/status-server.ts";
 import type { DaemonStatus } from "../daemon/status-types.ts";
 import { FLEET_USAGE, runFleetStatus } from "./status-fleet.ts";
+import { textTable } from "./text-table.ts";
 
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes("--broker")) return runFleetStatus(argv);
@@ -45,7 +46,7 @@ export async function run(argv: string[]): Promise<number> {
       String(i.counters.advertsReceived ?? 0), String(dropped),
     ]);
   }
-  printTable(rows);
+  process.stdout.write(textTable(rows));
   if (Array.isArray(st.lvs) && st.lvs.length > 0) {
     // virtual servers: the desired table, and why it may not be in the kernel
     const lvs = [["SERVICE", "SCHED", "REAL SERVERS (weight)", "NOTE"]];
@@ -55,7 +56,7 @@ export async function run(argv: string[]): Promise<number> {
       lvs.push([v.service, v.scheduler, dests, note || "-"]);
     }
     process.stdout.write("\n");
-    printTable(lvs);
+    process.stdout.write(textTable(lvs));
   }
   return 0;
 }
@@ -68,7 +69,3 @@ interface LvsRow {
   fault?: string;
 }
 
-function printTable(rows: string[][]): void {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  for (const r of rows) process.stdout.write(`${r.map((cell, c) => cell.padEnd(widths[c]!)).join("  ").trimEnd()}\n`);
-}
