@@ -41,6 +41,18 @@ function addrsOn(r: number, dev: string): string[] {
 }
 const sysctl = (r: number, path: string) => lab.exec(r, ["cat", `/proc/sys/${path}`]).trim();
 
+/** r1 starts and becomes master, then r2 joins as its backup, under capture; returns the frames once the VIP sits on r1's vmac. */
+async function masterThenBackup(config: (r: number) => string) {
+  const cap = await lab.capture();
+  h[0] = await startVigil(lab, 1, config(1));
+  expect(await waitUntil(async () => (await st(1))?.state === "MASTER", 5000)).toBe(true);
+  h[1] = await startVigil(lab, 2, config(2));
+  expect(await waitUntil(async () => (await st(2))?.state === "BACKUP" && (await st(2))?.masterAddress === "198.18.0.1", 5000)).toBe(true);
+  expect(await waitUntil(() => addrsOn(1, DEV).includes(VIP), 3000)).toBe(true);
+  await sleep(400);
+  return cap.stop();
+}
+
 beforeAll(async () => {
   lab = await Lab.create({ routers: 2 });
 }, 60_000);
@@ -187,14 +199,7 @@ describe("use_vmac (macvlan with the virtual router MAC), 2 vigil routers, VRRPv
   test("vmac_xmit_base: adverts leave from the parent with its own MAC, while the VIP and its GARPs stay on the virtual MAC", async () => {
     const xconf = (r: number) => conf(r).replace("  use_vmac\n", "  use_vmac\n  vmac_xmit_base\n");
     expect(xconf(1)).toContain("vmac_xmit_base");
-    const cap = await lab.capture();
-    h[0] = await startVigil(lab, 1, xconf(1));
-    expect(await waitUntil(async () => (await st(1))?.state === "MASTER", 5000)).toBe(true);
-    h[1] = await startVigil(lab, 2, xconf(2));
-    expect(await waitUntil(async () => (await st(2))?.state === "BACKUP" && (await st(2))?.masterAddress === "198.18.0.1", 5000)).toBe(true);
-    expect(await waitUntil(() => addrsOn(1, DEV).includes(VIP), 3000)).toBe(true);
-    await sleep(400);
-    const frames = await cap.stop();
+    const frames = await masterThenBackup(xconf);
     const ads = adverts(frames, VRID).filter((a) => a.d.priority === 150);
     expect(ads.length).toBeGreaterThanOrEqual(3);
     expect(new Set(ads.map((a) => `${a.srcMac} ${a.d.src}`))).toEqual(new Set([`${lab.mac(1)} 198.18.0.1`]));
@@ -217,14 +222,7 @@ describe("use_vmac (macvlan with the virtual router MAC), 2 vigil routers, VRRPv
       instances: [{ name: "VI_1", vrid: VRID, priority: PRIO[r - 1], advertInt: 0.1, vips: [VIP],
         extra: ["use_vmac", "garp_master_delay 0", `unicast_src_ip 198.18.0.${r}`, "unicast_peer {", `  198.18.0.${3 - r}`, "}"] }],
     });
-    const cap = await lab.capture();
-    h[0] = await startVigil(lab, 1, uconf(1));
-    expect(await waitUntil(async () => (await st(1))?.state === "MASTER", 5000)).toBe(true);
-    h[1] = await startVigil(lab, 2, uconf(2));
-    expect(await waitUntil(async () => (await st(2))?.state === "BACKUP" && (await st(2))?.masterAddress === "198.18.0.1", 5000)).toBe(true);
-    expect(await waitUntil(() => addrsOn(1, DEV).includes(VIP), 3000)).toBe(true);
-    await sleep(400);
-    const frames = await cap.stop();
+    const frames = await masterThenBackup(uconf);
     const ads = adverts(frames, VRID).filter((a) => a.d.priority === 150);
     expect(ads.length).toBeGreaterThanOrEqual(3);
     expect(new Set(ads.map((a) => `${a.srcMac}>${a.dstMac} ${a.d.src}>${a.d.dst}`))).toEqual(new Set([`${lab.mac(1)}>${lab.mac(2)} 198.18.0.1>198.18.0.2`]));

@@ -73,6 +73,20 @@ describe("vigil status and SIGHUP reload", () => {
   });
   let h1: VigilHandle;
   let h2: VigilHandle;
+  /** Rewrites r1's config to VI_KEEP (as before) plus VI_NEW holding `vipNew`, sends SIGHUP; returns when it was sent. */
+  const reloadR1KeepAndNew = (vipNew: string) => {
+    writeFileSync(h1.conf, vigilConf({
+      routerId: "r1",
+      global: ["vip_lifetime 3"],
+      instances: [
+        { name: "VI_KEEP", vrid: 112, priority: 150, advertInt: ADV, vips: [VIP_K], extra: ["garp_master_delay 0"] },
+        { name: "VI_NEW", vrid: 114, priority: 150, advertInt: ADV, vips: [vipNew], extra: ["garp_master_delay 0"] },
+      ],
+    }));
+    const tHup = nowMs();
+    lab.kill(1, "SIGHUP");
+    return tHup;
+  };
 
   test("`vigil status` (text and --json) shows version, pid, every instance with state, priorities, master and counters", async () => {
     h1 = await startVigil(lab, 1, conf(1, 150));
@@ -161,16 +175,7 @@ describe("vigil status and SIGHUP reload", () => {
     const VIP_N = "198.18.0.113";
     const before = (await instanceStatus(h1, "VI_KEEP"))!;
     const cap = await lab.capture();
-    writeFileSync(h1.conf, vigilConf({
-      routerId: "r1",
-      global: ["vip_lifetime 3"],
-      instances: [
-        { name: "VI_KEEP", vrid: 112, priority: 150, advertInt: ADV, vips: [VIP_K], extra: ["garp_master_delay 0"] },
-        { name: "VI_NEW", vrid: 114, priority: 150, advertInt: ADV, vips: [VIP_N], extra: ["garp_master_delay 0"] },
-      ],
-    }));
-    const tHup = nowMs();
-    lab.kill(1, "SIGHUP");
+    const tHup = reloadR1KeepAndNew(VIP_N);
     expect(await waitUntil(async () => (await vigilStatus(h1))?.instances.map((i) => i.name).join() === "VI_KEEP,VI_NEW", 3000)).toBe(true);
     expect(await waitUntil(async () => (await instanceStatus(h1, "VI_NEW"))?.state === "MASTER" && lab.holders(VIP_N).join() === "1", 5000)).toBe(true);
     expect(await waitUntil(async () => (await instanceStatus(h2, "VI_CHANGE"))?.state === "MASTER" && lab.holders(VIP_C).join() === "2", 5000)).toBe(true);
@@ -195,16 +200,7 @@ describe("vigil status and SIGHUP reload", () => {
     const VIP_N2 = "198.18.0.114";
     const before = (await instanceStatus(h1, "VI_KEEP"))!;
     const cap = await lab.capture();
-    writeFileSync(h1.conf, vigilConf({
-      routerId: "r1",
-      global: ["vip_lifetime 3"],
-      instances: [
-        { name: "VI_KEEP", vrid: 112, priority: 150, advertInt: ADV, vips: [VIP_K], extra: ["garp_master_delay 0"] },
-        { name: "VI_NEW", vrid: 114, priority: 150, advertInt: ADV, vips: [VIP_N2], extra: ["garp_master_delay 0"] },
-      ],
-    }));
-    const tHup = nowMs();
-    lab.kill(1, "SIGHUP");
+    const tHup = reloadR1KeepAndNew(VIP_N2);
     expect(await waitUntil(() => lab.holders(VIP_N2).join() === "1" && lab.holders(VIP_N).length === 0, 5000)).toBe(true);
     expect(await waitUntil(async () => (await instanceStatus(h1, "VI_NEW"))?.state === "MASTER", 3000)).toBe(true);
     await sleep(300);
