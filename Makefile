@@ -15,13 +15,20 @@ $(BUN): package.json package-lock.json
 
 build: $(DIST)/vigil-linux-x64 $(DIST)/vigil-linux-arm64
 
+# Both entry points are embedded; VIGIL_EMBEDDED_WORKER makes the daemon name its worker
+# by the embedded path. board/check-binary.sh fails the build if the binary still
+# carries the build tree's absolute path (a board has no build tree).
+COMPILE = $(BUN) build --compile --bytecode --minify --define 'process.env.VIGIL_EMBEDDED_WORKER="1"'
+
 $(DIST)/vigil-linux-x64: $(SRC) $(BUN)
 	@mkdir -p $(DIST)
-	$(BUN) build --compile --bytecode --minify --target=bun-linux-x64 src/main.ts src/daemon/vrrp-worker.ts --outfile $@
+	$(COMPILE) --target=bun-linux-x64 src/main.ts src/daemon/vrrp-worker.ts --outfile $@.tmp
+	bash board/check-binary.sh $@.tmp $(CURDIR) && mv $@.tmp $@
 
 $(DIST)/vigil-linux-arm64: $(SRC) $(BUN)
 	@mkdir -p $(DIST)
-	$(BUN) build --compile --bytecode --minify --target=bun-linux-arm64 src/main.ts src/daemon/vrrp-worker.ts --outfile $@
+	$(COMPILE) --target=bun-linux-arm64 src/main.ts src/daemon/vrrp-worker.ts --outfile $@.tmp
+	bash board/check-binary.sh $@.tmp $(CURDIR) && mv $@.tmp $@
 
 probe: build/abi-probe
 

@@ -3,7 +3,9 @@
 // mode only (no record/structure extensions, no tag 259 for maps, no typed-array
 // tags), so any CBOR decoder reads the output. Used for configs and by the
 // signing code, so it is generic over plain data.
-import { Encoder } from "cbor-x";
+// "cbor-x/encode", not "cbor-x": the package root also loads the optional native
+// cbor-extract, whose __dirname would freeze the build tree's path into the binary.
+import { Encoder } from "cbor-x/encode";
 
 export class CborError extends Error {
   override name = "CborError";

@@ -47,12 +47,14 @@ export interface DaemonHooks {
 const SHUTDOWN_GRACE_MS = 3000;
 
 /**
- * The worker's entry point. In a `bun build --compile` binary the worker is a second
- * entry point embedded at $bunfs/root/daemon/vrrp-worker.js (paths relative to src/),
- * and only the bare relative specifier finds it; from source, resolve next to this file.
+ * The worker's entry point. A compiled binary carries it as a second entry point at
+ * /$bunfs/root/daemon/vrrp-worker.js, which only the bare relative specifier finds.
+ * The build defines VIGIL_EMBEDDED_WORKER so the minifier drops the source-tree branch:
+ * with --bytecode, import.meta.url is the build tree's absolute path frozen into the
+ * binary, and a board has no build tree.
  */
 function workerEntry(): string {
-  return import.meta.url.includes("$bunfs") ? "./daemon/vrrp-worker.ts" : new URL("./vrrp-worker.ts", import.meta.url).href;
+  return process.env.VIGIL_EMBEDDED_WORKER === "1" ? "./daemon/vrrp-worker.ts" : new URL("./vrrp-worker.ts", import.meta.url).href;
 }
 
 export function loadConfig(path: string, strict = false): Config {
