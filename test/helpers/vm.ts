@@ -1,14 +1,18 @@
 // Test helper: runs a shell script inside the IPVS test VM (Debian's kernel under
 // qemu TCG, built by board/vm/fetch.sh). The guest chroots into the host's root
-// (read-only over 9p), so the script sees the host's bun, ipvsadm and this
-// project at their usual paths; /tmp in the guest is a fresh tmpfs. A per-run
-// directory under the host's /tmp is shared read-write at the same path, so the
-// script and the test can exchange files while the VM runs.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// (read-only over 9p), so the script sees the host's bun and ipvsadm at their
+// usual paths; /tmp, /run and /root in the guest are fresh tmpfs. The checkout is
+// a share of its own, mounted at its host path on top of those, so a clone under
+// /tmp (or anywhere) is where the scripts expect it. A per-run directory under the
+// host's /tmp is shared read-write at the same path, so the script and the test
+// can exchange files while the VM runs.
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "./netns.ts";
 
-const CACHE = join(ROOT, ".cache/vm");
+/** The checkout's real path: what the guest mounts and what scripts may `cd` to. */
+export const CHECKOUT = realpathSync(ROOT);
+const CACHE = join(CHECKOUT, ".cache/vm");
 export const VMLINUX = join(CACHE, "vmlinux");
 export const INITRAMFS = join(CACHE, "initramfs.cpio.gz");
 
@@ -29,6 +33,8 @@ export interface VmNet {
 
 export interface VmOptions {
   script: string;
+  /** host files copied into the run directory before boot (name in the run directory -> host path) */
+  files?: Record<string, string>;
   net?: VmNet;
   /** hard limit for the whole run, boot included */
   timeoutMs?: number;
@@ -85,9 +91,17 @@ function assertTestAddress(cidr: string) {
 export function startVm(opts: VmOptions): VmHandle {
   if (opts.net) assertTestAddress(opts.net.ip);
   if (!vmAvailable()) throw new Error("VM inputs missing: run `make setup` (board/vm/fetch.sh)");
+  // the kernel command line splits on blanks: a checkout path with one cannot be passed
+  if (/\s/.test(CHECKOUT)) throw new Error(`the VM cannot share a checkout whose path has blanks: '${CHECKOUT}'`);
   const runDir = mkdtempSync("/tmp/vigil-vm-");
-  writeFileSync(join(runDir, "script.sh"), opts.script);
-  const append = ["console=ttyS0", "quiet", "panic=-1", `vigil.run=${runDir}`];
+  try {
+    writeFileSync(join(runDir, "script.sh"), opts.script);
+    for (const [name, from] of Object.entries(opts.files ?? {})) copyFileSync(from, join(runDir, name));
+  } catch (e) {
+    rmSync(runDir, { recursive: true, force: true });
+    throw e;
+  }
+  const append = ["console=ttyS0", "quiet", "panic=-1", `vigil.run=${runDir}`, `vigil.checkout=${CHECKOUT}`];
   const netArgs: string[] = [];
   let prefix: string[] = [];
   if (opts.net) {
@@ -110,6 +124,8 @@ export function startVm(opts: VmOptions): VmHandle {
     // multidevs=remap: the host root spans several devices (proc, sys, tmpfs);
     // without it 9p inode numbers collide and the guest misbehaves.
     "-virtfs", "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap",
+    // qemu options escape a comma by doubling it
+    "-virtfs", `local,path=${CHECKOUT.replaceAll(",", ",,")},mount_tag=checkout,security_model=none,readonly=on,multidevs=remap`,
     "-virtfs", `local,path=${runDir},mount_tag=run,security_model=none`,
     ...netArgs,
   ];

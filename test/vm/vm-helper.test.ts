@@ -2,7 +2,7 @@
 // hard timeout, and nothing (qemu process, run directory) outlives a run.
 import { describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
-import { runInVm, startVm, vmAvailable } from "../helpers/vm.ts";
+import { CHECKOUT, runInVm, startVm, vmAvailable } from "../helpers/vm.ts";
 
 function alive(pid: number): boolean {
   try {
@@ -14,10 +14,12 @@ function alive(pid: number): boolean {
 }
 
 describe.skipIf(!vmAvailable())("VM harness", () => {
-  test("the guest script's stdout, stderr and exit status come back; it runs as root under the Debian kernel", async () => {
-    const r = await runInVm({ script: "uname -r; id -u; echo oops >&2; test -d /sys/module/ip_vs && echo ipvs-loaded; exit 7\n", timeoutMs: 120_000 });
+  test("the guest script's stdout, stderr and exit status come back; it runs as root under the Debian kernel, with the checkout at its host path", async () => {
+    // the checkout is its own share (a clone under /tmp would otherwise be hidden by the guest's /tmp)
+    const checkout = `awk '$2 == "${CHECKOUT}" && $3 == "9p" { print "checkout-mounted" }' /proc/mounts; test -f ${CHECKOUT}/package.json && echo checkout-visible`;
+    const r = await runInVm({ script: `uname -r; id -u; echo oops >&2; test -d /sys/module/ip_vs && echo ipvs-loaded; ${checkout}; exit 7\n`, timeoutMs: 120_000 });
     expect(r.exitCode).toBe(7);
-    expect(r.stdout).toBe(`${await Bun.file(`${import.meta.dir}/../../.cache/vm/kernel-version`).text()}0\nipvs-loaded\n`);
+    expect(r.stdout).toBe(`${await Bun.file(`${CHECKOUT}/.cache/vm/kernel-version`).text()}0\nipvs-loaded\ncheckout-mounted\ncheckout-visible\n`);
     expect(r.stderr).toBe("oops\n");
     expect(r.console).toContain("VIGIL-VM: exit=7");
     expect(r.bootMs).not.toBeNull();
