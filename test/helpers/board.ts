@@ -89,3 +89,10 @@ export function runHidden(argv: string[], opts: { stdin?: string; timeoutMs?: nu
   });
   return { code: r.exitCode, out: r.stdout.toString(), err: r.stderr.toString() };
 }
+
+/** Runs a command with the checkout hidden without blocking the event loop (the test may serve it). */
+export async function runHiddenAsync(argv: string[], opts: { timeoutMs?: number } = {}): Promise<BoardRun> {
+  const p = Bun.spawn(hiddenCheckout(argv), { stdout: "pipe", stderr: "pipe", stdin: "ignore", timeout: opts.timeoutMs ?? 60_000 });
+  const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  return { code, out, err };
+}
