@@ -11,7 +11,7 @@ import {
   IPV6_MULTICAST_IF, IPV6_MULTICAST_LOOP, IPV6_RECVHOPLIMIT, IPV6_RECVPKTINFO, IPV6_UNICAST_HOPS,
   MSG_TRUNC, OFFSETOF, SIZEOF, SO_BINDTODEVICE, SOCK_CLOEXEC, SOCK_NONBLOCK, SOCK_RAW, SOL_IP, SOL_IPV6, SOL_SOCKET,
 } from "./abi.ts";
-import { SysError } from "./errno.ts";
+import { Errno, SysError } from "./errno.ts";
 import { check, cstr, errno, libc } from "./libc.ts";
 import { type PacketInfo, readPacketInfo } from "./vrrp-socket-cmsg.ts";
 import { int32Option, ipMreqn, ipv6Mreq, sockaddrIn, sockaddrIn6, writePointer } from "./sockaddr.ts";
@@ -62,6 +62,23 @@ export interface VrrpSocketOptions {
 }
 
 /**
+ * IP_ADD_MEMBERSHIP 224.0.0.18 with the interface chosen by index (struct ip_mreqn).
+ * qemu-user's aarch64 ip_mreqn has a 64-bit imr_ifindex, so it copies the index only
+ * from a 16-byte option and joins a 12-byte one with index 0 (ENODEV: no route to
+ * pick a device by). The kernel reads sizeof(ip_mreqn) bytes from any longer option
+ * (net/ipv4/ip_sockglue.c), so the zero-padded retry asks a real kernel the same.
+ */
+function joinGroupV4(fd: number, ifindex: number, where: string): void {
+  const mreqn = ipMreqn(VRRP_GROUP_V4, ifindex);
+  if (setsockopt(fd, SOL_IP, IP_ADD_MEMBERSHIP, mreqn, mreqn.length) >= 0) return;
+  const e = errno();
+  if (e !== Errno.ENODEV) throw new SysError("setsockopt(IP_ADD_MEMBERSHIP 224.0.0.18)", e, where);
+  const padded = ffiBytes(16);
+  padded.set(mreqn);
+  check("setsockopt(IP_ADD_MEMBERSHIP 224.0.0.18)", setsockopt(fd, SOL_IP, IP_ADD_MEMBERSHIP, padded, padded.length), where);
+}
+
+/**
  * One raw VRRP socket on one interface. After recv() returns n ≥ 0, the packet is
  * `rxBuffer[rxPayloadOffset, rxPayloadOffset + n)` and rxTtl/rxSource/rxDestination/
  * rxIfindex/rxTruncated describe it. For IPv4 the whole IP header sits before the
@@ -83,6 +100,12 @@ export class VrrpSocket {
   rxTruncated = false;
   readonly rxSource: Uint8Array;
   readonly rxDestination: Uint8Array;
+  /**
+   * Options the kernel refused as unknown (ENOPROTOOPT) that this socket runs without:
+   * IPV6_MULTICAST_ALL is newer than Linux 4.20, and qemu-user translates none of
+   * IP_MULTICAST_ALL, IP_MULTICAST_IF, IPV6_MULTICAST_ALL, IPV6_MULTICAST_IF.
+   */
+  readonly missingOptions: string[] = [];
 
   private readonly name: Uint8Array;
   private readonly control = ffiBytes(CONTROL_SIZE);
@@ -122,6 +145,15 @@ export class VrrpSocket {
       if (!receive) attachFilter(this.fd, DROP_ALL, where);
       const opt = (level: number, o: number, label: string, value: Uint8Array, len = value.length) =>
         check(`setsockopt(${label})`, setsockopt(this.fd, level, o, value, len), where);
+      // An option the socket can do without: false (and noted in missingOptions) when
+      // the kernel does not know it; any other failure throws as opt() does.
+      const optional = (level: number, o: number, label: string, value: Uint8Array): boolean => {
+        if (setsockopt(this.fd, level, o, value, value.length) >= 0) return true;
+        const e = errno();
+        if (e !== Errno.ENOPROTOOPT) throw new SysError(`setsockopt(${label})`, e, where);
+        this.missingOptions.push(label);
+        return false;
+      };
       // Bind to the device so only adverts that arrived on it are delivered, whatever the routes say.
       opt(SOL_SOCKET, SO_BINDTODEVICE, "SO_BINDTODEVICE", nameBuf, nameBuf.length - 1);
       const tos = int32Option(opts.tos ?? VRRP_TOS);
@@ -139,22 +171,32 @@ export class VrrpSocket {
         opt(SOL_IP, IP_TTL, "IP_TTL", ttl);
         opt(SOL_IP, IP_MULTICAST_TTL, "IP_MULTICAST_TTL", ttl);
         opt(SOL_IP, IP_MULTICAST_LOOP, "IP_MULTICAST_LOOP", loop);
-        // Without this a raw socket also gets groups joined by other sockets on the box.
-        opt(SOL_IP, IP_MULTICAST_ALL, "IP_MULTICAST_ALL", off);
+        // Without this a raw socket also gets groups joined by other sockets on the box;
+        // without it (ENOPROTOOPT) that is only more VRRP traffic of the same device.
+        optional(SOL_IP, IP_MULTICAST_ALL, "IP_MULTICAST_ALL", off);
         opt(SOL_IP, IP_PKTINFO, "IP_PKTINFO", on);
         // imr_address is the multicast source (inet->mc_addr): for IPv4 multicast the
         // source is pinned here, not by bind(), because a raw IPv4 socket bound to a
         // unicast address only receives datagrams addressed to it, never 224.0.0.18.
+        const pinSource = source !== undefined && peers.length === 0;
         const mreqn = ipMreqn(ffiBytes(4), this.ifindex);
-        if (source && peers.length === 0) mreqn.set(source, OFFSETOF.ip_mreqn.imr_address);
-        opt(SOL_IP, IP_MULTICAST_IF, "IP_MULTICAST_IF", mreqn);
+        if (pinSource) mreqn.set(source, OFFSETOF.ip_mreqn.imr_address);
+        if (!optional(SOL_IP, IP_MULTICAST_IF, "IP_MULTICAST_IF", mreqn) && pinSource) {
+          // SO_BINDTODEVICE already sends the group out of this device. A send-only
+          // socket can pin its source by bind() instead (it never needs to receive
+          // 224.0.0.18); a receiving one cannot, so it fails as before.
+          if (receive) throw new SysError("setsockopt(IP_MULTICAST_IF)", Errno.ENOPROTOOPT, where);
+          const sa = sockaddrIn(source);
+          check("bind", bind(this.fd, sa, sa.length), `${opts.source} ${where}`);
+        }
       } else {
         opt(SOL_IPV6, IPV6_TCLASS, "IPV6_TCLASS", tos);
         opt(SOL_IPV6, IPV6_UNICAST_HOPS, "IPV6_UNICAST_HOPS", ttl);
         opt(SOL_IPV6, IPV6_MULTICAST_HOPS, "IPV6_MULTICAST_HOPS", ttl);
         opt(SOL_IPV6, IPV6_MULTICAST_LOOP, "IPV6_MULTICAST_LOOP", loop);
-        opt(SOL_IPV6, IPV6_MULTICAST_ALL, "IPV6_MULTICAST_ALL", off);
-        opt(SOL_IPV6, IPV6_MULTICAST_IF, "IPV6_MULTICAST_IF", int32Option(this.ifindex));
+        optional(SOL_IPV6, IPV6_MULTICAST_ALL, "IPV6_MULTICAST_ALL", off);
+        // Without it the group's sockaddr names the interface (sin6_scope_id), as does SO_BINDTODEVICE.
+        optional(SOL_IPV6, IPV6_MULTICAST_IF, "IPV6_MULTICAST_IF", int32Option(this.ifindex));
         opt(SOL_IPV6, IPV6_RECVPKTINFO, "IPV6_RECVPKTINFO", on);
         opt(SOL_IPV6, IPV6_RECVHOPLIMIT, "IPV6_RECVHOPLIMIT", on);
         // RFC 5798 §5.2.8 checksum field is at byte 6 of the VRRP header.
@@ -166,7 +208,7 @@ export class VrrpSocket {
       }
       if (peers.length === 0 && receive) {
         if (v6) opt(SOL_IPV6, IPV6_JOIN_GROUP, "IPV6_JOIN_GROUP ff02::12", ipv6Mreq(VRRP_GROUP_V6, this.ifindex));
-        else opt(SOL_IP, IP_ADD_MEMBERSHIP, "IP_ADD_MEMBERSHIP 224.0.0.18", ipMreqn(VRRP_GROUP_V4, this.ifindex));
+        else joinGroupV4(this.fd, this.ifindex, where);
       }
     } catch (e) {
       close(this.fd);
