@@ -6,7 +6,7 @@
 // /tmp (or anywhere) is where the scripts expect it. A per-run directory under the
 // host's /tmp is shared read-write at the same path, so the script and the test
 // can exchange files while the VM runs.
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "./netns.ts";
 
@@ -60,8 +60,42 @@ export interface VmHandle {
   done: Promise<VmResult>;
   /** resolves when `name` exists in runDir (guest → host signal), bounded by timeoutMs */
   waitForFile(name: string, timeoutMs: number): Promise<void>;
+  /**
+   * Runs `command` (sh) in the guest while its script serves commands
+   * (GUEST_SERVE_COMMANDS); resolves with its exit status and output (stdout and
+   * stderr together). Commands run one at a time, in the order sent.
+   */
+  exec(command: string, timeoutMs?: number): Promise<{ code: number; out: string }>;
+  /** tells GUEST_SERVE_COMMANDS to return, so the script goes on to its end */
+  release(): void;
   kill(): void;
 }
+
+/**
+ * Shell for the guest script: serves VmHandle.exec until the host calls release()
+ * (bounded: 10 minutes idle). Each command arrives as cmd-N.sh in the run directory
+ * (renamed into place whole), its output goes back as cmd-N.out, then its status as
+ * cmd-N.rc (renamed, so the host never reads half of it).
+ */
+export const GUEST_SERVE_COMMANDS = `
+serve_run=$(dirname "$0")
+serve_n=0
+serve_idle=0
+while [ ! -e "$serve_run/released" ] && [ $serve_idle -lt 6000 ]; do
+  if [ -e "$serve_run/cmd-$serve_n.sh" ]; then
+    # a failing command must not end a script running under set -e
+    serve_rc=0
+    sh "$serve_run/cmd-$serve_n.sh" > "$serve_run/cmd-$serve_n.out" 2>&1 < /dev/null || serve_rc=$?
+    echo $serve_rc > "$serve_run/cmd-$serve_n.rc.tmp"
+    mv "$serve_run/cmd-$serve_n.rc.tmp" "$serve_run/cmd-$serve_n.rc"
+    serve_n=$((serve_n + 1))
+    serve_idle=0
+  else
+    sleep 0.1
+    serve_idle=$((serve_idle + 1))
+  fi
+done
+`;
 
 // qemu processes still running, killed if the test process exits early (by PID)
 const live = new Set<{ proc: { kill(sig?: string | number): void }; runDir: string }>();
@@ -183,7 +217,25 @@ export function startVm(opts: VmOptions): VmHandle {
       await Bun.sleep(50);
     }
   };
-  return { runDir, pid: proc.pid, done, waitForFile, kill };
+  let sent = 0;
+  let queue: Promise<unknown> = Promise.resolve();
+  const exec = (command: string, ms = 60_000) => {
+    const run = async () => {
+      const n = sent++;
+      const base = join(runDir, `cmd-${n}`);
+      writeFileSync(`${base}.tmp`, command);
+      renameSync(`${base}.tmp`, `${base}.sh`);
+      await waitForFile(`cmd-${n}.rc`, ms);
+      return { code: Number(readFileSync(`${base}.rc`, "utf8").trim()), out: readFileSync(`${base}.out`, "utf8") };
+    };
+    const p = queue.then(run, run);
+    queue = p.catch(() => {});
+    return p;
+  };
+  const release = () => {
+    if (existsSync(runDir)) writeFileSync(join(runDir, "released"), "");
+  };
+  return { runDir, pid: proc.pid, done, waitForFile, exec, release, kill };
 }
 
 /** Boots the VM, runs `script` (sh) as root in the host's root, returns its output. */
