@@ -1,65 +1,88 @@
-// `vigil run -f CONFIG`: the daemon in the foreground (procd/systemd supervise it).
+// `vigil run [-f CONFIG]`: the daemon in the foreground (procd/systemd supervise it).
+// Without -f it reads /etc/vigil/vigil.conf, else /etc/keepalived/keepalived.conf,
+// and says which; a config that gives it nothing to run is refused in one line.
 import type { Config } from "../config/model.ts";
+import { loadConfigFile } from "../config/load.ts";
 import { bootConfig, type RunningConfig } from "../daemon/boot-config.ts";
 import { Daemon, type DaemonOptions } from "../daemon/daemon.ts";
 import { FleetLink } from "../daemon/fleet-link.ts";
 import { MailAlerts } from "../daemon/mail-alerts.ts";
-import { log } from "../daemon/log.ts";
-import { DEFAULT_STATUS_SOCKET } from "../daemon/status-server.ts";
+import { log, logToSyslog, stopSyslog } from "../daemon/log.ts";
+import { withStateDir } from "../daemon/paths.ts";
 import { Watchdog } from "../daemon/watchdog.ts";
 import { reexecWithAllocatorEnv } from "../sys/allocator-env.ts";
 import { SdNotifier } from "../sys/sd-notify.ts";
+import { parseRunArgs, RUN_USAGE, type RunOptions } from "./run-args.ts";
+import { chooseConfigFile, nothingConfigured } from "./run-config.ts";
 
-const USAGE = `usage: vigil run -f CONFIG [--status-socket PATH] [--lock-dir DIR] [--no-realtime] [--rt-priority N] [--strict]
-  -f, --config FILE      keepalived.conf, JSON or CBOR config (default /etc/vigil/vigil.conf)
-  --status-socket PATH   local socket for \`vigil status\` (default ${DEFAULT_STATUS_SOCKET})
-  --lock-dir DIR         per-instance lock files (default /run/vigil)
-  --no-realtime          keep the VRRP thread SCHED_OTHER (overrides vrrp_rt_priority)
-  --rt-priority N        SCHED_FIFO priority of the VRRP thread (overrides vrrp_rt_priority)
-`;
+export { parseRunArgs } from "./run-args.ts";
 
-export function parseRunArgs(argv: string[]): DaemonOptions | string {
-  const o: DaemonOptions = { configFile: "/etc/vigil/vigil.conf", statusSocket: DEFAULT_STATUS_SOCKET, lockDir: "/run/vigil" };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const val = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    try {
-      if (a === "-f" || a === "--config" || a === "--use-file") o.configFile = val();
-      else if (a === "--status-socket") o.statusSocket = val();
-      else if (a === "--lock-dir") o.lockDir = val();
-      else if (a === "--no-realtime") o.rtPriority = 0;
-      else if (a === "--rt-priority") o.rtPriority = Number(val());
-      else if (a === "--strict") o.strict = true;
-      else if (a === "--debug-allow-stall") o.allowStall = true;
-      else return `unknown argument '${a}'`;
-    } catch (e) {
-      return (e as Error).message;
-    }
+/**
+ * `--check-configured` (the unit's ExecCondition, the procd script's guard): 0 when
+ * the config has something to run, or has errors (running it reports them where the
+ * operator looks, and fails the service); 1 with the reason when there is nothing
+ * to run, so an unconfigured box skips the start instead of failing it.
+ */
+function checkConfigured(opts: RunOptions): number {
+  const choice = chooseConfigFile(opts.configFile);
+  if ("error" in choice) {
+    log.info(`not starting: ${choice.error}`);
+    return 1;
   }
-  if (o.rtPriority !== undefined && !(Number.isInteger(o.rtPriority) && o.rtPriority >= 0 && o.rtPriority <= 99)) {
-    return "--rt-priority must be 0..99";
+  const r = loadConfigFile(choice.file, { strict: opts.strict });
+  if (!r.config) return 0;
+  const idle = nothingConfigured(r.config, choice.file);
+  if (idle) log.info(`not starting: ${idle}`);
+  return idle ? 1 : 0;
+}
+
+function startSyslog(opts: RunOptions): void {
+  if (!opts.syslog) return;
+  try {
+    logToSyslog(opts.syslog.facility, opts.syslog.socket);
+  } catch (e) {
+    log.warn(`syslog ${opts.syslog.socket}: ${e instanceof Error ? e.message : e}; logging to stderr only`);
   }
-  return o;
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const opts = parseRunArgs(argv);
-  if (typeof opts === "string") {
-    process.stderr.write(`vigil run: ${opts}\n${USAGE}`);
+  const args = parseRunArgs(argv);
+  if (typeof args === "string") {
+    process.stderr.write(`vigil run: ${args}\n${RUN_USAGE}`);
     return 2;
+  }
+  if (args.checkConfigured) {
+    startSyslog(args);
+    return checkConfigured(args);
   }
   // before anything is opened: returns only when no re-exec was needed or possible
   const allocator = reexecWithAllocatorEnv();
+  startSyslog(args);
   if (allocator) log.warn(`allocator tuning skipped: ${allocator}`);
+  const choice = chooseConfigFile(args.configFile);
+  if ("error" in choice) {
+    log.error(choice.error);
+    return 1;
+  }
+  if (choice.why !== "-f") log.info(`config ${choice.file} (${choice.why})`);
+  const opts: DaemonOptions = {
+    configFile: choice.file,
+    statusSocket: args.statusSocket,
+    lockDir: args.lockDir,
+    ...(args.rtPriority !== undefined ? { rtPriority: args.rtPriority } : {}),
+    ...(args.strict ? { strict: true } : {}),
+    ...(args.allowStall ? { allowStall: true } : {}),
+  };
   let boot: RunningConfig;
   try {
-    boot = bootConfig(opts.configFile, opts.strict);
+    boot = bootConfig(opts.configFile, opts.strict, args.stateDir);
   } catch (e) {
     log.error(e instanceof Error ? e.message : String(e));
+    return 1;
+  }
+  const idle = nothingConfigured(boot.cfg, opts.configFile);
+  if (idle) {
+    log.error(idle);
     return 1;
   }
   let fleet: FleetLink | null = null;
@@ -84,7 +107,7 @@ export async function run(argv: string[]): Promise<number> {
   // The fleet link exists before the first transition so none goes unreported.
   if (boot.cfg.fleet?.broker) {
     fleet = new FleetLink(boot.cfg, boot, (cfg: Config) => {
-      daemon.applyConfig(cfg, { strict: true });
+      daemon.applyConfig(withStateDir(cfg, args.stateDir), { strict: true });
       mail.configure(cfg);
     });
     fleet.start();
@@ -114,7 +137,7 @@ export async function run(argv: string[]): Promise<number> {
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
   process.on("SIGHUP", () => daemon.reload(() => {
-    const cfg = bootConfig(opts.configFile, opts.strict).cfg;
+    const cfg = bootConfig(opts.configFile, opts.strict, args.stateDir).cfg;
     mail.configure(cfg);
     return cfg;
   }));
@@ -122,5 +145,6 @@ export async function run(argv: string[]): Promise<number> {
   await daemon.stopped;
   await fleet?.stop();
   log.info("stopped");
+  stopSyslog();
   return 0;
 }

@@ -10,6 +10,7 @@ import { ConfigStore } from "../config/store.ts";
 import { TrustStore } from "../config/trust.ts";
 import { loadConfig } from "./daemon.ts";
 import { log } from "./log.ts";
+import { withStateDir } from "./paths.ts";
 
 export interface RunningConfig {
   cfg: Config;
@@ -25,8 +26,9 @@ export function fleetNode(cfg: Config): string {
   return cfg.fleet?.node ?? cfg.global.routerId ?? "vigil";
 }
 
-export function bootConfig(configFile: string, strict = false): RunningConfig {
-  const file = loadConfig(configFile, strict);
+/** `stateDir`: the fleet store when the vigil_fleet block names none (`vigil run --state-dir`). */
+export function bootConfig(configFile: string, strict = false, stateDir?: string): RunningConfig {
+  const file = withStateDir(loadConfig(configFile, strict), stateDir);
   const fleet = file.fleet;
   if (!fleet?.broker || !fleet.trustKey.length) return { cfg: file, serial: 0, hash: "", floor: 0, source: configFile };
   let trust: TrustStore;
@@ -57,6 +59,6 @@ export function bootConfig(configFile: string, strict = false): RunningConfig {
   // A pushed config without a vigil_fleet block (one config signed for many
   // nodes cannot carry each node's id) keeps the file's: without it the node
   // would come back from a reboot cut off from the fleet that configured it.
-  const cfg = won.cfg.fleet ? won.cfg : { ...won.cfg, fleet };
+  const cfg = won.cfg.fleet ? withStateDir(won.cfg, stateDir) : { ...won.cfg, fleet };
   return { cfg, serial: pick.serial, hash: won.hash, floor: pick.floor, source: `${fleet.stateDir}/${pick.which}` };
 }
