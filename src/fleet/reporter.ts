@@ -246,8 +246,7 @@ export class FleetReporter {
     this.attempt = 0;
     this.s.connects++;
     const c = this.client!;
-    const birth = { status: "online", version: this.o.version, boot_time: this.o.bootTime, config_serial: this.o.configSerial() };
-    c.publish(this.topics.status, encodeBody(birth, this.format), this.pubOpts(true));
+    this.publishBirth();
     c.subscribe([this.topics.configSet, this.topics.configSetAll, this.topics.fleetVrrp, this.topics.fleetStatus], { qos: 1 }, (err) => {
       if (err) this.log(`fleet: subscribe failed: ${err.message}`);
     });
@@ -257,6 +256,14 @@ export class FleetReporter {
     // A restarted broker may have lost every retained message: republish them all.
     for (const t of this.states.keys()) this.dirty.add(t);
     this.flush();
+  }
+
+  /** The retained birth: the node's status and the serial of the config it runs. */
+  private publishBirth() {
+    const c = this.client;
+    if (!c?.connected) return; // onConnect publishes it, with the serial of that moment
+    const birth = { status: "online", version: this.o.version, boot_time: this.o.bootTime, config_serial: this.o.configSerial() };
+    c.publish(this.topics.status, encodeBody(birth, this.format), this.pubOpts(true));
   }
 
   private onClose() {
@@ -321,6 +328,9 @@ export class FleetReporter {
       }
       this.configState(r);
       this.event({ type: r.accepted ? "config-accepted" : "config-rejected", ...r });
+      // An accepted config is the running one now: the retained birth names its serial
+      // (the fleet view's SERIAL column showed 0 beside CONFIG "ok 1" until a reconnect).
+      if (r.accepted) this.publishBirth();
     });
   }
 }
