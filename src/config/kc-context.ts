@@ -9,6 +9,13 @@ import { stmtText, type Stmt } from "./syntax-tree.ts";
 
 export type Raw = Record<string, unknown>;
 
+/** Where a token was written, and through which expansion when it came from one. */
+export function tokenLoc(t: Token, text: string): SourceLoc {
+  const loc: SourceLoc = { file: t.file, line: t.line, col: t.col, text };
+  if (t.via) loc.via = t.via;
+  return loc;
+}
+
 /** Where a field was written: the statement and the token within it. */
 interface Where {
   s: Stmt;
@@ -38,7 +45,7 @@ export class Locations {
       cur = cur && typeof cur === "object" ? (cur as Record<string | number, unknown>)[p] : undefined;
       chain.push(cur);
     }
-    const at = (w: Where | undefined) => (w ? { file: w.t.file, line: w.t.line, col: w.t.col, text: stmtText(w.s) } : undefined);
+    const at = (w: Where | undefined) => (w ? tokenLoc(w.t, stmtText(w.s)) : undefined);
     const locOf = (o: unknown) => (o && typeof o === "object" ? (o as Located)[LOC] : undefined);
     const last = path[path.length - 1];
     if (last !== undefined) {
@@ -61,7 +68,7 @@ export class Ctx {
   ) {}
 
   at(s: Stmt, t: Token = s.kw): SourceLoc {
-    return { file: t.file, line: t.line, col: t.col, text: stmtText(s) };
+    return tokenLoc(t, stmtText(s));
   }
   error(s: Stmt, message: string, t?: Token) {
     this.diags.error(message, this.at(s, t));
@@ -200,7 +207,6 @@ const NOT_IMPLEMENTED = new Set([
 ]);
 
 export function whyUnknown(kw: string): string {
-  if (kw.startsWith("@") || kw.startsWith("$")) return "keepalived conditional/variable configuration is not supported by vigil:";
   return NOT_IMPLEMENTED.has(kw) ? "keepalived feature not supported by vigil:" : "unknown keyword";
 }
 

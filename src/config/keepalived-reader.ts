@@ -27,7 +27,7 @@ export function readKeepalived(
 ): LoadResult {
   const diags = new Diagnostics();
   try {
-    const lines = readConfigLines(path, fs, diags, opts.limits ?? DEFAULT_LIMITS);
+    const lines = readConfigLines(path, fs, diags, opts.limits ?? DEFAULT_LIMITS, opts.configId !== undefined ? { configId: opts.configId } : {});
     const tree = buildTree(lines, diags);
     const locs = new Locations();
     const c = new Ctx(diags, locs, opts.strict ?? false);

@@ -15,6 +15,8 @@ export interface LoadResult {
 export interface ReadOptions {
   /** unknown keywords/unsupported options become errors (`vigil config check --strict`) */
   strict?: boolean;
+  /** keepalived.conf `@ID` lines are compared with this (`-i/--config-id`); default: the hostname's first label */
+  configId?: string;
 }
 
 export function toResult(format: ConfigFormat, list: Diagnostic[], config: Config | undefined): LoadResult {

@@ -1,9 +1,13 @@
 // Reads a keepalived.conf and its `include`d files into one stream of token lines.
 // keepalived expands `include` textually wherever it appears, with glob(3)
-// patterns relative to the including file, so this does the same. File access
-// goes through FileSource so tests and the fuzzer can feed text from memory.
-import { Diagnostics } from "./diagnostics.ts";
-import { tokenize, type TokenLine } from "./lexer.ts";
+// patterns relative to the including file (it changes into that file's
+// directory), after the line's $NAME/@ID/~SEQ expansion (expand.ts), so an
+// include may name a variable or be conditional; this does the same. File
+// access goes through FileSource so tests and the fuzzer can feed text from memory.
+import { defaultConfigId } from "./config-id.ts";
+import type { Diagnostics } from "./diagnostics.ts";
+import { DEFAULT_EXPAND_LIMITS, Expander, type ExpandLimits } from "./expand.ts";
+import { tokenizeText, type TokenLine } from "./lexer.ts";
 
 export interface FileSource {
   /** file contents, or an Error naming why it could not be read */
@@ -18,9 +22,18 @@ export interface SourceLimits {
   /** nesting of include inside included files */
   maxIncludeDepth: number;
   maxFiles: number;
+  /** $NAME/~SEQ expansion bounds (expand.ts) */
+  expand?: ExpandLimits;
 }
 
 export const DEFAULT_LIMITS: SourceLimits = { maxBytes: 16 << 20, maxIncludeDepth: 8, maxFiles: 256 };
+
+export interface LineOptions {
+  /** compared with `@ID` lines; default: the hostname's first label, as keepalived */
+  configId?: string;
+  /** ${_RANDOM}'s source (tests pin it) */
+  random?: () => number;
+}
 
 export function dirname(path: string): string {
   const i = path.lastIndexOf("/");
@@ -28,7 +41,7 @@ export function dirname(path: string): string {
 }
 
 /** Joins and normalizes `.`/`..` so messages and loop detection see one name per file. */
-function resolve(base: string, p: string): string {
+export function resolve(base: string, p: string): string {
   const full = p.startsWith("/") ? p : `${base}/${p}`;
   const absolute = full.startsWith("/");
   const parts: string[] = [];
@@ -38,6 +51,11 @@ function resolve(base: string, p: string): string {
     else if (seg !== ".." || !absolute) parts.push(seg);
   }
   return absolute ? `/${parts.join("/")}` : parts.join("/") || ".";
+}
+
+/** ${_PWD}: keepalived's working directory while it reads a file is that file's directory. */
+function absoluteDir(file: string): string {
+  return resolve(process.cwd(), dirname(file));
 }
 
 /** Rejects content that is clearly not a text config, before tokenizing it. */
@@ -52,15 +70,30 @@ export function readConfigLines(
   fs: FileSource,
   diags: Diagnostics,
   limits: SourceLimits = DEFAULT_LIMITS,
+  opts: LineOptions = {},
 ): TokenLine[] {
   const state = { bytes: 0, files: 0 };
   const out: TokenLine[] = [];
   const stack: string[] = [];
+  const expander = new Expander({
+    diags,
+    configId: opts.configId ?? defaultConfigId(),
+    dirOf: absoluteDir,
+    limits: limits.expand ?? DEFAULT_EXPAND_LIMITS,
+    ...(opts.random ? { random: opts.random } : {}),
+    emit(line, file) {
+      const tl = tokenizeText(line, diags);
+      if (!tl.tokens.length) return;
+      const first = tl.tokens[0]!;
+      if (first.text === "include" && !first.quoted) include(tl, file);
+      else out.push(tl);
+    },
+  });
 
-  const readOne = (file: string, depth: number, from?: TokenLine) => {
-    const at = from ? { file: from.file, line: from.line, col: 1, text: from.raw.trim() } : undefined;
+  const readOne = (file: string, from?: TokenLine) => {
+    const at = from ? lineLoc(from) : undefined;
     if (stack.includes(file)) {
-      diags.error(`include loop: ${[...stack, file].join(" -> ")}`, at);
+      diags.error(`include loop: ${[...stack, file].join(" -> ")}`, at, undefined, "include-loop");
       return;
     }
     if (++state.files > limits.maxFiles) {
@@ -69,7 +102,7 @@ export function readConfigLines(
     }
     const bytes = fs.read(file);
     if (bytes instanceof Error) {
-      diags.error(`cannot read ${file}: ${bytes.message}`, at);
+      diags.error(`cannot read ${file}: ${bytes.message}`, at, undefined, "include-unreadable");
       return;
     }
     state.bytes += bytes.length;
@@ -83,28 +116,25 @@ export function readConfigLines(
       return;
     }
     stack.push(file);
-    for (const tl of tokenize(file, text, diags)) {
-      const first = tl.tokens[0]!;
-      if (first.text === "include" && !first.quoted) {
-        include(tl, depth);
-        continue;
-      }
-      out.push(tl);
+    try {
+      expander.expandFile(file, text);
+    } finally {
+      stack.pop();
     }
-    stack.pop();
   };
 
-  const include = (tl: TokenLine, depth: number) => {
-    const at = { file: tl.file, line: tl.line, col: tl.tokens[0]!.col, text: tl.raw.trim() };
+  /** `file` is the file being read: an include in it is relative to its directory. */
+  const include = (tl: TokenLine, file: string) => {
+    const at = lineLoc(tl);
     if (tl.tokens.length !== 2) {
       diags.error("include takes exactly one file name or glob pattern", at);
       return;
     }
-    if (depth + 1 > limits.maxIncludeDepth) {
+    if (stack.length > limits.maxIncludeDepth) {
       diags.error(`includes nested deeper than ${limits.maxIncludeDepth}`, at);
       return;
     }
-    const pattern = resolve(dirname(tl.file), tl.tokens[1]!.text);
+    const pattern = resolve(dirname(file), tl.tokens[1]!.text);
     let files: string[];
     if (/[*?[]/.test(pattern)) {
       files = fs.glob(pattern);
@@ -112,11 +142,16 @@ export function readConfigLines(
     } else {
       files = [pattern];
     }
-    for (const f of files) readOne(f, depth + 1, tl);
+    for (const f of files) readOne(f, tl);
   };
 
-  readOne(path, 0);
+  readOne(path);
   return out;
+}
+
+function lineLoc(tl: TokenLine) {
+  const t = tl.tokens[0]!;
+  return { file: t.file, line: t.line, col: t.col, text: tl.raw.trim(), ...(t.via ? { via: t.via } : {}) };
 }
 
 /** A FileSource over a map of path -> text (tests, fuzzing, stdin). */

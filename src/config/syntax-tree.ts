@@ -76,16 +76,11 @@ export function buildTree(lines: TokenLine[], diags: Diagnostics, maxDepth = MAX
   }
   for (let k = stack.length - 1; k > 0; k--) {
     const o = stack[k]!.opener!;
-    diags.error(`block '${o.kw.text}' is not closed (missing '}')`, {
-      file: o.kw.file,
-      line: o.kw.line,
-      col: o.kw.col,
-      text: stmtText(o),
-    });
+    diags.error(`block '${o.kw.text}' is not closed (missing '}')`, at(o.kw, o.line));
   }
   return root;
 }
 
 function at(t: Token, tl: TokenLine) {
-  return { file: t.file, line: t.line, col: t.col, text: tl.raw.trim() };
+  return { file: t.file, line: t.line, col: t.col, text: tl.raw.trim(), ...(t.via ? { via: t.via } : {}) };
 }

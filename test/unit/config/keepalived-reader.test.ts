@@ -239,11 +239,10 @@ describe("errors name file:line:col and the offending text", () => {
       "5:70 unknown address option 'frob' in virtual_ipaddress entry 198.18.0.1/24, ignored",
     ]);
   });
-  test("keepalived features and conditionals vigil lacks are named as such, not as typos", () => {
+  test("keepalived features vigil lacks are named as such, not as typos", () => {
     const r = read(`${VI("    virtual_routes {\n        198.18.9.0/24 via 198.18.0.254\n    }\n    @high priority 200")}virtual_server 198.18.0.1 25 {\n    protocol TCP\n    real_server 198.18.0.2 25 {\n        SMTP_CHECK {\n        }\n    }\n}\n`);
     expect(warns(r)).toEqual([
       "4:5 keepalived feature not supported by vigil: 'virtual_routes' in vrrp_instance VI_1, ignored",
-      "7:5 keepalived conditional/variable configuration is not supported by vigil: '@high' in vrrp_instance VI_1, ignored",
       "12:9 keepalived feature not supported by vigil: 'SMTP_CHECK' in real_server 198.18.0.2 25, ignored",
     ]);
   });
