@@ -50,6 +50,10 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** extra `vigil run` arguments */
   args?: string[];
+  /** argv prefix that runs vigil instead of vigilCommand(): boardVigil(arch) runs the shipped binary with the checkout hidden */
+  command?: string[];
+  /** how long the status socket may take to answer (default 15 s; qemu-user starts the arm64 binary far slower) */
+  readyTimeoutMs?: number;
 }
 
 /** Writes `confText` and starts `vigil run` on router r; resolves once its status socket answers. */
@@ -59,13 +63,16 @@ export async function startVigil(lab: Lab, r: number, confText: string, opts: St
   const socket = `${base}.sock`;
   writeFileSync(conf, confText);
   const env = Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`);
+  // boardVigil's prefix starts the binary with a clean environment: env set in front of it would be lost.
+  if (env.length && opts.command) throw new Error("startVigil: env is not passed through a command prefix; put it inside the command");
   // `env` execs vigil in place, so the lab's PID is still the daemon's own.
-  const argv = [...(env.length ? ["env", ...env] : []), ...vigilCommand(), "run", "-f", conf, "--status-socket", socket, "--lock-dir", join(lab.dir, "lock"), ...(opts.args ?? [])];
+  const argv = [...(env.length ? ["env", ...env] : []), ...(opts.command ?? vigilCommand()), "run", "-f", conf, "--status-socket", socket, "--lock-dir", join(lab.dir, "lock"), ...(opts.args ?? [])];
   const proc = lab.spawn(r, argv, "vigil");
   const h: VigilHandle = { router: r, conf, socket, proc };
   let exited = false;
   void proc.exited.then(() => { exited = true; });
-  const deadline = Date.now() + 15_000;
+  const readyMs = opts.readyTimeoutMs ?? 15_000;
+  const deadline = Date.now() + readyMs;
   while (!exited && Date.now() < deadline) {
     if (existsSync(socket) && (await vigilStatus(h))) return h;
     await sleep(50);
@@ -75,7 +82,7 @@ export async function startVigil(lab: Lab, r: number, confText: string, opts: St
   for (const pid of processTree(proc.pid).reverse()) {
     try { process.kill(pid, "SIGKILL"); } catch { /* gone */ }
   }
-  throw new Error(`vigil on router ${r} ${exited ? `exited (${proc.proc.exitCode ?? proc.proc.signalCode})` : "did not answer on its status socket within 15 s"}:\n${tail}`);
+  throw new Error(`vigil on router ${r} ${exited ? `exited (${proc.proc.exitCode ?? proc.proc.signalCode})` : `did not answer on its status socket within ${readyMs / 1000} s`}:\n${tail}`);
 }
 
 /** The daemon's status document, or null if it does not answer (dead, stopped, starting). */
