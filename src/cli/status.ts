@@ -47,6 +47,10 @@ export async function run(argv: string[]): Promise<number> {
     ]);
   }
   process.stdout.write(textTable(rows));
+  // why each FAULT instance is FAULT (a waiting one has not started: its interface is not usable yet)
+  for (const i of st.instances) {
+    if (i.state === "FAULT" && i.fault) process.stdout.write(`${i.name}: FAULT: ${i.fault}${i.waiting ? " (not started yet; starts by itself when it can)" : ""}\n`);
+  }
   if (Array.isArray(st.lvs) && st.lvs.length > 0) {
     // virtual servers: the desired table, and why it may not be in the kernel
     const lvs = [["SERVICE", "SCHED", "REAL SERVERS (weight)", "NOTE"]];

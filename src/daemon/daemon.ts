@@ -70,8 +70,8 @@ export function loadConfig(path: string, strict = false): Config {
 export function planFromKernel(cfg: Config): PlanResult {
   const nl = openRtnetlink();
   try {
-    const links = listLinks(nl).map((l) => ({ index: l.index, name: l.name, mac: l.mac, up: l.up }));
-    const addrs = listAddresses(nl).map((a) => ({ ifindex: a.index, family: a.family, address: a.address, prefix: a.prefixlen, scope: a.scope }));
+    const links = listLinks(nl).map((l) => ({ index: l.index, name: l.name, mac: l.mac, up: l.up, running: l.running }));
+    const addrs = listAddresses(nl).map((a) => ({ ifindex: a.index, family: a.family, address: a.address, prefix: a.prefixlen, scope: a.scope, flags: a.flags }));
     return planInstances(cfg, links, addrs);
   } finally {
     nl.close();
@@ -111,17 +111,22 @@ export class Daemon {
     this.plan = planFromKernel(this.cfg);
     this.groups.setGroups(this.plan.syncGroups);
     for (const e of this.plan.errors) log.error(e);
-    if (this.plan.plans.length === 0 && this.cfg.instances.length > 0) {
+    // An instance whose interface is absent or not usable yet is no error: the worker
+    // runs it (FAULT) and starts it when the interface is ready, as on a board that is
+    // still bringing its interfaces up. Only a config with nothing runnable gives up.
+    if (this.plan.templates.length === 0 && this.cfg.instances.length > 0) {
       throw new Error("no vrrp_instance can run (see errors above)");
     }
-    this.locks.acquire(this.plan.plans.map((p) => ({ interface: p.interface, vrid: p.params.vrid, family: p.params.family })));
+    this.locks.acquire(this.plan.templates.map((p) => ({ interface: p.interface, vrid: p.params.vrid, family: p.params.family })));
     const rtPriority = this.opts.rtPriority ?? this.cfg.global.vrrpRtPriority;
     this.worker = new Worker(workerEntry());
+    let counts = { running: 0, waiting: 0 };
     const ready = new Promise<void>((resolve, reject) => {
       this.worker.onmessage = (e: MessageEvent<FromWorker>) => {
         const m = e.data;
         if (m.type === "ready") {
           this.realtime = m.realtime;
+          counts = { running: m.running, waiting: m.waiting };
           if (m.rtError) log.warn(`VRRP worker runs without SCHED_FIFO: ${m.rtError}`);
           resolve();
         } else if (m.type === "fatal") {
@@ -133,7 +138,7 @@ export class Daemon {
       this.worker.onerror = (e) => reject(new Error(`VRRP worker crashed: ${e.message}`));
     });
     this.post({
-      type: "init", plans: this.plan.plans, syncGroups: this.plan.syncGroups, rtPriority,
+      type: "init", plans: this.plan.templates, syncGroups: this.plan.syncGroups, rtPriority,
       ...(this.cfg.global.vrrpPriority !== undefined ? { nice: this.cfg.global.vrrpPriority } : {}),
       noSwap: this.cfg.global.vrrpNoSwap,
       wakeFd: this.wake.fd, allowStall: !!this.opts.allowStall,
@@ -148,7 +153,8 @@ export class Daemon {
     this.lvs = new LvsManager(this.cfg.virtualServers, this.cfg.global.lvsSyncDaemon, this.hooks.lvs, () => this.scriptUser, { stateDir: this.opts.lockDir });
     this.lvs.start();
     this.statusServer = startStatusServer(this.opts.statusSocket, (req) => this.answer(req));
-    log.info(`vigil ${pkg.version} running ${this.plan.plans.length} VRRP instance(s) from ${this.opts.configFile}${this.realtime ? ` (SCHED_FIFO ${rtPriority})` : ""}`);
+    const waiting = counts.waiting ? `, ${counts.waiting} waiting for ${counts.waiting === 1 ? "its interface" : "their interfaces"}` : "";
+    log.info(`vigil ${pkg.version} running ${counts.running} VRRP instance(s)${waiting} from ${this.opts.configFile}${this.realtime ? ` (SCHED_FIFO ${rtPriority})` : ""}`);
   }
 
   private post(m: ToWorker): void {
@@ -160,7 +166,7 @@ export class Daemon {
     switch (m.type) {
       case "transition": {
         log.info(`${m.instance}: ${m.from} -> ${m.to} (priority ${m.effectivePriority})`);
-        const plan = this.plan.plans.find((p) => p.name === m.instance);
+        const plan = this.plan.templates.find((p) => p.name === m.instance);
         const to = m.to === "INIT" ? "STOP" : (m.to as NotifyState);
         if (plan && m.to !== m.from) {
           notifyTransition("INSTANCE", m.instance, plan.source, to, m.effectivePriority, this.scriptUser);
@@ -236,7 +242,7 @@ export class Daemon {
   private startTrackScripts(): void {
     for (const t of this.scriptTimers) clearInterval(t);
     this.scriptTimers = [];
-    for (const plan of this.plan.plans) {
+    for (const plan of this.plan.templates) {
       plan.trackScripts.forEach((s, index) => {
         let busy = false;
         const once = async () => {
@@ -264,19 +270,23 @@ export class Daemon {
    * Puts a new config into effect without restarting what did not change: the
    * worker keeps unchanged instances (state, VIPs, advert rhythm), LVS keeps the
    * state of unchanged checkers. With `strict` (a pushed config) any instance that
-   * cannot run rejects the whole config, so the caller can roll back; a SIGHUP of
-   * a hand-edited file runs what it can, as keepalived does.
+   * cannot run rejects the whole config, so the caller can roll back: a config
+   * error, or an interface that does not exist on this running box (likely a
+   * typo; one that is only down or still in DAD waits as at boot). A SIGHUP of a
+   * hand-edited file runs what it can, as keepalived does, and waits for absent
+   * interfaces.
    */
   applyConfig(cfg: Config, opts: { strict: boolean }): void {
     const plan = planFromKernel(cfg);
-    if (opts.strict && plan.errors.length) throw new Error(plan.errors.join("; "));
+    const absent = plan.waiting.filter((w) => w.block.absent).map((w) => `vrrp_instance ${w.plan.name}: ${w.block.reason}`);
+    if (opts.strict && (plan.errors.length || absent.length)) throw new Error([...plan.errors, ...absent].join("; "));
     for (const e of plan.errors) log.error(e);
-    this.locks.sync(plan.plans.map((p) => ({ interface: p.interface, vrid: p.params.vrid, family: p.params.family })));
+    this.locks.sync(plan.templates.map((p) => ({ interface: p.interface, vrid: p.params.vrid, family: p.params.family })));
     this.cfg = cfg;
     this.plan = plan;
     void scriptIds(cfg.global).then((ids) => (this.scriptUser = ids));
     this.groups.setGroups(plan.syncGroups);
-    this.post({ type: "reload", plans: plan.plans, syncGroups: plan.syncGroups });
+    this.post({ type: "reload", plans: plan.templates, syncGroups: plan.syncGroups });
     this.startTrackScripts();
     this.lvs?.reload(cfg.virtualServers, cfg.global.lvsSyncDaemon);
   }

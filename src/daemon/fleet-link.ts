@@ -82,6 +82,8 @@ export class FleetLink {
       priority: t.priority,
       effectivePriority: t.effectivePriority,
       ...(t.master ? { masterAddress: t.master } : {}),
+      // FAULT: why (interface absent or down, no carrier, tentative source address...)
+      ...(t.reason ? { reason: t.reason } : {}),
       since: Date.now(),
     });
     this.reporter.event({ type: "transition", instance: t.instance, from: t.from, to: t.to, priority: t.effectivePriority });

@@ -1,22 +1,29 @@
 // From the config model and the box's interfaces to what the VRRP worker runs:
 // one InstancePlan per vrrp_instance, with the protocol parameters for the core and
-// the kernel-facing details (interface, VIP attributes, lifetimes). Pure: the
-// caller reads links and addresses from rtnetlink and passes them in.
+// the kernel-facing details (interface, VIP attributes, lifetimes). Two stages, both
+// pure: configPlans() decides everything the config decides, and bindPlan()
+// (plan-bind.ts) adds what the box decides (ifindexes, MAC, the advert source) at
+// the moment the instance starts; the caller reads links and addresses from
+// rtnetlink and passes them in. The VRRP worker binds again whenever an instance
+// that could not start yet is retried, so a board whose interfaces come up after
+// vigil starts needs no restart.
 import {
   type Config, type VrrpInstance, type VirtualIpAddress,
   instanceFamily, instanceVipLifetimeMs,
 } from "../config/model.ts";
-import { RT_SCOPE_HOST } from "../sys/abi.ts";
-import type { VrrpParams } from "../vrrp/params.ts";
+import { resolveParams, type VrrpParams } from "../vrrp/params.ts";
 import { paramsFromConfig } from "../vrrp/from-config.ts";
 import type { TrackedScript } from "../vrrp/priority.ts";
 import { vrrpMac } from "../sys/rtnetlink/macvlan.ts";
+import { bindPlan, type StartBlock } from "./plan-bind.ts";
 
 export interface LinkInfo {
   index: number;
   name: string;
   mac: string;
   up: boolean;
+  /** IFF_RUNNING: carrier (absent = assumed, for callers that do not know) */
+  running?: boolean;
 }
 
 export interface AddrInfo {
@@ -26,6 +33,8 @@ export interface AddrInfo {
   prefix: number;
   /** RT_SCOPE_*: 0 global, 253 link, 254 host */
   scope: number;
+  /** IFA_F_* (tentative, dadfailed, optimistic...); absent = 0 */
+  flags?: number;
 }
 
 export interface VipPlan {
@@ -92,19 +101,27 @@ export interface SyncGroupPlan {
   members: string[];
 }
 
+export interface WaitingPlan {
+  /** unbound (see configPlans) */
+  plan: InstancePlan;
+  block: StartBlock;
+}
+
 export interface PlanResult {
+  /** every instance the config can run, unbound: what the VRRP worker is given (it binds them itself) */
+  templates: InstancePlan[];
+  /** the instances that could start right now, bound to the interfaces given */
   plans: InstancePlan[];
+  /** the instances that cannot start yet, and why */
+  waiting: WaitingPlan[];
   syncGroups: SyncGroupPlan[];
   errors: string[];
 }
 
-/** Source address of adverts: configured, else the interface's first IPv4 / link-local IPv6 address. */
-function primaryAddress(inst: VrrpInstance, family: 4 | 6, ifindex: number, addrs: AddrInfo[]): string | undefined {
-  if (inst.srcIp) return inst.srcIp;
-  const mine = addrs.filter((a) => a.ifindex === ifindex && a.family === family);
-  // RFC 5798 §5.1.2.1: IPv6 adverts are sourced from the link-local address.
-  const pick = family === 6 ? mine.find((a) => a.address.toLowerCase().startsWith("fe80:")) : mine.find((a) => a.scope !== RT_SCOPE_HOST);
-  return pick?.address;
+export interface ConfigPlans {
+  plans: InstancePlan[];
+  syncGroups: SyncGroupPlan[];
+  errors: string[];
 }
 
 /**
@@ -118,37 +135,31 @@ function vmacNameFor(inst: VrrpInstance, family: 4 | 6, taken: Set<string>): str
   return family === 6 && taken.has(name) ? `vrrp6.${inst.virtualRouterId}` : name;
 }
 
-export function planInstances(cfg: Config, links: LinkInfo[], addrs: AddrInfo[]): PlanResult {
+/** Placeholder source address for checking parameters before the interface is known. */
+const UNBOUND_SOURCE = { 4: "0.0.0.0", 6: "::" } as const;
+
+/**
+ * Every vrrp_instance as the config alone decides it. What the box decides is left
+ * unbound (ifindex 0, mac "", primary "" unless mcast_src_ip/unicast_src_ip is set,
+ * VIP and track_interface ifindexes 0, vmac parent 0) for bindPlan(). A config
+ * error (including one the core's parameter check finds) leaves the instance out,
+ * named in `errors`: retrying would never fix it.
+ */
+export function configPlans(cfg: Config): ConfigPlans {
   const errors: string[] = [];
   const vmacNames = new Set<string>();
   const plans: InstancePlan[] = [];
-  const byName = new Map(links.map((l) => [l.name, l]));
   for (const inst of cfg.instances) {
-    const link = byName.get(inst.interface);
-    if (!link) {
-      errors.push(`vrrp_instance ${inst.name}: interface ${inst.interface} does not exist`);
-      continue;
-    }
     const family = instanceFamily(inst);
-    const primary = primaryAddress(inst, family, link.index, addrs);
-    if (!primary) {
-      errors.push(`vrrp_instance ${inst.name}: interface ${inst.interface} has no IPv${family} ${family === 6 ? "link-local " : ""}address to send adverts from`);
-      continue;
-    }
     // use_vmac: VIPs meant for the instance's interface go on the vmac instead (as keepalived places them)
     const vmacName = inst.useVmac === undefined ? undefined : vmacNameFor(inst, family, vmacNames);
     const vips: VipPlan[] = [];
-    const vipError = (v: VirtualIpAddress, advertised: boolean) => {
+    const addVip = (v: VirtualIpAddress, advertised: boolean) => {
       const dev = v.dev ?? inst.interface;
-      const l = byName.get(dev);
-      if (!l) {
-        errors.push(`vrrp_instance ${inst.name}: virtual address ${v.address} on missing interface ${dev}`);
-        return;
-      }
       const vfam: 4 | 6 = v.address.includes(":") ? 6 : 4;
       const onVmac = vmacName !== undefined && dev === inst.interface;
       vips.push({
-        address: v.address, prefix: v.prefix, family: vfam, ifindex: onVmac ? 0 : l.index, dev: onVmac ? vmacName : dev,
+        address: v.address, prefix: v.prefix, family: vfam, ifindex: 0, dev: onVmac ? vmacName : dev,
         ...(onVmac ? { onVmac: true } : {}),
         ...(v.label !== undefined ? { label: v.label } : {}),
         ...(v.scope !== undefined ? { scope: v.scope } : {}),
@@ -156,14 +167,11 @@ export function planInstances(cfg: Config, links: LinkInfo[], addrs: AddrInfo[])
         advertised: advertised && vfam === family,
       });
     };
-    for (const v of inst.virtualIpaddress) vipError(v, true);
-    for (const v of inst.virtualIpaddressExcluded) vipError(v, false);
-    const trackInterfaces: InstancePlan["trackInterfaces"] = [];
-    for (const t of inst.trackInterface) {
-      const l = byName.get(t.name);
-      if (!l) errors.push(`vrrp_instance ${inst.name}: track_interface ${t.name} does not exist (treated as down)`);
-      trackInterfaces.push({ name: t.name, ifindex: l?.index ?? 0, ...(t.weight !== undefined ? { weight: t.weight } : {}) });
-    }
+    for (const v of inst.virtualIpaddress) addVip(v, true);
+    for (const v of inst.virtualIpaddressExcluded) addVip(v, false);
+    const trackInterfaces: InstancePlan["trackInterfaces"] = inst.trackInterface.map((t) => ({
+      name: t.name, ifindex: 0, ...(t.weight !== undefined ? { weight: t.weight } : {}),
+    }));
     const trackScripts: PlannedTrackScript[] = [];
     for (const t of inst.trackScript) {
       const sc = cfg.scripts.find((x) => x.name === t.script);
@@ -186,23 +194,23 @@ export function planInstances(cfg: Config, links: LinkInfo[], addrs: AddrInfo[])
       }
       vmacNames.add(vmacName);
       vmac = {
-        name: vmacName, mac: vrrpMac(inst.virtualRouterId, family), parent: link.index, parentName: link.name, family,
+        name: vmacName, mac: vrrpMac(inst.virtualRouterId, family), parent: 0, parentName: inst.interface, family,
         xmitBase: inst.vmacXmitBase || inst.unicastPeer.length > 0, ipv6Vips: vips.some((v) => v.onVmac && v.family === 6),
-        ...(family === 6 ? { linkLocal: primary } : {}),
       };
     }
     let params: VrrpParams;
     try {
-      // with a vmac the socket is bound to a link created later; the binding alone filters the ingress interface
-      params = paramsFromConfig(cfg, inst, { primary, ifindex: vmac ? 0 : link.index });
+      params = paramsFromConfig(cfg, inst, { primary: "", ifindex: 0 });
       // the runtime builds one GARP/NA frame per VIP of the instance's family, excluded ones included
       params.announceCount = vips.filter((v) => v.family === params.family).length;
+      // the core's own checks now, so only the box (never the config) keeps an instance waiting
+      resolveParams({ ...params, primary: params.primary || UNBOUND_SOURCE[family] });
     } catch (err) {
       errors.push(err instanceof Error ? err.message : String(err));
       continue;
     }
     plans.push({
-      name: inst.name, interface: inst.interface, ifindex: link.index, mac: link.mac, params, vips,
+      name: inst.name, interface: inst.interface, ifindex: 0, mac: "", params, vips,
       ...(vmac ? { vmac } : {}),
       vipLifetimeMs: instanceVipLifetimeMs(cfg, inst), trackInterfaces, trackScripts, source: inst,
     });
@@ -212,4 +220,26 @@ export function planInstances(cfg: Config, links: LinkInfo[], addrs: AddrInfo[])
     .map((g) => ({ name: g.name, members: g.group.filter((m) => planned.has(m)) }))
     .filter((g) => g.members.length > 0);
   return { plans, syncGroups, errors };
+}
+
+/**
+ * configPlans() bound to the interfaces given: which instances could start now and
+ * which wait (interface absent, no usable source address), and why. A missing
+ * track_interface is reported (it counts as down) but keeps nobody waiting.
+ */
+export function planInstances(cfg: Config, links: LinkInfo[], addrs: AddrInfo[]): PlanResult {
+  const c = configPlans(cfg);
+  const errors = [...c.errors];
+  const plans: InstancePlan[] = [];
+  const waiting: WaitingPlan[] = [];
+  const names = new Set(links.map((l) => l.name));
+  for (const t of c.plans) {
+    for (const x of t.trackInterfaces) {
+      if (!names.has(x.name)) errors.push(`vrrp_instance ${t.name}: track_interface ${x.name} does not exist (treated as down)`);
+    }
+    const b = bindPlan(t, links, addrs);
+    if ("wait" in b) waiting.push({ plan: t, block: b.wait });
+    else plans.push(b.plan);
+  }
+  return { templates: c.plans, plans, waiting, syncGroups: c.syncGroups, errors };
 }

@@ -14,6 +14,10 @@ export interface InstanceStatus {
   since: number;
   vips: string[];
   counters: Record<string, number>;
+  /** why the instance is FAULT (interface down, no carrier, tracking, waiting to start) */
+  fault?: string;
+  /** it has not started yet (interface absent, no usable source address): no sockets, retried on link/address changes */
+  waiting?: boolean;
 }
 
 export interface DaemonStatus {

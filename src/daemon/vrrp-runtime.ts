@@ -17,6 +17,7 @@ import { PACKET_OUTGOING } from "../sys/packet-socket.ts";
 import { NaListener } from "../sys/na-listener.ts";
 import { formatMac, parseIPv4, parseIPv6 } from "../net/ip-address.ts";
 import { ActionKind, State, STATE_NAMES } from "../vrrp/actions.ts";
+import { FAULT_SYNC_GROUP } from "../vrrp/fsm.ts";
 import { formatAddress } from "../vrrp/addr.ts";
 import { VrrpInstance } from "../vrrp/instance.ts";
 import { RxMeta } from "../vrrp/packet-validate.ts";
@@ -89,6 +90,10 @@ export class InstanceRuntime {
   vipsInstalled = false;
   /** the interface the instance runs on is up (a down link is FAULT, as in keepalived) */
   linkUp = true;
+  /** what is wrong with that interface ("" while linkUp): the FAULT reason status and the fleet show */
+  linkFault = "";
+  /** it waited (FAULT) before it could start: its first transition is reported as from FAULT, not INIT */
+  reportFromFault = false;
   sendErrors = 0;
   garpsSent = 0;
   vipRestores = 0;
@@ -445,6 +450,14 @@ export class InstanceRuntime {
     this.vmac = null;
   }
 
+  /** Why the instance is (or would be) FAULT, from what the FSM's fault sources say. */
+  faultCause(): string {
+    if (!this.linkUp) return this.linkFault || `interface ${this.plan.interface} is down`;
+    if (this.tracker.faulted) return "a tracked interface or script with weight 0 is down";
+    if (this.fsm.faults & FAULT_SYNC_GROUP) return "another member of its vrrp_sync_group is in FAULT or cannot start yet";
+    return "fault";
+  }
+
   status(): InstanceStatus {
     const s = this.core.status();
     const p = this.plan.params;
@@ -470,6 +483,7 @@ export class InstanceRuntime {
         conflicts: this.conflicts,
         ...Object.fromEntries(Object.entries(s.counters).filter(([k]) => k !== "accepted").map(([k, v]) => [`drop_${k}`, v])),
       },
+      ...(this.fsm.state === State.Fault ? { fault: this.faultCause() } : {}),
     };
   }
 }

@@ -7,16 +7,21 @@
 import { monotonicNs, sleepUntil } from "../sys/clock.ts";
 import { EventFd } from "../sys/eventfd.ts";
 import type { NetlinkSocket } from "../sys/netlink/socket.ts";
-import { listLinks } from "../sys/rtnetlink/link.ts";
+import { listAddresses } from "../sys/rtnetlink/address.ts";
+import { type Link, listLinks } from "../sys/rtnetlink/link.ts";
 import { RtMonitor } from "../sys/rtnetlink/monitor.ts";
 import { openRtnetlink } from "../sys/rtnetlink/socket.ts";
 import { lockMemory, setThreadFifo, setThreadNice } from "../sys/sched.ts";
 import { ReadinessWaiter } from "../sys/vrrp-socket-poll.ts";
-import { STATE_NAMES } from "../vrrp/actions.ts";
+import { State, STATE_NAMES } from "../vrrp/actions.ts";
+import { FAULT_SYNC_GROUP } from "../vrrp/fsm.ts";
 import { SyncGroup } from "../vrrp/sync-group.ts";
-import type { InstancePlan, SyncGroupPlan } from "./plan.ts";
+import type { AddrInfo, InstancePlan, LinkInfo, SyncGroupPlan } from "./plan.ts";
+import { bindPlan, linkProblem } from "./plan-bind.ts";
+import type { WaitCause } from "./start-retry.ts";
 import { AdvertReceiver, receiverKey } from "./advert-receiver.ts";
 import { InstanceRuntime, type RuntimeHooks } from "./vrrp-runtime.ts";
+import { WaitingInstance } from "./waiting-instance.ts";
 import type { FromWorker, ToWorker, WorkerInit } from "./worker-protocol.ts";
 
 declare const self: Worker;
@@ -36,10 +41,15 @@ function nowMs(): number {
 const hooks: RuntimeHooks = {
   transition(rt, from, to, now) {
     const f = rt.fsm;
+    // an instance that waited was FAULT for the daemon and the fleet, not INIT
+    const fromName = rt.reportFromFault && from === State.Initialize ? "FAULT" : STATE_NAMES[from];
+    rt.reportFromFault = false;
+    if (fromName === STATE_NAMES[to]) return;
     post({
-      type: "transition", instance: rt.name, from: STATE_NAMES[from], to: STATE_NAMES[to],
+      type: "transition", instance: rt.name, from: fromName, to: STATE_NAMES[to],
       priority: rt.plan.params.priority, effectivePriority: f.priority,
       master: rt.status().masterAddress, at: now,
+      ...(to === State.Fault ? { reason: rt.faultCause() } : {}),
     });
   },
   log(level, msg) {
@@ -50,8 +60,23 @@ const hooks: RuntimeHooks = {
   },
 };
 
+/** The interfaces an instance needs: a change on any of them can let it start. */
+function interfacesOf(plan: InstancePlan): string[] {
+  return [...new Set([plan.interface, ...plan.vips.filter((v) => !v.onVmac).map((v) => v.dev)])];
+}
+
+interface KernelView {
+  links: Link[];
+  infos: LinkInfo[];
+  addrs: AddrInfo[];
+}
+
 class Engine {
   runtimes: InstanceRuntime[] = [];
+  /** instances that cannot start yet (FAULT), tried again on link/address changes and a backoff timer */
+  private waiting: WaitingInstance[] = [];
+  /** every instance of the config, unbound, in config order */
+  private plans: InstancePlan[] = [];
   private groups: SyncGroupPlan[] = [];
   private waiter!: ReadinessWaiter;
   private readonly receivers = new Map<string, AdvertReceiver>();
@@ -71,44 +96,200 @@ class Engine {
     this.progress = new Int32Array(init.progress);
   }
 
-  build(plans: InstancePlan[], groups: SyncGroupPlan[], keep: InstanceRuntime[] = []): void {
+  /** Links and addresses as they are now, in the shapes the plan binder and the link sync read. */
+  private kernelView(): KernelView {
+    const links = listLinks(this.nl);
+    return {
+      links,
+      infos: links.map((l) => ({ index: l.index, name: l.name, mac: l.mac, up: l.up, running: l.running })),
+      addrs: listAddresses(this.nl).map((a) => ({ ifindex: a.index, family: a.family, address: a.address, prefix: a.prefixlen, scope: a.scope, flags: a.flags })),
+    };
+  }
+
+  /**
+   * Puts `plans` (unbound, config order) into effect: `keep` runtimes go on
+   * untouched, `keepWaiting` instances keep their wait (reason, backoff); every
+   * other instance is bound to the interfaces as they are now and started, or
+   * waits for them.
+   */
+  build(plans: InstancePlan[], groups: SyncGroupPlan[], keep: InstanceRuntime[] = [], keepWaiting: WaitingInstance[] = []): void {
     const now = nowMs();
+    const before = this.waiting;
+    this.plans = plans;
     this.groups = groups;
-    const fresh: InstanceRuntime[] = [];
+    const view = this.kernelView();
+    const runtimes: InstanceRuntime[] = [];
+    const started: InstanceRuntime[] = [];
+    this.waiting = [];
     for (const plan of plans) {
       const old = keep.find((r) => r.name === plan.name);
       if (old) {
-        fresh.push(old);
+        runtimes.push(old);
         continue;
       }
-      try {
-        fresh.push(new InstanceRuntime(plan, this.nl, hooks));
-      } catch (e) {
-        hooks.log("error", `vrrp_instance ${plan.name}: cannot start: ${e instanceof Error ? e.message : e}`);
+      // a changed instance that was waiting is still FAULT for the daemon: no second INIT -> FAULT
+      const w = keepWaiting.find((x) => x.plan.name === plan.name)
+        ?? new WaitingInstance(plan, now, before.some((x) => x.plan.name === plan.name && x.faultReported));
+      const rt = this.attempt(w, view, now);
+      if (rt) {
+        runtimes.push(rt);
+        started.push(rt);
+      } else {
+        this.waiting.push(w);
       }
     }
-    const started = fresh.filter((r) => !keep.includes(r));
-    this.runtimes = fresh;
-    for (const g of groups) {
-      const members = g.members.map((m) => fresh.find((r) => r.name === m)).filter((r): r is InstanceRuntime => !!r);
-      // only fresh groups can be formed; a kept member already has its observer
-      if (members.length && members.every((m) => !m.fsm.observer)) new SyncGroup(g.name, members.map((m) => m.fsm));
+    this.runtimes = runtimes;
+    this.assemble(now, started, view.links);
+  }
+
+  /**
+   * One try at starting a waiting instance: bind its plan to `view`, build its
+   * sockets. On failure it stays waiting: the first failure tells the daemon it
+   * is FAULT, a new reason is logged (and sent to the fleet) once.
+   */
+  private attempt(w: WaitingInstance, view: KernelView, now: number): InstanceRuntime | null {
+    const b = bindPlan(w.plan, view.infos, view.addrs);
+    let cause: WaitCause;
+    if ("plan" in b) {
+      try {
+        const rt = new InstanceRuntime(b.plan, this.nl, hooks);
+        rt.reportFromFault = w.faultReported;
+        for (const [i, ok] of w.scriptHistory) rt.tracker.scriptResult(i, ok);
+        if (w.retry.failures > 0 || w.faultReported) {
+          hooks.log("info", `vrrp_instance ${w.plan.name}: starting on ${w.plan.interface} after waiting ${((now - w.startedWaitingAt) / 1000).toFixed(1)} s`);
+        }
+        return rt;
+      } catch (e) {
+        // the binder saw nothing missing, yet the kernel refused (a race, or something it does not check)
+        cause = { reason: `cannot start yet: ${e instanceof Error ? e.message : e}`, interfaces: interfacesOf(w.plan) };
+      }
+    } else {
+      cause = b.wait;
     }
-    this.syncLinks(now);
-    this.syncReceivers(fresh);
+    const changed = w.retry.failed(now, cause, view.links);
+    if (!w.faultReported) {
+      w.faultReported = true;
+      const p = w.plan.params;
+      post({
+        type: "transition", instance: w.plan.name, from: "INIT", to: "FAULT",
+        priority: p.priority, effectivePriority: p.priority, master: "", at: now, reason: cause.reason,
+      });
+    }
+    if (changed) {
+      post({ type: "event", kind: "waiting", instance: w.plan.name, detail: `${cause.reason}; FAULT until it can start (retried when ${cause.interfaces.join(", ")} change${cause.interfaces.length > 1 ? "" : "s"})` });
+    }
+    return null;
+  }
+
+  /** Waiting instances whose retry is due: attempt them; the ones that start join the loop. */
+  private retryWaiting(now: number): void {
+    const due = this.waiting.filter((w) => w.retry.due(now));
+    if (due.length === 0) return;
+    const view = this.kernelView();
+    const started: InstanceRuntime[] = [];
+    for (const w of due) {
+      const rt = this.attempt(w, view, now);
+      if (rt) started.push(rt);
+    }
+    if (started.length === 0) return;
+    const up = new Set(started.map((r) => r.name));
+    this.waiting = this.waiting.filter((w) => !up.has(w.plan.name));
+    const all = [...this.runtimes, ...started];
+    // config order, as status lists them
+    this.runtimes = this.plans.map((p) => all.find((r) => r.name === p.name)).filter((r): r is InstanceRuntime => !!r);
+    this.assemble(now, started, view.links);
+  }
+
+  /**
+   * After runtimes came or went: receivers, sync groups, link state, then the
+   * new ones start, and the poll set is rebuilt.
+   */
+  private assemble(now: number, started: InstanceRuntime[], links: Link[]): void {
+    for (const [rt, why] of this.syncReceivers(this.runtimes)) {
+      // an instance that cannot hear its peers must not run: it would take over from a live master
+      const fresh = started.indexOf(rt);
+      if (fresh >= 0) started.splice(fresh, 1);
+      else rt.stop(now);
+      this.toWaiting(rt, now);
+      hooks.log("error", `vrrp_instance ${rt.name}: ${why}`);
+    }
+    this.formGroups(now);
+    for (const rt of this.syncLinks(now, links)) this.unbind(rt, now);
     // RFC 5798 §6.4.1: Master_Down_Timer starts when the instance starts listening (its
     // receive socket is open by now), not when this build began: building many
     // instances (sockets, vmacs) takes longer than a 10 ms advert's Master_Down_Interval.
-    for (const rt of started) rt.start(nowMs());
+    for (const rt of started) if (this.runtimes.includes(rt)) rt.start(nowMs());
     this.handlers = [
       ...[...this.receivers.values()].map((r): [number, (now: number) => void] => [r.sock.fd, (t) => r.drain(t)]),
-      ...fresh.flatMap((r) => r.pollEntries()),
+      ...this.runtimes.flatMap((r) => r.pollEntries()),
     ];
     this.waiter = new ReadinessWaiter([this.wake.fd, this.monitor.fd, ...this.handlers.map(([fd]) => fd)]);
   }
 
-  /** One AdvertReceiver per (advert interface, family) in use; kept across reloads, closed when unused. */
-  private syncReceivers(runtimes: InstanceRuntime[]): void {
+  /** A runtime that can no longer run (its interface went, it cannot hear adverts) waits to start again. */
+  private toWaiting(rt: InstanceRuntime, now: number): void {
+    rt.close();
+    this.runtimes = this.runtimes.filter((r) => r !== rt);
+    const plan = this.plans.find((p) => p.name === rt.name);
+    if (!plan) return;
+    // FAULT now (its link went) or never reported (it had not started): either way the next failure says so
+    const w = new WaitingInstance(plan, now, rt.fsm.state === State.Fault);
+    w.retry.wake(now);
+    this.waiting.push(w);
+  }
+
+  /**
+   * The instance's interface was deleted. Its sockets are bound to an ifindex that
+   * will not come back (a re-created interface gets a new one), so it goes back to
+   * waiting and is bound afresh when an interface of that name appears. It is
+   * FAULT already (the link event said so) and its VIPs went with the link.
+   */
+  private unbind(rt: InstanceRuntime, now: number): void {
+    hooks.log("warn", `vrrp_instance ${rt.name}: interface ${rt.plan.interface} (ifindex ${rt.plan.ifindex}) was deleted; waiting for it to come back`);
+    rt.removeVips();
+    this.toWaiting(rt, now);
+  }
+
+  /**
+   * vrrp_sync_group: a group runs as one only when every member runs. While a member
+   * waits, keepalived's rule for a member in FAULT holds the others in FAULT too; once
+   * all run, the group is formed (again) and mirrors its members' own faults at once.
+   */
+  private formGroups(now: number): void {
+    const grouped = new Set<string>();
+    for (const g of this.groups) {
+      for (const n of g.members) grouped.add(n);
+      const members = g.members.map((n) => this.runtimes.find((r) => r.name === n));
+      const present = members.filter((r): r is InstanceRuntime => !!r);
+      if (present.length < members.length) {
+        for (const m of present) {
+          m.fsm.observer = null;
+          m.fsm.faultRaised(now, FAULT_SYNC_GROUP);
+        }
+        continue;
+      }
+      const fsms = present.map((m) => m.fsm);
+      const obs = fsms[0].observer;
+      const intact = obs instanceof SyncGroup && obs.name === g.name && obs.members.length === fsms.length && obs.members.every((f) => fsms.includes(f));
+      if (intact && fsms.every((f) => f.observer === obs)) continue;
+      for (const f of fsms) f.observer = null;
+      new SyncGroup(g.name, fsms).faultChanged(fsms[0], now);
+    }
+    for (const rt of this.runtimes) {
+      if (!grouped.has(rt.name) && (rt.fsm.observer || rt.fsm.faults & FAULT_SYNC_GROUP)) {
+        rt.fsm.observer = null;
+        rt.fsm.faultCleared(now, FAULT_SYNC_GROUP);
+      }
+    }
+    for (const rt of this.runtimes) rt.perform(now);
+  }
+
+  /**
+   * One AdvertReceiver per (advert interface, family) in use; kept across reloads,
+   * closed when unused. Returns the runtimes whose receiver cannot be opened, with why.
+   */
+  private syncReceivers(runtimes: InstanceRuntime[]): Array<[InstanceRuntime, string]> {
+    const failed: Array<[InstanceRuntime, string]> = [];
     const groups = new Map<string, InstanceRuntime[]>();
     for (const rt of runtimes) {
       const k = receiverKey(rt.sock.ifindex, rt.plan.params.family);
@@ -126,27 +307,35 @@ class Engine {
         try {
           r = new AdvertReceiver(members[0].sock.ifname, members[0].plan.params.family, (m) => hooks.log("warn", m));
         } catch (e) {
-          hooks.log("error", `cannot receive adverts on ${members[0].sock.ifname}: ${e instanceof Error ? e.message : e}`);
+          for (const m of members) failed.push([m, `cannot receive adverts on ${m.sock.ifname}: ${e instanceof Error ? e.message : e}`]);
           continue;
         }
         this.receivers.set(k, r);
       }
       r.setMembers(members);
     }
+    return failed;
   }
 
-  /** Link state of every instance's own interface and tracked interfaces, from a fresh dump. */
-  private syncLinks(now: number): void {
-    const links = listLinks(this.nl);
+  /**
+   * Link state of every instance's own interface and tracked interfaces, from a
+   * dump. Returns the runtimes whose interface is gone from it (deleted while the
+   * notification was lost).
+   */
+  private syncLinks(now: number, links: Link[] = listLinks(this.nl)): InstanceRuntime[] {
+    const gone: InstanceRuntime[] = [];
     for (const rt of this.runtimes) {
-      const up = (idx: number) => {
-        const l = links.find((x) => x.index === idx);
-        return !!l && l.up && l.running;
-      };
-      rt.linkUp = up(rt.plan.ifindex);
-      rt.plan.trackInterfaces.forEach((t, i) => rt.tracker.setInterface(i, up(t.ifindex)));
+      const own = links.find((x) => x.index === rt.plan.ifindex);
+      if (!own) gone.push(rt);
+      rt.linkFault = own ? linkProblem(own, rt.plan.interface) : `interface ${rt.plan.interface} was deleted`;
+      rt.linkUp = rt.linkFault === "";
+      rt.plan.trackInterfaces.forEach((t, i) => {
+        const l = links.find((x) => x.index === t.ifindex);
+        rt.tracker.setInterface(i, !!l && l.up && l.running);
+      });
       rt.applyTracking(now);
     }
+    return gone;
   }
 
   private onMonitor(now: number): void {
@@ -155,32 +344,46 @@ class Engine {
     // links deleted in this batch: their addresses' deletions are no VIP to restore
     const gone = new Set<number>();
     for (const ev of events) if (ev.kind === "link" && ev.op === "del") gone.add(ev.link.index);
-    const vmacLost = this.runtimes.filter((rt) => rt.vmacIndex !== 0 && gone.has(rt.vmacIndex));
+    const lost = this.runtimes.filter((rt) => gone.has(rt.plan.ifindex));
+    const vmacLost = this.runtimes.filter((rt) => rt.vmacIndex !== 0 && gone.has(rt.vmacIndex) && !lost.includes(rt));
     for (const ev of events) {
       if (ev.kind === "link") {
         const l = ev.link;
-        const up = ev.op === "new" && l.up && l.running;
+        const problem = ev.op === "del" ? `interface ${l.name} was deleted` : linkProblem(l, l.name);
+        const up = problem === "";
         for (const rt of this.runtimes) {
           let changed = false;
-          if (rt.plan.ifindex === l.index && rt.linkUp !== up) {
-            rt.linkUp = up;
-            changed = true;
+          if (rt.plan.ifindex === l.index) {
+            rt.linkFault = problem;
+            if (rt.linkUp !== up) {
+              rt.linkUp = up;
+              changed = true;
+            }
           }
           rt.plan.trackInterfaces.forEach((t, i) => {
             if (t.ifindex === l.index && rt.tracker.setInterface(i, up)) changed = true;
           });
           if (changed) rt.applyTracking(now);
         }
+        for (const w of this.waiting) if (w.retry.concerns({ kind: "link", index: l.index, name: l.name })) w.retry.wake(now);
       } else if (ev.kind === "address") {
         const a = ev.address;
+        for (const w of this.waiting) if (w.retry.concerns({ kind: "address", index: a.index })) w.retry.wake(now);
         if (gone.has(a.index)) continue;
         for (const rt of this.runtimes) rt.addressChanged(now, ev.op, a.index, a.address, a.prefixlen);
       } else if (ev.kind === "overrun") {
         resync = true;
       }
     }
-    if (resync) this.syncLinks(now);
+    if (resync) {
+      // notifications were lost: re-read, and let every waiting instance try again
+      for (const rt of this.syncLinks(now)) if (!lost.includes(rt)) lost.push(rt);
+      for (const w of this.waiting) w.retry.wake(now);
+    }
+    for (const rt of lost) this.unbind(rt, now);
+    if (lost.length) this.assemble(now, [], listLinks(this.nl));
     for (const rt of vmacLost) this.recreate(rt, now);
+    this.retryWaiting(now);
   }
 
   /**
@@ -195,11 +398,8 @@ class Engine {
     } catch (e) {
       hooks.log("warn", `${rt.name}: stop: ${e instanceof Error ? e.message : e}`);
     }
-    rt.close();
-    const keep = this.runtimes.filter((r) => r !== rt);
-    const group = this.groups.find((g) => g.members.includes(rt.name));
-    if (group) for (const r of keep) if (group.members.includes(r.name)) r.fsm.observer = null;
-    this.build(this.runtimes.map((r) => r.plan), this.groups, keep);
+    this.toWaiting(rt, now);
+    this.assemble(now, [], listLinks(this.nl));
   }
 
   /** One pass: read queued input if a Master_Down timer is due, fire due timers, sleep until the next deadline or readiness. */
@@ -222,11 +422,17 @@ class Engine {
     // interval (VIP added, GARP that pulls the clients), then read them and stepped down.
     // Only this timer makes a new holder; a master's advert timer needs no extra poll.
     if (this.masterDownDue(now)) woke = this.handleInput(this.waiter.waitUntil(0), now);
+    // the backoff safety net for instances waiting to start (link/address events try them at once)
+    if (this.waitingDue(now)) this.retryWaiting(now);
     let deadline = now + IDLE_WAKE_MS;
     for (let i = 0; i < this.runtimes.length; i++) {
       const rt = this.runtimes[i];
       rt.tick(now);
       const d = rt.nextDeadline();
+      if (d < deadline) deadline = d;
+    }
+    for (let i = 0; i < this.waiting.length; i++) {
+      const d = this.waiting[i].retry.nextAt;
       if (d < deadline) deadline = d;
     }
     Atomics.add(this.progress, 0, 1);
@@ -240,18 +446,31 @@ class Engine {
     return false;
   }
 
+  private waitingDue(now: number): boolean {
+    for (let i = 0; i < this.waiting.length; i++) if (this.waiting[i].retry.due(now)) return true;
+    return false;
+  }
+
   /** Handles whatever the last wait found readable; true when the main thread woke us. */
   private handleInput(rc: number, now: number): boolean {
     if (rc <= 0) return false;
+    const waiter = this.waiter;
     for (let i = 0; i < this.handlers.length; i++) {
-      if (this.waiter.ready(i + 2)) this.handlers[i][1](now);
+      if (waiter.ready(i + 2)) this.handlers[i][1](now);
     }
-    if (this.waiter.ready(1)) this.onMonitor(now);
-    if (this.waiter.ready(0)) {
+    if (waiter.ready(1)) this.onMonitor(now);
+    // the monitor may have rebuilt the poll set: the wake-up is read from the wait that saw it
+    if (waiter.ready(0)) {
       this.wake.drain();
       return true;
     }
     return false;
+  }
+
+  /** Instances up on their interfaces, and those FAULT until their interface is usable (not started, or link down). */
+  counts(): { running: number; waiting: number } {
+    const down = this.runtimes.filter((r) => !r.linkUp).length;
+    return { running: this.runtimes.length - down, waiting: this.waiting.length + down };
   }
 
   handle(m: ToWorker): void {
@@ -260,10 +479,19 @@ class Engine {
       case "script": {
         const rt = this.runtimes.find((r) => r.name === m.instance);
         if (rt && rt.tracker.scriptResult(m.index, m.ok)) rt.applyTracking(now);
+        if (!rt) this.waiting.find((w) => w.plan.name === m.instance)?.scriptResult(m.index, m.ok);
         break;
       }
       case "status":
-        post({ type: "status", id: m.id, instances: this.runtimes.map((r) => r.status()) });
+        post({
+          type: "status", id: m.id,
+          instances: this.plans.flatMap((p) => {
+            const rt = this.runtimes.find((r) => r.name === p.name);
+            if (rt) return [rt.status()];
+            const w = this.waiting.find((x) => x.plan.name === p.name);
+            return w ? [w.status()] : [];
+          }),
+        });
         break;
       case "reload": {
         const same = (a: InstancePlan, b: InstancePlan) =>
@@ -272,25 +500,35 @@ class Engine {
         const retunable = (a: InstancePlan, b: InstancePlan) =>
           a.params.priority !== 255 && b.params.priority !== 255 &&
           same({ ...a, params: { ...a.params, priority: b.params.priority } }, b);
+        const planOf = (name: string) => this.plans.find((p) => p.name === name)!;
         const retuned: InstanceRuntime[] = [];
         for (const r of this.runtimes) {
           const p = m.plans.find((x) => x.name === r.name);
-          if (p && !same(p, r.plan) && retunable(p, r.plan)) {
-            r.retune(now, p);
+          const old = planOf(r.name);
+          if (p && !same(p, old) && retunable(p, old)) {
+            // the runtime keeps its bound plan (ifindexes, source): only the priority is new
+            r.retune(now, { ...r.plan, params: { ...r.plan.params, priority: p.params.priority }, source: p.source });
             retuned.push(r);
           }
         }
-        const keep = this.runtimes.filter((r) => m.plans.some((p) => p.name === r.name && same(p, r.plan)));
+        const keep = this.runtimes.filter((r) => retuned.includes(r) || m.plans.some((p) => p.name === r.name && same(p, planOf(r.name))));
         for (const r of this.runtimes) {
           if (!keep.includes(r)) {
             r.stop(now);
             r.close();
           }
         }
-        // sync groups are rebuilt from scratch when any member changed
-        for (const r of keep) if (r.fsm.observer && !m.syncGroups.some((g) => g.members.includes(r.name))) r.fsm.observer = null;
-        this.build(m.plans, m.syncGroups, keep);
-        hooks.log("info", `reload: ${keep.length} instance(s) kept running (${retuned.length} with a new priority), ${this.runtimes.length - keep.length} (re)started`);
+        const keepWaiting = this.waiting.filter((w) => m.plans.some((p) => p.name === w.plan.name && same(p, w.plan)));
+        for (const w of this.waiting) {
+          // an instance the new config drops was FAULT: it stops, as a running one would
+          if (w.faultReported && !m.plans.some((p) => p.name === w.plan.name)) {
+            const p = w.plan.params;
+            post({ type: "transition", instance: w.plan.name, from: "FAULT", to: "INIT", priority: p.priority, effectivePriority: p.priority, master: "", at: now });
+          }
+        }
+        this.build(m.plans, m.syncGroups, keep, keepWaiting);
+        const started = this.runtimes.length - keep.length;
+        hooks.log("info", `reload: ${keep.length} instance(s) kept running (${retuned.length} with a new priority), ${started} (re)started, ${this.waiting.length} waiting for their interface`);
         break;
       }
       case "stall":
@@ -316,6 +554,12 @@ class Engine {
         hooks.log("error", `${rt.name}: stop: ${e instanceof Error ? e.message : e}`);
       }
       rt.close();
+    }
+    for (const w of this.waiting) {
+      // the daemon and the fleet saw it FAULT: it stops like the others
+      if (!w.faultReported) continue;
+      const p = w.plan.params;
+      post({ type: "transition", instance: w.plan.name, from: "FAULT", to: "INIT", priority: p.priority, effectivePriority: p.priority, master: "", at: now });
     }
     for (const r of this.receivers.values()) r.close();
     this.monitor.close();
@@ -366,7 +610,7 @@ async function run(init: WorkerInit): Promise<void> {
     post({ type: "fatal", msg: e instanceof Error ? e.message : String(e) });
     return;
   }
-  post({ type: "ready", realtime, ...(rtError ? { rtError } : {}) });
+  post({ type: "ready", realtime, ...(rtError ? { rtError } : {}), ...engine.counts() });
   const eng = engine;
   while (!eng.stopping) {
     let woke = false;

@@ -6,6 +6,7 @@ import type { InstanceStatus } from "./status-types.ts";
 
 export interface WorkerInit {
   type: "init";
+  /** unbound (configPlans): the worker binds each to the interfaces as they are when it starts */
   plans: InstancePlan[];
   syncGroups: SyncGroupPlan[];
   /** SCHED_FIFO priority of the worker thread; 0 = stay SCHED_OTHER */
@@ -38,10 +39,13 @@ export interface TransitionReport {
   effectivePriority: number;
   master: string;
   at: number;
+  /** to FAULT: why (the fleet's vrrp/<instance> state carries it) */
+  reason?: string;
 }
 
 export type FromWorker =
-  | { type: "ready"; realtime: boolean; rtError?: string }
+  /** running: instances up on their interfaces; waiting: those FAULT until their interface is usable */
+  | { type: "ready"; realtime: boolean; rtError?: string; running: number; waiting: number }
   | TransitionReport
   | { type: "status"; id: number; instances: InstanceStatus[] }
   | { type: "log"; level: "debug" | "info" | "warn" | "error"; msg: string }

@@ -57,7 +57,7 @@ vrrp_instance V6 {
   expect(plans[0].params.family).toBe(6);
 });
 
-test("missing interfaces and scripts are named; the instance is left out, the rest still run", () => {
+test("an absent interface makes its instance wait (boot order), not an error; a missing track_interface is named and counts as down", () => {
   const cfg = readKeepalivedText(`
 vrrp_script chk { script "/bin/true" }
 vrrp_instance A {
@@ -76,12 +76,31 @@ vrrp_instance B {
   track_interface { eth7 weight -10 }
   track_script { chk weight 5 }
 }`);
-  const { plans, errors } = planInstances(cfg, links, addrs);
+  const { templates, plans, waiting, errors } = planInstances(cfg, links, addrs);
+  expect(templates.map((p) => p.name)).toEqual(["A", "B"]);
   expect(plans.map((p) => p.name)).toEqual(["B"]);
-  expect(errors.some((e) => e.includes("interface eth9 does not exist"))).toBe(true);
-  expect(errors.some((e) => e.includes("track_interface eth7 does not exist"))).toBe(true);
+  expect(waiting.map((w) => [w.plan.name, w.block])).toEqual([["A", { reason: "interface eth9 does not exist", interfaces: ["eth9"], absent: true }]]);
+  expect(errors).toEqual(["vrrp_instance B: track_interface eth7 does not exist (treated as down)"]);
   expect(plans[0].trackInterfaces).toEqual([{ name: "eth7", ifindex: 0, weight: -10 }]);
   expect(plans[0].trackScripts[0]).toMatchObject({ name: "chk", script: "/bin/true", weight: 5 });
+});
+
+test("a config error the core's parameter check finds leaves the instance out at plan time (retrying never fixes it)", () => {
+  const cfg = readKeepalivedText(`
+vrrp_instance P {
+  interface eth9
+  virtual_router_id 4
+  priority 100
+  advert_int 1
+  version 3
+  authentication { auth_type PASS
+    auth_pass secret }
+  virtual_ipaddress { 198.18.0.52 }
+}`);
+  const { templates, waiting, errors } = planInstances(cfg, links, addrs);
+  expect(templates).toEqual([]);
+  expect(waiting).toEqual([]);
+  expect(errors).toEqual(["vrrp instance P: authentication exists only in VRRPv2 (RFC 5798 §9 removed it)"]);
 });
 
 test("vip_lifetime permanent opts out of kernel lifetimes; unicast peers carry through", () => {
