@@ -1,23 +1,36 @@
-// `vigil config convert FILE --to keepalived|json|cbor [--out F] [--strict]`:
-// reads any of the three formats and writes the same config in another.
+// `vigil config convert FILE --to keepalived|json|cbor [--out F] [--strict] [-i ID]`:
+// reads any of the three formats and writes the same config in another. A
+// keepalived.conf is written expanded: its $NAME definitions, ~SEQ lines and
+// includes are replaced by what they stand for, and its `@ID` lines by the
+// ones for this config id.
 import { writeFileSync } from "node:fs";
 import { configToCbor } from "../config/config-cbor.ts";
 import { formatDiagnostic } from "../config/diagnostics.ts";
 import { configToJson } from "../config/json.ts";
 import { writeKeepalived } from "../config/keepalived-writer.ts";
 import { loadConfigFile } from "../config/load.ts";
+import { CONFIG_ID_USAGE, parseConfigIdArg } from "./config-id-arg.ts";
 
-const USAGE = "usage: vigil config convert FILE --to keepalived|json|cbor [--out FILE] [--strict]\n";
+const USAGE = `usage: vigil config convert FILE --to keepalived|json|cbor [--out FILE] [--strict] [-i ID]\n${CONFIG_ID_USAGE}`;
 const FORMATS = ["keepalived", "json", "cbor"] as const;
 
 export async function run(argv: string[]): Promise<number> {
   let to: string | undefined;
   let out: string | undefined;
   let strict = false;
+  let configId: string | undefined;
   const files: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === "--to") to = argv[++i];
+    const id = parseConfigIdArg(argv, i);
+    if (typeof id === "string") {
+      process.stderr.write(`vigil config convert: ${id}\n${USAGE}`);
+      return 2;
+    }
+    if (id) {
+      configId = id.id;
+      i += id.used - 1;
+    } else if (a === "--to") to = argv[++i];
     else if (a.startsWith("--to=")) to = a.slice(5);
     else if (a === "--out" || a === "-o") out = argv[++i];
     else if (a.startsWith("--out=")) out = a.slice(6);
@@ -39,7 +52,7 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   const file = files[0]!;
-  const r = loadConfigFile(file, { strict });
+  const r = loadConfigFile(file, { strict, ...(configId !== undefined ? { configId } : {}) });
   for (const d of [...r.errors, ...r.warnings]) process.stderr.write(`${formatDiagnostic(d, file)}\n`);
   if (!r.config) return 1;
   let bytes: Uint8Array | string;

@@ -185,8 +185,58 @@ function checkObject(v: unknown, spec: ObjectSpec, path: FieldPath, issues: Issu
   return out;
 }
 
-export function checkConfig(v: unknown): { config?: Config; issues: Issue[] } {
+export function checkConfig(v: unknown): { config?: Config; issues: Issue[]; partial?: Config } {
   const issues: Issue[] = [];
   const out = checkValue(v, configSpec, [], issues) as Config | undefined;
-  return issues.length || !out ? { issues } : { config: out, issues };
+  if (!issues.length && out) return { config: out, issues };
+  // Not usable, but the semantic rules should still see every other field, so a
+  // config with a bad VRID on line 4 and a bad address on line 8 gets both
+  // reported: bad values are replaced by placeholders of the right type, and
+  // finish.ts drops what the rules say about the replaced fields.
+  return { issues, partial: placeholders(out, configSpec) as Config };
+}
+
+/** `v` with every missing or mistyped required value replaced by a well-typed stand-in. */
+export function placeholders(v: unknown, spec: Spec): unknown {
+  switch (spec.kind) {
+    case "int":
+    case "ms":
+      return typeof v === "number" && Number.isFinite(v) ? v : spec.min;
+    case "string":
+      return typeof v === "string" ? v : "";
+    case "bool":
+      return typeof v === "boolean" ? v : false;
+    case "enum":
+      return spec.values.includes(v as string | number) ? v : spec.values[0];
+    case "oneOf":
+      for (const alt of spec.of) if (checkValue(v, alt, [], []) !== undefined && fits(v, alt)) return v;
+      return placeholders(undefined, spec.of[0]!);
+    case "array":
+      return Array.isArray(v) ? v.map((x) => placeholders(x, spec.items)) : [];
+    case "object":
+      return objectPlaceholders(v, spec);
+    case "tagged": {
+      const tag = isPlainObject(v) ? v[spec.tag] : undefined;
+      const name = typeof tag === "string" && Object.hasOwn(spec.variants, tag) ? tag : Object.keys(spec.variants)[0]!;
+      return { ...(objectPlaceholders(isPlainObject(v) ? v : {}, spec.variants[name]!) as object), [spec.tag]: name };
+    }
+  }
+}
+
+function fits(v: unknown, spec: Spec): boolean {
+  const sub: Issue[] = [];
+  checkValue(v, spec, [], sub);
+  return sub.length === 0;
+}
+
+function objectPlaceholders(v: unknown, spec: ObjectSpec): unknown {
+  const src = isPlainObject(v) ? v : {};
+  const out: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(spec.fields)) {
+    const x = src[key];
+    if (x !== undefined) out[key] = placeholders(x, field.spec);
+    else if (field.default !== undefined) out[key] = copyDefault(field.default);
+    else if (!field.optional) out[key] = placeholders(undefined, field.spec);
+  }
+  return out;
 }

@@ -26,13 +26,29 @@ interface Where {
 // copies only spec fields, so they never reach the Config, and no side table
 // is needed for the tens of thousands of fields of a big config.
 const LOC = Symbol("vigil.kc.loc");
-type Located = { [LOC]?: Record<string | number, Where> };
+// Keywords that were written but refused (already reported): their field is
+// absent, and "missing" must not be said about it a second time.
+const REFUSED = Symbol("vigil.kc.refused");
+type Located = { [LOC]?: Record<string | number, Where>; [REFUSED]?: Set<string | number> };
 
 export class Locations {
   set(obj: object, key: string | number, s: Stmt, t: Token) {
     const o = obj as Located;
     (o[LOC] ??= Object.create(null) as Record<string | number, Where>)[key] = { s, t };
   }
+  refuse(obj: object, key: string | number) {
+    ((obj as Located)[REFUSED] ??= new Set()).add(key);
+  }
+  isRefused(obj: unknown, key: string | number): boolean {
+    return !!(obj && typeof obj === "object" && (obj as Located)[REFUSED]?.has(key));
+  }
+  /** The field at `path` was written and refused with an error already. */
+  refusedAt(root: unknown, path: FieldPath): boolean {
+    let cur: unknown = root;
+    for (let i = 0; i < path.length - 1; i++) cur = cur && typeof cur === "object" ? (cur as Record<string | number, unknown>)[path[i]!] : undefined;
+    return this.isRefused(cur, path[path.length - 1]!);
+  }
+
   /**
    * Location of the field at `path` in `root`: the token that set it, else the
    * statement that made the value itself (a list entry, a block), else the
@@ -83,13 +99,22 @@ export class Ctx {
     else this.warn(s, msg);
   }
 
+  /** "missing 'kw'" for a required keyword, unless it was written and refused (reported already). */
+  missing(s: Stmt, obj: Raw, key: string, message: string) {
+    if (obj[key] === undefined && !this.locs.isRefused(obj, key)) this.error(s, message);
+  }
+
   mark(obj: object, key: string | number, s: Stmt, t: Token = s.kw) {
     this.locs.set(obj, key, s, t);
   }
 
   /** Sets obj[key], warning when a single-valued keyword repeats. */
   put(obj: Raw, key: string, value: unknown, s: Stmt, t?: Token) {
-    if (value === undefined) return;
+    if (value === undefined) {
+      // the handler refused the value and said why
+      this.locs.refuse(obj, key);
+      return;
+    }
     if (obj[key] !== undefined) this.warn(s, `'${s.kw.text}' given more than once, the last one wins`);
     obj[key] = value;
     this.mark(obj, key, s, t);
@@ -224,8 +249,10 @@ export const hEnum =
     const t = c.one(s);
     if (!t) return;
     const v = norm(t.text);
-    if (!values.includes(v)) c.error(s, `'${s.kw.text}' expects one of ${values.join(", ")}, got '${t.text}'`, t);
-    else c.put(o, key, v, s, t);
+    if (!values.includes(v)) {
+      c.error(s, `'${s.kw.text}' expects one of ${values.join(", ")}, got '${t.text}'`, t);
+      c.locs.refuse(o, key);
+    } else c.put(o, key, v, s, t);
   };
 
 /** `vip_lifetime N|permanent` (vigil) */

@@ -35,5 +35,5 @@ export function readFleet(c: Ctx, s: Stmt, o: Raw) {
       c.put(x, "protocolVersion", v, st, t);
     },
   });
-  for (const k of ["broker", "fleet"]) if (o[k] === undefined) c.error(s, `vigil_fleet: missing '${k}'`);
+  for (const k of ["broker", "fleet"]) c.missing(s, o, k, `vigil_fleet: missing '${k}'`);
 }

@@ -190,7 +190,7 @@ function readChecker(c: Ctx, s: Stmt, type: string): Raw | undefined {
       if (st.args[1]) c.put(x, "group", st.args[1].text, st, st.args[1]);
     };
     c.dispatch(block, type, o, table);
-    if (o.miscPath === undefined) c.error(s, "MISC_CHECK: missing 'misc_path'");
+    c.missing(s, o, "miscPath", "MISC_CHECK: missing 'misc_path'");
   } else if (type === "DNS_CHECK") {
     table.type = hEnum(c, "dnsType", ["A", "NS", "CNAME", "SOA", "MX", "TXT", "AAAA"], (x) => x.toUpperCase());
     table.name = hStr(c, "name");
@@ -232,6 +232,6 @@ function readUrl(c: Ctx, s: Stmt): Raw | undefined {
     },
     virtualhost: hStr(c, "virtualhost"),
   });
-  if (o.path === undefined) c.error(s, "url: missing 'path'");
+  c.missing(s, o, "path", "url: missing 'path'");
   return o;
 }

@@ -97,7 +97,7 @@ export function readScript(c: Ctx, s: Stmt): Raw | undefined {
     user: (st, x) => userGroup(c, st, x, "user", "group"),
     init_fail: hFlag(c, "initFail"),
   });
-  if (o.script === undefined) c.error(s, `vrrp_script ${name}: missing 'script'`);
+  c.missing(s, o, "script", `vrrp_script ${name}: missing 'script'`);
   return o;
 }
 
@@ -253,8 +253,8 @@ export function readInstance(c: Ctx, s: Stmt, global: Raw): Raw | undefined {
         auth_type: hEnum(c, "type", ["PASS", "AH"], (v) => v.toUpperCase()),
         auth_pass: hStr(c, "pass"),
       });
-      if (a.type === undefined) c.error(st, "authentication: missing 'auth_type'");
-      if (a.pass === undefined) c.error(st, "authentication: missing 'auth_pass'");
+      c.missing(st, a, "type", "authentication: missing 'auth_type'");
+      c.missing(st, a, "pass", "authentication: missing 'auth_pass'");
       c.put(x, "authentication", a, st);
     },
     virtual_ipaddress: vipList(c, "virtualIpaddress"),
@@ -311,7 +311,7 @@ export function readInstance(c: Ctx, s: Stmt, global: Raw): Raw | undefined {
       c.put(global, "lvsSyncDaemon", d, st);
     },
   });
-  if (o.interface === undefined) c.error(s, `vrrp_instance ${name}: missing 'interface'`);
-  if (o.virtualRouterId === undefined) c.error(s, `vrrp_instance ${name}: missing 'virtual_router_id'`);
+  c.missing(s, o, "interface", `vrrp_instance ${name}: missing 'interface'`);
+  c.missing(s, o, "virtualRouterId", `vrrp_instance ${name}: missing 'virtual_router_id'`);
   return o;
 }

@@ -69,11 +69,11 @@ export function readKeepalived(
           c.unknown(s, "the top level", whyUnknown(s.kw.text));
       }
     }
-    const config = finishConfig(raw, diags, (p) => locs.find(raw, p), keywordOf);
-    return toResult("keepalived", diags.list, config);
+    const config = finishConfig(raw, diags, (p) => locs.find(raw, p), keywordOf, (p) => locs.refusedAt(raw, p));
+    return toResult("keepalived", diags.list, config, path);
   } catch (e) {
     // A reader bug must still come back as a finding, never as a crash.
     diags.error(`internal error while reading ${path}: ${e instanceof Error ? e.message : String(e)}`);
-    return toResult("keepalived", diags.list, undefined);
+    return toResult("keepalived", diags.list, undefined, path);
   }
 }

@@ -1,6 +1,6 @@
 // What every config reader returns: a config only when there is no error, and
 // all findings either way. Readers never throw on bad input.
-import type { Diagnostic } from "./diagnostics.ts";
+import { sortDiagnostics, type Diagnostic } from "./diagnostics.ts";
 import type { Config } from "./model.ts";
 
 export type ConfigFormat = "keepalived" | "json" | "cbor";
@@ -19,8 +19,10 @@ export interface ReadOptions {
   configId?: string;
 }
 
-export function toResult(format: ConfigFormat, list: Diagnostic[], config: Config | undefined): LoadResult {
-  const errors = list.filter((d) => d.severity === "error");
-  const warnings = list.filter((d) => d.severity === "warning");
+/** Findings come out in reading order (file, line, column), whatever step made them. */
+export function toResult(format: ConfigFormat, list: Diagnostic[], config: Config | undefined, mainFile?: string): LoadResult {
+  const sorted = sortDiagnostics(list, mainFile);
+  const errors = sorted.filter((d) => d.severity === "error");
+  const warnings = sorted.filter((d) => d.severity === "warning");
   return errors.length || !config ? { format, errors, warnings } : { format, config, errors, warnings };
 }

@@ -107,12 +107,12 @@ describe("the user's sample config (seed notes, verbatim with its Chinese commen
     expect(urls.map((u) => u.length)).toEqual([3, 2, 3, 3]);
   });
 
-  test("its only findings are keepalived's own strict-mode warnings", () => {
+  test("its only findings are keepalived's own strict-mode warnings, in file order", () => {
     const r = loadConfigFile(`${FIX}/user-sample.conf`);
     expect(r.errors).toEqual([]);
     expect(r.warnings.map((d) => d.message)).toEqual([
-      "vrrp_strict: authentication is ignored (as keepalived does)",
       "vrrp_strict: state MASTER is only for the address owner (priority 255); starts as BACKUP (as keepalived does)",
+      "vrrp_strict: authentication is ignored (as keepalived does)",
     ]);
   });
 });
