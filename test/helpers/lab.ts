@@ -205,6 +205,40 @@ export class Lab {
   linkDown(r: number) { run(["ip", "-n", this.router(r).ns, "link", "set", "eth0", "down"]); }
   linkUp(r: number) { run(["ip", "-n", this.router(r).ns, "link", "set", "eth0", "up"]); }
 
+  /** Carrier on a router's eth0: its bridge port (the veth peer) up or down; eth0 itself stays as it is. */
+  carrier(r: number, on: boolean) { run(["ip", "-n", this.bridgeNs, "link", "set", this.router(r).port, on ? "up" : "down"]); }
+
+  /** Delete a router's eth0 (its veth peer on the bridge goes with it): the interface does not exist, as on a board still booting. */
+  unplug(r: number) { run(["ip", "-n", this.router(r).ns, "link", "del", "eth0"]); }
+
+  /**
+   * Create a router's eth0 again as board/lab/up.sh makes it (same MAC and
+   * addresses; the kernel gives it a new ifindex). `carrier: false` leaves the
+   * bridge port down (eth0 up but NO-CARRIER); `up: false` leaves eth0 down; `dad`
+   * turns IPv6 duplicate address detection on for eth0 before it comes up (the
+   * lab's namespaces have it off), `transmits` probes `retransMs` apart, so its
+   * link-local address stays tentative about that long once it has carrier.
+   */
+  plug(r: number, opts: { carrier?: boolean; up?: boolean; dad?: { transmits: number; retransMs: number } } = {}) {
+    const { ns, port, mac, ipv4, ipv6 } = this.router(r);
+    run(["ip", "-n", ns, "link", "add", "eth0", "address", mac, "type", "veth", "peer", "name", port, "netns", this.bridgeNs]);
+    run(["ip", "-n", this.bridgeNs, "link", "set", port, "master", "br0"]);
+    if (opts.carrier !== false) run(["ip", "-n", this.bridgeNs, "link", "set", port, "up"]);
+    run(["ip", "-n", ns, "addr", "add", `${ipv4}/24`, "dev", "eth0"]);
+    run(["ip", "-n", ns, "addr", "add", `${ipv6}/64`, "dev", "eth0", "nodad"]);
+    if (opts.dad) {
+      run(["ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.eth0.accept_dad=1", `net.ipv6.conf.eth0.dad_transmits=${opts.dad.transmits}`,
+        `net.ipv6.neigh.eth0.retrans_time_ms=${opts.dad.retransMs}`]);
+    }
+    if (opts.up !== false) run(["ip", "-n", ns, "link", "set", "eth0", "up"]);
+  }
+
+  /** IPv6 addresses on a router's eth0 that are still tentative (duplicate address detection running). */
+  tentative(r: number): string[] {
+    const j = JSON.parse(run(["ip", "-n", this.router(r).ns, "-j", "-6", "addr", "show", "dev", "eth0"]) || "[]") as Array<{ addr_info?: Array<{ local: string; tentative?: boolean }> }>;
+    return j.flatMap((l) => l.addr_info ?? []).filter((a) => a.tentative).map((a) => a.local);
+  }
+
   /**
    * Split the segment: each listed group gets its own bridge; hosts not listed
    * stay on br0. Carrier stays up on every host (unlike linkDown).
