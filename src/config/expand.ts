@@ -21,7 +21,7 @@
 // `$NAME` word), a warning inside them (shell variables of scripts).
 import { decomment } from "./decomment.ts";
 import type { Diagnostics, SourceLoc } from "./diagnostics.ts";
-import { originString, SourceText, type Origin } from "./source-text.ts";
+import { joinVia, originString, SourceText, type Origin } from "./source-text.ts";
 
 export interface ExpandLimits {
   /** lines handled in all (each ~SEQ round and each expanded line counts) */
@@ -280,7 +280,8 @@ export class Expander {
       if (def.compute) {
         value = SourceText.of(def.compute(ref.params ?? []), { ...cur.originAt(i) }).through(`in \${${ref.name}} at ${at}`, ref.name);
       } else {
-        const via = `in $${ref.name} used at ${at}`;
+        const own = `in $${ref.name} used at ${at}`;
+        const via = seg?.via ? joinVia(own, seg.via) : own;
         const chain = [...(seg?.chain ?? [])];
         value = (def.lines[0] ?? SourceText.empty()).through(via, ref.name, chain);
         rest = def.multiline ? def.lines.slice(1).map((l) => l.through(via, ref.name, chain)) : [];

@@ -238,11 +238,17 @@ export function whyUnknown(kw: string): string {
 export type Handler<T = Raw> = (s: Stmt, o: T) => void;
 
 // Handler builders for the common keyword shapes.
-export const hStr = (c: Ctx, key: string): Handler => (s, o) => c.put(o, key, c.one(s)?.text, s);
-export const hInt = (c: Ctx, key: string): Handler => (s, o) => c.put(o, key, c.int(s, c.one(s)), s);
-export const hSec = (c: Ctx, key: string): Handler => (s, o) => c.put(o, key, c.seconds(s, c.one(s)), s);
-export const hFlag = (c: Ctx, key: string): Handler => (s, o) => c.put(o, key, c.flag(s), s);
-export const hCmd = (c: Ctx, key: string): Handler => (s, o) => c.put(o, key, c.command(s), s);
+// A field's location is its value's token, so a range error points at the
+// value, and at the definition when the value came from a $NAME.
+const withValue = (c: Ctx, key: string, conv: (s: Stmt, t: Token | undefined) => unknown): Handler => (s, o) => {
+  const t = c.one(s);
+  c.put(o, key, conv(s, t), s, t);
+};
+export const hStr = (c: Ctx, key: string): Handler => withValue(c, key, (_s, t) => t?.text);
+export const hInt = (c: Ctx, key: string): Handler => withValue(c, key, (s, t) => c.int(s, t));
+export const hSec = (c: Ctx, key: string): Handler => withValue(c, key, (s, t) => c.seconds(s, t));
+export const hFlag = (c: Ctx, key: string): Handler => (s, o) => c.put(o, key, c.flag(s), s, s.args[0]);
+export const hCmd = (c: Ctx, key: string): Handler => (s, o) => c.put(o, key, c.command(s), s, s.args[0]);
 export const hEnum =
   (c: Ctx, key: string, values: readonly string[], norm: (x: string) => string = (x) => x): Handler =>
   (s, o) => {

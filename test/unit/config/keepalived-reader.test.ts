@@ -189,11 +189,11 @@ describe("production fixtures", () => {
 });
 
 describe("errors name file:line:col and the offending text", () => {
-  test("a value out of range", () => {
+  test("a value out of range points at the value", () => {
     const r = read(VI("    priority 300"));
     expect(r.config).toBeUndefined();
     expect(r.errors).toHaveLength(1);
-    expect(formatDiagnostic(r.errors[0]!)).toBe("/t/k.conf:4:5: error: priority: 300 is out of range 1..255 (at 'priority 300')");
+    expect(formatDiagnostic(r.errors[0]!)).toBe("/t/k.conf:4:14: error: priority: 300 is out of range 1..255 (at 'priority 300')");
   });
   test("a value of the wrong type points at the value", () => {
     expect(errs(read(VI("    priority high")))).toEqual(["4:14 'priority' expects an integer, got 'high'"]);
@@ -201,7 +201,7 @@ describe("errors name file:line:col and the offending text", () => {
   });
   test("errors inside included files name the included file", () => {
     const r = readKeepalived("/t/main.conf", memorySource({ "/t/main.conf": "include part.conf", "/t/part.conf": "\n\nvrrp_instance X {\n interface e\n virtual_router_id 0\n}" }));
-    expect(r.errors.map((d) => formatDiagnostic(d))).toEqual(["/t/part.conf:5:2: error: virtual_router_id: 0 is out of range 1..255 (at 'virtual_router_id 0')"]);
+    expect(r.errors.map((d) => formatDiagnostic(d))).toEqual(["/t/part.conf:5:20: error: virtual_router_id: 0 is out of range 1..255 (at 'virtual_router_id 0')"]);
   });
   test("missing required keywords are reported at the block", () => {
     expect(errs(read("vrrp_instance X {\n  priority 10\n}"))).toEqual(["1:1 vrrp_instance X: missing 'interface'", "1:1 vrrp_instance X: missing 'virtual_router_id'"]);
