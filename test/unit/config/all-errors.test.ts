@@ -115,8 +115,8 @@ describe("vigil config check output", () => {
       // reported where the value was written: the definition on line 1
       { file: f, line: 1, col: 4, severity: "error", message: "priority: 300 is out of range 1..255", via: `in $P used at ${f}:6:12` },
       { file: f, line: 5, col: 21, severity: "error", message: "virtual_router_id: 300 is out of range 1..255" },
-      { file: f, line: 7, col: 10, severity: "error", message: "$W is not defined", code: "undefined-variable" },
       { file: f, line: 7, col: 3, severity: "warning", message: "unknown keyword 'weight' in vrrp_instance VI_1, ignored" },
+      { file: f, line: 7, col: 10, severity: "error", message: "$W is not defined", code: "undefined-variable" },
       { file: f, line: 10, col: 5, severity: "error", message: "'198.18.0.300' is not an IPv4 or IPv6 address" },
     ]);
     expect(check("--json", `${ROOT}/test/fixtures/ipv6.conf`)).toMatchObject({ code: 0, out: "[]\n" });
