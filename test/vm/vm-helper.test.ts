@@ -1,8 +1,9 @@
-// The VM harness itself: exit status comes back, a hung guest is killed at the
-// hard timeout, and nothing (qemu process, run directory) outlives a run.
+// The VM harness itself: exit status and output come back, the guest serves commands
+// mid-run, a hung guest is killed at the hard timeout, and nothing (qemu process, run
+// directory) outlives a run.
 import { describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
-import { CHECKOUT, runInVm, startVm, vmAvailable } from "../helpers/vm.ts";
+import { CHECKOUT, GUEST_SERVE_COMMANDS, startVm, vmAvailable } from "../helpers/vm.ts";
 
 function alive(pid: number): boolean {
   try {
@@ -14,16 +15,25 @@ function alive(pid: number): boolean {
 }
 
 describe.skipIf(!vmAvailable())("VM harness", () => {
-  test("the guest script's stdout, stderr and exit status come back; it runs as root under the Debian kernel, with the checkout at its host path", async () => {
+  test("the guest script's stdout, stderr and exit status come back; it runs as root under the Debian kernel, with the checkout at its host path; it serves commands in between", async () => {
     // the checkout is its own share (a clone under /tmp would otherwise be hidden by the guest's /tmp)
     const checkout = `awk '$2 == "${CHECKOUT}" && $3 == "9p" { print "checkout-mounted" }' /proc/mounts; test -f ${CHECKOUT}/package.json && echo checkout-visible`;
-    const r = await runInVm({ script: `uname -r; id -u; echo oops >&2; test -d /sys/module/ip_vs && echo ipvs-loaded; ${checkout}; exit 7\n`, timeoutMs: 120_000 });
-    expect(r.exitCode).toBe(7);
-    expect(r.stdout).toBe(`${await Bun.file(`${CHECKOUT}/.cache/vm/kernel-version`).text()}0\nipvs-loaded\ncheckout-mounted\ncheckout-visible\n`);
-    expect(r.stderr).toBe("oops\n");
-    expect(r.console).toContain("VIGIL-VM: exit=7");
-    expect(r.bootMs).not.toBeNull();
-    console.log(`VM boot ${Math.round(r.bootMs!)} ms, whole run ${Math.round(r.wallMs)} ms`);
+    const vm = startVm({ script: `set -e\nuname -r; id -u; echo oops >&2; test -d /sys/module/ip_vs && echo ipvs-loaded; ${checkout}\n${GUEST_SERVE_COMMANDS}\nexit 7\n`, timeoutMs: 120_000 });
+    try {
+      // a failing command comes back with its status and both streams, and the script goes on (set -e)
+      expect(await vm.exec("echo to-stdout; echo to-stderr >&2; exit 3")).toEqual({ code: 3, out: "to-stdout\nto-stderr\n" });
+      expect(await vm.exec("cat /proc/sys/kernel/osrelease")).toEqual({ code: 0, out: await Bun.file(`${CHECKOUT}/.cache/vm/kernel-version`).text() });
+      vm.release();
+      const r = await vm.done;
+      expect(r.exitCode).toBe(7);
+      expect(r.stdout).toBe(`${await Bun.file(`${CHECKOUT}/.cache/vm/kernel-version`).text()}0\nipvs-loaded\ncheckout-mounted\ncheckout-visible\n`);
+      expect(r.stderr).toBe("oops\n");
+      expect(r.console).toContain("VIGIL-VM: exit=7");
+      expect(r.bootMs).not.toBeNull();
+      console.log(`VM boot ${Math.round(r.bootMs!)} ms, whole run ${Math.round(r.wallMs)} ms`);
+    } finally {
+      vm.kill();
+    }
   }, 150_000);
 
   test("a guest that never finishes is killed at the hard timeout and cleaned up", async () => {
