@@ -94,7 +94,14 @@ export class Diagnostics {
   readonly list: Diagnostic[] = [];
   /** cap so a pathological input cannot produce millions of messages */
   constructor(readonly max = 5000) {}
+  /** where an undefined $NAME was left as text: the reader's complaint about that word repeats it */
+  private readonly undefinedAt = new Set<string>();
   add(d: Diagnostic) {
+    if (d.loc && d.severity === "error") {
+      const at = `${d.loc.file}:${d.loc.line}:${d.loc.col}`;
+      if (d.code === "undefined-variable") this.undefinedAt.add(at);
+      else if (this.undefinedAt.has(at)) return;
+    }
     if (this.list.length < this.max) this.list.push(d);
     else if (this.list.length === this.max) {
       this.list.push({ severity: "error", message: `too many diagnostics, stopped after ${this.max}` });

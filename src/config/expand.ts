@@ -192,6 +192,12 @@ export class Expander {
     this.o.diags.add(diag("error", message, at, offset, code));
   }
 
+  /** An error that drops the line it is about; reading goes on. */
+  private refuse(message: string, at: SourceText, offset = 0, code?: string): undefined {
+    this.error(message, at, offset, code);
+    return undefined;
+  }
+
   private fatal(message: string, at: SourceText, offset = 0, code?: string): never {
     this.error(message, at, offset, code);
     throw new Stop();
@@ -210,10 +216,16 @@ export class Expander {
     }
     const def = /^\$([A-Za-z_][A-Za-z0-9_]*)=/.exec(line.text);
     if (def) return this.define(def[1]!, line, def[0].length, depth);
+    const spaced = /^\$([A-Za-z_][A-Za-z0-9_]*)[ \t]+=/.exec(line.text);
+    if (spaced) {
+      // keepalived reads this as the unknown keyword `$NAME`
+      return this.error(`'$${spaced[1]} =' is not a definition: write $${spaced[1]}=VALUE, without blanks before '='`, line, 0, "bad-definition");
+    }
     if (/^~SEQx?[ \t]*\(/.test(line.text)) return this.sequence(line, depth);
     if (/^~LST[ \t]*\(/.test(line.text)) return this.list(line, depth);
     if (line.text[0] !== "~") {
       const r = this.substitute(line);
+      if (!r) return; // refused, and said why
       if (r.changed) {
         // the result may now be a conditional, a definition or a ~SEQ line
         this.accept(r.line, depth + 1);
@@ -256,7 +268,7 @@ export class Expander {
   }
 
   /** Replaces every defined reference, rescanning what was inserted, as keepalived does. */
-  private substitute(line: SourceText): { line: SourceText; more: SourceText[]; changed: boolean } {
+  private substitute(line: SourceText): { line: SourceText; more: SourceText[]; changed: boolean } | undefined {
     let cur = line;
     let more: SourceText[] = [];
     let changed = false;
@@ -272,7 +284,7 @@ export class Expander {
       }
       const seg = cur.segAt(i);
       if (seg?.chain?.includes(ref.name)) {
-        this.fatal(`$${ref.name} refers to itself (through ${[...seg.chain, ref.name].map((n) => `$${n}`).join(" -> ")}); its expansion never ends`, cur, i, "recursive-definition");
+        return this.refuse(`$${ref.name} refers to itself (through ${[...seg.chain, ref.name].map((n) => `$${n}`).join(" -> ")}); its expansion never ends`, cur, i, "recursive-definition");
       }
       const at = originString(cur.originAt(i));
       let value: SourceText;
@@ -288,7 +300,7 @@ export class Expander {
       }
       cur = cur.splice(i, ref.end, value);
       if (cur.length > this.limits.maxLineLength) {
-        this.fatal(`line longer than ${this.limits.maxLineLength} characters after expanding $${ref.name}`, cur, i, "expansion-limit");
+        return this.refuse(`line longer than ${this.limits.maxLineLength} characters after expanding $${ref.name}`, cur, i, "expansion-limit");
       }
       // a nested multi-line value's lines come before the rest of the outer one
       more = [...rest, ...more];
@@ -311,7 +323,6 @@ export class Expander {
       let why: string;
       if (!def) {
         why = `$${ref.name} is not defined`;
-        if (/^\$[A-Za-z_][A-Za-z0-9_]*[ \t]+=/.test(t.slice(i)) && i === 0) why += " (a definition is written $NAME=VALUE, without blanks before '=')";
       } else if (def.multiline) why = `the multi-line definition $${ref.name} can only be used at the end of a line`;
       else why = `$${ref.name} takes no parameters`;
       if (quoted) this.unexpanded.push(diag("warning", `${why}; kept as written inside quotes, as keepalived does`, line, i, "undefined-variable"));
@@ -396,6 +407,7 @@ export class Expander {
     }
     const inner = line.slice(open + 1, close);
     const r = this.substitute(inner);
+    if (!r) return undefined;
     if (r.more.length) {
       this.error(`${what}: a multi-line definition cannot be a parameter`, line, open + 1, "bad-sequence");
       return undefined;

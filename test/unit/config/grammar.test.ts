@@ -74,10 +74,11 @@ describe("definitions: $NAME=VALUE and $NAME / ${NAME}", () => {
     expect(r.diags).toEqual([]);
   });
   test("`$NAME = value` is not a definition (no blanks before '='): named in the error", () => {
-    expect(expand("$A=1\n$X = v").diags).toEqual(["k.conf:2:1: error: $X is not defined (a definition is written $NAME=VALUE, without blanks before '=') (at '$X = v')"]);
+    expect(expand("$X = v").diags).toEqual(["k.conf:1:1: error: '$X =' is not a definition: write $X=VALUE, without blanks before '=' (at '$X = v')"]);
   });
-  test("a definition that uses itself is an error naming the loop, not a hang", () => {
-    const r = expand("$A=x${B}\n$B=${A}\nw $A");
+  test("a definition that uses itself is an error naming the loop, not a hang; the lines after it are read", () => {
+    const r = expand("$A=x${B}\n$B=${A}\nw $A\nnext");
+    expect(r.lines).toEqual(["next"]);
     expect(r.diags).toEqual([
       "k.conf:2:4: error: $A refers to itself (through $A -> $B -> $A); its expansion never ends (at 'w x${A}') [in $B used at k.conf:1:5; in $A used at k.conf:3:3]",
     ]);
