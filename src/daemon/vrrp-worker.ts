@@ -205,6 +205,12 @@ class Engine {
    * new ones start, and the poll set is rebuilt.
    */
   private assemble(now: number, started: InstanceRuntime[], links: Link[]): void {
+    // an interface gone from the dump (deleted, its notification not read yet): wait for it again
+    for (const rt of this.runtimes.filter((r) => !links.some((l) => l.index === r.plan.ifindex))) {
+      const fresh = started.indexOf(rt);
+      if (fresh >= 0) started.splice(fresh, 1);
+      this.unbind(rt, now);
+    }
     for (const [rt, why] of this.syncReceivers(this.runtimes)) {
       // an instance that cannot hear its peers must not run: it would take over from a live master
       const fresh = started.indexOf(rt);
@@ -214,7 +220,7 @@ class Engine {
       hooks.log("error", `vrrp_instance ${rt.name}: ${why}`);
     }
     this.formGroups(now);
-    for (const rt of this.syncLinks(now, links)) this.unbind(rt, now);
+    this.syncLinks(now, links);
     // RFC 5798 §6.4.1: Master_Down_Timer starts when the instance starts listening (its
     // receive socket is open by now), not when this build began: building many
     // instances (sockets, vmacs) takes longer than a 10 ms advert's Master_Down_Interval.
@@ -232,8 +238,8 @@ class Engine {
     this.runtimes = this.runtimes.filter((r) => r !== rt);
     const plan = this.plans.find((p) => p.name === rt.name);
     if (!plan) return;
-    // FAULT now (its link went) or never reported (it had not started): either way the next failure says so
-    const w = new WaitingInstance(plan, now, rt.fsm.state === State.Fault);
+    // FAULT now (its link went), or it waited before and never got to report another state
+    const w = new WaitingInstance(plan, now, rt.fsm.state === State.Fault || rt.reportFromFault);
     w.retry.wake(now);
     this.waiting.push(w);
   }
@@ -246,6 +252,12 @@ class Engine {
    */
   private unbind(rt: InstanceRuntime, now: number): void {
     hooks.log("warn", `vrrp_instance ${rt.name}: interface ${rt.plan.interface} (ifindex ${rt.plan.ifindex}) was deleted; waiting for it to come back`);
+    if (rt.linkUp) {
+      // its deletion was learnt from a dump, not a link event: FAULT (reported) now
+      rt.linkUp = false;
+      rt.linkFault = `interface ${rt.plan.interface} was deleted`;
+      rt.applyTracking(now);
+    }
     rt.removeVips();
     this.toWaiting(rt, now);
   }
@@ -322,7 +334,7 @@ class Engine {
    * dump. Returns the runtimes whose interface is gone from it (deleted while the
    * notification was lost).
    */
-  private syncLinks(now: number, links: Link[] = listLinks(this.nl)): InstanceRuntime[] {
+  private syncLinks(now: number, links: Link[]): InstanceRuntime[] {
     const gone: InstanceRuntime[] = [];
     for (const rt of this.runtimes) {
       const own = links.find((x) => x.index === rt.plan.ifindex);
@@ -377,7 +389,7 @@ class Engine {
     }
     if (resync) {
       // notifications were lost: re-read, and let every waiting instance try again
-      for (const rt of this.syncLinks(now)) if (!lost.includes(rt)) lost.push(rt);
+      for (const rt of this.syncLinks(now, listLinks(this.nl))) if (!lost.includes(rt)) lost.push(rt);
       for (const w of this.waiting) w.retry.wake(now);
     }
     for (const rt of lost) this.unbind(rt, now);
