@@ -4,7 +4,7 @@ VERSION  := $(shell node -p "require('./package.json').version" 2>/dev/null)
 DIST     := dist
 SRC      := $(shell find src -name '*.ts') package.json
 
-.PHONY: setup build test lab bench clean probe typecheck
+.PHONY: setup build test lab bench clean probe typecheck package
 
 setup:
 	bash board/setup.sh
@@ -29,6 +29,11 @@ $(DIST)/vigil-linux-arm64: $(SRC) $(BUN)
 	@mkdir -p $(DIST)
 	$(COMPILE) --target=bun-linux-arm64 src/main.ts src/daemon/vrrp-worker.ts --outfile $@.tmp
 	bash board/check-binary.sh $@.tmp $(CURDIR) && mv $@.tmp $@
+
+# dist/vigil_<version>_<amd64|arm64>.deb and dist/vigil-<version>-linux-<x64|arm64>.tar.gz
+# (board/pkg/: dpkg-deb, no debhelper). PKG_DEB_LEVEL / PKG_GZIP_LEVEL trade size for time.
+package: build
+	bash board/pkg/build.sh $(VERSION) $(DIST)
 
 probe: build/abi-probe
 

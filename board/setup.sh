@@ -26,6 +26,8 @@ declare -A need=(
   [procps]=/usr/bin/ps
   [gcc]=/usr/bin/cc
   [make]=/usr/bin/make
+  [systemd]=/usr/bin/systemd-analyze
+  [binutils]=/usr/bin/readelf
 )
 missing=()
 for pkg in "${!need[@]}"; do
