@@ -3,6 +3,8 @@
 // reproduces it. Oracles: nothing throws; a rejected input has at least one
 // error; no "internal error" (the readers' last-resort net) is ever reached;
 // an accepted input is a valid config that survives a keepalived round trip.
+// The keepalived inputs include keepalived's expansion grammar ($NAME
+// definitions, multi-line ones, @ID, ~SEQ/~LST, includes), mutated like the rest.
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { encodeDeterministic } from "../../src/config/cbor.ts";
@@ -12,7 +14,7 @@ import { readKeepalived } from "../../src/config/keepalived-reader.ts";
 import { writeKeepalived } from "../../src/config/keepalived-writer.ts";
 import { loadConfigFile } from "../../src/config/load.ts";
 import type { LoadResult } from "../../src/config/result.ts";
-import { memorySource } from "../../src/config/source.ts";
+import { DEFAULT_LIMITS, memorySource, type SourceLimits } from "../../src/config/source.ts";
 import { prng, randomConfig, type Rng } from "../unit/config/random-config.ts";
 
 const FIX = `${import.meta.dir}/../fixtures`;
@@ -22,6 +24,10 @@ const N_CBOR = 25_000;
 const N_JSON = 15_000;
 
 const texts = readdirSync(FIX).filter((f) => f.endsWith(".conf")).map((f) => readFileSync(`${FIX}/${f}`, "utf8"));
+const GRAMMAR = `${FIX}/grammar`;
+texts.push(...readdirSync(GRAMMAR, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".conf")).map((f) => readFileSync(`${GRAMMAR}/${f}`, "utf8")));
+// the expansion bounds, lowered so a mutated ~SEQ cannot make one input take seconds
+const LIMITS: SourceLimits = { ...DEFAULT_LIMITS, expand: { maxSteps: 20_000, maxLineLength: 8192, maxDepth: 32 } };
 const configs = [
   ...readdirSync(FIX).filter((f) => f.endsWith(".conf")).map((f) => loadConfigFile(`${FIX}/${f}`).config!),
   ...Array.from({ length: 20 }, (_, i) => randomConfig(9000 + i)),
@@ -29,7 +35,9 @@ const configs = [
 texts.push(...configs.slice(-20).map(writeKeepalived));
 const lines = texts.flatMap((t) => t.split("\n"));
 const words = [...new Set(lines.flatMap((l) => l.trim().split(/\s+/)).filter(Boolean))];
-const SPECIAL = ["{", "}", '"', "!", "#", "！", "include", "include *.conf", "include sub/*.inc", "include [z-a]", "include ../../etc/passwd", "\u0000", "\ufeff", "\r", "\t", "-1", "999999999999999999999", "0.0001", "1e3", "permanent", "fd00::1/129", "198.18.0.1/33", "é", "\ud800", "vrrp_instance", "virtual_server fwmark", "real_server", "url", "{{{{", "}}}}"];
+const SPECIAL = ["{", "}", '"', "!", "#", "！", "include", "include *.conf", "include sub/*.inc", "include [z-a]", "include ../../etc/passwd", "\u0000", "\ufeff", "\r", "\t", "-1", "999999999999999999999", "0.0001", "1e3", "permanent", "fd00::1/129", "198.18.0.1/33", "é", "\ud800", "vrrp_instance", "virtual_server fwmark", "real_server", "url", "{{{{", "}}}}",
+  "$A=1", "$A=198.18.0.1", "$M= \\", " \\", "\\", "$A", "${A}", "${M}", "$M", "$UNDEF", "${_PWD}", "${_RANDOM 1 9}", "${_HASH}", "$X=${X}", "$A = 1",
+  "@vm ", "@^vm ", "@other ", "@", "~SEQ(I,1,3) ", "~SEQ(I,3,1,1) ", "~SEQx(H,0x9,0xc) ", "~SEQ(I,1,5000) ", "~LST(L,a,b) ", "~LST({A,B},{1,2}) ", "~SEQ(", "${I}", "\\#", "include ${A}.conf"];
 
 function mutateText(r: Rng, base: string): string {
   let s = base;
@@ -118,7 +126,7 @@ describe("config parser fuzz", () => {
       const text = mutateText(r, r.chance(0.8) ? ls.slice(from, from + r.int(5, 60)).join("\n") : base);
       const fs = memorySource({ "/f/k.conf": text, "/f/a.conf": "vrrp_script inc {\n script /bin/true\n}", "/f/sub/b.inc": r.pick(lines) });
       try {
-        const res = readKeepalived("/f/k.conf", fs, { strict: r.chance(0.3) });
+        const res = readKeepalived("/f/k.conf", fs, { strict: r.chance(0.3), configId: r.pick(["vm", "r1", "main"]), limits: LIMITS });
         if (res.config) accepted++;
         const why = judge(res, i % 10 === 0);
         if (why) failures.push(`iteration ${i}: ${why}\n${text.slice(0, 400)}`);
