@@ -53,6 +53,8 @@ const KEEPALIVED_MDI_MS = 3000 + ((256 - PRIO[3]) * 1000) / 256;
 let lab: Lab;
 let broker: LabBroker;
 let keepalived: RouterHandle;
+/** when keepalived entered BACKUP: it stays there only if it accepts the master's adverts for a Master_Down_Interval */
+let keepalivedUpAt = 0;
 let arm: VigilHandle;
 let x64: VigilHandle;
 
@@ -77,11 +79,13 @@ beforeAll(async () => {
   broker = await LabBroker.start(lab);
   // the node's trust key exists before it boots: made by the arm64 binary itself
   await boardCliOk(lab, "client", ARCH, ["config", "keygen", "--out", join(lab.dir, "fleet")]);
-  keepalived = await startRouter(lab, 3, "keepalived", { routerId: "gw3", instances: instances(PRIO[3]) });
   [arm, x64] = await Promise.all([
     startBoardVigil(lab, 1, "arm64", armConf(PRIO[1])),
     startBoardVigil(lab, 2, "x64", keepalivedConf({ routerId: "gw2", instances: instances(PRIO[2]) })),
   ]);
+  // last: started before the vigils answer, keepalived's Master_Down timer could fire first and flap it
+  keepalived = await startRouter(lab, 3, "keepalived", { routerId: "gw3", instances: instances(PRIO[3]) });
+  keepalivedUpAt = Date.now();
 }, 180_000);
 
 afterAll(async () => {
@@ -103,6 +107,7 @@ test("election: the arm64 vigil (100) hears and validates the x64 vigil's (150) 
     expect([i.name, i.masterAddress]).toEqual([i.name, srcOf(2, i.vips[0])]);
     expect(Object.entries(i.counters).filter(([k, n]) => k.startsWith("drop_") && n > 0)).toEqual([]);
   }
+  await sleep(Math.max(0, keepalivedUpAt + KEEPALIVED_MDI_MS + 1000 - Date.now()));
   expect(keepalivedStates()).toEqual(Object.fromEntries(NAMES.map((n) => [n, "BACKUP"])));
 }, 60_000);
 
