@@ -5,7 +5,7 @@ import { DEFAULT_STATUS_SOCKET } from "../daemon/status-server.ts";
 import { DEFAULT_SYSLOG_SOCKET, FACILITY, parseFacility } from "../sys/syslog.ts";
 
 export const RUN_USAGE = `usage: vigil run [-f CONFIG] [-l] [-S FACILITY] [--status-socket PATH] [--lock-dir DIR] [--state-dir DIR]
-                 [--no-realtime] [--rt-priority N] [--strict] [--check-configured]
+                 [--no-realtime] [--rt-priority N] [--strict] [-i ID] [--check-configured]
   -f, --config FILE      keepalived.conf, JSON or CBOR config (default: ${DEFAULT_CONFIG_FILES.join(", else ")})
   -l, --log-syslog       log to syslog (${DEFAULT_SYSLOG_SOCKET}) as well as to stderr, facility daemon
   -S, --log-facility F   syslog facility: 0-7 or local0-local7 (LOG_LOCALn), user, daemon; implies -l
@@ -16,6 +16,7 @@ export const RUN_USAGE = `usage: vigil run [-f CONFIG] [-l] [-S FACILITY] [--sta
   --no-realtime          keep the VRRP thread SCHED_OTHER (overrides vrrp_rt_priority)
   --rt-priority N        SCHED_FIFO priority of the VRRP thread (overrides vrrp_rt_priority)
   --strict               unknown keywords are errors, not warnings
+  -i, --config-id ID     for a keepalived.conf's \`@ID\` lines (default: the hostname up to its first dot)
   --check-configured     only say whether the config has anything to run: exit 0 if so (or if
                          it has errors, which running reports), 1 if not (systemd ExecCondition)
 `;
@@ -30,6 +31,8 @@ export interface RunOptions {
   syslog: { facility: number; socket: string } | null;
   rtPriority?: number;
   strict?: boolean;
+  /** -i: compared with a keepalived.conf's `@ID` lines; absent: the hostname's first label */
+  configId?: string;
   allowStall?: boolean;
   checkConfigured?: boolean;
 }
@@ -64,6 +67,7 @@ export function parseRunArgs(argv: string[]): RunOptions | string {
       else if (a === "--no-realtime") o.rtPriority = 0;
       else if (a === "--rt-priority") o.rtPriority = Number(val());
       else if (a === "--strict") o.strict = true;
+      else if (a === "-i" || a === "--config-id") o.configId = val();
       else if (a === "--check-configured") o.checkConfigured = true;
       else if (a === "--debug-allow-stall") o.allowStall = true;
       else return `unknown argument '${a}'`;

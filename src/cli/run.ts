@@ -29,7 +29,7 @@ function checkConfigured(opts: RunOptions): number {
     log.info(`not starting: ${choice.error}`);
     return 1;
   }
-  const r = loadConfigFile(choice.file, { strict: opts.strict });
+  const r = loadConfigFile(choice.file, { strict: opts.strict, ...(opts.configId !== undefined ? { configId: opts.configId } : {}) });
   if (!r.config) return 0;
   const idle = nothingConfigured(r.config, choice.file);
   if (idle) log.info(`not starting: ${idle}`);
@@ -75,7 +75,7 @@ export async function run(argv: string[]): Promise<number> {
   };
   let boot: RunningConfig;
   try {
-    boot = bootConfig(opts.configFile, opts.strict, args.stateDir);
+    boot = bootConfig(opts.configFile, opts.strict, args.stateDir, args.configId);
   } catch (e) {
     log.error(e instanceof Error ? e.message : String(e));
     return 1;
@@ -137,7 +137,7 @@ export async function run(argv: string[]): Promise<number> {
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
   process.on("SIGHUP", () => daemon.reload(() => {
-    const cfg = bootConfig(opts.configFile, opts.strict, args.stateDir).cfg;
+    const cfg = bootConfig(opts.configFile, opts.strict, args.stateDir, args.configId).cfg;
     mail.configure(cfg);
     return cfg;
   }));

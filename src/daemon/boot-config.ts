@@ -26,9 +26,12 @@ export function fleetNode(cfg: Config): string {
   return cfg.fleet?.node ?? cfg.global.routerId ?? "vigil";
 }
 
-/** `stateDir`: the fleet store when the vigil_fleet block names none (`vigil run --state-dir`). */
-export function bootConfig(configFile: string, strict = false, stateDir?: string): RunningConfig {
-  const file = withStateDir(loadConfig(configFile, strict), stateDir);
+/**
+ * `stateDir`: the fleet store when the vigil_fleet block names none (`vigil run --state-dir`);
+ * `configId`: what a keepalived.conf's `@ID` lines are compared with (`vigil run -i`).
+ */
+export function bootConfig(configFile: string, strict = false, stateDir?: string, configId?: string): RunningConfig {
+  const file = withStateDir(loadConfig(configFile, strict, configId), stateDir);
   const fleet = file.fleet;
   if (!fleet?.broker || !fleet.trustKey.length) return { cfg: file, serial: 0, hash: "", floor: 0, source: configFile };
   let trust: TrustStore;

@@ -57,8 +57,8 @@ function workerEntry(): string {
   return process.env.VIGIL_EMBEDDED_WORKER === "1" ? "./daemon/vrrp-worker.ts" : new URL("./vrrp-worker.ts", import.meta.url).href;
 }
 
-export function loadConfig(path: string, strict = false): Config {
-  const r = loadConfigFile(path, { strict });
+export function loadConfig(path: string, strict = false, configId?: string): Config {
+  const r = loadConfigFile(path, { strict, ...(configId !== undefined ? { configId } : {}) });
   for (const w of r.warnings) log.warn(formatDiagnostic(w, path));
   if (!r.config) {
     throw new Error(`${path}: configuration has errors:\n${r.errors.map((e) => `  ${formatDiagnostic(e, path)}`).join("\n")}`);
