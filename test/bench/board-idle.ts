@@ -1,0 +1,90 @@
+// Idle memory of a daemon that has settled, for board.bench.ts, with proof from
+// the wire that it is doing its job while being measured: the VRIDs whose adverts
+// crossed the lab bridge in the sampling window and, for the checker load, the
+// TCP connections (SYNs) it opened to the real servers.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { queryStatus } from "../../src/daemon/status-server.ts";
+import type { DaemonStatus } from "../../src/daemon/status-types.ts";
+import { type Lab, type LabProc, sleep } from "../helpers/lab.ts";
+import { adverts } from "../helpers/pcap.ts";
+import { sampleMemory, type MemorySummary } from "./board-memory.ts";
+
+export interface IdleOptions {
+  /** seconds between ready and the first sample */
+  settleS: number;
+  samples: number;
+  sampleEveryMs: number;
+  /** also count TCP SYNs other than to `excludePort` (the checkers' connections) */
+  countSyns?: { excludePort: number };
+}
+
+export interface IdleResult {
+  memory: MemorySummary;
+  windowS: number;
+  vridsOnWire: number;
+  advertsPerS: number;
+  synsPerS?: number;
+}
+
+/** Samples the settled process tree under `pid` while capturing the bridge. */
+export async function measureIdle(lab: Lab, pid: number, o: IdleOptions): Promise<IdleResult> {
+  await sleep(o.settleS * 1000);
+  const syn = o.countSyns ? ` or (tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn and not port ${o.countSyns.excludePort})` : "";
+  const cap = await lab.capture({ filter: [`ip proto 112${syn}`] });
+  const t0 = performance.now();
+  const memory = await sampleMemory(pid, o.samples, o.sampleEveryMs);
+  await sleep(o.sampleEveryMs); // the window covers every sample plus one interval
+  const windowS = (performance.now() - t0) / 1000;
+  const frames = (await cap.stop()).filter((f) => f.srcMac === lab.router(1).mac);
+  const ads = adverts(frames);
+  const syns = frames.filter((f) => f.d.kind === "other" && f.d.proto === 6).length;
+  return {
+    memory, windowS,
+    vridsOnWire: new Set(ads.map((a) => a.d.vrid)).size,
+    advertsPerS: ads.length / windowS,
+    ...(o.countSyns ? { synsPerS: syns / windowS } : {}),
+  };
+}
+
+export interface BoardDaemon {
+  proc: LabProc;
+  socket: string;
+  status(): Promise<DaemonStatus | null>;
+}
+
+/**
+ * `vigil run` of an artifact on router 1 (argv: the artifact's, with the checkout
+ * hidden); resolves once its status socket answers, within `readyMs`.
+ */
+export async function startBoardVigil(lab: Lab, argv: string[], confText: string, tag: string, readyMs: number): Promise<BoardDaemon> {
+  const base = join(lab.dir, `${tag}-${lab.procs.length}`);
+  writeFileSync(`${base}.conf`, confText);
+  const socket = `${base}.sock`;
+  const proc = lab.spawn(1, [...argv, "run", "-f", `${base}.conf`, "--status-socket", socket, "--lock-dir", `${base}.lock`], tag);
+  const status = async () => {
+    try {
+      const s = (await queryStatus(socket, "status", 2000)) as DaemonStatus;
+      return Array.isArray(s?.instances) ? s : null;
+    } catch {
+      return null;
+    }
+  };
+  let exited = false;
+  void proc.exited.then(() => { exited = true; });
+  const deadline = performance.now() + readyMs;
+  for (let i = 0; i < 100_000 && !exited && performance.now() < deadline; i++) {
+    if (await status()) return { proc, socket, status };
+    await sleep(100);
+  }
+  lab.kill(1, "SIGKILL");
+  throw new Error(`${tag}: ${exited ? `exited (${proc.proc.exitCode ?? proc.proc.signalCode})` : `status socket silent after ${readyMs} ms`}: ${lab.logOf(proc).split("\n").slice(-8).join("\n")}`);
+}
+
+/** "50 MASTER" / "1 FAULT": instance states from a status document. */
+export function stateSummary(s: DaemonStatus | null): string {
+  if (!s) return "no status";
+  const n = new Map<string, number>();
+  for (const i of s.instances) n.set(i.state, (n.get(i.state) ?? 0) + 1);
+  return [...n].map(([k, v]) => `${v} ${k}`).join(", ") || "no instances";
+}
