@@ -14,12 +14,11 @@ import { openRtnetlink } from "../sys/rtnetlink/socket.ts";
 import { lockMemory, setThreadFifo, setThreadNice } from "../sys/sched.ts";
 import { ReadinessWaiter } from "../sys/vrrp-socket-poll.ts";
 import { State, STATE_NAMES } from "../vrrp/actions.ts";
-import { FAULT_SYNC_GROUP } from "../vrrp/fsm.ts";
-import { SyncGroup } from "../vrrp/sync-group.ts";
 import type { AddrInfo, InstancePlan, LinkInfo, SyncGroupPlan } from "./plan.ts";
 import { bindPlan, linkProblem } from "./plan-bind.ts";
 import type { WaitCause } from "./start-retry.ts";
 import { AdvertReceiver, receiverKey } from "./advert-receiver.ts";
+import { reconcileSyncGroups } from "./sync-groups.ts";
 import { InstanceRuntime, type RuntimeHooks } from "./vrrp-runtime.ts";
 import { WaitingInstance } from "./waiting-instance.ts";
 import type { FromWorker, ToWorker, WorkerInit } from "./worker-protocol.ts";
@@ -219,7 +218,7 @@ class Engine {
       this.toWaiting(rt, now);
       hooks.log("error", `vrrp_instance ${rt.name}: ${why}`);
     }
-    this.formGroups(now);
+    reconcileSyncGroups(this.groups, this.runtimes, now);
     this.syncLinks(now, links);
     // RFC 5798 §6.4.1: Master_Down_Timer starts when the instance starts listening (its
     // receive socket is open by now), not when this build began: building many
@@ -260,40 +259,6 @@ class Engine {
     }
     rt.removeVips();
     this.toWaiting(rt, now);
-  }
-
-  /**
-   * vrrp_sync_group: a group runs as one only when every member runs. While a member
-   * waits, keepalived's rule for a member in FAULT holds the others in FAULT too; once
-   * all run, the group is formed (again) and mirrors its members' own faults at once.
-   */
-  private formGroups(now: number): void {
-    const grouped = new Set<string>();
-    for (const g of this.groups) {
-      for (const n of g.members) grouped.add(n);
-      const members = g.members.map((n) => this.runtimes.find((r) => r.name === n));
-      const present = members.filter((r): r is InstanceRuntime => !!r);
-      if (present.length < members.length) {
-        for (const m of present) {
-          m.fsm.observer = null;
-          m.fsm.faultRaised(now, FAULT_SYNC_GROUP);
-        }
-        continue;
-      }
-      const fsms = present.map((m) => m.fsm);
-      const obs = fsms[0].observer;
-      const intact = obs instanceof SyncGroup && obs.name === g.name && obs.members.length === fsms.length && obs.members.every((f) => fsms.includes(f));
-      if (intact && fsms.every((f) => f.observer === obs)) continue;
-      for (const f of fsms) f.observer = null;
-      new SyncGroup(g.name, fsms).faultChanged(fsms[0], now);
-    }
-    for (const rt of this.runtimes) {
-      if (!grouped.has(rt.name) && (rt.fsm.observer || rt.fsm.faults & FAULT_SYNC_GROUP)) {
-        rt.fsm.observer = null;
-        rt.fsm.faultCleared(now, FAULT_SYNC_GROUP);
-      }
-    }
-    for (const rt of this.runtimes) rt.perform(now);
   }
 
   /**
