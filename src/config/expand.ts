@@ -89,6 +89,14 @@ export function matchRef(text: string, i: number): Ref | undefined {
   return { name: m[0], start: i, end };
 }
 
+/** No `$`, no `\`, and not starting with `@` or `~`: the line is the same after expansion. */
+function isPlain(raw: string): boolean {
+  if (raw.includes("$") || raw.includes("\\")) return false;
+  let i = 0;
+  while (i < raw.length && (raw[i] === " " || raw[i] === "\t")) i++;
+  return raw[i] !== "@" && raw[i] !== "~";
+}
+
 function insideQuotes(text: string, at: number): boolean {
   let q = false;
   for (let i = 0; i < at; i++) if (text[i] === '"') q = !q;
@@ -138,6 +146,12 @@ export class Expander {
       for (let k = 0; k < lines.length && !this.stopped; k++) {
         let raw = lines[k]!;
         while (raw.endsWith("\r")) raw = raw.slice(0, -1);
+        if (!this.pending && isPlain(raw)) {
+          // nearly every line: nothing to expand, and the lexer drops blanks and comments itself
+          if (++this.steps > this.limits.maxSteps) this.fatal(`expansion too large: more than ${this.limits.maxSteps} lines`, SourceText.line(file, k + 1, raw), 0, "expansion-limit");
+          this.o.emit(SourceText.line(file, k + 1, raw), file);
+          continue;
+        }
         const { text: line, commentOnly } = decomment(file, k + 1, raw);
         if (this.pending) {
           this.continueDefinition(line, commentOnly, file, k + 1);
