@@ -66,6 +66,17 @@ describe("vigil config convert", () => {
     expect(loadConfigFile(`${dir}/noext`).format).toBe("cbor");
     expect(loadConfigFile(`${dir}/noext`).config).toEqual(loadConfigFile(`${FIX}/unicast.conf`).config!);
   });
+  test("--to keepalived writes the expanded config for the -i config id: no definitions, ~SEQ or @ lines left", () => {
+    const src = `${FIX}/grammar/accept/seq-instances.conf`;
+    const r = vigil("convert", "-i", "r2", src, "--to", "keepalived", "--out", `${dir}/expanded.conf`);
+    expect(r.code).toBe(0);
+    const text = readFileSync(`${dir}/expanded.conf`, "utf8");
+    expect(text).not.toMatch(/[$@~]/);
+    expect(text).toContain("vrrp_instance VI_3 {");
+    expect(text).toContain("router_id lb-r2");
+    expect(loadConfigFile(`${dir}/expanded.conf`).config).toEqual(loadConfigFile(src, { configId: "r2" }).config!);
+    expect(vigil("convert", "--config-id", src, "--to", "json").code).toBe(2);
+  });
   test("refuses a bad --to and a config with errors", () => {
     expect(vigil("convert", `${FIX}/unicast.conf`, "--to", "yaml").code).toBe(2);
     writeFileSync(`${dir}/e.json`, JSON.stringify({ instances: [{ name: "x" }] }));
