@@ -11,8 +11,8 @@
 // board/vm/README.md.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Subprocess } from "bun";
-import { readFileSync, statSync } from "node:fs";
-import { shippedBinary } from "../helpers/board.ts";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { CHECKOUT, GUEST_SERVE_COMMANDS, startVm, vmAvailable, type VmHandle, type VmResult } from "../helpers/vm.ts";
 import { BOARD_LOG, BOARD_PID_FILE, BOARD_ROOT, BOARD_VIGIL, buildBoardRoot, onBoard, startOnBoard } from "../vm/board-root.ts";
 import { natAnswer, virtualServerConf } from "../vm/e2e-config.ts";
@@ -21,6 +21,8 @@ import { DIRECTOR, DIRECTOR2, RS1, RS2, VIP_NAT } from "../vm/e2e-topology.ts";
 import { parseIpvsadm } from "../vm/ipvsadm-parse.ts";
 import type { DaemonStatus } from "../../src/daemon/status-types.ts";
 
+// copied straight from dist into the VM's run directory (removed with the run)
+const BINARY = join(CHECKOUT, "dist", "vigil-linux-x64");
 const VRID = 51;
 const PRIORITY = 150;
 const config = `global_defs {
@@ -117,12 +119,13 @@ async function stopVm(): Promise<VmResult | undefined> {
 
 describe.skipIf(!vmAvailable())("board, IPVS VM: the shipped binary alone in the guest is the VRRP + LVS director", () => {
   beforeAll(async () => {
+    if (!existsSync(BINARY)) throw new Error(`${BINARY} is missing: run make build`);
     lab.build();
     await lab.startServer("rs1", [8080]);
     await lab.startServer("rs2", [8080]);
     // the first adverts on the bridge (bounded by count and time)
     adverts = Bun.spawn([...lab.lan.prefix(), "timeout", "60", "tcpdump", "-c", "2", "-nn", "-l", "-i", "br0", "ip proto 112"], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-    vm = startVm({ script, files: { vigil: shippedBinary("x64") }, net: { netns: lab.lan.name, tap: "vmtap0", ip: `${DIRECTOR}/24` }, timeoutMs: 180_000 });
+    vm = startVm({ script, files: { vigil: BINARY }, net: { netns: lab.lan.name, tap: "vmtap0", ip: `${DIRECTOR}/24` }, timeoutMs: 180_000 });
     const t0 = performance.now();
     await untilServing(120_000);
     console.log(`board director serving the NAT VIP ${Math.round(performance.now() - t0)} ms after the VM started`);
@@ -200,7 +203,7 @@ describe.skipIf(!vmAvailable())("board, IPVS VM: the shipped binary alone in the
     const addr = r.stdout.split("ADDR-AFTER-STOP\n")[1]!;
     expect(addr).toContain(` ${DIRECTOR}/24 `);
     expect(addr).not.toContain(VIP_NAT);
-    const size = statSync(shippedBinary("x64")).size;
+    const size = statSync(BINARY).size;
     console.log(`board tier (IPVS VM): dist/vigil-linux-x64 (${(size / 1e6).toFixed(1)} MB) from a tmpfs root without the checkout, Debian kernel ${readFileSync(`${CHECKOUT}/.cache/vm/kernel-version`, "utf8").trim()} under qemu TCG, boot ${Math.round(r.bootMs ?? -1)} ms, whole run ${Math.round(r.wallMs)} ms`);
   }, 90_000);
 });

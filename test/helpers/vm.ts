@@ -6,7 +6,7 @@
 // /tmp (or anywhere) is where the scripts expect it. A per-run directory under the
 // host's /tmp is shared read-write at the same path, so the script and the test
 // can exchange files while the VM runs.
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "./netns.ts";
 
@@ -97,7 +97,10 @@ while [ ! -e "$serve_run/released" ] && [ $serve_idle -lt 6000 ]; do
 done
 `;
 
-// qemu processes still running, killed if the test process exits early (by PID)
+// qemu processes still running, killed if the test process exits early (by PID).
+// bun test does not run 'exit' handlers, so qemu also gets a parent-death signal
+// (setpriv --pdeathsig, below) and run directories left by a dead test process are
+// swept by the next startVm (sweepOrphanRunDirs).
 const live = new Set<{ proc: { kill(sig?: string | number): void }; runDir: string }>();
 function killLive() {
   for (const v of live) {
@@ -121,14 +124,35 @@ function assertTestAddress(cidr: string) {
   if (!m) throw new Error(`VM address ${cidr} is outside 198.18.0.0/15`);
 }
 
+const RUN_PREFIX = "vigil-vm-";
+const OWNER_FILE = "owner-pid";
+
+/** Removes run directories whose test process is gone (only those that name their owner). */
+function sweepOrphanRunDirs() {
+  for (const name of readdirSync("/tmp")) {
+    if (!name.startsWith(RUN_PREFIX)) continue;
+    const dir = join("/tmp", name);
+    let owner: number;
+    try {
+      owner = Number(readFileSync(join(dir, OWNER_FILE), "utf8"));
+    } catch {
+      continue;
+    }
+    if (!Number.isInteger(owner) || owner <= 0 || existsSync(`/proc/${owner}`)) continue;
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Boots the VM with `script`; the caller must await `done` (it always settles). */
 export function startVm(opts: VmOptions): VmHandle {
   if (opts.net) assertTestAddress(opts.net.ip);
   if (!vmAvailable()) throw new Error("VM inputs missing: run `make setup` (board/vm/fetch.sh)");
   // the kernel command line splits on blanks: a checkout path with one cannot be passed
   if (/\s/.test(CHECKOUT)) throw new Error(`the VM cannot share a checkout whose path has blanks: '${CHECKOUT}'`);
-  const runDir = mkdtempSync("/tmp/vigil-vm-");
+  sweepOrphanRunDirs();
+  const runDir = mkdtempSync(join("/tmp", RUN_PREFIX));
   try {
+    writeFileSync(join(runDir, OWNER_FILE), String(process.pid));
     writeFileSync(join(runDir, "script.sh"), opts.script);
     for (const [name, from] of Object.entries(opts.files ?? {})) copyFileSync(from, join(runDir, name));
   } catch (e) {
@@ -150,6 +174,8 @@ export function startVm(opts: VmOptions): VmHandle {
     netArgs.push("-nic", "none");
   }
   const argv = [
+    // qemu dies with the test process even when no exit handler runs (bun test)
+    "setpriv", "--pdeathsig", "KILL",
     ...prefix,
     "qemu-system-x86_64",
     "-accel", "tcg", "-cpu", "max", "-m", String(opts.memoryMb ?? 1536), "-smp", "1",

@@ -1,6 +1,6 @@
 // The VM harness itself: exit status and output come back, the guest serves commands
 // mid-run, a hung guest is killed at the hard timeout, and nothing (qemu process, run
-// directory) outlives a run.
+// directory) outlives a run, even one whose test process is killed outright.
 import { describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { CHECKOUT, GUEST_SERVE_COMMANDS, startVm, vmAvailable } from "../helpers/vm.ts";
@@ -44,6 +44,25 @@ describe.skipIf(!vmAvailable())("VM harness", () => {
     expect(alive(vm.pid)).toBe(false);
     expect(existsSync(vm.runDir)).toBe(false);
   }, 30_000);
+
+  test("a test process killed outright takes its qemu with it, and the next VM sweeps its run directory", async () => {
+    const child = Bun.spawn([process.execPath, `${import.meta.dir}/orphan-vm-child.ts`], { stdout: "pipe", stderr: "inherit" });
+    const line = (await child.stdout.getReader().read()).value;
+    const [qemuPid, orphanDir] = new TextDecoder().decode(line).trim().split(" ");
+    expect(alive(Number(qemuPid))).toBe(true);
+    child.kill("SIGKILL");
+    await child.exited;
+    for (let i = 0; i < 100 && alive(Number(qemuPid)); i++) await Bun.sleep(100);
+    expect(alive(Number(qemuPid))).toBe(false);
+    expect(existsSync(orphanDir!)).toBe(true);
+    const vm = startVm({ script: "true\n", timeoutMs: 30_000 });
+    try {
+      expect(existsSync(orphanDir!)).toBe(false);
+    } finally {
+      vm.kill();
+      await vm.done;
+    }
+  }, 60_000);
 
   test("addresses outside 198.18.0.0/15 are refused before anything starts", () => {
     expect(() => startVm({ script: "true\n", net: { netns: "none", tap: "none", ip: "192.168.200.1/24" } })).toThrow(
