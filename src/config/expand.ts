@@ -78,7 +78,6 @@ export function matchRef(text: string, i: number): Ref | undefined {
     if (text[p + pm.length] !== "}") return undefined;
     const ref: Ref = { name: m[0], start: i, end: p + pm.length + 1 };
     if (pm) ref.params = pm.trim().split(/ +/).map(Number);
-    p += pm.length;
     return ref;
   }
   const m = NAME.exec(text.slice(i + 1));
@@ -117,6 +116,7 @@ export class Expander {
   private userDefinitions = false;
   /** references left as text, reported at the end if the config defines names */
   private readonly unexpanded: Array<ReturnType<typeof diag>> = [];
+  private readonly unexpandedAt = new Set<string>();
 
   constructor(private readonly o: ExpandOptions) {
     this.limits = o.limits ?? DEFAULT_EXPAND_LIMITS;
@@ -338,9 +338,16 @@ export class Expander {
       if (!def) {
         why = `$${ref.name} is not defined`;
       } else if (def.multiline) why = `the multi-line definition $${ref.name} can only be used at the end of a line`;
-      else why = `$${ref.name} takes no parameters`;
-      if (quoted) this.unexpanded.push(diag("warning", `${why}; kept as written inside quotes, as keepalived does`, line, i, "undefined-variable"));
-      else this.unexpanded.push(diag("error", why, line, i, "undefined-variable"));
+      else why = def.maxParams ? `\${${ref.name}} takes at most ${def.maxParams} parameters` : `$${ref.name} takes no parameters`;
+      const d = quoted
+        ? diag("warning", `${why}; kept as written inside quotes, as keepalived does`, line, i, "undefined-variable")
+        : diag("error", why, line, i, "undefined-variable");
+      // a line repeated by ~SEQ or a multi-line definition says it once
+      const key = `${d.loc.file}:${d.loc.line}:${d.loc.col}:${d.message}`;
+      if (!this.unexpandedAt.has(key)) {
+        this.unexpandedAt.add(key);
+        this.unexpanded.push(d);
+      }
     }
   }
 

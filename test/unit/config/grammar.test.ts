@@ -63,6 +63,9 @@ describe("definitions: $NAME=VALUE and $NAME / ${NAME}", () => {
     const r = expand("$PRIO=100\npriority ${PRIO}\nweight $WEIGHT");
     expect(r.diags).toEqual(["k.conf:3:8: error: $WEIGHT is not defined (at 'weight $WEIGHT')", ]);
   });
+  test("an undefined $NAME repeated by a ~SEQ is reported once", () => {
+    expect(expand("~SEQ(I,3) w ${I} $NOPE").diags).toEqual(["k.conf:1:18: error: $NOPE is not defined (at 'w 1 $NOPE') [in ~SEQ I=1 at k.conf:1:1]"]);
+  });
   test("an undefined $NAME inside double quotes (a script's shell variable) is kept as written, with a warning", () => {
     const r = expand('$X=1\nscript "/bin/test -f ${FLAG}"');
     expect(r.lines).toEqual(["script /bin/test -f ${FLAG}"]);
