@@ -209,7 +209,7 @@ export function placeholders(v: unknown, spec: Spec): unknown {
     case "enum":
       return spec.values.includes(v as string | number) ? v : spec.values[0];
     case "oneOf":
-      for (const alt of spec.of) if (checkValue(v, alt, [], []) !== undefined && fits(v, alt)) return v;
+      for (const alt of spec.of) if (fits(v, alt)) return v;
       return placeholders(undefined, spec.of[0]!);
     case "array":
       return Array.isArray(v) ? v.map((x) => placeholders(x, spec.items)) : [];
