@@ -4,6 +4,12 @@
 // thread parses configs, talks MQTT or runs checkers. The loop is synchronous; it
 // yields to its event loop only when the main thread has signalled the eventfd,
 // so the steady state (timers, adverts, receives) allocates nothing.
+//
+// Instances are bound to the interfaces here, when they start: one whose interface
+// is absent, down, without carrier or without a usable source address waits
+// (WaitingInstance, FAULT with the reason) and is tried again on the rtnetlink
+// link/address notification that can fix it and on a backoff timer
+// (start-retry.ts), as a board brings its interfaces up after vigil.
 import { monotonicNs, sleepUntil } from "../sys/clock.ts";
 import { EventFd } from "../sys/eventfd.ts";
 import type { NetlinkSocket } from "../sys/netlink/socket.ts";
@@ -79,6 +85,8 @@ class Engine {
   private groups: SyncGroupPlan[] = [];
   private waiter!: ReadinessWaiter;
   private readonly receivers = new Map<string, AdvertReceiver>();
+  /** the wait each runtime started from (its backoff goes on if the runtime fails by itself) */
+  private readonly startedFrom = new WeakMap<InstanceRuntime, WaitingInstance>();
   /** fd handlers in poll order after [wake, monitor] */
   private handlers: Array<[number, (now: number) => void]> = [];
   private readonly nl: NetlinkSocket;
@@ -153,6 +161,7 @@ class Engine {
       try {
         const rt = new InstanceRuntime(b.plan, this.nl, hooks);
         rt.reportFromFault = w.faultReported;
+        this.startedFrom.set(rt, w);
         for (const [i, ok] of w.scriptHistory) rt.tracker.scriptResult(i, ok);
         if (w.retry.failures > 0 || w.faultReported) {
           hooks.log("info", `vrrp_instance ${w.plan.name}: starting on ${w.plan.interface} after waiting ${((now - w.startedWaitingAt) / 1000).toFixed(1)} s`);
@@ -165,7 +174,13 @@ class Engine {
     } else {
       cause = b.wait;
     }
-    const changed = w.retry.failed(now, cause, view.links);
+    this.waitFailed(w, cause, view.links, now);
+    return null;
+  }
+
+  /** A start failed: back off; the daemon hears FAULT once, and each new reason once (log and fleet event). */
+  private waitFailed(w: WaitingInstance, cause: WaitCause, links: ReadonlyArray<{ index: number; name: string }>, now: number): void {
+    const changed = w.retry.failed(now, cause, links);
     if (!w.faultReported) {
       w.faultReported = true;
       const p = w.plan.params;
@@ -177,7 +192,6 @@ class Engine {
     if (changed) {
       post({ type: "event", kind: "waiting", instance: w.plan.name, detail: `${cause.reason}; FAULT until it can start (retried when ${cause.interfaces.join(", ")} change${cause.interfaces.length > 1 ? "" : "s"})` });
     }
-    return null;
   }
 
   /** Waiting instances whose retry is due: attempt them; the ones that start join the loop. */
@@ -215,8 +229,7 @@ class Engine {
       const fresh = started.indexOf(rt);
       if (fresh >= 0) started.splice(fresh, 1);
       else rt.stop(now);
-      this.toWaiting(rt, now);
-      hooks.log("error", `vrrp_instance ${rt.name}: ${why}`);
+      this.toWaiting(rt, now, { reason: why, interfaces: interfacesOf(rt.plan) }, links);
     }
     reconcileSyncGroups(this.groups, this.runtimes, now);
     this.syncLinks(now, links);
@@ -231,15 +244,23 @@ class Engine {
     this.waiter = new ReadinessWaiter([this.wake.fd, this.monitor.fd, ...this.handlers.map(([fd]) => fd)]);
   }
 
-  /** A runtime that can no longer run (its interface went, it cannot hear adverts) waits to start again. */
-  private toWaiting(rt: InstanceRuntime, now: number): void {
+  /**
+   * A runtime that can no longer run waits to start again. Its interface went (no
+   * `cause`): tried at once, a new interface of that name may be there. It failed
+   * by itself (`cause`: it cannot hear adverts): the wait it started from goes on,
+   * backoff included, so a failure that repeats on every start is not a busy loop.
+   */
+  private toWaiting(rt: InstanceRuntime, now: number, cause?: WaitCause, links: ReadonlyArray<{ index: number; name: string }> = []): void {
     rt.close();
     this.runtimes = this.runtimes.filter((r) => r !== rt);
     const plan = this.plans.find((p) => p.name === rt.name);
     if (!plan) return;
+    const prev = this.startedFrom.get(rt);
+    const w = cause && prev?.plan === plan ? prev : new WaitingInstance(plan, now, false);
     // FAULT now (its link went), or it waited before and never got to report another state
-    const w = new WaitingInstance(plan, now, rt.fsm.state === State.Fault || rt.reportFromFault);
-    w.retry.wake(now);
+    w.faultReported = rt.fsm.state === State.Fault || rt.reportFromFault;
+    if (cause) this.waitFailed(w, cause, links, now);
+    else w.retry.wake(now);
     this.waiting.push(w);
   }
 

@@ -118,6 +118,10 @@ describe("vigil started before its interface is usable", () => {
       const text = spawnSync([...vigilCommand(), "status", "--socket", h1.socket], { stdout: "pipe", stderr: "pipe" });
       expect(text.stdout.toString()).toContain("V6: FAULT: interface eth0 does not exist (not started yet; starts by itself when it can)");
       for (const n of NAMES) expect(await fleetState(broker.watcher, n, (b) => b.state === "FAULT")).toMatchObject({ reason: "interface eth0 does not exist" });
+      // SIGHUP while waiting: they keep waiting, FAULT is not reported twice
+      lab.kill(1, "SIGHUP");
+      expect(await waitUntil(() => lab.logOf(h1!.proc).includes("reload: 0 instance(s) kept running (0 with a new priority), 0 (re)started, 3 waiting for their interface"), 5000)).toBe(true);
+      for (const n of NAMES) expect(lab.logOf(h1.proc).split(`${n}: INIT -> FAULT`).length - 1).toBe(1);
 
       const from = broker.watcher.msgs.length;
       const cap = await lab.capture();
