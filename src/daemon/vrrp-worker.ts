@@ -65,9 +65,9 @@ const hooks: RuntimeHooks = {
   },
 };
 
-/** The interfaces an instance needs: a change on any of them can let it start. */
+/** The interfaces an instance needs (its vmac's name too: a link in the way goes): a change on any can let it start. */
 function interfacesOf(plan: InstancePlan): string[] {
-  return [...new Set([plan.interface, ...plan.vips.filter((v) => !v.onVmac).map((v) => v.dev)])];
+  return [...new Set([plan.interface, ...plan.vips.filter((v) => !v.onVmac).map((v) => v.dev), ...(plan.vmac ? [plan.vmac.name] : [])])];
 }
 
 interface KernelView {

@@ -217,4 +217,27 @@ describe("vigil started before its interface is usable", () => {
       await stopVigil(lab, h);
     }
   }, 60_000);
+
+  test("the kernel refuses what the plan allowed (use_vmac's name taken by another interface): FAULT with the kernel's reason, started once that interface goes", async () => {
+    unplugged(1);
+    lab.plug(1);
+    lab.exec(1, ["ip", "link", "add", "vrrp.85", "type", "veth", "peer", "name", "x85"]);
+    const text = vigilConf({
+      routerId: "r1",
+      global: ["vip_lifetime 3"],
+      instances: [{ name: "VM", vrid: 85, priority: 100, advertInt: 0.2, vips: ["198.18.0.185"], extra: ["use_vmac", "garp_master_delay 0"] }],
+    }).replace("state BACKUP", "state MASTER");
+    const h = await startVigil(lab, 1, text);
+    try {
+      const why = "cannot start yet: use_vmac vrrp.85: an interface of that name exists and is not a macvlan (veth); vigil will not take it over";
+      expect(await states(h)).toEqual({ VM: { state: "FAULT", fault: why, waiting: true } });
+      expect(lab.logOf(h.proc)).toContain(`WARN VM: waiting: ${why}; FAULT until it can start (retried when eth0, vrrp.85 change)`);
+      lab.exec(1, ["ip", "link", "del", "vrrp.85"]);
+      expect(await waitStates([[h, "VM", "MASTER"]], 8000)).toEqual(["MASTER"]);
+      expect(lab.exec(1, ["ip", "-d", "link", "show", "vrrp.85"])).toContain("macvlan");
+      expect(lab.exec(1, ["ip", "addr", "show", "dev", "vrrp.85"])).toContain("198.18.0.185/32");
+    } finally {
+      await stopVigil(lab, h);
+    }
+  }, 60_000);
 });
