@@ -3,7 +3,7 @@
 // hides the checkout (node_modules and the pinned Bun with it), with an environment
 // that names no build tool. A binary that still reaches for the build tree, a worker
 // file or a node module fails here as it would on a gateway.
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -29,24 +29,44 @@ const HIDE_SCRIPT = [
   'exec env -i PATH="$PATH" HOME=/root LANG=C.UTF-8 "$@"',
 ].join("\n");
 
-let copies: string | null = null;
 const copied = new Map<Arch, string>();
+const COPY_PREFIX = "vigil-board-";
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
- * dist/vigil-linux-<arch>, copied into a directory outside the checkout (removed when
- * the test process exits). Throws if `make build` has not made it.
+ * This process's copy directory, /tmp/vigil-board-<pid>. bun test does not run
+ * process 'exit' hooks, so a copy cannot remove itself: each test process removes
+ * the directories of processes that are gone before making its own.
+ */
+function copyDir(): string {
+  const dir = join(tmpdir(), `${COPY_PREFIX}${process.pid}`);
+  if (existsSync(dir)) return dir;
+  for (const name of readdirSync(tmpdir())) {
+    const pid = name.startsWith(COPY_PREFIX) ? Number(name.slice(COPY_PREFIX.length)) : NaN;
+    if (Number.isInteger(pid) && pid > 0 && !alive(pid)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+  }
+  mkdirSync(dir, { mode: 0o700 });
+  return dir;
+}
+
+/**
+ * dist/vigil-linux-<arch>, copied into a directory outside the checkout. Throws if
+ * `make build` has not made it.
  */
 export function shippedBinary(arch: Arch = "x64"): string {
   const have = copied.get(arch);
   if (have) return have;
   const src = join(ROOT, "dist", `vigil-linux-${arch}`);
   if (!existsSync(src)) throw new Error(`${src} is missing: run make build`);
-  if (!copies) {
-    copies = mkdtempSync(join(tmpdir(), "vigil-board-"));
-    const dir = copies;
-    process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
-  }
-  const dst = join(copies, `vigil-${arch}`);
+  const dst = join(copyDir(), `vigil-${arch}`);
   copyFileSync(src, dst);
   chmodSync(dst, 0o755);
   copied.set(arch, dst);
