@@ -21,6 +21,7 @@ declare -A need=(
   [busybox-static]=/bin/busybox
   [openssl]=/usr/bin/openssl
   [arping]=/usr/sbin/arping
+  [iputils-ping]=/usr/bin/ping
   [cpio]=/usr/bin/cpio
   [kmod]=/usr/sbin/depmod
   [procps]=/usr/bin/ps
