@@ -52,7 +52,10 @@ export function artifact(arch: Arch): Artifact {
     unpacked ??= unpackDeb(deb);
     const path = join(unpacked, "usr", "sbin", "vigil");
     if (!existsSync(path)) throw new Error(`${deb} has no /usr/sbin/vigil`);
-    return { arch, label: `/usr/sbin/vigil installed from ${deb.split("/").pop()} (dpkg-deb -x into a temp root)`, path, run: [path], argv: hiddenCheckout([path]) };
+    // a package left from before the last `make build` still ships the older binary: say so
+    const bin = join(DIST, "vigil-linux-x64");
+    const stale = existsSync(bin) && statSync(deb).mtimeMs < statSync(bin).mtimeMs ? "; NOTE: the .deb is older than dist/vigil-linux-x64 (run make package)" : "";
+    return { arch, label: `/usr/sbin/vigil installed from dist/${deb.split("/").pop()} (dpkg-deb -x into a temp root)${stale}`, path, run: [path], argv: hiddenCheckout([path]) };
   }
   const path = shippedBinary(arch);
   const label = `dist/vigil-linux-${arch} copied out of the checkout${arch === "arm64" ? ", under qemu-aarch64-static" : ""}`;

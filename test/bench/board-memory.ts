@@ -1,9 +1,12 @@
 // Resident memory of a running daemon as the kernel accounts it, for board.bench.ts.
 // VmRSS alone overstates a forked daemon (keepalived's parent and children share
-// their text pages, and each one's VmRSS counts them again), so Pss from
-// smaps_rollup is read beside it: summed over a process tree it is the memory the
-// tree really costs. RssAnon/RssFile split VmRSS into heap (what the daemon
-// allocated) and file-backed pages (mostly the executable's own text and data).
+// their text pages, and each one's VmRSS counts them again), so smaps_rollup is
+// read beside it: Uss (private pages) summed over a tree is what the tree alone
+// holds, and Pss adds each shared page divided by the number of processes mapping
+// it. Pss moves with the rest of the host: libc, and keepalived's own text, are
+// also mapped by other programs (and other keepalived processes) on this machine.
+// RssAnon/RssFile split VmRSS into heap (what the daemon allocated) and
+// file-backed pages (mostly the executable's own text and data).
 import { readFileSync } from "node:fs";
 import { processTree, sleep } from "../helpers/lab.ts";
 
@@ -13,6 +16,8 @@ export interface Memory {
   rssAnon: number;
   rssFile: number;
   pss: number;
+  /** Private_Clean + Private_Dirty */
+  uss: number;
   processes: number;
 }
 
@@ -23,7 +28,7 @@ function field(text: string, name: string): number {
 
 /** Memory of the given PIDs; a process that exits while being read counts as nothing. */
 export function memoryOf(pids: number[]): Memory {
-  const sum: Memory = { vmRss: 0, rssAnon: 0, rssFile: 0, pss: 0, processes: 0 };
+  const sum: Memory = { vmRss: 0, rssAnon: 0, rssFile: 0, pss: 0, uss: 0, processes: 0 };
   for (const pid of pids) {
     try {
       const status = readFileSync(`/proc/${pid}/status`, "utf8");
@@ -32,6 +37,7 @@ export function memoryOf(pids: number[]): Memory {
       sum.rssAnon += field(status, "RssAnon");
       sum.rssFile += field(status, "RssFile");
       sum.pss += field(rollup, "Pss");
+      sum.uss += field(rollup, "Private_Clean") + field(rollup, "Private_Dirty");
       sum.processes++;
     } catch { /* exited */ }
   }

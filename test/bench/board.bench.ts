@@ -21,6 +21,7 @@ import { Lab } from "../helpers/lab.ts";
 import { artifact, artifactSizes, type SizeRow } from "./board-artifact.ts";
 import { fleetCheckersConf, ownerConf, vrrpSpec } from "./board-configs.ts";
 import { measureIdle, startBoardVigil, stateSummary, type IdleResult } from "./board-idle.ts";
+import { startKeepalivedFull } from "./board-keepalived.ts";
 import { startPeers } from "./board-peers.ts";
 import { execToFirstAdvert, launchChainMs, type StartupResult } from "./board-startup.ts";
 import { percentile } from "./faults.ts";
@@ -62,11 +63,16 @@ interface StartRow { impl: string; arch: string; config: string; result: Startup
 const idle: IdleRow[] = [];
 const starts: StartRow[] = [];
 const notes: string[] = [];
+/** what makes a figure meaningless (the daemon was not doing its job while measured) */
+const invalid: string[] = [];
+const check = (ok: boolean, what: string) => { if (!ok) invalid.push(what); };
+/** why keepalived in full mode did not run the checker config, if it did not */
+let keepalivedFullMode: string | undefined;
 const idleOpts = { settleS: SETTLE_S, samples: SAMPLES, sampleEveryMs: 1000 };
 
 function logIdle(r: IdleRow) {
   const m = r.idle.memory.median;
-  console.log(`idle ${r.impl} ${r.arch} ${r.config}: VmRSS ${kMiB(m.vmRss)} MiB (anon ${kMiB(m.rssAnon)}, file ${kMiB(m.rssFile)}), Pss ${kMiB(m.pss)} MiB, ${m.processes} process(es); VmRSS range ${kMiB(r.idle.memory.vmRssMin)}–${kMiB(r.idle.memory.vmRssMax)} MiB over ${r.idle.memory.samples.length} samples; states ${r.states}; ${r.idle.vridsOnWire} VRIDs on the wire, ${r.idle.advertsPerS.toFixed(1)} adverts/s${r.idle.synsPerS !== undefined ? `, ${r.idle.synsPerS.toFixed(0)} checker connections/s` : ""}`);
+  console.log(`idle ${r.impl} ${r.arch} ${r.config}: VmRSS ${kMiB(m.vmRss)} MiB (anon ${kMiB(m.rssAnon)}, file ${kMiB(m.rssFile)}), Uss ${kMiB(m.uss)} MiB, Pss ${kMiB(m.pss)} MiB, ${m.processes} process(es); VmRSS range ${kMiB(r.idle.memory.vmRssMin)}–${kMiB(r.idle.memory.vmRssMax)} MiB over ${r.idle.memory.samples.length} samples; states ${r.states}; ${r.idle.vridsOnWire} VRIDs on the wire, ${r.idle.advertsPerS.toFixed(1)} adverts/s${r.idle.synsPerS !== undefined ? `, ${r.idle.synsPerS.toFixed(0)} checker connections/s` : ""}`);
 }
 
 function logStart(r: StartRow) {
@@ -84,6 +90,7 @@ try {
     r.states = stateSummary(await d.status());
     logIdle(r);
     idle.push(r);
+    check(r.states === "1 MASTER" && r.idle.vridsOnWire === 1, `vigil x64 1 instance: ${r.states}, ${r.idle.vridsOnWire} VRIDs on the wire`);
     lab.kill(1, "SIGTERM");
     await lab.reap(1, 5000);
   }
@@ -92,6 +99,7 @@ try {
     const r: IdleRow = { impl: `keepalived ${keepalivedVersion}`, arch: "x64", config: "1 instance", states: "-", idle: await measureIdle(lab, h.proc.pid, idleOpts), note: "--vrrp: parent + VRRP child" };
     logIdle(r);
     idle.push(r);
+    check(r.idle.vridsOnWire === 1, `keepalived 1 instance: ${r.idle.vridsOnWire} VRIDs on the wire`);
     await stopRouter(lab, h, 5000);
   }
 
@@ -124,17 +132,36 @@ try {
       logIdle(r);
       console.log(`  ${r.note}`);
       idle.push(r);
+      check(r.states === `${INSTANCES} MASTER` && r.idle.vridsOnWire === INSTANCES, `vigil ${r.config}: ${r.states}, ${r.idle.vridsOnWire} VRIDs on the wire`);
+      check(online && vrrpTopics === INSTANCES, `vigil ${r.config}: MQTT ${online ? "online" : "not online"}, ${vrrpTopics} vrrp topics`);
+      check((r.idle.synsPerS ?? 0) >= 0.8 * CHECKERS, `vigil ${r.config}: ${r.idle.synsPerS?.toFixed(0)} checker connections/s, want ≈ ${CHECKERS}`);
       lab.kill(1, "SIGTERM");
       await lab.reap(1, 5000);
+
+      // keepalived on the same file (it warns about vigil_fleet and skips it), full mode
+      const ka = await startKeepalivedFull(lab, conf, 6000);
+      const kaConfig = `${INSTANCES} instances + ${CHECKERS} HTTP_GET (delay_loop 1 s), full mode`;
+      if (ka.running) {
+        const k: IdleRow = { impl: `keepalived ${keepalivedVersion}`, arch: "x64", config: kaConfig, states: "-", idle: await measureIdle(lab, ka.proc.pid, { ...idleOpts, countSyns: { excludePort: 1883 } }), note: "no MQTT in keepalived" };
+        logIdle(k);
+        idle.push(k);
+        check(k.idle.vridsOnWire === INSTANCES, `keepalived ${kaConfig}: ${k.idle.vridsOnWire} VRIDs on the wire`);
+        lab.kill(1, "SIGTERM");
+        await lab.reap(1, 5000);
+      } else {
+        keepalivedFullMode = ka.why;
+        console.log(`keepalived ${keepalivedVersion} ${kaConfig}: not running, ${ka.why}`);
+      }
     } finally {
       await peers.stop();
     }
   }
   {
     const h = await startRouter(lab, 1, "keepalived", vrrpSpec(INSTANCES));
-    const r: IdleRow = { impl: `keepalived ${keepalivedVersion}`, arch: "x64", config: `${INSTANCES} instances (VRRP only)`, states: "-", idle: await measureIdle(lab, h.proc.pid, idleOpts), note: "--vrrp; keepalived has no MQTT, and its checkers need IP_VS (absent here: the checker child exits)" };
+    const r: IdleRow = { impl: `keepalived ${keepalivedVersion}`, arch: "x64", config: `${INSTANCES} instances (VRRP only)`, states: "-", idle: await measureIdle(lab, h.proc.pid, idleOpts), note: `--vrrp${keepalivedFullMode ? `; with the virtual servers (full mode) keepalived stops: ${keepalivedFullMode}` : ""}` };
     logIdle(r);
     idle.push(r);
+    check(r.idle.vridsOnWire === INSTANCES, `keepalived ${r.config}: ${r.idle.vridsOnWire} VRIDs on the wire`);
     await stopRouter(lab, h, 5000);
   }
 
@@ -148,6 +175,7 @@ try {
     const r: StartRow = { impl: "vigil", arch: "x64", config: "priority 255, state MASTER", result, chainMs: await launchChainMs(lab, hiddenCheckout, STARTS) };
     logStart(r);
     starts.push(r);
+    check(result.samples.length === result.runs, `vigil x64 start-up: ${result.samples.length} of ${result.runs} runs sent an advert`);
   }
   {
     const kaChain = await launchChainMs(lab, (a) => a, STARTS);
@@ -155,6 +183,7 @@ try {
     const r: StartRow = { impl: `keepalived ${keepalivedVersion}`, arch: "x64", config: "priority 255, state MASTER", result, chainMs: kaChain };
     logStart(r);
     starts.push(r);
+    check(result.samples.length === result.runs, `keepalived start-up: ${result.samples.length} of ${result.runs} runs sent an advert`);
     // the same owner written `state BACKUP`: keepalived waits Master_Down_Interval (3 s at advert_int 1)
     const ownerBackup = join(lab.dir, "owner-backup.conf");
     writeFileSync(ownerBackup, ownerConf("BACKUP"));
@@ -168,7 +197,7 @@ try {
   // ------------------------------------------------------------ arm64 under qemu-user: functional only
   {
     const d = await startBoardVigil(lab, arm64.argv, keepalivedConf(vrrpSpec(1)), "vigil-arm64", 60_000);
-    const r: IdleRow = { impl: "vigil", arch: `arm64 (${FUNCTIONAL})`, config: "1 instance", states: "", idle: await measureIdle(lab, d.proc.pid, idleOpts) };
+    const r: IdleRow = { impl: "vigil", arch: `arm64, ${FUNCTIONAL}`, config: "1 instance", states: "", idle: await measureIdle(lab, d.proc.pid, idleOpts) };
     const st = await d.status();
     r.states = stateSummary(st);
     r.note = "RSS of the qemu-aarch64-static process: emulator and its translation cache included";
@@ -184,7 +213,7 @@ try {
   }
   if (ARM64_STARTS > 0) {
     const result = await execToFirstAdvert(lab, vigilRun(arm64.argv), { runs: ARM64_STARTS, boundMs: 20_000, giveUpAfter: 1 });
-    const r: StartRow = { impl: "vigil", arch: `arm64 (${FUNCTIONAL})`, config: "priority 255, state MASTER", result, chainMs: await launchChainMs(lab, hiddenCheckout, ARM64_STARTS) };
+    const r: StartRow = { impl: "vigil", arch: `arm64, ${FUNCTIONAL}`, config: "priority 255, state MASTER", result, chainMs: await launchChainMs(lab, hiddenCheckout, ARM64_STARTS) };
     logStart(r);
     starts.push(r);
   }
@@ -199,8 +228,8 @@ for (const s of sizes) {
 }
 for (const r of idle) {
   const m = r.idle.memory.median;
-  rows.push([`idle ${r.impl}, ${r.arch}, ${r.config}: VmRSS (anon / file), Pss`,
-    `${kMiB(m.vmRss)} MiB (${kMiB(m.rssAnon)} / ${kMiB(m.rssFile)}), Pss ${kMiB(m.pss)} MiB; ${m.processes} proc; states ${r.states}; ${r.idle.vridsOnWire} VRIDs on the wire${r.idle.synsPerS !== undefined ? `; ${r.idle.synsPerS.toFixed(0)} checks/s` : ""}${r.note ? `; ${r.note}` : ""}`]);
+  rows.push([`idle ${r.impl}, ${r.arch}, ${r.config}: VmRSS (anon / file), Uss, Pss`,
+    `${kMiB(m.vmRss)} MiB (${kMiB(m.rssAnon)} / ${kMiB(m.rssFile)}), Uss ${kMiB(m.uss)} MiB, Pss ${kMiB(m.pss)} MiB; ${m.processes} proc; states ${r.states}; ${r.idle.vridsOnWire} VRIDs on the wire${r.idle.synsPerS !== undefined ? `; ${r.idle.synsPerS.toFixed(0)} checks/s` : ""}${r.note ? `; ${r.note}` : ""}`]);
 }
 for (const r of starts) {
   const s = r.result.samples;
@@ -226,5 +255,10 @@ writeFileSync(JSON_OUT, JSON.stringify({
     launcherChainMs: r.chainMs,
   })),
   notes,
+  invalid,
 }, null, 1));
 console.log(`\nwrote ${JSON_OUT}`);
+if (invalid.length) {
+  for (const w of invalid) console.log(`FAIL: ${w}`);
+  process.exitCode = 1;
+}

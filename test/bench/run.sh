@@ -11,6 +11,9 @@
 # are spent, and no bench is given more than what is left. On timeout the bench
 # gets SIGTERM (the lab helpers tear down their namespaces on it), then SIGKILL
 # 15 s later.
+#
+# A bench that keeps its figures writes them as JSON under build/bench/ (board.bench.ts:
+# build/bench/board.json, the shipped artifact's sizes, idle memory and start-up time).
 set -u
 cd "$(dirname "$0")/../.."
 BUN=node_modules/.bin/bun
