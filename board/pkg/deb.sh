@@ -5,7 +5,7 @@
 #        PKG_MAINTAINER
 # Layout: /usr/sbin/vigil, /lib/systemd/system/vigil.service, /etc/vigil/vigil.conf
 # (conffile, all comments), /var/lib/vigil (0700, the fleet's config store),
-# /usr/share/doc/vigil (copyright, changelog, README, examples).
+# /usr/share/doc/vigil (copyright, changelog, README, examples), vigil(8).
 set -euo pipefail
 PKG=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$PKG/../.." && pwd)
@@ -35,6 +35,10 @@ doc=$stage/usr/share/doc/vigil
 install -d -m 0755 "$doc/examples"
 install -m 0644 "$PKG"/examples/*.conf "$doc/examples/"
 write_readme_excerpt >"$doc/README.md"
+install -D -m 0644 "$PKG/debian/lintian-overrides" "$stage/usr/share/lintian/overrides/vigil"
+install -d -m 0755 "$stage/usr/share/man/man8"
+gzip -9n <"$PKG/vigil.8" >"$stage/usr/share/man/man8/vigil.8.gz"
+chmod 0644 "$stage/usr/share/man/man8/vigil.8.gz"
 {
 	echo "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/"
 	echo "Upstream-Name: vigil"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds vigil-<version>-linux-<arch>.tar.gz for systems without dpkg.
-# usage: board/pkg/tarball.sh ARCH BINARY VERSION OUTDIR     env: PKG_GZIP_LEVEL (1-9, default 9)
+# usage: board/pkg/tarball.sh ARCH BINARY VERSION OUTDIR     env: PKG_GZIP_LEVEL (1-9, default 6)
 # One directory, vigil-<version>-linux-<arch>/: the executable, the systemd unit,
-# the OpenWrt procd init script, example configs (vigil.conf is the commented one
+# the OpenWrt procd init script, the manual page, example configs (vigil.conf is the commented one
 # the Debian package installs), LICENSE and the README's install section.
 set -euo pipefail
 PKG=$(cd "$(dirname "$0")" && pwd)
@@ -26,6 +26,7 @@ dir="$stage/$name"
 install -D -m 0755 "$BIN" "$dir/vigil"
 install -m 0644 "$ROOT/board/init/vigil.service" "$dir/vigil.service"
 install -m 0755 "$ROOT/board/init/vigil.procd" "$dir/vigil.procd"
+install -m 0644 "$PKG/vigil.8" "$dir/vigil.8"
 install -d -m 0755 "$dir/examples"
 install -m 0644 "$PKG"/examples/*.conf "$dir/examples/"
 write_commented_conf >"$dir/examples/vigil.conf"
@@ -36,6 +37,6 @@ chmod 0644 "$dir/examples/vigil.conf" "$dir/README.md"
 mkdir -p "$OUT"
 tgz="$OUT/$name.tar.gz"
 tar -C "$stage" --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$epoch" -cf - "$name" |
-	gzip -n "-${PKG_GZIP_LEVEL:-9}" >"$tgz.tmp"
+	gzip -n "-${PKG_GZIP_LEVEL:-6}" >"$tgz.tmp"
 mv "$tgz.tmp" "$tgz"
 echo "$tgz"

@@ -1,10 +1,11 @@
 // Board tier: the packages `make package` builds, installed and started as a user
 // would. board/pkg builds them here from dist/vigil-linux-* into a scratch directory
 // (the .debs uncompressed and the tarballs at gzip -1, to keep this to seconds; the
-// contents are what make package ships). The x64 .deb goes into a fresh root
-// (dpkg --root: an empty dpkg database, busybox as /bin/sh for the maintainer
-// scripts, no systemd): files, owners, modes, conffile, enable link, dpkg --verify,
-// systemd-analyze verify of the unit as installed; then the installed binary, with
+// contents are what make package ships). The x64 .deb goes into a fresh minimal
+// Debian root (dpkg --root; libc6, perl-base, init-system-helpers and busybox from
+// the host, no systemd running): files, owners, modes, conffile, enable link, dpkg
+// --verify, the maintainer scripts' systemctl calls, systemd-analyze verify of the
+// unit as installed; then the installed binary, with
 // the checkout hidden, checks the shipped examples and runs the way the unit runs
 // it (ExecCondition, then ExecStart with no -f, under the unit's capability bounding
 // set and no_new_privs) in a network namespace: MASTER with its VIP, SIGTERM removes
@@ -17,6 +18,7 @@ import { gunzipSync } from "node:zlib";
 import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
 import { hiddenCheckout, ROOT, runHidden } from "../helpers/board.ts";
+import { makeDebianRoot } from "../helpers/debian-root.ts";
 import { SyslogSink } from "../helpers/syslog-sink.ts";
 
 const VERSION = pkg.version;
@@ -43,7 +45,7 @@ function build(kind: "deb" | "tarball", arch: "x64" | "arm64", version = VERSION
 
 /** dpkg against the fresh root; stdin is closed, so a conffile question would fail the run instead of waiting */
 function dpkg(args: string[], allowFail = false) {
-  return sh(["dpkg", `--root=${root}`, "--force-depends", ...args], { allowFail });
+  return sh(["dpkg", `--root=${root}`, ...args], { allowFail, env: { LC_ALL: "C" } });
 }
 
 function mode(rel: string): { mode: string; uid: number; gid: number; type: string } {
@@ -75,12 +77,7 @@ beforeAll(() => {
     build("deb", arch);
     build("tarball", arch);
   }
-  // a fresh root: dpkg's empty database, /dev/null, and busybox for the maintainer scripts
-  for (const d of ["var/lib/dpkg/info", "var/lib/dpkg/updates", "var/lib/dpkg/triggers", "bin", "dev"]) mkdirSync(join(root, d), { recursive: true });
-  writeFileSync(join(root, "var/lib/dpkg/status"), "");
-  sh(["cp", "/bin/busybox", join(root, "bin/busybox")]);
-  sh(["chroot", root, "/bin/busybox", "--install", "-s", "/bin"]);
-  sh(["mknod", "-m", "0666", join(root, "dev/null"), "c", "1", "3"]);
+  makeDebianRoot(root);
 }, 120_000);
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -98,37 +95,48 @@ describe(`vigil_${VERSION}_amd64.deb in a fresh root (dpkg --root, no systemd)`,
     expect(mode("lib/systemd/system/vigil.service")).toEqual({ mode: "0644", ...rootOwned, type: "file" });
     expect(mode("var/lib/vigil")).toEqual({ mode: "0700", ...rootOwned, type: "dir" });
     expect(mode("usr/share/doc/vigil/copyright")).toEqual({ mode: "0644", ...rootOwned, type: "file" });
+    expect(mode("usr/share/man/man8/vigil.8.gz")).toEqual({ mode: "0644", ...rootOwned, type: "file" });
     expect(readdirSync(join(root, "usr/share/doc/vigil/examples")).sort()).toEqual(["fleet.conf", "lvs-http.conf", "vrrp-pair.conf"]);
     expect(readFileSync(join(root, "var/lib/dpkg/info/vigil.conffiles"), "utf8")).toBe("/etc/vigil/vigil.conf\n");
     expect(readFileSync(join(root, "lib/systemd/system/vigil.service"), "utf8")).toBe(readFileSync(UNIT, "utf8"));
     // the shipped vigil.conf configures nothing: every line is blank or a comment
     const conf = readFileSync(join(root, "etc/vigil/vigil.conf"), "utf8").split("\n");
     expect(conf.filter((l) => l.trim() !== "" && !l.startsWith("#"))).toEqual([]);
-    // postinst enabled the unit (the link `systemctl enable` makes; no systemctl in this root)
+    // postinst enabled the unit: deb-systemd-helper made the link `systemctl enable` would, and remembers it
     expect(readlinkSync(join(root, "etc/systemd/system/multi-user.target.wants/vigil.service"))).toBe("/lib/systemd/system/vigil.service");
+    expect(existsSync(join(root, "var/lib/systemd/deb-systemd-helper-enabled/vigil.service.dsh-also"))).toBe(true);
     // every file matches the package's md5sums
     expect(dpkg(["--verify", "vigil"])).toMatchObject({ code: 0, out: "" });
   });
 
-  test("with systemd running, the maintainer scripts enable on a first install and start nothing; upgrade try-restarts; remove stops", () => {
+  test("with systemd running, the maintainer scripts start nothing on a first install; upgrade try-restarts; remove stops", () => {
     // systemd is not PID 1 here, so a systemctl that records its arguments stands in for it
-    // while the installed scripts run chrooted with the arguments dpkg passes (policy §6.5).
+    // while the installed scripts run chrooted with the arguments dpkg passes (policy §6.5);
+    // deb-systemd-invoke (init-system-helpers) is the real one and calls it.
     const log = join(root, "systemctl.log");
     const recorder = join(root, "usr/bin/systemctl");
-    mkdirSync(join(root, "usr/bin"), { recursive: true });
     mkdirSync(join(root, "run/systemd/system"), { recursive: true });
     writeFileSync(recorder, '#!/bin/sh\necho "$*" >> /systemctl.log\n', { mode: 0o755 });
     const script = (name: string, ...args: string[]) => {
       writeFileSync(log, "");
-      sh(["chroot", root, "/bin/env", "-i", "PATH=/usr/bin:/bin", "/bin/sh", `/var/lib/dpkg/info/vigil.${name}`, ...args]);
+      // the environment dpkg gives a maintainer script (deb-systemd-helper refuses to run without it)
+      const env = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", "DPKG_MAINTSCRIPT_PACKAGE=vigil", `DPKG_MAINTSCRIPT_NAME=${name}`, "DPKG_MAINTSCRIPT_ARCH=amd64"];
+      sh(["chroot", root, "/bin/env", "-i", ...env, "/bin/sh", `/var/lib/dpkg/info/vigil.${name}`, ...args]);
       return readFileSync(log, "utf8").split("\n").filter(Boolean);
     };
+    // what the scripts ask systemd to do to vigil; daemon-reloads (the scripts' and the helpers') apart
+    const actions = (lines: string[]) => lines.filter((l) => !l.endsWith("daemon-reload"));
     try {
-      expect(script("postinst", "configure", "")).toEqual(["--quiet enable vigil.service", "daemon-reload"]);
-      expect(script("postinst", "configure", "0.0.9")).toEqual(["daemon-reload", "try-restart vigil.service"]);
-      expect(script("prerm", "upgrade", "9.9.9")).toEqual([]);
-      expect(script("prerm", "remove")).toEqual(["stop vigil.service"]);
-      expect(script("postrm", "remove")).toEqual(["daemon-reload"]);
+      const first = script("postinst", "configure", "");
+      expect({ actions: actions(first), reload: first.includes("--system daemon-reload") }).toEqual({ actions: [], reload: true });
+      expect(actions(script("postinst", "configure", "0.0.9"))).toEqual(["try-restart vigil.service"]);
+      expect(actions(script("prerm", "upgrade", "9.9.9"))).toEqual([]);
+      expect(actions(script("prerm", "remove"))).toEqual(["stop vigil.service"]);
+      expect(actions(script("postrm", "remove"))).toEqual([]);
+      // remove masked the unit (as dh_installsystemd does); configuring again unmasks it
+      expect(readlinkSync(join(root, "etc/systemd/system/vigil.service"))).toBe("/dev/null");
+      expect(actions(script("postinst", "configure", VERSION))).toEqual(["try-restart vigil.service"]);
+      expect(existsSync(join(root, "etc/systemd/system/vigil.service"))).toBe(false);
     } finally {
       rmSync(recorder, { force: true });
       rmSync(log, { force: true });
@@ -291,7 +299,10 @@ describe(`vigil_${VERSION}_amd64.deb in a fresh root (dpkg --root, no systemd)`,
     expect(existsSync(join(root, "etc/vigil/vigil.conf"))).toBe(true);
     expect(existsSync(join(root, "var/lib/vigil/current"))).toBe(true);
     dpkg(["--purge", "vigil"]);
-    for (const gone of ["var/lib/vigil", "run/vigil", "etc/vigil", "etc/systemd/system/multi-user.target.wants/vigil.service", "lib/systemd/system/vigil.service"]) {
+    for (const gone of [
+      "var/lib/vigil", "run/vigil", "etc/vigil", "etc/systemd/system/multi-user.target.wants/vigil.service", "etc/systemd/system/vigil.service",
+      "lib/systemd/system/vigil.service", "var/lib/systemd/deb-systemd-helper-enabled/vigil.service.dsh-also",
+    ]) {
       expect({ gone, exists: existsSync(join(root, gone)) }).toEqual({ gone, exists: false });
     }
     expect(sh(["dpkg-query", `--root=${root}`, "-W", "vigil"], { allowFail: true }).code).not.toBe(0);
@@ -310,7 +321,7 @@ describe("the arm64 package", () => {
 
 describe("tarballs", () => {
   for (const [arch, machine] of [["x64", 62], ["arm64", 183]] as const) {
-    test(`vigil-${VERSION}-linux-${arch}.tar.gz: binary, unit, procd script, examples, LICENSE, README`, () => {
+    test(`vigil-${VERSION}-linux-${arch}.tar.gz: binary, unit, procd script, manual, examples, LICENSE, README`, () => {
       const top = `vigil-${VERSION}-linux-${arch}`;
       const entries = readTar(gunzipSync(readFileSync(tarball(arch))));
       expect(entries.map((e) => `${e.mode} ${e.uid}/${e.gid} ${e.name}`)).toEqual([
@@ -323,6 +334,7 @@ describe("tarballs", () => {
         `0644 0/0 ${top}/examples/vigil.conf`,
         `0644 0/0 ${top}/examples/vrrp-pair.conf`,
         `0755 0/0 ${top}/vigil`,
+        `0644 0/0 ${top}/vigil.8`,
         `0755 0/0 ${top}/vigil.procd`,
         `0644 0/0 ${top}/vigil.service`,
       ]);
@@ -333,6 +345,7 @@ describe("tarballs", () => {
       expect(text("vigil.service")).toBe(readFileSync(UNIT, "utf8"));
       expect(text("vigil.procd")).toBe(readFileSync(join(ROOT, "board/init/vigil.procd"), "utf8"));
       expect(text("LICENSE")).toBe(readFileSync(join(ROOT, "LICENSE"), "utf8"));
+      expect(text("vigil.8")).toBe(readFileSync(join(ROOT, "board/pkg/vigil.8"), "utf8"));
       expect(text("README.md")).toContain("apt install ./vigil_<version>_arm64.deb");
       expect(text("README.md")).toContain("install -m 0755 vigil.procd /etc/init.d/vigil");
       expect(text("README.md")).not.toContain("package-readme");
