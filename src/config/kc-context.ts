@@ -225,10 +225,10 @@ export class Ctx {
 // keepalived keywords vigil knows of but does not implement, so the message
 // says so instead of suggesting a typo.
 const NOT_IMPLEMENTED = new Set([
-  "static_ipaddress", "static_routes", "static_rules", "virtual_server_group", "vrrp_track_process",
-  "track_file", "vrrp_track_file", "linkbeat_interfaces", "garp_group", "bfd_instance", "net_namespace",
+  "static_ipaddress", "static_routes", "static_rules", "vrrp_track_process",
+  "track_file", "linkbeat_interfaces", "garp_group", "bfd_instance", "net_namespace",
   "virtual_routes", "virtual_rules", "track_process", "track_bfd", "track_group",
-  "SMTP_CHECK", "PING_CHECK", "UDP_CHECK", "FILE_CHECK", "BFD_CHECK",
+  "BFD_CHECK",
 ]);
 
 export function whyUnknown(kw: string): string {

@@ -4,7 +4,8 @@ import { Diagnostics, type FieldPath } from "./diagnostics.ts";
 import { finishConfig } from "./finish.ts";
 import { Ctx, Locations, whyUnknown, type Raw } from "./kc-context.ts";
 import { readFleet } from "./kc-fleet.ts";
-import { readVirtualServer } from "./kc-lvs.ts";
+import { readVirtualServer, readVirtualServerGroup } from "./kc-lvs.ts";
+import { readTrackFile } from "./kc-track-file.ts";
 import { readGlobal, readInstance, readScript, readSyncGroup } from "./kc-vrrp.ts";
 import { toResult, type LoadResult, type ReadOptions } from "./result.ts";
 import { DEFAULT_LIMITS, readConfigLines, type FileSource, type SourceLimits } from "./source.ts";
@@ -31,7 +32,7 @@ export function readKeepalived(
     const tree = buildTree(lines, diags);
     const locs = new Locations();
     const c = new Ctx(diags, locs, opts.strict ?? false);
-    const raw: Raw = { global: {}, scripts: [], syncGroups: [], instances: [], virtualServers: [] };
+    const raw: Raw = { global: {}, scripts: [], syncGroups: [], instances: [], trackFiles: [], virtualServerGroups: [], virtualServers: [] };
     const push = (key: string, v: Raw | undefined, s: Parameters<Ctx["mark"]>[2]) => {
       if (!v) return;
       const list = raw[key] as Raw[];
@@ -59,6 +60,13 @@ export function readKeepalived(
           break;
         case "virtual_server":
           push("virtualServers", readVirtualServer(c, s), s);
+          break;
+        case "virtual_server_group":
+          push("virtualServerGroups", readVirtualServerGroup(c, s), s);
+          break;
+        case "track_file":
+        case "vrrp_track_file":
+          push("trackFiles", readTrackFile(c, s), s);
           break;
         case "vigil_fleet":
           if (raw.fleet) c.warn(s, "'vigil_fleet' given more than once, the blocks are merged");

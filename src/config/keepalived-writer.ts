@@ -1,10 +1,13 @@
 // Config -> keepalived.conf. Values equal to their default are left out, so the
 // output reads like a hand-written file; reading it back gives the same Config.
 import {
-  defaultCheckerCommon, defaultGlobal, defaultInstance, defaultScript, defaultVirtualServer,
-  type Checker, type Config, type FleetConfig, type GlobalDefs, type NotifyScripts, type RealServer,
-  type SyncGroup, type VirtualIpAddress, type VirtualServer, type VrrpInstance, type VrrpScript,
+  defaultCheckerCommon, defaultGlobal, defaultInstance, defaultScript, defaultVirtualServer, DNS_DEFAULT_RETRY,
+  SMTP_DEFAULT_HELO, UDP_DEFAULT_MAX_REPLY,
+  type Checker, type Config, type FleetConfig, type GlobalDefs, type NotifyScripts, type RealServer, type SmtpHost,
+  type SyncGroup, type TrackFile, type VirtualIpAddress, type VirtualServer, type VirtualServerGroup, type VrrpInstance,
+  type VrrpScript,
 } from "./model.ts";
+import { rangeText } from "./vsg-range.ts";
 
 /** ms -> keepalived seconds ("1", "0.01", "2.5"). */
 export function seconds(ms: number): string {
@@ -53,9 +56,12 @@ export function writeKeepalived(cfg: Config): string {
   const o = new Out();
   o.line("! written by vigil");
   writeGlobal(o, cfg.global);
+  // keepalived looks a track_file up when it reads a reference to it: define them first
+  for (const t of cfg.trackFiles) writeTrackFile(o, t);
   for (const s of cfg.scripts) writeScript(o, s);
   for (const g of cfg.syncGroups) writeSyncGroup(o, g);
   for (const i of cfg.instances) writeInstance(o, i);
+  for (const g of cfg.virtualServerGroups) writeVirtualServerGroup(o, g);
   for (const vs of cfg.virtualServers) writeVirtualServer(o, vs);
   if (cfg.fleet) writeFleet(o, cfg.fleet);
   return `${o.lines.join("\n")}\n`;
@@ -100,6 +106,15 @@ function writeGlobal(o: Out, g: GlobalDefs) {
       if (l.group !== undefined) extra.push("group", l.group);
       o.line("lvs_sync_daemon", word(l.interface), word(l.instance), ...extra);
     }
+  });
+}
+
+function writeTrackFile(o: Out, t: TrackFile) {
+  o.line("");
+  o.block(`track_file ${word(t.name)}`, () => {
+    o.line("file", quoted(t.file));
+    if (t.weight !== 1 || t.weightReverse) o.line("weight", t.weight, ...(t.weightReverse ? ["reverse"] : []));
+    if (t.initFile) o.line("init_file", t.initFile.value, ...(t.initFile.overwrite ? ["overwrite"] : []));
   });
 }
 
@@ -191,9 +206,18 @@ function writeInstance(o: Out, i: VrrpInstance) {
   });
 }
 
+function writeVirtualServerGroup(o: Out, g: VirtualServerGroup) {
+  o.line("");
+  o.block(`virtual_server_group ${word(g.name)}`, () => {
+    for (const a of g.addresses) o.line(rangeText(a), ...(a.port !== undefined ? [a.port] : []));
+    for (const f of g.fwmarks) o.line("fwmark", f.fwmark, ...(f.family !== undefined ? [f.family] : []));
+  });
+}
+
 function writeVirtualServer(o: Out, vs: VirtualServer) {
   const d = defaultVirtualServer();
-  const head = vs.fwmark !== undefined ? `virtual_server fwmark ${vs.fwmark}` : `virtual_server ${vs.ip} ${vs.port}`;
+  const head =
+    vs.fwmark !== undefined ? `virtual_server fwmark ${vs.fwmark}` : vs.group !== undefined ? `virtual_server group ${word(vs.group)}` : `virtual_server ${vs.ip} ${vs.port}`;
   o.line("");
   o.block(head, () => {
     o.line("delay_loop", seconds(vs.delayLoopMs));
@@ -234,6 +258,14 @@ function writeRealServer(o: Out, rs: RealServer) {
 
 function writeChecker(o: Out, ch: Checker) {
   const d = defaultCheckerCommon();
+  if (ch.type === "FILE_CHECK") {
+    // keepalived gives FILE_CHECK no common checker options
+    o.block(ch.type, () => {
+      o.line("track_file", word(ch.trackFile));
+      if (ch.weight !== undefined) o.line("weight", ch.weight, ...(ch.weightReverse ? ["reverse"] : []));
+    });
+    return;
+  }
   o.block(ch.type, () => {
     if (ch.type === "HTTP_GET" || ch.type === "SSL_GET") {
       for (const u of ch.url) {
@@ -254,19 +286,45 @@ function writeChecker(o: Out, ch: Checker) {
     } else if (ch.type === "DNS_CHECK") {
       o.line("type", ch.dnsType);
       o.line("name", word(ch.name));
+    } else if (ch.type === "UDP_CHECK") {
+      o.opt("payload", ch.payload);
+      if (ch.requireReply) o.line("require_reply", ...(ch.replyData !== undefined ? [ch.replyData] : []));
+      else if (ch.replyData !== undefined) throw new Error("UDP_CHECK replyData without requireReply cannot be written to keepalived.conf");
+      o.ifNot("min_reply_length", ch.minReplyLength, 0);
+      o.ifNot("max_reply_length", ch.maxReplyLength, UDP_DEFAULT_MAX_REPLY);
+    } else if (ch.type === "SMTP_CHECK") {
+      o.ifNot("helo_name", ch.heloName, SMTP_DEFAULT_HELO, quoted);
     }
     if (ch.type !== "MISC_CHECK") {
-      o.opt("connect_ip", ch.connectIp);
-      o.opt("connect_port", ch.connectPort);
-      o.opt("bindto", ch.bindto);
-      o.opt("bind_port", ch.bindPort);
+      writeConnection(o, ch);
       o.ifNot("connect_timeout", ch.connectTimeoutMs, d.connectTimeoutMs, seconds);
     }
-    o.ifNot("retry", ch.retry, d.retry);
-    o.ifNot("delay_before_retry", ch.delayBeforeRetryMs, d.delayBeforeRetryMs, seconds);
+    if (ch.type === "DNS_CHECK") {
+      o.ifNot("retry", ch.retry, DNS_DEFAULT_RETRY);
+      o.opt("delay_before_retry", ch.delayBeforeRetryMs, seconds);
+    } else {
+      o.ifNot("retry", ch.retry, d.retry);
+      o.ifNot("delay_before_retry", ch.delayBeforeRetryMs, d.delayBeforeRetryMs, seconds);
+    }
     o.opt("warmup", ch.warmupMs, seconds);
     o.opt("delay_loop", ch.delayLoopMs, seconds);
+    if (ch.type === "SMTP_CHECK") {
+      for (const h of ch.host) {
+        o.block("host", () => {
+          writeConnection(o, h);
+          o.opt("connect_timeout", h.connectTimeoutMs, seconds);
+        });
+      }
+    }
   });
+}
+
+/** connect_ip/connect_port/bindto/bind_port, and a host block's own connect_timeout. */
+function writeConnection(o: Out, c: SmtpHost) {
+  o.opt("connect_ip", c.connectIp);
+  o.opt("connect_port", c.connectPort);
+  o.opt("bindto", c.bindto);
+  o.opt("bind_port", c.bindPort);
 }
 
 function writeFleet(o: Out, f: FleetConfig) {

@@ -21,6 +21,9 @@ export interface Config {
   scripts: VrrpScript[];
   syncGroups: SyncGroup[];
   instances: VrrpInstance[];
+  /** keepalived track_file: files whose number sets a weight (FILE_CHECK, and VRRP's track_file) */
+  trackFiles: TrackFile[];
+  virtualServerGroups: VirtualServerGroup[];
   virtualServers: VirtualServer[];
   fleet?: FleetConfig;
 }
@@ -97,6 +100,28 @@ export interface VrrpScript {
   group?: string;
   /** start in failed state until the first success */
   initFail: boolean;
+}
+
+// ---------------------------------------------------------------- track_file
+
+/**
+ * keepalived `track_file NAME { file PATH; weight W [reverse]; init_file [V] [overwrite] }`.
+ * The number in the file, times the weight of whoever tracks it, is a weight offset;
+ * with weight 0 a non-zero number means failure (keepalived.conf(5) "Track files").
+ */
+export interface TrackFile {
+  name: string;
+  file: string;
+  /** default multiplier for those tracking the file (keepalived 2.2.7: -254..254, default 1) */
+  weight: number;
+  weightReverse: boolean;
+  /** write `value` to the file at start if it does not exist (or always, with overwrite) */
+  initFile?: TrackFileInit;
+}
+
+export interface TrackFileInit {
+  value: number;
+  overwrite: boolean;
 }
 
 // ---------------------------------------------------------------- vrrp_sync_group
@@ -203,16 +228,45 @@ export const LB_KINDS: readonly LbKind[] = ["NAT", "DR", "TUN"];
 export type LvsProtocol = "TCP" | "UDP" | "SCTP";
 export const LVS_PROTOCOLS: readonly LvsProtocol[] = ["TCP", "UDP", "SCTP"];
 
+/**
+ * keepalived `virtual_server_group NAME { ... }`: the services a `virtual_server
+ * group NAME` is programmed on, one IPVS service per address (ranges expanded)
+ * and per fwmark, all with the same real servers.
+ */
+export interface VirtualServerGroup {
+  name: string;
+  /** `IP[-LAST] [PORT]` entries; a range is first..last inclusive */
+  addresses: VsgAddress[];
+  /** `fwmark N [inet|inet6]` entries */
+  fwmarks: VsgFwmark[];
+}
+
+export interface VsgAddress {
+  ip: string;
+  /** last address of a range (keepalived's A.B.C.D-E, A-B and /nn forms are all read into this) */
+  to?: string;
+  /** absent (or 0 in keepalived.conf) = all ports, which IPVS allows for persistent services */
+  port?: number;
+}
+
+export interface VsgFwmark {
+  fwmark: number;
+  /** address family of the fwmark service; absent = the real servers' */
+  family?: "inet" | "inet6";
+}
+
 export interface SorryServer {
   ip: string;
   port?: number;
 }
 
-/** Exactly one of (ip + port) or fwmark identifies a service. */
+/** Exactly one of (ip + port), fwmark or group identifies a service. */
 export interface VirtualServer {
   ip?: string;
   port?: number;
   fwmark?: number;
+  /** `virtual_server group NAME`: the services of that virtual_server_group */
+  group?: string;
   protocol: LvsProtocol;
   lbAlgo: LbAlgo;
   lbKind: LbKind;
@@ -311,13 +365,69 @@ export interface MiscCheck extends MiscCheckCommon {
 
 export type DnsType = "A" | "NS" | "CNAME" | "SOA" | "MX" | "TXT" | "AAAA";
 
-export interface DnsCheck extends CheckerCommon {
+/** keepalived's DNS_CHECK retries 3 times by default, delay_before_retry defaulting to the delay loop. */
+export interface DnsCheck extends Omit<CheckerCommon, "delayBeforeRetryMs"> {
   type: "DNS_CHECK";
   dnsType: DnsType;
   name: string;
+  /** absent = the delay loop (keepalived check_dns.c) */
+  delayBeforeRetryMs?: Ms;
 }
 
-export type Checker = TcpCheck | HttpCheck | MiscCheck | DnsCheck;
+/** ICMP/ICMPv6 echo to the real server (connect_ip); up when the reply comes within connect_timeout. */
+export interface PingCheck extends CheckerCommon {
+  type: "PING_CHECK";
+}
+
+/**
+ * A datagram to the real server (keepalived check_udp.c). Up unless an ICMP
+ * destination unreachable comes back within connect_timeout; with requireReply,
+ * only when a reply comes (matching replyData, if given).
+ */
+export interface UdpCheck extends CheckerCommon {
+  type: "UDP_CHECK";
+  /** bytes sent, lowercase hex (two digits a byte); absent = keepalived's 32-byte filler */
+  payload?: string;
+  requireReply: boolean;
+  /** expected reply prefix, lowercase hex, 'x' for an ignored nibble */
+  replyData?: string;
+  /** bounds on the reply length, checked when replyData is given (as keepalived 2.2.7 does) */
+  minReplyLength: number;
+  maxReplyLength: number;
+}
+
+/** Connection options of an SMTP_CHECK `host { }` block (each block is checked as a checker of its own). */
+export interface SmtpHost {
+  connectIp?: string;
+  connectPort?: number;
+  bindto?: string;
+  bindPort?: number;
+  /** absent = the SMTP_CHECK's connect_timeout */
+  connectTimeoutMs?: Ms;
+}
+
+/** Connect, read the 220 greeting, HELO helo_name, expect 250, QUIT (keepalived check_smtp.c). */
+export interface SmtpCheck extends CheckerCommon {
+  type: "SMTP_CHECK";
+  heloName: string;
+  /** deprecated keepalived `host { }` blocks: every host must pass */
+  host: SmtpHost[];
+}
+
+/**
+ * `FILE_CHECK { track_file NAME [weight W [reverse]] }`: the real server's state
+ * and weight follow the number in a track_file. No timing options (keepalived).
+ */
+export interface FileCheck {
+  type: "FILE_CHECK";
+  trackFile: string;
+  /** absent = the track_file's weight and direction */
+  weight?: number;
+  /** only with weight */
+  weightReverse: boolean;
+}
+
+export type Checker = TcpCheck | HttpCheck | MiscCheck | DnsCheck | PingCheck | UdpCheck | SmtpCheck | FileCheck;
 export type CheckerType = Checker["type"];
 
 // ---------------------------------------------------------------- fleet (vigil)
@@ -419,12 +529,23 @@ export function defaultCheckerCommon(): CheckerCommon {
   return { connectTimeoutMs: 5000, retry: 1, delayBeforeRetryMs: 1000 };
 }
 
+/** keepalived's DNS_DEFAULT_RETRY */
+export const DNS_DEFAULT_RETRY = 3;
+/** keepalived's SMTP_DEFAULT_HELO */
+export const SMTP_DEFAULT_HELO = "smtpchecker.keepalived.org";
+/** keepalived check_udp.c: reply length bounds */
+export const UDP_DEFAULT_MAX_REPLY = 255;
+
+export function defaultTrackFile(name: string, file: string): TrackFile {
+  return { name, file, weight: 1, weightReverse: false };
+}
+
 export function defaultFleet(): FleetConfig {
   return { broker: "", fleet: "", payload: "cbor", trustKey: [], stateDir: "/var/lib/vigil", protocolVersion: 5 };
 }
 
 export function emptyConfig(): Config {
-  return { global: defaultGlobal(), scripts: [], syncGroups: [], instances: [], virtualServers: [] };
+  return { global: defaultGlobal(), scripts: [], syncGroups: [], instances: [], trackFiles: [], virtualServerGroups: [], virtualServers: [] };
 }
 
 // ---------------------------------------------------------------- derived views
@@ -449,9 +570,10 @@ export function instanceVipLifetimeMs(cfg: Config, inst: VrrpInstance): Ms | "pe
   return inst.vipLifetimeMs ?? cfg.global.vipLifetimeMs;
 }
 
-/** Stable name of a virtual server, used in topics and messages: "198.18.0.1:80/TCP" or "fwmark:7". */
+/** Stable name of a virtual server, used in topics and messages: "198.18.0.1:80/TCP", "fwmark:7" or "group:web/TCP". */
 export function virtualServerName(vs: VirtualServer): string {
   if (vs.fwmark !== undefined) return `fwmark:${vs.fwmark}`;
+  if (vs.group !== undefined) return `group:${vs.group}/${vs.protocol}`;
   const ip = vs.ip ?? "";
   return `${ip.includes(":") ? `[${ip}]` : ip}:${vs.port ?? 0}/${vs.protocol}`;
 }

@@ -3,7 +3,9 @@
 // Schema (schema.ts) and the random models of the property tests, so ranges
 // and defaults are written once. Semantic rules that relate several fields
 // (version-dependent advert_int, references, duplicates) live in validate.ts.
-import { DEFAULT_VIP_LIFETIME_MS, LB_ALGOS, LB_KINDS, LVS_PROTOCOLS } from "./model.ts";
+import {
+  DEFAULT_VIP_LIFETIME_MS, DNS_DEFAULT_RETRY, LB_ALGOS, LB_KINDS, LVS_PROTOCOLS, SMTP_DEFAULT_HELO, UDP_DEFAULT_MAX_REPLY,
+} from "./model.ts";
 
 export type Spec =
   | { kind: "int"; min: number; max: number }
@@ -173,6 +175,23 @@ const checkerCommon: Record<string, Field> = {
   delayLoopMs: opt(ms(1, 86_400_000)),
 };
 
+/** UDP payload bound: the largest IPv4 UDP datagram */
+const UDP_MAX_PAYLOAD = 65_507;
+/** Hex bytes as the model keeps them: lowercase, two digits per byte ('x' = any nibble in a reply pattern). */
+const hexBytes = (maxBytes: number, nibbleWildcard: boolean): Spec => ({
+  kind: "string",
+  minLength: 2,
+  maxLength: maxBytes * 2,
+  pattern: nibbleWildcard ? "^([0-9a-fx]{2})+$" : "^([0-9a-f]{2})+$",
+});
+const smtpHostSpec = obj("SmtpHost", {
+  connectIp: opt(ip),
+  connectPort: opt(int(1, 65535)),
+  bindto: opt(ip),
+  bindPort: opt(int(1, 65535)),
+  connectTimeoutMs: opt(ms(1, 3_600_000), "absent = the SMTP_CHECK's connect_timeout"),
+});
+
 const statusRange = obj("StatusCodeRange", { from: req(int(100, 599)), to: req(int(100, 599)) });
 const urlSpec = obj("HttpUrl", {
   path: req(text),
@@ -211,9 +230,34 @@ export const checkerSpec: Spec = {
     DNS_CHECK: obj("DnsCheck", {
       type: req(enm("DNS_CHECK")),
       ...checkerCommon,
+      // keepalived check_dns.c: DNS_DEFAULT_RETRY, and delay_before_retry defaults to the delay loop
+      retry: def(int(0, 1000), DNS_DEFAULT_RETRY),
+      delayBeforeRetryMs: opt(ms(0, 3_600_000), "absent = the delay loop"),
       dnsType: def(enm("A", "NS", "CNAME", "SOA", "MX", "TXT", "AAAA"), "SOA"),
       // a DNS name: labels of letters, digits, '-' and '_', or "." for the root
       name: def({ kind: "string", minLength: 1, maxLength: 253, pattern: "^(\\.|([A-Za-z0-9_-]{1,63}\\.)*[A-Za-z0-9_-]{1,63}\\.?)$" }, "."),
+    }),
+    PING_CHECK: obj("PingCheck", { type: req(enm("PING_CHECK")), ...checkerCommon }),
+    UDP_CHECK: obj("UdpCheck", {
+      type: req(enm("UDP_CHECK")),
+      ...checkerCommon,
+      payload: opt(hexBytes(UDP_MAX_PAYLOAD, false), "lowercase hex, two digits a byte; absent = keepalived's 32-byte filler"),
+      requireReply: def(bool, false),
+      replyData: opt(hexBytes(UDP_MAX_PAYLOAD, true), "expected reply prefix, lowercase hex, x = any nibble; needs requireReply"),
+      minReplyLength: def(int(0, 65535), 0),
+      maxReplyLength: def(int(0, 65535), UDP_DEFAULT_MAX_REPLY),
+    }),
+    SMTP_CHECK: obj("SmtpCheck", {
+      type: req(enm("SMTP_CHECK")),
+      ...checkerCommon,
+      heloName: def(text, SMTP_DEFAULT_HELO),
+      host: def(arr(smtpHostSpec, 64), [], "deprecated keepalived host { } blocks: every host is checked and must pass"),
+    }),
+    FILE_CHECK: obj("FileCheck", {
+      type: req(enm("FILE_CHECK")),
+      trackFile: req(name, "name of a trackFiles entry"),
+      weight: opt(int(-2_147_483_647, 2_147_483_647), "absent = the track file's weight and direction"),
+      weightReverse: def(bool, false, "only with weight"),
     }),
   },
 };
@@ -236,6 +280,7 @@ export const virtualServerSpec = obj("VirtualServer", {
   ip: opt(ip),
   port: opt(port),
   fwmark: opt(int(1, U32)),
+  group: opt(name, "name of a virtualServerGroups entry"),
   protocol: def(enm(...LVS_PROTOCOLS), "TCP"),
   lbAlgo: def(enm(...LB_ALGOS), "wlc"),
   lbKind: def(enm(...LB_KINDS), "NAT"),
@@ -254,6 +299,21 @@ export const virtualServerSpec = obj("VirtualServer", {
   haSuspend: def(bool, false),
   virtualhost: opt(name),
   realServers: def(arr(realServerSpec, 65536), []),
+});
+
+export const trackFileSpec = obj("TrackFile", {
+  name: req(name),
+  file: req(text),
+  // keepalived 2.2.7 track_file_weight_handler reads -254..254
+  weight: def(int(-254, 254), 1),
+  weightReverse: def(bool, false),
+  initFile: opt(obj("TrackFileInit", { value: def(int(-2_147_483_648, 2_147_483_647), 0), overwrite: def(bool, false) })),
+});
+
+export const virtualServerGroupSpec = obj("VirtualServerGroup", {
+  name: req(name),
+  addresses: def(arr(obj("VsgAddress", { ip: req(ip), to: opt(ip, "last address of a range"), port: opt(int(1, 65535), "absent = all ports") }), 4096), []),
+  fwmarks: def(arr(obj("VsgFwmark", { fwmark: req(int(1, U32)), family: opt(enm("inet", "inet6")) }), 4096), []),
 });
 
 export const fleetSpec = obj("FleetConfig", {
@@ -276,6 +336,8 @@ export const configSpec = obj("Config", {
   scripts: def(arr(scriptSpec, 1024), []),
   syncGroups: def(arr(syncGroupSpec, 256), []),
   instances: def(arr(instanceSpec, 1024), []),
+  trackFiles: def(arr(trackFileSpec, 1024), []),
+  virtualServerGroups: def(arr(virtualServerGroupSpec, 1024), []),
   virtualServers: def(arr(virtualServerSpec, 16384), []),
   fleet: opt(fleetSpec),
 });

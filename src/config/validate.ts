@@ -4,6 +4,7 @@
 import { isIP } from "node:net";
 import type { FieldPath, Severity } from "./diagnostics.ts";
 import { instanceFamily, instanceVersion, type Config, type VirtualIpAddress } from "./model.ts";
+import { validateLvsExtras } from "./validate-lvs.ts";
 
 export interface Finding {
   severity: Severity;
@@ -141,14 +142,14 @@ export function validateConfig(cfg: Config): Finding[] {
   cfg.virtualServers.forEach((vs, i) => {
     const P = (...p: FieldPath): FieldPath => ["virtualServers", i, ...p];
     const byAddr = vs.ip !== undefined || vs.port !== undefined;
-    if (byAddr === (vs.fwmark !== undefined)) {
-      err(P(), "a virtual_server is identified by either IP and PORT or by fwmark, exactly one of them");
+    if ([byAddr, vs.fwmark !== undefined, vs.group !== undefined].filter(Boolean).length !== 1) {
+      err(P(), "a virtual_server is identified by IP and PORT, by fwmark or by group, exactly one of them");
       return;
     }
     if (byAddr && (vs.ip === undefined || vs.port === undefined)) err(P(vs.ip === undefined ? "ip" : "port"), "virtual_server needs both IP and PORT");
     ipOf(P("ip"), vs.ip);
     const fam = vs.ip ? isIP(vs.ip) : 0;
-    const key = vs.fwmark !== undefined ? `fwmark ${vs.fwmark}` : `${vs.protocol} ${vs.ip} ${vs.port}`;
+    const key = vs.fwmark !== undefined ? `fwmark ${vs.fwmark}` : vs.group !== undefined ? `group ${vs.group} ${vs.protocol}` : `${vs.protocol} ${vs.ip} ${vs.port}`;
     if (services.has(key)) err(P(), `virtual_server ${key} is defined twice`);
     else services.set(key, i);
     if (vs.sorryServer) ipOf(P("sorryServer", "ip"), vs.sorryServer.ip, fam ? (fam as 4 | 6) : undefined);
@@ -157,6 +158,7 @@ export function validateConfig(cfg: Config): Finding[] {
       if (!gOk) err(P("persistenceGranularity"), `persistence_granularity '${vs.persistenceGranularity}' must be ${fam === 6 ? "a prefix length" : "an IPv4 netmask"}`);
     }
     if (vs.haSuspend && vs.fwmark !== undefined) warn(P("haSuspend"), "ha_suspend needs the service address, a fwmark service has none; ignored (as keepalived does)");
+    if (vs.haSuspend && vs.group !== undefined) warn(P("haSuspend"), "ha_suspend needs one service address, a group has several; ignored");
     if (vs.realServers.length === 0) warn(P("realServers"), "virtual_server has no real servers: nothing to balance (keepalived ignores it)");
     if (vs.sorryServerInhibit && !vs.sorryServer) warn(P("sorryServerInhibit"), "sorry_server_inhibit without sorry_server has no effect");
     if (vs.sorryServer?.port !== undefined && vs.port !== undefined && vs.lbKind !== "NAT" && vs.sorryServer.port !== vs.port) {
@@ -181,7 +183,7 @@ export function validateConfig(cfg: Config): Finding[] {
       }
       rs.checkers.forEach((ch, c) => {
         const C = (...p: FieldPath) => R("checkers", c, ...p);
-        if (ch.type !== "MISC_CHECK") {
+        if (ch.type !== "MISC_CHECK" && ch.type !== "FILE_CHECK") {
           ipOf(C("connectIp"), ch.connectIp);
           ipOf(C("bindto"), ch.bindto);
         }
@@ -196,6 +198,8 @@ export function validateConfig(cfg: Config): Finding[] {
       });
     });
   });
+
+  for (const f of validateLvsExtras(cfg)) out.push(f);
 
   if (cfg.fleet) {
     if (cfg.fleet.node === undefined && g.routerId === undefined) err(["fleet", "node"], "vigil_fleet needs 'node' (or global_defs router_id) to name this device");

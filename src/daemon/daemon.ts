@@ -150,7 +150,9 @@ export class Daemon {
       process.exit(70);
     };
     this.startTrackScripts();
-    this.lvs = new LvsManager(this.cfg.virtualServers, this.cfg.global.lvsSyncDaemon, this.hooks.lvs, () => this.scriptUser, { stateDir: this.opts.lockDir });
+    this.lvs = new LvsManager(this.cfg.virtualServers, this.cfg.global.lvsSyncDaemon, this.hooks.lvs, () => this.scriptUser, {
+      stateDir: this.opts.lockDir, groups: this.cfg.virtualServerGroups, trackFiles: this.cfg.trackFiles,
+    });
     this.lvs.start();
     this.statusServer = startStatusServer(this.opts.statusSocket, (req) => this.answer(req));
     const waiting = counts.waiting ? `, ${counts.waiting} waiting for ${counts.waiting === 1 ? "its interface" : "their interfaces"}` : "";
@@ -288,7 +290,7 @@ export class Daemon {
     this.groups.setGroups(plan.syncGroups);
     this.post({ type: "reload", plans: plan.templates, syncGroups: plan.syncGroups });
     this.startTrackScripts();
-    this.lvs?.reload(cfg.virtualServers, cfg.global.lvsSyncDaemon);
+    this.lvs?.reload(cfg.virtualServers, cfg.global.lvsSyncDaemon, { groups: cfg.virtualServerGroups, trackFiles: cfg.trackFiles });
   }
 
   /** SIGHUP: re-read the config through `load`; a broken one leaves the running config alone. */

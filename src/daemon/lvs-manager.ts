@@ -11,9 +11,8 @@
 // does not hold its address), and the set of IPVS services vigil owns, kept in
 // <stateDir>/ipvs-owned.json so a restart after SIGKILL still removes services
 // the new config dropped.
-import type { LvsSyncDaemon, VirtualServer } from "../config/model.ts";
-import { virtualServerName } from "../config/model.ts";
-import { LvsCheckRunner, type CheckReport } from "../lvs/checkers/runner.ts";
+import type { LvsSyncDaemon, TrackFile, VirtualServer } from "../config/model.ts";
+import { LvsCheckRunner, type CheckReport, type LvsDefinitions } from "../lvs/checkers/runner.ts";
 import { suspendedServers, usesHaSuspend } from "../lvs/ha-suspend.ts";
 import { type IpvsService, serviceKeyString } from "../lvs/ipvs-model.ts";
 import type { LvsAction } from "../lvs/rs-state.ts";
@@ -21,6 +20,7 @@ import { IpvsClient } from "../sys/ipvs/client.ts";
 import { IpvsSync } from "../sys/ipvs/ipvs-sync.ts";
 import { OWNED_STATE_FILE, OwnedStateFile } from "../sys/ipvs/owned-state-file.ts";
 import { LocalAddressWatch } from "../sys/rtnetlink/address-watch.ts";
+import { initTrackFile } from "../sys/track-file-watch.ts";
 import { log } from "./log.ts";
 import type { ScriptIds } from "./script-user.ts";
 import { runScript } from "./scripts.ts";
@@ -31,7 +31,7 @@ export interface LvsHooks {
   onEvent?(kind: string, detail: string): void;
 }
 
-export interface LvsManagerOptions {
+export interface LvsManagerOptions extends LvsDefinitions {
   /** directory of the owned-services state file: the daemon's --lock-dir (default /run/vigil) */
   stateDir?: string;
 }
@@ -55,6 +55,7 @@ export class LvsManager {
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private refreshTimer: ReturnType<typeof setInterval> | null = null;
   private syncRole: "master" | "backup" | null = null;
+  private defs: LvsDefinitions;
   /** why IPVS cannot be programmed right now, or null */
   fault: string | null = null;
   applied = 0;
@@ -69,13 +70,14 @@ export class LvsManager {
   ) {
     const store = new OwnedStateFile(`${opts.stateDir ?? DEFAULT_LVS_STATE_DIR}/${OWNED_STATE_FILE}`, (m) => log.warn(`lvs: ${m}`));
     this.ipvs = new IpvsSync(undefined, store);
+    this.defs = { groups: opts.groups ?? [], trackFiles: opts.trackFiles ?? [] };
     this.runner = new LvsCheckRunner(vss, {
       onTable: (t) => this.setDesired(t),
       onAction: (a) => this.onAction(a),
       // a report per check only when someone reads it: thousands per second otherwise go to waste
       ...(hooks.onCheck ? { onCheck: (r: CheckReport) => this.hooks.onCheck!(r) } : {}),
       onError: (e) => log.error(`lvs: ${e instanceof Error ? e.message : e}`),
-    });
+    }, this.defs);
   }
 
   get active(): boolean {
@@ -89,6 +91,7 @@ export class LvsManager {
       return;
     }
     this.followAddresses(); // before the first checks: keepalived creates them disabled when the address is absent
+    this.initTrackFiles(false); // before the runner reads them
     this.runner.start();
     this.refreshTimer = setInterval(() => {
       this.ipvs.refresh();
@@ -185,14 +188,30 @@ export class LvsManager {
     return this.syncDaemon?.instance;
   }
 
-  reload(vss: VirtualServer[], syncDaemon: LvsSyncDaemon | undefined): void {
+  /** `defs`: the config's virtual_server_group and track_file definitions (none when absent). */
+  reload(vss: VirtualServer[], syncDaemon: LvsSyncDaemon | undefined, defs: LvsDefinitions = {}): void {
     const wasActive = this.active;
     this.vss = vss;
     this.syncDaemon = syncDaemon;
+    this.defs = { groups: defs.groups ?? [], trackFiles: defs.trackFiles ?? [] };
     this.ipvs.refresh(); // a reload is the moment to repair what changed behind our back
     if (wasActive) this.followAddresses(); // new checkers must start suspended when their address is absent
-    this.runner.reload(vss); // emits the new table: services dropped from the config are removed
+    if (wasActive) this.initTrackFiles(true);
+    this.runner.reload(vss, this.defs); // emits the new table: services dropped from the config are removed
     if (this.active && !wasActive) this.start();
+  }
+
+  /**
+   * keepalived's init_file for the track files a FILE_CHECK uses: created at
+   * start (or overwritten, with overwrite), created on a reload only if missing.
+   */
+  private initTrackFiles(reload: boolean): void {
+    const used = new Set(this.vss.flatMap((vs) => vs.realServers.flatMap((rs) => rs.checkers.flatMap((c) => (c.type === "FILE_CHECK" ? [c.trackFile] : [])))));
+    for (const t of this.defs.trackFiles ?? []) {
+      if (!used.has(t.name)) continue;
+      const w = initTrackFile(t as TrackFile, reload);
+      if (w) log.warn(`lvs: ${w}`);
+    }
   }
 
   /**
@@ -254,10 +273,12 @@ export class LvsManager {
   }
 
   status(): unknown[] {
-    // runner.table() emits one service per virtual server, in config order
-    const names = this.vss.length === this.desired.length ? this.vss.map(virtualServerName) : [];
+    // the runner's table and its owners come in the same order (a group's members one by one)
+    const owners = this.runner.serviceOwners();
+    const names = owners.length === this.desired.length ? owners : [];
     return this.desired.map((s, i) => ({
       service: serviceKeyString(s),
+      ...(names[i] !== undefined ? { virtualServer: names[i] } : {}),
       ...(names[i] !== undefined && this.suspended.has(names[i]!) ? { suspended: true } : {}),
       scheduler: s.scheduler,
       dests: s.dests.map((d) => ({ address: d.address, port: d.port, weight: d.weight, forward: d.forward })),

@@ -31,6 +31,8 @@ interface RsState {
   checkersUp: boolean[];
   /** misc_dynamic weight, when a checker has set one */
   dynamicWeight: number | undefined;
+  /** per checker, a weight added to the real server's (FILE_CHECK: the track file's status), 0 for others */
+  offsets: number[];
   alive: boolean;
 }
 
@@ -43,8 +45,13 @@ interface RsState {
 export interface CarriedState {
   checkerUp(rsIndex: number, checkerIndex: number): boolean | undefined;
   dynamicWeight(rsIndex: number): number | undefined;
+  /** a checker's weight offset known from the start (FILE_CHECK reads its file at once) */
+  offset?(rsIndex: number, checkerIndex: number): number | undefined;
   quorumUp?: boolean;
 }
+
+/** IPVS weights are 32-bit signed; keepalived real_weight() clamps the effective weight into 0..INT32_MAX. */
+const IPVS_WEIGHT_MAX = 2_147_483_647;
 
 export class VirtualServerState implements VirtualServerView {
   private readonly rs: RsState[];
@@ -63,7 +70,8 @@ export class VirtualServerState implements VirtualServerView {
     const startUp = !vs.alpha;
     this.rs = vs.realServers.map((r, i) => {
       const checkersUp = r.checkers.map((_, k) => carried?.checkerUp(i, k) ?? startUp);
-      return { checkersUp, dynamicWeight: carried?.dynamicWeight(i), alive: checkersUp.every((u) => u) };
+      const offsets = r.checkers.map((_, k) => carried?.offset?.(i, k) ?? 0);
+      return { checkersUp, dynamicWeight: carried?.dynamicWeight(i), offsets, alive: checkersUp.every((u) => u) };
     });
     if (carried?.quorumUp !== undefined) this.up = carried.quorumUp;
   }
@@ -83,7 +91,10 @@ export class VirtualServerState implements VirtualServerView {
   }
 
   weight(i: number): number {
-    return this.rs[i]!.dynamicWeight ?? this.vs.realServers[i]!.weight;
+    const r = this.rs[i]!;
+    let w = r.dynamicWeight ?? this.vs.realServers[i]!.weight;
+    for (const o of r.offsets) w += o;
+    return w < 0 ? 0 : w > IPVS_WEIGHT_MAX ? IPVS_WEIGHT_MAX : w;
   }
 
   liveWeight(): number {
@@ -103,8 +114,11 @@ export class VirtualServerState implements VirtualServerView {
     return out;
   }
 
-  /** A checker of real server `rsIndex` changed verdict (and maybe set a dynamic weight). */
-  checker(rsIndex: number, checkerIndex: number, up: boolean, weight?: number, reason?: string): LvsAction[] {
+  /**
+   * A checker of real server `rsIndex` changed verdict (and maybe set a dynamic
+   * weight, or a weight offset to add to the real server's).
+   */
+  checker(rsIndex: number, checkerIndex: number, up: boolean, weight?: number, reason?: string, offset?: number): LvsAction[] {
     const r = this.rs[rsIndex];
     if (!r || checkerIndex < 0 || checkerIndex >= r.checkersUp.length) {
       throw new Error(`virtual_server ${this.name}: no checker ${checkerIndex} on real server ${rsIndex}`);
@@ -113,6 +127,7 @@ export class VirtualServerState implements VirtualServerView {
     const oldWeight = this.weight(rsIndex);
     r.checkersUp[checkerIndex] = up;
     if (weight !== undefined) r.dynamicWeight = weight;
+    if (offset !== undefined) r.offsets[checkerIndex] = offset;
     const wasAlive = r.alive;
     r.alive = r.checkersUp.every((u) => u);
     const cfg = this.vs.realServers[rsIndex]!;

@@ -52,6 +52,20 @@ export interface TcpClientTarget {
   localPort?: number;
 }
 
+/**
+ * A descriptor other than a TCP connection that shares the set and its poll
+ * timer: the ICMP and UDP checkers' sockets (src/sys/icmp-pinger.ts,
+ * udp-probe.ts), so every checker socket is served by one epoll_wait per tick.
+ */
+export interface PollWatcher {
+  /** the descriptor is ready (epoll event mask) */
+  ready(events: number): void;
+  /** called on every poll tick: time out what is due */
+  expire(now: number): void;
+  /** true while it waits for something: keeps the poll timer running */
+  readonly busy: boolean;
+}
+
 export class TcpClientError extends Error {}
 
 const POLL_MS = 10;
@@ -139,6 +153,7 @@ export class TcpConnection {
 export class TcpClient {
   private epoll: Epoll | null = null;
   private readonly conns = new Map<number, TcpConnection>();
+  private readonly watchers = new Map<number, { w: PollWatcher; gen: number }>();
   private gen = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly rx = ffiBytes(RX_BYTES);
@@ -196,6 +211,28 @@ export class TcpClient {
     return c;
   }
 
+  /**
+   * Adds `fd` to the set for `events` (level-triggered unless EPOLLET is given);
+   * `w.ready` runs when it is ready. The caller closes the descriptor, after
+   * unwatch(). Throws SysError when epoll_ctl refuses it.
+   */
+  watch(fd: number, events: number, w: PollWatcher): void {
+    const ep = (this.epoll ??= new Epoll(256));
+    this.gen = (this.gen + 1) >>> 0;
+    ep.add(fd, events, fd, this.gen);
+    this.watchers.set(fd, { w, gen: this.gen });
+  }
+
+  /** Forgets `fd` (closing it takes it out of the epoll set). */
+  unwatch(fd: number): void {
+    this.watchers.delete(fd);
+  }
+
+  /** A watcher became busy: make sure the poll timer runs. */
+  wake(): void {
+    this.schedule();
+  }
+
   /** Looks at the epoll set once and runs the handlers; returns how many events it saw. */
   poll(): number {
     const ep = this.epoll;
@@ -206,7 +243,11 @@ export class TcpClient {
       for (let i = 0; i < n; i++) {
         const c = this.conns.get(ep.loAt(i));
         // a descriptor closed (and maybe reused) since the event was queued
-        if (!c || c.gen !== ep.hiAt(i)) continue;
+        if (!c || c.gen !== ep.hiAt(i)) {
+          const w = this.watchers.get(ep.loAt(i));
+          if (w && w.gen === ep.hiAt(i)) this.dispatch(w.w, ep.eventsAt(i));
+          continue;
+        }
         try {
           this.handle(c, ep.eventsAt(i));
         } catch (e) {
@@ -217,6 +258,14 @@ export class TcpClient {
       }
       total += n;
       if (n < ep.capacity) return total;
+    }
+  }
+
+  private dispatch(w: PollWatcher, events: number): void {
+    try {
+      w.ready(events);
+    } catch (e) {
+      process.stderr.write(`vigil tcp client: ${e instanceof Error ? e.stack ?? e.message : e}\n`);
     }
   }
 
@@ -265,6 +314,13 @@ export class TcpClient {
   }
 
   private expire(now: number): void {
+    for (const { w } of this.watchers.values()) {
+      try {
+        w.expire(now);
+      } catch (e) {
+        process.stderr.write(`vigil tcp client: ${e instanceof Error ? e.message : e}\n`);
+      }
+    }
     for (const c of this.conns.values()) {
       if (now < c.expiresAt) continue;
       try {
@@ -292,7 +348,12 @@ export class TcpClient {
       process.stderr.write(`vigil tcp client: ${e instanceof Error ? e.message : e}\n`);
     }
     this.expire(performance.now());
-    if (this.conns.size > 0) this.schedule();
+    if (this.conns.size > 0 || this.watchersBusy()) this.schedule();
+  }
+
+  private watchersBusy(): boolean {
+    for (const { w } of this.watchers.values()) if (w.busy) return true;
+    return false;
   }
 }
 

@@ -1,17 +1,21 @@
 // Dispatches one check attempt to the adapter for its type.
-import type { Checker, RealServer, VirtualServer } from "../../config/model.ts";
+import type { RealServer, VirtualServer } from "../../config/model.ts";
 import type { CheckOutcome } from "../scheduler.ts";
 import { checkDns } from "./dns.ts";
 import { checkHttp } from "./http.ts";
 import { checkMisc } from "./misc.ts";
+import { checkPing } from "./ping.ts";
+import { checkSmtp } from "./smtp.ts";
 import { checkTcp } from "./tcp.ts";
 import { targetOf } from "./target.ts";
+import type { ScheduledChecker } from "./timing.ts";
+import { checkUdp } from "./udp.ts";
 import type { CancelSignal } from "./cancel.ts";
 
 export interface AttemptContext {
   vs: VirtualServer;
   rs: RealServer;
-  checker: Checker;
+  checker: ScheduledChecker;
   /** absolute deadline, performance.now() milliseconds */
   deadline: number;
   signal?: CancelSignal;
@@ -30,6 +34,15 @@ export async function runCheck(a: AttemptContext): Promise<CheckOutcome> {
         return await checkMisc(c, Math.max(1, Math.round(a.deadline - performance.now())), a.signal);
       case "DNS_CHECK":
         return await checkDns(c, targetOf(a.vs, a.rs, c), c.connectTimeoutMs, a.deadline, a.signal);
+      case "PING_CHECK": {
+        // ICMP has no port: only the addresses count
+        const t = c.bindto !== undefined ? { host: c.connectIp ?? a.rs.ip, localAddress: c.bindto } : { host: c.connectIp ?? a.rs.ip };
+        return await checkPing(t, c.connectTimeoutMs, a.deadline, a.signal);
+      }
+      case "UDP_CHECK":
+        return await checkUdp(c, targetOf(a.vs, a.rs, c), c.connectTimeoutMs, a.deadline, a.signal);
+      case "SMTP_CHECK":
+        return await checkSmtp(c.heloName, targetOf(a.vs, a.rs, c), c.connectTimeoutMs, a.deadline, a.signal);
     }
   } catch (e) {
     // adapters report failures as outcomes; anything thrown is bad config or a bug, still only a failed check

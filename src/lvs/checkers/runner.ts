@@ -3,15 +3,20 @@
 // and the desired IPVS table re-emitted whenever a real server or quorum
 // changes. Scripts (notify_*, quorum_*) leave as actions for the daemon's
 // script runner; this file never touches the kernel.
-import { realServerName, virtualServerName, type VirtualServer } from "../../config/model.ts";
+import {
+  realServerName, virtualServerName, type FileCheck, type TrackFile, type VirtualServer, type VirtualServerGroup,
+} from "../../config/model.ts";
 import type { IpvsService } from "../ipvs-model.ts";
-import { desiredService } from "../desired.ts";
+import { desiredServices } from "../desired.ts";
 import { type CarriedState, type LvsAction, VirtualServerState } from "../rs-state.ts";
 import { CheckScheduler, type CheckOutcome, type SchedulerAction } from "../scheduler.ts";
+import { fileCheckVerdict } from "../track-file.ts";
+import { TrackFileWatch } from "../../sys/track-file-watch.ts";
 import { Cancel } from "./cancel.ts";
 import { mulberry32 } from "./prng.ts";
 import { runCheck } from "./run-check.ts";
-import { checkTiming } from "./timing.ts";
+import { expandSmtpHosts } from "./smtp-hosts.ts";
+import { checkTiming, isScheduled, type ScheduledChecker } from "./timing.ts";
 
 export interface CheckReport {
   vs: string;
@@ -44,6 +49,35 @@ export interface LvsRunnerOptions {
   wakeGranularityMs?: number;
   /** replaces the adapters (an in-process harness may; tests and the benchmark use the real ones) */
   check?: typeof runCheck;
+  /** the virtual_server_group definitions `virtual_server group NAME` refers to */
+  groups?: readonly VirtualServerGroup[];
+  /** the track_file definitions FILE_CHECK refers to */
+  trackFiles?: readonly TrackFile[];
+  /** reads and watches track files (default: inotify, src/sys/track-file-watch.ts) */
+  trackFileSource?: (onChange: (name: string, value: number) => void) => TrackFileSource;
+}
+
+/** What the runner needs of a track-file watcher. */
+export interface TrackFileSource {
+  /** watches exactly these files from now on; returns each one's value now */
+  set(files: readonly Pick<TrackFile, "name" | "file">[]): Map<string, number>;
+  stop(): void;
+}
+
+/** The definitions a reload brings besides the virtual servers. */
+export interface LvsDefinitions {
+  groups?: readonly VirtualServerGroup[];
+  trackFiles?: readonly TrackFile[];
+}
+
+/** A FILE_CHECK: no schedule, its verdict follows its file. */
+interface FileRef {
+  vs: number;
+  rs: number;
+  ck: number;
+  check: FileCheck;
+  /** the track_file the check names, when it exists */
+  file: TrackFile | undefined;
 }
 
 interface CheckRef {
@@ -58,9 +92,18 @@ interface CheckRef {
 }
 
 export class LvsCheckRunner {
+  /** the virtual servers as checked: SMTP_CHECK host blocks split into checkers (smtp-hosts.ts) */
   private vss: VirtualServer[];
   private states: VirtualServerState[];
   private refs = new Map<number, CheckRef>();
+  private fileRefs: FileRef[] = [];
+  private groups: Map<string, VirtualServerGroup>;
+  private trackFiles: Map<string, TrackFile>;
+  private fileValues = new Map<string, number>();
+  private fileSource: TrackFileSource | undefined;
+  private readonly makeFileSource: (onChange: (name: string, value: number) => void) => TrackFileSource;
+  /** checkers scheduled and states built for the current config (by start() or a reload before it) */
+  private prepared = false;
   private nextId = 0;
   private readonly sched: CheckScheduler;
   private readonly inflight = new Map<number, { seq: number; ctl: Cancel; started: number }>();
@@ -73,28 +116,22 @@ export class LvsCheckRunner {
   private suspendedVs: ReadonlySet<string> = new Set();
 
   constructor(vss: VirtualServer[], private readonly hooks: LvsRunnerHooks = {}, opts: LvsRunnerOptions = {}) {
-    this.vss = vss;
-    this.states = vss.map((v) => new VirtualServerState(v));
+    this.vss = vss.map(runtimeView);
+    this.groups = byName(opts.groups);
+    this.trackFiles = byName(opts.trackFiles);
+    // provisional until start(): FILE_CHECK verdicts need their files read
+    this.states = this.vss.map((v) => new VirtualServerState(v));
     this.sched = new CheckScheduler(mulberry32(opts.seed ?? Date.now()));
     this.check = opts.check ?? runCheck;
     this.grain = opts.wakeGranularityMs ?? 20;
+    this.makeFileSource = opts.trackFileSource ?? ((onChange) => new TrackFileWatch(onChange, (m) => this.reportError(new Error(m))));
   }
 
   start(): void {
     if (this.running) return;
     this.running = true;
-    const now = performance.now();
     // a reload before start() has already scheduled the checkers
-    if (this.refs.size === 0) this.vss.forEach((vs, v) =>
-      vs.realServers.forEach((rs, r) =>
-        rs.checkers.forEach((c, k) => {
-          const id = this.nextId++;
-          this.refs.set(id, { vs: v, rs: r, ck: k, key: checkKey(vs, rs, k) });
-          this.sched.add(id, checkTiming(vs, rs, c), now);
-          this.sched.setSuspended(id, this.suspendedVs.has(virtualServerName(vs)));
-        }),
-      ),
-    );
+    if (!this.prepared) this.prepare(this.vss, false);
     for (const s of this.states) for (const a of s.start()) this.safely(() => this.hooks.onAction?.(a));
     this.safely(() => this.hooks.onTable?.(this.table()));
     this.pump();
@@ -105,19 +142,39 @@ export class LvsCheckRunner {
    * with the same service, server, config and timing keeps its schedule, its
    * attempt in flight and its verdict, so an unchanged real server neither
    * flaps in the table nor re-runs its scripts. New checkers start as at
-   * startup; removed ones are cancelled.
+   * startup; removed ones are cancelled. A group's members follow its new
+   * definition: the table changes by the members added or removed.
    */
-  reload(vss: VirtualServer[]): void {
+  reload(vss: VirtualServer[], defs: LvsDefinitions = {}): void {
+    this.groups = byName(defs.groups);
+    this.trackFiles = byName(defs.trackFiles);
+    this.prepare(vss.map(runtimeView), true);
+    for (const s of this.states) for (const a of s.start()) this.safely(() => this.hooks.onAction?.(a));
+    this.safely(() => this.hooks.onTable?.(this.table()));
+    if (this.running) this.pump();
+  }
+
+  /**
+   * Schedules the checkers of `vss` (keeping those of the current config with
+   * the same identity when `carry`), reads the track files FILE_CHECKs name and
+   * builds the real-server states with what is known at once.
+   */
+  private prepare(vss: VirtualServer[], carry: boolean): void {
     const now = performance.now();
     const oldByKey = new Map<string, number>();
-    for (const [id, r] of this.refs) oldByKey.set(r.key, id);
-    const oldStates = new Map(this.vss.map((vs, i) => [virtualServerName(vs), { vs, state: this.states[i]! }]));
+    if (carry) for (const [id, r] of this.refs) oldByKey.set(r.key, id);
+    const oldStates = new Map(carry && this.prepared ? this.vss.map((vs, i) => [virtualServerName(vs), { vs, state: this.states[i]! }]) : []);
     const refs = new Map<number, CheckRef>();
-    const added: { id: number; vs: VirtualServer; rs: VirtualServer["realServers"][number]; ck: number }[] = [];
+    const added: { id: number; vs: VirtualServer; rs: VirtualServer["realServers"][number]; c: ScheduledChecker }[] = [];
     const reusedUp = new Map<string, boolean>();
+    const fileRefs: FileRef[] = [];
     vss.forEach((vs, v) =>
       vs.realServers.forEach((rs, r) =>
-        rs.checkers.forEach((_c, k) => {
+        rs.checkers.forEach((c, k) => {
+          if (!isScheduled(c)) {
+            fileRefs.push({ vs: v, rs: r, ck: k, check: c, file: this.trackFiles.get(c.trackFile) });
+            return;
+          }
           const key = checkKey(vs, rs, k);
           let id = oldByKey.get(key);
           if (id !== undefined) {
@@ -126,7 +183,7 @@ export class LvsCheckRunner {
             if (up !== undefined) reusedUp.set(`${v}|${r}|${k}`, up);
           } else {
             id = this.nextId++;
-            added.push({ id, vs, rs, ck: k });
+            added.push({ id, vs, rs, c });
           }
           refs.set(id, { vs: v, rs: r, ck: k, key });
         }),
@@ -137,11 +194,14 @@ export class LvsCheckRunner {
       this.inflight.get(id)?.ctl.abort();
       this.inflight.delete(id);
     }
+    this.readTrackFiles(fileRefs);
+    const fileVerdicts = new Map(fileRefs.map((f) => [`${f.vs}|${f.rs}|${f.ck}`, this.fileVerdict(f)]));
     const states = vss.map((vs, v) => {
       const old = oldStates.get(virtualServerName(vs));
       const oldRs = new Map(old ? old.vs.realServers.map((rs, i) => [realServerName(rs), i]) : []);
       const carried: CarriedState = {
-        checkerUp: (r, k) => reusedUp.get(`${v}|${r}|${k}`),
+        checkerUp: (r, k) => fileVerdicts.get(`${v}|${r}|${k}`)?.up ?? reusedUp.get(`${v}|${r}|${k}`),
+        offset: (r, k) => fileVerdicts.get(`${v}|${r}|${k}`)?.offset,
         dynamicWeight: (r) => {
           const i = oldRs.get(realServerName(vs.realServers[r]!));
           return i === undefined ? undefined : old!.state.carried(i).dynamicWeight;
@@ -153,11 +213,60 @@ export class LvsCheckRunner {
     this.vss = vss;
     this.states = states;
     this.refs = refs;
-    for (const a of added) this.sched.add(a.id, checkTiming(a.vs, a.rs, a.rs.checkers[a.ck]!), now);
+    this.fileRefs = fileRefs;
+    for (const a of added) this.sched.add(a.id, checkTiming(a.vs, a.rs, a.c), now);
     this.applySuspension();
-    for (const s of this.states) for (const a of s.start()) this.safely(() => this.hooks.onAction?.(a));
-    this.safely(() => this.hooks.onTable?.(this.table()));
-    if (this.running) this.pump();
+    this.prepared = true;
+  }
+
+  /** Watches the track files the FILE_CHECKs name (and only those, as keepalived) and reads them now. */
+  private readTrackFiles(refs: FileRef[]): void {
+    const files = [...new Map(refs.filter((f) => f.file).map((f) => [f.file!.name, f.file!])).values()];
+    if (files.length === 0) {
+      this.fileSource?.stop();
+      this.fileSource = undefined;
+      this.fileValues = new Map();
+      return;
+    }
+    this.fileSource ??= this.makeFileSource((name, value) => this.onTrackFile(name, value));
+    this.fileValues = this.fileSource.set(files.map((f) => ({ name: f.name, file: f.file })));
+  }
+
+  private fileVerdict(f: FileRef): { up: boolean; offset: number; reason?: string } {
+    // a FILE_CHECK naming no track_file is refused by the config check; here it only fails
+    if (!f.file) return { up: false, offset: 0, reason: `track_file ${f.check.trackFile} is not defined` };
+    const value = this.fileValues.get(f.file.name) ?? 0;
+    const weight = f.check.weight ?? f.file.weight;
+    const reverse = f.check.weight !== undefined ? f.check.weightReverse : f.file.weightReverse;
+    const v = fileCheckVerdict(value, weight, reverse);
+    return v.up ? v : { ...v, reason: `track_file ${f.file.name} reads ${value}` };
+  }
+
+  /** A track file's value changed: its FILE_CHECKs take the new verdict at once (no retries, no delay loop). */
+  private onTrackFile(name: string, value: number): void {
+    this.fileValues.set(name, value);
+    let changed = false;
+    for (const f of this.fileRefs) {
+      if (f.file?.name !== name) continue;
+      const v = this.fileVerdict(f);
+      const out = this.states[f.vs]!.checker(f.rs, f.ck, v.up, undefined, v.reason, v.offset);
+      if (this.hooks.onCheck) {
+        const vs = this.vss[f.vs]!;
+        const report: CheckReport = {
+          vs: virtualServerName(vs),
+          rs: realServerName(vs.realServers[f.rs]!),
+          checker: "FILE_CHECK",
+          outcome: v.up ? { ok: true } : { ok: false, reason: v.reason ?? "" },
+          latencyMs: 0,
+        };
+        this.safely(() => this.hooks.onCheck!(report));
+      }
+      for (const x of out) {
+        if (x.type !== "notify") changed = true;
+        this.safely(() => this.hooks.onAction?.(x));
+      }
+    }
+    if (changed) this.safely(() => this.hooks.onTable?.(this.table()));
   }
 
   /** Stops every check; returns the omega actions (scripts to run on the way out). */
@@ -167,6 +276,8 @@ export class LvsCheckRunner {
     this.timer = undefined;
     for (const f of this.inflight.values()) f.ctl.abort();
     this.inflight.clear();
+    this.fileSource?.stop();
+    this.fileSource = undefined;
     return this.states.flatMap((s) => s.shutdown());
   }
 
@@ -189,8 +300,14 @@ export class LvsCheckRunner {
     for (const [id, ref] of this.refs) this.sched.setSuspended(id, this.suspendedVs.has(virtualServerName(this.vss[ref.vs]!)));
   }
 
+  /** The desired IPVS table: each virtual server's services in config order (a group's, member by member). */
   table(): IpvsService[] {
-    return this.vss.map((vs, i) => desiredService(vs, this.states[i]!));
+    return this.vss.flatMap((vs, i) => desiredServices(vs, this.states[i]!, this.groups));
+  }
+
+  /** virtualServerName of the virtual server each entry of table() belongs to, in the same order. */
+  serviceOwners(): string[] {
+    return this.vss.flatMap((vs, i) => desiredServices(vs, this.states[i]!, this.groups).map(() => virtualServerName(vs)));
   }
 
   state(vsIndex: number): VirtualServerState {
@@ -256,7 +373,7 @@ export class LvsCheckRunner {
     if (!ref) return;
     const vs = this.vss[ref.vs]!;
     const rs = vs.realServers[ref.rs]!;
-    const checker = rs.checkers[ref.ck]!;
+    const checker = rs.checkers[ref.ck] as ScheduledChecker;
     const ctl = new Cancel();
     const started = performance.now();
     this.inflight.set(id, { seq, ctl, started });
@@ -287,6 +404,16 @@ export class LvsCheckRunner {
 }
 
 function checkKey(vs: VirtualServer, rs: VirtualServer["realServers"][number], k: number): string {
-  const c = rs.checkers[k]!;
+  const c = rs.checkers[k] as ScheduledChecker;
   return `${virtualServerName(vs)}|${realServerName(rs)}|${k}|${JSON.stringify(c)}|${JSON.stringify(checkTiming(vs, rs, c))}`;
+}
+
+/** A virtual server as the runner checks it: SMTP_CHECK host blocks become checkers of their own. */
+function runtimeView(vs: VirtualServer): VirtualServer {
+  const rss = vs.realServers.map(expandSmtpHosts);
+  return rss.every((r, i) => r === vs.realServers[i]) ? vs : { ...vs, realServers: rss };
+}
+
+function byName<T extends { name: string }>(list: readonly T[] | undefined): Map<string, T> {
+  return new Map((list ?? []).map((x) => [x.name, x]));
 }

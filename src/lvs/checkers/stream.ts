@@ -52,6 +52,13 @@ interface Conn {
 }
 
 /**
+ * Reads a chunk; returns true when it has read enough. `send` writes more on
+ * the connection (a dialogue such as SMTP's); the bytes must stay unchanged
+ * until the exchange ends.
+ */
+export type OnData = (chunk: Uint8Array, send: (b: Uint8Array) => void) => boolean;
+
+/**
  * Runs one exchange. `onData` returns true when it has read enough, which
  * closes the connection early; returning normally after the peer's EOF means
  * the caller decides from what it has seen. Throws CheckError with the reason.
@@ -59,7 +66,7 @@ interface Conn {
 export function exchange(
   o: ExchangeOptions,
   request: Uint8Array | undefined,
-  onData?: (chunk: Uint8Array) => boolean,
+  onData?: OnData,
 ): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const now = performance.now();
@@ -81,11 +88,14 @@ class Exchange implements Events {
   private conn: Conn | undefined;
   private lastActivity: number;
   private readonly onAbort = () => this.finish(new CheckError("aborted"));
+  private readonly send = (b: Uint8Array) => {
+    if (!this.settled) this.conn?.write(b);
+  };
 
   constructor(
     private readonly o: ExchangeOptions,
     private readonly request: Uint8Array | undefined,
-    private readonly onData: ((chunk: Uint8Array) => boolean) | undefined,
+    private readonly onData: OnData | undefined,
     private readonly resolve: () => void,
     private readonly reject: (e: Error) => void,
     private readonly startedAt: number,
@@ -118,7 +128,7 @@ class Exchange implements Events {
     this.touch();
     let enough: boolean;
     try {
-      enough = this.onData(chunk);
+      enough = this.onData(chunk, this.send);
     } catch (e) {
       return this.finish(new CheckError(e instanceof Error ? e.message : String(e)));
     }

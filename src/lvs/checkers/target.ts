@@ -9,7 +9,7 @@ export interface Target {
   localPort?: number;
 }
 
-export function targetOf(vs: Pick<VirtualServer, "port">, rs: Pick<RealServer, "ip" | "port">, c: CheckerCommon): Target {
+export function targetOf(vs: Pick<VirtualServer, "port">, rs: Pick<RealServer, "ip" | "port">, c: Pick<CheckerCommon, "connectIp" | "connectPort" | "bindto" | "bindPort">): Target {
   // fwmark real servers may have no port of their own: fall back to the service's
   const port = c.connectPort ?? rs.port ?? vs.port;
   if (port === undefined) throw new Error(`real server ${rs.ip} has no port to check: set connect_port`);

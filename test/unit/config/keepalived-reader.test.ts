@@ -240,10 +240,10 @@ describe("errors name file:line:col and the offending text", () => {
     ]);
   });
   test("keepalived features vigil lacks are named as such, not as typos", () => {
-    const r = read(`${VI("    virtual_routes {\n        198.18.9.0/24 via 198.18.0.254\n    }\n    @high priority 200")}virtual_server 198.18.0.1 25 {\n    protocol TCP\n    real_server 198.18.0.2 25 {\n        SMTP_CHECK {\n        }\n    }\n}\n`);
+    const r = read(`${VI("    virtual_routes {\n        198.18.9.0/24 via 198.18.0.254\n    }\n    @high priority 200")}virtual_server 198.18.0.1 25 {\n    protocol TCP\n    real_server 198.18.0.2 25 {\n        BFD_CHECK {\n        }\n    }\n}\n`);
     expect(warns(r)).toEqual([
       "4:5 keepalived feature not supported by vigil: 'virtual_routes' in vrrp_instance VI_1, ignored",
-      "12:9 keepalived feature not supported by vigil: 'SMTP_CHECK' in real_server 198.18.0.2 25, ignored",
+      "12:9 keepalived feature not supported by vigil: 'BFD_CHECK' in real_server 198.18.0.2 25, ignored",
     ]);
   });
   test("keepalived 1.x lvs_sync_daemon_interface inside an instance becomes the global lvs_sync_daemon (deprecated, as in keepalived)", () => {
@@ -261,7 +261,7 @@ describe("errors name file:line:col and the offending text", () => {
     expect(r.config!.instances[0]!.virtualIpaddress.map((v) => v.address)).toEqual(["198.18.0.1", "198.18.0.2"]);
     expect(r.warnings).toEqual([]);
   });
-  test("virtual_server_group is refused clearly", () => {
-    expect(errs(read("virtual_server group WEB {\n}"))).toEqual(["1:16 virtual_server_group is not supported by vigil; list the services one by one"]);
+  test("virtual_server group NAME needs that virtual_server_group", () => {
+    expect(errs(read("virtual_server group WEB {\n    protocol TCP\n}"))).toEqual(["1:22 virtual_server group 'WEB' refers to a virtual_server_group that does not exist"]);
   });
 });

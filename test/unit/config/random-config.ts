@@ -2,8 +2,8 @@
 // Valid means: passes check.ts and validate.ts with no error, so every reader
 // must return it unchanged. Not a test file (no .test.ts).
 import type {
-  Checker, CheckerCommon, Config, MiscCheck, FleetConfig, GlobalDefs, RealServer, SyncGroup, VirtualIpAddress, VirtualServer,
-  VrrpInstance, VrrpScript,
+  Checker, CheckerCommon, Config, MiscCheck, FleetConfig, GlobalDefs, RealServer, SyncGroup, TrackFile, VirtualIpAddress, VirtualServer,
+  VirtualServerGroup, VrrpInstance, VrrpScript,
 } from "../../../src/config/model.ts";
 import { LB_ALGOS, LB_KINDS, LVS_PROTOCOLS } from "../../../src/config/model.ts";
 import { mulberry32 } from "../../../src/lvs/checkers/prng.ts";
@@ -316,8 +316,112 @@ export function randomConfig(seed: number, size = 1, opts: GenOptions = {}): Con
   if (instances.length && r.chance(0.2)) {
     global.lvsSyncDaemon = set({ interface: nameOf(r, "if"), instance: instances[0]!.name }, { syncId: maybe(r, 0.5, () => r.int(0, 255)), port: maybe(r, 0.3, () => r.int(1, 65535)) });
   }
-  const cfg: Config = { global, scripts, syncGroups, instances, virtualServers };
+  const cfg: Config = { global, scripts, syncGroups, instances, trackFiles: [], virtualServerGroups: [], virtualServers };
   if (!SAFE && r.chance(0.5)) cfg.fleet = randomFleet(r);
   if (SAFE) for (const v of virtualServers) if (!v.sorryServer) v.sorryServerInhibit = false;
+  addLvsGrammar(prng(seed ^ 0x6c7673), cfg, size, addrs);
   return cfg;
+}
+
+// The LVS grammar added after the generator above was written (track_file,
+// virtual_server_group, PING/UDP/SMTP/FILE checks) draws from its own stream,
+// so every earlier seed still makes the same config up to these additions.
+function addLvsGrammar(r: Rng, cfg: Config, size: number, addrs: Addresses): void {
+  cfg.trackFiles = Array.from({ length: r.int(0, 2 * size) }, (_, k): TrackFile =>
+    set({ name: `tf${k}${str(r, NAME_CHARS, 0, 4)}`, file: text(r), weight: r.int(-254, 254), weightReverse: r.chance(0.3) }, {
+      initFile: maybe(r, 0.3, () => ({ value: r.int(-254, 254), overwrite: r.chance(0.5) })),
+    }),
+  );
+  cfg.virtualServerGroups = Array.from({ length: r.int(0, size) }, (_, k) => randomGroup(r, k, cfg.virtualServerGroups.length + k));
+  for (const g of cfg.virtualServerGroups) {
+    if (!r.chance(0.8)) continue;
+    const fam: 4 | 6 = g.addresses[0]?.ip.includes(":") ? 6 : 4;
+    const vs = randomVirtualServer(r, 1000 + cfg.virtualServers.length, addrs);
+    delete vs.ip;
+    delete vs.port;
+    delete vs.fwmark;
+    delete vs.persistenceGranularity;
+    vs.group = g.name;
+    vs.haSuspend = false;
+    if (vs.protocol === "SCTP" && vs.lbKind === "TUN") vs.lbKind = "DR";
+    // a member without a port is only valid for a persistent service
+    if (g.addresses.some((a) => a.port === undefined)) vs.persistenceTimeoutMs ??= r.int(1, 3600) * 1000;
+    // real servers of the group's family, with ports a DR/TUN service can use
+    // (their checkers were drawn for another family: new ones come below)
+    vs.realServers = vs.realServers.map((rs) => ({ ...rs, ip: addrs.next(fam), port: vs.lbKind === "NAT" ? rs.port : undefined, checkers: [] }));
+    for (const rs of vs.realServers) if (rs.port === undefined) delete rs.port;
+    if (vs.sorryServer) vs.sorryServer = { ip: addrs.next(fam) };
+    cfg.virtualServers.push(vs);
+  }
+  for (const vs of cfg.virtualServers) {
+    const fam: 4 | 6 = (vs.realServers[0]?.ip ?? "").includes(":") ? 6 : 4;
+    for (const rs of vs.realServers) {
+      if (!r.chance(0.4)) continue;
+      rs.checkers.push(...Array.from({ length: r.int(1, 2) }, () => randomNewChecker(r, addrs, fam, cfg.trackFiles)));
+    }
+  }
+}
+
+function randomGroup(r: Rng, k: number, n: number): VirtualServerGroup {
+  // 198.19.240.0/20 and fd00:6::/64 are the generator's group space, one /24 (or /112) per group
+  const fam: 4 | 6 = r.chance(0.3) ? 6 : 4;
+  const base = (host: number) => (fam === 4 ? `198.19.${240 + (n % 16)}.${host}` : `fd00:6::${n.toString(16)}:${host.toString(16)}`);
+  const addresses = Array.from({ length: r.int(SAFE ? 1 : 0, 3) }, (_, i) => {
+    const first = 1 + i * 40 + r.int(0, 9);
+    const port = SAFE || r.chance(0.8) ? r.int(1, 65535) : undefined;
+    return set({ ip: base(first) }, { to: maybe(r, 0.5, () => base(first + r.int(1, 20))), port });
+  });
+  const fwmarks = Array.from({ length: r.int(addresses.length ? 0 : 1, 2) }, (_, i) =>
+    set({ fwmark: 100_000 + n * 10 + i }, { family: maybe(r, 0.5, () => (fam === 4 ? ("inet" as const) : ("inet6" as const))) }),
+  );
+  return { name: `vsg${k}${str(r, NAME_CHARS, 0, 4)}`, addresses, fwmarks };
+}
+
+function randomNewChecker(r: Rng, addrs: Addresses, fam: 4 | 6, files: TrackFile[]): Checker {
+  const common: CheckerCommon = set(
+    { connectTimeoutMs: r.int(1, 10_000), retry: r.int(0, 5), delayBeforeRetryMs: r.int(0, 10) * 500 },
+    {
+      connectIp: maybe(r, 0.2, () => addrs.next(fam)),
+      bindto: maybe(r, 0.2, () => addrs.next(fam)),
+      warmupMs: maybe(r, 0.2, () => r.int(0, 10_000)),
+      delayLoopMs: maybe(r, 0.2, () => r.int(1, 60_000)),
+    },
+  );
+  const hex = (n: number, wild: boolean) => Array.from({ length: 2 * n }, () => (wild && r.chance(0.1) ? "x" : "0123456789abcdef"[r.int(0, 15)])).join("");
+  const type = r.pick(files.length ? (["PING_CHECK", "UDP_CHECK", "SMTP_CHECK", "FILE_CHECK"] as const) : (["PING_CHECK", "UDP_CHECK", "SMTP_CHECK"] as const));
+  switch (type) {
+    case "PING_CHECK":
+      return { type, ...common };
+    case "UDP_CHECK": {
+      const requireReply = r.chance(0.5);
+      const replyData = requireReply ? maybe(r, 0.6, () => hex(r.int(1, 8), true)) : undefined;
+      const max = replyData !== undefined && r.chance(0.5) ? r.int(0, 2000) : 255;
+      return set(
+        { type, ...common, connectPort: r.int(1, 65535), requireReply, minReplyLength: replyData !== undefined && r.chance(0.5) ? r.int(0, max) : 0, maxReplyLength: max },
+        { payload: maybe(r, 0.6, () => hex(r.int(1, 40), false)), replyData, bindPort: maybe(r, 0.2, () => r.int(1, 65535)) },
+      );
+    }
+    case "SMTP_CHECK":
+      return set(
+        {
+          type,
+          ...common,
+          heloName: r.chance(0.5) ? "smtpchecker.keepalived.org" : `${nameOf(r, "h")}.example`,
+          host: Array.from({ length: r.chance(0.4) ? r.int(1, 3) : 0 }, () =>
+            set({}, {
+              connectIp: maybe(r, 0.7, () => addrs.next(fam)),
+              connectPort: maybe(r, 0.5, () => r.int(1, 65535)),
+              bindto: maybe(r, 0.2, () => addrs.next(fam)),
+              bindPort: maybe(r, 0.2, () => r.int(1, 65535)),
+              connectTimeoutMs: maybe(r, 0.3, () => r.int(1, 10) * 1000),
+            }),
+          ),
+        },
+        { connectPort: maybe(r, 0.5, () => r.int(1, 65535)) },
+      );
+    case "FILE_CHECK": {
+      const weight = maybe(r, 0.5, () => r.int(-2_147_483_647, 2_147_483_647));
+      return set({ type, trackFile: r.pick(files).name, weightReverse: weight !== undefined && r.chance(0.5) }, { weight });
+    }
+  }
 }

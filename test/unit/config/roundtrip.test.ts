@@ -72,7 +72,7 @@ describe("round trips over random valid configs", () => {
 });
 
 describe("round trips of the fixtures", () => {
-  const files = ["user-sample.conf", "two-router-sync.conf", "ipv6.conf", "unicast.conf", "dr-director.conf", "fwmark.conf", "include/main.conf"];
+  const files = ["user-sample.conf", "two-router-sync.conf", "ipv6.conf", "unicast.conf", "dr-director.conf", "fwmark.conf", "lvs-checkers.conf", "include/main.conf"];
   for (const f of files) {
     test(`${f}: keepalived, JSON and CBOR forms all give the same config`, () => {
       const c = ok(loadConfigFile(`${FIXTURES}/${f}`), f);

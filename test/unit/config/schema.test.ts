@@ -75,7 +75,7 @@ describe("schema/vigil-config.schema.json", () => {
     expect(validate(schema, schema, { instances: [{ name: "VI", interface: "eth0", virtualRouterId: 256 }] })).toEqual(["$.instances[0].virtualRouterId: out of range"]);
     expect(validate(schema, schema, { global: { vipLifetimeMs: "forever" } })).toEqual(["$.global.vipLifetimeMs: matches 0 of oneOf"]);
     expect(validate(schema, schema, { virtualServers: [{ fwmark: 1, lbAlgo: "wcl" }] })).toEqual(["$.virtualServers[0].lbAlgo: not in enum"]);
-    expect(validate(schema, schema, { virtualServers: [{ fwmark: 1, realServers: [{ ip: "198.18.0.1", checkers: [{ type: "SMTP_CHECK" }] }] }] })).toEqual([
+    expect(validate(schema, schema, { virtualServers: [{ fwmark: 1, realServers: [{ ip: "198.18.0.1", checkers: [{ type: "BFD_CHECK" }] }] }] })).toEqual([
       "$.virtualServers[0].realServers[0].checkers[0]: matches 0 of oneOf",
     ]);
     expect(validate(schema, schema, { bogus: 1 })).toEqual(["$.bogus: additional property"]);

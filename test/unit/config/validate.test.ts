@@ -132,9 +132,11 @@ describe("fields keepalived only writes together", () => {
 
 describe("LVS rules", () => {
   const vs = (o: J = {}): J => ({ ip: "198.18.7.100", port: 80, realServers: [{ ip: "198.18.7.11", port: 80 }], ...o });
-  test("a service is IP+port or fwmark, not both, not neither", () => {
-    expect(findings({ virtualServers: [vs({ fwmark: 3 })] }).errors).toEqual(["virtualServers[0]: a virtual_server is identified by either IP and PORT or by fwmark, exactly one of them"]);
-    expect(findings({ virtualServers: [{ realServers: [] }] }).errors).toEqual(["virtualServers[0]: a virtual_server is identified by either IP and PORT or by fwmark, exactly one of them"]);
+  test("a service is IP+port, fwmark or group, exactly one of them", () => {
+    const msg = "virtualServers[0]: a virtual_server is identified by IP and PORT, by fwmark or by group, exactly one of them";
+    expect(findings({ virtualServers: [vs({ fwmark: 3 })] }).errors).toEqual([msg]);
+    expect(findings({ virtualServers: [vs({ group: "G" })] }).errors).toEqual([msg]);
+    expect(findings({ virtualServers: [{ realServers: [] }] }).errors).toEqual([msg]);
     expect(findings({ virtualServers: [vs({ port: undefined })] }).errors).toEqual(["virtualServers[0].port: virtual_server needs both IP and PORT"]);
   });
   test("every IPVS scheduler is accepted, anything else is not", () => {
@@ -162,8 +164,8 @@ describe("LVS rules", () => {
     expect(check({ path: "/", digest: "XYZ" }).errors).toEqual(["virtualServers[0].realServers[0].checkers[0].url[0].digest: length 3 is out of range 32..32"]);
   });
   test("checker type is a tagged union with a clear message for unknown types", () => {
-    expect(findings({ virtualServers: [vs({ realServers: [{ ip: "198.18.7.11", checkers: [{ type: "SMTP_CHECK" }] }] })] }).errors).toEqual([
-      'virtualServers[0].realServers[0].checkers[0].type: expected one of TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK, DNS_CHECK, got the string "SMTP_CHECK"',
+    expect(findings({ virtualServers: [vs({ realServers: [{ ip: "198.18.7.11", checkers: [{ type: "BFD_CHECK" }] }] })] }).errors).toEqual([
+      'virtualServers[0].realServers[0].checkers[0].type: expected one of TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK, DNS_CHECK, PING_CHECK, UDP_CHECK, SMTP_CHECK, FILE_CHECK, got the string "BFD_CHECK"',
     ]);
   });
 });

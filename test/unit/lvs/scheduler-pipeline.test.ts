@@ -6,7 +6,7 @@ import { defaultCheckerCommon, defaultVirtualServer, type VirtualServer } from "
 import { CheckScheduler } from "../../../src/lvs/scheduler.ts";
 import { VirtualServerState } from "../../../src/lvs/rs-state.ts";
 import { desiredService } from "../../../src/lvs/desired.ts";
-import { checkTiming } from "../../../src/lvs/checkers/timing.ts";
+import { checkTiming, isScheduled } from "../../../src/lvs/checkers/timing.ts";
 import { mulberry32 } from "../../../src/lvs/checkers/prng.ts";
 
 /** Runs virtual time in 1 ms steps; `healthy(rs, t)` decides each attempt, answered `rtt` ms later. */
@@ -17,6 +17,7 @@ function simulate(vs: VirtualServer, healthy: (rs: number, t: number) => boolean
   const ids: { rs: number; ck: number }[] = [];
   vs.realServers.forEach((rs, r) => rs.checkers.forEach((c, k) => {
     ids.push({ rs: r, ck: k });
+    if (!isScheduled(c)) throw new Error("this pipeline schedules timed checks only");
     sched.add(ids.length - 1, checkTiming(vs, rs, c), 0);
   }));
   const pending: { at: number; id: number; seq: number; ok: boolean }[] = [];
