@@ -52,9 +52,10 @@ export function artifact(arch: Arch): Artifact {
     unpacked ??= unpackDeb(deb);
     const path = join(unpacked, "usr", "sbin", "vigil");
     if (!existsSync(path)) throw new Error(`${deb} has no /usr/sbin/vigil`);
-    // a package left from before the last `make build` still ships the older binary: say so
+    // a package left from before the last `make build` ships another binary: say so
     const bin = join(DIST, "vigil-linux-x64");
-    const stale = existsSync(bin) && statSync(deb).mtimeMs < statSync(bin).mtimeMs ? "; NOTE: the .deb is older than dist/vigil-linux-x64 (run make package)" : "";
+    const same = existsSync(bin) && Buffer.compare(readFileSync(path), readFileSync(bin)) === 0;
+    const stale = same ? ", the same bytes as dist/vigil-linux-x64" : "; NOTE: not the bytes of dist/vigil-linux-x64 (run make package)";
     return { arch, label: `/usr/sbin/vigil installed from dist/${deb.split("/").pop()} (dpkg-deb -x into a temp root)${stale}`, path, run: [path], argv: hiddenCheckout([path]) };
   }
   const path = shippedBinary(arch);

@@ -1,4 +1,5 @@
-// Idle memory of a daemon that has settled, for board.bench.ts, with proof from
+// Idle memory of a daemon that has settled (its memory level, not just a fixed
+// time after start), for board.bench.ts, with proof from
 // the wire that it is doing its job while being measured: the VRIDs whose adverts
 // crossed the lab bridge in the sampling window and, for the checker load, the
 // TCP connections (SYNs) it opened to the real servers.
@@ -6,13 +7,15 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { queryStatus } from "../../src/daemon/status-server.ts";
 import type { DaemonStatus } from "../../src/daemon/status-types.ts";
-import { type Lab, type LabProc, sleep } from "../helpers/lab.ts";
+import { type Lab, type LabProc, processTree, sleep } from "../helpers/lab.ts";
 import { adverts } from "../helpers/pcap.ts";
-import { sampleMemory, type MemorySummary } from "./board-memory.ts";
+import { memoryOf, sampleMemory, type MemorySummary, type Plateau, waitForPlateau } from "./board-memory.ts";
 
 export interface IdleOptions {
-  /** seconds between ready and the first sample */
+  /** seconds between ready and the first read (the "early" figure) */
   settleS: number;
+  /** then: VmRSS level within `toleranceKiB` for `windowS`, read every `stepS`, waited for at most `maxS` */
+  plateau: { stepS: number; windowS: number; toleranceKiB: number; maxS: number };
   samples: number;
   sampleEveryMs: number;
   /** also count TCP SYNs other than to `excludePort` (the checkers' connections) */
@@ -20,6 +23,10 @@ export interface IdleOptions {
 }
 
 export interface IdleResult {
+  /** VmRSS (KiB) `settleS` after ready */
+  earlyVmRss: number;
+  plateau: Plateau;
+  /** the samples taken once level */
   memory: MemorySummary;
   windowS: number;
   vridsOnWire: number;
@@ -27,9 +34,12 @@ export interface IdleResult {
   synsPerS?: number;
 }
 
-/** Samples the settled process tree under `pid` while capturing the bridge. */
+/** Waits for the process tree under `pid` to level off, then samples it while capturing the bridge. */
 export async function measureIdle(lab: Lab, pid: number, o: IdleOptions): Promise<IdleResult> {
   await sleep(o.settleS * 1000);
+  const earlyVmRss = memoryOf(processTree(pid)).vmRss;
+  const p = o.plateau;
+  const plateau = await waitForPlateau(pid, { stepMs: p.stepS * 1000, windowMs: p.windowS * 1000, toleranceKiB: p.toleranceKiB, maxMs: p.maxS * 1000 });
   const syn = o.countSyns ? ` or (tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn and not port ${o.countSyns.excludePort})` : "";
   const cap = await lab.capture({ filter: [`ip proto 112${syn}`] });
   const t0 = performance.now();
@@ -40,7 +50,7 @@ export async function measureIdle(lab: Lab, pid: number, o: IdleOptions): Promis
   const ads = adverts(frames);
   const syns = frames.filter((f) => f.d.kind === "other" && f.d.proto === 6).length;
   return {
-    memory, windowS,
+    earlyVmRss, plateau, memory, windowS,
     vridsOnWire: new Set(ads.map((a) => a.d.vrid)).size,
     advertsPerS: ads.length / windowS,
     ...(o.countSyns ? { synsPerS: syns / windowS } : {}),

@@ -73,3 +73,33 @@ export async function sampleMemory(pid: number, count: number, intervalMs: numbe
 }
 
 export const mib = (kib: number) => kib / 1024;
+
+export interface Plateau {
+  /** VmRSS (KiB) of the tree, one per step, from the first read on */
+  series: number[];
+  stepMs: number;
+  /** seconds from the first read until the last `windowMs` stayed within the tolerance; null if it never did */
+  reachedAfterS: number | null;
+}
+
+/**
+ * Reads the tree's VmRSS every `stepMs` until it has stayed within `toleranceKiB`
+ * for `windowMs` (a daemon under load grows its heap for a while before it levels
+ * off: vigil with 100 checkers went from 70 to 102 MiB over two minutes here), or
+ * until `maxMs` has passed. Growth slower than the tolerance per window counts as level.
+ */
+export async function waitForPlateau(pid: number, o: { stepMs: number; windowMs: number; toleranceKiB: number; maxMs: number }): Promise<Plateau> {
+  const need = Math.ceil(o.windowMs / o.stepMs) + 1;
+  const series: number[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < 10_000; i++) {
+    series.push(memoryOf(processTree(pid)).vmRss);
+    const tail = series.slice(-need);
+    if (tail.length === need && Math.max(...tail) - Math.min(...tail) <= o.toleranceKiB) {
+      return { series, stepMs: o.stepMs, reachedAfterS: (performance.now() - t0) / 1000 };
+    }
+    if (performance.now() - t0 + o.stepMs > o.maxMs) break;
+    await sleep(o.stepMs);
+  }
+  return { series, stepMs: o.stepMs, reachedAfterS: null };
+}
