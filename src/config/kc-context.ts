@@ -225,9 +225,9 @@ export class Ctx {
 // keepalived keywords vigil knows of but does not implement, so the message
 // says so instead of suggesting a typo.
 const NOT_IMPLEMENTED = new Set([
-  "static_ipaddress", "static_routes", "static_rules", "vrrp_track_process",
+  // track_file/track_process stay here for vrrp_sync_group, which does not read them yet
   "track_file", "linkbeat_interfaces", "garp_group", "bfd_instance", "net_namespace",
-  "virtual_routes", "virtual_rules", "track_process", "track_bfd", "track_group",
+  "track_process", "track_bfd", "track_group",
   "BFD_CHECK",
 ]);
 

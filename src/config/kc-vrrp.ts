@@ -5,6 +5,7 @@ import {
   hCmd, hEnum, hFlag, hInt, hLifetime, hSec, hStr,
   type Ctx, type Handler, type Raw,
 } from "./kc-context.ts";
+import { lineList, readRoute, readRule } from "./kc-routes.ts";
 
 export function readGlobal(c: Ctx, s: Stmt, g: Raw) {
   const block = c.needBlock(s);
@@ -223,6 +224,105 @@ function trackList(c: Ctx, key: string, nameKey: string): Handler {
   };
 }
 
+/** `track_file { NAME [weight W [reverse|noreverse]] }` and `track_process { ... }` in a vrrp_instance. */
+function trackRefs(c: Ctx, key: string): Handler {
+  return (st, o) => {
+    const block = c.needBlock(st);
+    if (!block) return;
+    const list = (o[key] as Raw[] | undefined) ?? [];
+    for (const line of block) {
+      if (line.block) {
+        c.error(line, `unexpected block inside '${st.kw.text}'`);
+        continue;
+      }
+      const e: Raw = { name: line.kw.text };
+      c.mark(e, "", line);
+      const [kw, w, dir, ...extra] = line.args;
+      if (kw && (kw.text !== "weight" || !w || extra.length || (dir && dir.text !== "reverse" && dir.text !== "noreverse"))) {
+        c.error(line, `'${st.kw.text}' entries are NAME [weight W [reverse|noreverse]]`, kw);
+        continue;
+      }
+      if (w) {
+        e.weight = c.int(line, w);
+        c.mark(e, "weight", line, w);
+      }
+      if (dir) {
+        e.reverse = dir.text === "reverse";
+        c.mark(e, "reverse", line, dir);
+      }
+      list.push(e);
+    }
+    c.putList(o, key, list, st);
+  };
+}
+
+/** `vrrp_track_process NAME { ... }` (keepalived 2.2.7 vrrp_parser.c, measured with keepalived -t) */
+export function readTrackProcess(c: Ctx, s: Stmt): Raw | undefined {
+  const block = c.needBlock(s);
+  const name = headerName(c, s);
+  if (!block || name === undefined) return undefined;
+  const o: Raw = { name };
+  c.mark(o, "", s);
+  c.mark(o, "name", s, s.args[0]);
+  const delay = (keys: string[]): Handler => (st, x) => {
+    const v = c.seconds(st, c.one(st));
+    for (const k of keys) c.put(x, k, v, st, st.args[0]);
+  };
+  c.dispatch(block, `vrrp_track_process ${name}`, o, {
+    process: (st, x) => {
+      if (!c.noBlock(st)) return;
+      const [p, ...params] = st.args;
+      if (!p) return c.error(st, "'process' needs a process name");
+      c.put(x, "process", p.text, st, p);
+      if (params.length) {
+        // keepalived: parameters mean an exact match of the full command line
+        c.putList(x, "parameters", params.map((t) => t.text), st);
+        x.paramMatch ??= "exact";
+        x.fullCommand = true;
+      }
+    },
+    param_match: (st, x) => {
+      if (!c.noBlock(st)) return;
+      const v = st.args[0]?.text ?? "exact";
+      if (st.args.length > 1 || !["exact", "initial", "partial"].includes(v)) return c.error(st, `'param_match' takes nothing, initial or partial, got '${st.args.map((a) => a.text).join(" ")}'`);
+      if (v === "exact" && st.args.length) return c.error(st, "'param_match' takes nothing, initial or partial, got 'exact'", st.args[0]);
+      x.paramMatch = v;
+      c.mark(x, "paramMatch", st);
+      x.fullCommand = true;
+    },
+    weight: (st, x) => {
+      if (!c.noBlock(st)) return;
+      const [w, rev, ...extra] = st.args;
+      if (!w || extra.length || (rev && rev.text !== "reverse")) return c.error(st, "'weight' takes N [reverse]");
+      c.put(x, "weight", c.int(st, w), st, w);
+      if (rev) c.put(x, "weightReverse", true, st, rev);
+    },
+    quorum: hInt(c, "quorum"),
+    quorum_max: hInt(c, "quorumMax"),
+    delay: delay(["forkDelayMs", "terminateDelayMs"]),
+    fork_delay: delay(["forkDelayMs"]),
+    terminate_delay: delay(["terminateDelayMs"]),
+    full_command: hFlag(c, "fullCommand"),
+  });
+  // keepalived: quorum_max 0 (with no quorum given) means up while no such process runs
+  if (o.quorumMax === 0 && (o.quorum === undefined || o.quorum === 1)) o.quorum = 0;
+  c.missing(s, o, "process", `vrrp_track_process ${name}: missing 'process'`);
+  return o;
+}
+
+/** `static_ipaddress { ... }` (top level): VIP syntax */
+export function readStaticAddresses(c: Ctx, s: Stmt, root: Raw): void {
+  vipList(c, "staticIpaddress")(s, root);
+}
+
+/** `static_routes { ... }` / `static_rules { ... }` (top level) */
+export function readStaticRoutes(c: Ctx, s: Stmt, root: Raw): void {
+  lineList(c, "staticRoutes", readRoute)(s, root);
+}
+export function readStaticRules(c: Ctx, s: Stmt, root: Raw): void {
+  lineList(c, "staticRules", readRule)(s, root);
+}
+
 /** `vrrp_instance NAME { ... }` */
 export function readInstance(c: Ctx, s: Stmt, global: Raw): Raw | undefined {
   const block = c.needBlock(s);
@@ -261,6 +361,10 @@ export function readInstance(c: Ctx, s: Stmt, global: Raw): Raw | undefined {
     virtual_ipaddress_excluded: vipList(c, "virtualIpaddressExcluded"),
     track_interface: trackList(c, "trackInterface", "name"),
     track_script: trackList(c, "trackScript", "script"),
+    track_file: trackRefs(c, "trackFile"),
+    track_process: trackRefs(c, "trackProcess"),
+    virtual_routes: lineList(c, "virtualRoutes", readRoute),
+    virtual_rules: lineList(c, "virtualRules", readRule),
     ...notifyHandlers(c),
     nopreempt: hFlag(c, "nopreempt"),
     preempt: (st, x) => {

@@ -6,7 +6,9 @@ import { Ctx, Locations, whyUnknown, type Raw } from "./kc-context.ts";
 import { readFleet } from "./kc-fleet.ts";
 import { readVirtualServer, readVirtualServerGroup } from "./kc-lvs.ts";
 import { readTrackFile } from "./kc-track-file.ts";
-import { readGlobal, readInstance, readScript, readSyncGroup } from "./kc-vrrp.ts";
+import {
+  readGlobal, readInstance, readScript, readStaticAddresses, readStaticRoutes, readStaticRules, readSyncGroup, readTrackProcess,
+} from "./kc-vrrp.ts";
 import { toResult, type LoadResult, type ReadOptions } from "./result.ts";
 import { DEFAULT_LIMITS, readConfigLines, type FileSource, type SourceLimits } from "./source.ts";
 import { buildTree } from "./syntax-tree.ts";
@@ -32,7 +34,8 @@ export function readKeepalived(
     const tree = buildTree(lines, diags);
     const locs = new Locations();
     const c = new Ctx(diags, locs, opts.strict ?? false);
-    const raw: Raw = { global: {}, scripts: [], syncGroups: [], instances: [], trackFiles: [], virtualServerGroups: [], virtualServers: [] };
+    const raw: Raw = { global: {}, scripts: [], syncGroups: [], instances: [], trackFiles: [], virtualServerGroups: [], virtualServers: [],
+      trackProcesses: [] };
     const push = (key: string, v: Raw | undefined, s: Parameters<Ctx["mark"]>[2]) => {
       if (!v) return;
       const list = raw[key] as Raw[];
@@ -54,6 +57,18 @@ export function readKeepalived(
           break;
         case "vrrp_sync_group":
           push("syncGroups", readSyncGroup(c, s), s);
+          break;
+        case "vrrp_track_process":
+          push("trackProcesses", readTrackProcess(c, s), s);
+          break;
+        case "static_ipaddress":
+          readStaticAddresses(c, s, raw);
+          break;
+        case "static_routes":
+          readStaticRoutes(c, s, raw);
+          break;
+        case "static_rules":
+          readStaticRules(c, s, raw);
           break;
         case "vrrp_instance":
           push("instances", readInstance(c, s, raw.global as Raw), s);

@@ -8,6 +8,7 @@ import {
   type VrrpScript,
 } from "./model.ts";
 import { rangeText } from "./vsg-range.ts";
+import { writeRoute, writeRule, writeTrackProcess, writeTrackRef } from "./kc-routes-writer.ts";
 
 /** ms -> keepalived seconds ("1", "0.01", "2.5"). */
 export function seconds(ms: number): string {
@@ -28,7 +29,7 @@ export function quoted(v: string): string {
   return `"${v}"`;
 }
 
-class Out {
+export class Out {
   lines: string[] = [];
   depth = 0;
   line(...parts: Array<string | number>) {
@@ -59,6 +60,10 @@ export function writeKeepalived(cfg: Config): string {
   // keepalived looks a track_file up when it reads a reference to it: define them first
   for (const t of cfg.trackFiles) writeTrackFile(o, t);
   for (const s of cfg.scripts) writeScript(o, s);
+  for (const p of cfg.trackProcesses) writeTrackProcess(o, p);
+  if (cfg.staticIpaddress.length) o.line(""), o.block("static_ipaddress", () => cfg.staticIpaddress.forEach((v) => o.line(vip(v))));
+  if (cfg.staticRoutes.length) o.line(""), o.block("static_routes", () => cfg.staticRoutes.forEach((r) => o.line(writeRoute(r))));
+  if (cfg.staticRules.length) o.line(""), o.block("static_rules", () => cfg.staticRules.forEach((r) => o.line(writeRule(r))));
   for (const g of cfg.syncGroups) writeSyncGroup(o, g);
   for (const i of cfg.instances) writeInstance(o, i);
   for (const g of cfg.virtualServerGroups) writeVirtualServerGroup(o, g);
@@ -186,6 +191,10 @@ function writeInstance(o: Out, i: VrrpInstance) {
     if (i.trackScript.length) {
       o.block("track_script", () => i.trackScript.forEach((t) => o.line(word(t.script), ...(t.weight !== undefined ? ["weight", t.weight] : []))));
     }
+    if (i.trackFile.length) o.block("track_file", () => i.trackFile.forEach((t) => o.line(writeTrackRef(t))));
+    if (i.trackProcess.length) o.block("track_process", () => i.trackProcess.forEach((t) => o.line(writeTrackRef(t))));
+    if (i.virtualRoutes.length) o.block("virtual_routes", () => i.virtualRoutes.forEach((r) => o.line(writeRoute(r))));
+    if (i.virtualRules.length) o.block("virtual_rules", () => i.virtualRules.forEach((r) => o.line(writeRule(r))));
     notify(o, i);
     o.flag("nopreempt", i.nopreempt);
     o.ifNot("preempt_delay", i.preemptDelayMs, d.preemptDelayMs, seconds);

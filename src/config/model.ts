@@ -26,6 +26,14 @@ export interface Config {
   virtualServerGroups: VirtualServerGroup[];
   virtualServers: VirtualServer[];
   fleet?: FleetConfig;
+  /** keepalived vrrp_track_process: processes whose count decides up/down */
+  trackProcesses: TrackProcess[];
+  /** keepalived static_ipaddress: installed at start, kept, removed on exit */
+  staticIpaddress: VirtualIpAddress[];
+  /** keepalived static_routes */
+  staticRoutes: IpRoute[];
+  /** keepalived static_rules */
+  staticRules: IpRule[];
 }
 
 // ---------------------------------------------------------------- global_defs
@@ -124,6 +132,93 @@ export interface TrackFileInit {
   overwrite: boolean;
 }
 
+// ---------------------------------------------------------------- vrrp_track_process
+
+/**
+ * keepalived `vrrp_track_process NAME { ... }`: up while the number of matching
+ * processes is within quorum..quorumMax (keepalived 2.2.7 track_process.c).
+ */
+export interface TrackProcess {
+  name: string;
+  /** matched exactly against /proc/PID/comm, or argv[0] with fullCommand */
+  process: string;
+  /** argv[1..] to match (keepalived `process NAME P1 P2...`); implies fullCommand */
+  parameters: string[];
+  /**
+   * how parameters match: "none" (not checked), "exact", "partial" (the first
+   * parameters match), "initial" (and the last may be longer). keepalived's
+   * `param_match` without a value is "exact".
+   */
+  paramMatch: "none" | "exact" | "partial" | "initial";
+  /** keepalived 2.2.7 default 0 (measured: its man page says 1) */
+  weight: number;
+  weightReverse: boolean;
+  /** least number of processes for up (0 only with quorumMax 0: up while none runs) */
+  quorum: number;
+  quorumMax: number;
+  /** up only after the quorum held this long after a fork (keepalived fork_delay) */
+  forkDelayMs: Ms;
+  /** down only after the quorum was lost this long (keepalived terminate_delay) */
+  terminateDelayMs: Ms;
+  /** match /proc/PID/cmdline instead of comm */
+  fullCommand: boolean;
+}
+
+/** A track_file or track_process entry of a vrrp_instance or vrrp_sync_group. */
+export interface TrackRef {
+  name: string;
+  /** absent = the tracked object's weight */
+  weight?: number;
+  /** absent = the tracked object's direction; false = keepalived `noreverse` */
+  reverse?: boolean;
+}
+
+// ---------------------------------------------------------------- routes and rules
+
+export type RouteType = "unicast" | "blackhole" | "unreachable" | "prohibit";
+
+/**
+ * One static_routes / virtual_routes line, the common subset of keepalived's
+ * `ip route` grammar (vrrp_iproute.c): [TYPE] DEST [src A] [via|gw A] [dev IF]
+ * [metric N] [table N] [scope S] [onlink] [proto N]. Anything else is refused by name.
+ */
+export interface IpRoute {
+  type: RouteType;
+  /** destination as ADDRESS/PREFIX */
+  to: string;
+  via?: string;
+  dev?: string;
+  /** preferred source (keepalived `src`); often a VIP */
+  src?: string;
+  metric?: number;
+  /** routing table id; absent = main (254) */
+  table?: number;
+  scope?: "global" | "site" | "link" | "host" | "nowhere";
+  onlink: boolean;
+  /** rtm_protocol; absent = keepalived's own (18) */
+  protocol?: number;
+}
+
+/** One static_rules / virtual_rules line (keepalived vrrp_iprule.c), common subset. */
+export interface IpRule {
+  family: 4 | 6;
+  /** source prefix ADDRESS/PREFIX */
+  from?: string;
+  to?: string;
+  /** absent = no table (then action must say what to do) */
+  table?: number;
+  /** preference (keepalived priority/preference/pref/order) */
+  priority?: number;
+  iif?: string;
+  oif?: string;
+  fwmark?: number;
+  fwmask?: number;
+  /** instead of a table lookup */
+  action?: "blackhole" | "unreachable" | "prohibit";
+  /** `not`: the rule matches when the selector does not */
+  invert: boolean;
+}
+
 // ---------------------------------------------------------------- vrrp_sync_group
 
 export interface NotifyScripts {
@@ -191,6 +286,14 @@ export interface VrrpInstance extends NotifyScripts {
   virtualIpaddressExcluded: VirtualIpAddress[];
   trackInterface: TrackInterface[];
   trackScript: TrackScript[];
+  /** keepalived track_file: names of trackFiles entries */
+  trackFile: TrackRef[];
+  /** keepalived track_process: names of trackProcesses entries */
+  trackProcess: TrackRef[];
+  /** keepalived virtual_routes: follow MASTER like the VIPs */
+  virtualRoutes: IpRoute[];
+  /** keepalived virtual_rules: follow MASTER like the VIPs */
+  virtualRules: IpRule[];
   nopreempt: boolean;
   preemptDelayMs: Ms;
   /** source address of adverts (mcast_src_ip / unicast_src_ip) */
@@ -493,6 +596,10 @@ export function defaultInstance(name: string): VrrpInstance {
     virtualIpaddressExcluded: [],
     trackInterface: [],
     trackScript: [],
+    trackFile: [],
+    trackProcess: [],
+    virtualRoutes: [],
+    virtualRules: [],
     nopreempt: false,
     preemptDelayMs: 0,
     unicastPeer: [],
@@ -545,7 +652,15 @@ export function defaultFleet(): FleetConfig {
 }
 
 export function emptyConfig(): Config {
-  return { global: defaultGlobal(), scripts: [], syncGroups: [], instances: [], trackFiles: [], virtualServerGroups: [], virtualServers: [] };
+  return { global: defaultGlobal(), scripts: [], syncGroups: [], instances: [], trackFiles: [], virtualServerGroups: [], virtualServers: [],
+    trackProcesses: [], staticIpaddress: [], staticRoutes: [], staticRules: [] };
+}
+
+export function defaultTrackProcess(name: string, process: string): TrackProcess {
+  return {
+    name, process, parameters: [], paramMatch: "none", weight: 0, weightReverse: false,
+    quorum: 1, quorumMax: 65535, forkDelayMs: 0, terminateDelayMs: 0, fullCommand: false,
+  };
 }
 
 // ---------------------------------------------------------------- derived views

@@ -130,6 +130,58 @@ export const vipSpec = obj("VirtualIpAddress", {
   brd: opt(ip),
 });
 
+// vrrp_track_process, track_file/track_process references, routes and rules
+const trackRefSpec = (what: string) => obj(`Track${what}Ref`, {
+  name: req(name),
+  weight: opt(int(-254, 254), `absent = the ${what === "File" ? "track_file" : "vrrp_track_process"}'s weight`),
+  reverse: opt(bool, "absent = its direction; false = keepalived noreverse"),
+});
+const ipPrefix: Spec = { kind: "string", minLength: 4, maxLength: 49, pattern: "^[0-9A-Fa-f:.]+/[0-9]{1,3}$", format: "ip" };
+const scopeSpec = enm("global", "site", "link", "host", "nowhere");
+/** routing table ids: 1..2^32-1 (0 is RT_TABLE_UNSPEC) */
+const tableSpec = int(1, U32);
+
+export const trackProcessSpec = obj("TrackProcess", {
+  name: req(name),
+  process: req(text),
+  parameters: def(arr(text, 256), [], "argv[1..] to match; implies fullCommand"),
+  paramMatch: def(enm("none", "exact", "partial", "initial"), "none"),
+  weight: def(int(-254, 254), 0, "keepalived 2.2.7 default 0"),
+  weightReverse: def(bool, false),
+  quorum: def(int(0, 65535), 1),
+  quorumMax: def(int(0, 65535), 65535),
+  forkDelayMs: def(ms(0, 3_600_000), 0),
+  terminateDelayMs: def(ms(0, 3_600_000), 0),
+  fullCommand: def(bool, false),
+});
+
+export const routeSpec = obj("IpRoute", {
+  type: def(enm("unicast", "blackhole", "unreachable", "prohibit"), "unicast"),
+  to: req(ipPrefix, "destination ADDRESS/PREFIX"),
+  via: opt(ip),
+  dev: opt(name),
+  src: opt(ip),
+  metric: opt(int(0, U32)),
+  table: opt(tableSpec, "absent = main"),
+  scope: opt(scopeSpec),
+  onlink: def(bool, false),
+  protocol: opt(int(0, 255), "absent = 18 (keepalived)"),
+});
+
+export const ruleSpec = obj("IpRule", {
+  family: def(enm(4, 6), 4),
+  from: opt(ipPrefix),
+  to: opt(ipPrefix),
+  table: opt(tableSpec),
+  priority: opt(int(0, U32)),
+  iif: opt(name),
+  oif: opt(name),
+  fwmark: opt(int(0, U32)),
+  fwmask: opt(int(0, U32)),
+  action: opt(enm("blackhole", "unreachable", "prohibit")),
+  invert: def(bool, false),
+});
+
 export const instanceSpec = obj("VrrpInstance", {
   name: req(name),
   state: def(enm("MASTER", "BACKUP"), "BACKUP"),
@@ -144,6 +196,10 @@ export const instanceSpec = obj("VrrpInstance", {
   virtualIpaddressExcluded: def(arr(vipSpec, 1024), []),
   trackInterface: def(arr(obj("TrackInterface", { name: req(name), weight: opt(int(-254, 254)) }), 256), []),
   trackScript: def(arr(obj("TrackScript", { script: req(name), weight: opt(int(-253, 253)) }), 256), []),
+  trackFile: def(arr(trackRefSpec("File"), 256), []),
+  trackProcess: def(arr(trackRefSpec("Process"), 256), []),
+  virtualRoutes: def(arr(routeSpec, 1024), []),
+  virtualRules: def(arr(ruleSpec, 1024), []),
   ...notifyFields,
   nopreempt: def(bool, false),
   preemptDelayMs: def(ms(0, 1_000_000, 1000), 0),
@@ -340,4 +396,8 @@ export const configSpec = obj("Config", {
   virtualServerGroups: def(arr(virtualServerGroupSpec, 1024), []),
   virtualServers: def(arr(virtualServerSpec, 16384), []),
   fleet: opt(fleetSpec),
+  trackProcesses: def(arr(trackProcessSpec, 1024), []),
+  staticIpaddress: def(arr(vipSpec, 1024), []),
+  staticRoutes: def(arr(routeSpec, 4096), []),
+  staticRules: def(arr(ruleSpec, 4096), []),
 });

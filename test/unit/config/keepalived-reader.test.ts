@@ -216,7 +216,7 @@ describe("errors name file:line:col and the offending text", () => {
     expect(errs(strict)).toEqual(["4:5 unknown keyword 'advert_intt' in vrrp_instance VI_1", "5:5 unknown keyword 'frobnicate' in vrrp_instance VI_1"]);
   });
   test("keepalived features vigil does not implement are named as such", () => {
-    expect(warns(read("static_routes {\n 198.18.0.0/24 via 198.18.1.1\n}"))).toEqual(["1:1 keepalived feature not supported by vigil: 'static_routes' in the top level, ignored"]);
+    expect(warns(read("garp_group {\n garp_interval 1\n}"))).toEqual(["1:1 keepalived feature not supported by vigil: 'garp_group' in the top level, ignored"]);
   });
   test("a keyword that needs a block, and one that must not have one", () => {
     expect(errs(read(VI("    virtual_ipaddress 198.18.0.1")))).toEqual(["4:5 'virtual_ipaddress' needs a { ... } block"]);
@@ -240,9 +240,9 @@ describe("errors name file:line:col and the offending text", () => {
     ]);
   });
   test("keepalived features vigil lacks are named as such, not as typos", () => {
-    const r = read(`${VI("    virtual_routes {\n        198.18.9.0/24 via 198.18.0.254\n    }\n    @high priority 200")}virtual_server 198.18.0.1 25 {\n    protocol TCP\n    real_server 198.18.0.2 25 {\n        BFD_CHECK {\n        }\n    }\n}\n`);
+    const r = read(`${VI("    track_bfd {\n        bfd1\n    }\n    @high priority 200")}virtual_server 198.18.0.1 25 {\n    protocol TCP\n    real_server 198.18.0.2 25 {\n        BFD_CHECK {\n        }\n    }\n}\n`);
     expect(warns(r)).toEqual([
-      "4:5 keepalived feature not supported by vigil: 'virtual_routes' in vrrp_instance VI_1, ignored",
+      "4:5 keepalived feature not supported by vigil: 'track_bfd' in vrrp_instance VI_1, ignored",
       "12:9 keepalived feature not supported by vigil: 'BFD_CHECK' in real_server 198.18.0.2 25, ignored",
     ]);
   });

@@ -7,6 +7,7 @@ import type {
 } from "../../../src/config/model.ts";
 import { LB_ALGOS, LB_KINDS, LVS_PROTOCOLS } from "../../../src/config/model.ts";
 import { mulberry32 } from "../../../src/lvs/checkers/prng.ts";
+import { addVrrpGrammar } from "./random-vrrp-extras.ts";
 
 /** mulberry32: small, fast, reproducible from a 32-bit seed. */
 export function prng(seed: number) {
@@ -46,7 +47,7 @@ function set<T extends object>(o: T, fields: Record<string, unknown>): T {
   return o;
 }
 
-class Addresses {
+export class Addresses {
   private n = 0;
   constructor(private r: Rng) {}
   next(fam: 4 | 6): string {
@@ -139,6 +140,10 @@ function randomInstance(r: Rng, g: GlobalDefs, i: number, addrs: Addresses, scri
     vmacXmitBase: r.chance(0.2),
     smtpAlert: r.chance(0.3),
     dontTrackPrimary: r.chance(0.2),
+    trackFile: [],
+    trackProcess: [],
+    virtualRoutes: [],
+    virtualRules: [],
   };
   if (SAFE && inst.state === "MASTER") inst.nopreempt = false;
   // a VIP list must be one family unless native_ipv6 decides; keep it one family
@@ -316,10 +321,12 @@ export function randomConfig(seed: number, size = 1, opts: GenOptions = {}): Con
   if (instances.length && r.chance(0.2)) {
     global.lvsSyncDaemon = set({ interface: nameOf(r, "if"), instance: instances[0]!.name }, { syncId: maybe(r, 0.5, () => r.int(0, 255)), port: maybe(r, 0.3, () => r.int(1, 65535)) });
   }
-  const cfg: Config = { global, scripts, syncGroups, instances, trackFiles: [], virtualServerGroups: [], virtualServers };
+  const cfg: Config = { global, scripts, syncGroups, instances, trackFiles: [], virtualServerGroups: [], virtualServers,
+    trackProcesses: [], staticIpaddress: [], staticRoutes: [], staticRules: [] };
   if (!SAFE && r.chance(0.5)) cfg.fleet = randomFleet(r);
   if (SAFE) for (const v of virtualServers) if (!v.sorryServer) v.sorryServerInhibit = false;
   addLvsGrammar(prng(seed ^ 0x6c7673), cfg, size, addrs);
+  addVrrpGrammar(prng(seed ^ 0x767270), cfg, size, addrs);
   return cfg;
 }
 
