@@ -45,6 +45,7 @@ export function validateLvsExtras(cfg: Config): Finding[] {
   // per group and family). Plain services colliding with each other are
   // validate.ts's finding already; here a group is on one side at least.
   const owner = new Map<string, { vs: number; group: boolean }>();
+  const groupUses = new Set<string>();
   cfg.virtualServers.forEach((vs, i) => {
     const P = (...p: FieldPath): FieldPath => ["virtualServers", i, ...p];
     if (vs.group !== undefined) {
@@ -59,7 +60,11 @@ export function validateLvsExtras(cfg: Config): Finding[] {
         err(P("group"), `virtual_server_group '${vs.group}' has a member without a port, which IPVS takes only for a persistent service: set persistence_timeout`);
       }
     }
-    for (const key of serviceKeys(vs, cfg.virtualServerGroups)) {
+    // the same group and protocol twice is validate.ts's "defined twice"
+    const use = `${vs.group}|${vs.protocol}`;
+    const repeated = vs.group !== undefined && groupUses.has(use);
+    if (vs.group !== undefined) groupUses.add(use);
+    if (!repeated) for (const key of serviceKeys(vs, cfg.virtualServerGroups)) {
       const prev = owner.get(key);
       if (!prev) owner.set(key, { vs: i, group: vs.group !== undefined });
       else if (prev.group || vs.group !== undefined) {
@@ -148,8 +153,9 @@ function checkGroup(g: VirtualServerGroup, i: number, err: (p: FieldPath, m: str
     return Number(total > 1_000_000_000n ? 1_000_000_000n : total);
   }
   // keepalived: "virtual server group ... cannot have IPv4, IPv6 and fwmark without family - removing"
-  if (v4 && v6 && g.fwmarks.some((f) => f.family === undefined)) {
-    err(G("fwmarks"), `virtual_server_group '${g.name}' has IPv4 and IPv6 addresses, so its fwmark entries need a family (inet or inet6)`);
+  const noFamily = g.fwmarks.findIndex((f) => f.family === undefined);
+  if (v4 && v6 && noFamily >= 0) {
+    err(G("fwmarks", noFamily), `virtual_server_group '${g.name}' has IPv4 and IPv6 addresses, so its fwmark entries need a family (inet or inet6)`);
   }
   return Number(total);
 }
