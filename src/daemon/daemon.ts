@@ -23,6 +23,8 @@ import { killRunningScripts, runScript } from "./scripts.ts";
 import { startStatusServer } from "./status-server.ts";
 import type { DaemonStatus, InstanceStatus } from "./status-types.ts";
 import type { FromWorker, ToWorker, TransitionReport } from "./worker-protocol.ts";
+import { initTrackFile, TrackFileWatch } from "../sys/track-file-watch.ts";
+import { ProcessTracking } from "./track-processes.ts";
 
 export interface DaemonOptions {
   configFile: string;
@@ -96,6 +98,40 @@ export class Daemon {
   private readonly progress = new Int32Array(new SharedArrayBuffer(4));
   realtime = false;
   lvs: LvsManager | null = null;
+  /** track_file numbers for the VRRP worker (files some vrrp_instance tracks) */
+  private readonly trackFiles = new TrackFileWatch(
+    (name, value) => this.post({ type: "track-file", name, value }),
+    (m) => log.warn(m),
+  );
+  private processes: ProcessTracking | null = null;
+
+  /**
+   * Starts watching the track files and processes the instances of `plan` use
+   * (keepalived reads a file only if something tracks it); returns their values now.
+   */
+  private startTracking(cfg: Config, plan: PlanResult, reload: boolean): { files: Array<[string, number]>; procs: Array<[string, boolean]> } {
+    const fileNames = new Set(plan.templates.flatMap((p) => p.trackFiles.map((t) => t.name)));
+    const files = cfg.trackFiles.filter((f) => fileNames.has(f.name));
+    for (const f of files) {
+      const w = initTrackFile(f, reload);
+      if (w) log.warn(w);
+    }
+    const values = this.trackFiles.set(files);
+    this.processes?.stop();
+    this.processes = null;
+    const procNames = new Set(plan.templates.flatMap((p) => p.trackProcesses.map((t) => t.name)));
+    const procs = cfg.trackProcesses.filter((p) => procNames.has(p.name));
+    let states = new Map<string, boolean>();
+    if (procs.length) {
+      this.processes = new ProcessTracking(procs, (name, up) => {
+        log.info(`vrrp_track_process ${name}: ${up ? "quorum up" : "quorum lost"}`);
+        this.post({ type: "track-process", name, up });
+      }, (level, m) => log[level](m));
+      states = this.processes.start();
+      log.info(`vrrp_track_process: ${procs.length} tracked through ${this.processes.source === "connector" ? "the process events connector" : "/proc polling"}`);
+    }
+    return { files: [...values], procs: [...states] };
+  }
 
   constructor(private readonly opts: DaemonOptions, private readonly hooks: DaemonHooks = {}) {
     this.locks = new InstanceLocks(opts.lockDir);
@@ -137,8 +173,10 @@ export class Daemon {
       };
       this.worker.onerror = (e) => reject(new Error(`VRRP worker crashed: ${e.message}`));
     });
+    const tracked = this.startTracking(this.cfg, this.plan, false);
     this.post({
       type: "init", plans: this.plan.templates, syncGroups: this.plan.syncGroups, rtPriority,
+      statics: this.plan.statics, trackFiles: tracked.files, trackProcesses: tracked.procs,
       ...(this.cfg.global.vrrpPriority !== undefined ? { nice: this.cfg.global.vrrpPriority } : {}),
       noSwap: this.cfg.global.vrrpNoSwap,
       wakeFd: this.wake.fd, allowStall: !!this.opts.allowStall,
@@ -288,7 +326,11 @@ export class Daemon {
     this.plan = plan;
     void scriptIds(cfg.global).then((ids) => (this.scriptUser = ids));
     this.groups.setGroups(plan.syncGroups);
-    this.post({ type: "reload", plans: plan.templates, syncGroups: plan.syncGroups });
+    this.post({ type: "reload", plans: plan.templates, syncGroups: plan.syncGroups, statics: plan.statics });
+    // the instances (re)started by the reload learn the values as they are now
+    const tracked = this.startTracking(cfg, plan, true);
+    for (const [name, value] of tracked.files) this.post({ type: "track-file", name, value });
+    for (const [name, up] of tracked.procs) this.post({ type: "track-process", name, up });
     this.startTrackScripts();
     this.lvs?.reload(cfg.virtualServers, cfg.global.lvsSyncDaemon, { groups: cfg.virtualServerGroups, trackFiles: cfg.trackFiles });
   }
@@ -324,6 +366,8 @@ export class Daemon {
       log.info("stopping: priority-0 adverts, removing VIPs");
       for (const t of this.scriptTimers) clearInterval(t);
       killRunningScripts();
+      this.trackFiles.stop();
+      this.processes?.stop();
       try {
         this.lvs?.stop();
       } catch (e) {

@@ -16,6 +16,8 @@ import { paramsFromConfig } from "../vrrp/from-config.ts";
 import type { TrackedScript } from "../vrrp/priority.ts";
 import { vrrpMac } from "../sys/rtnetlink/macvlan.ts";
 import { bindPlan, type StartBlock } from "./plan-bind.ts";
+import { type RoutePlan, routePlan, rulePlan, type StaticPlan, staticPlan } from "./plan-routes.ts";
+import type { RuleSpec } from "../sys/rtnetlink/rule.ts";
 
 export interface LinkInfo {
   index: number;
@@ -82,6 +84,13 @@ export interface InstancePlan {
   trackInterfaces: { name: string; ifindex: number; weight?: number }[];
   /** track_script entries with their vrrp_script: run by the main thread, results to the tracker */
   trackScripts: PlannedTrackScript[];
+  /** track_process entries: their up/down comes from the main thread's process tracker */
+  trackProcesses: PlannedTrack[];
+  /** track_file entries: their numbers come from the main thread's file watcher */
+  trackFiles: PlannedTrack[];
+  /** virtual_routes and virtual_rules: installed and removed with the VIPs */
+  routes: RoutePlan[];
+  rules: RuleSpec[];
   /** the config entry it came from, for reload diffs and notify scripts */
   source: VrrpInstance;
 }
@@ -94,6 +103,13 @@ export interface PlannedTrackScript extends TrackedScript {
   /** vrrp_script `user USER [GROUP]` */
   user?: string;
   group?: string;
+}
+
+/** A tracked process or file as an instance weighs it. */
+export interface PlannedTrack {
+  name: string;
+  weight: number;
+  reverse: boolean;
 }
 
 export interface SyncGroupPlan {
@@ -115,12 +131,15 @@ export interface PlanResult {
   /** the instances that cannot start yet, and why */
   waiting: WaitingPlan[];
   syncGroups: SyncGroupPlan[];
+  /** static_ipaddress/static_routes/static_rules */
+  statics: StaticPlan;
   errors: string[];
 }
 
 export interface ConfigPlans {
   plans: InstancePlan[];
   syncGroups: SyncGroupPlan[];
+  statics: StaticPlan;
   errors: string[];
 }
 
@@ -186,6 +205,17 @@ export function configPlans(cfg: Config): ConfigPlans {
         ...(sc.group !== undefined ? { group: sc.group } : {}),
       });
     }
+    const tracked = <T extends { name: string; weight: number }>(refs: VrrpInstance["trackFile"], list: T[], what: string, rev: (x: T) => boolean): PlannedTrack[] =>
+      refs.flatMap((t) => {
+        const x = list.find((l) => l.name === t.name);
+        if (!x) {
+          errors.push(`vrrp_instance ${inst.name}: ${what} ${t.name}: none of that name`);
+          return [];
+        }
+        return [{ name: t.name, weight: t.weight ?? x.weight, reverse: t.reverse ?? rev(x) }];
+      });
+    const trackProcesses = tracked(inst.trackProcess, cfg.trackProcesses, "track_process", (x) => x.weightReverse);
+    const trackFiles = tracked(inst.trackFile, cfg.trackFiles, "track_file", (x) => x.weightReverse);
     let vmac: VmacPlan | undefined;
     if (vmacName !== undefined) {
       if (vmacName === inst.interface || vmacNames.has(vmacName)) {
@@ -212,14 +242,15 @@ export function configPlans(cfg: Config): ConfigPlans {
     plans.push({
       name: inst.name, interface: inst.interface, ifindex: 0, mac: "", params, vips,
       ...(vmac ? { vmac } : {}),
-      vipLifetimeMs: instanceVipLifetimeMs(cfg, inst), trackInterfaces, trackScripts, source: inst,
+      vipLifetimeMs: instanceVipLifetimeMs(cfg, inst), trackInterfaces, trackScripts, trackProcesses, trackFiles,
+      routes: inst.virtualRoutes.map(routePlan), rules: inst.virtualRules.map(rulePlan), source: inst,
     });
   }
   const planned = new Set(plans.map((p) => p.name));
   const syncGroups = cfg.syncGroups
     .map((g) => ({ name: g.name, members: g.group.filter((m) => planned.has(m)) }))
     .filter((g) => g.members.length > 0);
-  return { plans, syncGroups, errors };
+  return { plans, syncGroups, statics: staticPlan(cfg), errors };
 }
 
 /**
@@ -241,5 +272,5 @@ export function planInstances(cfg: Config, links: LinkInfo[], addrs: AddrInfo[])
     if ("wait" in b) waiting.push({ plan: t, block: b.wait });
     else plans.push(b.plan);
   }
-  return { templates: c.plans, plans, waiting, syncGroups: c.syncGroups, errors };
+  return { templates: c.plans, plans, waiting, syncGroups: c.syncGroups, statics: c.statics, errors };
 }

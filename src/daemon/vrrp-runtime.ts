@@ -27,6 +27,7 @@ import { ensureVmac, removeVmac, type VmacHandle } from "./vmac.ts";
 import { getLink } from "../sys/rtnetlink/link.ts";
 import type { InstanceStatus } from "./status-types.ts";
 import { ffiBytes } from "../sys/ffi-memory.ts";
+import { OwnedRoutes } from "./owned-routes.ts";
 
 export interface RuntimeHooks {
   transition(rt: InstanceRuntime, from: State, to: State, now: number): void;
@@ -88,6 +89,8 @@ export class InstanceRuntime {
   readonly refreshEveryMs: number;
   nextRefreshAt = Infinity;
   vipsInstalled = false;
+  /** virtual_routes and virtual_rules */
+  readonly routes: OwnedRoutes;
   /** the interface the instance runs on is up (a down link is FAULT, as in keepalived) */
   linkUp = true;
   /** what is wrong with that interface ("" while linkUp): the FAULT reason status and the fleet show */
@@ -109,9 +112,13 @@ export class InstanceRuntime {
       plan.params.priority,
       plan.trackInterfaces.map((t) => ({ weight: t.weight ?? 0 })),
       plan.trackScripts,
+      plan.trackProcesses,
+      plan.trackFiles,
     );
     this.lifetimeSec = plan.vipLifetimeMs === "permanent" ? 0 : Math.max(1, Math.ceil(plan.vipLifetimeMs / 1000));
     this.refreshEveryMs = plan.vipLifetimeMs === "permanent" ? Infinity : leaseRefreshMs(plan.vipLifetimeMs);
+    // virtual_routes/virtual_rules follow the VIPs; IPv6 routes expire with the VIPs' lifetime
+    this.routes = new OwnedRoutes(plan.routes, plan.rules, this.lifetimeSec, nl, (level, msg) => hooks.log(level, msg), plan.name);
     // use_vmac: the vmac exists before anything binds to it
     const vmac = plan.vmac ? ensureVmac(nl, plan.vmac, (m) => hooks.log("warn", `${plan.name}: ${m}`)) : null;
     this.vmac = vmac;
@@ -247,6 +254,8 @@ export class InstanceRuntime {
 
   start(now: number): void {
     this.removeStaleVips();
+    // a dead predecessor's virtual routes/rules (IPv4 ones and rules have no lifetime)
+    if (!this.routes.empty) this.routes.remove();
     this.fsm.startup(now);
     this.perform(now);
   }
@@ -326,6 +335,8 @@ export class InstanceRuntime {
     }
     this.vipsInstalled = true;
     this.nextRefreshAt = now + this.refreshEveryMs;
+    // after the VIPs: a route may use one as its source or reach its gateway through one
+    if (!this.routes.empty) this.routes.install();
   }
 
   /** Split-brain rule 1: a healthy master keeps extending the VIPs' kernel lifetime. */
@@ -341,6 +352,7 @@ export class InstanceRuntime {
         this.hooks.log("error", `${this.name}: ${e instanceof Error ? e.message : e}`);
       }
     }
+    this.routes.refresh();
     this.nextRefreshAt = now + this.refreshEveryMs;
   }
 
@@ -356,6 +368,7 @@ export class InstanceRuntime {
   }
 
   removeVips(): void {
+    if (this.routes.active) this.routes.remove();
     for (const v of this.vips) this.deleteVip(v);
     this.vipsInstalled = false;
     this.nextRefreshAt = Infinity;
@@ -453,7 +466,7 @@ export class InstanceRuntime {
   /** Why the instance is (or would be) FAULT, from what the FSM's fault sources say. */
   faultCause(): string {
     if (!this.linkUp) return this.linkFault || `interface ${this.plan.interface} is down`;
-    if (this.tracker.faulted) return "a tracked interface or script with weight 0 is down";
+    if (this.tracker.faulted) return "a tracked interface, script, process or file is in fault (weight 0 down, or a file's value at -254 or below)";
     if (this.fsm.faults & FAULT_SYNC_GROUP) return "another member of its vrrp_sync_group is in FAULT or cannot start yet";
     return "fault";
   }
@@ -480,6 +493,7 @@ export class InstanceRuntime {
         sendErrors: this.sendErrors,
         garpsSent: this.garpsSent,
         vipRestores: this.vipRestores,
+        routeRestores: this.routes.restores,
         conflicts: this.conflicts,
         ...Object.fromEntries(Object.entries(s.counters).filter(([k]) => k !== "accepted").map(([k, v]) => [`drop_${k}`, v])),
       },

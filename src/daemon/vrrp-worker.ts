@@ -27,6 +27,8 @@ import { AdvertReceiver, receiverKey } from "./advert-receiver.ts";
 import { reconcileSyncGroups } from "./sync-groups.ts";
 import { InstanceRuntime, type RuntimeHooks } from "./vrrp-runtime.ts";
 import { WaitingInstance } from "./waiting-instance.ts";
+import { StaticNetwork } from "./static-network.ts";
+import type { StaticPlan } from "./plan-routes.ts";
 import type { FromWorker, ToWorker, WorkerInit } from "./worker-protocol.ts";
 
 declare const self: Worker;
@@ -90,7 +92,13 @@ class Engine {
   /** fd handlers in poll order after [wake, monitor] */
   private handlers: Array<[number, (now: number) => void]> = [];
   private readonly nl: NetlinkSocket;
-  private readonly monitor: RtMonitor;
+  private monitor: RtMonitor;
+  /** the monitor also hears route and rule changes (only when routes or rules are owned) */
+  private monitorRoutes = false;
+  private statics: StaticNetwork | null = null;
+  /** latest track_file numbers and track_process states by name, for runtimes started later */
+  private readonly fileValues = new Map<string, number>();
+  private readonly processUp = new Map<string, boolean>();
   private readonly wake: EventFd;
   stopping = false;
   private readonly progress: Int32Array;
@@ -98,9 +106,41 @@ class Engine {
 
   constructor(private readonly init: WorkerInit) {
     this.nl = openRtnetlink();
-    this.monitor = new RtMonitor();
+    this.monitorRoutes = ownsRoutes(init.plans, init.statics);
+    this.monitor = new RtMonitor({ routes: this.monitorRoutes });
     this.wake = new EventFd(init.wakeFd);
     this.progress = new Int32Array(init.progress);
+    for (const [n, v] of init.trackFiles) this.fileValues.set(n, v);
+    for (const [n, up] of init.trackProcesses) this.processUp.set(n, up);
+  }
+
+  /** static_ipaddress/static_routes/static_rules: a changed set replaces the old one. */
+  setStatics(plan: StaticPlan): void {
+    if (this.statics && JSON.stringify(this.statics.plan) === JSON.stringify(plan)) return;
+    this.statics?.remove();
+    this.statics = new StaticNetwork(plan, this.nl, (level, msg) => hooks.log(level, msg));
+    if (this.statics.empty) this.statics = null;
+    else this.statics.install();
+  }
+
+  /** Subscribes the monitor to route/rule changes once something owns routes or rules. */
+  ensureRouteMonitor(plans: InstancePlan[], statics: StaticPlan): void {
+    if (this.monitorRoutes || !ownsRoutes(plans, statics)) return;
+    this.monitor.close();
+    this.monitor = new RtMonitor({ routes: true });
+    this.monitorRoutes = true;
+  }
+
+  /** A runtime's tracker gets the track_file/track_process values known so far. */
+  private seedTracking(rt: InstanceRuntime): void {
+    rt.plan.trackFiles.forEach((t, i) => {
+      const v = this.fileValues.get(t.name);
+      if (v !== undefined) rt.tracker.setFile(i, v);
+    });
+    rt.plan.trackProcesses.forEach((t, i) => {
+      const up = this.processUp.get(t.name);
+      if (up !== undefined) rt.tracker.setProcess(i, up);
+    });
   }
 
   /** Links and addresses as they are now, in the shapes the plan binder and the link sync read. */
@@ -163,6 +203,7 @@ class Engine {
         rt.reportFromFault = w.faultReported;
         this.startedFrom.set(rt, w);
         for (const [i, ok] of w.scriptHistory) rt.tracker.scriptResult(i, ok);
+        this.seedTracking(rt);
         if (w.retry.failures > 0 || w.faultReported) {
           hooks.log("info", `vrrp_instance ${w.plan.name}: starting on ${w.plan.interface} after waiting ${((now - w.startedWaitingAt) / 1000).toFixed(1)} s`);
         }
@@ -364,11 +405,21 @@ class Engine {
           if (changed) rt.applyTracking(now);
         }
         for (const w of this.waiting) if (w.retry.concerns({ kind: "link", index: l.index, name: l.name })) w.retry.wake(now);
+        if (ev.op === "new" && up) this.statics?.linkChanged();
       } else if (ev.kind === "address") {
         const a = ev.address;
         for (const w of this.waiting) if (w.retry.concerns({ kind: "address", index: a.index })) w.retry.wake(now);
         if (gone.has(a.index)) continue;
+        if (ev.op === "del") this.statics?.addressDeleted(a.index, a.address, a.prefixlen);
         for (const rt of this.runtimes) rt.addressChanged(now, ev.op, a.index, a.address, a.prefixlen);
+      } else if (ev.kind === "route") {
+        if (ev.op === "del" && !gone.has(ev.route.oif ?? -1) && !this.statics?.routeDeleted(ev.route)) {
+          for (const rt of this.runtimes) if (rt.routes.routeDeleted(ev.route)) hooks.event("route-restored", rt, `a virtual route was deleted while MASTER; put back`);
+        }
+      } else if (ev.kind === "rule") {
+        if (ev.op === "del" && !this.statics?.ruleDeleted(ev.rule)) {
+          for (const rt of this.runtimes) if (rt.routes.ruleDeleted(ev.rule)) hooks.event("route-restored", rt, `a virtual rule was deleted while MASTER; put back`);
+        }
       } else if (ev.kind === "overrun") {
         resync = true;
       }
@@ -480,6 +531,28 @@ class Engine {
         if (!rt) this.waiting.find((w) => w.plan.name === m.instance)?.scriptResult(m.index, m.ok);
         break;
       }
+      case "track-file": {
+        this.fileValues.set(m.name, m.value);
+        for (const rt of this.runtimes) {
+          let changed = false;
+          rt.plan.trackFiles.forEach((t, i) => {
+            if (t.name === m.name && rt.tracker.setFile(i, m.value)) changed = true;
+          });
+          if (changed) rt.applyTracking(now);
+        }
+        break;
+      }
+      case "track-process": {
+        this.processUp.set(m.name, m.up);
+        for (const rt of this.runtimes) {
+          let changed = false;
+          rt.plan.trackProcesses.forEach((t, i) => {
+            if (t.name === m.name && rt.tracker.setProcess(i, m.up)) changed = true;
+          });
+          if (changed) rt.applyTracking(now);
+        }
+        break;
+      }
       case "status":
         post({
           type: "status", id: m.id,
@@ -524,6 +597,8 @@ class Engine {
             post({ type: "transition", instance: w.plan.name, from: "FAULT", to: "INIT", priority: p.priority, effectivePriority: p.priority, master: "", at: now });
           }
         }
+        this.ensureRouteMonitor(m.plans, m.statics);
+        this.setStatics(m.statics);
         this.build(m.plans, m.syncGroups, keep, keepWaiting);
         const started = this.runtimes.length - keep.length;
         hooks.log("info", `reload: ${keep.length} instance(s) kept running (${retuned.length} with a new priority), ${started} (re)started, ${this.waiting.length} waiting for their interface`);
@@ -559,10 +634,20 @@ class Engine {
       const p = w.plan.params;
       post({ type: "transition", instance: w.plan.name, from: "FAULT", to: "INIT", priority: p.priority, effectivePriority: p.priority, master: "", at: now });
     }
+    try {
+      this.statics?.remove(); // keepalived removes static addresses, routes and rules on exit (measured)
+    } catch (e) {
+      hooks.log("error", `static: ${e instanceof Error ? e.message : e}`);
+    }
     for (const r of this.receivers.values()) r.close();
     this.monitor.close();
     this.nl.close();
   }
+}
+
+/** Whether anything owns routes or rules (the monitor then hears their deletions). */
+function ownsRoutes(plans: InstancePlan[], statics: StaticPlan): boolean {
+  return statics.routes.length > 0 || statics.rules.length > 0 || plans.some((p) => p.routes.length > 0 || p.rules.length > 0);
 }
 
 let engine: Engine | null = null;
@@ -603,6 +688,7 @@ async function run(init: WorkerInit): Promise<void> {
   if (init.noSwap) tune("vrrp_no_swap", lockMemory);
   try {
     engine = new Engine(init);
+    engine.setStatics(init.statics);
     engine.build(init.plans, init.syncGroups);
   } catch (e) {
     post({ type: "fatal", msg: e instanceof Error ? e.message : String(e) });

@@ -2,6 +2,7 @@
 // postMessage; because the worker sleeps in ppoll, the main thread also signals
 // the worker's eventfd so it wakes and lets its event loop deliver them.
 import type { InstancePlan, SyncGroupPlan } from "./plan.ts";
+import type { StaticPlan } from "./plan-routes.ts";
 import type { InstanceStatus } from "./status-types.ts";
 
 export interface WorkerInit {
@@ -9,6 +10,11 @@ export interface WorkerInit {
   /** unbound (configPlans): the worker binds each to the interfaces as they are when it starts */
   plans: InstancePlan[];
   syncGroups: SyncGroupPlan[];
+  /** static_ipaddress/static_routes/static_rules: the worker installs and keeps them */
+  statics: StaticPlan;
+  /** track_file numbers and track_process states known at start, by name */
+  trackFiles: Array<[string, number]>;
+  trackProcesses: Array<[string, boolean]>;
   /** SCHED_FIFO priority of the worker thread; 0 = stay SCHED_OTHER */
   rtPriority: number;
   /** keepalived vrrp_priority: nice of the worker thread when not realtime */
@@ -26,7 +32,11 @@ export type ToWorker =
   | WorkerInit
   | { type: "script"; instance: string; index: number; ok: boolean }
   | { type: "status"; id: number }
-  | { type: "reload"; plans: InstancePlan[]; syncGroups: SyncGroupPlan[] }
+  | { type: "reload"; plans: InstancePlan[]; syncGroups: SyncGroupPlan[]; statics: StaticPlan }
+  /** a track_file's number changed (main thread's watcher) */
+  | { type: "track-file"; name: string; value: number }
+  /** a vrrp_track_process gained or lost its quorum (main thread's process tracker) */
+  | { type: "track-process"; name: string; up: boolean }
   | { type: "stall"; ms: number }
   | { type: "shutdown" };
 

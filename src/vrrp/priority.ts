@@ -1,6 +1,9 @@
 // Effective priority, keepalived rules: base priority plus the weights of tracked
-// interfaces and scripts; weight 0 turns a failure into FAULT; the result is
-// clamped to 1..254; the address owner (255) is never altered.
+// interfaces, scripts, processes and files; weight 0 turns a failure into FAULT;
+// the result is clamped to 1..254; the address owner (255) is never altered.
+// A track_file adds its number times the weight (keepalived track_file.c, the
+// shared core in src/lvs/track-file.ts); -254 or below is FAULT.
+import { vrrpTrackFileStatus } from "../lvs/track-file.ts";
 
 /** A tracked interface or script as the config gives it. */
 export interface TrackedItem {
@@ -71,11 +74,17 @@ export class PriorityTracker {
   private readonly ifUp: boolean[];
   private readonly scripts: TrackedScript[];
   readonly scriptStates: ScriptState[];
+  private readonly processes: TrackedItem[];
+  /** null = not known yet (adds nothing) */
+  private readonly procUp: (boolean | null)[];
+  private readonly files: TrackedItem[];
+  /** the number in each tracked file (0 until read, as keepalived for a missing file) */
+  private readonly fileValue: number[];
 
   /** Interfaces start up (the daemon reports real link state right after). */
-  constructor(base: number, interfaces: TrackedItem[] = [], scripts: TrackedScript[] = []) {
+  constructor(base: number, interfaces: TrackedItem[] = [], scripts: TrackedScript[] = [], processes: TrackedItem[] = [], files: TrackedItem[] = []) {
     if (!Number.isInteger(base) || base < 1 || base > OWNER) throw new RangeError(`priority ${base} out of range 1..255`);
-    for (const t of [...interfaces, ...scripts]) {
+    for (const t of [...interfaces, ...scripts, ...processes, ...files]) {
       if (!Number.isInteger(t.weight) || t.weight < -254 || t.weight > 254) {
         throw new RangeError(`track weight ${t.weight} out of range -254..254`);
       }
@@ -86,6 +95,10 @@ export class PriorityTracker {
     this.ifUp = interfaces.map(() => true);
     this.scripts = scripts;
     this.scriptStates = scripts.map((s) => new ScriptState(s));
+    this.processes = processes;
+    this.procUp = processes.map(() => null);
+    this.files = files;
+    this.fileValue = files.map(() => 0);
     this.recompute();
   }
 
@@ -99,6 +112,20 @@ export class PriorityTracker {
   /** Result of tracked script i; returns true if priority or fault changed. */
   scriptResult(i: number, ok: boolean): boolean {
     if (!this.scriptStates[i].result(ok)) return false;
+    return this.recompute();
+  }
+
+  /** Quorum of tracked process i (vrrp_track_process); returns true if priority or fault changed. */
+  setProcess(i: number, up: boolean): boolean {
+    if (this.procUp[i] === up) return false;
+    this.procUp[i] = up;
+    return this.recompute();
+  }
+
+  /** The number now in tracked file i (track_file); returns true if priority or fault changed. */
+  setFile(i: number, value: number): boolean {
+    if (this.fileValue[i] === value) return false;
+    this.fileValue[i] = value;
     return this.recompute();
   }
 
@@ -121,6 +148,17 @@ export class PriorityTracker {
       const c = contribution(this.scripts[i], this.scriptStates[i].up);
       if (c === null) fault = true;
       else sum += c;
+    }
+    for (let i = 0; i < this.processes.length; i++) {
+      const c = contribution(this.processes[i], this.procUp[i]);
+      if (c === null) fault = true;
+      else sum += c;
+    }
+    for (let i = 0; i < this.files.length; i++) {
+      const f = this.files[i];
+      const st = vrrpTrackFileStatus(this.fileValue[i], f.weight, !!f.reverse);
+      if (st === "fault") fault = true;
+      else sum += st;
     }
     // keepalived: the owner's priority is not altered by tracking
     const eff = this.base === OWNER ? OWNER : Math.min(PRIORITY_MAX, Math.max(PRIORITY_MIN, this.base + sum));

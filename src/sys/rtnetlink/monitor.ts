@@ -12,10 +12,21 @@ import type { NlMessage } from "../netlink/message.ts";
 import { NetlinkSocket } from "../netlink/socket.ts";
 import { type Address, decodeAddress } from "./address.ts";
 import { decodeLink, type Link } from "./link.ts";
+import { decodeRoute, type Route } from "./route.ts";
+import { decodeRule, RTM_DELRULE, RTM_NEWRULE, type RuleSpec } from "./rule.ts";
+import { RTM_DELROUTE, RTM_NEWROUTE } from "../abi.ts";
+
+// rtnetlink multicast groups (linux/rtnetlink.h enum rtnetlink_groups)
+const RTNLGRP_IPV4_ROUTE = 7;
+const RTNLGRP_IPV4_RULE = 8;
+const RTNLGRP_IPV6_ROUTE = 11;
+const RTNLGRP_IPV6_RULE = 19;
 
 export type RtEvent =
   | { kind: "link"; op: "new" | "del"; link: Link }
   | { kind: "address"; op: "new" | "del"; address: Address }
+  | { kind: "route"; op: "new" | "del"; route: Route }
+  | { kind: "rule"; op: "new" | "del"; rule: RuleSpec }
   /** the kernel dropped notifications (ENOBUFS): re-read links and addresses */
   | { kind: "overrun" }
   | { kind: "malformed"; reason: string };
@@ -29,6 +40,12 @@ export function decodeRtEvent(m: NlMessage): RtEvent | null {
       case RTM_NEWADDR:
       case RTM_DELADDR:
         return { kind: "address", op: m.type === RTM_NEWADDR ? "new" : "del", address: decodeAddress(m) };
+      case RTM_NEWROUTE:
+      case RTM_DELROUTE:
+        return { kind: "route", op: m.type === RTM_NEWROUTE ? "new" : "del", route: decodeRoute(m) };
+      case RTM_NEWRULE:
+      case RTM_DELRULE:
+        return { kind: "rule", op: m.type === RTM_NEWRULE ? "new" : "del", rule: decodeRule(m) };
       default:
         return null;
     }
@@ -41,10 +58,14 @@ export function decodeRtEvent(m: NlMessage): RtEvent | null {
 export class RtMonitor {
   private readonly sock: NetlinkSocket;
 
-  constructor(opts: { netns?: string; rcvbuf?: number } = {}) {
+  /** `routes`: also route and rule notifications (only when routes or rules are owned: a router's table churns) */
+  constructor(opts: { netns?: string; rcvbuf?: number; routes?: boolean } = {}) {
     const open = () => new NetlinkSocket(NETLINK_ROUTE, {
       nonblocking: true,
-      groups: [RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR],
+      groups: [
+        RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR,
+        ...(opts.routes ? [RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE, RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_RULE] : []),
+      ],
       rcvbuf: opts.rcvbuf ?? 1 << 20,
     });
     this.sock = opts.netns ? inNetns(opts.netns, open) : open();
