@@ -19,7 +19,7 @@ import type { Target } from "./target.ts";
 
 type UdpRules = Pick<UdpCheck, "requireReply" | "replyData" | "minReplyLength" | "maxReplyLength">;
 
-/** What one probe's event means for the check. */
+/** What one probe's event means for the check (`waitedMs`: how long it was given). */
 export function judgeUdp(c: UdpRules, e: UdpProbeEvent, waitedMs: number): CheckOutcome {
   switch (e.kind) {
     case "reply":
@@ -90,7 +90,7 @@ export function checkUdp(c: UdpCheck, target: Target, stepTimeoutMs: number, dea
     };
     const probe = udpProbe(t, payloadOf(c.payload), c.requireReply ? c.maxReplyLength : 0, expiresAt, (e) => {
       signal?.removeEventListener("abort", onAbort);
-      resolve(judgeUdp(c, e, performance.now() - started));
+      resolve(judgeUdp(c, e, expiresAt - started));
     });
     signal?.addEventListener("abort", onAbort, { once: true });
   });
