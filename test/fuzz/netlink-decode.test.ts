@@ -16,6 +16,10 @@ import { SysError } from "../../src/sys/errno.ts";
 import { scanReply } from "../../src/sys/netlink/reply.ts";
 import { setSeq } from "../../src/sys/netlink/message.ts";
 import { mulberry32 as prng } from "../../src/lvs/checkers/prng.ts";
+import { buildRoute, decodeRoute, RTN_UNICAST } from "../../src/sys/rtnetlink/route.ts";
+import { buildRule, decodeRule, FR_ACT_TO_TBL, RTM_NEWRULE } from "../../src/sys/rtnetlink/rule.ts";
+import { decodeProcEvent, type ProcEventSink } from "../../src/sys/proc-connector.ts";
+import { RTM_NEWROUTE } from "../../src/sys/abi.ts";
 
 // Most mutated inputs end in a thrown error; capturing a stack for each one
 // dominates the run time, and a failure report prints seed + input instead.
@@ -178,6 +182,88 @@ describe("fuzz: rtnetlink decoders", () => {
   test("the unmutated seeds decode", () => {
     expect(decodeLink(parseMessages(linkReply())[0]).mac).toBe("00:00:5e:00:01:07");
     expect(decodeAddress(parseMessages(addrReply(true))[0]).address).toBe("fd00::5");
+  });
+});
+
+function routeMsg(v6: boolean): Uint8Array {
+  const b = new MessageBuilder();
+  buildRoute(b, RTM_NEWROUTE, NLM_F_MULTI, v6
+    ? { family: 6, dst: "fd00:50::", dstLen: 64, type: RTN_UNICAST, table: 1000, protocol: 18, scope: 0, oif: 3, prefsrc: "fd00::5", metric: 1024 }
+    : { family: 4, dst: "198.18.50.0", dstLen: 24, type: RTN_UNICAST, table: 100, protocol: 18, scope: 0, gateway: "198.18.0.254", oif: 3, metric: 10, onlink: true },
+  v6 ? 3 : undefined);
+  return b.finish().slice();
+}
+
+function ruleMsg(): Uint8Array {
+  const b = new MessageBuilder();
+  buildRule(b, RTM_NEWRULE, NLM_F_MULTI, { family: 4, src: "198.18.50.0/24", dst: "198.18.51.0/24", action: FR_ACT_TO_TBL, table: 1000, priority: 100, iif: "eth0", oif: "eth1", fwmark: 7, fwmask: 255, invert: true, protocol: 18 });
+  return b.finish().slice();
+}
+
+/** A proc connector exec event as the kernel sends it: nlmsghdr, cn_msg, proc_event. */
+function procMsg(what: number, data: number[]): Uint8Array {
+  const m = new Uint8Array(16 + 20 + 16 + 24);
+  const dv = new DataView(m.buffer);
+  dv.setUint32(0, m.length, true);
+  dv.setUint16(4, 3, true);
+  dv.setUint32(16, 1, true);
+  dv.setUint32(20, 1, true);
+  dv.setUint16(32, 16 + 24, true);
+  dv.setUint32(36, what, true);
+  data.forEach((v, i) => dv.setUint32(52 + 4 * i, v, true));
+  return m;
+}
+
+describe("fuzz: route, rule and process event decoders", () => {
+  const sink: ProcEventSink = { fork() {}, exec() {}, comm() {}, exit() {}, overrun() {} };
+  test("100 000 mutated route/rule notifications and proc connector events raise only NetlinkDecodeError, the monitor never throws", () => {
+    const seed = Number(process.env.FUZZ_SEED ?? 0x5eed3);
+    const rnd = prng(seed);
+    const seeds = [routeMsg(false), routeMsg(true), ruleMsg(), procMsg(1, [10, 10, 11, 11]), procMsg(2, [12, 12]), procMsg(0x200, [13, 13, 0x64636261, 0]), procMsg(0x80000000, [14, 14, 0, 9])];
+    let escaped: string | null = null;
+    let iter = 0;
+    for (; iter < 100_000 && escaped === null; iter++) {
+      const input = mutate(seeds[iter % seeds.length], rnd);
+      try {
+        let ms: NlMessage[] = [];
+        try {
+          ms = parseMessages(input, "fuzz");
+        } catch (e) {
+          if (!(e instanceof NetlinkDecodeError)) throw e;
+        }
+        for (const m of ms) {
+          decodeRtEvent(m); // must not throw at all
+          for (const dec of [decodeRoute, decodeRule, (x: NlMessage) => decodeProcEvent(x.payload, sink)]) {
+            try {
+              dec(m);
+            } catch (e) {
+              if (!(e instanceof NetlinkDecodeError)) throw e;
+            }
+          }
+        }
+      } catch (e) {
+        escaped = `seed ${seed} iteration ${iter}: ${e} input ${Buffer.from(input).toString("hex")}`;
+      }
+    }
+    expect(escaped).toBeNull();
+    expect(iter).toBe(100_000);
+  }, 60_000);
+
+  test("the unmutated seeds decode to what was encoded", () => {
+    expect(decodeRoute(parseMessages(routeMsg(false))[0]!)).toEqual({
+      family: 4, dst: "198.18.50.0", dstLen: 24, type: RTN_UNICAST, table: 100, protocol: 18, scope: 0, onlink: true, gateway: "198.18.0.254", oif: 3, metric: 10,
+    });
+    expect(decodeRoute(parseMessages(routeMsg(true))[0]!)).toMatchObject({ family: 6, dst: "fd00:50::", dstLen: 64, table: 1000, prefsrc: "fd00::5", expires: 3 });
+    expect(decodeRule(parseMessages(ruleMsg())[0]!)).toEqual({
+      family: 4, src: "198.18.50.0/24", dst: "198.18.51.0/24", action: FR_ACT_TO_TBL, table: 1000, priority: 100, iif: "eth0", oif: "eth1", fwmark: 7, fwmask: 255, invert: true,
+    });
+    const seen: string[] = [];
+    const rec: ProcEventSink = { fork: (p, c) => seen.push(`fork ${p}>${c}`), exec: (p) => seen.push(`exec ${p}`), comm: (p, c) => seen.push(`comm ${p} ${c}`), exit: (p) => seen.push(`exit ${p}`), overrun() {} };
+    for (const m of [procMsg(1, [10, 10, 11, 11]), procMsg(1, [10, 10, 12, 11]), procMsg(2, [12, 12]), procMsg(0x200, [13, 13, 0x64636261, 0]), procMsg(0x80000000, [14, 14, 0, 9])]) {
+      decodeProcEvent(parseMessages(m)[0]!.payload, rec);
+    }
+    // the thread (child pid 12 of tgid 11) is skipped, as keepalived skips threads
+    expect(seen).toEqual(["fork 10>11", "exec 12", "comm 13 abcd", "exit 14"]);
   });
 });
 
