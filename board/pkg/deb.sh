@@ -61,7 +61,7 @@ chmod 0644 "$stage/usr/share/man/man8/vigil.8.gz"
 	echo "License: LGPL-2.1"
 	echo " On Debian systems the full text is in /usr/share/common-licenses/LGPL-2.1."
 } >"$doc/copyright"
-# A native package's changelog (Debian policy §12.7): one entry per built version.
+# A native package's changelog (Debian policy §12.7): one entry, for this build.
 {
 	echo "vigil ($VERSION) unstable; urgency=medium"
 	echo
@@ -90,6 +90,10 @@ find "$stage" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 
 mkdir -p "$OUT"
 deb="$OUT/vigil_${VERSION}_${DEBARCH}.deb"
-dpkg-deb --root-owner-group "-Z${PKG_DEB_COMPRESS:-xz}" "-z${PKG_DEB_LEVEL:-6}" --build "$stage" "$deb.tmp" >/dev/null
-mv "$deb.tmp" "$deb"
+# a temporary name of its own: two builds at once (make package twice) must not write into one file
+tmp=$(mktemp "$OUT/.vigil_${DEBARCH}.deb.XXXXXX")
+trap 'rm -rf "$stage" "$tmp"' EXIT
+dpkg-deb --root-owner-group "-Z${PKG_DEB_COMPRESS:-xz}" "-z${PKG_DEB_LEVEL:-6}" --build "$stage" "$tmp" >/dev/null
+chmod 0644 "$tmp"
+mv -f "$tmp" "$deb"
 echo "$deb"

@@ -36,7 +36,11 @@ chmod 0644 "$dir/examples/vigil.conf" "$dir/README.md"
 
 mkdir -p "$OUT"
 tgz="$OUT/$name.tar.gz"
+# a temporary name of its own: two builds at once must not write into one file
+tmp=$(mktemp "$OUT/.$name.tar.gz.XXXXXX")
+trap 'rm -rf "$stage" "$tmp"' EXIT
 tar -C "$stage" --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$epoch" -cf - "$name" |
-	gzip -n "-${PKG_GZIP_LEVEL:-6}" >"$tgz.tmp"
-mv "$tgz.tmp" "$tgz"
+	gzip -n "-${PKG_GZIP_LEVEL:-6}" >"$tmp"
+chmod 0644 "$tmp"
+mv -f "$tmp" "$tgz"
 echo "$tgz"
