@@ -195,7 +195,7 @@ export interface IpRoute {
   table?: number;
   scope?: "global" | "site" | "link" | "host" | "nowhere";
   onlink: boolean;
-  /** rtm_protocol; absent = keepalived's own (18) */
+  /** rtm_protocol as written; keepalived 2.2.7 installs 18 whatever it says (measured), and so does vigil (with a warning) */
   protocol?: number;
 }
 

@@ -75,6 +75,9 @@ export function validateVrrpExtras(cfg: Config): Finding[] {
       err([...p], `route to ${r.to} needs 'via' or 'dev'`);
     }
     if (r.type !== "unicast" && (r.via !== undefined || r.dev !== undefined)) err([...p, "type"], `a ${r.type} route takes no via or dev`);
+    if (r.protocol !== undefined && r.protocol !== 18) {
+      warn([...p, "protocol"], "the route is installed with protocol 18 (keepalived), as keepalived 2.2.7 does (\"Route cannot be tracked if protocol is not RTPROT_KEEPALIVED(18), resetting protocol\")");
+    }
   }
 
   function rule(r: IpRule, p: FieldPath) {

@@ -42,7 +42,8 @@ export function routePlan(r: IpRoute): RoutePlan {
   const scope = r.scope !== undefined ? SCOPES[r.scope]! : r.type === "unicast" && r.via === undefined ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
   const spec: RouteSpec = {
     family, dst: dst!, dstLen: Number(len), type: ROUTE_TYPES[r.type]!, table: r.table ?? RT_TABLE_MAIN,
-    protocol: r.protocol ?? RTPROT_KEEPALIVED, scope: family === 6 && scope !== RT_SCOPE_HOST ? RT_SCOPE_UNIVERSE : scope,
+    // keepalived 2.2.7 resets a route's protocol to its own unless no_track (measured with -t)
+    protocol: RTPROT_KEEPALIVED, scope: family === 6 && scope !== RT_SCOPE_HOST ? RT_SCOPE_UNIVERSE : scope,
   };
   if (r.via !== undefined) spec.gateway = r.via;
   if (r.src !== undefined) spec.prefsrc = r.src;
