@@ -37,6 +37,8 @@ const lines = texts.flatMap((t) => t.split("\n"));
 const words = [...new Set(lines.flatMap((l) => l.trim().split(/\s+/)).filter(Boolean))];
 const SPECIAL = ["{", "}", '"', "!", "#", "！", "include", "include *.conf", "include sub/*.inc", "include [z-a]", "include ../../etc/passwd", "\u0000", "\ufeff", "\r", "\t", "-1", "999999999999999999999", "0.0001", "1e3", "permanent", "fd00::1/129", "198.18.0.1/33", "é", "\ud800", "vrrp_instance", "virtual_server fwmark", "real_server", "url", "{{{{", "}}}}",
   "$A=1", "$A=198.18.0.1", "$M= \\", " \\", "\\", "$A", "${A}", "${M}", "$M", "$UNDEF", "${_PWD}", "${_RANDOM 1 9}", "${_HASH}", "$X=${X}", "$A = 1",
+  "virtual_server_group", "virtual_server group", "198.18.0.1-10", "198.18.0.250-198.18.1.2", "198.18.0.8/29", "fd00::a-1f", "fwmark 7 inet6",
+  "payload 0a0b 1", "require_reply 1x", "min_reply_length", "helo_name", "host {", "track_file", "FILE_CHECK", "init_file 1 overwrite", "weight 5 reverse",
   "@vm ", "@^vm ", "@other ", "@", "~SEQ(I,1,3) ", "~SEQ(I,3,1,1) ", "~SEQx(H,0x9,0xc) ", "~SEQ(I,1,5000) ", "~LST(L,a,b) ", "~LST({A,B},{1,2}) ", "~SEQ(", "${I}", "\\#", "include ${A}.conf"];
 
 function mutateText(r: Rng, base: string): string {
