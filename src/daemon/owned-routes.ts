@@ -27,6 +27,8 @@ class OwnedRoute {
   readonly spec: RouteSpec;
   readonly key: string;
   private msg: Uint8Array | null = null;
+  private view: DataView | null = null;
+  private op = "";
   private expiresAt = -1;
 
   constructor(readonly plan: RoutePlan, private readonly lifetimeSec: number) {
@@ -48,14 +50,17 @@ class OwnedRoute {
     const expires = this.spec.family === 6 && this.lifetimeSec > 0 ? this.lifetimeSec : undefined;
     this.expiresAt = buildRoute(b, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, this.spec, expires);
     this.msg = b.finish().slice();
+    this.view = new DataView(this.msg.buffer);
+    this.op = describeRoute("replace", this.spec);
     return true;
   }
 
   /** `ip route replace` (IPv6 with a fresh expiry); throws SysError on refusal. */
   put(nl: NetlinkSocket): void {
     if (!this.msg) return;
-    if (this.expiresAt >= 0) new DataView(this.msg.buffer).setUint32(this.expiresAt, this.lifetimeSec, true);
-    nl.request(this.msg, describeRoute("replace", this.spec));
+    // the steady-state refresh allocates nothing: message, view and error text are built once
+    if (this.expiresAt >= 0) this.view!.setUint32(this.expiresAt, this.lifetimeSec, true);
+    nl.request(this.msg, this.op);
   }
 
   get expiring(): boolean {
