@@ -12,6 +12,7 @@ const VIP = "198.18.0.105";
 let lab: Lab;
 let h1: VigilHandle;
 let h2: VigilHandle;
+let conf: (id: string, prio: number, statics: boolean) => string;
 
 const VIRTUAL = [
   "virtual_routes {",
@@ -40,7 +41,7 @@ const virtualCount = (r: number) =>
 
 beforeAll(async () => {
   lab = await Lab.create({ routers: 2 });
-  const conf = (id: string, prio: number, statics: boolean) => vigilConf({
+  conf = (id: string, prio: number, statics: boolean) => vigilConf({
     routerId: id, global: ["vip_lifetime 3"], blocks: statics ? STATIC : [],
     instances: [{ name: "VI_R", vrid: 75, priority: prio, advertInt: 0.1, vips: [VIP], extra: VIRTUAL }],
   });
@@ -104,5 +105,14 @@ describe("virtual_routes/virtual_rules and static_* (keepalived 2.2.7 semantics)
     expect(routes(2, 100)).toContain("198.18.50.0/24"); // no lifetime for IPv4 routes
     expect(routes(2, 100)).toContain("blackhole 198.18.52.0/24");
     expect(rules(2)).toContain("1000:"); // nor for rules
+  });
+
+  test("a restarted vigil that comes up BACKUP removes the virtual routes and rules its killed predecessor left", async () => {
+    h1 = await startVigil(lab, 1, conf("r1", 150, true));
+    expect(await waitUntil(async () => (await instanceStatus(h1, "VI_R"))?.state === "MASTER", 5000)).toBe(true);
+    expect(routes(2, 100)).toContain("198.18.50.0/24");
+    h2 = await startVigil(lab, 2, conf("r2", 100, false));
+    expect(await waitUntil(async () => (await instanceStatus(h2, "VI_R"))?.state === "BACKUP" && virtualCount(2) === 0, 5000)).toBe(true);
+    expect(virtualCount(1)).toBe(6);
   });
 });

@@ -1,0 +1,25 @@
+// Routes and rules from the model to rtnetlink specs, with keepalived 2.2.7's defaults.
+import { describe, expect, test } from "bun:test";
+import { KEEPALIVED_RULE_PRIORITY, routePlan, rulePlan } from "../../../src/daemon/plan-routes.ts";
+import { RT_SCOPE_LINK, RT_SCOPE_UNIVERSE, RT_TABLE_MAIN, RTN_BLACKHOLE, RTN_UNICAST, RTPROT_KEEPALIVED } from "../../../src/sys/rtnetlink/route.ts";
+import { FR_ACT_PROHIBIT, FR_ACT_TO_TBL } from "../../../src/sys/rtnetlink/rule.ts";
+
+describe("route specs", () => {
+  test("a directly attached route (no via) is link scope, one through a gateway universe, as `ip route` picks; table main by default", () => {
+    expect(routePlan({ type: "unicast", to: "198.18.51.0/24", dev: "eth0", onlink: false })).toEqual({
+      dev: "eth0", spec: { family: 4, dst: "198.18.51.0", dstLen: 24, type: RTN_UNICAST, table: RT_TABLE_MAIN, protocol: RTPROT_KEEPALIVED, scope: RT_SCOPE_LINK },
+    });
+    expect(routePlan({ type: "unicast", to: "198.18.50.0/24", via: "198.18.0.254", metric: 10, table: 100, onlink: true }).spec).toMatchObject({ scope: RT_SCOPE_UNIVERSE, gateway: "198.18.0.254", metric: 10, table: 100, onlink: true });
+    expect(routePlan({ type: "blackhole", to: "198.18.52.0/24", onlink: false }).spec).toMatchObject({ type: RTN_BLACKHOLE, scope: RT_SCOPE_UNIVERSE });
+  });
+  test("protocol is keepalived's 18 whatever the config says (keepalived 2.2.7 resets it)", () => {
+    expect(routePlan({ type: "unreachable", to: "fd00:61::/64", protocol: 4, onlink: false }).spec.protocol).toBe(RTPROT_KEEPALIVED);
+  });
+});
+
+describe("rule specs", () => {
+  test("a rule without priority gets keepalived's 16384; a table is a lookup, an action is the action", () => {
+    expect(rulePlan({ family: 4, from: "198.18.50.0/24", table: 100, invert: false })).toEqual({ family: 4, src: "198.18.50.0/24", table: 100, action: FR_ACT_TO_TBL, priority: KEEPALIVED_RULE_PRIORITY, protocol: RTPROT_KEEPALIVED });
+    expect(rulePlan({ family: 6, action: "prohibit", priority: 5, invert: true, fwmark: 7 })).toEqual({ family: 6, action: FR_ACT_PROHIBIT, priority: 5, invert: true, fwmark: 7, protocol: RTPROT_KEEPALIVED });
+  });
+});
