@@ -2,8 +2,9 @@
 // of one core). The real servers are loopback listeners in a separate
 // process; this process runs the real runner (scheduler, adapters, state,
 // desired table) and measures its own CPU time and RSS over the window.
+// Then the same for PING_CHECK and UDP_CHECK: CPU per check beside HTTP_GET's.
 // Run: node_modules/.bin/bun test/bench/checkers.bench.ts
-//   CHK_RS=2000 CHK_SECONDS=20 CHK_DIGEST=0 (1: every url also checks an MD5 digest)
+//   CHK_RS=2000 CHK_SECONDS=20 CHK_DIGEST=0 (1: every url also checks an MD5 digest) CHK_PING_UDP=1
 import { defaultCheckerCommon, defaultVirtualServer, type VirtualServer } from "../../src/config/model.ts";
 import net from "node:net";
 import { LvsCheckRunner } from "../../src/lvs/checkers/runner.ts";
@@ -22,6 +23,10 @@ const LISTENERS = 40;
 // long enough for the JIT to settle: the daemon runs for days, and the compiler
 // threads' CPU in the first seconds is not what a check costs
 const WARM_S = Number(process.env.CHK_WARM ?? 10);
+// PING_CHECK and UDP_CHECK per-check cost after the HTTP figures (CHK_PING_UDP=0 skips them)
+const PING_UDP = process.env.CHK_PING_UDP !== "0";
+const SMALL_WARM_S = 4;
+const SMALL_S = 8;
 
 const server = Bun.spawn([process.execPath, `${import.meta.dir}/checkers-http-server.ts`, String(LISTENERS), String((SECONDS + 30) * 1000)], {
   stdout: "pipe",
@@ -134,8 +139,75 @@ try {
     process.exitCode = 1;
   }
   if (n < RS * SECONDS * 0.9) console.log(`note: ${n} checks < ${RS} × ${SECONDS}: the loopback server process (or a loaded host) limited the rate; per-check CPU is the comparable number`);
+  if (PING_UDP) {
+    for (const kind of ["PING_CHECK", "UDP_CHECK"] as const) {
+      const r = await perCheck(kind);
+      console.log(`${kind.padEnd(16)} ${r.usPerCheck.toFixed(0)} µs CPU per check (${r.checksPerS.toFixed(0)} checks/s over ${SMALL_S} s, ${r.failed} failed, p99 latency ${r.p99.toFixed(2)} ms)   → ${((r.usPerCheck * RS) / 1e4).toFixed(1)} % of a core at ${RS} checks/s; HTTP_GET/${kind} ${(perCheckUs / r.usPerCheck).toFixed(2)}`);
+      if (r.failed > 0) process.exitCode = 1;
+    }
+  }
 } finally {
   runner?.stop();
   server.kill(9);
   await server.exited;
+}
+
+/**
+ * CPU per check of PING_CHECK (echo to 127.0.0.1 on the shared raw socket) or
+ * UDP_CHECK (a datagram to a loopback echo server in another process, reply
+ * required) at RS checks per second, measured like the HTTP figure above.
+ */
+async function perCheck(kind: "PING_CHECK" | "UDP_CHECK"): Promise<{ usPerCheck: number; checksPerS: number; failed: number; p99: number }> {
+  const echo = kind === "UDP_CHECK"
+    ? Bun.spawn([process.execPath, "-e", `const s = await Bun.udpSocket({ hostname: "127.0.0.1", socket: { data(s, b, p, a) { s.send(b, p, a); } } }); console.log(s.port); setTimeout(() => process.exit(0), ${(SMALL_WARM_S + SMALL_S + 30) * 1000});`], { stdout: "pipe", stderr: "inherit" })
+    : undefined;
+  try {
+    const port = echo ? Number(new TextDecoder().decode((await echo.stdout.getReader().read()).value!).trim()) : 0;
+    const common = { ...defaultCheckerCommon(), connectTimeoutMs: 2000, warmupMs: 1000 };
+    const vss: VirtualServer[] = [];
+    for (let v = 0; v * PER_VS < RS; v++) {
+      const vs: VirtualServer = { ...defaultVirtualServer(), ip: `198.18.${v >> 8}.${v & 255}`, port: 80, delayLoopMs: 1000, realServers: [] };
+      for (let j = 0; j < PER_VS && v * PER_VS + j < RS; j++) {
+        vs.realServers.push({
+          ip: "127.0.0.1",
+          port: 7 + j + 1,
+          weight: 1,
+          checkers: [kind === "PING_CHECK"
+            ? { type: kind, ...common }
+            : { type: kind, ...common, connectPort: port, requireReply: true, minReplyLength: 0, maxReplyLength: 255 }],
+        });
+      }
+      vss.push(vs);
+    }
+    let n = 0;
+    let failed = 0;
+    let on = false;
+    const lat: number[] = [];
+    const r = new LvsCheckRunner(vss, {
+      onCheck: (c) => {
+        if (!on) return;
+        n++;
+        if (lat.length < 1_000_000) lat.push(c.latencyMs);
+        if (!c.outcome.ok) failed++;
+      },
+    }, { seed: 7 });
+    r.start();
+    try {
+      await Bun.sleep(SMALL_WARM_S * 1000);
+      on = true;
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      await Bun.sleep(SMALL_S * 1000);
+      const c1 = process.cpuUsage(c0);
+      const wall = performance.now() - t0;
+      on = false;
+      lat.sort((x, y) => x - y);
+      return { usPerCheck: (c1.user + c1.system) / Math.max(1, n), checksPerS: n / (wall / 1000), failed, p99: lat[Math.floor(0.99 * (lat.length - 1))] ?? 0 };
+    } finally {
+      r.stop();
+    }
+  } finally {
+    echo?.kill(9);
+    await echo?.exited;
+  }
 }
