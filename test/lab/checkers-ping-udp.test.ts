@@ -43,8 +43,9 @@ beforeAll(async () => {
     await Bun.udpSocket({ hostname: "198.18.78.2", port: 7002, socket: { data() {} } });
     console.log("ready");
     setInterval(() => {}, 1 << 30);`;
-  servers = Bun.spawn([...tgt.prefix(), BUN, "-e", code], { stdout: "pipe", stderr: "inherit" });
-  const reader = servers.stdout.getReader();
+  const proc = Bun.spawn([...tgt.prefix(), BUN, "-e", code], { stdout: "pipe", stderr: "inherit" });
+  servers = proc;
+  const reader = proc.stdout.getReader();
   const first = await Promise.race([reader.read(), Bun.sleep(15_000).then(() => ({ value: undefined }))]);
   if (!new TextDecoder().decode(first.value ?? new Uint8Array()).includes("ready")) throw new Error("UDP servers in the target namespace did not start");
 });
