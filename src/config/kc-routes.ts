@@ -17,7 +17,7 @@ const ROUTE_TYPES = new Set(["unicast", "blackhole", "unreachable", "prohibit"])
 const ROUTE_UNSUPPORTED = new Set([
   "or", "nexthop", "tos", "dsfield", "mtu", "advmss", "rtt", "rttvar", "reordering", "window", "cwnd", "ssthresh",
   "realms", "rto_min", "initcwnd", "initrwnd", "features", "quickack", "congctl", "pref", "fastopen_no_cookie",
-  "hoplimit", "expires", "encap", "vrf", "append", "track_group", "ttl-propagate", "pref", "weight",
+  "hoplimit", "expires", "encap", "vrf", "append", "track_group", "ttl-propagate", "weight",
   "local", "broadcast", "throw", "nat", "anycast", "multicast",
 ]);
 const RULE_UNSUPPORTED = new Set([
