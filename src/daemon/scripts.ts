@@ -65,7 +65,7 @@ export async function runScript(command: string, extraArgs: string[], opts: Scri
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    proc.kill("SIGKILL");
+    killScript(proc, argv[0]!);
   }, opts.timeoutMs);
   try {
     await proc.exited;
@@ -90,5 +90,18 @@ export function notify(command: string | undefined, extraArgs: string[], opts: S
 
 /** Kills scripts still running (on shutdown), by the PIDs we started. */
 export function killRunningScripts(): void {
-  for (const p of running) p.kill("SIGKILL");
+  for (const p of running) killScript(p, "script");
+}
+
+/**
+ * SIGKILL by PID. A script running as another user cannot be killed without CAP_KILL
+ * (a unit whose bounding set lacks it): EPERM is logged, never thrown from a timer,
+ * where it would take the daemon down.
+ */
+function killScript(proc: { pid: number; kill(sig: string): void }, name: string): void {
+  try {
+    proc.kill("SIGKILL");
+  } catch (err) {
+    log.warn(`script ${name} (pid ${proc.pid}): cannot kill it: ${err instanceof Error ? err.message : err}`);
+  }
 }

@@ -28,3 +28,21 @@ test("a missing script reports failure instead of throwing", async () => {
   const r = await runScript("/nonexistent/script", [], { timeoutMs: 1000 });
   expect(r.exitCode).not.toBe(0);
 });
+
+test("a timed-out script that cannot be killed (another user, no CAP_KILL) is logged, not thrown", async () => {
+  // The daemon under a unit whose bounding set lacks CAP_KILL: root, but kill() of a
+  // script running as nobody fails with EPERM inside the timeout's timer.
+  const child = `/tmp/vigil-script-eperm-${process.pid}.ts`;
+  await Bun.write(child, [
+    `import { runScript } from ${JSON.stringify(`${import.meta.dir}/../../../src/daemon/scripts.ts`)};`,
+    `const r = await runScript("/bin/sleep 1", [], { timeoutMs: 100, uid: 65534, gid: 65534 });`,
+    `console.log(JSON.stringify(r));`,
+  ].join("\n"));
+  try {
+    const p = Bun.spawnSync(["setpriv", "--bounding-set", "-kill", "--inh-caps", "-kill", process.execPath, child], { stdout: "pipe", stderr: "pipe", timeout: 20_000 });
+    expect({ code: p.exitCode, err: p.stderr.toString() }).toMatchObject({ code: 0, err: expect.stringContaining("cannot kill it: ") });
+    expect(JSON.parse(p.stdout.toString())).toMatchObject({ timedOut: true });
+  } finally {
+    await Bun.file(child).delete();
+  }
+});
