@@ -121,8 +121,10 @@ for (const arch of ["x64", "arm64"] as const) {
 // runs inside the daemon's namespace (loopback there), so every command runs there too.
 describe("vigil-linux-x64, checkout hidden, in a namespace with a broker", () => {
   let ns: Netns;
+  let peer: Netns;
   let broker: Subprocess | undefined;
   let daemon: Subprocess | undefined;
+  let daemonLog: Promise<string> = Promise.resolve("");
   const brokerUrl = "mqtt://127.0.0.1:1883";
   const inNs = (args: string[]) => ["ip", "netns", "exec", ns.name, ...binaryArgv("x64"), ...args];
   const nsVigil = async (args: string[]) => {
@@ -132,8 +134,11 @@ describe("vigil-linux-x64, checkout hidden, in a namespace with a broker", () =>
 
   beforeAll(async () => {
     ns = new Netns("board-cli");
-    ns.exec(["ip", "link", "add", "eth0", "type", "veth", "peer", "name", "peer0"]);
-    ns.exec(["ip", "link", "set", "peer0", "up"]);
+    // The peer end lives in a namespace of its own: in the daemon's, it would answer
+    // ARP for the VIP (a local address) and look like a second holder.
+    peer = new Netns("board-cli-peer");
+    ns.exec(["ip", "link", "add", "eth0", "type", "veth", "peer", "name", "peer0", "netns", peer.name]);
+    peer.exec(["ip", "link", "set", "peer0", "up"]);
     ns.exec(["ip", "link", "set", "eth0", "up"]);
     ns.exec(["ip", "addr", "add", "198.18.3.1/24", "dev", "eth0"]);
     const sock = join(scratch, "mq.sock");
@@ -145,6 +150,7 @@ describe("vigil-linux-x64, checkout hidden, in a namespace with a broker", () =>
   afterAll(async () => {
     for (const p of [daemon, broker]) if (p && p.exitCode === null) { p.kill("SIGKILL"); await p.exited; }
     ns?.delete();
+    peer?.delete();
   });
 
   test("run becomes master with its VIP and reports to the broker; status reads it", async () => {
@@ -167,6 +173,7 @@ describe("vigil-linux-x64, checkout hidden, in a namespace with a broker", () =>
     }
     if (state !== "MASTER") daemon.kill("SIGKILL");
     expect({ state, log: state === "MASTER" ? "" : await log }).toEqual({ state: "MASTER", log: "" });
+    daemonLog = log;
     expect(ns.exec(["ip", "-4", "addr", "show", "dev", "eth0"])).toContain("198.18.3.100/24");
     expect((await nsVigil(["status", "--socket", sock])).out).toContain("VI_B");
     let fleet = "";
@@ -192,6 +199,8 @@ describe("vigil-linux-x64, checkout hidden, in a namespace with a broker", () =>
     daemon!.kill("SIGTERM");
     expect(await Promise.race([daemon!.exited, Bun.sleep(10_000).then(() => "timeout")])).toBe(0);
     expect(ns.exec(["ip", "-4", "addr", "show", "dev", "eth0"])).not.toContain("198.18.3.100");
+    // a lone master on its own segment: no error, and no other holder of its VIP
+    expect((await daemonLog).split("\n").filter((l) => / ERROR |conflict/.test(l))).toEqual([]);
   });
 });
 
