@@ -5,11 +5,11 @@
 // What each of those means for the check is the checker's (udp.ts) call.
 import { ptr } from "bun:ffi";
 import {
-  AF_INET, AF_INET6, EPOLLERR, EPOLLIN, IPPROTO_UDP, MSG_DONTWAIT, OFFSETOF, SIZEOF, SO_REUSEADDR, SOCK_CLOEXEC, SOCK_DGRAM,
+  AF_INET, AF_INET6, EPOLLERR, EPOLLIN, IPPROTO_UDP, MSG_DONTWAIT, OFFSETOF, SIZEOF, SO_ERROR, SO_REUSEADDR, SOCK_CLOEXEC, SOCK_DGRAM,
   SOCK_NONBLOCK, SOL_IP, SOL_IPV6, SOL_SOCKET,
 } from "./abi.ts";
 import { Errno } from "./errno.ts";
-import { ffiBytes } from "./ffi-memory.ts";
+import { ffiBytes, ffiI32, ffiU32 } from "./ffi-memory.ts";
 import { errno, libc } from "./libc.ts";
 import { inetSockaddrInto, int32Option, sockaddrIn, sockaddrIn6, writePointer } from "./sockaddr.ts";
 import { type PollWatcher, reasonOf, tcpClient } from "./tcp-client.ts";
@@ -85,6 +85,9 @@ class UdpProbe implements PollWatcher, UdpProbeHandle {
     if (events & EPOLLERR) {
       const e = readErrQueue(this.fd);
       if (e) return this.finish({ kind: "error", err: e });
+      // an error with nothing queued: SO_ERROR names (and clears) it, so the set stops reporting it
+      const so = socketError(this.fd);
+      if (so) return this.finish({ kind: "failed", reason: reasonOf(so) });
     }
     if (!(events & EPOLLIN)) return;
     const n = Number(sym.recv(this.fd, this.rx, this.rx.length, MSG_DONTWAIT));
@@ -116,6 +119,15 @@ class UdpProbe implements PollWatcher, UdpProbeHandle {
     tcpClient().unwatch(this.fd);
     sym.close(this.fd);
   }
+}
+
+const soErr = ffiI32(1);
+const soLen = ffiU32(1);
+function socketError(fd: number): number {
+  soErr[0] = 0;
+  soLen[0] = 4;
+  sym.getsockopt(fd, SOL_SOCKET, SO_ERROR, soErr, soLen);
+  return soErr[0]!;
 }
 
 function readErrQueue(fd: number): ExtendedErr | undefined {

@@ -1,8 +1,10 @@
 // Drives the pure cores with real time and real checks: one timer armed at
 // the scheduler's next wakeup, one adapter call per "run", results fed back,
 // and the desired IPVS table re-emitted whenever a real server or quorum
-// changes. Scripts (notify_*, quorum_*) leave as actions for the daemon's
-// script runner; this file never touches the kernel.
+// changes. FILE_CHECKs have no schedule: their verdict follows the track
+// file's value from the watch adapter at once. Scripts (notify_*, quorum_*)
+// leave as actions for the daemon's script runner; the IPVS table leaves as
+// data for the daemon to program.
 import {
   realServerName, virtualServerName, type FileCheck, type TrackFile, type VirtualServer, type VirtualServerGroup,
 } from "../../config/model.ts";
