@@ -98,7 +98,7 @@ export function killRunningScripts(): void {
  * (a unit whose bounding set lacks it): EPERM is logged, never thrown from a timer,
  * where it would take the daemon down.
  */
-function killScript(proc: { pid: number; kill(sig: string): void }, name: string): void {
+function killScript(proc: { pid: number; kill(sig: "SIGKILL"): void }, name: string): void {
   try {
     proc.kill("SIGKILL");
   } catch (err) {
