@@ -4,6 +4,7 @@
 // initial network namespace: the connector is registered in init_net, so in any
 // other namespace subscribing fails (ECONNREFUSED, measured on 6.18); callers
 // then fall back to reading /proc.
+import { ffiBytes } from "./ffi-memory.ts";
 import { NetlinkSocket } from "./netlink/socket.ts";
 import { NetlinkDecodeError } from "./netlink/attr.ts";
 import { Errno, SysError } from "./errno.ts";
@@ -91,7 +92,7 @@ export class ProcConnector {
   constructor() {
     this.sock = new NetlinkSocket(NETLINK_CONNECTOR, { nonblocking: true, groups: [CN_IDX_PROC], rcvbuf: 4 << 20, bufferSize: 64 * 1024 });
     try {
-      const msg = new Uint8Array(16 + CN_MSG_SIZE + 4);
+      const msg = ffiBytes(16 + CN_MSG_SIZE + 4);
       const dv = new DataView(msg.buffer);
       dv.setUint32(0, msg.length, true);
       dv.setUint16(4, NLMSG_DONE, true);

@@ -14,7 +14,7 @@ import { type Address, decodeAddress } from "./address.ts";
 import { decodeLink, type Link } from "./link.ts";
 import { decodeRoute, type Route } from "./route.ts";
 import { decodeRule, RTM_DELRULE, RTM_NEWRULE, type RuleSpec } from "./rule.ts";
-import { RTM_DELROUTE, RTM_NEWROUTE } from "../abi.ts";
+import { AF_INET, AF_INET6, RTM_DELROUTE, RTM_NEWROUTE } from "../abi.ts";
 
 // rtnetlink multicast groups (linux/rtnetlink.h enum rtnetlink_groups)
 const RTNLGRP_IPV4_ROUTE = 7;
@@ -31,6 +31,12 @@ export type RtEvent =
   | { kind: "overrun" }
   | { kind: "malformed"; reason: string };
 
+/** rtmsg and fib_rule_hdr both start with the family byte */
+function ipFamily(m: NlMessage): boolean {
+  const af = m.payload[0];
+  return m.payload.length > 0 && (af === AF_INET || af === AF_INET6);
+}
+
 export function decodeRtEvent(m: NlMessage): RtEvent | null {
   try {
     switch (m.type) {
@@ -40,11 +46,15 @@ export function decodeRtEvent(m: NlMessage): RtEvent | null {
       case RTM_NEWADDR:
       case RTM_DELADDR:
         return { kind: "address", op: m.type === RTM_NEWADDR ? "new" : "del", address: decodeAddress(m) };
+      // Routes and rules of other families (multicast tables, bridge FDB-like
+      // notifications) are not ours to track: ignored, not malformed.
       case RTM_NEWROUTE:
       case RTM_DELROUTE:
+        if (!ipFamily(m)) return null;
         return { kind: "route", op: m.type === RTM_NEWROUTE ? "new" : "del", route: decodeRoute(m) };
       case RTM_NEWRULE:
       case RTM_DELRULE:
+        if (!ipFamily(m)) return null;
         return { kind: "rule", op: m.type === RTM_NEWRULE ? "new" : "del", rule: decodeRule(m) };
       default:
         return null;
