@@ -6,6 +6,7 @@ import {
   type Ctx, type Handler, type Raw,
 } from "./kc-context.ts";
 import { lineList, readRoute, readRule } from "./kc-routes.ts";
+import { finishGlobalExtras, globalExtraHandlers } from "./kc-global.ts";
 
 export function readGlobal(c: Ctx, s: Stmt, g: Raw) {
   const block = c.needBlock(s);
@@ -64,7 +65,9 @@ export function readGlobal(c: Ctx, s: Stmt, g: Raw) {
       }
       c.put(o, "lvsSyncDaemon", d, st);
     },
+    ...globalExtraHandlers(c),
   });
+  finishGlobalExtras(c, s, g);
 }
 
 function userGroup(c: Ctx, st: Stmt, o: Raw, uk: string, gk: string) {

@@ -9,6 +9,7 @@ import {
 } from "./model.ts";
 import { rangeText } from "./vsg-range.ts";
 import { writeRoute, writeRule, writeTrackProcess, writeTrackRef } from "./kc-routes-writer.ts";
+import { writeGlobalExtras } from "./kc-global.ts";
 
 /** ms -> keepalived seconds ("1", "0.01", "2.5"). */
 export function seconds(ms: number): string {
@@ -111,6 +112,7 @@ function writeGlobal(o: Out, g: GlobalDefs) {
       if (l.group !== undefined) extra.push("group", l.group);
       o.line("lvs_sync_daemon", word(l.interface), word(l.instance), ...extra);
     }
+    writeGlobalExtras(o, g);
   });
 }
 

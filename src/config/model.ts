@@ -77,6 +77,37 @@ export interface GlobalDefs {
    */
   vipLifetimeMs: Ms | "permanent";
   lvsSyncDaemon?: LvsSyncDaemon;
+  /** keepalived notify_fifo: every VRRP and LVS notification as a line */
+  notifyFifo?: NotifyFifo;
+  /** keepalived vrrp_notify_fifo: INSTANCE and GROUP lines */
+  vrrpNotifyFifo?: NotifyFifo;
+  /** keepalived lvs_notify_fifo: VS and RS lines */
+  lvsNotifyFifo?: NotifyFifo;
+  /** keepalived fifo_write_vrrp_states_on_reload: a reload writes every instance and group state */
+  fifoWriteVrrpStatesOnReload: boolean;
+  /** vigil: Prometheus text endpoint (GET /metrics); absent = off */
+  metricsListen?: MetricsListen;
+}
+
+/**
+ * keepalived `notify_fifo PATH [user [group]]` with its `notify_fifo_script CMD
+ * [user [group]]` (likewise vrrp_ and lvs_). The user/group of the FIFO own it
+ * when vigil creates it; the script is started with the FIFO's path as its last
+ * argument and runs as its own user/group (else script_user).
+ */
+export interface NotifyFifo {
+  path: string;
+  user?: string;
+  group?: string;
+  script?: string;
+  scriptUser?: string;
+  scriptGroup?: string;
+}
+
+/** vigil `metrics_listen ADDRESS:PORT` (IPv6 in brackets) */
+export interface MetricsListen {
+  address: string;
+  port: number;
 }
 
 export interface LvsSyncDaemon {
@@ -572,6 +603,7 @@ export function defaultGlobal(): GlobalDefs {
     vrrpRtPriority: 10,
     vrrpNoSwap: false,
     vipLifetimeMs: DEFAULT_VIP_LIFETIME_MS,
+    fifoWriteVrrpStatesOnReload: false,
   };
 }
 

@@ -74,6 +74,20 @@ export const lvsSyncDaemonSpec = obj("LvsSyncDaemon", {
   group: opt(ip),
 });
 
+export const notifyFifoSpec = obj("NotifyFifo", {
+  path: req(text, "the FIFO; created (mode 0600) when absent, removed on exit if vigil created it"),
+  user: opt(name, "owner of a FIFO vigil creates"),
+  group: opt(name),
+  script: opt(text, "started once with the FIFO's path as its last argument, to read it"),
+  scriptUser: opt(name),
+  scriptGroup: opt(name),
+});
+
+export const metricsListenSpec = obj("MetricsListen", {
+  address: req(ip),
+  port: req(int(1, 65535)),
+});
+
 export const globalSpec = obj("GlobalDefs", {
   routerId: opt(name),
   notificationEmail: def(arr(name, 64), []),
@@ -98,6 +112,11 @@ export const globalSpec = obj("GlobalDefs", {
   vrrpNoSwap: def(bool, false),
   vipLifetimeMs: def(lifetime, DEFAULT_VIP_LIFETIME_MS, "VIP valid/preferred lifetime, refreshed by a healthy master"),
   lvsSyncDaemon: opt(lvsSyncDaemonSpec),
+  notifyFifo: opt(notifyFifoSpec, "every VRRP and LVS notification as a line (keepalived notify_fifo)"),
+  vrrpNotifyFifo: opt(notifyFifoSpec, "INSTANCE/GROUP lines (keepalived vrrp_notify_fifo)"),
+  lvsNotifyFifo: opt(notifyFifoSpec, "VS/RS lines (keepalived lvs_notify_fifo)"),
+  fifoWriteVrrpStatesOnReload: def(bool, false),
+  metricsListen: opt(metricsListenSpec, "vigil: Prometheus text endpoint (GET /metrics); absent = off"),
 });
 
 export const scriptSpec = obj("VrrpScript", {

@@ -38,6 +38,7 @@ function keepalivedComplaints(cfg: Config, name: string): string[] {
 function withoutVigilExtensions(c: Config): Config {
   const x = structuredClone(c);
   delete x.fleet;
+  delete x.global.metricsListen;
   x.global.vipLifetimeMs = 3000; // the default, so the writer leaves it out
   x.global.vrrpRtPriority = 10;
   for (const i of x.instances) {

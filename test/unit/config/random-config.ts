@@ -8,6 +8,7 @@ import type {
 import { LB_ALGOS, LB_KINDS, LVS_PROTOCOLS } from "../../../src/config/model.ts";
 import { mulberry32 } from "../../../src/lvs/checkers/prng.ts";
 import { addVrrpGrammar } from "./random-vrrp-extras.ts";
+import { addGlobalExtras } from "./random-global-extras.ts";
 
 /** mulberry32: small, fast, reproducible from a 32-bit seed. */
 export function prng(seed: number) {
@@ -74,6 +75,7 @@ function randomGlobal(r: Rng): GlobalDefs {
     vrrpRtPriority: SAFE ? 10 : r.int(0, 99),
     vrrpNoSwap: r.chance(0.5),
     vipLifetimeMs: SAFE ? 3000 : r.chance(0.2) ? "permanent" : r.int(3, 60) * 1000,
+    fifoWriteVrrpStatesOnReload: false,
   };
   const out = set(g, {
     routerId: maybe(r, 0.7, () => nameOf(r, "rid")),
@@ -327,6 +329,7 @@ export function randomConfig(seed: number, size = 1, opts: GenOptions = {}): Con
   if (SAFE) for (const v of virtualServers) if (!v.sorryServer) v.sorryServerInhibit = false;
   addLvsGrammar(prng(seed ^ 0x6c7673), cfg, size, addrs);
   addVrrpGrammar(prng(seed ^ 0x767270), cfg, size, addrs);
+  addGlobalExtras(prng(seed ^ 0x676c62), cfg, SAFE);
   return cfg;
 }
 

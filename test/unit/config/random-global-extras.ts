@@ -1,0 +1,36 @@
+// Random global_defs extras for the round-trip generator: the notify FIFOs
+// (with scripts and owners), fifo_write_vrrp_states_on_reload and, outside
+// keepalived-safe configs, metrics_listen. Drawn from a stream of their own
+// so every earlier seed still makes the same config up to these additions.
+import type { Config, NotifyFifo } from "../../../src/config/model.ts";
+import type { Rng } from "./random-config.ts";
+
+const WORD = "abcdefghijklmnopqrstuvwxyz0123456789_-.";
+const word = (r: Rng, prefix: string) => `${prefix}${Array.from({ length: r.int(1, 8) }, () => WORD[r.int(0, WORD.length - 1)]).join("")}`;
+
+export function addGlobalExtras(r: Rng, cfg: Config, safe: boolean): void {
+  const g = cfg.global;
+  const fifo = (kind: string): NotifyFifo => {
+    const f: NotifyFifo = { path: `/run/${word(r, kind)}.fifo` };
+    // keepalived refuses an owner that does not exist on this machine: only vigil's own round trips carry one
+    if (!safe && r.chance(0.4)) {
+      f.user = word(r, "u");
+      if (r.chance(0.5)) f.group = word(r, "g");
+    }
+    if (r.chance(0.5)) {
+      f.script = `/usr/local/bin/${word(r, "reader")}${r.chance(0.3) ? " --quiet" : ""}`;
+      if (!safe && r.chance(0.4)) {
+        f.scriptUser = word(r, "su");
+        if (r.chance(0.5)) f.scriptGroup = word(r, "sg");
+      }
+    }
+    return f;
+  };
+  if (r.chance(0.4)) g.notifyFifo = fifo("all");
+  if (r.chance(0.4)) g.vrrpNotifyFifo = fifo("vrrp");
+  if (r.chance(0.4)) g.lvsNotifyFifo = fifo("lvs");
+  g.fifoWriteVrrpStatesOnReload = r.chance(0.3);
+  if (!safe && r.chance(0.4)) {
+    g.metricsListen = r.chance(0.5) ? { address: `127.0.0.${r.int(1, 254)}`, port: r.int(1, 65535) } : { address: `fd00::${r.int(1, 0xffff).toString(16)}`, port: r.int(1, 65535) };
+  }
+}
