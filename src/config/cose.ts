@@ -49,7 +49,12 @@ export type RejectReason =
 
 export type VerifyResult =
   | { ok: true; payload: SignedPayload; kid: Uint8Array; hash: string }
-  | { ok: false; reason: RejectReason; message: string; serial?: number; hash?: string };
+  | { ok: false; reason: RejectReason; message: string; serial?: number; hash?: string; kid?: Uint8Array };
+
+/** A COSE_Sign1 whose signature verified: its payload bytes, not yet interpreted. */
+export type Sign1Result =
+  | { ok: true; payload: Uint8Array; kid: Uint8Array }
+  | { ok: false; reason: RejectReason; message: string; kid?: Uint8Array };
 
 export interface KeyLookup {
   lookup(kid: Uint8Array): KeyObject | undefined;
@@ -102,12 +107,20 @@ function sigStructure(protectedBytes: Uint8Array, payload: Uint8Array): Uint8Arr
 
 export function signBlob(p: SignedPayload, privateKey: KeyObject, kid: Uint8Array): Uint8Array {
   validatePayloadFields(p);
+  return signSign1(encodePayload(p), privateKey, kid);
+}
+
+/**
+ * COSE_Sign1 around any payload bytes (the fleet's signed requests use it too);
+ * what the payload means is up to the caller, who must make payload kinds
+ * impossible to confuse (decodePayload refuses unknown keys).
+ */
+export function signSign1(payload: Uint8Array, privateKey: KeyObject, kid: Uint8Array): Uint8Array {
   const prot = new Writer();
   prot.head(5, 1);
   prot.int(HDR_ALG);
   prot.int(COSE_ALG_EDDSA);
   const protectedBytes = prot.finish();
-  const payload = encodePayload(p);
   const signature = sign(null, sigStructure(protectedBytes, payload), privateKey);
   const w = new Writer();
   w.head(6, COSE_SIGN1_TAG);
@@ -221,25 +234,39 @@ export function verifyBlob(bytes: Uint8Array, ctx: VerifyContext): VerifyResult 
   }
 }
 
-function verifyInner(bytes: Uint8Array, ctx: VerifyContext): VerifyResult {
-  const max = ctx.maxBytes ?? MAX_BLOB_BYTES;
-  if (bytes.length > max) return { ok: false, reason: "oversized", message: `blob is ${bytes.length} bytes, limit ${max}` };
-  const env = parseSign1(bytes);
-  if (env instanceof Reject) return { ok: false, reason: env.reason, message: env.message };
-  const key = ctx.trust.lookup(env.kid);
-  if (!key) return { ok: false, reason: "unknown-key", message: `kid ${Buffer.from(env.kid).toString("hex")} is not in the trust store` };
-  let good = false;
+/**
+ * Size, envelope, trusted key and signature of any COSE_Sign1 (config blobs and
+ * signed fleet requests alike). Never throws.
+ */
+export function verifySign1(bytes: Uint8Array, trust: KeyLookup, maxBytes = MAX_BLOB_BYTES): Sign1Result {
   try {
-    good = verify(null, sigStructure(env.protectedBytes, env.payload), key, env.signature);
-  } catch {
-    good = false;
+    if (bytes.length > maxBytes) return { ok: false, reason: "oversized", message: `blob is ${bytes.length} bytes, limit ${maxBytes}` };
+    const env = parseSign1(bytes);
+    if (env instanceof Reject) return { ok: false, reason: env.reason, message: env.message };
+    const key = trust.lookup(env.kid);
+    if (!key) return { ok: false, reason: "unknown-key", message: `kid ${Buffer.from(env.kid).toString("hex")} is not in the trust store`, kid: env.kid };
+    let good = false;
+    try {
+      good = verify(null, sigStructure(env.protectedBytes, env.payload), key, env.signature);
+    } catch {
+      good = false;
+    }
+    if (!good) return { ok: false, reason: "bad-signature", message: "Ed25519 signature does not verify with the trusted key", kid: env.kid };
+    return { ok: true, payload: env.payload, kid: env.kid };
+  } catch (e) {
+    return { ok: false, reason: "malformed", message: `unexpected: ${(e as Error).message}` };
   }
-  if (!good) return { ok: false, reason: "bad-signature", message: "Ed25519 signature does not verify with the trusted key" };
+}
+
+function verifyInner(bytes: Uint8Array, ctx: VerifyContext): VerifyResult {
+  const env = verifySign1(bytes, ctx.trust, ctx.maxBytes ?? MAX_BLOB_BYTES);
+  if (!env.ok) return env;
+  const kid = env.kid;
   // Only signed bytes are interpreted from here on.
   const p = decodePayload(env.payload);
-  if (p instanceof Reject) return { ok: false, reason: p.reason, message: p.message };
+  if (p instanceof Reject) return { ok: false, reason: p.reason, message: p.message, kid };
   const hash = configHash(p.config);
-  const base = { serial: p.serial, hash };
+  const base = { serial: p.serial, hash, kid };
   if (p.fleet !== ctx.fleet) return { ok: false, reason: "foreign-fleet", message: `blob is for fleet '${p.fleet}', this node is in '${ctx.fleet}'`, ...base };
   if (p.nodes && !p.nodes.includes(ctx.node)) return { ok: false, reason: "not-for-node", message: `blob targets ${p.nodes.join(",")}, not '${ctx.node}'`, ...base };
   if (p.serial <= ctx.currentSerial) return { ok: false, reason: "stale-serial", message: `serial ${p.serial} <= current ${ctx.currentSerial} (replay or rollback refused)`, ...base };
@@ -252,7 +279,22 @@ function verifyInner(bytes: Uint8Array, ctx: VerifyContext): VerifyResult {
     }
     if (msg !== null) return { ok: false, reason: "config-invalid", message: msg, ...base };
   }
-  return { ok: true, payload: p, kid: env.kid, hash };
+  return { ok: true, payload: p, kid, hash };
+}
+
+/**
+ * The payload of a blob without checking its signature: for log lines about a
+ * blob that was refused (its claimed serial), never for a decision.
+ */
+export function unverifiedPayload(bytes: Uint8Array): SignedPayload | null {
+  try {
+    const env = parseSign1(bytes);
+    if (env instanceof Reject) return null;
+    const p = decodePayload(env.payload);
+    return p instanceof Reject ? null : p;
+  } catch {
+    return null;
+  }
 }
 
 // ---- strict CBOR subset: uint, nint, bstr, tstr, array, map, tag, false/true/null ----

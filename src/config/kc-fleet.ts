@@ -1,7 +1,7 @@
 // keepalived.conf reader for vigil's own `vigil_fleet { ... }` block
 // (shared/DESIGN.md "Fleet MQTT").
 import type { Stmt } from "./syntax-tree.ts";
-import { hEnum, hStr, type Ctx, type Raw } from "./kc-context.ts";
+import { hEnum, hSec, hStr, type Ctx, type Raw } from "./kc-context.ts";
 
 export function readFleet(c: Ctx, s: Stmt, o: Raw) {
   const block = c.needBlock(s);
@@ -27,6 +27,9 @@ export function readFleet(c: Ctx, s: Stmt, o: Raw) {
       x.trustKey = list;
     },
     state_dir: hStr(c, "stateDir"),
+    // seconds, like keepalived's timers; 0 turns commit-confirm off
+    confirm_timeout: hSec(c, "confirmTimeoutMs"),
+    site: hStr(c, "site"),
     protocol_version: (st, x) => {
       const t = c.one(st);
       if (!t) return;

@@ -1,7 +1,7 @@
 // Config -> keepalived.conf. Values equal to their default are left out, so the
 // output reads like a hand-written file; reading it back gives the same Config.
 import {
-  defaultCheckerCommon, defaultGlobal, defaultInstance, defaultScript, defaultVirtualServer, DNS_DEFAULT_RETRY,
+  DEFAULT_CONFIRM_TIMEOUT_MS, defaultCheckerCommon, defaultGlobal, defaultInstance, defaultScript, defaultVirtualServer, DNS_DEFAULT_RETRY,
   SMTP_DEFAULT_HELO, UDP_DEFAULT_MAX_REPLY,
   type Checker, type Config, type FleetConfig, type GlobalDefs, type NotifyScripts, type RealServer, type SmtpHost,
   type SyncGroup, type TrackFile, type VirtualIpAddress, type VirtualServer, type VirtualServerGroup, type VrrpInstance,
@@ -353,5 +353,7 @@ function writeFleet(o: Out, f: FleetConfig) {
     for (const k of f.trustKey) o.line("trust_key", word(k));
     o.line("state_dir", word(f.stateDir));
     o.line("protocol_version", f.protocolVersion);
+    o.ifNot("confirm_timeout", f.confirmTimeoutMs, DEFAULT_CONFIRM_TIMEOUT_MS, seconds);
+    o.opt("site", f.site, word);
   });
 }

@@ -580,11 +580,26 @@ export interface FleetConfig {
   trustKey: string[];
   stateDir: string;
   protocolVersion: 4 | 5;
+  /**
+   * vigil: how long a pushed config must prove itself after it is applied (no new
+   * FAULT, no VIP conflict, peers still heard, real servers not all lost) before it
+   * becomes the last known good; a config that fails is rolled back by the node
+   * itself. 0 = accept at once (no commit-confirm).
+   */
+  confirmTimeoutMs: Ms;
+  /**
+   * vigil: where the node stands (e.g. a branch office). Reported to the fleet so a
+   * rollout can tell apart sites that reuse the same addresses and VRIDs: routers
+   * back each other up only within one site.
+   */
+  site?: string;
 }
 
 // ---------------------------------------------------------------- defaults
 
 export const DEFAULT_VIP_LIFETIME_MS = 3000;
+/** vigil_fleet confirm_timeout: long enough for checkers with keepalived's default timings to report */
+export const DEFAULT_CONFIRM_TIMEOUT_MS = 30_000;
 
 export function defaultGlobal(): GlobalDefs {
   return {
@@ -680,7 +695,7 @@ export function defaultTrackFile(name: string, file: string): TrackFile {
 }
 
 export function defaultFleet(): FleetConfig {
-  return { broker: "", fleet: "", payload: "cbor", trustKey: [], stateDir: "/var/lib/vigil", protocolVersion: 5 };
+  return { broker: "", fleet: "", payload: "cbor", trustKey: [], stateDir: "/var/lib/vigil", protocolVersion: 5, confirmTimeoutMs: DEFAULT_CONFIRM_TIMEOUT_MS };
 }
 
 export function emptyConfig(): Config {

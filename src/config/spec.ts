@@ -4,7 +4,7 @@
 // and defaults are written once. Semantic rules that relate several fields
 // (version-dependent advert_int, references, duplicates) live in validate.ts.
 import {
-  DEFAULT_VIP_LIFETIME_MS, DNS_DEFAULT_RETRY, LB_ALGOS, LB_KINDS, LVS_PROTOCOLS, SMTP_DEFAULT_HELO, UDP_DEFAULT_MAX_REPLY,
+  DEFAULT_CONFIRM_TIMEOUT_MS, DEFAULT_VIP_LIFETIME_MS, DNS_DEFAULT_RETRY, LB_ALGOS, LB_KINDS, LVS_PROTOCOLS, SMTP_DEFAULT_HELO, UDP_DEFAULT_MAX_REPLY,
 } from "./model.ts";
 
 export type Spec =
@@ -404,6 +404,8 @@ export const fleetSpec = obj("FleetConfig", {
   trustKey: def(arr(text, 64), []),
   stateDir: def(text, "/var/lib/vigil"),
   protocolVersion: def(enm(5, 4), 5),
+  confirmTimeoutMs: def(ms(0, 3_600_000), DEFAULT_CONFIRM_TIMEOUT_MS, "commit-confirm window after a pushed config is applied; 0 = accept at once"),
+  site: opt({ kind: "string", minLength: 1, maxLength: 128, pattern: "^[^\\s\"{}!#\\uff01/+]+$" }, "where the node stands: routers back each other up only within one site"),
 });
 
 export const configSpec = obj("Config", {

@@ -4,6 +4,10 @@
 //   last-known-good.blob  the one before it (what a failed apply rolls back to)
 //   state.json            {serial, hash, floor}: floor = highest serial ever
 //                         committed, the replay guard, never decreases
+//   pending.json          {serial}: current is on probation (commit-confirm);
+//                         written before the blob lands, removed by confirm()
+//   rolled-back.json      {serial, reason}: a pending config boot() rolled back,
+//                         for the daemon to log and report once
 //
 // Every replacement is: write a temp file in the same directory, fsync it,
 // rename over the target, fsync the directory (rename is atomic within one
@@ -12,12 +16,16 @@
 // lands, so at every instant at least one complete blob is reachable by name.
 // Boot does not trust state.json for the choice: it validates both blobs and
 // takes the newest valid one, so a crash between any two steps still boots.
+// A config still on probation when the node restarts never boots: boot() first
+// puts the last known good back (or nothing, when the bootstrap file ran before).
 import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
 
 export const CURRENT = "current.blob";
 export const LAST_KNOWN_GOOD = "last-known-good.blob";
 export const STATE = "state.json";
+export const PENDING = "pending.json";
+export const BOOT_ROLLBACK = "rolled-back.json";
 
 /** Steps of commit(), in order; a test hook may stop the process after any of them. */
 export const COMMIT_STEPS = [
@@ -87,9 +95,16 @@ export class ConfigStore {
     return tmp;
   }
 
-  /** Make `blob` current; the previous current becomes last-known-good. */
-  commit(blob: Uint8Array, serial: number, hash: string): void {
+  /**
+   * Make `blob` current; the previous current becomes last-known-good. With
+   * `pending`, the blob is on probation until confirm(): a restart before that
+   * boots the last known good instead.
+   */
+  commit(blob: Uint8Array, serial: number, hash: string, opts: { pending?: boolean } = {}): void {
     const prev = this.readState();
+    // Before the blob lands: a crash after the rename must find the marker.
+    if (opts.pending) this.writeJson(PENDING, { serial });
+    else this.clearPending();
     const tmp = this.writeDurable(CURRENT, blob, true);
     const cur = this.path(CURRENT);
     if (existsSync(cur)) {
@@ -107,8 +122,32 @@ export class ConfigStore {
     this.writeState({ serial, hash, floor: Math.max(serial, prev?.floor ?? 0) }, true);
   }
 
-  /** After a failed apply: last-known-good runs again; the floor stays (no replays). */
+  /** The probation of `serial` is over: it is the config to keep (and, after the next commit, the last known good). */
+  confirm(serial: number): void {
+    if (this.pendingSerial() === serial) this.clearPending();
+  }
+
+  /** Serial of the config on probation, or null. */
+  pendingSerial(): number | null {
+    const p = this.readJson(PENDING) as { serial?: unknown } | null;
+    return p && Number.isSafeInteger(p.serial) ? (p.serial as number) : null;
+  }
+
+  /**
+   * After a failed apply or probation: last-known-good runs again; the floor
+   * stays (no replays). Serial 0 means the bootstrap file ran before: the store
+   * then keeps no blob at all, so a restart boots that file again.
+   */
   rollback(serial: number, hash: string): void {
+    if (serial === 0) {
+      rmIfExists(this.path(CURRENT));
+      rmIfExists(this.path(LAST_KNOWN_GOOD));
+      this.fsyncDir();
+      const prev = this.readState();
+      this.writeState({ serial: 0, hash: "", floor: prev?.floor ?? 0 }, false);
+      this.clearPending();
+      return;
+    }
     const lkg = this.path(LAST_KNOWN_GOOD);
     if (!existsSync(lkg)) throw new Error(`rollback: no ${LAST_KNOWN_GOOD} in ${this.dir}`);
     const tmp = this.path(`.${CURRENT}.rb`);
@@ -118,6 +157,75 @@ export class ConfigStore {
     this.fsyncDir();
     const prev = this.readState();
     this.writeState({ serial, hash, floor: Math.max(prev?.floor ?? 0, serial) }, false);
+    this.clearPending();
+  }
+
+  /** The current blob's bytes (what runs), or null. */
+  readCurrent(): Uint8Array | null {
+    try {
+      return new Uint8Array(readFileSync(this.path(CURRENT)));
+    } catch {
+      return null;
+    }
+  }
+
+  /** The last known good blob's bytes (what a rollback would run), or null. */
+  readLastKnownGood(): Uint8Array | null {
+    try {
+      return new Uint8Array(readFileSync(this.path(LAST_KNOWN_GOOD)));
+    } catch {
+      return null;
+    }
+  }
+
+  /** What boot() rolled back because it was still on probation; read once. */
+  takeBootRollback(): { serial: number; rolledBackTo: number } | null {
+    const r = this.readJson(BOOT_ROLLBACK) as { serial?: unknown; rolledBackTo?: unknown } | null;
+    rmIfExists(this.path(BOOT_ROLLBACK));
+    if (!r || !Number.isSafeInteger(r.serial) || !Number.isSafeInteger(r.rolledBackTo)) return null;
+    return { serial: r.serial as number, rolledBackTo: r.rolledBackTo as number };
+  }
+
+  private writeJson(name: string, value: unknown) {
+    const tmp = this.writeDurable(name, new TextEncoder().encode(JSON.stringify(value) + "\n"), false);
+    renameSync(tmp, this.path(name));
+    this.fsyncDir();
+  }
+
+  private readJson(name: string): unknown {
+    try {
+      return JSON.parse(readFileSync(this.path(name), "utf8"));
+    } catch {
+      return null; // absent or torn: as if never written
+    }
+  }
+
+  private clearPending() {
+    if (!existsSync(this.path(PENDING))) return;
+    rmIfExists(this.path(PENDING));
+    this.fsyncDir();
+  }
+
+  /**
+   * A restart while a config was on probation: if current is that config, the
+   * last known good (or, without one, nothing: the bootstrap file) takes its
+   * place. If the crash came before current was replaced, only the marker goes.
+   */
+  private settlePending(validate: BlobValidator) {
+    const pending = this.pendingSerial();
+    if (pending === null) return;
+    const serialOf = (name: string) => {
+      try {
+        return validate(new Uint8Array(readFileSync(this.path(name))));
+      } catch {
+        return null;
+      }
+    };
+    if (serialOf(CURRENT) !== pending) return this.clearPending();
+    const lkg = serialOf(LAST_KNOWN_GOOD);
+    const back = lkg !== null && lkg !== pending ? lkg : 0;
+    this.rollback(back, "");
+    this.writeJson(BOOT_ROLLBACK, { serial: pending, rolledBackTo: back });
   }
 
   private writeState(s: StoreState, tracked: boolean) {
@@ -145,6 +253,7 @@ export class ConfigStore {
 
   /** Pick the newest valid blob of current / last-known-good, or null if neither is. */
   boot(validate: BlobValidator): BootChoice | null {
+    this.settlePending(validate);
     let best: BootChoice | null = null;
     for (const [which, name] of [["current", CURRENT], ["last-known-good", LAST_KNOWN_GOOD]] as const) {
       let bytes: Uint8Array;

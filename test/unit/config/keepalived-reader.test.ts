@@ -176,7 +176,7 @@ describe("production fixtures", () => {
     expect(c.virtualServers[0]!.realServers[0]!.port).toBeUndefined();
     expect(c.fleet).toEqual({
       broker: "mqtts://broker.example.net:8883", fleet: "edge-eu", node: "gw-a", caFile: "/etc/vigil/ca.pem", certFile: "/etc/vigil/node.pem", keyFile: "/etc/vigil/node.key",
-      username: "gw-a", passwordFile: "/etc/vigil/mqtt.pass", payload: "json", trustKey: ["/etc/vigil/fleet-ed25519.pub", "/etc/vigil/fleet-backup.pub"], stateDir: "/var/lib/vigil", protocolVersion: 4,
+      username: "gw-a", passwordFile: "/etc/vigil/mqtt.pass", payload: "json", trustKey: ["/etc/vigil/fleet-ed25519.pub", "/etc/vigil/fleet-backup.pub"], stateDir: "/var/lib/vigil", protocolVersion: 4, confirmTimeoutMs: 30_000,
     });
   });
 

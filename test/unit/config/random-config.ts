@@ -291,12 +291,14 @@ function randomFleet(r: Rng): FleetConfig {
       trustKey: Array.from({ length: r.int(1, 3) }, () => text(r)),
       stateDir: text(r),
       protocolVersion: r.pick([4, 5] as const),
+      confirmTimeoutMs: r.pick([0, 30_000, r.int(1, 3600) * 1000]),
     } as FleetConfig,
     {
       node: nameOf(r, "n"),
       caFile: maybe(r, 0.5, () => text(r)),
       username: maybe(r, 0.5, () => nameOf(r, "u")),
       passwordFile: maybe(r, 0.5, () => text(r)),
+      site: maybe(r, 0.3, () => nameOf(r, "s")),
       ...(r.chance(0.5) ? { certFile: text(r), keyFile: text(r) } : {}),
     },
   );

@@ -3,9 +3,9 @@
 import { readFileSync } from "node:fs";
 import { ConfigStore, type CommitStep } from "../../../src/config/store.ts";
 
-const [dir, blobPath, serial, hash, killAt] = process.argv.slice(2);
+const [dir, blobPath, serial, hash, killAt, pending] = process.argv.slice(2);
 const store = new ConfigStore(dir, (step: CommitStep) => {
   if (step === killAt) process.kill(process.pid, "SIGKILL");
 });
-store.commit(new Uint8Array(readFileSync(blobPath)), Number(serial), hash);
+store.commit(new Uint8Array(readFileSync(blobPath)), Number(serial), hash, { pending: pending === "pending" });
 process.exit(0);
