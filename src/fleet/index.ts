@@ -1,9 +1,9 @@
 // What the daemon wires (see each module's header for the why):
 //   FleetReporter      MQTT session: status/LWT, vrrp/lvs state, events, config/set in, split-brain alarm
-//   configReceiver     verify -> store -> apply -> rollback, the onConfigBlob handler
+//   ConfigDelivery     verify -> store -> apply -> confirm -> rollback; signed rollback requests
 //   modelValidator     config-model checks for pushed configs
 //   SmtpAlerter        keepalived-style smtp_alert mails, never blocking
 export { FleetReporter, type ConfigResult, type FleetEvent, type LvsSnapshot, type ReporterOptions, type ReporterStats, type VrrpSnapshot } from "./reporter.ts";
-export { configReceiver, modelValidator, type DeliveryOptions } from "./config-delivery.ts";
+export { ConfigDelivery, configReceiver, modelValidator, type DeliveryOptions, type KnownConfig } from "./config-delivery.ts";
 export { realServerAlert, SmtpAlerter, smtpSettings, syncGroupAlert, vrrpAlert } from "./smtp-alerts.ts";
 export { Topics } from "./topics.ts";

@@ -3,7 +3,7 @@
 // goes into a latest-per-topic map, events into a bounded queue, and a flush
 // scheduled on the event loop publishes whatever the connection allows. The
 // VRRP worker never waits on any of it.
-import mqtt, { type MqttClient, type IClientPublishOptions } from "mqtt";
+import mqtt, { type MqttClient, type IClientPublishOptions, type IPublishPacket } from "mqtt";
 import type { FleetConfig } from "../config/model.ts";
 import { backoffDelay, DEFAULT_BACKOFF, type Backoff } from "./backoff.ts";
 import { BoundedQueue } from "./event-queue.ts";
@@ -42,11 +42,32 @@ export interface FleetEvent {
 }
 
 export interface ConfigResult {
+  /** true while the blob's config runs (applied, or still proving itself) */
   accepted: boolean;
+  /**
+   * applied: runs and confirmed; confirming: runs, on probation for confirm_ms;
+   * rejected: never ran; rolled-back: ran and was undone (probation failed, or a
+   * signed rollback request); rollback-refused: a rollback request was not acted on
+   */
+  state?: "applied" | "confirming" | "rejected" | "rolled-back" | "rollback-refused";
+  /** the serial and hash of the blob (or request) this result is about */
   serial?: number;
   hash?: string;
   reason?: string;
   message?: string;
+  /** what runs now, whatever happened to this blob */
+  running_serial?: number;
+  running_hash?: string;
+  /** the probation window of a `confirming` config */
+  confirm_ms?: number;
+}
+
+/** config/get's answer: the running config, as the node runs it. */
+export interface RunningConfigReply {
+  serial: number;
+  hash: string;
+  /** deterministic CBOR of the config model, secrets redacted */
+  config: Uint8Array;
 }
 
 export interface ReporterOptions {
@@ -59,6 +80,12 @@ export interface ReporterOptions {
   configSerial: () => number;
   /** Called with each blob from config/set (own node or `all`), one at a time. */
   onConfigBlob?: (blob: Uint8Array) => ConfigResult | Promise<ConfigResult>;
+  /** Called with each signed request from config/rollback, in the same queue as blobs. */
+  onRollbackRequest?: (request: Uint8Array) => ConfigResult | Promise<ConfigResult>;
+  /** The running config for config/get; null = nothing to tell. */
+  onConfigGet?: () => RunningConfigReply | null;
+  /** hash of the running config, for the birth message */
+  configHash?: () => string;
   eventCapacity?: number;
   /** QoS 1 events awaiting PUBACK at once; the rest wait in the bounded queue. */
   maxInflight?: number;
@@ -126,7 +153,7 @@ export class FleetReporter {
     this.client.on("connect", () => this.onConnect());
     this.client.on("close", () => this.onClose());
     this.client.on("error", (e) => this.log(`fleet: ${e.message}`));
-    this.client.on("message", (topic, body) => this.onMessage(topic, body));
+    this.client.on("message", (topic, body, packet) => this.onMessage(topic, body, packet));
   }
 
   /** Graceful: status `offline` (retained), then disconnect. The LWT covers the ungraceful case. */
@@ -156,6 +183,18 @@ export class FleetReporter {
 
   configState(r: ConfigResult): void {
     this.setState(this.topics.configState, { ...r, at: this.now() });
+  }
+
+  /**
+   * A pushed config runs and starts its probation (commit-confirm): config/state
+   * says `confirming`, the event is `config-accepted` as for a config accepted at
+   * once, and the birth names the serial that runs now. The result that ends the
+   * probation follows as usual (`config-confirmed` or `config-rolled-back`).
+   */
+  configProgress(r: ConfigResult): void {
+    this.configState(r);
+    this.event({ type: "config-accepted", ...r });
+    this.publishBirth();
   }
 
   event(ev: FleetEvent): void {
@@ -247,7 +286,8 @@ export class FleetReporter {
     this.s.connects++;
     const c = this.client!;
     this.publishBirth();
-    c.subscribe([this.topics.configSet, this.topics.configSetAll, this.topics.fleetVrrp, this.topics.fleetStatus], { qos: 1 }, (err) => {
+    const requests = [this.topics.configGet, ...(this.o.onRollbackRequest ? [this.topics.configRollback] : [])];
+    c.subscribe([this.topics.configSet, this.topics.configSetAll, ...requests, this.topics.fleetVrrp, this.topics.fleetStatus], { qos: 1 }, (err) => {
       if (err) this.log(`fleet: subscribe failed: ${err.message}`);
     });
     // What we knew of peers may be stale (one may have died while we were away):
@@ -262,7 +302,11 @@ export class FleetReporter {
   private publishBirth() {
     const c = this.client;
     if (!c?.connected) return; // onConnect publishes it, with the serial of that moment
-    const birth = { status: "online", version: this.o.version, boot_time: this.o.bootTime, config_serial: this.o.configSerial() };
+    const hash = this.o.configHash?.();
+    const birth = {
+      status: "online", version: this.o.version, boot_time: this.o.bootTime, config_serial: this.o.configSerial(),
+      ...(hash ? { config_hash: hash } : {}), ...(this.o.config.site ? { site: this.o.config.site } : {}),
+    };
     c.publish(this.topics.status, encodeBody(birth, this.format), this.pubOpts(true));
   }
 
@@ -285,10 +329,19 @@ export class FleetReporter {
     }, delay);
   }
 
-  private onMessage(topic: string, body: Buffer) {
+  private onMessage(topic: string, body: Buffer, packet?: IPublishPacket) {
     const t = parseTopic(topic);
     if (t.kind === "config-set") {
       if (t.fleet === this.o.config.fleet) this.receiveConfig(new Uint8Array(body));
+      return;
+    }
+    if (t.kind === "config-rollback") {
+      const h = this.o.onRollbackRequest;
+      if (h && t.fleet === this.o.config.fleet && t.node === this.o.node) this.enqueue("rollback request", () => h(new Uint8Array(body)));
+      return;
+    }
+    if (t.kind === "config-get") {
+      if (t.fleet === this.o.config.fleet && t.node === this.o.node) this.answerConfigGet(body, packet);
       return;
     }
     if (t.kind === "other" || t.fleet !== this.o.config.fleet || t.node === this.o.node) return;
@@ -308,29 +361,70 @@ export class FleetReporter {
 
   private receiveConfig(blob: Uint8Array) {
     const handler = this.o.onConfigBlob;
-    if (!handler) return;
-    // Anyone allowed to publish on config/set could flood us: a few blobs wait, the rest are refused.
+    if (handler) this.enqueue("config blobs", () => handler(blob));
+  }
+
+  /**
+   * One at a time: serial checks compare against the result of the previous blob,
+   * and a rollback request must see what the blob before it left running.
+   */
+  private enqueue(what: string, handle: () => ConfigResult | Promise<ConfigResult>) {
+    // Anyone allowed to publish on config/set could flood us: a few wait, the rest are refused.
     if (this.configPending >= MAX_PENDING_CONFIGS) {
-      const r = { accepted: false, reason: "busy", message: `${this.configPending} config blobs already waiting` };
+      const r: ConfigResult = { accepted: false, state: "rejected", reason: "busy", message: `${this.configPending} ${what} already waiting` };
       this.configState(r);
       this.event({ type: "config-rejected", ...r });
       return;
     }
     this.configPending++;
-    // One at a time: serial checks compare against the result of the previous blob.
     this.configChain = this.configChain.then(async () => {
       this.configPending--;
       let r: ConfigResult;
       try {
-        r = await handler(blob);
+        r = await handle();
       } catch (e) {
-        r = { accepted: false, reason: "internal", message: (e as Error).message };
+        r = { accepted: false, state: "rejected", reason: "internal", message: (e as Error).message };
       }
       this.configState(r);
-      this.event({ type: r.accepted ? "config-accepted" : "config-rejected", ...r });
-      // An accepted config is the running one now: the retained birth names its serial
+      // confirm_ms on an accepted result: it was already announced when its probation began
+      const type = r.accepted ? (r.confirm_ms ? "config-confirmed" : "config-accepted") : r.state === "rolled-back" ? "config-rolled-back" : "config-rejected";
+      this.event({ type, ...r });
+      // What runs may have changed: the retained birth names its serial and hash
       // (the fleet view's SERIAL column showed 0 beside CONFIG "ok 1" until a reconnect).
-      if (r.accepted) this.publishBirth();
+      if (r.accepted || r.state === "rolled-back") this.publishBirth();
     });
+  }
+
+  /**
+   * config/get: the running config to whoever asked. The answer goes to the
+   * MQTT 5 Response Topic with its Correlation Data, or (MQTT 3.1.1, which has
+   * neither) to the body's `reply` topic with its `id` — only under this node's
+   * own reply/ subtree, so a request cannot make the node publish anywhere else.
+   */
+  private answerConfigGet(body: Buffer, packet?: IPublishPacket) {
+    const c = this.client;
+    if (!c?.connected || !this.o.onConfigGet) return;
+    const props = packet?.properties;
+    let reply = props?.responseTopic;
+    let id: unknown;
+    if (body.length) {
+      const d = decodeBody(body);
+      if (d.ok && typeof d.value === "object" && d.value !== null) {
+        const v = d.value as { reply?: unknown; id?: unknown };
+        if (!reply && typeof v.reply === "string") reply = v.reply;
+        id = typeof v.id === "string" ? v.id : undefined;
+      }
+    }
+    if (!reply || !reply.startsWith(this.topics.replyBase) || reply.length === this.topics.replyBase.length || /[+#]/.test(reply)) {
+      this.log(`fleet: config/get without a reply topic under ${this.topics.replyBase}; ignored`);
+      return;
+    }
+    const running = this.o.onConfigGet();
+    const answer = running
+      ? { node: this.o.node, serial: running.serial, hash: running.hash, ...(this.format === "json" ? { config_base64: Buffer.from(running.config).toString("base64") } : { config: running.config }) }
+      : { node: this.o.node, error: "no running config to report" };
+    const opts = this.pubOpts(false);
+    if (this.o.config.protocolVersion === 5 && props?.correlationData) opts.properties = { ...opts.properties, correlationData: props.correlationData };
+    c.publish(reply, encodeBody({ ...answer, ...(id !== undefined ? { id } : {}) }, this.format), opts);
   }
 }

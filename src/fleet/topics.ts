@@ -2,6 +2,9 @@
 // under vigil/v1/<fleet>/<node>/, so one ACL pattern confines a node to its subtree.
 export const ROOT = "vigil/v1";
 export const ALL_NODES = "all";
+/** vigil/v1/<fleet>/rollout/<id>: the retained record of a rollout (not a node) */
+export const ROLLOUTS = "rollout";
+const RESERVED_NODE_IDS = new Set([ALL_NODES, ROLLOUTS]);
 
 /** MQTT forbids wildcards in topic names and '/' would add levels: names from configs are escaped. */
 export function encodeLevel(name: string): string {
@@ -16,7 +19,7 @@ export function decodeLevel(level: string): string {
 export function checkId(kind: "fleet" | "node", id: string): string {
   if (!id) throw new Error(`fleet: ${kind} id is empty`);
   if (/[/+#\u0000]/.test(id)) throw new Error(`fleet: ${kind} id '${id}' must not contain '/', '+', '#' or NUL`);
-  if (kind === "node" && id === ALL_NODES) throw new Error(`fleet: node id '${ALL_NODES}' is reserved for fleet-wide pushes`);
+  if (kind === "node" && RESERVED_NODE_IDS.has(id)) throw new Error(`fleet: node id '${id}' is reserved (${id === ALL_NODES ? "fleet-wide pushes" : "rollout records"})`);
   return id;
 }
 
@@ -32,6 +35,12 @@ export class Topics {
   get configSet() { return `${this.base}/config/set`; }
   get configSetAll() { return `${ROOT}/${this.fleet}/${ALL_NODES}/config/set`; }
   get configState() { return `${this.base}/config/state`; }
+  /** request: the running config (reply on a topic under replyBase) */
+  get configGet() { return `${this.base}/config/get`; }
+  /** request: a signed "roll back serial S to the last known good" */
+  get configRollback() { return `${this.base}/config/rollback`; }
+  /** Replies to requests go under the node's own subtree, where a per-node ACL lets it write. */
+  get replyBase() { return `${this.base}/reply/`; }
   splitBrainAlarm(segment: string, vrid: number) { return `${this.base}/alarm/split-brain/${encodeLevel(segment)}/${vrid}`; }
   /** Filters the split-brain witness listens on: every node's VRRP state and liveness. */
   get fleetVrrp() { return `${ROOT}/${this.fleet}/+/vrrp/+`; }
@@ -42,10 +51,29 @@ export function configSetTopic(fleet: string, target: string): string {
   return `${ROOT}/${checkId("fleet", fleet)}/${target === ALL_NODES ? ALL_NODES : checkId("node", target)}/config/set`;
 }
 
+export function configGetTopic(fleet: string, node: string): string {
+  return `${ROOT}/${checkId("fleet", fleet)}/${checkId("node", node)}/config/get`;
+}
+
+export function configRollbackTopic(fleet: string, node: string): string {
+  return `${ROOT}/${checkId("fleet", fleet)}/${checkId("node", node)}/config/rollback`;
+}
+
+/** Where `node` answers a requester that names itself `requester` (one topic level). */
+export function replyTopic(fleet: string, node: string, requester: string): string {
+  return `${ROOT}/${checkId("fleet", fleet)}/${checkId("node", node)}/reply/${encodeLevel(requester)}`;
+}
+
+export function rolloutTopic(fleet: string, id: string): string {
+  return `${ROOT}/${checkId("fleet", fleet)}/${ROLLOUTS}/${encodeLevel(id)}`;
+}
+
 export type ParsedTopic =
   | { kind: "vrrp"; fleet: string; node: string; instance: string }
   | { kind: "status"; fleet: string; node: string }
   | { kind: "config-set"; fleet: string; node: string }
+  | { kind: "config-get"; fleet: string; node: string }
+  | { kind: "config-rollback"; fleet: string; node: string }
   | { kind: "other" };
 
 export function parseTopic(topic: string): ParsedTopic {
@@ -55,5 +83,7 @@ export function parseTopic(topic: string): ParsedTopic {
   if (p.length === 6 && p[4] === "vrrp") return { kind: "vrrp", fleet, node, instance: decodeLevel(p[5]) };
   if (p.length === 5 && p[4] === "status") return { kind: "status", fleet, node };
   if (p.length === 6 && p[4] === "config" && p[5] === "set") return { kind: "config-set", fleet, node };
+  if (p.length === 6 && p[4] === "config" && p[5] === "get") return { kind: "config-get", fleet, node };
+  if (p.length === 6 && p[4] === "config" && p[5] === "rollback") return { kind: "config-rollback", fleet, node };
   return { kind: "other" };
 }

@@ -54,7 +54,8 @@ function vigil(argv: string[], ns?: string) {
 }
 
 function fleetBlock(r: number): string {
-  return `vigil_fleet {\n  broker ${BROKER}\n  fleet ${FLEET}\n  node gw${r}\n  trust_key ${dir}/fleet.pub\n  state_dir ${dir}/state-r${r}\n}`;
+  // confirm_timeout 0: these pushes are accepted at once (commit-confirm has its own lab test, fleet-rollout)
+  return `vigil_fleet {\n  broker ${BROKER}\n  fleet ${FLEET}\n  node gw${r}\n  trust_key ${dir}/fleet.pub\n  state_dir ${dir}/state-r${r}\n  confirm_timeout 0\n}`;
 }
 
 /** The factory config; `change` is what a later push does to router 1 (B's priority, instance C). */
