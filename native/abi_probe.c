@@ -110,6 +110,7 @@ int main(void) {
   C(F_GETFL);
   C(F_SETFL);
   C(O_NONBLOCK);
+  C(O_CLOEXEC);
   C(CLOCK_REALTIME);
   C(CLOCK_MONOTONIC);
   C(TIMER_ABSTIME);

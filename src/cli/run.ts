@@ -141,7 +141,9 @@ export async function run(argv: string[]): Promise<number> {
     mail.configure(cfg);
     return cfg;
   }));
+  // keepalived's SIGUSR1/SIGUSR2: keepalived.data / keepalived.stats in $TMPDIR or /tmp
   process.on("SIGUSR1", () => void daemon.dumpState());
+  process.on("SIGUSR2", () => void daemon.dumpStats());
   await daemon.stopped;
   await fleet?.stop();
   log.info("stopped");

@@ -3,7 +3,7 @@
 // and notify scripts, serves `vigil status`, and handles signals:
 //   SIGTERM/SIGINT  priority-0 adverts, VIPs removed, exit (RFC 5798 §6.4.3)
 //   SIGHUP          reload: unchanged instances keep running untouched
-//   SIGUSR1         dump every instance's state to the log
+//   SIGUSR1/SIGUSR2 keepalived's data and stats files (observers.ts)
 import pkg from "../../package.json" with { type: "json" };
 import { formatDiagnostic } from "../config/diagnostics.ts";
 import { loadConfigFile } from "../config/load.ts";
@@ -25,6 +25,7 @@ import type { DaemonStatus, InstanceStatus } from "./status-types.ts";
 import type { FromWorker, ToWorker, TransitionReport } from "./worker-protocol.ts";
 import { initTrackFile, TrackFileWatch } from "../sys/track-file-watch.ts";
 import { ProcessTracking } from "./track-processes.ts";
+import { Observers } from "./observers.ts";
 
 export interface DaemonOptions {
   configFile: string;
@@ -104,6 +105,8 @@ export class Daemon {
     (m) => log.warn(m),
   );
   private processes: ProcessTracking | null = null;
+  /** notify FIFOs, metrics endpoint, status detail, data/stats files */
+  readonly observers = new Observers(() => this.status());
 
   /**
    * Starts watching the track files and processes the instances of `plan` use
@@ -155,6 +158,8 @@ export class Daemon {
     }
     this.locks.acquire(this.plan.templates.map((p) => ({ interface: p.interface, vrid: p.params.vrid, family: p.params.family })));
     const rtPriority = this.opts.rtPriority ?? this.cfg.global.vrrpRtPriority;
+    // before the worker starts: its first transitions are FIFO lines too
+    await this.observers.configure(cfg, this.scriptUser);
     this.worker = new Worker(workerEntry());
     let counts = { running: 0, waiting: 0 };
     const ready = new Promise<void>((resolve, reject) => {
@@ -182,16 +187,20 @@ export class Daemon {
       wakeFd: this.wake.fd, allowStall: !!this.opts.allowStall,
       progress: this.progress.buffer as SharedArrayBuffer,
     });
-    await ready;
+    await ready.catch(async (e: unknown) => {
+      await this.observers.stop(); // a FIFO vigil created does not outlive a failed start
+      throw e;
+    });
     this.worker.onerror = (e) => {
       log.error(`VRRP worker crashed: ${e.message}; exiting so the supervisor restarts vigil`);
       process.exit(70);
     };
     this.startTrackScripts();
-    this.lvs = new LvsManager(this.cfg.virtualServers, this.cfg.global.lvsSyncDaemon, this.hooks.lvs, () => this.scriptUser, {
+    this.lvs = new LvsManager(this.cfg.virtualServers, this.cfg.global.lvsSyncDaemon, this.observers.lvsHooks(this.hooks.lvs), () => this.scriptUser, {
       stateDir: this.opts.lockDir, groups: this.cfg.virtualServerGroups, trackFiles: this.cfg.trackFiles,
     });
     this.lvs.start();
+    this.observers.lvsStarted(this.cfg, this.lvs);
     this.statusServer = startStatusServer(this.opts.statusSocket, (req) => this.answer(req));
     const waiting = counts.waiting ? `, ${counts.waiting} waiting for ${counts.waiting === 1 ? "its interface" : "their interfaces"}` : "";
     log.info(`vigil ${pkg.version} running ${counts.running} VRRP instance(s)${waiting} from ${this.opts.configFile}${this.realtime ? ` (SCHED_FIFO ${rtPriority})` : ""}`);
@@ -210,10 +219,12 @@ export class Daemon {
         const to = m.to === "INIT" ? "STOP" : (m.to as NotifyState);
         if (plan && m.to !== m.from) {
           notifyTransition("INSTANCE", m.instance, plan.source, to, m.effectivePriority, this.scriptUser);
+          this.observers.instance(m.instance, to, m.effectivePriority);
           // keepalived passes priority 0 for a group
           for (const c of this.groups.update(m.instance, to)) {
             const g = this.cfg.syncGroups.find((x) => x.name === c.group);
             if (g) notifyTransition("GROUP", g.name, g, c.state, 0, this.scriptUser);
+            if (g) this.observers.group(g.name, c.state);
           }
         }
         if (this.lvs?.syncInstance === m.instance && (m.to === "MASTER" || m.to === "BACKUP")) {
@@ -257,7 +268,7 @@ export class Daemon {
   }
 
   async status(): Promise<DaemonStatus> {
-    return {
+    const st: DaemonStatus = {
       version: pkg.version,
       pid: process.pid,
       startedAt: this.startedAt,
@@ -266,6 +277,7 @@ export class Daemon {
       ...(this.lvs?.active ? { lvs: this.lvs.status() } : {}),
       ...this.hooks.statusExtra?.(),
     };
+    return this.observers.enrich(st, { cfg: this.cfg, plan: this.plan, lvs: this.lvs });
   }
 
   private async answer(req: string): Promise<unknown> {
@@ -333,6 +345,21 @@ export class Daemon {
     for (const [name, up] of tracked.procs) this.post({ type: "track-process", name, up });
     this.startTrackScripts();
     this.lvs?.reload(cfg.virtualServers, cfg.global.lvsSyncDaemon, { groups: cfg.virtualServerGroups, trackFiles: cfg.trackFiles });
+    this.observers.lvsStarted(cfg, this.lvs);
+    void this.observers.configure(cfg, this.scriptUser).then(() => {
+      if (cfg.global.fifoWriteVrrpStatesOnReload) void this.writeStatesToFifos();
+    });
+  }
+
+  /** keepalived fifo_write_vrrp_states_on_reload: every instance's and group's state as FIFO lines. */
+  private async writeStatesToFifos(): Promise<void> {
+    try {
+      const st = await this.status();
+      for (const i of st.instances) this.observers.instance(i.name, i.state === "INIT" ? "STOP" : i.state, i.effectivePriority);
+      for (const g of st.syncGroups ?? []) if (g.state) this.observers.group(g.name, g.state);
+    } catch (e) {
+      log.warn(`fifo_write_vrrp_states_on_reload: ${e instanceof Error ? e.message : e}`);
+    }
   }
 
   /** SIGHUP: re-read the config through `load`; a broken one leaves the running config alone. */
@@ -345,13 +372,24 @@ export class Daemon {
     }
   }
 
+  /** SIGUSR1: keepalived.data (the log keeps a line per instance too). */
   async dumpState(): Promise<void> {
     try {
       for (const i of await this.instances()) {
         log.info(`state ${i.name}: ${i.state} prio ${i.effectivePriority}/${i.priority} master ${i.masterAddress || "-"} ${JSON.stringify(i.counters)}`);
       }
+      await this.observers.writeData(this.cfg);
     } catch (e) {
       log.error(`state dump: ${e instanceof Error ? e.message : e}`);
+    }
+  }
+
+  /** SIGUSR2: keepalived.stats. */
+  async dumpStats(): Promise<void> {
+    try {
+      await this.observers.writeStats();
+    } catch (e) {
+      log.error(`stats dump: ${e instanceof Error ? e.message : e}`);
     }
   }
 
@@ -369,6 +407,7 @@ export class Daemon {
       this.trackFiles.stop();
       this.processes?.stop();
       try {
+        this.observers.lvsStopping(this.cfg);
         this.lvs?.stop();
       } catch (e) {
         log.error(`lvs stop: ${e instanceof Error ? e.message : e}`);
@@ -390,6 +429,7 @@ export class Daemon {
     this.locks.releaseAll();
     this.worker?.terminate();
     this.wake.close();
-    this.stoppedResolve();
+    // the FIFOs close after the last STOP line; a reading script gets to finish (bounded)
+    void this.observers.stop().finally(() => this.stoppedResolve());
   }
 }

@@ -11,7 +11,7 @@
 // does not hold its address), and the set of IPVS services vigil owns, kept in
 // <stateDir>/ipvs-owned.json so a restart after SIGKILL still removes services
 // the new config dropped.
-import type { LvsSyncDaemon, TrackFile, VirtualServer } from "../config/model.ts";
+import { realServerName, virtualServerName, type LvsSyncDaemon, type TrackFile, type VirtualServer } from "../config/model.ts";
 import { LvsCheckRunner, type CheckReport, type LvsDefinitions } from "../lvs/checkers/runner.ts";
 import { suspendedServers, usesHaSuspend } from "../lvs/ha-suspend.ts";
 import { type IpvsService, serviceKeyString } from "../lvs/ipvs-model.ts";
@@ -29,11 +29,21 @@ export interface LvsHooks {
   onRealServer?(a: Extract<LvsAction, { type: "rs" }>): void;
   onCheck?(r: CheckReport): void;
   onEvent?(kind: string, detail: string): void;
+  /** a virtual server gained or lost quorum (the notify FIFO's VS lines) */
+  onQuorum?(a: Extract<LvsAction, { type: "quorum" }>): void;
 }
 
 export interface LvsManagerOptions extends LvsDefinitions {
   /** directory of the owned-services state file: the daemon's --lock-dir (default /run/vigil) */
   stateDir?: string;
+}
+
+/** A virtual server's real servers as the checkers judge them. */
+export interface VirtualServerStatus {
+  virtualServer: string;
+  quorumUp: boolean;
+  suspended?: boolean;
+  realServers: Array<{ realServer: string; alive: boolean; weight: number }>;
 }
 
 export const DEFAULT_LVS_STATE_DIR = "/run/vigil";
@@ -58,7 +68,10 @@ export class LvsManager {
   private defs: LvsDefinitions;
   /** why IPVS cannot be programmed right now, or null */
   fault: string | null = null;
+  /** IPVS operations applied since start */
   applied = 0;
+  /** table applications the kernel refused (each retried later) */
+  applyErrors = 0;
 
   /** `scriptIds`: who notify_up/notify_down/quorum_* scripts run as (script_user, as keepalived) */
   constructor(
@@ -117,6 +130,7 @@ export class LvsManager {
   private apply(only: ReadonlySet<string> | null): void {
     const r = this.ipvs.sync(this.desired, only ?? undefined);
     if (r.error) {
+      this.applyErrors++;
       const msg = r.error.message;
       if (this.fault !== msg) {
         this.fault = msg;
@@ -152,6 +166,7 @@ export class LvsManager {
       this.hooks.onRealServer?.(a);
     } else if (a.type === "quorum") {
       log.warn(`lvs ${a.vs}: quorum ${a.up ? "gained" : "lost"} (weight ${a.weight})${a.sorryActive ? ", sorry server serving" : ""}`);
+      this.hooks.onQuorum?.(a);
       this.hooks.onEvent?.(a.up ? "quorum-up" : "quorum-down", `${a.vs} weight ${a.weight}`);
     }
   }
@@ -270,6 +285,23 @@ export class LvsManager {
       if (r.error) log.error(`lvs: removing vigil's services: ${r.error.message}`);
     }
     this.ipvs.close();
+  }
+
+  /**
+   * Every virtual server's real servers as the checkers judge them now (alive,
+   * weight), for status, metrics and the notify FIFO's baseline; a group's
+   * members share one entry.
+   */
+  realServerStates(): VirtualServerStatus[] {
+    return this.vss.map((_, i) => {
+      const st = this.runner.state(i);
+      return {
+        virtualServer: virtualServerName(st.vs),
+        quorumUp: st.quorumUp,
+        ...(this.suspended.has(virtualServerName(st.vs)) ? { suspended: true } : {}),
+        realServers: st.vs.realServers.map((rs, k) => ({ realServer: realServerName(rs), alive: st.alive(k), weight: st.weight(k) })),
+      };
+    });
   }
 
   status(): unknown[] {

@@ -1,4 +1,5 @@
 // What `vigil status` and the fleet reporter see of a running daemon.
+import type { FifoStats } from "./notify-fifo.ts";
 export interface InstanceStatus {
   name: string;
   interface: string;
@@ -18,6 +19,60 @@ export interface InstanceStatus {
   fault?: string;
   /** it has not started yet (interface absent, no usable source address): no sockets, retried on link/address changes */
   waiting?: boolean;
+  /** priority the current master advertises (0 when unknown, our own when we are master) */
+  masterPriority?: number;
+  /** every tracked interface, script, process and file, in config order, as the tracker reads it now */
+  tracking?: TrackedStatus[];
+  /** VIPs as the kernel holds them now (filled in by the main thread from an address dump) */
+  vipsInKernel?: VipStatus[];
+}
+
+/** One track_interface / track_script / track_process / track_file entry of an instance. */
+export interface TrackedStatus {
+  kind: "interface" | "script" | "process" | "file";
+  name: string;
+  weight: number;
+  reverse?: boolean;
+  /** interface link up, script result, process quorum; null = not known yet (adds nothing) */
+  up?: boolean | null;
+  /** track_file: the number the file holds */
+  value?: number;
+}
+
+/** A VIP of an instance as the kernel has it. */
+export interface VipStatus {
+  address: string;
+  prefix: number;
+  dev: string;
+  /** seconds the kernel keeps it without a refresh ("forever" for keepalived's permanent addresses) */
+  validLifetime: number | "forever";
+}
+
+export interface SyncGroupStatus {
+  name: string;
+  members: string[];
+  /** the group's state as its notify scripts see it (null while members differ) */
+  state: "MASTER" | "BACKUP" | "FAULT" | "STOP" | null;
+}
+
+/** One checker type of a real server (several of one type share a line): its last attempt and totals. */
+export interface CheckerStatus {
+  type: string;
+  attempts: number;
+  failures: number;
+  lastResult?: "ok" | "fail";
+  reason?: string;
+  /** latency of the last attempt */
+  latencyMs?: number;
+  /** wall-clock ms of the last attempt */
+  at?: number;
+}
+
+export interface VirtualServerDetail {
+  virtualServer: string;
+  quorumUp: boolean;
+  suspended?: boolean;
+  realServers: Array<{ realServer: string; alive: boolean; weight: number; checkers: CheckerStatus[] }>;
 }
 
 export interface DaemonStatus {
@@ -30,4 +85,13 @@ export interface DaemonStatus {
   lvs?: unknown[];
   fleet?: unknown;
   mail?: unknown;
+  syncGroups?: SyncGroupStatus[];
+  /** every virtual server with its real servers as the checkers judge them (the `lvs` table shows what is programmed) */
+  virtualServers?: VirtualServerDetail[];
+  ipvs?: { operations: number; applyErrors: number; fault?: string };
+  notifyFifos?: FifoStats[];
+  /** the Prometheus endpoint, ADDRESS:PORT */
+  metricsListen?: string;
+  /** why vipsInKernel is missing (the kernel's addresses could not be read) */
+  kernelError?: string;
 }

@@ -26,6 +26,7 @@ import type { InstancePlan, VipPlan } from "./plan.ts";
 import { ensureVmac, removeVmac, type VmacHandle } from "./vmac.ts";
 import { getLink } from "../sys/rtnetlink/link.ts";
 import type { InstanceStatus } from "./status-types.ts";
+import { trackingStatus } from "./tracking-status.ts";
 import { ffiBytes } from "../sys/ffi-memory.ts";
 import { OwnedRoutes } from "./owned-routes.ts";
 
@@ -99,6 +100,8 @@ export class InstanceRuntime {
   reportFromFault = false;
   sendErrors = 0;
   garpsSent = 0;
+  /** VIP leases renewed (each VIP added or its lifetime extended counts one) */
+  vipRenewals = 0;
   vipRestores = 0;
   conflicts = 0;
   sinceWall = Date.now();
@@ -329,6 +332,7 @@ export class InstanceRuntime {
       try {
         if (this.lifetimeSec) l.renew(this.nl, this.lifetimeSec);
         else replaceAddress(this.nl, { ...l.spec, validLft: undefined, preferredLft: undefined });
+        this.vipRenewals++;
       } catch (e) {
         this.hooks.log("error", `${this.name}: ${e instanceof Error ? e.message : e}`);
       }
@@ -348,6 +352,7 @@ export class InstanceRuntime {
     for (const l of this.leases) {
       try {
         l.renew(this.nl, this.lifetimeSec);
+        this.vipRenewals++;
       } catch (e) {
         this.hooks.log("error", `${this.name}: ${e instanceof Error ? e.message : e}`);
       }
@@ -492,12 +497,20 @@ export class InstanceRuntime {
         transitions: s.transitions,
         sendErrors: this.sendErrors,
         garpsSent: this.garpsSent,
+        vipRenewals: this.vipRenewals,
+        becameMaster: this.fsm.becameMaster,
+        releasedMaster: this.fsm.releasedMaster,
+        priorityZeroReceived: this.fsm.priorityZeroReceived,
+        priorityZeroSent: this.fsm.priorityZeroSent,
         vipRestores: this.vipRestores,
         routeRestores: this.routes.restores,
         conflicts: this.conflicts,
         ...Object.fromEntries(Object.entries(s.counters).filter(([k]) => k !== "accepted").map(([k, v]) => [`drop_${k}`, v])),
       },
       ...(this.fsm.state === State.Fault ? { fault: this.faultCause() } : {}),
+      masterPriority: this.fsm.state === State.Master ? s.effectivePriority : s.masterPriority,
+      tracking: trackingStatus(this.plan, this.tracker.snapshot()),
     };
   }
 }
+

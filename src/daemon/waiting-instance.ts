@@ -6,6 +6,7 @@
 import type { InstancePlan } from "./plan.ts";
 import { StartRetry } from "./start-retry.ts";
 import type { InstanceStatus } from "./status-types.ts";
+import { trackingStatus } from "./tracking-status.ts";
 
 /** track_script results kept while waiting and replayed into the tracker at start: more than any sane rise/fall. */
 const MAX_SCRIPT_RESULTS = 64;
@@ -50,6 +51,7 @@ export class WaitingInstance {
       counters: {},
       fault: this.retry.reason || "not started yet",
       waiting: true,
+      tracking: trackingStatus(this.plan),
     };
   }
 }

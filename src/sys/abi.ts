@@ -114,6 +114,8 @@ export const EPOLL_EVENT_LAYOUT = process.arch === "arm64" ? EPOLL_EVENT.arm64 :
 export const F_GETFL = 3;
 export const F_SETFL = 4;
 export const O_NONBLOCK = 0o4000;
+/** open(2): the descriptor is not inherited across exec (same value on x64 and arm64) */
+export const O_CLOEXEC = 0o2000000;
 
 // ---- clocks, scheduling ----
 export const CLOCK_REALTIME = 0;

@@ -62,6 +62,11 @@ export class VrrpFsm {
   /** adverts sent / transitions, for status */
   advertsSent = 0;
   transitions = 0;
+  /** keepalived's stats (SIGUSR2): "Became master", "Released master", "Priority Zero" received/sent */
+  becameMaster = 0;
+  releasedMaster = 0;
+  priorityZeroReceived = 0;
+  priorityZeroSent = 0;
 
   // arguments of the event being dispatched (fields, not closures: no allocation)
   private evPriority = 0;
@@ -94,6 +99,7 @@ export class VrrpFsm {
 
   /** A validated advert (see AdvertValidator): priority, its advert interval in ms, source address bytes. */
   advertReceived(now: number, priority: number, advertIntMs: number, src: Uint8Array, srcOff = 0): void {
+    if (priority === 0) this.priorityZeroReceived++;
     this.evPriority = priority;
     this.evIntervalMs = advertIntMs;
     this.evSrc = src;
@@ -191,6 +197,7 @@ export class VrrpFsm {
 
   /** @internal */ sendAdvert(priority: number): void {
     this.advertsSent++;
+    if (priority === 0) this.priorityZeroSent++;
     this.actions.push(ActionKind.SendAdvert, priority);
   }
 
@@ -207,6 +214,8 @@ export class VrrpFsm {
     if (from === to) return;
     this.state = to;
     this.transitions++;
+    if (to === State.Master) this.becameMaster++;
+    else if (from === State.Master) this.releasedMaster++;
     this.actions.push(ActionKind.NotifyTransition, from, to);
     this.observer?.transition(this, from, to, now);
   }

@@ -129,6 +129,19 @@ export class PriorityTracker {
     return this.recompute();
   }
 
+  /**
+   * What each tracked item reads now, in config order, for `vigil status` and the
+   * data dump (allocates; asked for on request, never per advert).
+   */
+  snapshot(): { interfaces: boolean[]; scripts: (boolean | null)[]; processes: (boolean | null)[]; files: number[] } {
+    return {
+      interfaces: [...this.ifUp],
+      scripts: this.scriptStates.map((s) => s.up),
+      processes: [...this.procUp],
+      files: [...this.fileValue],
+    };
+  }
+
   /** A reloaded config changed the configured priority (the owner's 255 is never set or left this way). */
   setBase(base: number): boolean {
     if (!Number.isInteger(base) || base < 1 || base >= OWNER || this.base === OWNER) throw new RangeError(`priority ${base}: only 1..254 can change in place`);

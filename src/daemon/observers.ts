@@ -1,0 +1,134 @@
+// What the daemon shows outside itself besides the fleet: the notify FIFOs,
+// the Prometheus endpoint, the detail of `vigil status --json`, and keepalived's
+// SIGUSR1/SIGUSR2 files. All of it lives on the main thread and reads what the
+// VRRP worker already reports (transitions as they happen, counters on a status
+// request): nothing here adds work to the advert path.
+import type { Config } from "../config/model.ts";
+import { CHECK_DATA_FILE, DATA_FILE, dumpDir, formatCheckData, formatData, formatStats, STATS_FILE, writeDumpFile } from "./data-dump.ts";
+import { log } from "./log.ts";
+import type { LvsHooks, LvsManager } from "./lvs-manager.ts";
+import { renderMetrics } from "./metrics.ts";
+import { CheckStats } from "./metrics-checks.ts";
+import { type MetricsServer, startMetricsServer } from "./metrics-server.ts";
+import type { VrrpFifoState } from "./notify-fifo-lines.ts";
+import { NotifyFifos } from "./notify-fifos.ts";
+import type { PlanResult } from "./plan.ts";
+import type { ScriptIds } from "./script-user.ts";
+import { addKernelVips, syncGroupStatus, virtualServerDetail } from "./status-detail.ts";
+import type { DaemonStatus } from "./status-types.ts";
+
+export interface ObservedState {
+  cfg: Config;
+  plan: PlanResult;
+  lvs: LvsManager | null;
+}
+
+export class Observers {
+  readonly checks = new CheckStats();
+  readonly fifos = new NotifyFifos((level, msg) => log[level](msg));
+  private metrics: MetricsServer | null = null;
+  private metricsAt = "";
+
+  /** `snapshot`: the daemon's status document, enriched (see enrich) */
+  constructor(private readonly snapshot: () => Promise<DaemonStatus>) {}
+
+  /** The daemon's LVS hooks plus what the checks' statistics and the FIFO's VS/RS lines need. */
+  lvsHooks(base: LvsHooks = {}): LvsHooks {
+    return {
+      ...base,
+      onCheck: (r) => {
+        this.checks.record(r);
+        base.onCheck?.(r);
+      },
+      onRealServer: (a) => {
+        this.fifos.realServer(a.vs, a.rs, a.alive);
+        base.onRealServer?.(a);
+      },
+      onQuorum: (a) => {
+        this.fifos.quorum(a.vs, a.up);
+        base.onQuorum?.(a);
+      },
+    };
+  }
+
+  /** Opens the FIFOs and the metrics endpoint a config asks for (a reload keeps unchanged ones). */
+  async configure(cfg: Config, scriptIds: ScriptIds): Promise<void> {
+    await this.fifos.configure(cfg.global, scriptIds);
+    const m = cfg.global.metricsListen;
+    const at = m ? `${m.address.includes(":") ? `[${m.address}]` : m.address}:${m.port}` : "";
+    if (at === this.metricsAt) return;
+    this.metrics?.stop();
+    this.metrics = null;
+    this.metricsAt = "";
+    if (!m) return;
+    try {
+      this.metrics = startMetricsServer(m.address, m.port, async () => renderMetrics(await this.snapshot(), this.checks.entries()));
+      this.metricsAt = at;
+      log.info(`metrics: Prometheus endpoint at ${this.metrics.url}`);
+    } catch (e) {
+      // the daemon's job is VRRP and LVS: a port in use costs the metrics only
+      log.error(`metrics_listen ${at}: ${e instanceof Error ? e.message : e}; no metrics endpoint`);
+    }
+  }
+
+  get metricsListen(): string | undefined {
+    return this.metricsAt || undefined;
+  }
+
+  /** The checkers (re)started: RS lines are measured from here; servers the config dropped lose their statistics. */
+  lvsStarted(cfg: Config, lvs: LvsManager | null): void {
+    const states = lvs?.active ? lvs.realServerStates() : [];
+    this.fifos.lvsBaseline(cfg.virtualServers, states);
+    this.checks.retain(states);
+  }
+
+  instance(name: string, state: VrrpFifoState, priority: number): void {
+    this.fifos.instance(name, state, priority);
+  }
+
+  group(name: string, state: VrrpFifoState): void {
+    this.fifos.group(name, state);
+  }
+
+  /** `vigil status` detail the main thread knows: kernel VIPs, groups, real servers and checkers, IPVS, FIFOs. */
+  enrich(st: DaemonStatus, o: ObservedState): DaemonStatus {
+    const kernelError = addKernelVips(st.instances, o.plan.templates);
+    const lvs = o.lvs?.active ? o.lvs : null;
+    return {
+      ...st,
+      ...(o.plan.syncGroups.length ? { syncGroups: syncGroupStatus(o.plan.syncGroups, st.instances) } : {}),
+      ...(lvs ? { virtualServers: virtualServerDetail(o.cfg.virtualServers, lvs.realServerStates(), this.checks) } : {}),
+      ...(lvs ? { ipvs: { operations: lvs.applied, applyErrors: lvs.applyErrors, ...(lvs.fault ? { fault: lvs.fault } : {}) } } : {}),
+      ...(this.fifos.active ? { notifyFifos: this.fifos.stats() } : {}),
+      ...(this.metricsAt ? { metricsListen: this.metricsAt } : {}),
+      ...(kernelError ? { kernelError } : {}),
+    };
+  }
+
+  /** SIGUSR1: keepalived.data (and keepalived_check.data with LVS), where keepalived writes them. */
+  async writeData(cfg: Config): Promise<void> {
+    const st = await this.snapshot();
+    const dir = dumpDir();
+    const files = [writeDumpFile(dir, DATA_FILE, formatData(cfg, st))];
+    if (cfg.virtualServers.length) files.push(writeDumpFile(dir, CHECK_DATA_FILE, formatCheckData(cfg, st)));
+    log.info(`data written to ${files.join(", ")}`);
+  }
+
+  /** SIGUSR2: keepalived.stats. */
+  async writeStats(): Promise<void> {
+    const path = writeDumpFile(dumpDir(), STATS_FILE, formatStats(await this.snapshot()));
+    log.info(`stats written to ${path}`);
+  }
+
+  /** The checkers stop: with omega, keepalived writes RS DOWN for live servers and VS DOWN. */
+  lvsStopping(cfg: Config): void {
+    this.fifos.lvsStopping(cfg.virtualServers);
+  }
+
+  async stop(): Promise<void> {
+    this.metrics?.stop();
+    this.metrics = null;
+    this.metricsAt = "";
+    await this.fifos.close();
+  }
+}

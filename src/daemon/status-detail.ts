@@ -1,0 +1,74 @@
+// The parts of `vigil status --json` (and of the metrics and the data dump, which
+// read the same document) that the main thread adds to what the VRRP worker
+// reports: each VIP as the kernel holds it now (one address dump per request),
+// sync group states, every virtual and real server with its checkers' last
+// results, IPVS counters and the notify FIFOs. Built on request only.
+import type { VirtualServer } from "../config/model.ts";
+import { INFINITY_LIFE_TIME } from "../sys/abi.ts";
+import { listAddresses } from "../sys/rtnetlink/address.ts";
+import { listLinks } from "../sys/rtnetlink/link.ts";
+import { openRtnetlink } from "../sys/rtnetlink/socket.ts";
+import { groupState } from "./group-notify.ts";
+import type { VirtualServerStatus } from "./lvs-manager.ts";
+import type { CheckStats } from "./metrics-checks.ts";
+import type { NotifyState } from "./notify.ts";
+import type { InstancePlan, SyncGroupPlan } from "./plan.ts";
+import type { CheckerStatus, InstanceStatus, SyncGroupStatus, VipStatus, VirtualServerDetail } from "./status-types.ts";
+
+/** Fills each instance's vipsInKernel from one address dump (an unreadable kernel leaves them out). */
+export function addKernelVips(instances: InstanceStatus[], plans: readonly InstancePlan[]): string | undefined {
+  let links: Map<string, number>;
+  let addrs: ReturnType<typeof listAddresses>;
+  const nl = openRtnetlink();
+  try {
+    links = new Map(listLinks(nl).map((l) => [l.name, l.index]));
+    addrs = listAddresses(nl);
+  } catch (e) {
+    return `cannot read the kernel's addresses: ${e instanceof Error ? e.message : e}`;
+  } finally {
+    nl.close();
+  }
+  for (const i of instances) {
+    const plan = plans.find((p) => p.name === i.name);
+    if (!plan) continue;
+    const out: VipStatus[] = [];
+    for (const v of plan.vips) {
+      const dev = v.onVmac && plan.vmac ? plan.vmac.name : v.dev;
+      const index = links.get(dev);
+      const a = index === undefined ? undefined : addrs.find((x) => x.index === index && x.address === v.address && x.prefixlen === v.prefix);
+      if (a) out.push({ address: v.address, prefix: v.prefix, dev, validLifetime: a.validLft === INFINITY_LIFE_TIME ? "forever" : a.validLft });
+    }
+    i.vipsInKernel = out;
+  }
+  return undefined;
+}
+
+export function syncGroupStatus(groups: readonly SyncGroupPlan[], instances: readonly InstanceStatus[]): SyncGroupStatus[] {
+  const st = new Map(instances.map((i) => [i.name, (i.state === "INIT" ? "STOP" : i.state) as NotifyState]));
+  return groups.map((g) => ({ name: g.name, members: [...g.members], state: groupState(g.members.map((m) => st.get(m))) }));
+}
+
+/** Every virtual server and real server as the checkers judge them, with each checker type's last result. */
+export function virtualServerDetail(vss: readonly VirtualServer[], states: readonly VirtualServerStatus[], checks: CheckStats): VirtualServerDetail[] {
+  return states.map((v, i) => {
+    const cfg = vss[i];
+    return {
+      virtualServer: v.virtualServer,
+      quorumUp: v.quorumUp,
+      ...(v.suspended ? { suspended: true } : {}),
+      realServers: v.realServers.map((r, k) => {
+        const seen = checks.get(v.virtualServer, r.realServer);
+        const types = [...new Set((cfg?.realServers[k]?.checkers ?? []).map((c) => c.type))];
+        const checkers = types.map((type): CheckerStatus => {
+          const s = seen?.get(type);
+          if (!s) return { type, attempts: 0, failures: 0 };
+          return {
+            type, attempts: s.count, failures: s.failures, lastResult: s.lastOk ? "ok" : "fail",
+            ...(s.lastOk ? {} : { reason: s.lastReason }), latencyMs: Math.round(s.lastLatencyMs * 1000) / 1000, at: s.lastAt,
+          };
+        });
+        return { realServer: r.realServer, alive: r.alive, weight: r.weight, checkers };
+      }),
+    };
+  });
+}
