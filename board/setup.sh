@@ -29,6 +29,7 @@ declare -A need=(
   [make]=/usr/bin/make
   [systemd]=/usr/bin/systemd-analyze
   [binutils]=/usr/bin/readelf
+  [prometheus]=/usr/bin/promtool
 )
 missing=()
 for pkg in "${!need[@]}"; do
@@ -40,8 +41,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-# Debian starts mosquitto/keepalived as services on install; tests start their own.
-for svc in mosquitto keepalived; do
+# Debian starts these as services on install; tests start their own mosquitto and
+# keepalived, and prometheus is installed only for promtool (the metrics parser).
+for svc in mosquitto keepalived prometheus; do
   if command -v systemctl >/dev/null && systemctl is-active --quiet "$svc" 2>/dev/null; then
     systemctl disable --now "$svc" >/dev/null 2>&1 || true
   fi

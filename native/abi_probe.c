@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <sys/epoll.h>
 #include <sys/uio.h>
+#include <sys/ioctl.h>
 #include <net/if.h>
 #include <net/if_arp.h>
 #include <netinet/in.h>
@@ -111,6 +112,7 @@ int main(void) {
   C(F_SETFL);
   C(O_NONBLOCK);
   C(O_CLOEXEC);
+  C(FIONREAD);
   C(CLOCK_REALTIME);
   C(CLOCK_MONOTONIC);
   C(TIMER_ABSTIME);

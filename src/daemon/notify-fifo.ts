@@ -8,12 +8,12 @@
 // the kernel writes it whole or not at all (pipe(7)): no line is ever torn.
 //
 // The FIFO's _script is started once with the FIFO's path as its last argument,
-// as keepalived does, before the FIFO is opened; on stop the FIFO is closed first,
-// so the script reads every line to EOF and can exit by itself, then it is
-// terminated (keepalived kills it at once and loses what it had not read yet).
+// as keepalived does, before the FIFO is opened. On stop it reads every line
+// (the STOP lines too) to EOF and can exit by itself before it is terminated;
+// keepalived kills it at once, and what it had not read yet is lost (measured).
 import { chownSync, closeSync, rmSync, writeSync } from "node:fs";
 import type { Subprocess } from "bun";
-import { makeFifo, openFifoForWriting } from "../sys/fifo.ts";
+import { makeFifo, openFifoForWriting, unreadBytes } from "../sys/fifo.ts";
 import { splitCommand } from "./scripts.ts";
 
 /** Lines kept while the pipe is full; beyond this the oldest are dropped. */
@@ -138,27 +138,46 @@ export class NotifyFifo {
   }
 
   /**
-   * Writes what the pipe still takes, closes it (a reader gets EOF after the last
-   * line), removes a FIFO vigil created (first, as keepalived: a script that
-   * reopens it in a loop cannot), and lets the script finish reading before it
-   * is terminated. Bounded by the grace periods above.
+   * Writes what the pipe still takes and, with a script, waits until it has read
+   * every line; then removes a FIFO vigil created (before closing it, as
+   * keepalived: a script that reopens it in a loop cannot), closes it (the reader
+   * gets EOF after the last line) and lets the script exit before it is
+   * terminated. Bounded by the grace periods above.
    */
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    const proc = this.script;
+    // The pipe's contents live only while a descriptor is open: with a script to
+    // read them, ours stays open until the script has taken every line (bounded).
+    const until = performance.now() + SCRIPT_EOF_GRACE_MS;
+    for (let i = 0; proc && this.script && i < 1000 && performance.now() < until; i++) {
+      this.flush();
+      if (!this.queue.length && this.unread() === 0) break;
+      await Bun.sleep(10);
+    }
     this.flush();
     if (this.retry) clearTimeout(this.retry);
     this.retry = null;
-    if (this.queue.length) this.log("warn", `notify fifo ${this.path}: ${this.queue.length} line(s) not read before stop`);
+    const unread = this.fd >= 0 ? this.unread() : 0;
+    if (this.queue.length) this.log("warn", `notify fifo ${this.path}: ${this.queue.length} line(s) still queued at stop, not written`);
+    if (proc && this.script && unread) this.log("warn", `notify fifo ${this.path}: its script left ${unread} byte(s) unread at stop`);
     if (this.created) rmSync(this.path, { force: true });
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
-    const proc = this.script;
     if (!proc) return;
     if (await exitsWithin(proc, SCRIPT_EOF_GRACE_MS)) return;
     this.killScript("SIGTERM");
     if (await exitsWithin(proc, SCRIPT_TERM_GRACE_MS)) return;
     this.killScript("SIGKILL");
+  }
+
+  private unread(): number {
+    try {
+      return unreadBytes(this.fd);
+    } catch {
+      return 0;
+    }
   }
 
   private killScript(sig: "SIGTERM" | "SIGKILL"): void {

@@ -116,6 +116,8 @@ export const F_SETFL = 4;
 export const O_NONBLOCK = 0o4000;
 /** open(2): the descriptor is not inherited across exec (same value on x64 and arm64) */
 export const O_CLOEXEC = 0o2000000;
+/** ioctl(2): bytes waiting to be read (asm-generic/ioctls.h, the same on x64 and arm64) */
+export const FIONREAD = 0x541b;
 
 // ---- clocks, scheduling ----
 export const CLOCK_REALTIME = 0;

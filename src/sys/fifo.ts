@@ -5,8 +5,9 @@
 // instead of blocking. O_NOFOLLOW: a symlink planted at the path is not followed.
 import { constants, lstatSync, openSync } from "node:fs";
 import { Errno, SysError } from "./errno.ts";
-import { O_CLOEXEC } from "./abi.ts";
-import { cstr, errno, libc } from "./libc.ts";
+import { FIONREAD, O_CLOEXEC } from "./abi.ts";
+import { ffiBytes } from "./ffi-memory.ts";
+import { check, cstr, errno, libc } from "./libc.ts";
 
 /** Creates the FIFO unless something is already there; true if this call created it. */
 export function makeFifo(path: string, mode: number): boolean {
@@ -21,4 +22,12 @@ export function makeFifo(path: string, mode: number): boolean {
 /** The FIFO's descriptor for non-blocking writes (close-on-exec: scripts do not inherit it). */
 export function openFifoForWriting(path: string): number {
   return openSync(path, constants.O_RDWR | constants.O_NONBLOCK | constants.O_NOFOLLOW | O_CLOEXEC);
+}
+
+const pending = new Int32Array(ffiBytes(4).buffer, 0, 1);
+
+/** Bytes written to the FIFO and not read yet (FIONREAD on our own read end). */
+export function unreadBytes(fd: number): number {
+  check("ioctl(FIONREAD)", libc.symbols.ioctl(fd, FIONREAD, pending));
+  return pending[0]!;
 }

@@ -46,6 +46,7 @@ export const libc = dlopen("libc.so.6", {
   epoll_ctl: { args: [i32, i32, i32, ptr], returns: i32 },
   epoll_wait: { args: [i32, ptr, i32, i32], returns: i32 },
   mkfifo: { args: [ptr, u32], returns: i32 },
+  ioctl: { args: [i32, u64_fast, ptr], returns: i32 },
 });
 
 const sym = libc.symbols;
