@@ -224,7 +224,7 @@ export class Daemon {
           for (const c of this.groups.update(m.instance, to)) {
             const g = this.cfg.syncGroups.find((x) => x.name === c.group);
             if (g) notifyTransition("GROUP", g.name, g, c.state, 0, this.scriptUser);
-            if (g) this.observers.group(g.name, c.state);
+            if (g) this.observers.group(g.name, c.state, g.group);
           }
         }
         if (this.lvs?.syncInstance === m.instance && (m.to === "MASTER" || m.to === "BACKUP")) {
@@ -356,7 +356,7 @@ export class Daemon {
     try {
       const st = await this.status();
       for (const i of st.instances) this.observers.instance(i.name, i.state === "INIT" ? "STOP" : i.state, i.effectivePriority);
-      for (const g of st.syncGroups ?? []) if (g.state) this.observers.group(g.name, g.state);
+      for (const g of st.syncGroups ?? []) if (g.state) this.observers.group(g.name, g.state, g.members);
     } catch (e) {
       log.warn(`fifo_write_vrrp_states_on_reload: ${e instanceof Error ? e.message : e}`);
     }

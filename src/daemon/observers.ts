@@ -17,6 +17,9 @@ import type { ScriptIds } from "./script-user.ts";
 import { addKernelVips, syncGroupStatus, virtualServerDetail } from "./status-detail.ts";
 import type { DaemonStatus } from "./status-types.ts";
 
+/** Longest a sync group's FAULT line waits for its members' FAULT lines. */
+const FAULT_LINE_WAIT_MS = 1000;
+
 export interface ObservedState {
   cfg: Config;
   plan: PlanResult;
@@ -28,6 +31,9 @@ export class Observers {
   readonly fifos = new NotifyFifos((level, msg) => log[level](msg));
   private metrics: MetricsServer | null = null;
   private metricsAt = "";
+  /** each instance's last FIFO state, and sync groups whose FAULT line waits for their members' */
+  private readonly lastState = new Map<string, VrrpFifoState>();
+  private readonly pendingFault = new Map<string, { members: string[]; timer: ReturnType<typeof setTimeout> }>();
 
   /** `snapshot`: the daemon's status document, enriched (see enrich) */
   constructor(private readonly snapshot: () => Promise<DaemonStatus>) {}
@@ -83,11 +89,37 @@ export class Observers {
   }
 
   instance(name: string, state: VrrpFifoState, priority: number): void {
+    // a member leaving FAULT before the others got there: the group's FAULT comes first
+    if (state !== "FAULT") for (const [g, p] of this.pendingFault) if (p.members.includes(name)) this.flushFault(g);
+    this.lastState.set(name, state);
     this.fifos.instance(name, state, priority);
+    for (const [g, p] of this.pendingFault) if (p.members.every((m) => this.lastState.get(m) === "FAULT")) this.flushFault(g);
   }
 
-  group(name: string, state: VrrpFifoState): void {
+  /**
+   * A sync group changed state. keepalived writes a group's FAULT line after it
+   * has put every member in FAULT (vrrp_sync.c, measured: INSTANCE VI_1 FAULT,
+   * INSTANCE VI_2 FAULT, GROUP G1 FAULT); the group is FAULT here as soon as one
+   * member is, so its line waits for the others' (they follow in the same worker
+   * pass; bounded by FAULT_LINE_WAIT_MS). Other group states need every member
+   * there already.
+   */
+  group(name: string, state: VrrpFifoState, members: readonly string[]): void {
+    if (this.pendingFault.has(name)) this.flushFault(name);
+    if (state === "FAULT" && !members.every((m) => this.lastState.get(m) === "FAULT")) {
+      const timer = setTimeout(() => this.flushFault(name), FAULT_LINE_WAIT_MS);
+      this.pendingFault.set(name, { members: [...members], timer });
+      return;
+    }
     this.fifos.group(name, state);
+  }
+
+  private flushFault(group: string): void {
+    const p = this.pendingFault.get(group);
+    if (!p) return;
+    clearTimeout(p.timer);
+    this.pendingFault.delete(group);
+    this.fifos.group(group, "FAULT");
   }
 
   /** `vigil status` detail the main thread knows: kernel VIPs, groups, real servers and checkers, IPVS, FIFOs. */
@@ -126,6 +158,7 @@ export class Observers {
   }
 
   async stop(): Promise<void> {
+    for (const g of [...this.pendingFault.keys()]) this.flushFault(g);
     this.metrics?.stop();
     this.metrics = null;
     this.metricsAt = "";

@@ -1,0 +1,194 @@
+// notify_fifo against keepalived 2.2.7 itself. Router r1 runs keepalived, then
+// vigil, with the same keepalived.conf (a vrrp_sync_group of two VRRPv3
+// instances, one tracking a veth); r2 is a vigil peer of higher priority. The
+// same transitions are driven for both — alone to MASTER, r2 preempts (BACKUP),
+// r2 stops (MASTER), the tracked link goes down (FAULT) and up, r1 stops (STOP)
+// — with a `cat` reading the FIFO, and what each wrote is compared line for
+// line, per instance and for the group. Then vigil alone: a FIFO nobody reads
+// while transitions happen (the daemon goes on; a reader that comes later gets
+// every line in order), and a vrrp_notify_fifo_script / lvs_notify_fifo pair
+// with RS lines from a real TCP_CHECK.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { keepalivedArgv } from "../helpers/keepalived.ts";
+import { Lab, type LabProc, sleep } from "../helpers/lab.ts";
+import { instanceStatus, startVigil, vigilConf, type VigilHandle, waitUntil } from "../helpers/vigil.ts";
+
+const BUN = join(import.meta.dir, "..", "..", "node_modules", ".bin", "bun");
+const ADV = 0.1;
+const VIP1 = "198.18.0.191";
+const VIP2 = "198.18.0.192";
+
+let lab: Lab;
+
+const r1Conf = (fifoLines: string[], extraBlocks: string[] = []) =>
+  vigilConf({
+    routerId: "r1",
+    global: fifoLines,
+    blocks: ["vrrp_sync_group G1 {", "  group {", "    VI_1", "    VI_2", "  }", "}", ...extraBlocks],
+    instances: [
+      { name: "VI_1", vrid: 91, priority: 100, advertInt: ADV, vips: [VIP1], extra: ["track_interface {", "  trk0", "}"] },
+      { name: "VI_2", vrid: 92, priority: 100, advertInt: ADV, vips: [VIP2] },
+    ],
+  });
+
+const peerConf = vigilConf({
+  routerId: "r2",
+  instances: [
+    { name: "VI_1", vrid: 91, priority: 200, advertInt: ADV, vips: [VIP1] },
+    { name: "VI_2", vrid: 92, priority: 200, advertInt: ADV, vips: [VIP2] },
+  ],
+});
+
+const readLines = (path: string) => (existsSync(path) ? readFileSync(path, "utf8").split("\n").filter(Boolean) : []);
+const link = (up: boolean) => lab.exec(1, ["ip", "link", "set", "trk0", up ? "up" : "down"]);
+
+async function stopPid(p: LabProc, timeoutMs = 5000): Promise<void> {
+  try {
+    process.kill(p.pid, "SIGTERM");
+  } catch { /* gone */ }
+  await Promise.race([p.exited, sleep(timeoutMs)]);
+}
+
+/** Waits (bounded) until the lines read from the FIFO satisfy `want`; throws with them otherwise. */
+async function linesReach(out: string, want: (l: string[]) => boolean, what: string, timeoutMs = 8000): Promise<void> {
+  if (!(await waitUntil(() => want(readLines(out)), timeoutMs, 20))) throw new Error(`${what}: FIFO lines so far:\n${readLines(out).join("\n")}`);
+}
+
+/** The scenario of the header on r1, whichever daemon `start` launches there; returns the lines read from its FIFO. */
+async function scenario(tag: string, start: (conf: string) => Promise<LabProc>): Promise<string[]> {
+  const fifo = join(lab.dir, `${tag}.fifo`);
+  const out = join(lab.dir, `${tag}.out`);
+  lab.exec(1, ["mkfifo", "-m", "600", fifo]);
+  // the reader is there first; it gets EOF when the daemon closes the FIFO at exit
+  const reader = lab.spawn(1, ["sh", "-c", `exec cat ${fifo} > ${out}`], `cat-${tag}`);
+  const daemon = await start(r1Conf([`notify_fifo ${fifo}`]));
+  const has = (l: string[], ...xs: string[]) => xs.every((x) => l.includes(x));
+  const count = (l: string[], x: string) => l.filter((y) => y === x).length;
+  await linesReach(out, (l) => has(l, 'INSTANCE "VI_1" MASTER 100', 'INSTANCE "VI_2" MASTER 100', 'GROUP "G1" MASTER 0'), `${tag} alone to MASTER`);
+  const peer = await startVigil(lab, 2, peerConf);
+  await linesReach(out, (l) => count(l, 'GROUP "G1" BACKUP 0') === 2, `${tag} preempted by r2`);
+  expect(await waitUntil(async () => (await instanceStatus(peer, "VI_2"))?.state === "MASTER", 5000)).toBe(true);
+  await stopPid(peer.proc);
+  await linesReach(out, (l) => count(l, 'GROUP "G1" MASTER 0') === 2, `${tag} back to MASTER after r2 stopped`);
+  link(false);
+  await linesReach(out, (l) => has(l, 'GROUP "G1" FAULT 0', 'INSTANCE "VI_2" FAULT 100'), `${tag} FAULT`);
+  link(true);
+  await linesReach(out, (l) => count(l, 'GROUP "G1" MASTER 0') === 3, `${tag} MASTER after the fault`);
+  await stopPid(daemon);
+  await Promise.race([reader.exited, sleep(3000)]);
+  expect(lab.holders(VIP1)).toEqual([]);
+  return readLines(out);
+}
+
+const perInstance = (lines: string[], name: string) => lines.filter((l) => l.startsWith(`INSTANCE "${name}" `));
+const groupLines = (lines: string[]) => lines.filter((l) => l.startsWith("GROUP "));
+/** the GROUP lines right after both members' lines of the same state */
+const groupAfterMembers = (lines: string[]) => lines.filter((l, i) => {
+  const m = /^GROUP "G1" (\S+) 0$/.exec(l);
+  return !!m && i >= 2 && lines.slice(i - 2, i).map((x) => x.replace(/ \d+$/, "")).sort().join() === [`INSTANCE "VI_1" ${m[1]}`, `INSTANCE "VI_2" ${m[1]}`].join();
+});
+
+beforeAll(async () => {
+  lab = await Lab.create({ routers: 2 });
+  lab.exec(1, ["ip", "link", "add", "trk0", "type", "veth", "peer", "name", "trk0p"]);
+  lab.exec(1, ["ip", "link", "set", "trk0p", "up"]);
+  link(true);
+}, 60_000);
+
+afterAll(async () => {
+  await lab?.cleanup();
+});
+
+describe("notify_fifo: vigil writes what keepalived 2.2.7 writes", () => {
+  let ka: string[] = [];
+  let vg: string[] = [];
+
+  test("keepalived 2.2.7 through the scenario (the reference)", async () => {
+    ka = await scenario("keepalived", async (conf) => {
+      const base = join(lab.dir, "ka");
+      writeFileSync(`${base}.conf`, conf);
+      return lab.spawn(1, keepalivedArgv(`${base}.conf`, base), "keepalived");
+    });
+    expect(ka.length).toBeGreaterThan(0);
+  }, 60_000);
+
+  test("vigil through the same scenario: the same lines, in the same order per instance and for the group", async () => {
+    vg = await scenario("vigil", async (conf) => (await startVigil(lab, 1, conf)).proc);
+    for (const name of ["VI_1", "VI_2"]) expect({ name, lines: perInstance(vg, name) }).toEqual({ name, lines: perInstance(ka, name) });
+    expect(groupLines(vg)).toEqual(groupLines(ka));
+    // and nothing else: the same lines altogether (only the interleaving of a group's line with its members' may differ)
+    expect([...vg].sort()).toEqual([...ka].sort());
+    // a group's line follows its members' lines of that state (FAULT too: keepalived faults every
+    // member first). The one difference: at start keepalived writes GROUP BACKUP before its members'.
+    expect(groupAfterMembers(vg)).toEqual(groupLines(vg));
+    expect(groupAfterMembers(ka)).toEqual(groupLines(ka).slice(1));
+    expect(ka[0]).toBe('GROUP "G1" BACKUP 0');
+    // the scenario did go through every state, ending with STOP
+    expect(perInstance(vg, "VI_1").map((l) => l.split(" ")[2])).toEqual(["BACKUP", "MASTER", "BACKUP", "MASTER", "FAULT", "BACKUP", "MASTER", "STOP"]);
+  }, 60_000);
+});
+
+describe("vigil's FIFOs never hold anything up", () => {
+  test("nobody reads the FIFO while transitions happen: VRRP goes on; a reader that comes later gets every line, in order", async () => {
+    const fifo = join(lab.dir, "unread.fifo");
+    const h = await startVigil(lab, 1, r1Conf([`vrrp_notify_fifo ${fifo}`]));
+    try {
+      expect(await waitUntil(async () => (await instanceStatus(h, "VI_1"))?.state === "MASTER", 5000)).toBe(true);
+      const peer = await startVigil(lab, 2, peerConf);
+      expect(await waitUntil(async () => (await instanceStatus(h, "VI_1"))?.state === "BACKUP", 5000)).toBe(true);
+      await stopPid(peer.proc);
+      expect(await waitUntil(async () => (await instanceStatus(h, "VI_1"))?.state === "MASTER" && lab.holders(VIP1).join() === "1", 5000)).toBe(true);
+      const out = join(lab.dir, "late.out");
+      const reader = lab.spawn(1, ["sh", "-c", `exec cat ${fifo} > ${out}`], "late-cat");
+      const want = ["BACKUP", "MASTER", "BACKUP", "MASTER"].flatMap((s) => [`INSTANCE "VI_1" ${s} 100`, `INSTANCE "VI_2" ${s} 100`, `GROUP "G1" ${s} 0`]);
+      expect(await waitUntil(() => readLines(out).length >= want.length, 3000)).toBe(true);
+      const got = readLines(out);
+      expect(perInstance(got, "VI_1")).toEqual(perInstance(want, "VI_1"));
+      expect(groupLines(got)).toEqual(groupLines(want));
+      reader.proc.kill();
+    } finally {
+      await stopPid(h.proc);
+    }
+  }, 60_000);
+
+  test("vrrp_notify_fifo_script is started with the FIFO as its last argument and reads the STOP lines; lvs_notify_fifo gets keepalived's RS lines from a TCP_CHECK", async () => {
+    const vrrpFifo = join(lab.dir, "v.fifo");
+    const lvsFifo = join(lab.dir, "l.fifo");
+    const vout = join(lab.dir, "v.out");
+    const script = join(lab.dir, "reader.sh");
+    writeFileSync(script, `#!/bin/sh\necho "ARGS $*" > ${vout}\nwhile read -r l; do echo "$l" >> ${vout}; done < "$2"\necho EOF >> ${vout}\n`);
+    chmodSync(script, 0o755);
+    // a real server the checker reaches: the client namespace listens on 8080, nothing on 8081
+    const server = lab.spawn("client", [BUN, "-e", "Bun.listen({ hostname: '198.18.0.250', port: 8080, socket: { open(s) { s.end(); }, data() {} } })"], "tcp-8080");
+    const lout = join(lab.dir, "l.out");
+    const lvs = ["virtual_server 198.18.0.210 80 {", "  delay_loop 1", "  lb_algo rr", "  lb_kind NAT", "  protocol TCP",
+      "  real_server 198.18.0.250 8080 {", "    TCP_CHECK {", "      connect_timeout 1", "      retry 0", "    }", "  }",
+      "  real_server 198.18.0.250 8081 {", "    TCP_CHECK {", "      connect_timeout 1", "      retry 0", "    }", "  }", "}"];
+    const h = await startVigil(lab, 1, r1Conf([`vrrp_notify_fifo ${vrrpFifo}`, `vrrp_notify_fifo_script "${script} first"`, `lvs_notify_fifo ${lvsFifo}`], lvs));
+    const lreader = lab.spawn(1, ["sh", "-c", `exec cat ${lvsFifo} > ${lout}`], "lvs-cat");
+    try {
+      // both start alive (no alpha); the one nobody listens on goes DOWN after its first check
+      await linesReach(lout, (l) => l.includes("RS [198.18.0.250]:tcp:8081 [198.18.0.210]:tcp:80 DOWN"), "RS DOWN");
+      server.proc.kill();
+      await server.exited;
+      await linesReach(lout, (l) => l.includes("RS [198.18.0.250]:tcp:8080 [198.18.0.210]:tcp:80 DOWN"), "RS DOWN after the server stopped");
+      // quorum 1: with both down the virtual server loses it (keepalived: VS ... DOWN)
+      await linesReach(lout, (l) => l.includes("VS [198.18.0.210]:tcp:80 DOWN"), "VS DOWN");
+      expect(await waitUntil(async () => (await instanceStatus(h, "VI_1"))?.state === "MASTER", 5000)).toBe(true);
+    } finally {
+      await stopPid(h.proc);
+      await Promise.race([lreader.exited, sleep(2000)]);
+    }
+    const v = readLines(vout);
+    expect(v[0]).toBe(`ARGS first ${vrrpFifo}`);
+    // the last lines: both instances' STOP, then the group's, then the script's own EOF mark
+    expect(v.slice(-4).sort()).toEqual(['EOF', 'GROUP "G1" STOP 0', 'INSTANCE "VI_1" STOP 100', 'INSTANCE "VI_2" STOP 100']);
+    expect(v.slice(-2)).toEqual(['GROUP "G1" STOP 0', "EOF"]);
+    expect(v.every((l) => !l.startsWith("RS ") && !l.startsWith("VS "))).toBe(true);
+    expect(readLines(lout).every((l) => /^(RS|VS) /.test(l))).toBe(true);
+    // vigil made both FIFOs and removes them on exit, as keepalived does
+    expect([existsSync(vrrpFifo), existsSync(lvsFifo)]).toEqual([false, false]);
+  }, 60_000);
+});
