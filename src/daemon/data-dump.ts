@@ -109,7 +109,7 @@ function trackedLines(t: Text, tracking: readonly TrackedStatus[] | undefined): 
     t.w(`   ${head} :`);
     for (const x of items) t.w(`     ${line(x)}`);
   };
-  section("Tracked interfaces", of("interface"), (x) => `${x.name} weight ${x.weight}${rev(x)}${x.up === null || x.up === undefined ? "" : x.up ? " (up)" : " (down)"}`);
+  section("Tracked interfaces", of("interface"), (x) => `${x.name} weight ${x.weight}${rev(x)}`);
   section("Tracked scripts", of("script"), (x) => `${x.name} weight ${x.weight}${rev(x)}`);
   section("Tracked files", of("file"), (x) => `${x.name}, weight ${x.weight}${rev(x)}`);
   section("Tracked processes", of("process"), (x) => `${x.name}, weight ${x.weight}${rev(x)}`);

@@ -3,7 +3,7 @@
 // reports: each VIP as the kernel holds it now (one address dump per request),
 // sync group states, every virtual and real server with its checkers' last
 // results, IPVS counters and the notify FIFOs. Built on request only.
-import type { VirtualServer } from "../config/model.ts";
+import { type Config, instanceVipLifetimeMs, type VirtualServer } from "../config/model.ts";
 import { INFINITY_LIFE_TIME } from "../sys/abi.ts";
 import { listAddresses } from "../sys/rtnetlink/address.ts";
 import { listLinks } from "../sys/rtnetlink/link.ts";
@@ -13,7 +13,7 @@ import type { VirtualServerStatus } from "./lvs-manager.ts";
 import type { CheckStats } from "./metrics-checks.ts";
 import type { NotifyState } from "./notify.ts";
 import type { InstancePlan, SyncGroupPlan } from "./plan.ts";
-import type { CheckerStatus, InstanceStatus, SyncGroupStatus, VipStatus, VirtualServerDetail } from "./status-types.ts";
+import type { CheckerStatus, InstanceSettings, InstanceStatus, SyncGroupStatus, VipStatus, VirtualServerDetail } from "./status-types.ts";
 
 /** Fills each instance's vipsInKernel from one address dump (an unreadable kernel leaves them out). */
 export function addKernelVips(instances: InstanceStatus[], plans: readonly InstancePlan[]): string | undefined {
@@ -71,4 +71,27 @@ export function virtualServerDetail(vss: readonly VirtualServer[], states: reado
       }),
     };
   });
+}
+
+/** Each instance's configured behaviour, from the config it runs. */
+export function addSettings(instances: InstanceStatus[], cfg: Config, plans: readonly InstancePlan[]): void {
+  for (const i of instances) {
+    const src = cfg.instances.find((x) => x.name === i.name);
+    if (!src) continue;
+    const vmac = plans.find((p) => p.name === i.name)?.vmac?.name;
+    const group = cfg.syncGroups.find((g) => g.group.includes(i.name))?.name;
+    const s: InstanceSettings = {
+      advertIntMs: src.advertIntMs,
+      preempt: !src.nopreempt,
+      preemptDelayMs: src.preemptDelayMs,
+      accept: src.accept !== false,
+      unicastPeers: [...src.unicastPeer],
+      ...(vmac ? { vmac } : {}),
+      authType: src.authentication?.type ?? "none",
+      vipLifetime: instanceVipLifetimeMs(cfg, src),
+      ...(group ? { syncGroup: group } : {}),
+      excludedVips: src.virtualIpaddressExcluded.map((v) => `${v.address}/${v.prefix}`),
+    };
+    i.settings = s;
+  }
 }

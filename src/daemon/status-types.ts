@@ -25,6 +25,25 @@ export interface InstanceStatus {
   tracking?: TrackedStatus[];
   /** VIPs as the kernel holds them now (filled in by the main thread from an address dump) */
   vipsInKernel?: VipStatus[];
+  /** what the config asks of the instance (filled in by the main thread) */
+  settings?: InstanceSettings;
+}
+
+/** The configured behaviour keepalived's data dump shows next to the state. */
+export interface InstanceSettings {
+  advertIntMs: number;
+  preempt: boolean;
+  preemptDelayMs: number;
+  accept: boolean;
+  unicastPeers: string[];
+  /** the vmac's name with use_vmac */
+  vmac?: string;
+  authType: "none" | "PASS" | "AH";
+  /** VIP kernel lifetime, ms or "permanent" */
+  vipLifetime: number | "permanent";
+  syncGroup?: string;
+  /** virtual_ipaddress_excluded: installed with the VIPs, not advertised */
+  excludedVips: string[];
 }
 
 /** One track_interface / track_script / track_process / track_file entry of an instance. */
