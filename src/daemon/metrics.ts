@@ -17,7 +17,7 @@ type Sample = [Labels, number];
 
 /** Label values: backslash, double quote and line feed escaped (exposition format). */
 function escapeLabel(v: string): string {
-  return v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+  return /[\\"\n]/.test(v) ? v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n") : v;
 }
 
 function value(v: number): string {
@@ -27,9 +27,15 @@ function value(v: number): string {
   return String(v);
 }
 
+function labelInner(l: Labels): string {
+  let out = "";
+  for (const k in l) out += `${out ? "," : ""}${k}="${escapeLabel(l[k]!)}"`;
+  return out;
+}
+
 function labelText(l: Labels): string {
-  const keys = Object.keys(l);
-  return keys.length ? `{${keys.map((k) => `${k}="${escapeLabel(l[k]!)}"`).join(",")}}` : "";
+  const inner = labelInner(l);
+  return inner ? `{${inner}}` : "";
 }
 
 class Exposition {
@@ -44,15 +50,20 @@ class Exposition {
   histogram(name: string, help: string, series: Array<{ labels: Labels; buckets: ArrayLike<number>; sum: number; count: number }>, bounds: readonly number[]): void {
     if (!series.length) return;
     this.lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} histogram`);
+    // the label text of a series is built once for its 16 lines (thousands of real servers make this the bulk of a scrape)
+    const le = bounds.map((b) => `le="${b}"}`);
     for (const s of series) {
+      const inner = labelInner(s.labels);
+      const open = `${name}_bucket{${inner}${inner ? "," : ""}`;
       let cumulative = 0;
-      bounds.forEach((b, i) => {
+      for (let i = 0; i < bounds.length; i++) {
         cumulative += s.buckets[i]!;
-        this.lines.push(`${name}_bucket${labelText({ ...s.labels, le: String(b) })} ${cumulative}`);
-      });
-      this.lines.push(`${name}_bucket${labelText({ ...s.labels, le: "+Inf" })} ${s.count}`);
-      this.lines.push(`${name}_sum${labelText(s.labels)} ${value(s.sum)}`);
-      this.lines.push(`${name}_count${labelText(s.labels)} ${s.count}`);
+        this.lines.push(`${open}${le[i]} ${cumulative}`);
+      }
+      this.lines.push(`${open}le="+Inf"} ${s.count}`);
+      const plain = inner ? `{${inner}}` : "";
+      this.lines.push(`${name}_sum${plain} ${value(s.sum)}`);
+      this.lines.push(`${name}_count${plain} ${s.count}`);
     }
   }
 }
