@@ -351,12 +351,20 @@ export class Daemon {
     });
   }
 
-  /** keepalived fifo_write_vrrp_states_on_reload: every instance's and group's state as FIFO lines. */
+  /**
+   * keepalived fifo_write_vrrp_states_on_reload: the states as FIFO lines again.
+   * As keepalived 2.2.7 (measured), an instance in the state of its sync group is
+   * not repeated (vrrp_notify.c send_instance_notifies): the group's line says it.
+   */
   private async writeStatesToFifos(): Promise<void> {
     try {
       const st = await this.status();
-      for (const i of st.instances) this.observers.instance(i.name, i.state === "INIT" ? "STOP" : i.state, i.effectivePriority);
-      for (const g of st.syncGroups ?? []) if (g.state) this.observers.group(g.name, g.state, g.members);
+      const groups = st.syncGroups ?? [];
+      for (const i of st.instances) {
+        if (groups.some((g) => g.members.includes(i.name) && g.state === i.state)) continue;
+        this.observers.instance(i.name, i.state === "INIT" ? "STOP" : i.state, i.effectivePriority);
+      }
+      for (const g of groups) if (g.state) this.observers.group(g.name, g.state, g.members);
     } catch (e) {
       log.warn(`fifo_write_vrrp_states_on_reload: ${e instanceof Error ? e.message : e}`);
     }

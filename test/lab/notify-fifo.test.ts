@@ -22,7 +22,7 @@ const VIP2 = "198.18.0.192";
 
 let lab: Lab;
 
-const r1Conf = (fifoLines: string[], extraBlocks: string[] = []) =>
+const r1Conf = (fifoLines: string[], extraBlocks: string[] = [], standalone = false) =>
   vigilConf({
     routerId: "r1",
     global: fifoLines,
@@ -30,6 +30,8 @@ const r1Conf = (fifoLines: string[], extraBlocks: string[] = []) =>
     instances: [
       { name: "VI_1", vrid: 91, priority: 100, advertInt: ADV, vips: [VIP1], extra: ["track_interface {", "  trk0", "}"] },
       { name: "VI_2", vrid: 92, priority: 100, advertInt: ADV, vips: [VIP2] },
+      // an instance in no sync group
+      ...(standalone ? [{ name: "VI_3", vrid: 93, priority: 100, advertInt: ADV, vips: ["198.18.0.193"] }] : []),
     ],
   });
 
@@ -127,6 +129,42 @@ describe("notify_fifo: vigil writes what keepalived 2.2.7 writes", () => {
     expect(ka[0]).toBe('GROUP "G1" BACKUP 0');
     // the scenario did go through every state, ending with STOP
     expect(perInstance(vg, "VI_1").map((l) => l.split(" ")[2])).toEqual(["BACKUP", "MASTER", "BACKUP", "MASTER", "FAULT", "BACKUP", "MASTER", "STOP"]);
+  }, 60_000);
+});
+
+/** fifo_write_vrrp_states_on_reload: the lines a SIGHUP makes the daemon write (the FIFO is read throughout). */
+async function reloadLines(tag: string, start: (conf: string) => Promise<LabProc>): Promise<string[]> {
+  const fifo = join(lab.dir, `${tag}-reload.fifo`);
+  const out = join(lab.dir, `${tag}-reload.out`);
+  lab.exec(1, ["mkfifo", "-m", "600", fifo]);
+  // keepalived closes and reopens its FIFOs on a reload: the reader holds the FIFO open read-write
+  // itself, so the pipe (and what is in it) lives across that and it never sees EOF
+  const reader = lab.spawn(1, ["sh", "-c", `exec 3<>${fifo}; exec cat <&3 > ${out}`], `cat-reload-${tag}`);
+  const daemon = await start(r1Conf([`notify_fifo ${fifo}`, "fifo_write_vrrp_states_on_reload"], [], true));
+  await linesReach(out, (l) => l.includes('GROUP "G1" MASTER 0') && l.includes('INSTANCE "VI_3" MASTER 100'), `${tag} MASTER`);
+  const before = readLines(out).length;
+  process.kill(daemon.pid, "SIGHUP");
+  await linesReach(out, (l) => l.length >= before + 1, `${tag} states after SIGHUP`);
+  await sleep(500); // anything more it writes on a reload
+  const after = readLines(out).slice(before);
+  await stopPid(daemon);
+  reader.proc.kill();
+  return after;
+}
+
+describe("fifo_write_vrrp_states_on_reload", () => {
+  test("a SIGHUP writes each sync group's state as keepalived 2.2.7 does, and (vigil only) that of each instance in no group", async () => {
+    const ka = await reloadLines("keepalived", async (conf) => {
+      const base = join(lab.dir, "ka-reload");
+      writeFileSync(`${base}.conf`, conf);
+      return lab.spawn(1, keepalivedArgv(`${base}.conf`, base), "keepalived-reload");
+    });
+    const vg = await reloadLines("vigil", async (conf) => (await startVigil(lab, 1, conf)).proc);
+    // keepalived 2.2.7 writes the groups' lines only (measured: not even an instance outside any group)
+    expect(ka).toEqual(['GROUP "G1" MASTER 0']);
+    expect(groupLines(vg)).toEqual(ka);
+    // vigil also gives the instance no group line speaks for; members in their group's state are not repeated
+    expect(vg.filter((l) => l.startsWith("INSTANCE "))).toEqual(['INSTANCE "VI_3" MASTER 100']);
   }, 60_000);
 });
 
