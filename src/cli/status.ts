@@ -51,6 +51,11 @@ export async function run(argv: string[]): Promise<number> {
   for (const i of st.instances) {
     if (i.state === "FAULT" && i.fault) process.stdout.write(`${i.name}: FAULT: ${i.fault}${i.waiting ? " (not started yet; starts by itself when it can)" : ""}\n`);
   }
+  // where else the daemon reports (docs/metrics.md)
+  if (st.metricsListen) process.stdout.write(`metrics: http://${st.metricsListen}/metrics\n`);
+  for (const f of st.notifyFifos ?? []) {
+    process.stdout.write(`notify fifo ${f.path}: ${f.written} line(s) written${f.queued ? `, ${f.queued} waiting for a reader` : ""}${f.dropped ? `, ${f.dropped} dropped (nobody read it)` : ""}${f.scriptPid ? `, read by pid ${f.scriptPid}` : ""}\n`);
+  }
   if (Array.isArray(st.lvs) && st.lvs.length > 0) {
     // virtual servers: the desired table, and why it may not be in the kernel
     const lvs = [["SERVICE", "SCHED", "REAL SERVERS (weight)", "NOTE"]];
