@@ -6,7 +6,7 @@
 import { constants, lstatSync, openSync } from "node:fs";
 import { Errno, SysError } from "./errno.ts";
 import { FIONREAD, O_CLOEXEC } from "./abi.ts";
-import { ffiBytes } from "./ffi-memory.ts";
+import { ffiI32 } from "./ffi-memory.ts";
 import { check, cstr, errno, libc } from "./libc.ts";
 
 /** Creates the FIFO unless something is already there; true if this call created it. */
@@ -24,7 +24,7 @@ export function openFifoForWriting(path: string): number {
   return openSync(path, constants.O_RDWR | constants.O_NONBLOCK | constants.O_NOFOLLOW | O_CLOEXEC);
 }
 
-const pending = new Int32Array(ffiBytes(4).buffer, 0, 1);
+const pending = ffiI32(1);
 
 /** Bytes written to the FIFO and not read yet (FIONREAD on our own read end). */
 export function unreadBytes(fd: number): number {
