@@ -148,7 +148,7 @@ try {
       lab.kill(1, "SIGTERM");
       await lab.reap(1, 5000);
 
-      // keepalived on the same file (it warns about vigil_fleet and skips it), full mode
+      // keepalived on the same file (vigil_fleet is not a keepalived keyword), in full mode
       const ka = await startKeepalivedFull(lab, conf, 6000);
       const kaConfig = `${INSTANCES} instances + ${CHECKERS} HTTP_GET (delay_loop 1 s), full mode`;
       if (ka.running) {
