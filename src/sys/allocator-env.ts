@@ -13,6 +13,7 @@ import { readFileSync } from "node:fs";
 import { errno, libc } from "./libc.ts";
 import { errnoName } from "./errno.ts";
 import { ffiCopy, ffiU64 } from "./ffi-memory.ts";
+import { restoreProcessName } from "./process-name.ts";
 
 export const ALLOCATOR_ENV: Readonly<Record<string, string>> = { MIMALLOC_PURGE_DELAY: "-1" };
 
@@ -25,10 +26,11 @@ export function allocatorTuned(env: NodeJS.ProcessEnv = process.env): boolean {
  * Replaces this process with itself plus ALLOCATOR_ENV, unless it is already
  * set or the user set MIMALLOC_PURGE_DELAY to something else. Returns only
  * when no re-exec happened, with the reason (or undefined when none was needed).
+ * After the re-exec it gives the process its name back (see process-name.ts).
  * Call it first, before any descriptor or thread exists.
  */
 export function reexecWithAllocatorEnv(): string | undefined {
-  if (allocatorTuned()) return undefined;
+  if (allocatorTuned()) return restoreProcessName();
   if (process.env.MIMALLOC_PURGE_DELAY !== undefined) return "MIMALLOC_PURGE_DELAY is set by the user; left as is";
   let args: string[];
   try {

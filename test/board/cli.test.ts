@@ -7,7 +7,7 @@ import { spawn, type Subprocess } from "bun";
 import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { type Arch, binaryArgv, boardVigil, ROOT, runHidden, runHiddenAsync, WRAPPER_BUN_VISIBLE, WRAPPER_MOUNT_FAILED } from "../helpers/board.ts";
 import { Netns } from "../helpers/netns.ts";
 
@@ -175,6 +175,9 @@ describe("vigil-linux-x64, checkout hidden, in a namespace with a broker", () =>
     expect({ state, log: state === "MASTER" ? "" : await log }).toEqual({ state: "MASTER", log: "" });
     daemonLog = log;
     expect(ns.exec(["ip", "-4", "addr", "show", "dev", "eth0"])).toContain("198.18.3.100/24");
+    // the allocator re-exec through /proc/self/exe keeps the PID and the name operators' scripts use
+    expect(readFileSync(`/proc/${daemon.pid}/comm`, "utf8").trim()).toBe(basename(binaryArgv("x64")[0]!));
+    expect(readFileSync(`/proc/${daemon.pid}/environ`, "latin1")).toContain("MIMALLOC_PURGE_DELAY=-1");
     expect((await nsVigil(["status", "--socket", sock])).out).toContain("VI_B");
     let fleet = "";
     for (let i = 0; i < 50 && !/gw-b[\s\S]*MASTER/.test(fleet); i++) {
