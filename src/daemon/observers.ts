@@ -77,10 +77,6 @@ export class Observers {
     }
   }
 
-  get metricsListen(): string | undefined {
-    return this.metricsAt || undefined;
-  }
-
   /** The checkers (re)started: RS lines are measured from here; servers the config dropped lose their statistics. */
   lvsStarted(cfg: Config, lvs: LvsManager | null): void {
     const states = lvs?.active ? lvs.realServerStates() : [];
