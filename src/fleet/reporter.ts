@@ -251,7 +251,9 @@ export class FleetReporter {
 
   private flush() {
     const c = this.client;
-    if (!c || !c.connected) return;
+    // Closing: mqtt.js still says connected but fails every publish at once, and
+    // synchronously — requeueing and retrying here would spin forever.
+    if (!c || !c.connected || c.disconnecting) return;
     for (const topic of this.dirty) {
       c.publish(topic, this.states.get(topic)!, this.pubOpts(true));
       this.s.publishedStates++;
@@ -274,10 +276,15 @@ export class FleetReporter {
         if (gen !== this.generation) return; // already requeued by onClose
         this.inflight--;
         this.inflightBodies.delete(id);
-        if (err) this.events.unshift(body);
-        else this.s.publishedEvents++;
+        if (err) {
+          // Kept for the next flush (the next report, or the reconnect), not retried in a loop.
+          this.events.unshift(body);
+          return;
+        }
+        this.s.publishedEvents++;
         if (this.events.size > 0) this.schedule();
       });
+      if (c.disconnecting) break;
     }
   }
 
