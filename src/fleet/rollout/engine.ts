@@ -304,8 +304,9 @@ export class RolloutEngine {
     else if (ch.kind === "status") {
       for (const [instance, v] of n.vrrp) refreshItem(this.seg, ch.node, n, instance, v);
       const r = this.state.nodes[ch.node];
-      // Back online while the blob was on its way: a clean session lost it; send again.
-      if (r?.phase === "sent" && n.online && (r.sends ?? 0) < MAX_SENDS) this.send(ch.node, r, now);
+      // Back from offline while the blob was on its way: its clean session lost it; send again.
+      // (Not on every birth: a node republishes it when it accepts a config.)
+      if (r?.phase === "sent" && ch.cameBack && (r.sends ?? 0) < MAX_SENDS) this.send(ch.node, r, now);
     } else if (ch.kind === "config") {
       const r = this.state.nodes[ch.node];
       const m = n.config;

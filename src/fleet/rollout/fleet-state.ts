@@ -49,7 +49,8 @@ export interface NodeState {
 }
 
 export type FleetChange =
-  | { kind: "status"; node: string }
+  /** cameBack: it was known to be offline and says online now */
+  | { kind: "status"; node: string; cameBack: boolean }
   | { kind: "vrrp"; node: string; instance: string }
   | { kind: "lvs"; node: string }
   | { kind: "config"; node: string };
@@ -105,6 +106,7 @@ export class FleetState {
     }
     const n = this.node(name);
     if (kind === "status") {
+      const was = n.online;
       // An empty retained status was cleared: nothing is known any more.
       n.online = v ? v.status === "online" : undefined;
       if (v) {
@@ -113,7 +115,7 @@ export class FleetState {
         n.configSerial = num(v.config_serial) ?? n.configSerial;
         n.configHash = text(v.config_hash) ?? n.configHash;
       }
-      return { kind: "status", node: name };
+      return { kind: "status", node: name, cameBack: was === false && n.online === true };
     }
     if (kind === "vrrp") {
       const instance = decodeLevel(rest[1]!);

@@ -191,10 +191,15 @@ describe("answers", () => {
     expect(r.e.state.nodes.a1!.phase).toBe("soaking");
   });
 
-  test("a node back online while its blob was on its way gets it again (bounded)", () => {
+  test("a node back from offline while its blob was on its way gets it again (bounded); a birth from an online node does not resend", () => {
     const r = run([["a1"]], healthyPair("a1", "a2", 1));
     r.start();
-    for (let i = 0; i < 5; i++) r.msg(status("a1"));
+    r.msg(status("a1"));
+    expect(r.published()).toEqual(["a1"]);
+    for (let i = 0; i < 5; i++) {
+      r.msg(status("a1", { online: false }));
+      r.msg(status("a1"));
+    }
     expect(r.published()).toEqual(["a1", "a1", "a1"]);
   });
 });

@@ -1,0 +1,89 @@
+// `vigil fleet show ID|FILE [--broker URL --fleet F] [--json]`: a rollout as it
+// stands — from its state file (a path, or ~/.vigil/rollouts/<ID>.json), or,
+// with --broker and --fleet, from its retained record vigil/v1/<fleet>/rollout/<ID>
+// (what another operator's machine published).
+import { existsSync } from "node:fs";
+import { parseArgs } from "node:util";
+import mqtt from "mqtt";
+import { defaultFleet } from "../config/model.ts";
+import { decodeBody } from "../fleet/payload.ts";
+import type { EngineState } from "../fleet/rollout/engine.ts";
+import { defaultStatePath, parseRecord, readRolloutFile } from "../fleet/rollout/record.ts";
+import { clientOptions } from "../fleet/session-options.ts";
+import { checkId, rolloutTopic } from "../fleet/topics.ts";
+import { renderRollout, rolloutJson } from "./fleet-render.ts";
+
+export const SHOW_USAGE = "usage: vigil fleet show ID|FILE [--broker URL --fleet F] [--json] [--wait-ms N]\n" +
+  "       [--ca-file F] [--cert-file F --key-file F] [--username U --password-file F] [--mqtt-version 4|5]\n";
+
+async function fromBroker(v: Record<string, string | boolean | undefined>, id: string): Promise<EngineState> {
+  const fleet = checkId("fleet", String(v.fleet));
+  const opts = clientOptions(
+    { ...defaultFleet(), broker: String(v.broker), fleet, caFile: v["ca-file"] as string | undefined, certFile: v["cert-file"] as string | undefined,
+      keyFile: v["key-file"] as string | undefined, username: v.username as string | undefined, passwordFile: v["password-file"] as string | undefined,
+      protocolVersion: v["mqtt-version"] === "4" ? 4 : 5 },
+    { clientId: `vigil-show-${process.pid}` },
+  );
+  const topic = rolloutTopic(fleet, id);
+  const waitMs = Number(v["wait-ms"] ?? 2000);
+  const client = mqtt.connect(opts);
+  try {
+    return await new Promise<EngineState>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no retained record on ${topic} within ${waitMs} ms`)), opts.connectTimeout! + waitMs);
+      client.once("error", (e) => { clearTimeout(timer); reject(e); });
+      client.on("message", (t, body) => {
+        if (t !== topic || body.length === 0) return;
+        clearTimeout(timer);
+        const d = decodeBody(body);
+        try {
+          if (!d.ok) throw new Error(d.error);
+          resolve(parseRecord(d.value, topic).engine);
+        } catch (e) {
+          reject(e);
+        }
+      });
+      client.once("connect", () => {
+        client.subscribe(topic, { qos: 1 }, (err) => { if (err) reject(err); });
+        // retained messages follow the SUBACK at once; none by then means there is none
+        setTimeout(() => reject(new Error(`no retained record on ${topic}`)), waitMs);
+      });
+    });
+  } finally {
+    await client.endAsync(true).catch(() => {});
+  }
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let a;
+  try {
+    a = parseArgs({
+      args: argv, allowPositionals: true, strict: true,
+      options: {
+        broker: { type: "string" }, fleet: { type: "string" }, json: { type: "boolean" }, "wait-ms": { type: "string" },
+        "ca-file": { type: "string" }, "cert-file": { type: "string" }, "key-file": { type: "string" },
+        username: { type: "string" }, "password-file": { type: "string" }, "mqtt-version": { type: "string" },
+      },
+    });
+  } catch (e) {
+    process.stderr.write(`vigil fleet show: ${(e as Error).message}\n${SHOW_USAGE}`);
+    return 2;
+  }
+  const v = a.values;
+  if (a.positionals.length !== 1 || !!v.broker !== !!v.fleet || (v["wait-ms"] !== undefined && !/^\d+$/.test(v["wait-ms"]))) {
+    process.stderr.write(SHOW_USAGE);
+    return 2;
+  }
+  const arg = a.positionals[0]!;
+  let state: EngineState;
+  try {
+    if (existsSync(arg)) state = readRolloutFile(arg).engine;
+    else if (v.broker) state = await fromBroker(v, arg);
+    else if (existsSync(defaultStatePath(arg))) state = readRolloutFile(defaultStatePath(arg)).engine;
+    else throw new Error(`no state file ${arg} or ${defaultStatePath(arg)}; to read the retained record give --broker and --fleet`);
+  } catch (e) {
+    process.stderr.write(`vigil fleet show: ${(e as Error).message}\n`);
+    return 1;
+  }
+  process.stdout.write(v.json ? `${JSON.stringify(rolloutJson(state), null, 2)}\n` : renderRollout(state, state.finishedAt ?? Date.now()));
+  return 0;
+}

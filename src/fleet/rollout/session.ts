@@ -1,0 +1,118 @@
+// The rollout's MQTT side: one connection that reads the fleet's reports
+// (retained and live) and publishes blobs, signed rollback requests, the
+// retained rollout record and config/get requests. The engine never sees MQTT.
+import mqtt, { type IClientPublishOptions, type MqttClient } from "mqtt";
+import { defaultFleet } from "../../config/model.ts";
+import { decodeBody } from "../payload.ts";
+import { clientOptions } from "../session-options.ts";
+import { configGetTopic, ROOT, replyTopic } from "../topics.ts";
+import type { ConnectionRecord } from "./record.ts";
+
+export type MessageHandler = (topic: string, body: Uint8Array) => void;
+
+export interface RunningReply {
+  serial: number;
+  hash: string;
+  config: Uint8Array;
+}
+
+export class FleetSession {
+  private handlers: MessageHandler[] = [];
+  private replies = new Map<string, (r: RunningReply | { error: string }) => void>();
+
+  private constructor(private readonly client: MqttClient, readonly fleet: string, readonly requester: string, private readonly version: 4 | 5) {
+    client.on("message", (topic, body, packet) => {
+      if (topic.startsWith(`${ROOT}/${fleet}/`) && topic.endsWith(`/reply/${requester}`)) return this.onReply(topic, body, packet.properties?.correlationData);
+      for (const h of this.handlers) h(topic, new Uint8Array(body));
+    });
+  }
+
+  /** Connects (bounded by the client's connect timeout); throws with the broker's or the socket's reason. */
+  static async open(conn: ConnectionRecord, fleet: string, requester: string): Promise<FleetSession> {
+    const opts = clientOptions(
+      { ...defaultFleet(), broker: conn.broker, fleet, caFile: conn.caFile, certFile: conn.certFile, keyFile: conn.keyFile,
+        username: conn.username, passwordFile: conn.passwordFile, protocolVersion: conn.mqttVersion },
+      { clientId: requester },
+    );
+    const client = mqtt.connect(opts);
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no answer from ${conn.broker} within ${opts.connectTimeout} ms`)), opts.connectTimeout);
+      client.once("error", (e) => { clearTimeout(timer); reject(e); });
+      client.once("connect", () => { clearTimeout(timer); resolve(); });
+    }).catch(async (e) => {
+      await client.endAsync(true).catch(() => {});
+      throw e;
+    });
+    client.on("error", () => {}); // later errors surface as failed publishes; the engine times nodes out
+    return new FleetSession(client, fleet, requester, conn.mqttVersion);
+  }
+
+  onMessage(h: MessageHandler): void {
+    this.handlers.push(h);
+  }
+
+  /** Every node report the rollout reads, plus this requester's replies. */
+  async subscribeFleet(): Promise<void> {
+    const b = `${ROOT}/${this.fleet}/+`;
+    await this.client.subscribeAsync([`${b}/status`, `${b}/vrrp/+`, `${b}/lvs/+/+`, `${b}/config/state`, `${b}/reply/${this.requester}`], { qos: 1 });
+  }
+
+  /** QoS 1; resolves at the PUBACK, rejects when the broker refuses (MQTT 5 reason code >= 0x80). */
+  publish(topic: string, body: Uint8Array | string, o: IClientPublishOptions = {}): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.client.publish(topic, Buffer.from(body), { qos: 1, ...o }, (err, packet) => {
+        const rc = (packet as { reasonCode?: number } | undefined)?.reasonCode;
+        if (err) reject(err);
+        else if (rc !== undefined && rc >= 0x80) reject(new Error(`broker refused the publish to ${topic} (reason code 0x${rc.toString(16)})`));
+        else resolve();
+      });
+    });
+  }
+
+  get connected(): boolean {
+    return this.client.connected;
+  }
+
+  /**
+   * config/get to each node; resolves with what answered within `timeoutMs`.
+   * The reply topic lies under each node's own subtree (its ACL lets it write
+   * there); MQTT 5 carries it as Response Topic and Correlation Data, the body
+   * repeats both for nodes on MQTT 3.1.1.
+   */
+  async fetchRunning(nodes: string[], timeoutMs: number): Promise<Map<string, RunningReply | { error: string }>> {
+    const got = new Map<string, RunningReply | { error: string }>();
+    const done = Promise.all(nodes.map((node) => new Promise<void>((resolve) => {
+      const id = `${this.requester}:${node}`;
+      const timer = setTimeout(() => { this.replies.delete(id); resolve(); }, timeoutMs);
+      this.replies.set(id, (r) => { clearTimeout(timer); this.replies.delete(id); got.set(node, r); resolve(); });
+      const reply = replyTopic(this.fleet, node, this.requester);
+      const props: IClientPublishOptions = this.version === 5 ? { properties: { responseTopic: reply, correlationData: Buffer.from(id) } } : {};
+      this.publish(configGetTopic(this.fleet, node), JSON.stringify({ reply, id }), props).catch(() => {});
+    })));
+    await done;
+    return got;
+  }
+
+  private onReply(topic: string, body: Buffer, correlation?: Buffer) {
+    const d = decodeBody(body);
+    if (!d.ok || typeof d.value !== "object" || d.value === null) return;
+    const v = d.value as Record<string, unknown>;
+    const id = typeof v.id === "string" ? v.id : correlation?.toString();
+    const node = topic.split("/")[3];
+    const cb = id ? this.replies.get(id) : undefined;
+    if (!cb || id !== `${this.requester}:${node}`) return; // not ours, or a node answering for another
+    if (typeof v.error === "string") return cb({ error: v.error });
+    const config = v.config instanceof Uint8Array ? v.config : typeof v.config_base64 === "string" ? new Uint8Array(Buffer.from(v.config_base64, "base64")) : null;
+    if (!config || typeof v.serial !== "number" || typeof v.hash !== "string") return cb({ error: "malformed reply" });
+    cb({ serial: v.serial, hash: v.hash, config });
+  }
+
+  private closed = false;
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.race([this.client.endAsync(), Bun.sleep(2000)]).catch(() => {});
+    if (!this.client.disconnected) await this.client.endAsync(true).catch(() => {});
+  }
+}
