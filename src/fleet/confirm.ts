@@ -8,10 +8,12 @@
 //   vip-conflict   another host claimed a VIP while we were MASTER, later than
 //                  the handover grace after this instance became MASTER (the old
 //                  master's ARP from before it heard us is not a conflict)
-//   lost-peer      an instance that was BACKUP (it heard a master) for a VRID is
-//                  MASTER now without its priority having been raised: it no
-//                  longer hears the router it heard (a broken binding, auth,
-//                  version or unicast list makes two masters, RFC 5798 §6.4.2)
+//   lost-peer      an instance that was BACKUP for a VRID is MASTER now without
+//                  its priority having been raised: it no longer hears the
+//                  router it heard (a BACKUP that hears no master takes over
+//                  after Master_Down_Interval, RFC 5798 §6.4.2, so BACKUP means
+//                  heard; a broken binding, auth, version or unicast list makes
+//                  two masters)
 //   checkers-down  a virtual server that had real servers up has none up
 import { instanceFamily, virtualServerName, type Config } from "../config/model.ts";
 import type { Conflict, HealthSnapshot } from "./node-health.ts";
@@ -62,11 +64,13 @@ export function judgeConfirm(x: ConfirmInput): string[] {
     const old = oldByVrid.get(vridKey(inst));
     if (!old) continue;
     const was = x.before.instances.get(old.name);
-    if (was?.state !== "BACKUP" || !was.master) continue;
+    // The address a BACKUP hears comes with its transition, often before the first
+    // advert: BACKUP itself is the evidence, the address only names the peer.
+    if (was?.state !== "BACKUP") continue;
     const now = x.after.instances.get(inst.name);
     if (!now || now.state === "BACKUP") continue;
     if (now.state === "MASTER" && inst.priority > old.priority) continue; // a raised priority preempts: intended
-    reasons.push(`lost-peer: ${inst.name} (VRID ${inst.virtualRouterId}) no longer hears ${was.master}: ${now.state} now, BACKUP before`);
+    reasons.push(`lost-peer: ${inst.name} (VRID ${inst.virtualRouterId}) no longer hears ${was.master || "the master it heard"}: ${now.state} now, BACKUP before`);
   }
 
   const newVs = new Set(x.newConfig.virtualServers.map(virtualServerName));

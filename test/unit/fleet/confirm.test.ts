@@ -71,6 +71,11 @@ describe("commit-confirm", () => {
     expect(renamed).toEqual(["lost-peer: LAN (VRID 51) no longer hears 198.18.0.1: MASTER now, BACKUP before"]);
   });
 
+  test("lost-peer: a BACKUP whose master's address was not reported yet still heard one", () => {
+    const early = (h: NodeHealth) => h.instance("VI_1", { state: "BACKUP", master: "" }, 0);
+    expect(judge(config(), config(), early, (h) => master(h, 5000))).toEqual(["lost-peer: VI_1 (VRID 51) no longer hears the master it heard: MASTER now, BACKUP before"]);
+  });
+
   test("lost-peer: a VRID the new config drops, and a node that was MASTER before, owe nothing", () => {
     expect(judge(config(), config({ vrid: 60 }), backup, (h) => h.instance("VI_1", { state: "MASTER", master: "198.18.0.2" }, 5000))).toEqual([]);
     expect(judge(config(), config(), (h) => master(h, 0), (h) => master(h, 0))).toEqual([]);
