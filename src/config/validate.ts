@@ -84,7 +84,7 @@ export function validateConfig(cfg: Config): Finding[] {
       err(P("advertIntMs"), `VRRPv3 advert_int is at most 40.95 s (RFC 5798 §5.2.7), got ${inst.advertIntMs / 1000} s`);
     }
     if (inst.authentication) {
-      if (inst.authentication.type === "AH") err(P("authentication", "type"), "auth_type AH is unsupported by vigil (RFC 3768 §5.3.6.3 IP Authentication Header); use PASS or none");
+      if (inst.authentication.type === "AH") err(P("authentication", "type"), "auth_type AH (RFC 2338 §5.3.6.3 IPsec Authentication Header) is not supported: RFC 3768 §5.3.6 removed it from VRRPv2 (keepalived keeps it for old peers); use PASS or no authentication");
       else {
         // The field is 8 octets on the wire; keepalived silently truncates longer ones.
         const octets = new TextEncoder().encode(inst.authentication.pass).length;

@@ -77,7 +77,7 @@ describe.if(haveKeepalived)("keepalived 2.2.7 reads vigil's keepalived.conf", ()
       expect({ f, complaints: keepalivedComplaints(r.config, `sample-${f}`) }).toEqual({ f, complaints: [] });
     }
     expect(rejected).toEqual({
-      "keepalived.conf.SSL_GET": "auth_type AH is unsupported by vigil (RFC 3768 §5.3.6.3 IP Authentication Header); use PASS or none",
+      "keepalived.conf.SSL_GET": "auth_type AH (RFC 2338 §5.3.6.3 IPsec Authentication Header) is not supported: RFC 3768 §5.3.6 removed it from VRRPv2 (keepalived keeps it for old peers); use PASS or no authentication",
       // a deprecated multipath form (keepalived: '"or" for routes is deprecated. Please use "nexthop"')
       "keepalived.conf.vrrp.routes": "route option 'or' is not supported by vigil (keepalived runs it); remove it or manage this route outside vigil",
       // keepalived refuses it too: "Invalid rule to address 192.168.100./24"

@@ -58,9 +58,9 @@ describe("VRRP rules", () => {
       "instances[0].authentication.pass: auth_pass is at most 8 octets (RFC 3768 §5.3.10), got 12",
     ]);
   });
-  test("RFC 3768 §5.3.6.3: auth_type AH is a clear 'unsupported' error", () => {
+  test("RFC 3768 §5.3.6: auth_type AH is a clear 'unsupported' error naming the keyword and why", () => {
     const f = findings({ instances: [inst({ authentication: { type: "AH", pass: "x" } })] });
-    expect(f.errors).toEqual(["instances[0].authentication.type: auth_type AH is unsupported by vigil (RFC 3768 §5.3.6.3 IP Authentication Header); use PASS or none"]);
+    expect(f.errors).toEqual(["instances[0].authentication.type: auth_type AH (RFC 2338 §5.3.6.3 IPsec Authentication Header) is not supported: RFC 3768 §5.3.6 removed it from VRRPv2 (keepalived keeps it for old peers); use PASS or no authentication"]);
   });
   test("RFC 5798 §9: VRRPv3 has no authentication (warning, ignored)", () => {
     expect(findings({ instances: [inst({ version: 3, authentication: { type: "PASS", pass: "x" } })] }).warnings).toEqual([
