@@ -198,6 +198,17 @@ describe("vigil-linux-x64, checkout hidden, in a namespace with a broker", () =>
     expect(Number((await new Response(sub.stdout).text()).trim())).toBe(statSync(blob).size);
   });
 
+  test("fleet rollout --dry-run reads the daemon's running config over config/get (payload json) and names what a blob would change, publishing nothing", async () => {
+    const key = join(scratch, "push");
+    const conf = join(scratch, "dry.conf");
+    writeFileSync(conf, ["vrrp_instance VI_B {", "  interface eth0", "  virtual_router_id 77", "  priority 150", "  advert_int 1", "  virtual_ipaddress {", "    198.18.3.100/24", "  }", "}", ""].join("\n"));
+    const blob = join(scratch, "dry.blob");
+    expect(vigil("x64", ["config", "sign", conf, "--key", `${key}.key`, "--serial", "9", "--fleet", "board", "--out", blob]).code).toBe(0);
+    const r = await nsVigil(["fleet", "rollout", blob, "--broker", brokerUrl, "--fleet", "board", "--node", "gw-b", "--dry-run", "--settle-ms", "500"]);
+    expect({ code: r.code, err: r.err }).toEqual({ code: 0, err: "" });
+    expect(r.out).toContain("gw-b (wave 1, runs serial 0): 1 change(s)\n  vrrp_instance VI_B changed: priority 200 → 150\n");
+  });
+
   test("SIGTERM stops the daemon and removes its VIP", async () => {
     daemon!.kill("SIGTERM");
     expect(await Promise.race([daemon!.exited, Bun.sleep(10_000).then(() => "timeout")])).toBe(0);
@@ -208,13 +219,13 @@ describe("vigil-linux-x64, checkout hidden, in a namespace with a broker", () =>
 });
 
 describe("coverage of `vigil help`", () => {
-  test("every command and config subcommand ran from both binaries (run, status, push: x64 in a namespace)", () => {
+  test("every command and config subcommand ran from both binaries (run, status, push, fleet: x64 in a namespace)", () => {
     const listed = [...runHidden([...binaryArgv("x64"), "help"]).out.matchAll(/^ {2}(\w+) /gm)].map((m) => m[1]);
     const subs = [...runHidden([...binaryArgv("x64"), "config"]).err.matchAll(/^ {2}config (\w+) /gm)].map((m) => `config ${m[1]}`);
     expect(listed).toContain("config");
     expect(subs.length).toBeGreaterThan(3);
     const all = [...listed.filter((c) => c !== "config"), ...subs];
-    const x64Only = ["run", "status", "config push"];
+    const x64Only = ["run", "status", "config push", "fleet"];
     const missing = all.flatMap((c) => (x64Only.includes(c) ? [`x64 ${c}`] : [`x64 ${c}`, `arm64 ${c}`])).filter((c) => !exercised.has(c));
     expect(missing).toEqual([]);
   });
