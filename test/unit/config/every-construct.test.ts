@@ -1,0 +1,80 @@
+// test/fixtures/every-construct.conf holds every keepalived 2.2.7 construct of
+// issue 13 that vigil runs. vigil config check accepts it for both config ids,
+// it reads as keepalived reads it ($VAR, @id, ~SEQ, include all expanded), it
+// comes back unchanged through keepalived.conf, JSON and CBOR, and keepalived 2.2.7
+// itself (`keepalived -t`) accepts vigil's rewrite without a complaint.
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { configToCbor, readCbor } from "../../../src/config/config-cbor.ts";
+import { formatDiagnostic } from "../../../src/config/diagnostics.ts";
+import { configToJson, readJson } from "../../../src/config/json.ts";
+import { readKeepalived } from "../../../src/config/keepalived-reader.ts";
+import { writeKeepalived } from "../../../src/config/keepalived-writer.ts";
+import { loadConfigFile } from "../../../src/config/load.ts";
+import type { Config } from "../../../src/config/model.ts";
+import type { LoadResult } from "../../../src/config/result.ts";
+import { memorySource } from "../../../src/config/source.ts";
+
+const ROOT = `${import.meta.dir}/../../..`;
+const FIXTURE = `${ROOT}/test/fixtures/every-construct.conf`;
+const dir = mkdtempSync(`${tmpdir()}/vigil-every-`);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function ok(r: LoadResult, what: string): Config {
+  if (!r.config) throw new Error(`${what}: ${r.errors.map((d) => formatDiagnostic(d)).join("\n")}`);
+  return r.config;
+}
+const load = (id: string) => ok(loadConfigFile(FIXTURE, { configId: id }), `fixture -i ${id}`);
+const read = (text: string) => readKeepalived("/t/k.conf", memorySource({ "/t/k.conf": text }));
+
+describe("every construct", () => {
+  test("vigil config check accepts it, without a warning, for each config id", () => {
+    for (const id of ["r1", "r2"]) {
+      const r = Bun.spawnSync([process.execPath, `${ROOT}/src/main.ts`, "config", "check", "-i", id, FIXTURE], { stdout: "pipe", stderr: "pipe" });
+      expect({ id, code: r.exitCode, err: r.stderr.toString() }).toEqual({ id, code: 0, err: "" });
+      expect(r.stdout.toString()).toContain("OK (keepalived: 3 vrrp_instance, 2 virtual_server, 2 real_server; 0 warning(s))");
+    }
+  });
+
+  test("each construct is read: $VAR, @id, ~SEQ, include, FIFOs, metrics, tracking, routes, groups, checkers", () => {
+    const c = load("r1");
+    expect(c.instances.map((i) => [i.name, i.virtualRouterId, i.priority])).toEqual([["VI_MAIN", 61, 150], ["VI_2", 62, 150], ["VI_3", 63, 150]]);
+    expect(load("r2").instances.map((i) => i.priority)).toEqual([120, 120, 120]);
+    expect(c.global.notifyFifo?.path).toBe("/run/vigil-every/notify.fifo");
+    expect(c.global.vrrpNotifyFifo?.path).toBe("/run/vigil-every/vrrp.fifo");
+    expect(c.global.lvsNotifyFifo?.path).toBe("/run/vigil-every/lvs.fifo");
+    expect(c.global.metricsListen).toBeDefined();
+    expect(c.trackFiles.map((t) => [t.name, t.file])).toEqual([["maint", "/run/vigil-every/maint"], ["rs_weight", "/run/vigil-every/rs-weight"]]);
+    expect(c.trackProcesses.map((p) => [p.name, p.process, p.parameters])).toEqual([["sleeper", "sleep", ["60.125"]]]);
+    const main = c.instances[0]!;
+    expect([main.trackFile, main.trackProcess]).toEqual([[{ name: "maint", weight: -10 }], [{ name: "sleeper", weight: 7 }]]);
+    expect([main.virtualRoutes.length, main.virtualRules.length, c.staticIpaddress.length, c.staticRoutes.length, c.staticRules.length]).toEqual([2, 1, 1, 1, 1]);
+    expect(c.virtualServerGroups.map((g) => g.name)).toEqual(["web", "dns"]);
+    const checks = c.virtualServers.flatMap((v) => v.realServers.flatMap((r) => r.checkers.map((k) => k.type)));
+    expect(checks.sort()).toEqual(["DNS_CHECK", "FILE_CHECK", "PING_CHECK", "SMTP_CHECK", "UDP_CHECK"]);
+  });
+
+  for (const id of ["r1", "r2"]) {
+    test(`-i ${id}: keepalived.conf, JSON and CBOR give the same config back`, () => {
+      const c = load(id);
+      expect(ok(read(writeKeepalived(c)), "keepalived")).toEqual(c);
+      expect(ok(readJson(configToJson(c)), "json")).toEqual(c);
+      expect(ok(readCbor(configToCbor(c)), "cbor")).toEqual(c);
+    });
+  }
+
+  test("keepalived 2.2.7 (keepalived -t) accepts vigil's rewrite; metrics_listen, vigil's own, is the only complaint", () => {
+    const file = `${dir}/every.conf`;
+    writeFileSync(file, writeKeepalived(load("r1")));
+    // setsid: keepalived's config test signals its own process group on exit; its own pid files keep it away from lab keepalived
+    const r = Bun.spawnSync(
+      ["setsid", "-w", "keepalived", "-t", "-f", file, "--pid", `${dir}/k.pid`, "--vrrp_pid", `${dir}/v.pid`, "--checkers_pid", `${dir}/c.pid`],
+      { stdout: "pipe", stderr: "pipe", timeout: 20_000 },
+    );
+    const complaints = [...new Set(`${r.stdout}${r.stderr}`.split("\n").map((l) => l.trim()).filter(Boolean))];
+    // environment, not syntax: this machine has no eth0
+    const real = complaints.filter((l) => !/doesn't exist|does not exist|Non-existent interface/.test(l));
+    expect(real).toEqual(["(Line 8) Unknown keyword 'metrics_listen'"]);
+  });
+});
