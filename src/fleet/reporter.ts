@@ -132,6 +132,7 @@ export class FleetReporter {
   private droppedReported = 0;
   private configChain: Promise<void> = Promise.resolve();
   private configPending = 0;
+  private busyLogged = false;
   private readonly now: () => number;
   private readonly log: (msg: string) => void;
   private s = { connects: 0, publishedStates: 0, publishedEvents: 0 };
@@ -379,10 +380,14 @@ export class FleetReporter {
     // Anyone allowed to publish on config/set could flood us: a few wait, the rest are refused.
     if (this.configPending >= MAX_PENDING_CONFIGS) {
       const r: ConfigResult = { accepted: false, state: "rejected", reason: "busy", message: `${this.configPending} ${what} already waiting` };
+      // the node's log gets one line per flood (when the queue fills), not one per refused blob
+      if (!this.busyLogged) this.log(`config refused: busy: ${r.message}; more are refused until the queue drains`);
+      this.busyLogged = true;
       this.configState(r);
       this.event({ type: "config-rejected", ...r });
       return;
     }
+    this.busyLogged = false;
     this.configPending++;
     this.configChain = this.configChain.then(async () => {
       this.configPending--;

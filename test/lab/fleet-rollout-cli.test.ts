@@ -60,12 +60,12 @@ function sign(name: string, text: string, serial: number, ...extra: string[]) {
 
 const base = (...more: string[]) => ["fleet", "rollout", "--broker", broker.url, "--fleet", FLEET, "--settle-ms", "600", ...more];
 
-function startAgent(node: string, o: { prio?: number; confirmMs?: number; hang?: boolean } = {}) {
+function startAgent(node: string, o: { prio?: number; confirmMs?: number; hang?: boolean; mqtt4?: boolean } = {}) {
   const p = pairOf(node);
   const a = NodeAgent.start({
     node, fleet: FLEET, broker: broker.url, trustKey: join(dir, "fleet.pub"), dir: join(dir, `state-${node}`),
     conf: conf(node, { vrid: p.vrid, prio: o.prio ?? (node.endsWith("1") ? 150 : 100), vip: p.vip }),
-    lan: p.lan, address: p.address, confirmMs: o.confirmMs ?? 300, ...(o.hang ? { hang: true } : {}),
+    lan: p.lan, address: p.address, confirmMs: o.confirmMs ?? 300, ...(o.hang ? { hang: true } : {}), ...(o.mqtt4 ? { protocolVersion: 4 as const } : {}),
   });
   agents.set(node, a);
   return a;
@@ -80,7 +80,8 @@ beforeAll(async () => {
   const k = Bun.spawnSync([BUN, `${ROOT}/src/main.ts`, "config", "keygen", "--out", join(dir, "fleet")]);
   if (k.exitCode !== 0) throw new Error(`keygen: ${k.stderr.toString()}`);
   watcher = await Watcher.open({ host: "127.0.0.1", port: broker.port, protocol: "mqtt" }, [`vigil/v1/${FLEET}/#`]);
-  for (const [x, y] of PAIRS.slice(0, 3)) { startAgent(x!); startAgent(y!); }
+  // a2 speaks MQTT 3.1.1: no Response Topic, no Correlation Data; config/get falls back to the body's reply and id
+  for (const [x, y] of PAIRS.slice(0, 3)) { startAgent(x!); startAgent(y!, { mqtt4: y === "a2" }); }
   await allOnline(PAIRS.slice(0, 3).flat());
 }, 30_000);
 
@@ -95,7 +96,7 @@ afterAll(async () => {
 const withPrio = (node: string, prio: number, iface = "eth0") => { const p = pairOf(node); return conf(node, { vrid: p.vrid, prio, vip: p.vip, iface }); };
 
 describe("vigil fleet rollout", () => {
-  test("--dry-run: per node what would change against the config it runs; nothing is published", async () => {
+  test("--dry-run: per node what would change against the config it runs (MQTT 5 and 3.1.1 requests); nothing is published", async () => {
     // one blob for the whole fleet would not fit every pair: the canary pair's config, for a1 and a2
     const blob = sign("dry", withPrio("a1", 160).replace("198.18.1.100/32", "198.18.1.100/32\n    198.18.1.101/32"), 5);
     const from = watcher.msgs.length;
@@ -111,8 +112,9 @@ describe("vigil fleet rollout", () => {
     await Bun.sleep(300);
     expect(watcher.msgs.slice(from).filter((m) => m.topic.endsWith("/config/set"))).toEqual([]);
     expect([...agents.values()].map((a) => a.running.serial)).toEqual([0, 0, 0, 0, 0, 0]);
-    const j = await cli(base(blob, "--node", "a2", "--dry-run", "--json"));
-    expect(JSON.parse(j.out)).toMatchObject({ dryRun: true, serial: 5, waves: [["a2"]], nodes: [{ node: "a2", result: "changes" }] });
+    // MQTT 3.1.1 end to end: the operator's session as well as the node's
+    const j = await cli(base(blob, "--node", "a2", "--dry-run", "--json", "--mqtt-version", "4"));
+    expect(JSON.parse(j.out)).toMatchObject({ dryRun: true, serial: 5, waves: [["a2"]], nodes: [{ node: "a2", result: "changes", running: { serial: 0 } }] });
   }, 30_000);
 
   test("canary then waves, a pair never in the same wave; every target applied (exit 0, --json)", async () => {
