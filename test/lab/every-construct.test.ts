@@ -1,0 +1,101 @@
+// test/fixtures/every-construct.conf run by the daemon as r1 (-i r1) of a lab:
+// on this kernel there is no IP_VS, so LVS reports a fault while everything else
+// runs — VRRP (three instances, one from ~SEQ), track_file and vrrp_track_process
+// moving the priority, static and virtual routes/rules in the kernel, the five
+// checkers against the lab's client, the notify FIFOs and the metrics endpoint.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { cpSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { IpvsClient } from "../../src/sys/ipvs/client.ts";
+import { Lab } from "../helpers/lab.ts";
+import { instanceStatus, startVigil, type VigilHandle, vigilStatus, waitUntil } from "../helpers/vigil.ts";
+
+const FIXTURES = `${import.meta.dir}/../fixtures`;
+let lab: Lab;
+let h: VigilHandle;
+let run: string;
+let sleeper: ReturnType<typeof Bun.spawn> | undefined;
+
+function kernelHasIpvs(): boolean {
+  try {
+    IpvsClient.open().close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const priority = async () => (await instanceStatus(h, "VI_MAIN"))?.effectivePriority;
+
+beforeAll(async () => {
+  lab = await Lab.create({ routers: 1 });
+  run = `${lab.dir}/run`;
+  Bun.spawnSync(["mkdir", "-p", run]);
+  // the tracked process: `sleep 60.125` (a full-command match no one else runs); killed by its pid
+  sleeper = Bun.spawn(["sleep", "60.125"], { stdout: "ignore", stderr: "ignore" });
+  // the fixture as shipped, with $RUN pointed at this lab; its include beside it
+  const text = readFileSync(`${FIXTURES}/every-construct.conf`, "utf8").replace(/^\$RUN=.*$/m, `$RUN=${run}`);
+  cpSync(`${FIXTURES}/every-construct.d`, `${lab.dir}/every-construct.d`, { recursive: true });
+  h = await startVigil(lab, 1, text, { args: ["-i", "r1"] });
+}, 60_000);
+
+afterAll(async () => {
+  if (sleeper) { sleeper.kill("SIGKILL"); await sleeper.exited; }
+  await lab?.cleanup();
+});
+
+describe("every construct in one daemon", () => {
+  test("VRRP: the three instances (one written out, two from ~SEQ) become MASTER and hold their VIPs", async () => {
+    expect(await waitUntil(async () => (await vigilStatus(h))?.instances.every((i) => i.state === "MASTER") === true, 8000)).toBe(true);
+    const addrs = lab.exec(1, ["ip", "-br", "addr", "show", "eth0"]);
+    for (const vip of ["198.18.0.61/24", "198.18.0.62/24", "198.18.0.63/24", "198.18.60.1/24"]) expect(addrs).toContain(vip);
+  }, 15_000);
+
+  // with IP_VS in the kernel the scenario proves nothing
+  test.skipIf(kernelHasIpvs())("no IP_VS here: LVS reports the fault and the daemon keeps running", async () => {
+    const s = await vigilStatus(h);
+    expect((s?.lvs?.[0] as { fault?: string } | undefined)?.fault).toContain("IPVS");
+    expect(h.proc.proc.exitCode).toBeNull();
+  });
+
+  test("routes and rules: static ones at start, virtual ones on MASTER", async () => {
+    expect(await waitUntil(() => lab.exec(1, ["ip", "route", "show", "table", "100"], true).includes("198.18.50.0/24"), 3000)).toBe(true);
+    expect(lab.exec(1, ["ip", "route", "show", "table", "101"])).toContain("198.18.61.0/24 via 198.18.60.254");
+    expect(lab.exec(1, ["ip", "-6", "route", "show"])).toContain("fd00:50::/64");
+    const rules = lab.exec(1, ["ip", "rule", "show"]);
+    expect(rules).toContain("1000:\tfrom 198.18.50.0/24 lookup 100");
+    expect(rules).toContain("2000:\tfrom 198.18.61.0/24 lookup 101");
+  });
+
+  test("tracking: the process (+7) and the file (value × -10) move VI_MAIN's priority from 150", async () => {
+    expect(await waitUntil(async () => (await priority()) === 157, 5000)).toBe(true);
+    writeFileSync(`${run}/maint`, "2\n");
+    expect(await waitUntil(async () => (await priority()) === 137, 5000)).toBe(true);
+    sleeper!.kill("SIGKILL");
+    await sleeper!.exited;
+    sleeper = undefined;
+    expect(await waitUntil(async () => (await priority()) === 130, 5000)).toBe(true);
+  }, 20_000);
+
+  test("checkers: PING, UDP, SMTP and DNS each ran against the client (ping answered, SMTP with nothing listening failed); FILE_CHECK's file sets the weight", async () => {
+    const servers = async () => ((await vigilStatus(h))?.virtualServers ?? []).flatMap((v) => v.realServers);
+    const byType = async () => new Map((await servers()).flatMap((r) => r.checkers).map((c) => [c.type, c]));
+    const polled = ["DNS_CHECK", "PING_CHECK", "SMTP_CHECK", "UDP_CHECK"];
+    const ran = await waitUntil(async () => { const c = await byType(); return polled.every((t) => (c.get(t)?.attempts ?? 0) > 0); }, 8000);
+    const c = await byType();
+    expect({ ran, types: [...c.keys()].sort() }).toEqual({ ran: true, types: ["DNS_CHECK", "FILE_CHECK", "PING_CHECK", "SMTP_CHECK", "UDP_CHECK"] });
+    expect(c.get("PING_CHECK")?.lastResult).toBe("ok");
+    expect(c.get("SMTP_CHECK")?.lastResult).toBe("fail");
+    // FILE_CHECK reads its file (not polled): weight 1 + value 5 x track_file weight 2, then 1 x 2 when the file says 1
+    const webWeight = async () => (await servers()).find((r) => r.checkers.some((k) => k.type === "FILE_CHECK"))?.weight;
+    expect(await webWeight()).toBe(11);
+    writeFileSync(`${run}/rs-weight`, "1\n");
+    expect(await waitUntil(async () => (await webWeight()) === 3, 5000)).toBe(true);
+  }, 20_000);
+
+  test("notify FIFOs are named pipes and the metrics endpoint answers with the instances", () => {
+    for (const f of ["notify.fifo", "vrrp.fifo", "lvs.fifo"]) expect(statSync(`${run}/${f}`).isFIFO()).toBe(true);
+    const body = lab.exec(1, ["curl", "-s", "--max-time", "3", "http://127.0.0.1:9651/metrics"]);
+    expect(body).toContain('instance="VI_MAIN"');
+    expect(body).toContain('instance="VI_3"');
+  });
+});
