@@ -152,6 +152,10 @@ async function drive(c: DriveContext): Promise<number> {
 
   progress.note(`rollout ${spec.id}: state in ${c.statePath}; resume with: vigil fleet rollout --resume ${spec.id}`);
   c.route((t, b) => act(engine.message(t, b, Date.now())));
+  session.keepAlive(() => {
+    progress.note("broker connection back; resending what may have been lost");
+    act(engine.reconnected(Date.now()));
+  });
   act(engine.start(Date.now()));
   persist(Date.now(), true);
 
@@ -176,9 +180,11 @@ async function drive(c: DriveContext): Promise<number> {
   }
   const now = Date.now();
   engine.dirty = true;
-  await recordInFlight;
+  // bounded: the final record goes out if the broker takes it soon; the state file is written regardless
+  const settle = () => Promise.race([recordInFlight ?? Promise.resolve(), Bun.sleep(3000)]);
+  await settle();
   persist(now, true);
-  await recordInFlight;
+  await settle();
   progress.end();
   if (interrupted) {
     progress.note(`interrupted (${interrupted}); the rollout stands where it was. Continue with: vigil fleet rollout --resume ${spec.id}`);

@@ -214,6 +214,25 @@ describe("vigil fleet rollout", () => {
     expect(missing.err).toContain("to read the retained record give --broker and --fleet");
   }, 60_000);
 
+  test("the broker restarts empty in the middle: nodes and the rollout reconnect, retained state comes back, the rollout finishes", async () => {
+    const blob = sign("restart", withPrio("a1", 150), 50, "--node", "a1", "--node", "a2");
+    let restarted: Promise<void> | null = null;
+    const r = await cli(base(blob, "--node", "a1", "--node", "a2", "--waves", "1,100%", "--soak", "3", "--timeout", "15", "--json"), { timeoutMs: 30_000,
+      onStderr: (text) => {
+        if (!restarted && text.includes("a1: applied serial 50; soaking")) restarted = broker.restart();
+      },
+    });
+    await restarted;
+    if (process.env.FLEET_DEBUG) console.log(r.code, r.err, r.out.slice(0, 3000));
+    expect(r.err).toContain("broker connection back");
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ status: "done", tally: { applied: 2, failed: 0 } });
+    expect([agents.get("a1")!.running.serial, agents.get("a2")!.running.serial]).toEqual([50, 50]);
+    // the watcher's session died with the broker: a fresh one for the tests after this one
+    await watcher.close().catch(() => {});
+    watcher = await Watcher.open({ host: "127.0.0.1", port: broker.port, protocol: "mqtt" }, [`vigil/v1/${FLEET}/#`]);
+  }, 45_000);
+
   test("usage errors name what is wrong", async () => {
     const r = await cli(["fleet", "rollout", join(dir, "dry.cose"), "--broker", broker.url, "--fleet", FLEET]);
     expect(r.code).toBe(2);

@@ -313,6 +313,11 @@ export class RolloutEngine {
       if (r && m && m.serial === this.spec.serial) {
         if (r.phase === "sent" || r.phase === "confirming") this.verdict(ch.node, r, m, now);
         else if (r.phase === "rolling-back") this.rollbackVerdict(ch.node, r, m, now);
+        else if (r.phase === "soaking" && m.state === "rolled-back") {
+          // undone under the soak (another operator's rollback, a restart during probation)
+          r.changed = false;
+          this.finish(ch.node, r, "rolled-back-by-node", [m.reason, m.message].filter(Boolean).join(": ") || undefined, now);
+        }
       }
     }
     this.progress(now);
@@ -362,6 +367,20 @@ export class RolloutEngine {
       this.dirty = true;
     }
     if (now >= (r.deadline ?? 0)) this.finish(name, r, "applied", undefined, now);
+  }
+
+  /**
+   * The broker connection came back: blobs published while it was down may be
+   * lost (clean session), so the nodes still waiting for theirs get them again.
+   * A node that had it already answers stale-serial while running it: applied.
+   */
+  reconnected(now: number): Action[] {
+    for (const [name, r] of Object.entries(this.state.nodes)) {
+      if (r.phase === "sent" && (r.sends ?? 0) < MAX_SENDS) this.send(name, r, now);
+      else if (r.phase === "rolling-back") this.sendRollback(name, r, now);
+    }
+    this.progress(now);
+    return this.take();
   }
 
   abort(reason: string, now: number): Action[] {

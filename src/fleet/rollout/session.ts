@@ -8,6 +8,9 @@ import { clientOptions } from "../session-options.ts";
 import { configGetTopic, ROOT, replyTopic } from "../topics.ts";
 import type { ConnectionRecord } from "./record.ts";
 
+const RECONNECT_MS = 1000;
+const PUBACK_MS = 10_000;
+
 export type MessageHandler = (topic: string, body: Uint8Array) => void;
 
 export interface RunningReply {
@@ -47,6 +50,25 @@ export class FleetSession {
     return new FleetSession(client, fleet, requester, conn.mqttVersion);
   }
 
+  /**
+   * Keeps the session up: a lost connection is retried every RECONNECT_MS
+   * (clientOptions turns mqtt.js's own timer off), and once back the fleet is
+   * subscribed again (its retained reports come again) and `onBack` runs.
+   */
+  keepAlive(onBack: () => void): void {
+    this.client.on("close", () => {
+      if (this.closed || this.reconnectTimer) return;
+      this.reconnectTimer = setTimeout(() => {
+        this.reconnectTimer = undefined;
+        if (!this.closed && !this.client.connected) this.client.reconnect();
+      }, RECONNECT_MS);
+    });
+    this.client.on("connect", () => {
+      if (this.closed) return;
+      this.subscribeFleet().then(onBack, () => {});
+    });
+  }
+
   onMessage(h: MessageHandler): void {
     this.handlers.push(h);
   }
@@ -57,10 +79,17 @@ export class FleetSession {
     await this.client.subscribeAsync([`${b}/status`, `${b}/vrrp/+`, `${b}/lvs/+/+`, `${b}/config/state`, `${b}/reply/${this.requester}`], { qos: 1 });
   }
 
-  /** QoS 1; resolves at the PUBACK, rejects when the broker refuses (MQTT 5 reason code >= 0x80). */
+  /**
+   * QoS 1; resolves at the PUBACK, rejects when the broker refuses (MQTT 5 reason
+   * code >= 0x80), when there is no connection (what was lost is sent again once
+   * it is back: see keepAlive), or when no PUBACK came within PUBACK_MS.
+   */
   publish(topic: string, body: Uint8Array | string, o: IClientPublishOptions = {}): Promise<void> {
+    if (!this.client.connected) return Promise.reject(new Error("not connected to the broker"));
     return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no PUBACK for ${topic} within ${PUBACK_MS} ms`)), PUBACK_MS);
       this.client.publish(topic, Buffer.from(body), { qos: 1, ...o }, (err, packet) => {
+        clearTimeout(timer);
         const rc = (packet as { reasonCode?: number } | undefined)?.reasonCode;
         if (err) reject(err);
         else if (rc !== undefined && rc >= 0x80) reject(new Error(`broker refused the publish to ${topic} (reason code 0x${rc.toString(16)})`));
@@ -108,10 +137,12 @@ export class FleetSession {
   }
 
   private closed = false;
+  private reconnectTimer?: ReturnType<typeof setTimeout>;
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.reconnectTimer);
     await Promise.race([this.client.endAsync(), Bun.sleep(2000)]).catch(() => {});
     if (!this.client.disconnected) await this.client.endAsync(true).catch(() => {});
   }

@@ -204,6 +204,24 @@ describe("answers", () => {
   });
 });
 
+describe("broker connection lost and back", () => {
+  test("nodes still waiting for their blob get it again; rollbacks under way are sent again", () => {
+    const r = run([["a1", "b1"]], [...healthyPair("a1", "a2", 1), ...healthyPair("b1", "b2", 2)]);
+    r.start();
+    r.applied("a1");
+    r.e.reconnected(r.now).forEach((a) => r.actions.push(a));
+    expect(r.published()).toEqual(["a1", "b1", "b1"]);
+  });
+
+  test("a config undone under the soak (rolled back on the node) fails the node", () => {
+    const r = run([["a1"]], healthyPair("a1", "a2", 1));
+    r.start();
+    r.applied("a1");
+    r.msg(configState("a1", { accepted: false, state: "rolled-back", reason: "rollback-requested", message: "by someone else", serial: SERIAL }));
+    expect(r.outcome("a1")).toEqual(["rolled-back-by-node", "rollback-requested: by someone else"]);
+  });
+});
+
 describe("abort", () => {
   test("--max-failed N: N failures go on, one more aborts; nodes not reached stay untouched", () => {
     const msgs = [...healthyPair("a1", "a2", 1), ...healthyPair("b1", "b2", 2), ...healthyPair("c1", "c2", 3)];
