@@ -157,7 +157,12 @@ export class ConfigDelivery {
         this.log("warn", `fleet: config serial ${serial} (kid ${kid}) rolled back to serial ${before.serial}: confirm-failed: ${why}${back ? `; ${back}` : ""}`);
         return { accepted: false, state: "rolled-back", reason: "confirm-failed", message: `${why}; rolled back to serial ${before.serial}${back ? ` (${back})` : ""}`, serial, hash: v.hash, ...this.identity() };
       }
-      o.store.confirm(serial);
+      try {
+        o.store.confirm(serial);
+      } catch (e) {
+        // it runs and proved itself; only a restart would now take it back (still marked pending)
+        this.log("error", `fleet: config serial ${serial} (kid ${kid}) confirmed but not marked so in the store: ${(e as Error).message}`);
+      }
     }
     this.previous = prior;
     return { accepted: true, state: "applied", serial, hash: v.hash, ...(judge ? { confirm_ms: confirmMs } : {}), ...this.identity() };

@@ -199,7 +199,11 @@ export class RolloutEngine {
       for (const [name, r] of Object.entries(s.nodes)) {
         if (r.phase === "sent" || r.phase === "confirming") this.engage(name, r, now, true);
         else if (r.phase === "soaking") this.startSoak(name, r, now, "soak restarted on resume");
-        else if (r.phase === "rolling-back") this.sendRollback(name, r, now);
+        else if (r.phase === "rolling-back") {
+          // it may have rolled back while we were away: then it no longer runs the serial
+          if (this.fleet.running(name).serial !== this.spec.serial) this.finish(name, r, "rolled-back", r.reason, now);
+          else this.sendRollback(name, r, now);
+        }
       }
     }
     this.progress(now);
@@ -330,7 +334,11 @@ export class RolloutEngine {
       r.changed = false;
       this.finish(name, r, "rolled-back", prior, now);
     } else if (m.state === "rollback-refused") {
-      this.finish(name, r, "rollback-failed", [m.reason, m.message].filter(Boolean).join(": "), now);
+      // "not-running": it does not run the serial (any more), which is what the rollback was for
+      if (m.reason === "not-running") {
+        r.changed = false;
+        this.finish(name, r, "rolled-back", prior, now);
+      } else this.finish(name, r, "rollback-failed", [m.reason, m.message].filter(Boolean).join(": "), now);
     }
   }
 

@@ -276,6 +276,29 @@ describe("abort", () => {
 });
 
 describe("resume", () => {
+  test("resumed while rolling back: a node that no longer runs the serial is rolled back; a refusal because it does not run it counts as done", () => {
+    const msgs = [...healthyPair("a1", "a2", 1), ...healthyPair("b1", "b2", 2)];
+    const first = run([["a1", "b1"]], msgs, { rollbackOnAbort: true, maxFailed: 0 });
+    first.start();
+    first.applied("a1");
+    first.applied("b1");
+    first.msg(vrrp("b1", "VI_1", { state: "FAULT", lan: "198.18.2.0/24", vips: "198.18.2.100/32" }));
+    first.after(2250);
+    expect(first.rollbacks().sort()).toEqual(["a1", "b1"]);
+    const saved = JSON.parse(JSON.stringify(first.e.state));
+    // meanwhile a1 went back to serial 3; b1 still runs 42
+    const later = fleetOf([...msgs,
+      configState("a1", { accepted: false, state: "rolled-back", reason: "rollback-requested", serial: SERIAL, running_serial: 3 }),
+      configState("b1", { accepted: true, state: "applied", serial: SERIAL, running_serial: SERIAL, running_hash: HASH })]);
+    const e = new RolloutEngine(saved, later);
+    const acts = e.start(100_000);
+    expect(acts.filter((a) => a.type === "rollback")).toEqual([{ type: "rollback", node: "b1" }]);
+    expect(e.state.nodes.a1!.outcome).toBe("rolled-back");
+    e.message(...configState("b1", { accepted: false, state: "rollback-refused", reason: "not-running", serial: SERIAL, running_serial: 3 }), 100_500);
+    expect(e.state.nodes.b1!).toMatchObject({ outcome: "rolled-back", reason: "fault: VI_1 is FAULT" });
+    expect(e.state.status).toBe("aborted");
+  });
+
   test("a persisted state continues where it stopped: what the nodes reported meanwhile is adopted, the rest is sent again", () => {
     const msgs = [...healthyPair("a1", "a2", 1), ...healthyPair("b1", "b2", 2)];
     const first = run([["a1"], ["b1", "a2"], ["b2"]], msgs);
