@@ -27,6 +27,7 @@ import { AdvertReceiver, receiverKey } from "./advert-receiver.ts";
 import { reconcileSyncGroups } from "./sync-groups.ts";
 import { InstanceRuntime, type RuntimeHooks } from "./vrrp-runtime.ts";
 import { WaitingInstance } from "./waiting-instance.ts";
+import { heapProbeRequested, markHeap, reportCells } from "./heap-probe.ts";
 import { StaticNetwork } from "./static-network.ts";
 import type { StaticPlan } from "./plan-routes.ts";
 import type { FromWorker, ToWorker, WorkerInit } from "./worker-protocol.ts";
@@ -34,6 +35,8 @@ import type { FromWorker, ToWorker, WorkerInit } from "./worker-protocol.ts";
 declare const self: Worker;
 
 const NS_PER_MS = 1e6;
+/** VIGIL_HEAP_PROBE=1: the allocation bench's heap mark and cell counts (heap-probe.ts) */
+const heapProbe = heapProbeRequested();
 /** Longest sleep without a deadline: bounds how stale the progress counter can get. */
 const IDLE_WAKE_MS = 250;
 
@@ -511,6 +514,7 @@ class Engine {
     // the monitor may have rebuilt the poll set: the wake-up is read from the wait that saw it
     if (waiter.ready(0)) {
       this.wake.drain();
+      if (heapProbe) reportCells("vrrp-worker", "wake"); // before the event loop turns (heap-probe.ts)
       return true;
     }
     return false;
@@ -554,6 +558,8 @@ class Engine {
         break;
       }
       case "status":
+        // the allocation bench's cell count, after the event loop turned (heap-probe.ts)
+        if (heapProbe) reportCells("vrrp-worker", "status");
         post({
           type: "status", id: m.id,
           instances: this.plans.flatMap((p) => {
@@ -667,6 +673,8 @@ function yieldToEventLoop(): Promise<void> {
 }
 
 async function run(init: WorkerInit): Promise<void> {
+  // the allocation bench's proof of which GC log lines are this thread's heap
+  if (heapProbe) markHeap("vrrp-worker");
   let realtime = false;
   let rtError: string | undefined;
   if (init.rtPriority > 0) {

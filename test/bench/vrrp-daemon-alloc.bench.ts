@@ -1,31 +1,48 @@
 // Allocation on the running daemon's advert path (issue 4 benchmarks; DESIGN:
-// "zero JS allocations per advert"). heapStats cannot show per-call allocation,
-// so both daemons run with BUN_JSC_logGC=1 and the collections they log are
-// counted per heap (the VRRP Worker has its own), over ≥ 100 000 adverts after
-// warm-up: sent by the master (r1), received and validated by the backup (r2).
+// "zero JS allocations per advert"), over ≥ 100 000 adverts after warm-up: sent by
+// the master (r1), received and validated by the backup (r2). Both daemons run with
+// VIGIL_HEAP_PROBE=1 (src/daemon/heap-probe.ts) and BUN_JSC_logGC=1.
 //
-// A collection also happens without allocation (Bun's GC timer), so the advert
-// window is read against a baseline window of the same length with the same
-// instances at a 10× longer advert_int (10× fewer adverts): allocation that
-// scales with adverts shows as the difference. A control window of status
-// requests (which allocate in both threads) shows the counter moves when something allocates.
-// Then CPU per advert for vigil and keepalived, master and backup.
+// Counted inside the worker: the VRRP Worker writes its heap's cell count (every
+// cell live or allocated since its last collection, from heapStats) when it wakes
+// for a request from the main thread and when it takes a status request. From the
+// status request before the window to the wake for the one after it, the worker
+// ran its loop for the whole window and answered one request: the difference is
+// exact as long as the worker did not collect in between (checked in the GC log).
+// One more request straight after gives what answering one request costs; window
+// minus that is what the window's passes, adverts and timers allocated. A loop
+// that allocates nothing per pass shows 0 there whatever the advert count.
 //
-//   bun test/bench/vrrp-daemon-alloc.bench.ts [--instances 25] [--adverts 100000]
+// Collections, per heap. The GC log names heaps only by address; each thread proves
+// which one is its own (the worker at start, the main thread through
+// heap-mark-preload.ts): the bench attributes by that proof or stops, never by
+// which heap happens to collect first (`vigil run` re-execs itself, so the log
+// also holds the heap of the image before the exec). The worker's eden budget is
+// megabytes, so its GC count alone cannot see small allocation; the main thread's
+// collections are shown beside it. A baseline window at a 10× longer advert_int and
+// a control of 2000 status requests (which allocate in both threads) show the
+// counters move when something allocates. Then CPU per advert for vigil and
+// keepalived, master and backup.
+//
+//   bun test/bench/vrrp-daemon-alloc.bench.ts [--instances 25] [--adverts 100000] [--keep-logs DIR]
+// (--keep-logs copies each daemon's log, GC lines and probe lines included, into DIR)
 // bench-timeout: 300
-import { readFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { HEAP_PROBE_ENV } from "../../src/daemon/heap-probe.ts";
 import { queryStatus } from "../../src/daemon/status-server.ts";
 import { keepalivedConf, startRouter, type RouterSpec } from "../helpers/keepalived.ts";
 import { Lab, sleep } from "../helpers/lab.ts";
 import { adverts } from "../helpers/pcap.ts";
-import { type BenchVigil, cpuMs, type GcTally, gcHeaps, parseGc, spawnVigil, status, tallyGc } from "./vrrp-daemon-lab.ts";
+import { type BenchVigil, cellReadings, cpuMs, type GcTally, parseGc, provenHeaps, spawnVigil, status, tallyGc, unprovenHeaps } from "./vrrp-daemon-lab.ts";
 
 // 25 instances: the backup's 25 sockets each read every advert (62 500 reads/s), well within one core.
-const o = { instances: 25, adverts: 100_000, cpuSeconds: 5 };
+const o = { instances: 25, adverts: 100_000, cpuSeconds: 5, keepLogs: "" };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i += 2) {
   const v = Number(argv[i + 1]);
-  if (argv[i] === "--instances" && Number.isInteger(v) && v >= 1 && v <= 100) o.instances = v;
+  if (argv[i] === "--keep-logs" && argv[i + 1]) o.keepLogs = argv[i + 1];
+  else if (argv[i] === "--instances" && Number.isInteger(v) && v >= 1 && v <= 100) o.instances = v;
   else if (argv[i] === "--adverts" && Number.isInteger(v) && v >= 1000 && v <= 10_000_000) o.adverts = v;
   else { console.error(`vrrp-daemon-alloc: bad argument '${argv[i]} ${argv[i + 1] ?? ""}'`); process.exit(2); }
 }
@@ -43,20 +60,46 @@ async function sums(h: BenchVigil) {
 
 const logBytes = (h: BenchVigil) => readFileSync(h.proc.log).length;
 
-interface Side { worker: GcTally; main: GcTally; adverts: number }
+/** The worker's own count: cells over the window and over one status exchange (null when the worker collected in between). */
+interface Cells { window: number; exchange: number; gcs: number }
+interface Side { worker: GcTally; main: GcTally; other: GcTally; adverts: number; heaps: string; cells: Cells | null }
 interface Window { label: string; seconds: number; master: Side; backup: Side; control?: Side }
 
-function sides(h: BenchVigil, from: number, to: number, n: number): Side {
-  const events = parseGc(readFileSync(h.proc.log).toString());
-  const [main, ...workers] = gcHeaps(events);
-  return { worker: tallyGc(events, workers, from, to), main: tallyGc(events, main ? [main] : [], from, to), adverts: n };
+/**
+ * Figures of one daemon: collections per proven heap in the log range [from, to),
+ * and, when `cellsFrom` is given, the worker's cell readings of the three status
+ * requests made from that log offset on (before the window, after it, straight after).
+ */
+function sides(h: BenchVigil, from: number, to: number, n: number, cellsFrom?: number): Side {
+  const text = readFileSync(h.proc.log).toString();
+  const events = parseGc(text);
+  const proven = provenHeaps(text, events, ["main", "vrrp-worker"]);
+  const worker = proven.get("vrrp-worker")!;
+  const main = proven.get("main")!;
+  const other = unprovenHeaps(events, proven);
+  let cells: Cells | null = null;
+  if (cellsFrom !== undefined) {
+    // per request: a wake reading, then a status reading; from a status reading to the next wake the worker only ran its loop
+    const r = cellReadings(text, "vrrp-worker").filter((c) => c.offset >= cellsFrom);
+    const statusAt = r.map((c, i) => (c.point === "status" ? i : -1)).filter((i) => i >= 0);
+    const spans = statusAt.slice(0, 2).map((i) => [r[i], r.slice(i + 1).find((c) => c.point === "wake")] as const);
+    if (statusAt.length < 3 || spans.some(([, next]) => !next)) throw new Error(`r${h.router}: worker cell readings missing after the window start (${r.map((c) => c.point).join(",")})`);
+    const [[a, bWake], [b, cWake]] = spans;
+    const gcs = tallyGc(events, [worker], a.offset, bWake!.offset).collections + tallyGc(events, [worker], b.offset, cWake!.offset).collections;
+    cells = { window: bWake!.cells - a.cells, exchange: cWake!.cells - b.cells, gcs };
+  }
+  return {
+    worker: tallyGc(events, [worker], from, to), main: tallyGc(events, [main], from, to), other: tallyGc(events, other, from, to),
+    adverts: n, heaps: `worker ${worker}, main ${main}${other.length ? `, unproven ${other.join(" ")}` : ""}`, cells,
+  };
 }
 
 /** Starts master + backup at advertInt, settles, warms up, then measures `seconds` without touching the daemons. */
 async function window(lab: Lab, label: string, advertInt: number, seconds: number, withControl: boolean): Promise<Window> {
-  const env = { BUN_JSC_logGC: "1" };
-  const m = await spawnVigil(lab, 1, keepalivedConf(spec(1, 150, advertInt)), { env });
-  const b = await spawnVigil(lab, 2, keepalivedConf(spec(2, 100, advertInt)), { env });
+  const env = { BUN_JSC_logGC: "1", [HEAP_PROBE_ENV]: "1" };
+  const preload = join(import.meta.dir, "heap-mark-preload.ts");
+  const m = await spawnVigil(lab, 1, keepalivedConf(spec(1, 150, advertInt)), { env, preload });
+  const b = await spawnVigil(lab, 2, keepalivedConf(spec(2, 100, advertInt)), { env, preload });
   try {
     let settled = false;
     for (let i = 0; i < 150 && !settled; i++) {
@@ -66,6 +109,7 @@ async function window(lab: Lab, label: string, advertInt: number, seconds: numbe
     }
     if (!settled) throw new Error(`${label}: instances did not settle to MASTER/BACKUP`);
     await sleep(3000); // warm-up: JIT tiers, start-up garbage collected
+    const c0 = [logBytes(m), logBytes(b)];
     const s0 = [await sums(m), await sums(b)];
     const l0 = [logBytes(m), logBytes(b)];
     const t0 = performance.now();
@@ -73,10 +117,12 @@ async function window(lab: Lab, label: string, advertInt: number, seconds: numbe
     const l1 = [logBytes(m), logBytes(b)];
     const s1 = [await sums(m), await sums(b)];
     const secs = (performance.now() - t0) / 1000;
+    await sums(m); // what one status exchange costs the worker, with no time between
+    await sums(b);
     const w: Window = {
       label, seconds: secs,
-      master: sides(m, l0[0], l1[0], s1[0].sent - s0[0].sent),
-      backup: sides(b, l0[1], l1[1], s1[1].recv - s0[1].recv),
+      master: sides(m, l0[0], l1[0], s1[0].sent - s0[0].sent, c0[0]),
+      backup: sides(b, l0[1], l1[1], s1[1].recv - s0[1].recv, c0[1]),
     };
     if (withControl) {
       const lc = logBytes(m);
@@ -87,6 +133,10 @@ async function window(lab: Lab, label: string, advertInt: number, seconds: numbe
     return w;
   } finally {
     for (const r of [1, 2]) { lab.kill(r, "SIGTERM"); await lab.reap(r, 4000); }
+    if (o.keepLogs) {
+      mkdirSync(o.keepLogs, { recursive: true });
+      for (const [h, side] of [[m, "master"], [b, "backup"]] as const) copyFileSync(h.proc.log, join(o.keepLogs, `${label.replace(/\W+/g, "-")}-${side}.log`));
+    }
   }
 }
 
@@ -109,19 +159,23 @@ try {
   const slow = await window(lab, "baseline: advert_int 100 ms", 0.1, seconds, false);
   if (fast.master.adverts < o.adverts) console.error(`vrrp-daemon-alloc: only ${fast.master.adverts} adverts sent in the window (wanted ${o.adverts})`);
 
-  const g = (t: GcTally) => `${t.collections} (${t.eden}/${t.full})`;
-  out.push(`\nvigil daemon, ${o.instances} VRRPv3 instances, BUN_JSC_logGC=1, 3 s warm-up, ${seconds} s windows; GCs as total (eden/full), allocation estimated from the GC log (see vrrp-daemon-lab.ts)\n`);
-  out.push("| window | side | adverts | worker GCs | worker alloc KiB | main-thread GCs | main alloc KiB |");
-  out.push("|---|---|---|---|---|---|---|");
+  const g = (t: GcTally) => `${t.collections} (${t.eden}/${t.full}${t.cut ? `, ${t.cut} cut` : ""})`;
+  const perAdvert = (s: Side) => !s.cells ? "—" : s.cells.gcs ? `void (${s.cells.gcs} worker GCs)` : ((s.cells.window - s.cells.exchange) / s.adverts).toFixed(4);
+  const cellsOf = (s: Side) => !s.cells ? "— | —" : `${s.cells.window} | ${s.cells.exchange}`;
+  out.push(`\nvigil daemon, ${o.instances} VRRPv3 instances, 3 s warm-up, ${seconds} s windows. Worker cells: counted by the worker (heapStats) from the status request before the window to its wake for the one after, and for one status exchange straight after; per advert = (window − exchange) / adverts. GCs as total (eden/full) on the heap each thread proved its own (BUN_JSC_logGC=1); main-thread allocation estimated from the GC log (see vrrp-daemon-lab.ts)\n`);
+  out.push("| window | side | adverts | worker cells, window | worker cells, one status exchange | worker cells per advert | worker GCs | main-thread GCs | main alloc KiB | unproven heaps' GCs |");
+  out.push("|---|---|---|---|---|---|---|---|---|---|");
   for (const w of [fast, slow]) for (const [side, s] of [["master (sent)", w.master], ["backup (received)", w.backup]] as const) {
-    out.push(`| ${w.label} | ${side} | ${s.adverts} | ${g(s.worker)} | ${s.worker.allocatedKiB} | ${g(s.main)} | ${s.main.allocatedKiB} |`);
+    out.push(`| ${w.label} | ${side} | ${s.adverts} | ${cellsOf(s)} | ${perAdvert(s)} | ${g(s.worker)} | ${g(s.main)} | ${s.main.allocatedKiB} | ${s.other.collections} |`);
   }
-  if (fast.control) out.push(`| control: 2000 status requests | master | — | ${g(fast.control.worker)} | ${fast.control.worker.allocatedKiB} | ${g(fast.control.main)} | ${fast.control.main.allocatedKiB} |`);
+  if (fast.control) out.push(`| control: 2000 status requests | master | — | — | — | — | ${g(fast.control.worker)}, ≈${fast.control.worker.allocatedKiB} KiB | ${g(fast.control.main)} | ${fast.control.main.allocatedKiB} | ${fast.control.other.collections} |`);
+  out.push("");
+  for (const w of [fast, slow]) out.push(`heaps, ${w.label}: master ${w.master.heaps}; backup ${w.backup.heaps}`);
   for (const [side, f, s] of [["master", fast.master, slow.master], ["backup", fast.backup, slow.backup]] as const) {
     const dn = f.adverts - s.adverts;
-    const dk = f.worker.allocatedKiB - s.worker.allocatedKiB;
     const dg = f.worker.collections - s.worker.collections;
-    out.push(`\n${side}: ${dn} more adverts in the 10 ms window than in the baseline → worker GCs ${dg >= 0 ? "+" : ""}${dg}, worker allocation ${dk >= 0 ? "+" : ""}${dk} KiB = ${((Math.max(0, dk) * 1024) / dn).toFixed(2)} bytes per advert (estimate; 0 = nothing that scales with adverts)`);
+    const dc = f.cells && s.cells && !f.cells.gcs && !s.cells.gcs ? (f.cells.window - f.cells.exchange) - (s.cells.window - s.cells.exchange) : null;
+    out.push(`\n${side}: ${dn} more adverts in the 10 ms window than in the baseline → worker GCs ${dg >= 0 ? "+" : ""}${dg}, worker cells ${dc === null ? "not comparable (worker collected)" : `${dc >= 0 ? "+" : ""}${dc} = ${(dc / dn).toFixed(4)} per advert`} (0 = nothing that scales with adverts)`);
   }
 
   // ---- CPU per advert, vigil then keepalived, same instances at 10 ms ----

@@ -62,34 +62,90 @@ export function cpuMs(pid: number): number {
  * estimated as capacity-at-start minus live-after of the previous collection of
  * the same heap, and always read against a baseline window (the `a=` field stays
  * 0 even under heavy allocation here, so it is not used).
+ *
+ * JSC writes a line in several pieces, and the two heaps (main thread, VRRP Worker)
+ * write to the same stderr: a line can be cut by the other heap's line or by the
+ * daemon's own output. Every START is counted; its kind and sizes are read only
+ * when the rest of its line is intact up to the next `[GC<` (else NaN, `cut`).
  */
-export interface GcEvent { heap: string; offset: number; eden: boolean; startKiB: number; afterKiB: number }
-export interface GcTally { collections: number; eden: number; full: number; allocatedKiB: number }
+export interface GcEvent { heap: string; offset: number; eden: boolean; startKiB: number; afterKiB: number; cut: boolean }
+export interface GcTally { collections: number; eden: number; full: number; allocatedKiB: number; cut: number }
 
 export function parseGc(text: string): GcEvent[] {
   const out: GcEvent[] = [];
-  for (const m of text.matchAll(/\[GC<(0x[0-9a-f]+)>: START \w+ (\d+)kb => (Eden|Full)Collection, .*?=> (\d+)kb, p=/g)) {
-    out.push({ heap: m[1], offset: m.index ?? 0, eden: m[3] === "Eden", startKiB: Number(m[2]), afterKiB: Number(m[4]) });
+  const tail = /(\d+)kb => (Eden|Full)Collection, [^[]*?=> (\d+)kb, p=/y;
+  for (const m of text.matchAll(/\[GC<(0x[0-9a-f]+)>: START \w+ /g)) {
+    tail.lastIndex = (m.index ?? 0) + m[0].length;
+    const t = tail.exec(text);
+    out.push(t
+      ? { heap: m[1], offset: m.index ?? 0, eden: t[2] === "Eden", startKiB: Number(t[1]), afterKiB: Number(t[3]), cut: false }
+      : { heap: m[1], offset: m.index ?? 0, eden: false, startKiB: NaN, afterKiB: NaN, cut: true });
   }
   return out;
 }
 
-/** Heaps in the order they first collect (the main thread's VM comes first, then Workers). */
-export function gcHeaps(events: GcEvent[]): string[] {
-  return [...new Set(events.map((e) => e.heap))];
+/**
+ * The heap of each thread that marked itself (src/daemon/heap-probe.ts): the one heap
+ * that logged a collection inside every begin/end pair of that thread's rounds. A
+ * thread with no marks, or whose rounds leave more or less than one candidate, is
+ * an error: nothing is attributed by guess.
+ */
+export function provenHeaps(text: string, events: GcEvent[], threads: string[]): Map<string, string> {
+  const rounds = new Map<string, Map<number, { begin?: number; end?: number }>>();
+  for (const m of text.matchAll(/<<vigil-heap-mark (\S+) (\d+) (begin|end)>>/g)) {
+    const round = Number(m[2]);
+    // `vigil run` re-execs itself once (src/sys/allocator-env.ts): the image before the
+    // exec marked its own heap too. Round 0 starts a thread's marks afresh; the last
+    // image's marks are the ones that count.
+    if (round === 0 && m[3] === "begin") rounds.set(m[1], new Map());
+    const perThread = rounds.get(m[1]) ?? rounds.set(m[1], new Map()).get(m[1])!;
+    const r = perThread.get(round) ?? perThread.set(round, {}).get(round)!;
+    r[m[3] as "begin" | "end"] = m.index ?? 0;
+  }
+  const out = new Map<string, string>();
+  for (const thread of threads) {
+    const rs = [...(rounds.get(thread)?.values() ?? [])].filter((r) => r.begin !== undefined && r.end !== undefined);
+    if (rs.length === 0) throw new Error(`no complete heap marks from thread '${thread}' in the log (VIGIL_HEAP_PROBE=1 and heap-mark-preload.ts set?)`);
+    const inside = rs.map((r) => new Set(events.filter((e) => e.offset > r.begin! && e.offset < r.end!).map((e) => e.heap)));
+    const c = [...inside[0]].filter((h) => inside.every((s) => s.has(h)));
+    if (c.length !== 1) throw new Error(`thread '${thread}': ${c.length} heaps collected inside all of its ${rs.length} marked rounds (${c.join(", ") || "none"}); cannot attribute`);
+    out.set(thread, c[0]);
+  }
+  const heaps = [...out.values()];
+  if (new Set(heaps).size !== heaps.length) throw new Error(`two threads proved the same heap (${heaps.join(", ")})`);
+  return out;
+}
+
+export interface CellReading { offset: number; point: "wake" | "status"; cells: number }
+
+/** The `<<vigil-heap-cells THREAD POINT N>>` readings of one thread (src/daemon/heap-probe.ts), in log order. */
+export function cellReadings(text: string, thread: string): CellReading[] {
+  const out: CellReading[] = [];
+  for (const m of text.matchAll(/<<vigil-heap-cells (\S+) (wake|status) (\d+)>>/g)) {
+    if (m[1] === thread) out.push({ offset: m.index ?? 0, point: m[2] as "wake" | "status", cells: Number(m[3]) });
+  }
+  return out;
+}
+
+/** Heaps in the log that no thread proved as its own (the image before `vigil run`'s re-exec is one). */
+export function unprovenHeaps(events: GcEvent[], proven: Map<string, string>): string[] {
+  const known = new Set(proven.values());
+  return [...new Set(events.map((e) => e.heap))].filter((h) => !known.has(h));
 }
 
 /** Collections of the given heaps with offset in [from, to), and the allocation estimate (see above). */
 export function tallyGc(events: GcEvent[], heaps: string[], from: number, to: number): GcTally {
-  const t: GcTally = { collections: 0, eden: 0, full: 0, allocatedKiB: 0 };
+  const t: GcTally = { collections: 0, eden: 0, full: 0, allocatedKiB: 0, cut: 0 };
   const lastAfter = new Map<string, number>();
   for (const e of events) {
     if (!heaps.includes(e.heap)) continue;
     if (e.offset >= from && e.offset < to) {
       t.collections++;
-      if (e.eden) t.eden++;
+      if (e.cut) t.cut++;
+      else if (e.eden) t.eden++;
       else t.full++;
-      t.allocatedKiB += Math.max(0, e.startKiB - (lastAfter.get(e.heap) ?? e.startKiB));
+      const prev = lastAfter.get(e.heap) ?? e.startKiB;
+      if (Number.isFinite(e.startKiB) && Number.isFinite(prev)) t.allocatedKiB += Math.max(0, e.startKiB - prev);
     }
     lastAfter.set(e.heap, e.afterKiB);
   }
