@@ -65,11 +65,21 @@ function segmentsOf(fleet: FleetState, seg: SegmentIndex, node: string): number[
   return out;
 }
 
+/** Real VRRP segments hold a few routers; more than this in one usually means sites that share addressing. */
+export const CROWDED_SEGMENT = 4;
+
 export function planWaves(targets: string[], steps: WaveStep[], fleet: FleetState, seg: SegmentIndex): Plan {
   const sizes = cumulativeSizes(steps, targets.length);
   const groups = new Map(targets.map((t) => [t, segmentsOf(fleet, seg, t)]));
   const waves: string[][] = [];
   const notes: string[] = [];
+  const members = new Map<number, string[]>();
+  for (const [t, roots] of groups) for (const r of new Set(roots)) (members.get(r) ?? members.set(r, []).get(r)!).push(t);
+  const crowded = [...members.values()].filter((m) => m.length > CROWDED_SEGMENT).sort((a, b) => b.length - a.length);
+  for (const m of crowded.slice(0, 3)) {
+    notes.push(`${m.length} targets look like routers of one segment (${m.slice(0, 3).join(", ")}, ...): each gets a wave of its own. ` +
+      "If they are separate sites that reuse addresses and VRIDs, set vigil_fleet site on each node");
+  }
   let pending = targets;
   let placed = 0;
   const planned = sizes.length;

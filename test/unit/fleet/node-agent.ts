@@ -57,6 +57,8 @@ export interface AgentOptions {
   /** never answers a config blob (a hung node) */
   hang?: boolean;
   protocolVersion?: 4 | 5;
+  /** vigil_fleet site: tells apart sites that reuse addresses and VRIDs */
+  site?: string;
 }
 
 export class NodeAgent {
@@ -97,7 +99,7 @@ export class NodeAgent {
       log: (level, m) => this.logs.push(`${level} ${m}`),
     });
     this.reporter = new FleetReporter({
-      config: { ...defaultFleet(), broker: o.broker, fleet: o.fleet, protocolVersion: o.protocolVersion ?? 5, confirmTimeoutMs: o.confirmMs },
+      config: { ...defaultFleet(), broker: o.broker, fleet: o.fleet, protocolVersion: o.protocolVersion ?? 5, confirmTimeoutMs: o.confirmMs, ...(o.site ? { site: o.site } : {}) },
       node: o.node, version: "0.1.0-agent", bootTime: Date.now(),
       configSerial: () => this.running.serial, configHash: () => this.running.hash,
       onConfigBlob: o.hang ? () => new Promise(() => {}) : (b) => delivery.receive(b),

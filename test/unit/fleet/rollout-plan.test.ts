@@ -80,6 +80,14 @@ describe("routers that back each other up are never in the same wave", () => {
     expect(plan(sited, "100%").waves).toEqual([["ber1", "muc1"], ["ber2", "muc2"]]);
   });
 
+  test("a segment of more routers than a VRRP segment holds is named, with the way out (site)", () => {
+    const msgs: Msg[] = [];
+    for (let i = 0; i < 6; i++) msgs.push(status(`br${i}`), vrrp(`br${i}`, "VI_1", { lan: "192.168.1.0/24", vips: "192.168.1.1/32" }));
+    const p = plan(msgs, "100%");
+    expect(p.waves.length).toBe(6);
+    expect(p.notes[0]).toBe("6 targets look like routers of one segment (br0, br1, br2, ...): each gets a wave of its own. If they are separate sites that reuse addresses and VRIDs, set vigil_fleet site on each node");
+  });
+
   test("a wave that cannot be filled leaves nodes for the next, which catches up", () => {
     const msgs = [...pair("a1", "a2", 1), status("s1"), status("s2")];
     const p = plan(msgs, "2,100%", ["a1", "a2", "s1", "s2"]);
