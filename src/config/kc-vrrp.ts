@@ -188,17 +188,7 @@ function readVip(c: Ctx, st: Stmt): Raw | undefined {
 }
 
 function vipList(c: Ctx, key: string): Handler {
-  return (st, o) => {
-    const block = c.needBlock(st);
-    if (!block) return;
-    if (st.args.length) c.error(st, `'${st.kw.text}' takes no value before its block`, st.args[0]);
-    const list = (o[key] as Raw[] | undefined) ?? [];
-    for (const line of block) {
-      const v = readVip(c, line);
-      if (v) list.push(v);
-    }
-    c.putList(o, key, list, st);
-  };
+  return lineList(c, key, readVip);
 }
 
 /** `track_interface { IF [weight N] }` and `track_script { NAME [weight N] }` */

@@ -5,6 +5,7 @@
 // a node is known from whatever it reported, and every field may be absent.
 import { decodeBody } from "../payload.ts";
 import { ALL_NODES, decodeLevel, ROLLOUTS, ROOT } from "../topics.ts";
+import type { ConfigResult } from "../reporter.ts";
 
 export interface VrrpItem {
   state: string;
@@ -22,18 +23,8 @@ export interface VrrpItem {
   reason?: string;
 }
 
-/** config/state as nodes publish it (src/fleet/reporter.ts ConfigResult) */
-export interface ConfigStateMsg {
-  accepted?: boolean;
-  state?: string;
-  serial?: number;
-  hash?: string;
-  reason?: string;
-  message?: string;
-  running_serial?: number;
-  running_hash?: string;
-  confirm_ms?: number;
-}
+/** config/state as nodes publish it: the reporter's ConfigResult, any field possibly missing on the wire */
+export type ConfigStateMsg = Partial<ConfigResult>;
 
 export interface NodeState {
   /** undefined: no status seen (retained state missing or late) */
