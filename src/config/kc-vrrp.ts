@@ -89,13 +89,7 @@ export function readScript(c: Ctx, s: Stmt): Raw | undefined {
     script: hCmd(c, "script"),
     interval: hSec(c, "intervalMs"),
     timeout: hSec(c, "timeoutMs"),
-    weight: (st, x) => {
-      if (!c.noBlock(st)) return;
-      const [w, rev, ...extra] = st.args;
-      if (!w || extra.length || (rev && rev.text !== "reverse")) return c.error(st, "'weight' takes N [reverse]");
-      c.put(x, "weight", c.int(st, w), st, w);
-      if (rev) c.put(x, "weightReverse", true, st, rev);
-    },
+    weight: hWeightReverse(c),
     rise: hInt(c, "rise"),
     fall: hInt(c, "fall"),
     user: (st, x) => userGroup(c, st, x, "user", "group"),
@@ -185,6 +179,17 @@ function readVip(c: Ctx, st: Stmt): Raw | undefined {
     c.mark(v, key, st, val);
   }
   return v;
+}
+
+/** `weight N [reverse]`, as vrrp_script and vrrp_track_process take it */
+function hWeightReverse(c: Ctx): Handler {
+  return (st, x) => {
+    if (!c.noBlock(st)) return;
+    const [w, rev, ...extra] = st.args;
+    if (!w || extra.length || (rev && rev.text !== "reverse")) return c.error(st, "'weight' takes N [reverse]");
+    c.put(x, "weight", c.int(st, w), st, w);
+    if (rev) c.put(x, "weightReverse", true, st, rev);
+  };
 }
 
 function vipList(c: Ctx, key: string): Handler {
@@ -283,13 +288,7 @@ export function readTrackProcess(c: Ctx, s: Stmt): Raw | undefined {
       c.mark(x, "paramMatch", st);
       x.fullCommand = true;
     },
-    weight: (st, x) => {
-      if (!c.noBlock(st)) return;
-      const [w, rev, ...extra] = st.args;
-      if (!w || extra.length || (rev && rev.text !== "reverse")) return c.error(st, "'weight' takes N [reverse]");
-      c.put(x, "weight", c.int(st, w), st, w);
-      if (rev) c.put(x, "weightReverse", true, st, rev);
-    },
+    weight: hWeightReverse(c),
     quorum: hInt(c, "quorum"),
     quorum_max: hInt(c, "quorumMax"),
     delay: delay(["forkDelayMs", "terminateDelayMs"]),
