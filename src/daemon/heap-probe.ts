@@ -15,9 +15,10 @@
 // its eden budget (megabytes for the worker), so "no GC" cannot tell 0 bytes from
 // 32 bytes per advert. heapStats().objectTypeCounts walks every cell that is live
 // or allocated since the last collection: between two readings with no collection
-// in between, the difference in the total is exactly the number of cells this
-// heap allocated (objects, arrays, closures, strings, promises). reportCells()
-// writes that total. The worker writes it twice per request from the main thread:
+// in between, the difference is exactly the cells this heap allocated (objects,
+// arrays, closures, strings, promises, and JSC's own: compiled code, shapes), by
+// type. reportCells() writes the counts; the worker writes them twice per request
+// from the main thread:
 // when it wakes for it ("wake", before its event loop turns: Bun's GC timers and
 // the message delivery run there) and as it takes a status request ("status", after
 // that turn, before it builds the answer). From one status reading to the next wake
@@ -43,15 +44,23 @@ export function markHeap(thread: string): void {
   }
 }
 
-/** Cells of the calling thread's heap that are live or allocated since its last collection. */
-export function heapCells(): number {
-  const counts = heapStats().objectTypeCounts;
-  let n = 0;
-  for (const k in counts) n += counts[k];
-  return n;
+/**
+ * Cells JSC makes for itself as code runs: compiled code (tier-ups), object shapes and
+ * their property tables, scopes' symbol tables, functions linked the first time. They
+ * come once per code path, not per pass; everything else (objects, arrays, strings,
+ * closures and their scopes, promises, typed arrays, BigInts) is what the program allocated.
+ */
+export const ENGINE_CELL = /CodeBlock$|Executable$|^Structure|^PropertyTable$|^SymbolTable$/;
+
+/** Cells of the calling thread's heap that are live or allocated since its last collection, by JSC class name. */
+export function heapCellsByType(): Record<string, number> {
+  return heapStats().objectTypeCounts;
 }
 
-/** Writes `<<vigil-heap-cells THREAD POINT N>>` to stderr. */
+/** Writes `<<vigil-heap-cells THREAD POINT TOTAL {"Object":N,...}>>` to stderr (the counts are taken before the line is built). */
 export function reportCells(thread: string, point: "wake" | "status"): void {
-  writeSync(2, `\n<<vigil-heap-cells ${thread} ${point} ${heapCells()}>>\n`);
+  const counts = heapCellsByType();
+  let total = 0;
+  for (const k in counts) total += counts[k];
+  writeSync(2, `\n<<vigil-heap-cells ${thread} ${point} ${total} ${JSON.stringify(counts)}>>\n`);
 }

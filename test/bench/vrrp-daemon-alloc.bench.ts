@@ -10,8 +10,10 @@
 // ran its loop for the whole window and answered one request: the difference is
 // exact as long as the worker did not collect in between (checked in the GC log).
 // One more request straight after gives what answering one request costs; window
-// minus that is what the window's passes, adverts and timers allocated. A loop
-// that allocates nothing per pass shows 0 there whatever the advert count.
+// minus that, per cell type, is what the window's passes, adverts and timers
+// allocated. JSC's own cells (compiled code, object shapes) are shown apart: they
+// come once per code path as the JIT tiers up. A loop that allocates nothing per
+// pass shows 0 program cells there whatever the advert count.
 //
 // Collections, per heap. The GC log names heaps only by address; each thread proves
 // which one is its own (the worker at start, the main thread through
@@ -34,7 +36,7 @@ import { queryStatus } from "../../src/daemon/status-server.ts";
 import { keepalivedConf, startRouter, type RouterSpec } from "../helpers/keepalived.ts";
 import { Lab, sleep } from "../helpers/lab.ts";
 import { adverts } from "../helpers/pcap.ts";
-import { type BenchVigil, cellReadings, cpuMs, type GcTally, parseGc, provenHeaps, spawnVigil, status, tallyGc, unprovenHeaps } from "./vrrp-daemon-lab.ts";
+import { type BenchVigil, cellReadings, cellsBeyond, cpuMs, type GcTally, parseGc, provenHeaps, spawnVigil, status, tallyGc, unprovenHeaps } from "./vrrp-daemon-lab.ts";
 
 // 25 instances: the backup's 25 sockets each read every advert (62 500 reads/s), well within one core.
 const o = { instances: 25, adverts: 100_000, cpuSeconds: 5, keepLogs: "" };
@@ -60,8 +62,12 @@ async function sums(h: BenchVigil) {
 
 const logBytes = (h: BenchVigil) => readFileSync(h.proc.log).length;
 
-/** The worker's own count: cells over the window and over one status exchange (null when the worker collected in between). */
-interface Cells { window: number; exchange: number; gcs: number }
+/**
+ * The worker's own count: cells over the window and over one status exchange, and the
+ * window's beyond the exchange split into program cells and JSC's own (vrrp-daemon-lab.ts
+ * ENGINE_CELL); `gcs` > 0 voids them (the worker collected in between).
+ */
+interface Cells { window: number; exchange: number; gcs: number; program: number; engine: number; byType: Record<string, number> }
 interface Side { worker: GcTally; main: GcTally; other: GcTally; adverts: number; heaps: string; cells: Cells | null }
 interface Window { label: string; seconds: number; master: Side; backup: Side; control?: Side }
 
@@ -86,7 +92,7 @@ function sides(h: BenchVigil, from: number, to: number, n: number, cellsFrom?: n
     if (statusAt.length < 3 || spans.some(([, next]) => !next)) throw new Error(`r${h.router}: worker cell readings missing after the window start (${r.map((c) => c.point).join(",")})`);
     const [[a, bWake], [b, cWake]] = spans;
     const gcs = tallyGc(events, [worker], a.offset, bWake!.offset).collections + tallyGc(events, [worker], b.offset, cWake!.offset).collections;
-    cells = { window: bWake!.cells - a.cells, exchange: cWake!.cells - b.cells, gcs };
+    cells = { window: bWake!.cells - a.cells, exchange: cWake!.cells - b.cells, gcs, ...cellsBeyond(a, bWake!, b, cWake!) };
   }
   return {
     worker: tallyGc(events, [worker], from, to), main: tallyGc(events, [main], from, to), other: tallyGc(events, other, from, to),
@@ -160,23 +166,28 @@ try {
   if (fast.master.adverts < o.adverts) console.error(`vrrp-daemon-alloc: only ${fast.master.adverts} adverts sent in the window (wanted ${o.adverts})`);
 
   const g = (t: GcTally) => `${t.collections} (${t.eden}/${t.full}${t.cut ? `, ${t.cut} cut` : ""})`;
-  const perAdvert = (s: Side) => !s.cells ? "—" : s.cells.gcs ? `void (${s.cells.gcs} worker GCs)` : ((s.cells.window - s.cells.exchange) / s.adverts).toFixed(4);
-  const cellsOf = (s: Side) => !s.cells ? "— | —" : `${s.cells.window} | ${s.cells.exchange}`;
-  out.push(`\nvigil daemon, ${o.instances} VRRPv3 instances, 3 s warm-up, ${seconds} s windows. Worker cells: counted by the worker (heapStats) from the status request before the window to its wake for the one after, and for one status exchange straight after; per advert = (window − exchange) / adverts. GCs as total (eden/full) on the heap each thread proved its own (BUN_JSC_logGC=1); main-thread allocation estimated from the GC log (see vrrp-daemon-lab.ts)\n`);
-  out.push("| window | side | adverts | worker cells, window | worker cells, one status exchange | worker cells per advert | worker GCs | main-thread GCs | main alloc KiB | unproven heaps' GCs |");
-  out.push("|---|---|---|---|---|---|---|---|---|---|");
+  const cellsOf = (s: Side) => !s.cells ? "— | — | — | —" : s.cells.gcs ? `${s.cells.window} | ${s.cells.exchange} | void (${s.cells.gcs} worker GCs) | —`
+    : `${s.cells.window} | ${s.cells.exchange} | ${s.cells.program} / ${s.cells.engine} | ${(s.cells.program / s.adverts).toFixed(4)}`;
+  out.push(`\nvigil daemon, ${o.instances} VRRPv3 instances, 3 s warm-up, ${seconds} s windows. Worker cells counted by the worker itself (heapStats, src/daemon/heap-probe.ts) from the status request before the window to its wake for the one after, and over one status exchange straight after; "beyond" is window minus exchange, as program cells / JSC's own (compiled code, shapes: once per code path). GCs as total (eden/full) on the heap each thread proved its own (BUN_JSC_logGC=1); main-thread allocation estimated from the GC log (see vrrp-daemon-lab.ts)\n`);
+  out.push("| window | side | adverts | worker cells, window | worker cells, one status exchange | beyond: program / JSC | program cells per advert | worker GCs | main-thread GCs | main alloc KiB | unproven heaps' GCs |");
+  out.push("|---|---|---|---|---|---|---|---|---|---|---|");
   for (const w of [fast, slow]) for (const [side, s] of [["master (sent)", w.master], ["backup (received)", w.backup]] as const) {
-    out.push(`| ${w.label} | ${side} | ${s.adverts} | ${cellsOf(s)} | ${perAdvert(s)} | ${g(s.worker)} | ${g(s.main)} | ${s.main.allocatedKiB} | ${s.other.collections} |`);
+    out.push(`| ${w.label} | ${side} | ${s.adverts} | ${cellsOf(s)} | ${g(s.worker)} | ${g(s.main)} | ${s.main.allocatedKiB} | ${s.other.collections} |`);
   }
-  if (fast.control) out.push(`| control: 2000 status requests | master | — | — | — | — | ${g(fast.control.worker)}, ≈${fast.control.worker.allocatedKiB} KiB | ${g(fast.control.main)} | ${fast.control.main.allocatedKiB} | ${fast.control.other.collections} |`);
+  if (fast.control) out.push(`| control: 2000 status requests | master | — | — | — | — | — | ${g(fast.control.worker)}, ≈${fast.control.worker.allocatedKiB} KiB | ${g(fast.control.main)} | ${fast.control.main.allocatedKiB} | ${fast.control.other.collections} |`);
   out.push("");
+  for (const w of [fast, slow]) for (const [side, s] of [["master", w.master], ["backup", w.backup]] as const) {
+    if (s.cells && !s.cells.gcs) out.push(`beyond the exchange, ${w.label}, ${side}: ${Object.entries(s.cells.byType).map(([k, n]) => `${k} ${n}`).join(", ") || "nothing"}`);
+  }
   for (const w of [fast, slow]) out.push(`heaps, ${w.label}: master ${w.master.heaps}; backup ${w.backup.heaps}`);
   for (const [side, f, s] of [["master", fast.master, slow.master], ["backup", fast.backup, slow.backup]] as const) {
     const dn = f.adverts - s.adverts;
     const dg = f.worker.collections - s.worker.collections;
-    const dc = f.cells && s.cells && !f.cells.gcs && !s.cells.gcs ? (f.cells.window - f.cells.exchange) - (s.cells.window - s.cells.exchange) : null;
-    out.push(`\n${side}: ${dn} more adverts in the 10 ms window than in the baseline → worker GCs ${dg >= 0 ? "+" : ""}${dg}, worker cells ${dc === null ? "not comparable (worker collected)" : `${dc >= 0 ? "+" : ""}${dc} = ${(dc / dn).toFixed(4)} per advert`} (0 = nothing that scales with adverts)`);
+    const dc = f.cells && s.cells && !f.cells.gcs && !s.cells.gcs ? f.cells.program - s.cells.program : null;
+    out.push(`\n${side}: ${dn} more adverts in the 10 ms window than in the baseline → worker GCs ${dg >= 0 ? "+" : ""}${dg}, worker program cells ${dc === null ? "not comparable (worker collected)" : `${dc >= 0 ? "+" : ""}${dc} = ${(dc / dn).toFixed(4)} per advert`} (0 = nothing that scales with adverts)`);
   }
+
+  console.log(out.splice(0).join("\n")); // the allocation figures stand even if the CPU phase fails
 
   // ---- CPU per advert, vigil then keepalived, same instances at 10 ms ----
   const vm = await spawnVigil(lab, 1, keepalivedConf(spec(1, 150, 0.01)));

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { queryStatus } from "../../src/daemon/status-server.ts";
+import { ENGINE_CELL } from "../../src/daemon/heap-probe.ts";
 import type { DaemonStatus } from "../../src/daemon/status-types.ts";
 import { type Lab, type LabProc, processTree, sleep } from "../helpers/lab.ts";
 
@@ -116,15 +117,30 @@ export function provenHeaps(text: string, events: GcEvent[], threads: string[]):
   return out;
 }
 
-export interface CellReading { offset: number; point: "wake" | "status"; cells: number }
+export interface CellReading { offset: number; point: "wake" | "status"; cells: number; byType: Record<string, number> }
 
-/** The `<<vigil-heap-cells THREAD POINT N>>` readings of one thread (src/daemon/heap-probe.ts), in log order. */
+/** The `<<vigil-heap-cells THREAD POINT TOTAL {counts}>>` readings of one thread (src/daemon/heap-probe.ts), in log order. */
 export function cellReadings(text: string, thread: string): CellReading[] {
   const out: CellReading[] = [];
-  for (const m of text.matchAll(/<<vigil-heap-cells (\S+) (wake|status) (\d+)>>/g)) {
-    if (m[1] === thread) out.push({ offset: m.index ?? 0, point: m[2] as "wake" | "status", cells: Number(m[3]) });
+  for (const m of text.matchAll(/<<vigil-heap-cells (\S+) (wake|status) (\d+) (\{.*?\})>>/g)) {
+    if (m[1] === thread) out.push({ offset: m.index ?? 0, point: m[2] as "wake" | "status", cells: Number(m[3]), byType: JSON.parse(m[4]) });
   }
   return out;
+}
+
+/** Per-type difference (b − a) − (d − c): what one interval allocated beyond another, program and JSC cells (ENGINE_CELL) apart. */
+export function cellsBeyond(a: CellReading, b: CellReading, c: CellReading, d: CellReading): { program: number; engine: number; byType: Record<string, number> } {
+  const byType: Record<string, number> = {};
+  let program = 0;
+  let engine = 0;
+  for (const k of new Set([a, b, c, d].flatMap((r) => Object.keys(r.byType)))) {
+    const n = ((b.byType[k] ?? 0) - (a.byType[k] ?? 0)) - ((d.byType[k] ?? 0) - (c.byType[k] ?? 0));
+    if (n === 0) continue;
+    byType[k] = n;
+    if (ENGINE_CELL.test(k)) engine += n;
+    else program += n;
+  }
+  return { program, engine, byType };
 }
 
 /** Heaps in the log that no thread proved as its own (the image before `vigil run`'s re-exec is one). */
