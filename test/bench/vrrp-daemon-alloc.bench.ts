@@ -26,8 +26,10 @@
 // counters move when something allocates. Then CPU per advert for vigil and
 // keepalived, master and backup.
 //
-//   bun test/bench/vrrp-daemon-alloc.bench.ts [--instances 25] [--adverts 100000] [--keep-logs DIR]
-// (--keep-logs copies each daemon's log, GC lines and probe lines included, into DIR)
+//   bun test/bench/vrrp-daemon-alloc.bench.ts [--instances 25] [--adverts 100000] [--ipv6-routes 1] [--keep-logs DIR]
+// (--ipv6-routes 1: each instance also owns an IPv6 virtual route, which the master
+// refreshes (RTA_EXPIRES) with its VIP leases and the worker's monitor then hears on the
+// route groups; --keep-logs copies each daemon's log, GC and probe lines included, into DIR)
 // bench-timeout: 300
 import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -39,11 +41,12 @@ import { adverts } from "../helpers/pcap.ts";
 import { type BenchVigil, cellReadings, cellsBeyond, cpuMs, type GcTally, parseGc, provenHeaps, spawnVigil, status, tallyGc, unprovenHeaps } from "./vrrp-daemon-lab.ts";
 
 // 25 instances: the backup's 25 sockets each read every advert (62 500 reads/s), well within one core.
-const o = { instances: 25, adverts: 100_000, cpuSeconds: 5, keepLogs: "" };
+const o = { instances: 25, adverts: 100_000, cpuSeconds: 5, keepLogs: "", ipv6Routes: false };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i += 2) {
   const v = Number(argv[i + 1]);
   if (argv[i] === "--keep-logs" && argv[i + 1]) o.keepLogs = argv[i + 1];
+  else if (argv[i] === "--ipv6-routes" && (v === 0 || v === 1)) o.ipv6Routes = v === 1;
   else if (argv[i] === "--instances" && Number.isInteger(v) && v >= 1 && v <= 100) o.instances = v;
   else if (argv[i] === "--adverts" && Number.isInteger(v) && v >= 1000 && v <= 10_000_000) o.adverts = v;
   else { console.error(`vrrp-daemon-alloc: bad argument '${argv[i]} ${argv[i + 1] ?? ""}'`); process.exit(2); }
@@ -53,6 +56,14 @@ const spec = (r: number, prio: number, advertInt: number): RouterSpec => ({
   routerId: `r${r}`,
   instances: Array.from({ length: o.instances }, (_, k) => ({ vrid: k + 1, priority: prio, advertInt, version: 3 as const, vips: [`198.18.1.${k + 1}`], garpMasterDelay: 0 })),
 });
+
+/** vigil's config for a router: keepalived's, plus one IPv6 virtual route per instance with --ipv6-routes 1. */
+function conf(r: number, prio: number, advertInt: number): string {
+  const text = keepalivedConf(spec(r, prio, advertInt));
+  if (!o.ipv6Routes) return text;
+  return text.replace(/(  virtual_router_id (\d+)\n[\s\S]*?)(  virtual_ipaddress \{)/g,
+    (_, head: string, vrid: string, vips: string) => `${head}  virtual_routes {\n    fd00:77:${Number(vrid).toString(16)}::/64 dev eth0\n  }\n${vips}`);
+}
 
 async function sums(h: BenchVigil) {
   const s = await status(h);
@@ -104,8 +115,8 @@ function sides(h: BenchVigil, from: number, to: number, n: number, cellsFrom?: n
 async function window(lab: Lab, label: string, advertInt: number, seconds: number, withControl: boolean): Promise<Window> {
   const env = { BUN_JSC_logGC: "1", [HEAP_PROBE_ENV]: "1" };
   const preload = join(import.meta.dir, "heap-mark-preload.ts");
-  const m = await spawnVigil(lab, 1, keepalivedConf(spec(1, 150, advertInt)), { env, preload });
-  const b = await spawnVigil(lab, 2, keepalivedConf(spec(2, 100, advertInt)), { env, preload });
+  const m = await spawnVigil(lab, 1, conf(1, 150, advertInt), { env, preload });
+  const b = await spawnVigil(lab, 2, conf(2, 100, advertInt), { env, preload });
   try {
     let settled = false;
     for (let i = 0; i < 150 && !settled; i++) {
@@ -168,7 +179,7 @@ try {
   const g = (t: GcTally) => `${t.collections} (${t.eden}/${t.full}${t.cut ? `, ${t.cut} cut` : ""})`;
   const cellsOf = (s: Side) => !s.cells ? "— | — | — | —" : s.cells.gcs ? `${s.cells.window} | ${s.cells.exchange} | void (${s.cells.gcs} worker GCs) | —`
     : `${s.cells.window} | ${s.cells.exchange} | ${s.cells.program} / ${s.cells.engine} | ${(s.cells.program / s.adverts).toFixed(4)}`;
-  out.push(`\nvigil daemon, ${o.instances} VRRPv3 instances, 3 s warm-up, ${seconds} s windows. Worker cells counted by the worker itself (heapStats, src/daemon/heap-probe.ts) from the status request before the window to its wake for the one after, and over one status exchange straight after; "beyond" is window minus exchange, as program cells / JSC's own (compiled code, shapes: once per code path). GCs as total (eden/full) on the heap each thread proved its own (BUN_JSC_logGC=1); main-thread allocation estimated from the GC log (see vrrp-daemon-lab.ts)\n`);
+  out.push(`\nvigil daemon, ${o.instances} VRRPv3 instances${o.ipv6Routes ? " each with an IPv6 virtual route" : ""}, 3 s warm-up, ${seconds} s windows. Worker cells counted by the worker itself (heapStats, src/daemon/heap-probe.ts) from the status request before the window to its wake for the one after, and over one status exchange straight after; "beyond" is window minus exchange, as program cells / JSC's own (compiled code, shapes: once per code path). GCs as total (eden/full) on the heap each thread proved its own (BUN_JSC_logGC=1); main-thread allocation estimated from the GC log (see vrrp-daemon-lab.ts)\n`);
   out.push("| window | side | adverts | worker cells, window | worker cells, one status exchange | beyond: program / JSC | program cells per advert | worker GCs | main-thread GCs | main alloc KiB | unproven heaps' GCs |");
   out.push("|---|---|---|---|---|---|---|---|---|---|---|");
   for (const w of [fast, slow]) for (const [side, s] of [["master (sent)", w.master], ["backup (received)", w.backup]] as const) {
@@ -190,8 +201,8 @@ try {
   console.log(out.splice(0).join("\n")); // the allocation figures stand even if the CPU phase fails
 
   // ---- CPU per advert, vigil then keepalived, same instances at 10 ms ----
-  const vm = await spawnVigil(lab, 1, keepalivedConf(spec(1, 150, 0.01)));
-  const vb = await spawnVigil(lab, 2, keepalivedConf(spec(2, 100, 0.01)));
+  const vm = await spawnVigil(lab, 1, conf(1, 150, 0.01));
+  const vb = await spawnVigil(lab, 2, conf(2, 100, 0.01));
   await sleep(4000);
   const cpuV = await cpuPerAdvert(lab, [vm.proc.pid, vb.proc.pid]);
   for (const r of [1, 2]) { lab.kill(r, "SIGTERM"); await lab.reap(r, 4000); }
@@ -202,7 +213,7 @@ try {
   const cpuK = await cpuPerAdvert(lab, [km.proc.pid, kb.proc.pid]);
   const respawns = (lab.logOf(km.proc).match(/VRRP child process\(\d+\) died/g) ?? []).length;
   const expected = o.instances * 100 * o.cpuSeconds;
-  out.push(`\nCPU per 1000 adverts (utime+stime of the process tree over ${o.cpuSeconds} s; adverts counted on the wire), ${o.instances} instances at 10 ms, default realtime settings\n`);
+  out.push(`\nCPU per 1000 adverts (utime+stime of the process tree over ${o.cpuSeconds} s; adverts counted on the wire), ${o.instances} instances at 10 ms, default realtime settings${o.ipv6Routes ? " (vigil's instances with their IPv6 routes, keepalived's without)" : ""}\n`);
   out.push(`| impl | master adverts (of ≈${expected}) | adverts from the backup (spurious takeovers) | master ms / 1000 sent | backup ms / 1000 received |`);
   out.push("|---|---|---|---|---|");
   for (const [impl, c] of [["vigil", cpuV], ["keepalived", cpuK]] as const) out.push(`| ${impl} | ${c.adverts} | ${c.fromBackup} | ${c.masterMsPer1k.toFixed(1)} | ${c.backupMsPer1k.toFixed(1)} |`);
