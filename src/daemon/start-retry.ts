@@ -70,8 +70,13 @@ export class StartRetry {
    * address message on a watched interface (added, left DAD, removed).
    */
   concerns(c: RtChange): boolean {
-    if (this.indexes.includes(c.index)) return true;
+    if (this.watchesIndex(c.index)) return true;
     return c.kind === "link" && c.name !== undefined && this.names.includes(c.name);
+  }
+
+  /** An address message on interface `index` concerns this instance (what concerns() answers for one, without building it). */
+  watchesIndex(index: number): boolean {
+    return this.indexes.includes(index);
   }
 
   /** Something relevant changed (or notifications were lost): try at the next pass, and restart the backoff. */

@@ -15,7 +15,7 @@ import { ETH_HEADER_LEN, ETHERTYPE_ARP } from "../net/ethernet.ts";
 import { UNSOLICITED_NA_LEN, writeNeighborSolicitation, writeUnsolicitedNa } from "../net/ndisc.ts";
 import { PACKET_OUTGOING } from "../sys/packet-socket.ts";
 import { NaListener } from "../sys/na-listener.ts";
-import { formatMac, parseIPv4, parseIPv6 } from "../net/ip-address.ts";
+import { formatIP, formatMac, parseIP, parseIPv4, parseIPv6 } from "../net/ip-address.ts";
 import { ActionKind, State, STATE_NAMES } from "../vrrp/actions.ts";
 import { FAULT_SYNC_GROUP } from "../vrrp/fsm.ts";
 import { formatAddress } from "../vrrp/addr.ts";
@@ -58,6 +58,16 @@ function vipSpec(v: VipPlan): AddressSpec {
   return spec;
 }
 
+/** `address` as bytes if decodeAddress would give exactly this text for them (addressChanged compares text), else null. */
+function notifiedBytes(address: string): Uint8Array | null {
+  try {
+    const { bytes } = parseIP(address);
+    return formatIP(bytes) === address ? bytes : null;
+  } catch {
+    return null;
+  }
+}
+
 export class InstanceRuntime {
   plan: InstancePlan;
   readonly core: VrrpInstance;
@@ -79,6 +89,8 @@ export class InstanceRuntime {
   private readonly probeLens: number[] = [];
   /** announced VIPs as bytes, for conflict matching */
   private readonly vipBytes: Uint8Array[] = [];
+  /** each of `vips` as bytes when its text is the one decodeAddress gives for them (else it never matches a notification) */
+  private readonly vipNotified: Array<Uint8Array | null>;
   private readonly lastConflictAt: Float64Array;
   /** IPv6 only: NAs for our VIPs come in here */
   private readonly naListener: NaListener | null = null;
@@ -127,6 +139,7 @@ export class InstanceRuntime {
     this.vmac = vmac;
     if (vmac?.adopted) hooks.log("info", `${plan.name}: adopted existing vmac ${vmac.spec.name}`);
     this.vips = plan.vips.map((v) => (v.onVmac && vmac ? { ...v, ifindex: vmac.index } : v));
+    this.vipNotified = this.vips.map((v) => notifiedBytes(v.address));
     // keepalived sends and receives adverts on the vmac (Ethernet source = virtual MAC)
     // unless vmac_xmit_base; GARPs/NAs for its VIPs always leave from the vmac.
     const advertIf = plan.vmac && !plan.vmac.xmitBase ? plan.vmac.name : plan.interface;
@@ -410,6 +423,24 @@ export class InstanceRuntime {
       this.hooks.event("vip-conflict", this, `${address}/${prefix} appeared on ${v.dev} while ${STATE_NAMES[st]}; removed`);
       this.deleteVip(v);
     }
+  }
+
+  /**
+   * Whether an RTM_NEWADDR for bytes[off, off + len) on `index` with `prefix` would
+   * make addressChanged() act (one of our VIPs appearing while we do not hold it).
+   * Allocation-free: the worker asks this of its own lease renewals' echoes.
+   */
+  newAddressActs(index: number, prefix: number, bytes: Uint8Array, off: number, len: number): boolean {
+    if (this.fsm.state === State.Master || this.vipsInstalled) return false;
+    for (let i = 0; i < this.vips.length; i++) {
+      const v = this.vips[i];
+      const b = this.vipNotified[i];
+      if (b === null || v.ifindex !== index || v.prefix !== prefix || b.length !== len) continue;
+      let same = true;
+      for (let k = 0; k < len && same; k++) same = b[k] === bytes[off + k];
+      if (same) return true;
+    }
+    return false;
   }
 
   /** Feeds tracker output to the FSM (own link down is FAULT as well). */

@@ -136,6 +136,24 @@ export class NetlinkSocket {
     return n;
   }
 
+  /**
+   * Non-blocking read for monitors that look at the bytes before parsing: the
+   * datagram's length, or -1 if none waiting. Its bytes are rxBytes[0, n) (read
+   * them through rxDataView), valid until the next read. Allocates nothing.
+   */
+  tryReceiveRaw(op = "netlink monitor"): number {
+    return this.receiveInto(op, MSG_DONTWAIT);
+  }
+
+  /** The receive buffer tryReceiveRaw() fills. */
+  get rxBytes(): Uint8Array {
+    return this.rx;
+  }
+
+  get rxDataView(): DataView {
+    return this.rxView;
+  }
+
   /** Non-blocking read for monitors: parsed messages (views, valid until the next read) or null if none waiting. */
   tryReceive(op = "netlink monitor"): NlMessage[] | null {
     const n = this.receiveInto(op, MSG_DONTWAIT);
