@@ -2,6 +2,7 @@
 // vigil CLI entry: dispatches `vigil <command> ...` to src/cli/<command>.ts.
 // Each command module exports `run(argv: string[]): Promise<number>` (the exit code),
 // so the compiled binary carries every command and tests can call them in-process.
+import { errorText } from "./error-text.ts";
 import { commands, usage } from "./cli/registry.ts";
 
 async function main(argv: string[]): Promise<number> {
@@ -22,7 +23,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err) => {
-    process.stderr.write(`vigil: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`vigil: ${errorText(err)}\n`);
     process.exit(1);
   },
 );

@@ -3,6 +3,7 @@
 // keepalived.conf is written expanded: its $NAME definitions, ~SEQ lines and
 // includes are replaced by what they stand for, and its `@ID` lines by the
 // ones for this config id.
+import { errorText } from "../error-text.ts";
 import { writeFileSync } from "node:fs";
 import { configToCbor } from "../config/config-cbor.ts";
 import { formatDiagnostic } from "../config/diagnostics.ts";
@@ -59,7 +60,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     bytes = to === "cbor" ? configToCbor(r.config) : to === "json" ? configToJson(r.config) : writeKeepalived(r.config);
   } catch (e) {
-    process.stderr.write(`vigil config convert: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(`vigil config convert: ${errorText(e)}\n`);
     return 1;
   }
   if (out === undefined) {

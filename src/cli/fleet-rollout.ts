@@ -33,7 +33,9 @@ const WRITE_EVERY_MS = 300;
 /** the retained record at most this often while running (and always at the end) */
 const RECORD_EVERY_MS = 1000;
 
-class UsageError extends Error {}
+class UsageError extends Error {
+  override name = "UsageError";
+}
 
 function fail(msg: string): never {
   throw new Error(msg);

@@ -1,6 +1,7 @@
 // `vigil run [-f CONFIG]`: the daemon in the foreground (procd/systemd supervise it).
 // Without -f it reads /etc/vigil/vigil.conf, else /etc/keepalived/keepalived.conf,
 // and says which; a config that gives it nothing to run is refused in one line.
+import { errorText } from "../error-text.ts";
 import type { Config } from "../config/model.ts";
 import { loadConfigFile } from "../config/load.ts";
 import { bootConfig, type RunningConfig } from "../daemon/boot-config.ts";
@@ -41,7 +42,7 @@ function startSyslog(opts: RunOptions): void {
   try {
     logToSyslog(opts.syslog.facility, opts.syslog.socket);
   } catch (e) {
-    log.warn(`syslog ${opts.syslog.socket}: ${e instanceof Error ? e.message : e}; logging to stderr only`);
+    log.warn(`syslog ${opts.syslog.socket}: ${errorText(e)}; logging to stderr only`);
   }
 }
 
@@ -77,7 +78,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     boot = bootConfig(opts.configFile, opts.strict, args.stateDir, args.configId);
   } catch (e) {
-    log.error(e instanceof Error ? e.message : String(e));
+    log.error(errorText(e));
     return 1;
   }
   const idle = nothingConfigured(boot.cfg, opts.configFile);
@@ -115,7 +116,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     await daemon.start(boot.cfg);
   } catch (e) {
-    log.error(e instanceof Error ? e.message : String(e));
+    log.error(errorText(e));
     await fleet?.stop();
     return 1;
   }

@@ -1,5 +1,6 @@
 // `vigil status [--socket PATH] [--json]`: asks the running daemon over its local socket.
 // `vigil status --broker URL --fleet F`: the whole fleet as its broker holds it (status-fleet.ts).
+import { errorText } from "../error-text.ts";
 import { DEFAULT_STATUS_SOCKET, queryStatus } from "../daemon/status-server.ts";
 import type { DaemonStatus } from "../daemon/status-types.ts";
 import { FLEET_USAGE, runFleetStatus } from "./status-fleet.ts";
@@ -21,7 +22,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     st = (await queryStatus(socket)) as DaemonStatus;
   } catch (err) {
-    process.stderr.write(`vigil status: ${err instanceof Error ? err.message : err}\n`);
+    process.stderr.write(`vigil status: ${errorText(err)}\n`);
     return 1;
   }
   // The daemon answers {error} when it cannot report (e.g. its VRRP worker does not

@@ -1,5 +1,6 @@
 // Config <-> deterministic CBOR (cbor.ts). One config has one encoding, so its
 // hash identifies it (the signing code signs these bytes).
+import { errorText } from "../error-text.ts";
 import { CborError, decodeStrict, encodeDeterministic } from "./cbor.ts";
 import { Diagnostics } from "./diagnostics.ts";
 import { finishConfig } from "./finish.ts";
@@ -16,7 +17,7 @@ export function configFromValue(value: unknown, format: "cbor" | "json" = "cbor"
   try {
     return toResult(format, diags.list, finishConfig(value, diags));
   } catch (e) {
-    diags.error(`internal error while checking the config: ${e instanceof Error ? e.message : String(e)}`);
+    diags.error(`internal error while checking the config: ${errorText(e)}`);
     return toResult(format, diags.list, undefined);
   }
 }
@@ -27,7 +28,7 @@ export function readCbor(bytes: Uint8Array, file = "<cbor>"): LoadResult {
     value = decodeStrict(bytes);
   } catch (e) {
     const diags = new Diagnostics();
-    diags.error(`${file}: ${e instanceof CborError ? "invalid CBOR: " : "internal error: "}${e instanceof Error ? e.message : String(e)}`);
+    diags.error(`${file}: ${e instanceof CborError ? "invalid CBOR: " : "internal error: "}${errorText(e)}`);
     return toResult("cbor", diags.list, undefined);
   }
   return configFromValue(value, "cbor");

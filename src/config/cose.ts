@@ -18,6 +18,7 @@
 // library: a blob comes from the network, and this reader never allocates more
 // than the input's length, rejects anything non-canonical, and cannot throw past
 // verifyBlob(). The config bytes are handed to the caller's validator untouched.
+import { errorText } from "../error-text.ts";
 import { createHash, sign, verify, type KeyObject } from "node:crypto";
 
 export const COSE_SIGN1_TAG = 18; // RFC 9052 §2, Table 1
@@ -164,7 +165,7 @@ export function parseSign1(bytes: Uint8Array): Sign1 | Reject {
     item = r.item(0);
     if (r.pos !== bytes.length) return new Reject("malformed", `trailing bytes after COSE_Sign1 at offset ${r.pos}`);
   } catch (e) {
-    return new Reject("malformed", `COSE_Sign1: ${(e as Error).message}`);
+    return new Reject("malformed", `COSE_Sign1: ${errorText(e)}`);
   }
   if (!(item instanceof Tagged) || item.tag !== COSE_SIGN1_TAG) return new Reject("not-cose", "not a COSE_Sign1 tag");
   const arr = item.value;
@@ -180,7 +181,7 @@ export function parseSign1(bytes: Uint8Array): Sign1 | Reject {
     protMap = r.item(0);
     if (r.pos !== prot.length) return new Reject("malformed", "trailing bytes in protected header");
   } catch (e) {
-    return new Reject("malformed", `protected header: ${(e as Error).message}`);
+    return new Reject("malformed", `protected header: ${errorText(e)}`);
   }
   if (!(protMap instanceof Map)) return new Reject("malformed", "protected header must encode a map");
   if (protMap.get(HDR_ALG) !== COSE_ALG_EDDSA) return new Reject("malformed", `protected header alg must be EdDSA (-8), got ${String(protMap.get(HDR_ALG))}`);
@@ -199,7 +200,7 @@ export function decodePayload(bytes: Uint8Array): SignedPayload | Reject {
     m = r.item(0);
     if (r.pos !== bytes.length) return new Reject("malformed", "trailing bytes after payload");
   } catch (e) {
-    return new Reject("malformed", `payload: ${(e as Error).message}`);
+    return new Reject("malformed", `payload: ${errorText(e)}`);
   }
   if (!(m instanceof Map)) return new Reject("malformed", "payload must be a CBOR map");
   for (const k of m.keys()) {
@@ -230,7 +231,7 @@ export function verifyBlob(bytes: Uint8Array, ctx: VerifyContext): VerifyResult 
   try {
     return verifyInner(bytes, ctx);
   } catch (e) {
-    return { ok: false, reason: "malformed", message: `unexpected: ${(e as Error).message}` };
+    return { ok: false, reason: "malformed", message: `unexpected: ${errorText(e)}` };
   }
 }
 
@@ -254,7 +255,7 @@ export function verifySign1(bytes: Uint8Array, trust: KeyLookup, maxBytes = MAX_
     if (!good) return { ok: false, reason: "bad-signature", message: "Ed25519 signature does not verify with the trusted key", kid: env.kid };
     return { ok: true, payload: env.payload, kid: env.kid };
   } catch (e) {
-    return { ok: false, reason: "malformed", message: `unexpected: ${(e as Error).message}` };
+    return { ok: false, reason: "malformed", message: `unexpected: ${errorText(e)}` };
   }
 }
 
@@ -275,7 +276,7 @@ function verifyInner(bytes: Uint8Array, ctx: VerifyContext): VerifyResult {
     try {
       msg = ctx.validateConfig(p.config);
     } catch (e) {
-      msg = (e as Error).message || "validator failed";
+      msg = errorText(e) || "validator failed";
     }
     if (msg !== null) return { ok: false, reason: "config-invalid", message: msg, ...base };
   }

@@ -102,7 +102,9 @@ function insideQuotes(text: string, at: number): boolean {
   return q;
 }
 
-class Stop extends Error {}
+class Stop extends Error {
+  override name = "Stop";
+}
 
 export class Expander {
   private readonly defs = new Map<string, Definition>();

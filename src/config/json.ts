@@ -1,5 +1,6 @@
 // Config <-> JSON. The JSON form is the model itself (camelCase fields,
 // integer milliseconds), described by schema/vigil-config.schema.json.
+import { errorText } from "../error-text.ts";
 import { Diagnostics } from "./diagnostics.ts";
 import { finishConfig } from "./finish.ts";
 import type { Config } from "./model.ts";
@@ -38,13 +39,13 @@ export function readJson(text: string, file = "<json>"): LoadResult {
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    diags.error(`${file}: invalid JSON: ${e instanceof Error ? e.message : String(e)}`);
+    diags.error(`${file}: invalid JSON: ${errorText(e)}`);
     return toResult("json", diags.list, undefined);
   }
   try {
     return toResult("json", diags.list, finishConfig(raw, diags));
   } catch (e) {
-    diags.error(`internal error while checking ${file}: ${e instanceof Error ? e.message : String(e)}`);
+    diags.error(`internal error while checking ${file}: ${errorText(e)}`);
     return toResult("json", diags.list, undefined);
   }
 }

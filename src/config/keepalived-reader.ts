@@ -1,5 +1,6 @@
 // keepalived.conf -> Config. Top-level blocks are dispatched here; each block's
 // keywords live in kc-vrrp.ts, kc-lvs.ts and kc-fleet.ts.
+import { errorText } from "../error-text.ts";
 import { Diagnostics, type FieldPath } from "./diagnostics.ts";
 import { finishConfig } from "./finish.ts";
 import { Ctx, Locations, whyUnknown, type Raw } from "./kc-context.ts";
@@ -96,7 +97,7 @@ export function readKeepalived(
     return toResult("keepalived", diags.list, config, path);
   } catch (e) {
     // A reader bug must still come back as a finding, never as a crash.
-    diags.error(`internal error while reading ${path}: ${e instanceof Error ? e.message : String(e)}`);
+    diags.error(`internal error while reading ${path}: ${errorText(e)}`);
     return toResult("keepalived", diags.list, undefined, path);
   }
 }

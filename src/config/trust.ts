@@ -2,6 +2,7 @@
 // A key is named by its kid = first 16 bytes of SHA-256 over the SPKI DER, so the
 // signer and every device derive the same id from the public key alone and no
 // registry of key names has to be kept in sync.
+import { errorText } from "../error-text.ts";
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { KeyLookup } from "./cose.ts";
@@ -18,7 +19,7 @@ export function parsePublicKeyPem(pem: string, source: string): KeyObject {
   try {
     key = createPublicKey({ key: pem, format: "pem" });
   } catch (e) {
-    throw new Error(`${source}: not a PEM public key (${(e as Error).message})`);
+    throw new Error(`${source}: not a PEM public key (${errorText(e)})`);
   }
   if (key.asymmetricKeyType !== "ed25519") {
     throw new Error(`${source}: key type is ${key.asymmetricKeyType}, only ed25519 may sign configs`);
@@ -31,7 +32,7 @@ export function parsePrivateKeyPem(pem: string, source: string): KeyObject {
   try {
     key = createPrivateKey({ key: pem, format: "pem" });
   } catch (e) {
-    throw new Error(`${source}: not a PEM private key (${(e as Error).message})`);
+    throw new Error(`${source}: not a PEM private key (${errorText(e)})`);
   }
   if (key.asymmetricKeyType !== "ed25519") {
     throw new Error(`${source}: key type is ${key.asymmetricKeyType}, expected ed25519`);
@@ -49,7 +50,7 @@ export class TrustStore implements KeyLookup {
       try {
         pem = readFileSync(p, "utf8");
       } catch (e) {
-        throw new Error(`trust_key ${p}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        throw new Error(`trust_key ${p}: ${(e as NodeJS.ErrnoException).code ?? errorText(e)}`);
       }
       t.add(parsePublicKeyPem(pem, `trust_key ${p}`));
     }

@@ -2,6 +2,7 @@
 // configures a fleet and that fleet has pushed a signed config that is still
 // valid in state_dir, the pushed one (newer, signed) runs instead — so a reboot
 // comes back with what the fleet last accepted, not with the factory file.
+import { errorText } from "../error-text.ts";
 import { verifyBlob } from "../config/cose.ts";
 import { readCbor } from "../config/config-cbor.ts";
 import { formatDiagnostic } from "../config/diagnostics.ts";
@@ -38,7 +39,7 @@ export function bootConfig(configFile: string, strict = false, stateDir?: string
   try {
     trust = TrustStore.fromFiles(fleet.trustKey);
   } catch (e) {
-    log.error(`fleet: ${e instanceof Error ? e.message : e}; booting from ${configFile}`);
+    log.error(`fleet: ${errorText(e)}; booting from ${configFile}`);
     return { cfg: file, serial: 0, hash: "", floor: 0, source: configFile };
   }
   const store = new ConfigStore(fleet.stateDir);

@@ -4,6 +4,7 @@
 //   SIGTERM/SIGINT  priority-0 adverts, VIPs removed, exit (RFC 5798 §6.4.3)
 //   SIGHUP          reload: unchanged instances keep running untouched
 //   SIGUSR1/SIGUSR2 keepalived's data and stats files (observers.ts)
+import { errorText } from "../error-text.ts";
 import pkg from "../../package.json" with { type: "json" };
 import { formatDiagnostic } from "../config/diagnostics.ts";
 import { loadConfigFile } from "../config/load.ts";
@@ -366,7 +367,7 @@ export class Daemon {
       }
       for (const g of groups) if (g.state) this.observers.group(g.name, g.state, g.members);
     } catch (e) {
-      log.warn(`fifo_write_vrrp_states_on_reload: ${e instanceof Error ? e.message : e}`);
+      log.warn(`fifo_write_vrrp_states_on_reload: ${errorText(e)}`);
     }
   }
 
@@ -376,7 +377,7 @@ export class Daemon {
       this.applyConfig(load(), { strict: false });
       log.info(`reloaded ${this.opts.configFile}`);
     } catch (e) {
-      log.error(`reload rejected, keeping the running config: ${e instanceof Error ? e.message : e}`);
+      log.error(`reload rejected, keeping the running config: ${errorText(e)}`);
     }
   }
 
@@ -388,7 +389,7 @@ export class Daemon {
       }
       await this.observers.writeData(this.cfg);
     } catch (e) {
-      log.error(`state dump: ${e instanceof Error ? e.message : e}`);
+      log.error(`state dump: ${errorText(e)}`);
     }
   }
 
@@ -397,7 +398,7 @@ export class Daemon {
     try {
       await this.observers.writeStats();
     } catch (e) {
-      log.error(`stats dump: ${e instanceof Error ? e.message : e}`);
+      log.error(`stats dump: ${errorText(e)}`);
     }
   }
 
@@ -418,7 +419,7 @@ export class Daemon {
         this.observers.lvsStopping(this.cfg);
         this.lvs?.stop();
       } catch (e) {
-        log.error(`lvs stop: ${e instanceof Error ? e.message : e}`);
+        log.error(`lvs stop: ${errorText(e)}`);
       }
       this.post({ type: "shutdown" });
       const grace = setTimeout(() => {

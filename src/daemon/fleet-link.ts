@@ -4,6 +4,7 @@
 // rollback (src/fleet/config-delivery.ts); applying is the daemon's hitless reload,
 // and the commit-confirm window is judged (src/fleet/confirm.ts) from the same
 // transitions, real-server changes and events this link reports.
+import { errorText } from "../error-text.ts";
 import pkg from "../../package.json" with { type: "json" };
 import { configToCbor, readCbor } from "../config/config-cbor.ts";
 import { configHash, verifyBlob, type SignedPayload } from "../config/cose.ts";
@@ -78,7 +79,7 @@ export class FleetLink {
     try {
       trust = TrustStore.fromFiles(fleet.trustKey);
     } catch (e) {
-      log.error(`fleet: ${e instanceof Error ? e.message : e}; pushed configs will be rejected`);
+      log.error(`fleet: ${errorText(e)}; pushed configs will be rejected`);
     }
     // What runs, as bytes: the pushed blob's config, or the bootstrap file's model.
     const current = running.serial > 0

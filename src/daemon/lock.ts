@@ -17,7 +17,9 @@ export interface InstanceLockKey {
   family: 4 | 6;
 }
 
-export class LockError extends Error {}
+export class LockError extends Error {
+  override name = "LockError";
+}
 
 function netnsId(): string {
   try {

@@ -11,6 +11,7 @@
 // does not hold its address), and the set of IPVS services vigil owns, kept in
 // <stateDir>/ipvs-owned.json so a restart after SIGKILL still removes services
 // the new config dropped.
+import { errorText } from "../error-text.ts";
 import { realServerName, virtualServerName, type LvsSyncDaemon, type TrackFile, type VirtualServer } from "../config/model.ts";
 import { LvsCheckRunner, type CheckReport, type LvsDefinitions } from "../lvs/checkers/runner.ts";
 import { suspendedServers, usesHaSuspend } from "../lvs/ha-suspend.ts";
@@ -89,7 +90,7 @@ export class LvsManager {
       onAction: (a) => this.onAction(a),
       // a report per check only when someone reads it: thousands per second otherwise go to waste
       ...(hooks.onCheck ? { onCheck: (r: CheckReport) => this.hooks.onCheck!(r) } : {}),
-      onError: (e) => log.error(`lvs: ${e instanceof Error ? e.message : e}`),
+      onError: (e) => log.error(`lvs: ${errorText(e)}`),
     }, this.defs);
   }
 
@@ -193,7 +194,7 @@ export class LvsManager {
       }
       log.info(`lvs: sync daemon now ${role} on ${d.interface}`);
     } catch (e) {
-      log.error(`lvs: sync daemon: ${e instanceof Error ? e.message : e}`);
+      log.error(`lvs: sync daemon: ${errorText(e)}`);
     } finally {
       client?.close();
     }
@@ -250,7 +251,7 @@ export class LvsManager {
         w.start();
         this.addressWatch = w;
       } catch (e) {
-        log.error(`lvs ha_suspend: cannot watch local addresses (${e instanceof Error ? e.message : e}); no health checker is suspended`);
+        log.error(`lvs ha_suspend: cannot watch local addresses (${errorText(e)}); no health checker is suspended`);
         this.setSuspended(new Set());
         return;
       }

@@ -3,6 +3,7 @@
 // for loopback or a management network: it has no authentication. Scrapes that
 // arrive together share one snapshot, and a snapshot is reused for MIN_GAP_MS,
 // so a scrape storm costs the VRRP worker at most a few status requests a second.
+import { errorText } from "../error-text.ts";
 import { log } from "./log.ts";
 import { METRICS_CONTENT_TYPE } from "./metrics.ts";
 
@@ -38,8 +39,8 @@ export function startMetricsServer(address: string, port: number, render: () => 
       try {
         return new Response(await body(), { headers: { "content-type": METRICS_CONTENT_TYPE } });
       } catch (e) {
-        log.warn(`metrics: ${e instanceof Error ? e.message : e}`);
-        return new Response(`cannot collect metrics: ${e instanceof Error ? e.message : e}\n`, { status: 503 });
+        log.warn(`metrics: ${errorText(e)}`);
+        return new Response(`cannot collect metrics: ${errorText(e)}\n`, { status: 503 });
       }
     },
     error(e) {

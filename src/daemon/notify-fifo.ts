@@ -11,6 +11,7 @@
 // as keepalived does, before the FIFO is opened. On stop it reads every line
 // (the STOP lines too) to EOF and can exit by itself before it is terminated;
 // keepalived kills it at once, and what it had not read yet is lost (measured).
+import { errorText } from "../error-text.ts";
 import { chownSync, closeSync, rmSync, writeSync } from "node:fs";
 import type { Subprocess } from "bun";
 import { makeFifo, openFifoForWriting, unreadBytes } from "../sys/fifo.ts";
@@ -121,7 +122,7 @@ export class NotifyFifo {
           }, RETRY_MS);
           return;
         }
-        this.log("error", `notify fifo ${this.path}: ${e instanceof Error ? e.message : e}; the line is dropped`);
+        this.log("error", `notify fifo ${this.path}: ${errorText(e)}; the line is dropped`);
         this.dropped++;
       }
       this.queue.shift();
@@ -185,7 +186,7 @@ export class NotifyFifo {
       this.script?.kill(sig);
     } catch (e) {
       // a script running as another user needs CAP_KILL: said, never thrown
-      this.log("warn", `notify fifo ${this.path}: cannot ${sig} its script (pid ${this.script?.pid}): ${e instanceof Error ? e.message : e}`);
+      this.log("warn", `notify fifo ${this.path}: cannot ${sig} its script (pid ${this.script?.pid}): ${errorText(e)}`);
     }
   }
 }

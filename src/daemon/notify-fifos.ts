@@ -9,6 +9,7 @@
 // no line, as in keepalived), measured against a baseline taken when the checkers
 // start or reload; VS lines when quorum changes; with `omega`, a stop writes the
 // RS DOWN lines of live servers and a VS DOWN line (ipwrapper.c clear_service_vs).
+import { errorText } from "../error-text.ts";
 import { type GlobalDefs, type NotifyFifo as NotifyFifoConfig, realServerName, type VirtualServer, virtualServerName } from "../config/model.ts";
 import { resolveIds } from "../lvs/checkers/user-ids.ts";
 import type { VirtualServerStatus } from "./lvs-manager.ts";
@@ -70,7 +71,7 @@ export class NotifyFifos {
         this.fifos.push({ fifo, kinds: s.kinds });
         this.log("info", `${what} open${c.script ? ` (read by ${c.script})` : ""}`);
       } catch (e) {
-        this.log("error", `cannot open ${what}: ${e instanceof Error ? e.message : e}; its lines are not written`);
+        this.log("error", `cannot open ${what}: ${errorText(e)}; its lines are not written`);
       }
     }
   }
@@ -80,7 +81,7 @@ export class NotifyFifos {
     try {
       return await resolveIds(user, group);
     } catch (e) {
-      this.log("warn", `${what} ${user}${group ? `:${group}` : ""}: ${e instanceof Error ? e.message : e}; using root`);
+      this.log("warn", `${what} ${user}${group ? `:${group}` : ""}: ${errorText(e)}; using root`);
       return undefined;
     }
   }

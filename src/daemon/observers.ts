@@ -3,6 +3,7 @@
 // SIGUSR1/SIGUSR2 files. All of it lives on the main thread and reads what the
 // VRRP worker already reports (transitions as they happen, counters on a status
 // request): nothing here adds work to the advert path.
+import { errorText } from "../error-text.ts";
 import type { Config } from "../config/model.ts";
 import { CHECK_DATA_FILE, DATA_FILE, dumpDir, formatCheckData, formatData, formatStats, STATS_FILE, writeDumpFile } from "./data-dump.ts";
 import { log } from "./log.ts";
@@ -73,7 +74,7 @@ export class Observers {
       log.info(`metrics: Prometheus endpoint at ${this.metrics.url}`);
     } catch (e) {
       // the daemon's job is VRRP and LVS: a port in use costs the metrics only
-      log.error(`metrics_listen ${at}: ${e instanceof Error ? e.message : e}; no metrics endpoint`);
+      log.error(`metrics_listen ${at}: ${errorText(e)}; no metrics endpoint`);
     }
   }
 

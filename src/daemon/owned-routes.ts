@@ -9,6 +9,7 @@
 // has no lifetime for IPv4 routes nor for rules of either family: those stay
 // until vigil removes them (a route through a VIP, or with a VIP as src, goes
 // with that VIP when its lease runs out; a rule never does).
+import { errorText } from "../error-text.ts";
 import { Errno, SysError } from "../sys/errno.ts";
 import { MessageBuilder } from "../sys/netlink/message.ts";
 import type { NetlinkSocket } from "../sys/netlink/socket.ts";
@@ -103,7 +104,7 @@ export class OwnedRoutes {
       try {
         deleteRule(this.nl, r.spec);
       } catch (e) {
-        this.log("error", `${this.what}: ${e instanceof Error ? e.message : e}`);
+        this.log("error", `${this.what}: ${errorText(e)}`);
       }
     }
     for (const r of this.routes) {
@@ -111,7 +112,7 @@ export class OwnedRoutes {
         deleteRoute(this.nl, r.spec);
       } catch (e) {
         // gone already (expired, its interface or gateway address went, deleted by hand)
-        if (!(e instanceof SysError && (e.errno === Errno.ESRCH || e.errno === Errno.ENODEV))) this.log("error", `${this.what}: ${e instanceof Error ? e.message : e}`);
+        if (!(e instanceof SysError && (e.errno === Errno.ESRCH || e.errno === Errno.ENODEV))) this.log("error", `${this.what}: ${errorText(e)}`);
       }
     }
   }
@@ -149,7 +150,7 @@ export class OwnedRoutes {
     try {
       r.put(this.nl);
     } catch (e) {
-      this.log("error", `${this.what}: ${e instanceof Error ? e.message : e}`);
+      this.log("error", `${this.what}: ${errorText(e)}`);
     }
   }
 
@@ -157,7 +158,7 @@ export class OwnedRoutes {
     try {
       addRule(this.nl, spec);
     } catch (e) {
-      this.log("error", `${this.what}: ${e instanceof Error ? e.message : e}`);
+      this.log("error", `${this.what}: ${errorText(e)}`);
     }
   }
 }

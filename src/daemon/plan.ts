@@ -7,6 +7,7 @@
 // rtnetlink and passes them in. The VRRP worker binds again whenever an instance
 // that could not start yet is retried, so a board whose interfaces come up after
 // vigil starts needs no restart.
+import { errorText } from "../error-text.ts";
 import {
   type Config, type VrrpInstance, type VirtualIpAddress,
   instanceFamily, instanceVipLifetimeMs,
@@ -236,7 +237,7 @@ export function configPlans(cfg: Config): ConfigPlans {
       // the core's own checks now, so only the box (never the config) keeps an instance waiting
       resolveParams({ ...params, primary: params.primary || UNBOUND_SOURCE[family] });
     } catch (err) {
-      errors.push(err instanceof Error ? err.message : String(err));
+      errors.push(errorText(err));
       continue;
     }
     plans.push({

@@ -2,6 +2,7 @@
 // in global_defs sets it; with enable_script_security and no script_user, the
 // dedicated user keepalived_script is used when it exists; otherwise root. A
 // vrrp_script's own `user USER [GROUP]` wins for that script.
+import { errorText } from "../error-text.ts";
 import type { GlobalDefs } from "../config/model.ts";
 import { resolveIds } from "../lvs/checkers/user-ids.ts";
 import { log } from "./log.ts";
@@ -18,7 +19,7 @@ export async function scriptIds(g: GlobalDefs, user?: string, group?: string): P
     return await resolveIds(name, user ? group : g.scriptGroup);
   } catch (e) {
     if (!user && !g.scriptUser) return {}; // keepalived_script is only a preference
-    log.error(`script_user ${name}: ${e instanceof Error ? e.message : e}; scripts run as root`);
+    log.error(`script_user ${name}: ${errorText(e)}; scripts run as root`);
     return {};
   }
 }

@@ -2,6 +2,7 @@
 // split on spaces (quotes group words), the process is killed by PID when it
 // outlives its timeout, and nothing here blocks the caller. With
 // enable_script_security/script_user the script runs as that user.
+import { errorText } from "../error-text.ts";
 import { log } from "./log.ts";
 
 export interface ScriptOptions {
@@ -58,7 +59,7 @@ export async function runScript(command: string, extraArgs: string[], opts: Scri
       ...(opts.gid !== undefined ? { gid: opts.gid } : {}),
     } as Parameters<typeof Bun.spawn>[1]);
   } catch (err) {
-    log.warn(`script ${argv[0]}: cannot start: ${err instanceof Error ? err.message : err}`);
+    log.warn(`script ${argv[0]}: cannot start: ${errorText(err)}`);
     return { exitCode: 127, signal: null, timedOut: false };
   }
   running.add(proc);
@@ -102,6 +103,6 @@ function killScript(proc: { pid: number; kill(sig: "SIGKILL"): void }, name: str
   try {
     proc.kill("SIGKILL");
   } catch (err) {
-    log.warn(`script ${name} (pid ${proc.pid}): cannot kill it: ${err instanceof Error ? err.message : err}`);
+    log.warn(`script ${name} (pid ${proc.pid}): cannot kill it: ${errorText(err)}`);
   }
 }

@@ -3,6 +3,7 @@
 // vigil runs ("Restoring deleted static ..."), and removed when vigil exits.
 // Static addresses are permanent (no lifetime): they are the box's own, not a
 // VIP that another router may take over.
+import { errorText } from "../error-text.ts";
 import { Errno, SysError } from "../sys/errno.ts";
 import type { NetlinkSocket } from "../sys/netlink/socket.ts";
 import { type AddressSpec, deleteAddress, replaceAddress, SCOPES } from "../sys/rtnetlink/address.ts";
@@ -45,7 +46,7 @@ export class StaticNetwork {
       try {
         deleteAddress(this.nl, a.spec);
       } catch (e) {
-        if (!(e instanceof SysError && (e.errno === Errno.EADDRNOTAVAIL || e.errno === Errno.ENODEV))) this.log("error", `static: ${e instanceof Error ? e.message : e}`);
+        if (!(e instanceof SysError && (e.errno === Errno.EADDRNOTAVAIL || e.errno === Errno.ENODEV))) this.log("error", `static: ${errorText(e)}`);
       }
     }
     this.addrs = [];
@@ -98,7 +99,7 @@ export class StaticNetwork {
     try {
       replaceAddress(this.nl, spec);
     } catch (e) {
-      this.log("error", `static: ${e instanceof Error ? e.message : e}`);
+      this.log("error", `static: ${errorText(e)}`);
     }
   }
 }

@@ -3,6 +3,7 @@
 // reports: each VIP as the kernel holds it now (one address dump per request),
 // sync group states, every virtual and real server with its checkers' last
 // results, IPVS counters and the notify FIFOs. Built on request only.
+import { errorText } from "../error-text.ts";
 import { type Config, instanceVipLifetimeMs, type VirtualServer } from "../config/model.ts";
 import { INFINITY_LIFE_TIME } from "../sys/abi.ts";
 import { listAddresses } from "../sys/rtnetlink/address.ts";
@@ -24,7 +25,7 @@ export function addKernelVips(instances: InstanceStatus[], plans: readonly Insta
     links = new Map(listLinks(nl).map((l) => [l.name, l.index]));
     addrs = listAddresses(nl);
   } catch (e) {
-    return `cannot read the kernel's addresses: ${e instanceof Error ? e.message : e}`;
+    return `cannot read the kernel's addresses: ${errorText(e)}`;
   } finally {
     nl.close();
   }

@@ -1,6 +1,7 @@
 // Local status socket: a client connects, sends one request line ("status"), and
 // gets one JSON document back. Unix socket permissions (0600, root) are the access
 // control; nothing here is reachable from the network.
+import { errorText } from "../error-text.ts";
 import { chmodSync, mkdirSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 
@@ -28,7 +29,7 @@ export function startStatusServer(path: string, provide: StatusProvider): { stop
           .then(() => provide(request))
           .then(
             (v) => JSON.stringify(v),
-            (err) => JSON.stringify({ error: err instanceof Error ? err.message : String(err) }),
+            (err) => JSON.stringify({ error: errorText(err) }),
           )
           .then((body) => s.end(`${body}\n`));
       },

@@ -6,6 +6,7 @@
 // namespace: the connector exists in init_net only) /proc is read again on every
 // poll instead, and the log says so. Changes go to `onChange` (the daemon posts
 // them to the VRRP worker, as track_script results).
+import { errorText } from "../error-text.ts";
 import { readdirSync, readFileSync } from "node:fs";
 import type { TrackProcess } from "../config/model.ts";
 import { ProcConnector, type ProcEventSink } from "../sys/proc-connector.ts";
@@ -79,7 +80,7 @@ export class ProcessTracking {
         this.connector = new ProcConnector();
         this.source = "connector";
       } catch (e) {
-        this.log("warn", `vrrp_track_process: the process events connector is unavailable (${e instanceof Error ? e.message : e}); reading /proc every ${(this.opts.pollMs ?? POLL_MS) / 1000} s instead`);
+        this.log("warn", `vrrp_track_process: the process events connector is unavailable (${errorText(e)}); reading /proc every ${(this.opts.pollMs ?? POLL_MS) / 1000} s instead`);
       }
     }
     // events that came between the scan and the subscription: one more scan settles them

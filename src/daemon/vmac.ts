@@ -4,6 +4,7 @@
 // failover. This adapter creates (or adopts) that link, sets the sysctls keepalived
 // sets (vrrp_if_config.c), brings it up, and removes it again. I/O only: the plan
 // decides names and MACs.
+import { errorText } from "../error-text.ts";
 import { readFileSync, writeFileSync } from "node:fs";
 import { IFA_F_NODAD } from "../sys/abi.ts";
 import { Errno, SysError } from "../sys/errno.ts";
@@ -85,7 +86,7 @@ function set(sys: Sysctl, path: string, value: string, warn: Warn): void {
     sys.write(path, value);
   } catch (e) {
     // keepalived logs and carries on; a missing knob (IPv6 disabled at boot) is no reason to stop VRRP
-    warn(`use_vmac: cannot set ${path.replaceAll("/", ".")} = ${value}: ${e instanceof Error ? e.message : e}`);
+    warn(`use_vmac: cannot set ${path.replaceAll("/", ".")} = ${value}: ${errorText(e)}`);
   }
 }
 
@@ -150,7 +151,7 @@ export function ensureVmac(nl: NetlinkSocket, spec: VmacSpec, warn: Warn, sys: S
   try {
     reports.add(link.index, spec.parent);
   } catch (e) {
-    warn(`use_vmac ${spec.name}: cannot move IGMP/MLD reports to ${spec.parentName} (nf_tables): ${e instanceof Error ? e.message : e}; membership reports will carry the virtual MAC`);
+    warn(`use_vmac ${spec.name}: cannot move IGMP/MLD reports to ${spec.parentName} (nf_tables): ${errorText(e)}; membership reports will carry the virtual MAC`);
   }
   setLinkUp(nl, link.index, true);
   return { spec, index: link.index, adopted };
@@ -190,7 +191,7 @@ export function removeVmac(nl: NetlinkSocket, h: VmacHandle, warn: Warn, sys: Sy
   try {
     reports.remove(h.index);
   } catch (e) {
-    warn(`use_vmac ${h.spec.name}: cannot remove its nf_tables report redirection: ${e instanceof Error ? e.message : e}`);
+    warn(`use_vmac ${h.spec.name}: cannot remove its nf_tables report redirection: ${errorText(e)}`);
   }
   try {
     // only our own macvlan: the index could have been reused if it was deleted by hand
@@ -199,6 +200,6 @@ export function removeVmac(nl: NetlinkSocket, h: VmacHandle, warn: Warn, sys: Sy
     deleteLink(nl, h.index);
   } catch (e) {
     if (e instanceof SysError && e.errno === Errno.ENODEV) return;
-    warn(`use_vmac ${h.spec.name}: cannot remove: ${e instanceof Error ? e.message : e}`);
+    warn(`use_vmac ${h.spec.name}: cannot remove: ${errorText(e)}`);
   }
 }

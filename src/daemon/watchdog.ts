@@ -1,6 +1,7 @@
 // Feeds systemd's watchdog (WATCHDOG=1) only while the VRRP worker's loop is
 // making progress: a stalled advert thread must look dead to the supervisor even
 // if the main thread is fine, because VIP lease refreshes live in that loop.
+import { errorText } from "../error-text.ts";
 import { SdNotifier } from "../sys/sd-notify.ts";
 import { log } from "./log.ts";
 
@@ -19,7 +20,7 @@ export class Watchdog {
         try {
           this.sd.notify("WATCHDOG=1");
         } catch (e) {
-          log.warn(`watchdog: ${e instanceof Error ? e.message : e}`);
+          log.warn(`watchdog: ${errorText(e)}`);
         }
       } else {
         log.error("watchdog: VRRP worker made no progress; withholding WATCHDOG=1");

@@ -5,7 +5,9 @@
 // of the broker. Bodies are small maps of numbers and strings, so a compact
 // codec covers them: definite lengths only, floats as float64, keys in
 // insertion order (bodies are not signed, so no canonical form is needed).
-export class BodyError extends Error {}
+export class BodyError extends Error {
+  override name = "BodyError";
+}
 
 const MAX_DEPTH = 32;
 const te = new TextEncoder();

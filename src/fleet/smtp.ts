@@ -19,7 +19,9 @@ export interface MailMessage {
   date: Date;
 }
 
-export class SmtpError extends Error {}
+export class SmtpError extends Error {
+  override name = "SmtpError";
+}
 
 interface Reply {
   code: number;

@@ -4,6 +4,7 @@
 // service per member of the group (every address of a range, every fwmark),
 // each with the same dests (keepalived ipvswrapper.c ipvs_group_range_cmd), so
 // a member added or removed is a service added or removed and nothing else.
+import { LvsConfigError } from "./errors.ts";
 import type { LbKind, VirtualServer, VirtualServerGroup } from "../config/model.ts";
 import { rangeAddresses } from "../config/vsg-range.ts";
 import type { IpvsDest, IpvsForward, IpvsProtocol, IpvsService } from "./ipvs-model.ts";
@@ -14,7 +15,7 @@ const PROTOCOL: Record<VirtualServer["protocol"], IpvsProtocol> = { TCP: "tcp", 
 
 export function forwardOf(kind: LbKind): IpvsForward {
   const f = FORWARD[kind];
-  if (!f) throw new Error(`unknown lb_kind '${kind}' (expected NAT, DR or TUN)`);
+  if (!f) throw new LvsConfigError(`unknown lb_kind '${kind}' (expected NAT, DR or TUN)`);
   return f;
 }
 
@@ -35,7 +36,7 @@ function familyOf(vs: VirtualServer): 4 | 6 {
  * Real servers without a port (fwmark services) get port 0: the client's.
  */
 export function desiredService(vs: VirtualServer, state: VirtualServerView): IpvsService {
-  if (vs.group !== undefined) throw new Error(`virtual_server group ${vs.group} is several services: use desiredServices`);
+  if (vs.group !== undefined) throw new LvsConfigError(`virtual_server group ${vs.group} is several services: use desiredServices`);
   const family = familyOf(vs);
   return service(vs, state, { family, address: vs.fwmark ? "" : vs.ip ?? "", port: vs.fwmark ? 0 : vs.port ?? 0, fwmark: vs.fwmark ?? 0 }, false);
 }
@@ -77,7 +78,7 @@ function service(vs: VirtualServer, state: VirtualServerView, m: Member, groupMe
     dests.push({ address: sorry.ip, port: sorryPort, forward, weight: sorryServing ? 1 : 0, upperThreshold: 0, lowerThreshold: 0 });
   }
   const protocol = PROTOCOL[vs.protocol];
-  if (!protocol) throw new Error(`unknown protocol '${vs.protocol}' (expected TCP, UDP or SCTP)`);
+  if (!protocol) throw new LvsConfigError(`unknown protocol '${vs.protocol}' (expected TCP, UDP or SCTP)`);
   return {
     family: m.family,
     protocol,

@@ -8,6 +8,7 @@
 // Keys are serviceKeyString() spellings. The parser accepts exactly that
 // spelling (canonical addresses, no leading zeros), so every key it returns
 // matches the reconcile's keys byte for byte.
+import { errorText } from "../error-text.ts";
 import type { IpvsProtocol, IpvsServiceKey } from "./ipvs-model.ts";
 import { serviceKeyString } from "./ipvs-model.ts";
 import { canonicalAddress } from "./reconcile-address.ts";
@@ -43,7 +44,7 @@ export function parseServiceKey(s: string): IpvsServiceKey {
   try {
     address = canonicalAddress(raw);
   } catch (e) {
-    throw new OwnedStateError(`service "${s}": ${e instanceof Error ? e.message : String(e)}`);
+    throw new OwnedStateError(`service "${s}": ${errorText(e)}`);
   }
   const family = m[2] !== undefined ? 6 : 4;
   if ((family === 6) !== address.includes(":")) throw new OwnedStateError(`service "${s}": brackets are for IPv6 addresses only`);
@@ -63,7 +64,7 @@ export function parseOwnedState(text: string): Set<string> {
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    throw new OwnedStateError(`not JSON (${e instanceof Error ? e.message : String(e)})`);
+    throw new OwnedStateError(`not JSON (${errorText(e)})`);
   }
   if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new OwnedStateError("not a JSON object");
   const o = doc as Record<string, unknown>;

@@ -3,6 +3,7 @@
 // services vigil manages. No I/O: the netlink adapter (src/sys/ipvs) applies
 // the ops. Services that are neither desired nor owned are someone else's
 // (an operator's ipvsadm rules, another daemon) and are never touched.
+import { LvsStateError } from "./errors.ts";
 import type { IpvsDest, IpvsService, IpvsServiceKey } from "./ipvs-model.ts";
 import { destKeyString, serviceKeyString } from "./ipvs-model.ts";
 import { canonicalAddress } from "./reconcile-address.ts";
@@ -61,7 +62,7 @@ function byKey<T>(items: T[], key: (t: T) => string): Map<string, T> {
   const m = new Map<string, T>();
   for (const it of items) {
     const k = key(it);
-    if (m.has(k)) throw new Error(`duplicate IPVS entry ${k}`);
+    if (m.has(k)) throw new LvsStateError(`duplicate IPVS entry ${k}`);
     m.set(k, it);
   }
   return m;

@@ -8,6 +8,7 @@
 //    gained at weight >= quorum + H and lost at weight < quorum - H (or 0);
 //  - while quorum is lost and a sorry_server exists, the sorry server serves
 //    and live real servers leave the table.
+import { LvsConfigError, LvsStateError } from "./errors.ts";
 import { realServerName, virtualServerName, type VirtualServer } from "../config/model.ts";
 
 export type LvsEvent = "rs_up" | "rs_down" | "quorum_up" | "quorum_down";
@@ -64,8 +65,8 @@ export class VirtualServerState implements VirtualServerView {
     this.name = virtualServerName(vs);
     this.quorum = vs.quorum;
     this.hysteresis = vs.hysteresis;
-    if (!Number.isInteger(this.quorum) || this.quorum < 1) throw new Error(`virtual_server ${this.name}: quorum must be an integer >= 1, got ${vs.quorum}`);
-    if (!Number.isInteger(this.hysteresis) || this.hysteresis < 0) throw new Error(`virtual_server ${this.name}: hysteresis must be an integer >= 0, got ${vs.hysteresis}`);
+    if (!Number.isInteger(this.quorum) || this.quorum < 1) throw new LvsConfigError(`virtual_server ${this.name}: quorum must be an integer >= 1, got ${vs.quorum}`);
+    if (!Number.isInteger(this.hysteresis) || this.hysteresis < 0) throw new LvsConfigError(`virtual_server ${this.name}: hysteresis must be an integer >= 0, got ${vs.hysteresis}`);
     // alpha: every checker starts down, so the server waits for its first success
     const startUp = !vs.alpha;
     this.rs = vs.realServers.map((r, i) => {
@@ -121,7 +122,7 @@ export class VirtualServerState implements VirtualServerView {
   checker(rsIndex: number, checkerIndex: number, up: boolean, weight?: number, reason?: string, offset?: number): LvsAction[] {
     const r = this.rs[rsIndex];
     if (!r || checkerIndex < 0 || checkerIndex >= r.checkersUp.length) {
-      throw new Error(`virtual_server ${this.name}: no checker ${checkerIndex} on real server ${rsIndex}`);
+      throw new LvsStateError(`virtual_server ${this.name}: no checker ${checkerIndex} on real server ${rsIndex}`);
     }
     const out: LvsAction[] = [];
     const oldWeight = this.weight(rsIndex);

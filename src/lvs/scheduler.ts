@@ -19,6 +19,7 @@
 //    count untouched, and an attempt already in flight finishes normally
 //    (keepalived: the connect thread of a disabled checker only re-adds its
 //    timer after delay_loop; `enabled` is read nowhere else).
+import { LvsConfigError, LvsStateError } from "./errors.ts";
 import { TimerHeap } from "./timer-heap.ts";
 
 export interface CheckTiming {
@@ -69,7 +70,7 @@ export class CheckScheduler {
   constructor(private readonly random: () => number) {}
 
   add(id: number, timing: CheckTiming, now: number): void {
-    if (this.checks.has(id)) throw new Error(`check ${id} is already scheduled`);
+    if (this.checks.has(id)) throw new LvsStateError(`check ${id} is already scheduled`);
     validateTiming(id, timing);
     const e: Entry = { timing, up: timing.startUp, weight: undefined, retryIt: 0, suspended: false, running: 0, seq: 0, gen: 0 };
     this.checks.set(id, e);
@@ -192,8 +193,8 @@ function validateTiming(id: number, t: CheckTiming): void {
   const fields: (keyof CheckTiming)[] = ["delayLoopMs", "warmupMs", "retry", "delayBeforeRetryMs", "timeoutMs"];
   for (const f of fields) {
     const v = t[f] as number;
-    if (!Number.isInteger(v) || v < 0) throw new Error(`check ${id}: ${f} must be a non-negative integer, got ${v}`);
+    if (!Number.isInteger(v) || v < 0) throw new LvsConfigError(`check ${id}: ${f} must be a non-negative integer, got ${v}`);
   }
-  if (t.delayLoopMs === 0) throw new Error(`check ${id}: delayLoopMs must be > 0`);
-  if (t.timeoutMs === 0) throw new Error(`check ${id}: timeoutMs must be > 0`);
+  if (t.delayLoopMs === 0) throw new LvsConfigError(`check ${id}: delayLoopMs must be > 0`);
+  if (t.timeoutMs === 0) throw new LvsConfigError(`check ${id}: timeoutMs must be > 0`);
 }

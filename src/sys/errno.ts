@@ -1,18 +1,20 @@
 // errno numbers (Linux generic, same on x64 and arm64) and an Error that names them,
 // so a failed syscall reads "sendto: ENETUNREACH (101)" instead of a bare number.
-export const ERRNO_NAMES: Record<number, string> = {
-  1: "EPERM", 2: "ENOENT", 3: "ESRCH", 4: "EINTR", 5: "EIO", 6: "ENXIO", 7: "E2BIG", 8: "ENOEXEC", 9: "EBADF",
-  11: "EAGAIN", 12: "ENOMEM", 13: "EACCES", 14: "EFAULT", 16: "EBUSY", 17: "EEXIST", 19: "ENODEV",
-  20: "ENOTDIR", 22: "EINVAL", 23: "ENFILE", 24: "EMFILE", 28: "ENOSPC", 32: "EPIPE", 34: "ERANGE",
-  38: "ENOSYS", 61: "ENODATA", 71: "EPROTO", 74: "EBADMSG", 75: "EOVERFLOW", 88: "ENOTSOCK",
-  89: "EDESTADDRREQ", 90: "EMSGSIZE", 91: "EPROTOTYPE", 92: "ENOPROTOOPT", 93: "EPROTONOSUPPORT",
-  94: "ESOCKTNOSUPPORT", 95: "EOPNOTSUPP", 97: "EAFNOSUPPORT", 98: "EADDRINUSE", 99: "EADDRNOTAVAIL",
-  100: "ENETDOWN", 101: "ENETUNREACH", 103: "ECONNABORTED", 104: "ECONNRESET", 105: "ENOBUFS",
-  106: "EISCONN", 107: "ENOTCONN", 110: "ETIMEDOUT", 111: "ECONNREFUSED", 113: "EHOSTUNREACH",
-  114: "EALREADY", 115: "EINPROGRESS", 125: "ECANCELED",
-};
+/** Declared `as const` so `Errno.EAGIAN` (a typo) fails to compile instead of reading undefined. */
+export const Errno = {
+  EPERM: 1, ENOENT: 2, ESRCH: 3, EINTR: 4, EIO: 5, ENXIO: 6, E2BIG: 7, ENOEXEC: 8, EBADF: 9, EAGAIN: 11,
+  ENOMEM: 12, EACCES: 13, EFAULT: 14, EBUSY: 16, EEXIST: 17, ENODEV: 19, ENOTDIR: 20, EINVAL: 22, ENFILE: 23,
+  EMFILE: 24, ENOSPC: 28, EPIPE: 32, ERANGE: 34, ENOSYS: 38, ENODATA: 61, EPROTO: 71, EBADMSG: 74,
+  EOVERFLOW: 75, ENOTSOCK: 88, EDESTADDRREQ: 89, EMSGSIZE: 90, EPROTOTYPE: 91, ENOPROTOOPT: 92,
+  EPROTONOSUPPORT: 93, ESOCKTNOSUPPORT: 94, EOPNOTSUPP: 95, EAFNOSUPPORT: 97, EADDRINUSE: 98,
+  EADDRNOTAVAIL: 99, ENETDOWN: 100, ENETUNREACH: 101, ECONNABORTED: 103, ECONNRESET: 104, ENOBUFS: 105,
+  EISCONN: 106, ENOTCONN: 107, ETIMEDOUT: 110, ECONNREFUSED: 111, EHOSTUNREACH: 113, EALREADY: 114,
+  EINPROGRESS: 115, ECANCELED: 125,
+} as const;
 
-export const Errno = Object.fromEntries(Object.entries(ERRNO_NAMES).map(([n, name]) => [name, Number(n)])) as Record<string, number>;
+export type ErrnoName = keyof typeof Errno;
+
+export const ERRNO_NAMES: Readonly<Record<number, string>> = Object.fromEntries(Object.entries(Errno).map(([name, n]) => [n, name]));
 
 export function errnoName(errno: number): string {
   return ERRNO_NAMES[errno] ?? `errno ${errno}`;

@@ -16,6 +16,7 @@
 // ≈ 25 µs of CPU here (a 1 ms poll timer alone was 2 % of a core), while one
 // poll serves every connection that moved since the last; health checks run
 // on delay_loop seconds, so 10 ms more latency is nothing.
+import { errorText } from "../error-text.ts";
 import {
   AF_INET, AF_INET6, EPOLLERR, EPOLLET, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, IPPROTO_TCP, MSG_DONTWAIT,
   MSG_NOSIGNAL, SO_ERROR, SO_REUSEADDR, SOCK_CLOEXEC, SOCK_NONBLOCK, SOCK_STREAM, SOL_SOCKET,
@@ -66,7 +67,9 @@ export interface PollWatcher {
   readonly busy: boolean;
 }
 
-export class TcpClientError extends Error {}
+export class TcpClientError extends Error {
+  override name = "TcpClientError";
+}
 
 const POLL_MS = 10;
 const RX_BYTES = 16 * 1024;
@@ -318,7 +321,7 @@ export class TcpClient {
       try {
         w.expire(now);
       } catch (e) {
-        process.stderr.write(`vigil tcp client: ${e instanceof Error ? e.message : e}\n`);
+        process.stderr.write(`vigil tcp client: ${errorText(e)}\n`);
       }
     }
     for (const c of this.conns.values()) {
@@ -326,7 +329,7 @@ export class TcpClient {
       try {
         c.handler.expired(now);
       } catch (e) {
-        process.stderr.write(`vigil tcp client: ${e instanceof Error ? e.message : e}\n`);
+        process.stderr.write(`vigil tcp client: ${errorText(e)}\n`);
       }
       if (!c.isClosed && c.expiresAt <= now) c.close(); // a handler that neither closed nor moved on
     }
@@ -345,7 +348,7 @@ export class TcpClient {
       this.poll();
     } catch (e) {
       // epoll_wait failing is a bug or a dying process; keep polling, say why once per tick
-      process.stderr.write(`vigil tcp client: ${e instanceof Error ? e.message : e}\n`);
+      process.stderr.write(`vigil tcp client: ${errorText(e)}\n`);
     }
     this.expire(performance.now());
     if (this.conns.size > 0 || this.watchersBusy()) this.schedule();

@@ -22,7 +22,9 @@ export interface HttpResult {
   contentLength?: number;
 }
 
-export class HttpResponseError extends Error {}
+export class HttpResponseError extends Error {
+  override name = "HttpResponseError";
+}
 
 const EMPTY = new Uint8Array(0);
 

@@ -12,6 +12,7 @@
 // connect in progress — a check against a blackholed real server would leave
 // its SYN_SENT socket behind for the kernel's full SYN retry time (~2 min).
 // Both paths close a connecting socket at once.
+import { errorText } from "../../error-text.ts";
 import net from "node:net";
 import tls from "node:tls";
 import { parseIP } from "../../net/ip-address.ts";
@@ -32,7 +33,9 @@ export interface ExchangeOptions {
   signal?: CancelSignal;
 }
 
-export class CheckError extends Error {}
+export class CheckError extends Error {
+  override name = "CheckError";
+}
 
 /** What both socket flavours feed into the shared bookkeeping. */
 interface Events {
@@ -130,7 +133,7 @@ class Exchange implements Events {
     try {
       enough = this.onData(chunk, this.send);
     } catch (e) {
-      return this.finish(new CheckError(e instanceof Error ? e.message : String(e)));
+      return this.finish(new CheckError(errorText(e)));
     }
     if (enough) this.finish();
   }

@@ -2,6 +2,7 @@
 // talk to the kernel but without a process per rule: one socket, table reads
 // as dumps, changes pipelined through NetlinkBatch. I/O only — what to change
 // comes from the pure reconcile (src/lvs/reconcile.ts).
+import { errorText } from "../../error-text.ts";
 import { NLM_F_DUMP, NLM_F_REQUEST } from "../abi.ts";
 import { Errno, SysError } from "../errno.ts";
 import type { Attrs } from "../netlink/attr.ts";
@@ -256,7 +257,7 @@ export class IpvsClient {
       try {
         bytes = parseAddress(d.group);
       } catch (e) {
-        throw new IpvsError(what, Errno.EINVAL, (e as Error).message);
+        throw new IpvsError(what, Errno.EINVAL, errorText(e));
       }
       const multicast = bytes.length === 4 ? bytes[0]! >= 224 && bytes[0]! <= 239 : bytes[0] === 0xff;
       if (!multicast) throw new IpvsError(what, Errno.EINVAL, `sync group ${d.group} is not a multicast address`);

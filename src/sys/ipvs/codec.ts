@@ -12,7 +12,9 @@ import {
 } from "./constants.ts";
 import { ffiBytes } from "../ffi-memory.ts";
 
-export class IpvsDecodeError extends NetlinkDecodeError {}
+export class IpvsDecodeError extends NetlinkDecodeError {
+  override name = "IpvsDecodeError";
+}
 
 /** Names the operation in errors; a function so the text is only built when something fails. */
 export type Label = string | (() => string);

@@ -9,6 +9,7 @@
 // onWarning and treated as empty: the worst case is that services of a
 // previous run stay in the kernel, as they would without this file, and the
 // daemon never fails to start over it.
+import { errorText } from "../../error-text.ts";
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { encodeOwnedState, parseOwnedState } from "../../lvs/owned-state.ts";
@@ -29,13 +30,13 @@ export class OwnedStateFile implements OwnedStore {
       text = readFileSync(this.path, "utf8");
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") return new Set();
-      this.onWarning(`cannot read ${this.path} (${e instanceof Error ? e.message : String(e)}); assuming vigil owns no IPVS service from a previous run`);
+      this.onWarning(`cannot read ${this.path} (${errorText(e)}); assuming vigil owns no IPVS service from a previous run`);
       return new Set();
     }
     try {
       return parseOwnedState(text);
     } catch (e) {
-      this.onWarning(`${this.path}: ${e instanceof Error ? e.message : String(e)}; assuming vigil owns no IPVS service from a previous run`);
+      this.onWarning(`${this.path}: ${errorText(e)}; assuming vigil owns no IPVS service from a previous run`);
       return new Set();
     }
   }
@@ -59,7 +60,7 @@ export class OwnedStateFile implements OwnedStore {
       } catch {
         // the warning below is the one worth reading
       }
-      this.onWarning(`cannot write ${this.path} (${e instanceof Error ? e.message : String(e)}); after an unclean stop, services removed from the config may stay in the kernel`);
+      this.onWarning(`cannot write ${this.path} (${errorText(e)}); after an unclean stop, services removed from the config may stay in the kernel`);
     }
   }
 }

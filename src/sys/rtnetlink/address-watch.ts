@@ -10,6 +10,7 @@
 // milliseconds (one recvmsg returning EAGAIN when idle) loses nothing. The
 // monitor is subscribed before the first dump, so no change falls between them.
 // A lost burst (ENOBUFS) or a malformed message triggers a fresh dump.
+import { errorText } from "../../error-text.ts";
 import { type Address, listAddresses } from "./address.ts";
 import { RtMonitor } from "./monitor.ts";
 import { openRtnetlink } from "./socket.ts";
@@ -92,7 +93,7 @@ export class LocalAddressWatch {
       else if (touched) this.publish();
       this.lastFailure = "";
     } catch (e) {
-      const msg = `watching local addresses: ${e instanceof Error ? e.message : String(e)}`;
+      const msg = `watching local addresses: ${errorText(e)}`;
       if (msg !== this.lastFailure) this.opts.onWarning?.(msg);
       this.lastFailure = msg;
     }
