@@ -19,6 +19,7 @@ import { formatIP, formatMac, parseIP, parseIPv4, parseIPv6 } from "../net/ip-ad
 import { ActionKind, State, STATE_NAMES } from "../vrrp/actions.ts";
 import { FAULT_SYNC_GROUP } from "../vrrp/fsm.ts";
 import { formatAddress } from "../vrrp/addr.ts";
+import { AddressVerdict, addressVerdict, appearedIsForeign, ClaimPolicy, ClaimVerdict } from "../vrrp/vip-conflict.ts";
 import { VrrpInstance } from "../vrrp/instance.ts";
 import { RxMeta } from "../vrrp/packet-validate.ts";
 import { PriorityTracker } from "../vrrp/priority.ts";
@@ -39,8 +40,6 @@ export interface RuntimeHooks {
 const MAX_RX_PER_WAKE = 256;
 /** Split-brain rule 3: while master, re-probe the VIPs this often. */
 export const PROBE_INTERVAL_MS = 10_000;
-/** At most one conflict event per VIP per this long (a flapping rogue host must not flood the fleet). */
-const CONFLICT_REPORT_GAP_MS = 1000;
 
 /** Refresh a VIP's lease this often (ms) while master: three renewals per lifetime, at most 1 s apart. */
 export function leaseRefreshMs(lifetimeMs: number): number {
@@ -91,7 +90,8 @@ export class InstanceRuntime {
   private readonly vipBytes: Uint8Array[] = [];
   /** each of `vips` as bytes when its text is the one decodeAddress gives for them (else it never matches a notification) */
   private readonly vipNotified: Array<Uint8Array | null>;
-  private readonly lastConflictAt: Float64Array;
+  /** which foreign claims count, and the per-VIP report rate limit */
+  private readonly claims: ClaimPolicy;
   /** IPv6 only: NAs for our VIPs come in here */
   private readonly naListener: NaListener | null = null;
   nextProbeAt = Infinity;
@@ -202,7 +202,7 @@ export class InstanceRuntime {
       this.close();
       throw e;
     }
-    this.lastConflictAt = new Float64Array(this.vipBytes.length).fill(-Infinity);
+    this.claims = new ClaimPolicy(this.vipBytes.length);
   }
 
   /** fds the worker polls for this instance, with their handlers (built once). */
@@ -223,11 +223,10 @@ export class InstanceRuntime {
   }
 
   private conflict(now: number, i: number, how: string): void {
-    // only a master's VIP can be contested; a backup hearing the master's GARP is normal
-    if (this.fsm.state !== State.Master) return;
+    const verdict = this.claims.claim(now, this.fsm.state, i);
+    if (verdict === ClaimVerdict.Ignore) return;
     this.conflicts++;
-    if (now - this.lastConflictAt[i] < CONFLICT_REPORT_GAP_MS) return;
-    this.lastConflictAt[i] = now;
+    if (verdict !== ClaimVerdict.Report) return;
     this.hooks.event("vip-conflict", this, `${formatAddress(this.vipBytes[i])} is also claimed by ${how} while we are MASTER`);
   }
 
@@ -412,13 +411,14 @@ export class InstanceRuntime {
     const v = this.vips.find((x) => x.ifindex === index && x.address === address && x.prefix === prefix);
     if (!v) return;
     const st = this.fsm.state;
-    if (op === "del" && st === State.Master && this.vipsInstalled) {
+    const verdict = addressVerdict(op, st, this.vipsInstalled);
+    if (verdict === AddressVerdict.Restore) {
       // the vmac itself going takes its VIPs along: the worker recreates it (link event)
       if (v.onVmac && !this.vmacPresent()) return;
       this.vipRestores++;
       this.hooks.event("vip-restored", this, `${address}/${prefix} on ${v.dev} was deleted while master; re-added`);
       this.installVips(now);
-    } else if (op === "new" && st !== State.Master && !this.vipsInstalled) {
+    } else if (verdict === AddressVerdict.RemoveForeign) {
       this.conflicts++;
       this.hooks.event("vip-conflict", this, `${address}/${prefix} appeared on ${v.dev} while ${STATE_NAMES[st]}; removed`);
       this.deleteVip(v);
@@ -431,7 +431,7 @@ export class InstanceRuntime {
    * Allocation-free: the worker asks this of its own lease renewals' echoes.
    */
   newAddressActs(index: number, prefix: number, bytes: Uint8Array, off: number, len: number): boolean {
-    if (this.fsm.state === State.Master || this.vipsInstalled) return false;
+    if (!appearedIsForeign(this.fsm.state, this.vipsInstalled)) return false;
     for (let i = 0; i < this.vips.length; i++) {
       const v = this.vips[i];
       const b = this.vipNotified[i];

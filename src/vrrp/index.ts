@@ -53,3 +53,4 @@ export { skewTime, masterDownInterval } from "./timing.ts";
 export { parseIPv4, parseIPv6, formatAddress, AddressError } from "./addr.ts";
 export { IPPROTO_VRRP, MCAST_V4, MCAST_V6, VRRP_TTL } from "./packet-layout.ts";
 export { IPV4_HEADER_LEN, TOS_NETWORK_CONTROL } from "./ipv4-header.ts";
+export { ClaimPolicy, ClaimVerdict, AddressVerdict, addressVerdict, appearedIsForeign, CONFLICT_REPORT_GAP_MS } from "./vip-conflict.ts";
