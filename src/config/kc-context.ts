@@ -225,9 +225,8 @@ export class Ctx {
 // keepalived keywords vigil knows of but does not implement, so the message
 // says so instead of suggesting a typo.
 const NOT_IMPLEMENTED = new Set([
-  // track_file/track_process stay here for vrrp_sync_group, which does not read them yet
-  "track_file", "linkbeat_interfaces", "garp_group", "bfd_instance", "net_namespace",
-  "track_process", "track_bfd", "track_group",
+  "linkbeat_interfaces", "garp_group", "bfd_instance", "net_namespace",
+  "track_bfd", "track_group",
   "BFD_CHECK",
   // notify FIFO priority lines (MASTER_PRIORITY/BACKUP_PRIORITY, MASTER_RX_LOWER_PRI): the
   // second would be a message per received advert from the VRRP worker

@@ -117,7 +117,7 @@ function notifyHandlers(c: Ctx): Record<string, Handler> {
   };
 }
 
-/** `vrrp_sync_group NAME { group { ... } notify_* smtp_alert }` */
+/** `vrrp_sync_group NAME { group { ... } track_* notify_* smtp_alert sync_group_tracking_weight }` */
 export function readSyncGroup(c: Ctx, s: Stmt): Raw | undefined {
   const block = c.needBlock(s);
   const name = headerName(c, s);
@@ -132,6 +132,16 @@ export function readSyncGroup(c: Ctx, s: Stmt): Raw | undefined {
     },
     ...notifyHandlers(c),
     smtp_alert: hFlag(c, "smtpAlert"),
+    // keepalived 2.2.7 vrrp_parser.c: tracked by every member of the group
+    track_interface: trackList(c, "trackInterface", "name"),
+    track_script: trackList(c, "trackScript", "script"),
+    track_file: trackRefs(c, "trackFile"),
+    track_process: trackRefs(c, "trackProcess"),
+    sync_group_tracking_weight: hFlag(c, "trackingWeight"),
+    global_tracking: (st, x) => {
+      c.warn(st, "'global_tracking' is deprecated, read as 'sync_group_tracking_weight' (as keepalived does)");
+      hFlag(c, "trackingWeight")(st, x);
+    },
   });
   return o;
 }

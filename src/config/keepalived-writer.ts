@@ -148,10 +148,24 @@ function notify(o: Out, n: NotifyScripts) {
   o.opt("notify", n.notify, quoted);
 }
 
+/** track_interface/track_script/track_file/track_process, as a vrrp_instance and a vrrp_sync_group write them */
+function tracking(o: Out, t: Pick<VrrpInstance, "trackInterface" | "trackScript" | "trackFile" | "trackProcess">) {
+  if (t.trackInterface.length) {
+    o.block("track_interface", () => t.trackInterface.forEach((x) => o.line(word(x.name), ...(x.weight !== undefined ? ["weight", x.weight] : []))));
+  }
+  if (t.trackScript.length) {
+    o.block("track_script", () => t.trackScript.forEach((x) => o.line(word(x.script), ...(x.weight !== undefined ? ["weight", x.weight] : []))));
+  }
+  if (t.trackFile.length) o.block("track_file", () => t.trackFile.forEach((x) => o.line(writeTrackRef(x))));
+  if (t.trackProcess.length) o.block("track_process", () => t.trackProcess.forEach((x) => o.line(writeTrackRef(x))));
+}
+
 function writeSyncGroup(o: Out, g: SyncGroup) {
   o.line("");
   o.block(`vrrp_sync_group ${word(g.name)}`, () => {
     if (g.group.length) o.block("group", () => g.group.forEach((m) => o.line(word(m))));
+    tracking(o, g);
+    o.flag("sync_group_tracking_weight", g.trackingWeight);
     notify(o, g);
     o.flag("smtp_alert", g.smtpAlert);
   });
@@ -187,14 +201,7 @@ function writeInstance(o: Out, i: VrrpInstance) {
     }
     if (i.virtualIpaddress.length) o.block("virtual_ipaddress", () => i.virtualIpaddress.forEach((v) => o.line(vip(v))));
     if (i.virtualIpaddressExcluded.length) o.block("virtual_ipaddress_excluded", () => i.virtualIpaddressExcluded.forEach((v) => o.line(vip(v))));
-    if (i.trackInterface.length) {
-      o.block("track_interface", () => i.trackInterface.forEach((t) => o.line(word(t.name), ...(t.weight !== undefined ? ["weight", t.weight] : []))));
-    }
-    if (i.trackScript.length) {
-      o.block("track_script", () => i.trackScript.forEach((t) => o.line(word(t.script), ...(t.weight !== undefined ? ["weight", t.weight] : []))));
-    }
-    if (i.trackFile.length) o.block("track_file", () => i.trackFile.forEach((t) => o.line(writeTrackRef(t))));
-    if (i.trackProcess.length) o.block("track_process", () => i.trackProcess.forEach((t) => o.line(writeTrackRef(t))));
+    tracking(o, i);
     if (i.virtualRoutes.length) o.block("virtual_routes", () => i.virtualRoutes.forEach((r) => o.line(writeRoute(r))));
     if (i.virtualRules.length) o.block("virtual_rules", () => i.virtualRules.forEach((r) => o.line(writeRule(r))));
     notify(o, i);

@@ -266,6 +266,21 @@ export interface SyncGroup extends NotifyScripts {
   /** instance names */
   group: string[];
   smtpAlert: boolean;
+  /**
+   * Tracked by every member, with the group's weights (keepalived 2.2.7
+   * sync_group_tracking_init): an unweighted one that fails puts the group in FAULT.
+   */
+  trackInterface: TrackInterface[];
+  trackScript: TrackScript[];
+  trackFile: TrackRef[];
+  trackProcess: TrackRef[];
+  /**
+   * keepalived sync_group_tracking_weight (global_tracking is its deprecated name):
+   * the members' own tracking weights count. Without it keepalived makes a member's
+   * weighted track_interface unweighted and ignores its weighted track_script and
+   * track_file (see sync-group-tracking.ts).
+   */
+  trackingWeight: boolean;
 }
 
 // ---------------------------------------------------------------- vrrp_instance
@@ -627,7 +642,7 @@ export function defaultScript(name: string, script: string): VrrpScript {
 }
 
 export function defaultSyncGroup(name: string): SyncGroup {
-  return { name, group: [], smtpAlert: false };
+  return { name, group: [], smtpAlert: false, trackInterface: [], trackScript: [], trackFile: [], trackProcess: [], trackingWeight: false };
 }
 
 export function defaultInstance(name: string): VrrpInstance {

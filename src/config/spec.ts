@@ -133,12 +133,6 @@ export const scriptSpec = obj("VrrpScript", {
   initFail: def(bool, false),
 });
 
-export const syncGroupSpec = obj("SyncGroup", {
-  name: req(name),
-  group: def(arr(name, 256), []),
-  ...notifyFields,
-  smtpAlert: def(bool, false),
-});
 
 export const vipSpec = obj("VirtualIpAddress", {
   address: req(ip),
@@ -159,6 +153,9 @@ const ipPrefix: Spec = { kind: "string", minLength: 4, maxLength: 49, pattern: "
 const scopeSpec = enm("global", "site", "link", "host", "nowhere");
 /** routing table ids: 1..2^32-1 (0 is RT_TABLE_UNSPEC) */
 const tableSpec = int(1, U32);
+
+const trackInterfaceSpec = obj("TrackInterface", { name: req(name), weight: opt(int(-254, 254)) });
+const trackScriptSpec = obj("TrackScript", { script: req(name), weight: opt(int(-253, 253)) });
 
 export const trackProcessSpec = obj("TrackProcess", {
   name: req(name),
@@ -201,6 +198,18 @@ export const ruleSpec = obj("IpRule", {
   invert: def(bool, false),
 });
 
+export const syncGroupSpec = obj("SyncGroup", {
+  name: req(name),
+  group: def(arr(name, 256), []),
+  ...notifyFields,
+  smtpAlert: def(bool, false),
+  trackInterface: def(arr(trackInterfaceSpec, 256), []),
+  trackScript: def(arr(trackScriptSpec, 256), []),
+  trackFile: def(arr(trackRefSpec("File"), 256), []),
+  trackProcess: def(arr(trackRefSpec("Process"), 256), []),
+  trackingWeight: def(bool, false, "keepalived sync_group_tracking_weight: the members' own tracking weights count"),
+});
+
 export const instanceSpec = obj("VrrpInstance", {
   name: req(name),
   state: def(enm("MASTER", "BACKUP"), "BACKUP"),
@@ -213,8 +222,8 @@ export const instanceSpec = obj("VrrpInstance", {
   authentication: opt(obj("VrrpAuth", { type: req(enm("PASS", "AH")), pass: req(name) })),
   virtualIpaddress: def(arr(vipSpec, 1024), []),
   virtualIpaddressExcluded: def(arr(vipSpec, 1024), []),
-  trackInterface: def(arr(obj("TrackInterface", { name: req(name), weight: opt(int(-254, 254)) }), 256), []),
-  trackScript: def(arr(obj("TrackScript", { script: req(name), weight: opt(int(-253, 253)) }), 256), []),
+  trackInterface: def(arr(trackInterfaceSpec, 256), []),
+  trackScript: def(arr(trackScriptSpec, 256), []),
   trackFile: def(arr(trackRefSpec("File"), 256), []),
   trackProcess: def(arr(trackRefSpec("Process"), 256), []),
   virtualRoutes: def(arr(routeSpec, 1024), []),

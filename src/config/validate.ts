@@ -6,6 +6,7 @@ import type { FieldPath, Severity } from "./diagnostics.ts";
 import { instanceFamily, instanceVersion, type Config, type VirtualIpAddress } from "./model.ts";
 import { validateLvsExtras } from "./validate-lvs.ts";
 import { validateVrrpExtras } from "./validate-vrrp.ts";
+import { validateSyncGroupTracking } from "./validate-sync-group.ts";
 import { validateGlobalExtras } from "./validate-global.ts";
 
 export interface Finding {
@@ -203,6 +204,7 @@ export function validateConfig(cfg: Config): Finding[] {
 
   for (const f of validateLvsExtras(cfg)) out.push(f);
   for (const f of validateVrrpExtras(cfg)) out.push(f);
+  for (const f of validateSyncGroupTracking(cfg)) out.push(f);
   for (const f of validateGlobalExtras(cfg)) out.push(f);
 
   if (cfg.fleet) {

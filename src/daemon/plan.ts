@@ -12,6 +12,7 @@ import {
   type Config, type VrrpInstance, type VirtualIpAddress,
   instanceFamily, instanceVipLifetimeMs,
 } from "../config/model.ts";
+import { memberTracking } from "../config/sync-group-tracking.ts";
 import { resolveParams, type VrrpParams } from "../vrrp/params.ts";
 import { paramsFromConfig } from "../vrrp/from-config.ts";
 import type { TrackedScript } from "../vrrp/priority.ts";
@@ -189,11 +190,13 @@ export function configPlans(cfg: Config): ConfigPlans {
     };
     for (const v of inst.virtualIpaddress) addVip(v, true);
     for (const v of inst.virtualIpaddressExcluded) addVip(v, false);
-    const trackInterfaces: InstancePlan["trackInterfaces"] = inst.trackInterface.map((t) => ({
+    // its vrrp_sync_group's tracking included, as keepalived applies it to every member
+    const track = memberTracking(cfg, inst);
+    const trackInterfaces: InstancePlan["trackInterfaces"] = track.trackInterface.map((t) => ({
       name: t.name, ifindex: 0, ...(t.weight !== undefined ? { weight: t.weight } : {}),
     }));
     const trackScripts: PlannedTrackScript[] = [];
-    for (const t of inst.trackScript) {
+    for (const t of track.trackScript) {
       const sc = cfg.scripts.find((x) => x.name === t.script);
       if (!sc) {
         errors.push(`vrrp_instance ${inst.name}: track_script ${t.script}: no vrrp_script of that name`);
@@ -215,8 +218,8 @@ export function configPlans(cfg: Config): ConfigPlans {
         }
         return [{ name: t.name, weight: t.weight ?? x.weight, reverse: t.reverse ?? rev(x) }];
       });
-    const trackProcesses = tracked(inst.trackProcess, cfg.trackProcesses, "track_process", (x) => x.weightReverse);
-    const trackFiles = tracked(inst.trackFile, cfg.trackFiles, "track_file", (x) => x.weightReverse);
+    const trackProcesses = tracked(track.trackProcess, cfg.trackProcesses, "track_process", (x) => x.weightReverse);
+    const trackFiles = tracked(track.trackFile, cfg.trackFiles, "track_file", (x) => x.weightReverse);
     let vmac: VmacPlan | undefined;
     if (vmacName !== undefined) {
       if (vmacName === inst.interface || vmacNames.has(vmacName)) {

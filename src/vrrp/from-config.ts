@@ -3,6 +3,7 @@
 import {
   instanceFamily, instanceVersion, type Config, type VrrpInstance,
 } from "../config/model.ts";
+import { memberTracking } from "../config/sync-group-tracking.ts";
 import { VrrpParamsError, type VrrpParams } from "./params.ts";
 import { PriorityTracker, type TrackedItem, type TrackedScript } from "./priority.ts";
 
@@ -56,10 +57,11 @@ export function paramsFromConfig(cfg: Config, inst: VrrpInstance, iface: Interfa
   };
 }
 
-/** The instance's tracker: track_interface entries first, then track_script, in config order. */
+/** The instance's tracker: track_interface entries first, then track_script, in config order (its sync group's included). */
 export function trackerFromConfig(cfg: Config, inst: VrrpInstance): PriorityTracker {
-  const ifaces: TrackedItem[] = inst.trackInterface.map((t) => ({ weight: t.weight ?? 0 }));
-  const scripts: TrackedScript[] = inst.trackScript.map((t) => {
+  const track = memberTracking(cfg, inst);
+  const ifaces: TrackedItem[] = track.trackInterface.map((t) => ({ weight: t.weight ?? 0 }));
+  const scripts: TrackedScript[] = track.trackScript.map((t) => {
     const s = cfg.scripts.find((x) => x.name === t.script);
     if (!s) throw new VrrpParamsError(inst.name, `track_script ${t.script}: no vrrp_script of that name`);
     return { weight: t.weight ?? s.weight, reverse: s.weightReverse, rise: s.rise, fall: s.fall, initFail: s.initFail };

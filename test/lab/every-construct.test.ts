@@ -1,7 +1,7 @@
 // test/fixtures/every-construct.conf run by the daemon as r1 (-i r1) of a lab:
 // on this kernel there is no IP_VS, so LVS reports a fault while everything else
-// runs — VRRP (three instances, one from ~SEQ), track_file and vrrp_track_process
-// moving the priority, static and virtual routes/rules in the kernel, the five
+// runs — VRRP (three instances, two from ~SEQ in a sync group with its own
+// tracking), track_file and vrrp_track_process moving the priority, static and virtual routes/rules in the kernel, the five
 // checkers against the lab's client, the notify FIFOs and the metrics endpoint.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { cpSync, readFileSync, statSync, writeFileSync } from "node:fs";
@@ -98,4 +98,13 @@ describe("every construct in one daemon", () => {
     expect(body).toContain('instance="VI_MAIN"');
     expect(body).toContain('instance="VI_3"');
   });
+
+  test("sync group SG's own track_file (weight 0) saying 1 puts both its members (VI_2, VI_3) in FAULT, VI_MAIN not; 0 brings them back", async () => {
+    const st = async () => Object.fromEntries(((await vigilStatus(h))?.instances ?? []).map((i) => [i.name, i.state]));
+    writeFileSync(`${run}/sg-gate`, "1\n");
+    expect(await waitUntil(async () => { const s = await st(); return s.VI_2 === "FAULT" && s.VI_3 === "FAULT"; }, 5000)).toBe(true);
+    expect((await st()).VI_MAIN).toBe("MASTER");
+    writeFileSync(`${run}/sg-gate`, "0\n");
+    expect(await waitUntil(async () => { const s = await st(); return s.VI_2 === "MASTER" && s.VI_3 === "MASTER"; }, 8000)).toBe(true);
+  }, 20_000);
 });

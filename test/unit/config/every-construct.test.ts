@@ -37,7 +37,7 @@ describe("every construct", () => {
     }
   });
 
-  test("each construct is read: $VAR, @id, ~SEQ, include, FIFOs, metrics, tracking, routes, groups, checkers", () => {
+  test("each construct is read: $VAR, @id, ~SEQ, include, FIFOs, metrics, tracking, sync group tracking, routes, groups, checkers", () => {
     const c = load("r1");
     expect(c.instances.map((i) => [i.name, i.virtualRouterId, i.priority])).toEqual([["VI_MAIN", 61, 150], ["VI_2", 62, 150], ["VI_3", 63, 150]]);
     expect(load("r2").instances.map((i) => i.priority)).toEqual([120, 120, 120]);
@@ -45,7 +45,8 @@ describe("every construct", () => {
     expect(c.global.vrrpNotifyFifo?.path).toBe("/run/vigil-every/vrrp.fifo");
     expect(c.global.lvsNotifyFifo?.path).toBe("/run/vigil-every/lvs.fifo");
     expect(c.global.metricsListen).toBeDefined();
-    expect(c.trackFiles.map((t) => [t.name, t.file])).toEqual([["maint", "/run/vigil-every/maint"], ["rs_weight", "/run/vigil-every/rs-weight"]]);
+    expect(c.trackFiles.map((t) => [t.name, t.file])).toEqual([["maint", "/run/vigil-every/maint"], ["sg_gate", "/run/vigil-every/sg-gate"], ["rs_weight", "/run/vigil-every/rs-weight"]]);
+    expect(c.syncGroups.map((g) => [g.name, g.group, g.trackInterface, g.trackFile, g.trackingWeight])).toEqual([["SG", ["VI_2", "VI_3"], [{ name: "lo" }], [{ name: "sg_gate", weight: 0 }], true]]);
     expect(c.trackProcesses.map((p) => [p.name, p.process, p.parameters])).toEqual([["sleeper", "sleep", ["60.125"]]]);
     const main = c.instances[0]!;
     expect([main.trackFile, main.trackProcess]).toEqual([[{ name: "maint", weight: -10 }], [{ name: "sleeper", weight: 7 }]]);

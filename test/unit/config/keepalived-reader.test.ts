@@ -123,7 +123,8 @@ describe("production fixtures", () => {
     expect(c.global).toMatchObject({ vrrpVersion: 3, vrrpGarpMasterDelayMs: 2000, vrrpGarpMasterRefreshMs: 60_000, vrrpGarpIntervalMs: 1, vrrpRtPriority: 50, vrrpNoSwap: true, vipLifetimeMs: 5000 });
     expect(c.scripts[0]).toEqual({ name: "chk_uplink", script: "/usr/local/bin/check-uplink --host 198.18.0.254", intervalMs: 2000, timeoutMs: 1000, weight: -30, weightReverse: false, rise: 2, fall: 3, initFail: false });
     expect(c.scripts[1]).toMatchObject({ weight: 10, weightReverse: true, user: "nobody", group: "nogroup", initFail: true });
-    expect(c.syncGroups).toEqual([{ name: "GW", group: ["LAN", "WAN"], notifyMaster: "/etc/vigil/notify.sh master", notifyBackup: "/etc/vigil/notify.sh backup", notifyFault: "/etc/vigil/notify.sh fault", notify: "/etc/vigil/notify-all.sh", smtpAlert: true }]);
+    expect(c.syncGroups).toEqual([{ name: "GW", group: ["LAN", "WAN"], notifyMaster: "/etc/vigil/notify.sh master", notifyBackup: "/etc/vigil/notify.sh backup", notifyFault: "/etc/vigil/notify.sh fault", notify: "/etc/vigil/notify-all.sh", smtpAlert: true,
+      trackInterface: [], trackScript: [], trackFile: [], trackProcess: [], trackingWeight: false }]);
     const [lan, wan] = c.instances;
     expect(lan).toMatchObject({
       advertIntMs: 100,

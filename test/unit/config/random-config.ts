@@ -315,7 +315,8 @@ export function randomConfig(seed: number, size = 1, opts: GenOptions = {}): Con
   let next = 0;
   while (next < instances.length && r.chance(0.4)) {
     const n = r.int(1, instances.length - next);
-    syncGroups.push(set({ name: `sg${syncGroups.length}${str(r, NAME_CHARS, 0, 4)}`, group: instances.slice(next, next + n).map((i) => i.name), smtpAlert: r.chance(0.3) }, {
+    syncGroups.push(set({ name: `sg${syncGroups.length}${str(r, NAME_CHARS, 0, 4)}`, group: instances.slice(next, next + n).map((i) => i.name), smtpAlert: r.chance(0.3),
+      trackInterface: [], trackScript: [], trackFile: [], trackProcess: [], trackingWeight: false }, {
       notifyMaster: maybe(r, 0.3, () => text(r)),
       notify: maybe(r, 0.3, () => text(r)),
     }));

@@ -2,7 +2,7 @@
 // random-config.ts: vrrp_track_process (and references to it and to track_file),
 // static_ipaddress/static_routes/static_rules, virtual_routes/virtual_rules.
 // Everything generated is valid, and keepalived 2.2.7 reads all of it.
-import type { Config, IpRoute, IpRule, TrackProcess, TrackRef } from "../../../src/config/model.ts";
+import type { Config, IpRoute, IpRule, SyncGroup, TrackInterface, TrackProcess, TrackRef, TrackScript } from "../../../src/config/model.ts";
 import type { Addresses, Rng } from "./random-config.ts";
 
 function maybe<T>(r: Rng, p: number, f: () => T): T | undefined {
@@ -95,4 +95,26 @@ export function addVrrpGrammar(r: Rng, cfg: Config, size: number, addrs: Address
     // the owner ignores weights (a warning): keep generated owners clean
     if (inst.priority === 255) for (const t of [...inst.trackProcess, ...inst.trackFile]) t.weight = 0;
   }
+  for (const [k, g] of cfg.syncGroups.entries()) addSyncGroupTracking(r, cfg, g, k);
+}
+
+/**
+ * A sync group's own tracking: objects no member tracks itself (keepalived warns
+ * about one tracked both ways), unweighted when a member is the address owner, and
+ * sync_group_tracking_weight whenever a member has weights of its own (without it
+ * keepalived ignores them, with a warning).
+ */
+function addSyncGroupTracking(r: Rng, cfg: Config, g: SyncGroup, k: number): void {
+  const members = cfg.instances.filter((i) => g.group.includes(i.name));
+  const owner = members.some((i) => i.priority === 255);
+  const unweight = <T extends { weight?: number }>(t: T): T => (owner && t.weight !== undefined ? { ...t, weight: 0 } : t);
+  const usedScripts = new Set(members.flatMap((i) => i.trackScript.map((t) => t.script)));
+  const usedFiles = new Set(members.flatMap((i) => i.trackFile.map((t) => t.name)));
+  const usedProcs = new Set(members.flatMap((i) => i.trackProcess.map((t) => t.name)));
+  g.trackInterface = Array.from({ length: r.int(0, 2) }, (_, j) => unweight(set<TrackInterface>({ name: `sgif${k}x${j}` }, { weight: maybe(r, 0.5, () => r.int(-253, 253)) })));
+  g.trackScript = cfg.scripts.filter((s) => !usedScripts.has(s.name) && r.chance(0.3)).map((s) => unweight(set<TrackScript>({ script: s.name }, { weight: maybe(r, 0.5, () => r.int(-253, 253)) })));
+  g.trackFile = cfg.trackFiles.filter((f) => !usedFiles.has(f.name) && r.chance(0.3)).map((f) => unweight(ref(r, f.name)));
+  g.trackProcess = cfg.trackProcesses.filter((p) => !usedProcs.has(p.name) && r.chance(0.3)).map((p) => unweight(ref(r, p.name)));
+  const ownWeights = members.some((i) => i.trackInterface.some((t) => t.weight) || i.trackScript.length || i.trackFile.length);
+  g.trackingWeight = ownWeights || r.chance(0.3);
 }
