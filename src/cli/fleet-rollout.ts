@@ -69,13 +69,18 @@ function readBlob(path: string): { bytes: Uint8Array; payload: SignedPayload } {
   return { bytes, payload };
 }
 
-/** Connects, subscribes and lets the retained reports arrive for `settleMs`. */
+/**
+ * Connects, subscribes, asks every node for its report (the retained reports
+ * may be missing or late: report.ts) and lets both arrive for `settleMs`.
+ */
 async function openFleet(conn: ConnectionRecord, fleetName: string, settleMs: number): Promise<{ session: FleetSession; fleet: FleetState; route: (h: (t: string, b: Uint8Array) => void) => void }> {
   const session = await FleetSession.open(conn, fleetName, requesterId());
   const fleet = new FleetState(fleetName);
   let handler: (t: string, b: Uint8Array) => void = (t, b) => void fleet.apply(t, b);
   session.onMessage((t, b) => handler(t, b));
   await session.subscribeFleet();
+  // answers spread over two thirds of the window, so the last ones land inside it
+  await session.requestReport(Math.floor((settleMs * 2) / 3)).catch(() => {});
   await Bun.sleep(settleMs);
   return { session, fleet, route: (h) => (handler = h) };
 }

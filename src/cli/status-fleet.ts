@@ -2,11 +2,15 @@
 // Every node's retained messages (status, vrrp, lvs, alarms, config/state) come
 // in right after subscribing; we listen for a short window, then print one table
 // and exit. Reading retained state needs no cooperation from the nodes, so this
-// also shows dead ones (their Last Will says `offline`).
+// also shows dead ones (their Last Will says `offline`). Retained state may be
+// missing or late (a restarted broker, a cluster keeping it per node), so we
+// also ask every live node for it (a fleet-wide `report` request, report.ts)
+// and fold the answers in exactly like retained messages.
 import { parseArgs } from "node:util";
 import mqtt from "mqtt";
 import { defaultFleet } from "../config/model.ts";
 import { decodeBody } from "../fleet/payload.ts";
+import { reportAnswerMessages, reportReplyFilter, reportRequest } from "../fleet/report.ts";
 import { clientOptions } from "../fleet/session-options.ts";
 import { checkId, decodeLevel, ROOT } from "../fleet/topics.ts";
 import { textTable } from "./text-table.ts";
@@ -138,17 +142,26 @@ export async function runFleetStatus(argv: string[]): Promise<number> {
   }
   const view = emptyView(v.fleet);
   const base = `${ROOT}/${v.fleet}/+`;
+  const requester = String(opts.clientId);
+  const reportId = `${requester}:report`;
   const client = mqtt.connect(opts);
-  client.on("message", (topic, body) => addMessage(view, topic, body));
+  client.on("message", (topic, body, packet) => {
+    if (!topic.endsWith(`/reply/${requester}`)) return addMessage(view, topic, body);
+    for (const [t, b] of reportAnswerMessages(v.fleet!, topic, body, reportId, packet.properties?.correlationData) ?? []) addMessage(view, t, b);
+  });
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no answer from ${v.broker} within ${opts.connectTimeout} ms`)), opts.connectTimeout);
       client.once("error", (e) => { clearTimeout(timer); reject(e); });
       client.once("connect", () => {
-        client.subscribe([`${base}/status`, `${base}/vrrp/#`, `${base}/lvs/#`, `${base}/alarm/#`, `${base}/config/state`], { qos: 1 }, (err) => {
+        const filters = [`${base}/status`, `${base}/vrrp/#`, `${base}/lvs/#`, `${base}/alarm/#`, `${base}/config/state`, reportReplyFilter(v.fleet!, requester)];
+        client.subscribe(filters, { qos: 1 }, (err) => {
           clearTimeout(timer);
-          if (err) reject(err);
-          else resolve();
+          if (err) return reject(err);
+          // answers spread over two thirds of the window, so the last ones land inside it
+          const r = reportRequest(v.fleet!, requester, reportId, Math.floor((waitMs * 2) / 3), opts.protocolVersion === 5 ? 5 : 4);
+          client.publish(r.topic, r.body, r.opts);
+          resolve();
         });
       });
     });

@@ -8,11 +8,17 @@ import type { FleetConfig } from "../config/model.ts";
 import { backoffDelay, DEFAULT_BACKOFF, type Backoff } from "./backoff.ts";
 import { BoundedQueue } from "./event-queue.ts";
 import { contentType, decodeBody, encodeBody, type PayloadFormat } from "./payload.ts";
+import { parseReportRequest, reportAnswerBody, type ReportRequest } from "./report.ts";
 import { clientOptions } from "./session-options.ts";
 import { parseTopic, Topics } from "./topics.ts";
 import { snapshotKeyOf, SplitBrainWitness, type AlarmChange } from "./witness.ts";
 
 const MAX_PENDING_CONFIGS = 4;
+/** report answers waiting out their jitter at once; a flood of requests beyond that is dropped */
+const MAX_PENDING_REPORTS = 4;
+/** at most this many report answers per REPORT_WINDOW_MS, however many requesters ask */
+const MAX_REPORTS_PER_WINDOW = 8;
+const REPORT_WINDOW_MS = 10_000;
 
 export interface VrrpSnapshot {
   state: "INIT" | "BACKUP" | "MASTER" | "FAULT" | string;
@@ -121,6 +127,9 @@ export class FleetReporter {
   private flushScheduled = false;
   private reconnectTimer?: ReturnType<typeof setTimeout>;
   private witnessTimer?: ReturnType<typeof setTimeout>;
+  /** report answers waiting out their jitter, by requester id (a repeated request is answered once) */
+  private readonly reportTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private reportWindow = { start: 0, count: 0, refusedLogged: false };
   /** QoS 1 events handed to mqtt.js and not yet acknowledged, by id; requeued if the connection dies */
   private inflightBodies = new Map<number, Buffer>();
   private nextEventId = 0;
@@ -162,6 +171,8 @@ export class FleetReporter {
     this.stopping = true;
     clearTimeout(this.reconnectTimer);
     clearTimeout(this.witnessTimer);
+    for (const t of this.reportTimers.values()) clearTimeout(t);
+    this.reportTimers.clear();
     const c = this.client;
     if (!c) return;
     // Bounded: a dead link must not hold up shutdown; the Last Will covers that case.
@@ -295,7 +306,7 @@ export class FleetReporter {
     const c = this.client!;
     this.publishBirth();
     const requests = [this.topics.configGet, ...(this.o.onRollbackRequest ? [this.topics.configRollback] : [])];
-    c.subscribe([this.topics.configSet, this.topics.configSetAll, ...requests, this.topics.fleetVrrp, this.topics.fleetStatus], { qos: 1 }, (err) => {
+    c.subscribe([this.topics.configSet, this.topics.configSetAll, ...requests, this.topics.reportRequest, this.topics.fleetVrrp, this.topics.fleetStatus], { qos: 1 }, (err) => {
       if (err) this.log(`fleet: subscribe failed: ${err.message}`);
     });
     // What we knew of peers may be stale (one may have died while we were away):
@@ -306,16 +317,20 @@ export class FleetReporter {
     this.flush();
   }
 
-  /** The retained birth: the node's status and the serial of the config it runs. */
+  /** The birth: the node's status and the serial (and hash) of the config it runs now. */
+  private birthBody(): Buffer {
+    const hash = this.o.configHash?.();
+    return encodeBody({
+      status: "online", version: this.o.version, boot_time: this.o.bootTime, config_serial: this.o.configSerial(),
+      ...(hash ? { config_hash: hash } : {}), ...(this.o.config.site ? { site: this.o.config.site } : {}),
+    }, this.format);
+  }
+
+  /** The retained birth, on every connect (a reconnect too: the broker may have lost it) and whenever what runs changes. */
   private publishBirth() {
     const c = this.client;
     if (!c?.connected) return; // onConnect publishes it, with the serial of that moment
-    const hash = this.o.configHash?.();
-    const birth = {
-      status: "online", version: this.o.version, boot_time: this.o.bootTime, config_serial: this.o.configSerial(),
-      ...(hash ? { config_hash: hash } : {}), ...(this.o.config.site ? { site: this.o.config.site } : {}),
-    };
-    c.publish(this.topics.status, encodeBody(birth, this.format), this.pubOpts(true));
+    c.publish(this.topics.status, this.birthBody(), this.pubOpts(true));
   }
 
   private onClose() {
@@ -350,6 +365,10 @@ export class FleetReporter {
     }
     if (t.kind === "config-get") {
       if (t.fleet === this.o.config.fleet && t.node === this.o.node) this.answerConfigGet(body, packet);
+      return;
+    }
+    if (t.kind === "report") {
+      if (t.fleet === this.o.config.fleet) this.scheduleReport(body, packet);
       return;
     }
     if (t.kind === "other" || t.fleet !== this.o.config.fleet || t.node === this.o.node) return;
@@ -405,6 +424,45 @@ export class FleetReporter {
       // (the fleet view's SERIAL column showed 0 beside CONFIG "ok 1" until a reconnect).
       if (r.accepted || r.state === "rolled-back") this.publishBirth();
     });
+  }
+
+  /**
+   * A fleet-wide `report` request (report.ts): answered once, after a random
+   * delay within the requester's spread, so a thousand nodes do not answer in
+   * the same millisecond; bounded in pending answers and in answers per window,
+   * so a flood of requests costs the node (and the broker) a fixed amount.
+   */
+  private scheduleReport(body: Buffer, packet?: IPublishPacket) {
+    const req = parseReportRequest(this.o.config.fleet, this.o.node, body, packet);
+    if ("error" in req) {
+      this.log(`fleet: report request ignored: ${req.error}`);
+      return;
+    }
+    const key = req.replyTo + "\u0000" + (req.id ?? req.correlation?.toString("hex") ?? "");
+    if (this.reportTimers.has(key) || this.stopping) return;
+    const now = this.now();
+    const w = this.reportWindow;
+    if (now - w.start >= REPORT_WINDOW_MS) Object.assign(w, { start: now, count: 0, refusedLogged: false });
+    if (this.reportTimers.size >= MAX_PENDING_REPORTS || w.count >= MAX_REPORTS_PER_WINDOW) {
+      if (!w.refusedLogged) this.log(`fleet: report requests beyond ${MAX_REPORTS_PER_WINDOW} per ${REPORT_WINDOW_MS / 1000} s (or ${MAX_PENDING_REPORTS} pending) are dropped`);
+      w.refusedLogged = true;
+      return;
+    }
+    w.count++;
+    this.reportTimers.set(key, setTimeout(() => {
+      this.reportTimers.delete(key);
+      this.answerReport(req);
+    }, Math.floor(Math.random() * req.spreadMs)));
+  }
+
+  /** The answer: the birth and every retained state this node keeps, as it keeps them. */
+  private answerReport(req: ReportRequest) {
+    const c = this.client;
+    if (!c?.connected || c.disconnecting || this.stopping) return;
+    const retained: Array<[string, Uint8Array]> = [[this.topics.status, this.birthBody()], ...this.states];
+    const opts = this.pubOpts(false);
+    if (this.o.config.protocolVersion === 5 && req.correlation) opts.properties = { ...opts.properties, correlationData: req.correlation };
+    c.publish(req.replyTo, encodeBody(reportAnswerBody(this.o.node, this.topics.base, retained, req.id), this.format), opts);
   }
 
   /**

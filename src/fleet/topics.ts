@@ -45,6 +45,8 @@ export class Topics {
   /** Filters the split-brain witness listens on: every node's VRRP state and liveness. */
   get fleetVrrp() { return `${ROOT}/${this.fleet}/+/vrrp/+`; }
   get fleetStatus() { return `${ROOT}/${this.fleet}/+/status`; }
+  /** fleet-wide request: every node answers with what it keeps retained (report.ts) */
+  get reportRequest() { return reportRequestTopic(this.fleet); }
 }
 
 export function configSetTopic(fleet: string, target: string): string {
@@ -64,6 +66,23 @@ export function replyTopic(fleet: string, node: string, requester: string): stri
   return `${ROOT}/${checkId("fleet", fleet)}/${checkId("node", node)}/reply/${encodeLevel(requester)}`;
 }
 
+/**
+ * vigil/v1/<fleet>/all/report: "every node, tell me what you keep retained".
+ * Retained messages may be missing or late (a restarted broker, a cluster that
+ * keeps them per node), so readers of the fleet ask as well as subscribe.
+ */
+export function reportRequestTopic(fleet: string): string {
+  return `${ROOT}/${checkId("fleet", fleet)}/${ALL_NODES}/report`;
+}
+
+/**
+ * The reply topic a fleet-wide request names: `all` stands for "each node's own",
+ * so node N answers on replyTopic(fleet, N, requester), in its own subtree.
+ */
+export function fleetReplyTopic(fleet: string, requester: string): string {
+  return `${ROOT}/${checkId("fleet", fleet)}/${ALL_NODES}/reply/${encodeLevel(requester)}`;
+}
+
 export function rolloutTopic(fleet: string, id: string): string {
   return `${ROOT}/${checkId("fleet", fleet)}/${ROLLOUTS}/${encodeLevel(id)}`;
 }
@@ -74,6 +93,7 @@ export type ParsedTopic =
   | { kind: "config-set"; fleet: string; node: string }
   | { kind: "config-get"; fleet: string; node: string }
   | { kind: "config-rollback"; fleet: string; node: string }
+  | { kind: "report"; fleet: string }
   | { kind: "other" };
 
 export function parseTopic(topic: string): ParsedTopic {
@@ -81,6 +101,7 @@ export function parseTopic(topic: string): ParsedTopic {
   if (p.length < 5 || `${p[0]}/${p[1]}` !== ROOT) return { kind: "other" };
   const [fleet, node] = [p[2], p[3]];
   if (p.length === 6 && p[4] === "vrrp") return { kind: "vrrp", fleet, node, instance: decodeLevel(p[5]) };
+  if (p.length === 5 && p[4] === "report" && node === ALL_NODES) return { kind: "report", fleet };
   if (p.length === 5 && p[4] === "status") return { kind: "status", fleet, node };
   if (p.length === 6 && p[4] === "config" && p[5] === "set") return { kind: "config-set", fleet, node };
   if (p.length === 6 && p[4] === "config" && p[5] === "get") return { kind: "config-get", fleet, node };

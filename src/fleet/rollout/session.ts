@@ -5,6 +5,7 @@ import mqtt, { type IClientPublishOptions, type MqttClient } from "mqtt";
 import { defaultFleet } from "../../config/model.ts";
 import { decodeBody } from "../payload.ts";
 import { clientOptions } from "../session-options.ts";
+import { reportAnswerMessages, reportRequest } from "../report.ts";
 import { configGetTopic, ROOT, replyTopic } from "../topics.ts";
 import type { ConnectionRecord } from "./record.ts";
 
@@ -65,7 +66,8 @@ export class FleetSession {
     });
     this.client.on("connect", () => {
       if (this.closed) return;
-      this.subscribeFleet().then(onBack, () => {});
+      // what the broker kept may be gone (a restarted broker) or another cluster node's: ask too
+      this.subscribeFleet().then(() => { this.requestReport(RECONNECT_MS).catch(() => {}); onBack(); }, () => {});
     });
   }
 
@@ -77,6 +79,22 @@ export class FleetSession {
   async subscribeFleet(): Promise<void> {
     const b = `${ROOT}/${this.fleet}/+`;
     await this.client.subscribeAsync([`${b}/status`, `${b}/vrrp/+`, `${b}/lvs/+/+`, `${b}/config/state`, `${b}/reply/${this.requester}`], { qos: 1 });
+  }
+
+  /** one id for the session's report requests: an answer to an earlier one is as good a snapshot */
+  private get reportId(): string {
+    return `${this.requester}:report`;
+  }
+
+  /**
+   * Asks every node for what it keeps retained (report.ts): the answers, within
+   * `spreadMs`, reach the message handlers as the retained reports would, so the
+   * fleet is known when the broker lost or never shared them. Call it after
+   * subscribeFleet (the answers come on the reply filter).
+   */
+  requestReport(spreadMs: number): Promise<void> {
+    const r = reportRequest(this.fleet, this.requester, this.reportId, spreadMs, this.version);
+    return this.publish(r.topic, r.body, r.opts);
   }
 
   /**
@@ -123,6 +141,11 @@ export class FleetSession {
   }
 
   private onReply(topic: string, body: Buffer, correlation?: Buffer) {
+    const reported = reportAnswerMessages(this.fleet, topic, body, this.reportId, correlation);
+    if (reported) {
+      for (const [t, b] of reported) for (const h of this.handlers) h(t, b);
+      return;
+    }
     const d = decodeBody(body);
     if (!d.ok || typeof d.value !== "object" || d.value === null) return;
     const v = d.value as Record<string, unknown>;
