@@ -30,6 +30,7 @@ declare -A need=(
   [systemd]=/usr/bin/systemd-analyze
   [binutils]=/usr/bin/readelf
   [prometheus]=/usr/bin/promtool
+  [rabbitmq-server]=/usr/lib/rabbitmq/bin/rabbitmq-server
 )
 missing=()
 for pkg in "${!need[@]}"; do
@@ -43,7 +44,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 # Debian starts these as services on install; tests start their own mosquitto and
 # keepalived, and prometheus is installed only for promtool (the metrics parser).
-for svc in mosquitto keepalived prometheus; do
+for svc in mosquitto keepalived prometheus rabbitmq-server; do
   if command -v systemctl >/dev/null && systemctl is-active --quiet "$svc" 2>/dev/null; then
     systemctl disable --now "$svc" >/dev/null 2>&1 || true
   fi

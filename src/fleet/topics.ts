@@ -6,9 +6,14 @@ export const ALL_NODES = "all";
 export const ROLLOUTS = "rollout";
 const RESERVED_NODE_IDS = new Set([ALL_NODES, ROLLOUTS]);
 
-/** MQTT forbids wildcards in topic names and '/' would add levels: names from configs are escaped. */
+/**
+ * MQTT forbids wildcards in topic names and '/' would add levels: names from
+ * configs are escaped. So is '.': RabbitMQ's MQTT plugin maps topics to AMQP
+ * routing keys ('/' becomes '.') and delivers every '.' back as '/', so
+ * "lvs/198.18.0.10:80/..." would arrive as eight levels and match no filter.
+ */
 export function encodeLevel(name: string): string {
-  return name.replace(/[%/+#\u0000]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, "0").toUpperCase()}`);
+  return name.replace(/[%/+#.\u0000]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, "0").toUpperCase()}`);
 }
 
 export function decodeLevel(level: string): string {

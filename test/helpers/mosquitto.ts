@@ -65,6 +65,7 @@ export class Mosquitto {
       writeFileSync(`${this.dir}/acl`, [
         "pattern readwrite vigil/v1/+/%u/#",
         "pattern read vigil/v1/+/all/config/set",
+        "pattern read vigil/v1/+/all/report",
         "pattern read vigil/v1/+/+/vrrp/+",
         "pattern read vigil/v1/+/+/status",
         this.opts.acl ?? "",

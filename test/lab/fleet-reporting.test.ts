@@ -57,7 +57,7 @@ for (const version of [5, 4] as const) {
       const v = await late.waitFor((m) => m.topic === `vigil/v1/edge/${node}/vrrp/VI_1`);
       expect(v.retain).toBe(true);
       expect(body(v.body)).toMatchObject({ state: "MASTER", masterAddress: "198.18.0.1", vrid: 51 });
-      const l = await late.waitFor((m) => m.topic === `vigil/v1/edge/${node}/lvs/198.18.0.10:80/198.18.1.2:8080`);
+      const l = await late.waitFor((m) => m.topic === `vigil/v1/edge/${node}/lvs/198%2E18%2E0%2E10:80/198%2E18%2E1%2E2:8080`); // '.' escaped (RabbitMQ would split the level)
       expect(body(l.body)).toEqual({ up: true, weight: 3, lastCheck: "HTTP 200", latencyMs: 2 });
     }, 30_000);
   }

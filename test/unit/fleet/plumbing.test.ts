@@ -13,7 +13,9 @@ describe("topics", () => {
   test("DESIGN.md topic table", () => {
     expect(t.status).toBe("vigil/v1/edge/gw-a/status");
     expect(t.vrrp("VI_1")).toBe("vigil/v1/edge/gw-a/vrrp/VI_1");
-    expect(t.lvs("198.18.0.10:80", "198.18.1.2:8080")).toBe("vigil/v1/edge/gw-a/lvs/198.18.0.10:80/198.18.1.2:8080");
+    // '.' escaped: RabbitMQ's MQTT plugin delivers every '.' as '/' (an extra level)
+    expect(t.lvs("198.18.0.10:80", "198.18.1.2:8080")).toBe("vigil/v1/edge/gw-a/lvs/198%2E18%2E0%2E10:80/198%2E18%2E1%2E2:8080");
+    expect(t.reportRequest).toBe("vigil/v1/edge/all/report");
     expect(t.events).toBe("vigil/v1/edge/gw-a/events");
     expect(t.configSet).toBe("vigil/v1/edge/gw-a/config/set");
     expect(t.configSetAll).toBe("vigil/v1/edge/all/config/set");
@@ -23,6 +25,8 @@ describe("topics", () => {
   test("names with '/', '+', '#' cannot add levels or wildcards", () => {
     expect(t.vrrp("a/b+c#")).toBe("vigil/v1/edge/gw-a/vrrp/a%2Fb%2Bc%23");
     expect(decodeLevel(encodeLevel("a/b+c#%"))).toBe("a/b+c#%");
+    expect(encodeLevel("1.2")).toBe("1%2E2");
+    expect(decodeLevel(encodeLevel("198.18.0.10:80"))).toBe("198.18.0.10:80");
     expect(parseTopic(t.vrrp("x/y"))).toEqual({ kind: "vrrp", fleet: "edge", node: "gw-a", instance: "x/y" });
   });
   test("fleet/node ids with wildcards and the reserved node 'all' are refused", () => {
