@@ -5,6 +5,7 @@ import { isIP } from "node:net";
 import type { FieldPath } from "./diagnostics.ts";
 import type { Config, IpRoute, IpRule } from "./model.ts";
 import type { Finding } from "./validate.ts";
+import { PRIORITY_OWNER } from "../vrrp/params.ts";
 
 const familyOf = (prefix: string): number => isIP(prefix.split("/")[0] ?? "");
 
@@ -32,7 +33,7 @@ export function validateVrrpExtras(cfg: Config): Finding[] {
 
   cfg.instances.forEach((inst, i) => {
     const P = (...f: FieldPath): FieldPath => ["instances", i, ...f];
-    const owner = inst.priority === 255;
+    const owner = inst.priority === PRIORITY_OWNER;
     inst.trackFile.forEach((t, k) => {
       if (!files.has(t.name)) err(P("trackFile", k, "name"), `track_file refers to track_file '${t.name}', which does not exist`);
       const w = t.weight ?? cfg.trackFiles.find((f) => f.name === t.name)?.weight ?? 0;

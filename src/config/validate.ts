@@ -8,6 +8,7 @@ import { validateLvsExtras } from "./validate-lvs.ts";
 import { validateVrrpExtras } from "./validate-vrrp.ts";
 import { validateSyncGroupTracking } from "./validate-sync-group.ts";
 import { validateGlobalExtras } from "./validate-global.ts";
+import { PRIORITY_OWNER } from "../vrrp/params.ts";
 
 export interface Finding {
   severity: Severity;
@@ -95,9 +96,9 @@ export function validateConfig(cfg: Config): Finding[] {
       // keepalived logs "Strict mode does not support authentication. Ignoring." and goes on.
       if (g.vrrpStrict) warn(P("authentication"), "vrrp_strict: authentication is ignored (as keepalived does)");
     }
-    if (inst.priority === 255 && inst.state === "BACKUP") warn(P("priority"), "priority 255 makes this the address owner, which always starts as MASTER (RFC 5798 §6.4.1)");
+    if (inst.priority === PRIORITY_OWNER && inst.state === "BACKUP") warn(P("priority"), "priority 255 makes this the address owner, which always starts as MASTER (RFC 5798 §6.4.1)");
     // keepalived: "State MASTER must match being address owner" in strict mode.
-    if (g.vrrpStrict && inst.state === "MASTER" && inst.priority !== 255) warn(P("state"), "vrrp_strict: state MASTER is only for the address owner (priority 255); starts as BACKUP (as keepalived does)");
+    if (g.vrrpStrict && inst.state === "MASTER" && inst.priority !== PRIORITY_OWNER) warn(P("state"), "vrrp_strict: state MASTER is only for the address owner (priority 255); starts as BACKUP (as keepalived does)");
     if (inst.nopreempt && g.vrrpStrict) warn(P("nopreempt"), "vrrp_strict: nopreempt is ignored (as keepalived does)");
     if (inst.nopreempt && inst.state === "MASTER") warn(P("nopreempt"), "nopreempt only works with state BACKUP (keepalived)");
     if (inst.preemptDelayMs > 0 && inst.nopreempt) warn(P("preemptDelayMs"), "preempt_delay has no effect with nopreempt");

@@ -453,7 +453,7 @@ export class InstanceRuntime {
    */
   retune(now: number, plan: InstancePlan): void {
     this.plan = plan;
-    this.core.p.priority = plan.params.priority;
+    this.fsm.setBasePriority(plan.params.priority);
     this.tracker.setBase(plan.params.priority);
     this.applyTracking(now);
   }

@@ -25,6 +25,7 @@ import { bindPlan, linkProblem } from "./plan-bind.ts";
 import type { WaitCause } from "./start-retry.ts";
 import { AdvertReceiver, receiverKey } from "./advert-receiver.ts";
 import { reconcileSyncGroups } from "./sync-groups.ts";
+import { reloadDiff, retunedPlan } from "./reload-diff.ts";
 import { InstanceRuntime, type RuntimeHooks } from "./vrrp-runtime.ts";
 import { WaitingInstance } from "./waiting-instance.ts";
 import { heapProbeRequested, markHeap, reportCells } from "./heap-probe.ts";
@@ -603,34 +604,24 @@ class Engine implements RtNoopFilter {
         });
         break;
       case "reload": {
-        const same = (a: InstancePlan, b: InstancePlan) =>
-          JSON.stringify({ ...a, source: undefined }) === JSON.stringify({ ...b, source: undefined });
-        // only the configured priority changed (and neither side is the 255 owner): retune in place
-        const retunable = (a: InstancePlan, b: InstancePlan) =>
-          a.params.priority !== 255 && b.params.priority !== 255 &&
-          same({ ...a, params: { ...a.params, priority: b.params.priority } }, b);
-        const planOf = (name: string) => this.plans.find((p) => p.name === name)!;
-        const retuned: InstanceRuntime[] = [];
+        // which instances survive is reload-diff.ts's decision; this performs it
+        const diff = reloadDiff(this.plans, this.runtimes.map((r) => r.name), this.waiting.map((w) => w.plan), m.plans);
         for (const r of this.runtimes) {
-          const p = m.plans.find((x) => x.name === r.name);
-          const old = planOf(r.name);
-          if (p && !same(p, old) && retunable(p, old)) {
-            // the runtime keeps its bound plan (ifindexes, source): only the priority is new
-            r.retune(now, { ...r.plan, params: { ...r.plan.params, priority: p.params.priority }, source: p.source });
-            retuned.push(r);
-          }
+          const next = diff.retune.get(r.name);
+          // the runtime keeps its bound plan (ifindexes, source): only the priority is new
+          if (next) r.retune(now, retunedPlan(r.plan, next));
         }
-        const keep = this.runtimes.filter((r) => retuned.includes(r) || m.plans.some((p) => p.name === r.name && same(p, planOf(r.name))));
+        const keep = this.runtimes.filter((r) => diff.keep.has(r.name) || diff.retune.has(r.name));
         for (const r of this.runtimes) {
           if (!keep.includes(r)) {
             r.stop(now);
             r.close();
           }
         }
-        const keepWaiting = this.waiting.filter((w) => m.plans.some((p) => p.name === w.plan.name && same(p, w.plan)));
+        const keepWaiting = this.waiting.filter((w) => diff.keepWaiting.has(w.plan.name));
         for (const w of this.waiting) {
           // an instance the new config drops was FAULT: it stops, as a running one would
-          if (w.faultReported && !m.plans.some((p) => p.name === w.plan.name)) {
+          if (w.faultReported && diff.droppedWaiting.has(w.plan.name)) {
             const p = w.plan.params;
             post({ type: "transition", instance: w.plan.name, from: "FAULT", to: "INIT", priority: p.priority, effectivePriority: p.priority, master: "", at: now });
           }
@@ -639,7 +630,7 @@ class Engine implements RtNoopFilter {
         this.setStatics(m.statics);
         this.build(m.plans, m.syncGroups, keep, keepWaiting);
         const started = this.runtimes.length - keep.length;
-        hooks.log("info", `reload: ${keep.length} instance(s) kept running (${retuned.length} with a new priority), ${started} (re)started, ${this.waiting.length} waiting for their interface`);
+        hooks.log("info", `reload: ${keep.length} instance(s) kept running (${diff.retune.size} with a new priority), ${started} (re)started, ${this.waiting.length} waiting for their interface`);
         break;
       }
       case "stall":

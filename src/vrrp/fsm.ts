@@ -5,7 +5,7 @@
 import { compareBytes } from "./addr.ts";
 import { ActionKind, ActionList, State, TimerKind } from "./actions.ts";
 import { GarpScheduler } from "./garp.ts";
-import type { ResolvedParams } from "./params.ts";
+import { PRIORITY_OWNER, type ResolvedParams } from "./params.ts";
 import { masterDownInterval, skewTime } from "./timing.ts";
 
 export enum VrrpEvent {
@@ -28,8 +28,7 @@ const EVENT_COUNT = VrrpEvent.ForceBackup + 1;
 export const FAULT_TRACKING = 1;
 export const FAULT_SYNC_GROUP = 2;
 
-/** The priority of the RFC 5798 §5.2.4 address owner. */
-export const PRIORITY_OWNER = 255;
+export { PRIORITY_OWNER };
 
 /** Sync-group hook (see sync-group.ts); called after the member changed. */
 export interface FsmObserver {
@@ -143,6 +142,20 @@ export class VrrpFsm {
     if (this.isOwner || priority === this.priority) return;
     this.evPriority = priority;
     this.dispatch(VrrpEvent.PriorityChanged, now);
+  }
+
+  /**
+   * A reload changed the configured (base) priority, 1..254 on both sides: the
+   * instance keeps its state and advertises from the effective priority that
+   * tracking gives next (setPriority / applyTracking). An owner (255) cannot be
+   * retuned: becoming or ceasing to be the address owner (RFC 5798 §5.2.4) is a
+   * restart, not a change of preference.
+   */
+  setBasePriority(priority: number): void {
+    if (this.isOwner || priority === PRIORITY_OWNER || !Number.isInteger(priority) || priority < 1 || priority > PRIORITY_OWNER) {
+      throw new RangeError(`${this.p.name}: base priority ${this.p.priority} -> ${priority} cannot change in place (1..254 on both sides)`);
+    }
+    this.p.priority = priority;
   }
 
   /** Convenience for PriorityTracker output: effective priority and fault flag. */
@@ -408,37 +421,41 @@ const faultCleared: Handler = (f, now) => {
   f.becomeBackup(now);
 };
 
-function row(h: Partial<Record<VrrpEvent, Handler>>): Handler[] {
-  const out: Handler[] = [];
-  for (let e = 0; e < EVENT_COUNT; e++) out.push(h[e as VrrpEvent] ?? ignore);
-  return out;
-}
+type Row = Partial<Record<VrrpEvent, Handler>>;
 
 // Rows are states, columns events; anything unlisted is ignored in that state.
-const HANDLERS: Handler[] = [
-  ...row({ // Initialize
+const TABLE: Record<State, Row> = {
+  [State.Initialize]: {
     [VrrpEvent.Startup]: initStartup,
     [VrrpEvent.PriorityChanged]: takePriority,
-  }),
-  ...row({ // Backup
+  },
+  [State.Backup]: {
     [VrrpEvent.Shutdown]: backupShutdown,
     [VrrpEvent.AdvertReceived]: backupAdvert,
     [VrrpEvent.MasterDownTimerExpired]: backupMasterDown,
     [VrrpEvent.FaultRaised]: backupFault,
     [VrrpEvent.PriorityChanged]: backupPriority,
     [VrrpEvent.ForceMaster]: backupMasterDown,
-  }),
-  ...row({ // Master
+  },
+  [State.Master]: {
     [VrrpEvent.Shutdown]: masterShutdown,
     [VrrpEvent.AdvertReceived]: masterAdvert,
     [VrrpEvent.AdverTimerExpired]: masterAdverTimer,
     [VrrpEvent.FaultRaised]: masterFault,
     [VrrpEvent.PriorityChanged]: masterPriority,
     [VrrpEvent.ForceBackup]: masterForceBackup,
-  }),
-  ...row({ // Fault
+  },
+  [State.Fault]: {
     [VrrpEvent.Shutdown]: toInitialize,
     [VrrpEvent.FaultCleared]: faultCleared,
     [VrrpEvent.PriorityChanged]: takePriority,
-  }),
-];
+  },
+};
+
+/** TABLE flattened for dispatch: HANDLERS[state * EVENT_COUNT + event], unlisted cells ignore. */
+const STATE_COUNT = State.Fault + 1;
+const HANDLERS: Handler[] = [];
+for (let st = 0; st < STATE_COUNT; st++) {
+  const row = TABLE[st as State];
+  for (let e = 0; e < EVENT_COUNT; e++) HANDLERS.push(row[e as VrrpEvent] ?? ignore);
+}

@@ -5,7 +5,7 @@
 import { fold, pseudoSumV4, pseudoSumV6, sum16 } from "../net/checksum.ts";
 import { bytesEqual } from "./addr.ts";
 import { Drop, DropCounters } from "./drop-reasons.ts";
-import type { ResolvedParams } from "./params.ts";
+import { PRIORITY_OWNER, type ResolvedParams } from "./params.ts";
 import {
   AUTH_AH, AUTH_NONE, AUTH_PASS, HEADER_LEN, IPPROTO_VRRP, MCAST_V4, MCAST_V6, OFF_ADDRS, OFF_ADVERINT_V2,
   OFF_AUTHTYPE, OFF_COUNT, OFF_MAXADVER, OFF_PRIORITY, OFF_VERTYPE, OFF_VRID, TYPE_ADVERTISEMENT, VRRP_TTL,
@@ -104,7 +104,7 @@ export class AdvertValidator {
     // comes from the same master as the previous one
     const skip = p.skipCheckAdvAddr && this.haveLastSource && bytesEqual(m.src, m.srcOff, this.lastSource, 0, a);
     // RFC 5798 §7.1: a list that does not match ours is dropped unless the sender is the owner (priority 255)
-    if (!skip && buf[off + OFF_PRIORITY] !== 255 && !this.addressesMatch(buf, off + OFF_ADDRS, count)) {
+    if (!skip && buf[off + OFF_PRIORITY] !== PRIORITY_OWNER && !this.addressesMatch(buf, off + OFF_ADDRS, count)) {
       return Drop.AddressMismatch;
     }
     return Drop.None;

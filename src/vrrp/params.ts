@@ -2,6 +2,9 @@
 // once by resolveParams() into the byte form the codec and FSM use.
 import { toAddressBytes, AddressError } from "./addr.ts";
 
+/** The priority of the RFC 5798 §5.2.4 address owner. */
+export const PRIORITY_OWNER = 255;
+
 export interface GarpParams {
   /** keepalived garp_master_delay: second burst this long after becoming master; 0 = none */
   masterDelayMs: number;
@@ -108,7 +111,7 @@ export function resolveParams(p: VrrpParams): ResolvedParams {
   if (p.version !== 2 && p.version !== 3) fail(`version ${p.version} is not 2 or 3`);
   if (p.family !== 4 && p.family !== 6) fail(`family ${p.family} is not 4 or 6`);
   if (p.version === 2 && p.family === 6) fail("VRRPv2 (RFC 3768) is IPv4 only; use version 3 for IPv6");
-  if (!int(p.priority, 1, 255)) fail(`priority ${p.priority} out of range 1..255 (0 is reserved for release, RFC 5798 §5.2.4)`);
+  if (!int(p.priority, 1, PRIORITY_OWNER)) fail(`priority ${p.priority} out of range 1..255 (0 is reserved for release, RFC 5798 §5.2.4)`);
   if (p.version === 3) {
     if (!int(p.advertIntMs, 10, 40950) || p.advertIntMs % 10 !== 0)
       fail(`advert_int ${p.advertIntMs} ms: VRRPv3 needs 10..40950 ms in 10 ms steps (RFC 5798 §5.2.7, 12-bit centiseconds)`);

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { State } from "../../../src/vrrp/actions.ts";
+import { PRIORITY_OWNER } from "../../../src/vrrp/fsm.ts";
 import { masterDownInterval, masterDownIntervalV2, skewTimeV2, skewTimeV3 } from "../../../src/vrrp/timing.ts";
 import { advert, fsm, kinds, step } from "./helpers.ts";
 
@@ -287,5 +288,29 @@ describe("keepalived FAULT", () => {
     expect(f.state).toBe(State.Fault);
     f.faultCleared(4, 2);
     expect(f.state).toBe(State.Backup);
+  });
+});
+
+describe("reload: configured priority changed in place (setBasePriority)", () => {
+  test("a backup takes the new base priority; the effective one follows through setPriority, state and timers kept", () => {
+    const f = fsm({ priority: 100 });
+    f.startup(0);
+    expect(f.state).toBe(State.Backup);
+    f.setBasePriority(150);
+    expect(f.p.priority).toBe(150);
+    expect(f.priority).toBe(100); // effective priority: what tracking gives next
+    expect(f.state).toBe(State.Backup);
+    step(f, (x) => x.setPriority(1, 150));
+    expect(f.priority).toBe(150);
+    expect(f.state).toBe(State.Backup);
+  });
+
+  test("the address owner (255) cannot be retuned, nor can an instance become the owner in place (RFC 5798 §5.2.4)", () => {
+    expect(() => fsm({ priority: PRIORITY_OWNER }).setBasePriority(200)).toThrow(RangeError);
+    const f = fsm({ priority: 100 });
+    expect(() => f.setBasePriority(PRIORITY_OWNER)).toThrow(RangeError);
+    expect(() => f.setBasePriority(0)).toThrow(RangeError);
+    expect(f.p.priority).toBe(100);
+    expect(f.isOwner).toBe(false);
   });
 });
