@@ -203,3 +203,13 @@ export function removeVmac(nl: NetlinkSocket, h: VmacHandle, warn: Warn, sys: Sy
     warn(`use_vmac ${h.spec.name}: cannot remove: ${errorText(e)}`);
   }
 }
+
+/** Whether the vmac's link is still there (someone may have deleted it behind our back). */
+export function vmacPresent(nl: NetlinkSocket, h: VmacHandle): boolean {
+  try {
+    getLink(nl, h.index);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,169 @@
+// The link-layer side of an instance's VIPs (docs/split-brain.md): gratuitous ARP
+// (IPv4) / unsolicited NA (IPv6) that move the neighbours' caches to us, and the
+// conflict probes and listeners that notice another host claiming a VIP while we
+// are master (split-brain rule 3). Frames are written once, at construction, into
+// FFI-stable buffers; sending one is a send() of a preallocated buffer. Which
+// claims count and how often one is reported is vrrp/vip-conflict.ts's call.
+import { PacketSocket, PACKET_OUTGOING } from "../sys/packet-socket.ts";
+import { NaListener } from "../sys/na-listener.ts";
+import { ffiBytes } from "../sys/ffi-memory.ts";
+import { ARP_FRAME_LEN, writeArpProbe, writeGratuitousArp } from "../net/arp.ts";
+import { arpConflict, naConflict } from "../net/conflict.ts";
+import { ETH_HEADER_LEN, ETHERTYPE_ARP } from "../net/ethernet.ts";
+import { UNSOLICITED_NA_LEN, writeNeighborSolicitation, writeUnsolicitedNa } from "../net/ndisc.ts";
+import { formatMac, parseIPv4, parseIPv6 } from "../net/ip-address.ts";
+import { formatAddress } from "../vrrp/addr.ts";
+import type { VrrpFsm } from "../vrrp/fsm.ts";
+import { ClaimPolicy, ClaimVerdict } from "../vrrp/vip-conflict.ts";
+import type { VipPlan } from "./plan.ts";
+
+const MAX_RX_PER_WAKE = 256;
+/** Split-brain rule 3: while master, re-probe the VIPs this often. */
+export const PROBE_INTERVAL_MS = 10_000;
+
+export class VipAnnouncer {
+  private readonly pkt: PacketSocket | null = null;
+  private readonly frames: Uint8Array[] = [];
+  /** the socket each frame (and probe) leaves on: the VIP's own interface, as keepalived does */
+  private readonly frameSock: PacketSocket[] = [];
+  /** send-only sockets for VIPs on interfaces other than the instance's (keepalived `dev`) */
+  private readonly otherPkts = new Map<number, PacketSocket>();
+  /** ARP/ND probes (RFC 5227 / RFC 4862 style), one per announced VIP */
+  private readonly probes: Uint8Array[] = [];
+  private readonly probeLens: number[] = [];
+  /** announced VIPs as bytes, for conflict matching */
+  private readonly vipBytes: Uint8Array[] = [];
+  /** which foreign claims count, and the per-VIP report rate limit */
+  private readonly claims: ClaimPolicy;
+  /** IPv6 only: NAs for our VIPs come in here */
+  private readonly naListener: NaListener | null = null;
+  private readonly frameLen: number;
+  nextProbeAt = Infinity;
+  sendErrors = 0;
+  garpsSent = 0;
+  conflicts = 0;
+
+  /**
+   * `vips` of the instance's family are announced on `announceIf` (the vmac with
+   * use_vmac) or, for a VIP on another interface, on that one. `report` gets a
+   * conflict worth an event (rate-limited).
+   */
+  constructor(
+    vips: readonly VipPlan[],
+    private readonly fsm: VrrpFsm,
+    announceIf: string,
+    announceIndex: number,
+    private readonly report: (detail: string) => void,
+  ) {
+    const fam = fsm.p.family;
+    this.frameLen = fam === 4 ? ARP_FRAME_LEN : UNSOLICITED_NA_LEN;
+    const ann = vips.filter((v) => v.family === fam);
+    try {
+      // IPv4: the ARP socket also hears conflicting claims. IPv6: protocol 0 sends only;
+      // NAs arrive through the filtered ICMPv6 listener instead of every IPv6 frame.
+      this.pkt = ann.length ? new PacketSocket(announceIf, fam === 4 ? ETHERTYPE_ARP : 0) : null;
+      if (ann.length && fam === 6) this.naListener = new NaListener(announceIf);
+      for (const v of ann) {
+        const f = ffiBytes(this.frameLen);
+        const probe = ffiBytes(128);
+        const bytes = fam === 4 ? parseIPv4(v.address) : parseIPv6(v.address);
+        // A VIP on another interface (a LAN-side VIP of a WAN-side instance) is announced
+        // on that interface: its neighbours are the ones whose caches must move.
+        let out = this.pkt!;
+        if (v.ifindex !== announceIndex) {
+          out = this.otherPkts.get(v.ifindex) ?? new PacketSocket(v.dev, 0);
+          this.otherPkts.set(v.ifindex, out);
+        }
+        this.frameSock.push(out);
+        if (fam === 4) {
+          writeGratuitousArp(f, 0, out.mac, bytes);
+          this.probeLens.push(writeArpProbe(probe, 0, out.mac, bytes));
+        } else {
+          writeUnsolicitedNa(f, 0, out.mac, bytes, true);
+          // From our own address, not :: — a DAD-style probe makes a stale holder (a
+          // frozen or dead ex-master whose lease has not run out) answer to ff02::1,
+          // and that NA re-points every neighbour cache on the link back at it right
+          // after our takeover NAs. Sourced, the answer is unicast to us only.
+          this.probeLens.push(writeNeighborSolicitation(probe, 0, out.mac, bytes, fsm.p.primary));
+        }
+        this.frames.push(f);
+        this.probes.push(probe);
+        this.vipBytes.push(bytes);
+      }
+    } catch (e) {
+      this.close();
+      throw e;
+    }
+    this.claims = new ClaimPolicy(this.vipBytes.length);
+  }
+
+  /** fds the worker polls for claims on our VIPs, with their handlers (built once). */
+  pollEntries(): Array<[number, (now: number) => void]> {
+    const out: Array<[number, (now: number) => void]> = [];
+    if (this.pkt && this.fsm.p.family === 4) out.push([this.pkt.fd, (now) => this.receiveArp(now)]);
+    if (this.naListener) out.push([this.naListener.fd, (now) => this.receiveNa(now)]);
+    return out;
+  }
+
+  /** Gratuitous ARP / unsolicited NA: `rounds` of them for VIP `which`, or for every VIP when -1. */
+  sendGratuitous(which: number, rounds: number): void {
+    if (!this.pkt) return;
+    for (let r = 0; r < rounds; r++) {
+      for (let i = 0; i < this.frames.length; i++) {
+        if (which >= 0 && i !== which) continue;
+        if (this.frameSock[i].send(this.frames[i], this.frameLen) < 0) this.sendErrors++;
+        else this.garpsSent++;
+      }
+    }
+  }
+
+  /** Split-brain rule 3: ask whether anyone else answers for our VIPs. */
+  probe(now: number): void {
+    if (!this.pkt) return;
+    for (let i = 0; i < this.probes.length; i++) {
+      if (this.frameSock[i].send(this.probes[i], this.probeLens[i]) < 0) this.sendErrors++;
+    }
+    this.nextProbeAt = now + PROBE_INTERVAL_MS;
+  }
+
+  /** No probing outside MASTER. */
+  stopProbing(): void {
+    this.nextProbeAt = Infinity;
+  }
+
+  private conflict(now: number, i: number, how: string): void {
+    const verdict = this.claims.claim(now, this.fsm.state, i);
+    if (verdict === ClaimVerdict.Ignore) return;
+    this.conflicts++;
+    if (verdict !== ClaimVerdict.Report) return;
+    this.report(`${formatAddress(this.vipBytes[i])} is also claimed by ${how} while we are MASTER`);
+  }
+
+  private receiveArp(now: number): void {
+    const p = this.pkt!;
+    for (let k = 0; k < MAX_RX_PER_WAKE; k++) {
+      const n = p.recv();
+      if (n < 0) break;
+      if (p.rxPacketType === PACKET_OUTGOING) continue;
+      const i = arpConflict(p.rxBuffer, n, this.vipBytes, p.mac);
+      // ARP sender hardware address: Ethernet header + 8
+      if (i >= 0) this.conflict(now, i, `MAC ${formatMac(p.rxBuffer, ETH_HEADER_LEN + 8, 6)} (ARP)`);
+    }
+  }
+
+  private receiveNa(now: number): void {
+    const l = this.naListener!;
+    for (let k = 0; k < MAX_RX_PER_WAKE; k++) {
+      const n = l.recv();
+      if (n < 0) break;
+      const i = naConflict(l.rxBuffer, n, this.vipBytes, this.pkt!.mac);
+      if (i >= 0) this.conflict(now, i, `${formatAddress(l.rxSource)} (neighbor advertisement)`);
+    }
+  }
+
+  close(): void {
+    this.pkt?.close();
+    for (const p of this.otherPkts.values()) p.close();
+    this.naListener?.close();
+  }
+}
