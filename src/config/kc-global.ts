@@ -3,7 +3,7 @@
 // lvs_notify_fifo, each with its _script, and fifo_write_vrrp_states_on_reload)
 // and vigil's Prometheus endpoint (metrics_listen). Reader and writer side by
 // side, so the keywords are spelled once.
-import { isIP } from "node:net";
+import { ipFamily } from "../net/ip-address.ts";
 import type { GlobalDefs, NotifyFifo } from "./model.ts";
 import type { Stmt } from "./syntax-tree.ts";
 import { type Ctx, type Handler, hFlag, type Raw } from "./kc-context.ts";
@@ -62,7 +62,7 @@ function metricsListen(c: Ctx): Handler {
     const t = c.one(s);
     if (!t) return;
     const m = /^\[([0-9A-Fa-f:.]+)\]:(\d{1,5})$/.exec(t.text) ?? /^([0-9.]+):(\d{1,5})$/.exec(t.text);
-    if (!m || isIP(m[1]!) === 0) {
+    if (!m || ipFamily(m[1]!) === 0) {
       c.error(s, `'metrics_listen' expects ADDRESS:PORT (IPv6 as [ADDRESS]:PORT), got '${t.text}'`, t);
       c.locs.refuse(o, "metricsListen");
       return;

@@ -2,7 +2,7 @@
 // (keepalived vrrp_iproute.c) and static_rules/virtual_rules (vrrp_iprule.c). vigil
 // runs the common subset of `ip route`/`ip rule`; keepalived's other options are
 // refused by name so a config never runs with part of a route silently dropped.
-import { isIP } from "node:net";
+import { ipFamily } from "../net/ip-address.ts";
 import type { Token } from "./lexer.ts";
 import type { Stmt } from "./syntax-tree.ts";
 import type { Ctx, Handler, Raw } from "./kc-context.ts";
@@ -29,7 +29,7 @@ const RULE_UNSUPPORTED = new Set([
 function prefixOf(c: Ctx, st: Stmt, t: Token, inet6: boolean): string | undefined {
   if (t.text === "default" || t.text === "all") return inet6 ? "::/0" : "0.0.0.0/0";
   const m = /^([^/]+)(?:\/(\d{1,3}))?$/.exec(t.text);
-  const fam = m ? isIP(m[1]!) : 0;
+  const fam = m ? ipFamily(m[1]!) : 0;
   if (!m || fam === 0) {
     c.error(st, `'${t.text}' is not ADDRESS[/PREFIX]`, t);
     return undefined;
@@ -149,7 +149,7 @@ export function readRoute(c: Ctx, st: Stmt): Raw | undefined {
         return undefined;
     }
   }
-  if (inet6 && typeof o.to === "string" && isIP(o.to.split("/")[0]!) === 4) c.error(st, "inet6 given for an IPv4 route", dest);
+  if (inet6 && typeof o.to === "string" && ipFamily(o.to.split("/")[0]!) === 4) c.error(st, "inet6 given for an IPv4 route", dest);
   return ok ? o : undefined;
 }
 
@@ -226,7 +226,7 @@ export function readRule(c: Ctx, st: Stmt): Raw | undefined {
         return undefined;
     }
   }
-  const fams = [o.from, o.to].filter((x): x is string => typeof x === "string").map((p) => isIP(p.split("/")[0]!));
+  const fams = [o.from, o.to].filter((x): x is string => typeof x === "string").map((p) => ipFamily(p.split("/")[0]!));
   const fam = inet6 || fams.includes(6) ? 6 : 4;
   if (fams.some((f) => f !== fam)) c.error(st, `rule mixes IPv4 and IPv6${inet6 ? " (inet6 given)" : ""}`);
   o.family = fam;

@@ -1,6 +1,6 @@
 // Semantic rules of the global_defs extras (notify FIFOs, metrics_listen): what
 // the spec's types cannot say. Pure: config in, findings out (validate.ts merges them).
-import { isIP } from "node:net";
+import { ipFamily } from "../net/ip-address.ts";
 import type { FieldPath } from "./diagnostics.ts";
 import type { Config } from "./model.ts";
 import type { Finding } from "./validate.ts";
@@ -26,6 +26,6 @@ export function validateGlobalExtras(cfg: Config): Finding[] {
     warn(["global", "lvsNotifyFifo", "script"], "lvs_notify_fifo and vrrp_notify_fifo are one FIFO with two scripts: the lvs script is not run (as keepalived)");
   }
   const m = g.metricsListen;
-  if (m && isIP(m.address) === 0) err(["global", "metricsListen", "address"], `metrics_listen: '${m.address}' is not an IPv4 or IPv6 address`);
+  if (m && ipFamily(m.address) === 0) err(["global", "metricsListen", "address"], `metrics_listen: '${m.address}' is not an IPv4 or IPv6 address`);
   return out;
 }

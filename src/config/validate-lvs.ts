@@ -2,12 +2,11 @@
 // virtual_server_group (and the virtual servers that use one), track_file and
 // the checkers that refer to them (FILE_CHECK), UDP_CHECK, PING_CHECK and
 // SMTP_CHECK. Pure: config in, findings out (validate.ts merges them).
-import { isIP } from "node:net";
+import { ipFamily, parseIP } from "../net/ip-address.ts";
 import type { FieldPath } from "./diagnostics.ts";
 import type { Config, VirtualServer, VirtualServerGroup } from "./model.ts";
 import { addressValue, rangeAddresses, rangeSize } from "./vsg-range.ts";
 import type { Finding } from "./validate.ts";
-import { parseIP } from "../net/ip-address.ts";
 
 /**
  * IPVS services one group may expand to. keepalived programs one service per
@@ -96,7 +95,7 @@ export function validateLvsExtras(cfg: Config): Finding[] {
             ch.host.forEach((h, hi) => {
               for (const f of ["connectIp", "bindto"] as const) {
                 const v = h[f];
-                if (v !== undefined && isIP(v) === 0) err(C("host", hi, f), `'${v}' is not an IPv4 or IPv6 address`);
+                if (v !== undefined && ipFamily(v) === 0) err(C("host", hi, f), `'${v}' is not an IPv4 or IPv6 address`);
               }
             });
             break;

@@ -1,13 +1,13 @@
 // Semantic rules of VRRP tracking (vrrp_track_process, track_file/track_process
 // references) and of static/virtual routes and rules. Pure: config in, findings
 // out (validate.ts merges them).
-import { isIP } from "node:net";
+import { ipFamily } from "../net/ip-address.ts";
 import type { FieldPath } from "./diagnostics.ts";
 import type { Config, IpRoute, IpRule } from "./model.ts";
 import type { Finding } from "./validate.ts";
 import { PRIORITY_OWNER } from "../vrrp/params.ts";
 
-const familyOf = (prefix: string): number => isIP(prefix.split("/")[0] ?? "");
+const familyOf = (prefix: string): number => ipFamily(prefix.split("/")[0] ?? "");
 
 export function validateVrrpExtras(cfg: Config): Finding[] {
   const out: Finding[] = [];
@@ -50,7 +50,7 @@ export function validateVrrpExtras(cfg: Config): Finding[] {
     inst.virtualRules.forEach((r, k) => rule(r, P("virtualRules", k)));
   });
   cfg.staticIpaddress.forEach((v, k) => {
-    const f = isIP(v.address);
+    const f = ipFamily(v.address);
     if (f === 0) err(["staticIpaddress", k, "address"], `'${v.address}' is not an IPv4 or IPv6 address`);
     if (f === 4 && v.prefix > 32) err(["staticIpaddress", k, "prefix"], `/${v.prefix} is not an IPv4 prefix length`);
     if (v.dev === undefined) err(["staticIpaddress", k, "dev"], "static_ipaddress needs 'dev' (keepalived would use its default_interface, eth0)");
@@ -68,7 +68,7 @@ export function validateVrrpExtras(cfg: Config): Finding[] {
     for (const k of ["via", "src"] as const) {
       const v = r[k];
       if (v === undefined) continue;
-      const f = isIP(v);
+      const f = ipFamily(v);
       if (f === 0) err([...p, k], `'${v}' is not an IPv4 or IPv6 address`);
       else if (f !== fam) err([...p, k], `'${v}' is IPv${f} but the route to ${r.to} is IPv${fam}`);
     }

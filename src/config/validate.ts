@@ -1,7 +1,7 @@
 // Semantic rules over a type-checked Config (ranges and types are spec.ts's
 // job): version-dependent advert intervals, address families, references,
 // duplicates. Pure: config in, findings out, each with the path of the field.
-import { isIP } from "node:net";
+import { ipFamily } from "../net/ip-address.ts";
 import type { FieldPath, Severity } from "./diagnostics.ts";
 import { instanceFamily, instanceVersion, type Config, type VirtualIpAddress } from "./model.ts";
 import { validateLvsExtras } from "./validate-lvs.ts";
@@ -22,7 +22,7 @@ export function validateConfig(cfg: Config): Finding[] {
   const warn = (path: FieldPath, message: string) => out.push({ severity: "warning", path, message });
   const ipOf = (path: FieldPath, v: string | undefined, want?: 4 | 6): void => {
     if (v === undefined) return;
-    const fam = isIP(v);
+    const fam = ipFamily(v);
     if (fam === 0) err(path, `'${v}' is not an IPv4 or IPv6 address`);
     else if (want && fam !== want) err(path, `'${v}' is IPv${fam} but IPv${want} is required here`);
   };
@@ -127,7 +127,7 @@ export function validateConfig(cfg: Config): Finding[] {
     function vipsOf(list: VirtualIpAddress[], field: string, family: 4 | 6, sameFamily: boolean) {
       list.forEach((v, k) => {
         const p = P(field, k);
-        const f = isIP(v.address);
+        const f = ipFamily(v.address);
         if (f === 0) return err([...p, "address"], `'${v.address}' is not an IPv4 or IPv6 address`);
         if (sameFamily && f !== family) err([...p, "address"], `'${v.address}' is IPv${f} but this instance is IPv${family}; one instance carries one family`);
         if (f === 4 && v.prefix > 32) err([...p, "prefix"], `/${v.prefix} is not an IPv4 prefix length`);
@@ -152,13 +152,13 @@ export function validateConfig(cfg: Config): Finding[] {
     }
     if (byAddr && (vs.ip === undefined || vs.port === undefined)) err(P(vs.ip === undefined ? "ip" : "port"), "virtual_server needs both IP and PORT");
     ipOf(P("ip"), vs.ip);
-    const fam = vs.ip ? isIP(vs.ip) : 0;
+    const fam = vs.ip ? ipFamily(vs.ip) : 0;
     const key = vs.fwmark !== undefined ? `fwmark ${vs.fwmark}` : vs.group !== undefined ? `group ${vs.group} ${vs.protocol}` : `${vs.protocol} ${vs.ip} ${vs.port}`;
     if (services.has(key)) err(P(), `virtual_server ${key} is defined twice`);
     else services.set(key, i);
     if (vs.sorryServer) ipOf(P("sorryServer", "ip"), vs.sorryServer.ip, fam ? (fam as 4 | 6) : undefined);
     if (vs.persistenceGranularity !== undefined) {
-      const gOk = fam === 6 ? /^\d{1,3}$/.test(vs.persistenceGranularity) && Number(vs.persistenceGranularity) <= 128 : isIP(vs.persistenceGranularity) === 4;
+      const gOk = fam === 6 ? /^\d{1,3}$/.test(vs.persistenceGranularity) && Number(vs.persistenceGranularity) <= 128 : ipFamily(vs.persistenceGranularity) === 4;
       if (!gOk) err(P("persistenceGranularity"), `persistence_granularity '${vs.persistenceGranularity}' must be ${fam === 6 ? "a prefix length" : "an IPv4 netmask"}`);
     }
     if (vs.haSuspend && vs.fwmark !== undefined) warn(P("haSuspend"), "ha_suspend needs the service address, a fwmark service has none; ignored (as keepalived does)");

@@ -12,7 +12,8 @@ import type { NetlinkSocket } from "../netlink/socket.ts";
 import type { IpvsDest, IpvsService, IpvsServiceKey } from "../../lvs/ipvs-model.ts";
 import { destKeyString, serviceKeyString } from "../../lvs/ipvs-model.ts";
 import { describeOp, type IpvsOp } from "../../lvs/reconcile.ts";
-import { formatAddress, parseAddress } from "../../lvs/reconcile-address.ts";
+import { formatAddress } from "../../lvs/reconcile-address.ts";
+import { parseAddress } from "../../net/ip-address.ts";
 import { NetlinkBatch } from "./batch.ts";
 import { RequestBuffer } from "./request-buffer.ts";
 import {

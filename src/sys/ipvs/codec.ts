@@ -6,7 +6,8 @@ import { AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP } from "../abi.ts";
 import { type Attrs, AttrWriter, NetlinkDecodeError } from "../netlink/attr.ts";
 import type { IpvsDest, IpvsForward, IpvsProtocol, IpvsScheduler, IpvsService, IpvsServiceKey } from "../../lvs/ipvs-model.ts";
 import { defaultNetmask } from "../../lvs/reconcile.ts";
-import { formatAddress, parseIPv4, parseIPv4Into, parseIPv6 } from "../../lvs/reconcile-address.ts";
+import { formatAddress } from "../../lvs/reconcile-address.ts";
+import { parseIPv4, parseIPv4Into, parseIPv6Into } from "../../net/ip-address.ts";
 import {
   IP_VS_CONN_F, IP_VS_SCHEDNAME_MAXLEN, IP_VS_SVC_F, IPPROTO_SCTP, IPVS_CMD_ATTR, IPVS_DEST_ATTR, IPVS_SVC_ATTR,
 } from "./constants.ts";
@@ -71,7 +72,7 @@ const scratch16 = ffiBytes(16);
 function addr16(address: string, family: 4 | 6, what: Label): Uint8Array {
   if (address.includes(":") !== (family === 6)) throw new IpvsRequestError(what, `address ${address} is not IPv${family}`);
   try {
-    if (family === 6) scratch16.set(parseIPv6(address));
+    if (family === 6) parseIPv6Into(address, scratch16);
     else {
       scratch16.fill(0);
       parseIPv4Into(address, scratch16);

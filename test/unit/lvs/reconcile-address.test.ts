@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { AddressError, canonicalAddress, formatAddress, parseIPv6 } from "../../../src/lvs/reconcile-address.ts";
+import { canonicalAddress, formatAddress } from "../../../src/lvs/reconcile-address.ts";
+import { AddressError, parseIPv6 } from "../../../src/net/ip-address.ts";
 import { mulberry32 } from "./reconcile-model.ts";
 
 describe("IPVS address canonical form", () => {
@@ -17,7 +18,7 @@ describe("IPVS address canonical form", () => {
   });
   test("IPv4 round-trips and rejects junk with the input named", () => {
     expect(canonicalAddress("198.18.0.1")).toBe("198.18.0.1");
-    expect(() => canonicalAddress("198.18.0.256")).toThrow(`bad IP address "198.18.0.256": part 4 is not 0-255`);
+    expect(() => canonicalAddress("198.18.0.256")).toThrow(`invalid address "198.18.0.256": part 4 is not 0-255`);
     expect(() => canonicalAddress("198.18.0.1.5")).toThrow("IPv4 needs 4 dotted parts");
     expect(() => canonicalAddress("198.18..1")).toThrow("part 3 is not 0-255");
     expect(() => canonicalAddress("198.18.0")).toThrow(AddressError);

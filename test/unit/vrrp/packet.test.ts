@@ -200,8 +200,8 @@ describe("params are checked with specific errors", () => {
     bad({ version: 2, family: 6 }, /IPv4 only/);
     bad({ authPass: "x" }, /only in VRRPv2/);
     bad({ version: 2, authPass: "123456789" }, /1\.\.8 bytes/);
-    bad({ vips: ["198.18.0.300"] }, /virtual_ipaddress #1.*300 exceeds 255/);
-    bad({ family: 6, vips: ["fd00::1::2"], primary: "fe80::1" }, /may appear only once/);
+    bad({ vips: ["198.18.0.300"] }, /virtual_ipaddress #1: invalid address "198\.18\.0\.300": part 4 is not 0-255/);
+    bad({ family: 6, vips: ["fd00::1::2"], primary: "fe80::1" }, /"::" appears more than once/);
     bad({ strict: true, unicastPeers: ["198.18.0.2"] }, /vrrp_strict forbids unicast/);
     bad({ strict: true, vips: [] }, /at least one/);
     bad({ garp: { masterRepeat: 0 } }, /garp_master_repeat/);

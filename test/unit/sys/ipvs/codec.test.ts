@@ -60,7 +60,7 @@ describe("IPVS attribute codec", () => {
 
   test("bad requests fail before sending, naming the operation and the field", () => {
     const bad: [Partial<IpvsService>, string][] = [
-      [{ address: "198.18.0.300" }, 'bad IP address "198.18.0.300"'],
+      [{ address: "198.18.0.300" }, 'invalid address "198.18.0.300": part 4 is not 0-255'],
       [{ address: "fd00::1" }, "is not IPv4"],
       [{ port: 70000 }, "port 70000 is not 0-65535"],
       [{ scheduler: "a-very-long-scheduler" as never }, "must be 1-15 characters"],
