@@ -12,6 +12,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { decodeBody } from "../../src/fleet/payload.ts";
 import { Mosquitto, Watcher } from "../helpers/mosquitto.ts";
 import { RabbitCluster } from "../helpers/rabbitmq.ts";
 import { BUN, ROOT } from "../helpers/netns.ts";
@@ -49,7 +50,7 @@ interface Setup {
   fleet: string;
   /** MQTT version both sides speak */
   version: 4 | 5;
-  start(): Promise<{ nodeUrl: string; cliUrl: string; stop(): Promise<void>; afterReports?(): Promise<void> }>;
+  start(): Promise<{ nodeUrl: string; cliUrl: string; stop(): Promise<void>; afterReports?(): Promise<void>; restart?(): Promise<number> }>;
 }
 
 /** Empties every retained topic the nodes published (a zero-length retained message clears one, MQTT 3.3.1.3). */
@@ -77,6 +78,8 @@ const setups: Setup[] = [
       const b = await new Mosquitto().start();
       return {
         nodeUrl: b.url, cliUrl: b.url, stop: () => b.dispose(),
+        // `persistence false`: a restarted mosquitto has lost every retained message
+        restart: async () => { await b.restart(); return b.port; },
         afterReports: () => wipeRetained(b.port, "mosq"),
       };
     },
@@ -167,5 +170,26 @@ for (const s of setups) {
       expect(doc).toMatchObject({ status: "done", tally: { applied: 2, failed: 0 } });
       expect([...agents.values()].map((a) => a.running.serial)).toEqual([5, 5]);
     }, 60_000);
+
+    test.if(s.name.startsWith("mosquitto"))("a broker restart loses every retained message: each node publishes its birth and state again on reconnect", async () => {
+      const connects = [...agents.values()].map((a) => a.reporter.stats().connects);
+      const port = await env!.restart!();
+      for (let i = 0; i < 200 && [...agents.values()].some((a, k) => a.reporter.stats().connects === connects[k] || !a.reporter.stats().connected); i++) await Bun.sleep(50);
+      await Bun.sleep(300);
+      // exact topics, as a RabbitMQ client would have to ask
+      const w = await Watcher.open({ host: "127.0.0.1", port, protocol: "mqtt", protocolVersion: 5 },
+        ["g1", "g2"].flatMap((n) => [`vigil/v1/${s.fleet}/${n}/status`, `vigil/v1/${s.fleet}/${n}/vrrp/VI_1`, `vigil/v1/${s.fleet}/${n}/config/state`]));
+      try {
+        for (const n of ["g1", "g2"]) {
+          const birth = await w.waitFor((m) => m.topic === `vigil/v1/${s.fleet}/${n}/status`, 5000);
+          expect(birth.retain).toBe(true);
+          expect(decodeBody(birth.body)).toMatchObject({ ok: true, value: { status: "online", config_serial: 5 } });
+          expect((await w.waitFor((m) => m.topic === `vigil/v1/${s.fleet}/${n}/vrrp/VI_1`, 5000)).retain).toBe(true);
+          expect((await w.waitFor((m) => m.topic === `vigil/v1/${s.fleet}/${n}/config/state`, 5000)).retain).toBe(true);
+        }
+      } finally {
+        await w.close();
+      }
+    }, 30_000);
   });
 }
