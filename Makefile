@@ -2,7 +2,7 @@
 BUN      := $(CURDIR)/node_modules/.bin/bun
 VERSION  := $(shell node -p "require('./package.json').version" 2>/dev/null)
 DIST     := dist
-SRC      := $(shell find src -name '*.ts') package.json
+SRC      := $(shell find src -type f) package.json
 
 .PHONY: setup build test lab bench clean probe typecheck package
 

@@ -4,12 +4,13 @@ import { checkId } from "../fleet/topics.ts";
 import { parseWaves, type WaveStep } from "../fleet/rollout/plan.ts";
 import { parseTerm, type Term } from "../fleet/rollout/selector.ts";
 import type { ConnectionRecord } from "../fleet/rollout/record.ts";
+import { BROKER_OPTIONS, BROKER_USAGE, connectionOf } from "./broker-args.ts";
 
 export const ROLLOUT_USAGE =
   "usage: vigil fleet rollout BLOB --broker URL --fleet F (--all | --node N... | --where KEY=VALUE...)\n" +
   "         [--waves 1,10%,50%,100%] [--soak S] [--timeout S] [--hold S] [--max-failed N|P%]\n" +
   "         [--rollback-on-abort --key PREFIX.key] [--dry-run] [--json] [--state FILE] [--settle-ms N]\n" +
-  "         [--ca-file F] [--cert-file F --key-file F] [--username U --password-file F] [--mqtt-version 4|5]\n" +
+  `         ${BROKER_USAGE}\n` +
   "       vigil fleet rollout --resume ID|FILE [--key PREFIX.key] [--json]\n";
 
 export interface RolloutOptions {
@@ -57,13 +58,11 @@ export function parseRolloutArgs(argv: string[]): RolloutOptions {
   const a = parseArgs({
     args: argv, allowPositionals: true, strict: true,
     options: {
-      broker: { type: "string" }, fleet: { type: "string" }, all: { type: "boolean" }, node: { type: "string", multiple: true },
+      ...BROKER_OPTIONS, all: { type: "boolean" }, node: { type: "string", multiple: true },
       where: { type: "string", multiple: true }, waves: { type: "string" }, soak: { type: "string" }, timeout: { type: "string" },
       hold: { type: "string" }, "max-failed": { type: "string" }, "rollback-on-abort": { type: "boolean" }, key: { type: "string" },
       "dry-run": { type: "boolean" }, json: { type: "boolean" }, state: { type: "string" }, "settle-ms": { type: "string" },
       resume: { type: "string" },
-      "ca-file": { type: "string" }, "cert-file": { type: "string" }, "key-file": { type: "string" },
-      username: { type: "string" }, "password-file": { type: "string" }, "mqtt-version": { type: "string" },
     },
   });
   const v = a.values;
@@ -81,18 +80,11 @@ export function parseRolloutArgs(argv: string[]): RolloutOptions {
   if (v.all && v.node?.length) throw new Error("--all and --node exclude each other");
   if (!v.all && !v.node?.length && !v.where?.length) throw new Error("say which nodes: --all, --node N... or --where KEY=VALUE...");
   if (v["rollback-on-abort"] && !v.key) throw new Error("--rollback-on-abort needs --key PREFIX.key: a rollback request is signed like a config");
-  const mv = v["mqtt-version"] ?? "5";
-  if (mv !== "4" && mv !== "5") throw new Error(`--mqtt-version expects 4 or 5, got '${mv}'`);
   return {
     ...common,
     blob: a.positionals[0],
     fleet: v.fleet,
-    connection: {
-      broker: v.broker, mqttVersion: mv === "4" ? 4 : 5,
-      ...(v["ca-file"] ? { caFile: v["ca-file"] } : {}), ...(v["cert-file"] ? { certFile: v["cert-file"] } : {}),
-      ...(v["key-file"] ? { keyFile: v["key-file"] } : {}), ...(v.username ? { username: v.username } : {}),
-      ...(v["password-file"] ? { passwordFile: v["password-file"] } : {}), ...(v.key ? { signingKey: v.key } : {}),
-    },
+    connection: { ...connectionOf(v), ...(v.key ? { signingKey: v.key } : {}) },
     all: !!v.all,
     ...(v.node?.length ? { nodes: v.node } : {}),
     where: (v.where ?? []).map(parseTerm),

@@ -5,6 +5,7 @@ import type { CommandModule } from "./registry.ts";
 // Registered statically so the compiled binary includes every module.
 const subcommands: Record<string, { summary: string; load(): Promise<CommandModule> }> = {
   rollout: { summary: "push a signed config in waves with health gates (--dry-run: what would change)", load: () => import("./fleet-rollout.ts") },
+  web: { summary: "serve a live page of the fleet (nodes, VRRP groups, LVS, events, rollouts)", load: () => import("./fleet-web.ts") },
   show: { summary: "show a rollout from its state file or retained record", load: () => import("./fleet-show.ts") },
 };
 

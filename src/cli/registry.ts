@@ -11,7 +11,7 @@ export interface Command {
 
 export const commands: Record<string, Command> = {
   config: { summary: "check, convert, keygen, sign, push configs", load: () => import("./config.ts") },
-  fleet: { summary: "roll a signed config out to the fleet in waves; show a rollout", load: () => import("./fleet.ts") },
+  fleet: { summary: "roll a signed config out in waves; show a rollout; serve a live fleet page", load: () => import("./fleet.ts") },
   run: { summary: "run the daemon ([-f CONFIG]; default /etc/vigil/vigil.conf)", load: () => import("./run.ts") },
   status: { summary: "show the running daemon's instances", load: () => import("./status.ts") },
   digest: { summary: "print the MD5 digest of a page, like keepalived's genhash", load: () => import("./digest.ts") },

@@ -67,7 +67,7 @@ export class FleetSession {
     this.client.on("connect", () => {
       if (this.closed) return;
       // what the broker kept may be gone (a restarted broker) or another cluster node's: ask too
-      this.subscribeFleet().then(() => { this.requestReport(RECONNECT_MS).catch(() => {}); onBack(); }, () => {});
+      this.subscribeFleet(this.filters).then(() => { this.requestReport(RECONNECT_MS).catch(() => {}); onBack(); }, () => {});
     });
   }
 
@@ -75,10 +75,20 @@ export class FleetSession {
     this.handlers.push(h);
   }
 
-  /** Every node report the rollout reads, plus this requester's replies. */
-  async subscribeFleet(): Promise<void> {
+  /**
+   * Every node report the rollout reads, plus this requester's replies; or the
+   * filters given (another reader of the fleet), subscribed again after a reconnect.
+   */
+  async subscribeFleet(filters?: string[]): Promise<void> {
     const b = `${ROOT}/${this.fleet}/+`;
-    await this.client.subscribeAsync([`${b}/status`, `${b}/vrrp/+`, `${b}/lvs/+/+`, `${b}/config/state`, `${b}/reply/${this.requester}`], { qos: 1 });
+    this.filters = filters;
+    await this.client.subscribeAsync(filters ?? [`${b}/status`, `${b}/vrrp/+`, `${b}/lvs/+/+`, `${b}/config/state`, `${b}/reply/${this.requester}`], { qos: 1 });
+  }
+
+  /** Called with true/false as the connection comes and goes (after keepAlive's resubscribe on the way up). */
+  onConnection(h: (up: boolean) => void): void {
+    this.client.on("close", () => h(false));
+    this.client.on("connect", () => h(true));
   }
 
   /** one id for the session's report requests: an answer to an earlier one is as good a snapshot */
@@ -160,6 +170,7 @@ export class FleetSession {
   }
 
   private closed = false;
+  private filters?: string[];
   private reconnectTimer?: ReturnType<typeof setTimeout>;
 
   async close(): Promise<void> {

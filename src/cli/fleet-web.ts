@@ -1,0 +1,108 @@
+// `vigil fleet web --broker URL --fleet F [--listen 127.0.0.1:8080]`: a live
+// page of the fleet, served from this process. One MQTT session (the broker's
+// credentials stay here; the browser only ever talks to us) reads every node's
+// retained and live reports, the model folds them (fleet-web/model.ts), and
+// the pages get the changes by Server-Sent Events (fleet-web/server.ts).
+import { parseArgs } from "node:util";
+import { FleetSession } from "../fleet/rollout/session.ts";
+import { checkId, ROLLOUTS, ROOT } from "../fleet/topics.ts";
+import { BROKER_OPTIONS, BROKER_USAGE, connectionOf } from "./broker-args.ts";
+import { Credentials, isLoopback, parseListen } from "./fleet-web/access.ts";
+import { FleetWebModel } from "./fleet-web/model.ts";
+import { FleetWebServer } from "./fleet-web/server.ts";
+
+export const WEB_USAGE = "usage: vigil fleet web --broker URL --fleet F [--listen 127.0.0.1:8080]\n" +
+  "         [--auth-file F] [--tls-cert F --tls-key F]\n" +
+  `         ${BROKER_USAGE}\n` +
+  "  A listen address other than loopback needs --auth-file (lines USER:PASSWORD or 'bearer TOKEN', mode 600).\n";
+
+export const DEFAULT_LISTEN = "127.0.0.1:8080";
+
+export interface WebOptions {
+  fleet: string;
+  connection: ReturnType<typeof connectionOf>;
+  listen: ReturnType<typeof parseListen>;
+  credentials: Credentials | null;
+  tls?: { cert: string; key: string };
+  /** said on stderr before serving */
+  warnings: string[];
+}
+
+/** The command line, with every refusal named (exit 2). */
+export function parseWebArgs(argv: string[]): WebOptions {
+  const a = parseArgs({
+    args: argv, strict: true,
+    options: { ...BROKER_OPTIONS, listen: { type: "string" }, "auth-file": { type: "string" }, "tls-cert": { type: "string" }, "tls-key": { type: "string" } },
+  });
+  const v = a.values;
+  if (!v.fleet) throw new Error("--fleet is required");
+  checkId("fleet", v.fleet);
+  const connection = connectionOf(v);
+  const listen = parseListen(v.listen ?? DEFAULT_LISTEN);
+  if (!!v["tls-cert"] !== !!v["tls-key"]) throw new Error("--tls-cert and --tls-key go together");
+  const loopback = isLoopback(listen.host);
+  if (!loopback && !v["auth-file"]) {
+    throw new Error(`refusing to serve the fleet on ${v.listen} without --auth-file: anyone who reaches it would see every router (listen on 127.0.0.1 and tunnel, or give --auth-file)`);
+  }
+  const credentials = v["auth-file"] ? Credentials.fromFile(v["auth-file"]) : null;
+  const warnings: string[] = [];
+  if (!loopback && !v["tls-cert"]) warnings.push(`WARNING: serving on ${v.listen} without TLS: passwords, tokens and the fleet's state cross the network in clear text (give --tls-cert and --tls-key)`);
+  return {
+    fleet: v.fleet, connection, listen, credentials, warnings,
+    ...(v["tls-cert"] ? { tls: { cert: v["tls-cert"], key: v["tls-key"]! } } : {}),
+  };
+}
+
+/** What the page reads: every node report, the nodes' events and alarms, and rollout records. */
+export function webFilters(fleet: string): string[] {
+  const b = `${ROOT}/${fleet}/+`;
+  return [`${b}/status`, `${b}/vrrp/+`, `${b}/lvs/#`, `${b}/alarm/#`, `${b}/config/state`, `${b}/events`, `${ROOT}/${fleet}/${ROLLOUTS}/+`];
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let o: WebOptions;
+  try {
+    o = parseWebArgs(argv);
+  } catch (e) {
+    process.stderr.write(`vigil fleet web: ${(e as Error).message}\n${WEB_USAGE}`);
+    return 2;
+  }
+  for (const w of o.warnings) process.stderr.write(`vigil fleet web: ${w}\n`);
+  const model = new FleetWebModel(o.fleet, o.connection.broker);
+  let session: FleetSession;
+  try {
+    session = await FleetSession.open(o.connection, o.fleet, `vigil-web-${process.pid}`);
+  } catch (e) {
+    process.stderr.write(`vigil fleet web: ${o.connection.broker}: ${(e as Error).message}\n`);
+    return 1;
+  }
+  const server = new FleetWebServer(model, { listen: o.listen, credentials: o.credentials, ...(o.tls ? { tls: o.tls } : {}) });
+  session.onMessage((topic, body) => {
+    model.apply(topic, body, Date.now());
+    server.schedule();
+  });
+  session.onConnection((up) => {
+    model.setConnected(up);
+    server.schedule();
+  });
+  session.keepAlive(() => {});
+  let url: URL;
+  try {
+    await session.subscribeFleet(webFilters(o.fleet));
+    model.setConnected(true);
+    url = server.start();
+  } catch (e) {
+    process.stderr.write(`vigil fleet web: ${(e as Error).message}\n`);
+    await session.close();
+    await server.stop();
+    return 1;
+  }
+  process.stdout.write(`vigil fleet web: fleet ${o.fleet} from ${o.connection.broker} on ${url.href}${o.credentials ? " (authentication required)" : ""}\n`);
+  const signal = await new Promise<string>((resolve) => {
+    for (const s of ["SIGINT", "SIGTERM"] as const) process.once(s, () => resolve(s));
+  });
+  process.stderr.write(`vigil fleet web: ${signal}, stopping\n`);
+  await server.stop();
+  await session.close();
+  return 0;
+}
