@@ -31,6 +31,8 @@ declare -A need=(
   [binutils]=/usr/bin/readelf
   [prometheus]=/usr/bin/promtool
   [rabbitmq-server]=/usr/lib/rabbitmq/bin/rabbitmq-server
+  [chromium]=/usr/bin/chromium
+  [fonts-dejavu-core]=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 )
 missing=()
 for pkg in "${!need[@]}"; do

@@ -88,7 +88,7 @@ export async function run(argv: string[]): Promise<number> {
   session.keepAlive(() => {});
   let url: URL;
   try {
-    await session.subscribeFleet(webFilters(o.fleet));
+    await session.subscribeFleet(webFilters(o.fleet), 0);
     model.setConnected(true);
     url = server.start();
   } catch (e) {

@@ -67,7 +67,7 @@ export class FleetSession {
     this.client.on("connect", () => {
       if (this.closed) return;
       // what the broker kept may be gone (a restarted broker) or another cluster node's: ask too
-      this.subscribeFleet(this.filters).then(() => { this.requestReport(RECONNECT_MS).catch(() => {}); onBack(); }, () => {});
+      this.subscribeFleet(this.filters, this.qos).then(() => { this.requestReport(RECONNECT_MS).catch(() => {}); onBack(); }, () => {});
     });
   }
 
@@ -78,11 +78,17 @@ export class FleetSession {
   /**
    * Every node report the rollout reads, plus this requester's replies; or the
    * filters given (another reader of the fleet), subscribed again after a reconnect.
+   * A pure reader may take QoS 0: a broker queues only so many QoS 1 messages
+   * per client (mosquitto's max_queued_messages, 1000 by default) and drops the
+   * rest of a large fleet's retained reports on subscribe; QoS 0 ones are
+   * written out as they come (TCP still delivers them; a reconnect brings the
+   * retained ones again).
    */
-  async subscribeFleet(filters?: string[]): Promise<void> {
+  async subscribeFleet(filters?: string[], qos: 0 | 1 = 1): Promise<void> {
     const b = `${ROOT}/${this.fleet}/+`;
     this.filters = filters;
-    await this.client.subscribeAsync(filters ?? [`${b}/status`, `${b}/vrrp/+`, `${b}/lvs/+/+`, `${b}/config/state`, `${b}/reply/${this.requester}`], { qos: 1 });
+    this.qos = qos;
+    await this.client.subscribeAsync(filters ?? [`${b}/status`, `${b}/vrrp/+`, `${b}/lvs/+/+`, `${b}/config/state`, `${b}/reply/${this.requester}`], { qos });
   }
 
   /** Called with true/false as the connection comes and goes (after keepAlive's resubscribe on the way up). */
@@ -171,6 +177,7 @@ export class FleetSession {
 
   private closed = false;
   private filters?: string[];
+  private qos: 0 | 1 = 1;
   private reconnectTimer?: ReturnType<typeof setTimeout>;
 
   async close(): Promise<void> {

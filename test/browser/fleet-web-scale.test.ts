@@ -1,0 +1,123 @@
+// `vigil fleet web` with 1 000 simulated nodes, in a real headless Chromium:
+// 500 VRRP pairs, each node with its birth, a VRRP instance, two real servers
+// and a config result, retained at a mosquitto on loopback (the payloads are
+// the reporter's own types, on the topics of src/fleet/topics.ts). The page
+// must render the whole fleet, keep only the rows in view in the DOM, and
+// follow live failovers. Time to first full render and the per-update cost are
+// measured and printed (test/bench/fleet-web.bench.ts repeats it for figures).
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import mqtt, { type MqttClient } from "mqtt";
+import { join } from "node:path";
+import { encodeBody } from "../../src/fleet/payload.ts";
+import type { LvsSnapshot, VrrpSnapshot } from "../../src/fleet/reporter.ts";
+import { Topics } from "../../src/fleet/topics.ts";
+import { Chromium, type Page } from "../helpers/chromium.ts";
+import { artifactDir, startFleetWeb, type WebProc } from "../helpers/fleet-web.ts";
+import { Mosquitto } from "../helpers/mosquitto.ts";
+
+export const FLEET = "scale";
+export const NODES = 1000;
+const dir = artifactDir("fleet-web-scale");
+const broker = new Mosquitto();
+let pub: MqttClient;
+let web: WebProc | undefined;
+let browser: Chromium | undefined;
+let page: Page;
+
+const name = (i: number) => `gw${String(i).padStart(4, "0")}`;
+const pairOf = (i: number) => Math.floor(i / 2);
+const vridOf = (pair: number) => (pair % 255) + 1;
+const segmentOf = (pair: number) => `v4:198.18.${Math.floor(pair / 250)}.${pair % 250}/32`;
+
+function vrrp(i: number, state: string, since: number): VrrpSnapshot {
+  const pair = pairOf(i);
+  return { state, segment: segmentOf(pair), vrid: vridOf(pair), priority: i % 2 ? 100 : 150, effectivePriority: i % 2 ? 100 : 150, since, interface: "eth0", family: 4 };
+}
+
+/** Every node's retained reports, as daemons publish them. */
+export async function publishFleet(c: MqttClient, fleet: string, n: number): Promise<void> {
+  const boot = Date.now() - 3_600_000;
+  const pubs: Promise<unknown>[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = new Topics(fleet, name(i));
+    const r = (topic: string, v: unknown) => pubs.push(c.publishAsync(topic, encodeBody(v, "cbor"), { qos: 1, retain: true }));
+    r(t.status, { status: "online", version: "0.1.0", boot_time: boot, config_serial: 7, config_hash: "9f3a".repeat(16) });
+    r(t.vrrp("VI_1"), vrrp(i, i % 2 ? "BACKUP" : "MASTER", boot + 5000));
+    for (const port of [8080, 8081]) {
+      const rs: LvsSnapshot = { up: true, weight: 1, lastCheck: "TCP connect ok", latencyMs: 1 };
+      r(t.lvs(`198.18.${200 + Math.floor(i / 250)}.${i % 250}:80`, `198.18.1.${i % 250}:${port}`), rs);
+    }
+    r(t.configState, { accepted: true, state: "applied", serial: 7, running_serial: 7, running_hash: "9f3a".repeat(16), at: boot });
+  }
+  await Promise.all(pubs);
+}
+
+beforeAll(async () => {
+  await broker.start();
+  pub = await mqtt.connectAsync({ host: "127.0.0.1", port: broker.port, protocolVersion: 5, reconnectPeriod: 0 });
+  await publishFleet(pub, FLEET, NODES);
+  web = await startFleetWeb(["--broker", broker.url, "--fleet", FLEET, "--listen", "127.0.0.1:0"]);
+  browser = await Chromium.launch();
+  page = await browser.newPage(1280, 800);
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await web?.stop();
+  await pub?.endAsync(true).catch(() => {});
+  await broker.dispose();
+}, 30_000);
+
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? NaN;
+
+test("1 000 nodes: the page renders the whole fleet with only the rows in view in the DOM, and follows live failovers", async () => {
+  const t0 = performance.now();
+  await page.goto(web!.url);
+  await page.waitFor(`document.getElementById("nodes-count").textContent.startsWith("${NODES}: ${NODES} online")`, 20_000);
+  await page.waitFor(`document.getElementById("groups-count").textContent.startsWith("${NODES / 2}: 0 with a problem")`, 20_000).catch(async (e) => {
+    const snap = (await (await fetch(`${web!.url}snapshot.json`)).json()) as { groups: object };
+    throw new Error(`${e.message}; server ${Object.keys(snap.groups).length} groups; page ${await page.eval("document.getElementById('groups-count').textContent")} deltas ${await page.eval("vigilWeb.deltas")}`);
+  });
+  await page.waitFor(`document.getElementById("lvs-count").textContent.startsWith("${NODES * 2} real server(s), 0 down")`, 20_000);
+  const firstRender = performance.now() - t0;
+  await page.screenshot(join(dir, "1-thousand-nodes.png"));
+  // virtualised: a few dozen rows exist, not a thousand
+  const rows = await page.eval<number>(`document.querySelectorAll("#nodes-body tr:not(.spacer):not([hidden])").length`);
+  expect(rows).toBeGreaterThan(5);
+  expect(rows).toBeLessThan(100);
+  expect(await page.eval<string>(`document.querySelector('#nodes-body tr[data-key="gw0000"]').cells[1].textContent`)).toBe("online");
+
+  // live updates: 200 failovers spread over the fleet, one every 5 ms
+  const before = await page.eval<{ deltas: number }>("({ deltas: vigilWeb.deltas })");
+  const pairs = 200;
+  for (let k = 0; k < pairs; k++) {
+    const pair = (k * 7) % (NODES / 2);
+    const now = Date.now();
+    const master = new Topics(FLEET, name(2 * pair));
+    const backup = new Topics(FLEET, name(2 * pair + 1));
+    pub.publish(master.vrrp("VI_1"), encodeBody(vrrp(2 * pair, "BACKUP", now), "cbor"), { qos: 1, retain: true });
+    pub.publish(backup.vrrp("VI_1"), encodeBody(vrrp(2 * pair + 1, "MASTER", now), "cbor"), { qos: 1, retain: true });
+    await Bun.sleep(5);
+  }
+  // the first group (VRID 1, pair 0) was flipped first: its row shows the new MASTER
+  await page.waitFor(`document.querySelector('#groups-body tr[data-key="1|${segmentOf(0)}"]')?.cells[4].textContent === "${name(1)}"`, 10_000);
+  await Bun.sleep(500);
+  const s = await page.eval<{ deltas: number; applyMs: number[]; renderMs: number[]; firstRenderMs: number; snapshotAt: number }>("vigilWeb");
+  const deltas = s.deltas - before.deltas;
+  const apply = s.applyMs.slice(-deltas);
+  const render = s.renderMs.slice(-Math.max(1, deltas));
+  await page.screenshot(join(dir, "2-after-failovers.png"));
+  console.log(`fleet web, ${NODES} nodes: first full render ${firstRender.toFixed(0)} ms after navigation (snapshot to first paint ${(s.firstRenderMs - s.snapshotAt).toFixed(1)} ms); ` +
+    `${pairs * 2} live reports in ${deltas} delta(s): apply p50 ${pct(apply, 0.5).toFixed(2)} ms p99 ${pct(apply, 0.99).toFixed(2)} ms, ` +
+    `paint p50 ${pct(render, 0.5).toFixed(2)} ms p99 ${pct(render, 0.99).toFixed(2)} ms; ${rows} rows in the DOM; screenshots in ${dir}`);
+  expect(deltas).toBeGreaterThan(0);
+  // coalesced: far fewer deltas than reports
+  expect(deltas).toBeLessThan(pairs * 2);
+
+  // phone width: the same page, one column, readable
+  await page.viewport(390, 844, true);
+  await Bun.sleep(200);
+  await page.screenshot(join(dir, "3-phone-width.png"));
+  const width = await page.eval<number>("document.documentElement.scrollWidth");
+  expect(width).toBeLessThanOrEqual(390);
+}, 90_000);
