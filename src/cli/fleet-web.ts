@@ -4,6 +4,7 @@
 // retained and live reports, the model folds them (fleet-web/model.ts), and
 // the pages get the changes by Server-Sent Events (fleet-web/server.ts).
 import { parseArgs } from "node:util";
+import { DEFAULT_REPORT_SPREAD_MS, reportReplyFilter } from "../fleet/report.ts";
 import { FleetSession } from "../fleet/rollout/session.ts";
 import { checkId, ROLLOUTS, ROOT } from "../fleet/topics.ts";
 import { BROKER_OPTIONS, BROKER_USAGE, connectionOf } from "./broker-args.ts";
@@ -53,10 +54,10 @@ export function parseWebArgs(argv: string[]): WebOptions {
   };
 }
 
-/** What the page reads: every node report, the nodes' events and alarms, and rollout records. */
-export function webFilters(fleet: string): string[] {
+/** What the page reads: every node report, the nodes' events and alarms, rollout records, and answers to our report requests. */
+export function webFilters(fleet: string, requester: string): string[] {
   const b = `${ROOT}/${fleet}/+`;
-  return [`${b}/status`, `${b}/vrrp/+`, `${b}/lvs/#`, `${b}/alarm/#`, `${b}/config/state`, `${b}/events`, `${ROOT}/${fleet}/${ROLLOUTS}/+`];
+  return [`${b}/status`, `${b}/vrrp/+`, `${b}/lvs/#`, `${b}/alarm/#`, `${b}/config/state`, `${b}/events`, `${ROOT}/${fleet}/${ROLLOUTS}/+`, reportReplyFilter(fleet, requester)];
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -70,8 +71,9 @@ export async function run(argv: string[]): Promise<number> {
   for (const w of o.warnings) process.stderr.write(`vigil fleet web: ${w}\n`);
   const model = new FleetWebModel(o.fleet, o.connection.broker);
   let session: FleetSession;
+  const requester = `vigil-web-${process.pid}`;
   try {
-    session = await FleetSession.open(o.connection, o.fleet, `vigil-web-${process.pid}`);
+    session = await FleetSession.open(o.connection, o.fleet, requester);
   } catch (e) {
     process.stderr.write(`vigil fleet web: ${o.connection.broker}: ${(e as Error).message}\n`);
     return 1;
@@ -88,7 +90,9 @@ export async function run(argv: string[]): Promise<number> {
   session.keepAlive(() => {});
   let url: URL;
   try {
-    await session.subscribeFleet(webFilters(o.fleet), 0);
+    await session.subscribeFleet(webFilters(o.fleet, requester), 0);
+    // retained state may be missing or late (a restarted broker, a broker cluster): the nodes say it again
+    await session.requestReport(DEFAULT_REPORT_SPREAD_MS).catch(() => {});
     model.setConnected(true);
     url = server.start();
   } catch (e) {
