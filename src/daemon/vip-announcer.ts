@@ -14,7 +14,7 @@ import { UNSOLICITED_NA_LEN, writeNeighborSolicitation, writeUnsolicitedNa } fro
 import { formatMac, parseIPv4, parseIPv6 } from "../net/ip-address.ts";
 import { formatAddress } from "../vrrp/addr.ts";
 import type { VrrpFsm } from "../vrrp/fsm.ts";
-import { ClaimPolicy, ClaimVerdict } from "../vrrp/vip-conflict.ts";
+import { ClaimPolicy, ClaimVerdict, macNumber, NO_MAC } from "../vrrp/vip-conflict.ts";
 import type { VipPlan } from "./plan.ts";
 
 const MAX_RX_PER_WAKE = 256;
@@ -131,8 +131,8 @@ export class VipAnnouncer {
     this.nextProbeAt = Infinity;
   }
 
-  private conflict(now: number, i: number, how: string): void {
-    const verdict = this.claims.claim(now, this.fsm.state, i);
+  private conflict(now: number, i: number, mac: number, how: string): void {
+    const verdict = this.claims.claim(now, this.fsm.state, i, mac);
     if (verdict === ClaimVerdict.Ignore) return;
     this.conflicts++;
     if (verdict !== ClaimVerdict.Report) return;
@@ -147,7 +147,7 @@ export class VipAnnouncer {
       if (p.rxPacketType === PACKET_OUTGOING) continue;
       const i = arpConflict(p.rxBuffer, n, this.vipBytes, p.mac);
       // ARP sender hardware address: Ethernet header + 8
-      if (i >= 0) this.conflict(now, i, `MAC ${formatMac(p.rxBuffer, ETH_HEADER_LEN + 8, 6)} (ARP)`);
+      if (i >= 0) this.conflict(now, i, macNumber(p.rxBuffer, ETH_HEADER_LEN + 8), `MAC ${formatMac(p.rxBuffer, ETH_HEADER_LEN + 8, 6)} (ARP)`);
     }
   }
 
@@ -157,7 +157,7 @@ export class VipAnnouncer {
       const n = l.recv();
       if (n < 0) break;
       const i = naConflict(l.rxBuffer, n, this.vipBytes, this.pkt!.mac);
-      if (i >= 0) this.conflict(now, i, `${formatAddress(l.rxSource)} (neighbor advertisement)`);
+      if (i >= 0) this.conflict(now, i, NO_MAC, `${formatAddress(l.rxSource)} (neighbor advertisement)`);
     }
   }
 
