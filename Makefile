@@ -18,7 +18,7 @@ build: $(DIST)/vigil-linux-x64 $(DIST)/vigil-linux-arm64
 # Both entry points are embedded; VIGIL_EMBEDDED_WORKER makes the daemon name its worker
 # by the embedded path. board/check-binary.sh fails the build if the binary still
 # carries the build tree's absolute path (a board has no build tree).
-COMPILE = $(BUN) build --compile --bytecode --minify --define 'process.env.VIGIL_EMBEDDED_WORKER="1"'
+COMPILE = $(BUN) build --compile --bytecode --minify --format=esm --splitting --define 'process.env.VIGIL_EMBEDDED_WORKER="1"'
 
 $(DIST)/vigil-linux-x64: $(SRC) $(BUN)
 	@mkdir -p $(DIST)

@@ -4,26 +4,26 @@
 // so the compiled binary carries every command and tests can call them in-process.
 import { errorText } from "./error-text.ts";
 import { commands, usage } from "./cli/registry.ts";
+import { flushOutput, writeErr, writeOut } from "./cli/out.ts";
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === "-h" || name === "--help" || name === "help") {
-    process.stdout.write(usage());
+    writeOut(usage());
     return name ? 0 : 2;
   }
   const command = commands[name];
   if (!command) {
-    process.stderr.write(`vigil: unknown command '${name}'\n${usage()}`);
+    writeErr(`vigil: unknown command '${name}'\n${usage()}`);
     return 2;
   }
   const mod = await command.load();
   return mod.run(rest);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err) => {
-    process.stderr.write(`vigil: ${errorText(err)}\n`);
-    process.exit(1);
-  },
-);
+// process.exit() only once the output has reached its reader (src/cli/out.ts)
+const exitAfterFlush = (code: number) => flushOutput().then(() => process.exit(code), () => process.exit(code));
+main(process.argv.slice(2)).then(exitAfterFlush, (err) => {
+  writeErr(`vigil: ${errorText(err)}\n`);
+  return exitAfterFlush(1);
+});

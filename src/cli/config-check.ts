@@ -7,6 +7,7 @@
 import { diagnosticJson, formatDiagnostic, sortDiagnostics } from "../config/diagnostics.ts";
 import { loadConfigFile } from "../config/load.ts";
 import { CONFIG_ID_USAGE, parseConfigIdArg } from "./config-id-arg.ts";
+import { writeOut, writeErr } from "./out.ts";
 
 const USAGE =
   "usage: vigil config check FILE [--strict] [-i ID] [--json] [--max N]\n" +
@@ -24,7 +25,7 @@ export async function run(argv: string[]): Promise<number> {
   let configId: string | undefined;
   const files: string[] = [];
   const usage = (why: string) => {
-    process.stderr.write(`vigil config check: ${why}\n${USAGE}`);
+    writeErr(`vigil config check: ${why}\n${USAGE}`);
     return 2;
   };
   for (let i = 0; i < argv.length; i++) {
@@ -41,13 +42,13 @@ export async function run(argv: string[]): Promise<number> {
       if (v === undefined || !/^\d{1,9}$/.test(v)) return usage(`--max needs a count, got '${v ?? ""}'`);
       max = Number(v);
     } else if (a === "-h" || a === "--help") {
-      process.stdout.write(USAGE);
+      writeOut(USAGE);
       return 0;
     } else if (a.startsWith("-") && a !== "-") return usage(`unknown option '${a}'`);
     else files.push(a);
   }
   if (files.length !== 1) {
-    process.stderr.write(USAGE);
+    writeErr(USAGE);
     return 2;
   }
   const file = files[0]!;
@@ -55,22 +56,22 @@ export async function run(argv: string[]): Promise<number> {
   const all = sortDiagnostics([...r.errors, ...r.warnings], file);
   if (json) {
     // one finding per line: as easy to read and grep as the text form
-    process.stdout.write(`[${all.map((d) => `\n${JSON.stringify(diagnosticJson(d, file))}`).join(",")}${all.length ? "\n" : ""}]\n`);
+    writeOut(`[${all.map((d) => `\n${JSON.stringify(diagnosticJson(d, file))}`).join(",")}${all.length ? "\n" : ""}]\n`);
     return r.config ? 0 : 1;
   }
   const shown = max === 0 ? all : all.slice(0, max);
-  for (const d of shown) process.stderr.write(`${formatDiagnostic(d, file)}\n`);
+  for (const d of shown) writeErr(`${formatDiagnostic(d, file)}\n`);
   if (shown.length < all.length) {
     const rest = all.slice(shown.length);
     const errs = rest.filter((d) => d.severity === "error").length;
-    process.stderr.write(`… and ${rest.length} more (${errs} error(s), ${rest.length - errs} warning(s)); --max 0 shows all\n`);
+    writeErr(`… and ${rest.length} more (${errs} error(s), ${rest.length - errs} warning(s)); --max 0 shows all\n`);
   }
   if (!r.config) {
-    process.stderr.write(`${file}: ${r.errors.length} error(s), ${r.warnings.length} warning(s)\n`);
+    writeErr(`${file}: ${r.errors.length} error(s), ${r.warnings.length} warning(s)\n`);
     return 1;
   }
   const c = r.config;
-  process.stdout.write(
+  writeOut(
     `${file}: OK (${r.format}: ${c.instances.length} vrrp_instance, ${c.virtualServers.length} virtual_server, ` +
       `${c.virtualServers.reduce((n, v) => n + v.realServers.length, 0)} real_server; ${r.warnings.length} warning(s))\n`,
   );

@@ -11,6 +11,7 @@ import { configToJson } from "../config/json.ts";
 import { writeKeepalived } from "../config/keepalived-writer.ts";
 import { loadConfigFile } from "../config/load.ts";
 import { CONFIG_ID_USAGE, parseConfigIdArg } from "./config-id-arg.ts";
+import { writeOut, writeErr } from "./out.ts";
 
 const USAGE = `usage: vigil config convert FILE --to keepalived|json|cbor [--out FILE] [--strict] [-i ID]\n${CONFIG_ID_USAGE}`;
 const FORMATS = ["keepalived", "json", "cbor"] as const;
@@ -25,7 +26,7 @@ export async function run(argv: string[]): Promise<number> {
     const a = argv[i]!;
     const id = parseConfigIdArg(argv, i);
     if (typeof id === "string") {
-      process.stderr.write(`vigil config convert: ${id}\n${USAGE}`);
+      writeErr(`vigil config convert: ${id}\n${USAGE}`);
       return 2;
     }
     if (id) {
@@ -37,40 +38,40 @@ export async function run(argv: string[]): Promise<number> {
     else if (a.startsWith("--out=")) out = a.slice(6);
     else if (a === "--strict") strict = true;
     else if (a === "-h" || a === "--help") {
-      process.stdout.write(USAGE);
+      writeOut(USAGE);
       return 0;
     } else if (a.startsWith("-")) {
-      process.stderr.write(`vigil config convert: unknown option '${a}'\n${USAGE}`);
+      writeErr(`vigil config convert: unknown option '${a}'\n${USAGE}`);
       return 2;
     } else files.push(a);
   }
   if (files.length !== 1 || !to || (out !== undefined && out === "")) {
-    process.stderr.write(USAGE);
+    writeErr(USAGE);
     return 2;
   }
   if (!FORMATS.includes(to as never)) {
-    process.stderr.write(`vigil config convert: --to must be one of ${FORMATS.join(", ")}, got '${to}'\n`);
+    writeErr(`vigil config convert: --to must be one of ${FORMATS.join(", ")}, got '${to}'\n`);
     return 2;
   }
   const file = files[0]!;
   const r = loadConfigFile(file, { strict, ...(configId !== undefined ? { configId } : {}) });
-  for (const d of [...r.errors, ...r.warnings]) process.stderr.write(`${formatDiagnostic(d, file)}\n`);
+  for (const d of [...r.errors, ...r.warnings]) writeErr(`${formatDiagnostic(d, file)}\n`);
   if (!r.config) return 1;
   let bytes: Uint8Array | string;
   try {
     bytes = to === "cbor" ? configToCbor(r.config) : to === "json" ? configToJson(r.config) : writeKeepalived(r.config);
   } catch (e) {
-    process.stderr.write(`vigil config convert: ${errorText(e)}\n`);
+    writeErr(`vigil config convert: ${errorText(e)}\n`);
     return 1;
   }
   if (out === undefined) {
-    if (typeof bytes === "string") process.stdout.write(bytes);
+    if (typeof bytes === "string") writeOut(bytes);
     else await Bun.write(Bun.stdout, bytes);
   } else {
     try {
       writeFileSync(out, bytes);
     } catch (e) {
-      process.stderr.write(`vigil config convert: cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? String(e)}\n`);
+      writeErr(`vigil config convert: cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? String(e)}\n`);
       return 1;
     }
   }

@@ -5,16 +5,17 @@ import { generateKeyPairSync } from "node:crypto";
 import { closeSync, openSync, writeFileSync, writeSync } from "node:fs";
 import { keyId } from "../config/trust.ts";
 import { parseArgs } from "node:util";
+import { writeOut, writeErr } from "./out.ts";
 
 export async function run(argv: string[]): Promise<number> {
   let prefix: string | undefined;
   try {
     prefix = parseArgs({ args: argv, options: { out: { type: "string" } }, strict: true }).values.out;
   } catch (e) {
-    process.stderr.write(`vigil config keygen: ${(e as Error).message}\n`);
+    writeErr(`vigil config keygen: ${(e as Error).message}\n`);
   }
   if (!prefix) {
-    process.stderr.write("usage: vigil config keygen --out PREFIX\n");
+    writeErr("usage: vigil config keygen --out PREFIX\n");
     return 2;
   }
   const { publicKey, privateKey } = generateKeyPairSync("ed25519");
@@ -23,7 +24,7 @@ export async function run(argv: string[]): Promise<number> {
     // wx: refuse to overwrite an existing key (losing a fleet key is not undoable).
     fd = openSync(`${prefix}.key`, "wx", 0o600);
   } catch (e) {
-    process.stderr.write(`vigil config keygen: ${prefix}.key: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+    writeErr(`vigil config keygen: ${prefix}.key: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
     return 1;
   }
   try {
@@ -32,6 +33,6 @@ export async function run(argv: string[]): Promise<number> {
     closeSync(fd);
   }
   writeFileSync(`${prefix}.pub`, publicKey.export({ type: "spki", format: "pem" }) as string, { mode: 0o644 });
-  process.stdout.write(`wrote ${prefix}.key (private, 0600) and ${prefix}.pub; kid ${Buffer.from(keyId(publicKey)).toString("hex")}\n`);
+  writeOut(`wrote ${prefix}.key (private, 0600) and ${prefix}.pub; kid ${Buffer.from(keyId(publicKey)).toString("hex")}\n`);
   return 0;
 }

@@ -8,6 +8,7 @@ import mqtt from "mqtt";
 import { defaultFleet } from "../config/model.ts";
 import { clientOptions } from "../fleet/session-options.ts";
 import { ALL_NODES, configSetTopic } from "../fleet/topics.ts";
+import { writeOut, writeErr } from "./out.ts";
 
 const USAGE = "usage: vigil config push BLOB --broker URL --fleet F (--node N | --all)\n" +
   "       [--ca-file F] [--cert-file F --key-file F] [--username U --password-file F] [--mqtt-version 4|5] [--timeout-ms N]\n";
@@ -25,19 +26,19 @@ export async function run(argv: string[]): Promise<number> {
       },
     });
   } catch (e) {
-    process.stderr.write(`vigil config push: ${(e as Error).message}\n${USAGE}`);
+    writeErr(`vigil config push: ${(e as Error).message}\n${USAGE}`);
     return 2;
   }
   const v = a.values;
   if (a.positionals.length !== 1 || !v.broker || !v.fleet || (!v.node === !v.all)) {
-    process.stderr.write(USAGE);
+    writeErr(USAGE);
     return 2;
   }
   let blob: Buffer;
   try {
     blob = readFileSync(a.positionals[0]);
   } catch (e) {
-    process.stderr.write(`vigil config push: ${a.positionals[0]}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+    writeErr(`vigil config push: ${a.positionals[0]}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
     return 1;
   }
   const version = v["mqtt-version"] === "4" ? 4 : 5;
@@ -50,7 +51,7 @@ export async function run(argv: string[]): Promise<number> {
       { clientId: `vigil-push-${process.pid}` },
     );
   } catch (e) {
-    process.stderr.write(`vigil config push: ${(e as Error).message}\n`);
+    writeErr(`vigil config push: ${(e as Error).message}\n`);
     return 2;
   }
   const timeoutMs = Number(v["timeout-ms"] ?? 15_000);
@@ -71,11 +72,11 @@ export async function run(argv: string[]): Promise<number> {
       });
     });
   } catch (e) {
-    process.stderr.write(`vigil config push: ${(e as Error).message}\n`);
+    writeErr(`vigil config push: ${(e as Error).message}\n`);
     await client.endAsync(true).catch(() => {});
     return 1;
   }
   await client.endAsync().catch(() => {});
-  process.stdout.write(`pushed ${blob.length} bytes to ${topic}\n`);
+  writeOut(`pushed ${blob.length} bytes to ${topic}\n`);
   return 0;
 }

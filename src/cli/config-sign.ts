@@ -10,6 +10,7 @@ import { signBlob } from "../config/cose.ts";
 import { formatDiagnostic } from "../config/diagnostics.ts";
 import { loadConfigFile } from "../config/load.ts";
 import { keyId, parsePrivateKeyPem } from "../config/trust.ts";
+import { writeOut, writeErr } from "./out.ts";
 
 const USAGE = "usage: vigil config sign CONFIG --key PREFIX.key --serial N [--fleet F] [--node N]... --out BLOB\n";
 
@@ -21,36 +22,36 @@ export async function run(argv: string[]): Promise<number> {
       options: { key: { type: "string" }, serial: { type: "string" }, fleet: { type: "string" }, node: { type: "string", multiple: true }, out: { type: "string" } },
     });
   } catch (e) {
-    process.stderr.write(`vigil config sign: ${(e as Error).message}\n${USAGE}`);
+    writeErr(`vigil config sign: ${(e as Error).message}\n${USAGE}`);
     return 2;
   }
   const v = a.values;
   if (a.positionals.length !== 1 || !v.key || !v.serial || !v.out) {
-    process.stderr.write(USAGE);
+    writeErr(USAGE);
     return 2;
   }
   const serial = Number(v.serial);
   if (!/^[0-9]+$/.test(v.serial) || !Number.isSafeInteger(serial) || serial < 1) {
-    process.stderr.write(`vigil config sign: --serial must be an integer >= 1, got '${v.serial}'\n`);
+    writeErr(`vigil config sign: --serial must be an integer >= 1, got '${v.serial}'\n`);
     return 2;
   }
   const loaded = loadConfigFile(a.positionals[0]);
-  for (const w of loaded.warnings) process.stderr.write(`${formatDiagnostic(w, a.positionals[0])}\n`);
+  for (const w of loaded.warnings) writeErr(`${formatDiagnostic(w, a.positionals[0])}\n`);
   if (!loaded.config) {
-    for (const e of loaded.errors) process.stderr.write(`${formatDiagnostic(e, a.positionals[0])}\n`);
-    process.stderr.write(`vigil config sign: ${a.positionals[0]} has errors; nothing signed\n`);
+    for (const e of loaded.errors) writeErr(`${formatDiagnostic(e, a.positionals[0])}\n`);
+    writeErr(`vigil config sign: ${a.positionals[0]} has errors; nothing signed\n`);
     return 1;
   }
   const fleet = v.fleet ?? loaded.config.fleet?.fleet;
   if (!fleet) {
-    process.stderr.write("vigil config sign: no --fleet and the config has no vigil_fleet { fleet ... }\n");
+    writeErr("vigil config sign: no --fleet and the config has no vigil_fleet { fleet ... }\n");
     return 2;
   }
   let key;
   try {
     key = parsePrivateKeyPem(readFileSync(v.key, "utf8"), v.key);
   } catch (e) {
-    process.stderr.write(`vigil config sign: ${(e as NodeJS.ErrnoException).code ? `${v.key}: ${(e as NodeJS.ErrnoException).code}` : (e as Error).message}\n`);
+    writeErr(`vigil config sign: ${(e as NodeJS.ErrnoException).code ? `${v.key}: ${(e as NodeJS.ErrnoException).code}` : (e as Error).message}\n`);
     return 1;
   }
   const kid = keyId(createPublicKey(key));
@@ -58,10 +59,10 @@ export async function run(argv: string[]): Promise<number> {
   try {
     blob = signBlob({ serial, fleet, nodes: v.node?.length ? v.node : undefined, issuedAt: Math.floor(Date.now() / 1000), config: configToCbor(loaded.config) }, key, kid);
   } catch (e) {
-    process.stderr.write(`vigil config sign: ${(e as Error).message}\n`);
+    writeErr(`vigil config sign: ${(e as Error).message}\n`);
     return 2;
   }
   writeFileSync(v.out, blob);
-  process.stdout.write(`signed serial ${serial} for fleet ${fleet}${v.node?.length ? ` nodes ${v.node.join(",")}` : ""}: ${v.out} (${blob.length} bytes, kid ${Buffer.from(kid).toString("hex")})\n`);
+  writeOut(`signed serial ${serial} for fleet ${fleet}${v.node?.length ? ` nodes ${v.node.join(",")}` : ""}: ${v.out} (${blob.length} bytes, kid ${Buffer.from(kid).toString("hex")})\n`);
   return 0;
 }

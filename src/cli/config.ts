@@ -1,5 +1,6 @@
 // `vigil config <sub>`: each subcommand lives in its own module.
 import type { CommandModule } from "./registry.ts";
+import { writeErr } from "./out.ts";
 
 const subcommands: Record<string, { summary: string; load(): Promise<CommandModule> }> = {};
 
@@ -22,7 +23,7 @@ export async function run(argv: string[]): Promise<number> {
   const entry = sub ? subcommands[sub] : undefined;
   if (!entry) {
     const lines = Object.entries(subcommands).map(([n, s]) => `  config ${n.padEnd(8)} ${s.summary}`);
-    process.stderr.write(`usage: vigil config <subcommand>\n${lines.join("\n")}\n`);
+    writeErr(`usage: vigil config <subcommand>\n${lines.join("\n")}\n`);
     return 2;
   }
   return (await entry.load()).run(rest);

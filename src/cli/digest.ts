@@ -1,6 +1,7 @@
 // `vigil digest URL [--ssl] [--virtualhost H]`: prints the MD5 digest of a page
 // like keepalived's genhash, for the `digest` of HTTP_GET/SSL_GET url blocks.
 import { pageDigest, parseDigestUrl } from "../lvs/digest.ts";
+import { writeOut, writeErr } from "./out.ts";
 
 const USAGE = `usage: vigil digest URL [--ssl] [--virtualhost HOST] [--sni] [--protocol 1.0|1.0C|1.1] [--timeout SECONDS] [--verbose]
   URL is http://HOST[:PORT]/PATH or https://... (https implies --ssl)
@@ -26,7 +27,7 @@ export async function run(argv: string[]): Promise<number> {
       switch (a) {
         case "-h":
         case "--help":
-          process.stdout.write(USAGE);
+          writeOut(USAGE);
           return 0;
         case "--ssl":
         case "-S":
@@ -61,27 +62,27 @@ export async function run(argv: string[]): Promise<number> {
           url = a;
       }
     } catch (e) {
-      process.stderr.write(`vigil digest: ${(e as Error).message}\n${USAGE}`);
+      writeErr(`vigil digest: ${(e as Error).message}\n${USAGE}`);
       return 2;
     }
   }
   if (!url) {
-    process.stderr.write(USAGE);
+    writeErr(USAGE);
     return 2;
   }
   try {
     parseDigestUrl(url, ssl);
   } catch (e) {
-    process.stderr.write(`vigil digest: ${(e as Error).message}\n${USAGE}`);
+    writeErr(`vigil digest: ${(e as Error).message}\n${USAGE}`);
     return 2;
   }
   try {
     const r = await pageDigest({ url, ssl, virtualhost, sni, protocol, timeoutMs });
-    if (verbose) process.stderr.write(`HTTP status ${r.status}, ${r.bodyBytes} body bytes hashed${r.contentLength !== undefined ? ` (Content-Length ${r.contentLength})` : ""}\n`);
-    process.stdout.write(`${r.digest}\n`);
+    if (verbose) writeErr(`HTTP status ${r.status}, ${r.bodyBytes} body bytes hashed${r.contentLength !== undefined ? ` (Content-Length ${r.contentLength})` : ""}\n`);
+    writeOut(`${r.digest}\n`);
     return 0;
   } catch (e) {
-    process.stderr.write(`vigil digest: ${url}: ${(e as Error).message}\n`);
+    writeErr(`vigil digest: ${url}: ${(e as Error).message}\n`);
     return 1;
   }
 }

@@ -26,6 +26,7 @@ import { configRollbackTopic, configSetTopic, rolloutTopic } from "../fleet/topi
 import { DRY_RUN_WAIT_MS, dryRunReport, renderDryRun } from "./fleet-dry-run.ts";
 import { progressLine, renderRollout, rolloutJson, tallyOf } from "./fleet-render.ts";
 import { maxFailedOf, parseRolloutArgs, ROLLOUT_USAGE, type RolloutOptions } from "./fleet-rollout-args.ts";
+import { writeOut, writeErr } from "./out.ts";
 
 const TICK_MS = 250;
 /** the state file at most this often while running (and always at the end) */
@@ -93,21 +94,21 @@ class Progress {
 
   note(text: string) {
     const clean = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, "?");
-    if (this.tty && this.live) process.stderr.write("\r\x1b[2K");
+    if (this.tty && this.live) writeErr("\r\x1b[2K");
     this.live = false;
-    process.stderr.write(`${clean}\n`);
+    writeErr(`${clean}\n`);
   }
 
   line(s: EngineState, now: number, force = false) {
     if (!this.tty) return;
     if (!force && now - this.lastLine < TICK_MS) return;
     this.lastLine = now;
-    process.stderr.write(`\r\x1b[2K${progressLine(s, tallyOf(s), now)}`);
+    writeErr(`\r\x1b[2K${progressLine(s, tallyOf(s), now)}`);
     this.live = true;
   }
 
   end() {
-    if (this.tty && this.live) process.stderr.write("\n");
+    if (this.tty && this.live) writeErr("\n");
     this.live = false;
   }
 }
@@ -197,7 +198,7 @@ async function drive(c: DriveContext): Promise<number> {
     progress.note(`interrupted (${interrupted}); the rollout stands where it was. Continue with: vigil fleet rollout --resume ${spec.id}`);
     return 130;
   }
-  process.stdout.write(c.json ? `${JSON.stringify(rolloutJson(engine.state), null, 2)}\n` : renderRollout(engine.state, now));
+  writeOut(c.json ? `${JSON.stringify(rolloutJson(engine.state), null, 2)}\n` : renderRollout(engine.state, now));
   return engine.ok ? 0 : 1;
 }
 
@@ -223,7 +224,7 @@ async function start(o: RolloutOptions): Promise<number> {
     plan.notes.unshift(...notes);
     if (o.dryRun) {
       const report = await dryRunReport(session, fleet, plan, parsed.config, hash, Math.min(DRY_RUN_WAIT_MS, o.timeoutMs));
-      process.stdout.write(o.json
+      writeOut(o.json
         ? `${JSON.stringify({ dryRun: true, serial: payload.serial, hash, waves: plan.waves, notes: plan.notes, nodes: report }, null, 2)}\n`
         : renderDryRun(payload.serial, hash, plan, report));
       return 0;
@@ -258,7 +259,7 @@ async function resume(o: RolloutOptions): Promise<number> {
   try {
     const engine = new RolloutEngine(f.engine, fleet);
     if (engine.finished) {
-      process.stdout.write(o.json ? `${JSON.stringify(rolloutJson(engine.state), null, 2)}\n` : renderRollout(engine.state, Date.now()));
+      writeOut(o.json ? `${JSON.stringify(rolloutJson(engine.state), null, 2)}\n` : renderRollout(engine.state, Date.now()));
       return engine.ok ? 0 : 1;
     }
     const file = { format: RECORD_FORMAT, connection, blob: f.blob } as const;
@@ -273,13 +274,13 @@ export async function run(argv: string[]): Promise<number> {
   try {
     o = parseRolloutArgs(argv);
   } catch (e) {
-    process.stderr.write(`vigil fleet rollout: ${(e as Error).message}\n${ROLLOUT_USAGE}`);
+    writeErr(`vigil fleet rollout: ${(e as Error).message}\n${ROLLOUT_USAGE}`);
     return 2;
   }
   try {
     return await (o.resume ? resume(o) : start(o));
   } catch (e) {
-    process.stderr.write(`vigil fleet rollout: ${(e as Error).message}\n`);
+    writeErr(`vigil fleet rollout: ${(e as Error).message}\n`);
     return e instanceof UsageError ? 2 : 1;
   }
 }

@@ -12,6 +12,7 @@ import { defaultStatePath, parseRecord, readRolloutFile } from "../fleet/rollout
 import { clientOptions } from "../fleet/session-options.ts";
 import { checkId, rolloutTopic } from "../fleet/topics.ts";
 import { renderRollout, rolloutJson } from "./fleet-render.ts";
+import { writeOut, writeErr } from "./out.ts";
 
 export const SHOW_USAGE = "usage: vigil fleet show ID|FILE [--broker URL --fleet F] [--json] [--wait-ms N]\n" +
   "       [--ca-file F] [--cert-file F --key-file F] [--username U --password-file F] [--mqtt-version 4|5]\n";
@@ -65,12 +66,12 @@ export async function run(argv: string[]): Promise<number> {
       },
     });
   } catch (e) {
-    process.stderr.write(`vigil fleet show: ${(e as Error).message}\n${SHOW_USAGE}`);
+    writeErr(`vigil fleet show: ${(e as Error).message}\n${SHOW_USAGE}`);
     return 2;
   }
   const v = a.values;
   if (a.positionals.length !== 1 || !!v.broker !== !!v.fleet || (v["wait-ms"] !== undefined && !/^\d+$/.test(v["wait-ms"]))) {
-    process.stderr.write(SHOW_USAGE);
+    writeErr(SHOW_USAGE);
     return 2;
   }
   const arg = a.positionals[0]!;
@@ -81,9 +82,9 @@ export async function run(argv: string[]): Promise<number> {
     else if (existsSync(defaultStatePath(arg))) state = readRolloutFile(defaultStatePath(arg)).engine;
     else throw new Error(`no state file ${arg} or ${defaultStatePath(arg)}; to read the retained record give --broker and --fleet`);
   } catch (e) {
-    process.stderr.write(`vigil fleet show: ${(e as Error).message}\n`);
+    writeErr(`vigil fleet show: ${(e as Error).message}\n`);
     return 1;
   }
-  process.stdout.write(v.json ? `${JSON.stringify(rolloutJson(state), null, 2)}\n` : renderRollout(state, state.finishedAt ?? Date.now()));
+  writeOut(v.json ? `${JSON.stringify(rolloutJson(state), null, 2)}\n` : renderRollout(state, state.finishedAt ?? Date.now()));
   return 0;
 }

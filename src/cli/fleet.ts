@@ -1,6 +1,7 @@
 // `vigil fleet <sub>`: operating a fleet through its broker. Each subcommand
 // lives in its own module, loaded only when it runs.
 import type { CommandModule } from "./registry.ts";
+import { writeErr } from "./out.ts";
 
 // Registered statically so the compiled binary includes every module.
 const subcommands: Record<string, { summary: string; load(): Promise<CommandModule> }> = {
@@ -14,7 +15,7 @@ export async function run(argv: string[]): Promise<number> {
   const entry = sub ? subcommands[sub] : undefined;
   if (!entry) {
     const lines = Object.entries(subcommands).map(([n, s]) => `  fleet ${n.padEnd(8)} ${s.summary}`);
-    process.stderr.write(`usage: vigil fleet <subcommand>\n${lines.join("\n")}\n`);
+    writeErr(`usage: vigil fleet <subcommand>\n${lines.join("\n")}\n`);
     return 2;
   }
   return (await entry.load()).run(rest);

@@ -15,6 +15,7 @@ import { reexecWithAllocatorEnv } from "../sys/allocator-env.ts";
 import { SdNotifier } from "../sys/sd-notify.ts";
 import { parseRunArgs, RUN_USAGE, type RunOptions } from "./run-args.ts";
 import { chooseConfigFile, nothingConfigured } from "./run-config.ts";
+import { writeErr } from "./out.ts";
 
 export { parseRunArgs } from "./run-args.ts";
 
@@ -49,7 +50,7 @@ function startSyslog(opts: RunOptions): void {
 export async function run(argv: string[]): Promise<number> {
   const args = parseRunArgs(argv);
   if (typeof args === "string") {
-    process.stderr.write(`vigil run: ${args}\n${RUN_USAGE}`);
+    writeErr(`vigil run: ${args}\n${RUN_USAGE}`);
     return 2;
   }
   if (args.checkConfigured) {

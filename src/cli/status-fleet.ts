@@ -14,9 +14,9 @@ import { reportAnswerMessages, reportReplyFilter, reportRequest } from "../fleet
 import { clientOptions } from "../fleet/session-options.ts";
 import { checkId, decodeLevel, ROOT } from "../fleet/topics.ts";
 import { textTable } from "./text-table.ts";
+import { writeOut, writeErr } from "./out.ts";
 
-export const FLEET_USAGE = "usage: vigil status --broker URL --fleet F [--json] [--wait-ms N]\n" +
-  "       [--ca-file F] [--cert-file F --key-file F] [--username U --password-file F] [--mqtt-version 4|5]\n";
+import { FLEET_USAGE } from "./status-usage.ts";
 
 type Obj = Record<string, unknown>;
 const MAX_UNDECODABLE = 100;
@@ -119,13 +119,13 @@ export async function runFleetStatus(argv: string[]): Promise<number> {
       },
     });
   } catch (e) {
-    process.stderr.write(`vigil status: ${(e as Error).message}\n${FLEET_USAGE}`);
+    writeErr(`vigil status: ${(e as Error).message}\n${FLEET_USAGE}`);
     return 2;
   }
   const v = a.values;
   const waitMs = Number(v["wait-ms"] ?? 1500);
   if (!v.broker || !v.fleet || !(Number.isInteger(waitMs) && waitMs >= 0 && waitMs <= 60_000)) {
-    process.stderr.write(`vigil status: --broker and --fleet are required, --wait-ms is 0..60000\n${FLEET_USAGE}`);
+    writeErr(`vigil status: --broker and --fleet are required, --wait-ms is 0..60000\n${FLEET_USAGE}`);
     return 2;
   }
   let opts;
@@ -137,7 +137,7 @@ export async function runFleetStatus(argv: string[]): Promise<number> {
       { clientId: `vigil-status-${process.pid}` },
     );
   } catch (e) {
-    process.stderr.write(`vigil status: ${(e as Error).message}\n`);
+    writeErr(`vigil status: ${(e as Error).message}\n`);
     return 2;
   }
   const view = emptyView(v.fleet);
@@ -168,15 +168,15 @@ export async function runFleetStatus(argv: string[]): Promise<number> {
     // Retained messages follow the SUBACK; live ones that arrive meanwhile are just as welcome.
     await Bun.sleep(waitMs);
   } catch (e) {
-    process.stderr.write(`vigil status: ${v.broker}: ${(e as Error).message}\n`);
+    writeErr(`vigil status: ${v.broker}: ${(e as Error).message}\n`);
     await client.endAsync(true).catch(() => {});
     return 1;
   }
   await client.endAsync(true).catch(() => {});
-  if (v.json) process.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
-  else process.stdout.write(renderFleet(view, Date.now()));
+  if (v.json) writeOut(`${JSON.stringify(view, null, 2)}\n`);
+  else writeOut(renderFleet(view, Date.now()));
   if (Object.keys(view.nodes).length === 0) {
-    process.stderr.write(`vigil status: no node of fleet '${v.fleet}' has reported to ${v.broker}\n`);
+    writeErr(`vigil status: no node of fleet '${v.fleet}' has reported to ${v.broker}\n`);
     return 3;
   }
   return 0;

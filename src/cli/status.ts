@@ -3,18 +3,20 @@
 import { errorText } from "../error-text.ts";
 import { DEFAULT_STATUS_SOCKET, queryStatus } from "../daemon/status-server.ts";
 import type { DaemonStatus } from "../daemon/status-types.ts";
-import { FLEET_USAGE, runFleetStatus } from "./status-fleet.ts";
+import { FLEET_USAGE } from "./status-usage.ts";
 import { textTable } from "./text-table.ts";
+import { writeOut, writeErr } from "./out.ts";
 
 export async function run(argv: string[]): Promise<number> {
-  if (argv.includes("--broker")) return runFleetStatus(argv);
+  // the MQTT client is loaded only for the fleet view (cold start of the local one)
+  if (argv.includes("--broker")) return (await import("./status-fleet.ts")).runFleetStatus(argv);
   let socket = process.env.VIGIL_STATUS_SOCKET ?? DEFAULT_STATUS_SOCKET;
   let json = false;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--socket") socket = argv[++i];
     else if (argv[i] === "--json") json = true;
     else {
-      process.stderr.write(`vigil status: unknown argument '${argv[i]}'\nusage: vigil status [--socket PATH] [--json]\n${FLEET_USAGE}`);
+      writeErr(`vigil status: unknown argument '${argv[i]}'\nusage: vigil status [--socket PATH] [--json]\n${FLEET_USAGE}`);
       return 2;
     }
   }
@@ -22,21 +24,21 @@ export async function run(argv: string[]): Promise<number> {
   try {
     st = (await queryStatus(socket)) as DaemonStatus;
   } catch (err) {
-    process.stderr.write(`vigil status: ${errorText(err)}\n`);
+    writeErr(`vigil status: ${errorText(err)}\n`);
     return 1;
   }
   // The daemon answers {error} when it cannot report (e.g. its VRRP worker does not
   // respond): that is a failed query, not a status document to print or tabulate.
   const err = (st as { error?: unknown } | null)?.error;
   if (err !== undefined || !Array.isArray(st?.instances)) {
-    process.stderr.write(`vigil status: the daemon at ${socket} could not report: ${err ?? "malformed answer"}\n`);
+    writeErr(`vigil status: the daemon at ${socket} could not report: ${err ?? "malformed answer"}\n`);
     return 1;
   }
   if (json) {
-    process.stdout.write(`${JSON.stringify(st, null, 2)}\n`);
+    writeOut(`${JSON.stringify(st, null, 2)}\n`);
     return 0;
   }
-  process.stdout.write(`vigil ${st.version} pid ${st.pid} up ${Math.round((Date.now() - st.startedAt) / 1000)} s, config ${st.configFile}${st.configSerial !== undefined ? ` serial ${st.configSerial}` : ""}\n`);
+  writeOut(`vigil ${st.version} pid ${st.pid} up ${Math.round((Date.now() - st.startedAt) / 1000)} s, config ${st.configFile}${st.configSerial !== undefined ? ` serial ${st.configSerial}` : ""}\n`);
   const rows = [["INSTANCE", "IFACE", "VRID", "V", "STATE", "PRIO", "EFF", "MASTER", "SINCE", "SENT", "RECV", "DROPPED"]];
   for (const i of st.instances) {
     const dropped = Object.entries(i.counters).filter(([k]) => k.startsWith("drop")).reduce((a, [, v]) => a + v, 0);
@@ -47,15 +49,15 @@ export async function run(argv: string[]): Promise<number> {
       String(i.counters.advertsReceived ?? 0), String(dropped),
     ]);
   }
-  process.stdout.write(textTable(rows));
+  writeOut(textTable(rows));
   // why each FAULT instance is FAULT (a waiting one has not started: its interface is not usable yet)
   for (const i of st.instances) {
-    if (i.state === "FAULT" && i.fault) process.stdout.write(`${i.name}: FAULT: ${i.fault}${i.waiting ? " (not started yet; starts by itself when it can)" : ""}\n`);
+    if (i.state === "FAULT" && i.fault) writeOut(`${i.name}: FAULT: ${i.fault}${i.waiting ? " (not started yet; starts by itself when it can)" : ""}\n`);
   }
   // where else the daemon reports (docs/metrics.md)
-  if (st.metricsListen) process.stdout.write(`metrics: http://${st.metricsListen}/metrics\n`);
+  if (st.metricsListen) writeOut(`metrics: http://${st.metricsListen}/metrics\n`);
   for (const f of st.notifyFifos ?? []) {
-    process.stdout.write(`notify fifo ${f.path}: ${f.written} line(s) written${f.queued ? `, ${f.queued} waiting for a reader` : ""}${f.dropped ? `, ${f.dropped} dropped (nobody read it)` : ""}${f.scriptPid ? `, read by pid ${f.scriptPid}` : ""}\n`);
+    writeOut(`notify fifo ${f.path}: ${f.written} line(s) written${f.queued ? `, ${f.queued} waiting for a reader` : ""}${f.dropped ? `, ${f.dropped} dropped (nobody read it)` : ""}${f.scriptPid ? `, read by pid ${f.scriptPid}` : ""}\n`);
   }
   if (Array.isArray(st.lvs) && st.lvs.length > 0) {
     // virtual servers: the desired table, and why it may not be in the kernel
@@ -65,8 +67,8 @@ export async function run(argv: string[]): Promise<number> {
       const note = [v.suspended ? "checks suspended (ha_suspend: address not local)" : "", v.fault ? `IPVS fault: ${v.fault}` : ""].filter(Boolean).join("; ");
       lvs.push([v.service, v.scheduler, dests, note || "-"]);
     }
-    process.stdout.write("\n");
-    process.stdout.write(textTable(lvs));
+    writeOut("\n");
+    writeOut(textTable(lvs));
   }
   return 0;
 }

@@ -1,6 +1,7 @@
 import pkg from "../../package.json" with { type: "json" };
+import { writeOut } from "./out.ts";
 
 export async function run(_argv: string[]): Promise<number> {
-  process.stdout.write(`vigil ${pkg.version} (linux-${process.arch}, bun ${Bun.version})\n`);
+  writeOut(`vigil ${pkg.version} (linux-${process.arch}, bun ${Bun.version})\n`);
   return 0;
 }
