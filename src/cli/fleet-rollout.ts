@@ -159,6 +159,7 @@ async function drive(c: DriveContext): Promise<number> {
   };
 
   progress.note(`rollout ${spec.id}: state in ${c.statePath}; resume with: vigil fleet rollout --resume ${spec.id}`);
+  session.serveRecord(spec.id, () => ({ format: RECORD_FORMAT, engine: engine.state, updatedAt: Date.now() }));
   c.route((t, b) => act(engine.message(t, b, Date.now())));
   session.keepAlive(() => {
     progress.note("broker connection back; resending what may have been lost");

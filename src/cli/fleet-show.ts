@@ -1,7 +1,10 @@
 // `vigil fleet show ID|FILE [--broker URL --fleet F] [--json]`: a rollout as it
 // stands — from its state file (a path, or ~/.vigil/rollouts/<ID>.json), or,
 // with --broker and --fleet, from its retained record vigil/v1/<fleet>/rollout/<ID>
-// (what another operator's machine published).
+// (what another operator's machine published). A broker may not keep or share
+// that record (RabbitMQ keeps it on the cluster node that received it), so we
+// also ask on .../rollout/<ID>/get: a rollout still running answers with its
+// record on .../rollout/<ID>/reply/<us>.
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import mqtt from "mqtt";
@@ -10,7 +13,7 @@ import { decodeBody } from "../fleet/payload.ts";
 import type { EngineState } from "../fleet/rollout/engine.ts";
 import { defaultStatePath, parseRecord, readRolloutFile } from "../fleet/rollout/record.ts";
 import { clientOptions } from "../fleet/session-options.ts";
-import { checkId, rolloutTopic } from "../fleet/topics.ts";
+import { checkId, encodeLevel, rolloutGetTopic, rolloutTopic } from "../fleet/topics.ts";
 import { renderRollout, rolloutJson } from "./fleet-render.ts";
 import { writeOut, writeErr } from "./out.ts";
 
@@ -26,27 +29,41 @@ async function fromBroker(v: Record<string, string | boolean | undefined>, id: s
     { clientId: `vigil-show-${process.pid}` },
   );
   const topic = rolloutTopic(fleet, id);
+  const requester = String(opts.clientId);
+  const reply = `${topic}/reply/${encodeLevel(requester)}`;
+  const requestOpts = opts.protocolVersion === 5 ? { qos: 1 as const, properties: { responseTopic: reply, correlationData: Buffer.from(`${requester}:show`) } } : { qos: 1 as const };
   const waitMs = Number(v["wait-ms"] ?? 2000);
   const client = mqtt.connect(opts);
   try {
     return await new Promise<EngineState>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no retained record on ${topic} within ${waitMs} ms`)), opts.connectTimeout! + waitMs);
       client.once("error", (e) => { clearTimeout(timer); reject(e); });
-      client.on("message", (t, body) => {
-        if (t !== topic || body.length === 0) return;
-        clearTimeout(timer);
+      client.on("message", (t, body, packet) => {
+        if ((t !== topic && t !== reply) || body.length === 0) return;
         const d = decodeBody(body);
         try {
           if (!d.ok) throw new Error(d.error);
-          resolve(parseRecord(d.value, topic).engine);
+          let record = d.value;
+          if (t === reply) {
+            // the running rollout's answer: {rollout, id} (the id, or MQTT 5 Correlation Data, says it is ours)
+            const a = d.value as { rollout?: unknown; id?: unknown } | null;
+            const got = typeof a?.id === "string" ? a.id : packet.properties?.correlationData?.toString();
+            if (got !== `${requester}:show` || !a?.rollout) return;
+            record = a.rollout;
+          }
+          clearTimeout(timer);
+          resolve(parseRecord(record, t).engine);
         } catch (e) {
           reject(e);
         }
       });
       client.once("connect", () => {
-        client.subscribe(topic, { qos: 1 }, (err) => { if (err) reject(err); });
-        // retained messages follow the SUBACK at once; none by then means there is none
-        setTimeout(() => reject(new Error(`no retained record on ${topic}`)), waitMs);
+        client.subscribe([topic, reply], { qos: 1 }, (err) => {
+          if (err) return reject(err);
+          client.publish(rolloutGetTopic(fleet, id), JSON.stringify({ reply, id: `${requester}:show` }), requestOpts);
+        });
+        // retained messages follow the SUBACK at once, a running rollout answers at once; none by then means there is none
+        setTimeout(() => reject(new Error(`no retained record on ${topic}, and no running rollout answered`)), waitMs);
       });
     });
   } finally {

@@ -92,6 +92,11 @@ export function rolloutTopic(fleet: string, id: string): string {
   return `${ROOT}/${checkId("fleet", fleet)}/${ROLLOUTS}/${encodeLevel(id)}`;
 }
 
+/** request to a running rollout: its record, on rolloutTopic/reply/<requester> (MQTT 5 Response Topic or the body's `reply`) */
+export function rolloutGetTopic(fleet: string, id: string): string {
+  return `${rolloutTopic(fleet, id)}/get`;
+}
+
 export type ParsedTopic =
   | { kind: "vrrp"; fleet: string; node: string; instance: string }
   | { kind: "status"; fleet: string; node: string }

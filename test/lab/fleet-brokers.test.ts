@@ -171,6 +171,34 @@ for (const s of setups) {
       expect([...agents.values()].map((a) => a.running.serial)).toEqual([5, 5]);
     }, 60_000);
 
+    test("fleet show ID --broker on the routers' broker node finds a running rollout started through the operator's node (the rollout answers rollout/<id>/get)", async () => {
+      const blob = sign(s.fleet, "show", conf("gx", 121), 6);
+      const proc = Bun.spawn([BUN, `${ROOT}/src/main.ts`, "fleet", "rollout", blob, "--broker", env!.cliUrl, "--fleet", s.fleet, "--all", "--soak", "3",
+        "--timeout", "15", "--settle-ms", "1000", "--json", "--state", join(dir, `${s.fleet}-show.json`), ...mqtt], { stdout: "pipe", stderr: "pipe", env: { ...process.env, HOME: dir } });
+      const killer = setTimeout(() => proc.kill("SIGKILL"), 60_000);
+      try {
+        let err = "";
+        const dec = new TextDecoder();
+        const reader = (proc.stderr as ReadableStream<Uint8Array>).getReader();
+        for (let i = 0; i < 100 && !/rollout (\S+): state in/.test(err); i++) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          err += dec.decode(value);
+        }
+        const id = /rollout (\S+): state in/.exec(err)?.[1];
+        expect(id).toBeDefined();
+        const show = await cli(["fleet", "show", id!, "--broker", env!.nodeUrl, "--fleet", s.fleet, "--json", "--wait-ms", "3000", ...mqtt]);
+        expect(show.err).toBe("");
+        expect(show.code).toBe(0);
+        expect(JSON.parse(show.out)).toMatchObject({ id, spec: { serial: 6 } });
+        reader.releaseLock();
+        expect(await proc.exited).toBe(0);
+      } finally {
+        clearTimeout(killer);
+        if (proc.exitCode === null) proc.kill("SIGKILL");
+      }
+    }, 60_000);
+
     test.if(s.name.startsWith("mosquitto"))("a broker restart loses every retained message: each node publishes its birth and state again on reconnect", async () => {
       const connects = [...agents.values()].map((a) => a.reporter.stats().connects);
       const port = await env!.restart!();
@@ -183,7 +211,7 @@ for (const s of setups) {
         for (const n of ["g1", "g2"]) {
           const birth = await w.waitFor((m) => m.topic === `vigil/v1/${s.fleet}/${n}/status`, 5000);
           expect(birth.retain).toBe(true);
-          expect(decodeBody(birth.body)).toMatchObject({ ok: true, value: { status: "online", config_serial: 5 } });
+          expect(decodeBody(birth.body)).toMatchObject({ ok: true, value: { status: "online", config_serial: agents.get(n)!.running.serial } });
           expect((await w.waitFor((m) => m.topic === `vigil/v1/${s.fleet}/${n}/vrrp/VI_1`, 5000)).retain).toBe(true);
           expect((await w.waitFor((m) => m.topic === `vigil/v1/${s.fleet}/${n}/config/state`, 5000)).retain).toBe(true);
         }

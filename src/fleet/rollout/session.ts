@@ -6,11 +6,13 @@ import { defaultFleet } from "../../config/model.ts";
 import { decodeBody } from "../payload.ts";
 import { clientOptions } from "../session-options.ts";
 import { reportAnswerMessages, reportRequest } from "../report.ts";
-import { configGetTopic, ROOT, replyTopic } from "../topics.ts";
+import { configGetTopic, ROOT, replyTopic, rolloutGetTopic, rolloutTopic } from "../topics.ts";
 import type { ConnectionRecord } from "./record.ts";
 
 const RECONNECT_MS = 1000;
 const PUBACK_MS = 10_000;
+/** record answers waiting out their jitter at once (serveRecord) */
+const MAX_PENDING_RECORD_ANSWERS = 4;
 
 export type MessageHandler = (topic: string, body: Uint8Array) => void;
 
@@ -26,6 +28,7 @@ export class FleetSession {
 
   private constructor(private readonly client: MqttClient, readonly fleet: string, readonly requester: string, private readonly version: 4 | 5) {
     client.on("message", (topic, body, packet) => {
+      if (this.record && topic === rolloutGetTopic(fleet, this.record.id)) return this.answerWithRecord(body, packet);
       if (topic.startsWith(`${ROOT}/${fleet}/`) && topic.endsWith(`/reply/${requester}`)) return this.onReply(topic, body, packet.properties?.correlationData);
       for (const h of this.handlers) h(topic, new Uint8Array(body));
     });
@@ -88,13 +91,44 @@ export class FleetSession {
     const b = `${ROOT}/${this.fleet}/+`;
     this.filters = filters;
     this.qos = qos;
-    await this.client.subscribeAsync(filters ?? [`${b}/status`, `${b}/vrrp/+`, `${b}/lvs/+/+`, `${b}/config/state`, `${b}/reply/${this.requester}`], { qos });
+    const serving = this.record ? [rolloutGetTopic(this.fleet, this.record.id)] : [];
+    await this.client.subscribeAsync([...(filters ?? [`${b}/status`, `${b}/vrrp/+`, `${b}/lvs/+/+`, `${b}/config/state`, `${b}/reply/${this.requester}`]), ...serving], { qos });
   }
 
   /** Called with true/false as the connection comes and goes (after keepAlive's resubscribe on the way up). */
   onConnection(h: (up: boolean) => void): void {
     this.client.on("close", () => h(false));
     this.client.on("connect", () => h(true));
+  }
+
+  private record?: { id: string; body: () => unknown };
+  private pendingRecordAnswers = 0;
+
+  /**
+   * While the rollout runs it answers requests on vigil/v1/<fleet>/rollout/<id>/get
+   * with its record (on .../rollout/<id>/reply/<requester>), so `vigil fleet show
+   * ID --broker` finds it where the broker did not keep (or share) the retained
+   * record (RabbitMQ keeps it on the cluster node that received it).
+   */
+  serveRecord(id: string, body: () => unknown): void {
+    this.record = { id, body };
+    this.client.subscribe(rolloutGetTopic(this.fleet, id), { qos: 1 });
+  }
+
+  private answerWithRecord(body: Buffer, packet: import("mqtt").IPublishPacket) {
+    const rec = this.record!;
+    // one answer at a time per burst: requests beyond that are dropped, the asker retries
+    if (this.pendingRecordAnswers >= MAX_PENDING_RECORD_ANSWERS) return;
+    const d = body.length ? decodeBody(body) : null;
+    const v = (d?.ok && typeof d.value === "object" && d.value !== null ? d.value : {}) as { reply?: unknown; id?: unknown };
+    const reply = packet.properties?.responseTopic ?? (typeof v.reply === "string" ? v.reply : "");
+    const prefix = `${rolloutTopic(this.fleet, rec.id)}/reply/`;
+    const who = reply.startsWith(prefix) ? reply.slice(prefix.length) : "";
+    if (!who || /[/+#\u0000]/.test(who)) return;
+    this.pendingRecordAnswers++;
+    const o: IClientPublishOptions = this.version === 5 && packet.properties?.correlationData ? { properties: { correlationData: packet.properties.correlationData } } : {};
+    this.publish(reply, JSON.stringify({ rollout: rec.body(), ...(typeof v.id === "string" ? { id: v.id } : {}) }), o)
+      .catch(() => {}).finally(() => this.pendingRecordAnswers--);
   }
 
   /** one id for the session's report requests: an answer to an earlier one is as good a snapshot */
