@@ -97,6 +97,8 @@ export async function run(argv: string[]): Promise<number> {
     onEvent: (kind, instance, detail) => fleet?.event(kind, instance, detail),
     lvs: {
       onRealServer: (a) => fleet?.realServer(a),
+      onCheck: (r) => fleet?.check(r),
+      onQuorum: (a) => fleet?.quorum(a),
       onEvent: (kind, detail) => fleet?.event(kind, "lvs", detail),
     },
     statusExtra: () => ({
@@ -112,6 +114,7 @@ export async function run(argv: string[]): Promise<number> {
       daemon.applyConfig(withStateDir(cfg, args.stateDir), { strict: true });
       mail.configure(cfg);
     });
+    fleet.useLvsView(() => daemon.lvs?.realServerStates() ?? []);
     fleet.start();
   }
   try {

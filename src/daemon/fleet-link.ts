@@ -9,7 +9,7 @@ import pkg from "../../package.json" with { type: "json" };
 import { configToCbor, readCbor } from "../config/config-cbor.ts";
 import { configHash, verifyBlob, type SignedPayload } from "../config/cose.ts";
 import { formatDiagnostic } from "../config/diagnostics.ts";
-import type { Config } from "../config/model.ts";
+import { virtualServerName, type Config } from "../config/model.ts";
 import { ConfigStore } from "../config/store.ts";
 import { TrustStore } from "../config/trust.ts";
 import { ConfigDelivery, FleetReporter, modelValidator, type KnownConfig } from "../fleet/index.ts";
@@ -17,12 +17,14 @@ import { judgeConfirm } from "../fleet/confirm.ts";
 import { lanOf } from "../fleet/lan.ts";
 import { NodeHealth } from "../fleet/node-health.ts";
 import { redactSecrets } from "../fleet/redact.ts";
+import type { CheckReport } from "../lvs/checkers/runner.ts";
 import type { LvsAction } from "../lvs/rs-state.ts";
 import { listAddresses } from "../sys/rtnetlink/address.ts";
 import { listLinks } from "../sys/rtnetlink/link.ts";
 import { openRtnetlink } from "../sys/rtnetlink/socket.ts";
 import { fleetNode, type RunningConfig } from "./boot-config.ts";
 import { log } from "./log.ts";
+import type { VirtualServerStatus } from "./lvs-manager.ts";
 import type { InstancePlan } from "./plan.ts";
 import type { TransitionReport } from "./worker-protocol.ts";
 
@@ -58,6 +60,8 @@ function storedConfig(bytes: Uint8Array | null, trust: TrustStore | null, fleet:
 }
 
 const LAN_CACHE_MS = 2000;
+/** A real server's latency is refreshed on the broker at most this often (its state goes at once on a change). */
+export const RS_REFRESH_MS = 30_000;
 
 export class FleetLink {
   readonly reporter: FleetReporter;
@@ -66,6 +70,9 @@ export class FleetLink {
   private readonly health = new NodeHealth();
   private cfg: Config;
   private readonly delivery: ConfigDelivery | null;
+  /** "<vs>\0<rs>" -> the last check's words and latency, and when its report last went out */
+  private readonly checks = new Map<string, { lastCheck: string; latencyMs: number; sentAt: number }>();
+  private lvsView: () => VirtualServerStatus[] = () => [];
   /** interface/family -> LAN, read at most once per LAN_CACHE_MS (a reload flips many instances at once) */
   private readonly lans = new Map<string, { lan: string | undefined; at: number }>();
 
@@ -195,7 +202,51 @@ export class FleetLink {
 
   realServer(a: Extract<LvsAction, { type: "rs" }>): void {
     this.health.realServer(a.vs, a.rs, a.alive);
-    this.reporter.lvsState(a.vs, a.rs, { up: a.alive, weight: a.weight, ...(a.reason ? { lastCheck: a.reason } : {}) });
+    const c = this.checks.get(`${a.vs}\u0000${a.rs}`);
+    if (c) c.sentAt = Date.now();
+    this.reporter.lvsState(a.vs, a.rs, { up: a.alive, weight: a.weight, ...(a.reason ? { lastCheck: a.reason } : c ? { lastCheck: c.lastCheck } : {}), ...(c ? { latencyMs: c.latencyMs } : {}) });
+  }
+
+  /** Where the checkers' current verdicts are read (the daemon's LVS manager), for reports not caused by a change. */
+  useLvsView(view: () => VirtualServerStatus[]): void {
+    this.lvsView = view;
+  }
+
+  /**
+   * Every finished check. A real server's state otherwise goes out only when it
+   * changes, so the first check of each one reports it (and its virtual
+   * server's quorum), and later checks refresh the latency at most every
+   * RS_REFRESH_MS: the fleet sees every real server without a message per check.
+   */
+  check(r: CheckReport): void {
+    const key = `${r.vs}\u0000${r.rs}`;
+    const now = Date.now();
+    const lastCheck = r.outcome.ok ? `${r.checker} ok` : `${r.checker}: ${r.outcome.reason || "failed"}`;
+    const seen = this.checks.get(key);
+    const latencyMs = Math.round(r.latencyMs * 10) / 10;
+    if (seen && now - seen.sentAt < RS_REFRESH_MS) {
+      seen.lastCheck = lastCheck;
+      seen.latencyMs = latencyMs;
+      return;
+    }
+    this.checks.set(key, { lastCheck, latencyMs, sentAt: now });
+    const vs = this.lvsView().find((v) => v.virtualServer === r.vs);
+    const rs = vs?.realServers.find((x) => x.realServer === r.rs);
+    if (!vs || !rs) return;
+    this.reporter.lvsState(r.vs, r.rs, { up: rs.alive, weight: rs.weight, lastCheck, latencyMs });
+    if (!seen) this.quorum({ type: "quorum", vs: r.vs, up: vs.quorumUp, weight: vs.realServers.reduce((s, x) => s + (x.alive ? x.weight : 0), 0), sorryActive: !vs.quorumUp && this.sorryServerOf(r.vs) !== undefined });
+  }
+
+  quorum(a: Extract<LvsAction, { type: "quorum" }>): void {
+    const sorry = this.sorryServerOf(a.vs);
+    this.reporter.quorumState(a.vs, { quorumUp: a.up, weight: a.weight, sorryActive: a.sorryActive, ...(sorry ? { sorryServer: sorry } : {}) });
+  }
+
+  private sorryServerOf(vs: string): string | undefined {
+    const s = this.cfg.virtualServers.find((v) => virtualServerName(v) === vs)?.sorryServer;
+    if (!s) return undefined;
+    const ip = s.ip.includes(":") ? `[${s.ip}]` : s.ip;
+    return s.port === undefined ? ip : `${ip}:${s.port}`;
   }
 
   event(kind: string, instance: string, detail: string): void {

@@ -42,6 +42,15 @@ export interface LvsSnapshot {
   [extra: string]: unknown;
 }
 
+/** A virtual server: whether its live real servers' weight reaches its quorum, and whether the sorry server serves. */
+export interface QuorumSnapshot {
+  quorumUp: boolean;
+  weight: number;
+  sorryActive: boolean;
+  /** the configured sorry_server, if any */
+  sorryServer?: string;
+}
+
 export interface FleetEvent {
   type: string;
   [field: string]: unknown;
@@ -191,6 +200,10 @@ export class FleetReporter {
 
   lvsState(vs: string, rs: string, snap: LvsSnapshot): void {
     this.setState(this.topics.lvs(vs, rs), snap);
+  }
+
+  quorumState(vs: string, snap: QuorumSnapshot): void {
+    this.setState(this.topics.lvsVirtual(vs), snap);
   }
 
   configState(r: ConfigResult): void {

@@ -36,6 +36,8 @@ export class Topics {
   get status() { return `${this.base}/status`; }
   vrrp(instance: string) { return `${this.base}/vrrp/${encodeLevel(instance)}`; }
   lvs(vs: string, rs: string) { return `${this.base}/lvs/${encodeLevel(vs)}/${encodeLevel(rs)}`; }
+  /** a virtual server's own state (quorum, sorry server): one level above its real servers */
+  lvsVirtual(vs: string) { return `${this.base}/lvs/${encodeLevel(vs)}`; }
   get events() { return `${this.base}/events`; }
   get configSet() { return `${this.base}/config/set`; }
   get configSetAll() { return `${ROOT}/${this.fleet}/${ALL_NODES}/config/set`; }

@@ -174,7 +174,8 @@ export class FleetWebModel {
 
   private raised(g: GroupState, status: string, now: number) {
     const who = [...g.routers.values()].filter((r) => r.online && r.state === "MASTER").map((r) => r.node);
-    this.events.add(now, who[0] ?? "", {
+    // the group's event, under every MASTER's name (the node filter finds it under each)
+    this.events.add(now, who.join(", "), {
       type: status, level: "alarm",
       text: status === "split-brain" ? `SPLIT BRAIN on VRID ${g.vrid} (${g.segment}): MASTER on ${who.join(", ") || "?"}` : `NO MASTER on VRID ${g.vrid} (${g.segment})`,
     });
