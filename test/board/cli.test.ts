@@ -102,6 +102,17 @@ for (const arch of ["x64", "arm64"] as const) {
       expect(readFileSync(out("blob"))[0]).toBe(0xd2);
     });
 
+    test("fleet web refuses a non-loopback listen without --auth-file, and an auth file others can read", () => {
+      const r = vigil(arch, ["fleet", "web", "--broker", "mqtt://127.0.0.1:1", "--fleet", "board", "--listen", "0.0.0.0:8080"]);
+      expect({ code: r.code, out: r.out }).toEqual({ code: 2, out: "" });
+      expect(r.err).toContain("refusing to serve the fleet on 0.0.0.0:8080 without --auth-file");
+      const auth = out("web-auth");
+      writeFileSync(auth, "ops:secret\n", { mode: 0o644 });
+      const p = vigil(arch, ["fleet", "web", "--broker", "mqtt://127.0.0.1:1", "--fleet", "board", "--listen", "0.0.0.0:8080", "--auth-file", auth]);
+      expect(p.code).toBe(2);
+      expect(p.err).toContain("mode 644 lets others read it; chmod 600 it");
+    });
+
     test("digest prints the MD5 of a page", async () => {
       const body = `board page ${arch}\n`;
       const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response(body) });
@@ -208,6 +219,35 @@ describe("vigil-linux-x64, checkout hidden, in a namespace with a broker", () =>
     expect({ code: r.code, err: r.err }).toEqual({ code: 0, err: "" });
     expect(r.out).toContain("gw-b (wave 1, runs serial 0): 1 change(s)\n  vrrp_instance VI_B changed: priority 200 → 150\n");
   });
+
+  test("fleet web serves its embedded page and the daemon's state as a Server-Sent Events snapshot; only loopback Host names", async () => {
+    exercised.add("x64 fleet");
+    const web = spawn([...ns.prefix(), ...boardVigil("x64"), "fleet", "web", "--broker", brokerUrl, "--fleet", "board", "--listen", "127.0.0.1:0"], { stdout: "pipe", stderr: "pipe" });
+    try {
+      const reader = (web.stdout as ReadableStream<Uint8Array>).getReader();
+      const line = new TextDecoder().decode((await Promise.race([reader.read(), Bun.sleep(15_000).then(() => ({ value: undefined }))])).value);
+      const url = / on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(line)?.[1];
+      expect({ line, url: !!url }).toMatchObject({ url: true });
+      const curl = (args: string[]) => ns.exec(["curl", "-sS", "--max-time", "5", ...args]);
+      const page = curl([url!]);
+      expect(page).toContain("<title>vigil fleet</title>");
+      expect(curl([`${url}app.js`])).toContain("new EventSource(\"events\")");
+      expect(curl([`${url}app.css`])).toContain("--row:");
+      // the snapshot names the daemon's instance as MASTER (retained state, after the report request's answers)
+      let snap = "";
+      for (let i = 0; i < 10 && !snap.includes('"state":"MASTER"'); i++) {
+        await Bun.sleep(100);
+        snap = ns.exec(["curl", "-sS", "--max-time", "1", `${url}events`], { allowFail: true });
+      }
+      expect(snap).toStartWith("retry: 1000\nevent: snapshot\ndata: ");
+      expect(snap).toContain('"routers":[{"node":"gw-b","instance":"VI_B","state":"MASTER"');
+      expect(curl(["-o", "/dev/null", "-w", "%{http_code}", "-H", "Host: rebind.example", url!])).toBe("421");
+      expect(curl(["-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", url!])).toBe("405");
+    } finally {
+      web.kill("SIGTERM");
+      expect(await Promise.race([web.exited, Bun.sleep(10_000).then(() => "timeout")])).toBe(0);
+    }
+  }, 30_000);
 
   test("SIGTERM stops the daemon and removes its VIP", async () => {
     daemon!.kill("SIGTERM");
