@@ -228,9 +228,6 @@ const NOT_IMPLEMENTED = new Set([
   "linkbeat_interfaces", "garp_group", "bfd_instance", "net_namespace",
   "track_bfd", "track_group",
   "BFD_CHECK",
-  // notify FIFO priority lines (MASTER_PRIORITY/BACKUP_PRIORITY, MASTER_RX_LOWER_PRI): the
-  // second would be a message per received advert from the VRRP worker
-  "notify_priority_changes", "vrrp_notify_priority_changes", "notify_master_rx_lower_pri",
 ]);
 
 export function whyUnknown(kw: string): string {

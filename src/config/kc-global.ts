@@ -1,8 +1,9 @@
 // global_defs keywords for what keepalived users read from outside the daemon:
 // the notify FIFOs (keepalived.conf(5): notify_fifo, vrrp_notify_fifo,
 // lvs_notify_fifo, each with its _script, and fifo_write_vrrp_states_on_reload)
-// and vigil's Prometheus endpoint (metrics_listen). Reader and writer side by
-// side, so the keywords are spelled once.
+// and the FIFOs' priority lines (vrrp_notify_priority_changes), dynamic_interfaces
+// (vigil always runs that way), and vigil's Prometheus endpoint (metrics_listen).
+// Reader and writer side by side, so the keywords are spelled once.
 import { ipFamily } from "../net/ip-address.ts";
 import type { GlobalDefs, NotifyFifo } from "./model.ts";
 import type { Stmt } from "./syntax-tree.ts";
@@ -78,6 +79,14 @@ export function globalExtraHandlers(c: Ctx): Record<string, Handler> {
   return {
     ...Object.assign({}, ...FIFOS.map(([p, k]) => fifoHandlers(c, p, k))),
     fifo_write_vrrp_states_on_reload: hFlag(c, "fifoWriteVrrpStatesOnReload"),
+    vrrp_notify_priority_changes: hFlag(c, "vrrpNotifyPriorityChanges"),
+    dynamic_interfaces: (s, o) => {
+      if (!c.noBlock(s)) return;
+      const [opt, ...extra] = s.args;
+      // keepalived 2.2.7: "Unknown dynamic_interfaces option '%s'" for anything but allow_if_changes
+      if (extra.length || (opt && opt.text !== "allow_if_changes")) return c.error(s, `'dynamic_interfaces' takes nothing or allow_if_changes, got '${s.args.map((a) => a.text).join(" ")}'`, opt);
+      c.put(o, "dynamicInterfaces", opt ? "allow_if_changes" : "on", s, opt);
+    },
     metrics_listen: metricsListen(c),
   };
 }
@@ -109,6 +118,8 @@ export function writeGlobalExtras(o: Out, g: GlobalDefs): void {
     if (f) writeFifo(o, p, f);
   }
   o.flag("fifo_write_vrrp_states_on_reload", g.fifoWriteVrrpStatesOnReload);
+  o.flag("vrrp_notify_priority_changes", g.vrrpNotifyPriorityChanges);
+  if (g.dynamicInterfaces !== "off") o.line(...(g.dynamicInterfaces === "on" ? ["dynamic_interfaces"] : ["dynamic_interfaces", "allow_if_changes"]));
   const m = g.metricsListen;
   if (m) o.line("metrics_listen", `${m.address.includes(":") ? `[${m.address}]` : m.address}:${m.port}`);
 }

@@ -138,6 +138,7 @@ export function readSyncGroup(c: Ctx, s: Stmt): Raw | undefined {
     track_file: trackRefs(c, "trackFile"),
     track_process: trackRefs(c, "trackProcess"),
     sync_group_tracking_weight: hFlag(c, "trackingWeight"),
+    notify_priority_changes: hFlag(c, "notifyPriorityChanges"),
     global_tracking: (st, x) => {
       c.warn(st, "'global_tracking' is deprecated, read as 'sync_group_tracking_weight' (as keepalived does)");
       hFlag(c, "trackingWeight")(st, x);
@@ -405,6 +406,8 @@ export function readInstance(c: Ctx, s: Stmt, global: Raw): Raw | undefined {
       if (f !== undefined) c.put(x, "accept", !f, st);
     },
     smtp_alert: hFlag(c, "smtpAlert"),
+    notify_priority_changes: hFlag(c, "notifyPriorityChanges"),
+    notify_master_rx_lower_pri: hCmd(c, "notifyMasterRxLowerPri"),
     dont_track_primary: hFlag(c, "dontTrackPrimary"),
     vip_lifetime: hLifetime(c, "vipLifetimeMs"),
     // keepalived 1.x form, still accepted by 2.x with a deprecation warning

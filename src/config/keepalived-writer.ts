@@ -166,6 +166,7 @@ function writeSyncGroup(o: Out, g: SyncGroup) {
     if (g.group.length) o.block("group", () => g.group.forEach((m) => o.line(word(m))));
     tracking(o, g);
     o.flag("sync_group_tracking_weight", g.trackingWeight);
+    if (g.notifyPriorityChanges !== undefined) o.line("notify_priority_changes", String(g.notifyPriorityChanges));
     notify(o, g);
     o.flag("smtp_alert", g.smtpAlert);
   });
@@ -219,6 +220,8 @@ function writeInstance(o: Out, i: VrrpInstance) {
     o.flag("vmac_xmit_base", i.vmacXmitBase);
     if (i.accept !== undefined) o.line(i.accept ? "accept" : "no_accept");
     o.flag("smtp_alert", i.smtpAlert);
+    if (i.notifyPriorityChanges !== undefined) o.line("notify_priority_changes", String(i.notifyPriorityChanges));
+    o.opt("notify_master_rx_lower_pri", i.notifyMasterRxLowerPri, quoted);
     o.flag("dont_track_primary", i.dontTrackPrimary);
     o.opt("vip_lifetime", i.vipLifetimeMs, lifetime);
   });

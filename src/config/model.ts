@@ -85,6 +85,14 @@ export interface GlobalDefs {
   lvsNotifyFifo?: NotifyFifo;
   /** keepalived fifo_write_vrrp_states_on_reload: a reload writes every instance and group state */
   fifoWriteVrrpStatesOnReload: boolean;
+  /** keepalived vrrp_notify_priority_changes: the default of every instance's notify_priority_changes */
+  vrrpNotifyPriorityChanges: boolean;
+  /**
+   * keepalived dynamic_interfaces [allow_if_changes]: vigil always runs this way (an
+   * instance whose interface is missing waits for it, a re-created one is followed);
+   * kept so the config says what keepalived should do with it
+   */
+  dynamicInterfaces: "off" | "on" | "allow_if_changes";
   /** vigil: Prometheus text endpoint (GET /metrics); absent = off */
   metricsListen?: MetricsListen;
 }
@@ -281,6 +289,8 @@ export interface SyncGroup extends NotifyScripts {
    * track_file (see sync-group-tracking.ts).
    */
   trackingWeight: boolean;
+  /** keepalived notify_priority_changes: for members that do not say (absent = global_defs') */
+  notifyPriorityChanges?: boolean;
 }
 
 // ---------------------------------------------------------------- vrrp_instance
@@ -359,6 +369,14 @@ export interface VrrpInstance extends NotifyScripts {
   /** RFC 5798 Accept_Mode; absent = keepalived's default (off with vrrp_strict, else on) */
   accept?: boolean;
   smtpAlert: boolean;
+  /**
+   * keepalived notify_priority_changes: a change of effective priority writes
+   * `INSTANCE "NAME" MASTER_PRIORITY|BACKUP_PRIORITY N` to the notify FIFOs
+   * (absent = its sync group's, else global_defs vrrp_notify_priority_changes)
+   */
+  notifyPriorityChanges?: boolean;
+  /** keepalived notify_master_rx_lower_pri: run when the master hears an advert of lower priority */
+  notifyMasterRxLowerPri?: string;
   dontTrackPrimary: boolean;
   /** vigil: overrides global vipLifetimeMs */
   vipLifetimeMs?: Ms | "permanent";
@@ -634,6 +652,8 @@ export function defaultGlobal(): GlobalDefs {
     vrrpNoSwap: false,
     vipLifetimeMs: DEFAULT_VIP_LIFETIME_MS,
     fifoWriteVrrpStatesOnReload: false,
+    vrrpNotifyPriorityChanges: false,
+    dynamicInterfaces: "off",
   };
 }
 

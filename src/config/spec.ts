@@ -116,6 +116,8 @@ export const globalSpec = obj("GlobalDefs", {
   vrrpNotifyFifo: opt(notifyFifoSpec, "INSTANCE/GROUP lines (keepalived vrrp_notify_fifo)"),
   lvsNotifyFifo: opt(notifyFifoSpec, "VS/RS lines (keepalived lvs_notify_fifo)"),
   fifoWriteVrrpStatesOnReload: def(bool, false),
+  vrrpNotifyPriorityChanges: def(bool, false, "default of each instance's notifyPriorityChanges"),
+  dynamicInterfaces: def(enm("off", "on", "allow_if_changes"), "off", "vigil always follows interfaces that come and go; kept for keepalived"),
   metricsListen: opt(metricsListenSpec, "vigil: Prometheus text endpoint (GET /metrics); absent = off"),
 });
 
@@ -208,6 +210,7 @@ export const syncGroupSpec = obj("SyncGroup", {
   trackFile: def(arr(trackRefSpec("File"), 256), []),
   trackProcess: def(arr(trackRefSpec("Process"), 256), []),
   trackingWeight: def(bool, false, "keepalived sync_group_tracking_weight: the members' own tracking weights count"),
+  notifyPriorityChanges: opt(bool, "for members that do not say; absent = global vrrpNotifyPriorityChanges"),
 });
 
 export const instanceSpec = obj("VrrpInstance", {
@@ -243,6 +246,8 @@ export const instanceSpec = obj("VrrpInstance", {
   vmacXmitBase: def(bool, false),
   accept: opt(bool),
   smtpAlert: def(bool, false),
+  notifyPriorityChanges: opt(bool, "MASTER_PRIORITY/BACKUP_PRIORITY lines on the notify FIFOs; absent = the sync group's, else global"),
+  notifyMasterRxLowerPri: opt(text, "run when the master hears an advert of lower priority"),
   dontTrackPrimary: def(bool, false),
   vipLifetimeMs: opt(lifetime),
 });

@@ -18,7 +18,7 @@ import { type ScriptIds, scriptIds } from "./script-user.ts";
 import { type LvsHooks, LvsManager } from "./lvs-manager.ts";
 import { log } from "./log.ts";
 import { GroupStates } from "./group-notify.ts";
-import { notifyTransition, type NotifyState } from "./notify.ts";
+import { notifyMasterRxLowerPri, notifyTransition, type NotifyState } from "./notify.ts";
 import { type InstancePlan, planInstances, type PlanResult } from "./plan.ts";
 import { killRunningScripts, runScript } from "./scripts.ts";
 import { startStatusServer } from "./status-server.ts";
@@ -241,6 +241,17 @@ export class Daemon {
       case "log":
         log[m.level](m.msg);
         break;
+      case "priority":
+        log.info(`${m.instance}: effective priority ${m.effectivePriority}`);
+        this.observers.priority(m.instance, m.master, m.effectivePriority);
+        break;
+      case "lower-priority": {
+        // keepalived: every such advert runs the script and writes the line (a lower master that does not hear us)
+        const plan = this.plan.templates.find((p) => p.name === m.instance);
+        notifyMasterRxLowerPri(plan?.source.notifyMasterRxLowerPri, this.scriptUser);
+        this.observers.lowerPriority(m.instance, m.effectivePriority);
+        break;
+      }
       case "event":
         log.warn(`${m.instance}: ${m.kind}: ${m.detail}`);
         this.hooks.onEvent?.(m.kind, m.instance, m.detail);

@@ -2,14 +2,17 @@
 // (vrrp_notify.c notify_fifo, ipwrapper.c notify_fifo_vs/notify_fifo_rs, names
 // formatted as check_data.c format_vs/format_rs and utils.c inet_sockaddrtotrio):
 //   INSTANCE "VI_1" MASTER 100      (effective priority)
+//   INSTANCE "VI_1" MASTER_PRIORITY 90   (notify_priority_changes; BACKUP_PRIORITY when not master)
 //   GROUP "G1" BACKUP 0             (a group's priority is always 0)
 //   VS [198.18.0.10]:tcp:80 UP      (quorum up/down; "[GROUP]:PORT" or "FWM N")
 //   RS [198.18.0.1]:tcp:80 [198.18.0.10]:tcp:80 DOWN
 import { realServerName, type RealServer, virtualServerName, type VirtualServer } from "../config/model.ts";
 
 export type VrrpFifoState = "MASTER" | "BACKUP" | "FAULT" | "STOP";
+/** keepalived's INSTANCE events that are not states (vrrp_notify.c notify_fifo) */
+export type VrrpFifoEvent = "MASTER_PRIORITY" | "BACKUP_PRIORITY" | "MASTER_RX_LOWER_PRI";
 
-export function instanceLine(name: string, state: VrrpFifoState, priority: number): string {
+export function instanceLine(name: string, state: VrrpFifoState | VrrpFifoEvent, priority: number): string {
   return `INSTANCE "${name}" ${state} ${priority}\n`;
 }
 

@@ -14,7 +14,7 @@ import { type GlobalDefs, type NotifyFifo as NotifyFifoConfig, realServerName, t
 import { resolveIds } from "../lvs/checkers/user-ids.ts";
 import type { VirtualServerStatus } from "./lvs-manager.ts";
 import { type FifoStats, NotifyFifo } from "./notify-fifo.ts";
-import { groupLine, instanceLine, LvsNames, rsLine, type VrrpFifoState, vsLine } from "./notify-fifo-lines.ts";
+import { groupLine, instanceLine, LvsNames, rsLine, type VrrpFifoEvent, type VrrpFifoState, vsLine } from "./notify-fifo-lines.ts";
 import type { ScriptIds } from "./script-user.ts";
 
 type Kind = "vrrp" | "lvs";
@@ -92,6 +92,11 @@ export class NotifyFifos {
 
   instance(name: string, state: VrrpFifoState, priority: number): void {
     this.emit("vrrp", instanceLine(name, state, priority));
+  }
+
+  /** keepalived's INSTANCE lines that are events, not states: priority changes, a lower advert heard as master */
+  instanceEvent(name: string, event: VrrpFifoEvent, priority: number): void {
+    this.emit("vrrp", instanceLine(name, event, priority));
   }
 
   group(name: string, state: VrrpFifoState): void {

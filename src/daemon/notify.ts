@@ -27,3 +27,8 @@ export function notifyTransition(
   notify(specific, [], o);
   notify(scripts.notify, [kind, name, state, String(priority)], o);
 }
+
+/** keepalived send_event_notify: notify_master_rx_lower_pri runs as configured, with no arguments added. */
+export function notifyMasterRxLowerPri(script: string | undefined, opts: { uid?: number; gid?: number } = {}): void {
+  notify(script, [], { timeoutMs: NOTIFY_TIMEOUT_MS, ...opts });
+}

@@ -93,6 +93,16 @@ export class Observers {
     for (const [g, p] of this.pendingFault) if (p.members.every((m) => this.lastState.get(m) === "FAULT")) this.flushFault(g);
   }
 
+  /** keepalived notify_priority_changes: the instance's effective priority changed. */
+  priority(name: string, master: boolean, priority: number): void {
+    this.fifos.instanceEvent(name, master ? "MASTER_PRIORITY" : "BACKUP_PRIORITY", priority);
+  }
+
+  /** keepalived MASTER_RX_LOWER_PRI: as master, the instance heard an advert of lower priority. */
+  lowerPriority(name: string, priority: number): void {
+    this.fifos.instanceEvent(name, "MASTER_RX_LOWER_PRI", priority);
+  }
+
   /**
    * A sync group changed state. keepalived writes a group's FAULT line after it
    * has put every member in FAULT (vrrp_sync.c, measured: INSTANCE VI_1 FAULT,

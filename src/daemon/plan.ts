@@ -12,7 +12,7 @@ import {
   type Config, type VrrpInstance, type VirtualIpAddress,
   instanceFamily, instanceVipLifetimeMs,
 } from "../config/model.ts";
-import { memberTracking } from "../config/sync-group-tracking.ts";
+import { memberTracking, syncGroupOf } from "../config/sync-group-tracking.ts";
 import { resolveParams, type VrrpParams } from "../vrrp/params.ts";
 import { paramsFromConfig } from "../vrrp/from-config.ts";
 import type { TrackedScript } from "../vrrp/priority.ts";
@@ -90,6 +90,18 @@ export interface InstancePlan {
   trackProcesses: PlannedTrack[];
   /** track_file entries: their numbers come from the main thread's file watcher */
   trackFiles: PlannedTrack[];
+  /**
+   * keepalived notify_priority_changes (the instance's, else its sync group's, else
+   * global_defs vrrp_notify_priority_changes): a change of effective priority is
+   * reported, for the notify FIFOs' MASTER_PRIORITY / BACKUP_PRIORITY lines
+   */
+  notifyPriorityChanges: boolean;
+  /**
+   * an advert of lower priority heard as master is reported (keepalived runs
+   * notify_master_rx_lower_pri and writes a MASTER_RX_LOWER_PRI line to the VRRP
+   * notify FIFOs): only when the instance has that script or a FIFO gets the line
+   */
+  reportLowerPriority: boolean;
   /** virtual_routes and virtual_rules: installed and removed with the VIPs */
   routes: RoutePlan[];
   rules: RuleSpec[];
@@ -247,6 +259,8 @@ export function configPlans(cfg: Config): ConfigPlans {
       name: inst.name, interface: inst.interface, ifindex: 0, mac: "", params, vips,
       ...(vmac ? { vmac } : {}),
       vipLifetimeMs: instanceVipLifetimeMs(cfg, inst), trackInterfaces, trackScripts, trackProcesses, trackFiles,
+      notifyPriorityChanges: inst.notifyPriorityChanges ?? syncGroupOf(cfg, inst.name)?.notifyPriorityChanges ?? cfg.global.vrrpNotifyPriorityChanges,
+      reportLowerPriority: inst.notifyMasterRxLowerPri !== undefined || cfg.global.notifyFifo !== undefined || cfg.global.vrrpNotifyFifo !== undefined,
       routes: inst.virtualRoutes.map(routePlan), rules: inst.virtualRules.map(rulePlan), source: inst,
     });
   }

@@ -26,6 +26,10 @@ export interface RuntimeHooks {
   transition(rt: InstanceRuntime, from: State, to: State, now: number): void;
   log(level: "debug" | "info" | "warn" | "error", msg: string): void;
   event(kind: string, rt: InstanceRuntime, detail: string): void;
+  /** the effective priority changed (told only when the plan asks: notify_priority_changes) */
+  priority?(rt: InstanceRuntime, now: number): void;
+  /** as master, an advert of lower priority was heard (told only when the plan asks) */
+  lowerPriority?(rt: InstanceRuntime, now: number): void;
 }
 
 export class InstanceRuntime {
@@ -125,7 +129,10 @@ export class InstanceRuntime {
     m.dst = s.rxDestination;
     m.ttl = s.rxTtl;
     m.ifindex = s.rxIfindex;
+    const lower = this.fsm.lowerPriorityHeard;
     this.core.receive(now, s.rxBuffer, s.rxPayloadOffset, n, m);
+    // keepalived send_event_notify(MASTER_RX_LOWER_PRI): told only when the plan asks
+    if (this.fsm.lowerPriorityHeard !== lower && this.plan.reportLowerPriority) this.hooks.lowerPriority?.(this, now);
     this.perform(now);
   }
 
@@ -229,7 +236,10 @@ export class InstanceRuntime {
 
   /** Feeds tracker output to the FSM (own link down is FAULT as well). */
   applyTracking(now: number): void {
+    const before = this.fsm.priority;
     this.fsm.applyTracking(now, this.tracker.effective, this.tracker.faulted || !this.linkUp);
+    // keepalived vrrp_set_effective_priority: a change is a FIFO line when notify_priority_changes is on
+    if (this.fsm.priority !== before && this.plan.notifyPriorityChanges) this.hooks.priority?.(this, now);
     this.perform(now);
   }
 

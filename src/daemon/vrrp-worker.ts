@@ -69,6 +69,12 @@ const hooks: RuntimeHooks = {
   event(kind, rt, detail) {
     post({ type: "event", kind, instance: rt.name, detail });
   },
+  priority(rt) {
+    post({ type: "priority", instance: rt.name, master: rt.fsm.state === State.Master, effectivePriority: rt.fsm.priority });
+  },
+  lowerPriority(rt) {
+    post({ type: "lower-priority", instance: rt.name, effectivePriority: rt.fsm.priority });
+  },
 };
 
 /** The interfaces an instance needs (its vmac's name too: a link in the way goes): a change on any can let it start. */

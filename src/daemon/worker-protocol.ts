@@ -57,6 +57,10 @@ export type FromWorker =
   /** running: instances up on their interfaces; waiting: those FAULT until their interface is usable */
   | { type: "ready"; realtime: boolean; rtError?: string; running: number; waiting: number }
   | TransitionReport
+  /** the effective priority changed while MASTER or not (keepalived notify_priority_changes) */
+  | { type: "priority"; instance: string; master: boolean; effectivePriority: number }
+  /** as master, an advert of lower priority was heard (keepalived MASTER_RX_LOWER_PRI) */
+  | { type: "lower-priority"; instance: string; effectivePriority: number }
   | { type: "status"; id: number; instances: InstanceStatus[] }
   | { type: "log"; level: "debug" | "info" | "warn" | "error"; msg: string }
   | { type: "event"; kind: string; instance: string; detail: string }

@@ -66,6 +66,8 @@ export class VrrpFsm {
   releasedMaster = 0;
   priorityZeroReceived = 0;
   priorityZeroSent = 0;
+  /** adverts of lower priority heard as master (keepalived's MASTER_RX_LOWER_PRI event) */
+  lowerPriorityHeard = 0;
 
   // arguments of the event being dispatched (fields, not closures: no allocation)
   private evPriority = 0;
@@ -389,6 +391,7 @@ const masterAdvert: Handler = (f, now) => {
   }
   // keepalived: a lower master exists (e.g. a healed partition): reassert with an
   // advert and gratuitous ARPs now instead of waiting (never demotes us)
+  if (prio < f.priority) f.lowerPriorityHeard++;
   f.sendAdvert(f.priority);
   f.setAdver(now + f.p.advertIntMs);
   const before = f.garp.deadline;

@@ -76,6 +76,8 @@ function randomGlobal(r: Rng): GlobalDefs {
     vrrpNoSwap: r.chance(0.5),
     vipLifetimeMs: SAFE ? 3000 : r.chance(0.2) ? "permanent" : r.int(3, 60) * 1000,
     fifoWriteVrrpStatesOnReload: false,
+    vrrpNotifyPriorityChanges: false,
+    dynamicInterfaces: "off",
   };
   const out = set(g, {
     routerId: maybe(r, 0.7, () => nameOf(r, "rid")),

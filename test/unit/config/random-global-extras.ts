@@ -30,6 +30,14 @@ export function addGlobalExtras(r: Rng, cfg: Config, safe: boolean): void {
   if (r.chance(0.4)) g.vrrpNotifyFifo = fifo("vrrp");
   if (r.chance(0.4)) g.lvsNotifyFifo = fifo("lvs");
   g.fifoWriteVrrpStatesOnReload = r.chance(0.3);
+  g.vrrpNotifyPriorityChanges = r.chance(0.3);
+  // with it keepalived -t goes on where a missing interface stopped it, and finds what a lab would (scripts not on this box)
+  if (!safe) g.dynamicInterfaces = r.pick(["off", "on", "allow_if_changes"] as const);
+  for (const i of cfg.instances) {
+    if (r.chance(0.3)) i.notifyPriorityChanges = r.chance(0.5);
+    if (r.chance(0.2)) i.notifyMasterRxLowerPri = `/usr/local/bin/${word(r, "lower")}`;
+  }
+  for (const sg of cfg.syncGroups) if (r.chance(0.3)) sg.notifyPriorityChanges = r.chance(0.5);
   if (!safe && r.chance(0.4)) {
     g.metricsListen = r.chance(0.5) ? { address: `127.0.0.${r.int(1, 254)}`, port: r.int(1, 65535) } : { address: `fd00::${r.int(1, 0xffff).toString(16)}`, port: r.int(1, 65535) };
   }
