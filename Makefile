@@ -47,8 +47,13 @@ test: setup build probe
 lab: setup build
 	$(BUN) board/lab/demo.ts
 
-bench: setup build probe
+bench: setup build probe build/bench/advert-floor
 	bash test/bench/run.sh
+
+# the C floor of advert timing (test/bench/advert-floor.bench.ts also builds it when run alone)
+build/bench/advert-floor: test/bench/advert-floor.c
+	@mkdir -p build/bench
+	cc -O2 -Wall -o $@ $<
 
 typecheck: $(BUN)
 	$(BUN) x tsc --noEmit -p .

@@ -299,11 +299,17 @@ export class Lab {
    * --immediate-mode: libpcap otherwise hands packets over per 1 s ring block,
    * and a capture stopped sooner loses them.
    */
-  async capture(opts: { iface?: string; filter?: string[] } = {}): Promise<Capture> {
-    const iface = opts.iface ?? "br0";
-    const file = join(this.dir, `cap-${iface}-${this.procs.length}.pcap`);
+  /**
+   * tcpdump on the bridge (default br0), or with `host` inside that host's namespace
+   * (default its eth0): there the packet tap sees a sent frame at transmit, in the
+   * sender's own context, before any softirq work on the bridge side.
+   */
+  async capture(opts: { iface?: string; filter?: string[]; host?: Host } = {}): Promise<Capture> {
+    const iface = opts.iface ?? (opts.host === undefined ? "br0" : "eth0");
+    const ns = opts.host === undefined ? this.bridgeNs : this.ns(opts.host);
+    const file = join(this.dir, `cap-${opts.host === undefined ? "" : `${opts.host}-`}${iface}-${this.procs.length}.pcap`);
     // -Z root: Debian's tcpdump otherwise drops to user tcpdump and cannot write into our 0700 dir.
-    const argv = ["ip", "netns", "exec", this.bridgeNs, "tcpdump", "-i", iface, "--immediate-mode", "-U", "-n", "-s", "512", "-Z", "root", "--time-stamp-precision=nano", "-w", file, ...(opts.filter ?? [])];
+    const argv = ["ip", "netns", "exec", ns, "tcpdump", "-i", iface, "--immediate-mode", "-U", "-n", "-s", "512", "-Z", "root", "--time-stamp-precision=nano", "-w", file, ...(opts.filter ?? [])];
     const proc = spawn(argv, { stdout: "ignore", stderr: "pipe", stdin: "ignore" });
     this.procs.push({ pid: proc.pid, host: "bridge", argv, log: file, proc, exited: proc.exited });
     const reader = proc.stderr.getReader();

@@ -1,0 +1,134 @@
+// bench-timeout: 300
+// Advert timing against the physical floor of this host (issue 14, items 1 and 2),
+// all in one lab at the same time, VRRPv3 at 10 ms, each router master of its own VRID:
+//   r1 vigil (its default: realtime on, SCHED_FIFO 10)        VRID 51
+//   r2 keepalived 2.2.7 (its default: no realtime)            VRID 52
+//   r3 keepalived with vrrp_rt_priority 10 (SCHED_RR 10)      VRID 53
+//   r4 test/bench/advert-floor.c: the same advert from a 100-line C sender,
+//      SCHED_FIFO 10, clock_nanosleep(TIMER_ABSTIME), mlockall: the floor   VRID 54
+// Loads: idle; one busy core (one shell busy loop); both cores busy (two of them).
+// Every advert is timed twice: by tcpdump on the lab bridge (what a backup hears,
+// after the veth's softirq work), and by tcpdump on the sender's own eth0 inside its
+// namespace (the packet tap sees the frame at transmit, in the sender's context).
+// Figure: |gap between consecutive adverts − advert_int| in ms, p50 / p99 / max, and
+// the count of gaps > 1.5 × advert_int (a backup's Master_Down_Interval is ~3.6 ×).
+// vigil's ratio to the floor is printed per load and capture point (target ≤ 1.5 ×).
+//
+//   bun test/bench/advert-floor.bench.ts [--seconds 20] [--loads idle,one,both]
+//   on demand, the 10-minute count of late adverts with both cores busy:
+//   bun test/bench/advert-floor.bench.ts --seconds 600 --loads both
+import { spawn } from "bun";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT } from "../helpers/board.ts";
+import { keepalivedConf, startRouter, type RouterSpec } from "../helpers/keepalived.ts";
+import { type Capture, Lab, sleep } from "../helpers/lab.ts";
+import { adverts, type Frame } from "../helpers/pcap.ts";
+import { killTree, percentile, spawnVigil, status } from "./vrrp-daemon-lab.ts";
+
+type Load = "idle" | "one" | "both";
+const LOAD_NAME: Record<Load, string> = { idle: "idle", one: "one busy core", both: "both cores busy" };
+const o = { seconds: 20, loads: ["idle", "one", "both"] as Load[] };
+const argv = process.argv.slice(2);
+for (let i = 0; i < argv.length; i++) {
+  const v = argv[i + 1];
+  if (argv[i] === "--seconds" && Number.isInteger(Number(v)) && Number(v) >= 5 && Number(v) <= 3600) { o.seconds = Number(v); i++; }
+  else if (argv[i] === "--loads" && v && v.split(",").every((l) => l in LOAD_NAME)) { o.loads = v.split(",") as Load[]; i++; }
+  else { console.error(`advert-floor: bad argument '${argv[i]}'`); process.exit(2); }
+}
+
+const INT_MS = 10;
+const SENDERS = [
+  { r: 1, vrid: 51, name: "vigil" },
+  { r: 2, vrid: 52, name: "keepalived" },
+  { r: 3, vrid: 53, name: "keepalived rt 10" },
+  { r: 4, vrid: 54, name: "C floor" },
+] as const;
+
+function spec(r: number, vrid: number, rt: boolean): RouterSpec {
+  return { routerId: `r${r}`, rtPriority: rt ? 10 : undefined, instances: [{ vrid, priority: 150, advertInt: INT_MS / 1000, version: 3, vips: [`198.18.0.${100 + r}`], garpMasterDelay: 0 }] };
+}
+
+interface Stat { n: number; p50: number; p99: number; max: number; late15: number }
+function stat(ts: number[]): Stat {
+  const dev: number[] = [];
+  let late15 = 0;
+  for (let i = 1; i < ts.length; i++) {
+    const gap = ts[i]! - ts[i - 1]!;
+    dev.push(Math.abs(gap - INT_MS));
+    if (gap > 1.5 * INT_MS) late15++;
+  }
+  return { n: dev.length, p50: percentile(dev, 50), p99: percentile(dev, 99), max: dev.length ? Math.max(...dev) : NaN, late15 };
+}
+const train = (frames: Frame[], vrid: number, src: string) => adverts(frames, vrid).filter((a) => a.d.src === src && a.d.priority === 150).map((a) => a.t);
+
+function buildFloor(): string {
+  const dir = join(ROOT, "build", "bench");
+  mkdirSync(dir, { recursive: true });
+  const bin = join(dir, "advert-floor");
+  const cc = Bun.spawnSync(["cc", "-O2", "-Wall", "-o", bin, join(import.meta.dir, "advert-floor.c")], { stderr: "pipe" });
+  if (cc.exitCode !== 0) throw new Error(`cc advert-floor.c: ${cc.stderr.toString()}`);
+  return bin;
+}
+
+const loadavg = async () => (await Bun.file("/proc/loadavg").text()).trim();
+const floorBin = buildFloor();
+const lab = await Lab.create({ routers: 4 });
+const results: Array<{ load: Load; la: string; rows: Array<{ name: string; bridge: Stat; own: Stat }> }> = [];
+try {
+  const v = await spawnVigil(lab, 1, keepalivedConf(spec(1, 51, true)));
+  const k = await startRouter(lab, 2, "keepalived", spec(2, 52, false));
+  const krt = await startRouter(lab, 3, "keepalived", spec(3, 53, true));
+  const total = o.loads.length * (o.seconds + 10) + 60;
+  const floor = lab.spawn(4, [floorBin, "eth0", lab.router(4).ipv4, "54", "150", String(INT_MS), "198.18.0.104", String(total), "10"], "advert-floor");
+  const deadline = Date.now() + 15_000;
+  let ready = false;
+  while (!ready && Date.now() < deadline) {
+    await sleep(100);
+    ready = (await status(v))?.instances[0]?.state === "MASTER" && [k, krt].every((h) => /Entering MASTER STATE/.test(lab.logOf(h.proc)));
+  }
+  if (!ready) throw new Error("advert-floor: not every sender became master within 15 s");
+  for (const load of o.loads) {
+    const burners = Array.from({ length: load === "idle" ? 0 : load === "one" ? 1 : 2 }, () =>
+      spawn(["timeout", "-s", "KILL", String(o.seconds + 30), "sh", "-c", "while :; do :; done"], { stdout: "ignore", stderr: "ignore" }));
+    try {
+      await sleep(1000);
+      const caps: Capture[] = [await lab.capture({ filter: ["ip", "proto", "112"] })];
+      for (const s of SENDERS) caps.push(await lab.capture({ host: s.r, filter: ["ip", "proto", "112"] }));
+      const la0 = await loadavg();
+      await sleep(o.seconds * 1000);
+      const la1 = await loadavg();
+      const frames: Frame[][] = [];
+      for (const c of caps) frames.push(await c.stop());
+      results.push({
+        load, la: `${la0} → ${la1}`,
+        rows: SENDERS.map((s, i) => {
+          const src = lab.router(s.r).ipv4;
+          return { name: s.name, bridge: stat(train(frames[0]!, s.vrid, src)), own: stat(train(frames[i + 1]!, s.vrid, src)) };
+        }),
+      });
+    } finally {
+      for (const b of burners) killTree(b.pid);
+    }
+    if (floor.proc.exitCode !== null) throw new Error(`advert-floor exited early: ${lab.logOf(floor)}`);
+  }
+} finally {
+  for (const r of [1, 2, 3, 4]) { lab.kill(r, "SIGTERM"); await lab.reap(r, 3000); }
+  await lab.cleanup();
+}
+
+const f = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : "-");
+console.log(`\nadvert timing, VRRPv3 at ${INT_MS} ms, four senders at once, ${o.seconds} s per load; |gap − ${INT_MS} ms| in ms: p50 / p99 / max, and gaps > 1.5 × advert_int`);
+console.log("capture: bridge = tcpdump on the lab bridge; own = tcpdump on the sender's own eth0 (in its namespace)\n");
+console.log(`| load | capture | ${SENDERS.map((s) => s.name).join(" | ")} | vigil ÷ floor (p99; max) |`);
+console.log(`|---|---|${SENDERS.map(() => "---|").join("")}---|`);
+for (const r of results) {
+  for (const at of ["bridge", "own"] as const) {
+    const cells = r.rows.map((x) => `${f(x[at].p50)} / ${f(x[at].p99)} / ${f(x[at].max)}, ${x[at].late15} late (n=${x[at].n})`);
+    const vg = r.rows[0]![at];
+    const fl = r.rows[3]![at];
+    console.log(`| ${LOAD_NAME[r.load]} | ${at} | ${cells.join(" | ")} | ${f(vg.p99 / fl.p99)}; ${f(vg.max / fl.max)} |`);
+  }
+}
+console.log("\nloadavg during each load (start → end), the host is shared:");
+for (const r of results) console.log(`  ${LOAD_NAME[r.load]}: ${r.la}`);
