@@ -5,6 +5,8 @@
 // Erlang cookie (HOME holds .erlang.cookie), node names, data and logs in a
 // temp dir. Each VM runs in the foreground (RABBITMQ_ALLOW_INPUT: the script
 // execs erl, so the PID we hold is the VM's) and is stopped by that PID.
+// With `netns`, everything (epmd, the VMs, rabbitmqctl) runs inside that
+// network namespace and MQTT listens on `host` there (e.g. a lab's client).
 import { spawn, spawnSync, type Subprocess } from "bun";
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
@@ -14,9 +16,16 @@ const SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server";
 const CTL = "/usr/lib/rabbitmq/bin/rabbitmqctl";
 const START_LIMIT_MS = 90_000;
 
-async function portOpen(port: number): Promise<boolean> {
+export interface RabbitOptions {
+  /** run inside this network namespace */
+  netns?: string;
+  /** the MQTT listeners' address (default 127.0.0.1) */
+  host?: string;
+}
+
+async function portOpenHere(host: string, port: number): Promise<boolean> {
   return new Promise((res) => {
-    const s = connect({ host: "127.0.0.1", port }, () => { s.destroy(); res(true); });
+    const s = connect({ host, port }, () => { s.destroy(); res(true); });
     s.on("error", () => res(false));
   });
 }
@@ -36,13 +45,29 @@ export class RabbitCluster {
   /** ms from spawning the first VM to every node serving MQTT (and joined), for the report */
   startMs = 0;
 
-  constructor(readonly size = 1) {
+  constructor(readonly size = 1, readonly opts: RabbitOptions = {}) {
     this.dir = mkdtempSync("/tmp/vigil-rmq-");
   }
 
-  url(i = 0): string {
-    return `mqtt://127.0.0.1:${this.nodes[i]!.mqttPort}`;
+  get host(): string {
+    return this.opts.host ?? "127.0.0.1";
   }
+
+  url(i = 0): string {
+    return `mqtt://${this.host}:${this.nodes[i]!.mqttPort}`;
+  }
+
+  /** argv run in the cluster's namespace */
+  private inNs(argv: string[]): string[] {
+    return this.opts.netns ? ["ip", "netns", "exec", this.opts.netns, ...argv] : argv;
+  }
+
+  private async portOpen(host: string, port: number): Promise<boolean> {
+    if (!this.opts.netns) return portOpenHere(host, port);
+    const r = Bun.spawn(this.inNs(["bash", "-c", `exec 3<>/dev/tcp/${host}/${port}`]), { stdout: "ignore", stderr: "ignore" });
+    return (await r.exited) === 0;
+  }
+
 
   private env(n: NodeProc, amqpPort: number, distPort: number): Record<string, string> {
     const home = `${this.dir}/${n.name}`;
@@ -59,7 +84,7 @@ export class RabbitCluster {
 
   private ctl(i: number, args: string[]): string {
     const n = this.nodes[i]!;
-    const r = spawnSync([CTL, "-n", `${n.name}@localhost`, ...args], {
+    const r = spawnSync(this.inNs([CTL, "-n", `${n.name}@localhost`, ...args]), {
       env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: this.dir, ERL_EPMD_PORT: String(this.epmdPort), LANG: "C.UTF-8" },
       stdout: "pipe", stderr: "pipe", timeout: 60_000,
     });
@@ -82,8 +107,9 @@ export class RabbitCluster {
     // Our own cookie: only VMs and rabbitmqctl with this HOME can talk to these nodes.
     writeFileSync(`${this.dir}/.erlang.cookie`, `VIGILTEST${crypto.randomUUID().replace(/-/g, "").toUpperCase()}`, { mode: 0o400 });
     this.epmdPort = await freePort();
-    this.epmd = spawn(["epmd", "-address", "127.0.0.1", "-port", String(this.epmdPort)], { stdout: "ignore", stderr: "ignore" });
-    for (let i = 0; i < 100 && !(await portOpen(this.epmdPort)); i++) await Bun.sleep(20);
+    // `ip netns exec` execs the command: the PID is epmd's (and each VM's below)
+    this.epmd = spawn(this.inNs(["epmd", "-address", "127.0.0.1", "-port", String(this.epmdPort)]), { stdout: "ignore", stderr: "ignore" });
+    for (let i = 0; i < 100 && !(await this.portOpen("127.0.0.1", this.epmdPort)); i++) await Bun.sleep(20);
     const tag = this.dir.split("-").pop()!.toLowerCase().replace(/[^a-z0-9]/g, "");
     const t0 = performance.now();
     const starting: Promise<void>[] = [];
@@ -95,17 +121,19 @@ export class RabbitCluster {
       mkdirSync(home, { recursive: true });
       writeFileSync(`${home}/enabled_plugins`, "[rabbitmq_mqtt].\n");
       writeFileSync(`${home}/rabbitmq.conf`, [
-        `mqtt.listeners.tcp.default = 127.0.0.1:${n.mqttPort}`, "mqtt.allow_anonymous = true",
+        `mqtt.listeners.tcp.default = ${this.host}:${n.mqttPort}`, "mqtt.allow_anonymous = true",
+        // anonymous MQTT is the guest user, by default allowed from loopback only (a lab client is not)
+        ...(this.host === "127.0.0.1" ? [] : ["loopback_users.guest = false"]),
         "log.console = true", "log.console.level = warning", "log.file = false",
       ].join("\n") + "\n");
       // stdin stays open (never written): the VM's shell waits on it instead of seeing EOF
-      const proc = spawn([SERVER], { env: this.env(n, amqp, dist), stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+      const proc = spawn(this.inNs([SERVER]), { env: this.env(n, amqp, dist), stdin: "pipe", stdout: "pipe", stderr: "pipe" });
       n.proc = proc;
       for (const s of [proc.stdout, proc.stderr]) void new Response(s).text().then((t) => (n.log += t.slice(-4000)), () => {});
       starting.push((async () => {
         for (let t = Date.now(); Date.now() - t < START_LIMIT_MS; ) {
           if (proc.exitCode !== null) throw new Error(`rabbitmq ${n.name} exited (${proc.exitCode}): ${n.log}`);
-          if (await portOpen(n.mqttPort)) return;
+          if (await this.portOpen(this.host, n.mqttPort)) return;
           await Bun.sleep(100);
         }
         throw new Error(`rabbitmq ${n.name}: no MQTT listener on ${n.mqttPort} within ${START_LIMIT_MS} ms: ${n.log}`);
@@ -116,7 +144,7 @@ export class RabbitCluster {
       this.ctl(i, ["stop_app"]);
       this.ctl(i, ["join_cluster", `${this.nodes[0]!.name}@localhost`]);
       this.ctl(i, ["start_app"]);
-      for (let t = Date.now(); Date.now() - t < START_LIMIT_MS && !(await portOpen(this.nodes[i]!.mqttPort)); ) await Bun.sleep(100);
+      for (let t = Date.now(); Date.now() - t < START_LIMIT_MS && !(await this.portOpen(this.host, this.nodes[i]!.mqttPort)); ) await Bun.sleep(100);
     }
     if (this.size > 1) {
       const status = this.ctl(0, ["cluster_status"]);
