@@ -1,5 +1,5 @@
 // keepalived.conf reader for vigil's own `vigil_fleet { ... }` block
-// (shared/DESIGN.md "Fleet MQTT").
+// (docs/fleet.md).
 import type { Stmt } from "./syntax-tree.ts";
 import { hEnum, hSec, hStr, type Ctx, type Raw } from "./kc-context.ts";
 

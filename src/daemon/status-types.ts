@@ -1,5 +1,6 @@
 // What `vigil status` and the fleet reporter see of a running daemon.
 import type { FifoStats } from "./notify-fifo.ts";
+/** One VRRP instance as `vigil status` and the fleet show it (runtime-status.ts builds it from the core's CoreStatus; waiting-instance.ts for one not started yet). */
 export interface InstanceStatus {
   name: string;
   interface: string;

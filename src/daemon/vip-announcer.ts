@@ -1,7 +1,7 @@
-// The link-layer side of an instance's VIPs (docs/split-brain.md): gratuitous ARP
+// The link-layer side of an instance's VIPs: gratuitous ARP
 // (IPv4) / unsolicited NA (IPv6) that move the neighbours' caches to us, and the
 // conflict probes and listeners that notice another host claiming a VIP while we
-// are master (split-brain rule 3). Frames are written once, at construction, into
+// are master (docs/split-brain.md, defence 4). Frames are written once, at construction, into
 // FFI-stable buffers; sending one is a send() of a preallocated buffer. Which
 // claims count and how often one is reported is vrrp/vip-conflict.ts's call.
 import { PacketSocket, PACKET_OUTGOING } from "../sys/packet-socket.ts";
@@ -18,7 +18,7 @@ import { ClaimPolicy, ClaimVerdict, macNumber, NO_MAC } from "../vrrp/vip-confli
 import type { VipPlan } from "./plan.ts";
 
 const MAX_RX_PER_WAKE = 256;
-/** Split-brain rule 3: while master, re-probe the VIPs this often. */
+/** docs/split-brain.md defence 4: while master, re-probe the VIPs this often. */
 export const PROBE_INTERVAL_MS = 10_000;
 
 export class VipAnnouncer {
@@ -117,7 +117,7 @@ export class VipAnnouncer {
     }
   }
 
-  /** Split-brain rule 3: ask whether anyone else answers for our VIPs. */
+  /** docs/split-brain.md defence 4: ask whether anyone else answers for our VIPs. */
   probe(now: number): void {
     if (!this.pkt) return;
     for (let i = 0; i < this.probes.length; i++) {

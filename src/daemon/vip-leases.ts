@@ -1,6 +1,6 @@
 // An instance's VIPs in the kernel: added with a finite lifetime that a healthy
-// master keeps extending (split-brain rule 1, docs/split-brain.md), removed on
-// leaving MASTER and at start (rule 2), with the virtual routes and rules that
+// master keeps extending (docs/split-brain.md, defence 1), removed on
+// leaving MASTER and at start (defence 2), with the virtual routes and rules that
 // follow them. It performs; what an address change means is vrrp/vip-conflict.ts's call.
 import { errorText } from "../error-text.ts";
 import { IFA_F_NODAD } from "../sys/abi.ts";
@@ -68,7 +68,7 @@ export class VipLeases {
     for (const v of vips) this.leases.push(new AddressLease({ ...vipSpec(v), validLft: this.lifetimeSec || 1 }));
   }
 
-  /** Split-brain rule 2: on start, VIPs of this instance left on the box (by a dead predecessor) go. */
+  /** docs/split-brain.md defence 2: on start, VIPs of this instance left on the box (by a dead predecessor) go. */
   removeStale(): void {
     const present = listAddresses(this.nl);
     for (const v of this.vips) {
@@ -95,7 +95,7 @@ export class VipLeases {
     if (!this.routes.empty) this.routes.install();
   }
 
-  /** Split-brain rule 1: a healthy master keeps extending the VIPs' kernel lifetime. */
+  /** docs/split-brain.md defence 1: a healthy master keeps extending the VIPs' kernel lifetime. */
   refresh(now: number): void {
     if (!this.installed || !this.lifetimeSec) {
       this.nextRefreshAt = Infinity;

@@ -18,7 +18,7 @@ import { type Link, listLinks } from "../sys/rtnetlink/link.ts";
 import { type RtEvent, type RtNoopFilter, RtMonitor } from "../sys/rtnetlink/monitor.ts";
 import { openRtnetlink } from "../sys/rtnetlink/socket.ts";
 import { lockMemory, setThreadFifo, setThreadNice } from "../sys/sched.ts";
-import { ReadinessWaiter } from "../sys/vrrp-socket-poll.ts";
+import { ReadinessWaiter } from "../sys/readiness-waiter.ts";
 import { State, STATE_NAMES } from "../vrrp/actions.ts";
 import type { AddrInfo, InstancePlan, LinkInfo, SyncGroupPlan } from "./plan.ts";
 import { bindPlan, linkProblem } from "./plan-bind.ts";

@@ -1,4 +1,4 @@
-// The v1 topic tree (DESIGN.md "Fleet MQTT"): everything a node says lives
+// The v1 topic tree (docs/fleet.md "Topic tree"): everything a node says lives
 // under vigil/v1/<fleet>/<node>/, so one ACL pattern confines a node to its subtree.
 export const ROOT = "vigil/v1";
 export const ALL_NODES = "all";

@@ -1,4 +1,4 @@
-// Split-brain witness (DESIGN.md "Split brain", door 4). Pure: reports in,
+// Split-brain witness (docs/fleet.md "Split-brain witness"; docs/split-brain.md, defence 8). Pure: reports in,
 // alarm changes out. Two MASTERs for one (segment, VRID) in one fleet means two
 // hosts answer for the same VIPs. The witness can only see what nodes report,
 // so it judges one thing: we are MASTER and a live peer says it is MASTER too.

@@ -1,6 +1,6 @@
 // Fixed-rate schedule on absolute CLOCK_MONOTONIC deadlines for the advert Worker:
 // each deadline is start + k·period, so wake-up latency never accumulates as drift
-// (setInterval drifts +278 ms per 20 s here, DESIGN facts). Pure arithmetic plus
+// (setInterval drifts +278 ms per 20 s, docs/architecture.md "Timing"). Pure arithmetic plus
 // one blocking sleep; no allocation per tick.
 import { monotonicNs, sleepUntil } from "./clock.ts";
 

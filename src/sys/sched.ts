@@ -1,7 +1,7 @@
 // Real-time scheduling for the calling thread. On Linux sched_setscheduler(0, …)
 // applies to the calling thread only (pid 0 = caller's TID), so the advert Worker
-// can run SCHED_FIFO while the main thread stays SCHED_OTHER (DESIGN: p99 lateness
-// 0.14 ms under load vs 1–50 ms without). keepalived's vrrp_rt_priority knob maps here.
+// can run SCHED_FIFO while the main thread stays SCHED_OTHER (docs/architecture.md,
+// "Timing": p99 lateness 0.14 ms under load vs 1–50 ms without). keepalived's vrrp_rt_priority knob maps here.
 import { OFFSETOF, SCHED_FIFO, SCHED_OTHER, SCHED_RESET_ON_FORK, SIZEOF } from "./abi.ts";
 import { SysError } from "./errno.ts";
 import { errno, libc } from "./libc.ts";

@@ -38,7 +38,7 @@
 // Nothing here allocates per advert, per received packet or per timer in steady
 // state (test/bench/vrrp-core.bench.ts counts GCs over 1M iterations).
 
-export { VrrpInstance, type InstanceStatus } from "./instance.ts";
+export { VrrpInstance, type CoreStatus } from "./instance.ts";
 export { VrrpFsm, VrrpEvent, FAULT_TRACKING, FAULT_SYNC_GROUP, PRIORITY_OWNER, type FsmObserver } from "./fsm.ts";
 export { ActionList, ActionKind, TimerKind, State, STATE_NAMES, ACTION_NAMES, TIMER_NAMES, type Action } from "./actions.ts";
 export { AdvertEncoder, type EncoderOptions } from "./packet-encode.ts";

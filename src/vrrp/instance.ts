@@ -9,7 +9,8 @@ import { AdvertEncoder, type EncoderOptions } from "./packet-encode.ts";
 import { AdvertValidator, type RxMeta } from "./packet-validate.ts";
 import { resolveParams, type ResolvedParams, type VrrpParams } from "./params.ts";
 
-export interface InstanceStatus {
+/** The core's own snapshot of one instance; the daemon's InstanceStatus (src/daemon/status-types.ts) is built from it. */
+export interface CoreStatus {
   name: string;
   vrid: number;
   state: string;
@@ -46,7 +47,7 @@ export class VrrpInstance {
   }
 
   /** Snapshot for `vigil status` and the fleet (allocates; not for the hot path). */
-  status(): InstanceStatus {
+  status(): CoreStatus {
     const f = this.fsm;
     return {
       name: this.p.name,

@@ -1,8 +1,9 @@
-// Split-brain defence, the decisions: which claims on our VIPs count as a conflict,
-// how often one is reported, and what an address change seen on rtnetlink means
-// for an instance. Pure: state, time and the handover's facts in, a verdict out.
-// Recognising a claim in a received ARP / NA frame is net/conflict.ts; sending
-// probes, deleting and re-adding addresses is the daemon's.
+// Split-brain defence, the decisions (docs/split-brain.md, defences 4 and 5):
+// which claims on our VIPs count as a conflict, how often one is reported, and
+// what an address change seen on rtnetlink means for an instance. Pure: state,
+// time and the handover's facts in, a verdict out. Recognising a claim in a
+// received ARP / NA frame is net/conflict.ts; sending probes, deleting and
+// re-adding addresses is the daemon's.
 import { State } from "./actions.ts";
 import { masterDownInterval } from "./timing.ts";
 
@@ -71,7 +72,7 @@ export function appearedIsForeign(state: State, vipsInstalled: boolean): boolean
   return state !== State.Master && !vipsInstalled;
 }
 
-/** The verdict on an address change of one of our VIPs (split-brain rules 1 and 4). */
+/** The verdict on an address change of one of our VIPs (docs/split-brain.md, defence 5). */
 export function addressVerdict(op: "new" | "del", state: State, vipsInstalled: boolean): AddressVerdict {
   if (op === "del") return state === State.Master && vipsInstalled ? AddressVerdict.Restore : AddressVerdict.None;
   return appearedIsForeign(state, vipsInstalled) ? AddressVerdict.RemoveForeign : AddressVerdict.None;

@@ -1,5 +1,5 @@
 // Allocation proof for the advert send and receive paths, run with BUN_JSC_logGC=1 (heapStats
-// cannot see per-call allocation; counting collections can — DESIGN facts). Prints
+// cannot see per-call allocation; counting collections can — docs/architecture.md, "Timing"). Prints
 // markers on stderr around (1) ≥1M VrrpSocket.send calls and (2) a control loop that
 // allocates 32 bytes per iteration, so the caller can count "GC END!" lines in each
 // window and show the counter works.

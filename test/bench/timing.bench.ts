@@ -1,5 +1,5 @@
-// Timing proof for the advert Worker design (issue 4, DESIGN "Timing and the hot
-// path"). Builds a veth pair in throwaway namespaces (198.18.6.0/24), then:
+// Timing proof for the advert Worker design (issue 4; docs/architecture.md,
+// "Timing"). Builds a veth pair in throwaway namespaces (198.18.6.0/24), then:
 //  1. lateness of a 10 ms periodic raw-socket send from a Worker waiting on absolute
 //     clock_nanosleep deadlines, SCHED_FIFO vs SCHED_OTHER, with 20 ms main-thread
 //     bursts every 100 ms, without and with another process burning a core;

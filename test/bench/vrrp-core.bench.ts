@@ -1,4 +1,4 @@
-// Zero-allocation proof for the pure VRRP core (DESIGN "Timing and the hot path"):
+// Zero-allocation proof for the pure VRRP core (docs/architecture.md: the hot path allocates nothing):
 // runs vrrp-core-alloc.ts with BUN_JSC_logGC=1 and counts garbage collections in
 // each 1M-iteration window: advert encode, in-place validation, Master's advert
 // timer and Backup's advert handling — next to a control loop allocating ≈32 B per

@@ -1,5 +1,5 @@
-// Allocation on the running daemon's advert path (issue 4 benchmarks; DESIGN:
-// "zero JS allocations per advert"), over ≥ 100 000 adverts after warm-up: sent by
+// Allocation on the running daemon's advert path (issue 4 benchmarks; docs/architecture.md:
+// "a master sending adverts and a backup receiving them allocate nothing"), over ≥ 100 000 adverts after warm-up: sent by
 // the master (r1), received and validated by the backup (r2). Both daemons run with
 // VIGIL_HEAP_PROBE=1 (src/daemon/heap-probe.ts) and BUN_JSC_logGC=1.
 //

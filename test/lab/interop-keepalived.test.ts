@@ -88,7 +88,7 @@ async function stopAll() {
     lab.kill(r, "SIGKILL");
     await lab.reap(r, 3000);
   }
-  // a SIGKILLed keepalived leaves its VIP behind (DESIGN: keepalived's split brain); wipe it between scenarios
+  // a SIGKILLed keepalived leaves its VIP behind (docs/split-brain.md: keepalived's split brain); wipe it between scenarios
   for (const r of [1, 2]) for (const vip of VARIANTS.map((x) => x.vip)) lab.exec(r, ["ip", "addr", "del", `${vip}/${vip.includes(":") ? 128 : 32}`, "dev", "eth0"], true);
 }
 

@@ -1,7 +1,7 @@
 // The lab harness itself, proven against the real thing: namespaces on a
 // bridge, partitions, captures, holder tracking and the split-brain sampler,
 // with Debian's keepalived as the router process. The keepalived tests also
-// document keepalived's behaviour that vigil must beat (shared/DESIGN.md).
+// document keepalived's behaviour that vigil must beat (docs/split-brain.md).
 import { afterAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "bun";
 import { readFileSync } from "node:fs";

@@ -15,7 +15,7 @@ import { formatMac, parseIPv4, parseIPv6 } from "../../src/net/ip-address.ts";
 import { ICMPV6_NA, ndShowsConflict, parseNdisc, UNSOLICITED_NA_LEN, writeNeighborSolicitation, writeUnsolicitedNa } from "../../src/net/ndisc.ts";
 import { monotonicNs, NS_PER_MS } from "../../src/sys/clock.ts";
 import { PACKET_OUTGOING, PacketSocket } from "../../src/sys/packet-socket.ts";
-import { ReadinessWaiter } from "../../src/sys/vrrp-socket-poll.ts";
+import { ReadinessWaiter } from "../../src/sys/readiness-waiter.ts";
 
 let a: Netns;
 let b: Netns;

@@ -12,7 +12,7 @@ import { fold, pseudoSumV4, pseudoSumV6, sum16 } from "../../src/net/checksum.ts
 import { formatIPv4, formatIPv6, isIPv6LinkLocal } from "../../src/net/ip-address.ts";
 import { monotonicNs, NS_PER_MS } from "../../src/sys/clock.ts";
 import { VRRP_GROUP_V4, VRRP_GROUP_V6, VrrpSocket } from "../../src/sys/vrrp-socket.ts";
-import { ReadinessWaiter } from "../../src/sys/vrrp-socket-poll.ts";
+import { ReadinessWaiter } from "../../src/sys/readiness-waiter.ts";
 
 let a: Netns;
 let b: Netns;

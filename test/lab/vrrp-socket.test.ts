@@ -8,7 +8,7 @@ import { formatIPv4, formatIPv6, isIPv6LinkLocal, parseIPv6 } from "../../src/ne
 import { monotonicNs, NS_PER_MS } from "../../src/sys/clock.ts";
 import { ifNameToIndex } from "../../src/sys/libc.ts";
 import { VrrpSocket } from "../../src/sys/vrrp-socket.ts";
-import { ReadinessWaiter } from "../../src/sys/vrrp-socket-poll.ts";
+import { ReadinessWaiter } from "../../src/sys/readiness-waiter.ts";
 
 // VRRPv3 advert bytes from keepalived's capture (VRID 51, prio 150, 198.18.0.100).
 const ADVERT = Uint8Array.of(0x31, 0x33, 0x96, 0x01, 0x00, 0x64, 0xcb, 0x4d, 0xc6, 0x12, 0x00, 0x64);

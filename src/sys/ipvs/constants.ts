@@ -1,6 +1,6 @@
 // Generic netlink "IPVS" family numbers, from linux/ip_vs.h (uapi; stable ABI
-// since 2.6.28). Checked against /usr/include/linux/ip_vs.h by
-// test/unit/lvs/reconcile-ipvs-abi.test.ts when the header is installed.
+// since 2.6.28). Checked against /usr/include/linux/ip_vs.h, compiled with the host
+// C compiler, by test/unit/sys/ipvs/abi.test.ts (linux-libc-dev ships the header).
 export const IPVS_GENL_NAME = "IPVS";
 export const IPVS_GENL_VERSION = 1;
 

@@ -10,7 +10,7 @@ import { decode as cborgDecode } from "cborg";
 
 describe("topics", () => {
   const t = new Topics("edge", "gw-a");
-  test("DESIGN.md topic table", () => {
+  test("the topic table of docs/fleet.md", () => {
     expect(t.status).toBe("vigil/v1/edge/gw-a/status");
     expect(t.vrrp("VI_1")).toBe("vigil/v1/edge/gw-a/vrrp/VI_1");
     // '.' escaped: RabbitMQ's MQTT plugin delivers every '.' as '/' (an extra level)

@@ -1,5 +1,5 @@
 // SCHED_FIFO is per thread: a Worker switching itself must leave the main thread alone
-// (DESIGN facts) — the advert Worker relies on that.
+// (docs/architecture.md, "Timing") — the advert Worker relies on that.
 import { expect, test } from "bun:test";
 import { setThreadFifo, threadPolicy } from "../../../src/sys/sched.ts";
 

@@ -1,7 +1,7 @@
 // Waits until one of a fixed set of fds is readable or an absolute CLOCK_MONOTONIC
 // deadline passes: the receive side of a VRRP worker (a backup waits for adverts
 // until Master_Down_Interval expires). ppoll takes a nanosecond timespec; poll()'s
-// millisecond timeout is too coarse for 10 ms advert intervals (DESIGN facts).
+// millisecond timeout is too coarse for 10 ms advert intervals (docs/architecture.md, "Timing").
 import { OFFSETOF, POLLIN, SIZEOF } from "./abi.ts";
 import { monotonicNs, NS_PER_SEC } from "./clock.ts";
 import { errno, libc } from "./libc.ts";
