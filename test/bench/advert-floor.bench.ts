@@ -6,6 +6,7 @@
 //   r3 keepalived with vrrp_rt_priority 10 (SCHED_RR 10)      VRID 53
 //   r4 test/bench/advert-floor.c: the same advert from a 100-line C sender,
 //      SCHED_FIFO 10, clock_nanosleep(TIMER_ABSTIME), mlockall: the floor   VRID 54
+//   r5 vigil with vrrp_no_swap (mlockall, as the floor): do page faults make its tail?  VRID 55
 // Loads: idle; one busy core (one shell busy loop); both cores busy (two of them).
 // Every advert is timed twice: by tcpdump on the lab bridge (what a backup hears,
 // after the veth's softirq work), and by tcpdump on the sender's own eth0 inside its
@@ -18,7 +19,7 @@
 //   on demand, the 10-minute count of late adverts with both cores busy:
 //   bun test/bench/advert-floor.bench.ts --seconds 600 --loads both
 import { spawn } from "bun";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../helpers/board.ts";
 import { keepalivedConf, startRouter, type RouterSpec } from "../helpers/keepalived.ts";
@@ -43,6 +44,7 @@ const SENDERS = [
   { r: 2, vrid: 52, name: "keepalived" },
   { r: 3, vrid: 53, name: "keepalived rt 10" },
   { r: 4, vrid: 54, name: "C floor" },
+  { r: 5, vrid: 55, name: "vigil vrrp_no_swap" },
 ] as const;
 
 function spec(r: number, vrid: number, rt: boolean): RouterSpec {
@@ -71,12 +73,43 @@ function buildFloor(): string {
   return bin;
 }
 
+/**
+ * Per-thread counters of a process's SCHED_FIFO threads (vigil: its VRRP worker; the
+ * floor: its only thread), from /proc/PID/task/TID/{stat,status}: page faults taken
+ * (minor / major) and context switches (voluntary = it slept; involuntary = it was
+ * preempted). A sender that faults or is preempted between wake-up and send shows it here.
+ */
+interface ThreadCounters { tid: string; minflt: number; majflt: number; vcsw: number; ivcsw: number }
+function fifoThreads(pid: number): ThreadCounters[] {
+  const out: ThreadCounters[] = [];
+  let tids: string[] = [];
+  try { tids = readdirSync(`/proc/${pid}/task`); } catch { return out; }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // f[k] is field k + 3 of proc(5)
+      if (Number(f[38]) !== 1) continue; // policy: SCHED_FIFO
+      const st = readFileSync(`/proc/${pid}/task/${tid}/status`, "utf8");
+      const num = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, "m").exec(st)?.[1] ?? NaN);
+      out.push({ tid, minflt: Number(f[7]), majflt: Number(f[9]), vcsw: num("voluntary_ctxt_switches"), ivcsw: num("nonvoluntary_ctxt_switches") });
+    } catch { /* thread gone */ }
+  }
+  return out;
+}
+function delta(a: ThreadCounters[], b: ThreadCounters[]): string {
+  return b.map((x) => {
+    const y = a.find((t) => t.tid === x.tid);
+    return y ? `tid ${x.tid}: ${x.minflt - y.minflt} minor / ${x.majflt - y.majflt} major faults, ${x.vcsw - y.vcsw} voluntary / ${x.ivcsw - y.ivcsw} involuntary switches` : `tid ${x.tid}: new`;
+  }).join("; ") || "no SCHED_FIFO thread";
+}
+
 const loadavg = async () => (await Bun.file("/proc/loadavg").text()).trim();
 const floorBin = buildFloor();
-const lab = await Lab.create({ routers: 4 });
-const results: Array<{ load: Load; la: string; rows: Array<{ name: string; bridge: Stat; own: Stat }> }> = [];
+const lab = await Lab.create({ routers: 5 });
+const results: Array<{ load: Load; la: string; rows: Array<{ name: string; bridge: Stat; own: Stat }>; threads: string[] }> = [];
 try {
   const v = await spawnVigil(lab, 1, keepalivedConf(spec(1, 51, true)));
+  const vLocked = await spawnVigil(lab, 5, keepalivedConf(spec(5, 55, true)).replace("global_defs {\n", "global_defs {\n  vrrp_no_swap\n"));
   const k = await startRouter(lab, 2, "keepalived", spec(2, 52, false));
   const krt = await startRouter(lab, 3, "keepalived", spec(3, 53, true));
   const total = o.loads.length * (o.seconds + 10) + 60;
@@ -85,7 +118,7 @@ try {
   let ready = false;
   while (!ready && Date.now() < deadline) {
     await sleep(100);
-    ready = (await status(v))?.instances[0]?.state === "MASTER" && [k, krt].every((h) => /Entering MASTER STATE/.test(lab.logOf(h.proc)));
+    ready = (await status(v))?.instances[0]?.state === "MASTER" && (await status(vLocked))?.instances[0]?.state === "MASTER" && [k, krt].every((h) => /Entering MASTER STATE/.test(lab.logOf(h.proc)));
   }
   if (!ready) throw new Error("advert-floor: not every sender became master within 15 s");
   for (const load of o.loads) {
@@ -96,12 +129,15 @@ try {
       const caps: Capture[] = [await lab.capture({ filter: ["ip", "proto", "112"] })];
       for (const s of SENDERS) caps.push(await lab.capture({ host: s.r, filter: ["ip", "proto", "112"] }));
       const la0 = await loadavg();
+      const th0 = [fifoThreads(v.proc.pid), fifoThreads(floor.pid), fifoThreads(vLocked.proc.pid)];
       await sleep(o.seconds * 1000);
+      const th1 = [fifoThreads(v.proc.pid), fifoThreads(floor.pid), fifoThreads(vLocked.proc.pid)];
       const la1 = await loadavg();
       const frames: Frame[][] = [];
       for (const c of caps) frames.push(await c.stop());
       results.push({
         load, la: `${la0} → ${la1}`,
+        threads: [`vigil ${delta(th0[0]!, th1[0]!)}`, `C floor ${delta(th0[1]!, th1[1]!)}`, `vigil vrrp_no_swap ${delta(th0[2]!, th1[2]!)}`],
         rows: SENDERS.map((s, i) => {
           const src = lab.router(s.r).ipv4;
           return { name: s.name, bridge: stat(train(frames[0]!, s.vrid, src)), own: stat(train(frames[i + 1]!, s.vrid, src)) };
@@ -113,7 +149,7 @@ try {
     if (floor.proc.exitCode !== null) throw new Error(`advert-floor exited early: ${lab.logOf(floor)}`);
   }
 } finally {
-  for (const r of [1, 2, 3, 4]) { lab.kill(r, "SIGTERM"); await lab.reap(r, 3000); }
+  for (const r of [1, 2, 3, 4, 5]) { lab.kill(r, "SIGTERM"); await lab.reap(r, 3000); }
   await lab.cleanup();
 }
 
@@ -132,3 +168,5 @@ for (const r of results) {
 }
 console.log("\nloadavg during each load (start → end), the host is shared:");
 for (const r of results) console.log(`  ${LOAD_NAME[r.load]}: ${r.la}`);
+console.log("\nthe SCHED_FIFO sender threads during each capture window (/proc/PID/task/TID):");
+for (const r of results) for (const t of r.threads) console.log(`  ${LOAD_NAME[r.load]}: ${t}`);
