@@ -45,7 +45,7 @@ test: setup build probe
 	bash test/run.sh
 
 lab: setup build
-	$(BUN) board/lab/demo.ts
+	$(BUN) board/lab/demo.ts $(if $(WATCH),--watch)
 
 bench: setup build probe build/bench/advert-floor
 	bash test/bench/run.sh

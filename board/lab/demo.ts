@@ -4,7 +4,14 @@
 // The demo kills the master with SIGKILL, shows the backup take over while the
 // client keeps reaching the VIP, brings the old master back (preemption), and
 // cleans everything up by itself, also on Ctrl-C or failure.
-import { spawn, spawnSync, type Subprocess } from "bun";
+//
+// `vigil fleet web` runs beside the broker (in the client namespace, on a unix
+// socket) and this process relays http://127.0.0.1:8080/ (or the next free
+// port) to it, so a browser on this machine watches the fleet live.
+// `--watch [S]` (make lab WATCH=1) waits S seconds (default 20) after the
+// election so the page can be opened first, and after the demo keeps failing
+// the master over every 15 s for up to 10 minutes (Ctrl-C ends it sooner).
+import { spawn, spawnSync, type Socket, type Subprocess } from "bun";
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,6 +23,9 @@ const BROKER_IP = "198.18.0.250";
 const PRIORITIES = [150, 100, 50];
 const dir = mkdtempSync(join(tmpdir(), "vigil-demo-"));
 const procs: Subprocess[] = [];
+const watchAt = process.argv.indexOf("--watch");
+const WATCH_S = watchAt < 0 ? 0 : Number(process.argv[watchAt + 1] ?? "") || 20;
+const WEB_SOCKET = join(dir, "web.sock");
 const bin = existsSync(`${ROOT}/dist/vigil-linux-x64`) && process.arch === "x64" ? [`${ROOT}/dist/vigil-linux-x64`] : [`${ROOT}/node_modules/.bin/bun`, `${ROOT}/src/main.ts`];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -120,6 +130,46 @@ async function waitFor(pred: () => Promise<boolean> | boolean, timeoutMs: number
   return false;
 }
 
+/** http://127.0.0.1:PORT/ in this namespace -> `vigil fleet web` on its unix socket in the lab's. */
+function relayWeb(): string {
+  type Side = { peer?: Socket<Side>; pending: Uint8Array[] };
+  const open = (port: number) => Bun.listen<Side>({
+    hostname: "127.0.0.1", port,
+    socket: {
+      open(client) {
+        client.data = { pending: [] };
+        Bun.connect<Side>({
+          unix: WEB_SOCKET,
+          socket: {
+            open(up) {
+              up.data = { peer: client, pending: [] };
+              client.data.peer = up;
+              for (const b of client.data.pending) up.write(b);
+              client.data.pending = [];
+            },
+            data(up, b) { up.data.peer?.write(b); },
+            close(up) { up.data.peer?.end(); },
+            error(up) { up.data.peer?.end(); },
+          },
+        }).catch(() => client.end());
+      },
+      data(client, b) {
+        if (client.data.peer) client.data.peer.write(b);
+        else client.data.pending.push(new Uint8Array(b));
+      },
+      close(client) { client.data.peer?.end(); },
+      error(client) { client.data.peer?.end(); },
+    },
+  });
+  let server;
+  try {
+    server = open(8080);
+  } catch {
+    server = open(0); // 8080 is taken on this machine
+  }
+  return `http://127.0.0.1:${server.port}/`;
+}
+
 async function main() {
   say(`building lab ${PREFIX}: 3 routers + client on a bridge without uplink`);
   sh(["bash", `${ROOT}/board/lab/up.sh`, PREFIX, "3"]);
@@ -136,6 +186,14 @@ async function main() {
       for (const line of dec.decode(chunk).split("\n")) if (line.trim()) console.log(`${stamp()}   broker: ${line.length > 160 ? `${line.slice(0, 157)}...` : line}`);
     }
   })();
+  // the live page: `vigil fleet web` next to the broker, relayed to this machine's loopback
+  const web = spawn(["ip", "netns", "exec", ns("c"), ...bin, "fleet", "web", "--broker", `mqtt://${BROKER_IP}:1883`, "--fleet", "demo", "--listen", `unix:${WEB_SOCKET}`], {
+    stdout: Bun.file(`${dir}/web.log`), stderr: Bun.file(`${dir}/web.log`), stdin: "ignore",
+  });
+  procs.push(web);
+  const url = relayWeb();
+  say(`fleet web page: open ${url} in a browser on this machine (vigil fleet web --broker mqtt://${BROKER_IP}:1883 --fleet demo)`);
+  if (!WATCH_S) say("to watch the failover on the page, run the demo as `make lab WATCH=1` (or `bun board/lab/demo.ts --watch`): it waits for you, then keeps failing over for 10 minutes");
   for (const r of [1, 2, 3]) writeFileSync(`${dir}/r${r}.conf`, conf(r));
   for (const r of [1, 2, 3]) startRouter(r);
   say(`started vigil on r1, r2, r3 (${bin.length === 1 ? "compiled binary" : "from source"}), VIP ${VIP}, advert_int 0.2 s, vip_lifetime 2 s`);
@@ -145,6 +203,10 @@ async function main() {
   for (let i = 0; i < 3; i++) {
     await sleep(500);
     await show("steady");
+  }
+  if (WATCH_S) {
+    say(`--watch: open the page now; the master is killed in ${WATCH_S} s`);
+    await sleep(WATCH_S * 1000);
   }
 
   say("killing the master r1 with SIGKILL (no goodbye advert, no cleanup)");
@@ -175,8 +237,29 @@ async function main() {
   const fleetView = spawnSync(["ip", "netns", "exec", ns("c"), ...bin, "status", "--broker", `mqtt://${BROKER_IP}:1883`, "--fleet", "demo", "--wait-ms", "1500"], { stdout: "pipe", stderr: "pipe" });
   for (const line of `${fleetView.stdout}${fleetView.stderr}`.trimEnd().split("\n")) console.log(`${stamp()}   ${line}`);
   if (fleetView.exitCode !== 0) say(`fleet view FAILED (exit ${fleetView.exitCode})`);
-  say(`done: failover ${takeover >= 0 ? "ok" : "FAILED"}, preemption ${back ? "ok" : "FAILED"}; cleaning up`);
-  if (takeover < 0 || !back || fleetView.exitCode !== 0) process.exitCode = 1;
+  const pageUp = (await fetch(url).then((r) => r.text()).catch(() => "")).includes("<title>vigil fleet</title>");
+  if (!pageUp) say(`fleet web page NOT served (log: ${dir}/web.log)`);
+  say(`done: failover ${takeover >= 0 ? "ok" : "FAILED"}, preemption ${back ? "ok" : "FAILED"}, fleet page ${pageUp ? "ok" : "FAILED"}${WATCH_S ? "" : "; cleaning up"}`);
+  if (takeover < 0 || !back || fleetView.exitCode !== 0 || !pageUp) process.exitCode = 1;
+  if (WATCH_S) await keepFailingOver(url);
+}
+
+/** --watch: a failover every 15 s on the page, at most 40 of them (10 minutes); Ctrl-C ends it. */
+async function keepFailingOver(url: string) {
+  say(`--watch: failing over every 15 s for up to 10 minutes on ${url}; Ctrl-C to stop and clean up`);
+  for (let i = 0; i < 40; i++) {
+    await sleep(15_000);
+    const master = (await states()).indexOf("MASTER") + 1;
+    if (master < 1) continue;
+    say(`killing the master r${master}`);
+    process.kill(vigilProcs.get(master)!.pid, "SIGKILL");
+    vigilProcs.delete(master);
+    await sleep(5_000);
+    await show("after kill");
+    startRouter(master);
+    say(`r${master} restarted`);
+  }
+  say("--watch: 10 minutes are up; cleaning up");
 }
 
 main().catch((e) => {

@@ -8,11 +8,11 @@ import { DEFAULT_REPORT_SPREAD_MS, reportReplyFilter } from "../fleet/report.ts"
 import { FleetSession } from "../fleet/rollout/session.ts";
 import { checkId, ROLLOUTS, ROOT } from "../fleet/topics.ts";
 import { BROKER_OPTIONS, BROKER_USAGE, connectionOf } from "./broker-args.ts";
-import { Credentials, isLoopback, parseListen } from "./fleet-web/access.ts";
+import { Credentials, isLocal, parseListen } from "./fleet-web/access.ts";
 import { FleetWebModel } from "./fleet-web/model.ts";
 import { FleetWebServer } from "./fleet-web/server.ts";
 
-export const WEB_USAGE = "usage: vigil fleet web --broker URL --fleet F [--listen 127.0.0.1:8080]\n" +
+export const WEB_USAGE = "usage: vigil fleet web --broker URL --fleet F [--listen 127.0.0.1:8080 | --listen unix:PATH]\n" +
   "         [--auth-file F] [--tls-cert F --tls-key F]\n" +
   `         ${BROKER_USAGE}\n` +
   "  A listen address other than loopback needs --auth-file (lines USER:PASSWORD or 'bearer TOKEN', mode 600).\n";
@@ -41,13 +41,13 @@ export function parseWebArgs(argv: string[]): WebOptions {
   const connection = connectionOf(v);
   const listen = parseListen(v.listen ?? DEFAULT_LISTEN);
   if (!!v["tls-cert"] !== !!v["tls-key"]) throw new Error("--tls-cert and --tls-key go together");
-  const loopback = isLoopback(listen.host);
-  if (!loopback && !v["auth-file"]) {
+  const local = isLocal(listen);
+  if (!local && !v["auth-file"]) {
     throw new Error(`refusing to serve the fleet on ${v.listen} without --auth-file: anyone who reaches it would see every router (listen on 127.0.0.1 and tunnel, or give --auth-file)`);
   }
   const credentials = v["auth-file"] ? Credentials.fromFile(v["auth-file"]) : null;
   const warnings: string[] = [];
-  if (!loopback && !v["tls-cert"]) warnings.push(`WARNING: serving on ${v.listen} without TLS: passwords, tokens and the fleet's state cross the network in clear text (give --tls-cert and --tls-key)`);
+  if (!local && !v["tls-cert"]) warnings.push(`WARNING: serving on ${v.listen} without TLS: passwords, tokens and the fleet's state cross the network in clear text (give --tls-cert and --tls-key)`);
   return {
     fleet: v.fleet, connection, listen, credentials, warnings,
     ...(v["tls-cert"] ? { tls: { cert: v["tls-cert"], key: v["tls-key"]! } } : {}),
@@ -88,7 +88,7 @@ export async function run(argv: string[]): Promise<number> {
     server.schedule();
   });
   session.keepAlive(() => {});
-  let url: URL;
+  let url: string;
   try {
     await session.subscribeFleet(webFilters(o.fleet, requester), 0);
     // retained state may be missing or late (a restarted broker, a broker cluster): the nodes say it again
@@ -101,7 +101,7 @@ export async function run(argv: string[]): Promise<number> {
     await server.stop();
     return 1;
   }
-  process.stdout.write(`vigil fleet web: fleet ${o.fleet} from ${o.connection.broker} on ${url.href}${o.credentials ? " (authentication required)" : ""}\n`);
+  process.stdout.write(`vigil fleet web: fleet ${o.fleet} from ${o.connection.broker} on ${url}${o.credentials ? " (authentication required)" : ""}\n`);
   const signal = await new Promise<string>((resolve) => {
     for (const s of ["SIGINT", "SIGTERM"] as const) process.once(s, () => resolve(s));
   });

@@ -1,29 +1,37 @@
 // Who may see the fleet page. The page is read-only, but it shows the whole
 // fleet's topology, so:
-//   - the listen address defaults to loopback; any other needs --auth-file;
+//   - the listen address defaults to loopback; any other (except a unix
+//     socket, which file permissions guard) needs --auth-file;
 //   - the auth file holds `USER:PASSWORD` lines (HTTP basic) and/or
 //     `bearer TOKEN` lines (`Authorization: Bearer`; a browser, which cannot set
 //     that header on EventSource, gives the token as the basic password with
 //     any user name); it must not be readable by group or others;
-//   - on loopback without auth, only a Host header naming loopback is served,
+//   - on loopback (or a unix socket) without auth, only a Host header naming loopback is served,
 //     so a web page elsewhere cannot read it through DNS rebinding.
 import { createHash, timingSafeEqual } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { isIP } from "node:net";
 
-export interface ListenAddress {
-  host: string;
-  port: number;
-}
+export type ListenAddress = { host: string; port: number } | { unix: string };
 
-/** HOST:PORT or [IPV6]:PORT. */
+/** HOST:PORT, [IPV6]:PORT, or unix:PATH (a socket file, for a reverse proxy on the same machine). */
 export function parseListen(s: string): ListenAddress {
+  if (s.startsWith("unix:")) {
+    const path = s.slice(5);
+    if (!path.startsWith("/")) throw new Error(`--listen unix:PATH needs an absolute path, got '${s}'`);
+    return { unix: path };
+  }
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\[\]]+)):(\d{1,5})$/.exec(s);
   const port = m ? Number(m[3]) : NaN;
   if (!m || !(port >= 0 && port <= 65535)) throw new Error(`--listen expects HOST:PORT or [IPV6]:PORT, got '${s}'`);
   const host = m[1] ?? m[2]!;
   if (m[1] && isIP(host) !== 6) throw new Error(`--listen: '${host}' is not an IPv6 address`);
   return { host, port };
+}
+
+/** Loopback or a unix socket: only this machine reaches it (the default needs no --auth-file). */
+export function isLocal(l: ListenAddress): boolean {
+  return "unix" in l || isLoopback(l.host);
 }
 
 export function isLoopback(host: string): boolean {

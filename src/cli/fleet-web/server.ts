@@ -5,7 +5,7 @@
 // (its EventSource reconnects and starts from a fresh snapshot), so a slow
 // browser never makes the server buffer without bound.
 import type { Server } from "bun";
-import { isLoopback, loopbackHost, type Credentials, type ListenAddress } from "./access.ts";
+import { isLocal, loopbackHost, type Credentials, type ListenAddress } from "./access.ts";
 import type { FleetWebModel } from "./model.ts";
 import appCss from "./page/app.css" with { type: "text" };
 import appJs from "./page/app.js" with { type: "text" };
@@ -13,7 +13,7 @@ import indexHtml from "./page/index.html" with { type: "text" };
 
 /** Deltas are coalesced this long: far below the page's 1 s promise, and 1 000 nodes' replay becomes a few messages. */
 export const FLUSH_MS = 50;
-const HEARTBEAT_MS = 10_000;
+const HEARTBEAT_MS = 5_000;
 const TICK_MS = 250;
 const MAX_CLIENTS = 64;
 /** bytes a client may lag behind before it is dropped (it reconnects to a fresh snapshot) */
@@ -59,23 +59,26 @@ export class FleetWebServer {
     this.now = o.now ?? Date.now;
   }
 
-  start(): URL {
+  /** Starts serving; returns where (a URL, or unix:PATH). */
+  start(): string {
     const o = this.o;
-    this.server = Bun.serve({
-      hostname: o.listen.host,
-      port: o.listen.port,
-      // the event stream is long-lived; heartbeats keep it (and find dead peers) well inside Bun's maximum
-      idleTimeout: 255,
-      ...(o.tls ? { tls: { cert: Bun.file(o.tls.cert), key: Bun.file(o.tls.key) } } : {}),
-      fetch: (req) => this.handle(req),
-    });
+    const tls = o.tls ? { tls: { cert: Bun.file(o.tls.cert), key: Bun.file(o.tls.key) } } : {};
+    const fetch = (req: Request) => this.handle(req);
+    this.server = "unix" in o.listen
+      ? Bun.serve({ unix: o.listen.unix, ...tls, fetch })
+      : Bun.serve({
+          hostname: o.listen.host, port: o.listen.port, ...tls, fetch,
+          // the event stream is long-lived; heartbeats (every 5 s) keep it open and find dead peers
+          idleTimeout: 255,
+        });
     this.tickTimer = setInterval(() => {
       this.model.tick(this.now());
       this.schedule();
     }, TICK_MS);
     this.heartbeatTimer = setInterval(() => this.broadcast(": heartbeat\n\n"), HEARTBEAT_MS);
+    if ("unix" in o.listen) return `unix:${o.listen.unix}`;
     const host = o.listen.host.includes(":") ? `[${o.listen.host}]` : o.listen.host;
-    return new URL(`${o.tls ? "https" : "http"}://${host}:${this.server.port}/`);
+    return `${o.tls ? "https" : "http"}://${host}:${this.server.port}/`;
   }
 
   /** The model changed: push a delta soon (coalescing whatever else comes meanwhile). */
@@ -118,7 +121,7 @@ export class FleetWebServer {
       if (!this.o.credentials.allows(req.headers.get("authorization"))) {
         return new Response("authentication required\n", { status: 401, headers: { ...SECURITY_HEADERS, "www-authenticate": 'Basic realm="vigil fleet", charset="UTF-8"' } });
       }
-    } else if (isLoopback(this.o.listen.host) && !loopbackHost(req.headers.get("host"))) {
+    } else if (isLocal(this.o.listen) && !loopbackHost(req.headers.get("host"))) {
       return new Response("this page is served to loopback names only\n", { status: 421, headers: SECURITY_HEADERS });
     }
     if (req.method !== "GET" && req.method !== "HEAD") return new Response("read-only\n", { status: 405, headers: { ...SECURITY_HEADERS, allow: "GET, HEAD" } });
