@@ -5,52 +5,23 @@
 // must render the whole fleet, keep only the rows in view in the DOM, and
 // follow live failovers. Time to first full render and the per-update cost are
 // measured and printed (test/bench/fleet-web.bench.ts repeats it for figures).
+// The simulated fleet is test/helpers/fleet-sim.ts.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import mqtt, { type MqttClient } from "mqtt";
 import { join } from "node:path";
-import { encodeBody } from "../../src/fleet/payload.ts";
-import type { LvsSnapshot, VrrpSnapshot } from "../../src/fleet/reporter.ts";
-import { Topics } from "../../src/fleet/topics.ts";
 import { Chromium, type Page } from "../helpers/chromium.ts";
 import { artifactDir, startFleetWeb, type WebProc } from "../helpers/fleet-web.ts";
+import { failOver, publishFleet, simGroupKey, simName } from "../helpers/fleet-sim.ts";
 import { Mosquitto } from "../helpers/mosquitto.ts";
 
-export const FLEET = "scale";
-export const NODES = 1000;
+const FLEET = "scale";
+const NODES = 1000;
 const dir = artifactDir("fleet-web-scale");
 const broker = new Mosquitto();
 let pub: MqttClient;
 let web: WebProc | undefined;
 let browser: Chromium | undefined;
 let page: Page;
-
-const name = (i: number) => `gw${String(i).padStart(4, "0")}`;
-const pairOf = (i: number) => Math.floor(i / 2);
-const vridOf = (pair: number) => (pair % 255) + 1;
-const segmentOf = (pair: number) => `v4:198.18.${Math.floor(pair / 250)}.${pair % 250}/32`;
-
-function vrrp(i: number, state: string, since: number): VrrpSnapshot {
-  const pair = pairOf(i);
-  return { state, segment: segmentOf(pair), vrid: vridOf(pair), priority: i % 2 ? 100 : 150, effectivePriority: i % 2 ? 100 : 150, since, interface: "eth0", family: 4 };
-}
-
-/** Every node's retained reports, as daemons publish them. */
-export async function publishFleet(c: MqttClient, fleet: string, n: number): Promise<void> {
-  const boot = Date.now() - 3_600_000;
-  const pubs: Promise<unknown>[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = new Topics(fleet, name(i));
-    const r = (topic: string, v: unknown) => pubs.push(c.publishAsync(topic, encodeBody(v, "cbor"), { qos: 1, retain: true }));
-    r(t.status, { status: "online", version: "0.1.0", boot_time: boot, config_serial: 7, config_hash: "9f3a".repeat(16) });
-    r(t.vrrp("VI_1"), vrrp(i, i % 2 ? "BACKUP" : "MASTER", boot + 5000));
-    for (const port of [8080, 8081]) {
-      const rs: LvsSnapshot = { up: true, weight: 1, lastCheck: "TCP connect ok", latencyMs: 1 };
-      r(t.lvs(`198.18.${200 + Math.floor(i / 250)}.${i % 250}:80`, `198.18.1.${i % 250}:${port}`), rs);
-    }
-    r(t.configState, { accepted: true, state: "applied", serial: 7, running_serial: 7, running_hash: "9f3a".repeat(16), at: boot });
-  }
-  await Promise.all(pubs);
-}
 
 beforeAll(async () => {
   await broker.start();
@@ -91,16 +62,11 @@ test("1 000 nodes: the page renders the whole fleet with only the rows in view i
   const before = await page.eval<{ deltas: number }>("({ deltas: vigilWeb.deltas })");
   const pairs = 200;
   for (let k = 0; k < pairs; k++) {
-    const pair = (k * 7) % (NODES / 2);
-    const now = Date.now();
-    const master = new Topics(FLEET, name(2 * pair));
-    const backup = new Topics(FLEET, name(2 * pair + 1));
-    pub.publish(master.vrrp("VI_1"), encodeBody(vrrp(2 * pair, "BACKUP", now), "cbor"), { qos: 1, retain: true });
-    pub.publish(backup.vrrp("VI_1"), encodeBody(vrrp(2 * pair + 1, "MASTER", now), "cbor"), { qos: 1, retain: true });
+    failOver(pub, FLEET, (k * 7) % (NODES / 2), true);
     await Bun.sleep(5);
   }
   // the first group (VRID 1, pair 0) was flipped first: its row shows the new MASTER
-  await page.waitFor(`document.querySelector('#groups-body tr[data-key="1|${segmentOf(0)}"]')?.cells[4].textContent === "${name(1)}"`, 10_000);
+  await page.waitFor(`document.querySelector('#groups-body tr[data-key="${simGroupKey(0)}"]')?.cells[4].textContent === "${simName(1)}"`, 10_000);
   await Bun.sleep(500);
   const s = await page.eval<{ deltas: number; applyMs: number[]; renderMs: number[]; firstRenderMs: number; snapshotAt: number }>("vigilWeb");
   const deltas = s.deltas - before.deltas;
