@@ -11,6 +11,9 @@ import mqtt, { type MqttClient } from "mqtt";
 import { join } from "node:path";
 import { Chromium, type Page } from "../helpers/chromium.ts";
 import { artifactDir, startFleetWeb, type WebProc } from "../helpers/fleet-web.ts";
+import { newRollout } from "../../src/fleet/rollout/engine.ts";
+import { RECORD_FORMAT } from "../../src/fleet/rollout/record.ts";
+import { rolloutTopic } from "../../src/fleet/topics.ts";
 import { failOver, publishFleet, simGroupKey, simName } from "../helpers/fleet-sim.ts";
 import { Mosquitto } from "../helpers/mosquitto.ts";
 
@@ -80,10 +83,29 @@ test("1 000 nodes: the page renders the whole fleet with only the rows in view i
   // coalesced: far fewer deltas than reports
   expect(deltas).toBeLessThan(pairs * 2);
 
+  // a rollout over the whole fleet, aborted in its second wave: its retained record (as `vigil fleet rollout` writes it)
+  const names = Array.from({ length: NODES }, (_, i) => simName(i));
+  const engine = newRollout({
+    id: "s8-20261204T220000-ab12", fleet: FLEET, serial: 8, configHash: "h", blobSha256: "b", waves: [names.slice(0, 1), names.slice(1, 101), names.slice(101)],
+    soakMs: 10_000, timeoutMs: 60_000, holdMs: 3000, maxFailed: 0, rollbackOnAbort: false, notes: [],
+  });
+  Object.assign(engine, { status: "aborted", wave: 1, startedAt: Date.now() - 60_000, finishedAt: Date.now(), abortReason: "1 node(s) failed (--max-failed 0)" });
+  Object.assign(engine.nodes[names[0]!]!, { phase: "done", outcome: "applied" });
+  Object.assign(engine.nodes[names[1]!]!, { phase: "done", outcome: "rejected", reason: "bad-signature", failed: true });
+  for (const n of names.slice(101)) Object.assign(engine.nodes[n]!, { outcome: "untouched" });
+  await pub.publishAsync(rolloutTopic(FLEET, engine.spec.id), JSON.stringify({ format: RECORD_FORMAT, engine, updatedAt: Date.now() }), { qos: 1, retain: true });
+  const head = await page.waitFor<string>(`document.querySelector('#rollout-list article[data-key="${engine.spec.id}"] h3')?.textContent`, 10_000);
+  expect(head).toContain("serial 8, aborted, wave 2/3 — 1 applied, 1 failed");
+  expect(await page.eval<string>(`document.querySelector('#rollout-list .abort').textContent`)).toBe("ABORTED: 1 node(s) failed (--max-failed 0)");
+  // the node that needs a look comes first in the per-node table
+  expect(await page.eval<string>(`document.querySelector('#rollout-list tbody tr').textContent`)).toBe(`2${names[1]}rejectedbad-signature`);
+  await page.eval(`document.querySelector('#rollout-list details').open = true; document.getElementById("rollouts").scrollIntoView()`);
+  await page.screenshot(join(dir, "3-rollout.png"));
+
   // phone width: the same page, one column, readable
   await page.viewport(390, 844, true);
   await Bun.sleep(200);
-  await page.screenshot(join(dir, "3-phone-width.png"));
+  await page.screenshot(join(dir, "4-phone-width.png"));
   const width = await page.eval<number>("document.documentElement.scrollWidth");
   expect(width).toBeLessThanOrEqual(390);
 }, 90_000);

@@ -15,9 +15,9 @@
   const now = () => Date.now() + clockOffset;
   function ago(t) {
     if (t === undefined || t === null) return "-";
-    let s = Math.max(0, Math.round((now() - t) / 1000));
+    const s = Math.max(0, Math.round((now() - t) / 1000));
     if (s < 60) return `${s} s`;
-    if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+    if (s < 3600) return `${Math.floor(s / 60)} min`;
     if (s < 86400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
     return `${Math.floor(s / 86400)} d ${Math.floor((s % 86400) / 3600)} h`;
   }
@@ -259,10 +259,29 @@
     h.textContent = `${r.id}: serial ${r.serial}, ${r.status}, wave ${r.wave}/${r.waves} — ${t.applied} applied, ${t.failed} failed, ${t.rolledBack} rolled back, ${t.pending} pending, ${t.inFlight} in flight (of ${t.total})`;
     art.append(h);
     if (r.abortReason) { const p = document.createElement("p"); p.className = "abort"; p.textContent = `ABORTED: ${r.abortReason}`; art.append(p); }
+    // one line per wave: how many nodes, and what became of them
+    const waves = document.createElement("ul");
+    waves.className = "waves";
+    const per = new Map();
+    for (const n of r.nodes) {
+      const w = per.get(n.wave) || new Map();
+      w.set(n.result, (w.get(n.result) || 0) + 1);
+      per.set(n.wave, w);
+    }
+    for (const [w, results] of [...per].sort((a, b) => a[0] - b[0])) {
+      const li = document.createElement("li");
+      const total = [...results.values()].reduce((a, b) => a + b, 0);
+      li.textContent = `wave ${w}${w === r.wave && r.status !== "done" ? " (current)" : ""}: ${total} node(s) — ${[...results].map(([k, v]) => `${v} ${k}`).join(", ")}`;
+      waves.append(li);
+    }
+    art.append(waves);
     const det = document.createElement("details");
     const sum = document.createElement("summary");
     sum.textContent = "per-node result";
+    const box = document.createElement("div");
+    box.className = "rbox";
     const tbl = document.createElement("table");
+    box.append(tbl);
     const head = tbl.createTHead().insertRow();
     for (const x of ["Wave", "Node", "Result", "Reason"]) { const th = document.createElement("th"); th.scope = "col"; th.textContent = x; head.append(th); }
     const body = tbl.createTBody();
@@ -273,7 +292,7 @@
       for (const x of [String(n.wave), n.node, n.result, n.reason || "-"]) row.insertCell().textContent = x;
     }
     if (list.length > 300) body.insertRow().insertCell().textContent = `… and ${list.length - 300} more`;
-    det.append(sum, tbl);
+    det.append(sum, box);
     art.append(det);
     return art;
   }
