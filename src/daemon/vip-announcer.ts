@@ -5,16 +5,16 @@
 // FFI-stable buffers; sending one is a send() of a preallocated buffer. Which
 // claims count and how often one is reported is vrrp/vip-conflict.ts's call.
 import { PacketSocket, PACKET_OUTGOING } from "../sys/packet-socket.ts";
-import { NaListener } from "../sys/na-listener.ts";
+import { NEIGHBOR_ADVERTS, vrrpAdvertsOf } from "../sys/frame-filters.ts";
 import { ffiBytes } from "../sys/ffi-memory.ts";
 import { ARP_FRAME_LEN, writeArpProbe, writeGratuitousArp } from "../net/arp.ts";
-import { arpConflict, naConflict } from "../net/conflict.ts";
-import { ETH_HEADER_LEN, ETHERTYPE_ARP } from "../net/ethernet.ts";
+import { ARP_SENDER_MAC_OFFSET, arpConflict, naClaimantMacOffset, naConflict } from "../net/conflict.ts";
+import { ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from "../net/ethernet.ts";
 import { UNSOLICITED_NA_LEN, writeNeighborSolicitation, writeUnsolicitedNa } from "../net/ndisc.ts";
 import { formatMac, parseIPv4, parseIPv6 } from "../net/ip-address.ts";
 import { formatAddress } from "../vrrp/addr.ts";
 import type { VrrpFsm } from "../vrrp/fsm.ts";
-import { ClaimPolicy, ClaimVerdict, macNumber, NO_MAC } from "../vrrp/vip-conflict.ts";
+import { ClaimPolicy, ClaimVerdict, handoverWindowMs, macNumber, virtualRouterMac } from "../vrrp/vip-conflict.ts";
 import type { VipPlan } from "./plan.ts";
 
 const MAX_RX_PER_WAKE = 256;
@@ -35,8 +35,13 @@ export class VipAnnouncer {
   private readonly vipBytes: Uint8Array[] = [];
   /** which foreign claims count, and the per-VIP report rate limit */
   private readonly claims: ClaimPolicy;
-  /** IPv6 only: NAs for our VIPs come in here */
-  private readonly naListener: NaListener | null = null;
+  /** IPv6 only: NAs come in here (a filter passes nothing else) */
+  private readonly naListener: PacketSocket | null = null;
+  /**
+   * The Ethernet headers of our VRID's adverts from other routers: who the
+   * previous master is when we take over (vip-conflict.ts's handover rule)
+   */
+  private readonly advertWatch: PacketSocket | null = null;
   private readonly frameLen: number;
   nextProbeAt = Infinity;
   sendErrors = 0;
@@ -45,14 +50,15 @@ export class VipAnnouncer {
 
   /**
    * `vips` of the instance's family are announced on `announceIf` (the vmac with
-   * use_vmac) or, for a VIP on another interface, on that one. `report` gets a
-   * conflict worth an event (rate-limited).
+   * use_vmac) or, for a VIP on another interface, on that one; adverts arrive on
+   * `advertIf`. `report` gets a conflict worth an event (rate-limited).
    */
   constructor(
     vips: readonly VipPlan[],
     private readonly fsm: VrrpFsm,
     announceIf: string,
     announceIndex: number,
+    advertIf: string,
     private readonly report: (detail: string) => void,
   ) {
     const fam = fsm.p.family;
@@ -60,9 +66,10 @@ export class VipAnnouncer {
     const ann = vips.filter((v) => v.family === fam);
     try {
       // IPv4: the ARP socket also hears conflicting claims. IPv6: protocol 0 sends only;
-      // NAs arrive through the filtered ICMPv6 listener instead of every IPv6 frame.
+      // NAs arrive through a socket whose kernel filter drops every other IPv6 frame.
       this.pkt = ann.length ? new PacketSocket(announceIf, fam === 4 ? ETHERTYPE_ARP : 0) : null;
-      if (ann.length && fam === 6) this.naListener = new NaListener(announceIf);
+      if (ann.length && fam === 6) this.naListener = new PacketSocket(announceIf, ETHERTYPE_IPV6, NEIGHBOR_ADVERTS);
+      if (ann.length) this.advertWatch = new PacketSocket(advertIf, fam === 4 ? ETHERTYPE_IPV4 : ETHERTYPE_IPV6, vrrpAdvertsOf(fam, fsm.p.vrid));
       for (const v of ann) {
         const f = ffiBytes(this.frameLen);
         const probe = ffiBytes(128);
@@ -94,7 +101,7 @@ export class VipAnnouncer {
       this.close();
       throw e;
     }
-    this.claims = new ClaimPolicy(this.vipBytes.length);
+    this.claims = new ClaimPolicy(this.vipBytes.length, virtualRouterMac(fam, fsm.p.vrid));
   }
 
   /** fds the worker polls for claims on our VIPs, with their handlers (built once). */
@@ -102,6 +109,7 @@ export class VipAnnouncer {
     const out: Array<[number, (now: number) => void]> = [];
     if (this.pkt && this.fsm.p.family === 4) out.push([this.pkt.fd, (now) => this.receiveArp(now)]);
     if (this.naListener) out.push([this.naListener.fd, (now) => this.receiveNa(now)]);
+    if (this.advertWatch) out.push([this.advertWatch.fd, () => this.receiveAdvertHeaders()]);
     return out;
   }
 
@@ -126,17 +134,33 @@ export class VipAnnouncer {
     this.nextProbeAt = now + PROBE_INTERVAL_MS;
   }
 
+  /**
+   * We just became master: the previous master gets one Master_Down_Interval to
+   * step down (claims from it until then are the handover), and we probe at once.
+   */
+  becameMaster(now: number): void {
+    const f = this.fsm;
+    this.claims.becameMaster(now, handoverWindowMs(f.p.version, f.priority, f.masterAdverIntMs));
+    this.probe(now);
+  }
+
   /** No probing outside MASTER. */
   stopProbing(): void {
     this.nextProbeAt = Infinity;
   }
 
-  private conflict(now: number, i: number, mac: number, how: string): void {
-    const verdict = this.claims.claim(now, this.fsm.state, i, mac);
+  /** A claim on VIP `i` by the MAC at frame[macAt]; `how` names the frame. Formats text only for a report. */
+  private conflict(now: number, i: number, frame: Uint8Array, macAt: number, how: string): void {
+    const verdict = this.claims.claim(now, this.fsm.state, i, macNumber(frame, macAt));
     if (verdict === ClaimVerdict.Ignore) return;
+    if (verdict === ClaimVerdict.Handover) {
+      // does it outlive the handover? ask again when the window closes
+      this.nextProbeAt = Math.min(this.nextProbeAt, this.claims.handoverEndsAt);
+      return;
+    }
     this.conflicts++;
     if (verdict !== ClaimVerdict.Report) return;
-    this.report(`${formatAddress(this.vipBytes[i])} is also claimed by ${how} while we are MASTER`);
+    this.report(`${formatAddress(this.vipBytes[i])} is also claimed by MAC ${formatMac(frame, macAt, 6)} (${how}) while we are MASTER`);
   }
 
   private receiveArp(now: number): void {
@@ -146,8 +170,7 @@ export class VipAnnouncer {
       if (n < 0) break;
       if (p.rxPacketType === PACKET_OUTGOING) continue;
       const i = arpConflict(p.rxBuffer, n, this.vipBytes, p.mac);
-      // ARP sender hardware address: Ethernet header + 8
-      if (i >= 0) this.conflict(now, i, macNumber(p.rxBuffer, ETH_HEADER_LEN + 8), `MAC ${formatMac(p.rxBuffer, ETH_HEADER_LEN + 8, 6)} (ARP)`);
+      if (i >= 0) this.conflict(now, i, p.rxBuffer, ARP_SENDER_MAC_OFFSET, "ARP");
     }
   }
 
@@ -156,8 +179,20 @@ export class VipAnnouncer {
     for (let k = 0; k < MAX_RX_PER_WAKE; k++) {
       const n = l.recv();
       if (n < 0) break;
+      if (l.rxPacketType === PACKET_OUTGOING) continue;
       const i = naConflict(l.rxBuffer, n, this.vipBytes, this.pkt!.mac);
-      if (i >= 0) this.conflict(now, i, NO_MAC, `${formatAddress(l.rxSource)} (neighbor advertisement)`);
+      if (i >= 0) this.conflict(now, i, l.rxBuffer, naClaimantMacOffset(l.rxBuffer, n), "neighbor advertisement");
+    }
+  }
+
+  /** Remembers the Ethernet source of other routers' adverts for our VRID (cut to 14 bytes by the filter). */
+  private receiveAdvertHeaders(): void {
+    const w = this.advertWatch!;
+    for (let k = 0; k < MAX_RX_PER_WAKE; k++) {
+      const n = w.recv();
+      if (n < 0) break;
+      if (w.rxPacketType === PACKET_OUTGOING || n < 12) continue;
+      this.claims.advertHeard(macNumber(w.rxBuffer, 6));
     }
   }
 
@@ -165,5 +200,6 @@ export class VipAnnouncer {
     this.pkt?.close();
     for (const p of this.otherPkts.values()) p.close();
     this.naListener?.close();
+    this.advertWatch?.close();
   }
 }

@@ -85,7 +85,7 @@ export class InstanceRuntime {
     }
     try {
       this.announcer = new VipAnnouncer(
-        this.vips, this.core.fsm, vmac ? vmac.spec.name : plan.interface, vmac ? vmac.index : plan.ifindex,
+        this.vips, this.core.fsm, vmac ? vmac.spec.name : plan.interface, vmac ? vmac.index : plan.ifindex, advertIf,
         (detail) => hooks.event("vip-conflict", this, detail),
       );
     } catch (e) {
@@ -172,7 +172,7 @@ export class InstanceRuntime {
         case ActionKind.NotifyTransition:
           this.sinceWall = Date.now();
           this.lastTransitionAt = now;
-          if ((acts.b[i] as State) === State.Master) this.announcer.probe(now);
+          if ((acts.b[i] as State) === State.Master) this.announcer.becameMaster(now);
           else this.announcer.stopProbing();
           this.hooks.transition(this, a as State, acts.b[i] as State, now);
           break;

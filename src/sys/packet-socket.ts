@@ -7,6 +7,7 @@ import { SysError } from "./errno.ts";
 import { check, cstr, errno, libc } from "./libc.ts";
 import { sockaddrLl } from "./sockaddr.ts";
 import { ffiBytes, ffiU32 } from "./ffi-memory.ts";
+import { attachFilter, type BpfInsn } from "./socket-filter.ts";
 
 // ---- local constants not yet in abi.ts (linux/if_packet.h); move them there ----
 /** sll_pkttype of a frame this host sent, looped back to packet sockets. */
@@ -31,14 +32,21 @@ export class PacketSocket {
   private readonly fromLen = ffiU32(1);
   private closed = false;
 
-  /** etherType: the frames to receive (e.g. 0x0806 ARP, 0x86dd IPv6); sending is unaffected by it. */
-  constructor(ifname: string, etherType: number) {
+  /**
+   * etherType: the frames to receive (e.g. 0x0806 ARP, 0x86dd IPv6); sending is
+   * unaffected by it. filter: a BPF program that picks (and may cut) the frames
+   * to queue; it is attached before bind(), so no frame reaches the socket unfiltered.
+   */
+  constructor(ifname: string, etherType: number, filter?: readonly BpfInsn[]) {
     this.ifname = ifname;
     const idx = if_nametoindex(cstr(ifname));
     if (idx === 0) throw new SysError("if_nametoindex", errno(), ifname);
     this.ifindex = idx;
-    this.fd = check("socket(AF_PACKET, SOCK_RAW)", socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(etherType)));
+    // protocol 0 receives nothing until bind() names the EtherType and the interface:
+    // a socket created with it would hear that EtherType on every interface meanwhile
+    this.fd = check("socket(AF_PACKET, SOCK_RAW)", socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     try {
+      if (filter) attachFilter(this.fd, filter, `on ${ifname}`);
       const sll = sockaddrLl(idx, etherType);
       check("bind(AF_PACKET)", bind(this.fd, sll, sll.length), `on ${ifname}`);
       const got = ffiBytes(SIZEOF.sockaddr_ll);
