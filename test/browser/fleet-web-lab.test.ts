@@ -147,6 +147,18 @@ test("the page follows the lab: MASTER, split brain in red, a real server down, 
   await page.waitFor(`${nodeCell("r1", 1)} === "offline"`, 10_000);
   expect(await page.eval<string>(groupCell(3))).toContain("r1 offline (was MASTER)");
   expect(await page.eval(groupCell(0))).toBe("OK");
+  // the sparkline: a tick per router becoming MASTER within the hour (r1 at start, r2 in the split and now)
+  const spark = await page.eval<string>(`document.querySelector('#groups-body tr[data-key="${GROUP}"] svg').getAttribute("aria-label")`);
+  expect(Number(/^(\d+) MASTER change/.exec(spark)?.[1])).toBeGreaterThanOrEqual(2);
   await page.screenshot(join(dir, "4-failover.png"));
+
+  // events filtered by node: only r1's (and the group's, which names it) remain
+  const all = await page.eval<number>(`document.querySelectorAll("#events-body tr:not(.spacer):not([hidden])").length`);
+  await page.eval(`(() => { const i = document.getElementById("event-node"); i.value = "r1"; i.dispatchEvent(new Event("input")); })()`);
+  await page.waitFor(`document.getElementById("events-count").textContent !== "${all} shown"`, 5000);
+  const nodes = await page.eval<string[]>(`[...document.querySelectorAll("#events-body tr:not(.spacer):not([hidden])")].map((t) => t.cells[1].textContent)`);
+  expect(nodes.length).toBeGreaterThan(0);
+  expect(nodes.length).toBeLessThan(all);
+  for (const n of nodes) expect(n).toContain("r1");
   expect(page.errors).toEqual([]);
 }, 90_000);
