@@ -108,4 +108,12 @@ test("1 000 nodes: the page renders the whole fleet with only the rows in view i
   await page.screenshot(join(dir, "4-phone-width.png"));
   const width = await page.eval<number>("document.documentElement.scrollWidth");
   expect(width).toBeLessThanOrEqual(390);
+
+  // the broker goes away: the page says so (in words) and keeps what it knew; back, it is live again
+  await broker.stop();
+  await page.waitFor(`document.getElementById("conn").textContent.includes("lost the broker")`, 10_000);
+  expect(await page.eval<string>(`document.getElementById("conn").className`)).toBe("state bad");
+  expect(await page.eval<string>(`document.getElementById("nodes-count").textContent`)).toStartWith(`${NODES}: `);
+  await broker.start();
+  await page.waitFor(`document.getElementById("conn").textContent.startsWith("live from")`, 15_000);
 }, 90_000);
