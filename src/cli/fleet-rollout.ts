@@ -142,7 +142,8 @@ async function drive(c: DriveContext): Promise<number> {
     if ((force || now - lastRecord >= RECORD_EVERY_MS) && !recordInFlight) {
       lastRecord = now;
       const body = JSON.stringify({ format: RECORD_FORMAT, engine: engine.state, updatedAt: now });
-      recordInFlight = session.publish(rolloutTopic(spec.fleet, spec.id), body, { retain: true }).catch(() => {}).finally(() => (recordInFlight = null));
+      // a broker without retained messages: the running rollout still answers rollout/<id>/get
+      recordInFlight = session.publish(rolloutTopic(spec.fleet, spec.id), body, { retain: session.retainAvailable }).catch(() => {}).finally(() => (recordInFlight = null));
     }
   };
 

@@ -3,7 +3,7 @@
 // goes into a latest-per-topic map, events into a bounded queue, and a flush
 // scheduled on the event loop publishes whatever the connection allows. The
 // VRRP worker never waits on any of it.
-import mqtt, { type MqttClient, type IClientPublishOptions, type IPublishPacket } from "mqtt";
+import mqtt, { type MqttClient, type IClientPublishOptions, type IConnackPacket, type IPublishPacket } from "mqtt";
 import type { FleetConfig } from "../config/model.ts";
 import { backoffDelay, DEFAULT_BACKOFF, type Backoff } from "./backoff.ts";
 import { BoundedQueue } from "./event-queue.ts";
@@ -14,6 +14,8 @@ import { parseTopic, Topics } from "./topics.ts";
 import { snapshotKeyOf, SplitBrainWitness, type AlarmChange } from "./witness.ts";
 
 const MAX_PENDING_CONFIGS = 4;
+/** MQTT 5 CONNACK reason code "Retain not supported" (MQTT 5 §3.2.2.2) */
+const RETAIN_NOT_SUPPORTED = 0x9a;
 /** report answers waiting out their jitter at once; a flood of requests beyond that is dropped */
 const MAX_PENDING_REPORTS = 4;
 /** at most this many report answers per REPORT_WINDOW_MS, however many requesters ask */
@@ -151,6 +153,13 @@ export class FleetReporter {
   private configChain: Promise<void> = Promise.resolve();
   private configPending = 0;
   private busyLogged = false;
+  /**
+   * false once an MQTT 5 broker said it keeps no retained messages (CONNACK
+   * Retain Available 0, or a CONNECT refused with 0x9A for the retained Will):
+   * everything is then published without retain (a retained publish would cost
+   * the connection, MQTT 5 §3.3.1.3) and readers learn the state from report answers.
+   */
+  private retainAvailable = true;
   private readonly now: () => number;
   private readonly log: (msg: string) => void;
   private s = { connects: 0, publishedStates: 0, publishedEvents: 0 };
@@ -169,9 +178,12 @@ export class FleetReporter {
     const will = { topic: this.topics.status, payload: encodeBody({ status: "offline" }, this.format), qos: 1 as const, retain: true };
     const opts = clientOptions(this.o.config, { clientId: `vigil-${this.o.config.fleet}-${this.o.node}`, will });
     this.client = mqtt.connect(opts);
-    this.client.on("connect", () => this.onConnect());
+    this.client.on("connect", (connack) => this.onConnect(connack));
     this.client.on("close", () => this.onClose());
-    this.client.on("error", (e) => this.log(`fleet: ${e.message}`));
+    this.client.on("error", (e) => {
+      this.log(`fleet: ${e.message}`);
+      if ((e as { code?: unknown }).code === RETAIN_NOT_SUPPORTED) this.noRetain();
+    });
     this.client.on("message", (topic, body, packet) => this.onMessage(topic, body, packet));
   }
 
@@ -187,7 +199,7 @@ export class FleetReporter {
     // Bounded: a dead link must not hold up shutdown; the Last Will covers that case.
     const within = (p: Promise<void>) => Promise.race([p, Bun.sleep(timeoutMs)]);
     if (c.connected) {
-      await within(new Promise<void>((res) => c.publish(this.topics.status, encodeBody({ status: "offline" }, this.format), { qos: 1, retain: true }, () => res())));
+      await within(new Promise<void>((res) => c.publish(this.topics.status, encodeBody({ status: "offline" }, this.format), this.pubOpts(true), () => res())));
     }
     await within(new Promise<void>((res) => c.end(!c.connected, {}, () => res())));
     if (!c.disconnected) c.end(true);
@@ -269,7 +281,7 @@ export class FleetReporter {
   }
 
   private pubOpts(retain: boolean): IClientPublishOptions {
-    const o: IClientPublishOptions = { qos: 1, retain };
+    const o: IClientPublishOptions = { qos: 1, retain: retain && this.retainAvailable };
     if (this.o.config.protocolVersion === 5) o.properties = { contentType: contentType(this.format) };
     return o;
   }
@@ -313,7 +325,18 @@ export class FleetReporter {
     }
   }
 
-  private onConnect() {
+  /** The broker keeps no retained messages: from now on neither the Will nor any state is retained. */
+  private noRetain() {
+    if (!this.retainAvailable) return;
+    this.retainAvailable = false;
+    // mqtt.js reconnects with these options: the next CONNECT's Will is not retained
+    const will = this.client?.options.will;
+    if (will) will.retain = false;
+    this.log("fleet: the broker keeps no retained messages (MQTT 5 Retain Available 0): reporting without retain; readers ask the nodes (report request)");
+  }
+
+  private onConnect(connack?: IConnackPacket) {
+    if (connack?.properties?.retainAvailable === false) this.noRetain();
     this.attempt = 0;
     this.s.connects++;
     const c = this.client!;

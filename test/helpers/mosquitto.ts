@@ -13,6 +13,8 @@ export interface BrokerOptions {
   acl?: string;
   /** also listen for MQTT over WebSockets on `wsPort` */
   websockets?: boolean;
+  /** more mosquitto.conf lines (e.g. `retain_available false`) */
+  extra?: string[];
 }
 
 export async function freePort(): Promise<number> {
@@ -53,6 +55,7 @@ export class Mosquitto {
       lines.push(`require_certificate ${this.opts.tls.requireClientCert ? "true" : "false"}`);
     }
     if (this.opts.websockets) lines.push(`listener ${this.wsPort} 127.0.0.1`, "protocol websockets");
+    lines.push(...(this.opts.extra ?? []));
     if (this.opts.users) {
       const pw = `${this.dir}/passwd`;
       writeFileSync(pw, "");

@@ -26,7 +26,15 @@ export class FleetSession {
   private handlers: MessageHandler[] = [];
   private replies = new Map<string, (r: RunningReply | { error: string }) => void>();
 
-  private constructor(private readonly client: MqttClient, readonly fleet: string, readonly requester: string, private readonly version: 4 | 5) {
+  /**
+   * false when the broker said (MQTT 5 CONNACK Retain Available 0) it keeps no
+   * retained messages: a retained publish would cost the connection (MQTT 5 §3.3.1.3).
+   */
+  retainAvailable: boolean;
+
+  private constructor(private readonly client: MqttClient, readonly fleet: string, readonly requester: string, private readonly version: 4 | 5, retainAvailable: boolean) {
+    this.retainAvailable = retainAvailable;
+    client.on("connect", (ack) => (this.retainAvailable = ack.properties?.retainAvailable !== false));
     client.on("message", (topic, body, packet) => {
       if (this.record && topic === rolloutGetTopic(fleet, this.record.id)) return this.answerWithRecord(body, packet);
       if (topic.startsWith(`${ROOT}/${fleet}/`) && topic.endsWith(`/reply/${requester}`)) return this.onReply(topic, body, packet.properties?.correlationData);
@@ -42,16 +50,17 @@ export class FleetSession {
       { clientId: requester },
     );
     const client = mqtt.connect(opts);
+    let retainAvailable = true;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no answer from ${conn.broker} within ${opts.connectTimeout} ms`)), opts.connectTimeout);
       client.once("error", (e) => { clearTimeout(timer); reject(e); });
-      client.once("connect", () => { clearTimeout(timer); resolve(); });
+      client.once("connect", (ack) => { clearTimeout(timer); retainAvailable = ack.properties?.retainAvailable !== false; resolve(); });
     }).catch(async (e) => {
       await client.endAsync(true).catch(() => {});
       throw e;
     });
     client.on("error", () => {}); // later errors surface as failed publishes; the engine times nodes out
-    return new FleetSession(client, fleet, requester, conn.mqttVersion);
+    return new FleetSession(client, fleet, requester, conn.mqttVersion, retainAvailable);
   }
 
   /**
