@@ -26,6 +26,9 @@ export function describeEvent(v: Obj): { type: string; level: EventRow["level"];
     case "config-rejected":
     case "config-rolled-back":
       return { type, level: "warn", text: `config serial ${s(v.serial)} ${type === "config-rejected" ? "rejected" : "rolled back"}: ${s(v.reason)}${v.message ? ` (${s(v.message)})` : ""}` };
+    case "quorum-up":
+    case "quorum-down":
+      return { type, level: type === "quorum-up" ? "info" : "warn", text: `quorum ${type === "quorum-up" ? "gained" : "lost"}: ${s(v.detail)}` };
     case "events-dropped":
       return { type, level: "warn", text: `${s(v.count)} event(s) dropped while the broker was away` };
     default: {

@@ -114,9 +114,12 @@
     c[5].title = r.hash || "";
     const cfg = r.config;
     c[6].textContent = cfg ? `${dash(cfg.state)}${cfg.serial !== undefined ? ` serial ${cfg.serial}` : ""}${cfg.reason ? `: ${cfg.reason}` : ""}` : "-";
+    c[6].title = cfg && cfg.message ? `${c[6].textContent} (${cfg.message})` : c[6].textContent;
     c[7].textContent = r.online === true && r.bootTime ? ago(r.bootTime) : "-";
     c[8].textContent = String(r.drops || 0);
-    c[9].textContent = r.vrrp.length ? r.vrrp.map((i) => `${i.instance} ${i.state}`).join(", ") : "-";
+    // an offline node's instances are what it said last, not what runs
+    c[9].textContent = r.vrrp.length ? r.vrrp.map((i) => `${i.instance} ${r.online === false ? "was " : ""}${i.state}`).join(", ") : "-";
+    c[9].title = c[9].textContent;
   }
   const nodeList = new VList($("nodes-box"), $("nodes-body"), 10, renderNode, () => nodes.size, (i) => nodes.at(i));
   function setNode(key, row) {
@@ -207,12 +210,15 @@
     c[0].textContent = r.node;
     c[1].textContent = r.vs;
     const q = vs.get(`${r.node}\u0000${r.vs}`);
-    if (q) setState(c[2], q.quorumUp ? "ok" : "bad", `${q.quorumUp ? "quorum up" : "quorum lost"}${q.sorryActive ? ", sorry server in use" : ""}`);
+    // the column says Quorum: "up", or "lost" and whether the sorry server serves
+    if (q) setState(c[2], q.quorumUp ? "ok" : "bad", `${q.quorumUp ? "up" : "lost"}${q.sorryActive ? `, sorry server ${q.sorryServer || ""} serves` : ""}`);
     else { c[2].className = ""; c[2].textContent = "-"; }
     c[3].textContent = r.rs;
     setState(c[4], r.up ? "ok" : "bad", r.up ? "up" : "down");
     c[5].textContent = dash(r.weight);
+    c[2].title = c[2].textContent;
     c[6].textContent = dash(r.lastCheck);
+    c[6].title = c[6].textContent;
     c[7].textContent = r.latencyMs !== undefined ? `${r.latencyMs} ms` : "-";
   }
   const rsList = new VList($("lvs-box"), $("lvs-body"), 8, renderRs, () => rs.size, (i) => rs.at(i));
