@@ -13,6 +13,15 @@ import { processTree } from "./lab.ts";
 
 export const CHROMIUM = "/usr/bin/chromium";
 
+/** browsers still running: killed (by PID) if the test process exits without closing them */
+const live = new Set<Chromium>();
+let hooked = false;
+function hookExit() {
+  if (hooked) return;
+  hooked = true;
+  process.on("exit", () => { for (const c of live) c.killSync(); });
+}
+
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; method: string };
 
 export class Chromium {
@@ -36,6 +45,8 @@ export class Chromium {
     const proc = Bun.spawn(argv, { stdio: ["ignore", "ignore", Bun.file(join(profile, "stderr.log")), "pipe", "pipe"] as never, env: { ...process.env, HOME: profile } });
     const fds = (proc as unknown as { stdio: number[] }).stdio;
     const c = new Chromium(proc, fds[3]!, profile);
+    hookExit();
+    live.add(c);
     c.readLoop(fds[4]!);
     await c.send("Browser.getVersion", {}, undefined, 20_000);
     return c;
@@ -99,12 +110,19 @@ export class Chromium {
   /** Kills the browser and every process it started, by PID; removes the profile. */
   async close(): Promise<void> {
     if (this.closed) return;
+    this.killSync();
+    await Promise.race([this.proc.exited, Bun.sleep(5000)]);
+    rmSync(this.profile, { recursive: true, force: true });
+  }
+
+  /** The synchronous part of close(), also for the exit hook. */
+  killSync(): void {
     this.closed = true;
+    live.delete(this);
     for (const pid of processTree(this.proc.pid).reverse()) {
       try { process.kill(pid, "SIGKILL"); } catch { /* gone */ }
     }
-    await Promise.race([this.proc.exited, Bun.sleep(5000)]);
-    rmSync(this.profile, { recursive: true, force: true });
+    try { rmSync(this.profile, { recursive: true, force: true }); } catch { /* still in use: close() retries */ }
   }
 }
 

@@ -43,11 +43,25 @@ export function newGroup(segment: string, vrid: number): GroupState {
   return { key: groupKey(segment, vrid), vrid, segment, routers: new Map(), witness: new Map(), witnessSince: 0, condition: "ok", conditionSince: 0, flips: [], flipSeen: new Set() };
 }
 
-/** What the live routers alone say: one MASTER is ok. */
-export function conditionOf(routers: Iterable<GroupRouter>): { condition: GroupStatus; masters: string[] } {
+/**
+ * What the live routers alone say: one MASTER is ok. None is ok too when a live
+ * BACKUP hears a master the fleet does not know (a keepalived peer, say: the
+ * rollout's gate counts it the same way), named by the address it hears.
+ */
+export function conditionOf(routers: Iterable<GroupRouter>): { condition: GroupStatus; masters: string[]; outside?: string } {
   const masters: string[] = [];
-  for (const r of routers) if (r.online && r.state === "MASTER" && !masters.includes(r.node)) masters.push(r.node);
+  const heard: string[] = [];
+  // a MASTER reports its own address: a router of the fleet, even offline, is not "outside"
+  const own = new Set<string>();
+  for (const r of routers) {
+    if (r.state === "MASTER" && r.masterAddress) own.add(r.masterAddress);
+    if (!r.online) continue;
+    if (r.state === "MASTER" && !masters.includes(r.node)) masters.push(r.node);
+    if (r.state === "BACKUP" && r.masterAddress) heard.push(r.masterAddress);
+  }
   masters.sort();
+  const outside = heard.find((a) => !own.has(a));
+  if (masters.length === 0 && outside) return { condition: "ok", masters, outside };
   return { condition: masters.length === 1 ? "ok" : masters.length > 1 ? "split-brain" : "no-master", masters };
 }
 
@@ -99,12 +113,13 @@ export function deadlineOf(g: GroupState, now: number): number {
 
 export function groupRow(g: GroupState, now: number): GroupRow {
   const routers = [...g.routers.values()].sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : a.instance < b.instance ? -1 : 1));
-  const { masters } = conditionOf(routers);
+  const { masters, outside } = conditionOf(routers);
   const status = statusOf(g, now);
   let last: number | undefined;
   for (const r of routers) if (r.since !== undefined && (last === undefined || r.since > last)) last = r.since;
   return {
     key: g.key, vrid: g.vrid, segment: g.segment, routers, masters, status,
+    ...(outside ? { outsideMaster: outside } : {}),
     ...(status !== "ok" ? { problemSince: g.condition !== "ok" ? g.conditionSince : g.witnessSince } : {}),
     witness: [...g.witness].sort(([a], [b]) => (a < b ? -1 : 1)).map(([node, peers]) => ({ node, peers })),
     ...(last !== undefined ? { lastTransition: last } : {}),

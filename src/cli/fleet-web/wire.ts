@@ -46,6 +46,8 @@ export interface GroupRow {
   routers: GroupRouter[];
   /** nodes whose live instance says MASTER */
   masters: string[];
+  /** no node is MASTER but a BACKUP hears this address: a master outside the fleet */
+  outsideMaster?: string;
   status: GroupStatus;
   /** server clock (ms) since when `status` is not ok */
   problemSince?: number;

@@ -65,6 +65,20 @@ describe("VRRP groups", () => {
     expect(groupOf(m, T0 + HOLD_MS).status).toBe("no-master");
   });
 
+  test("no MASTER in the fleet while a BACKUP hears one outside it (a keepalived peer) is ok, and names that master", () => {
+    const { m, say } = model();
+    say("r1", (t) => t.vrrp("VI_1"), vrrp("BACKUP", T0, { masterAddress: "198.18.0.3" }));
+    m.tick(T0 + 2 * HOLD_MS);
+    const g = groupOf(m, T0 + 2 * HOLD_MS);
+    expect(g.status).toBe("ok");
+    expect(g.outsideMaster).toBe("198.18.0.3");
+    // but the address of a fleet router that was MASTER and went offline is not outside: no MASTER
+    say("r2", (t) => t.vrrp("VI_1"), vrrp("MASTER", T0, { masterAddress: "198.18.0.3" }));
+    say("r2", (t) => t.status, { status: "offline" }, T0 + 2 * HOLD_MS);
+    m.tick(T0 + 4 * HOLD_MS);
+    expect(groupOf(m, T0 + 4 * HOLD_MS).status).toBe("no-master");
+  });
+
   test("a witness alarm makes the group red at once and names the peers; clearing it (empty retained) turns it back", () => {
     const { m, say } = model();
     say("r1", (t) => t.vrrp("VI_1"), vrrp("MASTER"));

@@ -169,7 +169,7 @@
     c[2].textContent = g.segment || "-";
     c[3].textContent = g.routers.map(routerText).join(" · ");
     c[3].title = c[3].textContent;
-    const masters = g.masters.join(", ") || "none";
+    const masters = g.masters.join(", ") || (g.outsideMaster ? `${g.outsideMaster} (outside the fleet)` : "none");
     c[4].textContent = masters;
     if (lastMasters.get(g.key) !== masters) {
       lastMasters.set(g.key, masters);
