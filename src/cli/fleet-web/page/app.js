@@ -23,8 +23,9 @@
   }
   const dash = (x) => (x === undefined || x === null || x === "" ? "-" : String(x));
   function setState(el, cls, word) {
-    el.className = `state ${cls}`;
-    el.textContent = word;
+    // unchanged text is left alone: live regions announce every change
+    if (el.className !== `state ${cls}`) el.className = `state ${cls}`;
+    if (el.textContent !== word) el.textContent = word;
   }
   const cmp = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -184,21 +185,34 @@
     groups.set(key, row);
     if (row && row.status !== "ok") problems.add(key); else problems.delete(key);
   }
+  // One item per problem group, kept while its words stay the same: the list is
+  // a live region announcing additions, so a ticking duration must not re-create it.
+  const alarmItems = new Map();
   function renderAlarms() {
     const ul = $("alarm-list");
-    const items = [...problems].map((k) => groups.rows.get(k)).filter(Boolean).sort((a, b) => a.vrid - b.vrid);
-    const lis = items.slice(0, 50).map((g) => {
-      const li = document.createElement("li");
-      const head = document.createElement("strong");
-      head.textContent = g.status === "split-brain" ? "SPLIT BRAIN" : "NO MASTER";
+    const items = [...problems].map((k) => groups.rows.get(k)).filter(Boolean).sort((a, b) => a.vrid - b.vrid).slice(0, 50);
+    const keep = new Set();
+    for (const g of items) {
       const masters = g.masters.length ? `${g.masters.length} MASTERs: ${g.masters.join(", ")}` : "no live router is MASTER";
       const witness = g.witness.length ? `; witness alarm from ${g.witness.map((w) => `${w.node} (also MASTER: ${w.peers.join(", ") || "?"})`).join(", ")}` : "";
-      li.append(head, document.createTextNode(`VRID ${g.vrid} on ${g.segment || "?"}: ${masters}${witness}; for ${ago(g.problemSince)}`));
-      return li;
-    });
-    if (items.length > 50) { const li = document.createElement("li"); li.textContent = `… and ${items.length - 50} more`; lis.push(li); }
-    ul.replaceChildren(...lis);
-    $("no-alarm").hidden = items.length > 0;
+      const words = `VRID ${g.vrid} on ${g.segment || "?"}: ${masters}${witness}`;
+      const sig = `${g.status}|${words}`;
+      keep.add(g.key);
+      let it = alarmItems.get(g.key);
+      if (!it || it.sig !== sig) {
+        const li = document.createElement("li");
+        const head = document.createElement("strong");
+        head.textContent = g.status === "split-brain" ? "SPLIT BRAIN" : "NO MASTER";
+        const since = document.createElement("span");
+        li.append(head, document.createTextNode(`${words}; for `), since);
+        if (it) it.li.replaceWith(li); else ul.append(li);
+        it = { li, sig, since };
+        alarmItems.set(g.key, it);
+      }
+      it.since.textContent = ago(g.problemSince);
+    }
+    for (const [k, it] of alarmItems) if (!keep.has(k)) { it.li.remove(); alarmItems.delete(k); }
+    $("no-alarm").hidden = alarmItems.size > 0;
   }
 
   // ---- LVS
