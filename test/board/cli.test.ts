@@ -249,6 +249,26 @@ describe("vigil-linux-x64, checkout hidden, in a namespace with a broker", () =>
     }
   }, 30_000);
 
+  test("fleet web on a non-loopback address: with --auth-file it warns about TLS and answers only with credentials", async () => {
+    const auth = join(scratch, "web-auth-ok");
+    writeFileSync(auth, "ops:s3cret\n", { mode: 0o600 });
+    const web = spawn([...ns.prefix(), ...boardVigil("x64"), "fleet", "web", "--broker", brokerUrl, "--fleet", "board", "--listen", "198.18.3.1:0", "--auth-file", auth], { stdout: "pipe", stderr: "pipe" });
+    try {
+      const reader = (web.stdout as ReadableStream<Uint8Array>).getReader();
+      const line = new TextDecoder().decode((await Promise.race([reader.read(), Bun.sleep(15_000).then(() => ({ value: undefined }))])).value);
+      const url = / on (http:\/\/198\.18\.3\.1:\d+\/) \(authentication required\)/.exec(line)?.[1];
+      expect({ line, url: !!url }).toMatchObject({ url: true });
+      const code = (args: string[]) => ns.exec(["curl", "-sS", "--max-time", "5", "-o", "/dev/null", "-w", "%{http_code}", ...args, url!]);
+      expect(code([])).toBe("401");
+      expect(code(["-u", "ops:wrong"])).toBe("401");
+      expect(code(["-u", "ops:s3cret"])).toBe("200");
+    } finally {
+      web.kill("SIGTERM");
+      await Promise.race([web.exited, Bun.sleep(10_000)]);
+    }
+    expect(await new Response(web.stderr as ReadableStream).text()).toContain("WARNING: serving on 198.18.3.1:0 without TLS");
+  }, 30_000);
+
   test("SIGTERM stops the daemon and removes its VIP", async () => {
     daemon!.kill("SIGTERM");
     expect(await Promise.race([daemon!.exited, Bun.sleep(10_000).then(() => "timeout")])).toBe(0);
