@@ -1,7 +1,7 @@
 // `vigil status [--socket PATH] [--json]`: asks the running daemon over its local socket.
 // `vigil status --broker URL --fleet F`: the whole fleet as its broker holds it (status-fleet.ts).
 import { errorText } from "../error-text.ts";
-import { DEFAULT_STATUS_SOCKET, queryStatus } from "../daemon/status-server.ts";
+import { DEFAULT_STATUS_SOCKET, queryStatus } from "../daemon/status-client.ts";
 import type { DaemonStatus } from "../daemon/status-types.ts";
 import { FLEET_USAGE } from "./status-usage.ts";
 import { textTable } from "./text-table.ts";

@@ -5,9 +5,11 @@ import { errorText } from "../error-text.ts";
 import { chmodSync, mkdirSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 
+// the client side lives in status-client.ts (no node:fs for `vigil status`); re-exported for the daemon's users
+export { DEFAULT_STATUS_SOCKET, queryStatus } from "./status-client.ts";
+
 export type StatusProvider = (request: string) => unknown | Promise<unknown>;
 
-export const DEFAULT_STATUS_SOCKET = "/run/vigil/vigil.sock";
 const MAX_REQUEST = 256;
 
 export function startStatusServer(path: string, provide: StatusProvider): { stop(): void } {
@@ -42,38 +44,4 @@ export function startStatusServer(path: string, provide: StatusProvider): { stop
       rmSync(path, { force: true });
     },
   };
-}
-
-/** Client side, used by `vigil status`. */
-export async function queryStatus(path: string, request = "status", timeoutMs = 3000): Promise<unknown> {
-  return await new Promise((resolve, reject) => {
-    let buf = "";
-    const timer = setTimeout(() => reject(new Error(`no answer from ${path} within ${timeoutMs} ms`)), timeoutMs);
-    Bun.connect({
-      unix: path,
-      socket: {
-        open(s) {
-          s.write(`${request}\n`);
-        },
-        data(_s, chunk) {
-          buf += chunk.toString();
-        },
-        close() {
-          clearTimeout(timer);
-          try {
-            resolve(JSON.parse(buf));
-          } catch {
-            reject(new Error(`malformed answer from ${path}: ${buf.slice(0, 200)}`));
-          }
-        },
-        error(_s, err) {
-          clearTimeout(timer);
-          reject(err);
-        },
-      },
-    }).catch((err) => {
-      clearTimeout(timer);
-      reject(new Error(`cannot reach vigil at ${path}: ${err.message ?? err}`));
-    });
-  });
 }
