@@ -14,6 +14,7 @@
 // 3. An object both the member and the group track is tracked once: with the
 //    group's weight (and direction), unless the member's entry is unweighted.
 import type { Config, SyncGroup, TrackInterface, TrackRef, TrackScript, VrrpInstance } from "./model.ts";
+import { PRIORITY_OWNER } from "../vrrp/params.ts";
 
 export type InstanceTracking = Pick<VrrpInstance, "trackInterface" | "trackScript" | "trackFile" | "trackProcess">;
 
@@ -29,7 +30,7 @@ export function memberTracking(cfg: Config, inst: VrrpInstance): InstanceTrackin
   const scriptWeight = (t: TrackScript) => t.weight ?? cfg.scripts.find((s) => s.name === t.script)?.weight ?? 0;
   const fileWeight = (t: TrackRef) => t.weight ?? cfg.trackFiles.find((f) => f.name === t.name)?.weight ?? 1;
   const own = ownTracking(inst, g.trackingWeight, scriptWeight, fileWeight);
-  const owner = cfg.instances.some((i) => g.group.includes(i.name) && i.priority === 255);
+  const owner = cfg.instances.some((i) => g.group.includes(i.name) && i.priority === PRIORITY_OWNER);
   const unweighted = <T extends { weight?: number }>(t: T): T => (owner && t.weight !== undefined ? { ...t, weight: 0 } : t);
 
   const trackInterface = merge(own.trackInterface, g.trackInterface.map(unweighted), (t) => t.name, (t) => t.weight ?? 0);

@@ -6,6 +6,7 @@ import type { FieldPath } from "./diagnostics.ts";
 import type { Config } from "./model.ts";
 import { ignoredMemberWeights } from "./sync-group-tracking.ts";
 import type { Finding } from "./validate.ts";
+import { PRIORITY_OWNER } from "../vrrp/params.ts";
 
 export function validateSyncGroupTracking(cfg: Config): Finding[] {
   const out: Finding[] = [];
@@ -18,7 +19,7 @@ export function validateSyncGroupTracking(cfg: Config): Finding[] {
   cfg.syncGroups.forEach((g, gi) => {
     const P = (...f: FieldPath): FieldPath => ["syncGroups", gi, ...f];
     const members = cfg.instances.filter((i) => g.group.includes(i.name));
-    const owner = members.find((i) => i.priority === 255);
+    const owner = members.find((i) => i.priority === PRIORITY_OWNER);
     const lists = [
       { key: "trackInterface", kw: "track_interface", names: g.trackInterface.map((t) => t.name), weights: g.trackInterface.map((t) => t.weight ?? 0), defined: undefined, of: (i: (typeof members)[number]) => [i.interface, ...i.trackInterface.map((t) => t.name)] },
       { key: "trackScript", kw: "track_script", names: g.trackScript.map((t) => t.script), weights: g.trackScript.map((t) => t.weight ?? cfg.scripts.find((s) => s.name === t.script)?.weight ?? 0), defined: scripts, what: "vrrp_script", of: (i: (typeof members)[number]) => i.trackScript.map((t) => t.script) },
