@@ -320,7 +320,7 @@ export interface TrackScript {
 }
 
 export interface VrrpAuth {
-  /** AH is parsed so the error can be specific, and rejected by validation */
+  /** PASS: the password in the advert (RFC 2338 §5.3.6.2); AH: an IPsec AH keyed with it (src/vrrp/packet-ah.ts) */
   type: "PASS" | "AH";
   pass: string;
 }

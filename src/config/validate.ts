@@ -86,11 +86,11 @@ export function validateConfig(cfg: Config): Finding[] {
       err(P("advertIntMs"), `VRRPv3 advert_int is at most 40.95 s (RFC 5798 §5.2.7), got ${inst.advertIntMs / 1000} s`);
     }
     if (inst.authentication) {
-      if (inst.authentication.type === "AH") err(P("authentication", "type"), "auth_type AH (RFC 2338 §5.3.6.3 IPsec Authentication Header) is not supported: RFC 3768 §5.3.6 removed it from VRRPv2 (keepalived keeps it for old peers); use PASS or no authentication");
-      else {
-        // The field is 8 octets on the wire; keepalived silently truncates longer ones.
-        const octets = new TextEncoder().encode(inst.authentication.pass).length;
-        if (octets > 8) err(P("authentication", "pass"), `auth_pass is at most 8 octets (RFC 3768 §5.3.10), got ${octets}`);
+      // The field (PASS) and the AH key are 8 octets; keepalived silently truncates longer ones.
+      const octets = new TextEncoder().encode(inst.authentication.pass).length;
+      if (octets > 8) err(P("authentication", "pass"), `auth_pass is at most 8 octets (RFC 3768 §5.3.10), got ${octets}`);
+      if (inst.authentication.type === "AH" && version === 2 && inst.state === "MASTER") {
+        warn(P("state"), "auth_type AH: the instance starts as BACKUP (keepalived: \"Initial state master is incompatible with AH authentication - clearing\")");
       }
       if (version === 3) warn(P("authentication"), "VRRPv3 has no authentication (RFC 5798 §9); it is ignored");
       // keepalived logs "Strict mode does not support authentication. Ignoring." and goes on.

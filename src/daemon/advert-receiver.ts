@@ -5,12 +5,15 @@
 // Instance sockets only send (they carry a drop-all filter).
 import { Errno, SysError } from "../sys/errno.ts";
 import { VrrpSocket } from "../sys/vrrp-socket.ts";
+import { AH_LEN, IPPROTO_AH } from "../vrrp/packet-ah.ts";
+import { IPPROTO_VRRP } from "../vrrp/packet-layout.ts";
 import type { InstanceRuntime } from "./vrrp-runtime.ts";
 
 const MAX_RX_PER_WAKE = 256;
 
-export function receiverKey(ifindex: number, family: 4 | 6): string {
-  return `${ifindex}/${family}`;
+/** `protocol`: 112, or 51 for auth_type AH adverts (another raw socket: the kernel delivers by IP protocol) */
+export function receiverKey(ifindex: number, family: 4 | 6, protocol = IPPROTO_VRRP): string {
+  return `${ifindex}/${family}/${protocol}`;
 }
 
 export class AdvertReceiver {
@@ -18,8 +21,12 @@ export class AdvertReceiver {
   private readonly byVrid: (InstanceRuntime | undefined)[] = new Array(256);
   private members: InstanceRuntime[] = [];
 
-  constructor(ifname: string, readonly family: 4 | 6, private readonly warn: (msg: string) => void) {
-    this.sock = new VrrpSocket({ family, ifname });
+  /** where the VRID is, after the payload offset: past the AH with auth_type AH */
+  private readonly vridAt: number;
+
+  constructor(ifname: string, readonly family: 4 | 6, private readonly warn: (msg: string) => void, protocol = IPPROTO_VRRP) {
+    this.sock = new VrrpSocket({ family, ifname, protocol });
+    this.vridAt = (protocol === IPPROTO_AH ? AH_LEN : 0) + 1;
   }
 
   setMembers(members: InstanceRuntime[]): void {
@@ -41,7 +48,7 @@ export class AdvertReceiver {
         if (n !== -Errno.EAGAIN) this.warn(`recvmsg on ${s.ifname}: ${new SysError("recvmsg", -n).message}`);
         return;
       }
-      const rt = n >= 2 ? this.byVrid[s.rxBuffer[s.rxPayloadOffset + 1]] : undefined;
+      const rt = n > this.vridAt ? this.byVrid[s.rxBuffer[s.rxPayloadOffset + this.vridAt]] : undefined;
       if (rt) rt.receivePacket(now, s, n);
       else for (let k = 0; k < this.members.length; k++) this.members[k].receivePacket(now, s, n);
     }

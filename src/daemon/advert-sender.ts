@@ -8,6 +8,9 @@ import type { InstancePlan } from "./plan.ts";
 export class AdvertSender {
   readonly sock: VrrpSocket;
   sendErrors = 0;
+  /** auth_type AH: the IPv4 id of the last advert (the ICV covers it, so it is ours, never 0: the kernel would fill in 0) */
+  private ipId = 0;
+  private readonly hdrIncluded: boolean;
 
   /** Adverts leave from `ifname` (the vmac with use_vmac, unless vmac_xmit_base). */
   constructor(plan: InstancePlan, ifname: string, private readonly encoder: AdvertEncoder) {
@@ -19,7 +22,10 @@ export class AdvertSender {
       unicastPeers: plan.source.unicastPeer,
       // adverts come in through the interface's shared AdvertReceiver
       receive: false,
+      // auth_type AH: the encoder builds the IPv4 header its ICV covers (keepalived sends the same way)
+      headerIncluded: encoder.ah !== null,
     });
+    this.hdrIncluded = encoder.ah !== null;
   }
 
   /** One advert with `priority` to every destination (the group, or each unicast peer). */
@@ -28,8 +34,9 @@ export class AdvertSender {
     // unicast peer needs its own encoding (encoder and socket list peers in config order).
     const enc = this.encoder;
     const sock = this.sock;
+    if (this.hdrIncluded && ++this.ipId > 0xffff) this.ipId = 1;
     for (let d = 0; d < sock.destinations.length; d++) {
-      const len = enc.encode(priority, d);
+      const len = enc.encode(priority, d, this.ipId);
       if (sock.sendTo(d, enc.buf, len) < 0) this.sendErrors++;
     }
   }

@@ -129,6 +129,8 @@ export class InstanceRuntime {
     m.dst = s.rxDestination;
     m.ttl = s.rxTtl;
     m.ifindex = s.rxIfindex;
+    // an IPv4 raw socket delivers the IP header first (auth_type AH covers it)
+    m.ipHeader = s.family === 4 ? 0 : -1;
     const lower = this.fsm.lowerPriorityHeard;
     this.core.receive(now, s.rxBuffer, s.rxPayloadOffset, n, m);
     // keepalived send_event_notify(MASTER_RX_LOWER_PRI): told only when the plan asks

@@ -24,6 +24,8 @@ import type { AddrInfo, InstancePlan, LinkInfo, SyncGroupPlan } from "./plan.ts"
 import { bindPlan, linkProblem } from "./plan-bind.ts";
 import type { WaitCause } from "./start-retry.ts";
 import { AdvertReceiver, receiverKey } from "./advert-receiver.ts";
+import { IPPROTO_AH } from "../vrrp/packet-ah.ts";
+import { IPPROTO_VRRP } from "../vrrp/packet-layout.ts";
 import { reconcileSyncGroups } from "./sync-groups.ts";
 import { reloadDiff, retunedPlan } from "./reload-diff.ts";
 import { InstanceRuntime, type RuntimeHooks } from "./vrrp-runtime.ts";
@@ -76,6 +78,11 @@ const hooks: RuntimeHooks = {
     post({ type: "lower-priority", instance: rt.name, effectivePriority: rt.fsm.priority });
   },
 };
+
+/** The IP protocol an instance's adverts arrive with: 51 with auth_type AH (the AH comes first), else 112. */
+function advertProtocol(plan: InstancePlan): number {
+  return plan.params.authType === "AH" && plan.params.authPass !== undefined ? IPPROTO_AH : IPPROTO_VRRP;
+}
 
 /** The interfaces an instance needs (its vmac's name too: a link in the way goes): a change on any can let it start. */
 function interfacesOf(plan: InstancePlan): string[] {
@@ -349,7 +356,7 @@ class Engine implements RtNoopFilter {
     const failed: Array<[InstanceRuntime, string]> = [];
     const groups = new Map<string, InstanceRuntime[]>();
     for (const rt of runtimes) {
-      const k = receiverKey(rt.sock.ifindex, rt.plan.params.family);
+      const k = receiverKey(rt.sock.ifindex, rt.plan.params.family, advertProtocol(rt.plan));
       (groups.get(k) ?? groups.set(k, []).get(k)!).push(rt);
     }
     for (const [k, r] of this.receivers) {
@@ -362,7 +369,7 @@ class Engine implements RtNoopFilter {
       let r = this.receivers.get(k);
       if (!r) {
         try {
-          r = new AdvertReceiver(members[0].sock.ifname, members[0].plan.params.family, (m) => hooks.log("warn", m));
+          r = new AdvertReceiver(members[0].sock.ifname, members[0].plan.params.family, (m) => hooks.log("warn", m), advertProtocol(members[0].plan));
         } catch (e) {
           for (const m of members) failed.push([m, `cannot receive adverts on ${m.sock.ifname}: ${e instanceof Error ? e.message : e}`]);
           continue;

@@ -59,6 +59,8 @@ export interface VrrpSocketOptions {
   kernelChecksum?: boolean;
   /** false: a send-only socket (a drop-all filter keeps the kernel from queueing adverts to it); default true */
   receive?: boolean;
+  /** IP protocol received: 112 (default), or 51 for keepalived's auth_type AH adverts (IPv4, the AH before the VRRP message) */
+  protocol?: number;
 }
 
 /**
@@ -138,7 +140,8 @@ export class VrrpSocket {
     const sockaddr = (a: Uint8Array) => (v6 ? sockaddrIn6(a, this.ifindex) : sockaddrIn(a));
     this.destinations = peers.length > 0 ? peers.map(sockaddr) : [sockaddr(v6 ? VRRP_GROUP_V6 : VRRP_GROUP_V4)];
 
-    this.fd = check(`socket(${v6 ? "AF_INET6" : "AF_INET"}, SOCK_RAW, IPPROTO_VRRP)`, socket(v6 ? AF_INET6 : AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_VRRP));
+    const proto = opts.protocol ?? IPPROTO_VRRP;
+    this.fd = check(`socket(${v6 ? "AF_INET6" : "AF_INET"}, SOCK_RAW, ${proto})`, socket(v6 ? AF_INET6 : AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto));
     const receive = opts.receive ?? true;
     try {
       // first, so not one packet is queued to a socket that never reads

@@ -21,7 +21,7 @@ export enum Drop {
   LengthMismatch,
   /** RFC 5798 §7.1 / RFC 3768 §7.1: checksum wrong */
   BadChecksum,
-  /** v2 auth type 2 (IP Authentication Header): not supported */
+  /** v2 auth type 2 (IP Authentication Header) in a packet without an AH, to an instance without auth_type AH */
   AuthUnsupported,
   /** v2 auth type differs from ours */
   AuthTypeMismatch,
@@ -37,9 +37,15 @@ export enum Drop {
   AddressMismatch,
   /** multicast instance got a unicast packet or vice versa (keepalived) */
   WrongDestination,
+  /** auth_type AH: the HMAC-MD5-96 ICV is wrong (another key, or a field changed on the way) */
+  AhBadIcv,
+  /** auth_type AH: the SPI is not the sender's address (keepalived) */
+  AhBadSpi,
+  /** auth_type AH: sequence number not above the last one seen (RFC 2402 §3.4.3 anti-replay, as keepalived) */
+  AhReplay,
 }
 
-export const DROP_COUNT = Drop.WrongDestination + 1;
+export const DROP_COUNT = Drop.AhReplay + 1;
 
 export const DROP_NAMES: readonly string[] = Array.from({ length: DROP_COUNT }, (_, i) =>
   i === 0 ? "accepted" : (Drop[i] as string).replace(/[A-Z]/g, (c, at: number) => (at ? "_" : "") + c.toLowerCase()),

@@ -17,11 +17,10 @@ export function paramsFromConfig(cfg: Config, inst: VrrpInstance, iface: Interfa
   const g = cfg.global;
   const family = instanceFamily(inst);
   const fail = (m: string): never => { throw new VrrpParamsError(inst.name, m); };
-  let authPass: string | undefined;
-  if (inst.authentication) {
-    if (inst.authentication.type === "AH") fail("auth_type AH (IPsec Authentication Header) is not supported; use PASS or none");
-    authPass = inst.authentication.pass;
-  }
+  const version = instanceVersion(cfg, inst);
+  // keepalived ignores authentication in VRRPv3 (RFC 5798 §9), under vrrp_strict, and AH over IPv6 (validation says so)
+  const auth = version === 2 && !g.vrrpStrict && !(inst.authentication?.type === "AH" && family === 6) ? inst.authentication : undefined;
+  const ah = auth?.type === "AH";
   const vips = inst.virtualIpaddress.map((v) => {
     if (v.address.includes(":") !== (family === 6)) {
       fail(`virtual_ipaddress ${v.address} is not IPv${family} like the instance; move it to virtual_ipaddress_excluded`);
@@ -31,7 +30,7 @@ export function paramsFromConfig(cfg: Config, inst: VrrpInstance, iface: Interfa
   return {
     name: inst.name,
     vrid: inst.virtualRouterId,
-    version: instanceVersion(cfg, inst),
+    version,
     family,
     priority: inst.priority,
     advertIntMs: inst.advertIntMs,
@@ -39,8 +38,9 @@ export function paramsFromConfig(cfg: Config, inst: VrrpInstance, iface: Interfa
     preemptDelayMs: inst.preemptDelayMs,
     // keepalived: accept defaults to off under vrrp_strict, on otherwise
     accept: inst.accept ?? !g.vrrpStrict,
-    initialState: inst.state === "MASTER" ? "master" : "backup",
-    authPass,
+    // keepalived: "Initial state master is incompatible with AH authentication - clearing"
+    initialState: inst.state === "MASTER" && !ah ? "master" : "backup",
+    ...(auth ? { authPass: auth.pass, authType: auth.type } : {}),
     vips,
     primary: inst.srcIp ?? iface.primary,
     unicastPeers: inst.unicastPeer,

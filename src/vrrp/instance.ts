@@ -5,6 +5,7 @@ import { formatAddress } from "./addr.ts";
 import { STATE_NAMES } from "./actions.ts";
 import type { Drop } from "./drop-reasons.ts";
 import { VrrpFsm } from "./fsm.ts";
+import { AhCounter } from "./packet-ah.ts";
 import { AdvertEncoder, type EncoderOptions } from "./packet-encode.ts";
 import { AdvertValidator, type RxMeta } from "./packet-validate.ts";
 import { resolveParams, type ResolvedParams, type VrrpParams } from "./params.ts";
@@ -31,8 +32,10 @@ export class VrrpInstance {
 
   constructor(params: VrrpParams, opts: EncoderOptions = {}) {
     this.p = resolveParams(params);
-    this.encoder = new AdvertEncoder(this.p, opts);
-    this.validator = new AdvertValidator(this.p);
+    // auth_type AH: one sequence counter for what is sent and what is accepted (keepalived's ipsecah_counter)
+    const ahCounter = opts.ahCounter ?? (this.p.authAh ? new AhCounter() : undefined);
+    this.encoder = new AdvertEncoder(this.p, { ...opts, ...(ahCounter ? { ahCounter } : {}) });
+    this.validator = new AdvertValidator(this.p, ahCounter);
     this.fsm = new VrrpFsm(this.p);
   }
 
@@ -41,8 +44,14 @@ export class VrrpInstance {
    * Returns the drop reason (Drop.None = accepted and handed to the FSM).
    */
   receive(now: number, buf: Uint8Array, off: number, len: number, meta: RxMeta): Drop {
-    const r = this.validator.check(buf, off, len, meta);
-    if (r === 0) this.fsm.advertReceived(now, this.validator.priority, this.validator.advertIntMs, this.validator.lastSource);
+    const v = this.validator;
+    const r = v.check(buf, off, len, meta);
+    if (r !== 0) return r;
+    const lower = this.fsm.lowerPriorityHeard;
+    this.fsm.advertReceived(now, v.priority, v.advertIntMs, v.lastSource);
+    // keepalived vrrp_state_master_rx, auth_type AH: a master hearing a lower-priority
+    // advert moves its counter past that advert's sequence number ("Syncing seq_num")
+    if (v.ah && this.fsm.lowerPriorityHeard !== lower) v.ah.counter.seq = Math.min(v.ahSeq + 1, 0xffffffff);
     return r;
   }
 

@@ -4,14 +4,17 @@
 import { fold, pseudoSumV4, pseudoSumV6, sum16 } from "../net/checksum.ts";
 import type { ResolvedParams } from "./params.ts";
 import {
-  AUTH_NONE, AUTH_PASS, IPPROTO_VRRP, MCAST_V4, MCAST_V6, OFF_ADDRS, OFF_AUTHTYPE, OFF_ADVERINT_V2,
+  AUTH_AH, AUTH_NONE, AUTH_PASS, IPPROTO_VRRP, MCAST_V4, MCAST_V6, OFF_ADDRS, OFF_AUTHTYPE, OFF_ADVERINT_V2,
   OFF_CHECKSUM, OFF_COUNT, OFF_MAXADVER, OFF_PRIORITY, OFF_VERTYPE, OFF_VRID, TYPE_ADVERTISEMENT, vrrpLength,
 } from "./packet-layout.ts";
 import { IPV4_HEADER_LEN, writeIpv4HeaderTemplate, ipv4HeaderPartialSum, OFF_IP_ID, OFF_IP_CHECKSUM } from "./ipv4-header.ts";
+import { AH_LEN, AhCounter, AhIcv, IPPROTO_AH, writeAhSeq, writeAhTemplate } from "./packet-ah.ts";
 
 export interface EncoderOptions {
-  /** prepend the IPv4 header keepalived sends (for IP_HDRINCL raw sockets); IPv4 only */
+  /** prepend the IPv4 header keepalived sends (for IP_HDRINCL raw sockets); IPv4 only; always on with AH */
   ipHeader?: boolean;
+  /** auth_type AH: the instance's sequence counter, shared with its validator (a new one if absent) */
+  ahCounter?: AhCounter;
 }
 
 export class AdvertEncoder {
@@ -26,12 +29,16 @@ export class AdvertEncoder {
   private readonly vrrpPartial: Float64Array;
   private readonly ipPartial: Float64Array;
   private readonly withIp: boolean;
+  /** auth_type AH: the ICV signer and the sequence counter; null otherwise */
+  readonly ah: { icv: AhIcv; counter: AhCounter } | null;
 
   constructor(p: ResolvedParams, opts: EncoderOptions = {}) {
-    this.withIp = opts.ipHeader ?? false;
+    // the AH's ICV covers the IPv4 header (its id included): the encoder builds it, the socket sends it as is
+    this.withIp = (opts.ipHeader ?? false) || p.authAh;
     if (this.withIp && p.family !== 4) throw new Error(`vrrp instance ${p.name}: an IPv4 header cannot be built for IPv6`);
+    this.ah = p.authAh ? { icv: new AhIcv(p.authPass!, p.unicastPeers.length > 0), counter: opts.ahCounter ?? new AhCounter() } : null;
     this.destinations = p.unicastPeers.length > 0 ? p.unicastPeers : [p.family === 4 ? MCAST_V4 : MCAST_V6];
-    this.vrrpOffset = this.withIp ? IPV4_HEADER_LEN : 0;
+    this.vrrpOffset = this.withIp ? IPV4_HEADER_LEN + (this.ah ? AH_LEN : 0) : 0;
     this.vrrpLength = vrrpLength(p.version, p.vips.length, p.addrLen);
     this.length = this.vrrpOffset + this.vrrpLength;
     // over an explicit ArrayBuffer: this buffer goes to sendto as is, and a small
@@ -47,11 +54,12 @@ export class AdvertEncoder {
       b[o + OFF_MAXADVER] = (cs >>> 8) & 0x0f;
       b[o + OFF_MAXADVER + 1] = cs & 0xff;
     } else {
-      b[o + OFF_AUTHTYPE] = p.authPass ? AUTH_PASS : AUTH_NONE;
+      b[o + OFF_AUTHTYPE] = p.authAh ? AUTH_AH : p.authPass ? AUTH_PASS : AUTH_NONE;
       b[o + OFF_ADVERINT_V2] = p.advertIntMs / 1000; // RFC 3768 §5.3.7: seconds
     }
     for (let i = 0; i < p.vips.length; i++) b.set(p.vips[i], o + OFF_ADDRS + i * p.addrLen);
-    if (p.authPass) b.set(p.authPass, o + OFF_ADDRS + p.vips.length * p.addrLen);
+    // RFC 2338 §5.3.10: PASS carries the password; with AH the auth data stays zero (keepalived)
+    if (p.authPass && !p.authAh) b.set(p.authPass, o + OFF_ADDRS + p.vips.length * p.addrLen);
 
     const n = this.destinations.length;
     this.vrrpPartial = new Float64Array(n);
@@ -67,14 +75,19 @@ export class AdvertEncoder {
           : pseudoSumV6(p.primary, 0, dst, 0, IPPROTO_VRRP, this.vrrpLength);
       }
       this.vrrpPartial[d] = body + pseudo;
-      if (this.withIp) this.ipPartial[d] = ipv4HeaderPartialSum(p.primary, dst, this.length);
+      if (this.withIp) this.ipPartial[d] = ipv4HeaderPartialSum(p.primary, dst, this.length, this.ah ? IPPROTO_AH : IPPROTO_VRRP);
     }
-    if (this.withIp) writeIpv4HeaderTemplate(b, 0, p.primary, this.destinations[0], this.length);
+    if (this.withIp) writeIpv4HeaderTemplate(b, 0, p.primary, this.destinations[0], this.length, this.ah ? IPPROTO_AH : IPPROTO_VRRP);
+    // keepalived: the SPI is the sender's address
+    if (this.ah) writeAhTemplate(b, IPV4_HEADER_LEN, p.primary);
   }
 
   /**
    * Writes an advert with `priority` for destination index `dest` into buf and
-   * returns its length. `ipId` is the IPv4 identification (header mode only).
+   * returns its length. `ipId` is the IPv4 identification (header mode only; with
+   * AH it must not be 0, or the kernel would replace it after the ICV covered it).
+   * With AH, one advert is encode() for dest 0, 1, ... in turn: dest 0 takes the
+   * next sequence number, every destination gets its own ICV (keepalived vrrp_update_pkt).
    */
   encode(priority: number, dest = 0, ipId = 0): number {
     const b = this.buf;
@@ -91,6 +104,11 @@ export class AdvertEncoder {
       const h = fold(this.ipPartial[dest] + (ipId & 0xffff));
       b[OFF_IP_CHECKSUM] = h >>> 8;
       b[OFF_IP_CHECKSUM + 1] = h & 0xff;
+    }
+    const ah = this.ah;
+    if (ah) {
+      if (dest === 0) writeAhSeq(b, IPV4_HEADER_LEN, ah.counter.next());
+      ah.icv.sign(b, 0, IPV4_HEADER_LEN, this.length);
     }
     return this.length;
   }

@@ -5,6 +5,7 @@
 import { fold, pseudoSumV4, pseudoSumV6, sum16 } from "../net/checksum.ts";
 import { bytesEqual } from "./addr.ts";
 import { Drop, DropCounters } from "./drop-reasons.ts";
+import { AH_LEN, AhCounter, AhIcv, OFF_AH_SPI, readAhSeq } from "./packet-ah.ts";
 import { PRIORITY_OWNER, type ResolvedParams } from "./params.ts";
 import {
   AUTH_AH, AUTH_NONE, AUTH_PASS, HEADER_LEN, IPPROTO_VRRP, MCAST_V4, MCAST_V6, OFF_ADDRS, OFF_ADVERINT_V2,
@@ -22,6 +23,8 @@ export class RxMeta {
   ttl = 0;
   /** ingress interface index; 0 = unknown (not checked) */
   ifindex = 0;
+  /** where the packet's IPv4 header starts in the buffer (auth_type AH covers it); -1 = not there */
+  ipHeader = -1;
 }
 
 export class AdvertValidator {
@@ -36,25 +39,55 @@ export class AdvertValidator {
   private readonly p: ResolvedParams;
   private readonly group: Uint8Array;
   private readonly vipsMatched: Uint8Array;
+  /** auth_type AH: the ICV checker and the sequence counter shared with the encoder; null otherwise */
+  readonly ah: { icv: AhIcv; counter: AhCounter } | null;
+  /** auth_type AH: the sequence number of the last accepted advert */
+  ahSeq = 0;
 
-  constructor(p: ResolvedParams) {
+  constructor(p: ResolvedParams, ahCounter?: AhCounter) {
     this.p = p;
+    this.ah = p.authAh ? { icv: new AhIcv(p.authPass!, p.unicastPeers.length > 0), counter: ahCounter ?? new AhCounter() } : null;
     this.lastSource = new Uint8Array(p.addrLen);
     this.group = p.family === 4 ? MCAST_V4 : MCAST_V6;
     this.vipsMatched = new Uint8Array(p.vips.length);
   }
 
-  /** Checks buf[off, off+len) (the VRRP message) with its ingress metadata; counts the outcome. */
+  /**
+   * Checks buf[off, off+len) (the VRRP message; with auth_type AH the AH and then the
+   * message, the IPv4 header at meta.ipHeader) with its ingress metadata; counts the outcome.
+   */
   check(buf: Uint8Array, off: number, len: number, meta: RxMeta): Drop {
-    const r = this.reason(buf, off, len, meta);
+    const ah = this.ah !== null;
+    const r = ah ? this.ahReason(buf, off, len, meta) : this.reason(buf, off, len, meta);
     this.counters.counts[r]++;
     if (r === Drop.None) {
-      this.priority = buf[off + OFF_PRIORITY];
+      this.priority = buf[off + (ah ? AH_LEN : 0) + OFF_PRIORITY];
       const a = this.p.addrLen;
       for (let i = 0; i < a; i++) this.lastSource[i] = meta.src[meta.srcOff + i];
       this.haveLastSource = true;
     }
     return r;
+  }
+
+  /**
+   * auth_type AH (keepalived vrrp_in_chk_ipsecah, after the message's own checks):
+   * the ICV over the IPv4 header (mutable fields zeroed), the AH and the message;
+   * the SPI is the source address; the sequence number is above the counter, which
+   * then takes it. A failed check leaves the counter alone.
+   */
+  private ahReason(buf: Uint8Array, off: number, len: number, m: RxMeta): Drop {
+    const ip = m.ipHeader;
+    if (ip < 0 || len < AH_LEN + HEADER_LEN || off + len > buf.length) return Drop.TooShort;
+    const r = this.reason(buf, off + AH_LEN, len - AH_LEN, m);
+    if (r !== Drop.None) return r;
+    const ah = this.ah!;
+    if (!ah.icv.verify(buf, ip, off - ip, off + len)) return Drop.AhBadIcv;
+    if (!bytesEqual(buf, off + OFF_AH_SPI, m.src, m.srcOff, 4)) return Drop.AhBadSpi;
+    const seq = readAhSeq(buf, off);
+    if (seq <= ah.counter.seq) return Drop.AhReplay;
+    ah.counter.seq = seq;
+    this.ahSeq = seq;
+    return Drop.None;
   }
 
   private reason(buf: Uint8Array, off: number, len: number, m: RxMeta): Drop {
@@ -86,10 +119,10 @@ export class AdvertValidator {
     if (fold(acc) !== 0) return Drop.BadChecksum;
     if (p.version === 2) {
       const at = buf[off + OFF_AUTHTYPE];
-      if (at === AUTH_AH) return Drop.AuthUnsupported;
+      if (at === AUTH_AH && !p.authAh) return Drop.AuthUnsupported;
       // RFC 2338 §7.1 (kept by keepalived): auth type must match the local one
-      if (at !== (p.authPass ? AUTH_PASS : AUTH_NONE)) return Drop.AuthTypeMismatch;
-      if (p.authPass && !bytesEqual(buf, off + len - V2_AUTH_LEN, p.authPass, 0, V2_AUTH_LEN)) return Drop.AuthFailure;
+      if (at !== (p.authAh ? AUTH_AH : p.authPass ? AUTH_PASS : AUTH_NONE)) return Drop.AuthTypeMismatch;
+      if (p.authPass && !p.authAh && !bytesEqual(buf, off + len - V2_AUTH_LEN, p.authPass, 0, V2_AUTH_LEN)) return Drop.AuthFailure;
       // RFC 3768 §7.1: MUST verify that the Adver Interval matches the local one
       const sec = buf[off + OFF_ADVERINT_V2];
       if (sec * 1000 !== p.advertIntMs) return Drop.IntervalMismatch;

@@ -43,8 +43,10 @@ export interface VrrpParams {
   accept: boolean;
   /** keepalived `state MASTER`: take over at once after startup unless a better master speaks */
   initialState?: "backup" | "master";
-  /** VRRPv2 auth_type PASS (RFC 2338 simple text); absent = auth_type 0 */
+  /** VRRPv2 auth_pass (RFC 2338: the PASS text, or the AH key); absent = auth_type 0 */
   authPass?: string;
+  /** with authPass: PASS (default) or AH, the IPsec Authentication Header keepalived still runs (packet-ah.ts) */
+  authType?: "PASS" | "AH";
   vips: (string | Uint8Array)[];
   /** our source address for adverts; the §6.4.3 tie-break compares it */
   primary: string | Uint8Array;
@@ -82,6 +84,8 @@ export interface ResolvedParams {
   initialState: "backup" | "master";
   /** 8 bytes NUL-padded, or null for auth_type 0 */
   authPass: Uint8Array | null;
+  /** authPass is the key of an IPsec AH (HMAC-MD5-96) instead of a PASS password */
+  authAh: boolean;
   vips: Uint8Array[];
   primary: Uint8Array;
   unicastPeers: Uint8Array[];
@@ -129,6 +133,9 @@ export function resolveParams(p: VrrpParams): ResolvedParams {
     authPass = new Uint8Array(8); // keepalived NUL-pads the password to 8 bytes
     authPass.set(raw);
   }
+  const authAh = authPass !== null && p.authType === "AH";
+  // keepalived: "Cannot use AH authentication with IPv6"; RFC 2338 §5.3.6.3 is VRRPv2 over IPv4
+  if (authAh && p.family !== 4) fail("auth_type AH needs IPv4 (keepalived: cannot use AH authentication with IPv6)");
   const addr = (a: string | Uint8Array, what: string): Uint8Array => {
     try {
       return toAddressBytes(a, p.family);
@@ -163,6 +170,7 @@ export function resolveParams(p: VrrpParams): ResolvedParams {
     accept: p.accept,
     initialState: p.initialState ?? "backup",
     authPass,
+    authAh,
     vips,
     primary: addr(p.primary, "primary (source) address"),
     unicastPeers,

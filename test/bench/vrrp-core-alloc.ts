@@ -23,6 +23,15 @@ const backup = new VrrpFsm(resolveParams({ ...base, primary: "198.18.0.2", prior
 master.startup(0);
 backup.startup(0);
 const srcBytes = parseIPv4("198.18.0.1");
+// auth_type AH (VRRPv2): HMAC-MD5-96 over header, AH and message per advert, sign and verify
+const ahBase: VrrpParams = { ...base, version: 2, advertIntMs: 1000, authPass: "s3cret", authType: "AH" };
+const encAh = new AdvertEncoder(resolveParams(ahBase));
+const valAh = new AdvertValidator(resolveParams({ ...ahBase, primary: "198.18.0.2", priority: 100 }));
+const metaAh = new RxMeta();
+metaAh.src.set(srcBytes);
+metaAh.dst.set(parseIPv4("224.0.0.18"));
+metaAh.ttl = 255;
+metaAh.ipHeader = 0;
 
 let sink = 0;
 const loops: Record<string, () => void> = {
@@ -34,6 +43,10 @@ const loops: Record<string, () => void> = {
   },
   "fsm-backup-receive": () => {
     for (let i = 0; i < N; i++) { backup.advertReceived(i, 200, 10, srcBytes, 0); sink += backup.actions.length; backup.actions.clear(); }
+  },
+  "encode-ah": () => { for (let i = 0; i < N; i++) sink += encAh.encode(150, 0, (i & 0xfffe) + 1); },
+  "ah-encode-validate": () => {
+    for (let i = 0; i < N; i++) sink += valAh.check(encAh.buf, 20, encAh.encode(150, 0, (i & 0xfffe) + 1) - 20, metaAh) === 0 ? 1 : -1e9;
   },
   control: () => { let keep: number[] = []; for (let i = 0; i < N; i++) keep = [i, i + 1]; sink += keep.length; },
 };

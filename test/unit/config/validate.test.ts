@@ -58,9 +58,12 @@ describe("VRRP rules", () => {
       "instances[0].authentication.pass: auth_pass is at most 8 octets (RFC 3768 §5.3.10), got 12",
     ]);
   });
-  test("RFC 3768 §5.3.6: auth_type AH is a clear 'unsupported' error naming the keyword and why", () => {
-    const f = findings({ instances: [inst({ authentication: { type: "AH", pass: "x" } })] });
-    expect(f.errors).toEqual(["instances[0].authentication.type: auth_type AH (RFC 2338 §5.3.6.3 IPsec Authentication Header) is not supported: RFC 3768 §5.3.6 removed it from VRRPv2 (keepalived keeps it for old peers); use PASS or no authentication"]);
+  test("RFC 2338 §5.3.6.3: auth_type AH is accepted in VRRPv2; state MASTER is warned as keepalived clears it", () => {
+    const f = findings({ instances: [inst({ version: 2, authentication: { type: "AH", pass: "x" } })] });
+    expect([f.errors, f.warnings]).toEqual([[], []]);
+    expect(findings({ instances: [inst({ version: 2, state: "MASTER", authentication: { type: "AH", pass: "x" } })] }).warnings).toEqual([
+      "instances[0].state: auth_type AH: the instance starts as BACKUP (keepalived: \"Initial state master is incompatible with AH authentication - clearing\")",
+    ]);
   });
   test("RFC 5798 §9: VRRPv3 has no authentication (warning, ignored)", () => {
     expect(findings({ instances: [inst({ version: 3, authentication: { type: "PASS", pass: "x" } })] }).warnings).toEqual([

@@ -92,15 +92,17 @@ vrrp_instance P {
   virtual_router_id 4
   priority 100
   advert_int 1
-  version 3
+  version 2
   authentication { auth_type PASS
     auth_pass secret }
   virtual_ipaddress { 198.18.0.52 }
 }`);
+  // a model validation would refuse (JSON pushed past it, say): the core's own check stops it
+  cfg.instances[0]!.authentication!.pass = "123456789";
   const { templates, waiting, errors } = planInstances(cfg, links, addrs);
   expect(templates).toEqual([]);
   expect(waiting).toEqual([]);
-  expect(errors).toEqual(["vrrp instance P: authentication exists only in VRRPv2 (RFC 5798 §9 removed it)"]);
+  expect(errors).toEqual(["vrrp instance P: auth_pass must be 1..8 bytes, got 9"]);
 });
 
 test("vip_lifetime permanent opts out of kernel lifetimes; unicast peers carry through", () => {

@@ -52,9 +52,10 @@ describe("config model -> core parameters", () => {
     m.ifindex = 3;
     expect(inst.receive(0, KA_V2_PASS, 34, 20, m)).toBe(Drop.None);
   });
-  test("auth_type AH and mixed-family VIPs are rejected with specific errors", () => {
-    expect(() => paramsFromConfig(cfg, { ...vi, authentication: { type: "AH", pass: "x" } }, { primary: "198.18.0.2" }))
-      .toThrow(/AH .* not supported/);
+  test("auth_type AH maps through (an initial MASTER cleared, as keepalived); mixed-family VIPs are rejected with a specific error", () => {
+    const v2 = { ...cfg, global: { ...cfg.global, vrrpVersion: 2 as const } };
+    expect(paramsFromConfig(v2, { ...vi, state: "MASTER", authentication: { type: "AH", pass: "x" } }, { primary: "198.18.0.2" }))
+      .toMatchObject({ authPass: "x", authType: "AH", initialState: "backup" });
     expect(() => paramsFromConfig(cfg, { ...vi, virtualIpaddress: [...vi.virtualIpaddress, { address: "fd00::1", prefix: 128 }] }, { primary: "198.18.0.2" }))
       .toThrow(VrrpParamsError);
   });

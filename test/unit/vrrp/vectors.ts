@@ -29,3 +29,22 @@ export const KA_V3_10MS = hex(`
 /** The instance keepalived ran: VRID 51, priority 150, source 198.18.0.1, VIP 198.18.0.100. */
 export const KA_SENDER = "198.18.0.1";
 export const KA_VIP = "198.18.0.100";
+
+/**
+ * keepalived 2.2.7 with `auth_type AH`, `auth_pass 1111` (the instance above, VRRPv2),
+ * its first two adverts as captured on the lab bridge (test/lab/interop-keepalived-ah.test.ts
+ * captures the same way): IPv4 id 1 and 2, AH sequence numbers 1 and 2.
+ */
+export const KA_V2_AH_1 = hex(`
+  01 00 5e 00 00 12 02 00 00 00 00 01 08 00 45 c0
+  00 40 00 01 00 00 ff 33 14 a4 c6 12 00 01 e0 00
+  00 12 70 04 00 00 c6 12 00 01 00 00 00 01 24 ab
+  25 f4 26 5a 2e db 98 2b 14 6a 21 33 96 01 02 01
+  80 53 c6 12 00 64 00 00 00 00 00 00 00 00`);
+
+export const KA_V2_AH_2 = hex(`
+  01 00 5e 00 00 12 02 00 00 00 00 01 08 00 45 c0
+  00 40 00 02 00 00 ff 33 14 a3 c6 12 00 01 e0 00
+  00 12 70 04 00 00 c6 12 00 01 00 00 00 02 d0 cf
+  ec 24 98 b9 15 ee f5 34 66 28 21 33 96 01 02 01
+  80 53 c6 12 00 64 00 00 00 00 00 00 00 00`);
