@@ -71,7 +71,8 @@ export async function run(argv: string[]): Promise<number> {
   for (const w of o.warnings) process.stderr.write(`vigil fleet web: ${w}\n`);
   const model = new FleetWebModel(o.fleet, o.connection.broker);
   let session: FleetSession;
-  const requester = `vigil-web-${process.pid}`;
+  // also the MQTT client id: two pages' servers with one id would take each other's session over, forever
+  const requester = `vigil-web-${process.pid}-${Math.floor(Math.random() * 0x10000).toString(16)}`;
   try {
     session = await FleetSession.open(o.connection, o.fleet, requester);
   } catch (e) {
