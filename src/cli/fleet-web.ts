@@ -11,6 +11,7 @@ import { BROKER_OPTIONS, BROKER_USAGE, connectionOf } from "./broker-args.ts";
 import { Credentials, isLocal, parseListen } from "./fleet-web/access.ts";
 import { FleetWebModel } from "./fleet-web/model.ts";
 import { FleetWebServer } from "./fleet-web/server.ts";
+import { writeErr, writeOut } from "./out.ts";
 
 export const WEB_USAGE = "usage: vigil fleet web --broker URL --fleet F [--listen 127.0.0.1:8080 | --listen unix:PATH]\n" +
   "         [--auth-file F] [--tls-cert F --tls-key F]\n" +
@@ -65,10 +66,10 @@ export async function run(argv: string[]): Promise<number> {
   try {
     o = parseWebArgs(argv);
   } catch (e) {
-    process.stderr.write(`vigil fleet web: ${(e as Error).message}\n${WEB_USAGE}`);
+    writeErr(`vigil fleet web: ${(e as Error).message}\n${WEB_USAGE}`);
     return 2;
   }
-  for (const w of o.warnings) process.stderr.write(`vigil fleet web: ${w}\n`);
+  for (const w of o.warnings) writeErr(`vigil fleet web: ${w}\n`);
   const model = new FleetWebModel(o.fleet, o.connection.broker);
   let session: FleetSession;
   // also the MQTT client id: two pages' servers with one id would take each other's session over, forever
@@ -76,7 +77,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     session = await FleetSession.open(o.connection, o.fleet, requester);
   } catch (e) {
-    process.stderr.write(`vigil fleet web: ${o.connection.broker}: ${(e as Error).message}\n`);
+    writeErr(`vigil fleet web: ${o.connection.broker}: ${(e as Error).message}\n`);
     return 1;
   }
   const server = new FleetWebServer(model, { listen: o.listen, credentials: o.credentials, ...(o.tls ? { tls: o.tls } : {}) });
@@ -97,16 +98,16 @@ export async function run(argv: string[]): Promise<number> {
     model.setConnected(true);
     url = server.start();
   } catch (e) {
-    process.stderr.write(`vigil fleet web: ${(e as Error).message}\n`);
+    writeErr(`vigil fleet web: ${(e as Error).message}\n`);
     await session.close();
     await server.stop();
     return 1;
   }
-  process.stdout.write(`vigil fleet web: fleet ${o.fleet} from ${o.connection.broker} on ${url}${o.credentials ? " (authentication required)" : ""}\n`);
+  writeOut(`vigil fleet web: fleet ${o.fleet} from ${o.connection.broker} on ${url}${o.credentials ? " (authentication required)" : ""}\n`);
   const signal = await new Promise<string>((resolve) => {
     for (const s of ["SIGINT", "SIGTERM"] as const) process.once(s, () => resolve(s));
   });
-  process.stderr.write(`vigil fleet web: ${signal}, stopping\n`);
+  writeErr(`vigil fleet web: ${signal}, stopping\n`);
   await server.stop();
   await session.close();
   return 0;
