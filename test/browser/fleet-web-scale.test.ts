@@ -60,6 +60,12 @@ test("1 000 nodes: the page renders the whole fleet with only the rows in view i
   expect(rows).toBeGreaterThan(5);
   expect(rows).toBeLessThan(100);
   expect(await page.eval<string>(`document.querySelector('#nodes-body tr[data-key="gw0000"]').cells[1].textContent`)).toBe("online");
+  // finding one node among a thousand
+  await page.eval(`(() => { const i = document.getElementById("node-find"); i.value = "gw0999"; i.dispatchEvent(new Event("input")); })()`);
+  await page.waitFor(`document.getElementById("nodes-found").textContent === "1 found"`, 5000);
+  expect(await page.eval<string[]>(`[...document.querySelectorAll("#nodes-body tr:not(.spacer):not([hidden])")].map((t) => t.dataset.key)`)).toEqual(["gw0999"]);
+  await page.eval(`(() => { const i = document.getElementById("node-find"); i.value = ""; i.dispatchEvent(new Event("input")); })()`);
+  await page.waitFor(`document.querySelectorAll("#nodes-body tr:not(.spacer):not([hidden])").length > 5`, 5000);
 
   // live updates: 200 failovers spread over the fleet, one every 5 ms
   const before = await page.eval<{ deltas: number }>("({ deltas: vigilWeb.deltas })");

@@ -122,12 +122,23 @@
     c[9].textContent = r.vrrp.length ? r.vrrp.map((i) => `${i.instance} ${r.online === false ? "was " : ""}${i.state}`).join(", ") : "-";
     c[9].title = c[9].textContent;
   }
-  const nodeList = new VList($("nodes-box"), $("nodes-body"), 10, renderNode, () => nodes.size, (i) => nodes.at(i));
+  // "Find node": the matching keys, in order, recomputed when the filter or the set of nodes changes
+  const findInput = $("node-find");
+  let found = null;
+  function refind() {
+    const f = findInput.value.trim();
+    found = f ? nodes.keys.filter((k) => k.includes(f)) : null;
+    $("nodes-found").textContent = found ? `${found.length} found` : "";
+  }
+  findInput.addEventListener("input", () => { refind(); nodeList.box.scrollTop = 0; dirty.nodes = true; schedule(); });
+  const nodeList = new VList($("nodes-box"), $("nodes-body"), 10, renderNode, () => (found ? found.length : nodes.size), (i) => (found ? nodes.rows.get(found[i]) : nodes.at(i)));
+  let nodeSetChanged = false;
   function setNode(key, row) {
     const old = nodes.rows.get(key);
     if (old) nodeCounts[nodeWord(old)]--;
     else if (row) { const o = document.createElement("option"); o.value = key; nodeNames.append(o); }
     if (row) nodeCounts[nodeWord(row)]++;
+    if (!old !== !row) nodeSetChanged = true;
     nodes.set(key, row);
   }
 
@@ -332,7 +343,7 @@
   function paint() {
     frame = 0;
     const t0 = performance.now();
-    if (dirty.nodes) { nodeList.paint(); $("nodes-count").textContent = `${nodes.size}: ${nodeCounts.online} online, ${nodeCounts.offline} offline${nodeCounts.unknown ? `, ${nodeCounts.unknown} unknown` : ""}`; }
+    if (dirty.nodes) { if (nodeSetChanged && found) refind(); nodeSetChanged = false; nodeList.paint(); $("nodes-count").textContent = `${nodes.size}: ${nodeCounts.online} online, ${nodeCounts.offline} offline${nodeCounts.unknown ? `, ${nodeCounts.unknown} unknown` : ""}`; }
     if (dirty.groups) { groupList.paint(); $("groups-count").textContent = `${groups.size}: ${problems.size} with a problem`; }
     if (dirty.alarms) renderAlarms();
     if (dirty.rs) { rsList.paint(); let down = 0; for (const r of rs.rows.values()) if (!r.up) down++; $("lvs-count").textContent = `${rs.size} real server(s), ${down} down`; }
