@@ -8,6 +8,7 @@ import { VrrpSocket } from "../sys/vrrp-socket.ts";
 import { AH_LEN, IPPROTO_AH } from "../vrrp/packet-ah.ts";
 import { IPPROTO_VRRP } from "../vrrp/packet-layout.ts";
 import type { InstanceRuntime } from "./vrrp-runtime.ts";
+import { AdvertSources } from "./advert-sources.ts";
 
 const MAX_RX_PER_WAKE = 256;
 
@@ -18,6 +19,8 @@ export function receiverKey(ifindex: number, family: 4 | 6, protocol = IPPROTO_V
 
 export class AdvertReceiver {
   readonly sock: VrrpSocket;
+  /** the adverts' Ethernet sources, for the instances' conflict policy */
+  readonly sources: AdvertSources;
   private readonly byVrid: (InstanceRuntime | undefined)[] = new Array(256);
   private members: InstanceRuntime[] = [];
 
@@ -27,12 +30,26 @@ export class AdvertReceiver {
   constructor(ifname: string, readonly family: 4 | 6, private readonly warn: (msg: string) => void, protocol = IPPROTO_VRRP) {
     this.sock = new VrrpSocket({ family, ifname, protocol });
     this.vridAt = (protocol === IPPROTO_AH ? AH_LEN : 0) + 1;
+    try {
+      this.sources = new AdvertSources(ifname, family, protocol);
+    } catch (e) {
+      this.sock.close();
+      throw e;
+    }
+  }
+
+  /** fds the worker polls for this interface, with their handlers (built once). */
+  pollEntries(): Array<[number, (now: number) => void]> {
+    return [[this.sock.fd, (now) => this.drain(now)], [this.sources.sock.fd, () => this.sources.drain()]];
   }
 
   setMembers(members: InstanceRuntime[]): void {
     this.members = members;
     this.byVrid.fill(undefined);
-    for (const m of members) this.byVrid[m.plan.params.vrid] = m;
+    for (const m of members) {
+      this.byVrid[m.plan.params.vrid] = m;
+      m.announcer.advertSources = this.sources;
+    }
   }
 
   /**
@@ -56,5 +73,6 @@ export class AdvertReceiver {
 
   close(): void {
     this.sock.close();
+    this.sources.close();
   }
 }

@@ -5,16 +5,17 @@
 // FFI-stable buffers; sending one is a send() of a preallocated buffer. Which
 // claims count and how often one is reported is vrrp/vip-conflict.ts's call.
 import { PacketSocket, PACKET_OUTGOING } from "../sys/packet-socket.ts";
-import { NEIGHBOR_ADVERTS, vrrpAdvertsOf } from "../sys/frame-filters.ts";
+import { NEIGHBOR_ADVERTS } from "../sys/frame-filters.ts";
 import { ffiBytes } from "../sys/ffi-memory.ts";
 import { ARP_FRAME_LEN, writeArpProbe, writeGratuitousArp } from "../net/arp.ts";
 import { ARP_SENDER_MAC_OFFSET, arpConflict, naClaimantMacOffset, naConflict } from "../net/conflict.ts";
-import { ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from "../net/ethernet.ts";
+import { ETHERTYPE_ARP, ETHERTYPE_IPV6 } from "../net/ethernet.ts";
 import { UNSOLICITED_NA_LEN, writeNeighborSolicitation, writeUnsolicitedNa } from "../net/ndisc.ts";
 import { formatMac, parseIPv4, parseIPv6 } from "../net/ip-address.ts";
 import { formatAddress } from "../vrrp/addr.ts";
 import type { VrrpFsm } from "../vrrp/fsm.ts";
-import { ClaimPolicy, ClaimVerdict, handoverWindowMs, macNumber, virtualRouterMac } from "../vrrp/vip-conflict.ts";
+import { ClaimPolicy, ClaimVerdict, handoverWindowMs, macNumber, NO_MAC, virtualRouterMac } from "../vrrp/vip-conflict.ts";
+import type { AdvertSources } from "./advert-sources.ts";
 import type { VipPlan } from "./plan.ts";
 
 const MAX_RX_PER_WAKE = 256;
@@ -38,10 +39,10 @@ export class VipAnnouncer {
   /** IPv6 only: NAs come in here (a filter passes nothing else) */
   private readonly naListener: PacketSocket | null = null;
   /**
-   * The Ethernet headers of our VRID's adverts from other routers: who the
-   * previous master is when we take over (vip-conflict.ts's handover rule)
+   * who sent the adverts on our advert interface (set by the worker's
+   * AdvertReceiver): the previous master when we take over (the handover rule)
    */
-  private readonly advertWatch: PacketSocket | null = null;
+  advertSources: AdvertSources | null = null;
   private readonly frameLen: number;
   nextProbeAt = Infinity;
   sendErrors = 0;
@@ -50,15 +51,14 @@ export class VipAnnouncer {
 
   /**
    * `vips` of the instance's family are announced on `announceIf` (the vmac with
-   * use_vmac) or, for a VIP on another interface, on that one; adverts arrive on
-   * `advertIf`. `report` gets a conflict worth an event (rate-limited).
+   * use_vmac) or, for a VIP on another interface, on that one. `report` gets a
+   * conflict worth an event (rate-limited).
    */
   constructor(
     vips: readonly VipPlan[],
     private readonly fsm: VrrpFsm,
     announceIf: string,
     announceIndex: number,
-    advertIf: string,
     private readonly report: (detail: string) => void,
   ) {
     const fam = fsm.p.family;
@@ -69,7 +69,6 @@ export class VipAnnouncer {
       // NAs arrive through a socket whose kernel filter drops every other IPv6 frame.
       this.pkt = ann.length ? new PacketSocket(announceIf, fam === 4 ? ETHERTYPE_ARP : 0) : null;
       if (ann.length && fam === 6) this.naListener = new PacketSocket(announceIf, ETHERTYPE_IPV6, NEIGHBOR_ADVERTS);
-      if (ann.length) this.advertWatch = new PacketSocket(advertIf, fam === 4 ? ETHERTYPE_IPV4 : ETHERTYPE_IPV6, vrrpAdvertsOf(fam, fsm.p.vrid));
       for (const v of ann) {
         const f = ffiBytes(this.frameLen);
         const probe = ffiBytes(128);
@@ -109,7 +108,6 @@ export class VipAnnouncer {
     const out: Array<[number, (now: number) => void]> = [];
     if (this.pkt && this.fsm.p.family === 4) out.push([this.pkt.fd, (now) => this.receiveArp(now)]);
     if (this.naListener) out.push([this.naListener.fd, (now) => this.receiveNa(now)]);
-    if (this.advertWatch) out.push([this.advertWatch.fd, () => this.receiveAdvertHeaders()]);
     return out;
   }
 
@@ -151,7 +149,8 @@ export class VipAnnouncer {
 
   /** A claim on VIP `i` by the MAC at frame[macAt]; `how` names the frame. Formats text only for a report. */
   private conflict(now: number, i: number, frame: Uint8Array, macAt: number, how: string): void {
-    const verdict = this.claims.claim(now, this.fsm.state, i, macNumber(frame, macAt));
+    const previousMaster = this.advertSources ? this.advertSources.lastMac(this.fsm.p.vrid) : NO_MAC;
+    const verdict = this.claims.claim(now, this.fsm.state, i, macNumber(frame, macAt), previousMaster);
     if (verdict === ClaimVerdict.Ignore) return;
     if (verdict === ClaimVerdict.Handover) {
       // does it outlive the handover? ask again when the window closes
@@ -185,21 +184,9 @@ export class VipAnnouncer {
     }
   }
 
-  /** Remembers the Ethernet source of other routers' adverts for our VRID (cut to 14 bytes by the filter). */
-  private receiveAdvertHeaders(): void {
-    const w = this.advertWatch!;
-    for (let k = 0; k < MAX_RX_PER_WAKE; k++) {
-      const n = w.recv();
-      if (n < 0) break;
-      if (w.rxPacketType === PACKET_OUTGOING || n < 12) continue;
-      this.claims.advertHeard(macNumber(w.rxBuffer, 6));
-    }
-  }
-
   close(): void {
     this.pkt?.close();
     for (const p of this.otherPkts.values()) p.close();
     this.naListener?.close();
-    this.advertWatch?.close();
   }
 }

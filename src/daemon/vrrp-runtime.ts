@@ -85,7 +85,7 @@ export class InstanceRuntime {
     }
     try {
       this.announcer = new VipAnnouncer(
-        this.vips, this.core.fsm, vmac ? vmac.spec.name : plan.interface, vmac ? vmac.index : plan.ifindex, advertIf,
+        this.vips, this.core.fsm, vmac ? vmac.spec.name : plan.interface, vmac ? vmac.index : plan.ifindex,
         (detail) => hooks.event("vip-conflict", this, detail),
       );
     } catch (e) {

@@ -304,7 +304,7 @@ class Engine implements RtNoopFilter {
     // instances (sockets, vmacs) takes longer than a 10 ms advert's Master_Down_Interval.
     for (const rt of started) if (this.runtimes.includes(rt)) rt.start(nowMs());
     this.handlers = [
-      ...[...this.receivers.values()].map((r): [number, (now: number) => void] => [r.sock.fd, (t) => r.drain(t)]),
+      ...[...this.receivers.values()].flatMap((r) => r.pollEntries()),
       ...this.runtimes.flatMap((r) => r.pollEntries()),
     ];
     this.waiter = new ReadinessWaiter([this.wake.fd, this.monitor.fd, ...this.handlers.map(([fd]) => fd)]);

@@ -85,8 +85,9 @@ export function addressVerdict(op: "new" | "del", state: State, vipsInstalled: b
  * A claim counts only when it outlives the handover: it comes after the previous
  * master's step-down window (handoverWindowMs after we became master), or from a
  * MAC that is neither the previous master's nor the virtual router's. The previous
- * master is the router whose adverts we heard last: without use_vmac the Ethernet
- * source of its adverts is its own MAC, the one its ARP replies and NAs carry.
+ * master is the router whose adverts for our VRID we heard last (the caller keeps
+ * that fact): without use_vmac the Ethernet source of its adverts is its own MAC,
+ * the one its ARP replies and NAs carry.
  * With use_vmac both routers send as 00-00-5E-00-01-{VRID} (RFC 5798 §7.3, §8.1.2:
  * the master answers ARP with the virtual MAC), so that MAC names whoever is master
  * and, in the window, is the previous one; after it, another host using our
@@ -94,8 +95,6 @@ export function addressVerdict(op: "new" | "del", state: State, vipsInstalled: b
  */
 export class ClaimPolicy {
   private readonly lastReportAt: Float64Array;
-  /** the Ethernet source of the last advert for our VRID heard from another router */
-  private lastAdvertMac = NO_MAC;
   /** end of the previous master's step-down window (ms, monotonic); -Infinity before any takeover */
   handoverEndsAt = -Infinity;
 
@@ -108,11 +107,6 @@ export class ClaimPolicy {
     this.lastReportAt = new Float64Array(vipCount).fill(-Infinity);
   }
 
-  /** Another router sent an advert for our VRID from Ethernet source `mac`. */
-  advertHeard(mac: number): void {
-    this.lastAdvertMac = mac;
-  }
-
   /** We became master at `now`; the previous master has `windowMs` (handoverWindowMs) to step down. */
   becameMaster(now: number, windowMs: number): void {
     this.handoverEndsAt = now + windowMs;
@@ -120,12 +114,14 @@ export class ClaimPolicy {
 
   /**
    * Host `mac` claims VIP `vip` at `now` (ms, monotonic) while the instance is in
-   * `state`. A claim the policy attributes to the handover is neither counted nor
-   * reported, nor does it start the rate-limit window.
+   * `state`; `previousMaster` is the Ethernet source of the last advert for our
+   * VRID heard from another router (NO_MAC: none). A claim the policy attributes
+   * to the handover is neither counted nor reported, nor does it start the
+   * rate-limit window.
    */
-  claim(now: number, state: State, vip: number, mac: number): ClaimVerdict {
+  claim(now: number, state: State, vip: number, mac: number, previousMaster: number): ClaimVerdict {
     if (state !== State.Master) return ClaimVerdict.Ignore;
-    if (now < this.handoverEndsAt && mac !== NO_MAC && (mac === this.lastAdvertMac || mac === this.virtualMac)) {
+    if (now < this.handoverEndsAt && mac !== NO_MAC && (mac === previousMaster || mac === this.virtualMac)) {
       return ClaimVerdict.Handover;
     }
     if (now - this.lastReportAt[vip] < this.gapMs) return ClaimVerdict.Count;

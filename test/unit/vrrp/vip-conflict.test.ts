@@ -23,32 +23,32 @@ const VRID = 51;
 describe("foreign ARP/NA claims on a VIP", () => {
   test("only a master's VIP can be contested: a claim heard in INIT, BACKUP or FAULT is not a conflict", () => {
     const p = new ClaimPolicy(1);
-    for (const st of NOT_MASTER) expect(p.claim(0, st, 0, ROGUE)).toBe(ClaimVerdict.Ignore);
+    for (const st of NOT_MASTER) expect(p.claim(0, st, 0, ROGUE, NO_MAC)).toBe(ClaimVerdict.Ignore);
     // an ignored claim does not start the rate-limit window
-    expect(p.claim(1, State.Master, 0, ROGUE)).toBe(ClaimVerdict.Report);
+    expect(p.claim(1, State.Master, 0, ROGUE, NO_MAC)).toBe(ClaimVerdict.Report);
   });
 
   test("a master reports the first claim on a VIP and counts further ones for CONFLICT_REPORT_GAP_MS without reporting", () => {
     const p = new ClaimPolicy(1);
-    expect(p.claim(5000, State.Master, 0, ROGUE)).toBe(ClaimVerdict.Report);
-    expect(p.claim(5001, State.Master, 0, ROGUE)).toBe(ClaimVerdict.Count);
-    expect(p.claim(5000 + CONFLICT_REPORT_GAP_MS - 0.5, State.Master, 0, ROGUE)).toBe(ClaimVerdict.Count);
-    expect(p.claim(5000 + CONFLICT_REPORT_GAP_MS, State.Master, 0, ROGUE)).toBe(ClaimVerdict.Report);
+    expect(p.claim(5000, State.Master, 0, ROGUE, NO_MAC)).toBe(ClaimVerdict.Report);
+    expect(p.claim(5001, State.Master, 0, ROGUE, NO_MAC)).toBe(ClaimVerdict.Count);
+    expect(p.claim(5000 + CONFLICT_REPORT_GAP_MS - 0.5, State.Master, 0, ROGUE, NO_MAC)).toBe(ClaimVerdict.Count);
+    expect(p.claim(5000 + CONFLICT_REPORT_GAP_MS, State.Master, 0, ROGUE, NO_MAC)).toBe(ClaimVerdict.Report);
   });
 
   test("the rate limit is per VIP: a claim on another VIP is reported at once", () => {
     const p = new ClaimPolicy(2);
-    expect(p.claim(0, State.Master, 0, ROGUE)).toBe(ClaimVerdict.Report);
-    expect(p.claim(10, State.Master, 1, ROGUE)).toBe(ClaimVerdict.Report);
-    expect(p.claim(20, State.Master, 0, ROGUE)).toBe(ClaimVerdict.Count);
-    expect(p.claim(30, State.Master, 1, ROGUE)).toBe(ClaimVerdict.Count);
+    expect(p.claim(0, State.Master, 0, ROGUE, NO_MAC)).toBe(ClaimVerdict.Report);
+    expect(p.claim(10, State.Master, 1, ROGUE, NO_MAC)).toBe(ClaimVerdict.Report);
+    expect(p.claim(20, State.Master, 0, ROGUE, NO_MAC)).toBe(ClaimVerdict.Count);
+    expect(p.claim(30, State.Master, 1, ROGUE, NO_MAC)).toBe(ClaimVerdict.Count);
   });
 
   test("the report gap is a parameter (time in, verdict out; no clock is read)", () => {
     const p = new ClaimPolicy(1, NO_MAC, 50);
-    expect(p.claim(100, State.Master, 0, ROGUE)).toBe(ClaimVerdict.Report);
-    expect(p.claim(149, State.Master, 0, ROGUE)).toBe(ClaimVerdict.Count);
-    expect(p.claim(150, State.Master, 0, ROGUE)).toBe(ClaimVerdict.Report);
+    expect(p.claim(100, State.Master, 0, ROGUE, NO_MAC)).toBe(ClaimVerdict.Report);
+    expect(p.claim(149, State.Master, 0, ROGUE, NO_MAC)).toBe(ClaimVerdict.Count);
+    expect(p.claim(150, State.Master, 0, ROGUE, NO_MAC)).toBe(ClaimVerdict.Report);
   });
 });
 
@@ -58,7 +58,6 @@ describe("a claim counts only when it outlives the handover", () => {
 
   function tookOver(virtualMac = NO_MAC): ClaimPolicy {
     const p = new ClaimPolicy(2, virtualMac);
-    p.advertHeard(OLD_MASTER); // we were backup, hearing the old master's adverts
     p.becameMaster(T, WINDOW);
     return p;
   }
@@ -71,58 +70,56 @@ describe("a claim counts only when it outlives the handover", () => {
 
   test("the previous master's claim inside the window is the handover, not a conflict (preemption, takeover probe answered before it stepped down)", () => {
     const p = tookOver();
-    expect(p.claim(T, State.Master, 0, OLD_MASTER)).toBe(ClaimVerdict.Handover);
-    expect(p.claim(T + WINDOW - 1, State.Master, 1, OLD_MASTER)).toBe(ClaimVerdict.Handover);
+    expect(p.claim(T, State.Master, 0, OLD_MASTER, OLD_MASTER)).toBe(ClaimVerdict.Handover);
+    expect(p.claim(T + WINDOW - 1, State.Master, 1, OLD_MASTER, OLD_MASTER)).toBe(ClaimVerdict.Handover);
     expect(p.handoverEndsAt).toBe(T + WINDOW);
   });
 
   test("the previous master still claiming after the window is a conflict: it did not step down", () => {
     const p = tookOver();
-    expect(p.claim(T + 5, State.Master, 0, OLD_MASTER)).toBe(ClaimVerdict.Handover);
+    expect(p.claim(T + 5, State.Master, 0, OLD_MASTER, OLD_MASTER)).toBe(ClaimVerdict.Handover);
     // the handover claim did not start the rate limit: the first real one is reported
-    expect(p.claim(T + WINDOW, State.Master, 0, OLD_MASTER)).toBe(ClaimVerdict.Report);
-    expect(p.claim(T + WINDOW + 1, State.Master, 0, OLD_MASTER)).toBe(ClaimVerdict.Count);
+    expect(p.claim(T + WINDOW, State.Master, 0, OLD_MASTER, OLD_MASTER)).toBe(ClaimVerdict.Report);
+    expect(p.claim(T + WINDOW + 1, State.Master, 0, OLD_MASTER, OLD_MASTER)).toBe(ClaimVerdict.Count);
   });
 
   test("a MAC that is not the previous master's is a conflict even inside the window (a rogue host)", () => {
     const p = tookOver();
-    expect(p.claim(T + 1, State.Master, 0, ROGUE)).toBe(ClaimVerdict.Report);
+    expect(p.claim(T + 1, State.Master, 0, ROGUE, OLD_MASTER)).toBe(ClaimVerdict.Report);
   });
 
-  test("the previous master is whoever advertised last: an advert heard during the window names it too", () => {
+  test("the previous master is whoever advertised last when the claim comes (an advert heard during the window names it too)", () => {
     const p = tookOver();
     const other = mac("3e:ae:00:00:00:0a");
-    expect(p.claim(T + 1, State.Master, 0, other)).toBe(ClaimVerdict.Report);
-    p.advertHeard(other);
-    expect(p.claim(T + 2, State.Master, 1, other)).toBe(ClaimVerdict.Handover);
+    expect(p.claim(T + 1, State.Master, 0, other, OLD_MASTER)).toBe(ClaimVerdict.Report);
+    expect(p.claim(T + 2, State.Master, 1, other, other)).toBe(ClaimVerdict.Handover);
   });
 
   test("with no advert heard before the takeover (an owner starting as master) every claim counts", () => {
-    const p = new ClaimPolicy(1);
-    p.becameMaster(T, WINDOW);
-    expect(p.claim(T + 1, State.Master, 0, OLD_MASTER)).toBe(ClaimVerdict.Report);
+    const p = tookOver();
+    expect(p.claim(T + 1, State.Master, 0, OLD_MASTER, NO_MAC)).toBe(ClaimVerdict.Report);
   });
 
   test("RFC 5798 §7.3/§8.1.2 use_vmac: the virtual router MAC in the window is the previous master answering as the virtual router; after it, a second master", () => {
     const vmac = virtualRouterMac(4, VRID);
     const p = tookOver(vmac);
-    expect(p.claim(T + 1, State.Master, 0, vmac)).toBe(ClaimVerdict.Handover);
-    expect(p.claim(T + WINDOW, State.Master, 0, vmac)).toBe(ClaimVerdict.Report);
+    expect(p.claim(T + 1, State.Master, 0, vmac, OLD_MASTER)).toBe(ClaimVerdict.Handover);
+    expect(p.claim(T + WINDOW, State.Master, 0, vmac, OLD_MASTER)).toBe(ClaimVerdict.Report);
   });
 
   test("a new takeover opens a new window; claims between takeovers are judged by the last one", () => {
     const p = tookOver();
-    expect(p.claim(T + WINDOW + 100, State.Master, 0, OLD_MASTER)).toBe(ClaimVerdict.Report);
+    expect(p.claim(T + WINDOW + 100, State.Master, 0, OLD_MASTER, OLD_MASTER)).toBe(ClaimVerdict.Report);
     const again = T + 60_000;
     p.becameMaster(again, WINDOW);
-    expect(p.claim(again + 1, State.Master, 1, OLD_MASTER)).toBe(ClaimVerdict.Handover);
+    expect(p.claim(again + 1, State.Master, 1, OLD_MASTER, OLD_MASTER)).toBe(ClaimVerdict.Handover);
   });
 
   test("outside MASTER nothing is a conflict, handover or not", () => {
     const p = tookOver();
     for (const st of NOT_MASTER) {
-      expect(p.claim(T + 1, st, 0, OLD_MASTER)).toBe(ClaimVerdict.Ignore);
-      expect(p.claim(T + 1, st, 0, ROGUE)).toBe(ClaimVerdict.Ignore);
+      expect(p.claim(T + 1, st, 0, OLD_MASTER, OLD_MASTER)).toBe(ClaimVerdict.Ignore);
+      expect(p.claim(T + 1, st, 0, ROGUE, OLD_MASTER)).toBe(ClaimVerdict.Ignore);
     }
   });
 });
