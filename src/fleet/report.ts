@@ -5,8 +5,8 @@
 // them on the node that received the publish). So it subscribes to the retained
 // reports *and* asks every node for them; each node answers once, after a random
 // delay within the spread the requester allows, with exactly the bodies it keeps
-// retained (its birth, every vrrp/<instance>, lvs/<vs>/<rs>, config/state,
-// alarm/...). The requester turns an answer back into those (topic, body) pairs
+// retained (its birth, every vrrp/<instance>, lvs/<vs> and lvs/<vs>/<rs>,
+// config/state, alarm/...). The requester turns an answer back into those (topic, body) pairs
 // and folds them like retained messages: one code path for both.
 //
 // Request: MQTT 5 Response Topic + Correlation Data (MQTT 5 §4.10), and for MQTT
@@ -105,7 +105,7 @@ export function reportAnswerMessages(fleet: string, topic: string, body: Uint8Ar
   const out: Array<[string, Uint8Array]> = [];
   for (const [suffix, value] of Object.entries(v.report as Record<string, unknown>)) {
     // only the report topics (no reply/ or config/set smuggled in), each level as a node would encode it
-    if (!/^(status|vrrp\/[^/]+|lvs\/[^/]+\/[^/]+|config\/state|alarm\/.+)$/.test(suffix) || suffix.split("/").some((l) => l === "" || /[+#\u0000]/.test(l))) continue;
+    if (!/^(status|vrrp\/[^/]+|lvs\/[^/]+(\/[^/]+)?|config\/state|alarm\/.+)$/.test(suffix) || suffix.split("/").some((l) => l === "" || /[+#\u0000]/.test(l))) continue;
     out.push([`${ROOT}/${fleet}/${node}/${suffix}`, encodeBody(value, "cbor")]);
   }
   return out;

@@ -79,7 +79,7 @@ describe("report answer", () => {
   });
 
   test("only report topics come out of an answer: nothing smuggled onto config/set or another node", () => {
-    const evil = encodeBody({ id: "i", report: { "config/set": { x: 1 }, "../gw2/status": { status: "online" }, "vrrp/+": {}, "vrrp/A/B": {}, status: { status: "online" } } }, "cbor");
-    expect(reportAnswerMessages("edge", "vigil/v1/edge/gw1/reply/ops", evil, "i")!.map(([topic]) => topic)).toEqual(["vigil/v1/edge/gw1/status"]);
+    const evil = encodeBody({ id: "i", report: { "config/set": { x: 1 }, "../gw2/status": { status: "online" }, "vrrp/+": {}, "vrrp/A/B": {}, "lvs/a/b/c": {}, status: { status: "online" }, "lvs/vs1": { quorumUp: true } } }, "cbor");
+    expect(reportAnswerMessages("edge", "vigil/v1/edge/gw1/reply/ops", evil, "i")!.map(([topic]) => topic)).toEqual(["vigil/v1/edge/gw1/status", "vigil/v1/edge/gw1/lvs/vs1"]);
   });
 });
