@@ -69,18 +69,21 @@ for (const version of [5, 4] as const) {
   }, 30_000);
 }
 
-test("a flood of report requests gets a bounded number of answers (4 pending at once), said once in the node's log", async () => {
+test("a flood of report requests gets a bounded number of answers (4 pending at once, 8 per 10 s), said once in the node's log", async () => {
   const logs: string[] = [];
   const r = reporter("flood", 5, logs);
   for (let i = 0; i < 200 && !r.stats().connected; i++) await Bun.sleep(20);
   const w = await client(5, ["vigil/v1/rq/flood/reply/+"]);
   for (let i = 0; i < 20; i++) {
-    const req = reportRequest("rq", `ops-${i}`, `ops-${i}:report`, 500, 5);
+    const req = reportRequest("rq", `ops-${i}`, `ops-${i}:report`, 2000, 5);
     await w.client.publishAsync(req.topic, req.body, req.opts);
   }
-  await Bun.sleep(1500);
+  await Bun.sleep(2600);
+  // 4 when all 20 arrive before the first answer is due (the usual case); a loaded
+  // machine may free a slot earlier, but never more than the window's 8
   const answered = new Set(w.msgs.map((m) => m.topic));
-  expect(answered.size).toBe(4);
+  expect(answered.size).toBeGreaterThanOrEqual(4);
+  expect(answered.size).toBeLessThanOrEqual(8);
   expect(logs.filter((l) => l.includes("report requests beyond"))).toHaveLength(1);
   // a request that would have it publish outside its own reply/ is refused
   await w.client.publishAsync("vigil/v1/rq/all/report", JSON.stringify({ reply: "vigil/v1/rq/other/reply/x", id: "x" }), { qos: 1 });
