@@ -30,6 +30,18 @@ async function portOpenHere(host: string, port: number): Promise<boolean> {
   });
 }
 
+/** Clusters not yet disposed: killed by PID if the test process exits (or is told to) first. */
+const live = new Set<RabbitCluster>();
+let hooked = false;
+function hookExit() {
+  if (hooked) return;
+  hooked = true;
+  process.on("exit", () => { for (const c of live) c.killSync(); });
+  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+    process.once(sig, () => { for (const c of live) c.killSync(); process.exit(128 + (sig === "SIGINT" ? 2 : 15)); });
+  }
+}
+
 interface NodeProc {
   name: string;
   mqttPort: number;
@@ -103,7 +115,18 @@ export class RabbitCluster {
     }
   }
 
+  /** Synchronous last resort (process exit): SIGKILL to every VM and our epmd, by PID. */
+  killSync(): void {
+    for (const p of [...this.nodes.map((n) => n.proc), this.epmd]) {
+      if (p && p.exitCode === null) p.kill("SIGKILL");
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+    live.delete(this);
+  }
+
   private async launch() {
+    hookExit();
+    live.add(this);
     // Our own cookie: only VMs and rabbitmqctl with this HOME can talk to these nodes.
     writeFileSync(`${this.dir}/.erlang.cookie`, `VIGILTEST${crypto.randomUUID().replace(/-/g, "").toUpperCase()}`, { mode: 0o400 });
     this.epmdPort = await freePort();
@@ -168,5 +191,6 @@ export class RabbitCluster {
       await this.epmd.exited;
     }
     rmSync(this.dir, { recursive: true, force: true });
+    live.delete(this);
   }
 }
