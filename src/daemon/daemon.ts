@@ -19,7 +19,7 @@ import { type LvsHooks, LvsManager } from "./lvs-manager.ts";
 import { log } from "./log.ts";
 import { GroupStates } from "./group-notify.ts";
 import { notifyMasterRxLowerPri, notifyTransition, type NotifyState } from "./notify.ts";
-import { type InstancePlan, planInstances, type PlanResult } from "./plan.ts";
+import { type InstancePlan, planInstances, type PlanResult, pushBlockers } from "./plan.ts";
 import { killRunningScripts, runScript } from "./scripts.ts";
 import { startStatusServer } from "./status-server.ts";
 import type { DaemonStatus, InstanceStatus } from "./status-types.ts";
@@ -342,8 +342,8 @@ export class Daemon {
    */
   applyConfig(cfg: Config, opts: { strict: boolean }): void {
     const plan = planFromKernel(cfg);
-    const absent = plan.waiting.filter((w) => w.block.absent).map((w) => `vrrp_instance ${w.plan.name}: ${w.block.reason}`);
-    if (opts.strict && (plan.errors.length || absent.length)) throw new Error([...plan.errors, ...absent].join("; "));
+    const blockers = opts.strict ? pushBlockers(plan) : [];
+    if (blockers.length) throw new Error(blockers.join("; "));
     for (const e of plan.errors) log.error(e);
     this.locks.sync(plan.templates.map((p) => ({ interface: p.interface, vrid: p.params.vrid, family: p.params.family })));
     this.cfg = cfg;

@@ -76,7 +76,13 @@ export class FleetLink {
   /** interface/family -> LAN, read at most once per LAN_CACHE_MS (a reload flips many instances at once) */
   private readonly lans = new Map<string, { lan: string | undefined; at: number }>();
 
-  constructor(cfg: Config, private readonly running: RunningConfig, apply: (cfg: Config) => void) {
+  /**
+   * @param apply puts a pushed config into effect (the daemon's strict reload); throws to refuse it
+   * @param interfaceLan the subnet of an instance's interface: read from the kernel; the
+   *   fleet simulator (test/bench/fleet-sim-node.ts) gives its simulated interfaces' instead
+   */
+  constructor(cfg: Config, private readonly running: RunningConfig, apply: (cfg: Config) => void,
+    private readonly interfaceLan: (plan: InstancePlan) => string | undefined = readInterfaceLan) {
     const fleet = cfg.fleet!;
     const node = fleetNode(cfg);
     this.cfg = cfg;
@@ -195,7 +201,7 @@ export class FleetLink {
     const now = Date.now();
     const hit = this.lans.get(key);
     if (hit && now - hit.at < LAN_CACHE_MS) return hit.lan;
-    const lan = readInterfaceLan(plan);
+    const lan = this.interfaceLan(plan);
     this.lans.set(key, { lan, at: now });
     return lan;
   }

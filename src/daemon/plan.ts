@@ -272,6 +272,17 @@ export function configPlans(cfg: Config): ConfigPlans {
 }
 
 /**
+ * Why a pushed config cannot run here (empty: it can): a config error, or an
+ * instance bound to an interface this box does not have (likely a typo). One
+ * that is only down or still in DAD waits, as at boot. Daemon.applyConfig
+ * refuses a pushed (strict) config with these reasons so the fleet link rolls back.
+ */
+export function pushBlockers(plan: PlanResult): string[] {
+  const absent = plan.waiting.filter((w) => w.block.absent).map((w) => `vrrp_instance ${w.plan.name}: ${w.block.reason}`);
+  return [...plan.errors, ...absent];
+}
+
+/**
  * configPlans() bound to the interfaces given: which instances could start now and
  * which wait (interface absent, no usable source address), and why. A missing
  * track_interface is reported (it counts as down) but keeps nobody waiting.

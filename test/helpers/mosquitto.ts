@@ -15,6 +15,8 @@ export interface BrokerOptions {
   websockets?: boolean;
   /** more mosquitto.conf lines (e.g. `retain_available false`) */
   extra?: string[];
+  /** a bound on client connections (the listener's max_connections); the fd limit is raised to fit */
+  maxConnections?: number;
 }
 
 export async function freePort(): Promise<number> {
@@ -42,6 +44,11 @@ export class Mosquitto {
     this.dir = mkdtempSync("/tmp/vigil-mosq-");
   }
 
+  /** the broker's pid while it runs (for its memory and CPU in /proc) */
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
   get url(): string {
     return `${this.opts.tls ? "mqtts" : "mqtt"}://127.0.0.1:${this.port}`;
   }
@@ -49,7 +56,7 @@ export class Mosquitto {
   private writeConfig() {
     // `user root`: started as root, mosquitto would otherwise switch to its own user and
     // could not read the 0700 temp dirs holding the test's certificates and password file.
-    const lines = [`listener ${this.port} 127.0.0.1`, "user root", "persistence false", `log_dest stderr`, "log_type error", "log_type warning", "log_type notice"];
+    const lines = [`listener ${this.port} 127.0.0.1`, ...(this.opts.maxConnections ? [`max_connections ${this.opts.maxConnections}`] : []), "user root", "persistence false", `log_dest stderr`, "log_type error", "log_type warning", "log_type notice"];
     if (this.opts.tls) {
       lines.push(`cafile ${this.opts.tls.ca}`, `certfile ${this.opts.tls.cert}`, `keyfile ${this.opts.tls.key}`);
       lines.push(`require_certificate ${this.opts.tls.requireClientCert ? "true" : "false"}`);
@@ -100,7 +107,9 @@ export class Mosquitto {
   private async launch(): Promise<this> {
     this.writeConfig();
     this.log = "";
-    const proc = spawn(["/usr/sbin/mosquitto", "-c", `${this.dir}/mosquitto.conf`], { stdout: "ignore", stderr: "pipe" });
+    // every client is an fd: prlimit execs mosquitto itself, so the pid stays the broker's
+    const fds = this.opts.maxConnections ? ["prlimit", `--nofile=${this.opts.maxConnections + 256}`] : [];
+    const proc = spawn([...fds, "/usr/sbin/mosquitto", "-c", `${this.dir}/mosquitto.conf`], { stdout: "ignore", stderr: "pipe" });
     this.proc = proc;
     const errText = new Response(proc.stderr as ReadableStream).text().then((t) => (this.log += t));
     for (let i = 0; i < 200; i++) {
