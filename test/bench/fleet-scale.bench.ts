@@ -16,7 +16,7 @@
 //
 //   node_modules/.bin/bun test/bench/fleet-scale.bench.ts   (FLEET_SCALE_N=1000 FLEET_SCALE_REPS=3 FLEET_SCALE_PROCS=4)
 import { type Subprocess } from "bun";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Mosquitto } from "../helpers/mosquitto.ts";
 import { instanceConf, SIM_FLEET, simNode } from "./fleet-sim-config.ts";
 
@@ -50,7 +50,9 @@ function vigil(args: string[]): { code: number; out: string; err: string; ms: nu
   return { code: r.exitCode ?? -1, out: r.stdout.toString(), err: r.stderr.toString(), ms, maxRssMiB: (r.resourceUsage?.maxRSS ?? 0) / 2 ** 20 }; // bytes here (process.resourceUsage() says KiB)
 }
 
-const dir = mkdtempSync("/tmp/vigil-fleet-scale-");
+// The nodes' config stores (fsync'd on every push) on tmpfs: N routers have N flash
+// chips, the simulator one shared virtual disk, whose fsyncs would serialise them all.
+const dir = mkdtempSync(`${existsSync("/dev/shm") ? "/dev/shm" : "/tmp"}/vigil-fleet-scale-`);
 const broker = new Mosquitto({ maxConnections: N + 64 });
 const agents: Subprocess<"pipe", "pipe", unknown>[] = [];
 /** each simulator process's stdout so far (JSON lines), read as it comes */
@@ -72,9 +74,24 @@ function sign(iface = "lan0"): { path: string; serial: number } {
 
 interface RolloutJson {
   status: string;
+  startedAt?: number;
+  finishedAt?: number;
   tally: { applied: number; failed: number; rolledBack: number; total: number };
   spec: { waves: string[][] };
-  nodes: Record<string, { wave: number; outcome?: string; reason?: string; result: string }>;
+  nodes: Record<string, { wave: number; outcome?: string; reason?: string; result: string; sentAt?: number; appliedAt?: number; finishedAt?: number }>;
+}
+
+/** Where a rollout's time went, from its record: per wave, first send -> last "runs it" (confirming) -> last done. */
+function waveTimes(j: RolloutJson): string {
+  const t0 = j.startedAt ?? 0;
+  const s = (x: number) => ((x - t0) / 1000).toFixed(2);
+  const parts = j.spec.waves.map((_, w) => {
+    const ns = Object.values(j.nodes).filter((n) => n.wave === w && n.sentAt);
+    if (!ns.length) return `w${w + 1} -`;
+    const max = (f: (n: (typeof ns)[number]) => number | undefined) => Math.max(...ns.map((n) => f(n) ?? 0));
+    return `w${w + 1} sent ${s(Math.min(...ns.map((n) => n.sentAt!)))}-${s(max((n) => n.sentAt))} runs ${s(max((n) => n.appliedAt))} done ${s(max((n) => n.finishedAt))}`;
+  });
+  return `engine ${(((j.finishedAt ?? t0) - t0) / 1000).toFixed(2)} s: ${parts.join("; ")}`;
 }
 
 /** Both routers of a pair (same site, same VRID on lan0) in one wave: the rollout's record would say so. */
@@ -125,7 +142,9 @@ try {
   for (let from = 0; from < N; from += per) {
     const i = agents.length;
     const count = Math.min(per, N - from);
-    agents.push(Bun.spawn([process.execPath, `${import.meta.dir}/fleet-sim-agents.ts`, "--broker", broker.url, "--dir", dir,
+    // FLEET_SCALE_PROF=DIR: a CPU profile of each simulator process (markdown) in DIR
+    const prof = process.env.FLEET_SCALE_PROF ? ["--cpu-prof-md", `--cpu-prof-dir=${process.env.FLEET_SCALE_PROF}`] : [];
+    agents.push(Bun.spawn([process.execPath, ...prof, `${import.meta.dir}/fleet-sim-agents.ts`, "--broker", broker.url, "--dir", dir,
       "--from", String(from), "--count", String(count), "--confirm", String(CONFIRM_S)], { cwd: ROOT, stdin: "pipe", stdout: "pipe", stderr: Bun.file(agentLog(i)) }));
     agentOut[i] = "";
     agentDone[i] = (async () => {
@@ -175,6 +194,7 @@ try {
       rss.push(r.maxRssMiB);
       waveCount = r.j.spec.waves.length;
       console.log(`  rollout --waves ${waves} serial ${blob.serial}: ${N} applied in ${(r.ms / 1000).toFixed(2)} s (${waveCount} waves), max RSS ${r.maxRssMiB.toFixed(0)} MiB; load ${load}`);
+      console.log(`    ${waveTimes(r.j)}`);
     }
     console.log(`rollout --waves ${waves} (${waveCount} waves), ${N} nodes   ${summary(took, "s")}; max RSS ${summary(rss, "MiB", 0)}`);
   }
