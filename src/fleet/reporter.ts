@@ -206,8 +206,10 @@ export class FleetReporter {
   }
 
   vrrpState(instance: string, snap: VrrpSnapshot): void {
-    this.setState(this.topics.vrrp(instance), snap);
-    this.applyAlarms(this.witness.ownState(instance, { state: snap.state, segment: snap.segment, vrid: snap.vrid }, this.now()));
+    // the site goes with the state: peers' witnesses compare within a site (witness.ts)
+    const site = this.o.config.site;
+    this.setState(this.topics.vrrp(instance), site ? { ...snap, site } : snap);
+    this.applyAlarms(this.witness.ownState(instance, { state: snap.state, segment: snap.segment, vrid: snap.vrid, ...(site ? { site } : {}) }, this.now()));
   }
 
   lvsState(vs: string, rs: string, snap: LvsSnapshot): void {

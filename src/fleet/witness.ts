@@ -14,6 +14,12 @@ export interface VrrpSnapshotKey {
   state: string;
   segment: string;
   vrid: number;
+  /**
+   * vigil_fleet `site` of the reporting node: routers back each other up only
+   * within a site, so identical branch configs (same VIPs and VRID at every
+   * site) are not one segment. Absent = no site, as before sites existed.
+   */
+  site?: string;
 }
 
 export interface AlarmChange {
@@ -24,12 +30,19 @@ export interface AlarmChange {
   peers: string[];
 }
 
-const key = (segment: string, vrid: number) => `${vrid}\u0000${segment}`;
+const key = (s: VrrpSnapshotKey) => `${s.vrid}\u0000${s.site ?? ""}\u0000${s.segment}`;
 
 export class SplitBrainWitness {
   private own = new Map<string, VrrpSnapshotKey>(); // instance -> our report
   private peers = new Map<string, Map<string, VrrpSnapshotKey>>(); // node -> instance -> report
   private offline = new Set<string>();
+  /**
+   * key -> live peer -> how many of its instances report MASTER there, kept as
+   * reports come: a fleet message costs O(1) and evaluate looks only at our own
+   * instances' keys (it scanned every peer's every report per message, O(N) per
+   * message and O(N²) per reconnect for N routers).
+   */
+  private masters = new Map<string, Map<string, number>>();
   private active = new Map<string, AlarmChange>(); // key -> raised alarm
   private since = new Map<string, number>(); // key -> when the dual MASTER was first seen
 
@@ -45,6 +58,11 @@ export class SplitBrainWitness {
     if (node === this.self) return [];
     let m = this.peers.get(node);
     if (!m) this.peers.set(node, (m = new Map()));
+    if (!this.offline.has(node)) {
+      const old = m.get(instance);
+      if (old) this.countMaster(node, old, -1);
+      if (s) this.countMaster(node, s, 1);
+    }
     if (s) m.set(instance, s);
     else m.delete(instance);
     return this.evaluate(now);
@@ -52,9 +70,22 @@ export class SplitBrainWitness {
 
   peerOnline(node: string, online: boolean, now = 0): AlarmChange[] {
     if (node === this.self) return [];
+    const wasOnline = !this.offline.has(node);
     if (online) this.offline.delete(node);
     else this.offline.add(node);
+    if (wasOnline !== online) for (const r of this.peers.get(node)?.values() ?? []) this.countMaster(node, r, online ? 1 : -1);
     return this.evaluate(now);
+  }
+
+  private countMaster(node: string, s: VrrpSnapshotKey, delta: 1 | -1) {
+    if (s.state !== "MASTER") return;
+    const k = key(s);
+    let m = this.masters.get(k);
+    if (!m) this.masters.set(k, (m = new Map()));
+    const n = (m.get(node) ?? 0) + delta;
+    if (n > 0) m.set(node, n);
+    else m.delete(node);
+    if (m.size === 0) this.masters.delete(k);
   }
 
   /**
@@ -64,6 +95,7 @@ export class SplitBrainWitness {
   resetPeers(now = 0): AlarmChange[] {
     this.peers.clear();
     this.offline.clear();
+    this.masters.clear();
     return this.evaluate(now);
   }
 
@@ -87,17 +119,10 @@ export class SplitBrainWitness {
     const want = new Map<string, AlarmChange>();
     for (const o of this.own.values()) {
       if (o.state !== "MASTER") continue;
-      const k = key(o.segment, o.vrid);
-      for (const [node, reports] of this.peers) {
-        if (this.offline.has(node)) continue;
-        for (const p of reports.values()) {
-          if (p.state === "MASTER" && key(p.segment, p.vrid) === k) {
-            const a = want.get(k) ?? { active: true, segment: o.segment, vrid: o.vrid, peers: [] };
-            if (!a.peers.includes(node)) a.peers.push(node);
-            want.set(k, a);
-          }
-        }
-      }
+      const k = key(o);
+      const live = this.masters.get(k);
+      if (!live || want.has(k)) continue;
+      want.set(k, { active: true, segment: o.segment, vrid: o.vrid, peers: [...live.keys()] });
     }
     for (const k of [...this.since.keys()]) if (!want.has(k)) this.since.delete(k);
     for (const k of want.keys()) if (!this.since.has(k)) this.since.set(k, now);
@@ -123,5 +148,5 @@ export function snapshotKeyOf(v: unknown): VrrpSnapshotKey | null {
   if (typeof v !== "object" || v === null) return null;
   const o = v as Record<string, unknown>;
   if (typeof o.state !== "string" || typeof o.segment !== "string" || !Number.isInteger(o.vrid)) return null;
-  return { state: o.state, segment: o.segment, vrid: o.vrid as number };
+  return { state: o.state, segment: o.segment, vrid: o.vrid as number, ...(typeof o.site === "string" && o.site ? { site: o.site } : {}) };
 }

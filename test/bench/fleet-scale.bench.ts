@@ -15,7 +15,6 @@
 // "applied"); rollouts run with --soak 0 --hold 0.
 //
 //   node_modules/.bin/bun test/bench/fleet-scale.bench.ts   (FLEET_SCALE_N=1000 FLEET_SCALE_REPS=3 FLEET_SCALE_PROCS=4)
-import { type Subprocess } from "bun";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Mosquitto } from "../helpers/mosquitto.ts";
 import { instanceConf, SIM_FLEET, simNode } from "./fleet-sim-config.ts";
@@ -54,7 +53,15 @@ function vigil(args: string[]): { code: number; out: string; err: string; ms: nu
 // chips, the simulator one shared virtual disk, whose fsyncs would serialise them all.
 const dir = mkdtempSync(`${existsSync("/dev/shm") ? "/dev/shm" : "/tmp"}/vigil-fleet-scale-`);
 const broker = new Mosquitto({ maxConnections: N + 64 });
-const agents: Subprocess<"pipe", "pipe", unknown>[] = [];
+/** a simulator process: its stdin (closed to stop it), its stdout (JSON lines) */
+interface Agent {
+  stdin: { end(): unknown };
+  stdout: ReadableStream<Uint8Array>;
+  exited: Promise<number>;
+  exitCode: number | null;
+  kill(signal?: NodeJS.Signals): void;
+}
+const agents: Agent[] = [];
 /** each simulator process's stdout so far (JSON lines), read as it comes */
 const agentOut: string[] = [];
 const agentDone: Promise<void>[] = [];
@@ -121,13 +128,17 @@ function rollout(blob: string, waves: string, extra: string[] = []) {
 /** `vigil status --broker` until it shows every node with VI_1 settled; returns the last run. */
 function fleetView() {
   const r = vigil(["status", "--broker", broker.url, "--fleet", SIM_FLEET, "--json"]);
-  if (r.code !== 0) return { ...r, nodes: 0, settled: 0, serials: new Map<number, number>() };
-  const v = JSON.parse(r.out) as { nodes: Record<string, { status?: { status?: string; config_serial?: number }; vrrp: Record<string, { state?: string }> }> };
+  if (r.code !== 0) return { ...r, nodes: 0, settled: 0, alarms: 0, serials: new Map<number, number>() };
+  const v = JSON.parse(r.out) as {
+    nodes: Record<string, { status?: { status?: string; config_serial?: number }; vrrp: Record<string, { state?: string }>; alarms: Record<string, { active?: boolean }> }>;
+  };
   const nodes = Object.values(v.nodes).filter((n) => n.status?.status === "online");
   const serials = new Map<number, number>();
   for (const n of nodes) serials.set(n.status?.config_serial ?? -1, (serials.get(n.status?.config_serial ?? -1) ?? 0) + 1);
   const settled = nodes.filter((n) => ["MASTER", "BACKUP"].includes(n.vrrp.VI_1?.state ?? "")).length;
-  return { ...r, nodes: nodes.length, settled, serials };
+  // identical branch configs at every site: a split-brain alarm here is a false one (witness.ts compares within a site)
+  const alarms = nodes.filter((n) => Object.values(n.alarms ?? {}).some((a) => a.active)).length;
+  return { ...r, nodes: nodes.length, settled, alarms, serials };
 }
 
 try {
@@ -170,6 +181,7 @@ try {
   }
   console.log(`fleet settled: ${view.settled}/${N} nodes online with VI_1 MASTER/BACKUP, ${((performance.now() - t0) / 1000).toFixed(1)} s after start; load ${loadavg()}`);
   if (view.settled < N) throw new Error(`only ${view.settled} of ${N} nodes settled`);
+  if (view.alarms) throw new Error(`${view.alarms} node(s) raise a split-brain alarm: every pair has one MASTER`);
 
   // --- fleet view
   const statusMs: number[] = [], statusRss: number[] = [];

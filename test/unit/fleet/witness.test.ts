@@ -45,7 +45,37 @@ describe("split-brain witness", () => {
     w.ownState("VI_1", M());
     expect(w.peerState("gw-a", "VI_1", M())).toEqual([]);
   });
+  test("sites: identical branch configs (same VIPs, same VRID) at two sites are not a split brain; within one site they are", () => {
+    const w = new SplitBrainWitness("gw-a");
+    w.ownState("VI_1", { ...M(), site: "paris" });
+    expect(w.peerState("gw-b", "VI_1", { ...M(), site: "lyon" })).toEqual([]);
+    expect(w.peerState("gw-c", "VI_1", M())).toEqual([]); // no site is a site of its own
+    expect(w.peerState("gw-d", "VI_1", { ...M(), site: "paris" })).toEqual([{ active: true, segment: "lan", vrid: 51, peers: ["gw-d"] }]);
+    // a peer that moves to our site joins the alarm; one that leaves it drops out
+    expect(w.peerState("gw-b", "VI_1", { ...M(), site: "paris" })).toEqual([{ active: true, segment: "lan", vrid: 51, peers: ["gw-b", "gw-d"] }]);
+    expect(w.peerState("gw-d", "VI_1", { ...M(), site: "lyon" })).toEqual([{ active: true, segment: "lan", vrid: 51, peers: ["gw-b"] }]);
+  });
+  test("a peer's reports that change while it is offline count only from when it is back, as they stand then", () => {
+    const w = new SplitBrainWitness("gw-a");
+    w.ownState("VI_1", M());
+    w.peerState("gw-b", "VI_1", M());
+    w.peerState("gw-b", "VI_2", M());
+    expect(w.peerOnline("gw-b", false)).toEqual([{ active: false, segment: "lan", vrid: 51, peers: [] }]);
+    expect(w.peerState("gw-b", "VI_1", B())).toEqual([]);
+    expect(w.peerOnline("gw-b", false)).toEqual([]); // a repeated Last Will changes nothing
+    // back: VI_2 still MASTER on our segment, VI_1 BACKUP
+    expect(w.peerOnline("gw-b", true)).toEqual([{ active: true, segment: "lan", vrid: 51, peers: ["gw-b"] }]);
+    expect(w.peerState("gw-b", "VI_1", null)).toEqual([]);
+    expect(w.peerState("gw-b", "VI_2", B())).toEqual([{ active: false, segment: "lan", vrid: 51, peers: [] }]);
+  });
+  test("1 000 peers, each MASTER of its own site: no alarm, and our alarm names only the one peer of our site", () => {
+    const w = new SplitBrainWitness("gw-0");
+    w.ownState("VI_1", { ...M(), site: "s0" });
+    for (let i = 1; i <= 1000; i++) expect(w.peerState(`gw-${i}`, "VI_1", { ...M(), site: `s${i}` })).toEqual([]);
+    expect(w.peerState("gw-1001", "VI_1", { ...M(), site: "s0" })).toEqual([{ active: true, segment: "lan", vrid: 51, peers: ["gw-1001"] }]);
+  });
   test("snapshotKeyOf rejects reports without state/segment/vrid", () => {
+    expect(snapshotKeyOf({ state: "MASTER", segment: "lan", vrid: 3, site: "paris" })).toEqual({ ...M(3), site: "paris" });
     expect(snapshotKeyOf({ state: "MASTER", segment: "lan", vrid: 3, priority: 100 })).toEqual(M(3));
     expect(snapshotKeyOf({ state: "MASTER", vrid: 3 })).toBeNull();
     expect(snapshotKeyOf("MASTER")).toBeNull();
