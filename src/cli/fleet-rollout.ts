@@ -79,7 +79,8 @@ async function openFleet(conn: ConnectionRecord, fleetName: string, settleMs: nu
   const fleet = new FleetState(fleetName);
   let handler: (t: string, b: Uint8Array) => void = (t, b) => void fleet.apply(t, b);
   session.onMessage((t, b) => handler(t, b));
-  await session.subscribeFleet();
+  // QoS 0 (see subscribeFleet): at QoS 1 mosquitto dropped most of a 1 000-node fleet's retained reports
+  await session.subscribeFleet(undefined, 0);
   // answers spread over two thirds of the window, so the last ones land inside it
   await session.requestReport(Math.floor((settleMs * 2) / 3)).catch(() => {});
   await Bun.sleep(settleMs);

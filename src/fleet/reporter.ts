@@ -138,6 +138,8 @@ export class FleetReporter {
   private flushScheduled = false;
   private reconnectTimer?: ReturnType<typeof setTimeout>;
   private witnessTimer?: ReturnType<typeof setTimeout>;
+  /** peers whose status topic is subscribed on this connection (watchPeers) */
+  private watched = new Set<string>();
   /** report answers waiting out their jitter, by requester id (a repeated request is answered once) */
   private readonly reportTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private reportWindow = { start: 0, count: 0, refusedLogged: false };
@@ -260,7 +262,26 @@ export class FleetReporter {
     this.schedule();
   }
 
+  /**
+   * Follows the status (birth and Last Will) of exactly the peers the witness
+   * needs: subscribing to every node's status fanned each birth out to the whole
+   * fleet, N² deliveries for a fleet-wide rollout.
+   */
+  private watchPeers() {
+    const c = this.client;
+    if (!c?.connected) return;
+    const want = this.witness.peersToWatch();
+    const add: string[] = [], drop: string[] = [];
+    for (const n of want) if (!this.watched.has(n)) add.push(this.topics.peerStatus(n));
+    for (const n of this.watched) if (!want.has(n)) drop.push(this.topics.peerStatus(n));
+    this.watched = want;
+    const failed = (err?: Error | null) => { if (err) this.log(`fleet: peer status subscription failed: ${err.message}`); };
+    if (add.length) c.subscribe(add, { qos: 0 }, failed);
+    if (drop.length) c.unsubscribe(drop, failed);
+  }
+
   private applyAlarms(changes: AlarmChange[]) {
+    this.watchPeers();
     for (const a of changes) {
       this.setState(this.topics.splitBrainAlarm(a.segment, a.vrid), { ...a, at: this.now() });
       this.event({ type: a.active ? "split-brain" : "split-brain-cleared", segment: a.segment, vrid: a.vrid, peers: a.peers });
@@ -344,7 +365,17 @@ export class FleetReporter {
     const c = this.client!;
     this.publishBirth();
     const requests = [this.topics.configGet, ...(this.o.onRollbackRequest ? [this.topics.configRollback] : [])];
-    c.subscribe([this.topics.configSet, this.topics.configSetAll, ...requests, this.topics.reportRequest, this.topics.fleetVrrp, this.topics.fleetStatus], { qos: 1 }, (err) => {
+    c.subscribe([this.topics.configSet, this.topics.configSetAll, ...requests, this.topics.reportRequest], { qos: 1 }, (err) => {
+      if (err) this.log(`fleet: subscribe failed: ${err.message}`);
+    });
+    // The witness reads every node's state: at QoS 1 a broker queues only so many
+    // per client (mosquitto: 20 in flight + 1 000) and dropped most of a 1 000-node
+    // fleet's retained reports on each connect (the witness went blind), with a
+    // PUBACK per delivery. At QoS 0 they stream in order over TCP; a reconnect
+    // resets the witness and brings the retained ones again. Peers' liveness:
+    // only those the witness needs (watchPeers), subscribed as they appear.
+    this.watched = new Set(); // a clean session starts with no subscription
+    c.subscribe(this.topics.fleetVrrp, { qos: 0 }, (err) => {
       if (err) this.log(`fleet: subscribe failed: ${err.message}`);
     });
     // What we knew of peers may be stale (one may have died while we were away):

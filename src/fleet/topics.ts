@@ -49,9 +49,10 @@ export class Topics {
   /** Replies to requests go under the node's own subtree, where a per-node ACL lets it write. */
   get replyBase() { return `${this.base}/reply/`; }
   splitBrainAlarm(segment: string, vrid: number) { return `${this.base}/alarm/split-brain/${encodeLevel(segment)}/${vrid}`; }
-  /** Filters the split-brain witness listens on: every node's VRRP state and liveness. */
+  /** What the split-brain witness listens on: every node's VRRP state, and the liveness of the peers that matter to it. */
   get fleetVrrp() { return `${ROOT}/${this.fleet}/+/vrrp/+`; }
-  get fleetStatus() { return `${ROOT}/${this.fleet}/+/status`; }
+  /** `node`: the topic level as received */
+  peerStatus(node: string) { return `${ROOT}/${this.fleet}/${node}/status`; }
   /** fleet-wide request: every node answers with what it keeps retained (report.ts) */
   get reportRequest() { return reportRequestTopic(this.fleet); }
 }

@@ -43,6 +43,8 @@ export class SplitBrainWitness {
    * message and O(N²) per reconnect for N routers).
    */
   private masters = new Map<string, Map<string, number>>();
+  /** the same, online or not: whose liveness we must follow (peersToWatch) */
+  private masterReports = new Map<string, Map<string, number>>();
   private active = new Map<string, AlarmChange>(); // key -> raised alarm
   private since = new Map<string, number>(); // key -> when the dual MASTER was first seen
 
@@ -58,11 +60,10 @@ export class SplitBrainWitness {
     if (node === this.self) return [];
     let m = this.peers.get(node);
     if (!m) this.peers.set(node, (m = new Map()));
-    if (!this.offline.has(node)) {
-      const old = m.get(instance);
-      if (old) this.countMaster(node, old, -1);
-      if (s) this.countMaster(node, s, 1);
-    }
+    const old = m.get(instance);
+    const live = !this.offline.has(node);
+    if (old) this.countMaster(node, old, -1, live);
+    if (s) this.countMaster(node, s, 1, live);
     if (s) m.set(instance, s);
     else m.delete(instance);
     return this.evaluate(now);
@@ -73,19 +74,28 @@ export class SplitBrainWitness {
     const wasOnline = !this.offline.has(node);
     if (online) this.offline.delete(node);
     else this.offline.add(node);
-    if (wasOnline !== online) for (const r of this.peers.get(node)?.values() ?? []) this.countMaster(node, r, online ? 1 : -1);
+    if (wasOnline !== online) for (const r of this.peers.get(node)?.values() ?? []) if (r.state === "MASTER") count(this.masters, key(r), node, online ? 1 : -1);
     return this.evaluate(now);
   }
 
-  private countMaster(node: string, s: VrrpSnapshotKey, delta: 1 | -1) {
+  /**
+   * The peers whose liveness (status, with its Last Will) can change an alarm of
+   * ours: those reporting MASTER where one of our instances is, whatever our
+   * state (we may become MASTER). The reporter follows only their status topics:
+   * every node's status fanned each birth out to the whole fleet (N² deliveries
+   * per fleet-wide rollout; mosquitto spent seconds per loop at 1 000 nodes).
+   */
+  peersToWatch(): Set<string> {
+    const out = new Set<string>();
+    for (const o of this.own.values()) for (const n of this.masterReports.get(key(o))?.keys() ?? []) out.add(n);
+    return out;
+  }
+
+  private countMaster(node: string, s: VrrpSnapshotKey, delta: 1 | -1, live: boolean) {
     if (s.state !== "MASTER") return;
     const k = key(s);
-    let m = this.masters.get(k);
-    if (!m) this.masters.set(k, (m = new Map()));
-    const n = (m.get(node) ?? 0) + delta;
-    if (n > 0) m.set(node, n);
-    else m.delete(node);
-    if (m.size === 0) this.masters.delete(k);
+    count(this.masterReports, k, node, delta);
+    if (live) count(this.masters, k, node, delta);
   }
 
   /**
@@ -96,6 +106,7 @@ export class SplitBrainWitness {
     this.peers.clear();
     this.offline.clear();
     this.masters.clear();
+    this.masterReports.clear();
     return this.evaluate(now);
   }
 
@@ -141,6 +152,16 @@ export class SplitBrainWitness {
     this.active = raised;
     return changes;
   }
+}
+
+/** key -> node -> count, entries removed at 0 */
+function count(index: Map<string, Map<string, number>>, k: string, node: string, delta: 1 | -1) {
+  let m = index.get(k);
+  if (!m) index.set(k, (m = new Map()));
+  const n = (m.get(node) ?? 0) + delta;
+  if (n > 0) m.set(node, n);
+  else m.delete(node);
+  if (m.size === 0) index.delete(k);
 }
 
 /** Reads the fields the witness needs out of a peer's decoded vrrp message. */

@@ -141,6 +141,15 @@ function fleetView() {
   return { ...r, nodes: nodes.length, settled, alarms, serials };
 }
 
+// run.sh's timeout sends SIGTERM, which skips `finally`: stop what we started, by pid
+process.on("SIGTERM", () => {
+  for (const a of agents) a.kill("SIGKILL");
+  void broker.dispose().finally(() => {
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(143);
+  });
+});
+
 try {
   console.log(`fleet-scale: N=${N} in ${PROCS} process(es), confirm_timeout ${CONFIRM_S} s, ${REPS} repetition(s); load ${loadavg()}`);
   const k = vigil(["config", "keygen", "--out", `${dir}/fleet`]);

@@ -74,6 +74,21 @@ describe("split-brain witness", () => {
     for (let i = 1; i <= 1000; i++) expect(w.peerState(`gw-${i}`, "VI_1", { ...M(), site: `s${i}` })).toEqual([]);
     expect(w.peerState("gw-1001", "VI_1", { ...M(), site: "s0" })).toEqual([{ active: true, segment: "lan", vrid: 51, peers: ["gw-1001"] }]);
   });
+  test("peersToWatch: the MASTERs of our (site, segment, VRID), online or not, whatever our state; nobody else", () => {
+    const w = new SplitBrainWitness("gw-a");
+    w.ownState("VI_1", { ...B(), site: "paris" });
+    w.peerState("gw-b", "VI_1", { ...M(), site: "paris" });
+    w.peerState("gw-c", "VI_1", { ...M(), site: "lyon" });
+    w.peerState("gw-d", "VI_1", { ...B(), site: "paris" });
+    expect([...w.peersToWatch()]).toEqual(["gw-b"]);
+    w.peerOnline("gw-b", false); // its Last Will: still watched, to see it come back
+    expect([...w.peersToWatch()]).toEqual(["gw-b"]);
+    w.peerState("gw-b", "VI_1", { ...B(), site: "paris" });
+    expect([...w.peersToWatch()]).toEqual([]);
+    w.ownState("VI_1", null);
+    w.peerState("gw-d", "VI_1", { ...M(), site: "paris" });
+    expect([...w.peersToWatch()]).toEqual([]); // no instance of ours there
+  });
   test("snapshotKeyOf rejects reports without state/segment/vrid", () => {
     expect(snapshotKeyOf({ state: "MASTER", segment: "lan", vrid: 3, site: "paris" })).toEqual({ ...M(3), site: "paris" });
     expect(snapshotKeyOf({ state: "MASTER", segment: "lan", vrid: 3, priority: 100 })).toEqual(M(3));
