@@ -27,6 +27,8 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+const mqttOf = (url: string) => { const u = new URL(url); return { host: u.hostname, port: Number(u.port), protocol: "mqtt" as const }; };
+
 async function cli(args: string[], timeoutMs = 60_000) {
   const proc = Bun.spawn([BUN, `${ROOT}/src/main.ts`, ...args], { stdout: "pipe", stderr: "pipe", env: { ...process.env, HOME: dir } });
   const timer = setTimeout(() => proc.kill("SIGKILL"), timeoutMs);
@@ -50,6 +52,8 @@ function sign(fleet: string, name: string, text: string, serial: number, ...extr
 interface Setup {
   name: string;
   fleet: string;
+  /** what `status --broker` shows of a router killed with SIGKILL: its retained Last Will, or nothing (the broker keeps none, or not for wildcard subscribers) */
+  deadRouter: "offline" | "absent";
   /** MQTT version both sides speak */
   version: 4 | 5;
   /** the broker loses retained messages when restarted: test the nodes' republish */
@@ -77,7 +81,7 @@ async function wipeRetained(port: number, fleet: string) {
 
 const setups: Setup[] = [
   {
-    name: "mosquitto 2.x, retained messages wiped", fleet: "mosq", version: 5, restartable: true,
+    name: "mosquitto 2.x, retained messages wiped", fleet: "mosq", version: 5, restartable: true, deadRouter: "offline",
     async start() {
       const b = await new Mosquitto().start();
       return {
@@ -89,7 +93,7 @@ const setups: Setup[] = [
     },
   },
   {
-    name: "mosquitto 2.x with retain_available false (MQTT 5)", fleet: "noret", version: 5,
+    name: "mosquitto 2.x with retain_available false (MQTT 5)", fleet: "noret", version: 5, deadRouter: "absent",
     async start() {
       const b = await new Mosquitto({ extra: ["retain_available false"] }).start();
       return {
@@ -105,7 +109,7 @@ const setups: Setup[] = [
     },
   },
   {
-    name: "RabbitMQ 3.10 single node (MQTT 3.1.1)", fleet: "rmq1", version: 4,
+    name: "RabbitMQ 3.10 single node (MQTT 3.1.1)", fleet: "rmq1", version: 4, deadRouter: "absent",
     async start() {
       const r = await new RabbitCluster(1).start();
       console.log(`RabbitMQ single node: MQTT up ${Math.round(r.startMs)} ms after spawn`);
@@ -113,7 +117,7 @@ const setups: Setup[] = [
     },
   },
   {
-    name: "RabbitMQ 3.10 cluster of 2, routers on node 1, operator on node 2", fleet: "rmqc", version: 4,
+    name: "RabbitMQ 3.10 cluster of 2, routers on node 1, operator on node 2", fleet: "rmqc", version: 4, deadRouter: "absent",
     async start() {
       const r = await new RabbitCluster(2).start();
       console.log(`RabbitMQ 2-node cluster: both nodes up and joined ${Math.round(r.startMs)} ms after spawn`);
@@ -216,6 +220,24 @@ for (const s of setups) {
       } finally {
         clearTimeout(killer);
         if (proc.exitCode === null) proc.kill("SIGKILL");
+      }
+    }, 60_000);
+
+    test(`a router killed with SIGKILL: its Last Will reaches a live subscriber on the operator's node; status --broker shows it ${s.deadRouter}`, async () => {
+      const w = await Watcher.open({ ...mqttOf(env!.cliUrl), protocolVersion: s.version }, ["vigil/v1/edge/dead/status"]);
+      const child = Bun.spawn([BUN, `${ROOT}/test/unit/fleet/reporter-child.ts`, env!.nodeUrl, "dead", String(s.version)], { stdout: "ignore", stderr: "ignore" });
+      try {
+        const online = await w.waitFor((m) => decodeBody(m.body).ok && (decodeBody(m.body) as { value: { status?: string } }).value.status === "online", 15_000);
+        child.kill("SIGKILL");
+        await child.exited;
+        const off = await w.waitFor((m) => decodeBody(m.body).ok && (decodeBody(m.body) as { value: { status?: string } }).value.status === "offline", 15_000, w.msgs.indexOf(online) + 1);
+        expect(off.topic).toBe("vigil/v1/edge/dead/status");
+        const r = await cli(["status", "--broker", env!.cliUrl, "--fleet", "edge", "--json", "--wait-ms", "1000", ...mqtt]);
+        const shown = r.code === 0 ? (JSON.parse(r.out) as { nodes: Record<string, { status?: { status?: string } }> }).nodes.dead?.status?.status : undefined;
+        expect(shown ?? "absent").toBe(s.deadRouter);
+      } finally {
+        if (child.exitCode === null) child.kill("SIGKILL");
+        await w.close();
       }
     }, 60_000);
 
