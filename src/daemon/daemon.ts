@@ -288,6 +288,7 @@ export class Daemon {
       instances: await this.instances(),
       ...(this.lvs?.active ? { lvs: this.lvs.status() } : {}),
       ...this.hooks.statusExtra?.(),
+      memory: mainHeap(),
     };
     return this.observers.enrich(st, { cfg: this.cfg, plan: this.plan, lvs: this.lvs });
   }
@@ -452,4 +453,10 @@ export class Daemon {
     // the FIFOs close after the last STOP line; a reading script gets to finish (bounded)
     void this.observers.stop().finally(() => this.stoppedResolve());
   }
+}
+
+/** The main thread's JS heap for `vigil status --json` (rss is /proc's business). */
+function mainHeap(): { heapUsed: number; heapTotal: number; external: number } {
+  const m = process.memoryUsage();
+  return { heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external };
 }

@@ -114,4 +114,6 @@ export interface DaemonStatus {
   metricsListen?: string;
   /** why vipsInKernel is missing (the kernel's addresses could not be read) */
   kernelError?: string;
+  /** the main thread's JavaScript heap (bytes, process.memoryUsage()): what a soak watches for growth */
+  memory?: { heapUsed: number; heapTotal: number; external: number };
 }

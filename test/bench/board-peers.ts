@@ -3,7 +3,7 @@
 // mosquitto and the HTTP real servers the checkers probe. The bench reads the
 // broker through a unix-socket listener of the same mosquitto, so the host needs
 // no route into the lab. Both run as lab processes, killed by PID in its cleanup.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Lab, LabProc } from "../helpers/lab.ts";
 import { Watcher } from "../helpers/mosquitto.ts";
@@ -16,12 +16,14 @@ export interface Peers {
   address: string;
   /** HTTP listener ports on `address` */
   ports: number[];
-  /** subscribed to vigil/v1/# through the broker's unix socket */
+  /** subscribed to vigil/v1/# through the broker's unix socket (it does not survive restartBroker) */
   watcher: Watcher;
+  /** SIGKILL the broker and start it again on the same listeners: every client must reconnect */
+  restartBroker(): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startPeers(lab: Lab, httpListeners: number, lifetimeMs: number): Promise<Peers> {
+export async function startPeers(lab: Lab, httpListeners: number, lifetimeMs: number, o: { flapMs?: number } = {}): Promise<Peers> {
   const address = lab.client.ipv4;
   const sock = join(lab.dir, "mq.sock");
   const conf = join(lab.dir, "mosquitto.conf");
@@ -35,12 +37,22 @@ export async function startPeers(lab: Lab, httpListeners: number, lifetimeMs: nu
     await Promise.race([Promise.all(procs.map((p) => p.exited)), Bun.sleep(3000)]);
   };
   try {
-    const mq = lab.spawn("client", ["mosquitto", "-c", conf], "mosquitto");
-    procs.push(mq);
-    if (!(await waitUntil(() => existsSync(sock), 5000, 50))) throw new Error(`mosquitto did not start: ${lab.logOf(mq)}`);
+    const startBroker = async () => {
+      const mq = lab.spawn("client", ["mosquitto", "-c", conf], "mosquitto");
+      procs.push(mq);
+      if (!(await waitUntil(() => existsSync(sock), 5000, 50))) throw new Error(`mosquitto did not start: ${lab.logOf(mq)}`);
+      return mq;
+    };
+    let mq = await startBroker();
+    const restartBroker = async () => {
+      try { process.kill(mq.pid, "SIGKILL"); } catch { /* gone */ }
+      await Promise.race([mq.exited, Bun.sleep(3000)]);
+      rmSync(sock, { force: true });
+      mq = await startBroker();
+    };
 
     // checkers-http-server.ts prints its ports as one JSON line, into the lab log
-    const http = lab.spawn("client", [BUN, join(import.meta.dir, "checkers-http-server.ts"), String(httpListeners), String(lifetimeMs), address], "http");
+    const http = lab.spawn("client", [BUN, join(import.meta.dir, "checkers-http-server.ts"), String(httpListeners), String(lifetimeMs), address, String(o.flapMs ?? 0)], "http");
     procs.push(http);
     let ports: number[] = [];
     await waitUntil(() => {
@@ -52,7 +64,7 @@ export async function startPeers(lab: Lab, httpListeners: number, lifetimeMs: nu
 
     const watcher = await Watcher.open({ protocol: "mqtt", unixSocket: true, path: sock } as import("mqtt").IClientOptions, ["vigil/v1/#"]);
     return {
-      broker: `mqtt://${address}:1883`, address, ports, watcher,
+      broker: `mqtt://${address}:1883`, address, ports, watcher, restartBroker,
       stop: async () => { await watcher.close().catch(() => {}); await stop(); },
     };
   } catch (e) {

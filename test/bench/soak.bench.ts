@@ -1,0 +1,155 @@
+// bench-timeout: 540
+// Soak (issue 14, item 5): does the shipped daemon grow over time under churn? One lab:
+//   r1      vigil (dist/vigil-linux-x64 copied outside the checkout): 50 VRRPv3 instances
+//           at advert_int 10 ms, a vigil_fleet link to mosquitto, 100 HTTP_GET checkers
+//           at delay_loop 1 s (board-configs.ts' gateway config)
+//   r2      keepalived, master of VRIDs 1..10 at priority 200 every other FAILOVER_S:
+//           started and stopped in turn, so 10 of r1's instances fail over both ways
+//   client  mosquitto, restarted every RECONNECT_S (every client reconnects), and the
+//           100 HTTP real servers, half of them refusing connections every other 20 s
+//   every PUSH_S a signed config (vigil config sign / push, serial + 1, VI_50's
+//   priority toggled so each push is a real reload) published to the node.
+// Every SAMPLE_S: VmRSS and RssAnon (/proc/PID/status), open descriptors
+// (/proc/PID/fd), threads (/proc/PID/task), the main thread's JS heap (`vigil status`
+// memory.heapUsed). Reported: the samples, and after WARMUP_S the least-squares slope
+// of each per hour (flat = no growth), beside how many pushes, failovers and
+// reconnects happened.
+//
+//   bun test/bench/soak.bench.ts                  (5 minutes: make bench)
+//   SOAK_MINUTES=60 bun test/bench/soak.bench.ts  (1 hour, on demand)
+//   SOAK_SAMPLE_S=60 SOAK_WARMUP_S=60 SOAK_FAILOVER_S=30 SOAK_RECONNECT_S=60 SOAK_PUSH_S=60
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { shippedBinary } from "../helpers/board.ts";
+import { type InstanceSpec, startRouter, stopRouter, type RouterHandle } from "../helpers/keepalived.ts";
+import { Lab, sleep } from "../helpers/lab.ts";
+import { fleetCheckersConf } from "./board-configs.ts";
+import { startBoardVigil, stateSummary } from "./board-idle.ts";
+import { startPeers } from "./board-peers.ts";
+
+function envInt(name: string, dflt: number, min: number, max: number): number {
+  const v = Number(process.env[name] ?? dflt);
+  if (!Number.isInteger(v) || v < min || v > max) { console.error(`soak: ${name} must be a whole number ${min}..${max}`); process.exit(2); }
+  return v;
+}
+const MINUTES = envInt("SOAK_MINUTES", 5, 1, 600);
+const SAMPLE_S = envInt("SOAK_SAMPLE_S", MINUTES <= 10 ? 30 : 60, 5, 600);
+const WARMUP_S = envInt("SOAK_WARMUP_S", 60, 0, 3600);
+const FAILOVER_S = envInt("SOAK_FAILOVER_S", 30, 5, 3600);
+const RECONNECT_S = envInt("SOAK_RECONNECT_S", 60, 5, 3600);
+const PUSH_S = envInt("SOAK_PUSH_S", 60, 5, 3600);
+const FLEET = "soak";
+const NODE = "r1";
+
+interface Sample { t: number; rssKiB: number; anonKiB: number; fds: number; threads: number; heapKiB: number; states: string; serial?: number }
+
+function procStatusKiB(pid: number, key: string): number {
+  const m = new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) : NaN;
+}
+
+/** least-squares slope of y over t (seconds), per hour */
+function slopePerHour(pts: Array<[number, number]>): number {
+  if (pts.length < 2) return NaN;
+  const n = pts.length;
+  const mt = pts.reduce((a, p) => a + p[0], 0) / n;
+  const my = pts.reduce((a, p) => a + p[1], 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const [t, y] of pts) { num += (t - mt) * (y - my); den += (t - mt) ** 2; }
+  return den ? (num / den) * 3600 : NaN;
+}
+
+const vigil = shippedBinary("x64");
+const run = (argv: string[]) => {
+  const r = Bun.spawnSync(argv, { stdout: "pipe", stderr: "pipe" });
+  if (r.exitCode !== 0) throw new Error(`${argv.join(" ")}: exit ${r.exitCode}: ${r.stderr.toString().trim()}`);
+};
+const loadavg = () => readFileSync("/proc/loadavg", "utf8").trim();
+
+const lab = await Lab.create({ routers: 2 });
+const samples: Sample[] = [];
+const counts = { pushes: 0, pushErrors: 0, failovers: 0, reconnects: 0 };
+const la0 = loadavg();
+try {
+  const peers = await startPeers(lab, 100, (MINUTES * 60 + 120) * 1000, { flapMs: 20_000 });
+  try {
+    const keys = join(lab.dir, "fleet");
+    run([vigil, "config", "keygen", "--out", keys]);
+    const confText = (prio50: number) => fleetCheckersConf({
+      instances: 50, broker: peers.broker, fleet: FLEET, node: NODE, trustKey: `${keys}.pub`, stateDir: join(lab.dir, "state"),
+      realServer: peers.address, ports: peers.ports, perVirtualServer: 20, delayLoopS: 1,
+    }).replaceAll("  advert_int 1\n", "  advert_int 0.01\n").replace(/(virtual_router_id 50\n {2}priority )150/, `$1${prio50}`);
+    const d = await startBoardVigil(lab, [vigil], confText(150), "soak", 30_000);
+    const pid = d.proc.pid;
+    const peerSpec = { routerId: "r2", instances: Array.from({ length: 10 }, (_, k): InstanceSpec => ({ vrid: k + 1, priority: 200, advertInt: 0.01, version: 3, vips: [`198.18.1.${k + 1}`], garpMasterDelay: 0 })) };
+    let peer: RouterHandle | null = null;
+    const t0 = performance.now();
+    const elapsed = () => (performance.now() - t0) / 1000;
+    let nextSample = 0;
+    let nextFailover = FAILOVER_S;
+    let nextReconnect = RECONNECT_S / 2;
+    let nextPush = PUSH_S;
+    let serial = 1;
+    for (let i = 0; i < 100_000 && elapsed() < MINUTES * 60; i++) {
+      const now = elapsed();
+      if (d.proc.proc.exitCode !== null || d.proc.proc.signalCode !== null) throw new Error(`vigil exited during the soak: ${lab.logOf(d.proc).split("\n").slice(-10).join("\n")}`);
+      if (now >= nextSample) {
+        nextSample += SAMPLE_S;
+        const st = await d.status();
+        samples.push({
+          t: now, rssKiB: procStatusKiB(pid, "VmRSS"), anonKiB: procStatusKiB(pid, "RssAnon"),
+          fds: readdirSync(`/proc/${pid}/fd`).length, threads: readdirSync(`/proc/${pid}/task`).length,
+          heapKiB: st?.memory ? st.memory.heapUsed / 1024 : NaN, states: stateSummary(st), serial: st?.configSerial,
+        });
+      }
+      if (now >= nextFailover) {
+        nextFailover += FAILOVER_S;
+        if (peer) { await stopRouter(lab, peer, 5000); peer = null; }
+        else peer = await startRouter(lab, 2, "keepalived", peerSpec);
+        counts.failovers++;
+      }
+      if (now >= nextReconnect) {
+        nextReconnect += RECONNECT_S;
+        await peers.restartBroker();
+        counts.reconnects++;
+      }
+      if (now >= nextPush) {
+        nextPush += PUSH_S;
+        serial++;
+        const conf = join(lab.dir, `push-${serial}.conf`);
+        const blob = join(lab.dir, `push-${serial}.cose`);
+        Bun.write(conf, confText(serial % 2 ? 150 : 149));
+        await sleep(50);
+        try {
+          run([vigil, "config", "sign", conf, "--key", `${keys}.key`, "--serial", String(serial), "--fleet", FLEET, "--out", blob]);
+          run(["ip", "netns", "exec", lab.ns("client"), vigil, "config", "push", blob, "--broker", peers.broker, "--fleet", FLEET, "--node", NODE]);
+          counts.pushes++;
+        } catch (e) {
+          counts.pushErrors++;
+          console.error(`soak: push ${serial}: ${(e as Error).message}`);
+        }
+      }
+      await sleep(250);
+    }
+    if (peer) await stopRouter(lab, peer, 5000);
+    lab.kill(1, "SIGTERM");
+    await lab.reap(1, 8000);
+  } finally {
+    await peers.stop();
+  }
+} finally {
+  await lab.cleanup();
+}
+
+console.log(`\nsoak of the shipped binary, ${MINUTES} min: 50 instances at 10 ms, 100 HTTP_GET checkers (half the real servers flapping every 20 s), MQTT; loadavg ${la0} → ${loadavg()}`);
+console.log(`events: ${counts.failovers} failover rounds of 10 instances (keepalived peer at priority 200 started/stopped), ${counts.reconnects} broker restarts, ${counts.pushes} signed pushes (${counts.pushErrors} failed)\n`);
+console.log("| t (s) | VmRSS MiB | RssAnon MiB | JS heap (main) MiB | fds | threads | states | config serial |");
+console.log("|---|---|---|---|---|---|---|---|");
+const mib = (k: number) => (k / 1024).toFixed(1);
+for (const s of samples) console.log(`| ${s.t.toFixed(0)} | ${mib(s.rssKiB)} | ${mib(s.anonKiB)} | ${mib(s.heapKiB)} | ${s.fds} | ${s.threads} | ${s.states} | ${s.serial ?? "-"} |`);
+const after = samples.filter((s) => s.t >= WARMUP_S);
+const sl = (k: keyof Sample) => slopePerHour(after.map((s) => [s.t, s[k] as number]));
+console.log(`\nslope per hour after ${WARMUP_S} s of warm-up (${after.length} samples, least squares): VmRSS ${(sl("rssKiB") / 1024).toFixed(1)} MiB/h, RssAnon ${(sl("anonKiB") / 1024).toFixed(1)} MiB/h, ` +
+  `JS heap ${(sl("heapKiB") / 1024).toFixed(1)} MiB/h, fds ${sl("fds").toFixed(1)}/h, threads ${sl("threads").toFixed(1)}/h` +
+  (MINUTES < 30 ? " (a short run: a slope over minutes mostly shows warm-up; the 1-hour run is the figure)" : ""));
