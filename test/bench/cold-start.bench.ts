@@ -124,8 +124,9 @@ try {
       const t0 = nowMs();
       lab.spawn(1, [vigil, "run", "-f", conf, "--status-socket", s, "--lock-dir", join(lab.dir, `m${n}-${r}`)], "start");
       let t: number | undefined;
-      for (let i = 0; i < 5000 && t === undefined; i++) {
-        if (existsSync(s) && (await queryStatus(s, "status", 1000).then(() => true, () => false))) t = nowMs() - t0;
+      const deadline = performance.now() + 30_000;
+      for (let i = 0; i < 15_000 && t === undefined && performance.now() < deadline; i++) {
+        if (existsSync(s) && (await queryStatus(s, "status", 5000).then(() => true, () => false))) t = nowMs() - t0;
         else await Bun.sleep(2);
       }
       if (t !== undefined) status.push(t);
