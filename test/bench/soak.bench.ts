@@ -82,14 +82,16 @@ try {
     }).replaceAll("  advert_int 1\n", "  advert_int 0.01\n").replace(/(virtual_router_id 50\n {2}priority )150/, `$1${prio50}`);
     const d = await startBoardVigil(lab, [vigil], confText(150), "soak", 30_000);
     const pid = d.proc.pid;
-    const peerSpec = { routerId: "r2", instances: Array.from({ length: 10 }, (_, k): InstanceSpec => ({ vrid: k + 1, priority: 200, advertInt: 0.01, version: 3, vips: [`198.18.1.${k + 1}`], garpMasterDelay: 0 })) };
+    // realtime, so the peer holds its VRIDs on a loaded host instead of flapping them
+    const peerSpec = { routerId: "r2", rtPriority: 10, instances: Array.from({ length: 10 }, (_, k): InstanceSpec => ({ vrid: k + 1, priority: 200, advertInt: 0.01, version: 3, vips: [`198.18.1.${k + 1}`], garpMasterDelay: 0 })) };
     let peer: RouterHandle | null = null;
     const t0 = performance.now();
     const elapsed = () => (performance.now() - t0) / 1000;
     let nextSample = 0;
-    let nextFailover = FAILOVER_S;
+    // events half a period away from the samples, so a sample sees a settled state
+    let nextFailover = FAILOVER_S / 2;
     let nextReconnect = RECONNECT_S / 2;
-    let nextPush = PUSH_S;
+    let nextPush = PUSH_S * 0.75;
     let serial = 1;
     for (let i = 0; i < 100_000 && elapsed() < MINUTES * 60; i++) {
       const now = elapsed();
