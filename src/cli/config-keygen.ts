@@ -1,6 +1,7 @@
 // `vigil config keygen --out PREFIX`: an Ed25519 signing key pair for config blobs.
 // PREFIX.key is PKCS#8 PEM created with mode 0600 (never world-readable, not even
 // briefly); PREFIX.pub is SPKI PEM, the file devices list as trust_key.
+import { errorText } from "../error-text.ts";
 import { generateKeyPairSync } from "node:crypto";
 import { closeSync, openSync, writeFileSync, writeSync } from "node:fs";
 import { keyId } from "../config/trust.ts";
@@ -12,7 +13,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     prefix = parseArgs({ args: argv, options: { out: { type: "string" } }, strict: true }).values.out;
   } catch (e) {
-    writeErr(`vigil config keygen: ${(e as Error).message}\n`);
+    writeErr(`vigil config keygen: ${errorText(e)}\n`);
   }
   if (!prefix) {
     writeErr("usage: vigil config keygen --out PREFIX\n");
@@ -24,7 +25,7 @@ export async function run(argv: string[]): Promise<number> {
     // wx: refuse to overwrite an existing key (losing a fleet key is not undoable).
     fd = openSync(`${prefix}.key`, "wx", 0o600);
   } catch (e) {
-    writeErr(`vigil config keygen: ${prefix}.key: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+    writeErr(`vigil config keygen: ${prefix}.key: ${(e as NodeJS.ErrnoException).code ?? errorText(e)}\n`);
     return 1;
   }
   try {

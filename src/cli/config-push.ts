@@ -2,6 +2,7 @@
 // publish a signed blob to config/set with QoS 1 and exit once the broker
 // acknowledged it (PUBACK). Devices trust the signature, not this sender, so
 // any MQTT client would do; this one exists so scripts need only vigil.
+import { errorText } from "../error-text.ts";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import mqtt from "mqtt";
@@ -26,7 +27,7 @@ export async function run(argv: string[]): Promise<number> {
       },
     });
   } catch (e) {
-    writeErr(`vigil config push: ${(e as Error).message}\n${USAGE}`);
+    writeErr(`vigil config push: ${errorText(e)}\n${USAGE}`);
     return 2;
   }
   const v = a.values;
@@ -38,7 +39,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     blob = readFileSync(a.positionals[0]);
   } catch (e) {
-    writeErr(`vigil config push: ${a.positionals[0]}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+    writeErr(`vigil config push: ${a.positionals[0]}: ${(e as NodeJS.ErrnoException).code ?? errorText(e)}\n`);
     return 1;
   }
   const version = v["mqtt-version"] === "4" ? 4 : 5;
@@ -51,7 +52,7 @@ export async function run(argv: string[]): Promise<number> {
       { clientId: `vigil-push-${process.pid}` },
     );
   } catch (e) {
-    writeErr(`vigil config push: ${(e as Error).message}\n`);
+    writeErr(`vigil config push: ${errorText(e)}\n`);
     return 2;
   }
   const timeoutMs = Number(v["timeout-ms"] ?? 15_000);
@@ -72,7 +73,7 @@ export async function run(argv: string[]): Promise<number> {
       });
     });
   } catch (e) {
-    writeErr(`vigil config push: ${(e as Error).message}\n`);
+    writeErr(`vigil config push: ${errorText(e)}\n`);
     await client.endAsync(true).catch(() => {});
     return 1;
   }

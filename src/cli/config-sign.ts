@@ -2,6 +2,7 @@
 // load CONFIG (keepalived.conf, JSON or CBOR), refuse it if it has errors (a
 // device would reject it anyway, better to learn it here), and sign its
 // deterministic CBOR as a COSE_Sign1 blob (src/config/cose.ts).
+import { errorText } from "../error-text.ts";
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createPublicKey } from "node:crypto";
@@ -22,7 +23,7 @@ export async function run(argv: string[]): Promise<number> {
       options: { key: { type: "string" }, serial: { type: "string" }, fleet: { type: "string" }, node: { type: "string", multiple: true }, out: { type: "string" } },
     });
   } catch (e) {
-    writeErr(`vigil config sign: ${(e as Error).message}\n${USAGE}`);
+    writeErr(`vigil config sign: ${errorText(e)}\n${USAGE}`);
     return 2;
   }
   const v = a.values;
@@ -51,7 +52,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     key = parsePrivateKeyPem(readFileSync(v.key, "utf8"), v.key);
   } catch (e) {
-    writeErr(`vigil config sign: ${(e as NodeJS.ErrnoException).code ? `${v.key}: ${(e as NodeJS.ErrnoException).code}` : (e as Error).message}\n`);
+    writeErr(`vigil config sign: ${(e as NodeJS.ErrnoException).code ? `${v.key}: ${(e as NodeJS.ErrnoException).code}` : errorText(e)}\n`);
     return 1;
   }
   const kid = keyId(createPublicKey(key));
@@ -59,7 +60,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     blob = signBlob({ serial, fleet, nodes: v.node?.length ? v.node : undefined, issuedAt: Math.floor(Date.now() / 1000), config: configToCbor(loaded.config) }, key, kid);
   } catch (e) {
-    writeErr(`vigil config sign: ${(e as Error).message}\n`);
+    writeErr(`vigil config sign: ${errorText(e)}\n`);
     return 2;
   }
   writeFileSync(v.out, blob);

@@ -1,5 +1,6 @@
 // `vigil digest URL [--ssl] [--virtualhost H]`: prints the MD5 digest of a page
 // like keepalived's genhash, for the `digest` of HTTP_GET/SSL_GET url blocks.
+import { errorText } from "../error-text.ts";
 import { pageDigest, parseDigestUrl } from "../lvs/digest.ts";
 import { writeOut, writeErr } from "./out.ts";
 
@@ -62,7 +63,7 @@ export async function run(argv: string[]): Promise<number> {
           url = a;
       }
     } catch (e) {
-      writeErr(`vigil digest: ${(e as Error).message}\n${USAGE}`);
+      writeErr(`vigil digest: ${errorText(e)}\n${USAGE}`);
       return 2;
     }
   }
@@ -73,7 +74,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     parseDigestUrl(url, ssl);
   } catch (e) {
-    writeErr(`vigil digest: ${(e as Error).message}\n${USAGE}`);
+    writeErr(`vigil digest: ${errorText(e)}\n${USAGE}`);
     return 2;
   }
   try {
@@ -82,7 +83,7 @@ export async function run(argv: string[]): Promise<number> {
     writeOut(`${r.digest}\n`);
     return 0;
   } catch (e) {
-    writeErr(`vigil digest: ${url}: ${(e as Error).message}\n`);
+    writeErr(`vigil digest: ${url}: ${errorText(e)}\n`);
     return 1;
   }
 }

@@ -6,6 +6,7 @@
 // The state is written as it goes (--state FILE, default ~/.vigil/rollouts/<id>.json,
 // and the retained vigil/v1/<fleet>/rollout/<id>), so `--resume ID|FILE` continues
 // an interrupted rollout and `vigil fleet show ID` shows it.
+import { errorText } from "../error-text.ts";
 import { createHash, createPublicKey, type KeyObject } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { configHash, unverifiedPayload, type SignedPayload } from "../config/cose.ts";
@@ -52,7 +53,7 @@ function loadSigningKey(path: string | undefined): { key: KeyObject; kid: Uint8A
   try {
     pem = readFileSync(path, "utf8");
   } catch (e) {
-    fail(`${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    fail(`${path}: ${(e as NodeJS.ErrnoException).code ?? errorText(e)}`);
   }
   const key = parsePrivateKeyPem(pem, path);
   return { key, kid: keyId(createPublicKey(key)) };
@@ -63,7 +64,7 @@ function readBlob(path: string): { bytes: Uint8Array; payload: SignedPayload } {
   try {
     bytes = new Uint8Array(readFileSync(path));
   } catch (e) {
-    fail(`${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    fail(`${path}: ${(e as NodeJS.ErrnoException).code ?? errorText(e)}`);
   }
   const payload = unverifiedPayload(bytes);
   if (!payload) fail(`${path}: not a signed config blob (make one with vigil config sign)`);
@@ -152,10 +153,10 @@ async function drive(c: DriveContext): Promise<number> {
     for (const a of actions) {
       if (a.type === "note") progress.note(a.text);
       else if (a.type === "publish") {
-        session.publish(configSetTopic(spec.fleet, a.node), c.blob).catch((e) => progress.note(`${a.node}: publish failed: ${(e as Error).message}`));
+        session.publish(configSetTopic(spec.fleet, a.node), c.blob).catch((e) => progress.note(`${a.node}: publish failed: ${errorText(e)}`));
       } else if (a.type === "rollback") {
         const req = signRollbackRequest({ fleet: spec.fleet, nodes: [a.node], serial: spec.serial, issuedAt: Math.floor(Date.now() / 1000) }, c.signing!.key, c.signing!.kid);
-        session.publish(configRollbackTopic(spec.fleet, a.node), req).catch((e) => progress.note(`${a.node}: rollback request failed: ${(e as Error).message}`));
+        session.publish(configRollbackTopic(spec.fleet, a.node), req).catch((e) => progress.note(`${a.node}: rollback request failed: ${errorText(e)}`));
       } else if (a.type === "finished") finished = true;
     }
   };
@@ -277,13 +278,13 @@ export async function run(argv: string[]): Promise<number> {
   try {
     o = parseRolloutArgs(argv);
   } catch (e) {
-    writeErr(`vigil fleet rollout: ${(e as Error).message}\n${ROLLOUT_USAGE}`);
+    writeErr(`vigil fleet rollout: ${errorText(e)}\n${ROLLOUT_USAGE}`);
     return 2;
   }
   try {
     return await (o.resume ? resume(o) : start(o));
   } catch (e) {
-    writeErr(`vigil fleet rollout: ${(e as Error).message}\n`);
+    writeErr(`vigil fleet rollout: ${errorText(e)}\n`);
     return e instanceof UsageError ? 2 : 1;
   }
 }

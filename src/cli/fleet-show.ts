@@ -5,6 +5,7 @@
 // that record (RabbitMQ keeps it on the cluster node that received it), so we
 // also ask on .../rollout/<ID>/get: a rollout still running answers with its
 // record on .../rollout/<ID>/reply/<us>.
+import { errorText } from "../error-text.ts";
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import mqtt from "mqtt";
@@ -83,7 +84,7 @@ export async function run(argv: string[]): Promise<number> {
       },
     });
   } catch (e) {
-    writeErr(`vigil fleet show: ${(e as Error).message}\n${SHOW_USAGE}`);
+    writeErr(`vigil fleet show: ${errorText(e)}\n${SHOW_USAGE}`);
     return 2;
   }
   const v = a.values;
@@ -99,7 +100,7 @@ export async function run(argv: string[]): Promise<number> {
     else if (existsSync(defaultStatePath(arg))) state = readRolloutFile(defaultStatePath(arg)).engine;
     else throw new Error(`no state file ${arg} or ${defaultStatePath(arg)}; to read the retained record give --broker and --fleet`);
   } catch (e) {
-    writeErr(`vigil fleet show: ${(e as Error).message}\n`);
+    writeErr(`vigil fleet show: ${errorText(e)}\n`);
     return 1;
   }
   writeOut(v.json ? `${JSON.stringify(rolloutJson(state), null, 2)}\n` : renderRollout(state, state.finishedAt ?? Date.now()));

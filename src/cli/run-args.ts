@@ -1,5 +1,6 @@
 // `vigil run`'s command line. Every default is a board path (src/daemon/paths.ts);
 // the options that name logging follow keepalived's letters where keepalived has one.
+import { errorText } from "../error-text.ts";
 import { DEFAULT_CONFIG_FILES, DEFAULT_RUN_DIR, DEFAULT_STATE_DIR } from "../daemon/paths.ts";
 import { DEFAULT_STATUS_SOCKET } from "../daemon/status-server.ts";
 import { DEFAULT_SYSLOG_SOCKET, FACILITY, parseFacility } from "../sys/syslog.ts";
@@ -72,7 +73,7 @@ export function parseRunArgs(argv: string[]): RunOptions | string {
       else if (a === "--debug-allow-stall") o.allowStall = true;
       else return `unknown argument '${a}'`;
     } catch (e) {
-      return (e as Error).message;
+      return errorText(e);
     }
   }
   if (o.rtPriority !== undefined && !(Number.isInteger(o.rtPriority) && o.rtPriority >= 0 && o.rtPriority <= 99)) {

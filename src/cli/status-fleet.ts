@@ -6,6 +6,7 @@
 // missing or late (a restarted broker, a cluster keeping it per node), so we
 // also ask every live node for it (a fleet-wide `report` request, report.ts)
 // and fold the answers in exactly like retained messages.
+import { errorText } from "../error-text.ts";
 import { parseArgs } from "node:util";
 import mqtt from "mqtt";
 import { defaultFleet } from "../config/model.ts";
@@ -119,7 +120,7 @@ export async function runFleetStatus(argv: string[]): Promise<number> {
       },
     });
   } catch (e) {
-    writeErr(`vigil status: ${(e as Error).message}\n${FLEET_USAGE}`);
+    writeErr(`vigil status: ${errorText(e)}\n${FLEET_USAGE}`);
     return 2;
   }
   const v = a.values;
@@ -137,7 +138,7 @@ export async function runFleetStatus(argv: string[]): Promise<number> {
       { clientId: `vigil-status-${process.pid}` },
     );
   } catch (e) {
-    writeErr(`vigil status: ${(e as Error).message}\n`);
+    writeErr(`vigil status: ${errorText(e)}\n`);
     return 2;
   }
   const view = emptyView(v.fleet);
@@ -170,7 +171,7 @@ export async function runFleetStatus(argv: string[]): Promise<number> {
     // Retained messages follow the SUBACK; live ones that arrive meanwhile are just as welcome.
     await Bun.sleep(waitMs);
   } catch (e) {
-    writeErr(`vigil status: ${v.broker}: ${(e as Error).message}\n`);
+    writeErr(`vigil status: ${v.broker}: ${errorText(e)}\n`);
     await client.endAsync(true).catch(() => {});
     return 1;
   }

@@ -5,6 +5,7 @@
 // (rollback-request.ts) puts the last known good back. The result is what
 // config/state reports; every rejection and rollback is also logged on the node,
 // once per blob. The daemon supplies `apply`; this module owns the order of steps.
+import { errorText } from "../error-text.ts";
 import { createHash } from "node:crypto";
 import { unverifiedPayload, verifyBlob, type SignedPayload } from "../config/cose.ts";
 import type { ConfigStore } from "../config/store.ts";
@@ -122,8 +123,8 @@ export class ConfigDelivery {
     try {
       o.store.commit(blob, serial, v.hash, { pending: confirmMs > 0 });
     } catch (e) {
-      this.log("error", `fleet: config serial ${serial} (kid ${kid}) not stored: ${(e as Error).message}`);
-      return { accepted: false, state: "rejected", reason: "store-failed", message: (e as Error).message, serial, hash: v.hash, ...this.identity() };
+      this.log("error", `fleet: config serial ${serial} (kid ${kid}) not stored: ${errorText(e)}`);
+      return { accepted: false, state: "rejected", reason: "store-failed", message: errorText(e), serial, hash: v.hash, ...this.identity() };
     }
     // Committed: the floor moves even if applying fails, so this blob can never be replayed.
     o.running.floor = Math.max(o.running.floor, serial);
@@ -132,12 +133,12 @@ export class ConfigDelivery {
     try {
       await o.apply(v.payload, "push");
     } catch (e) {
-      const why = (e as Error).message;
+      const why = errorText(e);
       try {
         o.store.rollback(before.serial, before.hash);
       } catch (re) {
-        this.log("error", `fleet: config serial ${serial} (kid ${kid}) failed to apply: ${why}; rollback failed: ${(re as Error).message}`);
-        return { accepted: false, state: "rejected", reason: "apply-failed", message: `${why}; rollback failed: ${(re as Error).message}`, serial, hash: v.hash, ...this.identity() };
+        this.log("error", `fleet: config serial ${serial} (kid ${kid}) failed to apply: ${why}; rollback failed: ${errorText(re)}`);
+        return { accepted: false, state: "rejected", reason: "apply-failed", message: `${why}; rollback failed: ${errorText(re)}`, serial, hash: v.hash, ...this.identity() };
       }
       this.log("warn", `fleet: config serial ${serial} (kid ${kid}) rolled back to serial ${before.serial}: apply-failed: ${why}`);
       return { accepted: false, state: "rejected", reason: "apply-failed", message: `${why}; rolled back to serial ${before.serial}`, serial, hash: v.hash, ...this.identity() };
@@ -161,7 +162,7 @@ export class ConfigDelivery {
         o.store.confirm(serial);
       } catch (e) {
         // it runs and proved itself; only a restart would now take it back (still marked pending)
-        this.log("error", `fleet: config serial ${serial} (kid ${kid}) confirmed but not marked so in the store: ${(e as Error).message}`);
+        this.log("error", `fleet: config serial ${serial} (kid ${kid}) confirmed but not marked so in the store: ${errorText(e)}`);
       }
     }
     this.previous = prior;
@@ -180,13 +181,13 @@ export class ConfigDelivery {
       try {
         await o.apply({ serial: prior.serial, fleet: o.fleet, issuedAt: 0, config: prior.config }, "rollback");
       } catch (e) {
-        problem = `re-applying serial ${prior.serial} failed: ${(e as Error).message}`;
+        problem = `re-applying serial ${prior.serial} failed: ${errorText(e)}`;
       }
     } else problem = "the previous config is not known here; it runs again after a restart";
     try {
       o.store.rollback(id.serial, id.hash);
     } catch (e) {
-      problem = `${problem ? `${problem}; ` : ""}store rollback failed: ${(e as Error).message}`;
+      problem = `${problem ? `${problem}; ` : ""}store rollback failed: ${errorText(e)}`;
     }
     o.running.serial = id.serial;
     o.running.hash = id.hash;

@@ -1,5 +1,6 @@
 // Message bodies: standard CBOR (RFC 8949, cbor-body.ts, readable by any
 // decoder) by default, JSON when a node is configured for it.
+import { errorText } from "../error-text.ts";
 import { decodeCbor, encodeCbor } from "./cbor-body.ts";
 
 export type PayloadFormat = "cbor" | "json";
@@ -22,7 +23,7 @@ export function decodeBody(body: Uint8Array): Decoded {
     if (body[0] === 0x7b) return { ok: true, value: JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body)) };
     return { ok: true, value: decodeCbor(body) };
   } catch (e) {
-    return { ok: false, error: `undecodable payload: ${(e as Error).message}` };
+    return { ok: false, error: `undecodable payload: ${errorText(e)}` };
   }
 }
 

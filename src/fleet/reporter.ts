@@ -3,6 +3,7 @@
 // goes into a latest-per-topic map, events into a bounded queue, and a flush
 // scheduled on the event loop publishes whatever the connection allows. The
 // VRRP worker never waits on any of it.
+import { errorText } from "../error-text.ts";
 import mqtt, { type MqttClient, type IClientPublishOptions, type IConnackPacket, type IPublishPacket } from "mqtt";
 import type { FleetConfig } from "../config/model.ts";
 import { backoffDelay, DEFAULT_BACKOFF, type Backoff } from "./backoff.ts";
@@ -483,7 +484,7 @@ export class FleetReporter {
       try {
         r = await handle();
       } catch (e) {
-        r = { accepted: false, state: "rejected", reason: "internal", message: (e as Error).message };
+        r = { accepted: false, state: "rejected", reason: "internal", message: errorText(e) };
       }
       this.configState(r);
       // confirm_ms on an accepted result: it was already announced when its probation began

@@ -9,6 +9,7 @@
 // request for a blob (decodePayload refuses unknown keys). Replays are harmless
 // by construction: the node acts only while it runs serial S, and after the
 // rollback S stays below its replay floor, so it can never run S again.
+import { errorText } from "../error-text.ts";
 import type { KeyObject } from "node:crypto";
 import { decodeStrict, encodeDeterministic } from "../config/cbor.ts";
 import { signSign1, verifySign1, type KeyLookup } from "../config/cose.ts";
@@ -45,7 +46,7 @@ export function verifyRollbackRequest(bytes: Uint8Array, ctx: { trust: KeyLookup
   try {
     v = decodeStrict(env.payload);
   } catch (e) {
-    return { ok: false, reason: "malformed", message: `rollback request: ${(e as Error).message}`, kid };
+    return { ok: false, reason: "malformed", message: `rollback request: ${errorText(e)}`, kid };
   }
   if (typeof v !== "object" || v === null || Array.isArray(v) || v instanceof Uint8Array) {
     return { ok: false, reason: "malformed", message: "rollback request payload must be a map", kid };

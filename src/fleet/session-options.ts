@@ -2,6 +2,7 @@
 // here with WHATWG URL and handed to mqtt.js as fields: mqtt.connect(string)
 // goes through Node's deprecated url.parse(), which makes Bun print DEP0169.
 // Not calling it is the precise way to silence exactly that warning.
+import { errorText } from "../error-text.ts";
 import { readFileSync } from "node:fs";
 import type { IClientOptions } from "mqtt";
 import type { FleetConfig } from "../config/model.ts";
@@ -40,7 +41,7 @@ function readFile(what: string, path: string): Buffer {
   try {
     return readFileSync(path);
   } catch (e) {
-    throw new Error(`fleet ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new Error(`fleet ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? errorText(e)}`);
   }
 }
 

@@ -1,6 +1,7 @@
 // keepalived's alert mails (smtp_alert): same subjects and bodies, so mail
 // filters written for keepalived keep working. Sending never blocks the
 // caller: alerts queue (bounded, drops counted) and go out one at a time.
+import { errorText } from "../error-text.ts";
 import type { GlobalDefs } from "../config/model.ts";
 import { BoundedQueue } from "./event-queue.ts";
 import { sendMail, type MailMessage, type SmtpSettings } from "./smtp.ts";
@@ -89,7 +90,7 @@ export class SmtpAlerter {
         this.s.sent++;
       } catch (e) {
         this.s.failed++;
-        this.s.lastError = (e as Error).message;
+        this.s.lastError = errorText(e);
         this.log(`smtp alert '${m.subject}' not sent: ${this.s.lastError}`);
       }
     }

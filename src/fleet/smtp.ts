@@ -3,6 +3,8 @@
 // DATA with dot-stuffing (§4.5.2), QUIT. Plain TCP to the configured relay, as
 // keepalived does. Every reply wait is bounded by the connect timeout, so a
 // wedged server costs one timeout, never a hang.
+import { errorText } from "../error-text.ts";
+
 export interface SmtpSettings {
   server: string;
   port: number;
@@ -112,7 +114,7 @@ export async function sendMail(s: SmtpSettings, m: MailMessage): Promise<void> {
     }),
     new Promise<never>((_, rej) => { connectTimer = setTimeout(() => rej(new SmtpError(`connect to ${s.server}:${s.port}: timed out after ${s.connectTimeoutMs} ms`)), s.connectTimeoutMs); }),
   ]).catch((e) => {
-    throw e instanceof SmtpError ? e : new SmtpError(`connect to ${s.server}:${s.port}: ${(e as Error).message}`);
+    throw e instanceof SmtpError ? e : new SmtpError(`connect to ${s.server}:${s.port}: ${errorText(e)}`);
   }).finally(() => clearTimeout(connectTimer));
 
   const expect = async (step: string, ok: (c: number) => boolean) => {

@@ -8,6 +8,7 @@
 // /proc/self/exe with the original argv keeps the PID (systemd, procd and
 // pid files see the same process). The cost: freed memory stays resident,
 // so RSS is the peak rather than the current need.
+import { errorText } from "../error-text.ts";
 import { ptr } from "bun:ffi";
 import { readFileSync } from "node:fs";
 import { errno, libc } from "./libc.ts";
@@ -38,7 +39,7 @@ export function reexecWithAllocatorEnv(): string | undefined {
     args = readFileSync("/proc/self/cmdline", "latin1").split("\0");
     if (args.at(-1) === "") args.pop();
   } catch (e) {
-    return `cannot read /proc/self/cmdline: ${(e as Error).message}`;
+    return `cannot read /proc/self/cmdline: ${errorText(e)}`;
   }
   const env = { ...process.env, ...ALLOCATOR_ENV };
   const envList = Object.entries(env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`);

@@ -10,6 +10,7 @@
 // An ICMP destination unreachable or time exceeded that quotes one of our
 // requests ends that attempt at once (the kernel reports a failed neighbour
 // resolution that way too); no answer ends it at its deadline.
+import { errorText } from "../error-text.ts";
 import { AF_INET, AF_INET6, EPOLLIN, IPPROTO_ICMP, IPPROTO_ICMPV6, MSG_DONTWAIT, OFFSETOF, SIZEOF, SO_RCVBUF, SOCK_CLOEXEC, SOCK_NONBLOCK, SOCK_RAW, SOL_SOCKET } from "./abi.ts";
 import { Errno } from "./errno.ts";
 import { ffiBytes, ffiU32 } from "./ffi-memory.ts";
@@ -186,7 +187,7 @@ export class IcmpPinger {
         s = new RawIcmpSocket(t.family, t.source);
       } catch (e) {
         // not remembered: a later attempt tries again (capabilities or the address may come)
-        const reason = (e as Error).message;
+        const reason = errorText(e);
         queueMicrotask(() => done({ ok: false, reason }));
         return NOOP;
       }

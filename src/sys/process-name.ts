@@ -2,6 +2,7 @@
 // keeps the PID and argv but names the process after the path's last component:
 // /proc/PID/comm became "exe", so `pidof vigil`, `ps -C vigil`, `top` and
 // `killall -0 vigil` in operators' scripts no longer found the daemon.
+import { errorText } from "../error-text.ts";
 import { dlopen, FFIType } from "bun:ffi";
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
@@ -32,7 +33,7 @@ export function restoreProcessName(): string | undefined {
     comm = readFileSync("/proc/self/comm", "utf8").trim();
     argv0 = readFileSync("/proc/self/cmdline", "latin1").split("\0")[0] ?? "";
   } catch (e) {
-    return `cannot read /proc/self: ${(e as Error).message}`;
+    return `cannot read /proc/self: ${errorText(e)}`;
   }
   if (comm !== "exe" || !argv0) return undefined;
   const want = commFor(argv0);

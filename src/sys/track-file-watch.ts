@@ -6,6 +6,7 @@
 // its event loop): one read() per tick when nothing changed. Without inotify
 // (descriptor limits) the files themselves are read on every tick instead.
 // What a value means is the pure core's business (src/lvs/track-file.ts).
+import { errorText } from "../error-text.ts";
 import { dlopen, FFIType } from "bun:ffi";
 import { closeSync, constants, existsSync, openSync, readSync, realpathSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
@@ -97,7 +98,7 @@ export function initTrackFile(t: TrackFile, reload: boolean): string | undefined
     writeFileSync(t.file, `${t.initFile.value}\n`);
     return undefined;
   } catch (e) {
-    return `track_file ${t.name}: cannot ${exists ? "overwrite" : "create"} ${t.file}: ${(e as Error).message}`;
+    return `track_file ${t.name}: cannot ${exists ? "overwrite" : "create"} ${t.file}: ${errorText(e)}`;
   }
 }
 

@@ -4,6 +4,7 @@
 // the connection, for anyone to read with `vigil fleet show`). Written as it
 // goes: a temp file renamed over the old one, so an interrupt at any moment
 // leaves the last complete state.
+import { errorText } from "../../error-text.ts";
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
@@ -82,7 +83,7 @@ export function readRolloutFile(path: string): RolloutFile {
   try {
     v = JSON.parse(readFileSync(path, "utf8"));
   } catch (e) {
-    throw new Error(`${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new Error(`${path}: ${(e as NodeJS.ErrnoException).code ?? errorText(e)}`);
   }
   if (v?.format !== RECORD_FORMAT) throw new Error(`${path}: not a ${RECORD_FORMAT} state file`);
   checkEngine(v.engine, path);

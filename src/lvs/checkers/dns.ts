@@ -1,5 +1,6 @@
 // DNS_CHECK: one UDP query to the real server; up when a matching NOERROR reply
 // arrives within connect_timeout.
+import { errorText } from "../../error-text.ts";
 import dgram from "node:dgram";
 import type { DnsCheck } from "../../config/model.ts";
 import type { CheckOutcome } from "../scheduler.ts";
@@ -13,7 +14,7 @@ export function checkDns(c: Pick<DnsCheck, "name" | "dnsType">, target: Target, 
   try {
     query = encodeQuery(id, c.name, c.dnsType);
   } catch (e) {
-    return Promise.resolve({ ok: false, reason: (e as Error).message });
+    return Promise.resolve({ ok: false, reason: errorText(e) });
   }
   return new Promise((resolve) => {
     const sock = dgram.createSocket(target.host.includes(":") ? "udp6" : "udp4");

@@ -3,6 +3,7 @@
 // where a digest is configured, a body whose MD5 matches. keepalived walks the
 // urls one per timer tick and retries each; here one attempt covers all urls
 // and the scheduler retries the attempt, so a verdict never rests on a subset.
+import { errorText } from "../../error-text.ts";
 import type { HttpCheck } from "../../config/model.ts";
 import type { CheckOutcome } from "../scheduler.ts";
 import { cachedGetRequest } from "./http-request.ts";
@@ -74,7 +75,7 @@ export async function checkHttp(
     try {
       ca = await Bun.file(tls.caFile).text();
     } catch (e) {
-      return { ok: false, reason: `cannot read CA file ${tls.caFile}: ${(e as Error).message}` };
+      return { ok: false, reason: `cannot read CA file ${tls.caFile}: ${errorText(e)}` };
     }
   }
   for (const url of c.url) {
@@ -97,7 +98,7 @@ export async function checkHttp(
         signal,
       });
     } catch (e) {
-      return { ok: false, reason: `${url.path}: ${(e as Error).message}` };
+      return { ok: false, reason: `${url.path}: ${errorText(e)}` };
     }
     if (!statusAccepted(r.status, url.statusCode)) return { ok: false, reason: `${url.path}: HTTP status ${r.status}` };
     if (url.digest !== undefined && r.digest !== url.digest.toLowerCase()) {

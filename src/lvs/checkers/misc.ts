@@ -1,6 +1,7 @@
 // MISC_CHECK: a script decides. keepalived.conf(5): exit 0 = up, anything
 // else = down; with misc_dynamic, 1 = down and 2..255 = up with weight
 // (exit - 2). A script that outlives misc_timeout is killed and counts as down.
+import { errorText } from "../../error-text.ts";
 import type { MiscCheck } from "../../config/model.ts";
 import type { CheckOutcome } from "../scheduler.ts";
 import { runBounded } from "./spawn-bounded.ts";
@@ -19,7 +20,7 @@ export async function checkMisc(c: Pick<MiscCheck, "miscPath" | "miscDynamic" | 
     try {
       ids = await resolveIds(c.user, c.group);
     } catch (e) {
-      return { ok: false, reason: `MISC_CHECK user: ${(e as Error).message}` };
+      return { ok: false, reason: `MISC_CHECK user: ${errorText(e)}` };
     }
   }
   const r = await runBounded(c.miscPath, timeoutMs, signal, undefined, ids);

@@ -2,6 +2,7 @@
 // to the real server (or connect_ip), from bindto if set; up when the echo
 // reply comes back within connect_timeout. Runs on the shared raw sockets of
 // src/sys/icmp-pinger.ts.
+import { errorText } from "../../error-text.ts";
 import { parseIP } from "../../net/ip-address.ts";
 import { icmpPinger, type PingTarget } from "../../sys/icmp-pinger.ts";
 import type { CheckOutcome } from "../scheduler.ts";
@@ -23,7 +24,7 @@ export function checkPing(target: PingAddress, stepTimeoutMs: number, deadline: 
       t.source = local.bytes;
     }
   } catch (e) {
-    return Promise.resolve({ ok: false, reason: (e as Error).message });
+    return Promise.resolve({ ok: false, reason: errorText(e) });
   }
   if (signal?.aborted) return Promise.resolve({ ok: false, reason: "aborted" });
   const expiresAt = Math.min(performance.now() + stepTimeoutMs, deadline);

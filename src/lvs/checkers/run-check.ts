@@ -1,4 +1,5 @@
 // Dispatches one check attempt to the adapter for its type.
+import { errorText } from "../../error-text.ts";
 import type { RealServer, VirtualServer } from "../../config/model.ts";
 import type { CheckOutcome } from "../scheduler.ts";
 import { checkDns } from "./dns.ts";
@@ -46,6 +47,6 @@ export async function runCheck(a: AttemptContext): Promise<CheckOutcome> {
     }
   } catch (e) {
     // adapters report failures as outcomes; anything thrown is bad config or a bug, still only a failed check
-    return { ok: false, reason: `checker error: ${(e as Error).message}` };
+    return { ok: false, reason: `checker error: ${errorText(e)}` };
   }
 }

@@ -2,6 +2,7 @@
 // exchange, each step bounded by connect_timeout as in keepalived. An
 // SMTP_CHECK with host { } blocks is run as one check per host by the runner
 // (smtp-hosts.ts), as keepalived 2.2.7 makes one checker of each.
+import { errorText } from "../../error-text.ts";
 import type { CheckOutcome } from "../scheduler.ts";
 import type { CancelSignal } from "./cancel.ts";
 import { SmtpDialog } from "./smtp-dialog.ts";
@@ -23,7 +24,7 @@ export async function checkSmtp(heloName: string, target: Target, stepTimeoutMs:
       },
     );
   } catch (e) {
-    return { ok: false, reason: (e as Error).message };
+    return { ok: false, reason: errorText(e) };
   }
   return verdict ?? dialog.closed();
 }

@@ -3,6 +3,7 @@
 // id, never by name. A script that exits in time may leave background children
 // running (notify scripts start services that way). Output is discarded like
 // keepalived does.
+import { errorText } from "../../error-text.ts";
 import { spawn } from "node:child_process";
 import { splitCommandLine } from "./command-line.ts";
 import type { CancelSignal } from "./cancel.ts";
@@ -24,7 +25,7 @@ export function runBounded(
   try {
     argv = splitCommandLine(commandLine);
   } catch (e) {
-    return Promise.resolve({ kind: "error", message: (e as Error).message });
+    return Promise.resolve({ kind: "error", message: errorText(e) });
   }
   return new Promise((resolve) => {
     let done = false;

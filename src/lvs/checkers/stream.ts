@@ -114,7 +114,7 @@ class Exchange implements Events {
       this.conn = raw ? tcpClient().connect(raw, this) : nodeConnect(o, this);
       this.conn.expiresAt = this.nextExpiry();
     } catch (e) {
-      this.finish(new CheckError(`cannot connect: ${(e as Error).message}`));
+      this.finish(new CheckError(`cannot connect: ${errorText(e)}`));
     }
   }
 

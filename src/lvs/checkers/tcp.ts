@@ -1,4 +1,5 @@
 // TCP_CHECK: the server is up when a connection completes within connect_timeout.
+import { errorText } from "../../error-text.ts";
 import type { CheckOutcome } from "../scheduler.ts";
 import { exchange } from "./stream.ts";
 import type { Target } from "./target.ts";
@@ -12,6 +13,6 @@ export async function checkTcp(target: Target, connectTimeoutMs: number, deadlin
     );
     return { ok: true };
   } catch (e) {
-    return { ok: false, reason: (e as Error).message };
+    return { ok: false, reason: errorText(e) };
   }
 }

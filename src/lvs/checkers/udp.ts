@@ -6,6 +6,7 @@
 //    the shorter of the two lengths ('x' nibbles not compared), and its length
 //    must lie within min_reply_length..max_reply_length;
 //  - nothing within connect_timeout: up, unless require_reply.
+import { errorText } from "../../error-text.ts";
 import type { UdpCheck } from "../../config/model.ts";
 import { hexBytes } from "../../config/kc-hex.ts";
 import { parseIP } from "../../net/ip-address.ts";
@@ -78,7 +79,7 @@ export function checkUdp(c: UdpCheck, target: Target, stepTimeoutMs: number, dea
     }
     if (target.localPort !== undefined) t.localPort = target.localPort;
   } catch (e) {
-    return Promise.resolve({ ok: false, reason: (e as Error).message });
+    return Promise.resolve({ ok: false, reason: errorText(e) });
   }
   if (signal?.aborted) return Promise.resolve({ ok: false, reason: "aborted" });
   const started = performance.now();

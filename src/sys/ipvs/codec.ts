@@ -2,6 +2,7 @@
 // linux/ip_vs.h. Pure (no socket): the client builds requests with it and the
 // fuzz tests feed it garbage. Every decode failure is an IpvsDecodeError that
 // says which attribute was wrong.
+import { errorText } from "../../error-text.ts";
 import { AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP } from "../abi.ts";
 import { type Attrs, AttrWriter, NetlinkDecodeError } from "../netlink/attr.ts";
 import type { IpvsDest, IpvsForward, IpvsProtocol, IpvsScheduler, IpvsService, IpvsServiceKey } from "../../lvs/ipvs-model.ts";
@@ -78,7 +79,7 @@ function addr16(address: string, family: 4 | 6, what: Label): Uint8Array {
       parseIPv4Into(address, scratch16);
     }
   } catch (e) {
-    throw new IpvsRequestError(what, (e as Error).message);
+    throw new IpvsRequestError(what, errorText(e));
   }
   return scratch16;
 }
