@@ -6,10 +6,10 @@
 // "cbor-x/encode", not "cbor-x": the package root also loads the optional native
 // cbor-extract, whose __dirname would freeze the build tree's path into the binary.
 import { Encoder } from "cbor-x/encode";
+import { CborError } from "./cbor-error.ts";
+import { type CborProfile, readCbor } from "./cbor-reader.ts";
 
-export class CborError extends Error {
-  override name = "CborError";
-}
+export { CborError };
 
 const encoder = new Encoder({ useRecords: false, variableMapSize: true, tagUint8Array: false, useTag259ForMaps: false } as never);
 
@@ -186,171 +186,28 @@ export interface DecodeOptions {
 
 export const DEFAULT_MAX_CBOR_BYTES = 4 << 20;
 
+/** What a config (and a signed fleet request's payload) may be: deterministic CBOR of plain data. */
+const DETERMINISTIC: Omit<CborProfile, "tags" | "maxDepth"> = {
+  shortestHeads: true,
+  sortedKeys: true,
+  keys: "text",
+  maps: "object",
+  protoKey: "refuse",
+  floatsAndUndefined: false,
+  bigInts: true,
+};
+
 /**
  * Decodes exactly one data item that must already be in deterministic form.
  * Rejects: trailing bytes, indefinite lengths, non-shortest integers and
  * lengths, unsorted or duplicate map keys, non-text map keys, floats,
  * undefined and other simple values, tags not allowed, invalid UTF-8.
- *
- * Decoding is done here rather than by cbor-x: under Bun 1.4.4 cbor-x's native
- * string extractor (cbor-extract, loaded by `import "cbor-x"`) aborted the
- * process or reported "Unexpected end of buffer" on valid configs, and a
- * validating walk has to visit every byte anyway.
+ * The reader is cbor-reader.ts, shared with COSE envelopes and fleet bodies.
  */
 export function decodeStrict(bytes: Uint8Array, opts: DecodeOptions = {}): unknown {
   const max = opts.maxBytes ?? DEFAULT_MAX_CBOR_BYTES;
   if (!(bytes instanceof Uint8Array)) throw new CborError("input is not bytes");
   if (bytes.length === 0) throw new CborError("empty input");
   if (bytes.length > max) throw new CborError(`input is ${bytes.length} bytes, more than the limit of ${max}`);
-  const r = new Reader(bytes, opts.maxDepth ?? 64, new Set(opts.allowTags ?? []));
-  const v = r.item(0);
-  if (r.p !== bytes.length) throw new CborError(`trailing bytes after the data item at offset ${r.p} (${bytes.length - r.p} extra)`);
-  return v;
-}
-
-const text = new TextDecoder("utf-8", { fatal: true });
-
-/** Short ASCII strings (nearly all of a config) without a native call each. */
-const codes: number[] = [];
-// Field names and many values repeat thousands of times in a config: short
-// ASCII strings are interned by a hash of their bytes so each is built once.
-const internTable: Array<string | undefined> = new Array(4096);
-function asciiString(b: Uint8Array, from: number, to: number): string | undefined {
-  const n = to - from;
-  if (n > 64) return undefined;
-  let h = 0x811c9dc5;
-  for (let i = from; i < to; i++) {
-    const c = b[i]!;
-    if (c >= 0x80) return undefined;
-    h = Math.imul(h ^ c, 0x01000193);
-  }
-  const slot = (h >>> 0) & 4095;
-  const hit = internTable[slot];
-  if (hit !== undefined && hit.length === n) {
-    let same = true;
-    for (let i = 0; i < n; i++) {
-      if (hit.charCodeAt(i) !== b[from + i]) {
-        same = false;
-        break;
-      }
-    }
-    if (same) return hit;
-  }
-  codes.length = n;
-  for (let i = 0; i < n; i++) codes[i] = b[from + i]!;
-  const s = String.fromCharCode.apply(null, codes);
-  if (n <= 32) internTable[slot] = s;
-  return s;
-}
-
-/** §4.2.1 order of two encoded keys inside one buffer, without views. */
-function compareRanges(b: Uint8Array, a0: number, a1: number, b0: number, b1: number): number {
-  if (a1 - a0 !== b1 - b0) return a1 - a0 - (b1 - b0);
-  for (let i = 0; i < a1 - a0; i++) if (b[a0 + i] !== b[b0 + i]) return b[a0 + i]! - b[b0 + i]!;
-  return 0;
-}
-
-class Reader {
-  p = 0;
-  constructor(
-    private b: Uint8Array,
-    private maxDepth: number,
-    private tags: Set<number>,
-  ) {}
-
-  item(depth: number): unknown {
-    const b = this.b;
-    const at = this.p;
-    if (depth > this.maxDepth) throw new CborError(`nested deeper than ${this.maxDepth} at offset ${at}`);
-    if (at >= b.length) throw new CborError(`truncated: data item expected at offset ${at}`);
-    const ib = b[at]!;
-    const major = ib >> 5;
-    const info = ib & 0x1f;
-    let p = at + 1;
-    // Arguments up to 2^53 are plain numbers; only 8-byte values may need a bigint.
-    let arg: number;
-    let big: bigint | undefined;
-    if (info < 24) arg = info;
-    else if (info <= 27) {
-      const n = 1 << (info - 24);
-      if (p + n > b.length) throw new CborError(`truncated: ${n}-byte argument at offset ${at}`);
-      if (major === 7) {
-        if (info === 24) throw new CborError(`simple value ${b[p]} at offset ${at} is not used`);
-        throw new CborError(`floating-point value at offset ${at}: not used in vigil CBOR`);
-      }
-      if (n === 8) {
-        const hi = ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
-        const lo = ((b[p + 4]! << 24) | (b[p + 5]! << 16) | (b[p + 6]! << 8) | b[p + 7]!) >>> 0;
-        if (hi === 0) throw new CborError(`non-shortest integer or length encoding at offset ${at} (RFC 8949 §4.2.1)`);
-        arg = hi * 2 ** 32 + lo;
-        if (hi >= 0x200000) big = (BigInt(hi) << 32n) | BigInt(lo); // beyond 2^53
-      } else {
-        arg = 0;
-        for (let i = 0; i < n; i++) arg = arg * 256 + b[p + i]!;
-        const minimal = info === 24 ? 24 : info === 25 ? 0x100 : 0x10000;
-        if (arg < minimal) throw new CborError(`non-shortest integer or length encoding at offset ${at} (RFC 8949 §4.2.1)`);
-      }
-      p += n;
-    } else if (info === 31) {
-      throw new CborError(`indefinite length at offset ${at} is not deterministic CBOR (RFC 8949 §4.2.1)`);
-    } else throw new CborError(`reserved additional information ${info} at offset ${at}`);
-    this.p = p;
-
-    switch (major) {
-      case 0:
-        return big ?? arg;
-      case 1:
-        return big !== undefined ? -1n - big : arg < Number.MAX_SAFE_INTEGER ? -1 - arg : -1n - BigInt(arg);
-      case 2:
-      case 3: {
-        if (big !== undefined || arg > b.length - p) throw new CborError(`truncated: ${arg}-byte string at offset ${at}`);
-        this.p = p + arg;
-        if (major === 2) return b.slice(p, p + arg);
-        const ascii = asciiString(b, p, p + arg);
-        if (ascii !== undefined) return ascii;
-        try {
-          return text.decode(b.subarray(p, p + arg));
-        } catch {
-          throw new CborError(`invalid UTF-8 in text string at offset ${at}`);
-        }
-      }
-      case 4: {
-        if (arg > b.length - p) throw new CborError(`array of ${arg} items at offset ${at} is longer than the input`);
-        const out: unknown[] = [];
-        for (let i = 0; i < arg; i++) out.push(this.item(depth + 1));
-        return out;
-      }
-      case 5: {
-        if (arg * 2 > b.length - p) throw new CborError(`map of ${arg} pairs at offset ${at} is longer than the input`);
-        const out: Record<string, unknown> = {};
-        let prev0 = -1;
-        let prev1 = -1;
-        for (let i = 0; i < arg; i++) {
-          const k0 = this.p;
-          if (k0 >= b.length) throw new CborError(`truncated: map key expected at offset ${k0}`);
-          if (b[k0]! >> 5 !== 3) throw new CborError(`map key at offset ${k0} is not a text string`);
-          const key = this.item(depth + 1) as string;
-          const k1 = this.p;
-          if (prev0 >= 0) {
-            const c = compareRanges(b, prev0, prev1, k0, k1);
-            if (c >= 0) throw new CborError(`map key '${key}' at offset ${k0} is ${c === 0 ? "a duplicate" : "out of order"} (RFC 8949 §4.2.1)`);
-          }
-          if (key === "__proto__") throw new CborError(`map key '__proto__' at offset ${k0} is not allowed`);
-          prev0 = k0;
-          prev1 = k1;
-          out[key] = this.item(depth + 1);
-        }
-        return out;
-      }
-      case 6: {
-        if (!this.tags.has(arg)) throw new CborError(`tag ${arg} at offset ${at} is not allowed here`);
-        return { tag: arg, value: this.item(depth + 1) };
-      }
-      default: // major 7, info < 24
-        if (arg === 20) return false;
-        if (arg === 21) return true;
-        if (arg === 22) return null;
-        throw new CborError(`simple value ${arg} at offset ${at} is not used (only false, true, null)`);
-    }
-  }
+  return readCbor(bytes, { ...DETERMINISTIC, tags: new Set(opts.allowTags ?? []), maxDepth: opts.maxDepth ?? 64 });
 }

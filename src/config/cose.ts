@@ -14,12 +14,13 @@
 //   signature = Ed25519 over Sig_structure = ["Signature1", protected, h'', payload]
 //               (RFC 9052 §4.4, external_aad empty)
 //
-// The envelope is parsed here by a small strict reader instead of a general CBOR
-// library: a blob comes from the network, and this reader never allocates more
-// than the input's length, rejects anything non-canonical, and cannot throw past
-// verifyBlob(). The config bytes are handed to the caller's validator untouched.
+// The envelope is parsed by the project's strict CBOR reader (cbor-reader.ts)
+// instead of a general CBOR library: a blob comes from the network, and that
+// reader never allocates more than the input's length, rejects non-shortest
+// forms, and cannot throw past verifyBlob(). The config bytes are handed to the caller's validator untouched.
 import { errorText } from "../error-text.ts";
 import { createHash, sign, verify, type KeyObject } from "node:crypto";
+import { type CborProfile, CborTag, readCbor } from "./cbor-reader.ts";
 
 export const COSE_SIGN1_TAG = 18; // RFC 9052 §2, Table 1
 export const COSE_ALG_EDDSA = -8; // RFC 9053 §2.2
@@ -161,14 +162,12 @@ export function parseSign1(bytes: Uint8Array): Sign1 | Reject {
   }
   let item: Item;
   try {
-    const r = new Reader(bytes);
-    item = r.item(0);
-    if (r.pos !== bytes.length) return new Reject("malformed", `trailing bytes after COSE_Sign1 at offset ${r.pos}`);
+    item = readItem(bytes);
   } catch (e) {
     return new Reject("malformed", `COSE_Sign1: ${errorText(e)}`);
   }
-  if (!(item instanceof Tagged) || item.tag !== COSE_SIGN1_TAG) return new Reject("not-cose", "not a COSE_Sign1 tag");
-  const arr = item.value;
+  if (!(item instanceof CborTag) || item.tag !== COSE_SIGN1_TAG) return new Reject("not-cose", "not a COSE_Sign1 tag");
+  const arr = item.value as Item;
   if (!Array.isArray(arr) || arr.length !== 4) return new Reject("malformed", "COSE_Sign1 must be an array of 4");
   const [prot, unprot, payload, signature] = arr;
   if (!(prot instanceof Uint8Array)) return new Reject("malformed", "protected header must be a byte string");
@@ -177,9 +176,7 @@ export function parseSign1(bytes: Uint8Array): Sign1 | Reject {
   if (!(signature instanceof Uint8Array) || signature.length !== 64) return new Reject("malformed", "signature must be a 64-byte Ed25519 signature");
   let protMap: Item;
   try {
-    const r = new Reader(prot);
-    protMap = r.item(0);
-    if (r.pos !== prot.length) return new Reject("malformed", "trailing bytes in protected header");
+    protMap = readItem(prot);
   } catch (e) {
     return new Reject("malformed", `protected header: ${errorText(e)}`);
   }
@@ -196,9 +193,7 @@ export function parseSign1(bytes: Uint8Array): Sign1 | Reject {
 export function decodePayload(bytes: Uint8Array): SignedPayload | Reject {
   let m: Item;
   try {
-    const r = new Reader(bytes);
-    m = r.item(0);
-    if (r.pos !== bytes.length) return new Reject("malformed", "trailing bytes after payload");
+    m = readItem(bytes);
   } catch (e) {
     return new Reject("malformed", `payload: ${errorText(e)}`);
   }
@@ -298,92 +293,25 @@ export function unverifiedPayload(bytes: Uint8Array): SignedPayload | null {
   }
 }
 
-// ---- strict CBOR subset: uint, nint, bstr, tstr, array, map, tag, false/true/null ----
+// ---- the envelope's CBOR: canonical heads, integer or text keys, no floats ----
 
-type Item = number | string | Uint8Array | Item[] | Map<Item, Item> | Tagged | boolean | null;
-class Tagged {
-  constructor(readonly tag: number, readonly value: Item) {}
-}
+type Item = number | string | Uint8Array | Item[] | Map<Item, Item> | CborTag | boolean | null;
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
+/** What a COSE envelope may hold (RFC 9052 §3: header labels are integers or text). */
+const ENVELOPE: CborProfile = {
+  shortestHeads: true,
+  sortedKeys: false,
+  keys: "text-or-int",
+  maps: "map",
+  protoKey: "refuse",
+  tags: "any",
+  floatsAndUndefined: false,
+  bigInts: false,
+  maxDepth: MAX_DEPTH,
+};
 
-class Reader {
-  pos = 0;
-  constructor(private readonly b: Uint8Array) {}
-  private byte(): number {
-    if (this.pos >= this.b.length) throw new Error(`truncated at offset ${this.pos}`);
-    return this.b[this.pos++];
-  }
-  /** Argument of a head; rejects indefinite lengths and non-shortest forms (RFC 8949 §4.2.1). */
-  private arg(info: number): number {
-    if (info < 24) return info;
-    let n: number;
-    if (info === 24) { n = this.byte(); if (n < 24) throw new Error("non-canonical integer"); return n; }
-    if (info === 25) { n = this.byte() * 256 + this.byte(); if (n < 256) throw new Error("non-canonical integer"); return n; }
-    if (info === 26) {
-      n = ((this.byte() * 256 + this.byte()) * 256 + this.byte()) * 256 + this.byte();
-      if (n < 65536) throw new Error("non-canonical integer");
-      return n;
-    }
-    if (info === 27) {
-      let hi = 0;
-      for (let i = 0; i < 4; i++) hi = hi * 256 + this.byte();
-      let lo = 0;
-      for (let i = 0; i < 4; i++) lo = lo * 256 + this.byte();
-      if (hi === 0) throw new Error("non-canonical integer");
-      if (hi >= 0x200000) throw new Error("integer beyond 2^53");
-      return hi * 0x100000000 + lo;
-    }
-    throw new Error(info === 31 ? "indefinite length not allowed" : `reserved additional info ${info}`);
-  }
-  private take(n: number): Uint8Array {
-    if (n > this.b.length - this.pos) throw new Error(`length ${n} exceeds remaining ${this.b.length - this.pos} bytes`);
-    const s = this.b.subarray(this.pos, this.pos + n);
-    this.pos += n;
-    return s;
-  }
-  item(depth: number): Item {
-    if (depth > MAX_DEPTH) throw new Error("nesting too deep");
-    const ib = this.byte();
-    const major = ib >> 5, info = ib & 31;
-    switch (major) {
-      case 0: return this.arg(info);
-      case 1: return -1 - this.arg(info);
-      case 2: return this.take(this.arg(info));
-      case 3: {
-        try { return utf8.decode(this.take(this.arg(info))); } catch (e) {
-          if (e instanceof TypeError) throw new Error("invalid UTF-8 in text string");
-          throw e;
-        }
-      }
-      case 4: {
-        const n = this.arg(info);
-        // Every element needs at least one byte: bounds allocation by input size.
-        if (n > this.b.length - this.pos) throw new Error(`array of ${n} exceeds input`);
-        const a: Item[] = [];
-        for (let i = 0; i < n; i++) a.push(this.item(depth + 1));
-        return a;
-      }
-      case 5: {
-        const n = this.arg(info);
-        if (n * 2 > this.b.length - this.pos) throw new Error(`map of ${n} exceeds input`);
-        const m = new Map<Item, Item>();
-        for (let i = 0; i < n; i++) {
-          const k = this.item(depth + 1);
-          if (typeof k !== "number" && typeof k !== "string") throw new Error("map keys must be integers or text");
-          if (m.has(k)) throw new Error(`duplicate map key ${JSON.stringify(k)}`);
-          m.set(k, this.item(depth + 1));
-        }
-        return m;
-      }
-      case 6: return new Tagged(this.arg(info), this.item(depth + 1));
-      default:
-        if (info === 20) return false;
-        if (info === 21) return true;
-        if (info === 22) return null;
-        throw new Error(`unsupported simple/float value 0x${ib.toString(16)}`);
-    }
-  }
+function readItem(bytes: Uint8Array): Item {
+  return readCbor(bytes, ENVELOPE) as Item;
 }
 
 class Writer {

@@ -110,3 +110,23 @@ describe("an independent decoder (cborg, strict options) reads vigil's CBOR", ()
     expect(r.errors[0]!.message).toBe("x.cbor: invalid CBOR: map key 'global' at offset 17 is out of order (RFC 8949 §4.2.1)");
   });
 });
+
+describe("one CBOR reader, a profile per use (src/config/cbor-reader.ts)", () => {
+  // {"a": 1} with the 1 in a non-shortest one-byte argument (0x18 0x01)
+  const nonShortest = unhex("a161611801");
+  test("RFC 8949 §4.2.1: configs and COSE envelopes refuse non-shortest heads, message bodies (any client's CBOR) accept them", async () => {
+    const { decodeCbor } = await import("../../../src/fleet/cbor-body.ts");
+    const { parseSign1 } = await import("../../../src/config/cose.ts");
+    expect(() => decodeStrict(nonShortest)).toThrow("non-shortest integer or length encoding at offset 3");
+    expect(decodeCbor(nonShortest)).toEqual({ a: 1 });
+    // tag 18 around [h'', {}, h'', h''] with the array length written non-shortest
+    expect(parseSign1(unhex("d2980440a04040"))).toMatchObject({ reason: "malformed", message: expect.stringContaining("non-shortest") });
+  });
+  test("every profile refuses indefinite lengths and declared sizes beyond the input, with CborError", async () => {
+    const { decodeCbor } = await import("../../../src/fleet/cbor-body.ts");
+    for (const h of ["9f00ff", "9b00000001000000000000", "5a00010000"]) {
+      expect(() => decodeStrict(unhex(h))).toThrow(CborError);
+      expect(() => decodeCbor(unhex(h))).toThrow(CborError);
+    }
+  });
+});

@@ -150,11 +150,11 @@ describe("message-body CBOR codec", () => {
   });
   test("hostile bodies: specific errors, no prototype pollution, bounded allocation", async () => {
     const { decodeCbor } = await import("../../../src/fleet/cbor-body.ts");
-    expect(() => decodeCbor(new Uint8Array([0x9b, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]))).toThrow(/truncated/);
+    expect(() => decodeCbor(new Uint8Array([0x9b, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]))).toThrow(/array of 4294967295 items at offset 0 is longer than the input/);
     expect(() => decodeCbor(new Uint8Array([0x9f]))).toThrow(/indefinite/);
     expect(() => decodeCbor(new Uint8Array([0xa2, 0x61, 0x61, 1, 0x61, 0x61, 2]))).toThrow(/duplicate map key/);
     expect(() => decodeCbor(new Uint8Array([0x01, 0x02]))).toThrow(/trailing/);
-    expect(() => decodeCbor(new Uint8Array(40).fill(0x81))).toThrow(/nesting too deep/);
+    expect(() => decodeCbor(new Uint8Array(40).fill(0x81))).toThrow(/nested deeper than 32/);
     const o = decodeCbor(new Uint8Array([0xa1, 0x69, ...new TextEncoder().encode("__proto__"), 0xa1, 0x61, 0x78, 1])) as Record<string, unknown>;
     expect(({} as Record<string, unknown>).x).toBeUndefined();
     expect(Object.keys(o)).toEqual(["__proto__"]);
