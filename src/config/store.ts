@@ -9,17 +9,19 @@
 //   rolled-back.json      {serial, reason}: a pending config boot() rolled back,
 //                         for the daemon to log and report once
 //
-// Every replacement is: write a temp file in the same directory, fsync it,
-// rename over the target, fsync the directory (rename is atomic within one
-// filesystem; the directory fsync makes the rename itself durable). The old
+// Every replacement is src/sys/durable-file.ts's: write a temp file in the same
+// directory, fsync it, rename over the target, fsync the directory (rename is
+// atomic within one filesystem; the directory fsync makes the rename itself
+// durable). The old
 // current becomes last-known-good by hard link + rename before the new one
 // lands, so at every instant at least one complete blob is reachable by name.
 // Boot does not trust state.json for the choice: it validates both blobs and
 // takes the newest valid one, so a crash between any two steps still boots.
 // A config still on probation when the node restarts never boots: boot() first
 // puts the last known good back (or nothing, when the bootstrap file ran before).
-import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
+import { fsyncDirectory, replaceFileDurably, writeSyncedTemp } from "../sys/durable-file.ts";
 
 export const CURRENT = "current.blob";
 export const LAST_KNOWN_GOOD = "last-known-good.blob";
@@ -73,26 +75,16 @@ export class ConfigStore {
   }
 
   private fsyncDir() {
-    const fd = openSync(this.dir, "r");
-    try { fsyncSync(fd); } finally { closeSync(fd); }
+    fsyncDirectory(this.dir);
   }
 
-  private writeDurable(name: string, data: Uint8Array, tracked: boolean) {
-    const tmp = this.path(`.${name}.tmp`);
-    const fd = openSync(tmp, "w", 0o600);
-    try {
-      if (tracked) this.afterStep("tmp-opened");
-      const half = data.length >> 1;
-      writeAll(fd, data.subarray(0, half));
-      if (tracked) this.afterStep("tmp-half-written");
-      writeAll(fd, data.subarray(half));
-      if (tracked) this.afterStep("tmp-written");
-      fsyncSync(fd);
-      if (tracked) this.afterStep("tmp-fsynced");
-    } finally {
-      closeSync(fd);
-    }
-    return tmp;
+  /** Temp file `.NAME.tmp` with `data`, fsynced; commit() reports its steps to the crash-test hook. */
+  private writeTemp(name: string, data: Uint8Array, tracked: boolean) {
+    return writeSyncedTemp(this.path(name), data, {
+      tmp: this.path(`.${name}.tmp`),
+      mode: 0o600,
+      afterStep: tracked ? (step) => this.afterStep(step as CommitStep) : undefined,
+    });
   }
 
   /**
@@ -105,7 +97,7 @@ export class ConfigStore {
     // Before the blob lands: a crash after the rename must find the marker.
     if (opts.pending) this.writeJson(PENDING, { serial });
     else this.clearPending();
-    const tmp = this.writeDurable(CURRENT, blob, true);
+    const tmp = this.writeTemp(CURRENT, blob, true);
     const cur = this.path(CURRENT);
     if (existsSync(cur)) {
       const lkgTmp = this.path(`.${LAST_KNOWN_GOOD}.tmp`);
@@ -187,9 +179,7 @@ export class ConfigStore {
   }
 
   private writeJson(name: string, value: unknown) {
-    const tmp = this.writeDurable(name, new TextEncoder().encode(JSON.stringify(value) + "\n"), false);
-    renameSync(tmp, this.path(name));
-    this.fsyncDir();
+    replaceFileDurably(this.path(name), new TextEncoder().encode(JSON.stringify(value) + "\n"), { tmp: this.path(`.${name}.tmp`), mode: 0o600 });
   }
 
   private readJson(name: string): unknown {
@@ -229,7 +219,7 @@ export class ConfigStore {
   }
 
   private writeState(s: StoreState, tracked: boolean) {
-    const tmp = this.writeDurable(STATE, new TextEncoder().encode(JSON.stringify(s) + "\n"), false);
+    const tmp = this.writeTemp(STATE, new TextEncoder().encode(JSON.stringify(s) + "\n"), false);
     if (tracked) this.afterStep("state-written");
     renameSync(tmp, this.path(STATE));
     if (tracked) this.afterStep("state-renamed");
@@ -269,11 +259,6 @@ export class ConfigStore {
     if (best) best.floor = Math.max(best.serial, this.readState()?.floor ?? 0);
     return best;
   }
-}
-
-function writeAll(fd: number, data: Uint8Array) {
-  let off = 0;
-  while (off < data.length) off += writeSync(fd, data, off, data.length - off);
 }
 
 function rmIfExists(p: string) {

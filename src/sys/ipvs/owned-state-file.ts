@@ -3,15 +3,17 @@
 // default): what it records is only true for the running kernel, and /run is
 // emptied with it at boot.
 //
-// Written atomically (temp file in the same directory, fsync, rename), so a
-// crash mid-write leaves the old or the new set, never half of one. A missing
+// Written durably (src/sys/durable-file.ts: temp file in the same directory,
+// fsync, rename, directory fsync), so a crash mid-write leaves the old or the
+// new set, never half of one, and a power loss after save() keeps the new one. A missing
 // file is an empty set; an unreadable or corrupt one is reported through
 // onWarning and treated as empty: the worst case is that services of a
 // previous run stay in the kernel, as they would without this file, and the
 // daemon never fails to start over it.
 import { errorText } from "../../error-text.ts";
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { replaceFileDurably } from "../durable-file.ts";
 import { encodeOwnedState, parseOwnedState } from "../../lvs/owned-state.ts";
 
 export const OWNED_STATE_FILE = "ipvs-owned.json";
@@ -43,23 +45,10 @@ export class OwnedStateFile implements OwnedStore {
 
   /** Replaces the file with `keys`; a failure is reported, never thrown (IPVS programming goes on). */
   save(keys: ReadonlySet<string>): void {
-    const tmp = `${this.path}.tmp-${process.pid}`;
-    let fd: number | undefined;
     try {
       mkdirSync(dirname(this.path), { recursive: true, mode: 0o755 });
-      fd = openSync(tmp, "w", 0o644);
-      writeSync(fd, encodeOwnedState(keys));
-      fsyncSync(fd);
-      closeSync(fd);
-      fd = undefined;
-      renameSync(tmp, this.path);
+      replaceFileDurably(this.path, new TextEncoder().encode(encodeOwnedState(keys)), { tmp: `${this.path}.tmp-${process.pid}`, mode: 0o644 });
     } catch (e) {
-      try {
-        if (fd !== undefined) closeSync(fd);
-        rmSync(tmp, { force: true });
-      } catch {
-        // the warning below is the one worth reading
-      }
       this.onWarning(`cannot write ${this.path} (${errorText(e)}); after an unclean stop, services removed from the config may stay in the kernel`);
     }
   }
