@@ -1,10 +1,14 @@
 // A runtime description of the model in model.ts: field types, ranges and
 // defaults. It drives the JSON/CBOR reader (check.ts), the published JSON
 // Schema (schema.ts) and the random models of the property tests, so ranges
-// and defaults are written once. Semantic rules that relate several fields
-// (version-dependent advert_int, references, duplicates) live in validate.ts.
+// are written once. Defaults of the objects model.ts builds with a default*()
+// function are that function's values (dflt fields, filled by fromModel), so
+// they are written once too, in model.ts; the others are written here only.
+// Semantic rules that relate several fields (version-dependent advert_int,
+// references, duplicates) live in validate.ts.
 import {
-  DEFAULT_CONFIRM_TIMEOUT_MS, DEFAULT_VIP_LIFETIME_MS, DNS_DEFAULT_RETRY, LB_ALGOS, LB_KINDS, LVS_PROTOCOLS, SMTP_DEFAULT_HELO, UDP_DEFAULT_MAX_REPLY,
+  defaultCheckerCommon, defaultFleet, defaultGlobal, defaultInstance, defaultRealServer, defaultScript, defaultSyncGroup, defaultTrackFile,
+  defaultTrackProcess, defaultVirtualServer, DNS_DEFAULT_RETRY, LB_ALGOS, LB_KINDS, LVS_PROTOCOLS, SMTP_DEFAULT_HELO, UDP_DEFAULT_MAX_REPLY,
 } from "./model.ts";
 
 export type Spec =
@@ -49,6 +53,31 @@ const req = (spec: Spec, doc?: string): Field => (doc ? { spec, doc } : { spec }
 const opt = (spec: Spec, doc?: string): Field => (doc ? { spec, optional: true, doc } : { spec, optional: true });
 const def = (spec: Spec, d: unknown, doc?: string): Field => (doc ? { spec, default: d, doc } : { spec, default: d });
 
+/** Stands for "the model's default": fromModel() puts the value of model.ts's default*() object there. */
+const FROM_MODEL = Symbol("the model's default");
+const dflt = (spec: Spec, doc?: string): Field => (doc ? { spec, default: FROM_MODEL, doc } : { spec, default: FROM_MODEL });
+
+/**
+ * Fills the dflt fields of `fields` from `defaults` (a model.ts default*() object).
+ * The two must agree in shape: a dflt field the model has no value for, or a model
+ * default that is neither a dflt field nor a required one, fails when the module loads.
+ */
+function fieldsFromModel(what: string, fields: Record<string, Field>, defaults: object): Record<string, Field> {
+  const values = defaults as Record<string, unknown>;
+  for (const [k, f] of Object.entries(fields)) {
+    if (f.default !== FROM_MODEL) continue;
+    if (!(k in values)) throw new Error(`spec ${what}.${k}: marked as a model default, but model.ts has none`);
+    f.default = values[k];
+  }
+  for (const k of Object.keys(values)) {
+    const f = fields[k];
+    if (!f || (f.default === undefined && f.optional)) throw new Error(`spec ${what}: model.ts has a default for ${k}, the spec no such field with a default`);
+  }
+  return fields;
+}
+
+const fromModel = (o: ObjectSpec, defaults: object): ObjectSpec => obj(o.name, fieldsFromModel(o.name, o.fields, defaults));
+
 const port = int(0, 65535);
 // Ranges follow what keepalived 2.2.7 accepts (checked with `keepalived -t`)
 // unless the wire format is narrower.
@@ -88,52 +117,52 @@ export const metricsListenSpec = obj("MetricsListen", {
   port: req(int(1, 65535)),
 });
 
-export const globalSpec = obj("GlobalDefs", {
+export const globalSpec = fromModel(obj("GlobalDefs", {
   routerId: opt(name),
-  notificationEmail: def(arr(name, 64), []),
+  notificationEmail: dflt(arr(name, 64)),
   notificationEmailFrom: opt(name),
   smtpServer: opt(ip),
   smtpPort: opt(int(1, 65535)),
-  smtpConnectTimeoutMs: def(ms(1000, 86_400_000, 1000), 30_000),
-  enableScriptSecurity: def(bool, false),
+  smtpConnectTimeoutMs: dflt(ms(1000, 86_400_000, 1000)),
+  enableScriptSecurity: dflt(bool),
   scriptUser: opt(name),
   scriptGroup: opt(name),
-  vrrpVersion: def(enm(2, 3), 2),
-  vrrpStrict: def(bool, false),
-  vrrpSkipCheckAdvAddr: def(bool, false),
-  vrrpGarpMasterDelayMs: def(garpDelay, 5000),
-  vrrpGarpMasterRepeat: def(garpRepeat, 5),
-  vrrpGarpMasterRefreshMs: def(garpDelay, 0, "0 = no periodic refresh"),
-  vrrpGarpMasterRefreshRepeat: def(garpRepeat, 1),
-  vrrpGarpIntervalMs: def(ms(0, 1000), 0),
-  vrrpGnaIntervalMs: def(ms(0, 1000), 0),
-  vrrpRtPriority: def(int(0, 99), 10, "SCHED_FIFO priority of the advert thread; 0 = not realtime"),
+  vrrpVersion: dflt(enm(2, 3)),
+  vrrpStrict: dflt(bool),
+  vrrpSkipCheckAdvAddr: dflt(bool),
+  vrrpGarpMasterDelayMs: dflt(garpDelay),
+  vrrpGarpMasterRepeat: dflt(garpRepeat),
+  vrrpGarpMasterRefreshMs: dflt(garpDelay, "0 = no periodic refresh"),
+  vrrpGarpMasterRefreshRepeat: dflt(garpRepeat),
+  vrrpGarpIntervalMs: dflt(ms(0, 1000)),
+  vrrpGnaIntervalMs: dflt(ms(0, 1000)),
+  vrrpRtPriority: dflt(int(0, 99), "SCHED_FIFO priority of the advert thread; 0 = not realtime"),
   vrrpPriority: opt(int(-20, 19)),
-  vrrpNoSwap: def(bool, false),
-  vipLifetimeMs: def(lifetime, DEFAULT_VIP_LIFETIME_MS, "VIP valid/preferred lifetime, refreshed by a healthy master"),
+  vrrpNoSwap: dflt(bool),
+  vipLifetimeMs: dflt(lifetime, "VIP valid/preferred lifetime, refreshed by a healthy master"),
   lvsSyncDaemon: opt(lvsSyncDaemonSpec),
   notifyFifo: opt(notifyFifoSpec, "every VRRP and LVS notification as a line (keepalived notify_fifo)"),
   vrrpNotifyFifo: opt(notifyFifoSpec, "INSTANCE/GROUP lines (keepalived vrrp_notify_fifo)"),
   lvsNotifyFifo: opt(notifyFifoSpec, "VS/RS lines (keepalived lvs_notify_fifo)"),
-  fifoWriteVrrpStatesOnReload: def(bool, false),
-  vrrpNotifyPriorityChanges: def(bool, false, "default of each instance's notifyPriorityChanges"),
-  dynamicInterfaces: def(enm("off", "on", "allow_if_changes"), "off", "vigil always follows interfaces that come and go; kept for keepalived"),
+  fifoWriteVrrpStatesOnReload: dflt(bool),
+  vrrpNotifyPriorityChanges: dflt(bool, "default of each instance's notifyPriorityChanges"),
+  dynamicInterfaces: dflt(enm("off", "on", "allow_if_changes"), "vigil always follows interfaces that come and go; kept for keepalived"),
   metricsListen: opt(metricsListenSpec, "vigil: Prometheus text endpoint (GET /metrics); absent = off"),
-});
+}), defaultGlobal());
 
-export const scriptSpec = obj("VrrpScript", {
+export const scriptSpec = fromModel(obj("VrrpScript", {
   name: req(name),
   script: req(text),
-  intervalMs: def(ms(1000, 86_400_000, 1000), 1000),
+  intervalMs: dflt(ms(1000, 86_400_000, 1000)),
   timeoutMs: opt(ms(1000, 86_400_000, 1000)),
-  weight: def(int(-253, 253), 0),
-  weightReverse: def(bool, false),
-  rise: def(int(1, 1000), 1),
-  fall: def(int(1, 1000), 1),
+  weight: dflt(int(-253, 253)),
+  weightReverse: dflt(bool),
+  rise: dflt(int(1, 1000)),
+  fall: dflt(int(1, 1000)),
   user: opt(name),
   group: opt(name),
-  initFail: def(bool, false),
-});
+  initFail: dflt(bool),
+}), defaultScript("", ""));
 
 
 export const vipSpec = obj("VirtualIpAddress", {
@@ -159,19 +188,19 @@ const tableSpec = int(1, U32);
 const trackInterfaceSpec = obj("TrackInterface", { name: req(name), weight: opt(int(-254, 254)) });
 const trackScriptSpec = obj("TrackScript", { script: req(name), weight: opt(int(-253, 253)) });
 
-export const trackProcessSpec = obj("TrackProcess", {
+export const trackProcessSpec = fromModel(obj("TrackProcess", {
   name: req(name),
   process: req(text),
-  parameters: def(arr(text, 256), [], "argv[1..] to match; implies fullCommand"),
-  paramMatch: def(enm("none", "exact", "partial", "initial"), "none"),
-  weight: def(int(-254, 254), 0, "keepalived 2.2.7 default 0"),
-  weightReverse: def(bool, false),
-  quorum: def(int(0, 65535), 1),
-  quorumMax: def(int(0, 65535), 65535),
-  forkDelayMs: def(ms(0, 3_600_000), 0),
-  terminateDelayMs: def(ms(0, 3_600_000), 0),
-  fullCommand: def(bool, false),
-});
+  parameters: dflt(arr(text, 256), "argv[1..] to match; implies fullCommand"),
+  paramMatch: dflt(enm("none", "exact", "partial", "initial")),
+  weight: dflt(int(-254, 254), "keepalived 2.2.7 default 0"),
+  weightReverse: dflt(bool),
+  quorum: dflt(int(0, 65535)),
+  quorumMax: dflt(int(0, 65535)),
+  forkDelayMs: dflt(ms(0, 3_600_000)),
+  terminateDelayMs: dflt(ms(0, 3_600_000)),
+  fullCommand: dflt(bool),
+}), defaultTrackProcess("", ""));
 
 export const routeSpec = obj("IpRoute", {
   type: def(enm("unicast", "blackhole", "unreachable", "prohibit"), "unicast"),
@@ -200,42 +229,42 @@ export const ruleSpec = obj("IpRule", {
   invert: def(bool, false),
 });
 
-export const syncGroupSpec = obj("SyncGroup", {
+export const syncGroupSpec = fromModel(obj("SyncGroup", {
   name: req(name),
-  group: def(arr(name, 256), []),
+  group: dflt(arr(name, 256)),
   ...notifyFields,
-  smtpAlert: def(bool, false),
-  trackInterface: def(arr(trackInterfaceSpec, 256), []),
-  trackScript: def(arr(trackScriptSpec, 256), []),
-  trackFile: def(arr(trackRefSpec("File"), 256), []),
-  trackProcess: def(arr(trackRefSpec("Process"), 256), []),
-  trackingWeight: def(bool, false, "keepalived sync_group_tracking_weight: the members' own tracking weights count"),
+  smtpAlert: dflt(bool),
+  trackInterface: dflt(arr(trackInterfaceSpec, 256)),
+  trackScript: dflt(arr(trackScriptSpec, 256)),
+  trackFile: dflt(arr(trackRefSpec("File"), 256)),
+  trackProcess: dflt(arr(trackRefSpec("Process"), 256)),
+  trackingWeight: dflt(bool, "keepalived sync_group_tracking_weight: the members' own tracking weights count"),
   notifyPriorityChanges: opt(bool, "for members that do not say; absent = global vrrpNotifyPriorityChanges"),
-});
+}), defaultSyncGroup(""));
 
-export const instanceSpec = obj("VrrpInstance", {
+export const instanceSpec = fromModel(obj("VrrpInstance", {
   name: req(name),
-  state: def(enm("MASTER", "BACKUP"), "BACKUP"),
+  state: dflt(enm("MASTER", "BACKUP")),
   interface: req(name),
   virtualRouterId: req(int(1, 255)),
-  priority: def(int(1, 255), 100),
-  advertIntMs: def(ms(10, 255_000, 10), 1000),
+  priority: dflt(int(1, 255)),
+  advertIntMs: dflt(ms(10, 255_000, 10)),
   version: opt(enm(2, 3)),
-  nativeIpv6: def(bool, false),
+  nativeIpv6: dflt(bool),
   authentication: opt(obj("VrrpAuth", { type: req(enm("PASS", "AH")), pass: req(name) })),
-  virtualIpaddress: def(arr(vipSpec, 1024), []),
-  virtualIpaddressExcluded: def(arr(vipSpec, 1024), []),
-  trackInterface: def(arr(trackInterfaceSpec, 256), []),
-  trackScript: def(arr(trackScriptSpec, 256), []),
-  trackFile: def(arr(trackRefSpec("File"), 256), []),
-  trackProcess: def(arr(trackRefSpec("Process"), 256), []),
-  virtualRoutes: def(arr(routeSpec, 1024), []),
-  virtualRules: def(arr(ruleSpec, 1024), []),
+  virtualIpaddress: dflt(arr(vipSpec, 1024)),
+  virtualIpaddressExcluded: dflt(arr(vipSpec, 1024)),
+  trackInterface: dflt(arr(trackInterfaceSpec, 256)),
+  trackScript: dflt(arr(trackScriptSpec, 256)),
+  trackFile: dflt(arr(trackRefSpec("File"), 256)),
+  trackProcess: dflt(arr(trackRefSpec("Process"), 256)),
+  virtualRoutes: dflt(arr(routeSpec, 1024)),
+  virtualRules: dflt(arr(ruleSpec, 1024)),
   ...notifyFields,
-  nopreempt: def(bool, false),
-  preemptDelayMs: def(ms(0, 1_000_000, 1000), 0),
+  nopreempt: dflt(bool),
+  preemptDelayMs: dflt(ms(0, 1_000_000, 1000)),
   srcIp: opt(ip),
-  unicastPeer: def(arr(ip, 256), []),
+  unicastPeer: dflt(arr(ip, 256)),
   garpMasterDelayMs: opt(garpDelay),
   garpMasterRepeat: opt(garpRepeat),
   garpMasterRefreshMs: opt(garpDelay),
@@ -243,26 +272,26 @@ export const instanceSpec = obj("VrrpInstance", {
   garpIntervalMs: opt(ms(0, 1000)),
   gnaIntervalMs: opt(ms(0, 1000)),
   useVmac: opt({ kind: "string", minLength: 0, maxLength: 15, pattern: "^[^\\s\"{}!#\\uff01/]*$" }, '"" = default name'),
-  vmacXmitBase: def(bool, false),
+  vmacXmitBase: dflt(bool),
   accept: opt(bool),
-  smtpAlert: def(bool, false),
+  smtpAlert: dflt(bool),
   notifyPriorityChanges: opt(bool, "MASTER_PRIORITY/BACKUP_PRIORITY lines on the notify FIFOs; absent = the sync group's, else global"),
   notifyMasterRxLowerPri: opt(text, "run when the master hears an advert of lower priority"),
-  dontTrackPrimary: def(bool, false),
+  dontTrackPrimary: dflt(bool),
   vipLifetimeMs: opt(lifetime),
-});
+}), defaultInstance(""));
 
-const checkerCommon: Record<string, Field> = {
+const checkerCommon: Record<string, Field> = fieldsFromModel("CheckerCommon", {
   connectIp: opt(ip),
   connectPort: opt(int(1, 65535)),
   bindto: opt(ip),
   bindPort: opt(int(1, 65535)),
-  connectTimeoutMs: def(ms(1, 3_600_000), 5000),
-  retry: def(int(0, 1000), 1),
-  delayBeforeRetryMs: def(ms(0, 3_600_000), 1000),
+  connectTimeoutMs: dflt(ms(1, 3_600_000)),
+  retry: dflt(int(0, 1000)),
+  delayBeforeRetryMs: dflt(ms(0, 3_600_000)),
   warmupMs: opt(ms(0, 3_600_000)),
   delayLoopMs: opt(ms(1, 86_400_000)),
-};
+}, defaultCheckerCommon());
 
 /** UDP payload bound: the largest IPv4 UDP datagram */
 const UDP_MAX_PAYLOAD = 65_507;
@@ -351,10 +380,10 @@ export const checkerSpec: Spec = {
   },
 };
 
-export const realServerSpec = obj("RealServer", {
+export const realServerSpec = fromModel(obj("RealServer", {
   ip: req(ip),
   port: opt(port),
-  weight: def(int(0, 2_147_483_647), 1),
+  weight: dflt(int(0, 2_147_483_647)),
   inhibitOnFailure: opt(bool),
   notifyUp: opt(text),
   notifyDown: opt(text),
@@ -362,42 +391,42 @@ export const realServerSpec = obj("RealServer", {
   lthreshold: opt(int(0, 65535)),
   delayLoopMs: opt(ms(1, 86_400_000)),
   virtualhost: opt(name),
-  checkers: def(arr(checkerSpec, 16), []),
-});
+  checkers: dflt(arr(checkerSpec, 16)),
+}), defaultRealServer(""));
 
-export const virtualServerSpec = obj("VirtualServer", {
+export const virtualServerSpec = fromModel(obj("VirtualServer", {
   ip: opt(ip),
   port: opt(port),
   fwmark: opt(int(1, U32)),
   group: opt(name, "name of a virtualServerGroups entry"),
-  protocol: def(enm(...LVS_PROTOCOLS), "TCP"),
-  lbAlgo: def(enm(...LB_ALGOS), "wlc"),
-  lbKind: def(enm(...LB_KINDS), "NAT"),
-  delayLoopMs: def(ms(1, 86_400_000), 60_000),
+  protocol: dflt(enm(...LVS_PROTOCOLS)),
+  lbAlgo: dflt(enm(...LB_ALGOS)),
+  lbKind: dflt(enm(...LB_KINDS)),
+  delayLoopMs: dflt(ms(1, 86_400_000)),
   persistenceTimeoutMs: opt(ms(1000, U32 * 1000, 1000)),
   persistenceGranularity: opt({ kind: "string", minLength: 1, maxLength: 39, pattern: "^[0-9A-Fa-f:.]+$" }),
   sorryServer: opt(obj("SorryServer", { ip: req(ip), port: opt(port) })),
-  sorryServerInhibit: def(bool, false),
-  quorum: def(int(1, 1_000_000), 1),
+  sorryServerInhibit: dflt(bool),
+  quorum: dflt(int(1, 1_000_000)),
   quorumUp: opt(text),
   quorumDown: opt(text),
-  hysteresis: def(int(0, 1_000_000), 0),
-  alpha: def(bool, false),
-  omega: def(bool, false),
-  inhibitOnFailure: def(bool, false),
-  haSuspend: def(bool, false),
+  hysteresis: dflt(int(0, 1_000_000)),
+  alpha: dflt(bool),
+  omega: dflt(bool),
+  inhibitOnFailure: dflt(bool),
+  haSuspend: dflt(bool),
   virtualhost: opt(name),
-  realServers: def(arr(realServerSpec, 65536), []),
-});
+  realServers: dflt(arr(realServerSpec, 65536)),
+}), defaultVirtualServer());
 
-export const trackFileSpec = obj("TrackFile", {
+export const trackFileSpec = fromModel(obj("TrackFile", {
   name: req(name),
   file: req(text),
   // keepalived 2.2.7 track_file_weight_handler reads -254..254
-  weight: def(int(-254, 254), 1),
-  weightReverse: def(bool, false),
+  weight: dflt(int(-254, 254)),
+  weightReverse: dflt(bool),
   initFile: opt(obj("TrackFileInit", { value: def(int(-2_147_483_648, 2_147_483_647), 0), overwrite: def(bool, false) })),
-});
+}), defaultTrackFile("", ""));
 
 export const virtualServerGroupSpec = obj("VirtualServerGroup", {
   name: req(name),
@@ -405,7 +434,7 @@ export const virtualServerGroupSpec = obj("VirtualServerGroup", {
   fwmarks: def(arr(obj("VsgFwmark", { fwmark: req(int(1, U32)), family: opt(enm("inet", "inet6")) }), 4096), []),
 });
 
-export const fleetSpec = obj("FleetConfig", {
+export const fleetSpec = fromModel(obj("FleetConfig", {
   broker: req({ kind: "string", minLength: 1, maxLength: 2048, pattern: "^(mqtts?|wss?)://[^\\s\"]+$" }),
   fleet: req({ kind: "string", minLength: 1, maxLength: 128, pattern: "^[^\\s\"{}!#\\uff01/+]+$" }),
   node: opt({ kind: "string", minLength: 1, maxLength: 128, pattern: "^[^\\s\"{}!#\\uff01/+]+$" }),
@@ -414,13 +443,13 @@ export const fleetSpec = obj("FleetConfig", {
   keyFile: opt(text),
   username: opt(name),
   passwordFile: opt(text),
-  payload: def(enm("cbor", "json"), "cbor"),
-  trustKey: def(arr(text, 64), []),
-  stateDir: def(text, "/var/lib/vigil"),
-  protocolVersion: def(enm(5, 4), 5),
-  confirmTimeoutMs: def(ms(0, 3_600_000), DEFAULT_CONFIRM_TIMEOUT_MS, "commit-confirm window after a pushed config is applied; 0 = accept at once"),
+  payload: dflt(enm("cbor", "json")),
+  trustKey: dflt(arr(text, 64)),
+  stateDir: dflt(text),
+  protocolVersion: dflt(enm(5, 4)),
+  confirmTimeoutMs: dflt(ms(0, 3_600_000), "commit-confirm window after a pushed config is applied; 0 = accept at once"),
   site: opt({ kind: "string", minLength: 1, maxLength: 128, pattern: "^[^\\s\"{}!#\\uff01/+]+$" }, "where the node stands: routers back each other up only within one site"),
-});
+}), defaultFleet());
 
 export const configSpec = obj("Config", {
   global: def(globalSpec, {}),
