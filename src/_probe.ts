@@ -1,7 +1,7 @@
 const t0 = performance.now();
 import { Diagnostics } from "./config/diagnostics.ts";
 import { readConfigLines, DEFAULT_LIMITS } from "./config/source.ts";
-import { fsSource } from "./config/source-fs.ts";
+import { fsSource } from "./config-io/source-fs.ts";
 import { buildTree } from "./config/syntax-tree.ts";
 import { readKeepalived } from "./config/keepalived-reader.ts";
 import { checkConfig } from "./config/check.ts";

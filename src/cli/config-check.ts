@@ -5,7 +5,7 @@
 // and then how many more. --json prints them as one JSON array instead, for
 // editors and CI. Exit 0 when the config is usable, 1 on errors, 2 on usage errors.
 import { diagnosticJson, formatDiagnostic, sortDiagnostics } from "../config/diagnostics.ts";
-import { loadConfigFile } from "../config/load.ts";
+import { loadConfigFile } from "../config-io/load.ts";
 import { CONFIG_ID_USAGE, parseConfigIdArg } from "./config-id-arg.ts";
 import { writeOut, writeErr } from "./out.ts";
 

@@ -9,7 +9,7 @@ import { configToCbor } from "../config/config-cbor.ts";
 import { formatDiagnostic } from "../config/diagnostics.ts";
 import { configToJson } from "../config/json.ts";
 import { writeKeepalived } from "../config/keepalived-writer.ts";
-import { loadConfigFile } from "../config/load.ts";
+import { loadConfigFile } from "../config-io/load.ts";
 import { CONFIG_ID_USAGE, parseConfigIdArg } from "./config-id-arg.ts";
 import { writeOut, writeErr } from "./out.ts";
 

@@ -4,7 +4,7 @@
 import { errorText } from "../error-text.ts";
 import { generateKeyPairSync } from "node:crypto";
 import { closeSync, openSync, writeFileSync, writeSync } from "node:fs";
-import { keyId } from "../config/trust.ts";
+import { keyId } from "../config-io/trust.ts";
 import { parseArgs } from "node:util";
 import { writeOut, writeErr } from "./out.ts";
 

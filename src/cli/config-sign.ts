@@ -7,10 +7,10 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createPublicKey } from "node:crypto";
 import { configToCbor } from "../config/config-cbor.ts";
-import { signBlob } from "../config/cose.ts";
+import { signBlob } from "../config-io/cose-sign.ts";
 import { formatDiagnostic } from "../config/diagnostics.ts";
-import { loadConfigFile } from "../config/load.ts";
-import { keyId, parsePrivateKeyPem } from "../config/trust.ts";
+import { loadConfigFile } from "../config-io/load.ts";
+import { keyId, parsePrivateKeyPem } from "../config-io/trust.ts";
 import { writeOut, writeErr } from "./out.ts";
 
 const USAGE = "usage: vigil config sign CONFIG --key PREFIX.key --serial N [--fleet F] [--node N]... --out BLOB\n";

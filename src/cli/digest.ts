@@ -1,7 +1,7 @@
 // `vigil digest URL [--ssl] [--virtualhost H]`: prints the MD5 digest of a page
 // like keepalived's genhash, for the `digest` of HTTP_GET/SSL_GET url blocks.
 import { errorText } from "../error-text.ts";
-import { pageDigest, parseDigestUrl } from "../lvs/digest.ts";
+import { pageDigest, parseDigestUrl } from "../lvs/checkers/digest.ts";
 import { writeOut, writeErr } from "./out.ts";
 
 const USAGE = `usage: vigil digest URL [--ssl] [--virtualhost HOST] [--sni] [--protocol 1.0|1.0C|1.1] [--timeout SECONDS] [--verbose]

@@ -9,10 +9,11 @@
 import { errorText } from "../error-text.ts";
 import { createHash, createPublicKey, type KeyObject } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { configHash, unverifiedPayload, type SignedPayload } from "../config/cose.ts";
+import { unverifiedPayload, type SignedPayload } from "../config/cose.ts";
+import { configHash } from "../config-io/cose-sign.ts";
 import { readCbor } from "../config/config-cbor.ts";
 import { formatDiagnostic } from "../config/diagnostics.ts";
-import { keyId, parsePrivateKeyPem } from "../config/trust.ts";
+import { keyId, parsePrivateKeyPem } from "../config-io/trust.ts";
 import { signRollbackRequest } from "../fleet/rollback-request.ts";
 import { newRollout, RolloutEngine, type Action, type EngineState } from "../fleet/rollout/engine.ts";
 import { FleetState } from "../fleet/rollout/fleet-state.ts";

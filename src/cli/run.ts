@@ -3,7 +3,7 @@
 // and says which; a config that gives it nothing to run is refused in one line.
 import { errorText } from "../error-text.ts";
 import type { Config } from "../config/model.ts";
-import { loadConfigFile } from "../config/load.ts";
+import { loadConfigFile } from "../config-io/load.ts";
 import { bootConfig, type RunningConfig } from "../daemon/boot-config.ts";
 import { Daemon, type DaemonOptions } from "../daemon/daemon.ts";
 import { FleetLink } from "../daemon/fleet-link.ts";

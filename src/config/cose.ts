@@ -1,4 +1,6 @@
 // Signed config blobs: COSE_Sign1 (RFC 9052 §4.2) with Ed25519 (RFC 9053 §2.2).
+// This file is the pure part (wire format, parsing, payload rules); signing and
+// verifying with keys is src/config-io/cose-sign.ts.
 //
 // Wire format (all CBOR definite-length, shortest-form integers, RFC 8949 §4.2.1):
 //
@@ -19,7 +21,6 @@
 // reader never allocates more than the input's length, rejects non-shortest
 // forms, and cannot throw past verifyBlob(). The config bytes are handed to the caller's validator untouched.
 import { errorText } from "../error-text.ts";
-import { createHash, sign, verify, type KeyObject } from "node:crypto";
 import { type CborProfile, CborTag, readCbor } from "./cbor-reader.ts";
 
 export const COSE_SIGN1_TAG = 18; // RFC 9052 §2, Table 1
@@ -49,35 +50,6 @@ export type RejectReason =
   | "stale-serial"
   | "config-invalid";
 
-export type VerifyResult =
-  | { ok: true; payload: SignedPayload; kid: Uint8Array; hash: string }
-  | { ok: false; reason: RejectReason; message: string; serial?: number; hash?: string; kid?: Uint8Array };
-
-/** A COSE_Sign1 whose signature verified: its payload bytes, not yet interpreted. */
-export type Sign1Result =
-  | { ok: true; payload: Uint8Array; kid: Uint8Array }
-  | { ok: false; reason: RejectReason; message: string; kid?: Uint8Array };
-
-export interface KeyLookup {
-  lookup(kid: Uint8Array): KeyObject | undefined;
-}
-
-export interface VerifyContext {
-  trust: KeyLookup;
-  fleet: string;
-  node: string;
-  /** Serial of the running config; a blob must carry a larger one (replay guard). */
-  currentSerial: number;
-  maxBytes?: number;
-  /** Returns null when the config bytes are a valid model, else the validator's message. */
-  validateConfig?: (config: Uint8Array) => string | null;
-}
-
-/** sha256 of the config bytes, hex: what config/state reports as the config's identity. */
-export function configHash(config: Uint8Array): string {
-  return createHash("sha256").update(config).digest("hex");
-}
-
 export function encodePayload(p: SignedPayload): Uint8Array {
   const w = new Writer();
   const entries: Array<[string, (w: Writer) => void]> = [
@@ -97,7 +69,8 @@ export function encodePayload(p: SignedPayload): Uint8Array {
   return w.finish();
 }
 
-function sigStructure(protectedBytes: Uint8Array, payload: Uint8Array): Uint8Array {
+/** RFC 9052 §4.4 Sig_structure for COSE_Sign1 with empty external_aad: the bytes that are signed. */
+export function sigStructure(protectedBytes: Uint8Array, payload: Uint8Array): Uint8Array {
   const w = new Writer();
   w.head(4, 4);
   w.text("Signature1");
@@ -107,23 +80,17 @@ function sigStructure(protectedBytes: Uint8Array, payload: Uint8Array): Uint8Arr
   return w.finish();
 }
 
-export function signBlob(p: SignedPayload, privateKey: KeyObject, kid: Uint8Array): Uint8Array {
-  validatePayloadFields(p);
-  return signSign1(encodePayload(p), privateKey, kid);
-}
-
-/**
- * COSE_Sign1 around any payload bytes (the fleet's signed requests use it too);
- * what the payload means is up to the caller, who must make payload kinds
- * impossible to confuse (decodePayload refuses unknown keys).
- */
-export function signSign1(payload: Uint8Array, privateKey: KeyObject, kid: Uint8Array): Uint8Array {
+/** The protected header vigil signs with: {1 (alg): -8 (EdDSA)} (RFC 9052 §3.1). */
+export function protectedHeaderEdDSA(): Uint8Array {
   const prot = new Writer();
   prot.head(5, 1);
   prot.int(HDR_ALG);
   prot.int(COSE_ALG_EDDSA);
-  const protectedBytes = prot.finish();
-  const signature = sign(null, sigStructure(protectedBytes, payload), privateKey);
+  return prot.finish();
+}
+
+/** The tagged COSE_Sign1 array around a signature made elsewhere (src/config-io/cose-sign.ts). */
+export function encodeSign1(protectedBytes: Uint8Array, kid: Uint8Array, payload: Uint8Array, signature: Uint8Array): Uint8Array {
   const w = new Writer();
   w.head(6, COSE_SIGN1_TAG);
   w.head(4, 4);
@@ -132,11 +99,11 @@ export function signSign1(payload: Uint8Array, privateKey: KeyObject, kid: Uint8
   w.int(HDR_KID);
   w.bytes(kid);
   w.bytes(payload);
-  w.bytes(new Uint8Array(signature));
+  w.bytes(signature);
   return w.finish();
 }
 
-function validatePayloadFields(p: SignedPayload) {
+export function validatePayloadFields(p: SignedPayload) {
   if (!Number.isSafeInteger(p.serial) || p.serial < 1) throw new Error(`serial must be an integer >= 1, got ${p.serial}`);
   if (!Number.isSafeInteger(p.issuedAt) || p.issuedAt < 0) throw new Error(`issued_at must be a non-negative integer`);
   if (!p.fleet) throw new Error("fleet must not be empty");
@@ -151,7 +118,7 @@ export interface Sign1 {
   signature: Uint8Array;
 }
 
-class Reject {
+export class Reject {
   constructor(readonly reason: RejectReason, readonly message: string) {}
 }
 
@@ -216,66 +183,6 @@ export function decodePayload(bytes: Uint8Array): SignedPayload | Reject {
     nodeList = nodes as string[];
   }
   return { serial, fleet, nodes: nodeList, issuedAt, config };
-}
-
-/**
- * Full acceptance check of a received blob. Never throws: every failure is a
- * reason the device reports on config/state, and the running config stays.
- */
-export function verifyBlob(bytes: Uint8Array, ctx: VerifyContext): VerifyResult {
-  try {
-    return verifyInner(bytes, ctx);
-  } catch (e) {
-    return { ok: false, reason: "malformed", message: `unexpected: ${errorText(e)}` };
-  }
-}
-
-/**
- * Size, envelope, trusted key and signature of any COSE_Sign1 (config blobs and
- * signed fleet requests alike). Never throws.
- */
-export function verifySign1(bytes: Uint8Array, trust: KeyLookup, maxBytes = MAX_BLOB_BYTES): Sign1Result {
-  try {
-    if (bytes.length > maxBytes) return { ok: false, reason: "oversized", message: `blob is ${bytes.length} bytes, limit ${maxBytes}` };
-    const env = parseSign1(bytes);
-    if (env instanceof Reject) return { ok: false, reason: env.reason, message: env.message };
-    const key = trust.lookup(env.kid);
-    if (!key) return { ok: false, reason: "unknown-key", message: `kid ${Buffer.from(env.kid).toString("hex")} is not in the trust store`, kid: env.kid };
-    let good = false;
-    try {
-      good = verify(null, sigStructure(env.protectedBytes, env.payload), key, env.signature);
-    } catch {
-      good = false;
-    }
-    if (!good) return { ok: false, reason: "bad-signature", message: "Ed25519 signature does not verify with the trusted key", kid: env.kid };
-    return { ok: true, payload: env.payload, kid: env.kid };
-  } catch (e) {
-    return { ok: false, reason: "malformed", message: `unexpected: ${errorText(e)}` };
-  }
-}
-
-function verifyInner(bytes: Uint8Array, ctx: VerifyContext): VerifyResult {
-  const env = verifySign1(bytes, ctx.trust, ctx.maxBytes ?? MAX_BLOB_BYTES);
-  if (!env.ok) return env;
-  const kid = env.kid;
-  // Only signed bytes are interpreted from here on.
-  const p = decodePayload(env.payload);
-  if (p instanceof Reject) return { ok: false, reason: p.reason, message: p.message, kid };
-  const hash = configHash(p.config);
-  const base = { serial: p.serial, hash, kid };
-  if (p.fleet !== ctx.fleet) return { ok: false, reason: "foreign-fleet", message: `blob is for fleet '${p.fleet}', this node is in '${ctx.fleet}'`, ...base };
-  if (p.nodes && !p.nodes.includes(ctx.node)) return { ok: false, reason: "not-for-node", message: `blob targets ${p.nodes.join(",")}, not '${ctx.node}'`, ...base };
-  if (p.serial <= ctx.currentSerial) return { ok: false, reason: "stale-serial", message: `serial ${p.serial} <= current ${ctx.currentSerial} (replay or rollback refused)`, ...base };
-  if (ctx.validateConfig) {
-    let msg: string | null;
-    try {
-      msg = ctx.validateConfig(p.config);
-    } catch (e) {
-      msg = errorText(e) || "validator failed";
-    }
-    if (msg !== null) return { ok: false, reason: "config-invalid", message: msg, ...base };
-  }
-  return { ok: true, payload: p, kid, hash };
 }
 
 /**

@@ -1,6 +1,6 @@
 // JSON Schema (draft 2020-12) of the JSON config, generated from spec.ts.
 // The published copy is schema/vigil-config.schema.json; a test keeps it in
-// step. Regenerate with: bun src/config/schema.ts > schema/vigil-config.schema.json
+// step. Regenerate with: bun src/config-io/write-schema.ts > schema/vigil-config.schema.json
 import { configSpec, type ObjectSpec, type Spec } from "./spec.ts";
 
 type Json = Record<string, unknown>;
@@ -75,4 +75,3 @@ export function schemaText(): string {
   return `${JSON.stringify(generateSchema(), null, 2)}\n`;
 }
 
-if (import.meta.main) process.stdout.write(schemaText());

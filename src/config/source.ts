@@ -4,7 +4,6 @@
 // directory), after the line's $NAME/@ID/~SEQ expansion (expand.ts), so an
 // include may name a variable or be conditional; this does the same. File
 // access goes through FileSource so tests and the fuzzer can feed text from memory.
-import { defaultConfigId } from "./config-id.ts";
 import type { Diagnostics } from "./diagnostics.ts";
 import { DEFAULT_EXPAND_LIMITS, Expander, type ExpandLimits } from "./expand.ts";
 import { tokenizeText, type TokenLine } from "./lexer.ts";
@@ -14,6 +13,10 @@ export interface FileSource {
   read(path: string): Uint8Array | Error;
   /** absolute paths matching an absolute glob pattern, sorted */
   glob(pattern: string): string[];
+  /** the config id `@ID` lines compare with when none is given: the machine's (its hostname's first label), for a source of this machine's files */
+  configId?(): string;
+  /** the working directory relative paths are taken from (${_PWD}); default "/" */
+  cwd?(): string;
 }
 
 export interface SourceLimits {
@@ -29,7 +32,7 @@ export interface SourceLimits {
 export const DEFAULT_LIMITS: SourceLimits = { maxBytes: 16 << 20, maxIncludeDepth: 8, maxFiles: 256 };
 
 export interface LineOptions {
-  /** compared with `@ID` lines; default: the hostname's first label, as keepalived */
+  /** compared with `@ID` lines; default: the FileSource's (the hostname's first label, as keepalived), else none */
   configId?: string;
   /** ${_RANDOM}'s source (tests pin it) */
   random?: () => number;
@@ -54,8 +57,8 @@ export function resolve(base: string, p: string): string {
 }
 
 /** ${_PWD}: keepalived's working directory while it reads a file is that file's directory. */
-function absoluteDir(file: string): string {
-  return resolve(process.cwd(), dirname(file));
+function absoluteDir(fs: FileSource, file: string): string {
+  return resolve(fs.cwd?.() ?? "/", dirname(file));
 }
 
 /** Rejects content that is clearly not a text config, before tokenizing it. */
@@ -77,8 +80,8 @@ export function readConfigLines(
   const stack: string[] = [];
   const expander = new Expander({
     diags,
-    configId: opts.configId ?? defaultConfigId(),
-    dirOf: absoluteDir,
+    configId: opts.configId ?? fs.configId?.() ?? "",
+    dirOf: (file) => absoluteDir(fs, file),
     limits: limits.expand ?? DEFAULT_EXPAND_LIMITS,
     ...(opts.random ? { random: opts.random } : {}),
     emit(line, file) {

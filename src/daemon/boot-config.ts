@@ -3,12 +3,12 @@
 // valid in state_dir, the pushed one (newer, signed) runs instead — so a reboot
 // comes back with what the fleet last accepted, not with the factory file.
 import { errorText } from "../error-text.ts";
-import { verifyBlob } from "../config/cose.ts";
+import { verifyBlob } from "../config-io/cose-sign.ts";
 import { readCbor } from "../config/config-cbor.ts";
 import { formatDiagnostic } from "../config/diagnostics.ts";
 import type { Config } from "../config/model.ts";
-import { ConfigStore } from "../config/store.ts";
-import { TrustStore } from "../config/trust.ts";
+import { ConfigStore } from "../config-io/store.ts";
+import { TrustStore } from "../config-io/trust.ts";
 import { loadConfig } from "./daemon.ts";
 import { log } from "./log.ts";
 import { withStateDir } from "./paths.ts";

@@ -7,7 +7,7 @@
 import { errorText } from "../error-text.ts";
 import pkg from "../../package.json" with { type: "json" };
 import { formatDiagnostic } from "../config/diagnostics.ts";
-import { loadConfigFile } from "../config/load.ts";
+import { loadConfigFile } from "../config-io/load.ts";
 import type { Config } from "../config/model.ts";
 import { EventFd } from "../sys/eventfd.ts";
 import { listAddresses } from "../sys/rtnetlink/address.ts";

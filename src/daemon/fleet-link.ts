@@ -7,11 +7,12 @@
 import { errorText } from "../error-text.ts";
 import pkg from "../../package.json" with { type: "json" };
 import { configToCbor, readCbor } from "../config/config-cbor.ts";
-import { configHash, verifyBlob, type SignedPayload } from "../config/cose.ts";
+import { type SignedPayload } from "../config/cose.ts";
+import { configHash, verifyBlob } from "../config-io/cose-sign.ts";
 import { formatDiagnostic } from "../config/diagnostics.ts";
 import { virtualServerName, type Config } from "../config/model.ts";
-import { ConfigStore } from "../config/store.ts";
-import { TrustStore } from "../config/trust.ts";
+import { ConfigStore } from "../config-io/store.ts";
+import { TrustStore } from "../config-io/trust.ts";
 import { ConfigDelivery, FleetReporter, modelValidator, type KnownConfig } from "../fleet/index.ts";
 import { judgeConfirm } from "../fleet/confirm.ts";
 import { lanOf } from "../fleet/lan.ts";

@@ -16,7 +16,7 @@ import { memberTracking, syncGroupOf } from "../config/sync-group-tracking.ts";
 import { resolveParams, type VrrpParams } from "../vrrp/params.ts";
 import { paramsFromConfig } from "../vrrp/from-config.ts";
 import type { TrackedScript } from "../vrrp/priority.ts";
-import { vrrpMac } from "../sys/rtnetlink/macvlan.ts";
+import { vrrpMac } from "../vrrp/virtual-mac.ts";
 import { bindPlan, type StartBlock } from "./plan-bind.ts";
 import { type RoutePlan, routePlan, rulePlan, type StaticPlan, staticPlan } from "./plan-routes.ts";
 import type { RuleSpec } from "../sys/rtnetlink/rule.ts";

@@ -7,9 +7,10 @@
 // once per blob. The daemon supplies `apply`; this module owns the order of steps.
 import { errorText } from "../error-text.ts";
 import { createHash } from "node:crypto";
-import { unverifiedPayload, verifyBlob, type SignedPayload } from "../config/cose.ts";
-import type { ConfigStore } from "../config/store.ts";
-import type { TrustStore } from "../config/trust.ts";
+import { unverifiedPayload, type SignedPayload } from "../config/cose.ts";
+import { verifyBlob } from "../config-io/cose-sign.ts";
+import type { ConfigStore } from "../config-io/store.ts";
+import type { TrustStore } from "../config-io/trust.ts";
 import { readCbor } from "../config/config-cbor.ts";
 import { formatDiagnostic } from "../config/diagnostics.ts";
 import type { ConfigResult } from "./reporter.ts";

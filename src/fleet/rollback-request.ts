@@ -12,7 +12,7 @@
 import { errorText } from "../error-text.ts";
 import type { KeyObject } from "node:crypto";
 import { decodeStrict, encodeDeterministic } from "../config/cbor.ts";
-import { signSign1, verifySign1, type KeyLookup } from "../config/cose.ts";
+import { signSign1, verifySign1, type KeyLookup } from "../config-io/cose-sign.ts";
 
 export interface RollbackRequest {
   fleet: string;

@@ -5,12 +5,12 @@
 import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { configToCbor } from "../../src/config/config-cbor.ts";
-import { signBlob, verifyBlob } from "../../src/config/cose.ts";
+import { signBlob, verifyBlob } from "../../src/config-io/cose-sign.ts";
 import { readKeepalived } from "../../src/config/keepalived-reader.ts";
 import { defaultFleet } from "../../src/config/model.ts";
 import { memorySource } from "../../src/config/source.ts";
-import { ConfigStore } from "../../src/config/store.ts";
-import { TrustStore } from "../../src/config/trust.ts";
+import { ConfigStore } from "../../src/config-io/store.ts";
+import { TrustStore } from "../../src/config-io/trust.ts";
 import { modelValidator } from "../../src/fleet/config-delivery.ts";
 import { FleetReporter } from "../../src/fleet/reporter.ts";
 import { Mosquitto, TcpGate, Watcher } from "../helpers/mosquitto.ts";

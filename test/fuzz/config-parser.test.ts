@@ -12,7 +12,7 @@ import { configToCbor, readCbor } from "../../src/config/config-cbor.ts";
 import { configToJson, readJson } from "../../src/config/json.ts";
 import { readKeepalived } from "../../src/config/keepalived-reader.ts";
 import { writeKeepalived } from "../../src/config/keepalived-writer.ts";
-import { loadConfigFile } from "../../src/config/load.ts";
+import { loadConfigFile } from "../../src/config-io/load.ts";
 import type { LoadResult } from "../../src/config/result.ts";
 import { DEFAULT_LIMITS, memorySource, type SourceLimits } from "../../src/config/source.ts";
 import { prng, randomConfig, type Rng } from "../unit/config/random-config.ts";

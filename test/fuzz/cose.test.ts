@@ -2,8 +2,8 @@
 // it must never throw and never accept bytes other than the original.
 import { expect, test } from "bun:test";
 import { generateKeyPairSync } from "node:crypto";
-import { signBlob, verifyBlob } from "../../src/config/cose.ts";
-import { TrustStore } from "../../src/config/trust.ts";
+import { signBlob, verifyBlob } from "../../src/config-io/cose-sign.ts";
+import { TrustStore } from "../../src/config-io/trust.ts";
 
 // xorshift32: reproducible from the printed seed.
 function prng(seed: number) {

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { defaultCheckerCommon, defaultVirtualServer, type HttpCheck, type HttpUrl, type RealServer, type VirtualServer } from "../../src/config/model.ts";
 import { checkHttp } from "../../src/lvs/checkers/http.ts";
-import { pageDigest } from "../../src/lvs/digest.ts";
+import { pageDigest } from "../../src/lvs/checkers/digest.ts";
 import { runCheck } from "../../src/lvs/checkers/run-check.ts";
 import { genhash, makeCert, md5sum, reply, routes, startServer, type TestServer } from "../unit/lvs/checkers-servers.ts";
 

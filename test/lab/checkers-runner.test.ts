@@ -6,7 +6,7 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfigFile } from "../../src/config/load.ts";
+import { loadConfigFile } from "../../src/config-io/load.ts";
 import { LvsCheckRunner } from "../../src/lvs/checkers/runner.ts";
 import type { IpvsService } from "../../src/lvs/ipvs-model.ts";
 import type { LvsAction } from "../../src/lvs/rs-state.ts";

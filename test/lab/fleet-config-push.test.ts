@@ -7,10 +7,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { decode as cborgDecode } from "cborg";
 import { encodeDeterministic } from "../../src/config/cbor.ts";
 import { readCbor } from "../../src/config/config-cbor.ts";
-import { signBlob } from "../../src/config/cose.ts";
+import { signBlob } from "../../src/config-io/cose-sign.ts";
 import { defaultFleet } from "../../src/config/model.ts";
-import { ConfigStore } from "../../src/config/store.ts";
-import { keyId, parsePrivateKeyPem, TrustStore } from "../../src/config/trust.ts";
+import { ConfigStore } from "../../src/config-io/store.ts";
+import { keyId, parsePrivateKeyPem, TrustStore } from "../../src/config-io/trust.ts";
 import { configReceiver, modelValidator } from "../../src/fleet/config-delivery.ts";
 import { FleetReporter } from "../../src/fleet/reporter.ts";
 import { Mosquitto, Watcher } from "../helpers/mosquitto.ts";

@@ -18,12 +18,6 @@ export const MACVLAN_MODES = {
 } as const;
 export type MacvlanMode = keyof typeof MACVLAN_MODES;
 
-/** RFC 5798 §7.3 virtual router MAC address for a VRID. */
-export function vrrpMac(vrid: number, family: 4 | 6): string {
-  if (!Number.isInteger(vrid) || vrid < 1 || vrid > 255) throw new RangeError(`VRID ${vrid} outside 1-255 (RFC 5798 §5.2.3)`);
-  return `00:00:5e:00:0${family === 4 ? 1 : 2}:${vrid.toString(16).padStart(2, "0")}`;
-}
-
 export interface MacvlanSpec {
   name: string;
   parent: number;

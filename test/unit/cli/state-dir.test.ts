@@ -7,10 +7,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { configToCbor } from "../../../src/config/config-cbor.ts";
-import { configHash, signBlob } from "../../../src/config/cose.ts";
-import { loadConfigFile } from "../../../src/config/load.ts";
-import { ConfigStore } from "../../../src/config/store.ts";
-import { keyId } from "../../../src/config/trust.ts";
+import { configHash, signBlob } from "../../../src/config-io/cose-sign.ts";
+import { loadConfigFile } from "../../../src/config-io/load.ts";
+import { ConfigStore } from "../../../src/config-io/store.ts";
+import { keyId } from "../../../src/config-io/trust.ts";
 import { bootConfig } from "../../../src/daemon/boot-config.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "vigil-state-dir-"));

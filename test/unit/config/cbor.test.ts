@@ -4,7 +4,7 @@ import { describe, expect, test } from "bun:test";
 import * as cborg from "cborg";
 import { CborError, decodeStrict, encodeDeterministic } from "../../../src/config/cbor.ts";
 import { configToCbor, readCbor } from "../../../src/config/config-cbor.ts";
-import { loadConfigFile } from "../../../src/config/load.ts";
+import { loadConfigFile } from "../../../src/config-io/load.ts";
 import { randomConfig } from "./random-config.ts";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { readCbor } from "../../../src/config/config-cbor.ts";
-import { loadConfigFile } from "../../../src/config/load.ts";
+import { loadConfigFile } from "../../../src/config-io/load.ts";
 
 const ROOT = `${import.meta.dir}/../../..`;
 const FIX = `${ROOT}/test/fixtures`;

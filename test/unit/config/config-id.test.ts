@@ -5,8 +5,8 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { parseRunArgs } from "../../../src/cli/run-args.ts";
-import { defaultConfigId } from "../../../src/config/config-id.ts";
-import { loadConfigFile } from "../../../src/config/load.ts";
+import { defaultConfigId } from "../../../src/config-io/config-id.ts";
+import { loadConfigFile } from "../../../src/config-io/load.ts";
 import { bootConfig } from "../../../src/daemon/boot-config.ts";
 
 const dir = mkdtempSync(`${tmpdir()}/vigil-cfgid-`);

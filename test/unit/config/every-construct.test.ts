@@ -11,7 +11,7 @@ import { formatDiagnostic } from "../../../src/config/diagnostics.ts";
 import { configToJson, readJson } from "../../../src/config/json.ts";
 import { readKeepalived } from "../../../src/config/keepalived-reader.ts";
 import { writeKeepalived } from "../../../src/config/keepalived-writer.ts";
-import { loadConfigFile } from "../../../src/config/load.ts";
+import { loadConfigFile } from "../../../src/config-io/load.ts";
 import type { Config } from "../../../src/config/model.ts";
 import type { LoadResult } from "../../../src/config/result.ts";
 import { memorySource } from "../../../src/config/source.ts";

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { formatDiagnostic } from "../../../src/config/diagnostics.ts";
 import { readKeepalived } from "../../../src/config/keepalived-reader.ts";
 import { writeKeepalived } from "../../../src/config/keepalived-writer.ts";
-import { loadConfigFile } from "../../../src/config/load.ts";
+import { loadConfigFile } from "../../../src/config-io/load.ts";
 import { memorySource } from "../../../src/config/source.ts";
 
 const G = `${import.meta.dir}/../../fixtures/grammar`;

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { writeKeepalived } from "../../../src/config/keepalived-writer.ts";
-import { loadConfigFile } from "../../../src/config/load.ts";
+import { loadConfigFile } from "../../../src/config-io/load.ts";
 import type { Config } from "../../../src/config/model.ts";
 import { randomConfig } from "./random-config.ts";
 

@@ -4,7 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { formatDiagnostic } from "../../../src/config/diagnostics.ts";
 import { readKeepalived } from "../../../src/config/keepalived-reader.ts";
-import { loadConfigFile } from "../../../src/config/load.ts";
+import { loadConfigFile } from "../../../src/config-io/load.ts";
 import type { Config, HttpCheck, MiscCheck } from "../../../src/config/model.ts";
 import type { LoadResult } from "../../../src/config/result.ts";
 import { memorySource } from "../../../src/config/source.ts";

@@ -5,7 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { configToJson } from "../../../src/config/json.ts";
-import { loadConfigFile } from "../../../src/config/load.ts";
+import { loadConfigFile } from "../../../src/config-io/load.ts";
 import { schemaText } from "../../../src/config/schema.ts";
 import { randomConfig } from "./random-config.ts";
 
@@ -57,7 +57,7 @@ function validate(root: S, s: S, v: unknown, path = "$"): string[] {
 }
 
 describe("schema/vigil-config.schema.json", () => {
-  test("is up to date with src/config/spec.ts (regenerate: bun src/config/schema.ts > schema/vigil-config.schema.json)", () => {
+  test("is up to date with src/config/spec.ts (regenerate: bun src/config-io/write-schema.ts > schema/vigil-config.schema.json)", () => {
     expect(readFileSync(SCHEMA_FILE, "utf8")).toBe(schemaText());
   });
 

@@ -1,8 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { generateKeyPairSync } from "node:crypto";
 import { decode as cborgDecode } from "cborg";
-import { configHash, encodePayload, signBlob, verifyBlob, type VerifyContext } from "../../../src/config/cose.ts";
-import { keyId, TrustStore } from "../../../src/config/trust.ts";
+import { encodePayload } from "../../../src/config/cose.ts";
+import { configHash, signBlob, verifyBlob, type VerifyContext } from "../../../src/config-io/cose-sign.ts";
+import { keyId, TrustStore } from "../../../src/config-io/trust.ts";
 
 const signer = generateKeyPairSync("ed25519");
 const other = generateKeyPairSync("ed25519");

@@ -5,9 +5,10 @@
 import { afterAll, beforeEach, describe, expect, test } from "bun:test";
 import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { configHash, signBlob, type SignedPayload } from "../../../src/config/cose.ts";
-import { ConfigStore } from "../../../src/config/store.ts";
-import { TrustStore } from "../../../src/config/trust.ts";
+import { type SignedPayload } from "../../../src/config/cose.ts";
+import { configHash, signBlob } from "../../../src/config-io/cose-sign.ts";
+import { ConfigStore } from "../../../src/config-io/store.ts";
+import { TrustStore } from "../../../src/config-io/trust.ts";
 import { ConfigDelivery, type DeliveryOptions } from "../../../src/fleet/config-delivery.ts";
 import type { ConfigResult } from "../../../src/fleet/reporter.ts";
 import { signRollbackRequest } from "../../../src/fleet/rollback-request.ts";

@@ -8,11 +8,11 @@
 // MASTER alone); on any other interface it is FAULT (no such interface).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { configToCbor, readCbor } from "../../../src/config/config-cbor.ts";
-import { configHash } from "../../../src/config/cose.ts";
-import { loadConfigFile } from "../../../src/config/load.ts";
+import { configHash } from "../../../src/config-io/cose-sign.ts";
+import { loadConfigFile } from "../../../src/config-io/load.ts";
 import { defaultFleet, instanceFamily, type Config } from "../../../src/config/model.ts";
-import { ConfigStore } from "../../../src/config/store.ts";
-import { TrustStore } from "../../../src/config/trust.ts";
+import { ConfigStore } from "../../../src/config-io/store.ts";
+import { TrustStore } from "../../../src/config-io/trust.ts";
 import { ConfigDelivery, modelValidator } from "../../../src/fleet/config-delivery.ts";
 import { judgeConfirm } from "../../../src/fleet/confirm.ts";
 import { NodeHealth } from "../../../src/fleet/node-health.ts";

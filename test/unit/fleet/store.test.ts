@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { configHash, signBlob, verifyBlob } from "../../../src/config/cose.ts";
-import { COMMIT_STEPS, ConfigStore, CURRENT, LAST_KNOWN_GOOD } from "../../../src/config/store.ts";
-import { TrustStore } from "../../../src/config/trust.ts";
+import { configHash, signBlob, verifyBlob } from "../../../src/config-io/cose-sign.ts";
+import { COMMIT_STEPS, ConfigStore, CURRENT, LAST_KNOWN_GOOD } from "../../../src/config-io/store.ts";
+import { TrustStore } from "../../../src/config-io/trust.ts";
 import { BUN } from "../../helpers/netns.ts";
 
 const root = mkdtempSync("/tmp/vigil-store-");

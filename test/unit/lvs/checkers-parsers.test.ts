@@ -6,7 +6,7 @@ import { buildGetRequest } from "../../../src/lvs/checkers/http-request.ts";
 import { splitCommandLine } from "../../../src/lvs/checkers/command-line.ts";
 import { miscOutcome } from "../../../src/lvs/checkers/misc.ts";
 import { encodeQuery, judgeReply } from "../../../src/lvs/checkers/dns-codec.ts";
-import { parseDigestUrl } from "../../../src/lvs/digest.ts";
+import { parseDigestUrl } from "../../../src/lvs/checkers/digest.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const md5 = (s: string) => createHash("md5").update(s, "latin1").digest("hex");

@@ -4,7 +4,7 @@
 // and applies it; then fails the only real server of the first virtual server
 // so its sorry_server takes over. Prints "SAMPLE <json>".
 import { spawnSync } from "bun";
-import { loadConfigFile } from "../../../src/config/load.ts";
+import { loadConfigFile } from "../../../src/config-io/load.ts";
 import { desiredTable } from "../../../src/lvs/desired.ts";
 import { reconcile } from "../../../src/lvs/reconcile.ts";
 import { VirtualServerState } from "../../../src/lvs/rs-state.ts";

@@ -1,7 +1,7 @@
 // The MD5 digest of a page exactly as HTTP_GET/SSL_GET compare it: what
 // keepalived's genhash prints, so operators can fill `digest` in url blocks.
-import { fetchOnce } from "./checkers/http.ts";
-import type { HttpResult } from "./checkers/http-response.ts";
+import { fetchOnce } from "./http.ts";
+import type { HttpResult } from "./http-response.ts";
 
 export interface DigestRequest {
   url: string;

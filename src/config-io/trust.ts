@@ -5,7 +5,7 @@
 import { errorText } from "../error-text.ts";
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
-import type { KeyLookup } from "./cose.ts";
+import type { KeyLookup } from "./cose-sign.ts";
 
 export const KID_BYTES = 16;
 

@@ -1,12 +1,12 @@
 // Loads a config file in any of the three formats, chosen by extension and,
 // failing that, by content.
-import { readCbor } from "./config-cbor.ts";
-import { Diagnostics } from "./diagnostics.ts";
-import { readJson } from "./json.ts";
-import { readKeepalived } from "./keepalived-reader.ts";
-import { toResult, type ConfigFormat, type LoadResult, type ReadOptions } from "./result.ts";
+import { readCbor } from "../config/config-cbor.ts";
+import { Diagnostics } from "../config/diagnostics.ts";
+import { readJson } from "../config/json.ts";
+import { readKeepalived } from "../config/keepalived-reader.ts";
+import { toResult, type ConfigFormat, type LoadResult, type ReadOptions } from "../config/result.ts";
 import { fsSource } from "./source-fs.ts";
-import type { FileSource } from "./source.ts";
+import type { FileSource } from "../config/source.ts";
 
 export function detectFormat(path: string, head: Uint8Array): ConfigFormat {
   if (/\.json$/i.test(path)) return "json";

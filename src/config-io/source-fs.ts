@@ -1,10 +1,13 @@
 // FileSource over the real filesystem (the only I/O of the config reader).
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { globToRegExp, type FileSource } from "./source.ts";
+import { globToRegExp, type FileSource } from "../config/source.ts";
+import { defaultConfigId } from "./config-id.ts";
 
 const MAX_FILE_BYTES = 64 << 20;
 
 export const fsSource: FileSource = {
+  configId: defaultConfigId,
+  cwd: () => process.cwd(),
   read(path) {
     try {
       const st = statSync(path);
