@@ -3,6 +3,7 @@
 // credentials stay here; the browser only ever talks to us) reads every node's
 // retained and live reports, the model folds them (fleet-web/model.ts), and
 // the pages get the changes by Server-Sent Events (fleet-web/server.ts).
+import { errorText } from "../error-text.ts";
 import { parseArgs } from "node:util";
 import { DEFAULT_REPORT_SPREAD_MS, reportReplyFilter } from "../fleet/report.ts";
 import { FleetSession } from "../fleet/rollout/session.ts";
@@ -66,7 +67,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     o = parseWebArgs(argv);
   } catch (e) {
-    writeErr(`vigil fleet web: ${(e as Error).message}\n${WEB_USAGE}`);
+    writeErr(`vigil fleet web: ${errorText(e)}\n${WEB_USAGE}`);
     return 2;
   }
   for (const w of o.warnings) writeErr(`vigil fleet web: ${w}\n`);
@@ -77,7 +78,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     session = await FleetSession.open(o.connection, o.fleet, requester);
   } catch (e) {
-    writeErr(`vigil fleet web: ${o.connection.broker}: ${(e as Error).message}\n`);
+    writeErr(`vigil fleet web: ${o.connection.broker}: ${errorText(e)}\n`);
     return 1;
   }
   const server = new FleetWebServer(model, { listen: o.listen, credentials: o.credentials, ...(o.tls ? { tls: o.tls } : {}) });
@@ -98,7 +99,7 @@ export async function run(argv: string[]): Promise<number> {
     model.setConnected(true);
     url = server.start();
   } catch (e) {
-    writeErr(`vigil fleet web: ${(e as Error).message}\n`);
+    writeErr(`vigil fleet web: ${errorText(e)}\n`);
     await session.close();
     await server.stop();
     return 1;

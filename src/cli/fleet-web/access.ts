@@ -8,6 +8,7 @@
 //     any user name); it must not be readable by group or others;
 //   - on loopback (or a unix socket) without auth, only a Host header naming loopback is served,
 //     so a web page elsewhere cannot read it through DNS rebinding.
+import { errorText } from "../../error-text.ts";
 import { createHash, timingSafeEqual } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { isIP } from "node:net";
@@ -61,7 +62,7 @@ export class Credentials {
       mode = statSync(path).mode;
       body = readFileSync(path, "utf8");
     } catch (e) {
-      throw new Error(`--auth-file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new Error(`--auth-file ${path}: ${(e as NodeJS.ErrnoException).code ?? errorText(e)}`);
     }
     if (mode & 0o077) throw new Error(`--auth-file ${path}: mode ${(mode & 0o777).toString(8)} lets others read it; chmod 600 it`);
     const basic: Buffer[] = [];
