@@ -1,6 +1,6 @@
 // Standard CBOR (RFC 8949) for MQTT message bodies, not cbor-x: cbor-x's decoder
 // goes through its native string extractor, which aborts the whole Bun process
-// on some malformed inputs (found by test/unit/fleet/fuzz-inputs.test.ts) — and
+// on some malformed inputs (found by test/fuzz/fleet-inputs.test.ts) — and
 // these bytes come from any client of the broker. Bodies are small maps of
 // numbers and strings: definite lengths only, floats as float64, keys in
 // insertion order (bodies are not signed, so no canonical form is needed).

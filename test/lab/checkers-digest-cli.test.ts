@@ -2,7 +2,7 @@
 // compared with md5sum and keepalived's genhash.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { BUN, ROOT } from "../helpers/netns.ts";
-import { genhash, makeCert, md5sum, reply, routes, startServer, type TestServer } from "../unit/lvs/checkers-servers.ts";
+import { genhash, makeCert, md5sum, reply, routes, startServer, type TestServer } from "../unit/lvs/checkers/checkers-servers.ts";
 
 const PAGE = "<html>digest me</html>\n";
 let plain: TestServer;

@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { defaultCheckerCommon, type HttpCheck } from "../../src/config/model.ts";
 import { checkHttp } from "../../src/lvs/checkers/http.ts";
-import { startServer, type Handler, type TestServer } from "../unit/lvs/checkers-servers.ts";
+import { startServer, type Handler, type TestServer } from "../unit/lvs/checkers/checkers-servers.ts";
 
 const servers: TestServer[] = [];
 afterAll(() => {

@@ -4,7 +4,7 @@ import { defaultCheckerCommon, defaultVirtualServer, type HttpCheck, type HttpUr
 import { checkHttp } from "../../src/lvs/checkers/http.ts";
 import { pageDigest } from "../../src/lvs/checkers/digest.ts";
 import { runCheck } from "../../src/lvs/checkers/run-check.ts";
-import { genhash, makeCert, md5sum, reply, routes, startServer, type TestServer } from "../unit/lvs/checkers-servers.ts";
+import { genhash, makeCert, md5sum, reply, routes, startServer, type TestServer } from "../unit/lvs/checkers/checkers-servers.ts";
 
 const PAGE = "<html><body>vigil test page\n\u00e9\u0001</body></html>\n";
 const servers: TestServer[] = [];

@@ -10,7 +10,7 @@ import { loadConfigFile } from "../../src/config-io/load.ts";
 import { LvsCheckRunner } from "../../src/lvs/checkers/runner.ts";
 import type { IpvsService } from "../../src/lvs/ipvs-model.ts";
 import type { LvsAction } from "../../src/lvs/rs-state.ts";
-import { md5sum, startServer, type Handler, type TestServer } from "../unit/lvs/checkers-servers.ts";
+import { md5sum, startServer, type Handler, type TestServer } from "../unit/lvs/checkers/checkers-servers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "vigil-runner-"));
 const servers: TestServer[] = [];

@@ -2,9 +2,9 @@
 // snapshotKeyOf + witness) and SMTP server replies. Seeded, bounded; the
 // property is "a clear result or a specific error, never an exception or hang".
 import { afterAll, expect, test } from "bun:test";
-import { encodeBody, decodeBody } from "../../../src/fleet/payload.ts";
-import { snapshotKeyOf, SplitBrainWitness } from "../../../src/fleet/witness.ts";
-import { sendMail, SmtpError } from "../../../src/fleet/smtp.ts";
+import { encodeBody, decodeBody } from "../../src/fleet/payload.ts";
+import { snapshotKeyOf, SplitBrainWitness } from "../../src/fleet/witness.ts";
+import { sendMail, SmtpError } from "../../src/fleet/smtp.ts";
 
 function prng(seed: number) {
   let s = seed >>> 0 || 1;

@@ -2,10 +2,10 @@
 // the printed seed): mutated valid frames and random bytes must yield either a
 // parse or a reason string, never an exception.
 import { expect, test } from "bun:test";
-import { parseArp, writeArpProbe, writeGratuitousArp } from "../../../src/net/arp.ts";
-import { AddressError, parseIPv4, parseIPv6, parseMac } from "../../../src/net/ip-address.ts";
-import { parseNdisc, UNSOLICITED_NA_LEN, writeNeighborSolicitation, writeUnsolicitedNa } from "../../../src/net/ndisc.ts";
-import { mulberry32 } from "../../../src/lvs/checkers/prng.ts";
+import { parseArp, writeArpProbe, writeGratuitousArp } from "../../src/net/arp.ts";
+import { AddressError, parseIPv4, parseIPv6, parseMac } from "../../src/net/ip-address.ts";
+import { parseNdisc, UNSOLICITED_NA_LEN, writeNeighborSolicitation, writeUnsolicitedNa } from "../../src/net/ndisc.ts";
+import { mulberry32 } from "../../src/lvs/checkers/prng.ts";
 
 const SEED = 0x5eed_0112;
 const ITERATIONS = 20_000;

@@ -3,9 +3,9 @@
 // Every input either parses into keys that are their own canonical spelling, or
 // fails with an OwnedStateError; nothing else escapes, nothing hangs.
 import { expect, test } from "bun:test";
-import { serviceKeyString } from "../../../src/lvs/ipvs-model.ts";
-import { mulberry32 } from "../../../src/lvs/checkers/prng.ts";
-import { encodeOwnedState, OwnedStateError, parseOwnedState, parseServiceKey } from "../../../src/lvs/owned-state.ts";
+import { serviceKeyString } from "../../src/lvs/ipvs-model.ts";
+import { mulberry32 } from "../../src/lvs/checkers/prng.ts";
+import { encodeOwnedState, OwnedStateError, parseOwnedState, parseServiceKey } from "../../src/lvs/owned-state.ts";
 
 const SEED = 0x0a11ed;
 const ITERATIONS = 20_000;

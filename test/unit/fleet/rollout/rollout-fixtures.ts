@@ -1,8 +1,8 @@
 // Fleet messages as nodes publish them, for the rollout core's unit tests:
 // the same topics and CBOR bodies a FleetReporter sends.
-import { encodeBody } from "../../../src/fleet/payload.ts";
-import { FleetState } from "../../../src/fleet/rollout/fleet-state.ts";
-import { encodeLevel } from "../../../src/fleet/topics.ts";
+import { encodeBody } from "../../../../src/fleet/payload.ts";
+import { FleetState } from "../../../../src/fleet/rollout/fleet-state.ts";
+import { encodeLevel } from "../../../../src/fleet/topics.ts";
 
 export const FLEET = "edge";
 export type Msg = [topic: string, body: Uint8Array];

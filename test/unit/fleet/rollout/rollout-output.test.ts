@@ -1,10 +1,10 @@
 // The rollout's command line (--max-failed N|P%, seconds, what excludes what),
 // its output (live line, per-node table), and the LAN a node reports.
 import { describe, expect, test } from "bun:test";
-import { progressLine, renderRollout, tallyOf } from "../../../src/cli/fleet-render.ts";
-import { maxFailedOf, parseMaxFailed, parseRolloutArgs } from "../../../src/cli/fleet-rollout-args.ts";
-import { lanOf, subnetOf } from "../../../src/fleet/lan.ts";
-import { newRollout, type EngineState } from "../../../src/fleet/rollout/engine.ts";
+import { progressLine, renderRollout, tallyOf } from "../../../../src/cli/fleet-render.ts";
+import { maxFailedOf, parseMaxFailed, parseRolloutArgs } from "../../../../src/cli/fleet-rollout-args.ts";
+import { lanOf, subnetOf } from "../../../../src/fleet/lan.ts";
+import { newRollout, type EngineState } from "../../../../src/fleet/rollout/engine.ts";
 
 const base = ["b.blob", "--broker", "mqtt://127.0.0.1:1", "--fleet", "edge"];
 

@@ -1,12 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { HttpResponseError, HttpResponseReader } from "../../../src/lvs/checkers/http-response.ts";
-import { statusAccepted } from "../../../src/lvs/checkers/status-codes.ts";
-import { buildGetRequest } from "../../../src/lvs/checkers/http-request.ts";
-import { splitCommandLine } from "../../../src/lvs/checkers/command-line.ts";
-import { miscOutcome } from "../../../src/lvs/checkers/misc.ts";
-import { encodeQuery, judgeReply } from "../../../src/lvs/checkers/dns-codec.ts";
-import { parseDigestUrl } from "../../../src/lvs/checkers/digest.ts";
+import { HttpResponseError, HttpResponseReader } from "../../../../src/lvs/checkers/http-response.ts";
+import { statusAccepted } from "../../../../src/lvs/checkers/status-codes.ts";
+import { buildGetRequest } from "../../../../src/lvs/checkers/http-request.ts";
+import { splitCommandLine } from "../../../../src/lvs/checkers/command-line.ts";
+import { miscOutcome } from "../../../../src/lvs/checkers/misc.ts";
+import { encodeQuery, judgeReply } from "../../../../src/lvs/checkers/dns-codec.ts";
+import { parseDigestUrl } from "../../../../src/lvs/checkers/digest.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const md5 = (s: string) => createHash("md5").update(s, "latin1").digest("hex");
@@ -229,7 +229,7 @@ describe("digest URL", () => {
   });
 });
 
-import { lookupId, resolveIds } from "../../../src/lvs/checkers/user-ids.ts";
+import { lookupId, resolveIds } from "../../../../src/lvs/checkers/user-ids.ts";
 
 describe("MISC_CHECK user lookup", () => {
   const passwd = "root:x:0:0:root:/root:/bin/sh\n# comment\nbroken\nweb:x:33:34::/var/www:/bin/false\nbad:x:-1:2::/:/bin/false\n";
@@ -247,7 +247,7 @@ describe("MISC_CHECK user lookup", () => {
   });
 });
 
-import { Cancel } from "../../../src/lvs/checkers/cancel.ts";
+import { Cancel } from "../../../../src/lvs/checkers/cancel.ts";
 
 describe("Cancel", () => {
   test("fires each listener once, skips removed ones, and is a no-op after firing", () => {

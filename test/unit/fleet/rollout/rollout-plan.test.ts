@@ -1,9 +1,9 @@
 // Wave planning (src/fleet/rollout/plan.ts), segments (segments.ts) and the
 // --where selector (selector.ts), rule by rule.
 import { describe, expect, test } from "bun:test";
-import { cumulativeSizes, parseWaves, planWaves } from "../../../src/fleet/rollout/plan.ts";
-import { indexFleet } from "../../../src/fleet/rollout/segments.ts";
-import { parseTerm, selectTargets } from "../../../src/fleet/rollout/selector.ts";
+import { cumulativeSizes, parseWaves, planWaves } from "../../../../src/fleet/rollout/plan.ts";
+import { indexFleet } from "../../../../src/fleet/rollout/segments.ts";
+import { parseTerm, selectTargets } from "../../../../src/fleet/rollout/selector.ts";
 import { fleetOf, lvs, pair, status, vrrp, type Msg } from "./rollout-fixtures.ts";
 
 function plan(msgs: Msg[], waves: string, targets?: string[]) {

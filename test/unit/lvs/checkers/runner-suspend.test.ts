@@ -2,11 +2,11 @@
 // that count connections. A second virtual server never suspended is the
 // clock: every wait is counted in its checks, bounded, never in wall time.
 import { afterAll, expect, test } from "bun:test";
-import { readKeepalived } from "../../../src/config/keepalived-reader.ts";
-import type { VirtualServer } from "../../../src/config/model.ts";
-import { memorySource } from "../../../src/config/source.ts";
-import { LvsCheckRunner } from "../../../src/lvs/checkers/runner.ts";
-import type { CheckOutcome } from "../../../src/lvs/scheduler.ts";
+import { readKeepalived } from "../../../../src/config/keepalived-reader.ts";
+import type { VirtualServer } from "../../../../src/config/model.ts";
+import { memorySource } from "../../../../src/config/source.ts";
+import { LvsCheckRunner } from "../../../../src/lvs/checkers/runner.ts";
+import type { CheckOutcome } from "../../../../src/lvs/scheduler.ts";
 
 const listeners: { stop(force?: boolean): void }[] = [];
 afterAll(() => {

@@ -1,7 +1,7 @@
 // The rollout state machine (src/fleet/rollout/engine.ts), one test per rule:
 // messages and the clock in, actions out. No broker, no sleeping: time is a number.
 import { describe, expect, test } from "bun:test";
-import { newRollout, RolloutEngine, type Action, type RolloutSpec } from "../../../src/fleet/rollout/engine.ts";
+import { newRollout, RolloutEngine, type Action, type RolloutSpec } from "../../../../src/fleet/rollout/engine.ts";
 import { configState, fleetOf, lvs, pair, status, vrrp, type Msg } from "./rollout-fixtures.ts";
 
 const SERIAL = 42;

@@ -1,9 +1,9 @@
 // --dry-run's config diff (src/fleet/rollout/config-diff.ts) and the redaction
 // both sides get before it (src/fleet/redact.ts).
 import { describe, expect, test } from "bun:test";
-import { defaultFleet, defaultInstance, defaultRealServer, defaultVirtualServer, emptyConfig, type Config } from "../../../src/config/model.ts";
-import { describeChange, diffConfigs } from "../../../src/fleet/rollout/config-diff.ts";
-import { redactSecrets, REDACTED } from "../../../src/fleet/redact.ts";
+import { defaultFleet, defaultInstance, defaultRealServer, defaultVirtualServer, emptyConfig, type Config } from "../../../../src/config/model.ts";
+import { describeChange, diffConfigs } from "../../../../src/fleet/rollout/config-diff.ts";
+import { redactSecrets, REDACTED } from "../../../../src/fleet/redact.ts";
 
 function base(): Config {
   const c = emptyConfig();

@@ -2,13 +2,13 @@
 // what a UDP probe's outcome means, the extended error of an error queue, the
 // SMTP conversation and the split of SMTP_CHECK host blocks into checkers.
 import { describe, expect, test } from "bun:test";
-import { defaultRealServer, type SmtpCheck, type UdpCheck } from "../../../src/config/model.ts";
-import { ECHO_PAYLOAD, encodeEchoRequest, judgeIcmp } from "../../../src/lvs/checkers/icmp-codec.ts";
-import { SmtpDialog } from "../../../src/lvs/checkers/smtp-dialog.ts";
-import { expandSmtpHosts } from "../../../src/lvs/checkers/smtp-hosts.ts";
-import { judgeUdp, matchReply } from "../../../src/lvs/checkers/udp.ts";
-import { fold, sum16 } from "../../../src/net/checksum.ts";
-import { isDestUnreachable, readExtendedErr } from "../../../src/sys/udp-errqueue.ts";
+import { defaultRealServer, type SmtpCheck, type UdpCheck } from "../../../../src/config/model.ts";
+import { ECHO_PAYLOAD, encodeEchoRequest, judgeIcmp } from "../../../../src/lvs/checkers/icmp-codec.ts";
+import { SmtpDialog } from "../../../../src/lvs/checkers/smtp-dialog.ts";
+import { expandSmtpHosts } from "../../../../src/lvs/checkers/smtp-hosts.ts";
+import { judgeUdp, matchReply } from "../../../../src/lvs/checkers/udp.ts";
+import { fold, sum16 } from "../../../../src/net/checksum.ts";
+import { isDestUnreachable, readExtendedErr } from "../../../../src/sys/udp-errqueue.ts";
 
 const bytes = (...x: number[]) => new Uint8Array(x);
 
