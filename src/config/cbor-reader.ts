@@ -90,6 +90,14 @@ function compareRanges(b: Uint8Array, a0: number, a1: number, b0: number, b1: nu
   return 0;
 }
 
+/** §4.2.1: the key encoded at [k0, k1) must sort after the previous one at [p0, p1); `key` names it in the error (as JSON for Map keys). */
+function keyInOrder(b: Uint8Array, p0: number, p1: number, k0: number, k1: number, key: string | number, json: boolean): void {
+  const c = compareRanges(b, p0, p1, k0, k1);
+  if (c < 0) return;
+  const name = json ? JSON.stringify(key) : `'${key}'`;
+  throw new CborError(`map key ${name} at offset ${k0} is ${c === 0 ? "a duplicate" : "out of order"} (RFC 8949 §4.2.1)`);
+}
+
 /** IEEE 754 half precision (RFC 8949 Appendix D). */
 function half(h: number): number {
   const exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
@@ -240,14 +248,9 @@ class Reader {
       const read = this.key(depth);
       const k1 = this.p;
       const key = typeof read === "string" ? read : String(read);
-      if (this.sorted) {
-        if (prev0 >= 0) {
-          const c = compareRanges(b, prev0, prev1, k0, k1);
-          if (c >= 0) throw new CborError(`map key '${key}' at offset ${k0} is ${c === 0 ? "a duplicate" : "out of order"} (RFC 8949 §4.2.1)`);
-        }
-        prev0 = k0;
-        prev1 = k1;
-      }
+      if (this.sorted && prev0 >= 0) keyInOrder(b, prev0, prev1, k0, k1, key, false);
+      prev0 = k0;
+      prev1 = k1;
       if (Object.prototype.hasOwnProperty.call(out, key)) throw new CborError(`duplicate map key ${JSON.stringify(key)} at offset ${k0}`);
       if (key === "__proto__") {
         if (!this.protoData) throw new CborError(`map key '__proto__' at offset ${k0} is not allowed`);
@@ -267,14 +270,9 @@ class Reader {
       const k0 = this.p;
       const key = this.key(depth);
       const k1 = this.p;
-      if (this.sorted) {
-        if (prev0 >= 0) {
-          const c = compareRanges(b, prev0, prev1, k0, k1);
-          if (c >= 0) throw new CborError(`map key ${JSON.stringify(key)} at offset ${k0} is ${c === 0 ? "a duplicate" : "out of order"} (RFC 8949 §4.2.1)`);
-        }
-        prev0 = k0;
-        prev1 = k1;
-      }
+      if (this.sorted && prev0 >= 0) keyInOrder(b, prev0, prev1, k0, k1, key, true);
+      prev0 = k0;
+      prev1 = k1;
       if (out.has(key)) throw new CborError(`duplicate map key ${JSON.stringify(key)} at offset ${k0}`);
       out.set(key, this.item(depth + 1));
     }
