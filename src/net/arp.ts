@@ -25,7 +25,7 @@ function writeArpBody(buf: Uint8Array, off: number, op: number, sha: Uint8Array,
 
 /**
  * Gratuitous ARP as keepalived 2.2.7 sends it on becoming master (see
- * shared/vectors/keepalived-2.2.7-wire.md): a broadcast ARP request with sender IP =
+ * test/fixtures/keepalived-2.2.7-wire.md): a broadcast ARP request with sender IP =
  * target IP = VIP and target MAC ff:ff:ff:ff:ff:ff. RFC 5227 §3 prefers requests
  * over replies for announcements because every host processes requests.
  */

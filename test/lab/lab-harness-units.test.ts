@@ -8,7 +8,7 @@ import { multiHolderIntervals, parseArpingLine, parseMonitorLine } from "../help
 
 const hex = (s: string) => Uint8Array.from(s.trim().split(/\s+/).map((h) => parseInt(h, 16)));
 
-// shared/vectors/keepalived-2.2.7-wire.md
+// test/fixtures/keepalived-2.2.7-wire.md
 const V2_PASS = hex(`01 00 5e 00 00 12 46 2f ea 98 d2 3e 08 00 45 c0
  00 28 00 04 00 00 ff 70 14 7c c6 12 00 01 e0 00 00 12 21 33 96 01 01 01 1e f1 c6 12 00 64 31 31 31 31 00 00 00 00`);
 const V3_1S = hex(`01 00 5e 00 00 12 46 2f ea 98 d2 3e 08 00 45 c0

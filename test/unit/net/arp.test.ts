@@ -4,7 +4,7 @@ import { formatIPv4, formatMac, parseIPv4, parseMac } from "../../../src/net/ip-
 
 const hex = (s: string) => Uint8Array.from(s.trim().split(/\s+/).map((h) => parseInt(h, 16)));
 
-// shared/vectors/keepalived-2.2.7-wire.md: keepalived's gratuitous ARP on becoming master.
+// test/fixtures/keepalived-2.2.7-wire.md: keepalived's gratuitous ARP on becoming master.
 const KEEPALIVED_GARP = hex(`
   ff ff ff ff ff ff ee bf 0b 87 9a a5 08 06 00 01
   08 00 06 04 00 01 ee bf 0b 87 9a a5 c6 12 00 64

@@ -1,4 +1,4 @@
-// keepalived 2.2.7 wire captures from /work/shared/vectors/keepalived-2.2.7-wire.md
+// keepalived 2.2.7 wire captures from test/fixtures/keepalived-2.2.7-wire.md
 // (Ethernet frames). Shared by the codec tests and the fuzzer.
 export function hex(s: string): Uint8Array {
   const clean = s.replace(/\s+/g, "");
