@@ -112,6 +112,7 @@ function pairsInOneWave(j: RolloutJson): string[] {
 }
 
 function rollout(blob: string, waves: string, extra: string[] = []) {
+  const spawnedAt = Date.now();
   const r = vigil(["fleet", "rollout", blob, "--broker", broker.url, "--fleet", SIM_FLEET, "--all", "--waves", waves,
     "--soak", "0", "--hold", "0", "--timeout", "30", "--json", "--state", `${dir}/rollout-${serial}.json`, ...extra]);
   let j: RolloutJson;
@@ -122,7 +123,10 @@ function rollout(blob: string, waves: string, extra: string[] = []) {
   }
   const pairs = pairsInOneWave(j);
   if (pairs.length) throw new Error(`pair rule broken: ${pairs.slice(0, 5).join(", ")}`);
-  return { ...r, j };
+  // the CLI's own share: connect + settle before the engine starts, persist + output after it ends
+  const exitedAt = spawnedAt + r.ms;
+  const cli = `before the engine ${(((j.startedAt ?? spawnedAt) - spawnedAt) / 1000).toFixed(2)} s, after it ${((exitedAt - (j.finishedAt ?? exitedAt)) / 1000).toFixed(2)} s`;
+  return { ...r, j, cli };
 }
 
 /** `vigil status --broker` until it shows every node with VI_1 settled; returns the last run. */
@@ -215,7 +219,7 @@ try {
       rss.push(r.maxRssMiB);
       waveCount = r.j.spec.waves.length;
       console.log(`  rollout --waves ${waves} serial ${blob.serial}: ${N} applied in ${(r.ms / 1000).toFixed(2)} s (${waveCount} waves), max RSS ${r.maxRssMiB.toFixed(0)} MiB; load ${load}`);
-      console.log(`    ${waveTimes(r.j)}`);
+      console.log(`    ${r.cli}; ${waveTimes(r.j)}`);
     }
     console.log(`rollout --waves ${waves} (${waveCount} waves), ${N} nodes   ${summary(took, "s")}; max RSS ${summary(rss, "MiB", 0)}`);
   }
