@@ -10,6 +10,7 @@
 // (WaitingInstance, FAULT with the reason) and is tried again on the rtnetlink
 // link/address notification that can fix it and on a backoff timer
 // (start-retry.ts), as a board brings its interfaces up after vigil.
+import { errorText } from "../error-text.ts";
 import { monotonicNs, sleepUntil } from "../sys/clock.ts";
 import { EventFd } from "../sys/eventfd.ts";
 import type { NetlinkSocket } from "../sys/netlink/socket.ts";
@@ -229,7 +230,7 @@ class Engine implements RtNoopFilter {
         return rt;
       } catch (e) {
         // the binder saw nothing missing, yet the kernel refused (a race, or something it does not check)
-        cause = { reason: `cannot start yet: ${e instanceof Error ? e.message : e}`, interfaces: interfacesOf(w.plan) };
+        cause = { reason: `cannot start yet: ${errorText(e)}`, interfaces: interfacesOf(w.plan) };
       }
     } else {
       cause = b.wait;
@@ -371,7 +372,7 @@ class Engine implements RtNoopFilter {
         try {
           r = new AdvertReceiver(members[0].sock.ifname, members[0].plan.params.family, (m) => hooks.log("warn", m), advertProtocol(members[0].plan));
         } catch (e) {
-          for (const m of members) failed.push([m, `cannot receive adverts on ${m.sock.ifname}: ${e instanceof Error ? e.message : e}`]);
+          for (const m of members) failed.push([m, `cannot receive adverts on ${m.sock.ifname}: ${errorText(e)}`]);
           continue;
         }
         this.receivers.set(k, r);
@@ -494,7 +495,7 @@ class Engine implements RtNoopFilter {
     try {
       rt.stop(now);
     } catch (e) {
-      hooks.log("warn", `${rt.name}: stop: ${e instanceof Error ? e.message : e}`);
+      hooks.log("warn", `${rt.name}: stop: ${errorText(e)}`);
     }
     this.toWaiting(rt, now);
     this.assemble(now, [], listLinks(this.nl));
@@ -666,7 +667,7 @@ class Engine implements RtNoopFilter {
       try {
         rt.stop(now); // RFC 5798 §6.4.3: priority 0 advert, then the VIPs go
       } catch (e) {
-        hooks.log("error", `${rt.name}: stop: ${e instanceof Error ? e.message : e}`);
+        hooks.log("error", `${rt.name}: stop: ${errorText(e)}`);
       }
       rt.close();
     }
@@ -679,7 +680,7 @@ class Engine implements RtNoopFilter {
     try {
       this.statics?.remove(); // keepalived removes static addresses, routes and rules on exit (measured)
     } catch (e) {
-      hooks.log("error", `static: ${e instanceof Error ? e.message : e}`);
+      hooks.log("error", `static: ${errorText(e)}`);
     }
     for (const r of this.receivers.values()) r.close();
     this.monitor.close();
@@ -718,14 +719,14 @@ async function run(init: WorkerInit): Promise<void> {
       setThreadFifo(init.rtPriority);
       realtime = true;
     } catch (e) {
-      rtError = e instanceof Error ? e.message : String(e);
+      rtError = errorText(e);
     }
   }
   const tune = (what: string, f: () => void) => {
     try {
       f();
     } catch (e) {
-      hooks.log("warn", `${what}: ${e instanceof Error ? e.message : e}`);
+      hooks.log("warn", `${what}: ${errorText(e)}`);
     }
   };
   if (init.nice !== undefined) tune("vrrp_priority", () => setThreadNice(init.nice!));
@@ -735,7 +736,7 @@ async function run(init: WorkerInit): Promise<void> {
     engine.setStatics(init.statics);
     engine.build(init.plans, init.syncGroups);
   } catch (e) {
-    post({ type: "fatal", msg: e instanceof Error ? e.message : String(e) });
+    post({ type: "fatal", msg: errorText(e) });
     return;
   }
   post({ type: "ready", realtime, ...(rtError ? { rtError } : {}), ...engine.counts() });
@@ -753,7 +754,7 @@ async function run(init: WorkerInit): Promise<void> {
         try {
           eng.handle(pending.shift()!);
         } catch (e) {
-          hooks.log("error", `vrrp worker command: ${e instanceof Error ? e.message : e}`);
+          hooks.log("error", `vrrp worker command: ${errorText(e)}`);
         }
       }
     }
