@@ -3,6 +3,7 @@
 // Readers build plain objects (only the keywords present); check.ts then fills
 // defaults and checks ranges, and Locations maps its field paths back to
 // file:line:col.
+import { unsupportedReason } from "./kc-unsupported.ts";
 import type { Diagnostics, FieldPath, SourceLoc } from "./diagnostics.ts";
 import type { Token } from "./lexer.ts";
 import { stmtText, type Stmt } from "./syntax-tree.ts";
@@ -93,8 +94,8 @@ export class Ctx {
     this.diags.warning(message, this.at(s, t));
   }
   /** keepalived warns about unknown keywords; --strict turns that into an error. */
-  unknown(s: Stmt, where: string, why = "unknown keyword") {
-    const msg = `${why} '${s.kw.text}' in ${where}${this.strict ? "" : ", ignored"}`;
+  unknown(s: Stmt, where: string, why = "unknown keyword", because?: string) {
+    const msg = `${why} '${s.kw.text}' in ${where}${this.strict ? "" : ", ignored"}${because ? `: ${because}` : ""}`;
     if (this.strict) this.error(s, msg);
     else this.warn(s, msg);
   }
@@ -217,21 +218,15 @@ export class Ctx {
     for (const s of block) {
       const h = s.kw.quoted ? undefined : Object.hasOwn(table, s.kw.text) ? table[s.kw.text] : undefined;
       if (h) h(s, target);
-      else this.unknown(s, where, whyUnknown(s.kw.text));
+      else this.unknown(s, where, whyUnknown(s.kw.text), unsupportedReason(s.kw.text));
     }
   }
 }
 
-// keepalived keywords vigil knows of but does not implement, so the message
-// says so instead of suggesting a typo.
-const NOT_IMPLEMENTED = new Set([
-  "linkbeat_interfaces", "garp_group", "bfd_instance", "net_namespace",
-  "track_bfd", "track_group",
-  "BFD_CHECK",
-]);
-
+// keepalived keywords vigil knows of but does not run (kc-unsupported.ts, each with
+// why), so the message says so instead of suggesting a typo.
 export function whyUnknown(kw: string): string {
-  return NOT_IMPLEMENTED.has(kw) ? "keepalived feature not supported by vigil:" : "unknown keyword";
+  return unsupportedReason(kw) !== undefined ? "keepalived feature not supported by vigil:" : "unknown keyword";
 }
 
 export type Handler<T = Raw> = (s: Stmt, o: T) => void;

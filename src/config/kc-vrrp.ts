@@ -36,6 +36,7 @@ export function readGlobal(c: Ctx, s: Stmt, g: Raw) {
     },
     vrrp_strict: hFlag(c, "vrrpStrict"),
     vrrp_skip_check_adv_addr: hFlag(c, "vrrpSkipCheckAdvAddr"),
+    vrrp_check_unicast_src: hFlag(c, "vrrpCheckUnicastSrc"),
     vrrp_garp_master_delay: hSec(c, "vrrpGarpMasterDelayMs"),
     vrrp_garp_master_repeat: hInt(c, "vrrpGarpMasterRepeat"),
     vrrp_garp_master_refresh: hSec(c, "vrrpGarpMasterRefreshMs"),
@@ -408,6 +409,9 @@ export function readInstance(c: Ctx, s: Stmt, global: Raw): Raw | undefined {
     smtp_alert: hFlag(c, "smtpAlert"),
     notify_priority_changes: hFlag(c, "notifyPriorityChanges"),
     notify_master_rx_lower_pri: hCmd(c, "notifyMasterRxLowerPri"),
+    check_unicast_src: hFlag(c, "checkUnicastSrc"),
+    skip_check_adv_addr: hFlag(c, "skipCheckAdvAddr"),
+    unicast_ttl: hInt(c, "unicastTtl"),
     dont_track_primary: hFlag(c, "dontTrackPrimary"),
     vip_lifetime: hLifetime(c, "vipLifetimeMs"),
     // keepalived 1.x form, still accepted by 2.x with a deprecation warning

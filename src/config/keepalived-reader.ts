@@ -4,6 +4,7 @@ import { errorText } from "../error-text.ts";
 import { Diagnostics, type FieldPath } from "./diagnostics.ts";
 import { finishConfig } from "./finish.ts";
 import { Ctx, Locations, whyUnknown, type Raw } from "./kc-context.ts";
+import { unsupportedReason } from "./kc-unsupported.ts";
 import { readFleet } from "./kc-fleet.ts";
 import { readVirtualServer, readVirtualServerGroup } from "./kc-lvs.ts";
 import { readTrackFile } from "./kc-track-file.ts";
@@ -90,7 +91,7 @@ export function readKeepalived(
           readFleet(c, s, raw.fleet as Raw);
           break;
         default:
-          c.unknown(s, "the top level", whyUnknown(s.kw.text));
+          c.unknown(s, "the top level", whyUnknown(s.kw.text), unsupportedReason(s.kw.text));
       }
     }
     const config = finishConfig(raw, diags, (p) => locs.find(raw, p), keywordOf, (p) => locs.refusedAt(raw, p));

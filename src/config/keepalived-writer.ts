@@ -92,6 +92,7 @@ function writeGlobal(o: Out, g: GlobalDefs) {
     o.ifNot("vrrp_version", g.vrrpVersion, d.vrrpVersion);
     o.flag("vrrp_strict", g.vrrpStrict);
     o.flag("vrrp_skip_check_adv_addr", g.vrrpSkipCheckAdvAddr);
+    o.flag("vrrp_check_unicast_src", g.vrrpCheckUnicastSrc);
     o.ifNot("vrrp_garp_master_delay", g.vrrpGarpMasterDelayMs, d.vrrpGarpMasterDelayMs, seconds);
     o.ifNot("vrrp_garp_master_repeat", g.vrrpGarpMasterRepeat, d.vrrpGarpMasterRepeat);
     o.ifNot("vrrp_garp_master_refresh", g.vrrpGarpMasterRefreshMs, d.vrrpGarpMasterRefreshMs, seconds);
@@ -222,6 +223,10 @@ function writeInstance(o: Out, i: VrrpInstance) {
     o.flag("smtp_alert", i.smtpAlert);
     if (i.notifyPriorityChanges !== undefined) o.line("notify_priority_changes", String(i.notifyPriorityChanges));
     o.opt("notify_master_rx_lower_pri", i.notifyMasterRxLowerPri, quoted);
+    // keepalived's check_unicast_src takes no value: it only turns the check on
+    o.flag("check_unicast_src", i.checkUnicastSrc);
+    if (i.skipCheckAdvAddr !== undefined) o.line("skip_check_adv_addr", String(i.skipCheckAdvAddr));
+    o.opt("unicast_ttl", i.unicastTtl);
     o.flag("dont_track_primary", i.dontTrackPrimary);
     o.opt("vip_lifetime", i.vipLifetimeMs, lifetime);
   });

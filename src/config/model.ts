@@ -52,6 +52,8 @@ export interface GlobalDefs {
   vrrpVersion: VrrpVersion;
   vrrpStrict: boolean;
   vrrpSkipCheckAdvAddr: boolean;
+  /** keepalived vrrp_check_unicast_src: the default of each instance's check_unicast_src */
+  vrrpCheckUnicastSrc: boolean;
   vrrpGarpMasterDelayMs: Ms;
   vrrpGarpMasterRepeat: number;
   /** 0 = no periodic refresh */
@@ -377,6 +379,12 @@ export interface VrrpInstance extends NotifyScripts {
   notifyPriorityChanges?: boolean;
   /** keepalived notify_master_rx_lower_pri: run when the master hears an advert of lower priority */
   notifyMasterRxLowerPri?: string;
+  /** keepalived check_unicast_src: drop unicast adverts from sources not in unicast_peer (absent or false = global vrrp_check_unicast_src; keepalived can only turn it on) */
+  checkUnicastSrc?: boolean;
+  /** keepalived skip_check_adv_addr (absent = global vrrp_skip_check_adv_addr) */
+  skipCheckAdvAddr?: boolean;
+  /** keepalived unicast_ttl: TTL / hop limit of unicast adverts (default 255); a unicast instance does not check the TTL it receives, as keepalived */
+  unicastTtl?: number;
   dontTrackPrimary: boolean;
   /** vigil: overrides global vipLifetimeMs */
   vipLifetimeMs?: Ms | "permanent";
@@ -642,6 +650,7 @@ export function defaultGlobal(): GlobalDefs {
     vrrpVersion: 2,
     vrrpStrict: false,
     vrrpSkipCheckAdvAddr: false,
+    vrrpCheckUnicastSrc: false,
     vrrpGarpMasterDelayMs: 5000,
     vrrpGarpMasterRepeat: 5,
     vrrpGarpMasterRefreshMs: 0,

@@ -96,6 +96,9 @@ export function validateConfig(cfg: Config): Finding[] {
       // keepalived logs "Strict mode does not support authentication. Ignoring." and goes on.
       if (g.vrrpStrict) warn(P("authentication"), "vrrp_strict: authentication is ignored (as keepalived does)");
     }
+    if (inst.unicastTtl !== undefined && inst.unicastPeer.length === 0) {
+      warn(P("unicastTtl"), "unicast_ttl without unicast_peer is ignored (keepalived: \"Cannot use unicast_ttl without unicast peers\")");
+    }
     if (inst.priority === PRIORITY_OWNER && inst.state === "BACKUP") warn(P("priority"), "priority 255 makes this the address owner, which always starts as MASTER (RFC 5798 §6.4.1)");
     // keepalived: "State MASTER must match being address owner" in strict mode.
     if (g.vrrpStrict && inst.state === "MASTER" && inst.priority !== PRIORITY_OWNER) warn(P("state"), "vrrp_strict: state MASTER is only for the address owner (priority 255); starts as BACKUP (as keepalived does)");

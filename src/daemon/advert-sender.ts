@@ -24,6 +24,7 @@ export class AdvertSender {
       receive: false,
       // auth_type AH: the encoder builds the IPv4 header its ICV covers (keepalived sends the same way)
       headerIncluded: encoder.ah !== null,
+      ...(plan.params.unicastTtl !== undefined ? { unicastTtl: plan.params.unicastTtl } : {}),
     });
     this.hdrIncluded = encoder.ah !== null;
   }

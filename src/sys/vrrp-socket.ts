@@ -61,6 +61,8 @@ export interface VrrpSocketOptions {
   receive?: boolean;
   /** IP protocol received: 112 (default), or 51 for keepalived's auth_type AH adverts (IPv4, the AH before the VRRP message) */
   protocol?: number;
+  /** TTL / hop limit of unicast adverts (keepalived unicast_ttl); default 255. Multicast ones always leave with 255. */
+  unicastTtl?: number;
 }
 
 /**
@@ -161,6 +163,7 @@ export class VrrpSocket {
       opt(SOL_SOCKET, SO_BINDTODEVICE, "SO_BINDTODEVICE", nameBuf, nameBuf.length - 1);
       const tos = int32Option(opts.tos ?? VRRP_TOS);
       const ttl = int32Option(VRRP_TTL);
+      const unicastTtl = int32Option(opts.unicastTtl ?? VRRP_TTL);
       const loop = int32Option(opts.multicastLoop ? 1 : 0);
       const on = int32Option(1);
       const off = int32Option(0);
@@ -171,7 +174,7 @@ export class VrrpSocket {
           // DF clear and a real IP ID, like keepalived's hand-built header.
           opt(SOL_IP, IP_MTU_DISCOVER, "IP_MTU_DISCOVER", int32Option(IP_PMTUDISC_DONT));
         }
-        opt(SOL_IP, IP_TTL, "IP_TTL", ttl);
+        opt(SOL_IP, IP_TTL, "IP_TTL", unicastTtl);
         opt(SOL_IP, IP_MULTICAST_TTL, "IP_MULTICAST_TTL", ttl);
         opt(SOL_IP, IP_MULTICAST_LOOP, "IP_MULTICAST_LOOP", loop);
         // Without this a raw socket also gets groups joined by other sockets on the box;
@@ -194,7 +197,7 @@ export class VrrpSocket {
         }
       } else {
         opt(SOL_IPV6, IPV6_TCLASS, "IPV6_TCLASS", tos);
-        opt(SOL_IPV6, IPV6_UNICAST_HOPS, "IPV6_UNICAST_HOPS", ttl);
+        opt(SOL_IPV6, IPV6_UNICAST_HOPS, "IPV6_UNICAST_HOPS", unicastTtl);
         opt(SOL_IPV6, IPV6_MULTICAST_HOPS, "IPV6_MULTICAST_HOPS", ttl);
         opt(SOL_IPV6, IPV6_MULTICAST_LOOP, "IPV6_MULTICAST_LOOP", loop);
         optional(SOL_IPV6, IPV6_MULTICAST_ALL, "IPV6_MULTICAST_ALL", off);

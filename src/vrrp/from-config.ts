@@ -52,7 +52,9 @@ export function paramsFromConfig(cfg: Config, inst: VrrpInstance, iface: Interfa
       masterRefreshRepeat: inst.garpMasterRefreshRepeat ?? g.vrrpGarpMasterRefreshRepeat,
       intervalMs: family === 4 ? inst.garpIntervalMs ?? g.vrrpGarpIntervalMs : inst.gnaIntervalMs ?? g.vrrpGnaIntervalMs,
     },
-    skipCheckAdvAddr: g.vrrpSkipCheckAdvAddr,
+    skipCheckAdvAddr: inst.skipCheckAdvAddr ?? g.vrrpSkipCheckAdvAddr,
+    checkUnicastSrc: inst.checkUnicastSrc || g.vrrpCheckUnicastSrc,
+    ...(inst.unicastTtl !== undefined ? { unicastTtl: inst.unicastTtl } : {}),
     strict: g.vrrpStrict,
   };
 }

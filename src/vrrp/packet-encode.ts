@@ -75,9 +75,9 @@ export class AdvertEncoder {
           : pseudoSumV6(p.primary, 0, dst, 0, IPPROTO_VRRP, this.vrrpLength);
       }
       this.vrrpPartial[d] = body + pseudo;
-      if (this.withIp) this.ipPartial[d] = ipv4HeaderPartialSum(p.primary, dst, this.length, this.ah ? IPPROTO_AH : IPPROTO_VRRP);
+      if (this.withIp) this.ipPartial[d] = ipv4HeaderPartialSum(p.primary, dst, this.length, this.ah ? IPPROTO_AH : IPPROTO_VRRP, p.sendTtl);
     }
-    if (this.withIp) writeIpv4HeaderTemplate(b, 0, p.primary, this.destinations[0], this.length, this.ah ? IPPROTO_AH : IPPROTO_VRRP);
+    if (this.withIp) writeIpv4HeaderTemplate(b, 0, p.primary, this.destinations[0], this.length, this.ah ? IPPROTO_AH : IPPROTO_VRRP, p.sendTtl);
     // keepalived: the SPI is the sender's address
     if (this.ah) writeAhTemplate(b, IPV4_HEADER_LEN, p.primary);
   }

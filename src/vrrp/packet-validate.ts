@@ -97,8 +97,9 @@ export class AdvertValidator {
     const vt = buf[off + OFF_VERTYPE];
     if (vt >>> 4 !== p.version) return Drop.VersionMismatch;
     if ((vt & 0x0f) !== TYPE_ADVERTISEMENT) return Drop.BadType;
-    // RFC 5798 §7.1 / RFC 3768 §7.1: MUST verify that the IP TTL / hop limit is 255
-    if (m.ttl !== VRRP_TTL) return Drop.BadTtl;
+    // RFC 5798 §7.1 / RFC 3768 §7.1: MUST verify that the IP TTL / hop limit is 255;
+    // keepalived does not for unicast (a unicast peer may be routers away, unicast_ttl)
+    if (m.ttl !== VRRP_TTL && p.unicastPeers.length === 0) return Drop.BadTtl;
     if (p.ifindex > 0 && m.ifindex > 0 && m.ifindex !== p.ifindex) return Drop.WrongInterface;
     if (bytesEqual(m.src, m.srcOff, p.primary, 0, a)) return Drop.OwnAdvert;
     // keepalived: multicast instances take only the VRRP group, unicast ones only their own address

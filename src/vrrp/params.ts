@@ -54,6 +54,8 @@ export interface VrrpParams {
   unicastPeers?: (string | Uint8Array)[];
   /** keepalived check_unicast_src: drop adverts from sources not in unicastPeers */
   checkUnicastSrc?: boolean;
+  /** keepalived unicast_ttl: TTL of unicast adverts (default 255) */
+  unicastTtl?: number;
   /** ingress interface; 0 or absent = don't check */
   ifindex?: number;
   garp?: Partial<GarpParams>;
@@ -90,6 +92,8 @@ export interface ResolvedParams {
   primary: Uint8Array;
   unicastPeers: Uint8Array[];
   checkUnicastSrc: boolean;
+  /** TTL the adverts leave with: 255, or unicast_ttl for a unicast instance */
+  sendTtl: number;
   ifindex: number;
   garp: GarpParams;
   announceCount: number;
@@ -156,6 +160,7 @@ export function resolveParams(p: VrrpParams): ResolvedParams {
   if (garp.masterRepeat < 1) fail("garp_master_repeat must be at least 1");
   if (garp.masterRefreshRepeat < 1) fail("garp_master_refresh_repeat must be at least 1");
   if (p.ifindex !== undefined && !int(p.ifindex, 0, 0x7fffffff)) fail(`ifindex ${p.ifindex} invalid`);
+  if (p.unicastTtl !== undefined && !int(p.unicastTtl, 1, 255)) fail(`unicast_ttl ${p.unicastTtl} out of range 1..255`);
   if (p.announceCount !== undefined && !int(p.announceCount, 0, 0xffff)) fail(`announceCount ${p.announceCount} invalid`);
   return {
     name,
@@ -175,6 +180,7 @@ export function resolveParams(p: VrrpParams): ResolvedParams {
     primary: addr(p.primary, "primary (source) address"),
     unicastPeers,
     checkUnicastSrc: p.checkUnicastSrc ?? false,
+    sendTtl: unicastPeers.length > 0 ? p.unicastTtl ?? 255 : 255,
     ifindex: p.ifindex ?? 0,
     garp,
     announceCount: p.announceCount ?? vips.length,

@@ -47,6 +47,7 @@ describe("every construct", () => {
     expect(c.global.metricsListen).toBeDefined();
     expect([c.global.vrrpNotifyPriorityChanges, c.global.dynamicInterfaces]).toEqual([true, "on"]);
     expect([c.instances[0]!.notifyPriorityChanges, c.instances[0]!.notifyMasterRxLowerPri]).toEqual([true, "/bin/true VI_MAIN"]);
+    expect([c.global.vrrpCheckUnicastSrc, c.instances[0]!.skipCheckAdvAddr]).toEqual([true, true]);
     expect(c.trackFiles.map((t) => [t.name, t.file])).toEqual([["maint", "/run/vigil-every/maint"], ["sg_gate", "/run/vigil-every/sg-gate"], ["rs_weight", "/run/vigil-every/rs-weight"]]);
     expect(c.syncGroups.map((g) => [g.name, g.group, g.trackInterface, g.trackFile, g.trackingWeight])).toEqual([["SG", ["VI_2", "VI_3"], [{ name: "lo" }], [{ name: "sg_gate", weight: 0 }], true]]);
     expect(c.trackProcesses.map((p) => [p.name, p.process, p.parameters])).toEqual([["sleeper", "sleep", ["60.125"]]]);
@@ -79,6 +80,6 @@ describe("every construct", () => {
     // environment, not syntax: this machine has no eth0
     // and advice, not syntax: notify_master_rx_lower_pri runs a script as root without enable_script_security
     const real = complaints.filter((l) => !/doesn't exist|does not exist|Non-existent interface|SECURITY VIOLATION - scripts are being executed/.test(l));
-    expect(real).toEqual(["(Line 10) Unknown keyword 'metrics_listen'"]);
+    expect(real).toEqual(["(Line 11) Unknown keyword 'metrics_listen'"]);
   });
 });

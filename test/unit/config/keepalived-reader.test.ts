@@ -208,7 +208,7 @@ describe("errors name file:line:col and the offending text", () => {
     expect(errs(strict)).toEqual(["4:5 unknown keyword 'advert_intt' in vrrp_instance VI_1", "5:5 unknown keyword 'frobnicate' in vrrp_instance VI_1"]);
   });
   test("keepalived features vigil does not implement are named as such", () => {
-    expect(warns(read("garp_group {\n garp_interval 1\n}"))).toEqual(["1:1 keepalived feature not supported by vigil: 'garp_group' in the top level, ignored"]);
+    expect(warns(read("garp_group {\n garp_interval 1\n}"))).toEqual(["1:1 keepalived feature not supported by vigil: 'garp_group' in the top level, ignored: not implemented in vigil"]);
   });
   test("a keyword that needs a block, and one that must not have one", () => {
     expect(errs(read(VI("    virtual_ipaddress 198.18.0.1")))).toEqual(["4:5 'virtual_ipaddress' needs a { ... } block"]);
@@ -234,8 +234,8 @@ describe("errors name file:line:col and the offending text", () => {
   test("keepalived features vigil lacks are named as such, not as typos", () => {
     const r = read(`${VI("    track_bfd {\n        bfd1\n    }\n    @high priority 200")}virtual_server 198.18.0.1 25 {\n    protocol TCP\n    real_server 198.18.0.2 25 {\n        BFD_CHECK {\n        }\n    }\n}\n`);
     expect(warns(r)).toEqual([
-      "4:5 keepalived feature not supported by vigil: 'track_bfd' in vrrp_instance VI_1, ignored",
-      "12:9 keepalived feature not supported by vigil: 'BFD_CHECK' in real_server 198.18.0.2 25, ignored",
+      "4:5 keepalived feature not supported by vigil: 'track_bfd' in vrrp_instance VI_1, ignored: vigil has no BFD (RFC 5880)",
+      "12:9 keepalived feature not supported by vigil: 'BFD_CHECK' in real_server 198.18.0.2 25, ignored: vigil has no BFD (RFC 5880)",
     ]);
   });
   test("keepalived 1.x lvs_sync_daemon_interface inside an instance becomes the global lvs_sync_daemon (deprecated, as in keepalived)", () => {

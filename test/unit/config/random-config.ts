@@ -77,6 +77,7 @@ function randomGlobal(r: Rng): GlobalDefs {
     vipLifetimeMs: SAFE ? 3000 : r.chance(0.2) ? "permanent" : r.int(3, 60) * 1000,
     fifoWriteVrrpStatesOnReload: false,
     vrrpNotifyPriorityChanges: false,
+    vrrpCheckUnicastSrc: false,
     dynamicInterfaces: "off",
   };
   const out = set(g, {

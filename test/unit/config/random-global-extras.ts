@@ -33,7 +33,13 @@ export function addGlobalExtras(r: Rng, cfg: Config, safe: boolean): void {
   g.vrrpNotifyPriorityChanges = r.chance(0.3);
   // with it keepalived -t goes on where a missing interface stopped it, and finds what a lab would (scripts not on this box)
   if (!safe) g.dynamicInterfaces = r.pick(["off", "on", "allow_if_changes"] as const);
+  g.vrrpCheckUnicastSrc = r.chance(0.3);
   for (const i of cfg.instances) {
+    // keepalived's check_unicast_src takes no value (it can only turn the check on), and means unicast
+    if (i.unicastPeer.length && i.useVmac === undefined && r.chance(0.3)) i.checkUnicastSrc = true;
+    if (r.chance(0.2)) i.skipCheckAdvAddr = r.chance(0.5);
+    // keepalived: "Cannot use unicast_ttl without unicast peers"
+    if (i.unicastPeer.length && i.useVmac === undefined && r.chance(0.3)) i.unicastTtl = r.int(1, 255);
     if (r.chance(0.3)) i.notifyPriorityChanges = r.chance(0.5);
     if (r.chance(0.2)) i.notifyMasterRxLowerPri = `/usr/local/bin/${word(r, "lower")}`;
   }

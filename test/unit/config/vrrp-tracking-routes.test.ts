@@ -126,7 +126,7 @@ describe("what vigil does not run is refused by name, with the line", () => {
   });
   test("track_bfd is reported by name (vigil has no BFD)", () => {
     expect(read(V(" track_bfd {\n  b1\n }")).warnings.map((d) => d.message)).toEqual([
-      "keepalived feature not supported by vigil: 'track_bfd' in vrrp_instance V, ignored",
+      "keepalived feature not supported by vigil: 'track_bfd' in vrrp_instance V, ignored: vigil has no BFD (RFC 5880)",
     ]);
   });
 });
