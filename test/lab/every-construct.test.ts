@@ -44,10 +44,10 @@ afterAll(async () => {
 });
 
 describe("every construct in one daemon", () => {
-  test("VRRP: the three instances (one written out, two from ~SEQ) become MASTER and hold their VIPs", async () => {
+  test("VRRP: the four instances (two written out, one of them with auth_type AH; two from ~SEQ) become MASTER and hold their VIPs", async () => {
     expect(await waitUntil(async () => (await vigilStatus(h))?.instances.every((i) => i.state === "MASTER") === true, 8000)).toBe(true);
     const addrs = lab.exec(1, ["ip", "-br", "addr", "show", "eth0"]);
-    for (const vip of ["198.18.0.61/24", "198.18.0.62/24", "198.18.0.63/24", "198.18.60.1/24"]) expect(addrs).toContain(vip);
+    for (const vip of ["198.18.0.61/24", "198.18.0.62/24", "198.18.0.63/24", "198.18.0.64/24", "198.18.60.1/24"]) expect(addrs).toContain(vip);
   }, 15_000);
 
   // with IP_VS in the kernel the scenario proves nothing
