@@ -37,10 +37,10 @@ export async function startPeers(lab: Lab, httpListeners: number, lifetimeMs: nu
     await Promise.race([Promise.all(procs.map((p) => p.exited)), Bun.sleep(3000)]);
   };
   try {
-    const startBroker = async () => {
+    const startBroker = async (timeoutMs = 5000) => {
       const mq = lab.spawn("client", ["mosquitto", "-c", conf], "mosquitto");
       procs.push(mq);
-      if (!(await waitUntil(() => existsSync(sock), 5000, 50))) throw new Error(`mosquitto did not start: ${lab.logOf(mq)}`);
+      if (!(await waitUntil(() => existsSync(sock), timeoutMs, 50))) throw new Error(`mosquitto did not start within ${timeoutMs} ms: ${lab.logOf(mq)}`);
       return mq;
     };
     let mq = await startBroker();
@@ -48,7 +48,7 @@ export async function startPeers(lab: Lab, httpListeners: number, lifetimeMs: nu
       try { process.kill(mq.pid, "SIGKILL"); } catch { /* gone */ }
       await Promise.race([mq.exited, Bun.sleep(3000)]);
       rmSync(sock, { force: true });
-      mq = await startBroker();
+      mq = await startBroker(15_000); // a loaded host can take seconds to start it again
     };
 
     // checkers-http-server.ts prints its ports as one JSON line, into the lab log
