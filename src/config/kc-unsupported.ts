@@ -29,11 +29,10 @@ add(NOT_YET,
   // global_defs
   "smtp_helo_name", "smtp_alert", "smtp_alert_vrrp", "smtp_alert_checker", "no_email_faults", "no_checker_emails",
   "checker_log_all_failures", "default_interface", "lvs_timeouts", "lvs_flush", "lvs_flush_onstop", "lvs_flush_on_stop",
-  "vrrp_mcast_group4", "vrrp_mcast_group6", "vrrp_garp_lower_prio_delay", "vrrp_garp_lower_prio_repeat", "vrrp_min_garp",
-  "vrrp_lower_prio_no_advert", "vrrp_higher_prio_send_advert", "vrrp_startup_delay", "log_unknown_vrids", "rs_init_notifies",
+  "vrrp_mcast_group4", "vrrp_mcast_group6", "vrrp_garp_lower_prio_delay", "vrrp_min_garp", "vrrp_startup_delay", "log_unknown_vrids", "rs_init_notifies",
   "vrrp_garp_extra_if", "vrrp_vmac_garp_intvl",
   // vrrp_instance
-  "garp_lower_prio_delay", "garp_lower_prio_repeat", "lower_prio_no_advert", "higher_prio_send_advert", "down_timer_adverts",
+  "garp_lower_prio_delay", "down_timer_adverts",
   "use_vmac_addr", "use_ipvlan", "garp_extra_if", "vmac_garp_intvl", "old_unicast_checksum", "track_src_ip",
   "promote_secondaries", "notify_deleted", "strict_mode",
   // top level

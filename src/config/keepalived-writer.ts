@@ -93,6 +93,9 @@ function writeGlobal(o: Out, g: GlobalDefs) {
     o.flag("vrrp_strict", g.vrrpStrict);
     o.flag("vrrp_skip_check_adv_addr", g.vrrpSkipCheckAdvAddr);
     o.flag("vrrp_check_unicast_src", g.vrrpCheckUnicastSrc);
+    if (g.vrrpLowerPrioNoAdvert !== undefined) o.line("vrrp_lower_prio_no_advert", String(g.vrrpLowerPrioNoAdvert));
+    if (g.vrrpHigherPrioSendAdvert !== undefined) o.line("vrrp_higher_prio_send_advert", String(g.vrrpHigherPrioSendAdvert));
+    o.opt("vrrp_garp_lower_prio_repeat", g.vrrpGarpLowerPrioRepeat);
     o.ifNot("vrrp_garp_master_delay", g.vrrpGarpMasterDelayMs, d.vrrpGarpMasterDelayMs, seconds);
     o.ifNot("vrrp_garp_master_repeat", g.vrrpGarpMasterRepeat, d.vrrpGarpMasterRepeat);
     o.ifNot("vrrp_garp_master_refresh", g.vrrpGarpMasterRefreshMs, d.vrrpGarpMasterRefreshMs, seconds);
@@ -227,6 +230,9 @@ function writeInstance(o: Out, i: VrrpInstance) {
     o.flag("check_unicast_src", i.checkUnicastSrc);
     if (i.skipCheckAdvAddr !== undefined) o.line("skip_check_adv_addr", String(i.skipCheckAdvAddr));
     o.opt("unicast_ttl", i.unicastTtl);
+    if (i.lowerPrioNoAdvert !== undefined) o.line("lower_prio_no_advert", String(i.lowerPrioNoAdvert));
+    if (i.higherPrioSendAdvert !== undefined) o.line("higher_prio_send_advert", String(i.higherPrioSendAdvert));
+    o.opt("garp_lower_prio_repeat", i.garpLowerPrioRepeat);
     o.flag("dont_track_primary", i.dontTrackPrimary);
     o.opt("vip_lifetime", i.vipLifetimeMs, lifetime);
   });

@@ -54,6 +54,11 @@ export interface GlobalDefs {
   vrrpSkipCheckAdvAddr: boolean;
   /** keepalived vrrp_check_unicast_src: the default of each instance's check_unicast_src */
   vrrpCheckUnicastSrc: boolean;
+  /** keepalived vrrp_lower_prio_no_advert / vrrp_higher_prio_send_advert: defaults of the instances' (vrrp_strict: on / off) */
+  vrrpLowerPrioNoAdvert?: boolean;
+  vrrpHigherPrioSendAdvert?: boolean;
+  /** keepalived vrrp_garp_lower_prio_repeat; absent = vrrp_garp_master_repeat */
+  vrrpGarpLowerPrioRepeat?: number;
   vrrpGarpMasterDelayMs: Ms;
   vrrpGarpMasterRepeat: number;
   /** 0 = no periodic refresh */
@@ -385,6 +390,12 @@ export interface VrrpInstance extends NotifyScripts {
   skipCheckAdvAddr?: boolean;
   /** keepalived unicast_ttl: TTL / hop limit of unicast adverts (default 255); a unicast instance does not check the TTL it receives, as keepalived */
   unicastTtl?: number;
+  /** keepalived lower_prio_no_advert: as master, hearing a lower priority, send no advert back (absent = global, vrrp_strict: on) */
+  lowerPrioNoAdvert?: boolean;
+  /** keepalived higher_prio_send_advert: as master, hearing a higher priority, send one advert before stepping down (absent = global; never under vrrp_strict) */
+  higherPrioSendAdvert?: boolean;
+  /** keepalived garp_lower_prio_repeat: gratuitous ARPs/NAs when the master hears a lower priority (absent = global) */
+  garpLowerPrioRepeat?: number;
   dontTrackPrimary: boolean;
   /** vigil: overrides global vipLifetimeMs */
   vipLifetimeMs?: Ms | "permanent";

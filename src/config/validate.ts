@@ -96,6 +96,9 @@ export function validateConfig(cfg: Config): Finding[] {
       // keepalived logs "Strict mode does not support authentication. Ignoring." and goes on.
       if (g.vrrpStrict) warn(P("authentication"), "vrrp_strict: authentication is ignored (as keepalived does)");
     }
+    if (g.vrrpStrict && (inst.higherPrioSendAdvert ?? g.vrrpHigherPrioSendAdvert)) {
+      warn(P("higherPrioSendAdvert"), "vrrp_strict: higher_prio_send_advert is turned off (keepalived: \"strict mode requires higher_prio_send_advert to be clear - resetting\")");
+    }
     if (inst.unicastTtl !== undefined && inst.unicastPeer.length === 0) {
       warn(P("unicastTtl"), "unicast_ttl without unicast_peer is ignored (keepalived: \"Cannot use unicast_ttl without unicast peers\")");
     }

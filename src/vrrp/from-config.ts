@@ -50,10 +50,14 @@ export function paramsFromConfig(cfg: Config, inst: VrrpInstance, iface: Interfa
       masterRepeat: inst.garpMasterRepeat ?? g.vrrpGarpMasterRepeat,
       masterRefreshMs: inst.garpMasterRefreshMs ?? g.vrrpGarpMasterRefreshMs,
       masterRefreshRepeat: inst.garpMasterRefreshRepeat ?? g.vrrpGarpMasterRefreshRepeat,
+      ...(inst.garpLowerPrioRepeat ?? g.vrrpGarpLowerPrioRepeat) !== undefined ? { lowerPrioRepeat: (inst.garpLowerPrioRepeat ?? g.vrrpGarpLowerPrioRepeat)! } : {},
       intervalMs: family === 4 ? inst.garpIntervalMs ?? g.vrrpGarpIntervalMs : inst.gnaIntervalMs ?? g.vrrpGnaIntervalMs,
     },
     skipCheckAdvAddr: inst.skipCheckAdvAddr ?? g.vrrpSkipCheckAdvAddr,
     checkUnicastSrc: inst.checkUnicastSrc || g.vrrpCheckUnicastSrc,
+    // keepalived vrrp_complete_instance: vrrp_strict turns lower_prio_no_advert on and higher_prio_send_advert off
+    lowerPrioNoAdvert: g.vrrpStrict ? true : inst.lowerPrioNoAdvert ?? g.vrrpLowerPrioNoAdvert ?? false,
+    higherPrioSendAdvert: g.vrrpStrict ? false : inst.higherPrioSendAdvert ?? g.vrrpHigherPrioSendAdvert ?? false,
     ...(inst.unicastTtl !== undefined ? { unicastTtl: inst.unicastTtl } : {}),
     strict: g.vrrpStrict,
   };

@@ -381,6 +381,8 @@ const masterAdvert: Handler = (f, now) => {
   }
   if (prio > f.priority || (prio === f.priority && f.senderAddressHigher())) {
     // §6.4.3: higher priority, or equal priority and greater primary address: step down
+    // (keepalived higher_prio_send_advert: after one last advert of ours)
+    if (f.p.higherPrioSendAdvert) f.sendAdvert(f.priority);
     if (f.p.version === 3) f.masterAdverIntMs = f.eventIntervalMs;
     f.leaveMaster(false);
     f.recordMaster();
@@ -391,12 +393,18 @@ const masterAdvert: Handler = (f, now) => {
   }
   // keepalived: a lower master exists (e.g. a healed partition): reassert with an
   // advert and gratuitous ARPs now instead of waiting (never demotes us)
+  // (keepalived lower_prio_no_advert: without the advert; garp_lower_prio_repeat: that many, 0 = none)
   if (prio < f.priority) f.lowerPriorityHeard++;
-  f.sendAdvert(f.priority);
-  f.setAdver(now + f.p.advertIntMs);
-  const before = f.garp.deadline;
-  f.garp.burst(now, f.p.garp.masterRepeat, f.actions);
-  f.garpTimerChanged(before);
+  if (!f.p.lowerPrioNoAdvert) {
+    f.sendAdvert(f.priority);
+    f.setAdver(now + f.p.advertIntMs);
+  }
+  const rounds = f.p.garp.lowerPrioRepeat ?? f.p.garp.masterRepeat;
+  if (rounds > 0) {
+    const before = f.garp.deadline;
+    f.garp.burst(now, rounds, f.actions);
+    f.garpTimerChanged(before);
+  }
 };
 
 /** Master enters FAULT: release with priority 0 so a backup takes over at once. */

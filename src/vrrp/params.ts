@@ -16,6 +16,8 @@ export interface GarpParams {
   masterRefreshRepeat: number;
   /** vrrp_garp_interval (IPv4) / vrrp_gna_interval (IPv6): spacing between messages; 0 = back to back */
   intervalMs: number;
+  /** keepalived garp_lower_prio_repeat: gratuitous ARPs/NAs per burst when the master hears a lower priority; absent = masterRepeat; 0 = none */
+  lowerPrioRepeat?: number;
 }
 
 export const DEFAULT_GARP: Readonly<GarpParams> = {
@@ -56,6 +58,10 @@ export interface VrrpParams {
   checkUnicastSrc?: boolean;
   /** keepalived unicast_ttl: TTL of unicast adverts (default 255) */
   unicastTtl?: number;
+  /** keepalived lower_prio_no_advert: a master hearing a lower priority does not answer with an advert */
+  lowerPrioNoAdvert?: boolean;
+  /** keepalived higher_prio_send_advert: a master hearing a higher priority sends one advert before stepping down */
+  higherPrioSendAdvert?: boolean;
   /** ingress interface; 0 or absent = don't check */
   ifindex?: number;
   garp?: Partial<GarpParams>;
@@ -94,6 +100,8 @@ export interface ResolvedParams {
   checkUnicastSrc: boolean;
   /** TTL the adverts leave with: 255, or unicast_ttl for a unicast instance */
   sendTtl: number;
+  lowerPrioNoAdvert: boolean;
+  higherPrioSendAdvert: boolean;
   ifindex: number;
   garp: GarpParams;
   announceCount: number;
@@ -158,6 +166,8 @@ export function resolveParams(p: VrrpParams): ResolvedParams {
     if (!int(garp[k], 0, 86400000)) fail(`garp ${k} ${garp[k]} is not a non-negative integer`);
   }
   if (garp.masterRepeat < 1) fail("garp_master_repeat must be at least 1");
+  garp.lowerPrioRepeat = p.garp?.lowerPrioRepeat ?? garp.masterRepeat;
+  if (!int(garp.lowerPrioRepeat, 0, 86400000)) fail(`garp_lower_prio_repeat ${garp.lowerPrioRepeat} is not a non-negative integer`);
   if (garp.masterRefreshRepeat < 1) fail("garp_master_refresh_repeat must be at least 1");
   if (p.ifindex !== undefined && !int(p.ifindex, 0, 0x7fffffff)) fail(`ifindex ${p.ifindex} invalid`);
   if (p.unicastTtl !== undefined && !int(p.unicastTtl, 1, 255)) fail(`unicast_ttl ${p.unicastTtl} out of range 1..255`);
@@ -181,6 +191,8 @@ export function resolveParams(p: VrrpParams): ResolvedParams {
     unicastPeers,
     checkUnicastSrc: p.checkUnicastSrc ?? false,
     sendTtl: unicastPeers.length > 0 ? p.unicastTtl ?? 255 : 255,
+    lowerPrioNoAdvert: p.lowerPrioNoAdvert ?? false,
+    higherPrioSendAdvert: p.higherPrioSendAdvert ?? false,
     ifindex: p.ifindex ?? 0,
     garp,
     announceCount: p.announceCount ?? vips.length,

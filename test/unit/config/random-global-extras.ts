@@ -34,6 +34,9 @@ export function addGlobalExtras(r: Rng, cfg: Config, safe: boolean): void {
   // with it keepalived -t goes on where a missing interface stopped it, and finds what a lab would (scripts not on this box)
   if (!safe) g.dynamicInterfaces = r.pick(["off", "on", "allow_if_changes"] as const);
   g.vrrpCheckUnicastSrc = r.chance(0.3);
+  if (r.chance(0.3)) g.vrrpLowerPrioNoAdvert = r.chance(0.5);
+  if (!g.vrrpStrict && r.chance(0.3)) g.vrrpHigherPrioSendAdvert = r.chance(0.5);
+  if (r.chance(0.3)) g.vrrpGarpLowerPrioRepeat = r.int(0, 10);
   for (const i of cfg.instances) {
     // keepalived's check_unicast_src takes no value (it can only turn the check on), and means unicast
     if (i.unicastPeer.length && i.useVmac === undefined && r.chance(0.3)) i.checkUnicastSrc = true;
@@ -41,6 +44,9 @@ export function addGlobalExtras(r: Rng, cfg: Config, safe: boolean): void {
     // keepalived: "Cannot use unicast_ttl without unicast peers"
     if (i.unicastPeer.length && i.useVmac === undefined && r.chance(0.3)) i.unicastTtl = r.int(1, 255);
     if (r.chance(0.3)) i.notifyPriorityChanges = r.chance(0.5);
+    if (r.chance(0.2)) i.lowerPrioNoAdvert = r.chance(0.5);
+    if (!g.vrrpStrict && r.chance(0.2)) i.higherPrioSendAdvert = r.chance(0.5);
+    if (r.chance(0.2)) i.garpLowerPrioRepeat = r.int(0, 10);
     if (r.chance(0.2)) i.notifyMasterRxLowerPri = `/usr/local/bin/${word(r, "lower")}`;
   }
   for (const sg of cfg.syncGroups) if (r.chance(0.3)) sg.notifyPriorityChanges = r.chance(0.5);
