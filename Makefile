@@ -18,7 +18,10 @@ build: $(DIST)/vigil-linux-x64 $(DIST)/vigil-linux-arm64
 # Both entry points are embedded; VIGIL_EMBEDDED_WORKER makes the daemon name its worker
 # by the embedded path. board/check-binary.sh fails the build if the binary still
 # carries the build tree's absolute path (a board has no build tree).
-COMPILE = $(BUN) build --compile --bytecode --minify --format=esm --splitting --define 'process.env.VIGIL_EMBEDDED_WORKER="1"'
+# --format=esm --splitting: every lazily imported command is a chunk of its own, loaded only
+# when it runs (test/bench/cold-start.bench.ts). No .env or bunfig.toml autoload: a compiled
+# binary would otherwise read both from whatever directory it is started in.
+COMPILE = $(BUN) build --compile --bytecode --minify --format=esm --splitting --no-compile-autoload-dotenv --no-compile-autoload-bunfig --define 'process.env.VIGIL_EMBEDDED_WORKER="1"'
 
 $(DIST)/vigil-linux-x64: $(SRC) $(BUN)
 	@mkdir -p $(DIST)

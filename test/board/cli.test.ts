@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawn, type Subprocess } from "bun";
 import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { type Arch, binaryArgv, boardVigil, ROOT, runHidden, runHiddenAsync, WRAPPER_BUN_VISIBLE, WRAPPER_MOUNT_FAILED } from "../helpers/board.ts";
@@ -68,6 +68,17 @@ for (const arch of ["x64", "arm64"] as const) {
       const r = vigil(arch, ["version"]);
       expect(r.code).toBe(0);
       expect(r.out).toContain(`linux-${arch}`);
+    });
+
+    test("reads no .env or bunfig.toml from the directory it is started in (a daemon's environment is its unit's)", () => {
+      const dir = out("cwd-with-dotenv");
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, ".env"), "VIGIL_STATUS_SOCKET=/nonexistent/from-dotenv.sock\n");
+      note(arch, ["status"]);
+      const r = runHidden(["sh", "-c", `cd '${dir}' && exec "$@"`, "sh", ...binaryArgv(arch), "status"]);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain("vigil status:");
+      expect(r.err).not.toContain("from-dotenv");
     });
 
     test("config check passes the user's sample and names file:line:col on an error", () => {
