@@ -37,6 +37,7 @@ export function readGlobal(c: Ctx, s: Stmt, g: Raw) {
     vrrp_strict: hFlag(c, "vrrpStrict"),
     vrrp_skip_check_adv_addr: hFlag(c, "vrrpSkipCheckAdvAddr"),
     vrrp_check_unicast_src: hFlag(c, "vrrpCheckUnicastSrc"),
+    default_interface: hStr(c, "defaultInterface"),
     vrrp_lower_prio_no_advert: hFlag(c, "vrrpLowerPrioNoAdvert"),
     vrrp_higher_prio_send_advert: hFlag(c, "vrrpHigherPrioSendAdvert"),
     vrrp_garp_lower_prio_repeat: hInt(c, "vrrpGarpLowerPrioRepeat"),

@@ -93,6 +93,7 @@ function writeGlobal(o: Out, g: GlobalDefs) {
     o.flag("vrrp_strict", g.vrrpStrict);
     o.flag("vrrp_skip_check_adv_addr", g.vrrpSkipCheckAdvAddr);
     o.flag("vrrp_check_unicast_src", g.vrrpCheckUnicastSrc);
+    o.opt("default_interface", g.defaultInterface, word);
     if (g.vrrpLowerPrioNoAdvert !== undefined) o.line("vrrp_lower_prio_no_advert", String(g.vrrpLowerPrioNoAdvert));
     if (g.vrrpHigherPrioSendAdvert !== undefined) o.line("vrrp_higher_prio_send_advert", String(g.vrrpHigherPrioSendAdvert));
     o.opt("vrrp_garp_lower_prio_repeat", g.vrrpGarpLowerPrioRepeat);

@@ -52,6 +52,8 @@ export interface GlobalDefs {
   vrrpVersion: VrrpVersion;
   vrrpStrict: boolean;
   vrrpSkipCheckAdvAddr: boolean;
+  /** keepalived default_interface: the interface of a static_ipaddress without `dev` (absent = eth0, keepalived's default) */
+  defaultInterface?: string;
   /** keepalived vrrp_check_unicast_src: the default of each instance's check_unicast_src */
   vrrpCheckUnicastSrc: boolean;
   /** keepalived vrrp_lower_prio_no_advert / vrrp_higher_prio_send_advert: defaults of the instances' (vrrp_strict: on / off) */

@@ -131,6 +131,7 @@ export const globalSpec = fromModel(obj("GlobalDefs", {
   vrrpStrict: dflt(bool),
   vrrpSkipCheckAdvAddr: dflt(bool),
   vrrpCheckUnicastSrc: dflt(bool),
+  defaultInterface: opt(name, "interface of a static address without dev; absent = eth0 (keepalived)"),
   vrrpLowerPrioNoAdvert: opt(bool, "absent = off, on under vrrpStrict"),
   vrrpHigherPrioSendAdvert: opt(bool, "absent = off"),
   vrrpGarpLowerPrioRepeat: opt(int(0, 65535), "absent = vrrpGarpMasterRepeat"),

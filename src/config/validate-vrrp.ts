@@ -53,7 +53,8 @@ export function validateVrrpExtras(cfg: Config): Finding[] {
     const f = ipFamily(v.address);
     if (f === 0) err(["staticIpaddress", k, "address"], `'${v.address}' is not an IPv4 or IPv6 address`);
     if (f === 4 && v.prefix > 32) err(["staticIpaddress", k, "prefix"], `/${v.prefix} is not an IPv4 prefix length`);
-    if (v.dev === undefined) err(["staticIpaddress", k, "dev"], "static_ipaddress needs 'dev' (keepalived would use its default_interface, eth0)");
+    // keepalived: default_interface, else eth0
+    if (v.dev === undefined && cfg.global.defaultInterface === undefined) warn(["staticIpaddress", k], "static_ipaddress without 'dev' goes on eth0 (keepalived's default_interface default)");
     if (f === 6 && v.brd !== undefined) err(["staticIpaddress", k, "brd"], "IPv6 addresses have no broadcast");
   });
   cfg.staticRoutes.forEach((r, k) => route(r, ["staticRoutes", k]));

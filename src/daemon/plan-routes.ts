@@ -70,10 +70,11 @@ export function rulePlan(r: IpRule): RuleSpec {
   return spec;
 }
 
-export function staticPlan(cfg: { staticIpaddress: VirtualIpAddress[]; staticRoutes: IpRoute[]; staticRules: IpRule[] }): StaticPlan {
+export function staticPlan(cfg: { global: { defaultInterface?: string }; staticIpaddress: VirtualIpAddress[]; staticRoutes: IpRoute[]; staticRules: IpRule[] }): StaticPlan {
   return {
     addresses: cfg.staticIpaddress.map((v) => ({
-      address: v.address, prefix: v.prefix, dev: v.dev ?? "",
+      // keepalived: an address without dev goes on default_interface, else eth0
+      address: v.address, prefix: v.prefix, dev: v.dev ?? cfg.global.defaultInterface ?? "eth0",
       ...(v.label !== undefined ? { label: v.label } : {}),
       ...(v.scope !== undefined ? { scope: v.scope } : {}),
       ...(v.brd !== undefined ? { brd: v.brd } : {}),

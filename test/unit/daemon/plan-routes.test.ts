@@ -1,6 +1,9 @@
 // Routes and rules from the model to rtnetlink specs, with keepalived 2.2.7's defaults.
 import { describe, expect, test } from "bun:test";
-import { KEEPALIVED_RULE_PRIORITY, routePlan, rulePlan } from "../../../src/daemon/plan-routes.ts";
+import { KEEPALIVED_RULE_PRIORITY, routePlan, rulePlan, staticPlan } from "../../../src/daemon/plan-routes.ts";
+import { readKeepalived } from "../../../src/config/keepalived-reader.ts";
+import { memorySource } from "../../../src/config/source.ts";
+import { readKeepalivedText } from "./plan-helpers.ts";
 import { RT_SCOPE_LINK, RT_SCOPE_UNIVERSE, RT_TABLE_MAIN, RTN_BLACKHOLE, RTN_UNICAST, RTPROT_KEEPALIVED } from "../../../src/sys/rtnetlink/route.ts";
 import { FR_ACT_PROHIBIT, FR_ACT_TO_TBL } from "../../../src/sys/rtnetlink/rule.ts";
 
@@ -22,4 +25,13 @@ describe("rule specs", () => {
     expect(rulePlan({ family: 4, from: "198.18.50.0/24", table: 100, invert: false })).toEqual({ family: 4, src: "198.18.50.0/24", table: 100, action: FR_ACT_TO_TBL, priority: KEEPALIVED_RULE_PRIORITY, protocol: RTPROT_KEEPALIVED });
     expect(rulePlan({ family: 6, action: "prohibit", priority: 5, invert: true, fwmark: 7 })).toEqual({ family: 6, action: FR_ACT_PROHIBIT, priority: 5, invert: true, fwmark: 7, protocol: RTPROT_KEEPALIVED });
   });
+});
+
+test("keepalived default_interface: a static_ipaddress without dev goes there, else on eth0 (warned), as keepalived", () => {
+  const text = (g: string) => `global_defs {\n${g}\n}\nstatic_ipaddress {\n 198.18.60.1/24\n 198.18.61.1/24 dev lan0\n}\n`;
+  const withDefault = readKeepalivedText(text(" default_interface wan0"));
+  expect(staticPlan(withDefault).addresses.map((a) => a.dev)).toEqual(["wan0", "lan0"]);
+  const r = readKeepalived("/t/k.conf", memorySource({ "/t/k.conf": text("") }));
+  expect(staticPlan(r.config!).addresses.map((a) => a.dev)).toEqual(["eth0", "lan0"]);
+  expect(r.warnings.map((w) => w.message)).toEqual(["static_ipaddress without 'dev' goes on eth0 (keepalived's default_interface default)"]);
 });
