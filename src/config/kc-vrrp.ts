@@ -84,12 +84,9 @@ function userGroup(c: Ctx, st: Stmt, o: Raw, uk: string, gk: string) {
 
 /** `vrrp_script NAME { ... }` */
 export function readScript(c: Ctx, s: Stmt): Raw | undefined {
-  const block = c.needBlock(s);
-  const name = headerName(c, s);
-  if (!block || name === undefined) return undefined;
-  const o: Raw = { name };
-  c.mark(o, "", s);
-  c.mark(o, "name", s, s.args[0]);
+  const head = namedBlock(c, s);
+  if (!head) return undefined;
+  const { block, name, o } = head;
   c.dispatch(block, `vrrp_script ${name}`, o, {
     script: hCmd(c, "script"),
     interval: hSec(c, "intervalMs"),
@@ -102,6 +99,17 @@ export function readScript(c: Ctx, s: Stmt): Raw | undefined {
   });
   c.missing(s, o, "script", `vrrp_script ${name}: missing 'script'`);
   return o;
+}
+
+/** `KEYWORD NAME { ... }`: its block and the object it fills (named, marked), or undefined once the error is reported. */
+function namedBlock(c: Ctx, s: Stmt): { block: Stmt[]; name: string; o: Raw } | undefined {
+  const block = c.needBlock(s);
+  const name = headerName(c, s);
+  if (!block || name === undefined) return undefined;
+  const o: Raw = { name };
+  c.mark(o, "", s);
+  c.mark(o, "name", s, s.args[0]);
+  return { block, name, o };
 }
 
 function headerName(c: Ctx, s: Stmt): string | undefined {
@@ -212,8 +220,11 @@ function vipList(c: Ctx, key: string): Handler {
   return lineList(c, key, readVip);
 }
 
-/** `track_interface { IF [weight N] }` and `track_script { NAME [weight N] }` */
-function trackList(c: Ctx, key: string, nameKey: string): Handler {
+/**
+ * A `track_* { NAME options }` block as a list under `key`: each line's name
+ * under `nameKey`, its options read by `options` (false: wrong, already reported, line dropped).
+ */
+function trackBlock(c: Ctx, key: string, nameKey: string, options: (st: Stmt, line: Stmt, e: Raw) => boolean): Handler {
   return (st, o) => {
     const block = c.needBlock(st);
     if (!block) return;
@@ -225,59 +236,51 @@ function trackList(c: Ctx, key: string, nameKey: string): Handler {
       }
       const e: Raw = { [nameKey]: line.kw.text };
       c.mark(e, "", line);
-      if (line.args.length === 2 && line.args[0]!.text === "weight") {
-        e.weight = c.int(line, line.args[1]);
-        c.mark(e, "weight", line, line.args[1]);
-      } else if (line.args.length) {
-        c.error(line, `'${st.kw.text}' entries are NAME [weight N]`, line.args[0]);
-        continue;
-      }
-      list.push(e);
+      if (options(st, line, e)) list.push(e);
     }
     c.putList(o, key, list, st);
   };
+}
+
+/** `track_interface { IF [weight N] }` and `track_script { NAME [weight N] }` */
+function trackList(c: Ctx, key: string, nameKey: string): Handler {
+  return trackBlock(c, key, nameKey, (st, line, e) => {
+    if (line.args.length === 2 && line.args[0]!.text === "weight") {
+      e.weight = c.int(line, line.args[1]);
+      c.mark(e, "weight", line, line.args[1]);
+    } else if (line.args.length) {
+      c.error(line, `'${st.kw.text}' entries are NAME [weight N]`, line.args[0]);
+      return false;
+    }
+    return true;
+  });
 }
 
 /** `track_file { NAME [weight W [reverse|noreverse]] }` and `track_process { ... }` in a vrrp_instance. */
 function trackRefs(c: Ctx, key: string): Handler {
-  return (st, o) => {
-    const block = c.needBlock(st);
-    if (!block) return;
-    const list = (o[key] as Raw[] | undefined) ?? [];
-    for (const line of block) {
-      if (line.block) {
-        c.error(line, `unexpected block inside '${st.kw.text}'`);
-        continue;
-      }
-      const e: Raw = { name: line.kw.text };
-      c.mark(e, "", line);
-      const [kw, w, dir, ...extra] = line.args;
-      if (kw && (kw.text !== "weight" || !w || extra.length || (dir && dir.text !== "reverse" && dir.text !== "noreverse"))) {
-        c.error(line, `'${st.kw.text}' entries are NAME [weight W [reverse|noreverse]]`, kw);
-        continue;
-      }
-      if (w) {
-        e.weight = c.int(line, w);
-        c.mark(e, "weight", line, w);
-      }
-      if (dir) {
-        e.reverse = dir.text === "reverse";
-        c.mark(e, "reverse", line, dir);
-      }
-      list.push(e);
+  return trackBlock(c, key, "name", (st, line, e) => {
+    const [kw, w, dir, ...extra] = line.args;
+    if (kw && (kw.text !== "weight" || !w || extra.length || (dir && dir.text !== "reverse" && dir.text !== "noreverse"))) {
+      c.error(line, `'${st.kw.text}' entries are NAME [weight W [reverse|noreverse]]`, kw);
+      return false;
     }
-    c.putList(o, key, list, st);
-  };
+    if (w) {
+      e.weight = c.int(line, w);
+      c.mark(e, "weight", line, w);
+    }
+    if (dir) {
+      e.reverse = dir.text === "reverse";
+      c.mark(e, "reverse", line, dir);
+    }
+    return true;
+  });
 }
 
 /** `vrrp_track_process NAME { ... }` (keepalived 2.2.7 vrrp_parser.c, measured with keepalived -t) */
 export function readTrackProcess(c: Ctx, s: Stmt): Raw | undefined {
-  const block = c.needBlock(s);
-  const name = headerName(c, s);
-  if (!block || name === undefined) return undefined;
-  const o: Raw = { name };
-  c.mark(o, "", s);
-  c.mark(o, "name", s, s.args[0]);
+  const head = namedBlock(c, s);
+  if (!head) return undefined;
+  const { block, name, o } = head;
   const delay = (keys: string[]): Handler => (st, x) => {
     const v = c.seconds(st, c.one(st));
     for (const k of keys) c.put(x, k, v, st, st.args[0]);
@@ -333,12 +336,9 @@ export function readStaticRules(c: Ctx, s: Stmt, root: Raw): void {
 
 /** `vrrp_instance NAME { ... }` */
 export function readInstance(c: Ctx, s: Stmt, global: Raw): Raw | undefined {
-  const block = c.needBlock(s);
-  const name = headerName(c, s);
-  if (!block || name === undefined) return undefined;
-  const o: Raw = { name };
-  c.mark(o, "", s);
-  c.mark(o, "name", s, s.args[0]);
+  const head = namedBlock(c, s);
+  if (!head) return undefined;
+  const { block, name, o } = head;
   const src = hStr(c, "srcIp");
   c.dispatch(block, `vrrp_instance ${name}`, o, {
     state: hEnum(c, "state", ["MASTER", "BACKUP"], (x) => x.toUpperCase()),
