@@ -17,7 +17,8 @@ import { getLink } from "../sys/rtnetlink/link.ts";
 import {
   buildRoute, canonicalIP, deleteRoute, describeRoute, type Route, routeKey, type RouteSpec,
 } from "../sys/rtnetlink/route.ts";
-import { addRule, deleteRule, describeRule, ruleKey, type RuleSpec } from "../sys/rtnetlink/rule.ts";
+import { addRule, deleteRule, describeRule, ruleKey } from "../sys/rtnetlink/rule.ts";
+import type { RuleSpec } from "./plan-routes.ts";
 import { NLM_F_CREATE, NLM_F_REPLACE, RTM_NEWROUTE } from "../sys/abi.ts";
 import type { RoutePlan } from "./plan-routes.ts";
 

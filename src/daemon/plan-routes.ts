@@ -7,7 +7,7 @@ import { SCOPES } from "../sys/rtnetlink/address.ts";
 import {
   ROUTE_TYPES, RT_SCOPE_HOST, RT_SCOPE_LINK, RT_SCOPE_UNIVERSE, RT_TABLE_MAIN, RTPROT_KEEPALIVED, type RouteSpec,
 } from "../sys/rtnetlink/route.ts";
-import { FR_ACT_TO_TBL, RULE_ACTIONS, type RuleSpec } from "../sys/rtnetlink/rule.ts";
+import { FR_ACT_TO_TBL, RULE_ACTIONS } from "../sys/rtnetlink/rule.ts";
 
 /** A route to install: its kernel spec, and the interface name its `dev` resolves to (oif). */
 export interface RoutePlan {
@@ -22,6 +22,25 @@ export interface StaticAddressPlan {
   label?: string;
   scope?: VirtualIpAddress["scope"];
   brd?: string;
+}
+
+/** A policy routing rule as the plan asks for it (sys/rtnetlink/rule.ts encodes it as RTM_NEWRULE/DELRULE). */
+export interface RuleSpec {
+  family: 4 | 6;
+  /** source prefix "ADDRESS/LEN" */
+  src?: string;
+  dst?: string;
+  /** FR_ACT_* */
+  action: number;
+  /** with FR_ACT_TO_TBL */
+  table?: number;
+  priority: number;
+  iif?: string;
+  oif?: string;
+  fwmark?: number;
+  fwmask?: number;
+  invert?: boolean;
+  protocol?: number;
 }
 
 /** static_ipaddress, static_routes, static_rules: installed at start, kept, removed on exit. */

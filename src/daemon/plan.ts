@@ -18,8 +18,7 @@ import { paramsFromConfig } from "../vrrp/from-config.ts";
 import type { TrackedScript } from "../vrrp/priority.ts";
 import { vrrpMac } from "../vrrp/virtual-mac.ts";
 import { bindPlan, type StartBlock } from "./plan-bind.ts";
-import { type RoutePlan, routePlan, rulePlan, type StaticPlan, staticPlan } from "./plan-routes.ts";
-import type { RuleSpec } from "../sys/rtnetlink/rule.ts";
+import { type RoutePlan, routePlan, rulePlan, type RuleSpec, type StaticPlan, staticPlan } from "./plan-routes.ts";
 
 export interface LinkInfo {
   index: number;

@@ -9,7 +9,7 @@ import type { NetlinkSocket } from "../sys/netlink/socket.ts";
 import { type AddressSpec, deleteAddress, replaceAddress, SCOPES } from "../sys/rtnetlink/address.ts";
 import { getLink } from "../sys/rtnetlink/link.ts";
 import type { Route } from "../sys/rtnetlink/route.ts";
-import type { RuleSpec } from "../sys/rtnetlink/rule.ts";
+import type { RuleSpec } from "./plan-routes.ts";
 import { OwnedRoutes } from "./owned-routes.ts";
 import type { StaticAddressPlan, StaticPlan } from "./plan-routes.ts";
 

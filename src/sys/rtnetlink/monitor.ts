@@ -14,7 +14,8 @@ import { NetlinkSocket } from "../netlink/socket.ts";
 import { type Address, decodeAddress } from "./address.ts";
 import { decodeLink, type Link } from "./link.ts";
 import { decodeRoute, type Route } from "./route.ts";
-import { decodeRule, RTM_DELRULE, RTM_NEWRULE, type RuleSpec } from "./rule.ts";
+import { decodeRule, RTM_DELRULE, RTM_NEWRULE } from "./rule.ts";
+import type { RuleSpec } from "../../daemon/plan-routes.ts";
 import { AF_INET, AF_INET6, RTM_DELROUTE, RTM_NEWROUTE } from "../abi.ts";
 
 // rtnetlink multicast groups (linux/rtnetlink.h enum rtnetlink_groups)

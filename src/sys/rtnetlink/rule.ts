@@ -9,6 +9,8 @@ import { Attrs, NetlinkDecodeError } from "../netlink/attr.ts";
 import { MessageBuilder, type NlMessage } from "../netlink/message.ts";
 import type { NetlinkSocket } from "../netlink/socket.ts";
 import { formatIP, parseIP } from "./inet.ts";
+// the plan (src/daemon/plan-routes.ts, pure) owns the rule it asks for; this adapter encodes and decodes it
+import type { RuleSpec } from "../../daemon/plan-routes.ts";
 
 export const RTM_NEWRULE = 32;
 export const RTM_DELRULE = 33;
@@ -31,24 +33,6 @@ export const FR_ACT_UNREACHABLE = 7;
 export const FR_ACT_PROHIBIT = 8;
 export const FIB_RULE_INVERT = 2;
 export const RULE_ACTIONS: Record<string, number> = { blackhole: FR_ACT_BLACKHOLE, unreachable: FR_ACT_UNREACHABLE, prohibit: FR_ACT_PROHIBIT };
-
-export interface RuleSpec {
-  family: 4 | 6;
-  /** source prefix "ADDRESS/LEN" */
-  src?: string;
-  dst?: string;
-  /** FR_ACT_* */
-  action: number;
-  /** with FR_ACT_TO_TBL */
-  table?: number;
-  priority: number;
-  iif?: string;
-  oif?: string;
-  fwmark?: number;
-  fwmask?: number;
-  invert?: boolean;
-  protocol?: number;
-}
 
 export function describeRule(verb: string, r: RuleSpec): string {
   const sel = [r.invert ? "not" : "", r.src ? `from ${r.src}` : "", r.dst ? `to ${r.dst}` : "", r.iif ? `iif ${r.iif}` : "", r.fwmark !== undefined ? `fwmark ${r.fwmark}` : ""]
