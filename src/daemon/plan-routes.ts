@@ -102,3 +102,12 @@ export function staticPlan(cfg: { global: { defaultInterface?: string }; staticI
     rules: cfg.staticRules.map(rulePlan),
   };
 }
+
+/**
+ * Whether anything owns routes or rules: the VRRP worker's monitor then hears
+ * route and rule deletions (to put an owned one back); otherwise it need not wake
+ * for the box's every route change.
+ */
+export function ownsRoutes(plans: ReadonlyArray<{ routes: unknown[]; rules: unknown[] }>, statics: StaticPlan): boolean {
+  return statics.routes.length > 0 || statics.rules.length > 0 || plans.some((p) => p.routes.length > 0 || p.rules.length > 0);
+}

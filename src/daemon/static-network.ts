@@ -103,3 +103,18 @@ export class StaticNetwork {
     }
   }
 }
+
+/** The static set in effect in the VRRP worker: a changed set (init, reload) replaces the old one. */
+export class StaticNetworkSlot {
+  current: StaticNetwork | null = null;
+
+  constructor(private readonly nl: NetlinkSocket, private readonly log: Log) {}
+
+  set(plan: StaticPlan): void {
+    if (this.current && JSON.stringify(this.current.plan) === JSON.stringify(plan)) return;
+    this.current?.remove();
+    this.current = new StaticNetwork(plan, this.nl, this.log);
+    if (this.current.empty) this.current = null;
+    else this.current.install();
+  }
+}

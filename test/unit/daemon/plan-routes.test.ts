@@ -1,6 +1,6 @@
 // Routes and rules from the model to rtnetlink specs, with keepalived 2.2.7's defaults.
 import { describe, expect, test } from "bun:test";
-import { KEEPALIVED_RULE_PRIORITY, routePlan, rulePlan, staticPlan } from "../../../src/daemon/plan-routes.ts";
+import { KEEPALIVED_RULE_PRIORITY, ownsRoutes, routePlan, rulePlan, staticPlan } from "../../../src/daemon/plan-routes.ts";
 import { readKeepalived } from "../../../src/config/keepalived-reader.ts";
 import { memorySource } from "../../../src/config/source.ts";
 import { readKeepalivedText } from "./plan-helpers.ts";
@@ -34,4 +34,21 @@ test("keepalived default_interface: a static_ipaddress without dev goes there, e
   const r = readKeepalived("/t/k.conf", memorySource({ "/t/k.conf": text("") }));
   expect(staticPlan(r.config!).addresses.map((a) => a.dev)).toEqual(["eth0", "lan0"]);
   expect(r.warnings.map((w) => w.message)).toEqual(["static_ipaddress without 'dev' goes on eth0 (keepalived's default_interface default)"]);
+});
+
+describe("route monitoring", () => {
+  const none = { addresses: [], routes: [], rules: [] };
+  const route = routePlan({ type: "unicast", to: "198.18.51.0/24", dev: "eth0", onlink: false });
+  const rule = rulePlan({ family: 4, from: "198.18.50.0/24", table: 100, invert: false });
+  test("the worker hears route and rule deletions only when an instance or the static set owns a route or a rule", () => {
+    expect(ownsRoutes([{ routes: [], rules: [] }], none)).toBe(false);
+    expect(ownsRoutes([], none)).toBe(false);
+    expect(ownsRoutes([{ routes: [], rules: [] }, { routes: [route], rules: [] }], none)).toBe(true);
+    expect(ownsRoutes([{ routes: [], rules: [rule] }], none)).toBe(true);
+    expect(ownsRoutes([], { ...none, routes: [route] })).toBe(true);
+    expect(ownsRoutes([], { ...none, rules: [rule] })).toBe(true);
+  });
+  test("static addresses alone need no route monitoring", () => {
+    expect(ownsRoutes([], { ...none, addresses: [{ address: "198.18.0.9", prefix: 24, dev: "eth0" }] })).toBe(false);
+  });
 });

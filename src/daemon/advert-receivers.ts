@@ -1,0 +1,62 @@
+// The VRRP worker's shared advert receivers: one AdvertReceiver per (advert
+// interface, family, IP protocol) in use, kept across reloads and closed when no
+// instance uses it any more.
+import { errorText } from "../error-text.ts";
+import { IPPROTO_AH } from "../vrrp/packet-ah.ts";
+import { IPPROTO_VRRP } from "../vrrp/packet-layout.ts";
+import { AdvertReceiver, receiverKey } from "./advert-receiver.ts";
+import type { InstancePlan } from "./plan.ts";
+import type { InstanceRuntime } from "./vrrp-runtime.ts";
+
+/** The IP protocol an instance's adverts arrive with: 51 with auth_type AH (the AH comes first), else 112. */
+export function advertProtocol(plan: InstancePlan): number {
+  return plan.params.authType === "AH" && plan.params.authPass !== undefined ? IPPROTO_AH : IPPROTO_VRRP;
+}
+
+export class AdvertReceivers {
+  private readonly receivers = new Map<string, AdvertReceiver>();
+
+  constructor(private readonly warn: (msg: string) => void) {}
+
+  /**
+   * Gives each receiver its instances, opening and closing receivers as needed.
+   * Returns the runtimes whose receiver cannot be opened, with why.
+   */
+  sync(runtimes: InstanceRuntime[]): Array<[InstanceRuntime, string]> {
+    const failed: Array<[InstanceRuntime, string]> = [];
+    const groups = new Map<string, InstanceRuntime[]>();
+    for (const rt of runtimes) {
+      const k = receiverKey(rt.sock.ifindex, rt.plan.params.family, advertProtocol(rt.plan));
+      (groups.get(k) ?? groups.set(k, []).get(k)!).push(rt);
+    }
+    for (const [k, r] of this.receivers) {
+      if (!groups.has(k)) {
+        r.close();
+        this.receivers.delete(k);
+      }
+    }
+    for (const [k, members] of groups) {
+      let r = this.receivers.get(k);
+      if (!r) {
+        try {
+          r = new AdvertReceiver(members[0].sock.ifname, members[0].plan.params.family, this.warn, advertProtocol(members[0].plan));
+        } catch (e) {
+          for (const m of members) failed.push([m, `cannot receive adverts on ${m.sock.ifname}: ${errorText(e)}`]);
+          continue;
+        }
+        this.receivers.set(k, r);
+      }
+      r.setMembers(members);
+    }
+    return failed;
+  }
+
+  /** The receivers' fds and handlers, for the worker's poll set. */
+  pollEntries(): Array<[number, (now: number) => void]> {
+    return [...this.receivers.values()].flatMap((r) => r.pollEntries());
+  }
+
+  close(): void {
+    for (const r of this.receivers.values()) r.close();
+  }
+}
