@@ -1,6 +1,9 @@
-// The daemon's main thread: loads the config, plans the instances against the
-// box's interfaces, takes the instance locks, starts the VRRP worker, runs track
-// and notify scripts, serves `vigil status`, and handles signals:
+// The daemon's main thread, a composition root: it loads the config, plans the
+// instances against the box's interfaces, takes the instance locks, starts the
+// VRRP worker and wires the parts that do the work around it: tracking inputs
+// (track-feeds.ts), notify scripts (notify.ts) and observers (observers.ts) on
+// each transition (what is reported is state-report.ts's decision), LVS
+// (lvs-manager.ts), `vigil status` (status-server.ts). It handles the signals:
 //   SIGTERM/SIGINT  priority-0 adverts, VIPs removed, exit (RFC 5798 §6.4.3)
 //   SIGHUP          reload: unchanged instances keep running untouched
 //   SIGUSR1/SIGUSR2 keepalived's data and stats files (observers.ts)
@@ -18,14 +21,14 @@ import { type ScriptIds, scriptIds } from "./script-user.ts";
 import { type LvsHooks, LvsManager } from "./lvs-manager.ts";
 import { log } from "./log.ts";
 import { GroupStates } from "./group-notify.ts";
-import { notifyMasterRxLowerPri, notifyTransition, type NotifyState } from "./notify.ts";
+import { notifyMasterRxLowerPri, notifyTransition } from "./notify.ts";
+import { notifyStateOf, syncRoleOf } from "./state-report.ts";
 import { type InstancePlan, planInstances, type PlanResult, pushBlockers } from "./plan.ts";
-import { killRunningScripts, runScript } from "./scripts.ts";
+import { killRunningScripts } from "./scripts.ts";
 import { startStatusServer } from "./status-server.ts";
 import type { DaemonStatus, InstanceStatus } from "./status-types.ts";
 import type { FromWorker, ToWorker, TransitionReport } from "./worker-protocol.ts";
-import { initTrackFile, TrackFileWatch } from "../sys/track-file-watch.ts";
-import { ProcessTracking } from "./track-processes.ts";
+import { TrackFeeds } from "./track-feeds.ts";
 import { Observers } from "./observers.ts";
 
 export interface DaemonOptions {
@@ -91,7 +94,6 @@ export class Daemon {
   private readonly locks: InstanceLocks;
   private statusServer: { stop(): void } | null = null;
   private readonly startedAt = Date.now();
-  private scriptTimers: ReturnType<typeof setInterval>[] = [];
   private statusWaiters = new Map<number, (s: InstanceStatus[]) => void>();
   private nextStatusId = 1;
   private stopping: Promise<void> | null = null;
@@ -100,42 +102,14 @@ export class Daemon {
   private readonly progress = new Int32Array(new SharedArrayBuffer(4));
   realtime = false;
   lvs: LvsManager | null = null;
-  /** track_file numbers for the VRRP worker (files some vrrp_instance tracks) */
-  private readonly trackFiles = new TrackFileWatch(
-    (name, value) => this.post({ type: "track-file", name, value }),
-    (m) => log.warn(m),
+  /** track_file, vrrp_track_process and vrrp_script values for the VRRP worker */
+  private readonly feeds = new TrackFeeds(
+    (m) => this.post(m),
+    () => ({ cfg: this.cfg, scriptUser: this.scriptUser }),
+    () => this.stopping !== null,
   );
-  private processes: ProcessTracking | null = null;
   /** notify FIFOs, metrics endpoint, status detail, data/stats files */
   readonly observers = new Observers(() => this.status());
-
-  /**
-   * Starts watching the track files and processes the instances of `plan` use
-   * (keepalived reads a file only if something tracks it); returns their values now.
-   */
-  private startTracking(cfg: Config, plan: PlanResult, reload: boolean): { files: Array<[string, number]>; procs: Array<[string, boolean]> } {
-    const fileNames = new Set(plan.templates.flatMap((p) => p.trackFiles.map((t) => t.name)));
-    const files = cfg.trackFiles.filter((f) => fileNames.has(f.name));
-    for (const f of files) {
-      const w = initTrackFile(f, reload);
-      if (w) log.warn(w);
-    }
-    const values = this.trackFiles.set(files);
-    this.processes?.stop();
-    this.processes = null;
-    const procNames = new Set(plan.templates.flatMap((p) => p.trackProcesses.map((t) => t.name)));
-    const procs = cfg.trackProcesses.filter((p) => procNames.has(p.name));
-    let states = new Map<string, boolean>();
-    if (procs.length) {
-      this.processes = new ProcessTracking(procs, (name, up) => {
-        log.info(`vrrp_track_process ${name}: ${up ? "quorum up" : "quorum lost"}`);
-        this.post({ type: "track-process", name, up });
-      }, (level, m) => log[level](m));
-      states = this.processes.start();
-      log.info(`vrrp_track_process: ${procs.length} tracked through ${this.processes.source === "connector" ? "the process events connector" : "/proc polling"}`);
-    }
-    return { files: [...values], procs: [...states] };
-  }
 
   constructor(private readonly opts: DaemonOptions, private readonly hooks: DaemonHooks = {}) {
     this.locks = new InstanceLocks(opts.lockDir);
@@ -179,7 +153,7 @@ export class Daemon {
       };
       this.worker.onerror = (e) => reject(new Error(`VRRP worker crashed: ${e.message}`));
     });
-    const tracked = this.startTracking(this.cfg, this.plan, false);
+    const tracked = this.feeds.startTracking(this.cfg, this.plan, false);
     this.post({
       type: "init", plans: this.plan.templates, syncGroups: this.plan.syncGroups, rtPriority,
       statics: this.plan.statics, trackFiles: tracked.files, trackProcesses: tracked.procs,
@@ -196,7 +170,7 @@ export class Daemon {
       log.error(`VRRP worker crashed: ${e.message}; exiting so the supervisor restarts vigil`);
       process.exit(70);
     };
-    this.startTrackScripts();
+    this.feeds.startTrackScripts(this.plan);
     this.lvs = new LvsManager(this.cfg.virtualServers, this.cfg.global.lvsSyncDaemon, this.observers.lvsHooks(this.hooks.lvs), () => this.scriptUser, {
       stateDir: this.opts.lockDir, groups: this.cfg.virtualServerGroups, trackFiles: this.cfg.trackFiles,
     });
@@ -217,7 +191,7 @@ export class Daemon {
       case "transition": {
         log.info(`${m.instance}: ${m.from} -> ${m.to} (priority ${m.effectivePriority})`);
         const plan = this.plan.templates.find((p) => p.name === m.instance);
-        const to = m.to === "INIT" ? "STOP" : (m.to as NotifyState);
+        const to = notifyStateOf(m.to);
         if (plan && m.to !== m.from) {
           notifyTransition("INSTANCE", m.instance, plan.source, to, m.effectivePriority, this.scriptUser);
           this.observers.instance(m.instance, to, m.effectivePriority);
@@ -228,9 +202,8 @@ export class Daemon {
             if (g) this.observers.group(g.name, c.state, g.group);
           }
         }
-        if (this.lvs?.syncInstance === m.instance && (m.to === "MASTER" || m.to === "BACKUP")) {
-          this.lvs.setSyncRole(m.to === "MASTER" ? "master" : "backup");
-        }
+        const role = syncRoleOf(m.to);
+        if (this.lvs?.syncInstance === m.instance && role) this.lvs.setSyncRole(role);
         this.hooks.onTransition?.(m, plan);
         break;
       }
@@ -303,30 +276,6 @@ export class Daemon {
     return { error: `unknown request '${req.slice(0, 40)}'` };
   }
 
-  /** vrrp_script: each runs every interval, its result goes to the worker's tracker. */
-  private startTrackScripts(): void {
-    for (const t of this.scriptTimers) clearInterval(t);
-    this.scriptTimers = [];
-    for (const plan of this.plan.templates) {
-      plan.trackScripts.forEach((s, index) => {
-        let busy = false;
-        const once = async () => {
-          if (busy || this.stopping) return; // keepalived skips a run while the last one is still going
-          busy = true;
-          try {
-            const ids = s.user ? await scriptIds(this.cfg.global, s.user, s.group) : this.scriptUser;
-            const r = await runScript(s.script, [], { timeoutMs: s.timeoutMs, ...ids });
-            this.post({ type: "script", instance: plan.name, index, ok: r.exitCode === 0 });
-          } finally {
-            busy = false;
-          }
-        };
-        void once();
-        this.scriptTimers.push(setInterval(once, s.intervalMs));
-      });
-    }
-  }
-
   get config(): Config {
     return this.cfg;
   }
@@ -353,10 +302,10 @@ export class Daemon {
     this.groups.setGroups(plan.syncGroups);
     this.post({ type: "reload", plans: plan.templates, syncGroups: plan.syncGroups, statics: plan.statics });
     // the instances (re)started by the reload learn the values as they are now
-    const tracked = this.startTracking(cfg, plan, true);
+    const tracked = this.feeds.startTracking(cfg, plan, true);
     for (const [name, value] of tracked.files) this.post({ type: "track-file", name, value });
     for (const [name, up] of tracked.procs) this.post({ type: "track-process", name, up });
-    this.startTrackScripts();
+    this.feeds.startTrackScripts(this.plan);
     this.lvs?.reload(cfg.virtualServers, cfg.global.lvsSyncDaemon, { groups: cfg.virtualServerGroups, trackFiles: cfg.trackFiles });
     this.observers.lvsStarted(cfg, this.lvs);
     void this.observers.configure(cfg, this.scriptUser).then(() => {
@@ -423,10 +372,9 @@ export class Daemon {
     if (this.stopping) return this.stopping;
     this.stopping = (async () => {
       log.info("stopping: priority-0 adverts, removing VIPs");
-      for (const t of this.scriptTimers) clearInterval(t);
+      this.feeds.stopScripts();
       killRunningScripts();
-      this.trackFiles.stop();
-      this.processes?.stop();
+      this.feeds.stopWatches();
       try {
         this.observers.lvsStopping(this.cfg);
         this.lvs?.stop();
