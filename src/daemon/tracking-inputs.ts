@@ -6,6 +6,15 @@ import type { InstanceRuntime } from "./vrrp-runtime.ts";
 import type { WaitingInstance } from "./waiting-instance.ts";
 import type { WorkerInit } from "./worker-protocol.ts";
 
+/** Sets each of `tracks` named `name` through `set`; true when a tracker input changed. */
+function setEach(tracks: ReadonlyArray<{ name: string }>, name: string, set: (index: number) => boolean): boolean {
+  let changed = false;
+  tracks.forEach((t, i) => {
+    if (t.name === name && set(i)) changed = true;
+  });
+  return changed;
+}
+
 export class TrackingInputs {
   /** latest track_file numbers and track_process states by name, for runtimes started later */
   private readonly fileValues = new Map<string, number>();
@@ -37,23 +46,11 @@ export class TrackingInputs {
 
   fileChanged(runtimes: InstanceRuntime[], name: string, value: number, now: number): void {
     this.fileValues.set(name, value);
-    for (const rt of runtimes) {
-      let changed = false;
-      rt.plan.trackFiles.forEach((t, i) => {
-        if (t.name === name && rt.tracker.setFile(i, value)) changed = true;
-      });
-      if (changed) rt.applyTracking(now);
-    }
+    for (const rt of runtimes) if (setEach(rt.plan.trackFiles, name, (i) => rt.tracker.setFile(i, value))) rt.applyTracking(now);
   }
 
   processChanged(runtimes: InstanceRuntime[], name: string, up: boolean, now: number): void {
     this.processUp.set(name, up);
-    for (const rt of runtimes) {
-      let changed = false;
-      rt.plan.trackProcesses.forEach((t, i) => {
-        if (t.name === name && rt.tracker.setProcess(i, up)) changed = true;
-      });
-      if (changed) rt.applyTracking(now);
-    }
+    for (const rt of runtimes) if (setEach(rt.plan.trackProcesses, name, (i) => rt.tracker.setProcess(i, up))) rt.applyTracking(now);
   }
 }
