@@ -1,4 +1,7 @@
-// The daemon's side of the fleet: state and events out to MQTT, signed configs in.
+// The daemon's side of the fleet, a composition root: it wires the reporter
+// (src/fleet/reporter.ts) and the config delivery (src/fleet/config-delivery.ts)
+// to the daemon and turns the daemon's transitions, real-server changes and
+// events into reports: state and events out to MQTT, signed configs in.
 // Every call returns at once (the reporter queues and coalesces); the VRRP worker
 // never waits on any of it. Pushed configs go verify → store → apply → confirm →
 // rollback (src/fleet/config-delivery.ts); applying is the daemon's hitless reload,
