@@ -1,4 +1,4 @@
-// bench-timeout: 420
+// bench-timeout: 480
 // Fleet at scale (issue 12 item 3): N simulated routers (fleet-sim-*.ts: the
 // daemon's own fleet link, reporter, delivery, COSE check, store and planner,
 // one MQTT connection each, only VRRP/IPVS simulated) in a few processes,
@@ -176,19 +176,21 @@ try {
     })();
   }
   const firstLine = async (i: number) => {
-    for (let t = 0; t < 3000 && !agentOut[i]!.includes("\n"); t++) {
+    for (let t = 0; t < 4800 && !agentOut[i]!.includes("\n"); t++) {
       if (agents[i]!.exitCode !== null) throw new Error(`simulator process ${i} exited ${agents[i]!.exitCode}: ${readFileSync(agentLog(i), "utf8").slice(-2000)}`);
       await Bun.sleep(50);
     }
     return agentOut[i]!.split("\n")[0]!;
   };
-  const ready = await Promise.race([Promise.all(agents.map((_, i) => firstLine(i))), Bun.sleep(150_000).then(() => null)]);
-  if (!ready) throw new Error("simulator processes not connected within 150 s");
-  const connected = ready.map((l) => JSON.parse(l).ready as number).reduce((a, b) => a + b, 0);
-  console.log(`fleet up: ${connected}/${N} connected in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const ready = await Promise.race([Promise.all(agents.map((_, i) => firstLine(i))), Bun.sleep(240_000).then(() => null)]);
+  if (!ready) throw new Error("simulator processes not connected within 240 s");
+  const lines = ready.map((l) => JSON.parse(l) as { ready: number; connects: number });
+  const connected = lines.reduce((a, l) => a + l.ready, 0);
+  const connects = lines.reduce((a, l) => a + l.connects, 0);
+  console.log(`fleet up: ${connected}/${N} connected in ${((performance.now() - t0) / 1000).toFixed(1)} s (${connects} connects); load ${loadavg()}`);
   // every node has told its VRRP state before any rollout (bounded)
   let view = fleetView();
-  for (let i = 0; i < 60 && view.settled < N; i++) {
+  for (let i = 0; i < 40 && view.settled < N; i++) {
     await Bun.sleep(1000);
     view = fleetView();
   }
