@@ -6,13 +6,13 @@ import { errorText } from "../error-text.ts";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import mqtt from "mqtt";
-import { defaultFleet } from "../config/model.ts";
-import { clientOptions } from "../fleet/session-options.ts";
+import { connectionOptions } from "../fleet/session-options.ts";
 import { ALL_NODES, configSetTopic } from "../fleet/topics.ts";
+import { BROKER_OPTIONS, BROKER_USAGE, connectionOf } from "./broker-args.ts";
 import { writeOut, writeErr } from "./out.ts";
 
 const USAGE = "usage: vigil config push BLOB --broker URL --fleet F (--node N | --all)\n" +
-  "       [--ca-file F] [--cert-file F --key-file F] [--username U --password-file F] [--mqtt-version 4|5] [--timeout-ms N]\n";
+  `       ${BROKER_USAGE} [--timeout-ms N]\n`;
 
 export async function run(argv: string[]): Promise<number> {
   let a;
@@ -20,10 +20,7 @@ export async function run(argv: string[]): Promise<number> {
     a = parseArgs({
       args: argv, allowPositionals: true, strict: true,
       options: {
-        broker: { type: "string" }, fleet: { type: "string" }, node: { type: "string" }, all: { type: "boolean" },
-        "ca-file": { type: "string" }, "cert-file": { type: "string" }, "key-file": { type: "string" },
-        username: { type: "string" }, "password-file": { type: "string" }, "mqtt-version": { type: "string" },
-        "timeout-ms": { type: "string" },
+        ...BROKER_OPTIONS, node: { type: "string" }, all: { type: "boolean" }, "timeout-ms": { type: "string" },
       },
     });
   } catch (e) {
@@ -42,15 +39,10 @@ export async function run(argv: string[]): Promise<number> {
     writeErr(`vigil config push: ${a.positionals[0]}: ${(e as NodeJS.ErrnoException).code ?? errorText(e)}\n`);
     return 1;
   }
-  const version = v["mqtt-version"] === "4" ? 4 : 5;
   let topic: string, opts;
   try {
     topic = configSetTopic(v.fleet, v.all ? ALL_NODES : v.node!);
-    opts = clientOptions(
-      { ...defaultFleet(), broker: v.broker, fleet: v.fleet, caFile: v["ca-file"], certFile: v["cert-file"], keyFile: v["key-file"],
-        username: v.username, passwordFile: v["password-file"], protocolVersion: version },
-      { clientId: `vigil-push-${process.pid}` },
-    );
+    opts = connectionOptions(connectionOf(v), v.fleet, { clientId: `vigil-push-${process.pid}` });
   } catch (e) {
     writeErr(`vigil config push: ${errorText(e)}\n`);
     return 2;

@@ -9,26 +9,21 @@ import { errorText } from "../error-text.ts";
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import mqtt from "mqtt";
-import { defaultFleet } from "../config/model.ts";
 import { decodeBody } from "../fleet/payload.ts";
 import type { EngineState } from "../fleet/rollout/engine.ts";
 import { defaultStatePath, parseRecord, readRolloutFile } from "../fleet/rollout/record.ts";
-import { clientOptions } from "../fleet/session-options.ts";
+import { connectionOptions } from "../fleet/session-options.ts";
 import { checkId, encodeLevel, rolloutGetTopic, rolloutTopic } from "../fleet/topics.ts";
+import { BROKER_OPTIONS, BROKER_USAGE, connectionOf } from "./broker-args.ts";
 import { renderRollout, rolloutJson } from "./fleet-render.ts";
 import { writeOut, writeErr } from "./out.ts";
 
 export const SHOW_USAGE = "usage: vigil fleet show ID|FILE [--broker URL --fleet F] [--json] [--wait-ms N]\n" +
-  "       [--ca-file F] [--cert-file F --key-file F] [--username U --password-file F] [--mqtt-version 4|5]\n";
+  `       ${BROKER_USAGE}\n`;
 
-async function fromBroker(v: Record<string, string | boolean | undefined>, id: string): Promise<EngineState> {
+async function fromBroker(v: { [K in keyof typeof BROKER_OPTIONS]?: string } & { "wait-ms"?: string }, id: string): Promise<EngineState> {
   const fleet = checkId("fleet", String(v.fleet));
-  const opts = clientOptions(
-    { ...defaultFleet(), broker: String(v.broker), fleet, caFile: v["ca-file"] as string | undefined, certFile: v["cert-file"] as string | undefined,
-      keyFile: v["key-file"] as string | undefined, username: v.username as string | undefined, passwordFile: v["password-file"] as string | undefined,
-      protocolVersion: v["mqtt-version"] === "4" ? 4 : 5 },
-    { clientId: `vigil-show-${process.pid}` },
-  );
+  const opts = connectionOptions(connectionOf(v), fleet, { clientId: `vigil-show-${process.pid}` });
   const topic = rolloutTopic(fleet, id);
   const requester = String(opts.clientId);
   const reply = `${topic}/reply/${encodeLevel(requester)}`;
@@ -78,9 +73,7 @@ export async function run(argv: string[]): Promise<number> {
     a = parseArgs({
       args: argv, allowPositionals: true, strict: true,
       options: {
-        broker: { type: "string" }, fleet: { type: "string" }, json: { type: "boolean" }, "wait-ms": { type: "string" },
-        "ca-file": { type: "string" }, "cert-file": { type: "string" }, "key-file": { type: "string" },
-        username: { type: "string" }, "password-file": { type: "string" }, "mqtt-version": { type: "string" },
+        ...BROKER_OPTIONS, json: { type: "boolean" }, "wait-ms": { type: "string" },
       },
     });
   } catch (e) {

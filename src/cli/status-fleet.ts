@@ -9,11 +9,11 @@
 import { errorText } from "../error-text.ts";
 import { parseArgs } from "node:util";
 import mqtt from "mqtt";
-import { defaultFleet } from "../config/model.ts";
 import { decodeBody } from "../fleet/payload.ts";
 import { reportAnswerMessages, reportReplyFilter, reportRequest } from "../fleet/report.ts";
-import { clientOptions } from "../fleet/session-options.ts";
+import { connectionOptions } from "../fleet/session-options.ts";
 import { checkId, decodeLevel, ROOT } from "../fleet/topics.ts";
+import { BROKER_OPTIONS, connectionOf } from "./broker-args.ts";
 import { textTable } from "./text-table.ts";
 import { writeOut, writeErr } from "./out.ts";
 
@@ -114,9 +114,7 @@ export async function runFleetStatus(argv: string[]): Promise<number> {
     a = parseArgs({
       args: argv, strict: true,
       options: {
-        broker: { type: "string" }, fleet: { type: "string" }, json: { type: "boolean" }, "wait-ms": { type: "string" },
-        "ca-file": { type: "string" }, "cert-file": { type: "string" }, "key-file": { type: "string" },
-        username: { type: "string" }, "password-file": { type: "string" }, "mqtt-version": { type: "string" },
+        ...BROKER_OPTIONS, json: { type: "boolean" }, "wait-ms": { type: "string" },
       },
     });
   } catch (e) {
@@ -132,11 +130,7 @@ export async function runFleetStatus(argv: string[]): Promise<number> {
   let opts;
   try {
     checkId("fleet", v.fleet);
-    opts = clientOptions(
-      { ...defaultFleet(), broker: v.broker, fleet: v.fleet, caFile: v["ca-file"], certFile: v["cert-file"], keyFile: v["key-file"],
-        username: v.username, passwordFile: v["password-file"], protocolVersion: v["mqtt-version"] === "4" ? 4 : 5 },
-      { clientId: `vigil-status-${process.pid}` },
-    );
+    opts = connectionOptions(connectionOf(v), v.fleet, { clientId: `vigil-status-${process.pid}` });
   } catch (e) {
     writeErr(`vigil status: ${errorText(e)}\n`);
     return 2;

@@ -5,7 +5,8 @@
 import { errorText } from "../error-text.ts";
 import { readFileSync } from "node:fs";
 import type { IClientOptions } from "mqtt";
-import type { FleetConfig } from "../config/model.ts";
+import { defaultFleet, type FleetConfig } from "../config/model.ts";
+import type { ConnectionRecord } from "./rollout/record.ts";
 
 export const MAX_INBOUND_PACKET = 4 << 20;
 
@@ -87,4 +88,13 @@ export function clientOptions(cfg: FleetConfig, id: SessionIdentity): IClientOpt
     if (!cfg.username) throw new Error("fleet: password_file needs username");
   }
   return o;
+}
+
+/** The options of a connection given on a command line (cli/broker-args.ts) to `fleet`'s topics. */
+export function connectionOptions(conn: ConnectionRecord, fleet: string, id: SessionIdentity): IClientOptions {
+  return clientOptions(
+    { ...defaultFleet(), broker: conn.broker, fleet, caFile: conn.caFile, certFile: conn.certFile, keyFile: conn.keyFile,
+      username: conn.username, passwordFile: conn.passwordFile, protocolVersion: conn.mqttVersion },
+    id,
+  );
 }

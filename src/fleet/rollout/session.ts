@@ -2,9 +2,8 @@
 // (retained and live) and publishes blobs, signed rollback requests, the
 // retained rollout record and config/get requests. The engine never sees MQTT.
 import mqtt, { type IClientPublishOptions, type MqttClient } from "mqtt";
-import { defaultFleet } from "../../config/model.ts";
 import { decodeBody } from "../payload.ts";
-import { clientOptions } from "../session-options.ts";
+import { connectionOptions } from "../session-options.ts";
 import { reportAnswerMessages, reportRequest } from "../report.ts";
 import { configGetTopic, ROOT, replyTopic, rolloutGetTopic, rolloutTopic } from "../topics.ts";
 import type { ConnectionRecord } from "./record.ts";
@@ -44,11 +43,7 @@ export class FleetSession {
 
   /** Connects (bounded by the client's connect timeout); throws with the broker's or the socket's reason. */
   static async open(conn: ConnectionRecord, fleet: string, requester: string): Promise<FleetSession> {
-    const opts = clientOptions(
-      { ...defaultFleet(), broker: conn.broker, fleet, caFile: conn.caFile, certFile: conn.certFile, keyFile: conn.keyFile,
-        username: conn.username, passwordFile: conn.passwordFile, protocolVersion: conn.mqttVersion },
-      { clientId: requester },
-    );
+    const opts = connectionOptions(conn, fleet, { clientId: requester });
     const client = mqtt.connect(opts);
     let retainAvailable = true;
     await new Promise<void>((resolve, reject) => {
