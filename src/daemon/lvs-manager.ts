@@ -6,22 +6,25 @@
 // running, LVS reports a fault, VRRP is untouched, and the table is applied once
 // IPVS becomes available.
 //
-// Two pieces of state reach beyond the checkers: the local addresses, watched
-// while some virtual server has ha_suspend (its checks pause while this box
-// does not hold its address), and the set of IPVS services vigil owns, kept in
-// <stateDir>/ipvs-owned.json so a restart after SIGKILL still removes services
-// the new config dropped.
+// Its job is the IPVS table: which services a new table changes
+// (src/lvs/table-changes.ts), applying them, and retrying while IPVS is
+// unavailable. It wires the rest: the checkers (LvsCheckRunner), ha_suspend's
+// watch of the local addresses (lvs-ha-suspend.ts: checks pause while this box
+// does not hold a virtual server's address), the sync daemon's role
+// (lvs-sync-daemon.ts) and notify scripts. The set of IPVS services vigil owns
+// is kept in <stateDir>/ipvs-owned.json so a restart after SIGKILL still removes
+// services the new config dropped.
 import { errorText } from "../error-text.ts";
 import { realServerName, virtualServerName, type LvsSyncDaemon, type TrackFile, type VirtualServer } from "../config/model.ts";
 import { LvsCheckRunner, type CheckReport, type LvsDefinitions } from "../lvs/checkers/runner.ts";
-import { suspendedServers, usesHaSuspend } from "../lvs/ha-suspend.ts";
 import { type IpvsService, serviceKeyString } from "../lvs/ipvs-model.ts";
+import { type AppliedTable, appliedTable, changedServices } from "../lvs/table-changes.ts";
 import type { LvsAction } from "../lvs/rs-state.ts";
-import { IpvsClient } from "../sys/ipvs/client.ts";
 import { IpvsSync } from "../sys/ipvs/ipvs-sync.ts";
 import { OWNED_STATE_FILE, OwnedStateFile } from "../sys/ipvs/owned-state-file.ts";
-import { LocalAddressWatch } from "../sys/rtnetlink/address-watch.ts";
 import { initTrackFile } from "../sys/track-file-watch.ts";
+import { HaSuspend } from "./lvs-ha-suspend.ts";
+import { takeSyncRole } from "./lvs-sync-daemon.ts";
 import { log } from "./log.ts";
 import type { ScriptIds } from "./script-user.ts";
 import { runScript } from "./scripts.ts";
@@ -57,12 +60,11 @@ const SCRIPT_TIMEOUT_MS = 30_000;
 export class LvsManager {
   private readonly ipvs: IpvsSync;
   private runner: LvsCheckRunner;
-  private addressWatch: LocalAddressWatch | null = null;
-  /** virtual servers (virtualServerName) whose checks ha_suspend has paused */
-  private suspended: ReadonlySet<string> = new Set();
+  /** the checks ha_suspend pauses while a virtual server's address is not on this box */
+  private readonly haSuspend: HaSuspend;
   private desired: IpvsService[] = [];
-  /** per service key, the JSON of what was last applied: tells which services a new table changed */
-  private appliedJson = new Map<string, string>();
+  /** what was last applied: tells which services a new table changed */
+  private appliedServices: AppliedTable = new Map();
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private refreshTimer: ReturnType<typeof setInterval> | null = null;
   private syncRole: "master" | "backup" | null = null;
@@ -92,6 +94,7 @@ export class LvsManager {
       ...(hooks.onCheck ? { onCheck: (r: CheckReport) => this.hooks.onCheck!(r) } : {}),
       onError: (e) => log.error(`lvs: ${errorText(e)}`),
     }, this.defs);
+    this.haSuspend = new HaSuspend(() => this.vss, (next) => this.runner.setSuspended(next), (kind, detail) => this.hooks.onEvent?.(kind, detail));
   }
 
   get active(): boolean {
@@ -104,7 +107,7 @@ export class LvsManager {
       if (this.ipvs.ownedKeys.size > 0) this.apply(null);
       return;
     }
-    this.followAddresses(); // before the first checks: keepalived creates them disabled when the address is absent
+    this.haSuspend.follow(); // before the first checks: keepalived creates them disabled when the address is absent
     this.initTrackFiles(false); // before the runner reads them
     this.runner.start();
     this.refreshTimer = setInterval(() => {
@@ -115,15 +118,7 @@ export class LvsManager {
 
   private setDesired(table: IpvsService[]): void {
     this.desired = table;
-    const changed = new Set<string>();
-    const now = new Map<string, string>();
-    for (const s of table) {
-      const k = serviceKeyString(s);
-      const j = JSON.stringify(s);
-      now.set(k, j);
-      if (this.appliedJson.get(k) !== j) changed.add(k);
-    }
-    for (const k of this.appliedJson.keys()) if (!now.has(k)) changed.add(k);
+    const changed = changedServices(this.appliedServices, table);
     if (changed.size) this.apply(changed);
   }
 
@@ -150,7 +145,7 @@ export class LvsManager {
       log.info("lvs: IPVS programmed again");
       this.hooks.onEvent?.("lvs-recovered", "IPVS is available again; table applied");
     }
-    this.appliedJson = new Map(this.desired.map((s) => [serviceKeyString(s), JSON.stringify(s)]));
+    this.appliedServices = appliedTable(this.desired);
     if (r.ops.length) {
       this.applied += r.ops.length;
       log.info(`lvs: applied ${r.ops.length} IPVS operation(s)`);
@@ -177,27 +172,7 @@ export class LvsManager {
     this.syncRole = role;
     const d = this.syncDaemon;
     if (!d || this.fault) return;
-    const other = role === "master" ? "backup" : "master";
-    let client: IpvsClient | undefined;
-    try {
-      client = IpvsClient.open();
-      const running = client.listDaemons();
-      if (running.some((x) => x.state === other)) client.stopDaemon(other);
-      if (!running.some((x) => x.state === role)) {
-        client.startDaemon({
-          state: role, interface: d.interface, syncId: d.syncId ?? 0,
-          ...(d.maxlen !== undefined ? { maxLen: d.maxlen } : {}),
-          ...(d.group !== undefined ? { group: d.group } : {}),
-          ...(d.port !== undefined ? { port: d.port } : {}),
-          ...(d.ttl !== undefined ? { ttl: d.ttl } : {}),
-        });
-      }
-      log.info(`lvs: sync daemon now ${role} on ${d.interface}`);
-    } catch (e) {
-      log.error(`lvs: sync daemon: ${errorText(e)}`);
-    } finally {
-      client?.close();
-    }
+    takeSyncRole(d, role);
   }
 
   get syncInstance(): string | undefined {
@@ -211,7 +186,7 @@ export class LvsManager {
     this.syncDaemon = syncDaemon;
     this.defs = { groups: defs.groups ?? [], trackFiles: defs.trackFiles ?? [] };
     this.ipvs.refresh(); // a reload is the moment to repair what changed behind our back
-    if (wasActive) this.followAddresses(); // new checkers must start suspended when their address is absent
+    if (wasActive) this.haSuspend.follow(); // new checkers must start suspended when their address is absent
     if (wasActive) this.initTrackFiles(true);
     this.runner.reload(vss, this.defs); // emits the new table: services dropped from the config are removed
     if (this.active && !wasActive) this.start();
@@ -230,54 +205,9 @@ export class LvsManager {
     }
   }
 
-  /**
-   * Starts or stops the local-address watch as the config needs it (some
-   * virtual server with ha_suspend) and applies the current suspension. If
-   * rtnetlink cannot be read, nothing is suspended: checking a server needlessly
-   * is harmless, leaving a dead one in the table is not.
-   */
-  private followAddresses(): void {
-    if (!usesHaSuspend(this.vss)) {
-      this.addressWatch?.stop();
-      this.addressWatch = null;
-      this.setSuspended(new Set());
-      return;
-    }
-    if (!this.addressWatch) {
-      const w = new LocalAddressWatch(() => this.setSuspended(suspendedServers(this.vss, w.addresses)), {
-        onWarning: (m) => log.warn(`lvs ha_suspend: ${m}`),
-      });
-      try {
-        w.start();
-        this.addressWatch = w;
-      } catch (e) {
-        log.error(`lvs ha_suspend: cannot watch local addresses (${errorText(e)}); no health checker is suspended`);
-        this.setSuspended(new Set());
-        return;
-      }
-    }
-    this.setSuspended(suspendedServers(this.vss, this.addressWatch.addresses));
-  }
-
-  private setSuspended(next: ReadonlySet<string>): void {
-    for (const name of next) {
-      if (this.suspended.has(name)) continue;
-      log.info(`lvs ${name}: suspending health checkers (ha_suspend: the address is not on this box)`);
-      this.hooks.onEvent?.("lvs-suspended", name);
-    }
-    for (const name of this.suspended) {
-      if (next.has(name)) continue;
-      log.info(`lvs ${name}: activating health checkers (ha_suspend: the address is on this box)`);
-      this.hooks.onEvent?.("lvs-resumed", name);
-    }
-    this.suspended = next;
-    this.runner.setSuspended(next);
-  }
-
   /** keepalived removes the services it created when it stops; so do we. */
   stop(): void {
-    this.addressWatch?.stop();
-    this.addressWatch = null;
+    this.haSuspend.stop();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.refreshTimer) clearInterval(this.refreshTimer);
     for (const a of this.runner.stop()) this.onAction(a);
@@ -299,7 +229,7 @@ export class LvsManager {
       return {
         virtualServer: virtualServerName(st.vs),
         quorumUp: st.quorumUp,
-        ...(this.suspended.has(virtualServerName(st.vs)) ? { suspended: true } : {}),
+        ...(this.haSuspend.suspended.has(virtualServerName(st.vs)) ? { suspended: true } : {}),
         realServers: st.vs.realServers.map((rs, k) => ({ realServer: realServerName(rs), alive: st.alive(k), weight: st.weight(k) })),
       };
     });
@@ -312,7 +242,7 @@ export class LvsManager {
     return this.desired.map((s, i) => ({
       service: serviceKeyString(s),
       ...(names[i] !== undefined ? { virtualServer: names[i] } : {}),
-      ...(names[i] !== undefined && this.suspended.has(names[i]!) ? { suspended: true } : {}),
+      ...(names[i] !== undefined && this.haSuspend.suspended.has(names[i]!) ? { suspended: true } : {}),
       scheduler: s.scheduler,
       dests: s.dests.map((d) => ({ address: d.address, port: d.port, weight: d.weight, forward: d.forward })),
       ...(this.fault ? { fault: this.fault } : {}),
