@@ -27,3 +27,13 @@ export function syncRoleOf(to: string): "master" | "backup" | null {
   if (to === "BACKUP") return "backup";
   return null;
 }
+
+/**
+ * Whether the daemon and the fleet show an instance as FAULT when its runtime
+ * goes back to waiting: it is FAULT now (its link went), or it waited before and
+ * never got to report another state. A waiting instance shown FAULT reports
+ * FAULT -> INIT when it stops; one not shown FAULT reports nothing.
+ */
+export function showsFault(state: State, waitedInFault: boolean): boolean {
+  return state === State.Fault || waitedInFault;
+}

@@ -8,12 +8,12 @@ import { errorText } from "../error-text.ts";
 import type { NetlinkSocket } from "../sys/netlink/socket.ts";
 import { listAddresses } from "../sys/rtnetlink/address.ts";
 import { type Link, listLinks } from "../sys/rtnetlink/link.ts";
-import { State } from "../vrrp/actions.ts";
 import type { AdvertReceivers } from "./advert-receivers.ts";
 import { syncLinks } from "./link-events.ts";
 import type { AddrInfo, InstancePlan, LinkInfo, SyncGroupPlan } from "./plan.ts";
 import { bindPlan } from "./plan-bind.ts";
 import type { WaitCause } from "./start-retry.ts";
+import { showsFault } from "./state-report.ts";
 import type { InstanceStatus } from "./status-types.ts";
 import { reconcileSyncGroups } from "./sync-groups.ts";
 import type { TrackingInputs } from "./tracking-inputs.ts";
@@ -212,8 +212,7 @@ export class WorkerInstances {
     if (!plan) return;
     const prev = this.startedFrom.get(rt);
     const w = cause && prev?.plan === plan ? prev : new WaitingInstance(plan, now, false);
-    // FAULT now (its link went), or it waited before and never got to report another state
-    w.faultReported = rt.fsm.state === State.Fault || rt.reportFromFault;
+    w.faultReported = showsFault(rt.fsm.state, rt.reportFromFault);
     if (cause) this.waitFailed(w, cause, links, now);
     else w.retry.wake(now);
     this.waiting.push(w);

@@ -1,6 +1,6 @@
 // How transitions are reported: what the daemon and the fleet see, what notify scripts get, and the LVS sync daemon's role.
 import { describe, expect, test } from "bun:test";
-import { notifyStateOf, reportedFrom, syncRoleOf } from "../../../src/daemon/state-report.ts";
+import { notifyStateOf, reportedFrom, showsFault, syncRoleOf } from "../../../src/daemon/state-report.ts";
 import { State } from "../../../src/vrrp/actions.ts";
 
 describe("reported transitions", () => {
@@ -35,5 +35,19 @@ describe("lvs_sync_daemon role", () => {
     expect(syncRoleOf("BACKUP")).toBe("backup");
     expect(syncRoleOf("FAULT")).toBeNull();
     expect(syncRoleOf("INIT")).toBeNull();
+  });
+});
+
+describe("an instance back to waiting", () => {
+  test("shows FAULT when it is FAULT now (its link went)", () => {
+    expect(showsFault(State.Fault, false)).toBe(true);
+  });
+  test("shows FAULT when it waited before and never reported another state", () => {
+    expect(showsFault(State.Initialize, true)).toBe(true);
+  });
+  test("a runtime that ran as MASTER or BACKUP is not shown FAULT by the wait itself", () => {
+    expect(showsFault(State.Master, false)).toBe(false);
+    expect(showsFault(State.Backup, false)).toBe(false);
+    expect(showsFault(State.Initialize, false)).toBe(false);
   });
 });
