@@ -48,7 +48,7 @@ test: setup build probe
 	bash test/run.sh
 
 lab: setup build
-	$(BUN) board/lab/demo.ts $(if $(WATCH),--watch)
+	$(BUN) board/lab/demo.ts $(if $(filter 1,$(WATCH)),--watch,$(if $(filter 0,$(WATCH)),,$(shell [ -t 0 ] && [ -t 2 ] && echo --watch)))
 
 bench: setup build probe build/bench/advert-floor
 	bash test/bench/run.sh

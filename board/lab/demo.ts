@@ -8,9 +8,11 @@
 // `vigil fleet web` runs beside the broker (in the client namespace, on a unix
 // socket) and this process relays http://127.0.0.1:8080/ (or the next free
 // port) to it, so a browser on this machine watches the fleet live.
-// `--watch [S]` (make lab WATCH=1) waits S seconds (default 20) after the
-// election so the page can be opened first, and after the demo keeps failing
-// the master over every 15 s for up to 10 minutes (Ctrl-C ends it sooner).
+// `--watch [S]` waits S seconds (default 20) after the election so the page can be
+// opened first, and after the demo keeps failing the master over every 15 s for up
+// to 10 minutes (Ctrl-C ends it sooner). `make lab` watches when a person is at a
+// terminal (stdin and stderr are TTYs); WATCH=0 runs the short demo there, WATCH=1
+// watches from a script too.
 import { spawn, spawnSync, type Socket, type Subprocess } from "bun";
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -193,7 +195,7 @@ async function main() {
   procs.push(web);
   const url = relayWeb();
   say(`fleet web page: open ${url} in a browser on this machine (vigil fleet web --broker mqtt://${BROKER_IP}:1883 --fleet demo)`);
-  if (!WATCH_S) say("to watch the failover on the page, run the demo as `make lab WATCH=1` (or `bun board/lab/demo.ts --watch`): it waits for you, then keeps failing over for 10 minutes");
+  if (!WATCH_S) say("to watch the failover on the page, run `make lab` at a terminal, or `make lab WATCH=1` (`bun board/lab/demo.ts --watch`): it waits for you, then keeps failing over for 10 minutes");
   for (const r of [1, 2, 3]) writeFileSync(`${dir}/r${r}.conf`, conf(r));
   for (const r of [1, 2, 3]) startRouter(r);
   say(`started vigil on r1, r2, r3 (${bin.length === 1 ? "compiled binary" : "from source"}), VIP ${VIP}, advert_int 0.2 s, vip_lifetime 2 s`);
