@@ -8,7 +8,7 @@ import { redactSecrets } from "../fleet/redact.ts";
 import { describeChange, diffConfigs, type Change } from "../fleet/rollout/config-diff.ts";
 import type { FleetState } from "../fleet/rollout/fleet-state.ts";
 import type { Plan } from "../fleet/rollout/plan.ts";
-import type { FleetSession } from "../fleet/rollout/session.ts";
+import type { FleetSession } from "../fleet/rollout-session.ts";
 
 export interface DryRunNode {
   node: string;

@@ -18,17 +18,16 @@ import { signRollbackRequest } from "../fleet/rollback-request.ts";
 import { newRollout, RolloutEngine, type Action, type EngineState } from "../fleet/rollout/engine.ts";
 import { FleetState } from "../fleet/rollout/fleet-state.ts";
 import { planWaves } from "../fleet/rollout/plan.ts";
-import {
-  defaultStatePath, newRolloutId, readRolloutFile, RECORD_FORMAT, writeRolloutFile, type ConnectionRecord, type RolloutFile,
-} from "../fleet/rollout/record.ts";
+import { RECORD_FORMAT, type ConnectionRecord, type RolloutFile } from "../fleet/rollout/record.ts";
 import { indexFleet } from "../fleet/rollout/segments.ts";
 import { selectTargets } from "../fleet/rollout/selector.ts";
-import { FleetSession } from "../fleet/rollout/session.ts";
+import { FleetSession } from "../fleet/rollout-session.ts";
 import { configRollbackTopic, configSetTopic, rolloutTopic } from "../fleet/topics.ts";
 import { DRY_RUN_WAIT_MS, dryRunReport, renderDryRun } from "./fleet-dry-run.ts";
 import { progressLine, renderRollout, rolloutJson, tallyOf } from "./fleet-render.ts";
 import { maxFailedOf, parseRolloutArgs, ROLLOUT_USAGE, type RolloutOptions } from "./fleet-rollout-args.ts";
 import { writeOut, writeErr } from "./out.ts";
+import { defaultStatePath, newRolloutId, readRolloutFile, writeRolloutFile } from "./rollout-file.ts";
 
 const TICK_MS = 250;
 /** the state file at most this often while running (and always at the end) */

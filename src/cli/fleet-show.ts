@@ -11,12 +11,13 @@ import { parseArgs } from "node:util";
 import mqtt from "mqtt";
 import { decodeBody } from "../fleet/payload.ts";
 import type { EngineState } from "../fleet/rollout/engine.ts";
-import { defaultStatePath, parseRecord, readRolloutFile } from "../fleet/rollout/record.ts";
+import { parseRecord } from "../fleet/rollout/record.ts";
 import { connectionOptions } from "../fleet/session-options.ts";
 import { checkId, encodeLevel, rolloutGetTopic, rolloutTopic } from "../fleet/topics.ts";
 import { BROKER_OPTIONS, BROKER_USAGE, connectionOf } from "./broker-args.ts";
 import { renderRollout, rolloutJson } from "./fleet-render.ts";
 import { writeOut, writeErr } from "./out.ts";
+import { defaultStatePath, readRolloutFile } from "./rollout-file.ts";
 
 export const SHOW_USAGE = "usage: vigil fleet show ID|FILE [--broker URL --fleet F] [--json] [--wait-ms N]\n" +
   `       ${BROKER_USAGE}\n`;

@@ -6,7 +6,7 @@
 import { errorText } from "../error-text.ts";
 import { parseArgs } from "node:util";
 import { DEFAULT_REPORT_SPREAD_MS, reportReplyFilter } from "../fleet/report.ts";
-import { FleetSession } from "../fleet/rollout/session.ts";
+import { FleetSession } from "../fleet/rollout-session.ts";
 import { checkId, ROLLOUTS, ROOT } from "../fleet/topics.ts";
 import { BROKER_OPTIONS, BROKER_USAGE, connectionOf } from "./broker-args.ts";
 import { Credentials, isLocal, parseListen } from "./fleet-web/access.ts";

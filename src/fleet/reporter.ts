@@ -13,6 +13,9 @@ import { parseReportRequest, reportAnswerBody, type ReportRequest } from "./repo
 import { clientOptions } from "./session-options.ts";
 import { parseTopic, Topics } from "./topics.ts";
 import { snapshotKeyOf, SplitBrainWitness, type AlarmChange } from "./witness.ts";
+import type { ConfigResult } from "./config-result.ts";
+
+export type { ConfigResult };
 
 const MAX_PENDING_CONFIGS = 4;
 /** MQTT 5 CONNACK reason code "Retain not supported" (MQTT 5 §3.2.2.2) */
@@ -57,27 +60,6 @@ export interface QuorumSnapshot {
 export interface FleetEvent {
   type: string;
   [field: string]: unknown;
-}
-
-export interface ConfigResult {
-  /** true while the blob's config runs (applied, or still proving itself) */
-  accepted: boolean;
-  /**
-   * applied: runs and confirmed; confirming: runs, on probation for confirm_ms;
-   * rejected: never ran; rolled-back: ran and was undone (probation failed, or a
-   * signed rollback request); rollback-refused: a rollback request was not acted on
-   */
-  state?: "applied" | "confirming" | "rejected" | "rolled-back" | "rollback-refused";
-  /** the serial and hash of the blob (or request) this result is about */
-  serial?: number;
-  hash?: string;
-  reason?: string;
-  message?: string;
-  /** what runs now, whatever happened to this blob */
-  running_serial?: number;
-  running_hash?: string;
-  /** the probation window of a `confirming` config */
-  confirm_ms?: number;
 }
 
 /** config/get's answer: the running config, as the node runs it. */

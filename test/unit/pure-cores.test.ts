@@ -1,5 +1,7 @@
-// The sans-IO cores stay sans-IO: src/vrrp, src/net, src/config and the top
-// level of src/lvs take events and time in and give actions out, so they are
+// The sans-IO cores stay sans-IO: src/vrrp, src/net, src/config, the top
+// level of src/lvs and the fleet rollout engine (src/fleet/rollout, with the
+// fleet's topic names and body decoding it folds messages with) take events
+// and time in and give actions out, so they are
 // tested without a kernel, a clock or a network. They import nothing but each
 // other (and a pure npm codec): nothing from the adapters (src/sys,
 // src/daemon, src/fleet, src/cli, src/config-io, src/lvs/checkers), no
@@ -12,10 +14,10 @@ import { dirname, relative, resolve } from "node:path";
 
 const SRC = resolve(import.meta.dir, "../../src");
 /** folders that are pure with everything under them */
-const PURE_TREES = ["vrrp", "net", "config"];
+const PURE_TREES = ["vrrp", "net", "config", "fleet/rollout"];
 /** folders whose own files are pure but not their subfolders (lvs/checkers runs the health checks: sockets, processes) */
 const PURE_TOP_LEVEL = ["lvs"];
-const PURE_FILES = ["error-text.ts"];
+const PURE_FILES = ["error-text.ts", "fleet/topics.ts", "fleet/body-decode.ts", "fleet/cbor-body.ts", "fleet/config-result.ts"];
 /** npm packages a core may use: pure codecs ("cbor-x/encode", not "cbor-x", whose root loads a native addon) */
 const PURE_PACKAGES = new Set(["cbor-x/encode"]);
 
@@ -30,8 +32,8 @@ function files(dir: string, deep: boolean): string[] {
 function isPure(abs: string): boolean {
   const rel = relative(SRC, abs);
   const parts = rel.split("/");
-  if (parts.length === 1) return PURE_FILES.includes(rel);
-  if (PURE_TREES.includes(parts[0]!)) return true;
+  if (PURE_FILES.includes(rel)) return true;
+  if (PURE_TREES.some((t) => rel.startsWith(`${t}/`))) return true;
   return PURE_TOP_LEVEL.includes(parts[0]!) && parts.length === 2;
 }
 
@@ -81,10 +83,10 @@ export function violations(file: string, text: string): string[] {
 }
 
 describe("pure cores (sans-IO)", () => {
-  test("src/vrrp, src/net, src/config and src/lvs/*.ts import no adapter, node:* or Bun API and read no clock", () => {
+  test("src/vrrp, src/net, src/config, src/lvs/*.ts and src/fleet/rollout import no adapter, node:* or Bun API and read no clock", () => {
     const all = pureFiles();
     // the boundary covers the cores it names (a rename must not empty it)
-    for (const f of ["vrrp/fsm.ts", "net/ip-address.ts", "config/cose.ts", "config/cbor-reader.ts", "lvs/scheduler.ts", "lvs/reconcile.ts"]) {
+    for (const f of ["vrrp/fsm.ts", "net/ip-address.ts", "config/cose.ts", "config/cbor-reader.ts", "lvs/scheduler.ts", "lvs/reconcile.ts", "fleet/rollout/engine.ts", "fleet/rollout/fleet-state.ts", "fleet/body-decode.ts"]) {
       expect(all).toContain(`${SRC}/${f}`);
     }
     const found: string[] = [];
@@ -106,10 +108,11 @@ describe("pure cores (sans-IO)", () => {
       "const t = performance.now();",
       "const [s] = process.hrtime();",
       "const n = Bun.nanoseconds();",
-      'const m = await import("../fleet/topics.ts");',
+      'const m = await import("../fleet/reporter.ts");',
+      'import { FleetSession } from "../fleet/rollout-session.ts";',
     ];
     for (const line of bad) expect({ line, found: violations(f, line).length }).toEqual({ line, found: 1 });
-    const fine = ['import { parseIP } from "../net/ip-address.ts";', 'import { Encoder } from "cbor-x/encode";', "// Date.now() is read by the driver", "const d = new Date(ms);"];
+    const fine = ['import { parseIP } from "../net/ip-address.ts";', 'import { Encoder } from "cbor-x/encode";', 'import { ROOT } from "../fleet/topics.ts";', 'import { decodeBody } from "../fleet/body-decode.ts";', "// Date.now() is read by the driver", "const d = new Date(ms);"];
     for (const line of fine) expect({ line, found: violations(f, line) }).toEqual({ line, found: [] });
   });
 });

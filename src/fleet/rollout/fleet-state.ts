@@ -3,9 +3,9 @@
 // the last config result. Pure: messages in, state out. Missing or late
 // retained messages (broker clusters, item 4 of the issue) are not an error:
 // a node is known from whatever it reported, and every field may be absent.
-import { decodeBody } from "../payload.ts";
+import { decodeBody } from "../body-decode.ts";
 import { ALL_NODES, decodeLevel, ROLLOUTS, ROOT } from "../topics.ts";
-import type { ConfigResult } from "../reporter.ts";
+import type { ConfigResult } from "../config-result.ts";
 
 export interface VrrpItem {
   state: string;

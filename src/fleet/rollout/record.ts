@@ -1,13 +1,8 @@
 // A rollout's persisted form: the state file (everything needed to resume:
 // the engine's state, the blob itself, how to reach the broker) and the
 // retained record vigil/v1/<fleet>/rollout/<id> (the same without the blob and
-// the connection, for anyone to read with `vigil fleet show`). Written as it
-// goes: a temp file renamed over the old one, so an interrupt at any moment
-// leaves the last complete state.
-import { errorText } from "../../error-text.ts";
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
-import { homedir } from "node:os";
-import { dirname, join } from "node:path";
+// the connection, for anyone to read with `vigil fleet show`). Shapes and
+// checks only: src/cli/rollout-file.ts reads and writes the file.
 import type { EngineState } from "./engine.ts";
 
 export const RECORD_FORMAT = "vigil-rollout/1";
@@ -40,36 +35,6 @@ export interface RolloutRecord {
   updatedAt: number;
 }
 
-/** ~/.vigil/rollouts, or ./.vigil-rollouts when there is no home directory. */
-export function defaultStateDir(): string {
-  let home = "";
-  try {
-    home = process.env.HOME || homedir();
-  } catch {
-    home = "";
-  }
-  return home ? join(home, ".vigil", "rollouts") : join(process.cwd(), ".vigil-rollouts");
-}
-
-export function defaultStatePath(id: string): string {
-  return join(defaultStateDir(), `${id}.json`);
-}
-
-export function writeRolloutFile(path: string, f: RolloutFile): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = `${path}.tmp`;
-  const fd = openSync(tmp, "w", 0o600);
-  try {
-    const data = Buffer.from(JSON.stringify(f) + "\n");
-    let off = 0;
-    while (off < data.length) off += writeSync(fd, data, off, data.length - off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-}
-
 function checkEngine(e: unknown, source: string): EngineState {
   const s = e as EngineState;
   if (!s || typeof s !== "object" || !s.spec || !Array.isArray(s.spec.waves) || typeof s.nodes !== "object" || typeof s.status !== "string") {
@@ -78,17 +43,13 @@ function checkEngine(e: unknown, source: string): EngineState {
   return s;
 }
 
-export function readRolloutFile(path: string): RolloutFile {
-  let v: RolloutFile;
-  try {
-    v = JSON.parse(readFileSync(path, "utf8"));
-  } catch (e) {
-    throw new Error(`${path}: ${(e as NodeJS.ErrnoException).code ?? errorText(e)}`);
-  }
-  if (v?.format !== RECORD_FORMAT) throw new Error(`${path}: not a ${RECORD_FORMAT} state file`);
-  checkEngine(v.engine, path);
-  if (!v.connection?.broker || typeof v.blob?.base64 !== "string") throw new Error(`${path}: the state file lacks its broker or blob`);
-  return v;
+/** A state file's content, checked: it names its format, engine, broker and blob. */
+export function checkRolloutFile(v: unknown, path: string): RolloutFile {
+  const f = v as RolloutFile;
+  if (f?.format !== RECORD_FORMAT) throw new Error(`${path}: not a ${RECORD_FORMAT} state file`);
+  checkEngine(f.engine, path);
+  if (!f.connection?.broker || typeof f.blob?.base64 !== "string") throw new Error(`${path}: the state file lacks its broker or blob`);
+  return f;
 }
 
 export function parseRecord(v: unknown, source: string): RolloutRecord {
@@ -96,10 +57,4 @@ export function parseRecord(v: unknown, source: string): RolloutRecord {
   if (r?.format !== RECORD_FORMAT) throw new Error(`${source}: not a ${RECORD_FORMAT} record`);
   checkEngine(r.engine, source);
   return r;
-}
-
-/** A new rollout id: the serial, the start time (UTC) and 4 random hex digits; one topic level. */
-export function newRolloutId(serial: number, now: number): string {
-  const t = new Date(now).toISOString().replace(/[-:]/g, "").replace(/\..*$/, "");
-  return `s${serial}-${t}-${Math.floor(Math.random() * 0x10000).toString(16).padStart(4, "0")}`;
 }

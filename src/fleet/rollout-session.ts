@@ -1,12 +1,13 @@
-// The rollout's MQTT side: one connection that reads the fleet's reports
-// (retained and live) and publishes blobs, signed rollback requests, the
-// retained rollout record and config/get requests. The engine never sees MQTT.
+// The rollout's MQTT side, the adapter around the pure src/fleet/rollout/: one
+// connection that reads the fleet's reports (retained and live) and publishes
+// blobs, signed rollback requests, the retained rollout record and config/get
+// requests. The engine never sees MQTT.
 import mqtt, { type IClientPublishOptions, type MqttClient } from "mqtt";
-import { decodeBody } from "../payload.ts";
-import { connectionOptions } from "../session-options.ts";
-import { reportAnswerMessages, reportRequest } from "../report.ts";
-import { configGetTopic, ROOT, replyTopic, rolloutGetTopic, rolloutTopic } from "../topics.ts";
-import type { ConnectionRecord } from "./record.ts";
+import { decodeBody } from "./payload.ts";
+import { connectionOptions } from "./session-options.ts";
+import { reportAnswerMessages, reportRequest } from "./report.ts";
+import { configGetTopic, ROOT, replyTopic, rolloutGetTopic, rolloutTopic } from "./topics.ts";
+import type { ConnectionRecord } from "./rollout/record.ts";
 
 const RECONNECT_MS = 1000;
 const PUBACK_MS = 10_000;
