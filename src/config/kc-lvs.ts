@@ -10,6 +10,18 @@ import { parseVsgRange } from "./vsg-range.ts";
 // keepalived accepts these spellings too.
 const KIND_ALIASES: Record<string, string> = { NAT: "NAT", DR: "DR", TUN: "TUN", MASQ: "NAT", ROUTE: "DR", TUNNEL: "TUN" };
 
+/** `IP [PORT]` (sorry_server, real_server) as {ip, port}, marked; the caller checked there are one or two. */
+function ipPort(c: Ctx, s: Stmt): Raw {
+  const o: Raw = { ip: s.args[0]!.text };
+  c.mark(o, "", s);
+  c.mark(o, "ip", s, s.args[0]);
+  if (s.args[1]) {
+    o.port = c.int(s, s.args[1]);
+    c.mark(o, "port", s, s.args[1]);
+  }
+  return o;
+}
+
 /**
  * `virtual_server_group NAME { IP[-END|/LEN] [PORT] ... fwmark N [inet|inet6] ... }`
  * (keepalived check_data.c alloc_vsg_entry). A port of 0 means no port, as in keepalived.
@@ -129,14 +141,7 @@ export function readVirtualServer(c: Ctx, s: Stmt): Raw | undefined {
     sorry_server: (st, x) => {
       if (!c.noBlock(st)) return;
       if (st.args.length < 1 || st.args.length > 2) return c.error(st, "'sorry_server' takes IP [PORT]");
-      const ss: Raw = { ip: st.args[0]!.text };
-      c.mark(ss, "", st);
-      c.mark(ss, "ip", st, st.args[0]);
-      if (st.args[1]) {
-        ss.port = c.int(st, st.args[1]);
-        c.mark(ss, "port", st, st.args[1]);
-      }
-      c.put(x, "sorryServer", ss, st);
+      c.put(x, "sorryServer", ipPort(c, st), st);
     },
     sorry_server_inhibit: hFlag(c, "sorryServerInhibit"),
     quorum: hInt(c, "quorum"),
@@ -182,13 +187,7 @@ function readRealServer(c: Ctx, s: Stmt): Raw | undefined {
     c.error(s, "'real_server' needs IP [PORT]");
     return undefined;
   }
-  const o: Raw = { ip: s.args[0]!.text };
-  c.mark(o, "", s);
-  c.mark(o, "ip", s, s.args[0]);
-  if (s.args[1]) {
-    o.port = c.int(s, s.args[1]);
-    c.mark(o, "port", s, s.args[1]);
-  }
+  const o = ipPort(c, s);
   const checkers: Raw[] = [];
   const checker = (type: string): Handler => (st) => {
     const ch = readChecker(c, st, type);
