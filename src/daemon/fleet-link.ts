@@ -17,6 +17,7 @@ import { virtualServerName, type Config } from "../config/model.ts";
 import { ConfigStore } from "../config-io/store.ts";
 import { TrustStore } from "../config-io/trust.ts";
 import { ConfigDelivery, FleetReporter, modelValidator, type KnownConfig } from "../fleet/index.ts";
+import { checkReportDue } from "../fleet/check-reports.ts";
 import { judgeConfirm } from "../fleet/confirm.ts";
 import { lanOf } from "../fleet/lan.ts";
 import { NodeHealth } from "../fleet/node-health.ts";
@@ -64,8 +65,6 @@ function storedConfig(bytes: Uint8Array | null, trust: TrustStore | null, fleet:
 }
 
 const LAN_CACHE_MS = 2000;
-/** A real server's latency is refreshed on the broker at most this often (its state goes at once on a change). */
-export const RS_REFRESH_MS = 30_000;
 
 export class FleetLink {
   readonly reporter: FleetReporter;
@@ -223,10 +222,8 @@ export class FleetLink {
   }
 
   /**
-   * Every finished check. A real server's state otherwise goes out only when it
-   * changes, so the first check of each one reports it (and its virtual
-   * server's quorum), and later checks refresh the latency at most every
-   * RS_REFRESH_MS: the fleet sees every real server without a message per check.
+   * Every finished check; which ones go out is src/fleet/check-reports.ts's
+   * decision (the first of each real server, then a latency refresh now and then).
    */
   check(r: CheckReport): void {
     const key = `${r.vs}\u0000${r.rs}`;
@@ -234,7 +231,7 @@ export class FleetLink {
     const lastCheck = r.outcome.ok ? `${r.checker} ok` : `${r.checker}: ${r.outcome.reason || "failed"}`;
     const seen = this.checks.get(key);
     const latencyMs = Math.round(r.latencyMs * 10) / 10;
-    if (seen && now - seen.sentAt < RS_REFRESH_MS) {
+    if (seen && !checkReportDue(seen.sentAt, now)) {
       seen.lastCheck = lastCheck;
       seen.latencyMs = latencyMs;
       return;
