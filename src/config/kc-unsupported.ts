@@ -8,6 +8,7 @@ const PROCESS = "keepalived process tuning: vigil is one process with VRRP in it
 const AGENTS = "vigil has no SNMP or D-Bus agent: its state is on the status socket, the Prometheus endpoint and MQTT";
 const FIREWALL = "vigil installs no iptables/nftables rules";
 const LINKS = "vigil follows link state through rtnetlink notifications, without polling";
+const NAMESPACE = "vigil runs in the network namespace it is started in (`ip netns exec NS vigil run`, or NetworkNamespacePath= in the systemd unit) and never switches itself: its unit grants no CAP_SYS_ADMIN for setns";
 const NOT_YET = "not implemented in vigil";
 
 const REASONS: Record<string, string> = {};
@@ -24,6 +25,7 @@ add(PROCESS, "process_names", "process_name", "vrrp_process_name", "lvs_process_
 add(AGENTS, "snmp_socket", "enable_traps", "enable_snmp_vrrp", "enable_snmp_keepalived", "enable_snmp_rfc", "enable_snmp_rfcv2",
   "enable_snmp_rfcv3", "enable_snmp_checker", "enable_dbus", "dbus_service_name");
 add(FIREWALL, "vrrp_iptables", "vrrp_ipsets", "nftables", "nftables_priority", "nftables_counters", "nftables_ifindex");
+add(NAMESPACE, "net_namespace");
 add(LINKS, "linkbeat_use_polling", "linkbeat_interfaces");
 add(NOT_YET,
   // global_defs
@@ -36,7 +38,7 @@ add(NOT_YET,
   "use_vmac_addr", "use_ipvlan", "garp_extra_if", "vmac_garp_intvl", "old_unicast_checksum", "track_src_ip",
   "promote_secondaries", "notify_deleted", "strict_mode",
   // top level
-  "garp_group", "net_namespace", "track_group", "interface_up_down_delays");
+  "garp_group", "track_group", "interface_up_down_delays");
 
 /** Why vigil does not run keepalived keyword `kw`, or undefined when it is no keepalived keyword vigil knows of. */
 export function unsupportedReason(kw: string): string | undefined {

@@ -61,3 +61,13 @@ test("vigil loads a config with all of them, naming each with its reason (a warn
   for (const m of named) expect(m).toMatch(/, ignored: \S/);
   expect(r.warnings.map((w) => w.message).filter((m) => m.startsWith("unknown keyword"))).toEqual([]);
 });
+
+test("net_namespace is named with its reason: vigil runs in the namespace it is started in (ip netns exec / NetworkNamespacePath=)", () => {
+  const text = `net_namespace blue\n${instance([])}`;
+  const r = readKeepalived("/t/k.conf", memorySource({ "/t/k.conf": text }));
+  expect(r.errors).toEqual([]);
+  const w = r.warnings.find((x) => x.message.includes("net_namespace"));
+  expect(w?.message).toContain("ip netns exec NS vigil run");
+  expect(w?.message).toContain("NetworkNamespacePath=");
+  expect(w?.message).not.toContain("not implemented");
+});
