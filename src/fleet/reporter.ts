@@ -108,6 +108,8 @@ export interface ReporterStats {
   publishedStates: number;
   publishedEvents: number;
   activeAlarms: number;
+  /** peers whose VRRP states the split-brain witness keeps */
+  witnessPeers: number;
 }
 
 export class FleetReporter {
@@ -194,7 +196,10 @@ export class FleetReporter {
     // the site goes with the state: peers' witnesses compare within a site (witness.ts)
     const site = this.o.config.site;
     this.setState(this.topics.vrrp(instance), site ? { ...snap, site } : snap);
-    this.applyAlarms(this.witness.ownState(instance, { state: snap.state, segment: snap.segment, vrid: snap.vrid, ...(site ? { site } : {}) }, this.now()));
+    const key = { state: snap.state, segment: snap.segment, vrid: snap.vrid, ...(site ? { site } : {}) };
+    // and, for the site's witnesses, only what they compare (the fleet view reads the full one above)
+    if (site) this.setState(this.topics.siteVrrp(site, instance), { ...key, since: snap.since });
+    this.applyAlarms(this.witness.ownState(instance, key, this.now()));
   }
 
   lvsState(vs: string, rs: string, snap: LvsSnapshot): void {
@@ -236,6 +241,7 @@ export class FleetReporter {
       publishedStates: this.s.publishedStates,
       publishedEvents: this.s.publishedEvents,
       activeAlarms: this.witness.activeAlarms().length,
+      witnessPeers: this.witness.peerCount(),
     };
   }
 
@@ -357,8 +363,14 @@ export class FleetReporter {
     // PUBACK per delivery. At QoS 0 they stream in order over TCP; a reconnect
     // resets the witness and brings the retained ones again. Peers' liveness:
     // only those the witness needs (watchPeers), subscribed as they appear.
+    // With a site, only the site's states (site/<site>/+/vrrp/+): a node's
+    // deliveries and memory scale with its site, not the fleet. Without one, every
+    // node's (N² deliveries as a fleet connects; docs/fleet.md "Split-brain witness").
+    // Our own per-site states in any site come too, so that what an earlier run
+    // left under another site (or under a site we no longer have) is cleared.
     this.watched = new Set(); // a clean session starts with no subscription
-    c.subscribe(this.topics.fleetVrrp, { qos: 0 }, (err) => {
+    const site = this.o.config.site;
+    c.subscribe([site ? this.topics.siteVrrpFilter(site) : this.topics.fleetVrrp, this.topics.ownSiteVrrpAnywhere], { qos: 0 }, (err) => {
       if (err) this.log(`fleet: subscribe failed: ${err.message}`);
     });
     // What we knew of peers may be stale (one may have died while we were away):
@@ -423,7 +435,15 @@ export class FleetReporter {
       if (t.fleet === this.o.config.fleet) this.scheduleReport(body, packet);
       return;
     }
-    if (t.kind === "other" || t.fleet !== this.o.config.fleet || t.node === this.o.node) return;
+    if (t.kind === "other" || t.fleet !== this.o.config.fleet) return;
+    if (t.kind === "site-vrrp" && t.node === this.o.node) {
+      this.clearStaleSiteState(topic, t.site, body);
+      return;
+    }
+    if (t.node === this.o.node) return;
+    const site = this.o.config.site;
+    // the witness reads the site's copies when we have a site, the node-scoped states when we have none
+    if (t.kind === "site-vrrp" ? t.site !== site : t.kind === "vrrp" && site) return;
     if (t.kind === "status") {
       const d = body.length ? decodeBody(body) : { ok: true as const, value: { status: "offline" } };
       if (d.ok) this.applyAlarms(this.witness.peerOnline(t.node, (d.value as { status?: unknown })?.status === "online", this.now()));
@@ -436,6 +456,17 @@ export class FleetReporter {
       return;
     }
     this.applyAlarms(this.witness.peerState(t.node, t.instance, d ? snapshotKeyOf(d.value) : null, this.now()));
+  }
+
+  /**
+   * A retained per-site state of ours under a site that is not ours (the site
+   * changed, or was removed, between runs): peers there would go on reading it,
+   * MASTER perhaps, for as long as we are online. An empty retained message clears it.
+   */
+  private clearStaleSiteState(topic: string, site: string, body: Buffer) {
+    if (!body.length || site === this.o.config.site || !this.retainAvailable) return;
+    this.client?.publish(topic, Buffer.alloc(0), this.pubOpts(true));
+    this.log(`fleet: cleared our retained VRRP state under site '${site}' (${topic})`);
   }
 
   private receiveConfig(blob: Uint8Array) {

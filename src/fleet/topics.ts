@@ -4,7 +4,10 @@ export const ROOT = "vigil/v1";
 export const ALL_NODES = "all";
 /** vigil/v1/<fleet>/rollout/<id>: the retained record of a rollout (not a node) */
 export const ROLLOUTS = "rollout";
-const RESERVED_NODE_IDS = new Set([ALL_NODES, ROLLOUTS]);
+/** vigil/v1/<fleet>/site/<site>/<node>/vrrp/<instance>: what the split-brain witness of a site reads (not a node) */
+export const SITES = "site";
+const RESERVED_NODE_IDS = new Set([ALL_NODES, ROLLOUTS, SITES]);
+const RESERVED_WHY: Record<string, string> = { [ALL_NODES]: "fleet-wide pushes", [ROLLOUTS]: "rollout records", [SITES]: "per-site VRRP states" };
 
 /**
  * MQTT forbids wildcards in topic names and '/' would add levels: names from
@@ -24,7 +27,7 @@ export function decodeLevel(level: string): string {
 export function checkId(kind: "fleet" | "node", id: string): string {
   if (!id) throw new Error(`fleet: ${kind} id is empty`);
   if (/[/+#\u0000]/.test(id)) throw new Error(`fleet: ${kind} id '${id}' must not contain '/', '+', '#' or NUL`);
-  if (kind === "node" && RESERVED_NODE_IDS.has(id)) throw new Error(`fleet: node id '${id}' is reserved (${id === ALL_NODES ? "fleet-wide pushes" : "rollout records"})`);
+  if (kind === "node" && RESERVED_NODE_IDS.has(id)) throw new Error(`fleet: node id '${id}' is reserved (${RESERVED_WHY[id]})`);
   return id;
 }
 
@@ -49,8 +52,18 @@ export class Topics {
   /** Replies to requests go under the node's own subtree, where a per-node ACL lets it write. */
   get replyBase() { return `${this.base}/reply/`; }
   splitBrainAlarm(segment: string, vrid: number) { return `${this.base}/alarm/split-brain/${encodeLevel(segment)}/${vrid}`; }
-  /** What the split-brain witness listens on: every node's VRRP state, and the liveness of the peers that matter to it. */
+  /** What the split-brain witness of a node without a site listens on: every node's VRRP state (N² deliveries as a fleet connects). */
   get fleetVrrp() { return `${ROOT}/${this.fleet}/+/vrrp/+`; }
+  /**
+   * The copy of an instance's state the witnesses of its site read: routers back
+   * each other up only within a site, so a node subscribes to its site's states
+   * (siteVrrpFilter), not the fleet's. Outside the node's own subtree: the
+   * broker's ACL grants it site/+/<node>/# as well (docs/fleet.md).
+   */
+  siteVrrp(site: string, instance: string) { return `${ROOT}/${this.fleet}/${SITES}/${encodeLevel(site)}/${this.node}/vrrp/${encodeLevel(instance)}`; }
+  siteVrrpFilter(site: string) { return `${ROOT}/${this.fleet}/${SITES}/${encodeLevel(site)}/+/vrrp/+`; }
+  /** This node's per-site states in any site: what it left retained under a site it no longer has is cleared on connect. */
+  get ownSiteVrrpAnywhere() { return `${ROOT}/${this.fleet}/${SITES}/+/${this.node}/vrrp/+`; }
   /** `node`: the topic level as received */
   peerStatus(node: string) { return `${ROOT}/${this.fleet}/${node}/status`; }
   /** fleet-wide request: every node answers with what it keeps retained (report.ts) */
@@ -102,6 +115,7 @@ export function rolloutGetTopic(fleet: string, id: string): string {
 
 export type ParsedTopic =
   | { kind: "vrrp"; fleet: string; node: string; instance: string }
+  | { kind: "site-vrrp"; fleet: string; site: string; node: string; instance: string }
   | { kind: "status"; fleet: string; node: string }
   | { kind: "config-set"; fleet: string; node: string }
   | { kind: "config-get"; fleet: string; node: string }
@@ -113,6 +127,7 @@ export function parseTopic(topic: string): ParsedTopic {
   const p = topic.split("/");
   if (p.length < 5 || `${p[0]}/${p[1]}` !== ROOT) return { kind: "other" };
   const [fleet, node] = [p[2], p[3]];
+  if (p.length === 8 && node === SITES && p[6] === "vrrp") return { kind: "site-vrrp", fleet, site: decodeLevel(p[4]), node: p[5], instance: decodeLevel(p[7]) };
   if (p.length === 6 && p[4] === "vrrp") return { kind: "vrrp", fleet, node, instance: decodeLevel(p[5]) };
   if (p.length === 5 && p[4] === "report" && node === ALL_NODES) return { kind: "report", fleet };
   if (p.length === 5 && p[4] === "status") return { kind: "status", fleet, node };

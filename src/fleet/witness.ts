@@ -122,6 +122,11 @@ export class SplitBrainWitness {
     return this.evaluate(now);
   }
 
+  /** How many peers' reports the witness keeps (with a site: its site's routers, not the fleet). */
+  peerCount(): number {
+    return this.peers.size;
+  }
+
   activeAlarms(): AlarmChange[] {
     return [...this.active.values()];
   }

@@ -181,6 +181,35 @@ test("split-brain witness: two live MASTERs for one (segment, VRID) raise a reta
   expect(body(cleared.body)).toMatchObject({ active: false, peers: [] });
 }, 30_000);
 
+test("split-brain witness within a site: a node reads only its site's per-site states (a MASTER of the same VRID elsewhere is not a peer); what it left under a former site is cleared on connect", async () => {
+  const seg = { segment: "site-lan", vrid: 79 };
+  // an earlier run of gw-st-a under another site left its MASTER retained there
+  const before = reporter("gw-st-a", { site: "old.site" });
+  before.vrrpState("VI_1", vrrp("MASTER", seg));
+  const old = await watcher(["vigil/v1/edge/site/old%2Esite/+/vrrp/+"]);
+  expect(body((await old.waitFor((m) => m.topic === "vigil/v1/edge/site/old%2Esite/gw-st-a/vrrp/VI_1" && m.body.length > 0)).body)).toMatchObject({ state: "MASTER", site: "old.site", vrid: 79 });
+  await before.stop();
+  const w = await watcher(["vigil/v1/edge/gw-st-a/alarm/#"]);
+  const a = reporter("gw-st-a", { site: "s1" }, { splitBrainHoldDownMs: 0 });
+  const elsewhere = reporter("gw-st-c", { site: "s2" });
+  const noSite = reporter("gw-st-d");
+  a.vrrpState("VI_1", vrrp("MASTER", seg));
+  elsewhere.vrrpState("VI_1", vrrp("MASTER", seg));
+  noSite.vrrpState("VI_1", vrrp("MASTER", seg));
+  await old.waitFor((m) => m.topic === "vigil/v1/edge/site/old%2Esite/gw-st-a/vrrp/VI_1" && m.body.length === 0); // cleared
+  const b = reporter("gw-st-b", { site: "s1" });
+  b.vrrpState("VI_2", vrrp("MASTER", seg));
+  const alarm = await w.waitFor((m) => m.topic === "vigil/v1/edge/gw-st-a/alarm/split-brain/site-lan/79");
+  expect(body(alarm.body)).toMatchObject({ active: true, peers: ["gw-st-b"] });
+  // the witness of a node with a site kept only its site's router, not the fleet's
+  expect(a.stats().witnessPeers).toBe(1);
+  expect(noSite.stats().witnessPeers).toBeGreaterThan(1); // without a site: every node's node-scoped state
+  const late = await watcher(["vigil/v1/edge/site/+/gw-st-a/vrrp/+"]);
+  const kept = await late.waitFor(() => true);
+  expect(kept.topic).toBe("vigil/v1/edge/site/s1/gw-st-a/vrrp/VI_1");
+  expect(body(kept.body)).toMatchObject({ state: "MASTER", site: "s1", segment: "site-lan", vrid: 79 });
+}, 30_000);
+
 test("MQTT over WebSockets (ws://): birth and state arrive", async () => {
   const wsBroker = new Mosquitto({ websockets: true });
   cleanups.push(() => wsBroker.dispose());

@@ -33,6 +33,15 @@ describe("topics", () => {
     expect(() => new Topics("ed+ge", "n")).toThrow(/fleet id/);
     expect(() => new Topics("edge", "a/b")).toThrow(/node id/);
     expect(() => new Topics("edge", "all")).toThrow(/reserved/);
+    expect(() => new Topics("edge", "site")).toThrow("node id 'site' is reserved (per-site VRRP states)");
+  });
+  test("per-site VRRP states: the site and instance are escaped levels ('.' too, for RabbitMQ); the site's filter and parseTopic agree", () => {
+    expect(t.siteVrrp("hq.b/1", "VI_1")).toBe("vigil/v1/edge/site/hq%2Eb%2F1/gw-a/vrrp/VI_1");
+    expect(t.siteVrrpFilter("hq.b/1")).toBe("vigil/v1/edge/site/hq%2Eb%2F1/+/vrrp/+");
+    expect(t.ownSiteVrrpAnywhere).toBe("vigil/v1/edge/site/+/gw-a/vrrp/+");
+    expect(parseTopic(t.siteVrrp("hq.b/1", "x.y"))).toEqual({ kind: "site-vrrp", fleet: "edge", site: "hq.b/1", node: "gw-a", instance: "x.y" });
+    // the fleet view's node-scoped filters never match a per-site state (8 levels, 'site' where a node would be)
+    expect(parseTopic("vigil/v1/edge/site/s1/gw-a/vrrp")).toEqual({ kind: "other" });
   });
   test("parseTopic classifies and ignores foreign trees", () => {
     expect(parseTopic("vigil/v1/edge/gw-b/status")).toEqual({ kind: "status", fleet: "edge", node: "gw-b" });
