@@ -70,10 +70,13 @@ export class Mosquitto {
         const r = spawnSync(["mosquitto_passwd", "-b", pw, u, p], { stderr: "pipe" });
         if (r.exitCode !== 0) throw new Error(`mosquitto_passwd: ${r.stderr.toString()}`);
       }
-      // Each node writes only its own subtree and reads the fleet's vrrp/status
-      // (split-brain witness) and the fleet-wide config push.
+      // Each node writes only its own subtree and its per-site VRRP states, and
+      // reads the fleet's vrrp/status and the sites' states (split-brain witness)
+      // and the fleet-wide config push (docs/fleet.md "Access control").
       writeFileSync(`${this.dir}/acl`, [
         "pattern readwrite vigil/v1/+/%u/#",
+        "pattern readwrite vigil/v1/+/site/+/%u/vrrp/+",
+        "pattern read vigil/v1/+/site/+/+/vrrp/+",
         "pattern read vigil/v1/+/all/config/set",
         "pattern read vigil/v1/+/all/report",
         "pattern read vigil/v1/+/+/vrrp/+",
