@@ -18,6 +18,17 @@
 //   bun test/bench/advert-floor.bench.ts [--seconds 20] [--loads idle,one,both]
 //   on demand, the 10-minute count of late adverts with both cores busy:
 //   bun test/bench/advert-floor.bench.ts --seconds 600 --loads both
+//
+// Where vigil's late adverts come from: test/bench/advert-stall-trace.ts (perf on the
+// shipped binary, both cores busy). In its runs the SCHED_FIFO worker never waited on
+// another thread of its process: 0 futex waits (its only futex calls are FUTEX_WAKE of a
+// JITWorker), every sleep in ppoll, also with every SCHED_OTHER thread of vigil starved on
+// purpose (nice 19 beside a nice −20 busy loop on one CPU: 0 gaps > 36 ms in 20 s). Each
+// sleep > 15 ms was a late wake-up: the worker woken and runnable for up to 31 ms on a CPU
+// that scheduled nothing at all meanwhile, while the other CPU did (a vCPU not running:
+// this host is a PVM guest with steal time); one 68.1 ms gap caught that way: runnable
+// 53.0 ms, its CPU silent 55.8 ms, the other CPU's longest silence 4.0 ms, no lost events. Not a test of this: a SCHED_FIFO busy loop
+// spends the CPU's realtime budget and RT throttling then stops the worker too (64 ms).
 import { spawn } from "bun";
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
