@@ -29,7 +29,7 @@ add(NAMESPACE, "net_namespace");
 add(LINKS, "linkbeat_use_polling", "linkbeat_interfaces");
 add(NOT_YET,
   // global_defs
-  "smtp_helo_name", "smtp_alert", "smtp_alert_vrrp", "smtp_alert_checker", "no_email_faults", "no_checker_emails",
+  "smtp_alert_checker", "no_checker_emails",
   "checker_log_all_failures", "lvs_timeouts", "lvs_flush", "lvs_flush_onstop", "lvs_flush_on_stop",
   "vrrp_mcast_group4", "vrrp_mcast_group6", "vrrp_garp_lower_prio_delay", "vrrp_min_garp", "vrrp_startup_delay", "log_unknown_vrids", "rs_init_notifies",
   "vrrp_garp_extra_if", "vrrp_vmac_garp_intvl",

@@ -10,6 +10,7 @@ import {
 import { rangeText } from "./vsg-range.ts";
 import { writeRoute, writeRule, writeTrackProcess, writeTrackRef } from "./kc-routes-writer.ts";
 import { writeGlobalExtras } from "./kc-global.ts";
+import { writeGlobalMail, writeOwnSmtpAlert } from "./kc-global-mail.ts";
 
 /** ms -> keepalived seconds ("1", "0.01", "2.5"). */
 export function seconds(ms: number): string {
@@ -118,6 +119,7 @@ function writeGlobal(o: Out, g: GlobalDefs) {
       o.line("lvs_sync_daemon", word(l.interface), word(l.instance), ...extra);
     }
     writeGlobalExtras(o, g);
+    writeGlobalMail(o, g);
   });
 }
 
@@ -173,7 +175,7 @@ function writeSyncGroup(o: Out, g: SyncGroup) {
     o.flag("sync_group_tracking_weight", g.trackingWeight);
     if (g.notifyPriorityChanges !== undefined) o.line("notify_priority_changes", String(g.notifyPriorityChanges));
     notify(o, g);
-    o.flag("smtp_alert", g.smtpAlert);
+    writeOwnSmtpAlert(o, g.smtpAlert);
   });
 }
 
@@ -224,7 +226,7 @@ function writeInstance(o: Out, i: VrrpInstance) {
     if (i.useVmac !== undefined) o.line(...(i.useVmac ? ["use_vmac", word(i.useVmac)] : ["use_vmac"]));
     o.flag("vmac_xmit_base", i.vmacXmitBase);
     if (i.accept !== undefined) o.line(i.accept ? "accept" : "no_accept");
-    o.flag("smtp_alert", i.smtpAlert);
+    writeOwnSmtpAlert(o, i.smtpAlert);
     if (i.notifyPriorityChanges !== undefined) o.line("notify_priority_changes", String(i.notifyPriorityChanges));
     o.opt("notify_master_rx_lower_pri", i.notifyMasterRxLowerPri, quoted);
     // keepalived's check_unicast_src takes no value: it only turns the check on

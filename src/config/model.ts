@@ -104,6 +104,15 @@ export interface GlobalDefs {
   dynamicInterfaces: "off" | "on" | "allow_if_changes";
   /** vigil: Prometheus text endpoint (GET /metrics); absent = off */
   metricsListen?: MetricsListen;
+  // keepalived's alert-mail switches (global_parser.c)
+  /** keepalived smtp_helo_name: the name alert mails greet the relay with (absent = router_id when it is a host name, else the host name) */
+  smtpHeloName?: string;
+  /** keepalived smtp_alert: default of every smtp_alert not given (absent = off) */
+  smtpAlert?: boolean;
+  /** keepalived smtp_alert_vrrp: default of the instances' and sync groups' smtp_alert, before smtpAlert */
+  smtpAlertVrrp?: boolean;
+  /** keepalived no_email_faults: no alert mail for a transition to FAULT */
+  noEmailFaults: boolean;
 }
 
 /**
@@ -282,7 +291,8 @@ export interface SyncGroup extends NotifyScripts {
   name: string;
   /** instance names */
   group: string[];
-  smtpAlert: boolean;
+  /** absent = global smtpAlertVrrp, else smtpAlert, else off (vrrpSmtpAlert) */
+  smtpAlert?: boolean;
   /**
    * Tracked by every member, with the group's weights (keepalived 2.2.7
    * sync_group_tracking_init): an unweighted one that fails puts the group in FAULT.
@@ -377,7 +387,8 @@ export interface VrrpInstance extends NotifyScripts {
   vmacXmitBase: boolean;
   /** RFC 5798 Accept_Mode; absent = keepalived's default (off with vrrp_strict, else on) */
   accept?: boolean;
-  smtpAlert: boolean;
+  /** absent = global smtpAlertVrrp, else smtpAlert, else off (vrrpSmtpAlert) */
+  smtpAlert?: boolean;
   /**
    * keepalived notify_priority_changes: a change of effective priority writes
    * `INSTANCE "NAME" MASTER_PRIORITY|BACKUP_PRIORITY N` to the notify FIFOs
@@ -676,6 +687,7 @@ export function defaultGlobal(): GlobalDefs {
     fifoWriteVrrpStatesOnReload: false,
     vrrpNotifyPriorityChanges: false,
     dynamicInterfaces: "off",
+    noEmailFaults: false,
   };
 }
 
@@ -684,7 +696,7 @@ export function defaultScript(name: string, script: string): VrrpScript {
 }
 
 export function defaultSyncGroup(name: string): SyncGroup {
-  return { name, group: [], smtpAlert: false, trackInterface: [], trackScript: [], trackFile: [], trackProcess: [], trackingWeight: false };
+  return { name, group: [], trackInterface: [], trackScript: [], trackFile: [], trackProcess: [], trackingWeight: false };
 }
 
 export function defaultInstance(name: string): VrrpInstance {
@@ -708,7 +720,6 @@ export function defaultInstance(name: string): VrrpInstance {
     preemptDelayMs: 0,
     unicastPeer: [],
     vmacXmitBase: false,
-    smtpAlert: false,
     dontTrackPrimary: false,
   };
 }
@@ -800,4 +811,13 @@ export function virtualServerName(vs: VirtualServer): string {
 export function realServerName(rs: RealServer): string {
   const ip = rs.ip.includes(":") ? `[${rs.ip}]` : rs.ip;
   return rs.port === undefined ? ip : `${ip}:${rs.port}`;
+}
+
+/**
+ * Whether an instance or sync group mails its transitions: its own smtp_alert, else
+ * global smtp_alert_vrrp, else global smtp_alert, else off (keepalived 2.2.7
+ * vrrp.c completes an unset smtp_alert that way).
+ */
+export function vrrpSmtpAlert(g: GlobalDefs, own: boolean | undefined): boolean {
+  return own ?? g.smtpAlertVrrp ?? g.smtpAlert ?? false;
 }

@@ -153,6 +153,10 @@ export const globalSpec = fromModel(obj("GlobalDefs", {
   vrrpNotifyPriorityChanges: dflt(bool, "default of each instance's notifyPriorityChanges"),
   dynamicInterfaces: dflt(enm("off", "on", "allow_if_changes"), "vigil always follows interfaces that come and go; kept for keepalived"),
   metricsListen: opt(metricsListenSpec, "vigil: Prometheus text endpoint (GET /metrics); absent = off"),
+  smtpHeloName: opt(name, "HELO/EHLO name of alert mails; absent = routerId when a host name, else the host name"),
+  smtpAlert: opt(bool, "default of every smtpAlert not given; absent = off"),
+  smtpAlertVrrp: opt(bool, "default of the instances' and sync groups' smtpAlert, before smtpAlert"),
+  noEmailFaults: dflt(bool, "no alert mail for a transition to FAULT"),
 }), defaultGlobal());
 
 export const scriptSpec = fromModel(obj("VrrpScript", {
@@ -238,7 +242,7 @@ export const syncGroupSpec = fromModel(obj("SyncGroup", {
   name: req(name),
   group: dflt(arr(name, 256)),
   ...notifyFields,
-  smtpAlert: dflt(bool),
+  smtpAlert: opt(bool, "absent = global smtpAlertVrrp, else smtpAlert, else off"),
   trackInterface: dflt(arr(trackInterfaceSpec, 256)),
   trackScript: dflt(arr(trackScriptSpec, 256)),
   trackFile: dflt(arr(trackRefSpec("File"), 256)),
@@ -279,7 +283,7 @@ export const instanceSpec = fromModel(obj("VrrpInstance", {
   useVmac: opt({ kind: "string", minLength: 0, maxLength: 15, pattern: "^[^\\s\"{}!#\\uff01/]*$" }, '"" = default name'),
   vmacXmitBase: dflt(bool),
   accept: opt(bool),
-  smtpAlert: dflt(bool),
+  smtpAlert: opt(bool, "absent = global smtpAlertVrrp, else smtpAlert, else off"),
   notifyPriorityChanges: opt(bool, "MASTER_PRIORITY/BACKUP_PRIORITY lines on the notify FIFOs; absent = the sync group's, else global"),
   checkUnicastSrc: opt(bool, "absent = global vrrpCheckUnicastSrc"),
   skipCheckAdvAddr: opt(bool, "absent = global vrrpSkipCheckAdvAddr"),

@@ -17,7 +17,7 @@
 import { closeSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import {
-  type Config, instanceFamily, instanceVersion, realServerName, type VirtualIpAddress, type VirtualServer, virtualServerName,
+  type Config, instanceFamily, instanceVersion, realServerName, type VirtualIpAddress, type VirtualServer, virtualServerName, vrrpSmtpAlert,
 } from "../config/model.ts";
 import type { DaemonStatus, InstanceStatus, TrackedStatus } from "./status-types.ts";
 
@@ -165,7 +165,7 @@ function topologySection(t: Text, cfg: Config, st: DaemonStatus): void {
       for (const p of inst.unicastPeer) t.w(`     ${p}`);
     }
     trackedLines(t, s?.tracking);
-    t.w(`   Using smtp notification = ${inst.smtpAlert ? "yes" : "no"}`);
+    t.w(`   Using smtp notification = ${vrrpSmtpAlert(g, inst.smtpAlert) ? "yes" : "no"}`);
     const lifetime = inst.vipLifetimeMs ?? g.vipLifetimeMs;
     t.w(`   VIP lifetime = ${lifetime === "permanent" ? "permanent" : `${secs(lifetime)} sec`}`);
   }

@@ -33,7 +33,7 @@ export function realServerAlert(routerId: string, rs: string, vs: string, up: bo
 /** SMTP settings from global_defs, or null when alerts are not configured (keepalived's rule). */
 export function smtpSettings(g: GlobalDefs): SmtpSettings | null {
   if (!g.smtpServer || g.notificationEmail.length === 0) return null;
-  const helo = g.routerId && /^[A-Za-z0-9.-]+$/.test(g.routerId) ? g.routerId : hostname();
+  const helo = g.smtpHeloName ?? (g.routerId && /^[A-Za-z0-9.-]+$/.test(g.routerId) ? g.routerId : hostname());
   return {
     server: g.smtpServer,
     port: g.smtpPort ?? 25,

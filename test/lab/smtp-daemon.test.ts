@@ -43,15 +43,15 @@ afterAll(async () => {
   await lab?.cleanup();
 }, 30_000);
 
-test("smtp_alert: the backup mails 'Entering BACKUP state' at start and 'Entering MASTER state' on takeover, as keepalived words them", async () => {
+test("smtp_alert (here global smtp_alert_vrrp, greeting with smtp_helo_name): the backup mails 'Entering BACKUP state' at start and 'Entering MASTER state' on takeover, as keepalived words them", async () => {
   sink = inNetns(lab.ns(2), () => new SmtpSink().start());
-  const inst = (r: number) => ({ name: "VI_M", vrid: 71, priority: r === 1 ? 150 : 100, advertInt: 0.2, vips: ["198.18.0.171"], extra: ["garp_master_delay 0", ...(r === 2 ? ["smtp_alert"] : [])] });
+  const inst = (r: number) => ({ name: "VI_M", vrid: 71, priority: r === 1 ? 150 : 100, advertInt: 0.2, vips: ["198.18.0.171"], extra: ["garp_master_delay 0"] });
   const h1 = await startVigil(lab, 1, vigilConf({ routerId: "gw1", global: ["vip_lifetime 2"], instances: [inst(1)] }));
   expect(await waitStates([[h1, "VI_M", "MASTER"]], 6000)).toEqual(["MASTER"]);
   const h2 = await startVigil(lab, 2, vigilConf({
     routerId: "gw2",
     global: ["vip_lifetime 2", "notification_email {", "  ops@example.test", "  oncall@example.test", "}", "notification_email_from vigil@gw2.example.test",
-      `smtp_server 127.0.0.1 ${sink.port}`, "smtp_connect_timeout 5"],
+      `smtp_server 127.0.0.1 ${sink.port}`, "smtp_connect_timeout 5", "smtp_alert_vrrp", "smtp_helo_name mx.gw2.example.test"],
     instances: [inst(2)],
   }));
   expect(await waitStates([[h2, "VI_M", "BACKUP"]], 6000)).toEqual(["BACKUP"]);
@@ -67,10 +67,10 @@ test("smtp_alert: the backup mails 'Entering BACKUP state' at start and 'Enterin
   const m = mailWith("MASTER")!;
   expect(m.from).toBe("vigil@gw2.example.test");
   expect(m.to).toEqual(["ops@example.test", "oncall@example.test"]);
-  expect(m.helo).toBe("gw2");
+  expect(m.helo).toBe("mx.gw2.example.test");
   expect(m.data).toContain("=> VRRP Instance is now owning VRRP VIPs <=");
   expect(m.data).toMatch(/^From: vigil@gw2\.example\.test$/m);
   expect(m.data).toMatch(/^To: ops@example\.test, oncall@example\.test$/m);
-  // one mail per transition: BACKUP at start, MASTER now (the dead master sent nothing: it has no smtp_alert)
+  // one mail per transition: BACKUP at start, MASTER now (the dead master sent nothing: it has no smtp_server)
   expect(sink.mails.map((x) => /Entering (\w+) state/.exec(x.data)?.[1])).toEqual(["BACKUP", "MASTER"]);
 }, 60_000);

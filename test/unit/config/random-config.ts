@@ -79,6 +79,7 @@ function randomGlobal(r: Rng): GlobalDefs {
     vrrpNotifyPriorityChanges: false,
     vrrpCheckUnicastSrc: false,
     dynamicInterfaces: "off",
+    noEmailFaults: false,
   };
   const out = set(g, {
     routerId: maybe(r, 0.7, () => nameOf(r, "rid")),

@@ -1,0 +1,33 @@
+// global_defs switches of keepalived's alert mails (keepalived.conf(5), global_parser.c):
+// smtp_helo_name NAME, smtp_alert [BOOL], smtp_alert_vrrp [BOOL], no_email_faults.
+// An instance or sync group without its own smtp_alert takes smtp_alert_vrrp, else
+// smtp_alert (model.ts vrrpSmtpAlert). Reader and writer side by side.
+import type { GlobalDefs } from "./model.ts";
+import { type Ctx, type Handler, hFlag, hStr } from "./kc-context.ts";
+import { type Out, word } from "./keepalived-writer.ts";
+
+export function globalMailHandlers(c: Ctx): Record<string, Handler> {
+  return {
+    smtp_helo_name: hStr(c, "smtpHeloName"),
+    smtp_alert: hFlag(c, "smtpAlert"),
+    smtp_alert_vrrp: hFlag(c, "smtpAlertVrrp"),
+    no_email_faults: hFlag(c, "noEmailFaults"),
+  };
+}
+
+const tristate = (o: Out, kw: string, v: boolean | undefined) => {
+  if (v !== undefined) o.line(kw, v ? "true" : "false");
+};
+
+/** The same keywords back into global_defs. */
+export function writeGlobalMail(o: Out, g: GlobalDefs): void {
+  o.opt("smtp_helo_name", g.smtpHeloName, word);
+  tristate(o, "smtp_alert", g.smtpAlert);
+  tristate(o, "smtp_alert_vrrp", g.smtpAlertVrrp);
+  o.flag("no_email_faults", g.noEmailFaults);
+}
+
+/** An instance's or sync group's own smtp_alert: written only when given, false too (it overrides the global default). */
+export function writeOwnSmtpAlert(o: Out, v: boolean | undefined): void {
+  tristate(o, "smtp_alert", v);
+}
