@@ -20,10 +20,11 @@
 //   bun test/bench/advert-floor.bench.ts --seconds 600 --loads both
 //
 // Where vigil's late adverts come from: test/bench/advert-stall-trace.ts (perf on the
-// shipped binary, both cores busy). In its runs the SCHED_FIFO worker never waited on
-// another thread of its process: 0 futex waits (its only futex calls are FUTEX_WAKE of a
-// JITWorker), every sleep in ppoll, also with every SCHED_OTHER thread of vigil starved on
-// purpose (nice 19 beside a nice −20 busy loop on one CPU: 0 gaps > 36 ms in 20 s). Each
+// shipped binary, both cores busy). In its five runs (450 s) the SCHED_FIFO worker waited
+// on another thread of its process only 3 times, each on a JITWorker it had just handed a
+// compile (0.004 and 0.514 ms where timed); every other sleep was in ppoll, also with every
+// SCHED_OTHER thread of vigil starved on purpose (nice 19 beside a nice −20 busy loop on
+// one CPU: no futex wait, 0 gaps > 36 ms in 20 s). Each
 // sleep > 15 ms was a late wake-up: the worker woken and runnable for up to 31 ms on a CPU
 // that scheduled nothing at all meanwhile, while the other CPU did (a vCPU not running:
 // this host is a PVM guest with steal time); one 68.1 ms gap caught that way: runnable
