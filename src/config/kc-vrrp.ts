@@ -38,6 +38,8 @@ export function readGlobal(c: Ctx, s: Stmt, g: Raw) {
     vrrp_strict: hFlag(c, "vrrpStrict"),
     vrrp_skip_check_adv_addr: hFlag(c, "vrrpSkipCheckAdvAddr"),
     vrrp_check_unicast_src: hFlag(c, "vrrpCheckUnicastSrc"),
+    vrrp_mcast_group4: hStr(c, "vrrpMcastGroup4"),
+    vrrp_mcast_group6: hStr(c, "vrrpMcastGroup6"),
     default_interface: hStr(c, "defaultInterface"),
     vrrp_lower_prio_no_advert: hFlag(c, "vrrpLowerPrioNoAdvert"),
     vrrp_higher_prio_send_advert: hFlag(c, "vrrpHigherPrioSendAdvert"),

@@ -93,6 +93,8 @@ function writeGlobal(o: Out, g: GlobalDefs) {
     o.ifNot("vrrp_version", g.vrrpVersion, d.vrrpVersion);
     o.flag("vrrp_strict", g.vrrpStrict);
     o.flag("vrrp_skip_check_adv_addr", g.vrrpSkipCheckAdvAddr);
+    o.opt("vrrp_mcast_group4", g.vrrpMcastGroup4);
+    o.opt("vrrp_mcast_group6", g.vrrpMcastGroup6);
     o.flag("vrrp_check_unicast_src", g.vrrpCheckUnicastSrc);
     o.opt("default_interface", g.defaultInterface, word);
     if (g.vrrpLowerPrioNoAdvert !== undefined) o.line("vrrp_lower_prio_no_advert", String(g.vrrpLowerPrioNoAdvert));

@@ -52,6 +52,9 @@ export interface GlobalDefs {
   vrrpVersion: VrrpVersion;
   vrrpStrict: boolean;
   vrrpSkipCheckAdvAddr: boolean;
+  /** keepalived vrrp_mcast_group4 / vrrp_mcast_group6: the group multicast adverts go to and are received on; absent = 224.0.0.18 / ff02::12 (RFC 5798 §5.1.1.2, §5.1.2.2) */
+  vrrpMcastGroup4?: string;
+  vrrpMcastGroup6?: string;
   /** keepalived default_interface: the interface of a static_ipaddress without `dev` (absent = eth0, keepalived's default) */
   defaultInterface?: string;
   /** keepalived vrrp_check_unicast_src: the default of each instance's check_unicast_src */

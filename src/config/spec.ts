@@ -131,6 +131,8 @@ export const globalSpec = fromModel(obj("GlobalDefs", {
   vrrpStrict: dflt(bool),
   vrrpSkipCheckAdvAddr: dflt(bool),
   vrrpCheckUnicastSrc: dflt(bool),
+  vrrpMcastGroup4: opt(ip, "multicast group of IPv4 adverts; absent = 224.0.0.18 (RFC 5798 §5.1.1.2)"),
+  vrrpMcastGroup6: opt(ip, "multicast group of IPv6 adverts; absent = ff02::12 (RFC 5798 §5.1.2.2)"),
   defaultInterface: opt(name, "interface of a static address without dev; absent = eth0 (keepalived)"),
   vrrpLowerPrioNoAdvert: opt(bool, "absent = off, on under vrrpStrict"),
   vrrpHigherPrioSendAdvert: opt(bool, "absent = off"),

@@ -12,9 +12,12 @@ import { AdvertSources } from "./advert-sources.ts";
 
 const MAX_RX_PER_WAKE = 256;
 
-/** `protocol`: 112, or 51 for auth_type AH adverts (another raw socket: the kernel delivers by IP protocol) */
-export function receiverKey(ifindex: number, family: 4 | 6, protocol = IPPROTO_VRRP): string {
-  return `${ifindex}/${family}/${protocol}`;
+/**
+ * `protocol`: 112, or 51 for auth_type AH adverts (another raw socket: the kernel delivers by IP protocol);
+ * `group`: the multicast group it joins (vrrp_mcast_group4/6: a reload that changes it opens a new receiver)
+ */
+export function receiverKey(ifindex: number, family: 4 | 6, protocol = IPPROTO_VRRP, group = ""): string {
+  return `${ifindex}/${family}/${protocol}/${group}`;
 }
 
 export class AdvertReceiver {
@@ -27,8 +30,8 @@ export class AdvertReceiver {
   /** where the VRID is, after the payload offset: past the AH with auth_type AH */
   private readonly vridAt: number;
 
-  constructor(ifname: string, readonly family: 4 | 6, private readonly warn: (msg: string) => void, protocol = IPPROTO_VRRP) {
-    this.sock = new VrrpSocket({ family, ifname, protocol });
+  constructor(ifname: string, readonly family: 4 | 6, private readonly warn: (msg: string) => void, protocol = IPPROTO_VRRP, group?: string) {
+    this.sock = new VrrpSocket({ family, ifname, protocol, ...(group !== undefined ? { group } : {}) });
     this.vridAt = (protocol === IPPROTO_AH ? AH_LEN : 0) + 1;
     try {
       this.sources = new AdvertSources(ifname, family, protocol);

@@ -3,7 +3,8 @@
 // instance uses it any more.
 import { errorText } from "../error-text.ts";
 import { IPPROTO_AH } from "../vrrp/packet-ah.ts";
-import { IPPROTO_VRRP } from "../vrrp/packet-layout.ts";
+import { IPPROTO_VRRP, MCAST_V4, MCAST_V6 } from "../vrrp/packet-layout.ts";
+import { formatAddress, toAddressBytes } from "../vrrp/addr.ts";
 import { AdvertReceiver, receiverKey } from "./advert-receiver.ts";
 import type { InstancePlan } from "./plan.ts";
 import type { InstanceRuntime } from "./vrrp-runtime.ts";
@@ -11,6 +12,12 @@ import type { InstanceRuntime } from "./vrrp-runtime.ts";
 /** The IP protocol an instance's adverts arrive with: 51 with auth_type AH (the AH comes first), else 112. */
 export function advertProtocol(plan: InstancePlan): number {
   return plan.params.authType === "AH" && plan.params.authPass !== undefined ? IPPROTO_AH : IPPROTO_VRRP;
+}
+
+/** The multicast group an instance's adverts go to and arrive on (vrrp_mcast_group4/6), canonical text. */
+export function advertGroup(plan: InstancePlan): string {
+  const p = plan.params;
+  return formatAddress(p.mcastGroup === undefined ? (p.family === 4 ? MCAST_V4 : MCAST_V6) : toAddressBytes(p.mcastGroup, p.family));
 }
 
 export class AdvertReceivers {
@@ -26,7 +33,7 @@ export class AdvertReceivers {
     const failed: Array<[InstanceRuntime, string]> = [];
     const groups = new Map<string, InstanceRuntime[]>();
     for (const rt of runtimes) {
-      const k = receiverKey(rt.sock.ifindex, rt.plan.params.family, advertProtocol(rt.plan));
+      const k = receiverKey(rt.sock.ifindex, rt.plan.params.family, advertProtocol(rt.plan), advertGroup(rt.plan));
       (groups.get(k) ?? groups.set(k, []).get(k)!).push(rt);
     }
     for (const [k, r] of this.receivers) {
@@ -39,7 +46,8 @@ export class AdvertReceivers {
       let r = this.receivers.get(k);
       if (!r) {
         try {
-          r = new AdvertReceiver(members[0].sock.ifname, members[0].plan.params.family, this.warn, advertProtocol(members[0].plan));
+          const p = members[0].plan.params;
+          r = new AdvertReceiver(members[0].sock.ifname, p.family, this.warn, advertProtocol(members[0].plan), advertGroup(members[0].plan));
         } catch (e) {
           for (const m of members) failed.push([m, `cannot receive adverts on ${m.sock.ifname}: ${errorText(e)}`]);
           continue;

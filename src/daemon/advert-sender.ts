@@ -3,6 +3,7 @@
 // the core's preallocated encoding. Allocation-free per advert.
 import { VrrpSocket } from "../sys/vrrp-socket.ts";
 import type { AdvertEncoder } from "../vrrp/packet-encode.ts";
+import { advertGroup } from "./advert-receivers.ts";
 import type { InstancePlan } from "./plan.ts";
 
 export class AdvertSender {
@@ -20,6 +21,8 @@ export class AdvertSender {
       // pin the source to the primary address: the v3 checksum's pseudo-header uses it
       source: String(plan.params.primary),
       unicastPeers: plan.source.unicastPeer,
+      // vrrp_mcast_group4/6 (the encoder's v3 checksum covers the same destination)
+      group: advertGroup(plan),
       // adverts come in through the interface's shared AdvertReceiver
       receive: false,
       // auth_type AH: the encoder builds the IPv4 header its ICV covers (keepalived sends the same way)

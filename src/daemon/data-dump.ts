@@ -137,7 +137,7 @@ function topologySection(t: Text, cfg: Config, st: DaemonStatus): void {
     if (s) t.w(`   Last transition = ${keepalivedTime(s.since)}`);
     t.w(`   Interface = ${inst.interface}`);
     if (inst.srcIp) t.w(`   Using src_ip = ${inst.srcIp} (from configuration)`);
-    if (!inst.unicastPeer.length) t.w(`   Multicast address ${fam === 6 ? "ff02::12" : "224.0.0.18"}`);
+    if (!inst.unicastPeer.length) t.w(`   Multicast address ${fam === 6 ? cfg.global.vrrpMcastGroup6 ?? "ff02::12" : cfg.global.vrrpMcastGroup4 ?? "224.0.0.18"}`);
     if (inst.useVmac !== undefined) t.w(`   Use VMAC, i/f ${inst.useVmac || `vrrp.${inst.virtualRouterId}`}${inst.vmacXmitBase ? ", xmit base i/f" : ""}`);
     const g = cfg.global;
     t.w(`   Gratuitous ARP delay = ${secs(inst.garpMasterDelayMs ?? g.vrrpGarpMasterDelayMs)}`);

@@ -214,6 +214,11 @@ export function formatMac(b: Uint8Array, off = 0, len = b.length - off): string 
   return out.join(":");
 }
 
+/** A multicast address: IPv4 224.0.0.0/4 (RFC 5771), IPv6 ff00::/8 (RFC 4291 §2.7). */
+export function isMulticast(b: Uint8Array): boolean {
+  return b.length === 4 ? (b[0] & 0xf0) === 0xe0 : b[0] === 0xff;
+}
+
 export function isIPv6LinkLocal(b: Uint8Array, off = 0): boolean {
   return b[off] === 0xfe && (b[off + 1] & 0xc0) === 0x80;
 }

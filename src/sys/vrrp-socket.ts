@@ -15,7 +15,7 @@ import { Errno, SysError } from "./errno.ts";
 import { check, cstr, errno, libc } from "./libc.ts";
 import { type PacketInfo, readPacketInfo } from "./vrrp-socket-cmsg.ts";
 import { int32Option, ipMreqn, ipv6Mreq, sockaddrIn, sockaddrIn6, writePointer } from "./sockaddr.ts";
-import { isIPv6LinkLocal, parseIPv4, parseIPv6 } from "../net/ip-address.ts";
+import { formatIPv4, formatIPv6, isIPv6LinkLocal, parseIPv4, parseIPv6 } from "../net/ip-address.ts";
 import { ffiBytes } from "./ffi-memory.ts";
 
 // ---- local constants not yet in abi.ts (linux/in.h, linux/in6.h); move them there ----
@@ -61,25 +61,27 @@ export interface VrrpSocketOptions {
   receive?: boolean;
   /** IP protocol received: 112 (default), or 51 for keepalived's auth_type AH adverts (IPv4, the AH before the VRRP message) */
   protocol?: number;
+  /** the multicast group sent to and joined (keepalived vrrp_mcast_group4/6); default 224.0.0.18 / ff02::12 */
+  group?: string;
   /** TTL / hop limit of unicast adverts (keepalived unicast_ttl); default 255. Multicast ones always leave with 255. */
   unicastTtl?: number;
 }
 
 /**
- * IP_ADD_MEMBERSHIP 224.0.0.18 with the interface chosen by index (struct ip_mreqn).
+ * IP_ADD_MEMBERSHIP of the group (224.0.0.18 unless vrrp_mcast_group4) with the interface chosen by index (struct ip_mreqn).
  * qemu-user's aarch64 ip_mreqn has a 64-bit imr_ifindex, so it copies the index only
  * from a 16-byte option and joins a 12-byte one with index 0 (ENODEV: no route to
  * pick a device by). The kernel reads sizeof(ip_mreqn) bytes from any longer option
  * (net/ipv4/ip_sockglue.c), so the zero-padded retry asks a real kernel the same.
  */
-function joinGroupV4(fd: number, ifindex: number, where: string): void {
-  const mreqn = ipMreqn(VRRP_GROUP_V4, ifindex);
+function joinGroupV4(fd: number, group: Uint8Array, ifindex: number, where: string): void {
+  const mreqn = ipMreqn(group, ifindex);
   if (setsockopt(fd, SOL_IP, IP_ADD_MEMBERSHIP, mreqn, mreqn.length) >= 0) return;
   const e = errno();
-  if (e !== Errno.ENODEV) throw new SysError("setsockopt(IP_ADD_MEMBERSHIP 224.0.0.18)", e, where);
+  if (e !== Errno.ENODEV) throw new SysError(`setsockopt(IP_ADD_MEMBERSHIP ${formatIPv4(group)})`, e, where);
   const padded = ffiBytes(16);
   padded.set(mreqn);
-  check("setsockopt(IP_ADD_MEMBERSHIP 224.0.0.18)", setsockopt(fd, SOL_IP, IP_ADD_MEMBERSHIP, padded, padded.length), where);
+  check(`setsockopt(IP_ADD_MEMBERSHIP ${formatIPv4(group)})`, setsockopt(fd, SOL_IP, IP_ADD_MEMBERSHIP, padded, padded.length), where);
 }
 
 /**
@@ -139,8 +141,9 @@ export class VrrpSocket {
     const parse = v6 ? parseIPv6 : parseIPv4;
     const source = opts.source !== undefined ? parse(opts.source) : undefined;
     const peers = (opts.unicastPeers ?? []).map(parse);
+    const group = opts.group !== undefined ? parse(opts.group) : v6 ? VRRP_GROUP_V6 : VRRP_GROUP_V4;
     const sockaddr = (a: Uint8Array) => (v6 ? sockaddrIn6(a, this.ifindex) : sockaddrIn(a));
-    this.destinations = peers.length > 0 ? peers.map(sockaddr) : [sockaddr(v6 ? VRRP_GROUP_V6 : VRRP_GROUP_V4)];
+    this.destinations = peers.length > 0 ? peers.map(sockaddr) : [sockaddr(group)];
 
     const proto = opts.protocol ?? IPPROTO_VRRP;
     this.fd = check(`socket(${v6 ? "AF_INET6" : "AF_INET"}, SOCK_RAW, ${proto})`, socket(v6 ? AF_INET6 : AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto));
@@ -213,8 +216,8 @@ export class VrrpSocket {
         check("bind", bind(this.fd, sa, sa.length), `${opts.source} ${where}`);
       }
       if (peers.length === 0 && receive) {
-        if (v6) opt(SOL_IPV6, IPV6_JOIN_GROUP, "IPV6_JOIN_GROUP ff02::12", ipv6Mreq(VRRP_GROUP_V6, this.ifindex));
-        else joinGroupV4(this.fd, this.ifindex, where);
+        if (v6) opt(SOL_IPV6, IPV6_JOIN_GROUP, `IPV6_JOIN_GROUP ${formatIPv6(group)}`, ipv6Mreq(group, this.ifindex));
+        else joinGroupV4(this.fd, group, this.ifindex, where);
       }
     } catch (e) {
       close(this.fd);

@@ -4,7 +4,7 @@
 import { fold, pseudoSumV4, pseudoSumV6, sum16 } from "../net/checksum.ts";
 import type { ResolvedParams } from "./params.ts";
 import {
-  AUTH_AH, AUTH_NONE, AUTH_PASS, IPPROTO_VRRP, MCAST_V4, MCAST_V6, OFF_ADDRS, OFF_AUTHTYPE, OFF_ADVERINT_V2,
+  AUTH_AH, AUTH_NONE, AUTH_PASS, IPPROTO_VRRP, OFF_ADDRS, OFF_AUTHTYPE, OFF_ADVERINT_V2,
   OFF_CHECKSUM, OFF_COUNT, OFF_MAXADVER, OFF_PRIORITY, OFF_VERTYPE, OFF_VRID, TYPE_ADVERTISEMENT, vrrpLength,
 } from "./packet-layout.ts";
 import { IPV4_HEADER_LEN, writeIpv4HeaderTemplate, ipv4HeaderPartialSum, OFF_IP_ID, OFF_IP_CHECKSUM } from "./ipv4-header.ts";
@@ -37,7 +37,7 @@ export class AdvertEncoder {
     this.withIp = (opts.ipHeader ?? false) || p.authAh;
     if (this.withIp && p.family !== 4) throw new Error(`vrrp instance ${p.name}: an IPv4 header cannot be built for IPv6`);
     this.ah = p.authAh ? { icv: new AhIcv(p.authPass!, p.unicastPeers.length > 0), counter: opts.ahCounter ?? new AhCounter() } : null;
-    this.destinations = p.unicastPeers.length > 0 ? p.unicastPeers : [p.family === 4 ? MCAST_V4 : MCAST_V6];
+    this.destinations = p.unicastPeers.length > 0 ? p.unicastPeers : [p.mcastGroup];
     this.vrrpOffset = this.withIp ? IPV4_HEADER_LEN + (this.ah ? AH_LEN : 0) : 0;
     this.vrrpLength = vrrpLength(p.version, p.vips.length, p.addrLen);
     this.length = this.vrrpOffset + this.vrrpLength;

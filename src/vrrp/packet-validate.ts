@@ -8,7 +8,7 @@ import { Drop, DropCounters } from "./drop-reasons.ts";
 import { AH_LEN, AhCounter, AhIcv, OFF_AH_SPI, readAhSeq } from "./packet-ah.ts";
 import { PRIORITY_OWNER, type ResolvedParams } from "./params.ts";
 import {
-  AUTH_AH, AUTH_NONE, AUTH_PASS, HEADER_LEN, IPPROTO_VRRP, MCAST_V4, MCAST_V6, OFF_ADDRS, OFF_ADVERINT_V2,
+  AUTH_AH, AUTH_NONE, AUTH_PASS, HEADER_LEN, IPPROTO_VRRP, OFF_ADDRS, OFF_ADVERINT_V2,
   OFF_AUTHTYPE, OFF_COUNT, OFF_MAXADVER, OFF_PRIORITY, OFF_VERTYPE, OFF_VRID, TYPE_ADVERTISEMENT, VRRP_TTL,
   V2_AUTH_LEN,
 } from "./packet-layout.ts";
@@ -48,7 +48,7 @@ export class AdvertValidator {
     this.p = p;
     this.ah = p.authAh ? { icv: new AhIcv(p.authPass!, p.unicastPeers.length > 0), counter: ahCounter ?? new AhCounter() } : null;
     this.lastSource = new Uint8Array(p.addrLen);
-    this.group = p.family === 4 ? MCAST_V4 : MCAST_V6;
+    this.group = p.mcastGroup;
     this.vipsMatched = new Uint8Array(p.vips.length);
   }
 

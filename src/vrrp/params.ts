@@ -1,6 +1,8 @@
 // Instance parameters: plain data the daemon fills from the config model, checked
 // once by resolveParams() into the byte form the codec and FSM use.
-import { toAddressBytes, AddressError } from "./addr.ts";
+import { toAddressBytes, AddressError, formatAddress } from "./addr.ts";
+import { isMulticast } from "../net/ip-address.ts";
+import { MCAST_V4, MCAST_V6 } from "./packet-layout.ts";
 
 /** The priority of the RFC 5798 §5.2.4 address owner. */
 export const PRIORITY_OWNER = 255;
@@ -75,6 +77,8 @@ export interface VrrpParams {
   skipCheckAdvAddr?: boolean;
   /** keepalived vrrp_strict */
   strict?: boolean;
+  /** keepalived vrrp_mcast_group4/6: the group of multicast adverts; absent = 224.0.0.18 / ff02::12 */
+  mcastGroup?: string | Uint8Array;
 }
 
 export interface ResolvedParams {
@@ -107,6 +111,8 @@ export interface ResolvedParams {
   announceCount: number;
   skipCheckAdvAddr: boolean;
   strict: boolean;
+  /** where multicast adverts go and which destination received ones must have (RFC 5798 §7.1 checks the TTL, keepalived the group) */
+  mcastGroup: Uint8Array;
 }
 
 export class VrrpParamsError extends Error {
@@ -171,6 +177,8 @@ export function resolveParams(p: VrrpParams): ResolvedParams {
   if (garp.masterRefreshRepeat < 1) fail("garp_master_refresh_repeat must be at least 1");
   if (p.ifindex !== undefined && !int(p.ifindex, 0, 0x7fffffff)) fail(`ifindex ${p.ifindex} invalid`);
   if (p.unicastTtl !== undefined && !int(p.unicastTtl, 1, 255)) fail(`unicast_ttl ${p.unicastTtl} out of range 1..255`);
+  const mcastGroup = p.mcastGroup === undefined ? (p.family === 4 ? MCAST_V4 : MCAST_V6) : addr(p.mcastGroup, "multicast group");
+  if (!isMulticast(mcastGroup)) fail(`multicast group ${formatAddress(mcastGroup)} is not a multicast address`);
   if (p.announceCount !== undefined && !int(p.announceCount, 0, 0xffff)) fail(`announceCount ${p.announceCount} invalid`);
   return {
     name,
@@ -198,5 +206,6 @@ export function resolveParams(p: VrrpParams): ResolvedParams {
     announceCount: p.announceCount ?? vips.length,
     skipCheckAdvAddr: p.skipCheckAdvAddr ?? false,
     strict,
+    mcastGroup,
   };
 }
