@@ -37,6 +37,9 @@ export interface RouterSpec {
   instances: InstanceSpec[];
   /** vrrp_rt_priority: run the VRRP process SCHED_RR at this priority (keepalived's realtime knob) */
   rtPriority?: number;
+  /** vrrp_mcast_group4 / vrrp_mcast_group6: the groups multicast adverts use instead of 224.0.0.18 / ff02::12 */
+  mcastGroup4?: string;
+  mcastGroup6?: string;
 }
 
 export type Impl = "keepalived" | "vigil";
@@ -45,6 +48,7 @@ const isV6 = (a: string) => a.includes(":");
 
 export function validateSpec(s: RouterSpec): void {
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(s.routerId)) throw new Error(`router spec: bad routerId '${s.routerId}'`);
+  for (const g of [s.mcastGroup4, s.mcastGroup6]) if (g !== undefined && !/^[0-9a-f:.]{2,45}$/.test(g)) throw new Error(`router spec: bad multicast group '${g}'`);
   for (const i of s.instances) {
     const where = `router ${s.routerId} vrid ${i.vrid}`;
     if (!Number.isInteger(i.vrid) || i.vrid < 1 || i.vrid > 255) throw new Error(`${where}: vrid must be 1..255`);
@@ -64,6 +68,8 @@ export function keepalivedConf(s: RouterSpec): string {
   const L: string[] = [];
   L.push("global_defs {", `  router_id ${s.routerId}`);
   if (s.rtPriority !== undefined) L.push(`  vrrp_rt_priority ${s.rtPriority}`);
+  if (s.mcastGroup4 !== undefined) L.push(`  vrrp_mcast_group4 ${s.mcastGroup4}`);
+  if (s.mcastGroup6 !== undefined) L.push(`  vrrp_mcast_group6 ${s.mcastGroup6}`);
   L.push("}", "");
   for (const i of s.instances) {
     const v6 = isV6(i.vips[0]);

@@ -166,3 +166,48 @@ for (const v of VARIANTS) {
     }
   });
 }
+
+// keepalived global_defs vrrp_mcast_group4 / vrrp_mcast_group6: both implementations
+// send to and join the configured group, and each hears the other there (the
+// backup stays BACKUP only because it receives the master's adverts on it).
+describe("interop with keepalived: vrrp_mcast_group4 / vrrp_mcast_group6", () => {
+  const GROUPS = [
+    { v: { title: "v3 IPv4", version: 3, advertInt: 0.1, vip: "198.18.0.102", vrid: 64 } as Variant, group: "224.0.0.19" },
+    { v: { title: "v3 IPv6", version: 3, advertInt: 0.1, vip: "fd00:198:18::102", vrid: 65 } as Variant, group: "ff02::13" },
+  ];
+  for (const { v, group } of GROUPS) {
+    for (const a of ARRANGEMENTS) {
+      test(`${v.title}: ${a.high} 150 master and ${a.low} 100 backup over ${group}, every advert to ${group}`, async () => {
+        const grouped = (r: number): RouterSpec => ({ ...spec(v, r), mcastGroup4: "224.0.0.19", mcastGroup6: "ff02::13" });
+        const startGrouped = async (impl: Impl, r: number): Promise<Running> => {
+          if (impl === "keepalived") {
+            await startRouter(lab, r, "keepalived", grouped(r));
+            return { impl, r };
+          }
+          return { impl, r, vigil: await startVigil(lab, r, keepalivedConf(grouped(r)).replace("global_defs {", "global_defs {\n  vip_lifetime 2")) };
+        };
+        try {
+          const high = await startGrouped(a.high, 1);
+          expect(await waitUntil(() => lab.holders(v.vip).join() === "1", 4 * mdiMs(v) + 3000, 50)).toBe(true);
+          const cap = await lab.capture({ filter: ["ip", "proto", "112", "or", "ip6", "proto", "112"] });
+          const low = await startGrouped(a.low, 2);
+          // well past the low router's Master_Down_Interval: deaf to the group, it would have taken over
+          await sleep(5 * mdiMs(v) + 300);
+          const frames = adverts(await cap.stop(), v.vrid);
+          expect(lab.holders(v.vip).join()).toBe("1");
+          if (high.vigil) expect(await vigilState(high)).toBe("MASTER");
+          if (low.vigil) {
+            const s = await instanceStatus(low.vigil, "VI_X");
+            expect(s?.state).toBe("BACKUP");
+            expect(s?.masterAddress).toBe(srcOf(v, 1));
+          }
+          expect(frames.length).toBeGreaterThanOrEqual(3);
+          expect(new Set(frames.map((f) => `${f.d.src} -> ${f.d.dst}`))).toEqual(new Set([`${srcOf(v, 1)} -> ${group}`]));
+        } finally {
+          await stopAll();
+          for (const r of [1, 2]) lab.exec(r, ["ip", "addr", "del", `${v.vip}/${isV6(v) ? 128 : 32}`, "dev", "eth0"], true);
+        }
+      }, 30_000);
+    }
+  }
+});
