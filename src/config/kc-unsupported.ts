@@ -31,7 +31,7 @@ add(NOT_YET,
   // global_defs
   "smtp_alert_checker", "no_checker_emails",
   "checker_log_all_failures", "lvs_timeouts", "lvs_flush", "lvs_flush_onstop", "lvs_flush_on_stop",
-  "vrrp_garp_lower_prio_delay", "vrrp_min_garp", "vrrp_startup_delay", "log_unknown_vrids", "rs_init_notifies",
+  "vrrp_garp_lower_prio_delay", "vrrp_min_garp", "vrrp_startup_delay", "rs_init_notifies",
   "vrrp_garp_extra_if", "vrrp_vmac_garp_intvl",
   // vrrp_instance
   "garp_lower_prio_delay", "down_timer_adverts",

@@ -7,7 +7,7 @@ import {
 } from "./kc-context.ts";
 import { lineList, readRoute, readRule } from "./kc-routes.ts";
 import { finishGlobalExtras, globalExtraHandlers } from "./kc-global.ts";
-import { globalMailHandlers } from "./kc-global-mail.ts";
+import { globalSwitchHandlers } from "./kc-global-switches.ts";
 
 export function readGlobal(c: Ctx, s: Stmt, g: Raw) {
   const block = c.needBlock(s);
@@ -74,7 +74,7 @@ export function readGlobal(c: Ctx, s: Stmt, g: Raw) {
       c.put(o, "lvsSyncDaemon", d, st);
     },
     ...globalExtraHandlers(c),
-    ...globalMailHandlers(c),
+    ...globalSwitchHandlers(c),
   });
   finishGlobalExtras(c, s, g);
 }

@@ -10,7 +10,7 @@ import {
 import { rangeText } from "./vsg-range.ts";
 import { writeRoute, writeRule, writeTrackProcess, writeTrackRef } from "./kc-routes-writer.ts";
 import { writeGlobalExtras } from "./kc-global.ts";
-import { writeGlobalMail, writeOwnSmtpAlert } from "./kc-global-mail.ts";
+import { writeGlobalSwitches, writeOwnSmtpAlert } from "./kc-global-switches.ts";
 
 /** ms -> keepalived seconds ("1", "0.01", "2.5"). */
 export function seconds(ms: number): string {
@@ -121,7 +121,7 @@ function writeGlobal(o: Out, g: GlobalDefs) {
       o.line("lvs_sync_daemon", word(l.interface), word(l.instance), ...extra);
     }
     writeGlobalExtras(o, g);
-    writeGlobalMail(o, g);
+    writeGlobalSwitches(o, g);
   });
 }
 

@@ -116,6 +116,8 @@ export interface GlobalDefs {
   smtpAlertVrrp?: boolean;
   /** keepalived no_email_faults: no alert mail for a transition to FAULT */
   noEmailFaults: boolean;
+  /** keepalived log_unknown_vrids: log each advert whose VRID no instance on its interface runs */
+  logUnknownVrids: boolean;
 }
 
 /**
@@ -691,6 +693,7 @@ export function defaultGlobal(): GlobalDefs {
     vrrpNotifyPriorityChanges: false,
     dynamicInterfaces: "off",
     noEmailFaults: false,
+    logUnknownVrids: false,
   };
 }
 

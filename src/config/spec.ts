@@ -159,6 +159,7 @@ export const globalSpec = fromModel(obj("GlobalDefs", {
   smtpAlert: opt(bool, "default of every smtpAlert not given; absent = off"),
   smtpAlertVrrp: opt(bool, "default of the instances' and sync groups' smtpAlert, before smtpAlert"),
   noEmailFaults: dflt(bool, "no alert mail for a transition to FAULT"),
+  logUnknownVrids: dflt(bool, "log each advert whose VRID no instance on its interface runs"),
 }), defaultGlobal());
 
 export const scriptSpec = fromModel(obj("VrrpScript", {

@@ -26,11 +26,20 @@ export class AdvertReceiver {
   readonly sources: AdvertSources;
   private readonly byVrid: (InstanceRuntime | undefined)[] = new Array(256);
   private members: InstanceRuntime[] = [];
+  /** keepalived log_unknown_vrids, on when an instance here was planned with it */
+  private logUnknown = false;
 
   /** where the VRID is, after the payload offset: past the AH with auth_type AH */
   private readonly vridAt: number;
 
-  constructor(ifname: string, readonly family: 4 | 6, private readonly warn: (msg: string) => void, protocol = IPPROTO_VRRP, group?: string) {
+  constructor(
+    ifname: string,
+    readonly family: 4 | 6,
+    private readonly warn: (msg: string) => void,
+    protocol = IPPROTO_VRRP,
+    group?: string,
+    private readonly info: (msg: string) => void = warn,
+  ) {
     this.sock = new VrrpSocket({ family, ifname, protocol, ...(group !== undefined ? { group } : {}) });
     this.vridAt = (protocol === IPPROTO_AH ? AH_LEN : 0) + 1;
     try {
@@ -49,6 +58,7 @@ export class AdvertReceiver {
   setMembers(members: InstanceRuntime[]): void {
     this.members = members;
     this.byVrid.fill(undefined);
+    this.logUnknown = members.some((m) => m.plan.logUnknownVrids);
     for (const m of members) {
       this.byVrid[m.plan.params.vrid] = m;
       m.announcer.advertSources = this.sources;
@@ -70,7 +80,11 @@ export class AdvertReceiver {
       }
       const rt = n > this.vridAt ? this.byVrid[s.rxBuffer[s.rxPayloadOffset + this.vridAt]] : undefined;
       if (rt) rt.receivePacket(now, s, n);
-      else for (let k = 0; k < this.members.length; k++) this.members[k].receivePacket(now, s, n);
+      else {
+        // keepalived 2.2.7 vrrp_scheduler.c words it so (LOG_INFO), one line per advert
+        if (this.logUnknown && n > this.vridAt) this.info(`Unknown VRID(${s.rxBuffer[s.rxPayloadOffset + this.vridAt]}) received on interface(${s.ifname}). ignoring...`);
+        for (let k = 0; k < this.members.length; k++) this.members[k].receivePacket(now, s, n);
+      }
     }
   }
 

@@ -23,7 +23,7 @@ export function advertGroup(plan: InstancePlan): string {
 export class AdvertReceivers {
   private readonly receivers = new Map<string, AdvertReceiver>();
 
-  constructor(private readonly warn: (msg: string) => void) {}
+  constructor(private readonly warn: (msg: string) => void, private readonly info: (msg: string) => void = warn) {}
 
   /**
    * Gives each receiver its instances, opening and closing receivers as needed.
@@ -47,7 +47,7 @@ export class AdvertReceivers {
       if (!r) {
         try {
           const p = members[0].plan.params;
-          r = new AdvertReceiver(members[0].sock.ifname, p.family, this.warn, advertProtocol(members[0].plan), advertGroup(members[0].plan));
+          r = new AdvertReceiver(members[0].sock.ifname, p.family, this.warn, advertProtocol(members[0].plan), advertGroup(members[0].plan), this.info);
         } catch (e) {
           for (const m of members) failed.push([m, `cannot receive adverts on ${m.sock.ifname}: ${errorText(e)}`]);
           continue;

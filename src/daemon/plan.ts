@@ -101,6 +101,8 @@ export interface InstancePlan {
    * notify FIFOs): only when the instance has that script or a FIFO gets the line
    */
   reportLowerPriority: boolean;
+  /** keepalived log_unknown_vrids: its advert receiver logs adverts whose VRID no instance there runs */
+  logUnknownVrids: boolean;
   /** virtual_routes and virtual_rules: installed and removed with the VIPs */
   routes: RoutePlan[];
   rules: RuleSpec[];
@@ -260,6 +262,7 @@ export function configPlans(cfg: Config): ConfigPlans {
       vipLifetimeMs: instanceVipLifetimeMs(cfg, inst), trackInterfaces, trackScripts, trackProcesses, trackFiles,
       notifyPriorityChanges: inst.notifyPriorityChanges ?? syncGroupOf(cfg, inst.name)?.notifyPriorityChanges ?? cfg.global.vrrpNotifyPriorityChanges,
       reportLowerPriority: inst.notifyMasterRxLowerPri !== undefined || cfg.global.notifyFifo !== undefined || cfg.global.vrrpNotifyFifo !== undefined,
+      logUnknownVrids: cfg.global.logUnknownVrids,
       routes: inst.virtualRoutes.map(routePlan), rules: inst.virtualRules.map(rulePlan), source: inst,
     });
   }

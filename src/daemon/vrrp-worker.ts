@@ -60,7 +60,7 @@ class WorkerLoop implements CommandTarget {
     this.allowStall = init.allowStall;
     this.tracking = new TrackingInputs(init);
     this.statics = new StaticNetworkSlot(this.nl, (level, msg) => hooks.log(level, msg));
-    this.receivers = new AdvertReceivers((m) => hooks.log("warn", m));
+    this.receivers = new AdvertReceivers((m) => hooks.log("warn", m), (m) => hooks.log("info", m));
     this.instances = new WorkerInstances(this.nl, this.receivers, this.tracking, () => this.rebuildPollSet());
     this.linkEvents = new LinkEvents(this.nl, this.instances, this.statics, ownsRoutes(init.plans, init.statics));
     this.wake = new EventFd(init.wakeFd);

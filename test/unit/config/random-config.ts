@@ -80,6 +80,7 @@ function randomGlobal(r: Rng): GlobalDefs {
     vrrpCheckUnicastSrc: false,
     dynamicInterfaces: "off",
     noEmailFaults: false,
+    logUnknownVrids: false,
   };
   const out = set(g, {
     routerId: maybe(r, 0.7, () => nameOf(r, "rid")),

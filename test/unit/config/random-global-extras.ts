@@ -53,10 +53,11 @@ export function addGlobalExtras(r: Rng, cfg: Config, safe: boolean): void {
   if (!safe && r.chance(0.4)) {
     g.metricsListen = r.chance(0.5) ? { address: `127.0.0.${r.int(1, 254)}`, port: r.int(1, 65535) } : { address: `fd00::${r.int(1, 0xffff).toString(16)}`, port: r.int(1, 65535) };
   }
-  // alert-mail switches (kc-global-mail.ts); an instance or group may leave its smtp_alert to them
+  // alert-mail and logging switches (kc-global-switches.ts); an instance or group may leave its smtp_alert to them
   if (r.chance(0.3)) g.smtpHeloName = word(r, "helo");
   if (r.chance(0.3)) g.smtpAlert = r.chance(0.5);
   if (r.chance(0.3)) g.smtpAlertVrrp = r.chance(0.5);
   g.noEmailFaults = r.chance(0.3);
+  g.logUnknownVrids = r.chance(0.3);
   for (const x of [...cfg.instances, ...cfg.syncGroups]) if (r.chance(0.3)) delete x.smtpAlert;
 }

@@ -1,17 +1,19 @@
-// global_defs switches of keepalived's alert mails (keepalived.conf(5), global_parser.c):
-// smtp_helo_name NAME, smtp_alert [BOOL], smtp_alert_vrrp [BOOL], no_email_faults.
-// An instance or sync group without its own smtp_alert takes smtp_alert_vrrp, else
-// smtp_alert (model.ts vrrpSmtpAlert). Reader and writer side by side.
+// global_defs switches (keepalived.conf(5), global_parser.c) of keepalived's alert
+// mails: smtp_helo_name NAME, smtp_alert [BOOL], smtp_alert_vrrp [BOOL],
+// no_email_faults (an instance or sync group without its own smtp_alert takes
+// smtp_alert_vrrp, else smtp_alert: model.ts vrrpSmtpAlert); and of its logging:
+// log_unknown_vrids. Reader and writer side by side.
 import type { GlobalDefs } from "./model.ts";
 import { type Ctx, type Handler, hFlag, hStr } from "./kc-context.ts";
 import { type Out, word } from "./keepalived-writer.ts";
 
-export function globalMailHandlers(c: Ctx): Record<string, Handler> {
+export function globalSwitchHandlers(c: Ctx): Record<string, Handler> {
   return {
     smtp_helo_name: hStr(c, "smtpHeloName"),
     smtp_alert: hFlag(c, "smtpAlert"),
     smtp_alert_vrrp: hFlag(c, "smtpAlertVrrp"),
     no_email_faults: hFlag(c, "noEmailFaults"),
+    log_unknown_vrids: hFlag(c, "logUnknownVrids"),
   };
 }
 
@@ -20,11 +22,12 @@ const tristate = (o: Out, kw: string, v: boolean | undefined) => {
 };
 
 /** The same keywords back into global_defs. */
-export function writeGlobalMail(o: Out, g: GlobalDefs): void {
+export function writeGlobalSwitches(o: Out, g: GlobalDefs): void {
   o.opt("smtp_helo_name", g.smtpHeloName, word);
   tristate(o, "smtp_alert", g.smtpAlert);
   tristate(o, "smtp_alert_vrrp", g.smtpAlertVrrp);
   o.flag("no_email_faults", g.noEmailFaults);
+  o.flag("log_unknown_vrids", g.logUnknownVrids);
 }
 
 /** An instance's or sync group's own smtp_alert: written only when given, false too (it overrides the global default). */

@@ -1,5 +1,5 @@
-// keepalived's alert-mail switches in global_defs (keepalived.conf(5)): smtp_helo_name,
-// smtp_alert, smtp_alert_vrrp, no_email_faults. Read as keepalived 2.2.7 reads them,
+// keepalived's alert-mail and logging switches in global_defs (keepalived.conf(5)):
+// smtp_helo_name, smtp_alert, smtp_alert_vrrp, no_email_faults, log_unknown_vrids. Read as keepalived 2.2.7 reads them,
 // through keepalived.conf, JSON and CBOR unchanged, and what the daemon makes of them.
 import { describe, expect, test } from "bun:test";
 import { configToCbor, readCbor } from "../../../src/config/config-cbor.ts";
@@ -11,6 +11,7 @@ import { type Config, vrrpSmtpAlert } from "../../../src/config/model.ts";
 import type { LoadResult } from "../../../src/config/result.ts";
 import { memorySource } from "../../../src/config/source.ts";
 import { wantsMail } from "../../../src/daemon/mail-alerts.ts";
+import { configPlans } from "../../../src/daemon/plan.ts";
 import { smtpSettings } from "../../../src/fleet/smtp-alerts.ts";
 
 const read = (text: string) => readKeepalived("/t/k.conf", memorySource({ "/t/k.conf": text }));
@@ -77,5 +78,16 @@ describe("keepalived 2.2.7: an unset smtp_alert takes smtp_alert_vrrp, else smtp
   test("smtp_helo_name is the name the relay is greeted with; without it router_id", () => {
     expect(smtpSettings(ok(read(conf("  router_id gw7\n  smtp_helo_name mx1.example.test")), "r").global)?.helo).toBe("mx1.example.test");
     expect(smtpSettings(ok(read(conf("  router_id gw7")), "r").global)?.helo).toBe("gw7");
+  });
+});
+
+describe("log_unknown_vrids", () => {
+  test("off unless given; given, every instance's plan carries it to its advert receiver; the rewrite keeps it", () => {
+    const off = ok(read(conf("")), "off");
+    const on = ok(read(conf("  log_unknown_vrids")), "on");
+    expect([off.global.logUnknownVrids, on.global.logUnknownVrids]).toEqual([false, true]);
+    expect(configPlans(on).plans.map((p) => p.logUnknownVrids)).toEqual([true]);
+    expect(configPlans(off).plans.map((p) => p.logUnknownVrids)).toEqual([false]);
+    expect(ok(read(writeKeepalived(on)), "rewrite").global.logUnknownVrids).toBe(true);
   });
 });
