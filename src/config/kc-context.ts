@@ -261,3 +261,23 @@ export const hLifetime = (c: Ctx, key: string): Handler => (s, o) => {
   if (!t) return;
   c.put(o, key, t.text === "permanent" ? "permanent" : c.seconds(s, t), s, t);
 };
+
+/**
+ * keepalived `garp_extra_if [all] SECONDS` (and its global vrrp_ form, and the
+ * deprecated *vmac_garp_intvl names): whole seconds, `all` before or after.
+ */
+export const hGarpExtraIf = (c: Ctx, msKey: string, allKey: string): Handler => (s, o) => {
+  if (!c.noBlock(s)) return;
+  let secs: Token | undefined;
+  let all = false;
+  for (const t of s.args) {
+    if (t.text === "all" && !all) all = true;
+    else if (secs === undefined) secs = t;
+    else return c.error(s, `'${s.kw.text}' takes [all] SECONDS, got '${s.args.map((a) => a.text).join(" ")}'`, t);
+  }
+  if (!secs) return c.error(s, `'${s.kw.text}' needs SECONDS (whole seconds, 'all' optional)`);
+  const n = c.int(s, secs);
+  if (n === undefined) return;
+  c.put(o, msKey, n * 1000, s, secs);
+  if (all) c.put(o, allKey, true, s, s.args.find((a) => a.text === "all"));
+};

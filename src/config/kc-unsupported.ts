@@ -32,10 +32,9 @@ add(NOT_YET,
   "smtp_alert_checker", "no_checker_emails",
   "checker_log_all_failures", "lvs_timeouts", "lvs_flush", "lvs_flush_onstop", "lvs_flush_on_stop",
   "vrrp_garp_lower_prio_delay", "vrrp_min_garp", "vrrp_startup_delay", "rs_init_notifies",
-  "vrrp_garp_extra_if", "vrrp_vmac_garp_intvl",
   // vrrp_instance
   "garp_lower_prio_delay", "down_timer_adverts",
-  "use_vmac_addr", "use_ipvlan", "garp_extra_if", "vmac_garp_intvl", "old_unicast_checksum", "track_src_ip",
+  "use_vmac_addr", "use_ipvlan", "old_unicast_checksum", "track_src_ip",
   "promote_secondaries", "notify_deleted", "strict_mode",
   // top level
   "garp_group", "track_group", "interface_up_down_delays");

@@ -2,7 +2,7 @@
 // vrrp_sync_group and vrrp_instance (keepalived.conf(5) keyword by keyword).
 import type { Stmt } from "./syntax-tree.ts";
 import {
-  hCmd, hEnum, hFlag, hInt, hLifetime, hSec, hStr,
+  hCmd, hEnum, hFlag, hGarpExtraIf, hInt, hLifetime, hSec, hStr,
   type Ctx, type Handler, type Raw,
 } from "./kc-context.ts";
 import { lineList, readRoute, readRule } from "./kc-routes.ts";
@@ -50,6 +50,8 @@ export function readGlobal(c: Ctx, s: Stmt, g: Raw) {
     vrrp_garp_master_refresh_repeat: hInt(c, "vrrpGarpMasterRefreshRepeat"),
     vrrp_garp_interval: hSec(c, "vrrpGarpIntervalMs"),
     vrrp_gna_interval: hSec(c, "vrrpGnaIntervalMs"),
+    vrrp_garp_extra_if: hGarpExtraIf(c, "vrrpGarpExtraIfMs", "vrrpGarpExtraIfAll"),
+    vrrp_vmac_garp_intvl: hGarpExtraIf(c, "vrrpGarpExtraIfMs", "vrrpGarpExtraIfAll"),
     vrrp_rt_priority: hInt(c, "vrrpRtPriority"),
     vrrp_priority: hInt(c, "vrrpPriority"),
     vrrp_no_swap: hFlag(c, "vrrpNoSwap"),
@@ -403,6 +405,8 @@ export function readInstance(c: Ctx, s: Stmt, global: Raw): Raw | undefined {
     garp_master_refresh_repeat: hInt(c, "garpMasterRefreshRepeat"),
     garp_interval: hSec(c, "garpIntervalMs"),
     gna_interval: hSec(c, "gnaIntervalMs"),
+    garp_extra_if: hGarpExtraIf(c, "garpExtraIfMs", "garpExtraIfAll"),
+    vmac_garp_intvl: hGarpExtraIf(c, "garpExtraIfMs", "garpExtraIfAll"),
     use_vmac: (st, x) => {
       if (!c.noBlock(st)) return;
       if (st.args.length > 1) return c.error(st, "'use_vmac' takes an optional interface name");

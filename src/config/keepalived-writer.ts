@@ -106,6 +106,7 @@ function writeGlobal(o: Out, g: GlobalDefs) {
     o.ifNot("vrrp_garp_master_refresh_repeat", g.vrrpGarpMasterRefreshRepeat, d.vrrpGarpMasterRefreshRepeat);
     o.ifNot("vrrp_garp_interval", g.vrrpGarpIntervalMs, d.vrrpGarpIntervalMs, seconds);
     o.ifNot("vrrp_gna_interval", g.vrrpGnaIntervalMs, d.vrrpGnaIntervalMs, seconds);
+    if (g.vrrpGarpExtraIfMs !== undefined) o.line("vrrp_garp_extra_if", ...(g.vrrpGarpExtraIfAll ? ["all"] : []), String(g.vrrpGarpExtraIfMs / 1000));
     o.ifNot("vrrp_rt_priority", g.vrrpRtPriority, d.vrrpRtPriority);
     o.opt("vrrp_priority", g.vrrpPriority);
     o.flag("vrrp_no_swap", g.vrrpNoSwap);
@@ -238,6 +239,7 @@ function writeInstance(o: Out, i: VrrpInstance) {
     if (i.lowerPrioNoAdvert !== undefined) o.line("lower_prio_no_advert", String(i.lowerPrioNoAdvert));
     if (i.higherPrioSendAdvert !== undefined) o.line("higher_prio_send_advert", String(i.higherPrioSendAdvert));
     o.opt("garp_lower_prio_repeat", i.garpLowerPrioRepeat);
+    if (i.garpExtraIfMs !== undefined) o.line("garp_extra_if", ...(i.garpExtraIfAll ? ["all"] : []), String(i.garpExtraIfMs / 1000));
     o.flag("dont_track_primary", i.dontTrackPrimary);
     o.opt("vip_lifetime", i.vipLifetimeMs, lifetime);
   });

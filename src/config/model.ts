@@ -73,6 +73,10 @@ export interface GlobalDefs {
   vrrpGarpIntervalMs: Ms;
   /** delay between unsolicited neighbour advertisements on one interface; 0 = none */
   vrrpGnaIntervalMs: Ms;
+  /** keepalived vrrp_garp_extra_if: while master, a gratuitous ARP/NA this often on VIP interfaces that carry no adverts; absent = off */
+  vrrpGarpExtraIfMs?: Ms;
+  /** `all`: on every such interface, not only vmacs */
+  vrrpGarpExtraIfAll?: boolean;
   /**
    * SCHED_FIFO priority of the VRRP advert thread (keepalived vrrp_rt_priority, 1..99).
    * vigil: runs realtime by default; 0 disables realtime scheduling.
@@ -387,6 +391,9 @@ export interface VrrpInstance extends NotifyScripts {
   garpMasterRefreshRepeat?: number;
   garpIntervalMs?: Ms;
   gnaIntervalMs?: Ms;
+  /** keepalived garp_extra_if: as vrrpGarpExtraIfMs; 0 = off; absent = global */
+  garpExtraIfMs?: Ms;
+  garpExtraIfAll?: boolean;
   /** use_vmac [NAME]: macvlan with the virtual router MAC; "" = default name vrrp.<vrid> */
   useVmac?: string;
   vmacXmitBase: boolean;

@@ -17,6 +17,7 @@ import { resolveParams, type VrrpParams } from "../vrrp/params.ts";
 import { paramsFromConfig } from "../vrrp/from-config.ts";
 import type { TrackedScript } from "../vrrp/priority.ts";
 import { vrrpMac } from "../vrrp/virtual-mac.ts";
+import { effectiveGarpExtraIf, type GarpExtraIf } from "../vrrp/garp-extra-if.ts";
 import { bindPlan, type StartBlock } from "./plan-bind.ts";
 import { type RoutePlan, routePlan, rulePlan, type RuleSpec, type StaticPlan, staticPlan } from "./plan-routes.ts";
 
@@ -103,6 +104,8 @@ export interface InstancePlan {
   reportLowerPriority: boolean;
   /** keepalived log_unknown_vrids: its advert receiver logs adverts whose VRID no instance there runs */
   logUnknownVrids: boolean;
+  /** keepalived garp_extra_if (else global_defs vrrp_garp_extra_if): periodic GARP/NA on VIP interfaces without adverts */
+  garpExtraIf: GarpExtraIf;
   /** virtual_routes and virtual_rules: installed and removed with the VIPs */
   routes: RoutePlan[];
   rules: RuleSpec[];
@@ -263,6 +266,7 @@ export function configPlans(cfg: Config): ConfigPlans {
       notifyPriorityChanges: inst.notifyPriorityChanges ?? syncGroupOf(cfg, inst.name)?.notifyPriorityChanges ?? cfg.global.vrrpNotifyPriorityChanges,
       reportLowerPriority: inst.notifyMasterRxLowerPri !== undefined || cfg.global.notifyFifo !== undefined || cfg.global.vrrpNotifyFifo !== undefined,
       logUnknownVrids: cfg.global.logUnknownVrids,
+      garpExtraIf: effectiveGarpExtraIf(inst, cfg.global),
       routes: inst.virtualRoutes.map(routePlan), rules: inst.virtualRules.map(rulePlan), source: inst,
     });
   }

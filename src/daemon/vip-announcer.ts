@@ -17,6 +17,7 @@ import type { VrrpFsm } from "../vrrp/fsm.ts";
 import { ClaimPolicy, ClaimVerdict, handoverWindowMs, macNumber, NO_MAC, virtualRouterMac } from "../vrrp/vip-conflict.ts";
 import type { AdvertSources } from "./advert-sources.ts";
 import type { VipPlan } from "./plan.ts";
+import { garpExtraIfFrames, type GarpExtraIf } from "../vrrp/garp-extra-if.ts";
 
 const MAX_RX_PER_WAKE = 256;
 /** docs/split-brain.md defence 4: while master, re-probe the VIPs this often. */
@@ -45,6 +46,9 @@ export class VipAnnouncer {
   advertSources: AdvertSources | null = null;
   private readonly frameLen: number;
   nextProbeAt = Infinity;
+  /** keepalived garp_extra_if: the frames (one per interface) sent every extra.intervalMs while master */
+  private readonly extraFrames: number[];
+  nextExtraAt = Infinity;
   sendErrors = 0;
   garpsSent = 0;
   conflicts = 0;
@@ -52,7 +56,8 @@ export class VipAnnouncer {
   /**
    * `vips` of the instance's family are announced on `announceIf` (the vmac with
    * use_vmac) or, for a VIP on another interface, on that one. `report` gets a
-   * conflict worth an event (rate-limited).
+   * conflict worth an event (rate-limited). `extra` is garp_extra_if, and
+   * `xmitBase` says the adverts leave from the vmac's base interface.
    */
   constructor(
     vips: readonly VipPlan[],
@@ -60,6 +65,8 @@ export class VipAnnouncer {
     announceIf: string,
     announceIndex: number,
     private readonly report: (detail: string) => void,
+    private readonly extra: GarpExtraIf,
+    xmitBase: boolean,
   ) {
     const fam = fsm.p.family;
     this.frameLen = fam === 4 ? ARP_FRAME_LEN : UNSOLICITED_NA_LEN;
@@ -100,6 +107,7 @@ export class VipAnnouncer {
       this.close();
       throw e;
     }
+    this.extraFrames = garpExtraIfFrames(ann.map((v) => ({ ifindex: v.ifindex, onVmac: v.onVmac === true })), announceIndex, xmitBase, extra);
     this.claims = new ClaimPolicy(this.vipBytes.length, virtualRouterMac(fam, fsm.p.vrid));
   }
 
@@ -140,11 +148,23 @@ export class VipAnnouncer {
     const f = this.fsm;
     this.claims.becameMaster(now, handoverWindowMs(f.p.version, f.priority, f.masterAdverIntMs));
     this.probe(now);
+    // keepalived vrrp_state_become_master: the first extra round one interval after the takeover burst
+    if (this.extraFrames.length) this.nextExtraAt = now + this.extra.intervalMs;
   }
 
-  /** No probing outside MASTER. */
+  /** garp_extra_if: one gratuitous ARP/NA on each interface that carries VIPs but no adverts. */
+  sendExtra(now: number): void {
+    for (const i of this.extraFrames) {
+      if (this.frameSock[i].send(this.frames[i], this.frameLen) < 0) this.sendErrors++;
+      else this.garpsSent++;
+    }
+    this.nextExtraAt = now + this.extra.intervalMs;
+  }
+
+  /** No probing and no extra announcements outside MASTER. */
   stopProbing(): void {
     this.nextProbeAt = Infinity;
+    this.nextExtraAt = Infinity;
   }
 
   /** A claim on VIP `i` by the MAC at frame[macAt]; `how` names the frame. Formats text only for a report. */

@@ -87,6 +87,7 @@ export class InstanceRuntime {
       this.announcer = new VipAnnouncer(
         this.vips, this.core.fsm, vmac ? vmac.spec.name : plan.interface, vmac ? vmac.index : plan.ifindex,
         (detail) => hooks.event("vip-conflict", this, detail),
+        plan.garpExtraIf, plan.vmac?.xmitBase === true,
       );
     } catch (e) {
       this.adverts.close();
@@ -147,10 +148,14 @@ export class InstanceRuntime {
       if (this.fsm.state === State.Master) ann.probe(now);
       else ann.stopProbing();
     }
+    if (now >= ann.nextExtraAt) {
+      if (this.fsm.state === State.Master) ann.sendExtra(now);
+      else ann.stopProbing();
+    }
   }
 
   nextDeadline(): number {
-    return Math.min(this.fsm.nextDeadline(), this.leases.nextRefreshAt, this.announcer.nextProbeAt);
+    return Math.min(this.fsm.nextDeadline(), this.leases.nextRefreshAt, this.announcer.nextProbeAt, this.announcer.nextExtraAt);
   }
 
   /** Performs and clears the FSM's pending actions. */

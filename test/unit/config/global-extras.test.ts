@@ -114,3 +114,32 @@ describe("metrics_listen", () => {
     }
   });
 });
+
+describe("garp_extra_if / vrrp_garp_extra_if (and the deprecated *vmac_garp_intvl)", () => {
+  const inst = (line: string) => INSTANCE.replace("  priority 100\n", `  priority 100\n  ${line}\n`);
+  test("read as keepalived: [all] SECONDS in either order, whole seconds, instance 0 = off", () => {
+    const c = ok(read(`global_defs {\n  vrrp_garp_extra_if 100 all\n}\n${inst("garp_extra_if all 0")}`), "extra_if");
+    expect([c.global.vrrpGarpExtraIfMs, c.global.vrrpGarpExtraIfAll]).toEqual([100_000, true]);
+    expect([c.instances[0]!.garpExtraIfMs, c.instances[0]!.garpExtraIfAll]).toEqual([0, true]);
+    const old = ok(read(`global_defs {\n  vrrp_vmac_garp_intvl 30\n}\n${inst("vmac_garp_intvl 7")}`), "old names");
+    expect([old.global.vrrpGarpExtraIfMs, old.global.vrrpGarpExtraIfAll, old.instances[0]!.garpExtraIfMs]).toEqual([30_000, undefined, 7000]);
+  });
+  test("bad values are errors at their line and column: no time, fractions, out of range (global 1..86400, instance 0..86400)", () => {
+    expect(findings(read(conf("  vrrp_garp_extra_if all")))).toContain("2: 'vrrp_garp_extra_if' needs SECONDS (whole seconds, 'all' optional)");
+    expect(findings(read(conf("  vrrp_garp_extra_if 1.5"))).join("\n")).toContain("2: 'vrrp_garp_extra_if' expects an integer, got '1.5'");
+    expect(findings(read(conf("  vrrp_garp_extra_if 0"))).join("\n")).toMatch(/^2: vrrp_garp_extra_if: 0 is out of range/m);
+    expect(findings(read(inst("garp_extra_if 86401"))).join("\n")).toMatch(/^5: garp_extra_if: 86401000 is out of range/m);
+    expect(findings(read(inst("garp_extra_if 5 6"))).join("\n")).toContain("5: 'garp_extra_if' takes [all] SECONDS, got '5 6'");
+  });
+  test("keepalived.conf, JSON and CBOR carry them unchanged, and keepalived -t accepts vigil's rewrite", () => {
+    const c = ok(read(`global_defs {\n  vrrp_garp_extra_if all 100\n}\n${inst("garp_extra_if 30")}`), "extra_if");
+    const back = ok(read(writeKeepalived(c)), "rewrite");
+    expect([back.global.vrrpGarpExtraIfMs, back.global.vrrpGarpExtraIfAll, back.instances[0]!.garpExtraIfMs]).toEqual([100_000, true, 30_000]);
+    expect(ok(readJson(configToJson(c)), "json").instances[0]!.garpExtraIfMs).toBe(30_000);
+    expect(ok(readCbor(configToCbor(c)), "cbor").global.vrrpGarpExtraIfAll).toBe(true);
+    writeFileSync(`${dir}/x.conf`, writeKeepalived(c));
+    const r = Bun.spawnSync(["setsid", "-w", "keepalived", "-t", "-f", `${dir}/x.conf`, "--pid", `${dir}/k.pid`, "--vrrp_pid", `${dir}/v.pid`, "--checkers_pid", `${dir}/c.pid`],
+      { stdout: "pipe", stderr: "pipe", timeout: 20_000 });
+    expect(`${r.stdout}${r.stderr}`).not.toMatch(/garp_extra_if|Unknown keyword/);
+  });
+});

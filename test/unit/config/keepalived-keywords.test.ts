@@ -10,7 +10,7 @@ import { memorySource } from "../../../src/config/source.ts";
 
 // where each keyword lives in keepalived.conf, for the test configs
 const TOP = new Set(["garp_group", "net_namespace", "track_group", "interface_up_down_delays", "linkbeat_interfaces", "bfd_instance"]);
-const INSTANCE = new Set(["track_bfd", "kernel_rx_buf_size", "debug", "linkbeat_use_polling", "garp_lower_prio_delay", "down_timer_adverts", "use_vmac_addr", "use_ipvlan", "garp_extra_if", "vmac_garp_intvl",
+const INSTANCE = new Set(["track_bfd", "kernel_rx_buf_size", "debug", "linkbeat_use_polling", "garp_lower_prio_delay", "down_timer_adverts", "use_vmac_addr", "use_ipvlan",
   "old_unicast_checksum", "track_src_ip", "promote_secondaries", "notify_deleted", "strict_mode"]);
 const REAL_SERVER = new Set(["BFD_CHECK"]);
 /** a value keepalived accepts for each (most take one number or none) */

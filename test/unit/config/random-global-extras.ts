@@ -37,6 +37,10 @@ export function addGlobalExtras(r: Rng, cfg: Config, safe: boolean): void {
   if (r.chance(0.3)) g.vrrpLowerPrioNoAdvert = r.chance(0.5);
   if (!g.vrrpStrict && r.chance(0.3)) g.vrrpHigherPrioSendAdvert = r.chance(0.5);
   if (r.chance(0.3)) g.vrrpGarpLowerPrioRepeat = r.int(0, 10);
+  if (r.chance(0.3)) {
+    g.vrrpGarpExtraIfMs = r.int(1, 86_400) * 1000;
+    if (r.chance(0.5)) g.vrrpGarpExtraIfAll = true;
+  }
   for (const i of cfg.instances) {
     // keepalived's check_unicast_src takes no value (it can only turn the check on), and means unicast
     if (i.unicastPeer.length && i.useVmac === undefined && r.chance(0.3)) i.checkUnicastSrc = true;
@@ -47,6 +51,10 @@ export function addGlobalExtras(r: Rng, cfg: Config, safe: boolean): void {
     if (r.chance(0.2)) i.lowerPrioNoAdvert = r.chance(0.5);
     if (!g.vrrpStrict && r.chance(0.2)) i.higherPrioSendAdvert = r.chance(0.5);
     if (r.chance(0.2)) i.garpLowerPrioRepeat = r.int(0, 10);
+    if (r.chance(0.2)) {
+      i.garpExtraIfMs = r.int(0, 86_400) * 1000;
+      if (r.chance(0.5)) i.garpExtraIfAll = true;
+    }
     if (r.chance(0.2)) i.notifyMasterRxLowerPri = `/usr/local/bin/${word(r, "lower")}`;
   }
   for (const sg of cfg.syncGroups) if (r.chance(0.3)) sg.notifyPriorityChanges = r.chance(0.5);
