@@ -33,7 +33,7 @@ add(NOT_YET,
   "checker_log_all_failures", "lvs_timeouts", "lvs_flush", "lvs_flush_onstop", "lvs_flush_on_stop",
   "vrrp_garp_lower_prio_delay", "vrrp_min_garp", "vrrp_startup_delay", "rs_init_notifies",
   // vrrp_instance
-  "garp_lower_prio_delay", "down_timer_adverts",
+  "garp_lower_prio_delay",
   "use_vmac_addr", "use_ipvlan", "old_unicast_checksum", "track_src_ip",
   "promote_secondaries", "notify_deleted", "strict_mode",
   // top level

@@ -427,6 +427,7 @@ export function readInstance(c: Ctx, s: Stmt, global: Raw): Raw | undefined {
     lower_prio_no_advert: hFlag(c, "lowerPrioNoAdvert"),
     higher_prio_send_advert: hFlag(c, "higherPrioSendAdvert"),
     garp_lower_prio_repeat: hInt(c, "garpLowerPrioRepeat"),
+    down_timer_adverts: hInt(c, "downTimerAdverts"),
     dont_track_primary: hFlag(c, "dontTrackPrimary"),
     vip_lifetime: hLifetime(c, "vipLifetimeMs"),
     // keepalived 1.x form, still accepted by 2.x with a deprecation warning

@@ -240,6 +240,7 @@ function writeInstance(o: Out, i: VrrpInstance) {
     if (i.higherPrioSendAdvert !== undefined) o.line("higher_prio_send_advert", String(i.higherPrioSendAdvert));
     o.opt("garp_lower_prio_repeat", i.garpLowerPrioRepeat);
     if (i.garpExtraIfMs !== undefined) o.line("garp_extra_if", ...(i.garpExtraIfAll ? ["all"] : []), String(i.garpExtraIfMs / 1000));
+    o.opt("down_timer_adverts", i.downTimerAdverts);
     o.flag("dont_track_primary", i.dontTrackPrimary);
     o.opt("vip_lifetime", i.vipLifetimeMs, lifetime);
   });

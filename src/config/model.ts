@@ -421,6 +421,8 @@ export interface VrrpInstance extends NotifyScripts {
   higherPrioSendAdvert?: boolean;
   /** keepalived garp_lower_prio_repeat: gratuitous ARPs/NAs when the master hears a lower priority (absent = global) */
   garpLowerPrioRepeat?: number;
+  /** keepalived down_timer_adverts (1..100): Master_Down_Interval is this many advert intervals plus Skew_Time; absent = 3 (RFC 5798 §6.1) */
+  downTimerAdverts?: number;
   dontTrackPrimary: boolean;
   /** vigil: overrides global vipLifetimeMs */
   vipLifetimeMs?: Ms | "permanent";

@@ -60,6 +60,7 @@ export function paramsFromConfig(cfg: Config, inst: VrrpInstance, iface: Interfa
     higherPrioSendAdvert: g.vrrpStrict ? false : inst.higherPrioSendAdvert ?? g.vrrpHigherPrioSendAdvert ?? false,
     ...(inst.unicastTtl !== undefined ? { unicastTtl: inst.unicastTtl } : {}),
     strict: g.vrrpStrict,
+    ...(inst.downTimerAdverts !== undefined ? { downTimerAdverts: inst.downTimerAdverts } : {}),
     ...((family === 4 ? g.vrrpMcastGroup4 : g.vrrpMcastGroup6) !== undefined ? { mcastGroup: (family === 4 ? g.vrrpMcastGroup4 : g.vrrpMcastGroup6)! } : {}),
   };
 }

@@ -217,7 +217,7 @@ export class VrrpFsm {
   }
 
   /** @internal */ masterDownInterval(): number {
-    return masterDownInterval(this.p.version, this.priority, this.masterAdverIntMs);
+    return masterDownInterval(this.p.version, this.priority, this.masterAdverIntMs, this.p.downTimerAdverts);
   }
 
   /** @internal */ skewTime(): number {

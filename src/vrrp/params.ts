@@ -79,6 +79,8 @@ export interface VrrpParams {
   strict?: boolean;
   /** keepalived vrrp_mcast_group4/6: the group of multicast adverts; absent = 224.0.0.18 / ff02::12 */
   mcastGroup?: string | Uint8Array;
+  /** keepalived down_timer_adverts: advert intervals in Master_Down_Interval, 1..100; absent = 3 (RFC 5798 §6.1) */
+  downTimerAdverts?: number;
 }
 
 export interface ResolvedParams {
@@ -113,6 +115,7 @@ export interface ResolvedParams {
   strict: boolean;
   /** where multicast adverts go and which destination received ones must have (RFC 5798 §7.1 checks the TTL, keepalived the group) */
   mcastGroup: Uint8Array;
+  downTimerAdverts: number;
 }
 
 export class VrrpParamsError extends Error {
@@ -177,6 +180,7 @@ export function resolveParams(p: VrrpParams): ResolvedParams {
   if (garp.masterRefreshRepeat < 1) fail("garp_master_refresh_repeat must be at least 1");
   if (p.ifindex !== undefined && !int(p.ifindex, 0, 0x7fffffff)) fail(`ifindex ${p.ifindex} invalid`);
   if (p.unicastTtl !== undefined && !int(p.unicastTtl, 1, 255)) fail(`unicast_ttl ${p.unicastTtl} out of range 1..255`);
+  if (p.downTimerAdverts !== undefined && !int(p.downTimerAdverts, 1, 100)) fail(`down_timer_adverts ${p.downTimerAdverts} out of range 1..100`);
   const mcastGroup = p.mcastGroup === undefined ? (p.family === 4 ? MCAST_V4 : MCAST_V6) : addr(p.mcastGroup, "multicast group");
   if (!isMulticast(mcastGroup)) fail(`multicast group ${formatAddress(mcastGroup)} is not a multicast address`);
   if (p.announceCount !== undefined && !int(p.announceCount, 0, 0xffff)) fail(`announceCount ${p.announceCount} invalid`);
@@ -207,5 +211,6 @@ export function resolveParams(p: VrrpParams): ResolvedParams {
     skipCheckAdvAddr: p.skipCheckAdvAddr ?? false,
     strict,
     mcastGroup,
+    downTimerAdverts: p.downTimerAdverts ?? 3,
   };
 }
