@@ -8,6 +8,7 @@ import {
 import { lineList, readRoute, readRule } from "./kc-routes.ts";
 import { finishGlobalExtras, globalExtraHandlers } from "./kc-global.ts";
 import { globalSwitchHandlers } from "./kc-global-switches.ts";
+import { globalLvsHandlers } from "./kc-global-lvs.ts";
 
 export function readGlobal(c: Ctx, s: Stmt, g: Raw) {
   const block = c.needBlock(s);
@@ -77,6 +78,7 @@ export function readGlobal(c: Ctx, s: Stmt, g: Raw) {
     },
     ...globalExtraHandlers(c),
     ...globalSwitchHandlers(c),
+    ...globalLvsHandlers(c),
   });
   finishGlobalExtras(c, s, g);
 }

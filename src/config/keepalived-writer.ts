@@ -11,6 +11,7 @@ import { rangeText } from "./vsg-range.ts";
 import { writeRoute, writeRule, writeTrackProcess, writeTrackRef } from "./kc-routes-writer.ts";
 import { writeGlobalExtras } from "./kc-global.ts";
 import { writeGlobalSwitches, writeOwnSmtpAlert } from "./kc-global-switches.ts";
+import { writeGlobalLvs } from "./kc-global-lvs.ts";
 
 /** ms -> keepalived seconds ("1", "0.01", "2.5"). */
 export function seconds(ms: number): string {
@@ -123,6 +124,7 @@ function writeGlobal(o: Out, g: GlobalDefs) {
     }
     writeGlobalExtras(o, g);
     writeGlobalSwitches(o, g);
+    writeGlobalLvs(o, g);
   });
 }
 

@@ -122,6 +122,23 @@ export interface GlobalDefs {
   noEmailFaults: boolean;
   /** keepalived log_unknown_vrids: log each advert whose VRID no instance on its interface runs */
   logUnknownVrids: boolean;
+  /** keepalived lvs_timeouts: IPVS connection timeouts set at start and reload; absent = left as they are */
+  lvsTimeouts?: LvsTimeouts;
+  /** keepalived lvs_flush: empty the whole IPVS table (foreign services too) when LVS starts */
+  lvsFlush: boolean;
+  /**
+   * keepalived lvs_flush_on_stop [VS] (lvs_flush_onstop): "all" empties the whole IPVS
+   * table at stop; "vs" and "off" remove vigil's own services (the kernel drops
+   * their real servers with them, which is what keepalived's VS variant relies on)
+   */
+  lvsFlushOnStop: "off" | "all" | "vs";
+}
+
+/** keepalived `lvs_timeouts [tcp SECS] [tcpfin SECS] [udp SECS]`, as ms (whole seconds); absent = unchanged */
+export interface LvsTimeouts {
+  tcpMs?: Ms;
+  tcpFinMs?: Ms;
+  udpMs?: Ms;
 }
 
 /**
@@ -703,6 +720,8 @@ export function defaultGlobal(): GlobalDefs {
     dynamicInterfaces: "off",
     noEmailFaults: false,
     logUnknownVrids: false,
+    lvsFlush: false,
+    lvsFlushOnStop: "off",
   };
 }
 

@@ -117,6 +117,10 @@ export const metricsListenSpec = obj("MetricsListen", {
   port: req(int(1, 65535)),
 });
 
+/** keepalived LVS_MAX_TIMEOUT: 31 days */
+const lvsTimeout = ms(1000, 2_678_400_000, 1000);
+export const lvsTimeoutsSpec = obj("LvsTimeouts", { tcpMs: opt(lvsTimeout), tcpFinMs: opt(lvsTimeout), udpMs: opt(lvsTimeout) });
+
 export const globalSpec = fromModel(obj("GlobalDefs", {
   routerId: opt(name),
   notificationEmail: dflt(arr(name, 64)),
@@ -162,6 +166,9 @@ export const globalSpec = fromModel(obj("GlobalDefs", {
   smtpAlertVrrp: opt(bool, "default of the instances' and sync groups' smtpAlert, before smtpAlert"),
   noEmailFaults: dflt(bool, "no alert mail for a transition to FAULT"),
   logUnknownVrids: dflt(bool, "log each advert whose VRID no instance on its interface runs"),
+  lvsTimeouts: opt(lvsTimeoutsSpec, "IPVS connection timeouts set when LVS starts and on reload; absent = unchanged"),
+  lvsFlush: dflt(bool, "empty the whole IPVS table, foreign services too, when LVS starts"),
+  lvsFlushOnStop: dflt(enm("off", "all", "vs"), "all: empty the whole IPVS table at stop; off/vs: remove vigil's services"),
 }), defaultGlobal());
 
 export const scriptSpec = fromModel(obj("VrrpScript", {

@@ -174,6 +174,7 @@ export class Daemon {
     this.lvs = new LvsManager(this.cfg.virtualServers, this.cfg.global.lvsSyncDaemon, this.observers.lvsHooks(this.hooks.lvs), () => this.scriptUser, {
       stateDir: this.opts.lockDir, groups: this.cfg.virtualServerGroups, trackFiles: this.cfg.trackFiles,
     });
+    this.lvs.tableSwitches = this.cfg.global;
     this.lvs.start();
     this.observers.lvsStarted(this.cfg, this.lvs);
     this.statusServer = startStatusServer(this.opts.statusSocket, (req) => this.answer(req));
@@ -306,6 +307,7 @@ export class Daemon {
     for (const [name, value] of tracked.files) this.post({ type: "track-file", name, value });
     for (const [name, up] of tracked.procs) this.post({ type: "track-process", name, up });
     this.feeds.startTrackScripts(this.plan);
+    if (this.lvs) this.lvs.tableSwitches = cfg.global;
     this.lvs?.reload(cfg.virtualServers, cfg.global.lvsSyncDaemon, { groups: cfg.virtualServerGroups, trackFiles: cfg.trackFiles });
     this.observers.lvsStarted(cfg, this.lvs);
     void this.observers.configure(cfg, this.scriptUser).then(() => {

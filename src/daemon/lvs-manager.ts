@@ -24,6 +24,7 @@ import { IpvsSync } from "../sys/ipvs/ipvs-sync.ts";
 import { OWNED_STATE_FILE, OwnedStateFile } from "../sys/ipvs/owned-state-file.ts";
 import { initTrackFile } from "../sys/track-file-watch.ts";
 import { HaSuspend } from "./lvs-ha-suspend.ts";
+import { applyTableSwitches, type LvsTableSwitches, NO_TABLE_SWITCHES } from "./lvs-table-switches.ts";
 import { takeSyncRole } from "./lvs-sync-daemon.ts";
 import { log } from "./log.ts";
 import type { ScriptIds } from "./script-user.ts";
@@ -75,6 +76,8 @@ export class LvsManager {
   applied = 0;
   /** table applications the kernel refused (each retried later) */
   applyErrors = 0;
+  /** lvs_flush, lvs_timeouts, lvs_flush_on_stop (set before start and on reload) */
+  tableSwitches: LvsTableSwitches = NO_TABLE_SWITCHES;
 
   /** `scriptIds`: who notify_up/notify_down/quorum_* scripts run as (script_user, as keepalived) */
   constructor(
@@ -107,6 +110,7 @@ export class LvsManager {
       if (this.ipvs.ownedKeys.size > 0) this.apply(null);
       return;
     }
+    applyTableSwitches(this.ipvs, this.tableSwitches, true);
     this.haSuspend.follow(); // before the first checks: keepalived creates them disabled when the address is absent
     this.initTrackFiles(false); // before the runner reads them
     this.runner.start();
@@ -186,6 +190,7 @@ export class LvsManager {
     this.syncDaemon = syncDaemon;
     this.defs = { groups: defs.groups ?? [], trackFiles: defs.trackFiles ?? [] };
     this.ipvs.refresh(); // a reload is the moment to repair what changed behind our back
+    if (wasActive && this.active) applyTableSwitches(this.ipvs, this.tableSwitches, false);
     if (wasActive) this.haSuspend.follow(); // new checkers must start suspended when their address is absent
     if (wasActive) this.initTrackFiles(true);
     this.runner.reload(vss, this.defs); // emits the new table: services dropped from the config are removed
@@ -211,7 +216,13 @@ export class LvsManager {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.refreshTimer) clearInterval(this.refreshTimer);
     for (const a of this.runner.stop()) this.onAction(a);
-    if (!this.fault) {
+    if (this.active && this.tableSwitches.lvsFlushOnStop === "all") {
+      try {
+        this.ipvs.flushAll();
+      } catch (e) {
+        log.error(`lvs: lvs_flush_on_stop: ${errorText(e)}`);
+      }
+    } else if (!this.fault) {
       const r = this.ipvs.removeOwned();
       if (r.error) log.error(`lvs: removing vigil's services: ${r.error.message}`);
     }

@@ -8,6 +8,9 @@
 // and watches what a client gets through the NAT and DR VIPs: a dead server
 // leaves rotation, the sorry server answers when all are dead, recovered servers
 // return, and SIGTERM removes the daemon's services (keepalived does the same).
+// global_defs lvs_flush, lvs_timeouts and lvs_flush_on_stop are keepalived's: a
+// foreign service made before the start is flushed, the timeouts are the
+// kernel's, one made while it runs is flushed at stop.
 // Convergence times are printed, not asserted (the machine is shared and
 // emulated); every wait is bounded.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -23,6 +26,9 @@ import { parseIpvsadm } from "./ipvsadm-parse.ts";
 const config = `
 global_defs {
     router_id director
+    lvs_flush
+    lvs_timeouts tcp 901 tcpfin 121 udp 301
+    lvs_flush_on_stop
 }
 ${virtualServerConf({
   vip: VIP_NAT, port: 80, kind: "NAT", sorry: { address: SORRY, port: 8080 },
@@ -37,6 +43,9 @@ ${virtualServerConf({
 // source: under TCG the binary starts in a fraction of the time the source takes
 // to load over 9p. test/board/vm-ipvs.test.ts runs the binary with the checkout gone.
 const VIGIL = vigilCommand().join(" ");
+/** foreign services (no real servers): one before vigil starts (lvs_flush), one while it runs (lvs_flush_on_stop) */
+const FOREIGN_BEFORE = "198.18.30.1";
+const FOREIGN_DURING = "198.18.30.2";
 
 const lab = new E2eLab("d2");
 let vm: VmHandle | undefined;
@@ -63,9 +72,13 @@ cat > /tmp/director.conf <<'VIGIL_EOF'
 ${config}
 VIGIL_EOF
 cd ${ROOT}
+ipvsadm -A -t ${FOREIGN_BEFORE}:9999
 ${VIGIL} run -f /tmp/director.conf --no-realtime --status-socket /tmp/vigil.sock --lock-dir /tmp/vigil-lock >&2 &
 pid=$!
 ${GUEST_SERVE_COMMANDS}
+ipvsadm -A -t ${FOREIGN_DURING}:9999
+echo "TIMEOUTS"
+ipvsadm -L --timeout
 echo "TABLE-BEFORE-STOP"
 ipvsadm -Ln
 # the kernel folds per-CPU counters into the totals every 2 s (IPVS estimator):
@@ -132,11 +145,13 @@ ipvsadm -Ln
     expect(new Set(lab.getMany(VIP_NAT, 6))).toEqual(new Set([nat("rs1", RS1), nat("rs2", RS2)]));
   }, 150_000);
 
-  test("ipvsadm shows the configured table; SIGTERM removes the daemon's services", async () => {
+  test("ipvsadm shows the configured table; lvs_flush took the foreign service, lvs_timeouts set the kernel's; SIGTERM with lvs_flush_on_stop empties the table", async () => {
     const r = (await stopVm())!;
     expect(r.exitCode).toBe(0);
+    expect(r.stdout.split("TIMEOUTS\n")[1]!.split("\n")[0]).toBe("Timeout (tcp tcpfin udp): 901 121 301");
     const before = r.stdout.split("TABLE-BEFORE-STOP\n")[1]!.split("IPVSADM-STATS")[0]!;
     const t = parseIpvsadm(before);
+    expect(t.map((x) => x.address).sort()).toEqual([FOREIGN_DURING, VIP_DR, VIP_NAT].sort());
     const natSvc = t.find((s) => s.address === VIP_NAT)!;
     const drSvc = t.find((s) => s.address === VIP_DR)!;
     expect(natSvc.dests.map((d) => `${d.address}:${d.port} ${d.forward} ${d.weight}`).sort()).toEqual([`${RS1}:8080 masq 1`, `${RS2}:8080 masq 1`]);
@@ -168,7 +183,8 @@ ipvsadm -Ln
       for (const d of s.dests) expect(row(d.stats)).toEqual(theirs.get(`${s.service} -> ${d.dest}`)!);
       total += s.stats.conns;
     }
-    expect(ours.map((s) => s.service).sort()).toEqual([`tcp:${VIP_DR}:80`, `tcp:${VIP_NAT}:80`]);
+    // the whole table: the foreign service made while vigil ran is there too, with nothing through it
+    expect(ours.map((s) => s.service).sort()).toEqual([`tcp:${VIP_DR}:80`, `tcp:${VIP_NAT}:80`, `tcp:${FOREIGN_DURING}:9999`].sort());
     expect(total).toBeGreaterThan(20);
   });
 });

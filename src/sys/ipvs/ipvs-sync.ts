@@ -16,7 +16,7 @@ import type { IpvsService } from "../../lvs/ipvs-model.ts";
 import { serviceKeyString } from "../../lvs/ipvs-model.ts";
 import { type IpvsOp, normalizeService, reconcile } from "../../lvs/reconcile.ts";
 import { tableAfter } from "../../lvs/reconcile-apply.ts";
-import { IpvsClient } from "./client.ts";
+import { IpvsClient, type IpvsTimeouts } from "./client.ts";
 import type { OwnedStore } from "./owned-state-file.ts";
 
 export interface SyncResult {
@@ -116,6 +116,24 @@ export class IpvsSync {
   /** Removes every service vigil owns (shutdown without lvs_flush_on_stop semantics for foreign ones). */
   removeOwned(): SyncResult {
     return this.sync([]);
+  }
+
+  /**
+   * Empties the whole IPVS table, services vigil does not own included (keepalived
+   * lvs_flush / lvs_flush_on_stop): nothing is owned after it. Throws IpvsError.
+   */
+  flushAll(): void {
+    this.client ??= this.open();
+    this.client.flush();
+    this.known = [];
+    for (const k of [...this.owned]) this.disown(k);
+    this.persist();
+  }
+
+  /** Sets the IPVS connection timeouts given, in seconds (keepalived lvs_timeouts). Throws IpvsError. */
+  setTimeouts(t: Partial<IpvsTimeouts>): void {
+    this.client ??= this.open();
+    this.client.setTimeouts(t);
   }
 
   close(): void {

@@ -11,6 +11,7 @@ import { type Config, vrrpSmtpAlert } from "../../../src/config/model.ts";
 import type { LoadResult } from "../../../src/config/result.ts";
 import { memorySource } from "../../../src/config/source.ts";
 import { wantsMail } from "../../../src/daemon/mail-alerts.ts";
+import { kernelTimeouts } from "../../../src/daemon/lvs-table-switches.ts";
 import { configPlans } from "../../../src/daemon/plan.ts";
 import { smtpSettings } from "../../../src/fleet/smtp-alerts.ts";
 
@@ -89,5 +90,30 @@ describe("log_unknown_vrids", () => {
     expect(configPlans(on).plans.map((p) => p.logUnknownVrids)).toEqual([true]);
     expect(configPlans(off).plans.map((p) => p.logUnknownVrids)).toEqual([false]);
     expect(ok(read(writeKeepalived(on)), "rewrite").global.logUnknownVrids).toBe(true);
+  });
+});
+
+describe("lvs_timeouts, lvs_flush, lvs_flush_on_stop (the IPVS table as a whole)", () => {
+  test("read as keepalived 2.2.7 reads them: seconds per protocol, 0 = unchanged; lvs_flush_onstop is the older spelling; VS is the per-service variant", () => {
+    const g = ok(read(conf("  lvs_timeouts tcp 900 udp 0 tcpfin 120\n  lvs_flush\n  lvs_flush_onstop")), "read").global;
+    expect([g.lvsTimeouts, g.lvsFlush, g.lvsFlushOnStop]).toEqual([{ tcpMs: 900_000, tcpFinMs: 120_000 }, true, "all"]);
+    expect(kernelTimeouts(g)).toEqual({ tcp: 900, tcpFin: 120 });
+    const d = ok(read(conf("  lvs_flush_on_stop VS")), "vs").global;
+    expect([d.lvsTimeouts, d.lvsFlush, d.lvsFlushOnStop, kernelTimeouts(d)]).toEqual([undefined, false, "vs", undefined]);
+  });
+
+  test("through keepalived.conf, JSON and CBOR unchanged", () => {
+    const c = ok(read(conf("  lvs_timeouts tcp 900 tcpfin 120 udp 300\n  lvs_flush\n  lvs_flush_on_stop VS")), "read");
+    expect(ok(read(writeKeepalived(c)), "keepalived")).toEqual(c);
+    expect(ok(readJson(configToJson(c)), "json")).toEqual(c);
+    expect(ok(readCbor(configToCbor(c)), "cbor")).toEqual(c);
+  });
+
+  test("bad forms are refused with their line: no timeout, an unknown protocol, beyond 31 days, a word after lvs_flush_on_stop other than VS", () => {
+    const err = (g: string) => read(conf(g)).errors.map((d) => `${d.loc?.line}: ${d.message}`);
+    expect(err("  lvs_timeouts")).toEqual(["6: 'lvs_timeouts' takes [tcp SECS] [tcpfin SECS] [udp SECS], at least one"]);
+    expect(err("  lvs_timeouts sctp 5")).toEqual(["6: 'lvs_timeouts': unknown timeout 'sctp' (tcp, tcpfin or udp)"]);
+    expect(err("  lvs_timeouts tcp 2678401")).toEqual(["6: 'lvs_timeouts' tcp expects 0-2678400 seconds, got '2678401'"]);
+    expect(err("  lvs_flush_on_stop all")).toEqual(["6: 'lvs_flush_on_stop' takes nothing or VS, got 'all'"]);
   });
 });

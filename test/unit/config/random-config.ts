@@ -81,6 +81,8 @@ function randomGlobal(r: Rng): GlobalDefs {
     dynamicInterfaces: "off",
     noEmailFaults: false,
     logUnknownVrids: false,
+    lvsFlush: false,
+    lvsFlushOnStop: "off",
   };
   const out = set(g, {
     routerId: maybe(r, 0.7, () => nameOf(r, "rid")),

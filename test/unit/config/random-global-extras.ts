@@ -67,5 +67,16 @@ export function addGlobalExtras(r: Rng, cfg: Config, safe: boolean): void {
   if (r.chance(0.3)) g.smtpAlertVrrp = r.chance(0.5);
   g.noEmailFaults = r.chance(0.3);
   g.logUnknownVrids = r.chance(0.3);
+  // IPVS table switches (kc-global-lvs.ts)
+  if (r.chance(0.3)) {
+    const secs = () => r.int(1, 86_400 * 31) * 1000;
+    g.lvsTimeouts = { tcpMs: secs() };
+    if (r.chance(0.5)) g.lvsTimeouts.tcpFinMs = secs();
+    if (r.chance(0.5)) g.lvsTimeouts.udpMs = secs();
+    if (r.chance(0.3)) delete g.lvsTimeouts.tcpMs;
+    if (Object.keys(g.lvsTimeouts).length === 0) delete g.lvsTimeouts;
+  }
+  g.lvsFlush = r.chance(0.3);
+  g.lvsFlushOnStop = r.pick(["off", "all", "vs"] as const);
   for (const x of [...cfg.instances, ...cfg.syncGroups]) if (r.chance(0.3)) delete x.smtpAlert;
 }
