@@ -2,7 +2,7 @@
 // mails: smtp_helo_name NAME, smtp_alert [BOOL], smtp_alert_vrrp [BOOL],
 // no_email_faults (an instance or sync group without its own smtp_alert takes
 // smtp_alert_vrrp, else smtp_alert: model.ts vrrpSmtpAlert); and of its logging:
-// log_unknown_vrids. Reader and writer side by side.
+// log_unknown_vrids, checker_log_all_failures. Reader and writer side by side.
 import type { GlobalDefs } from "./model.ts";
 import { type Ctx, type Handler, hFlag, hStr } from "./kc-context.ts";
 import { type Out, word } from "./keepalived-writer.ts";
@@ -14,6 +14,7 @@ export function globalSwitchHandlers(c: Ctx): Record<string, Handler> {
     smtp_alert_vrrp: hFlag(c, "smtpAlertVrrp"),
     no_email_faults: hFlag(c, "noEmailFaults"),
     log_unknown_vrids: hFlag(c, "logUnknownVrids"),
+    checker_log_all_failures: hFlag(c, "checkerLogAllFailures"),
   };
 }
 
@@ -28,6 +29,7 @@ export function writeGlobalSwitches(o: Out, g: GlobalDefs): void {
   tristate(o, "smtp_alert_vrrp", g.smtpAlertVrrp);
   o.flag("no_email_faults", g.noEmailFaults);
   o.flag("log_unknown_vrids", g.logUnknownVrids);
+  o.flag("checker_log_all_failures", g.checkerLogAllFailures);
 }
 
 /** An instance's or sync group's own smtp_alert: written only when given, false too (it overrides the global default). */

@@ -30,7 +30,6 @@ add(LINKS, "linkbeat_use_polling", "linkbeat_interfaces");
 add(NOT_YET,
   // global_defs
   "smtp_alert_checker", "no_checker_emails",
-  "checker_log_all_failures",
   "vrrp_garp_lower_prio_delay", "vrrp_min_garp", "vrrp_startup_delay", "rs_init_notifies",
   // vrrp_instance
   "garp_lower_prio_delay",

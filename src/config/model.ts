@@ -122,6 +122,8 @@ export interface GlobalDefs {
   noEmailFaults: boolean;
   /** keepalived log_unknown_vrids: log each advert whose VRID no instance on its interface runs */
   logUnknownVrids: boolean;
+  /** keepalived checker_log_all_failures: log each failed check of a checker that is up (its retries too), not only its going down */
+  checkerLogAllFailures: boolean;
   /** keepalived lvs_timeouts: IPVS connection timeouts set at start and reload; absent = left as they are */
   lvsTimeouts?: LvsTimeouts;
   /** keepalived lvs_flush: empty the whole IPVS table (foreign services too) when LVS starts */
@@ -720,6 +722,7 @@ export function defaultGlobal(): GlobalDefs {
     dynamicInterfaces: "off",
     noEmailFaults: false,
     logUnknownVrids: false,
+    checkerLogAllFailures: false,
     lvsFlush: false,
     lvsFlushOnStop: "off",
   };

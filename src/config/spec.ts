@@ -166,6 +166,7 @@ export const globalSpec = fromModel(obj("GlobalDefs", {
   smtpAlertVrrp: opt(bool, "default of the instances' and sync groups' smtpAlert, before smtpAlert"),
   noEmailFaults: dflt(bool, "no alert mail for a transition to FAULT"),
   logUnknownVrids: dflt(bool, "log each advert whose VRID no instance on its interface runs"),
+  checkerLogAllFailures: dflt(bool, "log each failed check of a checker that is up, its retries too"),
   lvsTimeouts: opt(lvsTimeoutsSpec, "IPVS connection timeouts set when LVS starts and on reload; absent = unchanged"),
   lvsFlush: dflt(bool, "empty the whole IPVS table, foreign services too, when LVS starts"),
   lvsFlushOnStop: dflt(enm("off", "all", "vs"), "all: empty the whole IPVS table at stop; off/vs: remove vigil's services"),

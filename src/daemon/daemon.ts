@@ -175,6 +175,7 @@ export class Daemon {
       stateDir: this.opts.lockDir, groups: this.cfg.virtualServerGroups, trackFiles: this.cfg.trackFiles,
     });
     this.lvs.tableSwitches = this.cfg.global;
+    this.lvs.logAllFailures = this.cfg.global.checkerLogAllFailures;
     this.lvs.start();
     this.observers.lvsStarted(this.cfg, this.lvs);
     this.statusServer = startStatusServer(this.opts.statusSocket, (req) => this.answer(req));
@@ -307,7 +308,10 @@ export class Daemon {
     for (const [name, value] of tracked.files) this.post({ type: "track-file", name, value });
     for (const [name, up] of tracked.procs) this.post({ type: "track-process", name, up });
     this.feeds.startTrackScripts(this.plan);
-    if (this.lvs) this.lvs.tableSwitches = cfg.global;
+    if (this.lvs) {
+      this.lvs.tableSwitches = cfg.global;
+      this.lvs.logAllFailures = cfg.global.checkerLogAllFailures;
+    }
     this.lvs?.reload(cfg.virtualServers, cfg.global.lvsSyncDaemon, { groups: cfg.virtualServerGroups, trackFiles: cfg.trackFiles });
     this.observers.lvsStarted(cfg, this.lvs);
     void this.observers.configure(cfg, this.scriptUser).then(() => {

@@ -76,6 +76,8 @@ export class LvsManager {
   applied = 0;
   /** table applications the kernel refused (each retried later) */
   applyErrors = 0;
+  /** keepalived checker_log_all_failures: log each failed check of a checker that is up, not only the one that takes it down */
+  logAllFailures = false;
   /** lvs_flush, lvs_timeouts, lvs_flush_on_stop (set before start and on reload) */
   tableSwitches: LvsTableSwitches = NO_TABLE_SWITCHES;
 
@@ -95,6 +97,9 @@ export class LvsManager {
       onAction: (a) => this.onAction(a),
       // a report per check only when someone reads it: thousands per second otherwise go to waste
       ...(hooks.onCheck ? { onCheck: (r: CheckReport) => this.hooks.onCheck!(r) } : {}),
+      onFailedWhileUp: (r: CheckReport) => {
+        if (this.logAllFailures) log.info(`lvs ${r.vs}: ${r.checker} of real server ${r.rs} failed${r.outcome.reason ? ` (${r.outcome.reason})` : ""}`);
+      },
       onError: (e) => log.error(`lvs: ${errorText(e)}`),
     }, this.defs);
     this.haSuspend = new HaSuspend(() => this.vss, (next) => this.runner.setSuspended(next), (kind, detail) => this.hooks.onEvent?.(kind, detail));

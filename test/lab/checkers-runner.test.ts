@@ -221,3 +221,38 @@ test("runner: a throwing hook is reported and the checks go on", async () => {
   runner.stop();
   runner = undefined;
 });
+
+test("checker_log_all_failures: every failed check of an up checker is reported (its retries and the one that takes it down), none once it is down", async () => {
+  const s = startServer(site({ ok: true }), undefined, "127.0.0.1");
+  const port = s.port;
+  s.stop(); // nothing listens: every TCP_CHECK is refused
+  const path = join(dir, "log-all.conf");
+  writeFileSync(path, `virtual_server 198.18.0.103 80 {
+    delay_loop 0.05
+    protocol TCP
+    real_server 127.0.0.1 ${port} {
+        TCP_CHECK {
+            connect_timeout 1
+            retry 2
+            delay_before_retry 0.02
+        }
+    }
+}
+`);
+  const loaded = loadConfigFile(path);
+  expect(loaded.errors).toEqual([]);
+  const failed: string[] = [];
+  let checks = 0;
+  runner = new LvsCheckRunner(loaded.config!.virtualServers, {
+    onCheck: () => checks++,
+    onFailedWhileUp: (r) => failed.push(`${r.checker} ${r.rs} ${r.outcome.ok}`),
+  }, { seed: 4 });
+  runner.start();
+  await waitFor("the real server down", () => !runner!.state(0).alive(0));
+  const atDown = checks;
+  await waitFor("more checks while down", () => checks >= atDown + 3);
+  // keepalived's retry 2: two retries and the third failure that takes it down, all while up
+  expect(failed).toEqual(Array.from({ length: 3 }, () => `TCP_CHECK 127.0.0.1:${port} false`));
+  runner.stop();
+  runner = undefined;
+});

@@ -34,6 +34,8 @@ export interface LvsRunnerHooks {
   onAction?(a: LvsAction): void;
   /** every finished attempt, for status and the fleet's lvs/<vs>/<rs> topic */
   onCheck?(r: CheckReport): void;
+  /** a failed attempt of a checker that was up (its retries, then the one that takes it down): keepalived checker_log_all_failures */
+  onFailedWhileUp?(r: CheckReport): void;
   /** a hook threw; the runner carries on (default: printed to stderr) */
   onError?(e: unknown): void;
 }
@@ -384,8 +386,9 @@ export class LvsCheckRunner {
       if (f && f.seq === seq) this.inflight.delete(id);
       if (!this.running) return;
       const now = performance.now();
+      const failedWhileUp = !outcome.ok && this.hooks.onFailedWhileUp !== undefined && this.sched.isUp(id) === true;
       const actions = this.sched.result(id, seq, outcome, now);
-      if (this.hooks.onCheck) {
+      if (this.hooks.onCheck || failedWhileUp) {
         const report: CheckReport = {
           vs: (ref.vsName ??= virtualServerName(vs)),
           rs: (ref.rsName ??= realServerName(rs)),
@@ -393,11 +396,8 @@ export class LvsCheckRunner {
           outcome,
           latencyMs: now - started,
         };
-        try {
-          this.hooks.onCheck(report);
-        } catch (e) {
-          this.reportError(e);
-        }
+        if (this.hooks.onCheck) this.safely(() => this.hooks.onCheck!(report));
+        if (failedWhileUp) this.safely(() => this.hooks.onFailedWhileUp!(report));
       }
       if (actions.length) this.apply(actions);
       this.pump();

@@ -117,3 +117,11 @@ describe("lvs_timeouts, lvs_flush, lvs_flush_on_stop (the IPVS table as a whole)
     expect(err("  lvs_flush_on_stop all")).toEqual(["6: 'lvs_flush_on_stop' takes nothing or VS, got 'all'"]);
   });
 });
+
+test("checker_log_all_failures: off unless given, a BOOL like keepalived's, kept by the rewrite", () => {
+  expect(ok(read(conf("")), "off").global.checkerLogAllFailures).toBe(false);
+  expect(ok(read(conf("  checker_log_all_failures false")), "false").global.checkerLogAllFailures).toBe(false);
+  const on = ok(read(conf("  checker_log_all_failures")), "on");
+  expect(on.global.checkerLogAllFailures).toBe(true);
+  expect(ok(read(writeKeepalived(on)), "rewrite").global.checkerLogAllFailures).toBe(true);
+});

@@ -81,6 +81,7 @@ function randomGlobal(r: Rng): GlobalDefs {
     dynamicInterfaces: "off",
     noEmailFaults: false,
     logUnknownVrids: false,
+    checkerLogAllFailures: false,
     lvsFlush: false,
     lvsFlushOnStop: "off",
   };

@@ -67,6 +67,7 @@ export function addGlobalExtras(r: Rng, cfg: Config, safe: boolean): void {
   if (r.chance(0.3)) g.smtpAlertVrrp = r.chance(0.5);
   g.noEmailFaults = r.chance(0.3);
   g.logUnknownVrids = r.chance(0.3);
+  g.checkerLogAllFailures = r.chance(0.3);
   // IPVS table switches (kc-global-lvs.ts)
   if (r.chance(0.3)) {
     const secs = () => r.int(1, 86_400 * 31) * 1000;
