@@ -34,7 +34,7 @@ add(NOT_YET,
   // vrrp_instance
   "garp_lower_prio_delay",
   "use_vmac_addr", "use_ipvlan", "old_unicast_checksum", "track_src_ip",
-  "promote_secondaries", "notify_deleted", "strict_mode",
+  "promote_secondaries", "notify_deleted",
   // top level
   "garp_group", "track_group", "interface_up_down_delays");
 

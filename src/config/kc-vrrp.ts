@@ -430,6 +430,7 @@ export function readInstance(c: Ctx, s: Stmt, global: Raw): Raw | undefined {
     higher_prio_send_advert: hFlag(c, "higherPrioSendAdvert"),
     garp_lower_prio_repeat: hInt(c, "garpLowerPrioRepeat"),
     down_timer_adverts: hInt(c, "downTimerAdverts"),
+    strict_mode: hFlag(c, "strictMode"),
     dont_track_primary: hFlag(c, "dontTrackPrimary"),
     vip_lifetime: hLifetime(c, "vipLifetimeMs"),
     // keepalived 1.x form, still accepted by 2.x with a deprecation warning

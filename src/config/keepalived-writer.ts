@@ -243,6 +243,7 @@ function writeInstance(o: Out, i: VrrpInstance) {
     o.opt("garp_lower_prio_repeat", i.garpLowerPrioRepeat);
     if (i.garpExtraIfMs !== undefined) o.line("garp_extra_if", ...(i.garpExtraIfAll ? ["all"] : []), String(i.garpExtraIfMs / 1000));
     o.opt("down_timer_adverts", i.downTimerAdverts);
+    if (i.strictMode !== undefined) o.line("strict_mode", String(i.strictMode));
     o.flag("dont_track_primary", i.dontTrackPrimary);
     o.opt("vip_lifetime", i.vipLifetimeMs, lifetime);
   });

@@ -440,6 +440,8 @@ export interface VrrpInstance extends NotifyScripts {
   higherPrioSendAdvert?: boolean;
   /** keepalived garp_lower_prio_repeat: gratuitous ARPs/NAs when the master hears a lower priority (absent = global) */
   garpLowerPrioRepeat?: number;
+  /** keepalived strict_mode [true|false]: vrrp_strict's rules for this instance alone (absent = global vrrp_strict) */
+  strictMode?: boolean;
   /** keepalived down_timer_adverts (1..100): Master_Down_Interval is this many advert intervals plus Skew_Time; absent = 3 (RFC 5798 §6.1) */
   downTimerAdverts?: number;
   dontTrackPrimary: boolean;
@@ -822,6 +824,11 @@ export function defaultTrackProcess(name: string, process: string): TrackProcess
  * is IPv4 only, and keepalived (2.2.7, measured) accepts `vrrp_version 2` or
  * `version 2` on an IPv6 instance and runs it as version 3.
  */
+/** keepalived vrrp_complete_instance: an instance without strict_mode takes global vrrp_strict. */
+export function instanceStrict(cfg: Config, inst: VrrpInstance): boolean {
+  return inst.strictMode ?? cfg.global.vrrpStrict;
+}
+
 export function instanceVersion(cfg: Config, inst: VrrpInstance): VrrpVersion {
   return instanceFamily(inst) === 6 ? 3 : inst.version ?? cfg.global.vrrpVersion;
 }

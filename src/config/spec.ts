@@ -306,6 +306,7 @@ export const instanceSpec = fromModel(obj("VrrpInstance", {
   lowerPrioNoAdvert: opt(bool, "absent = global vrrpLowerPrioNoAdvert"),
   higherPrioSendAdvert: opt(bool, "absent = global vrrpHigherPrioSendAdvert"),
   garpLowerPrioRepeat: opt(int(0, 65535), "absent = global vrrpGarpLowerPrioRepeat"),
+  strictMode: opt(bool, "vrrp_strict for this instance; absent = global vrrpStrict"),
   downTimerAdverts: opt(int(1, 100), "Master_Down_Interval in advert intervals (+ Skew_Time); absent = 3 (RFC 5798 §6.1); all routers of the VRID must agree"),
   notifyMasterRxLowerPri: opt(text, "run when the master hears an advert of lower priority"),
   dontTrackPrimary: dflt(bool),

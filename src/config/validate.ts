@@ -3,7 +3,7 @@
 // duplicates. Pure: config in, findings out, each with the path of the field.
 import { ipFamily } from "../net/ip-address.ts";
 import type { FieldPath, Severity } from "./diagnostics.ts";
-import { instanceFamily, instanceVersion, type Config, type VirtualIpAddress } from "./model.ts";
+import { instanceFamily, instanceStrict, instanceVersion, type Config, type VirtualIpAddress } from "./model.ts";
 import { validateLvsExtras } from "./validate-lvs.ts";
 import { validateVrrpExtras } from "./validate-vrrp.ts";
 import { validateSyncGroupTracking } from "./validate-sync-group.ts";
@@ -76,6 +76,8 @@ export function validateConfig(cfg: Config): Finding[] {
     const P = (...p: FieldPath): FieldPath => ["instances", i, ...p];
     const version = instanceVersion(cfg, inst);
     const fam = instanceFamily(inst);
+    // keepalived strict_mode, or global vrrp_strict: the strict rules of this instance
+    const strict = instanceStrict(cfg, inst);
     // RFC 3768 §1: VRRPv2 is IPv4 only; instanceVersion() runs IPv6 instances as v3.
     if (fam === 6 && inst.version === 2) warn(P("version"), "VRRPv2 is IPv4 only (RFC 3768); this IPv6 instance runs VRRPv3, as keepalived does");
     if (version === 2) {
@@ -94,9 +96,9 @@ export function validateConfig(cfg: Config): Finding[] {
       }
       if (version === 3) warn(P("authentication"), "VRRPv3 has no authentication (RFC 5798 §9); it is ignored");
       // keepalived logs "Strict mode does not support authentication. Ignoring." and goes on.
-      if (g.vrrpStrict) warn(P("authentication"), "vrrp_strict: authentication is ignored (as keepalived does)");
+      if (strict) warn(P("authentication"), "vrrp_strict: authentication is ignored (as keepalived does)");
     }
-    if (g.vrrpStrict && (inst.higherPrioSendAdvert ?? g.vrrpHigherPrioSendAdvert)) {
+    if (strict && (inst.higherPrioSendAdvert ?? g.vrrpHigherPrioSendAdvert)) {
       warn(P("higherPrioSendAdvert"), "vrrp_strict: higher_prio_send_advert is turned off (keepalived: \"strict mode requires higher_prio_send_advert to be clear - resetting\")");
     }
     if (inst.unicastTtl !== undefined && inst.unicastPeer.length === 0) {
@@ -104,19 +106,19 @@ export function validateConfig(cfg: Config): Finding[] {
     }
     if (inst.priority === PRIORITY_OWNER && inst.state === "BACKUP") warn(P("priority"), "priority 255 makes this the address owner, which always starts as MASTER (RFC 5798 §6.4.1)");
     // keepalived: "State MASTER must match being address owner" in strict mode.
-    if (g.vrrpStrict && inst.state === "MASTER" && inst.priority !== PRIORITY_OWNER) warn(P("state"), "vrrp_strict: state MASTER is only for the address owner (priority 255); starts as BACKUP (as keepalived does)");
-    if (inst.nopreempt && g.vrrpStrict) warn(P("nopreempt"), "vrrp_strict: nopreempt is ignored (as keepalived does)");
+    if (strict && inst.state === "MASTER" && inst.priority !== PRIORITY_OWNER) warn(P("state"), "vrrp_strict: state MASTER is only for the address owner (priority 255); starts as BACKUP (as keepalived does)");
+    if (inst.nopreempt && strict) warn(P("nopreempt"), "vrrp_strict: nopreempt is ignored (as keepalived does)");
     if (inst.nopreempt && inst.state === "MASTER") warn(P("nopreempt"), "nopreempt only works with state BACKUP (keepalived)");
     if (inst.preemptDelayMs > 0 && inst.nopreempt) warn(P("preemptDelayMs"), "preempt_delay has no effect with nopreempt");
 
     vipsOf(inst.virtualIpaddress, "virtualIpaddress", fam, true);
     vipsOf(inst.virtualIpaddressExcluded, "virtualIpaddressExcluded", fam, false);
-    if (inst.virtualIpaddress.length === 0 && g.vrrpStrict) err(P("virtualIpaddress"), "vrrp_strict requires at least one virtual_ipaddress");
+    if (inst.virtualIpaddress.length === 0 && strict) err(P("virtualIpaddress"), "vrrp_strict requires at least one virtual_ipaddress");
     if (version === 2 && inst.virtualIpaddress.length > 255) err(P("virtualIpaddress"), "a VRRP advert carries at most 255 addresses");
     ipOf(P("srcIp"), inst.srcIp, fam);
     inst.unicastPeer.forEach((p, k) => ipOf(P("unicastPeer", k), p, fam));
     unique(inst.unicastPeer, (k, p) => warn(P("unicastPeer", k), `unicast_peer ${p} listed twice`));
-    if (inst.unicastPeer.length && g.vrrpStrict) err(P("unicastPeer"), "vrrp_strict forbids unicast peers");
+    if (inst.unicastPeer.length && strict) err(P("unicastPeer"), "vrrp_strict forbids unicast peers");
 
     inst.trackScript.forEach((t, k) => {
       if (!scriptNames.has(t.script)) err(P("trackScript", k, "script"), `track_script refers to vrrp_script '${t.script}', which does not exist`);

@@ -1,7 +1,7 @@
 // Maps the config model (src/config/model.ts) onto the core's plain parameters.
 // Pure: what needs the kernel (the interface's own address and index) is passed in.
 import {
-  instanceFamily, instanceVersion, type Config, type VrrpInstance,
+  instanceFamily, instanceStrict, instanceVersion, type Config, type VrrpInstance,
 } from "../config/model.ts";
 import { memberTracking } from "../config/sync-group-tracking.ts";
 import { VrrpParamsError, type VrrpParams } from "./params.ts";
@@ -18,8 +18,10 @@ export function paramsFromConfig(cfg: Config, inst: VrrpInstance, iface: Interfa
   const family = instanceFamily(inst);
   const fail = (m: string): never => { throw new VrrpParamsError(inst.name, m); };
   const version = instanceVersion(cfg, inst);
+  // keepalived strict_mode, else global vrrp_strict (vrrp_complete_instance)
+  const strict = instanceStrict(cfg, inst);
   // keepalived ignores authentication in VRRPv3 (RFC 5798 §9), under vrrp_strict, and AH over IPv6 (validation says so)
-  const auth = version === 2 && !g.vrrpStrict && !(inst.authentication?.type === "AH" && family === 6) ? inst.authentication : undefined;
+  const auth = version === 2 && !strict && !(inst.authentication?.type === "AH" && family === 6) ? inst.authentication : undefined;
   const ah = auth?.type === "AH";
   const vips = inst.virtualIpaddress.map((v) => {
     if (v.address.includes(":") !== (family === 6)) {
@@ -34,12 +36,14 @@ export function paramsFromConfig(cfg: Config, inst: VrrpInstance, iface: Interfa
     family,
     priority: inst.priority,
     advertIntMs: inst.advertIntMs,
-    preempt: !inst.nopreempt,
+    // keepalived: "Strict mode requires preemption. Clearing nopreempt" (validation warns)
+    preempt: strict || !inst.nopreempt,
     preemptDelayMs: inst.preemptDelayMs,
     // keepalived: accept defaults to off under vrrp_strict, on otherwise
-    accept: inst.accept ?? !g.vrrpStrict,
+    accept: inst.accept ?? !strict,
     // keepalived: "Initial state master is incompatible with AH authentication - clearing"
-    initialState: inst.state === "MASTER" && !ah ? "master" : "backup",
+    // and in strict mode "State MASTER must match being address owner" (validation warns)
+    initialState: inst.state === "MASTER" && !ah && (!strict || inst.priority === 255) ? "master" : "backup",
     ...(auth ? { authPass: auth.pass, authType: auth.type } : {}),
     vips,
     primary: inst.srcIp ?? iface.primary,
@@ -56,10 +60,10 @@ export function paramsFromConfig(cfg: Config, inst: VrrpInstance, iface: Interfa
     skipCheckAdvAddr: inst.skipCheckAdvAddr ?? g.vrrpSkipCheckAdvAddr,
     checkUnicastSrc: inst.checkUnicastSrc || g.vrrpCheckUnicastSrc,
     // keepalived vrrp_complete_instance: vrrp_strict turns lower_prio_no_advert on and higher_prio_send_advert off
-    lowerPrioNoAdvert: g.vrrpStrict ? true : inst.lowerPrioNoAdvert ?? g.vrrpLowerPrioNoAdvert ?? false,
-    higherPrioSendAdvert: g.vrrpStrict ? false : inst.higherPrioSendAdvert ?? g.vrrpHigherPrioSendAdvert ?? false,
+    lowerPrioNoAdvert: strict ? true : inst.lowerPrioNoAdvert ?? g.vrrpLowerPrioNoAdvert ?? false,
+    higherPrioSendAdvert: strict ? false : inst.higherPrioSendAdvert ?? g.vrrpHigherPrioSendAdvert ?? false,
     ...(inst.unicastTtl !== undefined ? { unicastTtl: inst.unicastTtl } : {}),
-    strict: g.vrrpStrict,
+    strict,
     ...(inst.downTimerAdverts !== undefined ? { downTimerAdverts: inst.downTimerAdverts } : {}),
     ...((family === 4 ? g.vrrpMcastGroup4 : g.vrrpMcastGroup6) !== undefined ? { mcastGroup: (family === 4 ? g.vrrpMcastGroup4 : g.vrrpMcastGroup6)! } : {}),
   };
