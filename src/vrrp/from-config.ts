@@ -36,8 +36,7 @@ export function paramsFromConfig(cfg: Config, inst: VrrpInstance, iface: Interfa
     family,
     priority: inst.priority,
     advertIntMs: inst.advertIntMs,
-    // keepalived: "Strict mode requires preemption. Clearing nopreempt" (validation warns)
-    preempt: strict || !inst.nopreempt,
+    preempt: !inst.nopreempt,
     preemptDelayMs: inst.preemptDelayMs,
     // keepalived: accept defaults to off under vrrp_strict, on otherwise
     accept: inst.accept ?? !strict,

@@ -1,7 +1,7 @@
 // keepalived 2.2.7 vrrp_instance strict_mode [true|false]: vrrp_strict's rules for
 // one instance (vrrp_complete_instance: an instance without it takes global
 // vrrp_strict). Refusals carry the instance's line; what keepalived resets
-// (nopreempt, state MASTER of a non-owner, higher_prio_send_advert, accept's
+// (state MASTER of a non-owner, higher_prio_send_advert, accept's
 // default, authentication) is reset in the core's parameters too.
 import { describe, expect, test } from "bun:test";
 import { configToCbor, readCbor } from "../../../src/config/config-cbor.ts";
@@ -42,14 +42,14 @@ describe("strict_mode", () => {
     expect(read(conf("  vrrp_strict", "  strict_mode false\n  unicast_peer {\n    198.18.5.3\n  }\n")).errors).toEqual([]);
   });
 
-  test("keepalived's resets in strict mode reach the core: preempt kept, non-owner starts BACKUP, accept off, lower_prio_no_advert on, higher_prio_send_advert off, authentication ignored", () => {
+  test("keepalived's resets in strict mode reach the core: non-owner starts BACKUP, accept off, lower_prio_no_advert on, higher_prio_send_advert off, authentication ignored", () => {
     const body = "  state MASTER\n  nopreempt\n  higher_prio_send_advert\n  version 2\n  authentication {\n    auth_type PASS\n    auth_pass secret\n  }\n";
     const loose = params(conf("", body));
     expect([loose.preempt, loose.initialState, loose.accept, loose.lowerPrioNoAdvert, loose.higherPrioSendAdvert, loose.authPass, loose.strict])
       .toEqual([false, "master", true, false, true, "secret", false]);
     const strict = params(conf("", `  strict_mode\n${body}`));
     expect([strict.preempt, strict.initialState, strict.accept, strict.lowerPrioNoAdvert, strict.higherPrioSendAdvert, strict.authPass, strict.strict])
-      .toEqual([true, "backup", false, true, false, undefined, true]);
+      .toEqual([false, "backup", false, true, false, undefined, true]);
     // the same as global vrrp_strict, and strict_mode false undoes it
     expect(params(conf("  vrrp_strict", body))).toEqual(strict);
     expect(params(conf("  vrrp_strict", `  strict_mode false\n${body}`))).toEqual(loose);

@@ -59,10 +59,10 @@ describe("config model -> core parameters", () => {
     expect(() => paramsFromConfig(cfg, { ...vi, virtualIpaddress: [...vi.virtualIpaddress, { address: "fd00::1", prefix: 128 }] }, { primary: "198.18.0.2" }))
       .toThrow(VrrpParamsError);
   });
-  test("vrrp_strict turns accept off by default; nopreempt and state MASTER map through", () => {
+  test("vrrp_strict turns accept off by default; nopreempt maps through; a non-owner's state MASTER starts BACKUP (keepalived: State MASTER must match being address owner)", () => {
     const strict = { ...cfg, global: { ...cfg.global, vrrpStrict: true, vrrpVersion: 3 as const } };
     const p = paramsFromConfig(strict, { ...vi, authentication: undefined, nopreempt: true, state: "MASTER" }, { primary: "198.18.0.2" });
-    expect(p).toMatchObject({ accept: false, strict: true, preempt: false, initialState: "master", version: 3 });
+    expect(p).toMatchObject({ accept: false, strict: true, preempt: false, initialState: "backup", version: 3 });
   });
   test("tracker: script weights from vrrp_script, overridden per track_script; unknown script named", () => {
     const c = { ...cfg, scripts: [{ ...defaultScript("chk", "/bin/true"), weight: -20, fall: 2 }] };
