@@ -36,7 +36,7 @@ add(NOT_YET,
   "use_vmac_addr", "use_ipvlan", "old_unicast_checksum", "track_src_ip",
   "promote_secondaries", "notify_deleted",
   // top level
-  "garp_group", "track_group", "interface_up_down_delays");
+  "garp_group", "track_group");
 
 /** Why vigil does not run keepalived keyword `kw`, or undefined when it is no keepalived keyword vigil knows of. */
 export function unsupportedReason(kw: string): string | undefined {

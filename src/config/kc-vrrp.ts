@@ -342,6 +342,25 @@ export function readStaticRules(c: Ctx, s: Stmt, root: Raw): void {
   lineList(c, "staticRules", readRule)(s, root);
 }
 
+/** `interface_up_down_delays { IFNAME DOWN_DELAY [UP_DELAY] ... }` (top level; UP_DELAY defaults to DOWN_DELAY) */
+export function readInterfaceUpDownDelays(c: Ctx, s: Stmt, root: Raw): void {
+  lineList(c, "interfaceUpDownDelays", (c, st) => {
+    if (!c.noBlock(st)) return undefined;
+    if (st.args.length < 1 || st.args.length > 2) {
+      c.error(st, `'${st.kw.text}': an interface_up_down_delays line is IFNAME DOWN_DELAY [UP_DELAY]`, st.args[2]);
+      return undefined;
+    }
+    const down = c.seconds(st, st.args[0]);
+    const up = st.args[1] ? c.seconds(st, st.args[1]) : down;
+    if (down === undefined || up === undefined) return undefined;
+    const r: Raw = { interface: st.kw.text, downDelayMs: down, upDelayMs: up };
+    c.mark(r, "", st);
+    c.mark(r, "downDelayMs", st, st.args[0]);
+    c.mark(r, "upDelayMs", st, st.args[1] ?? st.args[0]);
+    return r;
+  })(s, root);
+}
+
 /** `vrrp_instance NAME { ... }` */
 export function readInstance(c: Ctx, s: Stmt, global: Raw): Raw | undefined {
   const head = namedBlock(c, s);

@@ -9,7 +9,7 @@ import { readFleet } from "./kc-fleet.ts";
 import { readVirtualServer, readVirtualServerGroup } from "./kc-lvs.ts";
 import { readTrackFile } from "./kc-track-file.ts";
 import {
-  readGlobal, readInstance, readScript, readStaticAddresses, readStaticRoutes, readStaticRules, readSyncGroup, readTrackProcess,
+  readGlobal, readInstance, readInterfaceUpDownDelays, readScript, readStaticAddresses, readStaticRoutes, readStaticRules, readSyncGroup, readTrackProcess,
 } from "./kc-vrrp.ts";
 import { toResult, type LoadResult, type ReadOptions } from "./result.ts";
 import { DEFAULT_LIMITS, readConfigLines, type FileSource, type SourceLimits } from "./source.ts";
@@ -71,6 +71,9 @@ export function readKeepalived(
           break;
         case "static_rules":
           readStaticRules(c, s, raw);
+          break;
+        case "interface_up_down_delays":
+          readInterfaceUpDownDelays(c, s, raw);
           break;
         case "vrrp_instance":
           push("instances", readInstance(c, s, raw.global as Raw), s);

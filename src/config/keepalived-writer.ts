@@ -64,6 +64,10 @@ export function writeKeepalived(cfg: Config): string {
   for (const t of cfg.trackFiles) writeTrackFile(o, t);
   for (const s of cfg.scripts) writeScript(o, s);
   for (const p of cfg.trackProcesses) writeTrackProcess(o, p);
+  if (cfg.interfaceUpDownDelays.length) {
+    o.line("");
+    o.block("interface_up_down_delays", () => cfg.interfaceUpDownDelays.forEach((d) => o.line(word(d.interface), seconds(d.downDelayMs), seconds(d.upDelayMs))));
+  }
   if (cfg.staticIpaddress.length) o.line(""), o.block("static_ipaddress", () => cfg.staticIpaddress.forEach((v) => o.line(vip(v))));
   if (cfg.staticRoutes.length) o.line(""), o.block("static_routes", () => cfg.staticRoutes.forEach((r) => o.line(writeRoute(r))));
   if (cfg.staticRules.length) o.line(""), o.block("static_rules", () => cfg.staticRules.forEach((r) => o.line(writeRule(r))));

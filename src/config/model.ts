@@ -34,6 +34,15 @@ export interface Config {
   staticRoutes: IpRoute[];
   /** keepalived static_rules */
   staticRules: IpRule[];
+  /** keepalived interface_up_down_delays: a link change acts only once it lasted this long */
+  interfaceUpDownDelays: InterfaceUpDownDelay[];
+}
+
+/** keepalived interface_up_down_delays: `IFNAME DOWN_DELAY [UP_DELAY]` (up defaults to down) */
+export interface InterfaceUpDownDelay {
+  interface: string;
+  downDelayMs: Ms;
+  upDelayMs: Ms;
 }
 
 // ---------------------------------------------------------------- global_defs
@@ -807,7 +816,7 @@ export function defaultFleet(): FleetConfig {
 
 export function emptyConfig(): Config {
   return { global: defaultGlobal(), scripts: [], syncGroups: [], instances: [], trackFiles: [], virtualServerGroups: [], virtualServers: [],
-    trackProcesses: [], staticIpaddress: [], staticRoutes: [], staticRules: [] };
+    trackProcesses: [], staticIpaddress: [], staticRoutes: [], staticRules: [], interfaceUpDownDelays: [] };
 }
 
 export function defaultTrackProcess(name: string, process: string): TrackProcess {

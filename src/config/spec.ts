@@ -496,4 +496,10 @@ export const configSpec = obj("Config", {
   staticIpaddress: def(arr(vipSpec, 1024), []),
   staticRoutes: def(arr(routeSpec, 4096), []),
   staticRules: def(arr(ruleSpec, 4096), []),
+  interfaceUpDownDelays: def(arr(obj("InterfaceUpDownDelay", {
+    interface: req(name),
+    // keepalived: at most 255 s
+    downDelayMs: req(ms(0, 255_000)),
+    upDelayMs: req(ms(0, 255_000)),
+  }), 1024), []),
 });

@@ -12,6 +12,7 @@ import type { StaticNetworkSlot } from "./static-network.ts";
 import type { InstanceRuntime } from "./vrrp-runtime.ts";
 import type { WorkerInstances } from "./worker-instances.ts";
 import { workerHooks as hooks } from "./worker-post.ts";
+import { LinkDebounce } from "../vrrp/link-debounce.ts";
 
 /**
  * Link state of every instance's own interface and tracked interfaces, from a
@@ -38,6 +39,8 @@ export class LinkEvents implements RtNoopFilter {
   private monitor: RtMonitor;
   /** the monitor's events, reused from one read to the next (RtMonitor.drain) */
   private readonly rtEvents: RtEvent[] = [];
+  /** interface_up_down_delays: every plan carries the same top-level list */
+  private readonly debounce = new LinkDebounce((name) => this.instances.runtimes[0]?.plan.linkDelays.find((d) => d.interface === name));
 
   /** @param monitorRoutes the monitor also hears route and rule changes (only when routes or rules are owned) */
   constructor(
@@ -47,6 +50,46 @@ export class LinkEvents implements RtNoopFilter {
     private monitorRoutes: boolean,
   ) {
     this.monitor = new RtMonitor({ routes: monitorRoutes });
+    // what the instances see at start: a change from here on may wait for its delay
+    for (const l of listLinks(nl)) this.debounce.seed(l.index, linkProblem(l, l.name) === "");
+  }
+
+  /** When a held-back link change (interface_up_down_delays) is due, or Infinity. */
+  get nextAt(): number {
+    return this.debounce.nextAt;
+  }
+
+  /** Shows the instances the link changes whose delay ran out, if the link is still that way. */
+  tick(now: number): void {
+    if (now < this.debounce.nextAt) return;
+    const due = this.debounce.due(now);
+    if (!due.length) return;
+    const links = listLinks(this.nl);
+    for (const [index, up] of due) {
+      const l = links.find((x) => x.index === index);
+      if (!l) continue;
+      const problem = linkProblem(l, l.name);
+      if ((problem === "") === up) this.showLink(now, index, problem);
+    }
+  }
+
+  /** Instances on interface `index`, and those tracking it, see its state. */
+  private showLink(now: number, index: number, problem: string): void {
+    const up = problem === "";
+    for (const rt of this.instances.runtimes) {
+      let changed = false;
+      if (rt.plan.ifindex === index) {
+        rt.linkFault = problem;
+        if (rt.linkUp !== up) {
+          rt.linkUp = up;
+          changed = true;
+        }
+      }
+      rt.plan.trackInterfaces.forEach((t, i) => {
+        if (t.ifindex === index && rt.tracker.setInterface(i, up)) changed = true;
+      });
+      if (changed) rt.applyTracking(now);
+    }
   }
 
   /** The monitor's fd, for the worker's poll set (a new one after ensureRouteMonitor). */
@@ -104,20 +147,9 @@ export class LinkEvents implements RtNoopFilter {
         const l = ev.link;
         const problem = ev.op === "del" ? `interface ${l.name} was deleted` : linkProblem(l, l.name);
         const up = problem === "";
-        for (const rt of instances.runtimes) {
-          let changed = false;
-          if (rt.plan.ifindex === l.index) {
-            rt.linkFault = problem;
-            if (rt.linkUp !== up) {
-              rt.linkUp = up;
-              changed = true;
-            }
-          }
-          rt.plan.trackInterfaces.forEach((t, i) => {
-            if (t.ifindex === l.index && rt.tracker.setInterface(i, up)) changed = true;
-          });
-          if (changed) rt.applyTracking(now);
-        }
+        // interface_up_down_delays: a bounce shorter than the delay is never shown
+        if (ev.op === "del") this.debounce.forget(l.index);
+        if (ev.op === "del" || this.debounce.seen(now, l.index, l.name, up)) this.showLink(now, l.index, problem);
         for (const w of instances.waiting) if (w.retry.concerns({ kind: "link", index: l.index, name: l.name })) w.retry.wake(now);
         if (ev.op === "new" && up) statics?.linkChanged();
       } else if (ev.kind === "address") {

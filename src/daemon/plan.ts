@@ -9,7 +9,7 @@
 // vigil starts needs no restart.
 import { errorText } from "../error-text.ts";
 import {
-  type Config, type VrrpInstance, type VirtualIpAddress,
+  type Config, type InterfaceUpDownDelay, type VrrpInstance, type VirtualIpAddress,
   instanceFamily, instanceVipLifetimeMs,
 } from "../config/model.ts";
 import { memberTracking, syncGroupOf } from "../config/sync-group-tracking.ts";
@@ -104,6 +104,8 @@ export interface InstancePlan {
   reportLowerPriority: boolean;
   /** keepalived log_unknown_vrids: its advert receiver logs adverts whose VRID no instance there runs */
   logUnknownVrids: boolean;
+  /** keepalived interface_up_down_delays (top level, the same on every plan): link changes the instances see only once they lasted */
+  linkDelays: InterfaceUpDownDelay[];
   /** keepalived garp_extra_if (else global_defs vrrp_garp_extra_if): periodic GARP/NA on VIP interfaces without adverts */
   garpExtraIf: GarpExtraIf;
   /** virtual_routes and virtual_rules: installed and removed with the VIPs */
@@ -267,6 +269,7 @@ export function configPlans(cfg: Config): ConfigPlans {
       reportLowerPriority: inst.notifyMasterRxLowerPri !== undefined || cfg.global.notifyFifo !== undefined || cfg.global.vrrpNotifyFifo !== undefined,
       logUnknownVrids: cfg.global.logUnknownVrids,
       garpExtraIf: effectiveGarpExtraIf(inst, cfg.global),
+      linkDelays: cfg.interfaceUpDownDelays,
       routes: inst.virtualRoutes.map(routePlan), rules: inst.virtualRules.map(rulePlan), source: inst,
     });
   }

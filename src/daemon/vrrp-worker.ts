@@ -99,7 +99,8 @@ class WorkerLoop implements CommandTarget {
     // the backoff safety net for instances waiting to start (link/address events try them at once)
     const instances = this.instances;
     if (instances.waitingDue(now)) instances.retryWaiting(now);
-    let deadline = now + IDLE_WAKE_MS;
+    this.linkEvents.tick(now);
+    let deadline = Math.min(now + IDLE_WAKE_MS, this.linkEvents.nextAt);
     for (let i = 0; i < instances.runtimes.length; i++) {
       const rt = instances.runtimes[i];
       rt.tick(now);

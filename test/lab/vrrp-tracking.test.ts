@@ -1,8 +1,9 @@
 // Priority tracking on the wire (keepalived's track_interface / track_script
 // rules): a weighted item that fails lowers the advertised priority below the
 // backup's, so the backup takes over; an item without weight turns the
-// instance FAULT (VIP gone at once). r1 tracks two veth interfaces in its
-// namespace and a script whose exit code the test flips through a state file.
+// instance FAULT (VIP gone at once); interface_up_down_delays hides a bounce
+// shorter than its delay. r1 tracks three veth interfaces in its namespace and
+// a script whose exit code the test flips through a state file.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -13,6 +14,9 @@ import { instanceStatus, startVigil, vigilConf, type VigilHandle, waitUntil } fr
 const VIP = "198.18.0.102";
 const VRID = 71;
 const ADV = 0.1;
+/** interface_up_down_delays on trk2: ten times the bounce the test makes */
+const TRK2_DOWN_DELAY_S = 3;
+const BOUNCE_MS = 300;
 
 let lab: Lab;
 let h1: VigilHandle;
@@ -38,7 +42,7 @@ beforeAll(async () => {
   lab = await Lab.create({ routers: 2 });
   // veth pairs inside r1's namespace (no dummy module on this kernel); the peer
   // stays up so the tracked end has carrier whenever it is up itself.
-  for (const d of ["trk0", "trk1"]) {
+  for (const d of ["trk0", "trk1", "trk2"]) {
     lab.exec(1, ["ip", "link", "add", d, "type", "veth", "peer", "name", `${d}p`]);
     link(`${d}p`, true);
     link(d, true);
@@ -51,10 +55,10 @@ beforeAll(async () => {
   const blocks = ["vrrp_script chk_t {", `  script "${script}"`, "  interval 1", "  weight -60", "  fall 1", "  rise 1", "}"];
   h2 = await startVigil(lab, 2, vigilConf({ routerId: "r2", global: ["vip_lifetime 2"], instances: [{ name: "VI_T", vrid: VRID, priority: 100, advertInt: ADV, vips: [VIP] }] }));
   h1 = await startVigil(lab, 1, vigilConf({
-    routerId: "r1", global: ["vip_lifetime 2"], blocks,
+    routerId: "r1", global: ["vip_lifetime 2"], blocks: [...blocks, "interface_up_down_delays {", `  trk2 ${TRK2_DOWN_DELAY_S} 0`, "}"],
     instances: [{
       name: "VI_T", vrid: VRID, priority: 150, advertInt: ADV, vips: [VIP],
-      extra: ["track_interface {", "  trk0 weight -60", "  trk1", "}", "track_script {", "  chk_t", "}"],
+      extra: ["track_interface {", "  trk0 weight -60", "  trk1", "  trk2", "}", "track_script {", "  chk_t", "}"],
     }],
   }));
   await r1MasterAgain();
@@ -118,5 +122,26 @@ describe("vigil priority tracking (keepalived track_interface / track_script)", 
     }
     await r1MasterAgain();
     expect(lab.clientArping(VIP, 2)).toEqual([lab.mac(1)]);
+  }, 30_000);
+
+  test("interface_up_down_delays: a tracked link down for less than its down delay changes nothing (r1 stays MASTER, no FAULT); down for longer is FAULT once the delay ran out", async () => {
+    const cap = await lab.capture();
+    link("trk2", false);
+    try {
+      await sleep(BOUNCE_MS);
+    } finally {
+      link("trk2", true);
+    }
+    await sleep(400);
+    expect(adverts(await cap.stop(), VRID).every((a) => a.d.src === "198.18.0.1" && a.d.priority === 150)).toBe(true);
+    expect(await st(h1)).toMatchObject({ state: "MASTER" });
+    expect(await st(h2)).toMatchObject({ state: "BACKUP" });
+    link("trk2", false);
+    try {
+      expect(await waitUntil(async () => (await st(h1))?.state === "FAULT", TRK2_DOWN_DELAY_S * 1000 + 3000)).toBe(true);
+    } finally {
+      link("trk2", true);
+    }
+    await r1MasterAgain();
   }, 30_000);
 });

@@ -143,3 +143,21 @@ describe("garp_extra_if / vrrp_garp_extra_if (and the deprecated *vmac_garp_intv
     expect(`${r.stdout}${r.stderr}`).not.toMatch(/garp_extra_if|Unknown keyword/);
   });
 });
+
+describe("interface_up_down_delays (top level)", () => {
+  test("IFNAME DOWN [UP] per line, UP defaulting to DOWN, in seconds; through keepalived.conf, JSON and CBOR unchanged", () => {
+    const c = ok(read(`interface_up_down_delays {\n  eth0 0.5\n  eth1 1 2.25\n}\n${INSTANCE}`), "delays");
+    expect(c.interfaceUpDownDelays).toEqual([
+      { interface: "eth0", downDelayMs: 500, upDelayMs: 500 },
+      { interface: "eth1", downDelayMs: 1000, upDelayMs: 2250 },
+    ]);
+    expect(ok(read(writeKeepalived(c)), "rewrite").interfaceUpDownDelays).toEqual(c.interfaceUpDownDelays);
+    expect(ok(readJson(configToJson(c)), "json").interfaceUpDownDelays).toEqual(c.interfaceUpDownDelays);
+    expect(ok(readCbor(configToCbor(c)), "cbor").interfaceUpDownDelays).toEqual(c.interfaceUpDownDelays);
+  });
+  test("a line without a delay, with three values, or over keepalived's 255 s is an error at its line", () => {
+    expect(findings(read(`interface_up_down_delays {\n  eth0\n}\n${INSTANCE}`)).join("\n")).toContain("2: 'eth0': an interface_up_down_delays line is IFNAME DOWN_DELAY [UP_DELAY]");
+    expect(findings(read(`interface_up_down_delays {\n  eth0 1 2 3\n}\n${INSTANCE}`)).join("\n")).toContain("2: 'eth0': an interface_up_down_delays line is IFNAME DOWN_DELAY [UP_DELAY]");
+    expect(findings(read(`interface_up_down_delays {\n  eth0 256\n}\n${INSTANCE}`)).join("\n")).toMatch(/^2: .*256000 is out of range 0\.\.255000 ms/m);
+  });
+});

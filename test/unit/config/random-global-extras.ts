@@ -38,6 +38,13 @@ export function addGlobalExtras(r: Rng, cfg: Config, safe: boolean): void {
   if (!g.vrrpStrict && r.chance(0.3)) g.vrrpHigherPrioSendAdvert = r.chance(0.5);
   if (r.chance(0.3)) g.vrrpGarpLowerPrioRepeat = r.int(0, 10);
   if (r.chance(0.3)) {
+    // keepalived -t refuses an interface this box lacks: the safe configs name lo only
+    cfg.interfaceUpDownDelays = Array.from({ length: safe ? 1 : r.int(1, 3) }, (_, k) => {
+      const down = r.int(0, 255_000);
+      return { interface: safe ? "lo" : `eth${k}`, downDelayMs: down, upDelayMs: r.chance(0.5) ? down : r.int(0, 255_000) };
+    });
+  }
+  if (r.chance(0.3)) {
     g.vrrpGarpExtraIfMs = r.int(1, 86_400) * 1000;
     if (r.chance(0.5)) g.vrrpGarpExtraIfAll = true;
   }
