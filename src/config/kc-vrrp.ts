@@ -45,6 +45,16 @@ export function readGlobal(c: Ctx, s: Stmt, g: Raw) {
     vrrp_lower_prio_no_advert: hFlag(c, "vrrpLowerPrioNoAdvert"),
     vrrp_higher_prio_send_advert: hFlag(c, "vrrpHigherPrioSendAdvert"),
     vrrp_garp_lower_prio_repeat: hInt(c, "vrrpGarpLowerPrioRepeat"),
+    vrrp_min_garp: (st, o) => {
+      // keepalived global_parser.c vrrp_min_garp_handler: one gratuitous ARP/NA and no
+      // second burst, for the values still at their default when it is read (a later keyword still wins)
+      if (c.flag(st) !== true) return;
+      for (const [key, dflt, min] of [["vrrpGarpMasterRepeat", 5, 1], ["vrrpGarpMasterDelayMs", 5000, 0]] as const) {
+        if (o[key] !== undefined && o[key] !== dflt) continue;
+        o[key] = min;
+        c.mark(o, key, st);
+      }
+    },
     vrrp_garp_master_delay: hSec(c, "vrrpGarpMasterDelayMs"),
     vrrp_garp_master_repeat: hInt(c, "vrrpGarpMasterRepeat"),
     vrrp_garp_master_refresh: hSec(c, "vrrpGarpMasterRefreshMs"),
