@@ -2,13 +2,14 @@
 // mid-run, a hung guest is killed at the hard timeout, and nothing (qemu process, run
 // directory) outlives a run, even one whose test process is killed outright.
 import { describe, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { CHECKOUT, GUEST_SERVE_COMMANDS, startVm, vmAvailable } from "../helpers/vm.ts";
 
+/** Running, not a zombie: a killed qemu is reparented to PID 1, which may reap it late. */
 function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
   } catch {
     return false;
   }
