@@ -2,7 +2,7 @@
 // mails: smtp_helo_name NAME, smtp_alert [BOOL], smtp_alert_vrrp [BOOL],
 // no_email_faults (an instance or sync group without its own smtp_alert takes
 // smtp_alert_vrrp, else smtp_alert: model.ts vrrpSmtpAlert); and of its logging:
-// log_unknown_vrids, checker_log_all_failures. Reader and writer side by side.
+// log_unknown_vrids, checker_log_all_failures; and rs_init_notifies. Reader and writer side by side.
 import type { GlobalDefs } from "./model.ts";
 import { type Ctx, type Handler, hFlag, hStr } from "./kc-context.ts";
 import { type Out, word } from "./keepalived-writer.ts";
@@ -15,6 +15,7 @@ export function globalSwitchHandlers(c: Ctx): Record<string, Handler> {
     no_email_faults: hFlag(c, "noEmailFaults"),
     log_unknown_vrids: hFlag(c, "logUnknownVrids"),
     checker_log_all_failures: hFlag(c, "checkerLogAllFailures"),
+    rs_init_notifies: hFlag(c, "rsInitNotifies"),
   };
 }
 
@@ -30,6 +31,7 @@ export function writeGlobalSwitches(o: Out, g: GlobalDefs): void {
   o.flag("no_email_faults", g.noEmailFaults);
   o.flag("log_unknown_vrids", g.logUnknownVrids);
   o.flag("checker_log_all_failures", g.checkerLogAllFailures);
+  o.flag("rs_init_notifies", g.rsInitNotifies);
 }
 
 /** An instance's or sync group's own smtp_alert: written only when given, false too (it overrides the global default). */

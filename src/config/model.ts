@@ -133,6 +133,8 @@ export interface GlobalDefs {
   logUnknownVrids: boolean;
   /** keepalived checker_log_all_failures: log each failed check of a checker that is up (its retries too), not only its going down */
   checkerLogAllFailures: boolean;
+  /** keepalived rs_init_notifies: a real server that starts alive (at start, or added by a reload) runs its notify_up */
+  rsInitNotifies: boolean;
   /** keepalived lvs_timeouts: IPVS connection timeouts set at start and reload; absent = left as they are */
   lvsTimeouts?: LvsTimeouts;
   /** keepalived lvs_flush: empty the whole IPVS table (foreign services too) when LVS starts */
@@ -734,6 +736,7 @@ export function defaultGlobal(): GlobalDefs {
     noEmailFaults: false,
     logUnknownVrids: false,
     checkerLogAllFailures: false,
+    rsInitNotifies: false,
     lvsFlush: false,
     lvsFlushOnStop: "off",
   };

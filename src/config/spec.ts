@@ -167,6 +167,7 @@ export const globalSpec = fromModel(obj("GlobalDefs", {
   noEmailFaults: dflt(bool, "no alert mail for a transition to FAULT"),
   logUnknownVrids: dflt(bool, "log each advert whose VRID no instance on its interface runs"),
   checkerLogAllFailures: dflt(bool, "log each failed check of a checker that is up, its retries too"),
+  rsInitNotifies: dflt(bool, "a real server that starts alive (at start, or added by a reload) runs its notify_up"),
   lvsTimeouts: opt(lvsTimeoutsSpec, "IPVS connection timeouts set when LVS starts and on reload; absent = unchanged"),
   lvsFlush: dflt(bool, "empty the whole IPVS table, foreign services too, when LVS starts"),
   lvsFlushOnStop: dflt(enm("off", "all", "vs"), "all: empty the whole IPVS table at stop; off/vs: remove vigil's services"),

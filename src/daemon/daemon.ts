@@ -176,6 +176,7 @@ export class Daemon {
     });
     this.lvs.tableSwitches = this.cfg.global;
     this.lvs.logAllFailures = this.cfg.global.checkerLogAllFailures;
+    this.lvs.rsInitNotifies = this.cfg.global.rsInitNotifies;
     this.lvs.start();
     this.observers.lvsStarted(this.cfg, this.lvs);
     this.statusServer = startStatusServer(this.opts.statusSocket, (req) => this.answer(req));
@@ -311,6 +312,7 @@ export class Daemon {
     if (this.lvs) {
       this.lvs.tableSwitches = cfg.global;
       this.lvs.logAllFailures = cfg.global.checkerLogAllFailures;
+      this.lvs.rsInitNotifies = cfg.global.rsInitNotifies;
     }
     this.lvs?.reload(cfg.virtualServers, cfg.global.lvsSyncDaemon, { groups: cfg.virtualServerGroups, trackFiles: cfg.trackFiles });
     this.observers.lvsStarted(cfg, this.lvs);

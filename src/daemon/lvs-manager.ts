@@ -76,6 +76,10 @@ export class LvsManager {
   applied = 0;
   /** table applications the kernel refused (each retried later) */
   applyErrors = 0;
+  /** keepalived rs_init_notifies (set before start and on reload) */
+  set rsInitNotifies(on: boolean) {
+    this.runner.rsInitNotifies = on;
+  }
   /** keepalived checker_log_all_failures: log each failed check of a checker that is up, not only the one that takes it down */
   logAllFailures = false;
   /** lvs_flush, lvs_timeouts, lvs_flush_on_stop (set before start and on reload) */

@@ -35,6 +35,8 @@ interface RsState {
   /** per checker, a weight added to the real server's (FILE_CHECK: the track file's status), 0 for others */
   offsets: number[];
   alive: boolean;
+  /** added by this state (no verdict carried over a reload): keepalived's rs_init_notifies tells of it once */
+  fresh: boolean;
 }
 
 /**
@@ -72,7 +74,8 @@ export class VirtualServerState implements VirtualServerView {
     this.rs = vs.realServers.map((r, i) => {
       const checkersUp = r.checkers.map((_, k) => carried?.checkerUp(i, k) ?? startUp);
       const offsets = r.checkers.map((_, k) => carried?.offset?.(i, k) ?? 0);
-      return { checkersUp, dynamicWeight: carried?.dynamicWeight(i), offsets, alive: checkersUp.every((u) => u) };
+      const fresh = !carried || r.checkers.every((_, k) => carried.checkerUp(i, k) === undefined);
+      return { checkersUp, dynamicWeight: carried?.dynamicWeight(i), offsets, alive: checkersUp.every((u) => u), fresh };
     });
     if (carried?.quorumUp !== undefined) this.up = carried.quorumUp;
   }
@@ -108,9 +111,19 @@ export class VirtualServerState implements VirtualServerView {
     return !this.up && this.vs.sorryServer !== undefined;
   }
 
-  /** Initial quorum evaluation; keepalived does the same when it installs the service. */
-  start(): LvsAction[] {
+  /**
+   * Initial quorum evaluation; keepalived does the same when it installs the service.
+   * `initNotifies` (keepalived rs_init_notifies, ipwrapper.c init_service_rs): a real
+   * server added alive runs its notify_up, at start and when a reload adds it; without
+   * it only later changes notify.
+   */
+  start(initNotifies = false): LvsAction[] {
     const out: LvsAction[] = [];
+    this.rs.forEach((r, i) => {
+      const cfg = this.vs.realServers[i]!;
+      if (initNotifies && r.fresh && r.alive && cfg.notifyUp) out.push({ type: "notify", event: "rs_up", script: cfg.notifyUp, vs: this.name, rs: realServerName(cfg) });
+      r.fresh = false;
+    });
     this.updateQuorum(out);
     return out;
   }

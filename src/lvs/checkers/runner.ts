@@ -131,12 +131,15 @@ export class LvsCheckRunner {
     this.makeFileSource = opts.trackFileSource ?? ((onChange) => new TrackFileWatch(onChange, (m) => this.reportError(new Error(m))));
   }
 
+  /** keepalived rs_init_notifies: a real server that starts alive (at start, or added by a reload) runs its notify_up */
+  rsInitNotifies = false;
+
   start(): void {
     if (this.running) return;
     this.running = true;
     // a reload before start() has already scheduled the checkers
     if (!this.prepared) this.prepare(this.vss, false);
-    for (const s of this.states) for (const a of s.start()) this.safely(() => this.hooks.onAction?.(a));
+    for (const s of this.states) for (const a of s.start(this.rsInitNotifies)) this.safely(() => this.hooks.onAction?.(a));
     this.safely(() => this.hooks.onTable?.(this.table()));
     this.pump();
   }
@@ -153,7 +156,7 @@ export class LvsCheckRunner {
     this.groups = byName(defs.groups);
     this.trackFiles = byName(defs.trackFiles);
     this.prepare(vss.map(runtimeView), true);
-    for (const s of this.states) for (const a of s.start()) this.safely(() => this.hooks.onAction?.(a));
+    for (const s of this.states) for (const a of s.start(this.rsInitNotifies)) this.safely(() => this.hooks.onAction?.(a));
     this.safely(() => this.hooks.onTable?.(this.table()));
     if (this.running) this.pump();
   }

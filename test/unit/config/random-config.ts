@@ -82,6 +82,7 @@ function randomGlobal(r: Rng): GlobalDefs {
     noEmailFaults: false,
     logUnknownVrids: false,
     checkerLogAllFailures: false,
+    rsInitNotifies: false,
     lvsFlush: false,
     lvsFlushOnStop: "off",
   };

@@ -75,6 +75,7 @@ export function addGlobalExtras(r: Rng, cfg: Config, safe: boolean): void {
   g.noEmailFaults = r.chance(0.3);
   g.logUnknownVrids = r.chance(0.3);
   g.checkerLogAllFailures = r.chance(0.3);
+  g.rsInitNotifies = r.chance(0.3);
   // IPVS table switches (kc-global-lvs.ts)
   if (r.chance(0.3)) {
     const secs = () => r.int(1, 86_400 * 31) * 1000;

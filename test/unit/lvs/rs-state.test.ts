@@ -225,3 +225,25 @@ describe("real-server state", () => {
     }
   });
 });
+
+describe("rs_init_notifies (keepalived ipwrapper.c init_service_rs)", () => {
+  const up = (i: number) => rs(i, { notifyUp: `/bin/up ${i}` });
+  test("off: a real server that starts alive runs no notify_up; on: each one alive with a notify_up runs it once", () => {
+    const v = vs({ realServers: [up(1), rs(2), up(3)] });
+    expect(new VirtualServerState(v).start(false)).toEqual([]);
+    const s = new VirtualServerState(v);
+    expect(s.start(true)).toEqual([
+      { type: "notify", event: "rs_up", script: "/bin/up 1", vs: "198.18.0.10:80/TCP", rs: "198.18.1.1:80" },
+      { type: "notify", event: "rs_up", script: "/bin/up 3", vs: "198.18.0.10:80/TCP", rs: "198.18.1.3:80" },
+    ]);
+    expect(s.start(true)).toEqual([]); // told once
+  });
+
+  test("alpha: servers start down and tell nothing at start; a reload tells only of servers it adds", () => {
+    // (the quorum action is alpha's own: all servers down at start)
+    expect(new VirtualServerState(vs({ alpha: true, realServers: [up(1)] })).start(true).filter((a) => a.type === "notify")).toEqual([]);
+    const carried = { checkerUp: (i: number) => (i === 0 ? true : undefined), dynamicWeight: () => undefined };
+    const s = new VirtualServerState(vs({ realServers: [up(1), up(2)] }), carried);
+    expect(s.start(true)).toEqual([{ type: "notify", event: "rs_up", script: "/bin/up 2", vs: "198.18.0.10:80/TCP", rs: "198.18.1.2:80" }]);
+  });
+});
