@@ -11,8 +11,9 @@
 // too, and r1, master, hears its adverts: each one is a FIFO line and a run of
 // notify_master_rx_lower_pri.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { linesReach, readLines, stopPid } from "../helpers/fifo-lines.ts";
 import { keepalivedArgv } from "../helpers/keepalived.ts";
 import { Lab, type LabProc, sleep } from "../helpers/lab.ts";
 import { startVigil, vigilConf, waitUntil } from "../helpers/vigil.ts";
@@ -42,18 +43,6 @@ const peerConf = vigilConf({
   instances: NAMES.map((name, k) => ({ name, vrid: 111 + k, priority: 200, advertInt: ADV, vips: [`198.18.0.${111 + k}`] })),
 });
 
-const readLines = (path: string) => (existsSync(path) ? readFileSync(path, "utf8").split("\n").filter(Boolean) : []);
-
-async function stopPid(p: LabProc, timeoutMs = 5000): Promise<void> {
-  try {
-    process.kill(p.pid, "SIGTERM");
-  } catch { /* gone */ }
-  await Promise.race([p.exited, sleep(timeoutMs)]);
-}
-
-async function linesReach(out: string, want: (l: string[]) => boolean, what: string, timeoutMs = 8000): Promise<void> {
-  if (!(await waitUntil(() => want(readLines(out)), timeoutMs, 20))) throw new Error(`${what}: FIFO lines so far:\n${readLines(out).join("\n")}`);
-}
 
 /** The scenario of the header on r1; returns the lines read from the FIFO. */
 async function scenario(tag: string, start: (conf: string) => Promise<LabProc>): Promise<string[]> {

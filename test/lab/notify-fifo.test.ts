@@ -9,8 +9,9 @@
 // every line in order), and a vrrp_notify_fifo_script / lvs_notify_fifo pair
 // with RS lines from a real TCP_CHECK.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { linesReach, readLines, stopPid } from "../helpers/fifo-lines.ts";
 import { keepalivedArgv } from "../helpers/keepalived.ts";
 import { Lab, type LabProc, sleep } from "../helpers/lab.ts";
 import { instanceStatus, startVigil, vigilConf, type VigilHandle, waitUntil } from "../helpers/vigil.ts";
@@ -43,20 +44,7 @@ const peerConf = vigilConf({
   ],
 });
 
-const readLines = (path: string) => (existsSync(path) ? readFileSync(path, "utf8").split("\n").filter(Boolean) : []);
 const link = (up: boolean) => lab.exec(1, ["ip", "link", "set", "trk0", up ? "up" : "down"]);
-
-async function stopPid(p: LabProc, timeoutMs = 5000): Promise<void> {
-  try {
-    process.kill(p.pid, "SIGTERM");
-  } catch { /* gone */ }
-  await Promise.race([p.exited, sleep(timeoutMs)]);
-}
-
-/** Waits (bounded) until the lines read from the FIFO satisfy `want`; throws with them otherwise. */
-async function linesReach(out: string, want: (l: string[]) => boolean, what: string, timeoutMs = 8000): Promise<void> {
-  if (!(await waitUntil(() => want(readLines(out)), timeoutMs, 20))) throw new Error(`${what}: FIFO lines so far:\n${readLines(out).join("\n")}`);
-}
 
 /** The scenario of the header on r1, whichever daemon `start` launches there; returns the lines read from its FIFO. */
 async function scenario(tag: string, start: (conf: string) => Promise<LabProc>): Promise<string[]> {
