@@ -5,7 +5,7 @@ import type {
   Checker, CheckerCommon, Config, MiscCheck, FleetConfig, GlobalDefs, RealServer, SyncGroup, TrackFile, VirtualIpAddress, VirtualServer,
   VirtualServerGroup, VrrpInstance, VrrpScript,
 } from "../../../src/config/model.ts";
-import { LB_ALGOS, LB_KINDS, LVS_PROTOCOLS } from "../../../src/config/model.ts";
+import { defaultGlobal, LB_ALGOS, LB_KINDS, LVS_PROTOCOLS } from "../../../src/config/model.ts";
 import { mulberry32 } from "../../../src/lvs/checkers/prng.ts";
 import { addVrrpGrammar } from "./random-vrrp-extras.ts";
 import { addGlobalExtras } from "./random-global-extras.ts";
@@ -59,7 +59,9 @@ export class Addresses {
 }
 
 function randomGlobal(r: Rng): GlobalDefs {
+  // the switches set below only by random-global-extras.ts start at their defaults
   const g: GlobalDefs = {
+    ...defaultGlobal(),
     notificationEmail: r.chance(0.5) ? Array.from({ length: r.int(1, 3) }, () => `${nameOf(r, "u")}@x.example`) : [],
     smtpConnectTimeoutMs: r.int(1, 120) * 1000,
     enableScriptSecurity: SAFE ? false : r.chance(0.5),
@@ -75,16 +77,6 @@ function randomGlobal(r: Rng): GlobalDefs {
     vrrpRtPriority: SAFE ? 10 : r.int(0, 99),
     vrrpNoSwap: r.chance(0.5),
     vipLifetimeMs: SAFE ? 3000 : r.chance(0.2) ? "permanent" : r.int(3, 60) * 1000,
-    fifoWriteVrrpStatesOnReload: false,
-    vrrpNotifyPriorityChanges: false,
-    vrrpCheckUnicastSrc: false,
-    dynamicInterfaces: "off",
-    noEmailFaults: false,
-    logUnknownVrids: false,
-    checkerLogAllFailures: false,
-    rsInitNotifies: false,
-    lvsFlush: false,
-    lvsFlushOnStop: "off",
   };
   const out = set(g, {
     routerId: maybe(r, 0.7, () => nameOf(r, "rid")),
