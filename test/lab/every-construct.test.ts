@@ -30,11 +30,15 @@ beforeAll(async () => {
   lab = await Lab.create({ routers: 1 });
   run = `${lab.dir}/run`;
   Bun.spawnSync(["mkdir", "-p", run]);
-  // the tracked process: `sleep 60.125` (a full-command match no one else runs); killed by its pid
-  sleeper = Bun.spawn(["sleep", "60.125"], { stdout: "ignore", stderr: "ignore" });
+  // the tracked process: `sleep 60.<our pid>` (the fixture's `sleep 60.125` made unique, so a
+  // concurrent run of this test, whose own sleeper lives machine-wide in /proc, cannot satisfy it)
+  const sleepArg = `60.${process.pid}`;
+  sleeper = Bun.spawn(["sleep", sleepArg], { stdout: "ignore", stderr: "ignore" });
   // the fixture as shipped, with $RUN pointed at this lab; its include beside it
   const text = readFileSync(`${FIXTURES}/every-construct.conf`, "utf8").replace(/^\$RUN=.*$/m, `$RUN=${run}`);
   cpSync(`${FIXTURES}/every-construct.d`, `${lab.dir}/every-construct.d`, { recursive: true });
+  const tracking = `${lab.dir}/every-construct.d/tracking.conf`;
+  writeFileSync(tracking, readFileSync(tracking, "utf8").replace("process sleep 60.125", `process sleep ${sleepArg}`));
   h = await startVigil(lab, 1, text, { args: ["-i", "r1"] });
 }, 60_000);
 
