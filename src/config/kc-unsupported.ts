@@ -30,9 +30,8 @@ add(LINKS, "linkbeat_use_polling", "linkbeat_interfaces");
 add(NOT_YET,
   // global_defs
   "smtp_alert_checker", "no_checker_emails",
-  "vrrp_garp_lower_prio_delay", "vrrp_startup_delay",
+  "vrrp_startup_delay",
   // vrrp_instance
-  "garp_lower_prio_delay",
   "use_vmac_addr", "use_ipvlan", "old_unicast_checksum", "track_src_ip",
   "promote_secondaries", "notify_deleted",
   // top level

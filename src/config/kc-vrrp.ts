@@ -45,6 +45,7 @@ export function readGlobal(c: Ctx, s: Stmt, g: Raw) {
     vrrp_lower_prio_no_advert: hFlag(c, "vrrpLowerPrioNoAdvert"),
     vrrp_higher_prio_send_advert: hFlag(c, "vrrpHigherPrioSendAdvert"),
     vrrp_garp_lower_prio_repeat: hInt(c, "vrrpGarpLowerPrioRepeat"),
+    vrrp_garp_lower_prio_delay: hSec(c, "vrrpGarpLowerPrioDelayMs"),
     vrrp_min_garp: (st, o) => {
       // keepalived global_parser.c vrrp_min_garp_handler: one gratuitous ARP/NA and no
       // second burst, for the values still at their default when it is read (a later keyword still wins)
@@ -458,6 +459,7 @@ export function readInstance(c: Ctx, s: Stmt, global: Raw): Raw | undefined {
     lower_prio_no_advert: hFlag(c, "lowerPrioNoAdvert"),
     higher_prio_send_advert: hFlag(c, "higherPrioSendAdvert"),
     garp_lower_prio_repeat: hInt(c, "garpLowerPrioRepeat"),
+    garp_lower_prio_delay: hSec(c, "garpLowerPrioDelayMs"),
     down_timer_adverts: hInt(c, "downTimerAdverts"),
     strict_mode: hFlag(c, "strictMode"),
     dont_track_primary: hFlag(c, "dontTrackPrimary"),

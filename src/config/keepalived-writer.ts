@@ -105,6 +105,7 @@ function writeGlobal(o: Out, g: GlobalDefs) {
     if (g.vrrpLowerPrioNoAdvert !== undefined) o.line("vrrp_lower_prio_no_advert", String(g.vrrpLowerPrioNoAdvert));
     if (g.vrrpHigherPrioSendAdvert !== undefined) o.line("vrrp_higher_prio_send_advert", String(g.vrrpHigherPrioSendAdvert));
     o.opt("vrrp_garp_lower_prio_repeat", g.vrrpGarpLowerPrioRepeat);
+    o.opt("vrrp_garp_lower_prio_delay", g.vrrpGarpLowerPrioDelayMs, seconds);
     o.ifNot("vrrp_garp_master_delay", g.vrrpGarpMasterDelayMs, d.vrrpGarpMasterDelayMs, seconds);
     o.ifNot("vrrp_garp_master_repeat", g.vrrpGarpMasterRepeat, d.vrrpGarpMasterRepeat);
     o.ifNot("vrrp_garp_master_refresh", g.vrrpGarpMasterRefreshMs, d.vrrpGarpMasterRefreshMs, seconds);
@@ -245,6 +246,7 @@ function writeInstance(o: Out, i: VrrpInstance) {
     if (i.lowerPrioNoAdvert !== undefined) o.line("lower_prio_no_advert", String(i.lowerPrioNoAdvert));
     if (i.higherPrioSendAdvert !== undefined) o.line("higher_prio_send_advert", String(i.higherPrioSendAdvert));
     o.opt("garp_lower_prio_repeat", i.garpLowerPrioRepeat);
+    o.opt("garp_lower_prio_delay", i.garpLowerPrioDelayMs, seconds);
     if (i.garpExtraIfMs !== undefined) o.line("garp_extra_if", ...(i.garpExtraIfAll ? ["all"] : []), String(i.garpExtraIfMs / 1000));
     o.opt("down_timer_adverts", i.downTimerAdverts);
     if (i.strictMode !== undefined) o.line("strict_mode", String(i.strictMode));

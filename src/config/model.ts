@@ -73,6 +73,8 @@ export interface GlobalDefs {
   vrrpHigherPrioSendAdvert?: boolean;
   /** keepalived vrrp_garp_lower_prio_repeat; absent = vrrp_garp_master_repeat */
   vrrpGarpLowerPrioRepeat?: number;
+  /** keepalived vrrp_garp_lower_prio_delay (whole seconds): the lower-priority burst again this much later; absent = vrrp_garp_master_delay */
+  vrrpGarpLowerPrioDelayMs?: Ms;
   vrrpGarpMasterDelayMs: Ms;
   vrrpGarpMasterRepeat: number;
   /** 0 = no periodic refresh */
@@ -451,6 +453,8 @@ export interface VrrpInstance extends NotifyScripts {
   higherPrioSendAdvert?: boolean;
   /** keepalived garp_lower_prio_repeat: gratuitous ARPs/NAs when the master hears a lower priority (absent = global) */
   garpLowerPrioRepeat?: number;
+  /** keepalived garp_lower_prio_delay (whole seconds, 0 = none): that burst again this much later (absent = global; vrrp_strict: none) */
+  garpLowerPrioDelayMs?: Ms;
   /** keepalived strict_mode [true|false]: vrrp_strict's rules for this instance alone (absent = global vrrp_strict) */
   strictMode?: boolean;
   /** keepalived down_timer_adverts (1..100): Master_Down_Interval is this many advert intervals plus Skew_Time; absent = 3 (RFC 5798 §6.1) */

@@ -83,6 +83,8 @@ const port = int(0, 65535);
 // unless the wire format is narrower.
 const garpDelay = ms(0, 86_400_000);
 const garpRepeat = int(1, 65535);
+/** keepalived (vrrp_)garp_lower_prio_delay: whole seconds 0..4294 (read_unsigned_strvec, UINT_MAX / TIMER_HZ) */
+const lowerPrioDelay = ms(0, 4_294_000, 1000);
 const lifetime: Spec = { kind: "oneOf", of: [ms(1000, 86_400_000, 1000), enm("permanent")] };
 
 const notifyFields: Record<string, Field> = {
@@ -141,6 +143,7 @@ export const globalSpec = fromModel(obj("GlobalDefs", {
   vrrpLowerPrioNoAdvert: opt(bool, "absent = off, on under vrrpStrict"),
   vrrpHigherPrioSendAdvert: opt(bool, "absent = off"),
   vrrpGarpLowerPrioRepeat: opt(int(0, 65535), "absent = vrrpGarpMasterRepeat"),
+  vrrpGarpLowerPrioDelayMs: opt(lowerPrioDelay, "the lower-priority burst again this much later; absent = vrrpGarpMasterDelayMs"),
   vrrpGarpMasterDelayMs: dflt(garpDelay),
   vrrpGarpMasterRepeat: dflt(garpRepeat),
   vrrpGarpMasterRefreshMs: dflt(garpDelay, "0 = no periodic refresh"),
@@ -307,6 +310,7 @@ export const instanceSpec = fromModel(obj("VrrpInstance", {
   lowerPrioNoAdvert: opt(bool, "absent = global vrrpLowerPrioNoAdvert"),
   higherPrioSendAdvert: opt(bool, "absent = global vrrpHigherPrioSendAdvert"),
   garpLowerPrioRepeat: opt(int(0, 65535), "absent = global vrrpGarpLowerPrioRepeat"),
+  garpLowerPrioDelayMs: opt(lowerPrioDelay, "0 = no second burst; absent = global vrrpGarpLowerPrioDelayMs"),
   strictMode: opt(bool, "vrrp_strict for this instance; absent = global vrrpStrict"),
   downTimerAdverts: opt(int(1, 100), "Master_Down_Interval in advert intervals (+ Skew_Time); absent = 3 (RFC 5798 §6.1); all routers of the VRID must agree"),
   notifyMasterRxLowerPri: opt(text, "run when the master hears an advert of lower priority"),

@@ -101,6 +101,9 @@ export function validateConfig(cfg: Config): Finding[] {
     if (strict && (inst.higherPrioSendAdvert ?? g.vrrpHigherPrioSendAdvert)) {
       warn(P("higherPrioSendAdvert"), "vrrp_strict: higher_prio_send_advert is turned off (keepalived: \"strict mode requires higher_prio_send_advert to be clear - resetting\")");
     }
+    // keepalived vrrp_complete_instance: "Strict mode requires no repeat garps" / "... no repeat garp delay" - resetting
+    if (strict && inst.garpLowerPrioRepeat) warn(P("garpLowerPrioRepeat"), "vrrp_strict: garp_lower_prio_repeat is turned off (keepalived: \"Strict mode requires no repeat garps. resetting\")");
+    if (strict && inst.garpLowerPrioDelayMs) warn(P("garpLowerPrioDelayMs"), "vrrp_strict: garp_lower_prio_delay is turned off (keepalived: \"Strict mode requires no repeat garp delay. resetting\")");
     if (inst.unicastTtl !== undefined && inst.unicastPeer.length === 0) {
       warn(P("unicastTtl"), "unicast_ttl without unicast_peer is ignored (keepalived: \"Cannot use unicast_ttl without unicast peers\")");
     }

@@ -53,7 +53,10 @@ export function paramsFromConfig(cfg: Config, inst: VrrpInstance, iface: Interfa
       masterRepeat: inst.garpMasterRepeat ?? g.vrrpGarpMasterRepeat,
       masterRefreshMs: inst.garpMasterRefreshMs ?? g.vrrpGarpMasterRefreshMs,
       masterRefreshRepeat: inst.garpMasterRefreshRepeat ?? g.vrrpGarpMasterRefreshRepeat,
-      ...(inst.garpLowerPrioRepeat ?? g.vrrpGarpLowerPrioRepeat) !== undefined ? { lowerPrioRepeat: (inst.garpLowerPrioRepeat ?? g.vrrpGarpLowerPrioRepeat)! } : {},
+      // keepalived vrrp_complete_init/vrrp_complete_instance: absent = the global vrrp_garp_lower_prio_*,
+      // whose own default is the global vrrp_garp_master_* (not the instance's); vrrp_strict sends none
+      lowerPrioRepeat: strict ? 0 : inst.garpLowerPrioRepeat ?? g.vrrpGarpLowerPrioRepeat ?? g.vrrpGarpMasterRepeat,
+      lowerPrioDelayMs: strict ? 0 : inst.garpLowerPrioDelayMs ?? g.vrrpGarpLowerPrioDelayMs ?? g.vrrpGarpMasterDelayMs,
       intervalMs: family === 4 ? inst.garpIntervalMs ?? g.vrrpGarpIntervalMs : inst.gnaIntervalMs ?? g.vrrpGnaIntervalMs,
     },
     skipCheckAdvAddr: inst.skipCheckAdvAddr ?? g.vrrpSkipCheckAdvAddr,

@@ -399,12 +399,10 @@ const masterAdvert: Handler = (f, now) => {
     f.sendAdvert(f.priority);
     f.setAdver(now + f.p.advertIntMs);
   }
-  const rounds = f.p.garp.lowerPrioRepeat ?? f.p.garp.masterRepeat;
-  if (rounds > 0) {
-    const before = f.garp.deadline;
-    f.garp.burst(now, rounds, f.actions);
-    f.garpTimerChanged(before);
-  }
+  // (garp_lower_prio_delay: the burst again that much later, garp.ts)
+  const before = f.garp.deadline;
+  f.garp.lowerPriorityHeard(now, f.actions);
+  f.garpTimerChanged(before);
 };
 
 /** Master enters FAULT: release with priority 0 so a backup takes over at once. */

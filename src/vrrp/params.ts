@@ -20,6 +20,12 @@ export interface GarpParams {
   intervalMs: number;
   /** keepalived garp_lower_prio_repeat: gratuitous ARPs/NAs per burst when the master hears a lower priority; absent = masterRepeat; 0 = none */
   lowerPrioRepeat?: number;
+  /**
+   * keepalived garp_lower_prio_delay: with lowerPrioRepeat > 0, a second burst this long
+   * after each lower-priority advert (keepalived vrrp.c vrrp_state_master_rx); 0 = none;
+   * absent = masterDelayMs
+   */
+  lowerPrioDelayMs?: number;
 }
 
 export const DEFAULT_GARP: Readonly<GarpParams> = {
@@ -177,6 +183,8 @@ export function resolveParams(p: VrrpParams): ResolvedParams {
   if (garp.masterRepeat < 1) fail("garp_master_repeat must be at least 1");
   garp.lowerPrioRepeat = p.garp?.lowerPrioRepeat ?? garp.masterRepeat;
   if (!int(garp.lowerPrioRepeat, 0, 86400000)) fail(`garp_lower_prio_repeat ${garp.lowerPrioRepeat} is not a non-negative integer`);
+  garp.lowerPrioDelayMs = p.garp?.lowerPrioDelayMs ?? garp.masterDelayMs;
+  if (!int(garp.lowerPrioDelayMs, 0, 86400000)) fail(`garp_lower_prio_delay ${garp.lowerPrioDelayMs} ms is not a non-negative integer`);
   if (garp.masterRefreshRepeat < 1) fail("garp_master_refresh_repeat must be at least 1");
   if (p.ifindex !== undefined && !int(p.ifindex, 0, 0x7fffffff)) fail(`ifindex ${p.ifindex} invalid`);
   if (p.unicastTtl !== undefined && !int(p.unicastTtl, 1, 255)) fail(`unicast_ttl ${p.unicastTtl} out of range 1..255`);
