@@ -32,7 +32,7 @@ add(NOT_YET,
   "smtp_alert_checker", "no_checker_emails",
   "vrrp_startup_delay",
   // vrrp_instance
-  "use_vmac_addr", "use_ipvlan", "old_unicast_checksum", "track_src_ip",
+  "use_vmac_addr", "use_ipvlan", "track_src_ip",
   "promote_secondaries", "notify_deleted",
   // top level
   "garp_group", "track_group");

@@ -9,6 +9,7 @@ import { lineList, readRoute, readRule } from "./kc-routes.ts";
 import { finishGlobalExtras, globalExtraHandlers } from "./kc-global.ts";
 import { globalSwitchHandlers } from "./kc-global-switches.ts";
 import { globalLvsHandlers } from "./kc-global-lvs.ts";
+import { instanceExtraHandlers } from "./kc-instance-extras.ts";
 
 export function readGlobal(c: Ctx, s: Stmt, g: Raw) {
   const block = c.needBlock(s);
@@ -473,6 +474,7 @@ export function readInstance(c: Ctx, s: Stmt, global: Raw): Raw | undefined {
       c.mark(d, "", st);
       c.put(global, "lvsSyncDaemon", d, st);
     },
+    ...instanceExtraHandlers(c),
   });
   c.missing(s, o, "interface", `vrrp_instance ${name}: missing 'interface'`);
   c.missing(s, o, "virtualRouterId", `vrrp_instance ${name}: missing 'virtual_router_id'`);

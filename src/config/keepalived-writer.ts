@@ -12,6 +12,7 @@ import { writeRoute, writeRule, writeTrackProcess, writeTrackRef } from "./kc-ro
 import { writeGlobalExtras } from "./kc-global.ts";
 import { writeGlobalSwitches, writeOwnSmtpAlert } from "./kc-global-switches.ts";
 import { writeGlobalLvs } from "./kc-global-lvs.ts";
+import { writeInstanceExtras } from "./kc-instance-extras.ts";
 
 /** ms -> keepalived seconds ("1", "0.01", "2.5"). */
 export function seconds(ms: number): string {
@@ -252,6 +253,7 @@ function writeInstance(o: Out, i: VrrpInstance) {
     if (i.strictMode !== undefined) o.line("strict_mode", String(i.strictMode));
     o.flag("dont_track_primary", i.dontTrackPrimary);
     o.opt("vip_lifetime", i.vipLifetimeMs, lifetime);
+    writeInstanceExtras(o, i);
   });
 }
 

@@ -459,6 +459,12 @@ export interface VrrpInstance extends NotifyScripts {
   strictMode?: boolean;
   /** keepalived down_timer_adverts (1..100): Master_Down_Interval is this many advert intervals plus Skew_Time; absent = 3 (RFC 5798 §6.1) */
   downTimerAdverts?: number;
+  /**
+   * keepalived old_unicast_checksum [never]: "always" sends and expects keepalived ≤ 1.3.6's
+   * VRRPv3 IPv4 unicast checksum (pseudo-header destination = the multicast group);
+   * "never" keeps RFC 5798's; absent = RFC 5798's, switching to the old one when a peer's advert carries it
+   */
+  oldUnicastChecksum?: "always" | "never";
   dontTrackPrimary: boolean;
   /** vigil: overrides global vipLifetimeMs */
   vipLifetimeMs?: Ms | "permanent";

@@ -314,6 +314,7 @@ export const instanceSpec = fromModel(obj("VrrpInstance", {
   strictMode: opt(bool, "vrrp_strict for this instance; absent = global vrrpStrict"),
   downTimerAdverts: opt(int(1, 100), "Master_Down_Interval in advert intervals (+ Skew_Time); absent = 3 (RFC 5798 §6.1); all routers of the VRID must agree"),
   notifyMasterRxLowerPri: opt(text, "run when the master hears an advert of lower priority"),
+  oldUnicastChecksum: opt(enm("always", "never"), "VRRPv3 IPv4 unicast: always = keepalived <= 1.3.6's checksum (pseudo-header to the multicast group); never = RFC 5798's only; absent = RFC 5798's, switching when a peer's advert carries the old one"),
   dontTrackPrimary: dflt(bool),
   vipLifetimeMs: opt(lifetime),
 }), defaultInstance(""));

@@ -7,6 +7,7 @@ import { instanceFamily, instanceStrict, instanceVersion, type Config, type Virt
 import { validateLvsExtras } from "./validate-lvs.ts";
 import { validateVrrpExtras } from "./validate-vrrp.ts";
 import { validateSyncGroupTracking } from "./validate-sync-group.ts";
+import { validateInstanceExtras } from "./validate-instance-extras.ts";
 import { validateGlobalExtras } from "./validate-global.ts";
 import { PRIORITY_OWNER } from "../vrrp/params.ts";
 
@@ -217,6 +218,7 @@ export function validateConfig(cfg: Config): Finding[] {
   for (const f of validateLvsExtras(cfg)) out.push(f);
   for (const f of validateVrrpExtras(cfg)) out.push(f);
   for (const f of validateSyncGroupTracking(cfg)) out.push(f);
+  for (const f of validateInstanceExtras(cfg)) out.push(f);
   for (const f of validateGlobalExtras(cfg)) out.push(f);
 
   if (cfg.fleet) {

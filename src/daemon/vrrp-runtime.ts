@@ -133,7 +133,11 @@ export class InstanceRuntime {
     // an IPv4 raw socket delivers the IP header first (auth_type AH covers it)
     m.ipHeader = s.family === 4 ? 0 : -1;
     const lower = this.fsm.lowerPriorityHeard;
+    const compat = this.core.validator.compat;
+    const switched = compat.switched;
     this.core.receive(now, s.rxBuffer, s.rxPayloadOffset, n, m);
+    // old_unicast_checksum auto-detection (unicast-checksum.ts): said once, as keepalived does
+    if (compat.switched !== switched) this.hooks.log("info", `${this.name}: a unicast advert carried keepalived's pre-1.3.7 VRRPv3 checksum; setting the unicast checksum to the old version (old_unicast_checksum)`);
     // keepalived send_event_notify(MASTER_RX_LOWER_PRI): told only when the plan asks
     if (this.fsm.lowerPriorityHeard !== lower && this.plan.reportLowerPriority) this.hooks.lowerPriority?.(this, now);
     this.perform(now);

@@ -67,6 +67,7 @@ export function paramsFromConfig(cfg: Config, inst: VrrpInstance, iface: Interfa
     ...(inst.unicastTtl !== undefined ? { unicastTtl: inst.unicastTtl } : {}),
     strict,
     ...(inst.downTimerAdverts !== undefined ? { downTimerAdverts: inst.downTimerAdverts } : {}),
+    ...(inst.oldUnicastChecksum !== undefined ? { oldUnicastChecksum: inst.oldUnicastChecksum } : {}),
     ...((family === 4 ? g.vrrpMcastGroup4 : g.vrrpMcastGroup6) !== undefined ? { mcastGroup: (family === 4 ? g.vrrpMcastGroup4 : g.vrrpMcastGroup6)! } : {}),
   };
 }

@@ -7,6 +7,7 @@ import type { Drop } from "./drop-reasons.ts";
 import { VrrpFsm } from "./fsm.ts";
 import { AhCounter } from "./packet-ah.ts";
 import { AdvertEncoder, type EncoderOptions } from "./packet-encode.ts";
+import { checksumCompatFor } from "./unicast-checksum.ts";
 import { AdvertValidator, type RxMeta } from "./packet-validate.ts";
 import { resolveParams, type ResolvedParams, type VrrpParams } from "./params.ts";
 
@@ -34,8 +35,10 @@ export class VrrpInstance {
     this.p = resolveParams(params);
     // auth_type AH: one sequence counter for what is sent and what is accepted (keepalived's ipsecah_counter)
     const ahCounter = opts.ahCounter ?? (this.p.authAh ? new AhCounter() : undefined);
-    this.encoder = new AdvertEncoder(this.p, { ...opts, ...(ahCounter ? { ahCounter } : {}) });
-    this.validator = new AdvertValidator(this.p, ahCounter);
+    // old_unicast_checksum: what the validator learns from an old peer, the encoder sends (keepalived vrrp_csum_mcast)
+    const checksumCompat = opts.checksumCompat ?? checksumCompatFor(this.p);
+    this.encoder = new AdvertEncoder(this.p, { ...opts, ...(ahCounter ? { ahCounter } : {}), checksumCompat });
+    this.validator = new AdvertValidator(this.p, ahCounter, checksumCompat);
     this.fsm = new VrrpFsm(this.p);
   }
 

@@ -9,12 +9,15 @@ import {
 } from "./packet-layout.ts";
 import { IPV4_HEADER_LEN, writeIpv4HeaderTemplate, ipv4HeaderPartialSum, OFF_IP_ID, OFF_IP_CHECKSUM } from "./ipv4-header.ts";
 import { AH_LEN, AhCounter, AhIcv, IPPROTO_AH, writeAhSeq, writeAhTemplate } from "./packet-ah.ts";
+import { checksumCompatFor, type UnicastChecksumCompat } from "./unicast-checksum.ts";
 
 export interface EncoderOptions {
   /** prepend the IPv4 header keepalived sends (for IP_HDRINCL raw sockets); IPv4 only; always on with AH */
   ipHeader?: boolean;
   /** auth_type AH: the instance's sequence counter, shared with its validator (a new one if absent) */
   ahCounter?: AhCounter;
+  /** old_unicast_checksum: the instance's checksum compatibility, shared with its validator (a new one if absent) */
+  checksumCompat?: UnicastChecksumCompat;
 }
 
 export class AdvertEncoder {
@@ -27,6 +30,10 @@ export class AdvertEncoder {
   readonly destinations: readonly Uint8Array[];
   /** checksum partial sum per destination (VRRP part, priority 0, checksum 0) */
   private readonly vrrpPartial: Float64Array;
+  /** the same over keepalived's pre-1.3.7 pseudo-header (destination = the multicast group), one sum for every peer */
+  private readonly oldPartial: number;
+  /** old_unicast_checksum: which of the two this instance sends now */
+  readonly compat: UnicastChecksumCompat;
   private readonly ipPartial: Float64Array;
   private readonly withIp: boolean;
   /** auth_type AH: the ICV signer and the sequence counter; null otherwise */
@@ -37,6 +44,7 @@ export class AdvertEncoder {
     this.withIp = (opts.ipHeader ?? false) || p.authAh;
     if (this.withIp && p.family !== 4) throw new Error(`vrrp instance ${p.name}: an IPv4 header cannot be built for IPv6`);
     this.ah = p.authAh ? { icv: new AhIcv(p.authPass!, p.unicastPeers.length > 0), counter: opts.ahCounter ?? new AhCounter() } : null;
+    this.compat = opts.checksumCompat ?? checksumCompatFor(p);
     this.destinations = p.unicastPeers.length > 0 ? p.unicastPeers : [p.mcastGroup];
     this.vrrpOffset = this.withIp ? IPV4_HEADER_LEN + (this.ah ? AH_LEN : 0) : 0;
     this.vrrpLength = vrrpLength(p.version, p.vips.length, p.addrLen);
@@ -77,6 +85,8 @@ export class AdvertEncoder {
       this.vrrpPartial[d] = body + pseudo;
       if (this.withIp) this.ipPartial[d] = ipv4HeaderPartialSum(p.primary, dst, this.length, this.ah ? IPPROTO_AH : IPPROTO_VRRP, p.sendTtl);
     }
+    // keepalived vrrp_build_vrrp_v3 with unicast_chksum_compat: the pseudo-header's destination is vrrp_mcast_group4
+    this.oldPartial = this.compat.applies ? body + pseudoSumV4(p.primary, 0, p.mcastGroup, 0, IPPROTO_VRRP, this.vrrpLength) : 0;
     if (this.withIp) writeIpv4HeaderTemplate(b, 0, p.primary, this.destinations[0], this.length, this.ah ? IPPROTO_AH : IPPROTO_VRRP, p.sendTtl);
     // keepalived: the SPI is the sender's address
     if (this.ah) writeAhTemplate(b, IPV4_HEADER_LEN, p.primary);
@@ -94,7 +104,7 @@ export class AdvertEncoder {
     const o = this.vrrpOffset;
     b[o + OFF_PRIORITY] = priority;
     // priority is the high byte of the 16-bit word at offset 2 (priority, count)
-    const c = fold(this.vrrpPartial[dest] + (priority << 8));
+    const c = fold((this.compat.old ? this.oldPartial : this.vrrpPartial[dest]) + (priority << 8));
     b[o + OFF_CHECKSUM] = c >>> 8;
     b[o + OFF_CHECKSUM + 1] = c & 0xff;
     if (this.withIp) {

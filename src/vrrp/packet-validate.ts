@@ -12,6 +12,7 @@ import {
   OFF_AUTHTYPE, OFF_COUNT, OFF_MAXADVER, OFF_PRIORITY, OFF_VERTYPE, OFF_VRID, TYPE_ADVERTISEMENT, VRRP_TTL,
   V2_AUTH_LEN,
 } from "./packet-layout.ts";
+import { checksumCompatFor, type UnicastChecksumCompat } from "./unicast-checksum.ts";
 
 /** Ingress metadata of one received packet; the adapter mutates one instance. */
 export class RxMeta {
@@ -44,8 +45,12 @@ export class AdvertValidator {
   /** auth_type AH: the sequence number of the last accepted advert */
   ahSeq = 0;
 
-  constructor(p: ResolvedParams, ahCounter?: AhCounter) {
+  /** old_unicast_checksum: which checksum unicast v3 adverts must carry, shared with the encoder */
+  readonly compat: UnicastChecksumCompat;
+
+  constructor(p: ResolvedParams, ahCounter?: AhCounter, compat?: UnicastChecksumCompat) {
     this.p = p;
+    this.compat = compat ?? checksumCompatFor(p);
     this.ah = p.authAh ? { icv: new AhIcv(p.authPass!, p.unicastPeers.length > 0), counter: ahCounter ?? new AhCounter() } : null;
     this.lastSource = new Uint8Array(p.addrLen);
     this.group = p.mcastGroup;
@@ -111,13 +116,23 @@ export class AdvertValidator {
     const expect = HEADER_LEN + count * a + (p.version === 2 ? V2_AUTH_LEN : 0);
     if (len !== expect) return Drop.LengthMismatch;
     // RFC 5798 §7.1: MUST verify the VRRP checksum (v3: with the pseudo-header, §5.2.8)
-    let acc = sum16(buf, off, len);
+    const body = sum16(buf, off, len);
+    let acc = body;
+    const compat = this.compat;
     if (p.version === 3) {
+      // old_unicast_checksum in use: keepalived ≤ 1.3.6's pseudo-header, destination = the multicast group
+      const dst = compat.old ? this.group : m.dst;
+      const dstOff = compat.old ? 0 : m.dstOff;
       acc += a === 4
-        ? pseudoSumV4(m.src, m.srcOff, m.dst, m.dstOff, IPPROTO_VRRP, len)
-        : pseudoSumV6(m.src, m.srcOff, m.dst, m.dstOff, IPPROTO_VRRP, len);
+        ? pseudoSumV4(m.src, m.srcOff, dst, dstOff, IPPROTO_VRRP, len)
+        : pseudoSumV6(m.src, m.srcOff, dst, dstOff, IPPROTO_VRRP, len);
     }
-    if (fold(acc) !== 0) return Drop.BadChecksum;
+    if (fold(acc) !== 0) {
+      // keepalived vrrp_check_packet: a unicast advert that passes with the old checksum
+      // switches the instance to it (unless old_unicast_checksum never)
+      if (!compat.mayDetect || fold(body + pseudoSumV4(m.src, m.srcOff, this.group, 0, IPPROTO_VRRP, len)) !== 0) return Drop.BadChecksum;
+      compat.adopt();
+    }
     if (p.version === 2) {
       const at = buf[off + OFF_AUTHTYPE];
       if (at === AUTH_AH && !p.authAh) return Drop.AuthUnsupported;

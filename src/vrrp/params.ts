@@ -3,6 +3,7 @@
 import { toAddressBytes, AddressError, formatAddress } from "./addr.ts";
 import { isMulticast } from "../net/ip-address.ts";
 import { MCAST_V4, MCAST_V6 } from "./packet-layout.ts";
+import type { OldUnicastChecksum } from "./unicast-checksum.ts";
 
 /** The priority of the RFC 5798 §5.2.4 address owner. */
 export const PRIORITY_OWNER = 255;
@@ -87,6 +88,8 @@ export interface VrrpParams {
   mcastGroup?: string | Uint8Array;
   /** keepalived down_timer_adverts: advert intervals in Master_Down_Interval, 1..100; absent = 3 (RFC 5798 §6.1) */
   downTimerAdverts?: number;
+  /** keepalived old_unicast_checksum [never] (unicast-checksum.ts): always = the pre-1.3.7 v3 unicast checksum; never = no auto-detection; absent = auto */
+  oldUnicastChecksum?: "always" | "never";
 }
 
 export interface ResolvedParams {
@@ -122,6 +125,7 @@ export interface ResolvedParams {
   /** where multicast adverts go and which destination received ones must have (RFC 5798 §7.1 checks the TTL, keepalived the group) */
   mcastGroup: Uint8Array;
   downTimerAdverts: number;
+  oldUnicastChecksum: OldUnicastChecksum;
 }
 
 export class VrrpParamsError extends Error {
@@ -192,6 +196,7 @@ export function resolveParams(p: VrrpParams): ResolvedParams {
   const mcastGroup = p.mcastGroup === undefined ? (p.family === 4 ? MCAST_V4 : MCAST_V6) : addr(p.mcastGroup, "multicast group");
   if (!isMulticast(mcastGroup)) fail(`multicast group ${formatAddress(mcastGroup)} is not a multicast address`);
   if (p.announceCount !== undefined && !int(p.announceCount, 0, 0xffff)) fail(`announceCount ${p.announceCount} invalid`);
+  if (p.oldUnicastChecksum !== undefined && p.oldUnicastChecksum !== "always" && p.oldUnicastChecksum !== "never") fail(`old_unicast_checksum ${String(p.oldUnicastChecksum)} is not always or never`);
   return {
     name,
     vrid: p.vrid,
@@ -220,5 +225,6 @@ export function resolveParams(p: VrrpParams): ResolvedParams {
     strict,
     mcastGroup,
     downTimerAdverts: p.downTimerAdverts ?? 3,
+    oldUnicastChecksum: p.oldUnicastChecksum ?? "auto",
   };
 }

@@ -1,6 +1,6 @@
 // test/fixtures/every-construct.conf run by the daemon as r1 (-i r1) of a lab:
 // on this kernel there is no IP_VS, so LVS reports a fault while everything else
-// runs — VRRP (three instances, two from ~SEQ in a sync group with its own
+// runs — VRRP (five instances, two from ~SEQ in a sync group with its own
 // tracking), track_file and vrrp_track_process moving the priority, static and virtual routes/rules in the kernel, the five
 // checkers against the lab's client, the notify FIFOs and the metrics endpoint.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -48,10 +48,10 @@ afterAll(async () => {
 });
 
 describe("every construct in one daemon", () => {
-  test("VRRP: the four instances (two written out, one of them with auth_type AH; two from ~SEQ) become MASTER and hold their VIPs", async () => {
-    expect(await waitUntil(async () => (await vigilStatus(h))?.instances.every((i) => i.state === "MASTER") === true, 8000)).toBe(true);
+  test("VRRP: the five instances (three written out, one with auth_type AH, one unicast; two from ~SEQ) become MASTER and hold their VIPs", async () => {
+    expect(await waitUntil(async () => { const s = await vigilStatus(h); return s?.instances.length === 5 && s.instances.every((i) => i.state === "MASTER"); }, 8000)).toBe(true);
     const addrs = lab.exec(1, ["ip", "-br", "addr", "show", "eth0"]);
-    for (const vip of ["198.18.0.61/24", "198.18.0.62/24", "198.18.0.63/24", "198.18.0.64/24", "198.18.60.1/24"]) expect(addrs).toContain(vip);
+    for (const vip of ["198.18.0.61/24", "198.18.0.62/24", "198.18.0.63/24", "198.18.0.64/24", "198.18.0.65/24", "198.18.60.1/24"]) expect(addrs).toContain(vip);
   }, 15_000);
 
   // with IP_VS in the kernel the scenario proves nothing

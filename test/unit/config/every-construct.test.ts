@@ -33,15 +33,15 @@ describe("every construct", () => {
     for (const id of ["r1", "r2"]) {
       const r = Bun.spawnSync([process.execPath, `${ROOT}/src/main.ts`, "config", "check", "-i", id, FIXTURE], { stdout: "pipe", stderr: "pipe" });
       expect({ id, code: r.exitCode, err: r.stderr.toString() }).toEqual({ id, code: 0, err: "" });
-      expect(r.stdout.toString()).toContain("OK (keepalived: 4 vrrp_instance, 2 virtual_server, 2 real_server; 0 warning(s))");
+      expect(r.stdout.toString()).toContain("OK (keepalived: 5 vrrp_instance, 2 virtual_server, 2 real_server; 0 warning(s))");
     }
   });
 
   test("each construct is read: $VAR, @id, ~SEQ, include, FIFOs, metrics, tracking, sync group tracking, routes, groups, checkers", () => {
     const c = load("r1");
-    expect(c.instances.map((i) => [i.name, i.virtualRouterId, i.priority])).toEqual([["VI_MAIN", 61, 150], ["VI_2", 62, 150], ["VI_3", 63, 150], ["VI_AH", 64, 150]]);
+    expect(c.instances.map((i) => [i.name, i.virtualRouterId, i.priority])).toEqual([["VI_MAIN", 61, 150], ["VI_2", 62, 150], ["VI_3", 63, 150], ["VI_AH", 64, 150], ["VI_UC", 65, 150]]);
     expect(c.instances[3]!.authentication).toEqual({ type: "AH", pass: "ah-key" });
-    expect(load("r2").instances.map((i) => i.priority)).toEqual([120, 120, 120, 120]);
+    expect(load("r2").instances.map((i) => i.priority)).toEqual([120, 120, 120, 120, 120]);
     expect(c.global.notifyFifo?.path).toBe("/run/vigil-every/notify.fifo");
     expect(c.global.vrrpNotifyFifo?.path).toBe("/run/vigil-every/vrrp.fifo");
     expect(c.global.lvsNotifyFifo?.path).toBe("/run/vigil-every/lvs.fifo");

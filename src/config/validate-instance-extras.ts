@@ -1,0 +1,22 @@
+// Semantic rules of the vrrp_instance keywords read by kc-instance-extras.ts
+// (old_unicast_checksum). Pure: config in, findings out (validate.ts merges them).
+import type { FieldPath } from "./diagnostics.ts";
+import { instanceFamily, instanceVersion, type Config } from "./model.ts";
+import type { Finding } from "./validate.ts";
+
+export function validateInstanceExtras(cfg: Config): Finding[] {
+  const out: Finding[] = [];
+  const warn = (path: FieldPath, message: string) => out.push({ severity: "warning", path, message });
+  cfg.instances.forEach((inst, i) => {
+    const P = (...f: FieldPath): FieldPath => ["instances", i, ...f];
+    // keepalived computes the two checksums differently only for a VRRPv3 IPv4 unicast advert
+    // (RFC 3768 §5.3.8: v2 has no pseudo-header; IPv6 checksums are the kernel's; multicast goes to the group)
+    if (inst.oldUnicastChecksum !== undefined) {
+      const why = inst.unicastPeer.length === 0 ? "it has no unicast_peer"
+        : instanceFamily(inst) === 6 ? "it is IPv6 (the kernel computes IPv6 checksums)"
+        : instanceVersion(cfg, inst) === 2 ? "VRRPv2's checksum has no pseudo-header (RFC 3768 §5.3.8)" : "";
+      if (why) warn(P("oldUnicastChecksum"), `old_unicast_checksum changes only VRRPv3 IPv4 unicast adverts; ${why}, so it has no effect`);
+    }
+  });
+  return out;
+}
