@@ -98,9 +98,15 @@ export async function run(argv: string[]): Promise<number> {
     lvs: {
       onRealServer: (a) => fleet?.realServer(a),
       onCheck: (r) => fleet?.check(r),
-      onQuorum: (a) => fleet?.quorum(a),
+      onQuorum: (a, init) => {
+        fleet?.quorum(a);
+        mail.quorum(a, init);
+      },
+      onCheckerChange: (c) => mail.checker(c),
       onEvent: (kind, detail) => fleet?.event(kind, "lvs", detail),
     },
+    // SIGHUP and fleet pushes alike: the mails follow the running config
+    onConfig: (cfg) => mail.configure(cfg),
     statusExtra: () => ({
       // boot is the running config's identity: configReceiver advances it in place on every accepted push
       ...(boot.serial ? { configSerial: boot.serial } : {}),
@@ -112,7 +118,6 @@ export async function run(argv: string[]): Promise<number> {
   if (boot.cfg.fleet?.broker) {
     fleet = new FleetLink(boot.cfg, boot, (cfg: Config) => {
       daemon.applyConfig(withStateDir(cfg, args.stateDir), { strict: true });
-      mail.configure(cfg);
     });
     fleet.useLvsView(() => daemon.lvs?.realServerStates() ?? []);
     fleet.start();

@@ -153,6 +153,7 @@ export function readVirtualServer(c: Ctx, s: Stmt): Raw | undefined {
     inhibit_on_failure: hFlag(c, "inhibitOnFailure"),
     ha_suspend: hFlag(c, "haSuspend"),
     virtualhost: hStr(c, "virtualhost"),
+    smtp_alert: hFlag(c, "smtpAlert"),
     real_server: (st) => {
       const rs = readRealServer(c, st);
       if (rs) {
@@ -205,6 +206,7 @@ function readRealServer(c: Ctx, s: Stmt): Raw | undefined {
     lthreshold: hInt(c, "lthreshold"),
     delay_loop: hSec(c, "delayLoopMs"),
     virtualhost: hStr(c, "virtualhost"),
+    smtp_alert: hFlag(c, "smtpAlert"),
     TCP_CHECK: checker("TCP_CHECK"),
     HTTP_GET: checker("HTTP_GET"),
     SSL_GET: checker("SSL_GET"),
@@ -237,6 +239,7 @@ function commonHandlers(c: Ctx, connection: boolean): Record<string, Handler> {
     delay_before_retry: hSec(c, "delayBeforeRetryMs"),
     warmup: hSec(c, "warmupMs"),
     delay_loop: hSec(c, "delayLoopMs"),
+    log_all_failures: hFlag(c, "logAllFailures"),
   };
 }
 

@@ -29,7 +29,6 @@ add(NAMESPACE, "net_namespace");
 add(LINKS, "linkbeat_use_polling", "linkbeat_interfaces");
 add(NOT_YET,
   // global_defs
-  "smtp_alert_checker", "no_checker_emails",
   "vrrp_startup_delay",
   // vrrp_instance
   "use_vmac_addr", "use_ipvlan", "track_src_ip",

@@ -289,6 +289,7 @@ function writeVirtualServer(o: Out, vs: VirtualServer) {
     o.flag("inhibit_on_failure", vs.inhibitOnFailure);
     o.flag("ha_suspend", vs.haSuspend);
     o.opt("virtualhost", vs.virtualhost, word);
+    writeOwnSmtpAlert(o, vs.smtpAlert);
     for (const rs of vs.realServers) writeRealServer(o, rs);
   });
 }
@@ -303,6 +304,7 @@ function writeRealServer(o: Out, rs: RealServer) {
     o.opt("lthreshold", rs.lthreshold);
     o.opt("delay_loop", rs.delayLoopMs, seconds);
     o.opt("virtualhost", rs.virtualhost, word);
+    writeOwnSmtpAlert(o, rs.smtpAlert);
     for (const ch of rs.checkers) writeChecker(o, ch);
   });
 }
@@ -359,6 +361,7 @@ function writeChecker(o: Out, ch: Checker) {
     }
     o.opt("warmup", ch.warmupMs, seconds);
     o.opt("delay_loop", ch.delayLoopMs, seconds);
+    if (ch.logAllFailures !== undefined) o.line("log_all_failures", String(ch.logAllFailures));
     if (ch.type === "SMTP_CHECK") {
       for (const h of ch.host) {
         o.block("host", () => {

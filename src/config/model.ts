@@ -131,6 +131,10 @@ export interface GlobalDefs {
   smtpAlertVrrp?: boolean;
   /** keepalived no_email_faults: no alert mail for a transition to FAULT */
   noEmailFaults: boolean;
+  /** keepalived smtp_alert_checker: default of the virtual and real servers' smtp_alert, before smtpAlert */
+  smtpAlertChecker?: boolean;
+  /** keepalived no_checker_emails: a checker's up/down is mailed only when it changes its real server's state */
+  noCheckerEmails: boolean;
   /** keepalived log_unknown_vrids: log each advert whose VRID no instance on its interface runs */
   logUnknownVrids: boolean;
   /** keepalived checker_log_all_failures: log each failed check of a checker that is up (its retries too), not only its going down */
@@ -540,6 +544,8 @@ export interface VirtualServer {
   inhibitOnFailure: boolean;
   haSuspend: boolean;
   virtualhost?: string;
+  /** absent = global smtpAlertChecker, else smtpAlert, else off (lvsSmtpAlert): mails quorum changes */
+  smtpAlert?: boolean;
   realServers: RealServer[];
 }
 
@@ -557,6 +563,8 @@ export interface RealServer {
   /** absent = the virtual server's delayLoopMs */
   delayLoopMs?: Ms;
   virtualhost?: string;
+  /** absent = global smtpAlertChecker, else smtpAlert, else ON (keepalived's default for real servers; lvsSmtpAlert): mails its checkers' up/down */
+  smtpAlert?: boolean;
   checkers: Checker[];
 }
 
@@ -576,6 +584,8 @@ export interface CheckerCommon {
   warmupMs?: Ms;
   /** absent = the real server's / virtual server's delay loop */
   delayLoopMs?: Ms;
+  /** keepalived log_all_failures: log each failed attempt while up (as global checkerLogAllFailures, for this checker) */
+  logAllFailures?: boolean;
 }
 
 export interface TcpCheck extends CheckerCommon {
@@ -744,6 +754,7 @@ export function defaultGlobal(): GlobalDefs {
     vrrpNotifyPriorityChanges: false,
     dynamicInterfaces: "off",
     noEmailFaults: false,
+    noCheckerEmails: false,
     logUnknownVrids: false,
     checkerLogAllFailures: false,
     rsInitNotifies: false,
@@ -886,4 +897,16 @@ export function realServerName(rs: RealServer): string {
  */
 export function vrrpSmtpAlert(g: GlobalDefs, own: boolean | undefined): boolean {
   return own ?? g.smtpAlertVrrp ?? g.smtpAlert ?? false;
+}
+
+/**
+ * Whether a virtual server mails its quorum changes, or a real server its checkers'
+ * up/down: its own smtp_alert, else global smtp_alert_checker, else global
+ * smtp_alert, else off for a virtual server and ON for a real server (keepalived
+ * 2.2.7 check_data.c: "inconsistent with the defaults for other smtp_alerts in
+ * order to maintain backwards compatibility"). A real server does not inherit its
+ * virtual server's smtp_alert.
+ */
+export function lvsSmtpAlert(g: GlobalDefs, own: boolean | undefined, of: "virtual" | "real"): boolean {
+  return own ?? g.smtpAlertChecker ?? g.smtpAlert ?? of === "real";
 }

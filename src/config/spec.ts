@@ -168,6 +168,8 @@ export const globalSpec = fromModel(obj("GlobalDefs", {
   smtpAlert: opt(bool, "default of every smtpAlert not given; absent = off"),
   smtpAlertVrrp: opt(bool, "default of the instances' and sync groups' smtpAlert, before smtpAlert"),
   noEmailFaults: dflt(bool, "no alert mail for a transition to FAULT"),
+  smtpAlertChecker: opt(bool, "default of the virtual and real servers' smtpAlert, before smtpAlert"),
+  noCheckerEmails: dflt(bool, "mail a checker's up/down only when it changes its real server's state"),
   logUnknownVrids: dflt(bool, "log each advert whose VRID no instance on its interface runs"),
   checkerLogAllFailures: dflt(bool, "log each failed check of a checker that is up, its retries too"),
   rsInitNotifies: dflt(bool, "a real server that starts alive (at start, or added by a reload) runs its notify_up"),
@@ -329,6 +331,7 @@ const checkerCommon: Record<string, Field> = fieldsFromModel("CheckerCommon", {
   delayBeforeRetryMs: dflt(ms(0, 3_600_000)),
   warmupMs: opt(ms(0, 3_600_000)),
   delayLoopMs: opt(ms(1, 86_400_000)),
+  logAllFailures: opt(bool, "log each failed attempt while up; absent = global checkerLogAllFailures only"),
 }, defaultCheckerCommon());
 
 /** UDP payload bound: the largest IPv4 UDP datagram */
@@ -377,6 +380,7 @@ export const checkerSpec: Spec = {
       delayBeforeRetryMs: checkerCommon.delayBeforeRetryMs!,
       warmupMs: checkerCommon.warmupMs!,
       delayLoopMs: checkerCommon.delayLoopMs!,
+      logAllFailures: checkerCommon.logAllFailures!,
       miscPath: req(text),
       miscTimeoutMs: opt(ms(1000, 86_400_000, 1000)),
       miscDynamic: def(bool, false),
@@ -429,6 +433,7 @@ export const realServerSpec = fromModel(obj("RealServer", {
   lthreshold: opt(int(0, 65535)),
   delayLoopMs: opt(ms(1, 86_400_000)),
   virtualhost: opt(name),
+  smtpAlert: opt(bool, "mail its checkers' up/down; absent = global smtpAlertChecker, else smtpAlert, else on"),
   checkers: dflt(arr(checkerSpec, 16)),
 }), defaultRealServer(""));
 
@@ -454,6 +459,7 @@ export const virtualServerSpec = fromModel(obj("VirtualServer", {
   inhibitOnFailure: dflt(bool),
   haSuspend: dflt(bool),
   virtualhost: opt(name),
+  smtpAlert: opt(bool, "mail quorum changes; absent = global smtpAlertChecker, else smtpAlert, else off"),
   realServers: dflt(arr(realServerSpec, 65536)),
 }), defaultVirtualServer());
 

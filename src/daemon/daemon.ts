@@ -47,6 +47,8 @@ export interface DaemonHooks {
   onTransition?(t: TransitionReport, plan: InstancePlan | undefined): void;
   onEvent?(kind: string, instance: string, detail: string): void;
   lvs?: LvsHooks;
+  /** a new config was put into effect (SIGHUP or a fleet push), after the daemon's own parts took it */
+  onConfig?(cfg: Config): void;
   /** fields the daemon does not own (config serial, fleet and mail stats) for `vigil status` */
   statusExtra?(): Partial<DaemonStatus>;
 }
@@ -316,6 +318,7 @@ export class Daemon {
     }
     this.lvs?.reload(cfg.virtualServers, cfg.global.lvsSyncDaemon, { groups: cfg.virtualServerGroups, trackFiles: cfg.trackFiles });
     this.observers.lvsStarted(cfg, this.lvs);
+    this.hooks.onConfig?.(cfg);
     void this.observers.configure(cfg, this.scriptUser).then(() => {
       if (cfg.global.fifoWriteVrrpStatesOnReload) void this.writeStatesToFifos();
     });

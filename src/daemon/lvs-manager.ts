@@ -16,7 +16,7 @@
 // services the new config dropped.
 import { errorText } from "../error-text.ts";
 import { realServerName, virtualServerName, type LvsSyncDaemon, type TrackFile, type VirtualServer } from "../config/model.ts";
-import { LvsCheckRunner, type CheckReport, type LvsDefinitions } from "../lvs/checkers/runner.ts";
+import { LvsCheckRunner, type CheckerChange, type CheckReport, type LvsDefinitions } from "../lvs/checkers/runner.ts";
 import { type IpvsService, serviceKeyString } from "../lvs/ipvs-model.ts";
 import { type AppliedTable, appliedTable, changedServices } from "../lvs/table-changes.ts";
 import type { LvsAction } from "../lvs/rs-state.ts";
@@ -34,8 +34,10 @@ export interface LvsHooks {
   onRealServer?(a: Extract<LvsAction, { type: "rs" }>): void;
   onCheck?(r: CheckReport): void;
   onEvent?(kind: string, detail: string): void;
-  /** a virtual server gained or lost quorum (the notify FIFO's VS lines) */
-  onQuorum?(a: Extract<LvsAction, { type: "quorum" }>): void;
+  /** a virtual server gained or lost quorum (the notify FIFO's VS lines); `init`: while its checkers were (re)built, at start or reload */
+  onQuorum?(a: Extract<LvsAction, { type: "quorum" }>, init?: boolean): void;
+  /** a checker went up or down (keepalived's per-checker alert mails) */
+  onCheckerChange?(c: CheckerChange): void;
 }
 
 export interface LvsManagerOptions extends LvsDefinitions {
@@ -80,8 +82,10 @@ export class LvsManager {
   set rsInitNotifies(on: boolean) {
     this.runner.rsInitNotifies = on;
   }
-  /** keepalived checker_log_all_failures: log each failed check of a checker that is up, not only the one that takes it down */
+  /** keepalived checker_log_all_failures: log each failed check of a checker that is up, not only the one that takes it down (a checker's own log_all_failures does so for it) */
   logAllFailures = false;
+  /** the runner is (re)building its states: the quorum it reports is the initial one */
+  private initialising = false;
   /** lvs_flush, lvs_timeouts, lvs_flush_on_stop (set before start and on reload) */
   tableSwitches: LvsTableSwitches = NO_TABLE_SWITCHES;
 
@@ -101,8 +105,9 @@ export class LvsManager {
       onAction: (a) => this.onAction(a),
       // a report per check only when someone reads it: thousands per second otherwise go to waste
       ...(hooks.onCheck ? { onCheck: (r: CheckReport) => this.hooks.onCheck!(r) } : {}),
+      ...(hooks.onCheckerChange ? { onCheckerChange: (c: CheckerChange) => this.hooks.onCheckerChange!(c) } : {}),
       onFailedWhileUp: (r: CheckReport) => {
-        if (this.logAllFailures) log.info(`lvs ${r.vs}: ${r.checker} of real server ${r.rs} failed${r.outcome.reason ? ` (${r.outcome.reason})` : ""}`);
+        if (this.logAllFailures || r.logAllFailures) log.info(`lvs ${r.vs}: ${r.checker} of real server ${r.rs} failed${r.outcome.reason ? ` (${r.outcome.reason})` : ""}`);
       },
       onError: (e) => log.error(`lvs: ${errorText(e)}`),
     }, this.defs);
@@ -122,7 +127,12 @@ export class LvsManager {
     applyTableSwitches(this.ipvs, this.tableSwitches, true);
     this.haSuspend.follow(); // before the first checks: keepalived creates them disabled when the address is absent
     this.initTrackFiles(false); // before the runner reads them
-    this.runner.start();
+    this.initialising = true;
+    try {
+      this.runner.start();
+    } finally {
+      this.initialising = false;
+    }
     this.refreshTimer = setInterval(() => {
       this.ipvs.refresh();
       this.apply(null);
@@ -175,7 +185,7 @@ export class LvsManager {
       this.hooks.onRealServer?.(a);
     } else if (a.type === "quorum") {
       log.warn(`lvs ${a.vs}: quorum ${a.up ? "gained" : "lost"} (weight ${a.weight})${a.sorryActive ? ", sorry server serving" : ""}`);
-      this.hooks.onQuorum?.(a);
+      this.hooks.onQuorum?.(a, this.initialising);
       this.hooks.onEvent?.(a.up ? "quorum-up" : "quorum-down", `${a.vs} weight ${a.weight}`);
     }
   }
@@ -202,7 +212,12 @@ export class LvsManager {
     if (wasActive && this.active) applyTableSwitches(this.ipvs, this.tableSwitches, false);
     if (wasActive) this.haSuspend.follow(); // new checkers must start suspended when their address is absent
     if (wasActive) this.initTrackFiles(true);
-    this.runner.reload(vss, this.defs); // emits the new table: services dropped from the config are removed
+    this.initialising = true;
+    try {
+      this.runner.reload(vss, this.defs); // emits the new table: services dropped from the config are removed
+    } finally {
+      this.initialising = false;
+    }
     if (this.active && !wasActive) this.start();
   }
 

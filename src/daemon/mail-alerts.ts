@@ -1,9 +1,15 @@
 // keepalived's smtp_alert: a mail per VRRP transition of an instance (or sync
-// group) that asks for it, through the non-blocking SmtpAlerter. Configured by
-// global_defs notification_email / notification_email_from / smtp_server.
+// group) that asks for it, and the health checkers' mails (checker-mail.ts),
+// through the non-blocking SmtpAlerter. Configured by global_defs
+// notification_email / notification_email_from / smtp_server.
 import { type Config, type SyncGroup, vrrpSmtpAlert } from "../config/model.ts";
 import { SmtpAlerter, smtpSettings, vrrpAlert } from "../fleet/index.ts";
+import type { CheckerChange } from "../lvs/checkers/runner.ts";
+import type { LvsAction } from "../lvs/rs-state.ts";
+import type { MailMessage } from "../fleet/smtp.ts";
+import { checkerMail, quorumMail } from "./checker-mail.ts";
 import { log } from "./log.ts";
+import { LvsNames } from "./notify-fifo-lines.ts";
 import type { TransitionReport } from "./worker-protocol.ts";
 
 /**
@@ -18,6 +24,8 @@ export function wantsMail(cfg: Config, to: string, own: boolean | undefined, gro
 export class MailAlerts {
   private alerter: SmtpAlerter | null = null;
   private cfg!: Config;
+  private names!: LvsNames;
+  private settingsKey: string | undefined;
 
   constructor(cfg: Config) {
     this.configure(cfg);
@@ -25,7 +33,12 @@ export class MailAlerts {
 
   configure(cfg: Config): void {
     this.cfg = cfg;
+    this.names = new LvsNames(cfg.virtualServers);
     const s = smtpSettings(cfg.global);
+    // a reload that keeps the mail settings keeps the queue: nothing waiting is lost
+    const key = s ? JSON.stringify(s) : "";
+    if (key === this.settingsKey) return;
+    this.settingsKey = key;
     this.alerter = s ? new SmtpAlerter(s, 100, (m) => log.warn(`smtp: ${m}`)) : null;
   }
 
@@ -36,6 +49,20 @@ export class MailAlerts {
     if (!wantsMail(this.cfg, t.to, inst?.smtpAlert, group)) return;
     const state = t.to === "INIT" ? "STOP" : t.to;
     this.alerter.alert(vrrpAlert(this.cfg.global.routerId ?? "vigil", t.instance, state, new Date()));
+  }
+
+  /** A checker went up or down (keepalived mails its real server's state). */
+  checker(c: CheckerChange): void {
+    if (this.alerter) this.send(checkerMail(this.cfg.global, this.names, c, new Date()));
+  }
+
+  /** A virtual server gained or lost quorum. */
+  quorum(a: Extract<LvsAction, { type: "quorum" }>, init = false): void {
+    if (this.alerter) this.send(quorumMail(this.cfg.global, this.names, a, init, new Date()));
+  }
+
+  private send(m: MailMessage | null): void {
+    if (m) this.alerter?.alert(m);
   }
 
   stats() {

@@ -51,9 +51,9 @@ export class Observers {
         this.fifos.realServer(a.vs, a.rs, a.alive);
         base.onRealServer?.(a);
       },
-      onQuorum: (a) => {
+      onQuorum: (a, init) => {
         this.fifos.quorum(a.vs, a.up);
-        base.onQuorum?.(a);
+        base.onQuorum?.(a, init);
       },
     };
   }

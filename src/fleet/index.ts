@@ -5,5 +5,5 @@
 //   SmtpAlerter        keepalived-style smtp_alert mails, never blocking
 export { FleetReporter, type ConfigResult, type FleetEvent, type LvsSnapshot, type ReporterOptions, type ReporterStats, type VrrpSnapshot } from "./reporter.ts";
 export { ConfigDelivery, configReceiver, modelValidator, type DeliveryOptions, type KnownConfig } from "./config-delivery.ts";
-export { realServerAlert, SmtpAlerter, smtpSettings, syncGroupAlert, vrrpAlert } from "./smtp-alerts.ts";
+export { realServerAlert, SmtpAlerter, smtpSettings, syncGroupAlert, virtualServerAlert, vrrpAlert } from "./smtp-alerts.ts";
 export { Topics } from "./topics.ts";

@@ -30,6 +30,11 @@ export function realServerAlert(routerId: string, rs: string, vs: string, up: bo
   };
 }
 
+/** keepalived SMTP_MSG_VS: a virtual server's quorum went up or down. */
+export function virtualServerAlert(routerId: string, vs: string, up: boolean, detail: string, date: Date): MailMessage {
+  return { subject: `[${routerId}] Virtualserver ${vs} - ${up ? "UP" : "DOWN"}`, body: `=> ${detail} <=\n`, date };
+}
+
 /** SMTP settings from global_defs, or null when alerts are not configured (keepalived's rule). */
 export function smtpSettings(g: GlobalDefs): SmtpSettings | null {
   if (!g.smtpServer || g.notificationEmail.length === 0) return null;

@@ -1,6 +1,8 @@
 // keepalived's smtp_alert through a running daemon: a backup router with
 // notification_email / smtp_server mails "Entering BACKUP state" when it starts
-// and "Entering MASTER state" when it takes over from a SIGKILLed master.
+// and "Entering MASTER state" when it takes over from a SIGKILLed master; and
+// the health checkers' mails (real server DOWN/UP, a virtual server's quorum)
+// from TCP_CHECKs against listeners the test stops and starts again.
 //
 // The SMTP sink runs in this test process but listens on the loopback of the
 // router's own namespace (the socket is opened with the thread switched in by
@@ -16,6 +18,7 @@ import { startVigil, vigilConf, waitStates, waitUntil } from "../helpers/vigil.t
 
 let lab: Lab;
 let sink: SmtpSink | undefined;
+let checkerSink: SmtpSink | undefined;
 
 /** Runs `fn` with this thread in namespace `ns`; sockets opened inside stay there. */
 function inNetns<T>(ns: string, fn: () => T): T {
@@ -40,6 +43,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   sink?.stop();
+  checkerSink?.stop();
   await lab?.cleanup();
 }, 30_000);
 
@@ -73,4 +77,57 @@ test("smtp_alert (here global smtp_alert_vrrp, greeting with smtp_helo_name): th
   expect(m.data).toMatch(/^To: ops@example\.test, oncall@example\.test$/m);
   // one mail per transition: BACKUP at start, MASTER now (the dead master sent nothing: it has no smtp_server)
   expect(sink.mails.map((x) => /Entering (\w+) state/.exec(x.data)?.[1])).toEqual(["BACKUP", "MASTER"]);
+}, 60_000);
+
+/** A TCP listener in namespace `ns` that accepts and closes: what a TCP_CHECK needs to pass. */
+function listenIn(ns: string, port = 0) {
+  return inNetns(ns, () => Bun.listen({ hostname: "127.0.0.1", port, socket: { open: (s) => void s.end(), data: () => {} } }));
+}
+
+test("checker mails (smtp_alert_checker, no_checker_emails, a virtual server's smtp_alert): the real server's DOWN and UP, the quorum lost and gained, and no mail for a checker that changes nothing under no_checker_emails", async () => {
+  const ns = lab.ns(1);
+  checkerSink = inNetns(ns, () => new SmtpSink().start());
+  let a = listenIn(ns);
+  let b = listenIn(ns);
+  const portA = a.port, portB = b.port;
+  const tcpCheck = (port: number) => [`    TCP_CHECK {`, `      connect_port ${port}`, "      connect_timeout 1", "      retry 0", "    }"];
+  const conf = [
+    "global_defs {", "  router_id lb1", "  notification_email {", "    ops@example.test", "  }",
+    `  smtp_server 127.0.0.1 ${checkerSink.port}`, "  smtp_connect_timeout 5", "  smtp_alert_checker", "  no_checker_emails", "}",
+    "virtual_server 198.18.0.250 80 {", "  protocol TCP", "  delay_loop 0.3", "  quorum 1", "  smtp_alert",
+    "  real_server 127.0.0.1 80 {", ...tcpCheck(portA), ...tcpCheck(portB), "  }", "}", "",
+  ].join("\n");
+  const h = await startVigil(lab, 1, conf);
+  try {
+    const subjects = () => checkerSink!.mails.map((m) => /^Subject: (.*)$/m.exec(m.data)?.[1] ?? "");
+    const bodies = () => checkerSink!.mails.map((m) => /^=> .* <=$/m.exec(m.data)?.[0] ?? "");
+    const rsSubject = (state: string) => `[lb1] Realserver [127.0.0.1]:tcp:80 of virtual server [198.18.0.250]:tcp:80 - ${state}`;
+    const vsSubject = (state: string) => `[lb1] Virtualserver [198.18.0.250]:tcp:80 - ${state}`;
+    await Bun.sleep(1000); // both checkers pass: nothing to mail (checkers start up, as keepalived's)
+    expect(checkerSink.mails).toEqual([]);
+
+    a.stop(true); // the real server goes down with checker A: its mail and the quorum's
+    expect(await waitUntil(() => checkerSink!.mails.length >= 2, 10_000)).toBe(true);
+    expect(subjects().sort()).toEqual([rsSubject("DOWN"), vsSubject("DOWN")].sort());
+    expect(bodies()).toContain("=> TCP CHECK failed on service <=");
+    expect(bodies()).toContain("=> Lost quorum 1+0=1 <= 0 <=");
+
+    b.stop(true); // checker B fails too, the real server was down already: no_checker_emails keeps quiet
+    await Bun.sleep(1500);
+    b = listenIn(ns, portB); // and B passes again: still down (A fails), still quiet
+    await Bun.sleep(1500);
+    expect(checkerSink.mails.length).toBe(2);
+
+    a = listenIn(ns, portA); // the real server comes back with A
+    expect(await waitUntil(() => checkerSink!.mails.length >= 4, 10_000)).toBe(true);
+    expect(subjects().slice(2).sort()).toEqual([rsSubject("UP"), vsSubject("UP")].sort());
+    expect(bodies().slice(2)).toContain("=> TCP CHECK succeed on service <=");
+    expect(bodies().slice(2)).toContain("=> Gained quorum 1+0=1 <= 1 <=");
+    expect(checkerSink.mails.every((m) => m.to.join() === "ops@example.test")).toBe(true);
+  } finally {
+    a.stop(true);
+    b.stop(true);
+    lab.kill(1, "SIGTERM");
+    await lab.reap(1);
+  }
 }, 60_000);

@@ -26,6 +26,20 @@ export interface CheckReport {
   checker: string;
   outcome: CheckOutcome;
   latencyMs: number;
+  /** the checker's own log_all_failures (keepalived: global checker_log_all_failures OR this) */
+  logAllFailures?: boolean;
+}
+
+/** One checker going up or down, and whether that changed its real server's state. */
+export interface CheckerChange {
+  vs: string;
+  rs: string;
+  /** the checker's type (TCP_CHECK, HTTP_GET, ...) */
+  checker: string;
+  up: boolean;
+  /** the real server went up or down with it (it was the last checker to fail or to recover) */
+  realServerChanged: boolean;
+  reason?: string;
 }
 
 export interface LvsRunnerHooks {
@@ -36,6 +50,8 @@ export interface LvsRunnerHooks {
   onCheck?(r: CheckReport): void;
   /** a failed attempt of a checker that was up (its retries, then the one that takes it down): keepalived checker_log_all_failures */
   onFailedWhileUp?(r: CheckReport): void;
+  /** a checker's verdict flipped (keepalived mails each one: smtp_alert, no_checker_emails) */
+  onCheckerChange?(c: CheckerChange): void;
   /** a hook threw; the runner carries on (default: printed to stderr) */
   onError?(e: unknown): void;
 }
@@ -351,14 +367,33 @@ export class LvsCheckRunner {
       } else {
         const ref = this.refs.get(a.id);
         if (!ref) continue;
-        const out = this.states[ref.vs]!.checker(ref.rs, ref.ck, a.up, a.weight, a.reason);
+        const state = this.states[ref.vs]!;
+        const checkerWas = state.carried(ref.rs).checkersUp[ref.ck];
+        const rsWas = state.alive(ref.rs);
+        const out = state.checker(ref.rs, ref.ck, a.up, a.weight, a.reason);
         for (const x of out) {
           if (x.type !== "notify") changed = true;
           this.safely(() => this.hooks.onAction?.(x));
         }
+        // a "state" action also reports a new dynamic weight of a checker that stays up
+        if (checkerWas !== a.up && this.hooks.onCheckerChange) this.checkerChanged(ref, a.up, state.alive(ref.rs) !== rsWas, a.reason);
       }
     }
     if (changed) this.safely(() => this.hooks.onTable?.(this.table()));
+  }
+
+  private checkerChanged(ref: CheckRef, up: boolean, realServerChanged: boolean, reason: string | undefined): void {
+    const vs = this.vss[ref.vs]!;
+    const rs = vs.realServers[ref.rs]!;
+    const c: CheckerChange = {
+      vs: (ref.vsName ??= virtualServerName(vs)),
+      rs: (ref.rsName ??= realServerName(rs)),
+      checker: rs.checkers[ref.ck]!.type,
+      up,
+      realServerChanged,
+      ...(reason !== undefined ? { reason } : {}),
+    };
+    this.safely(() => this.hooks.onCheckerChange!(c));
   }
 
   /** Hooks are the daemon's code; one that throws is reported and never stops the checks. */
@@ -398,6 +433,7 @@ export class LvsCheckRunner {
           checker: checker.type,
           outcome,
           latencyMs: now - started,
+          ...(checker.logAllFailures ? { logAllFailures: true } : {}),
         };
         if (this.hooks.onCheck) this.safely(() => this.hooks.onCheck!(report));
         if (failedWhileUp) this.safely(() => this.hooks.onFailedWhileUp!(report));

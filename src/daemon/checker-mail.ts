@@ -1,0 +1,63 @@
+// keepalived's health-checker alert mails, decided and worded as keepalived 2.2.7
+// does: each checker that goes down or comes back mails its real server's state
+// (check_tcp.c, check_http.c, ... smtp_alert(SMTP_MSG_RS, ...)) when the real
+// server's smtp_alert resolves to on, and under no_checker_emails only when the
+// real server itself changed with it; a virtual server whose smtp_alert is on mails
+// its quorum changes (ipwrapper.c do_vs_notifies). Pure: the daemon sends.
+import { type GlobalDefs, lvsSmtpAlert } from "../config/model.ts";
+import { realServerAlert, virtualServerAlert } from "../fleet/index.ts";
+import type { MailMessage } from "../fleet/smtp.ts";
+import type { CheckerChange } from "../lvs/checkers/runner.ts";
+import type { LvsAction } from "../lvs/rs-state.ts";
+import { keepalivedRsName, keepalivedVsName, type LvsNames } from "./notify-fifo-lines.ts";
+
+/** How each checker names itself in its mail (the check_*.c strings). */
+const CHECK_LABEL: Record<string, string> = {
+  TCP_CHECK: "TCP CHECK",
+  HTTP_GET: "CHECK",
+  SSL_GET: "CHECK",
+  SMTP_CHECK: "CHECK",
+  MISC_CHECK: "MISC CHECK",
+  PING_CHECK: "ICMP CHECK",
+  UDP_CHECK: "UDP CHECK",
+  DNS_CHECK: "DNS_CHECK:",
+};
+
+/** The body line keepalived mails for a checker of `type` going up or down. */
+export function checkerMailDetail(type: string, up: boolean): string {
+  return `${CHECK_LABEL[type] ?? "CHECK"} ${up ? "succeed" : "failed"} on service`;
+}
+
+/**
+ * The mail for one checker's change, or null when keepalived sends none: the real
+ * server's smtp_alert is off, or no_checker_emails is set and the real server
+ * stayed as it was (another checker still holds it down).
+ */
+export function checkerMail(g: GlobalDefs, names: LvsNames, c: CheckerChange, date: Date): MailMessage | null {
+  const found = names.rs(c.vs, c.rs);
+  if (!found || !CHECK_LABEL[c.checker]) return null;
+  if (!lvsSmtpAlert(g, found.rs.smtpAlert, "real")) return null;
+  if (g.noCheckerEmails && !c.realServerChanged) return null;
+  // the subject tells the real server's state: down unless this checker brought it up
+  const alive = c.up && c.realServerChanged;
+  return realServerAlert(routerIdOf(g), keepalivedRsName(found.rs, found.vs), keepalivedVsName(found.vs), alive, checkerMailDetail(c.checker, c.up), date);
+}
+
+/**
+ * The mail for a quorum change, or null. `init`: the change came while the checkers
+ * were (re)built, where keepalived (init_service_vs) mails a quorum gained, and a
+ * quorum lost only when a sorry server takes over.
+ */
+export function quorumMail(g: GlobalDefs, names: LvsNames, a: Extract<LvsAction, { type: "quorum" }>, init: boolean, date: Date): MailMessage | null {
+  const vs = names.vs(a.vs);
+  if (!vs || !lvsSmtpAlert(g, vs.smtpAlert, "virtual")) return null;
+  if (init && !a.up && vs.sorryServer === undefined) return null;
+  // keepalived prints the threshold it crossed: quorum + hysteresis going up, quorum - hysteresis going down
+  const threshold = vs.quorum + (a.up ? 1 : -1) * vs.hysteresis;
+  const what = a.up ? (init ? "Starting with quorum up" : "Gained quorum") : init ? "Starting with quorum down" : "Lost quorum";
+  return virtualServerAlert(routerIdOf(g), keepalivedVsName(vs), a.up, `${what} ${vs.quorum}+${vs.hysteresis}=${threshold} <= ${a.weight}`, date);
+}
+
+function routerIdOf(g: GlobalDefs): string {
+  return g.routerId ?? "vigil";
+}
