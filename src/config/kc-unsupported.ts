@@ -28,8 +28,6 @@ add(FIREWALL, "vrrp_iptables", "vrrp_ipsets", "nftables", "nftables_priority", "
 add(NAMESPACE, "net_namespace");
 add(LINKS, "linkbeat_use_polling", "linkbeat_interfaces");
 add(NOT_YET,
-  // global_defs
-  "vrrp_startup_delay",
   // vrrp_instance
   "use_vmac_addr", "use_ipvlan", "track_src_ip",
   "promote_secondaries", "notify_deleted",

@@ -47,6 +47,7 @@ export function readGlobal(c: Ctx, s: Stmt, g: Raw) {
     vrrp_higher_prio_send_advert: hFlag(c, "vrrpHigherPrioSendAdvert"),
     vrrp_garp_lower_prio_repeat: hInt(c, "vrrpGarpLowerPrioRepeat"),
     vrrp_garp_lower_prio_delay: hSec(c, "vrrpGarpLowerPrioDelayMs"),
+    vrrp_startup_delay: hSec(c, "vrrpStartupDelayMs"),
     vrrp_min_garp: (st, o) => {
       // keepalived global_parser.c vrrp_min_garp_handler: one gratuitous ARP/NA and no
       // second burst, for the values still at their default when it is read (a later keyword still wins)

@@ -107,6 +107,7 @@ function writeGlobal(o: Out, g: GlobalDefs) {
     if (g.vrrpHigherPrioSendAdvert !== undefined) o.line("vrrp_higher_prio_send_advert", String(g.vrrpHigherPrioSendAdvert));
     o.opt("vrrp_garp_lower_prio_repeat", g.vrrpGarpLowerPrioRepeat);
     o.opt("vrrp_garp_lower_prio_delay", g.vrrpGarpLowerPrioDelayMs, seconds);
+    o.opt("vrrp_startup_delay", g.vrrpStartupDelayMs, seconds);
     o.ifNot("vrrp_garp_master_delay", g.vrrpGarpMasterDelayMs, d.vrrpGarpMasterDelayMs, seconds);
     o.ifNot("vrrp_garp_master_repeat", g.vrrpGarpMasterRepeat, d.vrrpGarpMasterRepeat);
     o.ifNot("vrrp_garp_master_refresh", g.vrrpGarpMasterRefreshMs, d.vrrpGarpMasterRefreshMs, seconds);

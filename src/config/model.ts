@@ -73,6 +73,8 @@ export interface GlobalDefs {
   vrrpHigherPrioSendAdvert?: boolean;
   /** keepalived vrrp_garp_lower_prio_repeat; absent = vrrp_garp_master_repeat */
   vrrpGarpLowerPrioRepeat?: number;
+  /** keepalived vrrp_startup_delay: after the daemon starts (not on reload), no instance counts its Master_Down_Timer before this long; absent = none */
+  vrrpStartupDelayMs?: Ms;
   /** keepalived vrrp_garp_lower_prio_delay (whole seconds): the lower-priority burst again this much later; absent = vrrp_garp_master_delay */
   vrrpGarpLowerPrioDelayMs?: Ms;
   vrrpGarpMasterDelayMs: Ms;

@@ -143,6 +143,7 @@ export const globalSpec = fromModel(obj("GlobalDefs", {
   vrrpLowerPrioNoAdvert: opt(bool, "absent = off, on under vrrpStrict"),
   vrrpHigherPrioSendAdvert: opt(bool, "absent = off"),
   vrrpGarpLowerPrioRepeat: opt(int(0, 65535), "absent = vrrpGarpMasterRepeat"),
+  vrrpStartupDelayMs: opt(ms(1, 4_294_967), "after the daemon starts (not on reload) no instance takes over before this; keepalived 0.001..4294.967 s"),
   vrrpGarpLowerPrioDelayMs: opt(lowerPrioDelay, "the lower-priority burst again this much later; absent = vrrpGarpMasterDelayMs"),
   vrrpGarpMasterDelayMs: dflt(garpDelay),
   vrrpGarpMasterRepeat: dflt(garpRepeat),

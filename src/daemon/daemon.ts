@@ -161,6 +161,7 @@ export class Daemon {
       statics: this.plan.statics, trackFiles: tracked.files, trackProcesses: tracked.procs,
       ...(this.cfg.global.vrrpPriority !== undefined ? { nice: this.cfg.global.vrrpPriority } : {}),
       noSwap: this.cfg.global.vrrpNoSwap,
+      startupDelayMs: this.cfg.global.vrrpStartupDelayMs ?? 0,
       wakeFd: this.wake.fd, allowStall: !!this.opts.allowStall,
       progress: this.progress.buffer as SharedArrayBuffer,
     });

@@ -115,11 +115,12 @@ export class InstanceRuntime {
     return this.announcer.pollEntries();
   }
 
-  start(now: number): void {
+  /** `holdUntil`: the end of keepalived's vrrp_startup_delay (fsm.ts holdUntil), -Infinity = none */
+  start(now: number, holdUntil = -Infinity): void {
     this.leases.removeStale();
     // a dead predecessor's virtual routes/rules (IPv4 ones and rules have no lifetime)
     if (!this.routes.empty) this.routes.remove();
-    this.fsm.startup(now);
+    this.fsm.startup(now, holdUntil);
     this.perform(now);
   }
 

@@ -204,6 +204,11 @@ async function run(init: WorkerInit): Promise<void> {
   try {
     loop = new WorkerLoop(init);
     loop.statics.set(init.statics);
+    // keepalived vrrp_daemon.c start_vrrp: on the first start only (a reload keeps the time)
+    if (init.startupDelayMs > 0) {
+      loop.instances.startupHoldUntil = nowMs() + init.startupDelayMs;
+      hooks.log("info", `Delaying startup for ${init.startupDelayMs / 1000} seconds (vrrp_startup_delay)`);
+    }
     loop.instances.build(init.plans, init.syncGroups);
   } catch (e) {
     post({ type: "fatal", msg: errorText(e) });

@@ -39,6 +39,12 @@ export class WorkerInstances {
   /** every instance of the config, unbound, in config order */
   plans: InstancePlan[] = [];
   private groups: SyncGroupPlan[] = [];
+  /**
+   * keepalived vrrp_startup_delay: the worker's first start plus the delay (its
+   * clock); every instance started before then, a reload's too, counts its
+   * Master_Down_Timer from there (keepalived sets the time on the first start only)
+   */
+  startupHoldUntil = -Infinity;
   /** the wait each runtime started from (its backoff goes on if the runtime fails by itself) */
   private readonly startedFrom = new WeakMap<InstanceRuntime, WaitingInstance>();
 
@@ -195,7 +201,7 @@ export class WorkerInstances {
     // RFC 5798 §6.4.1: Master_Down_Timer starts when the instance starts listening (its
     // receive socket is open by now), not when this build began: building many
     // instances (sockets, vmacs) takes longer than a 10 ms advert's Master_Down_Interval.
-    for (const rt of started) if (this.runtimes.includes(rt)) rt.start(nowMs());
+    for (const rt of started) if (this.runtimes.includes(rt)) rt.start(nowMs(), this.startupHoldUntil);
     this.pollSetChanged();
   }
 

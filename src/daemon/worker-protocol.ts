@@ -19,6 +19,8 @@ export interface WorkerInit {
   rtPriority: number;
   /** keepalived vrrp_priority: nice of the worker thread when not realtime */
   nice?: number;
+  /** keepalived vrrp_startup_delay (ms, 0 = none): no instance takes over before this long after the worker starts */
+  startupDelayMs: number;
   /** keepalived vrrp_no_swap: mlockall before the first advert */
   noSwap: boolean;
   wakeFd: number;

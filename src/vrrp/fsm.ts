@@ -68,6 +68,12 @@ export class VrrpFsm {
   priorityZeroSent = 0;
   /** adverts of lower priority heard as master (keepalived's MASTER_RX_LOWER_PRI event) */
   lowerPriorityHeard = 0;
+  /**
+   * keepalived vrrp_startup_delay: until this time (the caller's clock) no
+   * Master_Down_Timer is counted; one armed meanwhile counts from it instead of
+   * from now (vrrp_scheduler.c vrrp_init_instance_sands). -Infinity = no delay.
+   */
+  holdUntil = -Infinity;
 
   // arguments of the event being dispatched (fields, not closures: no allocation)
   private evPriority = 0;
@@ -90,7 +96,9 @@ export class VrrpFsm {
 
   // ------------------------------------------------------------ public events
 
-  startup(now: number): void {
+  /** `holdUntil`: keepalived vrrp_startup_delay's end, on the same clock as `now` (see the field). */
+  startup(now: number, holdUntil = -Infinity): void {
+    this.holdUntil = holdUntil;
     this.dispatch(VrrpEvent.Startup, now);
   }
 
@@ -220,6 +228,11 @@ export class VrrpFsm {
     return masterDownInterval(this.p.version, this.priority, this.masterAdverIntMs, this.p.downTimerAdverts);
   }
 
+  /** Where a Master_Down_Timer armed at `now` starts counting: now, or the end of vrrp_startup_delay. */
+  /** @internal */ downTimerBase(now: number): number {
+    return now < this.holdUntil ? this.holdUntil : now;
+  }
+
   /** @internal */ skewTime(): number {
     return skewTime(this.p.version, this.priority, this.masterAdverIntMs);
   }
@@ -264,7 +277,7 @@ export class VrrpFsm {
   /** @internal */ becomeBackup(now: number, masterDownAt = NaN): void {
     this.masterAdverIntMs = this.p.advertIntMs;
     this.preemptAllowedAt = NaN; // keepalived: entering Backup restarts preempt_delay
-    this.setMasterDown(Number.isNaN(masterDownAt) ? now + this.masterDownInterval() : masterDownAt);
+    this.setMasterDown(Number.isNaN(masterDownAt) ? this.downTimerBase(now) + this.masterDownInterval() : masterDownAt);
     this.haveMaster = false;
     this.moveTo(State.Backup, now);
   }
@@ -295,10 +308,10 @@ const toInitialize: Handler = (f, now) => f.moveTo(State.Initialize, now);
 /** RFC 5798 §6.4.1: Startup in Initialize. */
 const initStartup: Handler = (f, now) => {
   if (f.faults !== 0) return f.moveTo(State.Fault, now);
-  // §6.4.1: the address owner becomes Master at once
-  if (f.isOwner) return f.becomeMaster(now);
+  // §6.4.1: the address owner becomes Master at once (keepalived vrrp_startup_delay: once it ran out)
+  if (f.isOwner) return now < f.holdUntil ? f.becomeBackup(now, f.holdUntil) : f.becomeMaster(now);
   // keepalived `state MASTER`: let Master_Down fire at once; a better master's advert still wins
-  f.becomeBackup(now, f.p.initialState === "master" && f.p.preempt ? now : NaN);
+  f.becomeBackup(now, f.p.initialState === "master" && f.p.preempt ? f.downTimerBase(now) : NaN);
   // keepalived preempt_delay also counts from startup
   if (f.p.preemptDelayMs > 0) f.preemptAllowedAt = now + f.p.preemptDelayMs;
 };
@@ -323,7 +336,7 @@ const backupAdvert: Handler = (f, now) => {
   if (prio === 0) {
     // §6.4.2: master released: Master_Down_Timer = Skew_Time
     f.haveMaster = false;
-    f.setMasterDown(now + f.skewTime());
+    f.setMasterDown(f.downTimerBase(now) + f.skewTime());
     return;
   }
   let tolerate = !f.p.preempt || prio >= f.priority;
@@ -337,7 +350,7 @@ const backupAdvert: Handler = (f, now) => {
   // §6.4.2 (v3): Master_Adver_Interval = the advert's Max Adver Int, recompute Master_Down_Interval
   if (f.p.version === 3) f.masterAdverIntMs = f.eventIntervalMs;
   f.recordMaster();
-  f.setMasterDown(now + f.masterDownInterval());
+  f.setMasterDown(f.downTimerBase(now) + f.masterDownInterval());
 };
 
 const backupFault: Handler = (f, now) => {
@@ -387,7 +400,7 @@ const masterAdvert: Handler = (f, now) => {
     f.leaveMaster(false);
     f.recordMaster();
     f.preemptAllowedAt = NaN;
-    f.setMasterDown(now + f.masterDownInterval());
+    f.setMasterDown(f.downTimerBase(now) + f.masterDownInterval());
     f.moveTo(State.Backup, now);
     return;
   }
@@ -420,13 +433,13 @@ const masterPriority: Handler = (f) => {
 const masterForceBackup: Handler = (f, now) => {
   f.leaveMaster(true);
   f.haveMaster = false;
-  f.setMasterDown(now + f.masterDownInterval());
+  f.setMasterDown(f.downTimerBase(now) + f.masterDownInterval());
   f.moveTo(State.Backup, now);
 };
 
 /** Fault cleared: back to election (the owner takes over at once, §6.4.1). */
 const faultCleared: Handler = (f, now) => {
-  if (f.isOwner) return f.becomeMaster(now);
+  if (f.isOwner) return now < f.holdUntil ? f.becomeBackup(now, f.holdUntil) : f.becomeMaster(now);
   f.becomeBackup(now);
 };
 

@@ -2,11 +2,12 @@
 // `state MASTER` takes over at once when nobody better speaks, and the address
 // owner (priority 255) goes straight from Initialize to Master (RFC 5798
 // §6.4.1), preempting a running master. 1 s adverts make Master_Down_Interval
-// (≈ 3.6 s) far longer than a start.
+// (≈ 3.6 s) far longer than a start. And keepalived's vrrp_startup_delay holding
+// even the owner back after the daemon's start.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Lab, sleep } from "../helpers/lab.ts";
 import { adverts, garps } from "../helpers/pcap.ts";
-import { instanceStatus, masterDownMs, startVigil, vigilConf, type VigilHandle, waitUntil } from "../helpers/vigil.ts";
+import { instanceStatus, masterDownMs, startVigil, stopVigil, vigilConf, type VigilHandle, waitUntil } from "../helpers/vigil.ts";
 
 const VIP = "198.18.0.150";
 const VRID = 151;
@@ -64,6 +65,29 @@ describe("vigil startup", () => {
     expect(adverts(frames, VRID).filter((a) => a.t > first1!.t + 100).every((a) => a.d.src === "198.18.0.1")).toBe(true);
     expect(await waitUntil(() => lab.holders(VIP).join() === "1", 2000)).toBe(true);
     expect(lab.logOf(h1.proc)).toContain("address owner");
+  }, 30_000);
+
+  test("keepalived vrrp_startup_delay: even the address owner stays BACKUP and silent until the delay after the daemon's start ran out, then takes over", async () => {
+    const DELAY_S = 2;
+    const VRID_D = 152;
+    const cap = await lab.capture();
+    const spawnedAt = Date.now(); // before the spawn: the delay counts from a later instant still
+    const h = await startVigil(lab, 2, vigilConf({
+      routerId: "r2d",
+      global: ["vip_lifetime 3", `vrrp_startup_delay ${DELAY_S}`],
+      instances: [{ name: "VI_D", vrid: VRID_D, priority: 255, advertInt: 0.1, vips: ["198.18.0.152"], extra: ["garp_master_delay 0"] }],
+    }));
+    expect(await waitUntil(async () => (await instanceStatus(h, "VI_D"))?.state === "MASTER", 10_000)).toBe(true);
+    const frames = await cap.stop();
+    const first = adverts(frames, VRID_D)[0];
+    expect(first).toBeDefined();
+    // a lower bound only: a loaded machine can make the takeover later, never earlier
+    expect(first!.t - spawnedAt).toBeGreaterThanOrEqual(DELAY_S * 1000);
+    expect(garps(frames, "198.18.0.152").every((g) => g.t >= first!.t - 5)).toBe(true);
+    // INIT -> BACKUP (held) -> MASTER: the owner did not go straight to MASTER as in the first test
+    expect((await instanceStatus(h, "VI_D"))!.counters.transitions).toBe(2);
+    expect(lab.logOf(h.proc)).toContain("Delaying startup for 2 seconds");
+    await stopVigil(lab, h);
   }, 30_000);
 
   test("a second vigil for the same instance in the same namespace fails fast, naming the holder's PID, and disturbs nothing", async () => {

@@ -68,6 +68,7 @@ export function addGlobalExtras(r: Rng, cfg: Config, safe: boolean): void {
   // (vrrp_)garp_lower_prio_delay: whole seconds 0..4294 (keepalived read_unsigned_strvec)
   if (r.chance(0.3)) g.vrrpGarpLowerPrioDelayMs = r.int(0, 4294) * 1000;
   for (const i of cfg.instances) if (r.chance(0.2)) i.garpLowerPrioDelayMs = r.int(0, 4294) * 1000;
+  if (r.chance(0.3)) g.vrrpStartupDelayMs = r.int(1, 4_294_967);
   if (!safe && r.chance(0.4)) {
     g.metricsListen = r.chance(0.5) ? { address: `127.0.0.${r.int(1, 254)}`, port: r.int(1, 65535) } : { address: `fd00::${r.int(1, 0xffff).toString(16)}`, port: r.int(1, 65535) };
   }
