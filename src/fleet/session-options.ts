@@ -69,6 +69,12 @@ export function clientOptions(cfg: FleetConfig, id: SessionIdentity): IClientOpt
     reconnectPeriod: 0,
     resubscribe: false,
     will: id.will,
+    // mqtt-packet otherwise builds, on the first packet it writes, a cache of a 2-byte
+    // Buffer for every 16-bit number (message ids, lengths): 65 536 objects that stay
+    // for the life of the process, 4.9 MiB of JS heap and 6.6–7.6 MiB of anonymous
+    // memory measured here, a third of a gateway's. Writing the two bytes per packet
+    // instead costs nothing at our publish rates.
+    writeCache: false,
   };
   // MQTT 5 §3.1.2.11.4: the broker must not send us larger packets, so a huge
   // config/set or peer message is never buffered here. Above the blob limit
