@@ -1,7 +1,7 @@
 // `vigil status [--socket PATH] [--json]`: asks the running daemon over its local socket.
 // `vigil status --broker URL --fleet F`: the whole fleet as its broker holds it (status-fleet.ts).
 import { errorText } from "../error-text.ts";
-import { DEFAULT_STATUS_SOCKET, queryStatus } from "../daemon/status-client.ts";
+import { DEFAULT_STATUS_SOCKET, queryStatus, STATUS_BRIEF } from "../daemon/status-client.ts";
 import type { DaemonStatus } from "../daemon/status-types.ts";
 import { FLEET_USAGE } from "./status-usage.ts";
 import { textTable } from "./text-table.ts";
@@ -22,7 +22,9 @@ export async function run(argv: string[]): Promise<number> {
   }
   let st: DaemonStatus;
   try {
-    st = (await queryStatus(socket)) as DaemonStatus;
+    st = (await queryStatus(socket, json ? "status" : STATUS_BRIEF)) as DaemonStatus;
+    // a daemon older than the brief request (this binary upgraded, the daemon not restarted yet)
+    if (!json && isUnknownRequest(st)) st = (await queryStatus(socket)) as DaemonStatus;
   } catch (err) {
     writeErr(`vigil status: ${errorText(err)}\n`);
     return 1;
@@ -38,7 +40,9 @@ export async function run(argv: string[]): Promise<number> {
     writeOut(`${JSON.stringify(st, null, 2)}\n`);
     return 0;
   }
-  writeOut(`vigil ${st.version} pid ${st.pid} up ${Math.round((Date.now() - st.startedAt) / 1000)} s, config ${st.configFile}${st.configSerial !== undefined ? ` serial ${st.configSerial}` : ""}\n`);
+  // one write for the whole view (each write is a system call and a flush)
+  const out: string[] = [];
+  out.push(`vigil ${st.version} pid ${st.pid} up ${Math.round((Date.now() - st.startedAt) / 1000)} s, config ${st.configFile}${st.configSerial !== undefined ? ` serial ${st.configSerial}` : ""}\n`);
   const rows = [["INSTANCE", "IFACE", "VRID", "V", "STATE", "PRIO", "EFF", "MASTER", "SINCE", "SENT", "RECV", "DROPPED"]];
   for (const i of st.instances) {
     const dropped = Object.entries(i.counters).filter(([k]) => k.startsWith("drop")).reduce((a, [, v]) => a + v, 0);
@@ -49,15 +53,15 @@ export async function run(argv: string[]): Promise<number> {
       String(i.counters.advertsReceived ?? 0), String(dropped),
     ]);
   }
-  writeOut(textTable(rows));
+  out.push(textTable(rows));
   // why each FAULT instance is FAULT (a waiting one has not started: its interface is not usable yet)
   for (const i of st.instances) {
-    if (i.state === "FAULT" && i.fault) writeOut(`${i.name}: FAULT: ${i.fault}${i.waiting ? " (not started yet; starts by itself when it can)" : ""}\n`);
+    if (i.state === "FAULT" && i.fault) out.push(`${i.name}: FAULT: ${i.fault}${i.waiting ? " (not started yet; starts by itself when it can)" : ""}\n`);
   }
   // where else the daemon reports (docs/metrics.md)
-  if (st.metricsListen) writeOut(`metrics: http://${st.metricsListen}/metrics\n`);
+  if (st.metricsListen) out.push(`metrics: http://${st.metricsListen}/metrics\n`);
   for (const f of st.notifyFifos ?? []) {
-    writeOut(`notify fifo ${f.path}: ${f.written} line(s) written${f.queued ? `, ${f.queued} waiting for a reader` : ""}${f.dropped ? `, ${f.dropped} dropped (nobody read it)` : ""}${f.scriptPid ? `, read by pid ${f.scriptPid}` : ""}\n`);
+    out.push(`notify fifo ${f.path}: ${f.written} line(s) written${f.queued ? `, ${f.queued} waiting for a reader` : ""}${f.dropped ? `, ${f.dropped} dropped (nobody read it)` : ""}${f.scriptPid ? `, read by pid ${f.scriptPid}` : ""}\n`);
   }
   if (Array.isArray(st.lvs) && st.lvs.length > 0) {
     // virtual servers: the desired table, and why it may not be in the kernel
@@ -67,10 +71,16 @@ export async function run(argv: string[]): Promise<number> {
       const note = [v.suspended ? "checks suspended (ha_suspend: address not local)" : "", v.fault ? `IPVS fault: ${v.fault}` : ""].filter(Boolean).join("; ");
       lvs.push([v.service, v.scheduler, dests, note || "-"]);
     }
-    writeOut("\n");
-    writeOut(textTable(lvs));
+    out.push("\n");
+    out.push(textTable(lvs));
   }
+  writeOut(out.join(""));
   return 0;
+}
+
+function isUnknownRequest(answer: unknown): boolean {
+  const err = (answer as { error?: unknown } | null)?.error;
+  return typeof err === "string" && err.startsWith("unknown request");
 }
 
 interface LvsRow {

@@ -25,6 +25,8 @@ import { notifyMasterRxLowerPri, notifyTransition } from "./notify.ts";
 import { notifyStateOf, syncRoleOf } from "./state-report.ts";
 import { type InstancePlan, planInstances, type PlanResult, pushBlockers } from "./plan.ts";
 import { killRunningScripts } from "./scripts.ts";
+import { STATUS_BRIEF } from "./status-client.ts";
+import { readKernelAddresses } from "./status-detail.ts";
 import { startStatusServer } from "./status-server.ts";
 import type { DaemonStatus, InstanceStatus } from "./status-types.ts";
 import type { FromWorker, ToWorker, TransitionReport } from "./worker-protocol.ts";
@@ -258,22 +260,30 @@ export class Daemon {
     });
   }
 
-  async status(): Promise<DaemonStatus> {
+  /**
+   * The status document. `brief` leaves out each VIP as the kernel holds it
+   * (vipsInKernel: an address dump), which `vigil status`'s table does not show.
+   */
+  async status(opts: { brief?: boolean } = {}): Promise<DaemonStatus> {
+    const instances = this.instances();
+    // the kernel dump is synchronous: done while the worker prepares its answer
+    const kernel = opts.brief ? undefined : readKernelAddresses();
     const st: DaemonStatus = {
       version: pkg.version,
       pid: process.pid,
       startedAt: this.startedAt,
       configFile: this.opts.configFile,
-      instances: await this.instances(),
+      instances: await instances,
       ...(this.lvs?.active ? { lvs: this.lvs.status() } : {}),
       ...this.hooks.statusExtra?.(),
       memory: mainHeap(),
     };
-    return this.observers.enrich(st, { cfg: this.cfg, plan: this.plan, lvs: this.lvs });
+    return this.observers.enrich(st, { cfg: this.cfg, plan: this.plan, lvs: this.lvs, ...(kernel ? { kernel } : {}) });
   }
 
   private async answer(req: string): Promise<unknown> {
     if (req === "status" || req === "") return this.status();
+    if (req === STATUS_BRIEF) return this.status({ brief: true });
     if (req.startsWith("stall ") && this.opts.allowStall) {
       const ms = Number(req.slice(6));
       this.post({ type: "stall", ms });

@@ -15,7 +15,7 @@ import type { VrrpFifoState } from "./notify-fifo-lines.ts";
 import { NotifyFifos } from "./notify-fifos.ts";
 import type { PlanResult } from "./plan.ts";
 import type { ScriptIds } from "./script-user.ts";
-import { addKernelVips, addSettings, syncGroupStatus, virtualServerDetail } from "./status-detail.ts";
+import { addKernelVips, addSettings, type KernelAddresses, syncGroupStatus, virtualServerDetail } from "./status-detail.ts";
 import type { DaemonStatus } from "./status-types.ts";
 
 /** Longest a sync group's FAULT line waits for its members' FAULT lines. */
@@ -25,6 +25,8 @@ export interface ObservedState {
   cfg: Config;
   plan: PlanResult;
   lvs: LvsManager | null;
+  /** the kernel's addresses for vipsInKernel; none for a brief status */
+  kernel?: KernelAddresses;
 }
 
 export class Observers {
@@ -131,7 +133,7 @@ export class Observers {
 
   /** `vigil status` detail the main thread knows: kernel VIPs, groups, real servers and checkers, IPVS, FIFOs. */
   enrich(st: DaemonStatus, o: ObservedState): DaemonStatus {
-    const kernelError = addKernelVips(st.instances, o.plan.templates);
+    const kernelError = o.kernel ? addKernelVips(st.instances, o.plan.templates, o.kernel) : undefined;
     addSettings(st.instances, o.cfg, o.plan.templates);
     const lvs = o.lvs?.active ? o.lvs : null;
     return {

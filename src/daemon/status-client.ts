@@ -4,6 +4,13 @@
 
 export const DEFAULT_STATUS_SOCKET = "/run/vigil/vigil.sock";
 
+/**
+ * The request of `vigil status`'s table: the status without what the table does
+ * not show (each VIP as the kernel holds it, an address dump the daemon would
+ * make per request). "status" is the whole document (--json, tests, tools).
+ */
+export const STATUS_BRIEF = "status brief";
+
 /** Client side, used by `vigil status`. */
 export async function queryStatus(path: string, request = "status", timeoutMs = 3000): Promise<unknown> {
   return await new Promise((resolve, reject) => {

@@ -16,19 +16,25 @@ import type { NotifyState } from "./notify.ts";
 import type { InstancePlan, SyncGroupPlan } from "./plan.ts";
 import type { CheckerStatus, InstanceSettings, InstanceStatus, SyncGroupStatus, VipStatus, VirtualServerDetail } from "./status-types.ts";
 
-/** Fills each instance's vipsInKernel from one address dump (an unreadable kernel leaves them out). */
-export function addKernelVips(instances: InstanceStatus[], plans: readonly InstancePlan[]): string | undefined {
-  let links: Map<string, number>;
-  let addrs: ReturnType<typeof listAddresses>;
+/** The kernel's links and addresses, from one dump each; or why they could not be read. */
+export type KernelAddresses = { links: Map<string, number>; addrs: ReturnType<typeof listAddresses> } | { error: string };
+
+/** One link dump and one address dump (synchronous: the caller overlaps it with the worker's answer). */
+export function readKernelAddresses(): KernelAddresses {
   const nl = openRtnetlink();
   try {
-    links = new Map(listLinks(nl).map((l) => [l.name, l.index]));
-    addrs = listAddresses(nl);
+    return { links: new Map(listLinks(nl).map((l) => [l.name, l.index])), addrs: listAddresses(nl) };
   } catch (e) {
-    return `cannot read the kernel's addresses: ${errorText(e)}`;
+    return { error: `cannot read the kernel's addresses: ${errorText(e)}` };
   } finally {
     nl.close();
   }
+}
+
+/** Fills each instance's vipsInKernel from the dump (an unreadable kernel leaves them out and says why). */
+export function addKernelVips(instances: InstanceStatus[], plans: readonly InstancePlan[], kernel: KernelAddresses): string | undefined {
+  if ("error" in kernel) return kernel.error;
+  const { links, addrs } = kernel;
   for (const i of instances) {
     const plan = plans.find((p) => p.name === i.name);
     if (!plan) continue;

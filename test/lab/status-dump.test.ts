@@ -13,6 +13,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { queryStatus, STATUS_BRIEF } from "../../src/daemon/status-client.ts";
 import type { DaemonStatus } from "../../src/daemon/status-types.ts";
 import { keepalivedArgv } from "../helpers/keepalived.ts";
 import { Lab, sleep } from "../helpers/lab.ts";
@@ -159,6 +160,18 @@ describe("vigil status --json", () => {
     expect([down!.realServer, down!.alive, down!.checkers[0]!.lastResult]).toEqual(["198.18.0.250:8081", false, "fail"]);
     expect(down!.checkers[0]!.reason).toMatch(/refused|ECONNREFUSED/i);
     expect(s.ipvs).toBeDefined();
+  }, 30_000);
+
+  test("the brief status (`vigil status`'s table) is the same document without the kernel's VIPs, and the table shows the instance", async () => {
+    const full = (await queryStatus(h.socket, "status")) as DaemonStatus;
+    const brief = (await queryStatus(h.socket, STATUS_BRIEF)) as DaemonStatus;
+    expect(full.instances[0]!.vipsInKernel!.length).toBe(3);
+    expect(brief.instances.map((i) => i.vipsInKernel)).toEqual([undefined]);
+    expect(brief.instances.map((i) => [i.name, i.state, i.settings?.vipLifetime])).toEqual(full.instances.map((i) => [i.name, i.state, i.settings?.vipLifetime]));
+    expect(brief.virtualServers?.map((v) => v.virtualServer)).toEqual(["198.18.0.230:80/TCP"]);
+    const r = Bun.spawnSync([...vigilCommand(), "status", "--socket", h.socket], { stdout: "pipe", stderr: "pipe" });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.toString()).toMatch(/\nVI_1 +eth0 +71 +2\/v4 +MASTER /);
   }, 30_000);
 
   test("a tracked item that changes shows at once: trk0 down takes its weight off, the track file's new number counts", async () => {
