@@ -1,8 +1,9 @@
 // keepalived 2.2.7 vrrp_instance keywords about the advert source and the wire
-// format (vrrp_parser.c): old_unicast_checksum [never]. Spread into readInstance's
+// format (vrrp_parser.c): old_unicast_checksum [never], track_src_ip,
+// promote_secondaries. Spread into readInstance's
 // dispatch table; keepalived-writer.ts writes them back (writeInstanceExtras).
 import type { VrrpInstance } from "./model.ts";
-import type { Ctx, Handler } from "./kc-context.ts";
+import { hFlag, type Ctx, type Handler } from "./kc-context.ts";
 import type { Out } from "./keepalived-writer.ts";
 
 export function instanceExtraHandlers(c: Ctx): Record<string, Handler> {
@@ -18,10 +19,14 @@ export function instanceExtraHandlers(c: Ctx): Record<string, Handler> {
       }
       c.put(o, "oldUnicastChecksum", t ? "never" : "always", st, t);
     },
+    track_src_ip: hFlag(c, "trackSrcIp"),
+    promote_secondaries: hFlag(c, "promoteSecondaries"),
   };
 }
 
 /** The keywords above, as keepalived reads them. */
 export function writeInstanceExtras(o: Out, i: VrrpInstance): void {
+  o.flag("track_src_ip", i.trackSrcIp);
+  o.flag("promote_secondaries", i.promoteSecondaries);
   if (i.oldUnicastChecksum !== undefined) o.line(...(i.oldUnicastChecksum === "never" ? ["old_unicast_checksum", "never"] : ["old_unicast_checksum"]));
 }

@@ -29,8 +29,8 @@ add(NAMESPACE, "net_namespace");
 add(LINKS, "linkbeat_use_polling", "linkbeat_interfaces");
 add(NOT_YET,
   // vrrp_instance
-  "use_vmac_addr", "use_ipvlan", "track_src_ip",
-  "promote_secondaries", "notify_deleted",
+  "use_vmac_addr", "use_ipvlan",
+  "notify_deleted",
   // top level
   "garp_group", "track_group");
 

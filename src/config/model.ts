@@ -471,6 +471,10 @@ export interface VrrpInstance extends NotifyScripts {
    * "never" keeps RFC 5798's; absent = RFC 5798's, switching to the old one when a peer's advert carries it
    */
   oldUnicastChecksum?: "always" | "never";
+  /** keepalived promote_secondaries: net.ipv4.conf.<interface>.promote_secondaries = 1 while the instance runs, so removing a VIP that is its subnet's primary address keeps the subnet's other addresses */
+  promoteSecondaries?: boolean;
+  /** keepalived track_src_ip: the instance is FAULT while its unicast_src_ip/mcast_src_ip is not on its interface */
+  trackSrcIp?: boolean;
   dontTrackPrimary: boolean;
   /** vigil: overrides global vipLifetimeMs */
   vipLifetimeMs?: Ms | "permanent";

@@ -70,6 +70,14 @@ function advertSource(t: InstancePlan, link: LinkInfo, addrs: AddrInfo[]): strin
   const configured = t.source.srcIp;
   if (configured) {
     const unicast = (t.params.unicastPeers?.length ?? 0) > 0;
+    // keepalived track_src_ip: the configured source must be on the instance's own interface
+    if (t.trackSrcIp) {
+      const want = canonical(configured);
+      const mine = addrs.filter((a) => a.family === fam && a.ifindex === link.index && canonical(a.address) === want);
+      if (mine.some((a) => addressUsable(a.flags))) return configured;
+      if (mine.length > 0) return blocked(`source address ${unusable(mine[0], ifname)}`, watch);
+      return blocked(`source address ${configured} is not on interface ${ifname} (track_src_ip)${condition ? ` (${condition})` : ""}`, watch);
+    }
     if (fam === 4 && !unicast) return configured;
     const want = canonical(configured);
     const onLink = fam === 6 && want !== null && isIPv6LinkLocal(parseIP(want).bytes);

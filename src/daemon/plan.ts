@@ -111,6 +111,10 @@ export interface InstancePlan {
   /** virtual_routes and virtual_rules: installed and removed with the VIPs */
   routes: RoutePlan[];
   rules: RuleSpec[];
+  /** keepalived promote_secondaries: the interface whose net.ipv4.conf knob is 1 while it runs (a vmac has it anyway) */
+  promoteSecondaries?: string;
+  /** keepalived track_src_ip: FAULT while the configured source address is not on the interface */
+  trackSrcIp?: true;
   /** the config entry it came from, for reload diffs and notify scripts */
   source: VrrpInstance;
 }
@@ -270,7 +274,11 @@ export function configPlans(cfg: Config): ConfigPlans {
       logUnknownVrids: cfg.global.logUnknownVrids,
       garpExtraIf: effectiveGarpExtraIf(inst, cfg.global),
       linkDelays: cfg.interfaceUpDownDelays,
-      routes: inst.virtualRoutes.map(routePlan), rules: inst.virtualRules.map(rulePlan), source: inst,
+      routes: inst.virtualRoutes.map(routePlan), rules: inst.virtualRules.map(rulePlan),
+      ...(inst.promoteSecondaries && !vmac ? { promoteSecondaries: inst.interface } : {}),
+      // keepalived vrrp_complete_instance clears track_saddr without a configured source
+      ...(inst.trackSrcIp && inst.srcIp !== undefined ? { trackSrcIp: true as const } : {}),
+      source: inst,
     });
   }
   const planned = new Set(plans.map((p) => p.name));

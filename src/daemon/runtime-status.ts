@@ -11,6 +11,7 @@ import type { InstanceRuntime } from "./vrrp-runtime.ts";
 /** Why the instance is (or would be) FAULT, from what the FSM's fault sources say. */
 export function runtimeFaultCause(rt: InstanceRuntime): string {
   if (!rt.linkUp) return rt.linkFault || `interface ${rt.plan.interface} is down`;
+  if (rt.sourceTrack?.present === false) return `source address ${rt.plan.source.srcIp} is not on ${rt.plan.interface} (track_src_ip)`;
   if (rt.tracker.faulted) return "a tracked interface, script, process or file is in fault (weight 0 down, or a file's value at -254 or below)";
   if (rt.fsm.faults & FAULT_SYNC_GROUP) return "another member of its vrrp_sync_group is in FAULT or cannot start yet";
   return "fault";

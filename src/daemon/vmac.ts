@@ -5,7 +5,7 @@
 // sets (vrrp_if_config.c), brings it up, and removes it again. I/O only: the plan
 // decides names and MACs.
 import { errorText } from "../error-text.ts";
-import { readFileSync, writeFileSync } from "node:fs";
+import { procSysctl, type Sysctl } from "../sys/sysctl.ts";
 import { IFA_F_NODAD } from "../sys/abi.ts";
 import { Errno, SysError } from "../sys/errno.ts";
 import type { NetlinkSocket } from "../sys/netlink/socket.ts";
@@ -29,24 +29,7 @@ export interface VmacSpec {
   linkLocal?: string;
 }
 
-/** /proc/sys access, replaceable so callers can log instead of writing the real box's files. */
-export interface Sysctl {
-  read(path: string): string | undefined;
-  write(path: string, value: string): void;
-}
-
-export const procSysctl: Sysctl = {
-  read(path) {
-    try {
-      return readFileSync(`/proc/sys/${path}`, "utf8").trim();
-    } catch {
-      return undefined;
-    }
-  },
-  write(path, value) {
-    writeFileSync(`/proc/sys/${path}`, value);
-  },
-};
+export { procSysctl, type Sysctl };
 
 export interface VmacHandle {
   spec: VmacSpec;

@@ -12,6 +12,7 @@ import { ActionKind, State, STATE_NAMES } from "../vrrp/actions.ts";
 import { VrrpInstance } from "../vrrp/instance.ts";
 import { RxMeta } from "../vrrp/packet-validate.ts";
 import { PriorityTracker } from "../vrrp/priority.ts";
+import { SourceAddressTrack } from "../vrrp/source-track.ts";
 import { AddressVerdict, addressVerdict, appearedIsForeign } from "../vrrp/vip-conflict.ts";
 import type { InstancePlan, VipPlan } from "./plan.ts";
 import { ensureVmac, removeVmac, type VmacHandle, vmacPresent } from "./vmac.ts";
@@ -21,6 +22,7 @@ import { VipLeases } from "./vip-leases.ts";
 import { VipAnnouncer } from "./vip-announcer.ts";
 import type { OwnedRoutes } from "./owned-routes.ts";
 import { runtimeFaultCause, runtimeStatus } from "./runtime-status.ts";
+import { holdPromoteSecondaries, releasePromoteSecondaries } from "./promote-secondaries.ts";
 
 export interface RuntimeHooks {
   transition(rt: InstanceRuntime, from: State, to: State, now: number): void;
@@ -41,6 +43,8 @@ export class InstanceRuntime {
   readonly vips: VipPlan[];
   /** use_vmac: the macvlan this runtime created or adopted, removed again by close() */
   private vmac: VmacHandle | null = null;
+  /** promote_secondaries: the interface whose knob this runtime holds ("" = none), released once by close() */
+  private promoteHeld = "";
   readonly adverts: AdvertSender;
   readonly leases: VipLeases;
   readonly announcer: VipAnnouncer;
@@ -49,6 +53,8 @@ export class InstanceRuntime {
   linkUp = true;
   /** what is wrong with that interface ("" while linkUp): the FAULT reason status and the fleet show */
   linkFault = "";
+  /** track_src_ip: whether the configured source address is on the interface (null without track_src_ip) */
+  readonly sourceTrack: SourceAddressTrack | null;
   /** it waited (FAULT) before it could start: its first transition is reported as from FAULT, not INIT */
   reportFromFault = false;
   vipRestores = 0;
@@ -68,6 +74,7 @@ export class InstanceRuntime {
       plan.trackProcesses,
       plan.trackFiles,
     );
+    this.sourceTrack = plan.trackSrcIp && plan.source.srcIp !== undefined ? new SourceAddressTrack(plan.source.srcIp, plan.ifindex) : null;
     // use_vmac: the vmac exists before anything binds to it
     const vmac = plan.vmac ? ensureVmac(nl, plan.vmac, (m) => hooks.log("warn", `${plan.name}: ${m}`)) : null;
     this.vmac = vmac;
@@ -93,6 +100,10 @@ export class InstanceRuntime {
       this.adverts.close();
       this.dropVmac();
       throw e;
+    }
+    if (plan.promoteSecondaries) {
+      holdPromoteSecondaries(plan.promoteSecondaries, (m) => hooks.log("warn", `${plan.name}: ${m}`));
+      this.promoteHeld = plan.promoteSecondaries;
     }
   }
 
@@ -206,6 +217,8 @@ export class InstanceRuntime {
    * someone else put it here: a conflict to report, and the address goes.
    */
   addressChanged(now: number, op: "new" | "del", index: number, address: string, prefix: number): void {
+    // track_src_ip: the configured source leaving the interface is FAULT, its return ends it
+    if (this.sourceTrack?.changed(op, index, address)) this.applyTracking(now);
     const v = this.leases.find(index, address, prefix);
     if (!v) return;
     const st = this.fsm.state;
@@ -225,10 +238,13 @@ export class InstanceRuntime {
 
   /**
    * Whether an RTM_NEWADDR for bytes[off, off + len) on `index` with `prefix` would
-   * make addressChanged() act (one of our VIPs appearing while we do not hold it).
+   * make addressChanged() act (one of our VIPs appearing while we do not hold it, or
+   * under track_src_ip an address on the interface while the source is missing).
    * Allocation-free: the worker asks this of its own lease renewals' echoes.
    */
   newAddressActs(index: number, prefix: number, bytes: Uint8Array, off: number, len: number): boolean {
+    // track_src_ip: while the source is missing, any address on its interface may be it coming back
+    if (this.sourceTrack !== null && !this.sourceTrack.present && index === this.plan.ifindex) return true;
     return appearedIsForeign(this.fsm.state, this.leases.installed) && this.leases.has(index, prefix, bytes, off, len);
   }
 
@@ -249,7 +265,7 @@ export class InstanceRuntime {
   /** Feeds tracker output to the FSM (own link down is FAULT as well). */
   applyTracking(now: number): void {
     const before = this.fsm.priority;
-    this.fsm.applyTracking(now, this.tracker.effective, this.tracker.faulted || !this.linkUp);
+    this.fsm.applyTracking(now, this.tracker.effective, this.tracker.faulted || !this.linkUp || this.sourceTrack?.present === false);
     // keepalived vrrp_set_effective_priority: a change is a FIFO line when notify_priority_changes is on
     if (this.fsm.priority !== before && this.plan.notifyPriorityChanges) this.hooks.priority?.(this, now);
     this.perform(now);
@@ -265,6 +281,9 @@ export class InstanceRuntime {
     this.adverts.close();
     this.announcer.close();
     this.dropVmac();
+    // after stop() removed the VIPs: keepalived resets the knob in shutdown_vrrp_instances, after vrrp_restore_interface
+    if (this.promoteHeld) releasePromoteSecondaries(this.promoteHeld, (m) => this.hooks.log("warn", `${this.name}: ${m}`));
+    this.promoteHeld = "";
   }
 
   /** ifindex of this instance's vmac, 0 without use_vmac */
