@@ -30,7 +30,6 @@ add(LINKS, "linkbeat_use_polling", "linkbeat_interfaces");
 add(NOT_YET,
   // vrrp_instance
   "use_vmac_addr", "use_ipvlan",
-  "notify_deleted",
   // top level
   "garp_group", "track_group");
 

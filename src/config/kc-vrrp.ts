@@ -455,6 +455,12 @@ export function readInstance(c: Ctx, s: Stmt, global: Raw): Raw | undefined {
     smtp_alert: hFlag(c, "smtpAlert"),
     notify_priority_changes: hFlag(c, "notifyPriorityChanges"),
     notify_master_rx_lower_pri: hCmd(c, "notifyMasterRxLowerPri"),
+    // keepalived 2.2.7 vrrp_notify_deleted_handler: the keyword alone, or with the script to run
+    notify_deleted: (st, x) => {
+      if (!c.noBlock(st)) return;
+      c.put(x, "notifyDeleted", true, st);
+      if (st.args.length) c.put(x, "notifyDeletedScript", c.command(st), st, st.args[0]);
+    },
     check_unicast_src: hFlag(c, "checkUnicastSrc"),
     skip_check_adv_addr: hFlag(c, "skipCheckAdvAddr"),
     unicast_ttl: hInt(c, "unicastTtl"),

@@ -241,6 +241,7 @@ function writeInstance(o: Out, i: VrrpInstance) {
     writeOwnSmtpAlert(o, i.smtpAlert);
     if (i.notifyPriorityChanges !== undefined) o.line("notify_priority_changes", String(i.notifyPriorityChanges));
     o.opt("notify_master_rx_lower_pri", i.notifyMasterRxLowerPri, quoted);
+    if (i.notifyDeleted) o.line("notify_deleted", ...(i.notifyDeletedScript !== undefined ? [quoted(i.notifyDeletedScript)] : []));
     // keepalived's check_unicast_src takes no value: it only turns the check on
     o.flag("check_unicast_src", i.checkUnicastSrc);
     if (i.skipCheckAdvAddr !== undefined) o.line("skip_check_adv_addr", String(i.skipCheckAdvAddr));

@@ -447,6 +447,10 @@ export interface VrrpInstance extends NotifyScripts {
   notifyPriorityChanges?: boolean;
   /** keepalived notify_master_rx_lower_pri: run when the master hears an advert of lower priority */
   notifyMasterRxLowerPri?: string;
+  /** keepalived notify_deleted: when a reload removes the instance, notify DELETED (not FAULT) and run notifyDeletedScript */
+  notifyDeleted?: boolean;
+  /** keepalived notify_deleted SCRIPT: run, as configured, when a reload removes the instance; needs notifyDeleted */
+  notifyDeletedScript?: string;
   /** keepalived check_unicast_src: drop unicast adverts from sources not in unicast_peer (absent or false = global vrrp_check_unicast_src; keepalived can only turn it on) */
   checkUnicastSrc?: boolean;
   /** keepalived skip_check_adv_addr (absent = global vrrp_skip_check_adv_addr) */

@@ -46,6 +46,7 @@ export function validateVrrpExtras(cfg: Config): Finding[] {
     });
     dupes(inst.trackFile.map((t) => t.name), (k, n) => err(P("trackFile", k), `track_file ${n} listed twice (keepalived ignores the second)`));
     dupes(inst.trackProcess.map((t) => t.name), (k, n) => err(P("trackProcess", k), `track_process ${n} listed twice (keepalived ignores the second)`));
+    if (inst.notifyDeletedScript !== undefined && !inst.notifyDeleted) err(P("notifyDeletedScript"), "notifyDeletedScript needs notifyDeleted: true (keepalived: notify_deleted SCRIPT)");
     inst.virtualRoutes.forEach((r, k) => route(r, P("virtualRoutes", k)));
     inst.virtualRules.forEach((r, k) => rule(r, P("virtualRules", k)));
   });

@@ -11,7 +11,7 @@ import { errorText } from "../error-text.ts";
 import pkg from "../../package.json" with { type: "json" };
 import { formatDiagnostic } from "../config/diagnostics.ts";
 import { loadConfigFile } from "../config-io/load.ts";
-import type { Config } from "../config/model.ts";
+import type { Config, VrrpInstance } from "../config/model.ts";
 import { EventFd } from "../sys/eventfd.ts";
 import { listAddresses } from "../sys/rtnetlink/address.ts";
 import { listLinks } from "../sys/rtnetlink/link.ts";
@@ -21,7 +21,7 @@ import { type ScriptIds, scriptIds } from "./script-user.ts";
 import { type LvsHooks, LvsManager } from "./lvs-manager.ts";
 import { log } from "./log.ts";
 import { GroupStates } from "./group-notify.ts";
-import { notifyMasterRxLowerPri, notifyTransition } from "./notify.ts";
+import { notifyMasterRxLowerPri, notifyRemoved, notifyTransition } from "./notify.ts";
 import { notifyStateOf, syncRoleOf } from "./state-report.ts";
 import { type InstancePlan, planInstances, type PlanResult, pushBlockers } from "./plan.ts";
 import { killRunningScripts } from "./scripts.ts";
@@ -92,6 +92,8 @@ export function planFromKernel(cfg: Config): PlanResult {
 export class Daemon {
   private cfg!: Config;
   private plan!: PlanResult;
+  /** instances the last reload dropped, until the worker reports them stopped (keepalived's FAULT/DELETED notification) */
+  private removedInstances = new Map<string, VrrpInstance>();
   private readonly groups = new GroupStates([]);
   private worker!: Worker;
   private readonly wake = EventFd.create();
@@ -200,6 +202,12 @@ export class Daemon {
         log.info(`${m.instance}: ${m.from} -> ${m.to} (priority ${m.effectivePriority})`);
         const plan = this.plan.templates.find((p) => p.name === m.instance);
         const to = notifyStateOf(m.to);
+        const removed = this.removedInstances.get(m.instance);
+        if (!plan && removed && m.to === "INIT") {
+          // the reload that dropped it from the config stopped it: keepalived tells FAULT, or DELETED (notify_deleted)
+          this.removedInstances.delete(m.instance);
+          this.observers.instanceRemoved(m.instance, notifyRemoved(m.instance, removed, m.effectivePriority, this.scriptUser), m.effectivePriority);
+        }
         if (plan && m.to !== m.from) {
           notifyTransition("INSTANCE", m.instance, plan.source, to, m.effectivePriority, this.scriptUser);
           this.observers.instance(m.instance, to, m.effectivePriority);
@@ -312,6 +320,8 @@ export class Daemon {
     if (blockers.length) throw new Error(blockers.join("; "));
     for (const e of plan.errors) log.error(e);
     this.locks.sync(plan.templates.map((p) => ({ interface: p.interface, vrid: p.params.vrid, family: p.params.family })));
+    // the instances this config drops: the worker stops them, and their last notification says why
+    this.removedInstances = new Map(this.cfg.instances.filter((i) => !cfg.instances.some((n) => n.name === i.name)).map((i) => [i.name, i]));
     this.cfg = cfg;
     this.plan = plan;
     void scriptIds(cfg.global).then((ids) => (this.scriptUser = ids));

@@ -9,8 +9,8 @@
 import { realServerName, type RealServer, virtualServerName, type VirtualServer } from "../config/model.ts";
 
 export type VrrpFifoState = "MASTER" | "BACKUP" | "FAULT" | "STOP";
-/** keepalived's INSTANCE events that are not states (vrrp_notify.c notify_fifo) */
-export type VrrpFifoEvent = "MASTER_PRIORITY" | "BACKUP_PRIORITY" | "MASTER_RX_LOWER_PRI";
+/** keepalived's INSTANCE events that are not states (vrrp_notify.c notify_fifo); DELETED: a reload removed an instance with notify_deleted */
+export type VrrpFifoEvent = "MASTER_PRIORITY" | "BACKUP_PRIORITY" | "MASTER_RX_LOWER_PRI" | "DELETED";
 
 export function instanceLine(name: string, state: VrrpFifoState | VrrpFifoEvent, priority: number): string {
   return `INSTANCE "${name}" ${state} ${priority}\n`;

@@ -95,6 +95,13 @@ export class Observers {
     for (const [g, p] of this.pendingFault) if (p.members.every((m) => this.lastState.get(m) === "FAULT")) this.flushFault(g);
   }
 
+  /** A reload removed the instance: its last line (FAULT, or DELETED with notify_deleted), and it is forgotten. */
+  instanceRemoved(name: string, state: "FAULT" | "DELETED", priority: number): void {
+    if (state === "FAULT") this.instance(name, state, priority);
+    else this.fifos.instanceEvent(name, state, priority);
+    this.lastState.delete(name);
+  }
+
   /** keepalived notify_priority_changes: the instance's effective priority changed. */
   priority(name: string, master: boolean, priority: number): void {
     this.fifos.instanceEvent(name, master ? "MASTER_PRIORITY" : "BACKUP_PRIORITY", priority);

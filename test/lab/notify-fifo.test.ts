@@ -7,7 +7,8 @@
 // line, per instance and for the group. Then vigil alone: a FIFO nobody reads
 // while transitions happen (the daemon goes on; a reader that comes later gets
 // every line in order), and a vrrp_notify_fifo_script / lvs_notify_fifo pair
-// with RS lines from a real TCP_CHECK.
+// with RS lines from a real TCP_CHECK. And a reload that removes instances, with
+// and without notify_deleted, against keepalived again.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -216,5 +217,64 @@ describe("vigil's FIFOs never hold anything up", () => {
     expect(readLines(lout).every((l) => /^(RS|VS) /.test(l))).toBe(true);
     // vigil made both FIFOs and removes them on exit, as keepalived does
     expect([existsSync(vrrpFifo), existsSync(lvsFifo)]).toEqual([false, false]);
+  }, 60_000);
+});
+
+/**
+ * A reload that removes instances: the FIFO lines and notify scripts it causes. VI_A stays;
+ * VI_D (notify_deleted with a script, and a generic notify) and VI_F (neither) go.
+ */
+async function deletedByReload(tag: string, start: (conf: string) => Promise<{ proc: LabProc; confFile: string }>): Promise<{ lines: string[]; scripts: string[] }> {
+  const fifo = join(lab.dir, `${tag}-del.fifo`);
+  const out = join(lab.dir, `${tag}-del.out`);
+  const log = join(lab.dir, `${tag}-del.log`);
+  const script = join(lab.dir, `${tag}-del.sh`);
+  writeFileSync(script, `#!/bin/sh\necho "$*" >> ${log}\n`);
+  chmodSync(script, 0o755);
+  lab.exec(1, ["mkfifo", "-m", "600", fifo]);
+  const reader = lab.spawn(1, ["sh", "-c", `exec 3<>${fifo}; exec cat <&3 > ${out}`], `cat-del-${tag}`);
+  const inst = (name: string, vrid: number, extra: string[] = []) => ({ name, vrid, priority: 100, advertInt: ADV, vips: [`198.18.0.${vrid}`], extra });
+  const before = vigilConf({
+    routerId: "r1", global: [`notify_fifo ${fifo}`, "script_user root"],
+    instances: [inst("VI_A", 194), inst("VI_D", 195, [`notify_deleted "${script} deleted"`, `notify "${script} generic"`]), inst("VI_F", 196, [`notify_fault "${script} fault"`, `notify "${script} generic-f"`])],
+  });
+  const after = vigilConf({ routerId: "r1", global: [`notify_fifo ${fifo}`, "script_user root"], instances: [inst("VI_A", 194)] });
+  const { proc: daemon, confFile } = await start(before);
+  await linesReach(out, (l) => ["VI_A", "VI_D", "VI_F"].every((n) => l.includes(`INSTANCE "${n}" MASTER 100`)), `${tag} MASTER`);
+  const seen = readLines(out).length;
+  writeFileSync(confFile, after);
+  process.kill(daemon.pid, "SIGHUP");
+  await linesReach(out, (l) => l.length >= seen + 2, `${tag} lines of the removed instances`);
+  await sleep(1000); // anything more, and the scripts
+  const lines = readLines(out).slice(seen);
+  expect(lab.holders("198.18.0.195")).toEqual([]);
+  expect(lab.holders("198.18.0.194")).toEqual([1]);
+  await stopPid(daemon);
+  reader.proc.kill();
+  const scripts = existsSync(log) ? readLines(log) : [];
+  return { lines, scripts };
+}
+
+describe("notify_deleted", () => {
+  test("a reload that removes an instance tells the FIFO and the scripts FAULT, or DELETED with notify_deleted (whose script runs), as keepalived 2.2.7", async () => {
+    const ka = await deletedByReload("keepalived", async (conf) => {
+      const base = join(lab.dir, "ka-del");
+      writeFileSync(`${base}.conf`, conf);
+      return { proc: lab.spawn(1, keepalivedArgv(`${base}.conf`, base), "keepalived-del"), confFile: `${base}.conf` };
+    });
+    const vg = await deletedByReload("vigil", async (conf) => {
+      const h = await startVigil(lab, 1, conf);
+      return { proc: h.proc, confFile: h.conf };
+    });
+    // keepalived 2.2.7 (measured here): DELETED for VI_D and its notify_deleted script; FAULT for VI_F,
+    // to the FIFO and the generic notify, while its notify_fault script does not run
+    expect([...ka.lines].sort()).toEqual(['INSTANCE "VI_D" DELETED 100', 'INSTANCE "VI_F" FAULT 100']);
+    expect(ka.scripts).toContain("deleted");
+    expect(ka.scripts).toContain("generic INSTANCE VI_D DELETED 100");
+    expect(ka.scripts).toContain("generic-f INSTANCE VI_F FAULT 100");
+    expect(ka.scripts).not.toContain("fault");
+    // vigil: the same lines and the same script runs (scripts run concurrently: their order is free)
+    expect([...vg.lines].sort()).toEqual([...ka.lines].sort());
+    expect([...vg.scripts].sort()).toEqual([...ka.scripts].sort());
   }, 60_000);
 });
