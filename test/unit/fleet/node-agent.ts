@@ -3,7 +3,8 @@
 // store, commit-confirm judged by NodeHealth/judgeConfirm, config/get and
 // signed rollbacks) in front of a simulated VRRP side. Only the kernel is
 // simulated, by a SimulatedLan its agents share: instances on `eth0` with one
-// VRID elect a MASTER (highest priority, then lowest address) and the others
+// VRID elect a MASTER (highest priority, then the greater primary address, RFC 5798
+// §6.4.3 as the daemon's FSM) and the others
 // are BACKUP hearing it; on `eth1` an instance hears nobody (a broken binding:
 // MASTER alone); on any other interface it is FAULT (no such interface).
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -17,7 +18,14 @@ import { ConfigDelivery, modelValidator } from "../../../src/fleet/config-delive
 import { judgeConfirm } from "../../../src/fleet/confirm.ts";
 import { NodeHealth } from "../../../src/fleet/node-health.ts";
 import { redactSecrets } from "../../../src/fleet/redact.ts";
+import { parseIP } from "../../../src/net/ip-address.ts";
+import { compareBytes } from "../../../src/vrrp/addr.ts";
 import { FleetReporter } from "../../../src/fleet/reporter.ts";
+
+function addressGreater(a: string, b: string): boolean {
+  const x = parseIP(a).bytes, y = parseIP(b).bytes;
+  return compareBytes(x, 0, y, 0, Math.min(x.length, y.length)) > 0;
+}
 
 /** The L2 segment of a few agents: who is MASTER of each VRID follows their configs. */
 export class SimulatedLan {
@@ -25,13 +33,13 @@ export class SimulatedLan {
 
   constructor(readonly subnet: string) {}
 
-  /** the winner of the election for `vrid` on eth0: highest priority, then lowest address */
+  /** the winner of the election for `vrid` on eth0: highest priority, then the greater address (RFC 5798 §6.4.3) */
   masterOf(vrid: number): NodeAgent | undefined {
     let best: { a: NodeAgent; prio: number } | undefined;
     for (const a of this.members) {
       const i = a.config.instances.find((x) => x.virtualRouterId === vrid && x.interface === "eth0");
       if (!i) continue;
-      if (!best || i.priority > best.prio || (i.priority === best.prio && a.o.address < best.a.o.address)) best = { a, prio: i.priority };
+      if (!best || i.priority > best.prio || (i.priority === best.prio && addressGreater(a.o.address, best.a.o.address))) best = { a, prio: i.priority };
     }
     return best?.a;
   }
