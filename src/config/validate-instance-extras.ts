@@ -1,5 +1,5 @@
 // Semantic rules of the vrrp_instance keywords read by kc-instance-extras.ts
-// (old_unicast_checksum, track_src_ip). Pure: config in, findings out (validate.ts merges them).
+// (old_unicast_checksum, track_src_ip, promote_secondaries). Pure: config in, findings out (validate.ts merges them).
 import type { FieldPath } from "./diagnostics.ts";
 import { instanceFamily, instanceVersion, type Config } from "./model.ts";
 import type { Finding } from "./validate.ts";
@@ -9,6 +9,8 @@ export function validateInstanceExtras(cfg: Config): Finding[] {
   const warn = (path: FieldPath, message: string) => out.push({ severity: "warning", path, message });
   cfg.instances.forEach((inst, i) => {
     const P = (...f: FieldPath): FieldPath => ["instances", i, ...f];
+    // keepalived vrrp_complete_instance: "promote_secondaries is automatically set for vmacs - ignoring"
+    if (inst.promoteSecondaries && inst.useVmac !== undefined) warn(P("promoteSecondaries"), "promote_secondaries is set on every vmac anyway (as keepalived says: ignored with use_vmac)");
     // keepalived vrrp_complete_instance: "Clear track_saddr if no saddr specified"
     if (inst.trackSrcIp && inst.srcIp === undefined) warn(P("trackSrcIp"), "track_src_ip follows the configured unicast_src_ip/mcast_src_ip; this instance has none, so it has no effect (as keepalived)");
     // keepalived computes the two checksums differently only for a VRRPv3 IPv4 unicast advert

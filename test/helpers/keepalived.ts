@@ -30,6 +30,8 @@ export interface InstanceSpec {
   iface?: string;
   /** vrrp_garp_master_delay in seconds (keepalived default 5; 0 disables the second burst) */
   garpMasterDelay?: number;
+  /** further keyword lines inside the vrrp_instance block (e.g. old_unicast_checksum) */
+  extra?: string[];
 }
 
 export interface RouterSpec {
@@ -83,6 +85,10 @@ export function keepalivedConf(s: RouterSpec): string {
     if (i.authPass !== undefined) L.push("  authentication {", "    auth_type PASS", `    auth_pass ${i.authPass}`, "  }");
     if (i.unicastSrc) L.push(`  unicast_src_ip ${i.unicastSrc}`);
     if (i.unicastPeers?.length) L.push("  unicast_peer {", ...i.unicastPeers.map((p) => `    ${p}`), "  }");
+    for (const x of i.extra ?? []) {
+      if (!/^[a-z_]+( [A-Za-z0-9_.]+)*$/.test(x)) throw new Error(`router ${s.routerId} vrid ${i.vrid}: bad extra line '${x}'`);
+      L.push(`  ${x}`);
+    }
     L.push("  virtual_ipaddress {", ...i.vips.map((a) => `    ${a}/${isV6(a) ? 128 : 32} dev ${iface}`), "  }");
     L.push("}", "");
   }

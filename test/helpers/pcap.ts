@@ -14,7 +14,7 @@ export class PcapError extends Error {
 }
 
 export type Decoded =
-  | { kind: "vrrp"; family: 4 | 6; src: string; dst: string; ttl: number; version: number; type: number; vrid: number; priority: number; count: number; authType: number; advertCs: number; addrs: string[]; authPass?: string }
+  | { kind: "vrrp"; family: 4 | 6; src: string; dst: string; ttl: number; version: number; type: number; vrid: number; priority: number; count: number; authType: number; advertCs: number; addrs: string[]; authPass?: string; checksum: number }
   | { kind: "arp"; op: number; senderMac: string; senderIp: string; targetMac: string; targetIp: string; gratuitous: boolean }
   | { kind: "na"; src: string; dst: string; target: string; override: boolean; solicited: boolean; router: boolean; lladdr?: string }
   | { kind: "other"; ethertype: number; proto?: number }
@@ -199,7 +199,7 @@ function decodeVrrp(b: Uint8Array, family: 4 | 6, src: string, dst: string, ttl:
     const z = a.indexOf(0);
     authPass = new TextDecoder().decode(z < 0 ? a : a.subarray(0, z));
   }
-  return { kind: "vrrp", family, src, dst, ttl, version, type, vrid, priority, count, authType, advertCs, addrs, authPass };
+  return { kind: "vrrp", family, src, dst, ttl, version, type, vrid, priority, count, authType, advertCs, addrs, authPass, checksum: (b[6] << 8) | b[7] };
 }
 
 export type Advert = Frame & { d: Extract<Decoded, { kind: "vrrp" }> };

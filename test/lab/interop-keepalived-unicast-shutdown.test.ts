@@ -4,11 +4,12 @@
 // keepalived peer accepting vigil's unicast adverts (and the reverse) is the
 // proof; (2) the RFC 5798 §6.4.3 shutdown handover in both directions: a
 // priority-0 advert from either implementation makes the other take over after
-// Skew_Time instead of Master_Down_Interval.
+// Skew_Time instead of Master_Down_Interval; (3) keepalived's old_unicast_checksum
+// (its ≤ 1.3.6 VRRPv3 unicast checksum) detected and adopted by vigil.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { keepalivedConf, type RouterHandle, type RouterSpec, startRouter, stopRouter } from "../helpers/keepalived.ts";
 import { Lab, nowMs, sleep } from "../helpers/lab.ts";
-import { adverts, garps } from "../helpers/pcap.ts";
+import { type Advert, adverts, garps } from "../helpers/pcap.ts";
 import { instanceStatus, masterDownMs, startVigil, stopVigil, type VigilHandle, waitUntil } from "../helpers/vigil.ts";
 
 const SLACK_MS = 400;
@@ -64,6 +65,47 @@ describe("interop: unicast, vigil and keepalived mixed", () => {
     await stopRouter(lab, k2);
     await stopVigil(lab, h3);
   }, 40_000);
+});
+
+describe("interop: old_unicast_checksum, keepalived ≤ 1.3.6's VRRPv3 unicast checksum", () => {
+  const VIP = "198.18.0.162";
+  const VRID = 163;
+  const ip = (r: number) => `198.18.0.${r}`;
+  /** RFC 1071 checksum of a decoded VRRPv3 IPv4 advert over a pseudo-header addressed to `dst` (RFC 5798 §5.2.8) */
+  function checksumOver(a: Extract<Advert["d"], { kind: "vrrp" }>, dst: string): number {
+    const words = [(a.version << 4) | a.type, a.vrid, a.priority, a.count, a.advertCs >> 8, a.advertCs & 0xff, 0, 0];
+    const bytes = [...words, ...a.addrs.flatMap((x) => x.split(".").map(Number))];
+    const len = bytes.length;
+    const pseudo = [...a.src.split(".").map(Number), ...dst.split(".").map(Number), 0, 112, len >> 8, len & 0xff];
+    let sum = 0;
+    const all = [...pseudo, ...bytes];
+    for (let i = 0; i < all.length; i += 2) sum += (all[i] << 8) | (all[i + 1] ?? 0);
+    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+    return ~sum & 0xffff;
+  }
+
+  test("keepalived with old_unicast_checksum (master at 120) and vigil without it (150): vigil detects the old checksum, switches (logged), keepalived then accepts vigil's adverts and yields", async () => {
+    const k2 = await startRouter(lab, 2, "keepalived", { routerId: "r2", instances: [{ name: "VI_O", vrid: VRID, priority: 120, advertInt: 0.1, version: 3, vips: [VIP], garpMasterDelay: 0, unicastSrc: ip(2), unicastPeers: [ip(1)], extra: ["old_unicast_checksum"] }] });
+    expect(await waitUntil(() => kaState(k2) === "MASTER", 5000)).toBe(true);
+    const cap = await lab.capture();
+    const h1 = await startVigil(lab, 1, keepalivedConf({ routerId: "r1", instances: [{ name: "VI_O", vrid: VRID, priority: 150, advertInt: 0.1, version: 3, vips: [VIP], garpMasterDelay: 0, unicastSrc: ip(1), unicastPeers: [ip(2)] }] }));
+    // with RFC checksums only, neither would accept the other's adverts and both would stay MASTER
+    expect(await waitUntil(async () => (await instanceStatus(h1, "VI_O"))?.state === "MASTER" && kaState(k2) === "BACKUP", 6000)).toBe(true);
+    await sleep(300);
+    const frames = await cap.stop();
+    expect(lab.logOf(h1.proc)).toContain("setting the unicast checksum to the old version");
+    const ours = adverts(frames, VRID).filter((a) => a.d.src === ip(1) && a.d.priority === 150);
+    expect(ours.length).toBeGreaterThan(0);
+    // the last ones carry the old checksum: its pseudo-header is addressed to 224.0.0.18, not to the peer
+    const last = ours.at(-1)!.d;
+    expect(last.checksum).toBe(checksumOver(last, "224.0.0.18"));
+    expect(last.checksum).not.toBe(checksumOver(last, ip(2)));
+    const theirs = adverts(frames, VRID).find((a) => a.d.src === ip(2))!.d;
+    expect(theirs.checksum).toBe(checksumOver(theirs, "224.0.0.18"));
+    expect((await instanceStatus(h1, "VI_O"))!.counters.drop_bad_checksum).toBe(0);
+    await stopVigil(lab, h1);
+    await stopRouter(lab, k2);
+  }, 30_000);
 });
 
 describe("interop: shutdown handover (priority 0) across implementations", () => {

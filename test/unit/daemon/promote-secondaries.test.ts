@@ -58,7 +58,9 @@ describe("promote_secondaries", () => {
     expect(readJson(configToJson(c)).config).toEqual(c);
     expect(readCbor(configToCbor(c)).config).toEqual(c);
     expect(configPlans(c).plans[0]!.promoteSecondaries).toBe("eth0");
-    expect(configPlans(read(conf("promote_secondaries\n  use_vmac")).config!).plans[0]!.promoteSecondaries).toBeUndefined();
+    const vmac = read(conf("promote_secondaries\n  use_vmac"));
+    expect(configPlans(vmac.config!).plans[0]!.promoteSecondaries).toBeUndefined();
+    expect(vmac.warnings.map((w) => [w.loc?.line, w.message])).toContainEqual([4, expect.stringContaining("promote_secondaries is set on every vmac anyway")]);
     expect(configPlans(read(conf("priority 100")).config!).plans[0]!.promoteSecondaries).toBeUndefined();
     const bad = read(conf("promote_secondaries 2"));
     expect([bad.config, bad.errors[0]?.loc?.line]).toEqual([undefined, 4]);
