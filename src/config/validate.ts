@@ -111,9 +111,15 @@ export function validateConfig(cfg: Config): Finding[] {
     if (inst.priority === PRIORITY_OWNER && inst.state === "BACKUP") warn(P("priority"), "priority 255 makes this the address owner, which always starts as MASTER (RFC 5798 §6.4.1)");
     // keepalived: "State MASTER must match being address owner" in strict mode.
     if (strict && inst.state === "MASTER" && inst.priority !== PRIORITY_OWNER) warn(P("state"), "vrrp_strict: state MASTER is only for the address owner (priority 255); starts as BACKUP (as keepalived does)");
-    if (inst.nopreempt && strict) warn(P("nopreempt"), "vrrp_strict: nopreempt is ignored (as keepalived does)");
-    if (inst.nopreempt && inst.state === "MASTER") warn(P("nopreempt"), "nopreempt only works with state BACKUP (keepalived)");
-    if (inst.preemptDelayMs > 0 && inst.nopreempt) warn(P("preemptDelayMs"), "preempt_delay has no effect with nopreempt");
+    // keepalived vrrp_complete_instance's resets, which the core's parameters follow (vrrp/from-config.ts)
+    const startsMaster = inst.state === "MASTER" && (!strict || inst.priority === PRIORITY_OWNER) && inst.authentication?.type !== "AH";
+    if (inst.nopreempt && inst.priority === PRIORITY_OWNER) warn(P("nopreempt"), "nopreempt is turned off for the address owner (keepalived: \"nopreempt is incompatible with priority 255. resetting nopreempt\")");
+    else if (inst.nopreempt && startsMaster) warn(P("nopreempt"), "nopreempt is turned off by state MASTER (keepalived: \"nopreempt will not work with initial state MASTER - clearing\")");
+    if (inst.preemptDelayMs > 0) {
+      if (startsMaster) warn(P("preemptDelayMs"), "preempt_delay is turned off by state MASTER (keepalived: \"preempt delay will not work with initial state MASTER - clearing\")");
+      else if (strict) warn(P("preemptDelayMs"), "vrrp_strict: preempt_delay is turned off (keepalived: \"preempt_delay is incompatible with strict mode - resetting\")");
+      else if (inst.nopreempt) warn(P("preemptDelayMs"), "preempt_delay has no effect with nopreempt (keepalived: \"preempt_delay is incompatible with nopreempt mode - resetting\")");
+    }
 
     vipsOf(inst.virtualIpaddress, "virtualIpaddress", fam, true);
     vipsOf(inst.virtualIpaddressExcluded, "virtualIpaddressExcluded", fam, false);

@@ -23,6 +23,11 @@ export function paramsFromConfig(cfg: Config, inst: VrrpInstance, iface: Interfa
   // keepalived ignores authentication in VRRPv3 (RFC 5798 §9), under vrrp_strict, and AH over IPv6 (validation says so)
   const auth = version === 2 && !strict && !(inst.authentication?.type === "AH" && family === 6) ? inst.authentication : undefined;
   const ah = auth?.type === "AH";
+  const initialMaster = inst.state === "MASTER" && !ah && (!strict || inst.priority === 255);
+  // keepalived vrrp_complete_instance: nopreempt is reset for the address owner and for an
+  // instance that starts MASTER; preempt_delay too, and under strict mode or nopreempt
+  const preempt = !inst.nopreempt || initialMaster || inst.priority === 255;
+  const preemptDelayMs = strict || initialMaster || !preempt ? 0 : inst.preemptDelayMs;
   const vips = inst.virtualIpaddress.map((v) => {
     if (v.address.includes(":") !== (family === 6)) {
       fail(`virtual_ipaddress ${v.address} is not IPv${family} like the instance; move it to virtual_ipaddress_excluded`);
@@ -36,13 +41,13 @@ export function paramsFromConfig(cfg: Config, inst: VrrpInstance, iface: Interfa
     family,
     priority: inst.priority,
     advertIntMs: inst.advertIntMs,
-    preempt: !inst.nopreempt,
-    preemptDelayMs: inst.preemptDelayMs,
+    preempt,
+    preemptDelayMs,
     // keepalived: accept defaults to off under vrrp_strict, on otherwise
     accept: inst.accept ?? !strict,
     // keepalived: "Initial state master is incompatible with AH authentication - clearing"
     // and in strict mode "State MASTER must match being address owner" (validation warns)
-    initialState: inst.state === "MASTER" && !ah && (!strict || inst.priority === 255) ? "master" : "backup",
+    initialState: initialMaster ? "master" : "backup",
     ...(auth ? { authPass: auth.pass, authType: auth.type } : {}),
     vips,
     primary: inst.srcIp ?? iface.primary,

@@ -45,8 +45,9 @@ describe("strict_mode", () => {
   test("keepalived's resets in strict mode reach the core: non-owner starts BACKUP, accept off, lower_prio_no_advert on, higher_prio_send_advert off, authentication ignored", () => {
     const body = "  state MASTER\n  nopreempt\n  higher_prio_send_advert\n  version 2\n  authentication {\n    auth_type PASS\n    auth_pass secret\n  }\n";
     const loose = params(conf("", body));
+    // (state MASTER clears nopreempt when it starts MASTER: the loose instance preempts)
     expect([loose.preempt, loose.initialState, loose.accept, loose.lowerPrioNoAdvert, loose.higherPrioSendAdvert, loose.authPass, loose.strict])
-      .toEqual([false, "master", true, false, true, "secret", false]);
+      .toEqual([true, "master", true, false, true, "secret", false]);
     const strict = params(conf("", `  strict_mode\n${body}`));
     expect([strict.preempt, strict.initialState, strict.accept, strict.lowerPrioNoAdvert, strict.higherPrioSendAdvert, strict.authPass, strict.strict])
       .toEqual([false, "backup", false, true, false, undefined, true]);
@@ -55,5 +56,22 @@ describe("strict_mode", () => {
     expect(params(conf("  vrrp_strict", `  strict_mode false\n${body}`))).toEqual(loose);
     // the address owner may start MASTER
     expect(params(conf("", "  strict_mode\n  state MASTER\n").replace("priority 100", "priority 255")).initialState).toBe("master");
+  });
+
+  test("nopreempt and preempt_delay follow keepalived's resets: off for the address owner and for an instance starting MASTER; preempt_delay off under strict mode and with nopreempt", () => {
+    const p = (body: string, prio = 100) => params(conf("", body).replace("priority 100", `priority ${prio}`));
+    const w = (body: string) => read(conf("", body)).warnings.map((x) => x.message);
+    expect([p("  nopreempt\n").preempt, p("  state BACKUP\n  nopreempt\n").preempt]).toEqual([false, false]);
+    expect(p("  nopreempt\n", 255).preempt).toBe(true);
+    expect(p("  state MASTER\n  nopreempt\n").preempt).toBe(true);
+    // strict mode starts a non-owner BACKUP, so its nopreempt stands (no strict rule about nopreempt in keepalived 2.2.7)
+    expect(p("  strict_mode\n  nopreempt\n").preempt).toBe(false);
+    expect(w("  strict_mode\n  nopreempt\n").some((m) => m.includes("nopreempt"))).toBe(false);
+    expect(p("  preempt_delay 5\n").preemptDelayMs).toBe(5000);
+    for (const body of ["  strict_mode\n  preempt_delay 5\n", "  nopreempt\n  preempt_delay 5\n", "  state MASTER\n  preempt_delay 5\n"]) {
+      expect(p(body).preemptDelayMs).toBe(0);
+      expect(w(body).filter((m) => m.includes("preempt_delay")).length).toBe(1);
+    }
+    expect(w("  state MASTER\n  nopreempt\n")).toContain("nopreempt is turned off by state MASTER (keepalived: \"nopreempt will not work with initial state MASTER - clearing\")");
   });
 });
