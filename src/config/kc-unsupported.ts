@@ -9,6 +9,7 @@ const AGENTS = "vigil has no SNMP or D-Bus agent: its state is on the status soc
 const FIREWALL = "vigil installs no iptables/nftables rules";
 const LINKS = "vigil follows link state through rtnetlink notifications, without polling";
 const NAMESPACE = "vigil runs in the network namespace it is started in (`ip netns exec NS vigil run`, or NetworkNamespacePath= in the systemd unit) and never switches itself: its unit grants no CAP_SYS_ADMIN for setns";
+const IPVLAN = "vigil creates no ipvlan interfaces (use_vmac, a macvlan, gives VIPs a virtual MAC): the kernel it is built and tested on has no ipvlan (CONFIG_IPVLAN unset: `ip link add ... type ipvlan` answers 'Unknown device type'), so the feature could not be tested";
 const NOT_YET = "not implemented in vigil";
 
 const REASONS: Record<string, string> = {};
@@ -27,9 +28,10 @@ add(AGENTS, "snmp_socket", "enable_traps", "enable_snmp_vrrp", "enable_snmp_keep
 add(FIREWALL, "vrrp_iptables", "vrrp_ipsets", "nftables", "nftables_priority", "nftables_counters", "nftables_ifindex");
 add(NAMESPACE, "net_namespace");
 add(LINKS, "linkbeat_use_polling", "linkbeat_interfaces");
+add(IPVLAN, "use_ipvlan");
 add(NOT_YET,
   // vrrp_instance
-  "use_vmac_addr", "use_ipvlan",
+  "use_vmac_addr",
   // top level
   "garp_group", "track_group");
 

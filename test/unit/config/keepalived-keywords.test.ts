@@ -73,3 +73,20 @@ test("net_namespace is named with its reason: vigil runs in the namespace it is 
   expect(w?.message).toContain("NetworkNamespacePath=");
   expect(w?.message).not.toContain("not implemented");
 });
+
+test("use_ipvlan's reason holds: this kernel has no ipvlan link type (when it has, vigil can build and test use_ipvlan)", () => {
+  const r = readKeepalived("/t/k.conf", memorySource({ "/t/k.conf": instance(["use_ipvlan"]) }));
+  expect(r.warnings.find((w) => w.message.includes("use_ipvlan"))?.message).toContain("CONFIG_IPVLAN unset");
+  const ns = `vigil-ipvlan-${process.pid}`;
+  const ip = (...a: string[]) => Bun.spawnSync(["ip", ...a], { stdout: "pipe", stderr: "pipe", timeout: 10_000 });
+  expect(ip("netns", "add", ns).exitCode).toBe(0);
+  try {
+    expect(ip("-n", ns, "link", "add", "d0", "type", "veth", "peer", "name", "d1").exitCode).toBe(0);
+    const add = ip("-n", ns, "link", "add", "ipvl0", "link", "d0", "type", "ipvlan", "mode", "l2");
+    // the control: the same command with macvlan, which vigil's use_vmac uses, works here
+    const mac = ip("-n", ns, "link", "add", "mv0", "link", "d0", "type", "macvlan", "mode", "private");
+    expect({ ipvlan: add.exitCode !== 0 && add.stderr.toString().includes("Unknown device type"), macvlan: mac.exitCode }).toEqual({ ipvlan: true, macvlan: 0 });
+  } finally {
+    ip("netns", "del", ns);
+  }
+});
