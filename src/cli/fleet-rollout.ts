@@ -135,14 +135,19 @@ async function drive(c: DriveContext): Promise<number> {
   let finished = false;
   let recordInFlight: Promise<void> | null = null;
 
+  // the record goes out only when the engine changed since the last one: at 1 000 nodes it is
+  // ≈ 300 KB, which a rollout holding or soaking would otherwise resend every second
+  let recordStale = true;
   const persist = (now: number, force: boolean) => {
-    if (engine.dirty && (force || now - lastWrite >= WRITE_EVERY_MS)) {
+    if (engine.dirty) recordStale = true;
+    if (force || (engine.dirty && now - lastWrite >= WRITE_EVERY_MS)) {
       writeRolloutFile(c.statePath, { ...c.file, engine: engine.state, updatedAt: now });
       lastWrite = now;
       engine.dirty = false;
     }
-    if ((force || now - lastRecord >= RECORD_EVERY_MS) && !recordInFlight) {
+    if (recordStale && (force || now - lastRecord >= RECORD_EVERY_MS) && !recordInFlight) {
       lastRecord = now;
+      recordStale = false;
       const body = JSON.stringify({ format: RECORD_FORMAT, engine: engine.state, updatedAt: now });
       // a broker without retained messages: the running rollout still answers rollout/<id>/get
       recordInFlight = session.publish(rolloutTopic(spec.fleet, spec.id), body, { retain: session.retainAvailable }).catch(() => {}).finally(() => (recordInFlight = null));
@@ -191,7 +196,6 @@ async function drive(c: DriveContext): Promise<number> {
     process.off("SIGTERM", sigterm);
   }
   const now = Date.now();
-  engine.dirty = true;
   // bounded: the final record goes out if the broker takes it soon; the state file is written regardless
   const settle = () => Promise.race([recordInFlight ?? Promise.resolve(), Bun.sleep(3000)]);
   await settle();

@@ -120,11 +120,17 @@ describe("vigil fleet rollout", () => {
   test("canary then waves, a pair never in the same wave; every target applied (exit 0, --json)", async () => {
     // each pair keeps its own VRID and VIP: one blob per pair, rolled out to that pair; here pair a
     const blob = sign("good-a", withPrio("a2", 110), 10, "--node", "a2");
-    const r = await cli(base(blob, "--node", "a2", "--soak", "0.5", "--timeout", "10", "--json"));
+    const seenBefore = watcher.msgs.length;
+    const r = await cli(base(blob, "--node", "a2", "--soak", "2.5", "--timeout", "10", "--json"));
     expect(r.code).toBe(0);
+    // the retained record is sent again only when the rollout changed (not every second of the soak)
+    const records = watcher.msgs.slice(seenBefore).filter((m) => /\/rollout\/[^/]+$/.test(m.topic) && m.body.length > 0)
+      .map((m) => JSON.stringify((JSON.parse(m.body.toString()) as { engine: unknown }).engine));
+    expect(records.length).toBeGreaterThanOrEqual(2);
+    expect(records.filter((e, i) => i > 0 && e === records[i - 1])).toEqual([]);
     expect(JSON.parse(r.out)).toMatchObject({ status: "done", tally: { applied: 1, failed: 0 } });
     expect(agents.get("a2")!.priority).toBe(110);
-    // both routers of pair b take one config (equal priorities: the lower address stays MASTER)
+    // both routers of pair b take one config (equal priorities: the greater address stays MASTER)
     const all = sign("good-all", withPrio("b1", 150), 11, "--node", "b1", "--node", "b2");
     const w = await cli(base(all, "--node", "b1", "--node", "b2", "--waves", "100%", "--soak", "0.5", "--timeout", "10", "--json"));
     const doc = JSON.parse(w.out);
