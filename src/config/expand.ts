@@ -147,7 +147,7 @@ export class Expander {
       const lines = body.split("\n");
       for (let k = 0; k < lines.length && !this.stopped; k++) {
         let raw = lines[k]!;
-        while (raw.endsWith("\r")) raw = raw.slice(0, -1);
+        while (raw.charCodeAt(raw.length - 1) === 0x0d /* \r */) raw = raw.slice(0, -1);
         if (!this.pending && isPlain(raw)) {
           // nearly every line: nothing to expand, and the lexer drops blanks and comments itself
           if (++this.steps > this.limits.maxSteps) this.fatal(`expansion too large: more than ${this.limits.maxSteps} lines`, SourceText.line(file, k + 1, raw), 0, "expansion-limit");

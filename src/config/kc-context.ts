@@ -33,7 +33,16 @@ const REFUSED = Symbol("vigil.kc.refused");
 type Located = { [LOC]?: Record<string | number, Where>; [REFUSED]?: Set<string | number> };
 
 export class Locations {
+  /**
+   * `record` false: field locations are not kept (find() knows none). A clean
+   * config never asks for one, and keeping one per field is a good part of the
+   * reader's work (keepalived-reader.ts reads again with them when a finding
+   * needs them). Refused keywords are always kept: they change what is reported.
+   */
+  constructor(readonly record = true) {}
+
   set(obj: object, key: string | number, s: Stmt, t: Token) {
+    if (!this.record) return;
     const o = obj as Located;
     (o[LOC] ??= Object.create(null) as Record<string | number, Where>)[key] = { s, t };
   }

@@ -30,11 +30,26 @@ export function readKeepalived(
   fs: FileSource,
   opts: ReadOptions & { limits?: SourceLimits } = {},
 ): LoadResult {
+  // First without field locations: a config with no finding about a field (the
+  // usual case) never needs them, and recording one per field is about a third of
+  // the reading (test/bench/cold-start.bench.ts). When a finding does need one,
+  // the whole read is done again with them, the same way.
+  const quick = readOnce(path, fs, opts, false);
+  return quick.locationsWanted ? readOnce(path, fs, opts, true).result : quick.result;
+}
+
+function readOnce(
+  path: string,
+  fs: FileSource,
+  opts: ReadOptions & { limits?: SourceLimits },
+  recordLocations: boolean,
+): { result: LoadResult; locationsWanted: boolean } {
   const diags = new Diagnostics();
+  let locationsWanted = false;
   try {
     const lines = readConfigLines(path, fs, diags, opts.limits ?? DEFAULT_LIMITS, opts.configId !== undefined ? { configId: opts.configId } : {});
     const tree = buildTree(lines, diags);
-    const locs = new Locations();
+    const locs = new Locations(recordLocations);
     const c = new Ctx(diags, locs, opts.strict ?? false);
     const raw: Raw = { global: {}, scripts: [], syncGroups: [], instances: [], trackFiles: [], virtualServerGroups: [], virtualServers: [],
       trackProcesses: [] };
@@ -97,11 +112,15 @@ export function readKeepalived(
           c.unknown(s, "the top level", whyUnknown(s.kw.text), unsupportedReason(s.kw.text));
       }
     }
-    const config = finishConfig(raw, diags, (p) => locs.find(raw, p), keywordOf, (p) => locs.refusedAt(raw, p));
-    return toResult("keepalived", diags.list, config, path);
+    const locate = (p: FieldPath) => {
+      locationsWanted = true;
+      return locs.find(raw, p);
+    };
+    const config = finishConfig(raw, diags, locate, keywordOf, (p) => locs.refusedAt(raw, p));
+    return { result: toResult("keepalived", diags.list, config, path), locationsWanted: locationsWanted && !recordLocations };
   } catch (e) {
     // A reader bug must still come back as a finding, never as a crash.
     diags.error(`internal error while reading ${path}: ${errorText(e)}`);
-    return toResult("keepalived", diags.list, undefined, path);
+    return { result: toResult("keepalived", diags.list, undefined, path), locationsWanted: false };
   }
 }

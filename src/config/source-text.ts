@@ -47,7 +47,8 @@ export class SourceText {
 
   /** A physical line: column 1 is its first character. */
   static line(file: string, line: number, text: string): SourceText {
-    return SourceText.of(text, { file, line, col: 1 });
+    // every line of a config comes through here: no spread of an origin object
+    return new SourceText(text, text ? [{ at: 0, file, line, col: 1 }] : []);
   }
 
   static empty(): SourceText {

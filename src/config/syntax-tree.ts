@@ -22,45 +22,49 @@ export const MAX_DEPTH = 32;
 export function buildTree(lines: TokenLine[], diags: Diagnostics, maxDepth = MAX_DEPTH): Stmt[] {
   const root: Stmt[] = [];
   const stack: Array<{ list: Stmt[]; opener?: Stmt }> = [{ list: root }];
+  let list = root; // the innermost open block's statements (stack top)
   let tooDeep = 0; // blocks skipped because of the depth limit
 
-  for (const tl of lines) {
-    let pending: Token[] = [];
-    const top = () => stack[stack.length - 1]!;
-    const flush = () => {
-      if (pending.length === 0) return;
-      if (tooDeep === 0) top().list.push({ kw: pending[0]!, args: pending.slice(1), line: tl });
-      pending = [];
-    };
-    for (const t of tl.tokens) {
-      if (!t.quoted && t.text === "{") {
+  // Straight-line code without per-line closures: this loop sees every line of a
+  // config, and a CLI run of it is over before the JIT has compiled it
+  // (test/bench/cold-start.bench.ts).
+  for (let li = 0; li < lines.length; li++) {
+    const tl = lines[li]!;
+    const tokens = tl.tokens;
+    let from = 0; // tokens[from..k) are the words of the statement being read
+    for (let k = 0; k < tokens.length; k++) {
+      const t = tokens[k]!;
+      if (t.quoted) continue;
+      if (t.text === "{") {
         if (tooDeep > 0) {
           tooDeep++;
-          pending = [];
+          from = k + 1;
           continue;
         }
         let opener: Stmt | undefined;
-        if (pending.length) {
-          opener = { kw: pending[0]!, args: pending.slice(1), line: tl };
-          top().list.push(opener);
-          pending = [];
+        if (k > from) {
+          opener = { kw: tokens[from]!, args: tokens.slice(from + 1, k), line: tl };
+          list.push(opener);
         } else {
-          const prev = top().list[top().list.length - 1];
+          const prev = list[list.length - 1];
           if (prev && !prev.block) opener = prev;
           else {
             diags.error("'{' without a keyword before it", at(t, tl));
             opener = { kw: t, args: [], line: tl };
           }
         }
+        from = k + 1;
         if (stack.length > maxDepth) {
           diags.error(`blocks nested deeper than ${maxDepth}`, at(t, tl));
           tooDeep = 1;
           continue;
         }
         opener.block = [];
-        stack.push({ list: opener.block, opener });
-      } else if (!t.quoted && t.text === "}") {
-        flush();
+        list = opener.block;
+        stack.push({ list, opener });
+      } else if (t.text === "}") {
+        if (k > from && tooDeep === 0) list.push({ kw: tokens[from]!, args: tokens.slice(from + 1, k), line: tl });
+        from = k + 1;
         if (tooDeep > 0) {
           tooDeep--;
           continue;
@@ -70,9 +74,10 @@ export function buildTree(lines: TokenLine[], diags: Diagnostics, maxDepth = MAX
           continue;
         }
         stack.pop();
-      } else pending.push(t);
+        list = stack[stack.length - 1]!.list;
+      }
     }
-    flush();
+    if (tokens.length > from && tooDeep === 0) list.push({ kw: tokens[from]!, args: tokens.slice(from + 1), line: tl });
   }
   for (let k = stack.length - 1; k > 0; k--) {
     const o = stack[k]!.opener!;
