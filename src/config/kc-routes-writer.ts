@@ -4,6 +4,7 @@
 import type { IpRoute, IpRule, TrackProcess, TrackRef } from "./model.ts";
 import { defaultTrackProcess } from "./model.ts";
 import { type Out, quoted, seconds, word } from "./keepalived-writer.ts";
+import { trackGroupSuffix } from "./kc-track-group.ts";
 
 const TABLE_NAME: Record<number, string> = { 253: "default", 254: "main", 255: "local" };
 
@@ -51,6 +52,7 @@ export function writeRoute(r: IpRoute): string {
   if (r.scope !== undefined) parts.push("scope", r.scope);
   if (r.onlink) parts.push("onlink");
   if (r.protocol !== undefined) parts.push("protocol", String(r.protocol));
+  parts.push(...trackGroupSuffix(r.trackGroup));
   return parts.join(" ");
 }
 
@@ -69,5 +71,6 @@ export function writeRule(r: IpRule): string {
   if (r.action !== undefined) parts.push(r.action);
   // the family shows in the addresses; without any, keepalived takes IPv4 unless told
   if (r.family === 6 && !(r.from ?? r.to ?? "").includes(":")) parts.push("inet6");
+  parts.push(...trackGroupSuffix(r.trackGroup));
   return parts.join(" ");
 }

@@ -17,12 +17,12 @@ const ROUTE_TYPES = new Set(["unicast", "blackhole", "unreachable", "prohibit"])
 const ROUTE_UNSUPPORTED = new Set([
   "or", "nexthop", "tos", "dsfield", "mtu", "advmss", "rtt", "rttvar", "reordering", "window", "cwnd", "ssthresh",
   "realms", "rto_min", "initcwnd", "initrwnd", "features", "quickack", "congctl", "pref", "fastopen_no_cookie",
-  "hoplimit", "expires", "encap", "vrf", "append", "track_group", "ttl-propagate", "weight",
+  "hoplimit", "expires", "encap", "vrf", "append", "ttl-propagate", "weight",
   "local", "broadcast", "throw", "nat", "anycast", "multicast",
 ]);
 const RULE_UNSUPPORTED = new Set([
   "tos", "dsfield", "realms", "goto", "uidrange", "sport", "dport", "ip_proto", "ipproto", "l3mdev",
-  "suppress_prefixlength", "suppress_ifgroup", "protocol", "nop", "track_group", "no_track", "nat", "map-to",
+  "suppress_prefixlength", "suppress_ifgroup", "protocol", "nop", "no_track", "nat", "map-to",
 ]);
 
 /** ADDRESS[/PREFIX] -> "ADDRESS/PREFIX" (host prefix when none), "default"/"all" -> the family's /0. */
@@ -137,6 +137,11 @@ export function readRoute(c: Ctx, st: Stmt): Raw | undefined {
       case "onlink":
         put("onlink", true, k);
         break;
+      case "track_group":
+        // static routes only (validate-vrrp.ts): keepalived vrrp_static_track.c
+        if (!v) return c.error(st, "'track_group' needs a name", k), undefined;
+        put("trackGroup", v.text, v), i++;
+        break;
       case "inet6":
         break;
       case "no_track":
@@ -217,6 +222,11 @@ export function readRule(c: Ctx, st: Stmt): Raw | undefined {
       case "unreachable":
       case "prohibit":
         put("action", k.text, k);
+        break;
+      case "track_group":
+        // static rules only (validate-vrrp.ts): keepalived vrrp_static_track.c
+        if (!v) return c.error(st, "'track_group' needs a name", k), undefined;
+        put("trackGroup", v.text, v), i++;
         break;
       case "inet6":
         break;

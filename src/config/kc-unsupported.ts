@@ -33,7 +33,7 @@ add(NOT_YET,
   // vrrp_instance
   "use_vmac_addr",
   // top level
-  "garp_group", "track_group");
+  "garp_group");
 
 /** Why vigil does not run keepalived keyword `kw`, or undefined when it is no keepalived keyword vigil knows of. */
 export function unsupportedReason(kw: string): string | undefined {

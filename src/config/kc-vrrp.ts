@@ -184,8 +184,8 @@ export function readSyncGroup(c: Ctx, s: Stmt): Raw | undefined {
 const KEEPALIVED_VIP_FLAGS = new Set(["no_track", "home", "nodad", "noprefixroute", "autojoin"]);
 const KEEPALIVED_VIP_VALUED = new Set(["preferred_lft", "metric", "track_group"]);
 
-/** One `virtual_ipaddress` line: ADDR[/PREFIX] [brd IP] [dev IF] [scope S] [label L] */
-function readVip(c: Ctx, st: Stmt): Raw | undefined {
+/** One `virtual_ipaddress` line: ADDR[/PREFIX] [brd IP] [dev IF] [scope S] [label L]; a static_ipaddress line also [track_group NAME] */
+function readVip(c: Ctx, st: Stmt, isStatic = false): Raw | undefined {
   if (st.block) {
     c.error(st, "unexpected block inside a virtual_ipaddress list");
     return undefined;
@@ -202,7 +202,7 @@ function readVip(c: Ctx, st: Stmt): Raw | undefined {
   c.mark(v, "", st, first);
   c.mark(v, "address", st, first);
   c.mark(v, "prefix", st, first);
-  const opts: Record<string, string> = { dev: "dev", label: "label", scope: "scope", brd: "brd", broadcast: "brd" };
+  const opts: Record<string, string> = { dev: "dev", label: "label", scope: "scope", brd: "brd", broadcast: "brd", ...(isStatic ? { track_group: "trackGroup" } : {}) };
   for (let i = 1; i < words.length; i++) {
     const k = words[i]!;
     const key = Object.hasOwn(opts, k.text) ? opts[k.text] : undefined;
@@ -344,7 +344,7 @@ export function readTrackProcess(c: Ctx, s: Stmt): Raw | undefined {
 
 /** `static_ipaddress { ... }` (top level): VIP syntax */
 export function readStaticAddresses(c: Ctx, s: Stmt, root: Raw): void {
-  vipList(c, "staticIpaddress")(s, root);
+  lineList(c, "staticIpaddress", (cx, st) => readVip(cx, st, true))(s, root);
 }
 
 /** `static_routes { ... }` / `static_rules { ... }` (top level) */

@@ -11,6 +11,7 @@ import { readTrackFile } from "./kc-track-file.ts";
 import {
   readGlobal, readInstance, readInterfaceUpDownDelays, readScript, readStaticAddresses, readStaticRoutes, readStaticRules, readSyncGroup, readTrackProcess,
 } from "./kc-vrrp.ts";
+import { readTrackGroup } from "./kc-track-group.ts";
 import { toResult, type LoadResult, type ReadOptions } from "./result.ts";
 import { DEFAULT_LIMITS, readConfigLines, type FileSource, type SourceLimits } from "./source.ts";
 import { buildTree } from "./syntax-tree.ts";
@@ -89,6 +90,10 @@ function readOnce(
           break;
         case "interface_up_down_delays":
           readInterfaceUpDownDelays(c, s, raw);
+          break;
+        case "track_group":
+          raw.trackGroups ??= [];
+          push("trackGroups", readTrackGroup(c, s), s);
           break;
         case "vrrp_instance":
           push("instances", readInstance(c, s, raw.global as Raw), s);

@@ -9,6 +9,7 @@ import {
 } from "./model.ts";
 import { rangeText } from "./vsg-range.ts";
 import { writeRoute, writeRule, writeTrackProcess, writeTrackRef } from "./kc-routes-writer.ts";
+import { trackGroupSuffix, writeTrackGroups } from "./kc-track-group.ts";
 import { writeGlobalExtras } from "./kc-global.ts";
 import { writeGlobalSwitches, writeOwnSmtpAlert } from "./kc-global-switches.ts";
 import { writeGlobalLvs } from "./kc-global-lvs.ts";
@@ -69,6 +70,7 @@ export function writeKeepalived(cfg: Config): string {
     o.line("");
     o.block("interface_up_down_delays", () => cfg.interfaceUpDownDelays.forEach((d) => o.line(word(d.interface), seconds(d.downDelayMs), seconds(d.upDelayMs))));
   }
+  writeTrackGroups(o, cfg.trackGroups);
   if (cfg.staticIpaddress.length) o.line(""), o.block("static_ipaddress", () => cfg.staticIpaddress.forEach((v) => o.line(vip(v))));
   if (cfg.staticRoutes.length) o.line(""), o.block("static_routes", () => cfg.staticRoutes.forEach((r) => o.line(writeRoute(r))));
   if (cfg.staticRules.length) o.line(""), o.block("static_rules", () => cfg.staticRules.forEach((r) => o.line(writeRule(r))));
@@ -198,6 +200,7 @@ function vip(v: VirtualIpAddress): string {
   if (v.dev !== undefined) parts.push("dev", word(v.dev));
   if (v.scope !== undefined) parts.push("scope", v.scope);
   if (v.label !== undefined) parts.push("label", word(v.label));
+  parts.push(...trackGroupSuffix(v.trackGroup));
   return parts.join(" ");
 }
 

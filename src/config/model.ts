@@ -36,6 +36,19 @@ export interface Config {
   staticRules: IpRule[];
   /** keepalived interface_up_down_delays: a link change acts only once it lasted this long */
   interfaceUpDownDelays: InterfaceUpDownDelay[];
+  /** keepalived track_group: instances that follow the interfaces of the static entries naming the group */
+  trackGroups: TrackGroup[];
+}
+
+/**
+ * keepalived `track_group NAME { group { VI_1 ... } }` (vrrp_static_track.c): each
+ * static address, route or rule that says `track_group NAME` makes these instances
+ * track its interface (address dev, route dev, rule iif) as a track_interface of
+ * weight 0: FAULT while it is down.
+ */
+export interface TrackGroup {
+  name: string;
+  group: string[];
 }
 
 /** keepalived interface_up_down_delays: `IFNAME DOWN_DELAY [UP_DELAY]` (up defaults to down) */
@@ -301,6 +314,8 @@ export interface IpRoute {
   onlink: boolean;
   /** rtm_protocol as written; keepalived 2.2.7 installs 18 whatever it says (measured), and so does vigil (with a warning) */
   protocol?: number;
+  /** static_routes only: keepalived track_group, the trackGroups entry whose instances track dev */
+  trackGroup?: string;
 }
 
 /** One static_rules / virtual_rules line (keepalived vrrp_iprule.c), common subset. */
@@ -321,6 +336,8 @@ export interface IpRule {
   action?: "blackhole" | "unreachable" | "prohibit";
   /** `not`: the rule matches when the selector does not */
   invert: boolean;
+  /** static_rules only: keepalived track_group, the trackGroups entry whose instances track iif */
+  trackGroup?: string;
 }
 
 // ---------------------------------------------------------------- vrrp_sync_group
@@ -371,6 +388,8 @@ export interface VirtualIpAddress {
   label?: string;
   scope?: "global" | "site" | "link" | "host" | "nowhere";
   brd?: string;
+  /** static_ipaddress only: keepalived track_group, the trackGroups entry whose instances track dev */
+  trackGroup?: string;
 }
 
 export interface TrackInterface {
@@ -850,7 +869,7 @@ export function defaultFleet(): FleetConfig {
 
 export function emptyConfig(): Config {
   return { global: defaultGlobal(), scripts: [], syncGroups: [], instances: [], trackFiles: [], virtualServerGroups: [], virtualServers: [],
-    trackProcesses: [], staticIpaddress: [], staticRoutes: [], staticRules: [], interfaceUpDownDelays: [] };
+    trackProcesses: [], staticIpaddress: [], staticRoutes: [], staticRules: [], interfaceUpDownDelays: [], trackGroups: [] };
 }
 
 export function defaultTrackProcess(name: string, process: string): TrackProcess {

@@ -201,6 +201,7 @@ export const vipSpec = obj("VirtualIpAddress", {
   label: opt(name),
   scope: opt(enm("global", "site", "link", "host", "nowhere")),
   brd: opt(ip),
+  trackGroup: opt(name, "static_ipaddress only: the trackGroups entry whose instances track dev"),
 });
 
 // vrrp_track_process, track_file/track_process references, routes and rules
@@ -242,6 +243,7 @@ export const routeSpec = obj("IpRoute", {
   scope: opt(scopeSpec),
   onlink: def(bool, false),
   protocol: opt(int(0, 255), "absent = 18 (keepalived)"),
+  trackGroup: opt(name, "static_routes only: the trackGroups entry whose instances track dev"),
 });
 
 export const ruleSpec = obj("IpRule", {
@@ -256,6 +258,7 @@ export const ruleSpec = obj("IpRule", {
   fwmask: opt(int(0, U32)),
   action: opt(enm("blackhole", "unreachable", "prohibit")),
   invert: def(bool, false),
+  trackGroup: opt(name, "static_rules only: the trackGroups entry whose instances track iif"),
 });
 
 export const syncGroupSpec = fromModel(obj("SyncGroup", {
@@ -519,4 +522,8 @@ export const configSpec = obj("Config", {
     downDelayMs: req(ms(0, 255_000)),
     upDelayMs: req(ms(0, 255_000)),
   }), 1024), []),
+  trackGroups: def(arr(obj("TrackGroup", {
+    name: req(name),
+    group: req(arr(name, 1024), "vrrp_instance names"),
+  }), 1024), [], "keepalived track_group: instances that track the interfaces of the static entries naming the group"),
 });

@@ -6,6 +6,7 @@ import type { FieldPath, Severity } from "./diagnostics.ts";
 import { instanceFamily, instanceStrict, instanceVersion, type Config, type VirtualIpAddress } from "./model.ts";
 import { validateLvsExtras } from "./validate-lvs.ts";
 import { validateVrrpExtras } from "./validate-vrrp.ts";
+import { validateTrackGroups } from "./track-groups.ts";
 import { validateSyncGroupTracking } from "./validate-sync-group.ts";
 import { validateInstanceExtras } from "./validate-instance-extras.ts";
 import { validateGlobalExtras } from "./validate-global.ts";
@@ -223,6 +224,7 @@ export function validateConfig(cfg: Config): Finding[] {
 
   for (const f of validateLvsExtras(cfg)) out.push(f);
   for (const f of validateVrrpExtras(cfg)) out.push(f);
+  for (const f of validateTrackGroups(cfg)) out.push(f);
   for (const f of validateSyncGroupTracking(cfg)) out.push(f);
   for (const f of validateInstanceExtras(cfg)) out.push(f);
   for (const f of validateGlobalExtras(cfg)) out.push(f);

@@ -7,6 +7,7 @@
 // rtnetlink and passes them in. The VRRP worker binds again whenever an instance
 // that could not start yet is retried, so a board whose interfaces come up after
 // vigil starts needs no restart.
+import { staticTrackedInterfaces } from "../config/track-groups.ts";
 import { errorText } from "../error-text.ts";
 import {
   type Config, type InterfaceUpDownDelay, type VrrpInstance, type VirtualIpAddress,
@@ -192,6 +193,7 @@ export function configPlans(cfg: Config): ConfigPlans {
   const errors: string[] = [];
   const vmacNames = new Set<string>();
   const plans: InstancePlan[] = [];
+  const staticTracked = staticTrackedInterfaces(cfg);
   for (const inst of cfg.instances) {
     const family = instanceFamily(inst);
     // use_vmac: VIPs meant for the instance's interface go on the vmac instead (as keepalived places them)
@@ -217,6 +219,11 @@ export function configPlans(cfg: Config): ConfigPlans {
     const trackInterfaces: InstancePlan["trackInterfaces"] = track.trackInterface.map((t) => ({
       name: t.name, ifindex: 0, ...(t.weight !== undefined ? { weight: t.weight } : {}),
     }));
+    // keepalived track_group: the interface of each static entry naming a group of this instance, tracked
+    // as a track_interface of weight 0 (vrrp_static_track.c add_vrrp_to_interface): FAULT while it is down
+    for (const name of staticTracked.get(inst.name) ?? []) {
+      if (!trackInterfaces.some((t) => t.name === name && t.weight === undefined)) trackInterfaces.push({ name, ifindex: 0 });
+    }
     const trackScripts: PlannedTrackScript[] = [];
     for (const t of track.trackScript) {
       const sc = cfg.scripts.find((x) => x.name === t.script);

@@ -67,7 +67,7 @@ describe("every construct in one daemon", () => {
     expect(lab.exec(1, ["ip", "-6", "route", "show"])).toContain("fd00:50::/64");
     const rules = lab.exec(1, ["ip", "rule", "show"]);
     expect(rules).toContain("1000:\tfrom 198.18.50.0/24 lookup 100");
-    expect(rules).toContain("2000:\tfrom 198.18.61.0/24 lookup 101");
+    expect(rules).toContain("2000:\tfrom 198.18.61.0/24 iif eth0 lookup 101");
   });
 
   test("tracking: the process (+7) and the file (value × -10) move VI_MAIN's priority from 150", async () => {
