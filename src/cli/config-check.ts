@@ -7,6 +7,7 @@
 import { diagnosticJson, formatDiagnostic, sortDiagnostics } from "../config/diagnostics.ts";
 import { loadConfigFile } from "../config-io/load.ts";
 import { CONFIG_ID_USAGE, parseConfigIdArg } from "./config-id-arg.ts";
+import { withShortRunJit } from "./jit-policy.ts";
 import { writeOut, writeErr } from "./out.ts";
 
 const USAGE =
@@ -52,7 +53,7 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   const file = files[0]!;
-  const r = loadConfigFile(file, { strict, ...(configId !== undefined ? { configId } : {}) });
+  const r = withShortRunJit(() => loadConfigFile(file, { strict, ...(configId !== undefined ? { configId } : {}) }));
   const all = sortDiagnostics([...r.errors, ...r.warnings], file);
   if (json) {
     // one finding per line: as easy to read and grep as the text form
