@@ -31,9 +31,7 @@ add(LINKS, "linkbeat_use_polling", "linkbeat_interfaces");
 add(IPVLAN, "use_ipvlan");
 add(NOT_YET,
   // vrrp_instance
-  "use_vmac_addr",
-  // top level
-  "garp_group");
+  "use_vmac_addr");
 
 /** Why vigil does not run keepalived keyword `kw`, or undefined when it is no keepalived keyword vigil knows of. */
 export function unsupportedReason(kw: string): string | undefined {

@@ -8,6 +8,7 @@ import { unsupportedReason } from "./kc-unsupported.ts";
 import { readFleet } from "./kc-fleet.ts";
 import { readVirtualServer, readVirtualServerGroup } from "./kc-lvs.ts";
 import { readTrackFile } from "./kc-track-file.ts";
+import { readGarpGroup } from "./kc-garp-group.ts";
 import {
   readGlobal, readInstance, readInterfaceUpDownDelays, readScript, readStaticAddresses, readStaticRoutes, readStaticRules, readSyncGroup, readTrackProcess,
 } from "./kc-vrrp.ts";
@@ -94,6 +95,10 @@ function readOnce(
         case "track_group":
           raw.trackGroups ??= [];
           push("trackGroups", readTrackGroup(c, s), s);
+          break;
+        case "garp_group":
+          raw.garpGroups ??= [];
+          push("garpGroups", readGarpGroup(c, s), s);
           break;
         case "vrrp_instance":
           push("instances", readInstance(c, s, raw.global as Raw), s);

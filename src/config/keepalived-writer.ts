@@ -14,6 +14,7 @@ import { writeGlobalExtras } from "./kc-global.ts";
 import { writeGlobalSwitches, writeOwnSmtpAlert } from "./kc-global-switches.ts";
 import { writeGlobalLvs } from "./kc-global-lvs.ts";
 import { writeInstanceExtras } from "./kc-instance-extras.ts";
+import { writeGarpGroups } from "./kc-garp-group.ts";
 
 /** ms -> keepalived seconds ("1", "0.01", "2.5"). */
 export function seconds(ms: number): string {
@@ -71,6 +72,7 @@ export function writeKeepalived(cfg: Config): string {
     o.block("interface_up_down_delays", () => cfg.interfaceUpDownDelays.forEach((d) => o.line(word(d.interface), seconds(d.downDelayMs), seconds(d.upDelayMs))));
   }
   writeTrackGroups(o, cfg.trackGroups);
+  writeGarpGroups(o, cfg.garpGroups);
   if (cfg.staticIpaddress.length) o.line(""), o.block("static_ipaddress", () => cfg.staticIpaddress.forEach((v) => o.line(vip(v))));
   if (cfg.staticRoutes.length) o.line(""), o.block("static_routes", () => cfg.staticRoutes.forEach((r) => o.line(writeRoute(r))));
   if (cfg.staticRules.length) o.line(""), o.block("static_rules", () => cfg.staticRules.forEach((r) => o.line(writeRule(r))));

@@ -38,6 +38,8 @@ export interface Config {
   interfaceUpDownDelays: InterfaceUpDownDelay[];
   /** keepalived track_group: instances that follow the interfaces of the static entries naming the group */
   trackGroups: TrackGroup[];
+  /** keepalived garp_group: GARP/NA spacing per interface or aggregate of interfaces, across instances */
+  garpGroups: GarpGroup[];
 }
 
 /**
@@ -49,6 +51,19 @@ export interface Config {
 export interface TrackGroup {
   name: string;
   group: string[];
+}
+
+/**
+ * keepalived garp_group: gratuitous ARPs (unsolicited NAs) leave its interfaces,
+ * together, at least garpIntervalMs (gnaIntervalMs) apart, whichever instance sends
+ * them; absent = that family is not spaced there. Interfaces in no group take the
+ * global vrrp_garp_interval / vrrp_gna_interval, each on its own.
+ */
+export interface GarpGroup {
+  garpIntervalMs?: Ms;
+  gnaIntervalMs?: Ms;
+  /** `interface NAME` (one) or `interfaces { ... }` (an aggregate) */
+  interfaces: string[];
 }
 
 /** keepalived interface_up_down_delays: `IFNAME DOWN_DELAY [UP_DELAY]` (up defaults to down) */
@@ -869,7 +884,8 @@ export function defaultFleet(): FleetConfig {
 
 export function emptyConfig(): Config {
   return { global: defaultGlobal(), scripts: [], syncGroups: [], instances: [], trackFiles: [], virtualServerGroups: [], virtualServers: [],
-    trackProcesses: [], staticIpaddress: [], staticRoutes: [], staticRules: [], interfaceUpDownDelays: [], trackGroups: [] };
+    trackProcesses: [], staticIpaddress: [], staticRoutes: [], staticRules: [], interfaceUpDownDelays: [], trackGroups: [],
+    garpGroups: [] };
 }
 
 export function defaultTrackProcess(name: string, process: string): TrackProcess {

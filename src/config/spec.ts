@@ -526,4 +526,10 @@ export const configSpec = obj("Config", {
     name: req(name),
     group: req(arr(name, 1024), "vrrp_instance names"),
   }), 1024), [], "keepalived track_group: instances that track the interfaces of the static entries naming the group"),
+  garpGroups: def(arr(obj("GarpGroup", {
+    // keepalived read_decimal_unsigned_strvec 0..INT_MAX µs; vigil keeps ms
+    garpIntervalMs: opt(ms(0, 2_147_483), "least time between gratuitous ARPs on these interfaces together; absent = not spaced"),
+    gnaIntervalMs: opt(ms(0, 2_147_483), "least time between unsolicited NAs on these interfaces together; absent = not spaced"),
+    interfaces: req(arr(name, 1024), "one interface, or an aggregate sharing the spacing"),
+  }), 1024), []),
 });

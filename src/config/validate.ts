@@ -10,6 +10,7 @@ import { validateTrackGroups } from "./track-groups.ts";
 import { validateSyncGroupTracking } from "./validate-sync-group.ts";
 import { validateInstanceExtras } from "./validate-instance-extras.ts";
 import { validateGlobalExtras } from "./validate-global.ts";
+import { validateGarpGroups } from "./validate-garp-groups.ts";
 import { PRIORITY_OWNER } from "../vrrp/params.ts";
 
 export interface Finding {
@@ -228,6 +229,7 @@ export function validateConfig(cfg: Config): Finding[] {
   for (const f of validateSyncGroupTracking(cfg)) out.push(f);
   for (const f of validateInstanceExtras(cfg)) out.push(f);
   for (const f of validateGlobalExtras(cfg)) out.push(f);
+  for (const f of validateGarpGroups(cfg)) out.push(f);
 
   if (cfg.fleet) {
     if (cfg.fleet.node === undefined && g.routerId === undefined) err(["fleet", "node"], "vigil_fleet needs 'node' (or global_defs router_id) to name this device");

@@ -19,6 +19,7 @@ import { paramsFromConfig } from "../vrrp/from-config.ts";
 import type { TrackedScript } from "../vrrp/priority.ts";
 import { vrrpMac } from "../vrrp/virtual-mac.ts";
 import { effectiveGarpExtraIf, type GarpExtraIf } from "../vrrp/garp-extra-if.ts";
+import { paceLaneFor, type PaceLane } from "../vrrp/garp-pacing.ts";
 import { bindPlan, type StartBlock } from "./plan-bind.ts";
 import { type RoutePlan, routePlan, rulePlan, type RuleSpec, type StaticPlan, staticPlan } from "./plan-routes.ts";
 
@@ -55,6 +56,8 @@ export interface VipPlan {
   advertised: boolean;
   /** lives on the instance's vmac: ifindex is 0 here, the runtime fills it once the vmac exists */
   onVmac?: boolean;
+  /** garp_group / vrrp_garp_interval / vrrp_gna_interval: the lane its GARPs/NAs share with other instances' (vrrp/garp-pacing.ts); absent = not spaced */
+  pace?: PaceLane;
 }
 
 /** keepalived `use_vmac`: the macvlan the instance's VIPs (and, unless xmitBase, its adverts) use. */
@@ -203,12 +206,15 @@ export function configPlans(cfg: Config): ConfigPlans {
       const dev = v.dev ?? inst.interface;
       const vfam: 4 | 6 = v.address.includes(":") ? 6 : 4;
       const onVmac = vmacName !== undefined && dev === inst.interface;
+      // keepalived paces the base interface of a vmac (IF_BASE_IFP)
+      const pace = paceLaneFor(cfg, dev, vfam);
       vips.push({
         address: v.address, prefix: v.prefix, family: vfam, ifindex: 0, dev: onVmac ? vmacName : dev,
         ...(onVmac ? { onVmac: true } : {}),
         ...(v.label !== undefined ? { label: v.label } : {}),
         ...(v.scope !== undefined ? { scope: v.scope } : {}),
         ...(v.brd !== undefined ? { brd: v.brd } : {}),
+        ...(pace ? { pace } : {}),
         advertised: advertised && vfam === family,
       });
     };

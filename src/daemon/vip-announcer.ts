@@ -18,6 +18,8 @@ import { ClaimPolicy, ClaimVerdict, handoverWindowMs, macNumber, NO_MAC, virtual
 import type { AdvertSources } from "./advert-sources.ts";
 import type { VipPlan } from "./plan.ts";
 import { garpExtraIfFrames, type GarpExtraIf } from "../vrrp/garp-extra-if.ts";
+import { State } from "../vrrp/actions.ts";
+import type { GarpLane, GarpPacer, PacedMessage } from "../vrrp/garp-pacing.ts";
 
 const MAX_RX_PER_WAKE = 256;
 /** docs/split-brain.md defence 4: while master, re-probe the VIPs this often. */
@@ -49,6 +51,10 @@ export class VipAnnouncer {
   /** keepalived garp_extra_if: the frames (one per interface) sent every extra.intervalMs while master */
   private readonly extraFrames: number[];
   nextExtraAt = Infinity;
+  /** garp_group / vrrp_garp_interval: each frame's lane (null = not spaced) and its message there */
+  private readonly lanes: (GarpLane | null)[] = [];
+  private readonly paced: PacedMessage[] = [];
+  private closed = false;
   sendErrors = 0;
   garpsSent = 0;
   conflicts = 0;
@@ -67,6 +73,7 @@ export class VipAnnouncer {
     private readonly report: (detail: string) => void,
     private readonly extra: GarpExtraIf,
     xmitBase: boolean,
+    pacer: GarpPacer | null = null,
   ) {
     const fam = fsm.p.family;
     this.frameLen = fam === 4 ? ARP_FRAME_LEN : UNSOLICITED_NA_LEN;
@@ -88,6 +95,9 @@ export class VipAnnouncer {
           this.otherPkts.set(v.ifindex, out);
         }
         this.frameSock.push(out);
+        const i = this.lanes.length;
+        this.lanes.push(v.pace && pacer ? pacer.lane(v.pace) : null);
+        this.paced.push({ queued: false, send: () => this.sendPaced(i) });
         if (fam === 4) {
           writeGratuitousArp(f, 0, out.mac, bytes);
           this.probeLens.push(writeArpProbe(probe, 0, out.mac, bytes));
@@ -119,16 +129,32 @@ export class VipAnnouncer {
     return out;
   }
 
-  /** Gratuitous ARP / unsolicited NA: `rounds` of them for VIP `which`, or for every VIP when -1. */
-  sendGratuitous(which: number, rounds: number): void {
+  /**
+   * Gratuitous ARP / unsolicited NA: `rounds` of them for VIP `which`, or for every
+   * VIP when -1; a VIP with a lane (garp_group, vrrp_garp_interval) waits its turn there.
+   */
+  sendGratuitous(which: number, rounds: number, now: number): void {
     if (!this.pkt) return;
     for (let r = 0; r < rounds; r++) {
       for (let i = 0; i < this.frames.length; i++) {
         if (which >= 0 && i !== which) continue;
-        if (this.frameSock[i].send(this.frames[i], this.frameLen) < 0) this.sendErrors++;
-        else this.garpsSent++;
+        const lane = this.lanes[i];
+        if (lane) lane.offer(now, this.paced[i]);
+        else this.sendFrame(i);
       }
     }
+  }
+
+  private sendFrame(i: number): void {
+    if (this.frameSock[i].send(this.frames[i], this.frameLen) < 0) this.sendErrors++;
+    else this.garpsSent++;
+  }
+
+  /** Its turn in the lane came: keepalived vrrp_arp_thread sends only for a master that still holds the VIPs. */
+  private sendPaced(i: number): boolean {
+    if (this.closed || this.fsm.state !== State.Master) return false;
+    this.sendFrame(i);
+    return true;
   }
 
   /** docs/split-brain.md defence 4: ask whether anyone else answers for our VIPs. */
@@ -155,8 +181,9 @@ export class VipAnnouncer {
   /** garp_extra_if: one gratuitous ARP/NA on each interface that carries VIPs but no adverts. */
   sendExtra(now: number): void {
     for (const i of this.extraFrames) {
-      if (this.frameSock[i].send(this.frames[i], this.frameLen) < 0) this.sendErrors++;
-      else this.garpsSent++;
+      this.sendFrame(i);
+      // keepalived send_gratuitous_arp_immediate: the lane's next message waits for this one too
+      this.lanes[i]?.sentAt(now);
     }
     this.nextExtraAt = now + this.extra.intervalMs;
   }
@@ -205,6 +232,7 @@ export class VipAnnouncer {
   }
 
   close(): void {
+    this.closed = true; // what still waits in a lane is dropped at its turn
     this.pkt?.close();
     for (const p of this.otherPkts.values()) p.close();
     this.naListener?.close();

@@ -21,6 +21,7 @@ import { AdvertSender } from "./advert-sender.ts";
 import { VipLeases } from "./vip-leases.ts";
 import { VipAnnouncer } from "./vip-announcer.ts";
 import type { OwnedRoutes } from "./owned-routes.ts";
+import type { GarpPacer } from "../vrrp/garp-pacing.ts";
 import { runtimeFaultCause, runtimeStatus } from "./runtime-status.ts";
 import { holdPromoteSecondaries, releasePromoteSecondaries } from "./promote-secondaries.ts";
 
@@ -63,7 +64,8 @@ export class InstanceRuntime {
   sinceWall = Date.now();
   lastTransitionAt = 0;
 
-  constructor(plan: InstancePlan, private readonly nl: NetlinkSocket, private readonly hooks: RuntimeHooks) {
+  /** `pacer`: the worker's GARP/NA lanes (garp_group, vrrp_garp_interval), shared by its instances */
+  constructor(plan: InstancePlan, private readonly nl: NetlinkSocket, private readonly hooks: RuntimeHooks, pacer: GarpPacer | null = null) {
     this.plan = plan;
     this.name = plan.name;
     this.core = new VrrpInstance(plan.params);
@@ -94,7 +96,7 @@ export class InstanceRuntime {
       this.announcer = new VipAnnouncer(
         this.vips, this.core.fsm, vmac ? vmac.spec.name : plan.interface, vmac ? vmac.index : plan.ifindex,
         (detail) => hooks.event("vip-conflict", this, detail),
-        plan.garpExtraIf, plan.vmac?.xmitBase === true,
+        plan.garpExtraIf, plan.vmac?.xmitBase === true, pacer,
       );
     } catch (e) {
       this.adverts.close();
@@ -190,7 +192,7 @@ export class InstanceRuntime {
           this.leases.remove();
           break;
         case ActionKind.SendGratuitous:
-          this.announcer.sendGratuitous(a, acts.b[i]);
+          this.announcer.sendGratuitous(a, acts.b[i], now);
           break;
         case ActionKind.NotifyTransition:
           this.sinceWall = Date.now();

@@ -111,6 +111,10 @@ class WorkerLoop implements CommandTarget {
       const d = instances.waiting[i].retry.nextAt;
       if (d < deadline) deadline = d;
     }
+    // gratuitous ARPs/NAs waiting their turn on an interface (garp_group, vrrp_garp_interval)
+    const pacer = instances.garpPacer;
+    pacer.fire(now);
+    if (pacer.deadline < deadline) deadline = pacer.deadline;
     Atomics.add(this.progress, 0, 1);
     // the main thread's command was read above (its eventfd is drained): run it before sleeping
     if (woke) return true;

@@ -19,6 +19,7 @@ import { reconcileSyncGroups } from "./sync-groups.ts";
 import type { TrackingInputs } from "./tracking-inputs.ts";
 import { InstanceRuntime } from "./vrrp-runtime.ts";
 import { WaitingInstance } from "./waiting-instance.ts";
+import { GarpPacer } from "../vrrp/garp-pacing.ts";
 import { nowMs, post, postWaitingTransition, workerHooks as hooks } from "./worker-post.ts";
 
 /** The interfaces an instance needs (its vmac's name too: a link in the way goes): a change on any can let it start. */
@@ -45,6 +46,8 @@ export class WorkerInstances {
    * Master_Down_Timer from there (keepalived sets the time on the first start only)
    */
   startupHoldUntil = -Infinity;
+  /** garp_group / vrrp_garp_interval / vrrp_gna_interval: GARP/NA lanes shared by every instance here */
+  readonly garpPacer = new GarpPacer();
   /** the wait each runtime started from (its backoff goes on if the runtime fails by itself) */
   private readonly startedFrom = new WeakMap<InstanceRuntime, WaitingInstance>();
 
@@ -115,7 +118,7 @@ export class WorkerInstances {
     let cause: WaitCause;
     if ("plan" in b) {
       try {
-        const rt = new InstanceRuntime(b.plan, this.nl, hooks);
+        const rt = new InstanceRuntime(b.plan, this.nl, hooks, this.garpPacer);
         rt.reportFromFault = w.faultReported;
         this.startedFrom.set(rt, w);
         for (const [i, ok] of w.scriptHistory) rt.tracker.scriptResult(i, ok);

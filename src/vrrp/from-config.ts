@@ -62,7 +62,9 @@ export function paramsFromConfig(cfg: Config, inst: VrrpInstance, iface: Interfa
       // whose own default is the global vrrp_garp_master_* (not the instance's); vrrp_strict sends none
       lowerPrioRepeat: strict ? 0 : inst.garpLowerPrioRepeat ?? g.vrrpGarpLowerPrioRepeat ?? g.vrrpGarpMasterRepeat,
       lowerPrioDelayMs: strict ? 0 : inst.garpLowerPrioDelayMs ?? g.vrrpGarpLowerPrioDelayMs ?? g.vrrpGarpMasterDelayMs,
-      intervalMs: family === 4 ? inst.garpIntervalMs ?? g.vrrpGarpIntervalMs : inst.gnaIntervalMs ?? g.vrrpGnaIntervalMs,
+      // vigil's own per-instance garp_interval / gna_interval; the global vrrp_garp_interval /
+      // vrrp_gna_interval and garp_group space an interface across instances (garp-pacing.ts)
+      intervalMs: (family === 4 ? inst.garpIntervalMs : inst.gnaIntervalMs) ?? 0,
     },
     skipCheckAdvAddr: inst.skipCheckAdvAddr ?? g.vrrpSkipCheckAdvAddr,
     checkUnicastSrc: inst.checkUnicastSrc || g.vrrpCheckUnicastSrc,

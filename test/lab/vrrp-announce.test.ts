@@ -3,13 +3,14 @@
 // virtual_ipaddress_excluded (installed, announced, not advertised), the
 // gratuitous ARP schedule (garp_master_repeat, garp_master_delay,
 // garp_interval), garp_extra_if's periodic GARP on a VIP interface that
-// carries no adverts, and the STOP notification and VIP removal on SIGTERM.
+// carries no adverts, and the STOP notification and VIP removal on SIGTERM; then
+// garp_group spacing two instances' GARPs on one interface.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Lab, type LabProc, nowMs, sleep } from "../helpers/lab.ts";
 import { adverts, garps, readPcap } from "../helpers/pcap.ts";
-import { instanceStatus, startVigil, type VigilHandle, waitUntil } from "../helpers/vigil.ts";
+import { instanceStatus, startVigil, stopVigil, vigilConf, type VigilHandle, waitUntil } from "../helpers/vigil.ts";
 
 const V1 = "198.18.0.140";
 const V2 = "198.18.0.141";
@@ -116,5 +117,27 @@ describe("vigil master announcements", () => {
     const lines = () => (existsSync(notifyLog) ? readFileSync(notifyLog, "utf8").split("\n").filter(Boolean) : []);
     expect(await waitUntil(() => lines().includes("specific-stop") && lines().includes("INSTANCE VI_A STOP 150"), 3000)).toBe(true);
     expect(nowMs() - tStop).toBeLessThan(10_000);
+  }, 30_000);
+
+  test("keepalived garp_group: two instances taking over on one interface together send their GARPs at least garp_interval apart, in turn", async () => {
+    const GROUP_S = 0.1;
+    const PA = "198.18.0.145";
+    const PB = "198.18.0.146";
+    const cap = await lab.capture();
+    // two address owners: both take over at start, in the same pass; without the group their bursts would overlap
+    const h = await startVigil(lab, 1, vigilConf({
+      routerId: "r1g",
+      blocks: ["garp_group {", `  garp_interval ${GROUP_S}`, "  interface eth0", "}"],
+      instances: [PA, PB].map((vip, k) => ({ name: `VI_P${k}`, vrid: 145 + k, priority: 255, advertInt: 1, vips: [vip], extra: ["garp_master_repeat 2", "garp_master_delay 0"] })),
+    }));
+    expect(await waitUntil(async () => (await instanceStatus(h, "VI_P0"))?.state === "MASTER" && (await instanceStatus(h, "VI_P1"))?.state === "MASTER", 5000)).toBe(true);
+    await sleep(GROUP_S * 1000 * 4 + 300);
+    const g = garps(await cap.stop()).filter((x) => x.srcMac === lab.mac(1) && (x.d.senderIp === PA || x.d.senderIp === PB));
+    await stopVigil(lab, h);
+    // both instances' VIPs went out, one lane: a repeat of a VIP still waiting is not queued twice (as keepalived)
+    expect(new Set(g.map((x) => x.d.senderIp))).toEqual(new Set([PA, PB]));
+    expect(g.length).toBeGreaterThanOrEqual(3);
+    // a lower bound only (minus the capture's timestamp noise): load makes the gaps longer, never shorter
+    for (let i = 1; i < g.length; i++) expect(g[i].t - g[i - 1].t).toBeGreaterThanOrEqual(GROUP_S * 1000 - 5);
   }, 30_000);
 });

@@ -208,7 +208,7 @@ describe("errors name file:line:col and the offending text", () => {
     expect(errs(strict)).toEqual(["4:5 unknown keyword 'advert_intt' in vrrp_instance VI_1", "5:5 unknown keyword 'frobnicate' in vrrp_instance VI_1"]);
   });
   test("keepalived features vigil does not implement are named as such", () => {
-    expect(warns(read("garp_group {\n garp_interval 1\n}"))).toEqual(["1:1 keepalived feature not supported by vigil: 'garp_group' in the top level, ignored: not implemented in vigil"]);
+    expect(warns(read("bfd_instance b1 {\n min_tx 100\n}"))).toEqual(["1:1 keepalived feature not supported by vigil: 'bfd_instance' in the top level, ignored: vigil has no BFD (RFC 5880)"]);
   });
   test("a keyword that needs a block, and one that must not have one", () => {
     expect(errs(read(VI("    virtual_ipaddress 198.18.0.1")))).toEqual(["4:5 'virtual_ipaddress' needs a { ... } block"]);

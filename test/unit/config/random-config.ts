@@ -328,7 +328,8 @@ export function randomConfig(seed: number, size = 1, opts: GenOptions = {}): Con
     global.lvsSyncDaemon = set({ interface: nameOf(r, "if"), instance: instances[0]!.name }, { syncId: maybe(r, 0.5, () => r.int(0, 255)), port: maybe(r, 0.3, () => r.int(1, 65535)) });
   }
   const cfg: Config = { global, scripts, syncGroups, instances, trackFiles: [], virtualServerGroups: [], virtualServers,
-    trackProcesses: [], staticIpaddress: [], staticRoutes: [], staticRules: [], interfaceUpDownDelays: [], trackGroups: [] };
+    trackProcesses: [], staticIpaddress: [], staticRoutes: [], staticRules: [], interfaceUpDownDelays: [], trackGroups: [],
+    garpGroups: [] };
   if (!SAFE && r.chance(0.5)) cfg.fleet = randomFleet(r);
   if (SAFE) for (const v of virtualServers) if (!v.sorryServer) v.sorryServerInhibit = false;
   addLvsGrammar(prng(seed ^ 0x6c7673), cfg, size, addrs);

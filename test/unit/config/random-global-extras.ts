@@ -69,6 +69,18 @@ export function addGlobalExtras(r: Rng, cfg: Config, safe: boolean): void {
   if (r.chance(0.3)) g.vrrpGarpLowerPrioDelayMs = r.int(0, 4294) * 1000;
   for (const i of cfg.instances) if (r.chance(0.2)) i.garpLowerPrioDelayMs = r.int(0, 4294) * 1000;
   if (r.chance(0.3)) g.vrrpStartupDelayMs = r.int(1, 4_294_967);
+  // garp_group: keepalived -t refuses an interface this box lacks (the safe configs name lo only) and one in two groups
+  if (r.chance(0.3)) {
+    const ifs = safe ? [["lo"]] : [["eth0"], ["eth1", "eth2"]].slice(0, r.int(1, 2));
+    cfg.garpGroups = ifs.map((interfaces) => {
+      const both = r.int(0, 2);
+      return {
+        ...(both !== 1 ? { garpIntervalMs: r.int(0, 999) } : {}),
+        ...(both !== 0 ? { gnaIntervalMs: r.int(0, 999) } : {}),
+        interfaces,
+      };
+    });
+  }
   if (!safe && r.chance(0.4)) {
     g.metricsListen = r.chance(0.5) ? { address: `127.0.0.${r.int(1, 254)}`, port: r.int(1, 65535) } : { address: `fd00::${r.int(1, 0xffff).toString(16)}`, port: r.int(1, 65535) };
   }
