@@ -34,6 +34,8 @@ export { PRIORITY_OWNER };
 export interface FsmObserver {
   transition(fsm: VrrpFsm, from: State, to: State, now: number): void;
   faultChanged(fsm: VrrpFsm, now: number): void;
+  /** as master it heard a lower priority and sent its lower-priority burst (keepalived vrrp_state_master_rx) */
+  lowerPriorityHeard?(fsm: VrrpFsm, now: number): void;
 }
 
 type Handler = (f: VrrpFsm, now: number) => void;
@@ -173,6 +175,18 @@ export class VrrpFsm {
     this.setPriority(now, effective);
     if (faulted) this.faultRaised(now, FAULT_TRACKING);
     else this.faultCleared(now, FAULT_TRACKING);
+  }
+
+  /**
+   * Sync group: a peer member, master, heard a lower priority. keepalived
+   * vrrp_state_master_rx has every other member with garp_lower_prio_repeat send
+   * its lower-priority burst (and the delayed one) too — if it holds its VIPs.
+   */
+  lowerPriorityBurst(now: number): void {
+    if (this.state !== State.Master) return;
+    const before = this.garp.deadline;
+    this.garp.lowerPriorityHeard(now, this.actions);
+    this.garpTimerChanged(before);
   }
 
   forceMaster(now: number): void {
@@ -414,8 +428,10 @@ const masterAdvert: Handler = (f, now) => {
   }
   // (garp_lower_prio_delay: the burst again that much later, garp.ts)
   const before = f.garp.deadline;
-  f.garp.lowerPriorityHeard(now, f.actions);
+  const burst = f.garp.lowerPriorityHeard(now, f.actions);
   f.garpTimerChanged(before);
+  // keepalived: with its own burst, the sync group's other members announce too
+  if (burst) f.observer?.lowerPriorityHeard?.(f, now);
 };
 
 /** Master enters FAULT: release with priority 0 so a backup takes over at once. */

@@ -67,17 +67,19 @@ export class GarpScheduler {
    * The master heard an advert of lower priority (keepalived vrrp_state_master_rx):
    * garp_lower_prio_repeat now and, with garp_lower_prio_delay, again that much later.
    * Neither without a repeat count: keepalived arms the delayed burst only then.
+   * True when there was one (keepalived then has the sync group's other members announce too).
    */
-  lowerPriorityHeard(now: number, out: ActionList): void {
+  lowerPriorityHeard(now: number, out: ActionList): boolean {
     const rounds = this.g.lowerPrioRepeat ?? this.g.masterRepeat;
-    if (rounds <= 0) return;
+    if (rounds <= 0) return false;
     this.burst(now, rounds, out);
     const delay = this.g.lowerPrioDelayMs ?? this.g.masterDelayMs;
-    if (delay <= 0 || this.vipCount === 0) return;
+    if (delay <= 0 || this.vipCount === 0) return true;
     this.lowerPrioAt ??= new Float64Array(LOWER_PRIO_MAX);
-    if (this.lowerPrioLen === LOWER_PRIO_MAX) return;
+    if (this.lowerPrioLen === LOWER_PRIO_MAX) return true;
     this.lowerPrioAt[(this.lowerPrioHead + this.lowerPrioLen++) % LOWER_PRIO_MAX] = now + delay;
     this.recompute();
+    return true;
   }
 
   /** delayed lower-priority bursts still to come (status and tests) */

@@ -1,7 +1,8 @@
 // vrrp_sync_group: member instances move together (keepalived semantics).
 // One member becoming Master pulls the others (in Backup) to Master; one leaving
 // Master for Backup pushes the others to Backup; a member's own fault puts every
-// other member in FAULT until no member has an own fault left.
+// other member in FAULT until no member has an own fault left. A member that as
+// master hears a lower priority has the others send their lower-priority GARPs too.
 import { State } from "./actions.ts";
 import { FAULT_SYNC_GROUP, type FsmObserver, type VrrpFsm } from "./fsm.ts";
 
@@ -33,6 +34,11 @@ export class SyncGroup implements FsmObserver {
     } finally {
       this.propagating = false;
     }
+  }
+
+  /** keepalived vrrp_state_master_rx: the other members send their lower-priority bursts too */
+  lowerPriorityHeard(src: VrrpFsm, now: number): void {
+    for (const m of this.members) if (m !== src) m.lowerPriorityBurst(now);
   }
 
   faultChanged(_src: VrrpFsm, now: number): void {

@@ -5,7 +5,7 @@
 // (vrrp.c vrrp_state_master_rx arms a timer each time), none without a repeat
 // count, none once the VIPs are gone. Defaults as vrrp_complete_init: the global
 // vrrp_garp_lower_prio_* falls back to the global vrrp_garp_master_*, and
-// vrrp_strict turns both off.
+// vrrp_strict turns both off. In a sync group the other members announce too.
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,6 +19,7 @@ import { parseIPv4 } from "../../../src/vrrp/addr.ts";
 import { paramsFromConfig } from "../../../src/vrrp/from-config.ts";
 import { VrrpFsm } from "../../../src/vrrp/fsm.ts";
 import { LOWER_PRIO_MAX } from "../../../src/vrrp/garp.ts";
+import { SyncGroup } from "../../../src/vrrp/sync-group.ts";
 import { resolveParams, type GarpParams, type VrrpParams } from "../../../src/vrrp/params.ts";
 import { readKeepalivedText } from "../daemon/plan-helpers.ts";
 
@@ -109,6 +110,29 @@ describe("garp_lower_prio_delay: the lower-priority burst again that much later 
     for (let k = 0; k < LOWER_PRIO_MAX + 10; k++) f.advertReceived(10_100 + k, 100, 1000, SRC_LOW);
     expect(f.garp.lowerPrioPending).toBe(LOWER_PRIO_MAX);
     expect(f.garp.deadline).toBe(70_100);
+  });
+});
+
+describe("in a vrrp_sync_group, the other members announce too (keepalived vrrp_state_master_rx)", () => {
+  const pair = (a: Partial<GarpParams>, b: Partial<GarpParams>) => {
+    const fa = master(a);
+    const fb = master(b, { vrid: 8, vips: ["198.18.0.80"] });
+    new SyncGroup("SG", [fa, fb]);
+    return [fa, fb] as const;
+  };
+  test("a member hearing a lower priority has every other member with garp_lower_prio_repeat send its burst now and its delayed one", () => {
+    const [fa, fb] = pair({ lowerPrioRepeat: 1, lowerPrioDelayMs: 2000 }, { lowerPrioRepeat: 3, lowerPrioDelayMs: 4000 });
+    fa.advertReceived(10_100, 100, 1000, SRC_LOW);
+    expect([garps(fa), garps(fb)]).toEqual([1, 3]);
+    expect(bursts(fb, 60_000)).toEqual([[14_100, 3]]);
+  });
+  test("none when the hearing member sends none itself (keepalived's group loop sits inside its own burst), nor from a member with garp_lower_prio_repeat 0", () => {
+    const [fa, fb] = pair({ lowerPrioRepeat: 0 }, { lowerPrioRepeat: 3, lowerPrioDelayMs: 4000 });
+    fa.advertReceived(10_100, 100, 1000, SRC_LOW);
+    expect([garps(fa), garps(fb), fb.garp.lowerPrioPending]).toEqual([0, 0, 0]);
+    const [ga, gb] = pair({ lowerPrioRepeat: 2 }, { lowerPrioRepeat: 0, lowerPrioDelayMs: 4000 });
+    ga.advertReceived(10_100, 100, 1000, SRC_LOW);
+    expect([garps(ga), garps(gb), gb.garp.lowerPrioPending]).toEqual([2, 0, 0]);
   });
 });
 
