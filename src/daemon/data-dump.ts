@@ -17,7 +17,7 @@
 import { closeSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import {
-  type Config, instanceFamily, instanceVersion, realServerName, type VirtualIpAddress, type VirtualServer, virtualServerName, vrrpSmtpAlert,
+  type Config, instanceFamily, instanceVersion, realServerName, type VirtualIpAddress, type VirtualServer, virtualServerName, vrrpSmtpAlert, lvsSmtpAlert,
 } from "../config/model.ts";
 import type { DaemonStatus, InstanceStatus, TrackedStatus } from "./status-types.ts";
 
@@ -166,6 +166,7 @@ function topologySection(t: Text, cfg: Config, st: DaemonStatus): void {
     }
     trackedLines(t, s?.tracking);
     t.w(`   Using smtp notification = ${vrrpSmtpAlert(g, inst.smtpAlert) ? "yes" : "no"}`);
+    t.w(`   Notify deleted = ${inst.notifyDeleted ? "Deleted" : "Fault"}`);
     const lifetime = inst.vipLifetimeMs ?? g.vipLifetimeMs;
     t.w(`   VIP lifetime = ${lifetime === "permanent" ? "permanent" : `${secs(lifetime)} sec`}`);
   }
@@ -273,11 +274,13 @@ export function formatCheckData(cfg: Config, st: DaemonStatus): string {
     t.w(`   default forwarding method = ${vs.lbKind}`);
     if (vs.sorryServer) t.w(`   sorry server = [${vs.sorryServer.ip}]:${vs.protocol.toLowerCase()}:${vs.sorryServer.port ?? 0}`);
     t.w(`   quorum_state_up = ${d ? (d.quorumUp ? 1 : 0) : 1}`);
+    t.w(`   Using smtp notification = ${lvsSmtpAlert(cfg.global, vs.smtpAlert, "virtual") ? "yes" : "no"}`);
     for (const rs of vs.realServers) {
       const r = d?.realServers.find((x) => x.realServer === realServerName(rs));
       t.w("   ------< Real server >------");
       t.w(`   RIP = ${rs.ip}, RPORT = ${rs.port ?? 0}, WEIGHT = ${rs.weight} EFF WEIGHT = ${r?.weight ?? rs.weight}`);
       t.w(`   forwarding method = ${vs.lbKind}`);
+      t.w(`   Using smtp notification = ${lvsSmtpAlert(cfg.global, rs.smtpAlert, "real") ? "yes" : "no"}`);
       t.w(`   alive = ${r?.alive ? 1 : 0}`);
       for (const c of r?.checkers ?? []) {
         const last = c.lastResult === undefined ? "none yet" : `${c.lastResult === "ok" ? "up" : `down (${c.reason ?? ""})`} after ${c.latencyMs} ms at ${keepalivedTime(c.at ?? 0)}`;

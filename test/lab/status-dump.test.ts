@@ -243,5 +243,10 @@ describe("SIGUSR1 / SIGUSR2: keepalived's files, read as keepalived's", () => {
     expect(vCheck).toContain(" VS VIP = 198.18.0.230, VPORT = 80");
     expect(vCheck).toContain("   RIP = 198.18.0.250, RPORT = 8080, WEIGHT = 3 EFF WEIGHT = 3");
     expect(vCheck).toMatch(/RPORT = 8081[^]*alive = 0\n {3}Checker = TCP_CHECK, attempts \d+, failures \d+, last down/);
+    // keepalived's defaults for alert mails: a real server mails (smtp_alert unset), a virtual server does not
+    expect(vCheck).toMatch(/RPORT = 8080[^]*Using smtp notification = yes/);
+    expect(vCheck).toMatch(/quorum_state_up = \d\n {3}Using smtp notification = no/);
+    expect(vData).toContain("   Notify deleted = Fault");
+    expect(kData).toContain("   Notify deleted = Fault");
   }, 60_000);
 });

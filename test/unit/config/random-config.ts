@@ -1,6 +1,7 @@
 // Seeded generator of random *valid* configs for the round-trip properties.
 // Valid means: passes check.ts and validate.ts with no error, so every reader
 // must return it unchanged. Not a test file (no .test.ts).
+import { addNotifyGrammar } from "./random-notify-extras.ts";
 import type {
   Checker, CheckerCommon, Config, MiscCheck, FleetConfig, GlobalDefs, RealServer, SyncGroup, TrackFile, VirtualIpAddress, VirtualServer,
   VirtualServerGroup, VrrpInstance, VrrpScript,
@@ -335,6 +336,7 @@ export function randomConfig(seed: number, size = 1, opts: GenOptions = {}): Con
   addLvsGrammar(prng(seed ^ 0x6c7673), cfg, size, addrs);
   addVrrpGrammar(prng(seed ^ 0x767270), cfg, size, addrs);
   addGlobalExtras(prng(seed ^ 0x676c62), cfg, SAFE);
+  addNotifyGrammar(prng(seed ^ 0x6e7466), cfg);
   return cfg;
 }
 
