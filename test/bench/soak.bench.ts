@@ -104,6 +104,9 @@ try {
           fds: readdirSync(`/proc/${pid}/fd`).length, threads: readdirSync(`/proc/${pid}/task`).length,
           heapKiB: st?.memory ? st.memory.heapUsed / 1024 : NaN, states: stateSummary(st), serial: st?.configSerial,
         });
+        const s = samples[samples.length - 1]!;
+        // as it goes (stderr), so a long run that dies still leaves its samples
+        console.error(`soak sample t=${s.t.toFixed(0)} rss=${s.rssKiB} anon=${s.anonKiB} heap=${s.heapKiB.toFixed(0)} fds=${s.fds} threads=${s.threads} serial=${s.serial ?? "-"} ${s.states} load=${loadavg()}`);
       }
       if (now >= nextFailover) {
         nextFailover += FAILOVER_S;
