@@ -32,6 +32,7 @@ import type { DaemonStatus, InstanceStatus } from "./status-types.ts";
 import type { FromWorker, ToWorker, TransitionReport } from "./worker-protocol.ts";
 import { TrackFeeds } from "./track-feeds.ts";
 import { Observers } from "./observers.ts";
+import { liveProbeRequested, reportLiveCells } from "./heap-probe.ts";
 
 export interface DaemonOptions {
   configFile: string;
@@ -56,6 +57,8 @@ export interface DaemonHooks {
 }
 
 const SHUTDOWN_GRACE_MS = 3000;
+/** VIGIL_HEAP_PROBE=live: the soak's live cells per status request (heap-probe.ts) */
+const liveProbe = liveProbeRequested();
 
 /**
  * The worker's entry point. A compiled binary carries it as a second entry point at
@@ -102,6 +105,8 @@ export class Daemon {
   private readonly startedAt = Date.now();
   private statusWaiters = new Map<number, (s: InstanceStatus[]) => void>();
   private nextStatusId = 1;
+  /** the VRRP worker's JS heap as of its last status answer (bytes) */
+  private workerHeapUsed = 0;
   private stopping: Promise<void> | null = null;
   private stoppedResolve!: () => void;
   readonly stopped = new Promise<void>((r) => (this.stoppedResolve = r));
@@ -224,6 +229,7 @@ export class Daemon {
         break;
       }
       case "status":
+        this.workerHeapUsed = m.heapUsed;
         this.statusWaiters.get(m.id)?.(m.instances);
         this.statusWaiters.delete(m.id);
         break;
@@ -273,6 +279,7 @@ export class Daemon {
    * (vipsInKernel: an address dump), which `vigil status`'s table does not show.
    */
   async status(opts: { brief?: boolean } = {}): Promise<DaemonStatus> {
+    if (liveProbe) reportLiveCells("main");
     const instances = this.instances();
     // the kernel dump is synchronous: done while the worker prepares its answer
     const kernel = opts.brief ? undefined : readKernelAddresses();
@@ -284,7 +291,7 @@ export class Daemon {
       instances: await instances,
       ...(this.lvs?.active ? { lvs: this.lvs.status() } : {}),
       ...this.hooks.statusExtra?.(),
-      memory: mainHeap(),
+      memory: { ...mainHeap(), workerHeapUsed: this.workerHeapUsed },
     };
     return this.observers.enrich(st, { cfg: this.cfg, plan: this.plan, lvs: this.lvs, ...(kernel ? { kernel } : {}) });
   }

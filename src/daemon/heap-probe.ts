@@ -34,6 +34,26 @@ export function heapProbeRequested(): boolean {
   return process.env[HEAP_PROBE_ENV] === "1";
 }
 
+// Live cells, for the soak (test/bench/soak.bench.ts) with VIGIL_HEAP_PROBE=live:
+// growth over an hour is a leak only if something stays reachable. On each status
+// request each thread collects its own heap in full (Bun.gc(true)) and writes what
+// survived, by type; two readings minutes apart show which kind of cell accumulates
+// (a Map's entries, closures of forgotten listeners, timers) where heapUsed only
+// says that something does.
+
+export function liveProbeRequested(): boolean {
+  return process.env[HEAP_PROBE_ENV] === "live";
+}
+
+/** Writes `<<vigil-heap-live THREAD TOTAL {"Object":N,...}>>` to stderr: the cells left after a full collection. */
+export function reportLiveCells(thread: string): void {
+  Bun.gc(true);
+  const counts = heapCellsByType();
+  let total = 0;
+  for (const k in counts) total += counts[k];
+  writeSync(2, `\n<<vigil-heap-live ${thread} ${total} ${JSON.stringify(counts)}>>\n`);
+}
+
 /** Writes ROUNDS bracketed full collections of the calling thread's heap to stderr (`<<vigil-heap-mark THREAD ROUND begin|end>>`). */
 export function markHeap(thread: string): void {
   for (let i = 0; i < ROUNDS; i++) {

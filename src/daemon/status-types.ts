@@ -114,6 +114,9 @@ export interface DaemonStatus {
   metricsListen?: string;
   /** why vipsInKernel is missing (the kernel's addresses could not be read) */
   kernelError?: string;
-  /** the main thread's JavaScript heap (bytes, process.memoryUsage()): what a soak watches for growth */
-  memory?: { heapUsed: number; heapTotal: number; external: number };
+  /**
+   * JavaScript heaps (bytes), what a soak watches for growth: the main thread's
+   * (process.memoryUsage()) and the VRRP worker's heapUsed, read as it answered this status.
+   */
+  memory?: { heapUsed: number; heapTotal: number; external: number; workerHeapUsed?: number };
 }

@@ -2,7 +2,7 @@
 // each handed to the part of the worker that does it. A reload performs
 // reload-diff.ts's decision: which instances go on, which get a new priority,
 // which stop and which start.
-import { heapProbeRequested, reportCells } from "./heap-probe.ts";
+import { heapProbeRequested, liveProbeRequested, reportCells, reportLiveCells } from "./heap-probe.ts";
 import { ownsRoutes } from "./plan-routes.ts";
 import { reloadDiff, retunedPlan } from "./reload-diff.ts";
 import type { LinkEvents } from "./link-events.ts";
@@ -14,6 +14,8 @@ import { nowMs, post, postWaitingTransition, workerHooks as hooks } from "./work
 
 /** VIGIL_HEAP_PROBE=1: the allocation bench's cell counts (heap-probe.ts) */
 const heapProbe = heapProbeRequested();
+/** VIGIL_HEAP_PROBE=live: the soak's live cells per status request (heap-probe.ts) */
+const liveProbe = liveProbeRequested();
 
 /** What a command can reach: the worker's parts, and the loop's own switches (stall, stop). */
 export interface CommandTarget {
@@ -44,7 +46,8 @@ export function handleCommand(w: CommandTarget, m: ToWorker): void {
     case "status":
       // the allocation bench's cell count, after the event loop turned (heap-probe.ts)
       if (heapProbe) reportCells("vrrp-worker", "status");
-      post({ type: "status", id: m.id, instances: instances.status() });
+      if (liveProbe) reportLiveCells("vrrp-worker");
+      post({ type: "status", id: m.id, instances: instances.status(), heapUsed: process.memoryUsage().heapUsed });
       break;
     case "reload":
       reload(w, m, now);

@@ -63,7 +63,8 @@ export type FromWorker =
   | { type: "priority"; instance: string; master: boolean; effectivePriority: number }
   /** as master, an advert of lower priority was heard (keepalived MASTER_RX_LOWER_PRI) */
   | { type: "lower-priority"; instance: string; effectivePriority: number }
-  | { type: "status"; id: number; instances: InstanceStatus[] }
+  /** heapUsed: the worker's own JS heap (bytes, its process.memoryUsage()), for the status memory field */
+  | { type: "status"; id: number; instances: InstanceStatus[]; heapUsed: number }
   | { type: "log"; level: "debug" | "info" | "warn" | "error"; msg: string }
   | { type: "event"; kind: string; instance: string; detail: string }
   | { type: "stopped" }

@@ -16,6 +16,7 @@
 // reconnects happened.
 //
 //   bun test/bench/soak.bench.ts                  (5 minutes: make bench)
+//   VIGIL_HEAP_PROBE=live bun test/bench/soak.bench.ts  (also: which live JS cells grew, by type)
 //   SOAK_MINUTES=60 bun test/bench/soak.bench.ts  (1 hour, on demand)
 //   SOAK_SAMPLE_S=60 SOAK_WARMUP_S=60 SOAK_FAILOVER_S=30 SOAK_RECONNECT_S=60 SOAK_PUSH_S=60
 import { readdirSync, readFileSync } from "node:fs";
@@ -41,7 +42,7 @@ const PUSH_S = envInt("SOAK_PUSH_S", 60, 5, 3600);
 const FLEET = "soak";
 const NODE = "r1";
 
-interface Sample { t: number; rssKiB: number; anonKiB: number; fds: number; threads: number; heapKiB: number; states: string; serial?: number }
+interface Sample { t: number; rssKiB: number; anonKiB: number; fds: number; threads: number; heapKiB: number; workerHeapKiB: number; states: string; serial?: number }
 
 function procStatusKiB(pid: number, key: string): number {
   const m = new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"));
@@ -71,6 +72,7 @@ const lab = await Lab.create({ routers: 2 });
 const samples: Sample[] = [];
 const counts = { pushes: 0, pushErrors: 0, failovers: 0, reconnects: 0, restartErrors: 0 };
 const la0 = loadavg();
+let daemonLog = "";
 try {
   const peers = await startPeers(lab, 100, (MINUTES * 60 + 120) * 1000, { flapMs: 20_000 });
   try {
@@ -102,11 +104,11 @@ try {
         samples.push({
           t: now, rssKiB: procStatusKiB(pid, "VmRSS"), anonKiB: procStatusKiB(pid, "RssAnon"),
           fds: readdirSync(`/proc/${pid}/fd`).length, threads: readdirSync(`/proc/${pid}/task`).length,
-          heapKiB: st?.memory ? st.memory.heapUsed / 1024 : NaN, states: stateSummary(st), serial: st?.configSerial,
+          heapKiB: st?.memory ? st.memory.heapUsed / 1024 : NaN, workerHeapKiB: st?.memory?.workerHeapUsed ? st.memory.workerHeapUsed / 1024 : NaN, states: stateSummary(st), serial: st?.configSerial,
         });
         const s = samples[samples.length - 1]!;
         // as it goes (stderr), so a long run that dies still leaves its samples
-        console.error(`soak sample t=${s.t.toFixed(0)} rss=${s.rssKiB} anon=${s.anonKiB} heap=${s.heapKiB.toFixed(0)} fds=${s.fds} threads=${s.threads} serial=${s.serial ?? "-"} ${s.states} load=${loadavg()}`);
+        console.error(`soak sample t=${s.t.toFixed(0)} rss=${s.rssKiB} anon=${s.anonKiB} heap=${s.heapKiB.toFixed(0)} wheap=${s.workerHeapKiB.toFixed(0)} fds=${s.fds} threads=${s.threads} serial=${s.serial ?? "-"} ${s.states} load=${loadavg()}`);
       }
       if (now >= nextFailover) {
         nextFailover += FAILOVER_S;
@@ -145,6 +147,7 @@ try {
     if (peer) await stopRouter(lab, peer, 5000);
     lab.kill(1, "SIGTERM");
     await lab.reap(1, 8000);
+    daemonLog = lab.logOf(d.proc);
   } finally {
     await peers.stop();
   }
@@ -154,12 +157,34 @@ try {
 
 console.log(`\nsoak of the shipped binary, ${MINUTES} min: 50 instances at 10 ms, 100 HTTP_GET checkers (half the real servers flapping every 20 s), MQTT; loadavg ${la0} → ${loadavg()}`);
 console.log(`events: ${counts.failovers} failover rounds of 10 instances (keepalived peer at priority 200 started/stopped), ${counts.reconnects} broker restarts (${counts.restartErrors} failed to come back in 15 s), ${counts.pushes} signed pushes (${counts.pushErrors} failed)\n`);
-console.log("| t (s) | VmRSS MiB | RssAnon MiB | JS heap (main) MiB | fds | threads | states | config serial |");
-console.log("|---|---|---|---|---|---|---|---|");
+// commit-confirm (vigil_fleet confirm_timeout, 30 s by default) judges each push: a
+// push whose window sees the peer go away is rolled back (lost-peer), so the
+// running serial can step back by one; the daemon's own lines say which and why
+const rollbacks = daemonLog.split("\n").filter((l) => / rolled back to serial /.test(l));
+console.log(`commit-confirm rollbacks: ${rollbacks.length}${rollbacks.length ? `\n  ${rollbacks.map((l) => l.replace(/^\S+ vigil\[\d+\] \w+ /, "")).join("\n  ")}` : ""}\n`);
+console.log("| t (s) | VmRSS MiB | RssAnon MiB | JS heap main MiB | JS heap VRRP worker MiB | fds | threads | states | config serial |");
+console.log("|---|---|---|---|---|---|---|---|---|");
 const mib = (k: number) => (k / 1024).toFixed(1);
-for (const s of samples) console.log(`| ${s.t.toFixed(0)} | ${mib(s.rssKiB)} | ${mib(s.anonKiB)} | ${mib(s.heapKiB)} | ${s.fds} | ${s.threads} | ${s.states} | ${s.serial ?? "-"} |`);
+for (const s of samples) console.log(`| ${s.t.toFixed(0)} | ${mib(s.rssKiB)} | ${mib(s.anonKiB)} | ${mib(s.heapKiB)} | ${mib(s.workerHeapKiB)} | ${s.fds} | ${s.threads} | ${s.states} | ${s.serial ?? "-"} |`);
 const after = samples.filter((s) => s.t >= WARMUP_S);
 const sl = (k: keyof Sample) => slopePerHour(after.map((s) => [s.t, s[k] as number]));
 console.log(`\nslope per hour after ${WARMUP_S} s of warm-up (${after.length} samples, least squares): VmRSS ${(sl("rssKiB") / 1024).toFixed(1)} MiB/h, RssAnon ${(sl("anonKiB") / 1024).toFixed(1)} MiB/h, ` +
-  `JS heap ${(sl("heapKiB") / 1024).toFixed(1)} MiB/h, fds ${sl("fds").toFixed(1)}/h, threads ${sl("threads").toFixed(1)}/h` +
+  `JS heap main ${(sl("heapKiB") / 1024).toFixed(1)} MiB/h, worker ${(sl("workerHeapKiB") / 1024).toFixed(1)} MiB/h, fds ${sl("fds").toFixed(1)}/h, threads ${sl("threads").toFixed(1)}/h` +
   (MINUTES < 30 ? " (a short run: a slope over minutes mostly shows warm-up; the 1-hour run is the figure)" : ""));
+
+// VIGIL_HEAP_PROBE=live: the daemon wrote its live cells (after a full collection)
+// at every status request; which types grew from the first reading after warm-up to the last
+if (process.env.VIGIL_HEAP_PROBE === "live") {
+  const readings = [...daemonLog.matchAll(/<<vigil-heap-live (\S+) (\d+) (\{.*?\})>>/g)].map((m) => ({ thread: m[1]!, total: Number(m[2]), counts: JSON.parse(m[3]!) as Record<string, number> }));
+  const firstAfter = Math.min(samples.findIndex((s) => s.t >= WARMUP_S), samples.length - 1);
+  for (const thread of ["main", "vrrp-worker"]) {
+    const r = readings.filter((x) => x.thread === thread);
+    // the last samples.length readings are the samples' (startBoardVigil's readiness polls came before)
+    const a = r[Math.max(0, r.length - samples.length + firstAfter)];
+    const b = r.at(-1);
+    if (!a || !b || a === b) { console.log(`live cells, ${thread}: fewer than two readings`); continue; }
+    const growth = Object.keys({ ...a.counts, ...b.counts }).map((k) => [k, (b.counts[k] ?? 0) - (a.counts[k] ?? 0)] as const)
+      .filter(([, d]) => d !== 0).sort((x, y) => Math.abs(y[1]) - Math.abs(x[1])).slice(0, 15);
+    console.log(`live cells, ${thread} (reading ${r.indexOf(a) + 1} → ${r.length} of ${r.length}): ${a.total} → ${b.total}; by type: ${growth.map(([k, d]) => `${k} ${d > 0 ? "+" : ""}${d}`).join(", ")}`);
+  }
+}
