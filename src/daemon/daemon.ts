@@ -32,7 +32,7 @@ import type { DaemonStatus, InstanceStatus } from "./status-types.ts";
 import type { FromWorker, ToWorker, TransitionReport } from "./worker-protocol.ts";
 import { TrackFeeds } from "./track-feeds.ts";
 import { Observers } from "./observers.ts";
-import { liveProbeRequested, reportLiveCells } from "./heap-probe.ts";
+import { liveProbeRequested, reportAllocator, reportLiveCells } from "./heap-probe.ts";
 
 export interface DaemonOptions {
   configFile: string;
@@ -279,7 +279,10 @@ export class Daemon {
    * (vipsInKernel: an address dump), which `vigil status`'s table does not show.
    */
   async status(opts: { brief?: boolean } = {}): Promise<DaemonStatus> {
-    if (liveProbe) reportLiveCells("main");
+    if (liveProbe) {
+      reportLiveCells("main");
+      reportAllocator();
+    }
     const instances = this.instances();
     // the kernel dump is synchronous: done while the worker prepares its answer
     const kernel = opts.brief ? undefined : readKernelAddresses();

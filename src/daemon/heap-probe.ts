@@ -54,6 +54,18 @@ export function reportLiveCells(thread: string): void {
   writeSync(2, `\n<<vigil-heap-live ${thread} ${total} ${JSON.stringify(counts)}>>\n`);
 }
 
+/**
+ * Writes mimalloc's own statistics (Bun.unsafe.mimallocDump(), process-wide) to
+ * stderr between `<<vigil-mimalloc begin>>` and `<<vigil-mimalloc end>>`: its arenas'
+ * `committed` is what the allocator holds from the kernel (with
+ * MIMALLOC_PURGE_DELAY=-1 it never shrinks); the rest of RssAnon is not mimalloc's.
+ */
+export function reportAllocator(): void {
+  writeSync(2, "\n<<vigil-mimalloc begin>>\n");
+  (Bun as unknown as { unsafe: { mimallocDump(): void } }).unsafe.mimallocDump();
+  writeSync(2, "\n<<vigil-mimalloc end>>\n");
+}
+
 /** Writes ROUNDS bracketed full collections of the calling thread's heap to stderr (`<<vigil-heap-mark THREAD ROUND begin|end>>`). */
 export function markHeap(thread: string): void {
   for (let i = 0; i < ROUNDS; i++) {

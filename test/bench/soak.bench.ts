@@ -188,3 +188,22 @@ if (process.env.VIGIL_HEAP_PROBE === "live") {
     console.log(`live cells, ${thread} (reading ${r.indexOf(a) + 1} → ${r.length} of ${r.length}): ${a.total} → ${b.total}; by type: ${growth.map(([k, d]) => `${k} ${d > 0 ? "+" : ""}${d}`).join(", ")}`);
   }
 }
+
+// and mimalloc's statistics at each of them (process-wide): `committed` is what the
+// allocator holds from the kernel, `touched` what it has ever written to
+if (process.env.VIGIL_HEAP_PROBE === "live") {
+  const size = (num: string, unit: string | undefined) => Number(num) * ({ Ki: 1, Mi: 1024, Gi: 1024 * 1024 }[(unit ?? "").replace(/B$/, "").trim()] ?? 1 / 1024);
+  // a line "  NAME : peak total current": the current column, in KiB
+  const current = (dump: string, name: string) => {
+    const m = new RegExp(`^\\s*${name}\\s*:\\s*(?:(-?[\\d.]+)\\s*(\\S*B|Ki|Mi|Gi)?\\s+){2}(-?[\\d.]+)\\s*(\\S*B|Ki|Mi|Gi)?`, "m").exec(dump);
+    return m ? size(m[3]!, m[4]) : NaN;
+  };
+  const dumps = [...daemonLog.matchAll(/<<vigil-mimalloc begin>>([\s\S]*?)<<vigil-mimalloc end>>/g)].map((m) => m[1]!).slice(-samples.length);
+  const off = samples.length - dumps.length;
+  console.log("\n| t (s) | RssAnon MiB | mimalloc committed MiB | mimalloc touched MiB | JS heaps after full GC, main + worker MiB |");
+  console.log("|---|---|---|---|---|");
+  dumps.forEach((d, i) => {
+    const s = samples[i + off]!;
+    console.log(`| ${s.t.toFixed(0)} | ${(s.anonKiB / 1024).toFixed(1)} | ${(current(d, "committed") / 1024).toFixed(1)} | ${(current(d, "touched") / 1024).toFixed(1)} | ${((s.heapKiB + s.workerHeapKiB) / 1024).toFixed(1)} |`);
+  });
+}
