@@ -8,7 +8,8 @@
 //   client  mosquitto, restarted every RECONNECT_S (every client reconnects), and the
 //           100 HTTP real servers, half of them refusing connections every other 20 s
 //   every PUSH_S a signed config (vigil config sign / push, serial + 1, VI_50's
-//   priority toggled so each push is a real reload) published to the node.
+//   priority toggled so each push is a real reload) published to the node, with
+//   commit-confirm over SOAK_CONFIRM_S (see nextPush for the schedule).
 // Every SAMPLE_S: VmRSS and RssAnon (/proc/PID/status), open descriptors
 // (/proc/PID/fd), threads (/proc/PID/task), the main thread's JS heap (`vigil status`
 // memory.heapUsed). Reported: the samples, and after WARMUP_S the least-squares slope
@@ -18,8 +19,9 @@
 //   bun test/bench/soak.bench.ts                  (5 minutes: make bench)
 //   VIGIL_HEAP_PROBE=live bun test/bench/soak.bench.ts  (also: which live JS cells grew, by type)
 //   SOAK_MINUTES=60 bun test/bench/soak.bench.ts  (1 hour, on demand)
-//   SOAK_SAMPLE_S=60 SOAK_WARMUP_S=60 SOAK_FAILOVER_S=30 SOAK_RECONNECT_S=60 SOAK_PUSH_S=60
-import { readdirSync, readFileSync } from "node:fs";
+//   SOAK_DAEMON_LOG=FILE keeps the daemon's log (the lab's directory is removed)
+//   SOAK_SAMPLE_S=60 SOAK_WARMUP_S=60 SOAK_FAILOVER_S=30 SOAK_RECONNECT_S=60 SOAK_PUSH_S=60 SOAK_CONFIRM_S=10
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { shippedBinary } from "../helpers/board.ts";
 import { type InstanceSpec, startRouter, stopRouter, type RouterHandle } from "../helpers/keepalived.ts";
@@ -39,6 +41,8 @@ const WARMUP_S = envInt("SOAK_WARMUP_S", 60, 0, 3600);
 const FAILOVER_S = envInt("SOAK_FAILOVER_S", 30, 5, 3600);
 const RECONNECT_S = envInt("SOAK_RECONNECT_S", 60, 5, 3600);
 const PUSH_S = envInt("SOAK_PUSH_S", 60, 5, 3600);
+/** vigil_fleet confirm_timeout: short enough to end before the next failover */
+const CONFIRM_S = envInt("SOAK_CONFIRM_S", 10, 0, 3600);
 const FLEET = "soak";
 const NODE = "r1";
 
@@ -81,7 +85,7 @@ try {
     const confText = (prio50: number) => fleetCheckersConf({
       instances: 50, broker: peers.broker, fleet: FLEET, node: NODE, trustKey: `${keys}.pub`, stateDir: join(lab.dir, "state"),
       realServer: peers.address, ports: peers.ports, perVirtualServer: 20, delayLoopS: 1,
-    }).replaceAll("  advert_int 1\n", "  advert_int 0.01\n").replace(/(virtual_router_id 50\n {2}priority )150/, `$1${prio50}`);
+    }).replace("vigil_fleet {\n", `vigil_fleet {\n  confirm_timeout ${CONFIRM_S}\n`).replaceAll("  advert_int 1\n", "  advert_int 0.01\n").replace(/(virtual_router_id 50\n {2}priority )150/, `$1${prio50}`);
     const d = await startBoardVigil(lab, [vigil], confText(150), "soak", 30_000);
     const pid = d.proc.pid;
     // realtime, so the peer holds its VRIDs on a loaded host instead of flapping them
@@ -93,7 +97,14 @@ try {
     // events half a period away from the samples, so a sample sees a settled state
     let nextFailover = FAILOVER_S / 2;
     let nextReconnect = RECONNECT_S / 2;
-    let nextPush = PUSH_S * 0.75;
+    // A push 5 s after the peer went away (at the defaults: failovers at 15 and 45,
+    // the broker restart at 30, the push at 50, the sample at 60). Commit-confirm
+    // judges the node's health at the end of a window of CONFIRM_S: a window that saw
+    // the peer stop fails (lost-peer: BACKUP before, MASTER after without a raised
+    // priority) and the push is rolled back, which is what once took the serial from
+    // 5 back to 4 when the push at 45 raced the stop at 45. And a push is not retained:
+    // one sent while the node reconnects to the restarted broker is lost.
+    let nextPush = PUSH_S * 0.75 + 5;
     let serial = 1;
     for (let i = 0; i < 100_000 && elapsed() < MINUTES * 60; i++) {
       const now = elapsed();
@@ -148,6 +159,8 @@ try {
     lab.kill(1, "SIGTERM");
     await lab.reap(1, 8000);
     daemonLog = lab.logOf(d.proc);
+    // the lab's directory goes with it: SOAK_DAEMON_LOG=FILE keeps the daemon's log
+    if (process.env.SOAK_DAEMON_LOG) writeFileSync(process.env.SOAK_DAEMON_LOG, daemonLog);
   } finally {
     await peers.stop();
   }
@@ -161,6 +174,8 @@ console.log(`events: ${counts.failovers} failover rounds of 10 instances (keepal
 // push whose window sees the peer go away is rolled back (lost-peer), so the
 // running serial can step back by one; the daemon's own lines say which and why
 const rollbacks = daemonLog.split("\n").filter((l) => / rolled back to serial /.test(l));
+const applied = daemonLog.split("\n").filter((l) => / applied pushed config serial /.test(l)).length;
+console.log(`pushes applied by the node (its log): ${applied} of ${counts.pushes}`);
 console.log(`commit-confirm rollbacks: ${rollbacks.length}${rollbacks.length ? `\n  ${rollbacks.map((l) => l.replace(/^\S+ vigil\[\d+\] \w+ /, "")).join("\n  ")}` : ""}\n`);
 console.log("| t (s) | VmRSS MiB | RssAnon MiB | JS heap main MiB | JS heap VRRP worker MiB | fds | threads | states | config serial |");
 console.log("|---|---|---|---|---|---|---|---|---|");
