@@ -174,6 +174,16 @@ describe("vigil status --json", () => {
     expect(r.stdout.toString()).toMatch(/\nVI_1 +eth0 +71 +2\/v4 +MASTER /);
   }, 30_000);
 
+  test("memory: the main thread's JS heap and the VRRP worker's, each read by its own thread (what a soak watches for growth)", async () => {
+    const r = Bun.spawnSync([...vigilCommand(), "status", "--socket", h.socket, "--json"], { stdout: "pipe", stderr: "pipe" });
+    expect(r.exitCode).toBe(0);
+    const m = (JSON.parse(r.stdout.toString()) as DaemonStatus).memory!;
+    // each thread's process.memoryUsage() reads its own JSC heap: two readings, not one twice
+    expect(m.heapUsed).toBeGreaterThan(1 << 20);
+    expect(m.workerHeapUsed).toBeGreaterThan(64 << 10);
+    expect(m.workerHeapUsed).not.toBe(m.heapUsed);
+  }, 30_000);
+
   test("a tracked item that changes shows at once: trk0 down takes its weight off, the track file's new number counts", async () => {
     lab.exec(1, ["ip", "link", "set", "trk0", "down"]);
     writeFileSync(join(lab.dir, "tf1"), "-1\n");
