@@ -145,10 +145,13 @@ export class Expander {
     try {
       const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
       const lines = body.split("\n");
+      // a file without `$`, `\` and lines starting with `@` or `~` (most configs) is
+      // plain throughout: one look at the whole text instead of one per line
+      const allPlain = !body.includes("$") && !body.includes("\\") && !/^[ \t]*[@~]/m.test(body);
       for (let k = 0; k < lines.length && !this.stopped; k++) {
         let raw = lines[k]!;
         while (raw.charCodeAt(raw.length - 1) === 0x0d /* \r */) raw = raw.slice(0, -1);
-        if (!this.pending && isPlain(raw)) {
+        if (!this.pending && (allPlain || isPlain(raw))) {
           // nearly every line: nothing to expand, and the lexer drops blanks and comments itself
           if (++this.steps > this.limits.maxSteps) this.fatal(`expansion too large: more than ${this.limits.maxSteps} lines`, SourceText.line(file, k + 1, raw), 0, "expansion-limit");
           this.o.emit(SourceText.line(file, k + 1, raw), file);

@@ -1,7 +1,9 @@
 // check.ts takes a scalar default as it stands, without checking it against its
 // field's spec (most fields of a config are defaults; a cold `vigil config check`
 // pays for each check). So every default in the spec must be valid by itself:
-// this walks the whole spec and checks each one.
+// this walks the whole spec and checks each one. It also reads a field as
+// `value[key]` without Object.hasOwn, so no field may be named like a member
+// every object inherits (toString, constructor, ...).
 import { describe, expect, test } from "bun:test";
 import { checkValue, type Issue } from "../../../src/config/check.ts";
 import { configSpec, type ObjectSpec, type Spec } from "../../../src/config/spec.ts";
@@ -33,6 +35,12 @@ describe("spec defaults", () => {
     const names = objects.map((o) => o.name);
     expect(names.length).toBeGreaterThan(20);
     for (const n of ["Config", "VrrpInstance", "RealServer", "HttpCheck"]) expect(names).toContain(n);
+  });
+
+  test("no field is named like an Object.prototype member", () => {
+    const inherited = Object.getOwnPropertyNames(Object.prototype);
+    const bad = objects.flatMap((o) => Object.keys(o.fields).filter((k) => inherited.includes(k)).map((k) => `${o.name}.${k}`));
+    expect(bad).toEqual([]);
   });
 
   test("every default passes its own field's check, and none is a placeholder left unfilled", () => {
