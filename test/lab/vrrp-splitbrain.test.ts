@@ -1,7 +1,8 @@
 // Split brain on the wire, two vigil routers and the client. (1) A partition
 // legitimately gives each side a master; when it heals, the lower master steps
 // down on the first higher advert (RFC 5798 §6.4.3) and the higher one
-// reasserts with gratuitous ARP, so the client follows at once. (2) With
+// reasserts with gratuitous ARP, so the client follows at once, and again
+// garp_lower_prio_delay later. (2) With
 // keepalived's `vip_lifetime permanent` a SIGKILLed master leaves its VIP behind
 // (two holders, as with keepalived); the new master's ARP probe reports the
 // other claimant, and the restarted router removes the stale VIP at start.
@@ -23,7 +24,9 @@ afterAll(async () => {
 
 describe("vigil across a partition", () => {
   const VIP = "198.18.0.130";
-  const conf = (r: number) => vigilConf({ routerId: `r${r}`, global: ["vip_lifetime 2"], instances: [{ name: "VI_H", vrid: 131, priority: r === 1 ? 150 : 120, advertInt: ADV, vips: [VIP], extra: ["garp_master_delay 0"] }] });
+  /** keepalived garp_lower_prio_delay (whole seconds): r1's reassertion burst comes again this much later */
+  const LOWER_DELAY_S = 1;
+  const conf = (r: number) => vigilConf({ routerId: `r${r}`, global: ["vip_lifetime 2"], instances: [{ name: "VI_H", vrid: 131, priority: r === 1 ? 150 : 120, advertInt: ADV, vips: [VIP], extra: ["garp_master_delay 0", ...(r === 1 ? [`garp_lower_prio_delay ${LOWER_DELAY_S}`] : [])] }] });
   let h1: VigilHandle;
   let h2: VigilHandle;
   const state = async (h: VigilHandle) => (await instanceStatus(h, "VI_H"))?.state;
@@ -70,7 +73,7 @@ describe("vigil across a partition", () => {
     expect(await state(h1)).toBe("MASTER");
   }, 30_000);
 
-  test("keepalived: a master that hears a lower master after a heal reasserts with GARP, and the client's cache (pointing at r2) follows at once", async () => {
+  test("keepalived: a master that hears a lower master after a heal reasserts with GARP, and the client's cache (pointing at r2) follows at once; garp_lower_prio_delay sends that burst again its delay later", async () => {
     await split();
     const cap = await lab.capture();
     // r1 frozen across the heal: r2's adverts queue up in r1's socket before r2 can hear r1
@@ -91,6 +94,13 @@ describe("vigil across a partition", () => {
     expect(lab.clientNeigh(VIP)?.mac).toBe(lab.mac(1));
     expect(lab.clientPing(VIP)).toBe(true);
     expect(await state(h1)).toBe("MASTER");
+    // garp_lower_prio_delay: the burst again LOWER_DELAY_S after the lower advert (its default, the
+    // global vrrp_garp_master_delay, is 5 s: outside this capture). A lower bound only: load delays, never hastens.
+    const cap2 = await lab.capture();
+    await sleep(LOWER_DELAY_S * 1000 + 500);
+    const later = garps(await cap2.stop(), VIP).filter((x) => x.srcMac === lab.mac(1));
+    expect(later.length).toBeGreaterThan(0);
+    expect(later[0].t - g!.t).toBeGreaterThanOrEqual(LOWER_DELAY_S * 1000 - 5);
     await stopVigil(lab, h1);
     await stopVigil(lab, h2);
   }, 30_000);
