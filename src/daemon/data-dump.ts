@@ -17,7 +17,7 @@
 import { closeSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import {
-  type Config, instanceFamily, instanceVersion, realServerName, type VirtualIpAddress, type VirtualServer, virtualServerName, vrrpSmtpAlert, lvsSmtpAlert,
+  type Config, instanceFamily, instanceStrict, instanceVersion, realServerName, type VirtualIpAddress, type VirtualServer, virtualServerName, vrrpSmtpAlert, lvsSmtpAlert,
 } from "../config/model.ts";
 import type { DaemonStatus, InstanceStatus, TrackedStatus } from "./status-types.ts";
 
@@ -85,6 +85,9 @@ function globalSection(t: Text, cfg: Config, st: DaemonStatus): void {
   t.w(` Gratuitous ARP repeat = ${g.vrrpGarpMasterRepeat}`);
   t.w(` Gratuitous ARP refresh timer = ${secs(g.vrrpGarpMasterRefreshMs)}`);
   t.w(` Gratuitous ARP refresh repeat = ${g.vrrpGarpMasterRefreshRepeat}`);
+  // keepalived dumps these once vrrp_complete_init resolved them (the master's when unset)
+  t.w(` Gratuitous ARP lower priority delay = ${secs(g.vrrpGarpLowerPrioDelayMs ?? g.vrrpGarpMasterDelayMs)}`);
+  t.w(` Gratuitous ARP lower priority repeat = ${g.vrrpGarpLowerPrioRepeat ?? g.vrrpGarpMasterRepeat}`);
   t.w(` Gratuitous ARP interval = ${(g.vrrpGarpIntervalMs / 1000).toFixed(6)}`);
   t.w(` Gratuitous NA interval = ${(g.vrrpGnaIntervalMs / 1000).toFixed(6)}`);
   t.w(` VRRP default protocol version = ${g.vrrpVersion}`);
@@ -144,6 +147,9 @@ function topologySection(t: Text, cfg: Config, st: DaemonStatus): void {
     t.w(`   Gratuitous ARP repeat = ${inst.garpMasterRepeat ?? g.vrrpGarpMasterRepeat}`);
     t.w(`   Gratuitous ARP refresh = ${secs(inst.garpMasterRefreshMs ?? g.vrrpGarpMasterRefreshMs)}`);
     t.w(`   Gratuitous ARP refresh repeat = ${inst.garpMasterRefreshRepeat ?? g.vrrpGarpMasterRefreshRepeat}`);
+    const strict = instanceStrict(cfg, inst);
+    t.w(`   Gratuitous ARP lower priority delay = ${secs(strict ? 0 : inst.garpLowerPrioDelayMs ?? g.vrrpGarpLowerPrioDelayMs ?? g.vrrpGarpMasterDelayMs)}`);
+    t.w(`   Gratuitous ARP lower priority repeat = ${strict ? 0 : inst.garpLowerPrioRepeat ?? g.vrrpGarpLowerPrioRepeat ?? g.vrrpGarpMasterRepeat}`);
     t.w(`   Virtual Router ID = ${inst.virtualRouterId}`);
     t.w(`   Priority = ${inst.priority}`);
     t.w(`   Effective priority = ${s?.effectivePriority ?? inst.priority}`);

@@ -47,6 +47,7 @@ function config(dir: string, withLvs: boolean): string {
         "track_interface {", "  trk0 weight -10", "}", "track_script {", "  chk_ok", "  chk_bad", "}",
         "track_file {", "  tf1", "}", "track_process {", "  tp1", "}",
         "virtual_ipaddress_excluded {", "  198.18.0.173/32", "}",
+        "garp_lower_prio_delay 3",
       ],
     }],
   }).replace("    198.18.0.171/32 dev eth0\n", "    198.18.0.171/32 dev eth0\n    198.18.0.172/24 dev eth0\n");
@@ -95,6 +96,7 @@ function facts(d: ReturnType<typeof readDataFile>) {
   const i = d.instances.VI_1!;
   return {
     state: i.State, wantstate: i.Wantstate, interface: i.Interface, vrid: i["Virtual Router ID"], garpDelay: i["Gratuitous ARP delay"],
+    lowerPrio: [i["Gratuitous ARP lower priority delay"], i["Gratuitous ARP lower priority repeat"]],
     priority: i.Priority, advert: i["Advert interval"], auth: i["Authentication type"], preempt: i.Preempt,
     vips: (i["Virtual IP"] as string[]).map((v) => v.split(" ").slice(0, 3).join(" ")),
     excluded: (i["Virtual IP Excluded"] as string[]).map((v) => v.split(" ").slice(0, 3).join(" ")),
@@ -243,6 +245,8 @@ describe("SIGUSR1 / SIGUSR2: keepalived's files, read as keepalived's", () => {
     const k = facts(readDataFile(kData));
     expect(v).toEqual(k);
     expect(v.state).toBe("MASTER");
+    // garp_lower_prio_delay as set, its repeat resolved to the global vrrp_garp_master_repeat (keepalived vrrp_complete_init)
+    expect(v.lowerPrio).toEqual(["3", "5"]);
     expect(v.vips).toEqual(["198.18.0.171 dev eth0", "198.18.0.172/24 dev eth0"]);
     expect(v.scripts).toEqual({ chk_ok: { status: "GOOD", state: "idle", weight: "5", rise: "1", fall: "1" }, chk_bad: { status: "BAD", state: "idle", weight: "-20", rise: "1", fall: "1" } });
     // every key vigil writes is one keepalived writes, apart from vigil's own facts
