@@ -17,6 +17,9 @@ import { parseRunArgs, RUN_USAGE, type RunOptions } from "./run-args.ts";
 import { chooseConfigFile, nothingConfigured } from "./run-config.ts";
 import { writeErr } from "./out.ts";
 
+/** How long an exiting daemon waits for its last alert mails (keepalived sends them before it exits). */
+const MAIL_DRAIN_MS = 5000;
+
 export { parseRunArgs } from "./run-args.ts";
 
 /**
@@ -103,6 +106,7 @@ export async function run(argv: string[]): Promise<number> {
         mail.quorum(a, init);
       },
       onCheckerChange: (c) => mail.checker(c),
+      onGone: (g, stopping) => mail.gone(g, stopping),
       onEvent: (kind, detail) => fleet?.event(kind, "lvs", detail),
     },
     // SIGHUP and fleet pushes alike: the mails follow the running config
@@ -146,15 +150,14 @@ export async function run(argv: string[]): Promise<number> {
   };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
-  process.on("SIGHUP", () => daemon.reload(() => {
-    const cfg = bootConfig(opts.configFile, opts.strict, args.stateDir, args.configId).cfg;
-    mail.configure(cfg);
-    return cfg;
-  }));
+  // the mails follow the config the daemon accepts (onConfig above)
+  process.on("SIGHUP", () => daemon.reload(() => bootConfig(opts.configFile, opts.strict, args.stateDir, args.configId).cfg));
   // keepalived's SIGUSR1/SIGUSR2: keepalived.data / keepalived.stats in $TMPDIR or /tmp
   process.on("SIGUSR1", () => void daemon.dumpState());
   process.on("SIGUSR2", () => void daemon.dumpStats());
   await daemon.stopped;
+  // the last alert mails (transitions to STOP, omega's "Shutting down"): bounded, a dead relay cannot hold the exit
+  await mail.drained(MAIL_DRAIN_MS);
   await fleet?.stop();
   log.info("stopped");
   stopSyslog();

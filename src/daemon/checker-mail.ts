@@ -8,6 +8,7 @@ import { type GlobalDefs, lvsSmtpAlert } from "../config/model.ts";
 import { realServerAlert, virtualServerAlert } from "../fleet/index.ts";
 import type { MailMessage } from "../fleet/smtp.ts";
 import type { CheckerChange } from "../lvs/checkers/runner.ts";
+import type { GoneServers } from "../lvs/gone-servers.ts";
 import type { LvsAction } from "../lvs/rs-state.ts";
 import { keepalivedRsName, keepalivedVsName, type LvsNames } from "./notify-fifo-lines.ts";
 
@@ -56,6 +57,28 @@ export function quorumMail(g: GlobalDefs, names: LvsNames, a: Extract<LvsAction,
   const threshold = vs.quorum + (a.up ? 1 : -1) * vs.hysteresis;
   const what = a.up ? (init ? "Starting with quorum up" : "Gained quorum") : init ? "Starting with quorum down" : "Lost quorum";
   return virtualServerAlert(routerIdOf(g), keepalivedVsName(vs), a.up, `${what} ${vs.quorum}+${vs.hysteresis}=${threshold} <= ${a.weight}`, date);
+}
+
+/**
+ * The mails for servers that went (lvs/gone-servers.ts): each live real server whose
+ * smtp_alert is on says DOWN "=> Removing <=" (a reload dropped it) or "=> Shutting
+ * down <=" (stop, omega); each virtual server whose smtp_alert is on says DOWN,
+ * "=> Shutting down <=" at stop, or the quorum it loses with its last real server
+ * when a reload drops it while it had quorum (ipwrapper.c clear_service_rs,
+ * update_vs_notifies, do_vs_notifies).
+ */
+export function goneMails(g: GlobalDefs, gone: GoneServers, stopping: boolean, date: Date): MailMessage[] {
+  const out: MailMessage[] = [];
+  for (const { vs, rs } of gone.realServers) {
+    if (!lvsSmtpAlert(g, rs.smtpAlert, "real")) continue;
+    out.push(realServerAlert(routerIdOf(g), keepalivedRsName(rs, vs), keepalivedVsName(vs), false, stopping ? "Shutting down" : "Removing", date));
+  }
+  for (const { vs, quorumUp } of gone.virtualServers) {
+    if (!lvsSmtpAlert(g, vs.smtpAlert, "virtual")) continue;
+    if (stopping) out.push(virtualServerAlert(routerIdOf(g), keepalivedVsName(vs), false, "Shutting down", date));
+    else if (quorumUp) out.push(virtualServerAlert(routerIdOf(g), keepalivedVsName(vs), false, `Lost quorum ${vs.quorum}+${vs.hysteresis}=${vs.quorum - vs.hysteresis} <= 0`, date));
+  }
+  return out;
 }
 
 function routerIdOf(g: GlobalDefs): string {

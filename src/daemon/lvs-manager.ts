@@ -19,6 +19,7 @@ import { realServerName, virtualServerName, type LvsSyncDaemon, type TrackFile, 
 import { LvsCheckRunner, type CheckerChange, type CheckReport, type LvsDefinitions } from "../lvs/checkers/runner.ts";
 import { type IpvsService, serviceKeyString } from "../lvs/ipvs-model.ts";
 import { type AppliedTable, appliedTable, changedServices } from "../lvs/table-changes.ts";
+import { droppedByReload, type GoneServers, goneAtStop, type LiveState } from "../lvs/gone-servers.ts";
 import type { LvsAction } from "../lvs/rs-state.ts";
 import { IpvsSync } from "../sys/ipvs/ipvs-sync.ts";
 import { OWNED_STATE_FILE, OwnedStateFile } from "../sys/ipvs/owned-state-file.ts";
@@ -38,6 +39,8 @@ export interface LvsHooks {
   onQuorum?(a: Extract<LvsAction, { type: "quorum" }>, init?: boolean): void;
   /** a checker went up or down (keepalived's per-checker alert mails) */
   onCheckerChange?(c: CheckerChange): void;
+  /** servers that went while serving: dropped by a reload, or at stop those of omega virtual servers (`stopping`) */
+  onGone?(gone: GoneServers, stopping: boolean): void;
 }
 
 export interface LvsManagerOptions extends LvsDefinitions {
@@ -205,6 +208,10 @@ export class LvsManager {
   /** `defs`: the config's virtual_server_group and track_file definitions (none when absent). */
   reload(vss: VirtualServer[], syncDaemon: LvsSyncDaemon | undefined, defs: LvsDefinitions = {}): void {
     const wasActive = this.active;
+    if (wasActive && this.hooks.onGone) {
+      const gone = droppedByReload(this.vss, this.liveState(), vss);
+      if (gone.realServers.length || gone.virtualServers.length) this.hooks.onGone(gone, false);
+    }
     this.vss = vss;
     this.syncDaemon = syncDaemon;
     this.defs = { groups: defs.groups ?? [], trackFiles: defs.trackFiles ?? [] };
@@ -236,6 +243,10 @@ export class LvsManager {
 
   /** keepalived removes the services it created when it stops; so do we. */
   stop(): void {
+    if (this.active && this.hooks.onGone) {
+      const gone = goneAtStop(this.vss, this.liveState());
+      if (gone.realServers.length || gone.virtualServers.length) this.hooks.onGone(gone, true);
+    }
     this.haSuspend.stop();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.refreshTimer) clearInterval(this.refreshTimer);
@@ -251,6 +262,15 @@ export class LvsManager {
       if (r.error) log.error(`lvs: removing vigil's services: ${r.error.message}`);
     }
     this.ipvs.close();
+  }
+
+  /** Which real servers are alive and which virtual servers have quorum, now. */
+  private liveState(): LiveState {
+    const states = new Map(this.realServerStates().map((v) => [v.virtualServer, v]));
+    return {
+      alive: (vs, rs) => states.get(vs)?.realServers.find((r) => r.realServer === rs)?.alive ?? false,
+      quorumUp: (vs) => states.get(vs)?.quorumUp ?? false,
+    };
   }
 
   /**

@@ -7,7 +7,8 @@ import { SmtpAlerter, smtpSettings, vrrpAlert } from "../fleet/index.ts";
 import type { CheckerChange } from "../lvs/checkers/runner.ts";
 import type { LvsAction } from "../lvs/rs-state.ts";
 import type { MailMessage } from "../fleet/smtp.ts";
-import { checkerMail, quorumMail } from "./checker-mail.ts";
+import type { GoneServers } from "../lvs/gone-servers.ts";
+import { checkerMail, goneMails, quorumMail } from "./checker-mail.ts";
 import { log } from "./log.ts";
 import { LvsNames } from "./notify-fifo-lines.ts";
 import type { TransitionReport } from "./worker-protocol.ts";
@@ -59,6 +60,19 @@ export class MailAlerts {
   /** A virtual server gained or lost quorum. */
   quorum(a: Extract<LvsAction, { type: "quorum" }>, init = false): void {
     if (this.alerter) this.send(quorumMail(this.cfg.global, this.names, a, init, new Date()));
+  }
+
+  /** Servers a reload dropped, or (stopping) those of omega virtual servers at stop. */
+  gone(g: GoneServers, stopping: boolean): void {
+    if (this.alerter) for (const m of goneMails(this.cfg.global, g, stopping, new Date())) this.alerter.alert(m);
+  }
+
+  /** Resolves once the queued mails went out (or failed), or after `maxMs`: the daemon's last mails at exit. */
+  async drained(maxMs: number): Promise<void> {
+    if (!this.alerter) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([this.alerter.drained(), new Promise<void>((res) => (timer = setTimeout(res, maxMs)))]);
+    clearTimeout(timer);
   }
 
   private send(m: MailMessage | null): void {

@@ -2,14 +2,15 @@
 // notification_email / smtp_server mails "Entering BACKUP state" when it starts
 // and "Entering MASTER state" when it takes over from a SIGKILLed master; and
 // the health checkers' mails (real server DOWN/UP, a virtual server's quorum)
-// from TCP_CHECKs against listeners the test stops and starts again.
+// from TCP_CHECKs against listeners the test stops and starts again, and those of
+// servers that go: dropped by a reload, or shut down (omega) at exit.
 //
 // The SMTP sink runs in this test process but listens on the loopback of the
 // router's own namespace (the socket is opened with the thread switched in by
 // setns and stays there), so the daemon talks to 127.0.0.1 as on a real box
 // with a local MTA, and nothing leaves the lab.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { closeSync, openSync } from "node:fs";
+import { closeSync, openSync, writeFileSync } from "node:fs";
 import { CLONE_NEWNET } from "../../src/sys/abi.ts";
 import { libc } from "../../src/sys/libc.ts";
 import { Lab } from "../helpers/lab.ts";
@@ -124,6 +125,24 @@ test("checker mails (smtp_alert_checker, no_checker_emails, a virtual server's s
     expect(bodies().slice(2)).toContain("=> TCP CHECK succeed on service <=");
     expect(bodies().slice(2)).toContain("=> Gained quorum 1+0=1 <= 1 <=");
     expect(checkerSink.mails.every((m) => m.to.join() === "ops@example.test")).toBe(true);
+
+    // a reload that drops the virtual server: its live real server says "Removing", the virtual server the quorum it loses
+    const pairs = (from: number) => checkerSink!.mails.slice(from).map((m) => `${/^Subject: (.*)$/m.exec(m.data)?.[1]} ${/^=> .* <=$/m.exec(m.data)?.[0]}`).sort();
+    const reloaded = checkerSink.mails.length;
+    writeFileSync(h.conf, conf.replace("virtual_server 198.18.0.250 80 {", "virtual_server 198.18.0.251 80 {\n  omega"));
+    process.kill(h.proc.pid, "SIGHUP");
+    expect(await waitUntil(() => checkerSink!.mails.length >= reloaded + 2, 10_000)).toBe(true);
+    expect(pairs(reloaded)).toEqual([`${rsSubject("DOWN")} => Removing <=`, `${vsSubject("DOWN")} => Lost quorum 1+0=1 <= 0 <=`].sort());
+
+    // the new virtual server has omega: a SIGTERM mails its "Shutting down" before vigil exits
+    await Bun.sleep(1000);
+    const stopped = checkerSink.mails.length;
+    process.kill(h.proc.pid, "SIGTERM");
+    await h.proc.exited;
+    expect(pairs(stopped)).toEqual([
+      "[lb1] Realserver [127.0.0.1]:tcp:80 of virtual server [198.18.0.251]:tcp:80 - DOWN => Shutting down <=",
+      "[lb1] Virtualserver [198.18.0.251]:tcp:80 - DOWN => Shutting down <=",
+    ]);
   } finally {
     a.stop(true);
     b.stop(true);

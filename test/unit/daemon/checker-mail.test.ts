@@ -11,7 +11,7 @@ import { writeKeepalived } from "../../../src/config/keepalived-writer.ts";
 import { type Config, lvsSmtpAlert } from "../../../src/config/model.ts";
 import type { LoadResult } from "../../../src/config/result.ts";
 import { memorySource } from "../../../src/config/source.ts";
-import { checkerMail, checkerMailDetail, quorumMail } from "../../../src/daemon/checker-mail.ts";
+import { checkerMail, checkerMailDetail, goneMails, quorumMail } from "../../../src/daemon/checker-mail.ts";
 import { LvsNames } from "../../../src/daemon/notify-fifo-lines.ts";
 
 const read = (text: string) => readKeepalived("/t/k.conf", memorySource({ "/t/k.conf": text }));
@@ -144,5 +144,31 @@ describe("a virtual server with smtp_alert mails its quorum changes (ipwrapper.c
     expect(quorumMail(c.global, new LvsNames(c.virtualServers), quorum(false, 0), true, date)).toBeNull();
     const sorry = ok(read(conf("", "  smtp_alert\n  sorry_server 198.18.2.1 80")), "read");
     expect(quorumMail(sorry.global, new LvsNames(sorry.virtualServers), quorum(false, 0), true, date)!.body).toBe("=> Starting with quorum down 2+1=1 <= 0 <=\n");
+  });
+});
+
+describe("servers that go while serving (ipwrapper.c clear_service_rs / do_vs_notifies)", () => {
+  test("a reload that drops a live real server mails DOWN '=> Removing <='; its virtual server, dropped with quorum and smtp_alert on, mails the quorum it loses", () => {
+    const c = ok(read(conf("", "  smtp_alert")), "read");
+    const vs = c.virtualServers[0]!;
+    const mails = goneMails(c.global, { realServers: [{ vs, rs: vs.realServers[0]! }], virtualServers: [{ vs, quorumUp: true }] }, false, date);
+    expect(mails.map((m) => [m.subject, m.body])).toEqual([
+      ["[lb1] Realserver [198.18.1.1]:tcp:80 of virtual server [198.18.0.10]:tcp:80 - DOWN", "=> Removing <=\n"],
+      ["[lb1] Virtualserver [198.18.0.10]:tcp:80 - DOWN", "=> Lost quorum 2+1=1 <= 0 <=\n"],
+    ]);
+    // a virtual server without quorum loses none; one without smtp_alert mails nothing
+    expect(goneMails(c.global, { realServers: [], virtualServers: [{ vs, quorumUp: false }] }, false, date)).toEqual([]);
+    const plain = ok(read(conf("")), "read");
+    expect(goneMails(plain.global, { realServers: [], virtualServers: [{ vs: plain.virtualServers[0]!, quorumUp: true }] }, false, date)).toEqual([]);
+  });
+
+  test("at stop (omega) each says '=> Shutting down <='; a real server with smtp_alert off says nothing", () => {
+    const c = ok(read(conf("", "  smtp_alert\n  omega")), "read");
+    const vs = c.virtualServers[0]!;
+    const mails = goneMails(c.global, { realServers: [{ vs, rs: vs.realServers[0]! }], virtualServers: [{ vs, quorumUp: true }] }, true, date);
+    expect(mails.map((m) => m.body)).toEqual(["=> Shutting down <=\n", "=> Shutting down <=\n"]);
+    const quiet = ok(read(conf("", "  smtp_alert\n  omega", "    smtp_alert false")), "read");
+    const qvs = quiet.virtualServers[0]!;
+    expect(goneMails(quiet.global, { realServers: [{ vs: qvs, rs: qvs.realServers[0]! }], virtualServers: [] }, true, date)).toEqual([]);
   });
 });
