@@ -85,18 +85,18 @@ function listenIn(ns: string, port = 0) {
   return inNetns(ns, () => Bun.listen({ hostname: "127.0.0.1", port, socket: { open: (s) => void s.end(), data: () => {} } }));
 }
 
-test("checker mails (smtp_alert_checker, no_checker_emails, a virtual server's smtp_alert): the real server's DOWN and UP, the quorum lost and gained, and no mail for a checker that changes nothing under no_checker_emails", async () => {
+test("checker mails (smtp_alert_checker, no_checker_emails, a virtual server's smtp_alert): the real server's DOWN and UP, the quorum lost and gained, no mail for a checker that changes nothing under no_checker_emails, a checker's own log_all_failures, and the mails of servers a reload drops or omega shuts down", async () => {
   const ns = lab.ns(1);
   checkerSink = inNetns(ns, () => new SmtpSink().start());
   let a = listenIn(ns);
   let b = listenIn(ns);
   const portA = a.port, portB = b.port;
-  const tcpCheck = (port: number) => [`    TCP_CHECK {`, `      connect_port ${port}`, "      connect_timeout 1", "      retry 0", "    }"];
+  const tcpCheck = (port: number, extra: string[] = []) => [`    TCP_CHECK {`, `      connect_port ${port}`, "      connect_timeout 1", "      retry 0", ...extra, "    }"];
   const conf = [
     "global_defs {", "  router_id lb1", "  notification_email {", "    ops@example.test", "  }",
     `  smtp_server 127.0.0.1 ${checkerSink.port}`, "  smtp_connect_timeout 5", "  smtp_alert_checker", "  no_checker_emails", "}",
     "virtual_server 198.18.0.250 80 {", "  protocol TCP", "  delay_loop 0.3", "  quorum 1", "  smtp_alert",
-    "  real_server 127.0.0.1 80 {", ...tcpCheck(portA), ...tcpCheck(portB), "  }", "}", "",
+    "  real_server 127.0.0.1 80 {", ...tcpCheck(portA, ["      log_all_failures"]), ...tcpCheck(portB), "  }", "}", "",
   ].join("\n");
   const h = await startVigil(lab, 1, conf);
   try {
@@ -118,6 +118,10 @@ test("checker mails (smtp_alert_checker, no_checker_emails, a virtual server's s
     b = listenIn(ns, portB); // and B passes again: still down (A fails), still quiet
     await Bun.sleep(1500);
     expect(checkerSink.mails.length).toBe(2);
+
+    // log_all_failures on A alone: its failure while up is logged, B's (no global checker_log_all_failures) is not
+    const failLines = lab.logOf(h.proc).split("\n").filter((l) => l.includes("TCP_CHECK of real server 127.0.0.1:80 failed"));
+    expect(failLines.length).toBe(1);
 
     a = listenIn(ns, portA); // the real server comes back with A
     expect(await waitUntil(() => checkerSink!.mails.length >= 4, 10_000)).toBe(true);
