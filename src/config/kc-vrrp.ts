@@ -182,7 +182,7 @@ export function readSyncGroup(c: Ctx, s: Stmt): Raw | undefined {
 }
 
 const KEEPALIVED_VIP_FLAGS = new Set(["no_track", "home", "nodad", "noprefixroute", "autojoin"]);
-const KEEPALIVED_VIP_VALUED = new Set(["preferred_lft", "metric", "track_group"]);
+const KEEPALIVED_VIP_VALUED = new Set(["preferred_lft", "metric"]);
 
 /** One `virtual_ipaddress` line: ADDR[/PREFIX] [brd IP] [dev IF] [scope S] [label L]; a static_ipaddress line also [track_group NAME] */
 function readVip(c: Ctx, st: Stmt, isStatic = false): Raw | undefined {
@@ -206,6 +206,12 @@ function readVip(c: Ctx, st: Stmt, isStatic = false): Raw | undefined {
   for (let i = 1; i < words.length; i++) {
     const k = words[i]!;
     const key = Object.hasOwn(opts, k.text) ? opts[k.text] : undefined;
+    if (!key && k.text === "track_group") {
+      // keepalived 2.2.7: "Unknown configuration entry 'track_group' for ip address - ignoring" (and its value)
+      c.warn(st, "'track_group' is only valid on static_ipaddress entries: keepalived ignores it on a virtual address, and so does vigil", k);
+      i++;
+      continue;
+    }
     if (!key) {
       // keepalived options vigil does not implement: flags, or keyword + value
       const valued = KEEPALIVED_VIP_VALUED.has(k.text);

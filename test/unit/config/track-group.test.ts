@@ -86,3 +86,10 @@ test("track_group on a virtual route or rule is refused at its file:line:col, as
   expect(r.errors.map((d) => formatDiagnostic(d))).toEqual([expect.stringMatching(/^\/t\/k\.conf:9:\d+: error: track_group is only valid on static_routes entries/)]);
   expect(read("track_group {\n}\n").errors.map((d) => formatDiagnostic(d))).toEqual([expect.stringMatching(/^\/t\/k\.conf:1:1: error: 'track_group' needs exactly one name, got 0/)]);
 });
+
+test("track_group on a virtual address is ignored with a warning at its file:line:col, as keepalived ignores it", () => {
+  const r = read(`track_group TG {\n  group {\n    VI_1\n  }\n}\n${instance("VI_1", 1).replace("    198.18.5.1\n", "    198.18.5.1 track_group TG\n")}`);
+  expect(r.errors).toEqual([]);
+  expect(r.warnings.map((d) => formatDiagnostic(d))).toContainEqual(expect.stringMatching(/^\/t\/k\.conf:11:16: warning: 'track_group' is only valid on static_ipaddress entries/));
+  expect(r.config!.instances[0]!.virtualIpaddress[0]!.trackGroup).toBeUndefined();
+});
