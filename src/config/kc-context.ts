@@ -87,11 +87,26 @@ export class Locations {
 }
 
 export class Ctx {
+  private readonly tables = new Map<string, unknown>();
+
   constructor(
     readonly diags: Diagnostics,
     readonly locs: Locations,
     readonly strict: boolean,
   ) {}
+
+  /**
+   * A keyword table built once per read, for blocks a config repeats hundreds
+   * of times (real_server, its checkers, url): a table built per block is a
+   * closure per keyword per block, much of a cold `vigil config check`'s work
+   * (test/bench/cold-start.bench.ts). Its handlers keep per-block state on the
+   * target they are given, never in the closure.
+   */
+  table<T>(name: string, build: () => Record<string, (s: Stmt, target: T) => void>): Record<string, (s: Stmt, target: T) => void> {
+    let t = this.tables.get(name) as Record<string, (s: Stmt, target: T) => void> | undefined;
+    if (!t) this.tables.set(name, (t = build()));
+    return t;
+  }
 
   at(s: Stmt, t: Token = s.kw): SourceLoc {
     return tokenLoc(t, stmtText(s));
@@ -222,12 +237,12 @@ export class Ctx {
     return out;
   }
 
-  /** Runs the handler of each statement of a block by keyword. */
-  dispatch<T>(block: Stmt[], where: string, target: T, table: Record<string, (s: Stmt, target: T) => void>) {
+  /** Runs the handler of each statement of a block by keyword; `where` (for messages) may be computed only when one is needed. */
+  dispatch<T>(block: Stmt[], where: string | (() => string), target: T, table: Record<string, (s: Stmt, target: T) => void>) {
     for (const s of block) {
       const h = s.kw.quoted ? undefined : Object.hasOwn(table, s.kw.text) ? table[s.kw.text] : undefined;
       if (h) h(s, target);
-      else this.unknown(s, where, whyUnknown(s.kw.text), unsupportedReason(s.kw.text));
+      else this.unknown(s, typeof where === "string" ? where : where(), whyUnknown(s.kw.text), unsupportedReason(s.kw.text));
     }
   }
 }

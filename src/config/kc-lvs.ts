@@ -189,15 +189,20 @@ function readRealServer(c: Ctx, s: Stmt): Raw | undefined {
     return undefined;
   }
   const o = ipPort(c, s);
-  const checkers: Raw[] = [];
-  const checker = (type: string): Handler => (st) => {
+  c.dispatch(block, () => `real_server ${s.args.map((t) => t.text).join(" ")}`, o, c.table("real_server", () => realServerHandlers(c)));
+  return o;
+}
+
+function realServerHandlers(c: Ctx): Record<string, Handler> {
+  const checker = (type: string): Handler => (st, x) => {
     const ch = readChecker(c, st, type);
     if (ch) {
+      const checkers = (x.checkers ??= []) as Raw[];
       c.mark(checkers, checkers.length, st);
       checkers.push(ch);
     }
   };
-  c.dispatch(block, `real_server ${s.args.map((t) => t.text).join(" ")}`, o, {
+  return {
     weight: hInt(c, "weight"),
     inhibit_on_failure: hFlag(c, "inhibitOnFailure"),
     notify_up: hCmd(c, "notifyUp"),
@@ -206,7 +211,6 @@ function readRealServer(c: Ctx, s: Stmt): Raw | undefined {
     lthreshold: hInt(c, "lthreshold"),
     delay_loop: hSec(c, "delayLoopMs"),
     virtualhost: hStr(c, "virtualhost"),
-    smtp_alert: hFlag(c, "smtpAlert"),
     TCP_CHECK: checker("TCP_CHECK"),
     HTTP_GET: checker("HTTP_GET"),
     SSL_GET: checker("SSL_GET"),
@@ -216,9 +220,8 @@ function readRealServer(c: Ctx, s: Stmt): Raw | undefined {
     UDP_CHECK: checker("UDP_CHECK"),
     SMTP_CHECK: checker("SMTP_CHECK"),
     FILE_CHECK: checker("FILE_CHECK"),
-  });
-  if (checkers.length) o.checkers = checkers;
-  return o;
+    smtp_alert: hFlag(c, "smtpAlert"),
+  };
 }
 
 /** keepalived's install_checker_common_keywords(connection): MISC_CHECK gets no connection options. */
@@ -300,22 +303,18 @@ function readChecker(c: Ctx, s: Stmt, type: string): Raw | undefined {
     c.missing(s, o, "trackFile", "FILE_CHECK: missing 'track_file'");
     return o;
   }
+  if (type === "HTTP_GET" || type === "SSL_GET" || type === "TCP_CHECK" || type === "PING_CHECK") {
+    // the common checkers: one table per read (Ctx.table)
+    c.dispatch(block, type, o, c.table(type, () => commonCheckerHandlers(c, type)));
+    if (type === "HTTP_GET" || type === "SSL_GET") {
+      const urls = (o.url ?? []) as Raw[];
+      if (!urls.length) c.error(s, `${type} needs at least one url { path ... } block`);
+      o.url = urls;
+    }
+    return o;
+  }
   const table: Record<string, Handler> = commonHandlers(c, type !== "MISC_CHECK");
-  if (type === "HTTP_GET" || type === "SSL_GET") {
-    const urls: Raw[] = [];
-    table.url = (st) => {
-      const u = readUrl(c, st);
-      if (u) {
-        c.mark(urls, urls.length, st);
-        urls.push(u);
-      }
-    };
-    table.virtualhost = hStr(c, "virtualhost");
-    if (type === "SSL_GET") table.enable_sni = hFlag(c, "enableSni");
-    c.dispatch(block, type, o, table);
-    if (!urls.length) c.error(s, `${type} needs at least one url { path ... } block`);
-    o.url = urls;
-  } else if (type === "MISC_CHECK") {
+  if (type === "MISC_CHECK") {
     table.misc_path = hCmd(c, "miscPath");
     table.misc_timeout = hSec(c, "miscTimeoutMs");
     table.misc_dynamic = hFlag(c, "miscDynamic");
@@ -359,12 +358,35 @@ function readChecker(c: Ctx, s: Stmt, type: string): Raw | undefined {
   return o;
 }
 
+/** TCP_CHECK and PING_CHECK: the common keywords; HTTP_GET and SSL_GET add their url blocks (kept on the checker as it is read). */
+function commonCheckerHandlers(c: Ctx, type: string): Record<string, Handler> {
+  const table = commonHandlers(c, true);
+  if (type !== "HTTP_GET" && type !== "SSL_GET") return table;
+  table.url = (st, x) => {
+    const u = readUrl(c, st);
+    if (u) {
+      const urls = (x.url ??= []) as Raw[];
+      c.mark(urls, urls.length, st);
+      urls.push(u);
+    }
+  };
+  table.virtualhost = hStr(c, "virtualhost");
+  if (type === "SSL_GET") table.enable_sni = hFlag(c, "enableSni");
+  return table;
+}
+
 function readUrl(c: Ctx, s: Stmt): Raw | undefined {
   const block = c.needBlock(s);
   if (!block) return undefined;
   const o: Raw = {};
   c.mark(o, "", s);
-  c.dispatch(block, "url", o, {
+  c.dispatch(block, "url", o, c.table("url", () => urlHandlers(c)));
+  c.missing(s, o, "path", "url: missing 'path'");
+  return o;
+}
+
+function urlHandlers(c: Ctx): Record<string, Handler> {
+  return {
     path: hStr(c, "path"),
     digest: (st, x) => {
       const t = c.one(st);
@@ -389,7 +411,5 @@ function readUrl(c: Ctx, s: Stmt): Raw | undefined {
       c.putList(x, "statusCode", list, st);
     },
     virtualhost: hStr(c, "virtualhost"),
-  });
-  c.missing(s, o, "path", "url: missing 'path'");
-  return o;
+  };
 }

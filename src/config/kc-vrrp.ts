@@ -380,13 +380,32 @@ export function readInterfaceUpDownDelays(c: Ctx, s: Stmt, root: Raw): void {
   })(s, root);
 }
 
+// lvs_sync_daemon_interface inside an instance sets global_defs: the instance
+// table is built once per read (Ctx.table), so its handler leaves the settings on
+// the instance under this key and readInstance moves them to the global block.
+const SYNC_DAEMON_IFACE = Symbol("lvs_sync_daemon_interface");
+type WithSyncIface = Raw & { [SYNC_DAEMON_IFACE]?: Array<{ d: Raw; st: Stmt }> };
+
 /** `vrrp_instance NAME { ... }` */
 export function readInstance(c: Ctx, s: Stmt, global: Raw): Raw | undefined {
   const head = namedBlock(c, s);
   if (!head) return undefined;
   const { block, name, o } = head;
+  c.dispatch(block, `vrrp_instance ${name}`, o, c.table("vrrp_instance", () => instanceHandlers(c)));
+  const sync = (o as WithSyncIface)[SYNC_DAEMON_IFACE];
+  if (sync) {
+    delete (o as WithSyncIface)[SYNC_DAEMON_IFACE];
+    for (const { d, st } of sync) c.put(global, "lvsSyncDaemon", d, st);
+  }
+  c.missing(s, o, "interface", `vrrp_instance ${name}: missing 'interface'`);
+  c.missing(s, o, "virtualRouterId", `vrrp_instance ${name}: missing 'virtual_router_id'`);
+  return o;
+}
+
+/** The vrrp_instance keywords; per-instance state stays on the instance being read. */
+function instanceHandlers(c: Ctx): Record<string, Handler> {
   const src = hStr(c, "srcIp");
-  c.dispatch(block, `vrrp_instance ${name}`, o, {
+  return {
     state: hEnum(c, "state", ["MASTER", "BACKUP"], (x) => x.toUpperCase()),
     interface: hStr(c, "interface"),
     virtual_router_id: hInt(c, "virtualRouterId"),
@@ -479,17 +498,14 @@ export function readInstance(c: Ctx, s: Stmt, global: Raw): Raw | undefined {
     dont_track_primary: hFlag(c, "dontTrackPrimary"),
     vip_lifetime: hLifetime(c, "vipLifetimeMs"),
     // keepalived 1.x form, still accepted by 2.x with a deprecation warning
-    lvs_sync_daemon_interface: (st) => {
+    lvs_sync_daemon_interface: (st, x) => {
       const t = c.one(st);
       if (!t) return;
       c.warn(st, "lvs_sync_daemon_interface in a vrrp_instance is deprecated (as in keepalived); read as global_defs lvs_sync_daemon");
-      const d: Raw = { interface: t.text, instance: name };
+      const d: Raw = { interface: t.text, instance: x.name };
       c.mark(d, "", st);
-      c.put(global, "lvsSyncDaemon", d, st);
+      ((x as WithSyncIface)[SYNC_DAEMON_IFACE] ??= []).push({ d, st });
     },
     ...instanceExtraHandlers(c),
-  });
-  c.missing(s, o, "interface", `vrrp_instance ${name}: missing 'interface'`);
-  c.missing(s, o, "virtualRouterId", `vrrp_instance ${name}: missing 'virtual_router_id'`);
-  return o;
+  };
 }
