@@ -1,13 +1,21 @@
-// Re-executes the process once with mimalloc told never to hand freed pages
-// back to the kernel (MIMALLOC_PURGE_DELAY=-1; Bun allocates through
-// mimalloc). Measured here with 2 000 checks/s and no I/O at all
-// (test/bench/checkers.bench.ts): the default purge → page-fault cycle cost
-// 15–19 µs of system time per check, -1 cost 2.8 µs. mimalloc reads its
+// Re-executes the process once with mimalloc told to hand freed pages back to
+// the kernel at once (MIMALLOC_PURGE_DELAY=0; Bun allocates through mimalloc,
+// whose own default is 10 ms with a scavenger thread). mimalloc reads its
 // options only at start-up and Bun does not export mi_option_set, so the
 // environment has to be in place before the runtime starts: execve of
 // /proc/self/exe with the original argv keeps the PID (systemd, procd and
-// pid files see the same process). The cost: freed memory stays resident,
-// so RSS is the peak rather than the current need.
+// pid files see the same process).
+//
+// Why 0, measured here (test/bench/memory.bench.ts, test/bench/checkers.bench.ts,
+// each setting in the same run): the shipped daemon's anonymous memory with
+// 50 VRRP instances is 22.5-23.5 MiB at 0 against 27.7 at -1 (never purge, the
+// peak stays resident), and 36.0-36.3 against 41.7-42.6 with MQTT and 100
+// HTTP_GET checkers; 1000 ms gives 23.2 / 37.1, 10 000 ms 38.1. The CPU per
+// HTTP_GET check at 2 000 checks/s was 55-62 us with every setting (medians
+// 58.5 us at 0, 57.5 at -1, 60 at 1000, 8 interleaved rounds): the purge →
+// page-fault cycle that cost 15-19 us per check when checks still went through
+// node:net is gone since the exchanges run on raw syscalls with preallocated
+// buffers (src/sys/tcp-client.ts), so keeping freed pages no longer buys CPU.
 import { errorText } from "../error-text.ts";
 import { ptr } from "bun:ffi";
 import { readFileSync } from "node:fs";
@@ -16,7 +24,7 @@ import { errnoName } from "./errno.ts";
 import { ffiCopy, ffiU64 } from "./ffi-memory.ts";
 import { restoreProcessName } from "./process-name.ts";
 
-export const ALLOCATOR_ENV: Readonly<Record<string, string>> = { MIMALLOC_PURGE_DELAY: "-1" };
+export const ALLOCATOR_ENV: Readonly<Record<string, string>> = { MIMALLOC_PURGE_DELAY: "0" };
 
 /** True when the allocator settings are already in this process's environment. */
 export function allocatorTuned(env: NodeJS.ProcessEnv = process.env): boolean {

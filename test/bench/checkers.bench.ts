@@ -8,7 +8,7 @@
 import { defaultCheckerCommon, defaultVirtualServer, type VirtualServer } from "../../src/config/model.ts";
 import net from "node:net";
 import { LvsCheckRunner } from "../../src/lvs/checkers/runner.ts";
-import { allocatorTuned, reexecWithAllocatorEnv } from "../../src/sys/allocator-env.ts";
+import { ALLOCATOR_ENV, allocatorTuned, reexecWithAllocatorEnv } from "../../src/sys/allocator-env.ts";
 import { cFloorAtRate, rawFloorUs } from "./checkers-floor.ts";
 import { threadCpuDiff, threadCpuMs } from "./thread-cpu.ts";
 
@@ -92,7 +92,7 @@ try {
   const wallMs = performance.now() - t0;
   const cpuMs = (c1.user + c1.system) / 1000;
   const n = checks - n0;
-  console.log(`checkers bench: ${RS} real servers, HTTP_GET${DIGEST ? " + digest" : ""}, delay_loop 1 s, ${SECONDS} s measured after ${WARM_S} s warm-up, allocator ${allocatorTuned() ? "tuned (MIMALLOC_PURGE_DELAY=-1, as vigil run)" : "defaults"}`);
+  console.log(`checkers bench: ${RS} real servers, HTTP_GET${DIGEST ? " + digest" : ""}, delay_loop 1 s, ${SECONDS} s measured after ${WARM_S} s warm-up, allocator ${allocatorTuned() ? `tuned (MIMALLOC_PURGE_DELAY=${ALLOCATOR_ENV.MIMALLOC_PURGE_DELAY}, as vigil run)` : `MIMALLOC_PURGE_DELAY=${process.env.MIMALLOC_PURGE_DELAY ?? "unset (mimalloc default 10)"}`}`);
   console.log(`checks/s         ${(n / (wallMs / 1000)).toFixed(0)}   (expected ≈ ${RS})`);
   lat.sort((x, y) => x - y);
   const pct = (p: number) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]!.toFixed(2) : "-");

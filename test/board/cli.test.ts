@@ -199,7 +199,7 @@ describe("vigil-linux-x64, checkout hidden, in a namespace with a broker", () =>
     expect(ns.exec(["ip", "-4", "addr", "show", "dev", "eth0"])).toContain("198.18.3.100/24");
     // the allocator re-exec through /proc/self/exe keeps the PID and the name operators' scripts use
     expect(readFileSync(`/proc/${daemon.pid}/comm`, "utf8").trim()).toBe(basename(binaryArgv("x64")[0]!));
-    expect(readFileSync(`/proc/${daemon.pid}/environ`, "latin1")).toContain("MIMALLOC_PURGE_DELAY=-1");
+    expect(readFileSync(`/proc/${daemon.pid}/environ`, "latin1")).toContain("MIMALLOC_PURGE_DELAY=0\0");
     expect((await nsVigil(["status", "--socket", sock])).out).toContain("VI_B");
     let fleet = "";
     for (let i = 0; i < 50 && !/gw-b[\s\S]*MASTER/.test(fleet); i++) {
