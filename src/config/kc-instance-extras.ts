@@ -1,6 +1,6 @@
 // keepalived 2.2.7 vrrp_instance keywords about the advert source and the wire
 // format (vrrp_parser.c): old_unicast_checksum [never], track_src_ip,
-// promote_secondaries. Spread into readInstance's
+// promote_secondaries, use_vmac_addr. Spread into readInstance's
 // dispatch table; keepalived-writer.ts writes them back (writeInstanceExtras).
 import type { VrrpInstance } from "./model.ts";
 import { hFlag, type Ctx, type Handler } from "./kc-context.ts";
@@ -21,6 +21,7 @@ export function instanceExtraHandlers(c: Ctx): Record<string, Handler> {
     },
     track_src_ip: hFlag(c, "trackSrcIp"),
     promote_secondaries: hFlag(c, "promoteSecondaries"),
+    use_vmac_addr: hFlag(c, "useVmacAddr"),
   };
 }
 
@@ -28,5 +29,6 @@ export function instanceExtraHandlers(c: Ctx): Record<string, Handler> {
 export function writeInstanceExtras(o: Out, i: VrrpInstance): void {
   o.flag("track_src_ip", i.trackSrcIp);
   o.flag("promote_secondaries", i.promoteSecondaries);
+  o.flag("use_vmac_addr", i.useVmacAddr);
   if (i.oldUnicastChecksum !== undefined) o.line(...(i.oldUnicastChecksum === "never" ? ["old_unicast_checksum", "never"] : ["old_unicast_checksum"]));
 }

@@ -511,6 +511,8 @@ export interface VrrpInstance extends NotifyScripts {
   oldUnicastChecksum?: "always" | "never";
   /** keepalived promote_secondaries: net.ipv4.conf.<interface>.promote_secondaries = 1 while the instance runs, so removing a VIP that is its subnet's primary address keeps the subnet's other addresses */
   promoteSecondaries?: boolean;
+  /** keepalived use_vmac_addr: a VIP/eVIP on another interface (dev), or of the other family, goes on a vmac of its own (vrrp.VRID, vrrp1.VRID, ...) with the virtual router MAC of its family */
+  useVmacAddr?: boolean;
   /** keepalived track_src_ip: the instance is FAULT while its unicast_src_ip/mcast_src_ip is not on its interface */
   trackSrcIp?: boolean;
   dontTrackPrimary: boolean;

@@ -322,6 +322,7 @@ export const instanceSpec = fromModel(obj("VrrpInstance", {
   notifyMasterRxLowerPri: opt(text, "run when the master hears an advert of lower priority"),
   promoteSecondaries: opt(bool, "net.ipv4.conf.<interface>.promote_secondaries = 1 while the instance runs (put back to 0 at stop if vigil set it)"),
   trackSrcIp: opt(bool, "FAULT while srcIp is not on the instance's interface"),
+  useVmacAddr: opt(bool, "VIPs on other interfaces or of the other family get a vmac of their own (one per interface and family)"),
   notifyDeleted: opt(bool, "a reload that removes the instance notifies DELETED instead of FAULT"),
   notifyDeletedScript: opt(text, "run when a reload removes the instance; needs notifyDeleted"),
   oldUnicastChecksum: opt(enm("always", "never"), "VRRPv3 IPv4 unicast: always = keepalived <= 1.3.6's checksum (pseudo-header to the multicast group); never = RFC 5798's only; absent = RFC 5798's, switching when a peer's advert carries the old one"),

@@ -1,5 +1,5 @@
 // Semantic rules of the vrrp_instance keywords read by kc-instance-extras.ts
-// (old_unicast_checksum, track_src_ip, promote_secondaries). Pure: config in, findings out (validate.ts merges them).
+// (old_unicast_checksum, track_src_ip, promote_secondaries, use_vmac_addr). Pure: config in, findings out (validate.ts merges them).
 import type { FieldPath } from "./diagnostics.ts";
 import { instanceFamily, instanceVersion, type Config } from "./model.ts";
 import type { Finding } from "./validate.ts";
@@ -11,6 +11,13 @@ export function validateInstanceExtras(cfg: Config): Finding[] {
     const P = (...f: FieldPath): FieldPath => ["instances", i, ...f];
     // keepalived vrrp_complete_instance: "promote_secondaries is automatically set for vmacs - ignoring"
     if (inst.promoteSecondaries && inst.useVmac !== undefined) warn(P("promoteSecondaries"), "promote_secondaries is set on every vmac anyway (as keepalived says: ignored with use_vmac)");
+    // use_vmac_addr places VIPs on other interfaces or of the other family; without one it does nothing
+    if (inst.useVmacAddr) {
+      const fam = instanceFamily(inst);
+      const moved = [...inst.virtualIpaddress, ...inst.virtualIpaddressExcluded]
+        .some((v) => (v.dev !== undefined && v.dev !== inst.interface) || (v.address.includes(":") ? 6 : 4) !== fam);
+      if (!moved) warn(P("useVmacAddr"), "use_vmac_addr gives a vmac to VIPs on another interface (dev) or of the other address family; this instance has none, so it has no effect");
+    }
     // keepalived vrrp_complete_instance: "Clear track_saddr if no saddr specified"
     if (inst.trackSrcIp && inst.srcIp === undefined) warn(P("trackSrcIp"), "track_src_ip follows the configured unicast_src_ip/mcast_src_ip; this instance has none, so it has no effect (as keepalived)");
     // keepalived computes the two checksums differently only for a VRRPv3 IPv4 unicast advert

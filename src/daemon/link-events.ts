@@ -141,7 +141,7 @@ export class LinkEvents implements RtNoopFilter {
     const gone = new Set<number>();
     for (const ev of events) if (ev.kind === "link" && ev.op === "del") gone.add(ev.link.index);
     const lost = instances.runtimes.filter((rt) => gone.has(rt.plan.ifindex));
-    const vmacLost = instances.runtimes.filter((rt) => rt.vmacIndex !== 0 && gone.has(rt.vmacIndex) && !lost.includes(rt));
+    const vmacLost = instances.runtimes.filter((rt) => rt.vmacIndexes.some((i) => gone.has(i)) && !lost.includes(rt));
     for (const ev of events) {
       if (ev.kind === "link") {
         const l = ev.link;

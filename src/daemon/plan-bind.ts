@@ -107,7 +107,11 @@ export function bindPlan(t: InstancePlan, links: LinkInfo[], addrs: AddrInfo[]):
   const link = byName.get(t.interface);
   if (!link) return blocked(`interface ${t.interface} does not exist`, [t.interface], true);
   for (const v of t.vips) {
-    if (!v.onVmac && !byName.has(v.dev)) return blocked(`interface ${v.dev} (of virtual address ${v.address}) does not exist`, [v.dev], true);
+    if (!v.onVmac && v.vmacOf === undefined && !byName.has(v.dev)) return blocked(`interface ${v.dev} (of virtual address ${v.address}) does not exist`, [v.dev], true);
+  }
+  // use_vmac_addr: each address vmac's own interface must be there to carry it
+  for (const m of t.addrVmacs ?? []) {
+    if (!byName.has(m.parentName)) return blocked(`interface ${m.parentName} (of use_vmac_addr's ${m.name}) does not exist`, [m.parentName], true);
   }
   const src = advertSource(t, link, addrs);
   if (typeof src !== "string") return src;
@@ -118,7 +122,8 @@ export function bindPlan(t: InstancePlan, links: LinkInfo[], addrs: AddrInfo[]):
       mac: link.mac,
       // with a vmac the socket is bound to a link created later; the binding alone filters the ingress interface
       params: { ...t.params, primary: src, ifindex: t.vmac ? 0 : link.index },
-      vips: t.vips.map((v) => (v.onVmac ? v : { ...v, ifindex: byName.get(v.dev)!.index })),
+      vips: t.vips.map((v) => (v.onVmac || v.vmacOf !== undefined ? v : { ...v, ifindex: byName.get(v.dev)!.index })),
+      ...(t.addrVmacs ? { addrVmacs: t.addrVmacs.map((m) => ({ ...m, parent: byName.get(m.parentName)!.index })) } : {}),
       trackInterfaces: t.trackInterfaces.map((x) => ({ ...x, ifindex: byName.get(x.name)?.index ?? 0 })),
       ...(t.vmac ? { vmac: { ...t.vmac, parent: link.index, parentName: link.name, ...(t.params.family === 6 ? { linkLocal: src } : {}) } } : {}),
     },

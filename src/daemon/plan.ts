@@ -18,6 +18,7 @@ import { resolveParams, type VrrpParams } from "../vrrp/params.ts";
 import { paramsFromConfig } from "../vrrp/from-config.ts";
 import type { TrackedScript } from "../vrrp/priority.ts";
 import { vrrpMac } from "../vrrp/virtual-mac.ts";
+import { addrVmacBase, assignAddrVmacs } from "./plan-addr-vmacs.ts";
 import { effectiveGarpExtraIf, type GarpExtraIf } from "../vrrp/garp-extra-if.ts";
 import { paceLaneFor, type PaceLane } from "../vrrp/garp-pacing.ts";
 import { bindPlan, type StartBlock } from "./plan-bind.ts";
@@ -58,6 +59,8 @@ export interface VipPlan {
   onVmac?: boolean;
   /** garp_group / vrrp_garp_interval / vrrp_gna_interval: the lane its GARPs/NAs share with other instances' (vrrp/garp-pacing.ts); absent = not spaced */
   pace?: PaceLane;
+  /** use_vmac_addr: lives on this address vmac (plan.addrVmacs; `dev` is its name): the runtime fills ifindex once it exists */
+  vmacOf?: string;
 }
 
 /** keepalived `use_vmac`: the macvlan the instance's VIPs (and, unless xmitBase, its adverts) use. */
@@ -115,6 +118,8 @@ export interface InstancePlan {
   /** virtual_routes and virtual_rules: installed and removed with the VIPs */
   routes: RoutePlan[];
   rules: RuleSpec[];
+  /** keepalived use_vmac_addr: vmacs of their own for VIPs on other interfaces or of the other family (plan-addr-vmacs.ts) */
+  addrVmacs?: VmacPlan[];
   /** keepalived promote_secondaries: the interface whose net.ipv4.conf knob is 1 while it runs (a vmac has it anyway) */
   promoteSecondaries?: string;
   /** keepalived track_src_ip: FAULT while the configured source address is not on the interface */
@@ -205,12 +210,15 @@ export function configPlans(cfg: Config): ConfigPlans {
     const addVip = (v: VirtualIpAddress, advertised: boolean) => {
       const dev = v.dev ?? inst.interface;
       const vfam: 4 | 6 = v.address.includes(":") ? 6 : 4;
-      const onVmac = vmacName !== undefined && dev === inst.interface;
+      // use_vmac_addr: another interface, or the other family, gets a vmac of its own (named below)
+      const addrBase = addrVmacBase(inst, family, dev, vfam);
+      const onVmac = vmacName !== undefined && dev === inst.interface && addrBase === undefined;
       // keepalived paces the base interface of a vmac (IF_BASE_IFP)
       const pace = paceLaneFor(cfg, dev, vfam);
       vips.push({
         address: v.address, prefix: v.prefix, family: vfam, ifindex: 0, dev: onVmac ? vmacName : dev,
         ...(onVmac ? { onVmac: true } : {}),
+        ...(addrBase !== undefined ? { vmacOf: `${addrBase}/${vfam}` } : {}),
         ...(v.label !== undefined ? { label: v.label } : {}),
         ...(v.scope !== undefined ? { scope: v.scope } : {}),
         ...(v.brd !== undefined ? { brd: v.brd } : {}),
@@ -267,6 +275,7 @@ export function configPlans(cfg: Config): ConfigPlans {
         xmitBase: inst.vmacXmitBase || inst.unicastPeer.length > 0, ipv6Vips: vips.some((v) => v.onVmac && v.family === 6),
       };
     }
+    const addrVmacs = assignAddrVmacs(inst.virtualRouterId, vips, vmacNames);
     let params: VrrpParams;
     try {
       params = paramsFromConfig(cfg, inst, { primary: "", ifindex: 0 });
@@ -281,6 +290,7 @@ export function configPlans(cfg: Config): ConfigPlans {
     plans.push({
       name: inst.name, interface: inst.interface, ifindex: 0, mac: "", params, vips,
       ...(vmac ? { vmac } : {}),
+      ...(addrVmacs.length ? { addrVmacs } : {}),
       vipLifetimeMs: instanceVipLifetimeMs(cfg, inst), trackInterfaces, trackScripts, trackProcesses, trackFiles,
       notifyPriorityChanges: inst.notifyPriorityChanges ?? syncGroupOf(cfg, inst.name)?.notifyPriorityChanges ?? cfg.global.vrrpNotifyPriorityChanges,
       reportLowerPriority: inst.notifyMasterRxLowerPri !== undefined || cfg.global.notifyFifo !== undefined || cfg.global.vrrpNotifyFifo !== undefined,

@@ -117,7 +117,7 @@ export class VipAnnouncer {
       this.close();
       throw e;
     }
-    this.extraFrames = garpExtraIfFrames(ann.map((v) => ({ ifindex: v.ifindex, onVmac: v.onVmac === true })), announceIndex, xmitBase, extra);
+    this.extraFrames = garpExtraIfFrames(ann.map((v) => ({ ifindex: v.ifindex, onVmac: v.onVmac === true || v.vmacOf !== undefined })), announceIndex, xmitBase, extra);
     this.claims = new ClaimPolicy(this.vipBytes.length, virtualRouterMac(fam, fsm.p.vrid));
   }
 

@@ -44,6 +44,8 @@ export class InstanceRuntime {
   readonly vips: VipPlan[];
   /** use_vmac: the macvlan this runtime created or adopted, removed again by close() */
   private vmac: VmacHandle | null = null;
+  /** use_vmac_addr: the address vmacs this runtime created or adopted, removed again by close() */
+  private readonly addrVmacs: VmacHandle[] = [];
   /** promote_secondaries: the interface whose knob this runtime holds ("" = none), released once by close() */
   private promoteHeld = "";
   readonly adverts: AdvertSender;
@@ -81,7 +83,15 @@ export class InstanceRuntime {
     const vmac = plan.vmac ? ensureVmac(nl, plan.vmac, (m) => hooks.log("warn", `${plan.name}: ${m}`)) : null;
     this.vmac = vmac;
     if (vmac?.adopted) hooks.log("info", `${plan.name}: adopted existing vmac ${vmac.spec.name}`);
-    this.vips = plan.vips.map((v) => (v.onVmac && vmac ? { ...v, ifindex: vmac.index } : v));
+    // use_vmac_addr: the address vmacs (plan-addr-vmacs.ts), made the same way
+    try {
+      for (const m of plan.addrVmacs ?? []) this.addrVmacs.push(ensureVmac(nl, m, (msg) => hooks.log("warn", `${plan.name}: ${msg}`)));
+    } catch (e) {
+      this.dropVmac();
+      throw e;
+    }
+    const addrIndex = new Map(this.addrVmacs.map((h) => [h.spec.name, h.index]));
+    this.vips = plan.vips.map((v) => (v.onVmac && vmac ? { ...v, ifindex: vmac.index } : v.vmacOf !== undefined ? { ...v, ifindex: addrIndex.get(v.vmacOf) ?? 0 } : v));
     this.leases = new VipLeases(plan, this.vips, nl, (level, msg) => hooks.log(level, msg));
     // keepalived sends and receives adverts on the vmac (Ethernet source = virtual MAC)
     // unless vmac_xmit_base; GARPs/NAs for its VIPs always leave from the vmac.
@@ -228,6 +238,8 @@ export class InstanceRuntime {
     if (verdict === AddressVerdict.Restore) {
       // the vmac itself going takes its VIPs along: the worker recreates it (link event)
       if (v.onVmac && !(this.vmac && vmacPresent(this.nl, this.vmac))) return;
+      const own = v.vmacOf !== undefined ? this.addrVmacs.find((h) => h.spec.name === v.vmacOf) : undefined;
+      if (own && !vmacPresent(this.nl, own)) return;
       this.vipRestores++;
       this.hooks.event("vip-restored", this, `${address}/${prefix} on ${v.dev} was deleted while master; re-added`);
       this.leases.install(now);
@@ -293,10 +305,17 @@ export class InstanceRuntime {
     return this.vmac?.index ?? 0;
   }
 
-  /** keepalived deletes its vmac on shutdown too; the VIPs on it go with it. */
+  /** ifindexes of every vmac of this instance (use_vmac's and use_vmac_addr's): one deleted behind our back restarts it */
+  get vmacIndexes(): number[] {
+    return [...(this.vmac ? [this.vmac.index] : []), ...this.addrVmacs.map((h) => h.index)];
+  }
+
+  /** keepalived deletes its vmacs on shutdown too (shutdown_vrrp_instances); the VIPs on them go with them. */
   private dropVmac(): void {
+    const warn = (m: string) => this.hooks.log("warn", `${this.name}: ${m}`);
+    for (const h of this.addrVmacs.splice(0)) removeVmac(this.nl, h, warn);
     if (!this.vmac) return;
-    removeVmac(this.nl, this.vmac, (m) => this.hooks.log("warn", `${this.name}: ${m}`));
+    removeVmac(this.nl, this.vmac, warn);
     this.vmac = null;
   }
 

@@ -24,7 +24,11 @@ import { nowMs, post, postWaitingTransition, workerHooks as hooks } from "./work
 
 /** The interfaces an instance needs (its vmac's name too: a link in the way goes): a change on any can let it start. */
 function interfacesOf(plan: InstancePlan): string[] {
-  return [...new Set([plan.interface, ...plan.vips.filter((v) => !v.onVmac).map((v) => v.dev), ...(plan.vmac ? [plan.vmac.name] : [])])];
+  const addrVmacs = plan.addrVmacs ?? [];
+  return [...new Set([
+    plan.interface, ...plan.vips.filter((v) => !v.onVmac && v.vmacOf === undefined).map((v) => v.dev), ...(plan.vmac ? [plan.vmac.name] : []),
+    ...addrVmacs.flatMap((m) => [m.parentName, m.name]),
+  ])];
 }
 
 interface KernelView {

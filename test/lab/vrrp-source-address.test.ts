@@ -6,6 +6,9 @@
 //   the other address. Without the keyword the other address goes (the control).
 // - track_src_ip: the instance is FAULT while its mcast_src_ip is not on its
 //   interface: at start (it waits), and when the address is deleted; back when it returns.
+// - use_vmac_addr: a VIP on another interface, and an eVIP of the other family, each
+//   get a private macvlan with their family's virtual router MAC (RFC 5798 §7.3); the
+//   client's neighbour entry for the eVIP is that MAC; the vmacs go at stop.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Lab } from "../helpers/lab.ts";
 import { instanceStatus, startVigil, stopVigil, waitUntil } from "../helpers/vigil.ts";
@@ -84,5 +87,44 @@ describe("track_src_ip", () => {
       await stopVigil(lab, h);
       lab.exec(1, ["ip", "addr", "del", `${SRC}/24`, "dev", "eth0"], true);
     }
+  }, 30_000);
+});
+
+describe("use_vmac_addr", () => {
+  interface IpLink { ifname: string; address: string; link?: string; linkinfo?: { info_kind: string; info_data?: { mode?: string } } }
+  const link = (dev: string): IpLink | null => {
+    const out = lab.exec(1, ["ip", "-j", "-d", "link", "show", "dev", dev], true);
+    return out.trim() ? (JSON.parse(out) as IpLink[])[0] ?? null : null;
+  };
+  const addrsOn = (dev: string) => lab.exec(1, ["ip", "-o", "addr", "show", "dev", dev], true);
+
+  test("a VIP on another interface and an IPv6 eVIP of an IPv4 instance each get a private macvlan with their family's virtual MAC; the client sees that MAC; both go at stop", async () => {
+    // a second interface on r1 for the `dev` VIP (veth: this kernel has no dummy)
+    lab.exec(1, ["ip", "link", "add", "ex0", "type", "veth", "peer", "name", "ex1"]);
+    lab.exec(1, ["ip", "link", "set", "ex0", "up"]);
+    lab.exec(1, ["ip", "link", "set", "ex1", "up"]);
+    const text = [
+      "global_defs {", "  router_id r1", "}",
+      "vrrp_instance VI_V {", "  interface eth0", "  virtual_router_id 72", "  priority 150", "  advert_int 0.1", "  version 3", "  use_vmac_addr",
+      "  virtual_ipaddress {", "    198.18.0.72/32 dev eth0", "    198.18.9.1/24 dev ex0", "  }",
+      "  virtual_ipaddress_excluded {", "    fd00:198:18::72/64", "  }", "}", "",
+    ].join("\n");
+    const h = await startVigil(lab, 1, text);
+    try {
+      expect(await waitUntil(async () => (await instanceStatus(h, "VI_V"))?.state === "MASTER" && addrsOn("vrrp6.72").includes("fd00:198:18::72/64"), 6000)).toBe(true);
+      const v4 = link("vrrp.72")!;
+      const v6 = link("vrrp6.72")!;
+      expect([v4.link, v4.address, v4.linkinfo?.info_kind, v4.linkinfo?.info_data?.mode]).toEqual(["ex0", "00:00:5e:00:01:48", "macvlan", "private"]);
+      expect([v6.link, v6.address, v6.linkinfo?.info_kind, v6.linkinfo?.info_data?.mode]).toEqual(["eth0", "00:00:5e:00:02:48", "macvlan", "private"]);
+      expect(addrsOn("vrrp.72")).toContain("198.18.9.1/24");
+      expect(addrsOn("eth0")).toContain("198.18.0.72/32");
+      // on the wire: the client resolves the eVIP to the IPv6 virtual router MAC
+      lab.exec("client", ["ping", "-6", "-c", "1", "-W", "2", "fd00:198:18::72"]);
+      expect(lab.clientNeigh("fd00:198:18::72")?.mac).toBe("00:00:5e:00:02:48");
+    } finally {
+      await stopVigil(lab, h);
+    }
+    expect([link("vrrp.72"), link("vrrp6.72")]).toEqual([null, null]);
+    lab.exec(1, ["ip", "link", "del", "ex0"], true);
   }, 30_000);
 });
