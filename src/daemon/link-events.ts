@@ -5,6 +5,7 @@
 // again; VIPs, virtual routes and rules, and the static set deleted by someone
 // else are put back. Also the link state from a dump (start, lost notifications).
 import { type Link, listLinks } from "../sys/rtnetlink/link.ts";
+import { listAddresses } from "../sys/rtnetlink/address.ts";
 import { type RtEvent, type RtNoopFilter, RtMonitor } from "../sys/rtnetlink/monitor.ts";
 import type { NetlinkSocket } from "../sys/netlink/socket.ts";
 import { linkProblem } from "./plan-bind.ts";
@@ -173,6 +174,11 @@ export class LinkEvents implements RtNoopFilter {
     if (resync) {
       // notifications were lost: re-read, and let every waiting instance try again
       for (const rt of syncLinks(instances.runtimes, now, listLinks(this.nl))) if (!lost.includes(rt)) lost.push(rt);
+      // track_src_ip: a source address deleted or re-added while notifications were lost
+      if (instances.runtimes.some((rt) => rt.sourceTrack)) {
+        const addrs = listAddresses(this.nl);
+        for (const rt of instances.runtimes) if (rt.sourceTrack?.resync(addrs)) rt.applyTracking(now);
+      }
       for (const w of instances.waiting) w.retry.wake(now);
     }
     for (const rt of lost) instances.unbind(rt, now);

@@ -23,6 +23,14 @@ export class SourceAddressTrack {
     this.want = canonical(address);
   }
 
+  /** After lost notifications: the interface's addresses as a dump lists them; true when `present` changed. */
+  resync(addrs: ReadonlyArray<{ index: number; address: string }>): boolean {
+    const now = this.want !== null && addrs.some((a) => a.index === this.ifindex && canonical(a.address) === this.want);
+    if (now === this.present) return false;
+    this.present = now;
+    return true;
+  }
+
   /** An address was added to or deleted from interface `index`; true when `present` changed. */
   changed(op: "new" | "del", index: number, address: string): boolean {
     if (index !== this.ifindex || this.want === null || canonical(address) !== this.want) return false;

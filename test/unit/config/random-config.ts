@@ -155,7 +155,7 @@ function randomInstance(r: Rng, g: GlobalDefs, i: number, addrs: Addresses, scri
   // dedupe track interface names (a warning otherwise, harmless, but keep clean)
   inst.trackInterface = inst.trackInterface.filter((t, k, a) => a.findIndex((x) => x.name === t.name) === k);
   inst.trackScript = inst.trackScript.filter((t, k, a) => a.findIndex((x) => x.script === t.script) === k);
-  return set(inst, {
+  set(inst, {
     version: fam === 6 ? 3 : version !== g.vrrpVersion || r.chance(0.3) ? version : undefined,
     authentication: version === 2 ? maybe(r, 0.3, () => ({ type: "PASS" as const, pass: str(r, NAME_CHARS.replace(/[^\x00-\x7f]/g, ""), 1, 8) })) : undefined,
     notifyMaster: maybe(r, 0.3, () => text(r)),
@@ -174,6 +174,18 @@ function randomInstance(r: Rng, g: GlobalDefs, i: number, addrs: Addresses, scri
     useVmac: SAFE && inst.unicastPeer.length ? undefined : maybe(r, 0.2, () => (r.chance(0.5) ? "" : `vrrp.${i + 1}`)),
     accept: maybe(r, 0.3, () => r.chance(0.5)),
     vipLifetimeMs: lifetime,
+  });
+  return randomInstanceExtras(r, inst);
+}
+
+/** kc-instance-extras.ts's switches, as keepalived 2.2.7 reads them without a complaint. */
+function randomInstanceExtras(r: Rng, inst: VrrpInstance): VrrpInstance {
+  return set(inst, {
+    oldUnicastChecksum: maybe(r, 0.15, () => r.pick(["always", "never"] as const)),
+    // keepalived clears track_src_ip without a configured source, and says promote_secondaries is a vmac's anyway
+    trackSrcIp: inst.srcIp !== undefined ? maybe(r, 0.3, () => true) : undefined,
+    promoteSecondaries: inst.useVmac === undefined ? maybe(r, 0.2, () => true) : undefined,
+    useVmacAddr: maybe(r, 0.15, () => true),
   });
 }
 

@@ -30,6 +30,11 @@ describe("track_src_ip", () => {
     expect(t.changed("del", 2, "198.18.0.7")).toBe(false);
     expect(t.changed("new", 2, "198.18.0.7")).toBe(true);
     expect(t.present).toBe(true);
+    // after lost notifications, a dump decides
+    expect(t.resync([{ index: 3, address: "198.18.0.7" }])).toBe(true);
+    expect(t.present).toBe(false);
+    expect(t.resync([{ index: 2, address: "198.18.0.7" }])).toBe(true);
+    expect(t.resync([{ index: 2, address: "198.18.0.7" }])).toBe(false);
     // IPv6 compares as addresses, not text
     const six = new SourceAddressTrack("fd00:0::7", 2);
     expect(six.changed("del", 2, "fd00::7")).toBe(true);
