@@ -32,7 +32,7 @@ import type { DaemonStatus, InstanceStatus } from "./status-types.ts";
 import type { FromWorker, ToWorker, TransitionReport } from "./worker-protocol.ts";
 import { TrackFeeds } from "./track-feeds.ts";
 import { Observers } from "./observers.ts";
-import { liveProbeRequested, reportAllocator, reportLiveCells } from "./heap-probe.ts";
+import { allocatorProbeRequested, liveProbeRequested, reportAllocator, reportLiveCells } from "./heap-probe.ts";
 
 export interface DaemonOptions {
   configFile: string;
@@ -59,6 +59,8 @@ export interface DaemonHooks {
 const SHUTDOWN_GRACE_MS = 3000;
 /** VIGIL_HEAP_PROBE=live: the soak's live cells per status request (heap-probe.ts) */
 const liveProbe = liveProbeRequested();
+/** VIGIL_HEAP_PROBE=mimalloc: mimalloc's statistics alone per status request */
+const allocatorProbe = allocatorProbeRequested();
 
 /**
  * The worker's entry point. A compiled binary carries it as a second entry point at
@@ -279,10 +281,8 @@ export class Daemon {
    * (vipsInKernel: an address dump), which `vigil status`'s table does not show.
    */
   async status(opts: { brief?: boolean } = {}): Promise<DaemonStatus> {
-    if (liveProbe) {
-      reportLiveCells("main");
-      reportAllocator();
-    }
+    if (liveProbe) reportLiveCells("main");
+    if (liveProbe || allocatorProbe) reportAllocator();
     const instances = this.instances();
     // the kernel dump is synchronous: done while the worker prepares its answer
     const kernel = opts.brief ? undefined : readKernelAddresses();

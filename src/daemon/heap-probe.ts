@@ -45,6 +45,11 @@ export function liveProbeRequested(): boolean {
   return process.env[HEAP_PROBE_ENV] === "live";
 }
 
+/** VIGIL_HEAP_PROBE=mimalloc: only the allocator's statistics per status request, no collection forced (the daemon's own GC rhythm). */
+export function allocatorProbeRequested(): boolean {
+  return process.env[HEAP_PROBE_ENV] === "mimalloc";
+}
+
 /** Writes `<<vigil-heap-live THREAD TOTAL {"Object":N,...}>>` to stderr: the cells left after a full collection. */
 export function reportLiveCells(thread: string): void {
   Bun.gc(true);

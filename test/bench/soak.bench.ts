@@ -17,7 +17,8 @@
 // reconnects happened.
 //
 //   bun test/bench/soak.bench.ts                  (5 minutes: make bench)
-//   VIGIL_HEAP_PROBE=live bun test/bench/soak.bench.ts  (also: which live JS cells grew, by type)
+//   VIGIL_HEAP_PROBE=live bun test/bench/soak.bench.ts  (also: which live JS cells grew, by type,
+//     after a full collection per sample, and mimalloc's own statistics; =mimalloc: those alone)
 //   SOAK_MINUTES=60 bun test/bench/soak.bench.ts  (1 hour, on demand)
 //   SOAK_DAEMON_LOG=FILE keeps the daemon's log (the lab's directory is removed)
 //   SOAK_SAMPLE_S=60 SOAK_WARMUP_S=60 SOAK_FAILOVER_S=30 SOAK_RECONNECT_S=60 SOAK_PUSH_S=60 SOAK_CONFIRM_S=10
@@ -213,8 +214,8 @@ if (process.env.VIGIL_HEAP_PROBE === "live") {
 }
 
 // and mimalloc's statistics at each of them (process-wide): `committed` is what the
-// allocator holds from the kernel, `touched` what it has ever written to
-if (process.env.VIGIL_HEAP_PROBE === "live") {
+// allocator holds from the kernel (its "touched" line only ever grows: a count, not a level)
+if (process.env.VIGIL_HEAP_PROBE === "live" || process.env.VIGIL_HEAP_PROBE === "mimalloc") {
   const size = (num: string, unit: string | undefined) => Number(num) * ({ Ki: 1, Mi: 1024, Gi: 1024 * 1024 }[(unit ?? "").replace(/B$/, "").trim()] ?? 1 / 1024);
   // a line "  NAME : peak total current": the current column, in KiB
   const current = (dump: string, name: string) => {
@@ -223,10 +224,10 @@ if (process.env.VIGIL_HEAP_PROBE === "live") {
   };
   const dumps = [...daemonLog.matchAll(/<<vigil-mimalloc begin>>([\s\S]*?)<<vigil-mimalloc end>>/g)].map((m) => m[1]!).slice(-samples.length);
   const off = samples.length - dumps.length;
-  console.log("\n| t (s) | RssAnon MiB | mimalloc committed MiB | mimalloc touched MiB | JS heaps after full GC, main + worker MiB |");
-  console.log("|---|---|---|---|---|");
+  console.log("\n| t (s) | RssAnon MiB | mimalloc committed MiB | JS heaps, main + worker MiB |");
+  console.log("|---|---|---|---|");
   dumps.forEach((d, i) => {
     const s = samples[i + off]!;
-    console.log(`| ${s.t.toFixed(0)} | ${(s.anonKiB / 1024).toFixed(1)} | ${(current(d, "committed") / 1024).toFixed(1)} | ${(current(d, "touched") / 1024).toFixed(1)} | ${((s.heapKiB + s.workerHeapKiB) / 1024).toFixed(1)} |`);
+    console.log(`| ${s.t.toFixed(0)} | ${(s.anonKiB / 1024).toFixed(1)} | ${(current(d, "committed") / 1024).toFixed(1)} | ${((s.heapKiB + s.workerHeapKiB) / 1024).toFixed(1)} |`);
   });
 }
