@@ -26,7 +26,9 @@ const CHECK_LABEL: Record<string, string> = {
 
 /** The body line keepalived mails for a checker of `type` going up or down. */
 export function checkerMailDetail(type: string, up: boolean): string {
-  return `${CHECK_LABEL[type] ?? "CHECK"} ${up ? "succeed" : "failed"} on service`;
+  // check_misc.c words its success "succeeded"; the others "succeed"
+  const success = type === "MISC_CHECK" ? "succeeded" : "succeed";
+  return `${CHECK_LABEL[type] ?? "CHECK"} ${up ? success : "failed"} on service`;
 }
 
 /**

@@ -123,6 +123,8 @@ describe("a checker's change mails its real server's state, as keepalived words 
       "TCP CHECK failed on service", "CHECK failed on service", "CHECK failed on service", "CHECK failed on service",
       "MISC CHECK failed on service", "ICMP CHECK failed on service", "UDP CHECK failed on service", "DNS_CHECK: failed on service",
     ]);
+    expect(checkerMailDetail("MISC_CHECK", true)).toBe("MISC CHECK succeeded on service");
+    expect(checkerMailDetail("PING_CHECK", true)).toBe("ICMP CHECK succeed on service");
   });
 });
 
