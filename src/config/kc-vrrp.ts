@@ -184,7 +184,7 @@ export function readSyncGroup(c: Ctx, s: Stmt): Raw | undefined {
 const KEEPALIVED_VIP_FLAGS = new Set(["no_track", "home", "nodad", "noprefixroute", "autojoin"]);
 const KEEPALIVED_VIP_VALUED = new Set(["preferred_lft", "metric"]);
 
-/** One `virtual_ipaddress` line: ADDR[/PREFIX] [brd IP] [dev IF] [scope S] [label L]; a static_ipaddress line also [track_group NAME] */
+/** One `virtual_ipaddress` line: ADDR[/PREFIX] [brd IP] [dev IF] [scope S] [label L] [use_vmac]; a static_ipaddress line [track_group NAME] instead of use_vmac */
 function readVip(c: Ctx, st: Stmt, isStatic = false): Raw | undefined {
   if (st.block) {
     c.error(st, "unexpected block inside a virtual_ipaddress list");
@@ -206,6 +206,12 @@ function readVip(c: Ctx, st: Stmt, isStatic = false): Raw | undefined {
   for (let i = 1; i < words.length; i++) {
     const k = words[i]!;
     const key = Object.hasOwn(opts, k.text) ? opts[k.text] : undefined;
+    if (!key && k.text === "use_vmac" && !isStatic) {
+      // keepalived 2.2.7 vrrp_ipaddress.c: a flag of a virtual address (not of a static one)
+      v.useVmac = true;
+      c.mark(v, "useVmac", st, k);
+      continue;
+    }
     if (!key && k.text === "track_group") {
       // keepalived 2.2.7: "Unknown configuration entry 'track_group' for ip address - ignoring" (and its value)
       c.warn(st, "'track_group' is only valid on static_ipaddress entries: keepalived ignores it on a virtual address, and so does vigil", k);

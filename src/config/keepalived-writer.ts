@@ -202,6 +202,7 @@ function vip(v: VirtualIpAddress): string {
   if (v.dev !== undefined) parts.push("dev", word(v.dev));
   if (v.scope !== undefined) parts.push("scope", v.scope);
   if (v.label !== undefined) parts.push("label", word(v.label));
+  if (v.useVmac) parts.push("use_vmac");
   parts.push(...trackGroupSuffix(v.trackGroup));
   return parts.join(" ");
 }

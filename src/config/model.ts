@@ -405,6 +405,8 @@ export interface VirtualIpAddress {
   brd?: string;
   /** static_ipaddress only: keepalived track_group, the trackGroups entry whose instances track dev */
   trackGroup?: string;
+  /** virtual_ipaddress(_excluded) only: keepalived's per-address use_vmac, a vmac of its own as use_vmac_addr gives (src/daemon/plan-addr-vmacs.ts) */
+  useVmac?: boolean;
 }
 
 export interface TrackInterface {

@@ -202,6 +202,7 @@ export const vipSpec = obj("VirtualIpAddress", {
   scope: opt(enm("global", "site", "link", "host", "nowhere")),
   brd: opt(ip),
   trackGroup: opt(name, "static_ipaddress only: the trackGroups entry whose instances track dev"),
+  useVmac: opt(bool, "virtual addresses only: on a vmac of its own (keepalived's per-address use_vmac)"),
 });
 
 // vrrp_track_process, track_file/track_process references, routes and rules

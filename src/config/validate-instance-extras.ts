@@ -18,6 +18,16 @@ export function validateInstanceExtras(cfg: Config): Finding[] {
         .some((v) => (v.dev !== undefined && v.dev !== inst.interface) || (v.address.includes(":") ? 6 : 4) !== fam);
       if (!moved) warn(P("useVmacAddr"), "use_vmac_addr gives a vmac to VIPs on another interface (dev) or of the other address family; this instance has none, so it has no effect");
     }
+    // keepalived vrrp_complete_instance on an address's own use_vmac
+    const fam = instanceFamily(inst);
+    for (const [list, vips] of [["virtualIpaddress", inst.virtualIpaddress], ["virtualIpaddressExcluded", inst.virtualIpaddressExcluded]] as const) {
+      vips.forEach((v, k) => {
+        if (!v.useVmac) return;
+        const elsewhere = (v.dev !== undefined && v.dev !== inst.interface) || (v.address.includes(":") ? 6 : 4) !== fam;
+        if (!elsewhere && inst.useVmac !== undefined) warn(P(list, k, "useVmac"), `use_vmac on ${v.address} and on the instance: the instance's vmac carries it (as keepalived)`);
+        else if (elsewhere && inst.useVmacAddr) warn(P(list, k, "useVmac"), `use_vmac on ${v.address} repeats use_vmac_addr, which already gives it a vmac`);
+      });
+    }
     // keepalived vrrp_complete_instance: "Clear track_saddr if no saddr specified"
     if (inst.trackSrcIp && inst.srcIp === undefined) warn(P("trackSrcIp"), "track_src_ip follows the configured unicast_src_ip/mcast_src_ip; this instance has none, so it has no effect (as keepalived)");
     // keepalived computes the two checksums differently only for a VRRPv3 IPv4 unicast advert
@@ -28,6 +38,10 @@ export function validateInstanceExtras(cfg: Config): Finding[] {
         : instanceVersion(cfg, inst) === 2 ? "VRRPv2's checksum has no pseudo-header (RFC 3768 §5.3.8)" : "";
       if (why) warn(P("oldUnicastChecksum"), `old_unicast_checksum changes only VRRPv3 IPv4 unicast adverts; ${why}, so it has no effect`);
     }
+  });
+  // keepalived 2.2.7: "Unknown configuration entry 'use_vmac' for ip address" on a static one
+  cfg.staticIpaddress.forEach((v, k) => {
+    if (v.useVmac) out.push({ severity: "error", path: ["staticIpaddress", k, "useVmac"], message: "use_vmac is for virtual addresses; a static_ipaddress entry cannot have it" });
   });
   return out;
 }

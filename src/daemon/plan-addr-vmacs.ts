@@ -1,6 +1,6 @@
 // keepalived's vrrp_instance `use_vmac_addr` (2.2.7 vrrp.c vrrp_complete_instance):
 // a VIP or eVIP on another interface than the instance's (`dev`), or of the other
-// address family, gets a vmac of its own: a private macvlan on that interface
+// address family (or any VIP with its own `use_vmac` flag), gets a vmac of its own: a private macvlan on that interface
 // with the virtual router MAC of the VIP's family (RFC 5798 §7.3), one per
 // interface and family, so that address too keeps one MAC across failovers.
 // keepalived names them as create_vmac_name does: vrrp.VRID, else (IPv6 first
@@ -13,14 +13,16 @@ import type { VipPlan, VmacPlan } from "./plan.ts";
 const IFNAME_MAX = 15;
 
 /**
- * The base interface of the address vmac `v` goes on, or undefined when it stays
- * where it is: only with use_vmac_addr, and only for a VIP whose interface is not
- * the instance's or whose family is not the instance's (the instance's own
- * family on its own interface is use_vmac's business).
+ * The base interface of the address vmac a VIP goes on, or undefined when it stays
+ * where it is. use_vmac_addr moves a VIP whose interface (`dev`) or family is not
+ * the instance's; the address's own `use_vmac` moves it in any case, except onto
+ * the instance's own vmac's ground (its interface and family under use_vmac: that
+ * vmac carries it; keepalived: "use_vmac specified for VIP/eVIP and vrrp instance").
  */
-export function addrVmacBase(inst: VrrpInstance, family: 4 | 6, dev: string, vfam: 4 | 6): string | undefined {
-  if (!inst.useVmacAddr) return undefined;
-  return dev !== inst.interface || vfam !== family ? dev : undefined;
+export function addrVmacBase(inst: VrrpInstance, family: 4 | 6, dev: string, vfam: 4 | 6, useVmac = false): string | undefined {
+  const elsewhere = dev !== inst.interface || vfam !== family;
+  if (useVmac) return elsewhere || inst.useVmac === undefined ? dev : undefined;
+  return inst.useVmacAddr && elsewhere ? dev : undefined;
 }
 
 /** keepalived create_vmac_name: the first of vrrp.VRID, [vrrp6.VRID for IPv6,] vrrp1.VRID, vrrp2.VRID, ... not taken. */

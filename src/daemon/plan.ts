@@ -211,7 +211,7 @@ export function configPlans(cfg: Config): ConfigPlans {
       const dev = v.dev ?? inst.interface;
       const vfam: 4 | 6 = v.address.includes(":") ? 6 : 4;
       // use_vmac_addr: another interface, or the other family, gets a vmac of its own (named below)
-      const addrBase = addrVmacBase(inst, family, dev, vfam);
+      const addrBase = addrVmacBase(inst, family, dev, vfam, v.useVmac);
       const onVmac = vmacName !== undefined && dev === inst.interface && addrBase === undefined;
       // keepalived paces the base interface of a vmac (IF_BASE_IFP)
       const pace = paceLaneFor(cfg, dev, vfam);

@@ -52,6 +52,9 @@ describe("every construct in one daemon", () => {
     expect(await waitUntil(async () => { const s = await vigilStatus(h); return s?.instances.length === 5 && s.instances.every((i) => i.state === "MASTER"); }, 8000)).toBe(true);
     const addrs = lab.exec(1, ["ip", "-br", "addr", "show", "eth0"]);
     for (const vip of ["198.18.0.61/24", "198.18.0.62/24", "198.18.0.63/24", "198.18.0.64/24", "198.18.0.65/24", "198.18.60.1/24"]) expect(addrs).toContain(vip);
+    // VI_UC's address vmacs: its own-flagged VIP and its other-family eVIP
+    expect(lab.exec(1, ["ip", "-br", "addr", "show", "vrrp.65"])).toContain("198.18.0.66/24");
+    expect(lab.exec(1, ["ip", "-br", "addr", "show", "vrrp6.65"])).toContain("fd00:198:18::65/64");
   }, 15_000);
 
   // with IP_VS in the kernel the scenario proves nothing

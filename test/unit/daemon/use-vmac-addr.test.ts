@@ -51,6 +51,26 @@ describe("use_vmac_addr", () => {
     expect([plain.addrVmacs, plain.vips.map((v) => v.dev)]).toEqual([undefined, ["eth0", "lan0"]]);
   });
 
+  test("an address's own use_vmac flag: a vmac of its own even on the instance's interface and family, unless the instance's vmac carries it", () => {
+    const own = configPlans(read(conf("priority 100", ["198.18.0.72/24 use_vmac", "198.18.0.73/24"])).config!).plans[0]!;
+    expect([own.addrVmacs!.map((m) => [m.name, m.parentName, m.mac]), own.vips.map((v) => v.dev)]).toEqual([[["vrrp.72", "eth0", "00:00:5e:00:01:48"]], ["vrrp.72", "eth0"]]);
+    const withVmac = read(conf("use_vmac", ["198.18.0.72/24 use_vmac", "198.18.9.1/24 dev lan0 use_vmac"]));
+    const p = configPlans(withVmac.config!).plans[0]!;
+    expect(p.vips.map((v) => [v.dev, v.onVmac === true])).toEqual([["vrrp.72", true], ["vrrp1.72", false]]);
+    expect(withVmac.warnings.map((w) => w.message)).toContain("use_vmac on 198.18.0.72 and on the instance: the instance's vmac carries it (as keepalived)");
+    const both = read(conf("use_vmac_addr", ["198.18.0.72/24", "198.18.9.1/24 dev lan0 use_vmac"]));
+    expect(both.warnings.map((w) => [w.loc?.line, w.message])).toContainEqual([7, "use_vmac on 198.18.9.1 repeats use_vmac_addr, which already gives it a vmac"]);
+    // written back as keepalived reads it; a static address cannot have it (keepalived: unknown entry)
+    expect(writeKeepalived(withVmac.config!)).toContain("        198.18.9.1/24 dev lan0 use_vmac\n");
+    expect(read(writeKeepalived(withVmac.config!)).config).toEqual(withVmac.config);
+    const stat = read(`static_ipaddress {\n  198.18.5.5/24 dev eth0 use_vmac\n}\n${conf("priority 100", ["198.18.0.72/24"])}`);
+    expect(stat.warnings.map((w) => w.message)).toContainEqual(expect.stringContaining("unknown address option"));
+    expect(stat.config!.staticIpaddress[0]!.useVmac).toBeUndefined();
+    const json = JSON.parse(configToJson(stat.config!));
+    json.staticIpaddress[0].useVmac = true;
+    expect(readJson(JSON.stringify(json)).errors.map((e) => e.message)).toContain("use_vmac is for virtual addresses; a static_ipaddress entry cannot have it");
+  });
+
   test("binding: the vmac's own interface must exist (else the instance waits, naming it); its index is filled in", () => {
     const t = configPlans(read(conf("use_vmac_addr", ["198.18.0.72/24", "198.18.9.1/24 dev lan0"])).config!).plans[0]!;
     const missing = bindPlan(t, [ETH0], [V4]);
