@@ -60,7 +60,10 @@ const errq = (() => {
   writePointer(dv, m.msg_iov, ptr(iov));
   dv.setUint32(m.msg_iovlen, 1, true);
   writePointer(dv, m.msg_control, ptr(control));
-  return { msg, dv, name, control };
+  // iov and data too: msg reaches them only through the raw pointers above, which
+  // keep nothing alive — collected, recvmsg wrote into freed memory (a SIGSEGV once
+  // mimalloc returned freed pages at once, MIMALLOC_PURGE_DELAY=0)
+  return { msg, dv, name, control, iov, data };
 })();
 
 class UdpProbe implements PollWatcher, UdpProbeHandle {
