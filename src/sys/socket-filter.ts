@@ -41,8 +41,15 @@ export function attachFilter(fd: number, insns: readonly BpfInsn[], what: string
   const dv = new DataView(fprog.buffer);
   dv.setUint16(OFFSETOF.sock_fprog.len, insns.length, true);
   dv.setBigUint64(OFFSETOF.sock_fprog.filter, BigInt(ptr(prog)), true);
-  check("setsockopt(SO_ATTACH_FILTER)", libc.symbols.setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, fprog, fprog.length), what);
+  // fprog reaches `prog` only through a raw address: a module-level reference keeps it from the
+  // collector until the kernel copied it (a store the JIT cannot drop across the opaque call)
+  pinned = prog;
+  const rc = libc.symbols.setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, fprog, fprog.length);
+  pinned = null;
+  check("setsockopt(SO_ATTACH_FILTER)", rc, what);
 }
+
+let pinned: Uint8Array | null = null;
 
 /** A program that accepts nothing: the socket still sends, but never queues a packet. */
 export const DROP_ALL: readonly BpfInsn[] = [{ code: BPF_RET | BPF_K, jt: 0, jf: 0, k: 0 }];
