@@ -54,7 +54,7 @@ function buildTools(): { execTime: string; hello: string } {
   return { execTime, hello };
 }
 
-interface ExecRow { name: string; median: number; p10: number; p90: number; fails: number }
+interface ExecRow { name: string; median: number; p10: number; p90: number; fails: number; cpu: number; cpuP10: number }
 
 const tools = buildTools();
 const vigil = shippedBinary("x64");
@@ -89,8 +89,8 @@ try {
   const out = lab.exec(1, argv).trim().split("\n");
   const la1 = await loadavg();
   out.forEach((line, i) => {
-    const [median, p10, p90, fails] = line.split(" ").map(Number);
-    rows.push({ name: cmds[i]![0], median: median!, p10: p10!, p90: p90!, fails: fails! });
+    const [median, p10, p90, fails, cpu, cpuP10] = line.split(" ").map(Number);
+    rows.push({ name: cmds[i]![0], median: median!, p10: p10!, p90: p90!, fails: fails!, cpu: cpu!, cpuP10: cpuP10! });
   });
   lab.kill(1, "SIGTERM");
   await lab.reap(1, 5000);
@@ -98,13 +98,15 @@ try {
 
   console.log(`\nwhole process, exec → exit, ${ROUNDS} round-robin rounds (test/bench/exec-time.c), ms; loadavg before: ${la0}; after: ${la1}`);
   // p10 beside the median: on a loaded host the low decile is the least disturbed estimate of each
-  console.log("| command | median | p10 | p90 | × hello (median; p10) | × keepalived -t (median; p10) |");
-  console.log("|---|---|---|---|---|---|");
+  // CPU: the child's user + system time over all its threads (JIT compiler and GC threads too), median (p10)
+  console.log("| command | median | p10 | p90 | × hello (median; p10) | × keepalived -t (median; p10) | CPU median (p10) | CPU × hello; × keepalived -t (medians) |");
+  console.log("|---|---|---|---|---|---|---|---|");
   const hello = rows[0]!.median;
   const ka = rows[4]!.median;
   for (const r of rows) {
     console.log(`| ${r.name}${r.fails ? ` (${r.fails} failed)` : ""} | ${r.median.toFixed(2)} | ${r.p10.toFixed(2)} | ${r.p90.toFixed(2)} | ` +
-      `${(r.median / hello).toFixed(2)}; ${(r.p10 / rows[0]!.p10).toFixed(2)} | ${(r.median / ka).toFixed(2)}; ${(r.p10 / rows[4]!.p10).toFixed(2)} |`);
+      `${(r.median / hello).toFixed(2)}; ${(r.p10 / rows[0]!.p10).toFixed(2)} | ${(r.median / ka).toFixed(2)}; ${(r.p10 / rows[4]!.p10).toFixed(2)} | ` +
+      `${r.cpu.toFixed(2)} (${r.cpuP10.toFixed(2)}) | ${(r.cpu / rows[0]!.cpu).toFixed(2)}; ${(r.cpu / rows[4]!.cpu).toFixed(2)} |`);
   }
   console.log(`targets: version ${(rows[1]!.median / hello).toFixed(2)}× hello (≤ 1.3: ${rows[1]!.median <= 1.3 * hello ? "met" : "missed"}), ` +
     `status ${(rows[2]!.median / hello).toFixed(2)}× (${rows[2]!.median <= 1.3 * hello ? "met" : "missed"}), ` +
