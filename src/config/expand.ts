@@ -42,6 +42,8 @@ export interface ExpandOptions {
   dirOf(file: string): string;
   /** a finished line of `file`; may read an included file, which re-enters expandFile() */
   emit(line: SourceText, file: string): void;
+  /** a physical line that needs no expansion, as read (nearly every line); default: emit() of it */
+  emitPlain?(raw: string, file: string, line: number): void;
   limits?: ExpandLimits;
   random?: () => number;
 }
@@ -164,7 +166,8 @@ export class Expander {
         if (!this.pending && (allPlain || isPlain(raw))) {
           // nearly every line: nothing to expand, and the lexer drops blanks and comments itself
           if (++this.steps > this.limits.maxSteps) this.fatal(`expansion too large: more than ${this.limits.maxSteps} lines`, SourceText.line(file, k + 1, raw), 0, "expansion-limit");
-          this.o.emit(SourceText.line(file, k + 1, raw), file);
+          if (this.o.emitPlain) this.o.emitPlain(raw, file, k + 1);
+          else this.o.emit(SourceText.line(file, k + 1, raw), file);
           continue;
         }
         const { text: line, commentOnly } = decomment(file, k + 1, raw);

@@ -42,22 +42,24 @@ ASCII_CLASS[0x22 /* " */] = QUOTE;
 /** the class of a code unit: blanks (also U+3000 and U+00A0), comment starts (also the full-width ！), braces, the quote */
 const classOf = (c: number) => (c < 128 ? ASCII_CLASS[c]! : c === 0x3000 || c === 0xa0 ? SPACE : c === 0xff01 ? COMMENT : WORD);
 
+/** Tokens of one physical line as written (column 1 is its first character). */
 export function tokenizeLine(file: string, lineNo: number, raw: string, diags: Diagnostics): TokenLine {
-  return tokenizeText(SourceText.line(file, lineNo, raw), diags);
+  return scan(raw, diags, file, lineNo, 1, undefined);
 }
 
 /** Tokens of one line whose characters may come from several places (expanded text). */
 export function tokenizeText(src: SourceText, diags: Diagnostics): TokenLine {
-  const raw = src.text;
-  const tokens: Token[] = [];
   const head = src.segs[0];
   // one piece of one physical line (almost every line): columns are offsets + 1
   const plain = src.segs.length <= 1 && !head?.via;
-  const file = head?.file ?? "<expansion>";
-  const lineNo = head?.line ?? 0;
-  const base = head ? head.col - head.at : 1;
+  return scan(src.text, diags, head?.file ?? "<expansion>", head?.line ?? 0, head ? head.col - head.at : 1, plain ? undefined : src);
+}
+
+/** `src` given: each token's origin is looked up in it; else tokens are at file:lineNo, column base + offset. */
+function scan(raw: string, diags: Diagnostics, file: string, lineNo: number, base: number, src: SourceText | undefined): TokenLine {
+  const tokens: Token[] = [];
   const tok = (text: string, quoted: boolean, at: number): Token => {
-    if (plain) return { text, quoted, file, line: lineNo, col: base + at };
+    if (!src) return { text, quoted, file, line: lineNo, col: base + at };
     const o = src.originAt(at);
     const t: Token = { text, quoted, file: o.file, line: o.line, col: o.col };
     if (o.via) t.via = o.via;

@@ -6,7 +6,7 @@
 // access goes through FileSource so tests and the fuzzer can feed text from memory.
 import type { Diagnostics } from "./diagnostics.ts";
 import { DEFAULT_EXPAND_LIMITS, Expander, type ExpandLimits } from "./expand.ts";
-import { tokenizeText, type TokenLine } from "./lexer.ts";
+import { tokenizeLine, tokenizeText, type TokenLine } from "./lexer.ts";
 
 export interface FileSource {
   /** file contents, or an Error naming why it could not be read */
@@ -85,13 +85,19 @@ export function readConfigLines(
     limits: limits.expand ?? DEFAULT_EXPAND_LIMITS,
     ...(opts.random ? { random: opts.random } : {}),
     emit(line, file) {
-      const tl = tokenizeText(line, diags);
-      if (!tl.tokens.length) return;
-      const first = tl.tokens[0]!;
-      if (first.text === "include" && !first.quoted) include(tl, file);
-      else out.push(tl);
+      accept(tokenizeText(line, diags), file);
+    },
+    emitPlain(raw, file, lineNo) {
+      accept(tokenizeLine(file, lineNo, raw, diags), file);
     },
   });
+
+  function accept(tl: TokenLine, file: string) {
+    if (!tl.tokens.length) return;
+    const first = tl.tokens[0]!;
+    if (first.text === "include" && !first.quoted) include(tl, file);
+    else out.push(tl);
+  }
 
   const readOne = (file: string, from?: TokenLine) => {
     const at = from ? lineLoc(from) : undefined;
