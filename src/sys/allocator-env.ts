@@ -8,14 +8,16 @@
 //
 // Why 0, measured here (test/bench/memory.bench.ts, test/bench/checkers.bench.ts,
 // each setting in the same run): the shipped daemon's anonymous memory with
-// 50 VRRP instances is 22.5-23.5 MiB at 0 against 27.7 at -1 (never purge, the
-// peak stays resident), and 36.0-36.3 against 41.7-42.6 with MQTT and 100
-// HTTP_GET checkers; 1000 ms gives 23.2 / 37.1, 10 000 ms 38.1. The CPU per
-// HTTP_GET check at 2 000 checks/s was 55-62 us with every setting (medians
-// 58.5 us at 0, 57.5 at -1, 60 at 1000, 8 interleaved rounds): the purge →
-// page-fault cycle that cost 15-19 us per check when checks still went through
-// node:net is gone since the exchanges run on raw syscalls with preallocated
-// buffers (src/sys/tcp-client.ts), so keeping freed pages no longer buys CPU.
+// 50 VRRP instances is 22.2-23.5 MiB at 0 against 27.4-27.7 at -1 (never purge,
+// the peak stays resident), and 35.6-36.3 against 41.7-44.6 with MQTT and 100
+// HTTP_GET checkers 30 s after start (36.4 against 58.4 after 160 s); 1000 ms
+// gives 23.2 / 37.1, 10 000 ms 38.1. The CPU per HTTP_GET check at 2 000
+// checks/s was 55-62 us with 0 and with -1 in every round (medians 58.5 us at 0,
+// 57 at -1, 60 at 1000, 7-8 interleaved rounds). The 15-19 us of system time
+// per check that the purge/refault cycle cost when -1 was chosen no longer
+// shows; the checker path has been reworked since (buffers over explicit
+// ArrayBuffers, one bookkeeping object per exchange), and what exactly removed
+// the cost was not traced.
 import { errorText } from "../error-text.ts";
 import { ptr } from "bun:ffi";
 import { readFileSync } from "node:fs";
