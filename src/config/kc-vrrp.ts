@@ -181,8 +181,17 @@ export function readSyncGroup(c: Ctx, s: Stmt): Raw | undefined {
   return o;
 }
 
-const KEEPALIVED_VIP_FLAGS = new Set(["no_track", "home", "nodad", "noprefixroute", "autojoin"]);
-const KEEPALIVED_VIP_VALUED = new Set(["preferred_lft", "metric"]);
+const KEEPALIVED_VIP_FLAGS = new Set(["no_track"]);
+/** keepalived 2.2.7 vrrp_ipaddress.c's address flags, as model fields (src/daemon/address-options.ts sets them) */
+const ADDRESS_FLAGS: Record<string, "home" | "dad" | "mngtmpaddr" | "noprefixroute" | "autojoin"> = {
+  home: "home", "-nodad": "dad", mngtmpaddr: "mngtmpaddr", noprefixroute: "noprefixroute", autojoin: "autojoin",
+};
+/** words `ip addr` knows that keepalived 2.2.7 does not (measured with keepalived -t: "Unknown configuration entry ... - ignoring") */
+const NOT_KEEPALIVED: Record<string, string> = {
+  nodad: "keepalived 2.2.7 does not know it either (IPv6 addresses are added nodad already; '-nodad' turns DAD on)",
+  metric: "keepalived 2.2.7 does not know it either, and ignores the words after it one by one",
+};
+const INFINITY_LIFE_TIME = 0xffffffff;
 
 /** One `virtual_ipaddress` line: ADDR[/PREFIX] [brd IP] [dev IF] [scope S] [label L] [use_vmac]; a static_ipaddress line [track_group NAME] instead of use_vmac */
 function readVip(c: Ctx, st: Stmt, isStatic = false): Raw | undefined {
@@ -218,12 +227,32 @@ function readVip(c: Ctx, st: Stmt, isStatic = false): Raw | undefined {
       i++;
       continue;
     }
+    if (!key && Object.hasOwn(ADDRESS_FLAGS, k.text)) {
+      const flag = ADDRESS_FLAGS[k.text]!;
+      v[flag] = true;
+      c.mark(v, flag, st, k);
+      continue;
+    }
+    if (!key && k.text === "preferred_lft") {
+      const val = words[++i];
+      if (!val) {
+        c.error(st, "'preferred_lft' needs a value: seconds or 'forever'", k);
+        break;
+      }
+      // keepalived 2.2.7: "preferred_lft bogus is invalid"; 2^32-1 is the kernel's forever
+      const n = /^\d{1,10}$/.test(val.text) ? Number(val.text) : NaN;
+      if (val.text !== "forever" && !(n <= INFINITY_LIFE_TIME)) {
+        c.warn(st, `preferred_lft '${val.text}' is not a number of seconds (0-4294967295) or 'forever', ignored (as keepalived 2.2.7 ignores it)`, val);
+        continue;
+      }
+      v.preferredLft = val.text === "forever" || n === INFINITY_LIFE_TIME ? "forever" : n;
+      c.mark(v, "preferredLft", st, val);
+      continue;
+    }
     if (!key) {
-      // keepalived options vigil does not implement: flags, or keyword + value
-      const valued = KEEPALIVED_VIP_VALUED.has(k.text);
-      const what = valued || KEEPALIVED_VIP_FLAGS.has(k.text) ? "keepalived address option not supported by vigil:" : "unknown address option";
-      c.unknown({ ...st, kw: k }, `virtual_ipaddress entry ${first.text}`, what);
-      if (valued) i++;
+      // keepalived options vigil does not implement, and words keepalived does not know
+      const what = KEEPALIVED_VIP_FLAGS.has(k.text) ? "keepalived address option not supported by vigil:" : "unknown address option";
+      c.unknown({ ...st, kw: k }, `virtual_ipaddress entry ${first.text}`, what, NOT_KEEPALIVED[k.text]);
       continue;
     }
     const val = words[++i];

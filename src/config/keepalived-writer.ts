@@ -195,6 +195,18 @@ function writeSyncGroup(o: Out, g: SyncGroup) {
   });
 }
 
+/** keepalived 2.2.7's address flag words (kc-vrrp.ts reads them back) */
+function addressFlagWords(v: VirtualIpAddress): string[] {
+  const w: string[] = [];
+  if (v.home) w.push("home");
+  if (v.dad) w.push("-nodad");
+  if (v.mngtmpaddr) w.push("mngtmpaddr");
+  if (v.noprefixroute) w.push("noprefixroute");
+  if (v.autojoin) w.push("autojoin");
+  if (v.preferredLft !== undefined) w.push("preferred_lft", String(v.preferredLft));
+  return w;
+}
+
 function vip(v: VirtualIpAddress): string {
   const dflt = v.address.includes(":") ? 128 : 32;
   const parts = [v.prefix === dflt ? v.address : `${v.address}/${v.prefix}`];
@@ -203,6 +215,7 @@ function vip(v: VirtualIpAddress): string {
   if (v.scope !== undefined) parts.push("scope", v.scope);
   if (v.label !== undefined) parts.push("label", word(v.label));
   if (v.useVmac) parts.push("use_vmac");
+  parts.push(...addressFlagWords(v));
   parts.push(...trackGroupSuffix(v.trackGroup));
   return parts.join(" ");
 }

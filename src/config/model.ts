@@ -407,6 +407,19 @@ export interface VirtualIpAddress {
   trackGroup?: string;
   /** virtual_ipaddress(_excluded) only: keepalived's per-address use_vmac, a vmac of its own as use_vmac_addr gives (src/daemon/plan-addr-vmacs.ts) */
   useVmac?: boolean;
+  // keepalived 2.2.7's address flags (src/daemon/address-options.ts puts them in RTM_NEWADDR)
+  /** `home`: IFA_F_HOMEADDRESS (IPv6 only; keepalived 2.2.7 drops it on IPv4) */
+  home?: boolean;
+  /** `-nodad`: IPv6 duplicate address detection runs (IPv6 addresses are added nodad otherwise, as keepalived adds them) */
+  dad?: boolean;
+  /** `mngtmpaddr`: IFA_F_MANAGETEMPADDR (IPv6 only) */
+  mngtmpaddr?: boolean;
+  /** `noprefixroute`: IFA_F_NOPREFIXROUTE, the kernel adds no prefix route for the address */
+  noprefixroute?: boolean;
+  /** `autojoin`: IFA_F_MCAUTOJOIN, the kernel joins the group of a multicast address (it refuses a unicast one) */
+  autojoin?: boolean;
+  /** `preferred_lft` (IPv6 only): seconds from when the address is added, or "forever"; absent = 0 (deprecated) for a /128, else forever */
+  preferredLft?: number | "forever";
 }
 
 export interface TrackInterface {

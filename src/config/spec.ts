@@ -203,6 +203,12 @@ export const vipSpec = obj("VirtualIpAddress", {
   brd: opt(ip),
   trackGroup: opt(name, "static_ipaddress only: the trackGroups entry whose instances track dev"),
   useVmac: opt(bool, "virtual addresses only: on a vmac of its own (keepalived's per-address use_vmac)"),
+  home: opt(bool, "IFA_F_HOMEADDRESS (IPv6 only; keepalived home)"),
+  dad: opt(bool, "IPv6 duplicate address detection runs (keepalived -nodad); absent: added nodad"),
+  mngtmpaddr: opt(bool, "IFA_F_MANAGETEMPADDR (IPv6 only)"),
+  noprefixroute: opt(bool, "IFA_F_NOPREFIXROUTE: no prefix route"),
+  autojoin: opt(bool, "IFA_F_MCAUTOJOIN: join the group of a multicast address"),
+  preferredLft: opt({ kind: "oneOf", of: [int(0, 4294967294), enm("forever")] }, "IPv6 only: seconds from when it is added; absent = 0 for a /128, else forever"),
 });
 
 // vrrp_track_process, track_file/track_process references, routes and rules

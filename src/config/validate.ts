@@ -9,6 +9,7 @@ import { validateVrrpExtras } from "./validate-vrrp.ts";
 import { validateTrackGroups } from "./track-groups.ts";
 import { validateSyncGroupTracking } from "./validate-sync-group.ts";
 import { validateInstanceExtras } from "./validate-instance-extras.ts";
+import { validateAddressOptions } from "./validate-address-options.ts";
 import { validateGlobalExtras } from "./validate-global.ts";
 import { validateGarpGroups } from "./validate-garp-groups.ts";
 import { PRIORITY_OWNER } from "../vrrp/params.ts";
@@ -228,6 +229,7 @@ export function validateConfig(cfg: Config): Finding[] {
   for (const f of validateTrackGroups(cfg)) out.push(f);
   for (const f of validateSyncGroupTracking(cfg)) out.push(f);
   for (const f of validateInstanceExtras(cfg)) out.push(f);
+  for (const f of validateAddressOptions(cfg)) out.push(f);
   for (const f of validateGlobalExtras(cfg)) out.push(f);
   for (const f of validateGarpGroups(cfg)) out.push(f);
 

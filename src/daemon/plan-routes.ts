@@ -2,6 +2,7 @@
 // worker installs: rtnetlink specs with keepalived's defaults (protocol 18 =
 // RTPROT_KEEPALIVED, table main, rule priority 16384 when none is given, as
 // keepalived does). Pure; interface names are resolved to indexes when installed.
+import { addressOptions, type AddressOptions } from "./address-options.ts";
 import type { IpRoute, IpRule, VirtualIpAddress } from "../config/model.ts";
 import { SCOPES } from "../sys/rtnetlink/address.ts";
 import {
@@ -15,7 +16,7 @@ export interface RoutePlan {
   dev?: string;
 }
 
-export interface StaticAddressPlan {
+export interface StaticAddressPlan extends AddressOptions {
   address: string;
   prefix: number;
   dev: string;
@@ -97,6 +98,7 @@ export function staticPlan(cfg: { global: { defaultInterface?: string }; staticI
       ...(v.label !== undefined ? { label: v.label } : {}),
       ...(v.scope !== undefined ? { scope: v.scope } : {}),
       ...(v.brd !== undefined ? { brd: v.brd } : {}),
+      ...addressOptions(v, v.address.includes(":") ? 6 : 4),
     })),
     routes: cfg.staticRoutes.map(routePlan),
     rules: cfg.staticRules.map(rulePlan),

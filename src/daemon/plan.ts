@@ -19,6 +19,7 @@ import { paramsFromConfig } from "../vrrp/from-config.ts";
 import type { TrackedScript } from "../vrrp/priority.ts";
 import { vrrpMac } from "../vrrp/virtual-mac.ts";
 import { addrVmacBase, assignAddrVmacs } from "./plan-addr-vmacs.ts";
+import { addressOptions, type AddressOptions } from "./address-options.ts";
 import { effectiveGarpExtraIf, type GarpExtraIf } from "../vrrp/garp-extra-if.ts";
 import { paceLaneFor, type PaceLane } from "../vrrp/garp-pacing.ts";
 import { bindPlan, type StartBlock } from "./plan-bind.ts";
@@ -44,7 +45,7 @@ export interface AddrInfo {
   flags?: number;
 }
 
-export interface VipPlan {
+export interface VipPlan extends AddressOptions {
   address: string;
   prefix: number;
   family: 4 | 6;
@@ -223,6 +224,7 @@ export function configPlans(cfg: Config): ConfigPlans {
         ...(v.scope !== undefined ? { scope: v.scope } : {}),
         ...(v.brd !== undefined ? { brd: v.brd } : {}),
         ...(pace ? { pace } : {}),
+        ...addressOptions(v, vfam),
         advertised: advertised && vfam === family,
       });
     };

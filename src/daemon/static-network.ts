@@ -3,6 +3,8 @@
 // vigil runs ("Restoring deleted static ..."), and removed when vigil exits.
 // Static addresses are permanent (no lifetime): they are the box's own, not a
 // VIP that another router may take over.
+import { INFINITY_LIFE_TIME } from "../sys/abi.ts";
+import { preferredSeconds } from "./address-options.ts";
 import { errorText } from "../error-text.ts";
 import { Errno, SysError } from "../sys/errno.ts";
 import type { NetlinkSocket } from "../sys/netlink/socket.ts";
@@ -91,6 +93,9 @@ export class StaticNetwork {
     if (!v6 && a.label) spec.label = a.label;
     if (a.scope) spec.scope = SCOPES[a.scope];
     if (!v6 && a.brd) spec.broadcast = a.brd;
+    if (a.ifaFlags) spec.flags = a.ifaFlags;
+    // static addresses are permanent: a preferred_lft counts from when it is (re)added, as under keepalived
+    if (a.preferredLft !== undefined) Object.assign(spec, { validLft: INFINITY_LIFE_TIME, preferredLft: preferredSeconds(a, INFINITY_LIFE_TIME, 0, 0) });
     return spec;
   }
 

@@ -3,7 +3,8 @@
 // leaving MASTER and at start (defence 2), with the virtual routes and rules that
 // follow them. It performs; what an address change means is vrrp/vip-conflict.ts's call.
 import { errorText } from "../error-text.ts";
-import { IFA_F_NODAD } from "../sys/abi.ts";
+import { INFINITY_LIFE_TIME } from "../sys/abi.ts";
+import { preferredSeconds } from "./address-options.ts";
 import { Errno, SysError } from "../sys/errno.ts";
 import type { NetlinkSocket } from "../sys/netlink/socket.ts";
 import { AddressLease } from "../sys/rtnetlink/address-lease.ts";
@@ -24,9 +25,8 @@ function vipSpec(v: VipPlan): AddressSpec {
   if (v.family === 4 && v.label) spec.label = v.label;
   if (v.scope) spec.scope = SCOPES[v.scope];
   if (v.family === 4 && v.brd) spec.broadcast = v.brd;
-  // RFC 4862 DAD would hold an IPv6 VIP "tentative" for a second after takeover; the
-  // VRRP election has already settled who owns it.
-  if (v.family === 6) spec.flags = IFA_F_NODAD;
+  // nodad (IPv6, unless -nodad), home, noprefixroute, ... (address-options.ts)
+  if (v.ifaFlags) spec.flags = v.ifaFlags;
   return spec;
 }
 
@@ -50,6 +50,8 @@ export class VipLeases {
   nextRefreshAt = Infinity;
   /** the VIPs are in the kernel by our doing (from AddVips until RemoveVips) */
   installed = false;
+  /** when install() last added the VIPs: their preferred_lft counts from then */
+  private installedAt = 0;
   /** VIP leases renewed (each VIP added or its lifetime extended counts one) */
   renewals = 0;
   /** virtual_routes and virtual_rules */
@@ -80,15 +82,19 @@ export class VipLeases {
   }
 
   install(now: number): void {
-    for (const l of this.leases) {
+    // preferred_lft counts from here, as from keepalived's one RTM_NEWADDR on becoming master
+    this.installedAt = now;
+    this.leases.forEach((l, k) => {
+      const v = this.vips[k]!;
       try {
-        if (this.lifetimeSec) l.renew(this.nl, this.lifetimeSec);
-        else replaceAddress(this.nl, { ...l.spec, validLft: undefined, preferredLft: undefined });
+        if (this.lifetimeSec) l.renew(this.nl, this.lifetimeSec, preferredSeconds(v, this.lifetimeSec, now, now));
+        else if (v.preferredLft === undefined) replaceAddress(this.nl, { ...l.spec, validLft: undefined, preferredLft: undefined });
+        else replaceAddress(this.nl, { ...l.spec, validLft: INFINITY_LIFE_TIME, preferredLft: preferredSeconds(v, INFINITY_LIFE_TIME, now, now) });
         this.renewals++;
       } catch (e) {
         this.log("error", `${this.name}: ${errorText(e)}`);
       }
-    }
+    });
     this.installed = true;
     this.nextRefreshAt = now + this.refreshEveryMs;
     // after the VIPs: a route may use one as its source or reach its gateway through one
@@ -101,9 +107,9 @@ export class VipLeases {
       this.nextRefreshAt = Infinity;
       return;
     }
-    for (const l of this.leases) {
+    for (let k = 0; k < this.leases.length; k++) {
       try {
-        l.renew(this.nl, this.lifetimeSec);
+        this.leases[k]!.renew(this.nl, this.lifetimeSec, preferredSeconds(this.vips[k]!, this.lifetimeSec, this.installedAt, now));
         this.renewals++;
       } catch (e) {
         this.log("error", `${this.name}: ${errorText(e)}`);

@@ -222,13 +222,15 @@ describe("errors name file:line:col and the offending text", () => {
     expect(r.config!.instances[0]!.priority).toBe(20);
     expect(warns(r)).toEqual(["5:5 'priority' given more than once, the last one wins"]);
   });
-  test("virtual_ipaddress options vigil lacks are skipped with their value, named precisely", () => {
-    const r = read(VI("    virtual_ipaddress {\n        198.18.0.1/24 dev eth0 no_track preferred_lft 0 label eth0:1 frob\n    }"));
+  test("virtual_ipaddress words keepalived 2.2.7 does not know are skipped one by one, as it skips them", () => {
+    const r = read(VI("    virtual_ipaddress {\n        198.18.0.1/24 dev eth0 no_track nodad metric 5 label eth0:1 frob\n    }"));
     expect(r.config!.instances[0]!.virtualIpaddress).toEqual([{ address: "198.18.0.1", prefix: 24, dev: "eth0", label: "eth0:1" }]);
     expect(warns(r)).toEqual([
       "5:32 keepalived address option not supported by vigil: 'no_track' in virtual_ipaddress entry 198.18.0.1/24, ignored",
-      "5:41 keepalived address option not supported by vigil: 'preferred_lft' in virtual_ipaddress entry 198.18.0.1/24, ignored",
-      "5:70 unknown address option 'frob' in virtual_ipaddress entry 198.18.0.1/24, ignored",
+      "5:41 unknown address option 'nodad' in virtual_ipaddress entry 198.18.0.1/24, ignored: keepalived 2.2.7 does not know it either (IPv6 addresses are added nodad already; '-nodad' turns DAD on)",
+      "5:47 unknown address option 'metric' in virtual_ipaddress entry 198.18.0.1/24, ignored: keepalived 2.2.7 does not know it either, and ignores the words after it one by one",
+      "5:54 unknown address option '5' in virtual_ipaddress entry 198.18.0.1/24, ignored",
+      "5:69 unknown address option 'frob' in virtual_ipaddress entry 198.18.0.1/24, ignored",
     ]);
   });
   test("keepalived features vigil lacks are named as such, not as typos", () => {

@@ -49,6 +49,6 @@ describe("route monitoring", () => {
     expect(ownsRoutes([], { ...none, rules: [rule] })).toBe(true);
   });
   test("static addresses alone need no route monitoring", () => {
-    expect(ownsRoutes([], { ...none, addresses: [{ address: "198.18.0.9", prefix: 24, dev: "eth0" }] })).toBe(false);
+    expect(ownsRoutes([], { ...none, addresses: [{ address: "198.18.0.9", prefix: 24, dev: "eth0", ifaFlags: 0 }] })).toBe(false);
   });
 });

@@ -1,0 +1,34 @@
+// Semantic rules of keepalived 2.2.7's address flags on virtual_ipaddress(_excluded)
+// and static_ipaddress entries (home, -nodad, mngtmpaddr, noprefixroute, autojoin,
+// preferred_lft). Pure: config in, findings out (validate.ts merges them).
+import { ipFamily, isMulticast, parseIP } from "../net/ip-address.ts";
+import type { FieldPath } from "./diagnostics.ts";
+import type { Config, VirtualIpAddress } from "./model.ts";
+import type { Finding } from "./validate.ts";
+
+/** flags keepalived 2.2.7 only puts on IPv6 addresses (measured: `ip -d addr` shows none of them on its IPv4 VIPs) */
+const IPV6_ONLY = [["home", "home"], ["dad", "-nodad"], ["mngtmpaddr", "mngtmpaddr"], ["preferredLft", "preferred_lft"]] as const;
+
+export function validateAddressOptions(cfg: Config): Finding[] {
+  const out: Finding[] = [];
+  const check = (v: VirtualIpAddress, path: FieldPath) => {
+    const fam = ipFamily(v.address);
+    if (fam === 4) {
+      for (const [key, word] of IPV6_ONLY) {
+        if (v[key] !== undefined && v[key] !== false) {
+          out.push({ severity: "warning", path: [...path, key], message: `'${word}' is for IPv6 addresses: keepalived 2.2.7 leaves it off ${v.address}, and so does vigil` });
+        }
+      }
+    }
+    // the kernel's inet_rtm_newaddr / inet6_rtm_newaddr join the group of IFA_F_MCAUTOJOIN addresses and answer EINVAL for a unicast one
+    if (v.autojoin && fam !== 0 && !isMulticast(parseIP(v.address).bytes)) {
+      out.push({ severity: "warning", path: [...path, "autojoin"], message: `'autojoin' is for multicast addresses: the kernel refuses to add ${v.address} with it (EINVAL), as it does under keepalived` });
+    }
+  };
+  cfg.instances.forEach((inst, i) => {
+    inst.virtualIpaddress.forEach((v, k) => check(v, ["instances", i, "virtualIpaddress", k]));
+    inst.virtualIpaddressExcluded.forEach((v, k) => check(v, ["instances", i, "virtualIpaddressExcluded", k]));
+  });
+  cfg.staticIpaddress.forEach((v, k) => check(v, ["staticIpaddress", k]));
+  return out;
+}
