@@ -57,6 +57,28 @@ describe("every construct in one daemon", () => {
     expect(lab.exec(1, ["ip", "-br", "addr", "show", "vrrp6.65"])).toContain("fd00:198:18::65/64");
   }, 15_000);
 
+  test("address options: the kernel holds the VIPs and static addresses with keepalived 2.2.7's flags and preferred lifetimes (ip -d addr)", () => {
+    type IpAddr = { local: string; prefixlen: number; nodad?: boolean; home?: boolean; mngtmpaddr?: boolean; noprefixroute?: boolean; deprecated?: boolean; preferred_life_time: number; valid_life_time: number };
+    const all = (JSON.parse(lab.exec(1, ["ip", "-j", "-d", "addr", "show", "eth0"])) as { addr_info: IpAddr[] }[])[0]!.addr_info;
+    const one = (a: string) => all.find((x) => x.local === a)!;
+    const flags = (a: string) => ["nodad", "home", "mngtmpaddr", "noprefixroute", "deprecated"].filter((f) => one(a)[f as keyof IpAddr] === true);
+    expect(flags("198.18.0.69")).toEqual(["noprefixroute"]);
+    // -nodad: DAD runs, so no nodad; preferred_lft 30 counts down from the takeover, within the VIP's 3 s lifetime
+    expect(flags("fd00:198:18::61")).toEqual(["home", "mngtmpaddr", "noprefixroute"]);
+    expect(one("fd00:198:18::61").preferred_life_time).toBeLessThanOrEqual(one("fd00:198:18::61").valid_life_time);
+    expect(one("fd00:198:18::61").valid_life_time).toBeLessThanOrEqual(3);
+    expect(flags("fd00:198:18::62")).toEqual(["nodad", "deprecated"]);
+    expect(one("fd00:198:18::62").preferred_life_time).toBe(0);
+    expect(flags("fd00:198:18::63")).toEqual(["nodad"]);
+    expect(one("fd00:198:18::63").preferred_life_time).toBeGreaterThan(0);
+    // static: permanent (valid forever), preferred_lft 0 makes it deprecated
+    expect(flags("fd00:198:60::1")).toEqual(["nodad", "noprefixroute", "deprecated"]);
+    expect(one("fd00:198:60::1").valid_life_time).toBe(4294967295);
+    // noprefixroute: no fd00:198:60::/64 route from the static address (the lab itself has fd00:198:18::/64 on eth0)
+    const routes6 = lab.exec(1, ["ip", "-6", "route", "show", "dev", "eth0"]);
+    expect(routes6).not.toContain("fd00:198:60::/64");
+  });
+
   // with IP_VS in the kernel the scenario proves nothing
   test.skipIf(kernelHasIpvs())("no IP_VS here: LVS reports the fault and the daemon keeps running", async () => {
     const s = await vigilStatus(h);

@@ -116,6 +116,12 @@ function randomVip(r: Rng, addrs: Addresses, fam: 4 | 6): VirtualIpAddress {
     label: SAFE && fam === 6 ? undefined : maybe(r, 0.2, () => nameOf(r, "lbl")),
     scope: SAFE && fam === 6 ? undefined : maybe(r, 0.2, () => r.pick(["global", "site", "link", "host", "nowhere"] as const)),
     brd: fam === 4 ? maybe(r, 0.2, () => `198.18.255.${r.int(0, 255)}`) : undefined,
+    // keepalived's address flags (the IPv6-only ones on IPv6 addresses: a warning otherwise)
+    noprefixroute: maybe(r, 0.15, () => true),
+    home: fam === 6 ? maybe(r, 0.15, () => true) : undefined,
+    dad: fam === 6 ? maybe(r, 0.15, () => true) : undefined,
+    mngtmpaddr: fam === 6 ? maybe(r, 0.15, () => true) : undefined,
+    preferredLft: fam === 6 ? maybe(r, 0.2, () => (r.chance(0.3) ? "forever" : r.int(0, 100_000))) : undefined,
   });
 }
 
@@ -181,7 +187,8 @@ function randomInstance(r: Rng, g: GlobalDefs, i: number, addrs: Addresses, scri
 /** kc-instance-extras.ts's switches, as keepalived 2.2.7 reads them without a complaint. */
 function randomInstanceExtras(r: Rng, inst: VrrpInstance): VrrpInstance {
   return set(inst, {
-    oldUnicastChecksum: maybe(r, 0.15, () => r.pick(["always", "never"] as const)),
+    // keepalived -t: "Cannot use VMAC/ipvlan with unicast and no interface - clearing use_vmac" (seed 16)
+    oldUnicastChecksum: SAFE && inst.useVmac !== undefined ? undefined : maybe(r, 0.15, () => r.pick(["always", "never"] as const)),
     // keepalived clears track_src_ip without a configured source, and says promote_secondaries is a vmac's anyway
     trackSrcIp: inst.srcIp !== undefined ? maybe(r, 0.3, () => true) : undefined,
     promoteSecondaries: inst.useVmac === undefined ? maybe(r, 0.2, () => true) : undefined,
