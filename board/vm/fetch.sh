@@ -86,6 +86,7 @@ wanted=(
   ip_vs ip_vs_rr ip_vs_wrr ip_vs_lc ip_vs_wlc ip_vs_lblc ip_vs_lblcr ip_vs_dh ip_vs_sh
   ip_vs_sed ip_vs_nq ip_vs_mh ip_vs_fo ip_vs_ovf
   ipip veth tun sctp
+  ipvlan
 )
 inputs="$ROOT/board/vm/fetch.sh $ROOT/board/vm/init /bin/busybox x/boot/vmlinuz-$kver"
 stale=0

@@ -9,7 +9,6 @@ const AGENTS = "vigil has no SNMP or D-Bus agent: its state is on the status soc
 const FIREWALL = "vigil installs no iptables/nftables rules";
 const LINKS = "vigil follows link state through rtnetlink notifications, without polling";
 const NAMESPACE = "vigil runs in the network namespace it is started in (`ip netns exec NS vigil run`, or NetworkNamespacePath= in the systemd unit) and never switches itself: its unit grants no CAP_SYS_ADMIN for setns";
-const IPVLAN = "vigil creates no ipvlan interfaces (use_vmac, a macvlan, gives VIPs a virtual MAC): the kernel it is built and tested on has no ipvlan (CONFIG_IPVLAN unset: `ip link add ... type ipvlan` answers 'Unknown device type'), so the feature could not be tested";
 
 const REASONS: Record<string, string> = {};
 const add = (why: string, ...kws: string[]) => { for (const k of kws) REASONS[k] = why; };
@@ -27,7 +26,6 @@ add(AGENTS, "snmp_socket", "enable_traps", "enable_snmp_vrrp", "enable_snmp_keep
 add(FIREWALL, "vrrp_iptables", "vrrp_ipsets", "nftables", "nftables_priority", "nftables_counters", "nftables_ifindex");
 add(NAMESPACE, "net_namespace");
 add(LINKS, "linkbeat_use_polling", "linkbeat_interfaces");
-add(IPVLAN, "use_ipvlan");
 
 /** Why vigil does not run keepalived keyword `kw`, or undefined when it is no keepalived keyword vigil knows of. */
 export function unsupportedReason(kw: string): string | undefined {

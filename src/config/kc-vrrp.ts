@@ -10,6 +10,7 @@ import { finishGlobalExtras, globalExtraHandlers } from "./kc-global.ts";
 import { globalSwitchHandlers } from "./kc-global-switches.ts";
 import { globalLvsHandlers } from "./kc-global-lvs.ts";
 import { instanceExtraHandlers } from "./kc-instance-extras.ts";
+import { ipvlanHandlers } from "./kc-ipvlan.ts";
 
 export function readGlobal(c: Ctx, s: Stmt, g: Raw) {
   const block = c.needBlock(s);
@@ -542,5 +543,6 @@ function instanceHandlers(c: Ctx): Record<string, Handler> {
       ((x as WithSyncIface)[SYNC_DAEMON_IFACE] ??= []).push({ d, st });
     },
     ...instanceExtraHandlers(c),
+    ...ipvlanHandlers(c),
   };
 }

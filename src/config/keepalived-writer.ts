@@ -14,6 +14,7 @@ import { writeGlobalExtras } from "./kc-global.ts";
 import { writeGlobalSwitches, writeOwnSmtpAlert } from "./kc-global-switches.ts";
 import { writeGlobalLvs } from "./kc-global-lvs.ts";
 import { writeInstanceExtras } from "./kc-instance-extras.ts";
+import { writeIpvlan } from "./kc-ipvlan.ts";
 import { writeGarpGroups } from "./kc-garp-group.ts";
 
 /** ms -> keepalived seconds ("1", "0.01", "2.5"). */
@@ -256,6 +257,7 @@ function writeInstance(o: Out, i: VrrpInstance) {
     o.opt("gna_interval", i.gnaIntervalMs, seconds);
     if (i.useVmac !== undefined) o.line(...(i.useVmac ? ["use_vmac", word(i.useVmac)] : ["use_vmac"]));
     o.flag("vmac_xmit_base", i.vmacXmitBase);
+    writeIpvlan(o, i);
     if (i.accept !== undefined) o.line(i.accept ? "accept" : "no_accept");
     writeOwnSmtpAlert(o, i.smtpAlert);
     if (i.notifyPriorityChanges !== undefined) o.line("notify_priority_changes", String(i.notifyPriorityChanges));

@@ -484,6 +484,11 @@ export interface VrrpInstance extends NotifyScripts {
   /** use_vmac [NAME]: macvlan with the virtual router MAC; "" = default name vrrp.<vrid> */
   useVmac?: string;
   vmacXmitBase: boolean;
+  /**
+   * keepalived use_ipvlan [NAME] [ADDRESS[/PREFIX]] [bridge|private|vepa]: an L2 ipvlan
+   * on the instance's interface (its MAC) carries the VIPs instead of use_vmac's macvlan
+   */
+  useIpvlan?: UseIpvlan;
   /** RFC 5798 Accept_Mode; absent = keepalived's default (off with vrrp_strict, else on) */
   accept?: boolean;
   /** absent = global smtpAlertVrrp, else smtpAlert, else off (vrrpSmtpAlert) */
@@ -971,4 +976,14 @@ export function vrrpSmtpAlert(g: GlobalDefs, own: boolean | undefined): boolean 
  */
 export function lvsSmtpAlert(g: GlobalDefs, own: boolean | undefined, of: "virtual" | "real"): boolean {
   return own ?? g.smtpAlertChecker ?? g.smtpAlert ?? of === "real";
+}
+
+/** keepalived use_ipvlan (vrrp_parser.c vrrp_ipvlan_handler) */
+export interface UseIpvlan {
+  /** absent = vrrp.<VRID>, as use_vmac */
+  name?: string;
+  /** ADDRESS/PREFIX put on the ipvlan when it is created; keepalived takes it as the advert source when none is set */
+  address?: string;
+  /** IFLA_IPVLAN_FLAGS; absent = bridge (0, keepalived's and the kernel's default) */
+  type?: "bridge" | "private" | "vepa";
 }

@@ -314,6 +314,11 @@ export const instanceSpec = fromModel(obj("VrrpInstance", {
   garpExtraIfAll: opt(bool, "with garpExtraIfMs: every VIP interface, not only vmacs"),
   useVmac: opt({ kind: "string", minLength: 0, maxLength: 15, pattern: "^[^\\s\"{}!#\\uff01/]*$" }, '"" = default name'),
   vmacXmitBase: dflt(bool),
+  useIpvlan: opt(obj("UseIpvlan", {
+    name: opt({ kind: "string", minLength: 1, maxLength: 15, pattern: "^[^\\s\"{}!#\\uff01/]*$" }, "absent = vrrp.<VRID>"),
+    address: opt(ipPrefix, "ADDRESS/PREFIX on the ipvlan; the advert source unless mcastSrcIp is set"),
+    type: opt(enm("bridge", "private", "vepa"), "absent = bridge"),
+  }), "keepalived use_ipvlan: an L2 ipvlan on the interface carries the VIPs (instead of useVmac)"),
   accept: opt(bool),
   smtpAlert: opt(bool, "absent = global smtpAlertVrrp, else smtpAlert, else off"),
   notifyPriorityChanges: opt(bool, "MASTER_PRIORITY/BACKUP_PRIORITY lines on the notify FIFOs; absent = the sync group's, else global"),

@@ -10,6 +10,12 @@ export function validateInstanceExtras(cfg: Config): Finding[] {
   cfg.instances.forEach((inst, i) => {
     const P = (...f: FieldPath): FieldPath => ["instances", i, ...f];
     // keepalived vrrp_complete_instance: "promote_secondaries is automatically set for vmacs - ignoring"
+    // one interface carries the instance's VIPs: a vmac and an ipvlan cannot both
+    if (inst.useIpvlan !== undefined && inst.useVmac !== undefined) warn(P("useIpvlan"), "use_ipvlan and use_vmac both set: the VIPs go on use_vmac's macvlan and no ipvlan is made");
+    // keepalived 2.2.7 vrrp_complete_instance: "IPv4 ipvlan requires a source ip address to be configured. setting instance to fault state"
+    if (inst.useIpvlan !== undefined && inst.useVmac === undefined && instanceFamily(inst) === 4 && inst.useIpvlan.address === undefined) {
+      warn(P("useIpvlan"), "IPv4 use_ipvlan without an address: keepalived 2.2.7 holds such an instance in FAULT (mcast_src_ip does not help); vigil runs it");
+    }
     if (inst.promoteSecondaries && inst.useVmac !== undefined) warn(P("promoteSecondaries"), "promote_secondaries is set on every vmac anyway (as keepalived says: ignored with use_vmac)");
     // use_vmac_addr places VIPs on other interfaces or of the other family; without one it does nothing
     if (inst.useVmacAddr) {

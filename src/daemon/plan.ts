@@ -78,6 +78,8 @@ export interface VmacPlan {
   ipv6Vips: boolean;
   /** IPv6: the advert source, also put on the vmac (keepalived does the same) */
   linkLocal?: string;
+  /** use_ipvlan: an L2 ipvlan of this type (and address) instead of the macvlan; `mac` is unused */
+  ipvlan?: { type: "bridge" | "private" | "vepa"; address?: string };
 }
 
 export interface InstancePlan {
@@ -184,6 +186,7 @@ export interface ConfigPlans {
  */
 function vmacNameFor(inst: VrrpInstance, family: 4 | 6, taken: Set<string>): string {
   if (inst.useVmac) return inst.useVmac;
+  if (inst.useIpvlan?.name) return inst.useIpvlan.name;
   const name = `vrrp.${inst.virtualRouterId}`;
   return family === 6 && taken.has(name) ? `vrrp6.${inst.virtualRouterId}` : name;
 }
@@ -206,7 +209,8 @@ export function configPlans(cfg: Config): ConfigPlans {
   for (const inst of cfg.instances) {
     const family = instanceFamily(inst);
     // use_vmac: VIPs meant for the instance's interface go on the vmac instead (as keepalived places them)
-    const vmacName = inst.useVmac === undefined ? undefined : vmacNameFor(inst, family, vmacNames);
+    // use_ipvlan: the same placement on an L2 ipvlan (keepalived names it as a vmac, vrrp.<VRID> by default)
+    const vmacName = inst.useVmac === undefined && inst.useIpvlan === undefined ? undefined : vmacNameFor(inst, family, vmacNames);
     const vips: VipPlan[] = [];
     const addVip = (v: VirtualIpAddress, advertised: boolean) => {
       const dev = v.dev ?? inst.interface;
@@ -268,13 +272,16 @@ export function configPlans(cfg: Config): ConfigPlans {
     let vmac: VmacPlan | undefined;
     if (vmacName !== undefined) {
       if (vmacName === inst.interface || vmacNames.has(vmacName)) {
-        errors.push(`vrrp_instance ${inst.name}: use_vmac ${vmacName} names ${vmacName === inst.interface ? "the instance's own interface" : "another instance's vmac"}`);
+        errors.push(`vrrp_instance ${inst.name}: ${inst.useVmac === undefined ? "use_ipvlan" : "use_vmac"} ${vmacName} names ${vmacName === inst.interface ? "the instance's own interface" : "another instance's vmac"}`);
         continue;
       }
       vmacNames.add(vmacName);
+      const ipv = inst.useVmac === undefined ? inst.useIpvlan : undefined;
       vmac = {
-        name: vmacName, mac: vrrpMac(inst.virtualRouterId, family), parent: 0, parentName: inst.interface, family,
-        xmitBase: inst.vmacXmitBase || inst.unicastPeer.length > 0, ipv6Vips: vips.some((v) => v.onVmac && v.family === 6),
+        name: vmacName, mac: ipv ? "" : vrrpMac(inst.virtualRouterId, family), parent: 0, parentName: inst.interface, family,
+        // an ipvlan has the parent's MAC, so adverts from the parent carry the Ethernet source keepalived's do
+        xmitBase: ipv !== undefined || inst.vmacXmitBase || inst.unicastPeer.length > 0, ipv6Vips: vips.some((v) => v.onVmac && v.family === 6),
+        ...(ipv ? { ipvlan: { type: ipv.type ?? "bridge", ...(ipv.address !== undefined ? { address: ipv.address } : {}) } } : {}),
       };
     }
     const addrVmacs = assignAddrVmacs(inst.virtualRouterId, vips, vmacNames);

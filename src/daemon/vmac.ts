@@ -12,6 +12,8 @@ import type { NetlinkSocket } from "../sys/netlink/socket.ts";
 import { replaceAddress } from "../sys/rtnetlink/address.ts";
 import { deleteLink, getLink, type Link, setLinkUp } from "../sys/rtnetlink/link.ts";
 import { createMacvlan, MACVLAN_MODES } from "../sys/rtnetlink/macvlan.ts";
+import type { IpvlanType } from "../sys/rtnetlink/ipvlan.ts";
+import { ensureIpvlan } from "./ipvlan.ts";
 import { VmacReportRedirect } from "./vmac-reports.ts";
 
 export interface VmacSpec {
@@ -27,6 +29,8 @@ export interface VmacSpec {
   ipv6Vips: boolean;
   /** IPv6: the advert source (the parent's link-local address), added to the vmac as /64 */
   linkLocal?: string;
+  /** use_ipvlan: an L2 ipvlan (the parent's MAC; `mac` unused) instead of a macvlan (ipvlan.ts) */
+  ipvlan?: { type: IpvlanType; address?: string };
 }
 
 export { procSysctl, type Sysctl };
@@ -84,6 +88,7 @@ function existing(nl: NetlinkSocket, name: string): Link | null {
 
 /** Creates the vmac, or adopts a leftover one (a crashed predecessor's), sets its sysctls and brings it up. */
 export function ensureVmac(nl: NetlinkSocket, spec: VmacSpec, warn: Warn, sys: Sysctl = procSysctl): VmacHandle {
+  if (spec.ipvlan) return ensureIpvlan(nl, { ...spec, ipvlan: spec.ipvlan }, warn, sys);
   if (spec.name === spec.parentName) throw new Error(`use_vmac ${spec.name}: the vmac cannot have the name of its own interface`);
   let link = existing(nl, spec.name);
   let adopted = false;
@@ -170,7 +175,8 @@ function restoreParentArp(parent: string, sys: Sysctl, warn: Warn): void {
  * has nothing to restore (keepalived behaves the same).
  */
 export function removeVmac(nl: NetlinkSocket, h: VmacHandle, warn: Warn, sys: Sysctl = procSysctl): void {
-  if (h.spec.family === 4) restoreParentArp(h.spec.parentName, sys, warn);
+  // an ipvlan raised no parent ARP sysctls and moved no reports (ipvlan.ts)
+  if (h.spec.family === 4 && !h.spec.ipvlan) restoreParentArp(h.spec.parentName, sys, warn);
   try {
     reports.remove(h.index);
   } catch (e) {
@@ -179,7 +185,7 @@ export function removeVmac(nl: NetlinkSocket, h: VmacHandle, warn: Warn, sys: Sy
   try {
     // only our own macvlan: the index could have been reused if it was deleted by hand
     const l = getLink(nl, h.index);
-    if (l.kind !== "macvlan" || l.name !== h.spec.name) return;
+    if (l.kind !== (h.spec.ipvlan ? "ipvlan" : "macvlan") || l.name !== h.spec.name) return;
     deleteLink(nl, h.index);
   } catch (e) {
     if (e instanceof SysError && e.errno === Errno.ENODEV) return;

@@ -235,6 +235,12 @@ export const MACVLAN_MODE_PRIVATE = 1;
 export const MACVLAN_MODE_VEPA = 2;
 export const MACVLAN_MODE_BRIDGE = 4;
 export const MACVLAN_MODE_PASSTHRU = 8;
+// linux/if_link.h: IFLA_IPVLAN_* inside IFLA_INFO_DATA (both u16), IPVLAN_MODE_* and IPVLAN_F_*
+export const IFLA_IPVLAN_MODE = 1;
+export const IFLA_IPVLAN_FLAGS = 2;
+export const IPVLAN_MODE_L2 = 0;
+export const IPVLAN_F_PRIVATE = 0x01;
+export const IPVLAN_F_VEPA = 0x02;
 
 export const IFF_UP = 0x1;
 export const IFF_BROADCAST = 0x2;

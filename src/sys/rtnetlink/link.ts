@@ -2,7 +2,7 @@
 // list, look up, set up/down, delete.
 import {
   AF_UNSPEC, IFF_LOWER_UP, IFF_RUNNING, IFF_UP, IFLA_ADDRESS, IFLA_IFNAME, IFLA_INFO_DATA, IFLA_INFO_KIND, IFLA_LINK,
-  IFLA_LINKINFO, IFLA_MACVLAN_MODE, IFLA_MASTER, IFLA_MTU, IFLA_OPERSTATE, NLM_F_DUMP, NLM_F_REQUEST, OFFSETOF,
+  IFLA_IPVLAN_MODE, IFLA_LINKINFO, IFLA_MACVLAN_MODE, IFLA_MASTER, IFLA_MTU, IFLA_OPERSTATE, NLM_F_DUMP, NLM_F_REQUEST, OFFSETOF,
   RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK, SIZEOF,
 } from "../abi.ts";
 import { Attrs, NetlinkDecodeError } from "../netlink/attr.ts";
@@ -35,6 +35,8 @@ export interface Link {
   operstate: string;
   /** IFLA_MACVLAN_MODE when kind is macvlan */
   macvlanMode?: number;
+  /** IFLA_IPVLAN_MODE when kind is ipvlan (IPVLAN_MODE_L2 = 0) */
+  ipvlanMode?: number;
 }
 
 /** Decodes one RTM_NEWLINK/RTM_DELLINK message. */
@@ -64,6 +66,10 @@ export function decodeLink(m: NlMessage): Link {
     const data = info?.nested(IFLA_INFO_DATA);
     const mode = data?.u32(IFLA_MACVLAN_MODE);
     if (mode !== undefined) link.macvlanMode = mode;
+  }
+  if (kind === "ipvlan") {
+    const mode = info?.nested(IFLA_INFO_DATA)?.u16(IFLA_IPVLAN_MODE);
+    if (mode !== undefined) link.ipvlanMode = mode;
   }
   return link;
 }

@@ -181,14 +181,22 @@ function randomInstance(r: Rng, g: GlobalDefs, i: number, addrs: Addresses, scri
     accept: maybe(r, 0.3, () => r.chance(0.5)),
     vipLifetimeMs: lifetime,
   });
-  return randomInstanceExtras(r, inst);
+  return randomInstanceExtras(r, inst, fam, addrs);
 }
 
 /** kc-instance-extras.ts's switches, as keepalived 2.2.7 reads them without a complaint. */
-function randomInstanceExtras(r: Rng, inst: VrrpInstance): VrrpInstance {
+function randomInstanceExtras(r: Rng, inst: VrrpInstance, fam: 4 | 6, addrs: Addresses): VrrpInstance {
+  // keepalived: use_ipvlan's address must be of the instance's family; like use_vmac, not with unicast and no interface
+  const useIpvlan = inst.useVmac === undefined && !(SAFE && inst.unicastPeer.length) ? maybe(r, 0.15, () => set({}, {
+    name: maybe(r, 0.5, () => `ipv${inst.virtualRouterId}`),
+    // keepalived holds an IPv4 ipvlan without an address in FAULT
+    address: fam === 4 || r.chance(0.5) ? `${addrs.next(fam)}/${fam === 4 ? r.int(8, 32) : r.int(48, 128)}` : undefined,
+    type: maybe(r, 0.6, () => r.pick(["bridge", "private", "vepa"] as const)),
+  })) : undefined;
   return set(inst, {
+    useIpvlan,
     // keepalived -t: "Cannot use VMAC/ipvlan with unicast and no interface - clearing use_vmac" (seed 16)
-    oldUnicastChecksum: SAFE && inst.useVmac !== undefined ? undefined : maybe(r, 0.15, () => r.pick(["always", "never"] as const)),
+    oldUnicastChecksum: SAFE && (inst.useVmac !== undefined || useIpvlan !== undefined) ? undefined : maybe(r, 0.15, () => r.pick(["always", "never"] as const)),
     // keepalived clears track_src_ip without a configured source, and says promote_secondaries is a vmac's anyway
     trackSrcIp: inst.srcIp !== undefined ? maybe(r, 0.3, () => true) : undefined,
     promoteSecondaries: inst.useVmac === undefined ? maybe(r, 0.2, () => true) : undefined,

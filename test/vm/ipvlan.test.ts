@@ -1,0 +1,87 @@
+// keepalived's use_ipvlan with the shipped daemon: the host kernel vigil is built on
+// has no ipvlan (CONFIG_IPVLAN unset), the IPVS VM's Debian kernel has the module
+// (board/vm/fetch.sh loads it). Inside the guest, `vigil run` (dist/vigil-linux-x64)
+// on a veth with `use_ipvlan NAME ADDRESS private` must create an L2 ipvlan of that
+// type on the interface, put ADDRESS and, as MASTER, the VIP on it, and delete it at
+// SIGTERM (keepalived vrrp_vmac.c netlink_link_add_ipvlan / netlink_link_del_vmac).
+// Every wait in the guest is bounded; no timing is asserted.
+import { afterAll, describe, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT } from "../helpers/netns.ts";
+import { startVm, vmAvailable, type VmHandle, type VmResult } from "../helpers/vm.ts";
+
+const VIGIL = join(ROOT, "dist", "vigil-linux-x64");
+const NAME = "ipv51";
+const VIP = "198.18.40.100";
+
+const config = `
+vrrp_instance V {
+    state MASTER
+    interface d0
+    virtual_router_id 51
+    priority 150
+    advert_int 1
+    use_ipvlan ${NAME} 198.18.40.9/24 private
+    virtual_ipaddress {
+        ${VIP}/24
+    }
+}`;
+
+// sections the host splits on; each wait is at most 60 s (300 x 0.2 s)
+const script = `set -e
+ip link add d0 type veth peer name d1
+ip addr add 198.18.40.1/24 dev d0
+ip link set d1 up
+ip link set d0 up
+cat > /tmp/k.conf <<'VIGIL_EOF'
+${config}
+VIGIL_EOF
+cd /tmp
+${VIGIL} run -f /tmp/k.conf --no-realtime --status-socket /tmp/vigil.sock --lock-dir /tmp/vigil-lock >&2 &
+pid=$!
+n=0
+until ip -4 addr show dev ${NAME} 2>/dev/null | grep -q "inet ${VIP}/"; do
+  n=$((n + 1)); [ $n -lt 300 ] || break
+  sleep 0.2
+done
+echo "=STATUS"; ${VIGIL} status --socket /tmp/vigil.sock 2>&1 || true
+echo "=LINK"; ip -d link show ${NAME} || true
+echo "=ADDR"; ip -4 addr show dev ${NAME} || true
+echo "=PARENT"; ip -4 addr show dev d0 || true
+kill -TERM $pid
+rc=0; wait $pid || rc=$?
+echo "=EXIT $rc"
+echo "=AFTER"; ip link show ${NAME} 2>&1 || true
+echo "=END"
+`;
+
+const section = (out: string, name: string) => out.split(`=${name}`)[1]?.split("\n=")[0] ?? "";
+
+let vm: VmHandle | undefined;
+afterAll(() => vm?.kill());
+
+describe.skipIf(!vmAvailable())("use_ipvlan in the VM's kernel (the shipped binary)", () => {
+  test("use_ipvlan NAME ADDRESS private: an L2 private ipvlan on the interface holds ADDRESS and, as MASTER, the VIP; SIGTERM removes it", async () => {
+    expect(existsSync(VIGIL)).toBe(true);
+    vm = startVm({ script, timeoutMs: 300_000 });
+    const r: VmResult = await vm.done;
+    const out = r.stdout;
+    if (r.exitCode !== 0 || !out.includes("=END")) console.log(r.stdout, r.stderr, r.console.slice(-3000));
+    expect(r.exitCode).toBe(0);
+    const link = section(out, "LINK");
+    // `ip -d link`: "ipv51@d0: ..." then "ipvlan  mode l2 private"
+    expect(link).toContain(`${NAME}@d0`);
+    expect(link).toMatch(/ipvlan\s+mode l2 private/);
+    const addr = section(out, "ADDR");
+    expect(addr).toContain("inet 198.18.40.9/24");
+    expect(addr).toContain(`inet ${VIP}/24`);
+    // the VIP lives on the ipvlan, not on its parent
+    expect(section(out, "PARENT")).not.toContain(VIP);
+    expect(section(out, "PARENT")).toContain("inet 198.18.40.1/24");
+    expect(section(out, "STATUS")).toMatch(/\nV\s+d0\s+51\s+\S+\s+MASTER\s/);
+    expect(out).toContain("=EXIT 0");
+    expect(section(out, "AFTER")).toMatch(/does not exist|Cannot find device/);
+    console.log(`use_ipvlan VM run: boot ${r.bootMs} ms, total ${r.wallMs} ms`);
+  }, 330_000);
+});
