@@ -182,10 +182,9 @@ export function readSyncGroup(c: Ctx, s: Stmt): Raw | undefined {
   return o;
 }
 
-const KEEPALIVED_VIP_FLAGS = new Set(["no_track"]);
-/** keepalived 2.2.7 vrrp_ipaddress.c's address flags, as model fields (src/daemon/address-options.ts sets them) */
-const ADDRESS_FLAGS: Record<string, "home" | "dad" | "mngtmpaddr" | "noprefixroute" | "autojoin"> = {
-  home: "home", "-nodad": "dad", mngtmpaddr: "mngtmpaddr", noprefixroute: "noprefixroute", autojoin: "autojoin",
+/** keepalived 2.2.7 vrrp_ipaddress.c's address flags, as model fields (src/daemon/address-options.ts sets them; no_track: plan.ts) */
+const ADDRESS_FLAGS: Record<string, "home" | "dad" | "mngtmpaddr" | "noprefixroute" | "autojoin" | "noTrack"> = {
+  home: "home", "-nodad": "dad", mngtmpaddr: "mngtmpaddr", noprefixroute: "noprefixroute", autojoin: "autojoin", no_track: "noTrack",
 };
 /** words `ip addr` knows that keepalived 2.2.7 does not (measured with keepalived -t: "Unknown configuration entry ... - ignoring") */
 const NOT_KEEPALIVED: Record<string, string> = {
@@ -251,9 +250,8 @@ function readVip(c: Ctx, st: Stmt, isStatic = false): Raw | undefined {
       continue;
     }
     if (!key) {
-      // keepalived options vigil does not implement, and words keepalived does not know
-      const what = KEEPALIVED_VIP_FLAGS.has(k.text) ? "keepalived address option not supported by vigil:" : "unknown address option";
-      c.unknown({ ...st, kw: k }, `virtual_ipaddress entry ${first.text}`, what, NOT_KEEPALIVED[k.text]);
+      // words keepalived does not know either
+      c.unknown({ ...st, kw: k }, `virtual_ipaddress entry ${first.text}`, "unknown address option", NOT_KEEPALIVED[k.text]);
       continue;
     }
     const val = words[++i];

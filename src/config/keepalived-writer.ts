@@ -205,6 +205,7 @@ function addressFlagWords(v: VirtualIpAddress): string[] {
   if (v.noprefixroute) w.push("noprefixroute");
   if (v.autojoin) w.push("autojoin");
   if (v.preferredLft !== undefined) w.push("preferred_lft", String(v.preferredLft));
+  if (v.noTrack) w.push("no_track");
   return w;
 }
 

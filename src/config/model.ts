@@ -420,6 +420,8 @@ export interface VirtualIpAddress {
   autojoin?: boolean;
   /** `preferred_lft` (IPv6 only): seconds from when the address is added, or "forever"; absent = 0 (deprecated) for a /128, else forever */
   preferredLft?: number | "forever";
+  /** virtual addresses only: keepalived `no_track`, the instance does not track `dev` (it goes FAULT while a tracked dev is down) */
+  noTrack?: boolean;
 }
 
 export interface TrackInterface {

@@ -29,6 +29,10 @@ export function validateAddressOptions(cfg: Config): Finding[] {
     inst.virtualIpaddress.forEach((v, k) => check(v, ["instances", i, "virtualIpaddress", k]));
     inst.virtualIpaddressExcluded.forEach((v, k) => check(v, ["instances", i, "virtualIpaddressExcluded", k]));
   });
-  cfg.staticIpaddress.forEach((v, k) => check(v, ["staticIpaddress", k]));
+  cfg.staticIpaddress.forEach((v, k) => {
+    check(v, ["staticIpaddress", k]);
+    // keepalived 2.2.7 reads it there without a word; no instance tracks a static address's interface
+    if (v.noTrack) out.push({ severity: "warning", path: ["staticIpaddress", k, "noTrack"], message: "'no_track' does nothing on a static_ipaddress entry: only a vrrp_instance tracks its VIPs' interfaces" });
+  });
   return out;
 }

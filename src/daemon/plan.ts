@@ -201,6 +201,15 @@ const UNBOUND_SOURCE = { 4: "0.0.0.0", 6: "::" } as const;
  * error (including one the core's parameter check finds) leaves the instance out,
  * named in `errors`: retrying would never fix it.
  */
+/** The other interfaces an instance's VIPs and eVIPs live on (`dev`), bar those marked no_track. */
+export function vipTrackedInterfaces(inst: VrrpInstance): string[] {
+  const out: string[] = [];
+  for (const v of [...inst.virtualIpaddress, ...inst.virtualIpaddressExcluded]) {
+    if (v.dev !== undefined && v.dev !== inst.interface && !v.noTrack && !out.includes(v.dev)) out.push(v.dev);
+  }
+  return out;
+}
+
 export function configPlans(cfg: Config): ConfigPlans {
   const errors: string[] = [];
   const vmacNames = new Set<string>();
@@ -242,6 +251,12 @@ export function configPlans(cfg: Config): ConfigPlans {
     // keepalived track_group: the interface of each static entry naming a group of this instance, tracked
     // as a track_interface of weight 0 (vrrp_static_track.c add_vrrp_to_interface): FAULT while it is down
     for (const name of staticTracked.get(inst.name) ?? []) {
+      if (!trackInterfaces.some((t) => t.name === name && t.weight === undefined)) trackInterfaces.push({ name, ifindex: 0 });
+    }
+    // keepalived 2.2.7 vrrp_complete_instance: the interface (dev) of each VIP and eVIP on another
+    // interface than the instance's is tracked with weight 0, unless the address says no_track
+    // (measured: its link down puts keepalived's instance in FAULT, back up and it runs again)
+    for (const name of vipTrackedInterfaces(inst)) {
       if (!trackInterfaces.some((t) => t.name === name && t.weight === undefined)) trackInterfaces.push({ name, ifindex: 0 });
     }
     const trackScripts: PlannedTrackScript[] = [];

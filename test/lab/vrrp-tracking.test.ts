@@ -3,7 +3,8 @@
 // backup's, so the backup takes over; an item without weight turns the
 // instance FAULT (VIP gone at once); interface_up_down_delays hides a bounce
 // shorter than its delay. r1 tracks three veth interfaces in its namespace and
-// a script whose exit code the test flips through a state file.
+// a script whose exit code the test flips through a state file; two more carry
+// eVIPs (keepalived 2.2.7 tracks a VIP's other interface unless it says no_track).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -17,6 +18,9 @@ const ADV = 0.1;
 /** interface_up_down_delays on trk2: ten times the bounce the test makes */
 const TRK2_DOWN_DELAY_S = 3;
 const BOUNCE_MS = 300;
+/** eVIPs of r1 on interfaces of their own: vip3 tracked (as keepalived tracks it), vip4 no_track */
+const EVIP3 = "198.18.43.1";
+const EVIP4 = "198.18.44.1";
 
 let lab: Lab;
 let h1: VigilHandle;
@@ -42,7 +46,7 @@ beforeAll(async () => {
   lab = await Lab.create({ routers: 2 });
   // veth pairs inside r1's namespace (no dummy module on this kernel); the peer
   // stays up so the tracked end has carrier whenever it is up itself.
-  for (const d of ["trk0", "trk1", "trk2"]) {
+  for (const d of ["trk0", "trk1", "trk2", "vip3", "vip4"]) {
     lab.exec(1, ["ip", "link", "add", d, "type", "veth", "peer", "name", `${d}p`]);
     link(`${d}p`, true);
     link(d, true);
@@ -58,7 +62,10 @@ beforeAll(async () => {
     routerId: "r1", global: ["vip_lifetime 2"], blocks: [...blocks, "interface_up_down_delays {", `  trk2 ${TRK2_DOWN_DELAY_S} 0`, "}"],
     instances: [{
       name: "VI_T", vrid: VRID, priority: 150, advertInt: ADV, vips: [VIP],
-      extra: ["track_interface {", "  trk0 weight -60", "  trk1", "  trk2", "}", "track_script {", "  chk_t", "}"],
+      extra: [
+        "track_interface {", "  trk0 weight -60", "  trk1", "  trk2", "}", "track_script {", "  chk_t", "}",
+        "virtual_ipaddress_excluded {", `  ${EVIP3}/24 dev vip3`, `  ${EVIP4}/24 dev vip4 no_track`, "}",
+      ],
     }],
   }));
   await r1MasterAgain();
@@ -143,5 +150,34 @@ describe("vigil priority tracking (keepalived track_interface / track_script)", 
       link("trk2", true);
     }
     await r1MasterAgain();
+  }, 30_000);
+
+  test("a VIP on another interface (dev vip3) makes r1 track it as keepalived does: its link down is FAULT, r2 takes over; link up and r1 is MASTER again", async () => {
+    expect(lab.exec(1, ["ip", "-br", "addr", "show", "vip3"])).toContain(`${EVIP3}/24`);
+    link("vip3", false);
+    try {
+      expect(await waitUntil(async () => (await st(h1))?.state === "FAULT", 3000)).toBe(true);
+      expect(await waitUntil(async () => (await st(h2))?.state === "MASTER" && lab.holders(VIP).join() === "2", 3000)).toBe(true);
+      expect(lab.exec(1, ["ip", "-br", "addr", "show", "vip3"])).not.toContain(EVIP3);
+    } finally {
+      link("vip3", true);
+    }
+    await r1MasterAgain();
+    expect(await waitUntil(() => lab.exec(1, ["ip", "-br", "addr", "show", "vip3"]).includes(`${EVIP3}/24`), 3000)).toBe(true);
+  }, 30_000);
+
+  test("no_track: the link of a no_track VIP (dev vip4) going down changes nothing: r1 stays MASTER at 150 and keeps its VIPs", async () => {
+    const cap = await lab.capture();
+    link("vip4", false);
+    try {
+      // ten advert intervals: a tracked link would have been FAULT within one (the test above)
+      await sleep(1000);
+      expect(adverts(await cap.stop(), VRID).every((a) => a.d.src === "198.18.0.1" && a.d.priority === 150)).toBe(true);
+      expect(await st(h1)).toMatchObject({ state: "MASTER", effectivePriority: 150 });
+      expect(lab.holders(VIP).join()).toBe("1");
+      expect(lab.exec(1, ["ip", "-br", "addr", "show", "vip4"])).toContain(`${EVIP4}/24`);
+    } finally {
+      link("vip4", true);
+    }
   }, 30_000);
 });

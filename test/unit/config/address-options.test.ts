@@ -10,6 +10,7 @@ import { writeKeepalived } from "../../../src/config/keepalived-writer.ts";
 import type { LoadResult } from "../../../src/config/result.ts";
 import { memorySource } from "../../../src/config/source.ts";
 import { addressOptions, preferredSeconds } from "../../../src/daemon/address-options.ts";
+import { configPlans } from "../../../src/daemon/plan.ts";
 import { IFA_F_HOMEADDRESS, IFA_F_MANAGETEMPADDR, IFA_F_MCAUTOJOIN, IFA_F_NODAD, IFA_F_NOPREFIXROUTE, INFINITY_LIFE_TIME } from "../../../src/sys/abi.ts";
 
 const read = (text: string): LoadResult => readKeepalived("/t/k.conf", memorySource({ "/t/k.conf": text }));
@@ -21,7 +22,7 @@ const warnings = (r: LoadResult) => r.warnings.map((d) => `${d.loc?.line}:${d.lo
 
 describe("keepalived address options", () => {
   const text = conf(
-    ["198.18.0.10/24 noprefixroute", "198.18.0.11/24"],
+    ["198.18.0.10/24 noprefixroute", "198.18.0.11/24 dev eth1 no_track"],
     ["fd00:1::1/64 home -nodad mngtmpaddr noprefixroute", "fd00:1::2/128 preferred_lft forever", "fd00:1::3/64 preferred_lft 30", "ff0e::101/128 autojoin"],
     ["fd00:2::1/64 dev eth0 preferred_lft 0", "198.18.1.1/24 dev eth0 noprefixroute"],
   );
@@ -30,7 +31,7 @@ describe("keepalived address options", () => {
     const r = read(text);
     expect(r.errors).toEqual([]);
     const inst = r.config!.instances[0]!;
-    expect(inst.virtualIpaddress).toEqual([{ address: "198.18.0.10", prefix: 24, noprefixroute: true }, { address: "198.18.0.11", prefix: 24 }]);
+    expect(inst.virtualIpaddress).toEqual([{ address: "198.18.0.10", prefix: 24, noprefixroute: true }, { address: "198.18.0.11", prefix: 24, dev: "eth1", noTrack: true }]);
     expect(inst.virtualIpaddressExcluded).toEqual([
       { address: "fd00:1::1", prefix: 64, home: true, dad: true, mngtmpaddr: true, noprefixroute: true },
       { address: "fd00:1::2", prefix: 128, preferredLft: "forever" },
@@ -95,5 +96,27 @@ describe("RTM_NEWADDR flags and preferred lifetime (keepalived 2.2.7 netlink_ipa
     expect(preferredSeconds(o, INFINITY_LIFE_TIME, 0, 10_000)).toBe(20);
     expect(preferredSeconds({ ifaFlags: 0 }, 3, 0, 99_000)).toBe(3);
     expect(preferredSeconds({ ifaFlags: 0, preferredLft: 0 }, 3, 0, 0)).toBe(0);
+  });
+});
+
+describe("VIP interface tracking (keepalived 2.2.7 vrrp_complete_instance; no_track)", () => {
+  test("the interface of each VIP and eVIP on another dev is tracked with weight 0 (FAULT while down), once, unless no_track", () => {
+    const cfg = read(conf(
+      ["198.18.0.10/24", "198.18.1.10/24 dev eth1", "198.18.1.11/24 dev eth1", "198.18.2.10/24 dev eth2 no_track", "198.18.0.12/24 dev eth0"],
+      ["198.18.3.10/24 dev eth3", "fd00:4::1/64 dev eth4 no_track"],
+    )).config!;
+    expect(configPlans(cfg).plans[0]!.trackInterfaces).toEqual([{ name: "eth1", ifindex: 0 }, { name: "eth3", ifindex: 0 }]);
+  });
+
+  test("a track_interface with a weight on the same interface does not stop the weight-0 one, as with track_group", () => {
+    const text = conf(["198.18.1.10/24 dev eth1"]).replace("  virtual_ipaddress {", "  track_interface {\n    eth1 weight -20\n  }\n  virtual_ipaddress {");
+    expect(configPlans(read(text).config!).plans[0]!.trackInterfaces).toEqual([{ name: "eth1", ifindex: 0, weight: -20 }, { name: "eth1", ifindex: 0 }]);
+  });
+
+  test("no_track on a static address is read and written back, with a warning that it does nothing there", () => {
+    const r = read(conf(["198.18.0.10/24"], [], ["198.18.9.1/24 dev eth0 no_track"]));
+    expect(r.config!.staticIpaddress).toEqual([{ address: "198.18.9.1", prefix: 24, dev: "eth0", noTrack: true }]);
+    expect(warnings(r).map((w) => w.replace(/^\S+ /, ""))).toEqual(["'no_track' does nothing on a static_ipaddress entry: only a vrrp_instance tracks its VIPs' interfaces"]);
+    expect(read(writeKeepalived(r.config!)).config).toEqual(r.config);
   });
 });

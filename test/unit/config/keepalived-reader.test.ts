@@ -224,9 +224,8 @@ describe("errors name file:line:col and the offending text", () => {
   });
   test("virtual_ipaddress words keepalived 2.2.7 does not know are skipped one by one, as it skips them", () => {
     const r = read(VI("    virtual_ipaddress {\n        198.18.0.1/24 dev eth0 no_track nodad metric 5 label eth0:1 frob\n    }"));
-    expect(r.config!.instances[0]!.virtualIpaddress).toEqual([{ address: "198.18.0.1", prefix: 24, dev: "eth0", label: "eth0:1" }]);
+    expect(r.config!.instances[0]!.virtualIpaddress).toEqual([{ address: "198.18.0.1", prefix: 24, dev: "eth0", label: "eth0:1", noTrack: true }]);
     expect(warns(r)).toEqual([
-      "5:32 keepalived address option not supported by vigil: 'no_track' in virtual_ipaddress entry 198.18.0.1/24, ignored",
       "5:41 unknown address option 'nodad' in virtual_ipaddress entry 198.18.0.1/24, ignored: keepalived 2.2.7 does not know it either (IPv6 addresses are added nodad already; '-nodad' turns DAD on)",
       "5:47 unknown address option 'metric' in virtual_ipaddress entry 198.18.0.1/24, ignored: keepalived 2.2.7 does not know it either, and ignores the words after it one by one",
       "5:54 unknown address option '5' in virtual_ipaddress entry 198.18.0.1/24, ignored",
