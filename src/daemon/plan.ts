@@ -18,6 +18,7 @@ import { resolveParams, type VrrpParams } from "../vrrp/params.ts";
 import { paramsFromConfig } from "../vrrp/from-config.ts";
 import type { TrackedScript } from "../vrrp/priority.ts";
 import { vrrpMac } from "../vrrp/virtual-mac.ts";
+import { ipFamily } from "../net/ip-address.ts";
 import { addrVmacBase, assignAddrVmacs } from "./plan-addr-vmacs.ts";
 import { addressOptions, type AddressOptions } from "./address-options.ts";
 import { effectiveGarpExtraIf, type GarpExtraIf } from "../vrrp/garp-extra-if.ts";
@@ -191,6 +192,18 @@ function vmacNameFor(inst: VrrpInstance, family: 4 | 6, taken: Set<string>): str
   return family === 6 && taken.has(name) ? `vrrp6.${inst.virtualRouterId}` : name;
 }
 
+/**
+ * keepalived vrrp_ipvlan_handler: use_ipvlan's ADDRESS is the advert source when none
+ * is configured. Taken for IPv4 multicast, where the source is only named to the
+ * kernel (plan-bind.ts) and the address need not exist before the ipvlan does; an
+ * IPv6 advert keeps the link-local source RFC 5798 §5.1.2.1 asks for.
+ */
+function ipvlanAdvertSource(inst: VrrpInstance, family: 4 | 6, vmac: VmacPlan | undefined): VrrpInstance {
+  const a = vmac?.ipvlan?.address?.split("/")[0];
+  if (!a || family !== 4 || ipFamily(a) !== 4 || inst.srcIp !== undefined || inst.unicastPeer.length > 0) return inst;
+  return { ...inst, srcIp: a };
+}
+
 /** Placeholder source address for checking parameters before the interface is known. */
 const UNBOUND_SOURCE = { 4: "0.0.0.0", 6: "::" } as const;
 
@@ -300,9 +313,10 @@ export function configPlans(cfg: Config): ConfigPlans {
       };
     }
     const addrVmacs = assignAddrVmacs(inst.virtualRouterId, vips, vmacNames);
+    const advertInst = ipvlanAdvertSource(inst, family, vmac);
     let params: VrrpParams;
     try {
-      params = paramsFromConfig(cfg, inst, { primary: "", ifindex: 0 });
+      params = paramsFromConfig(cfg, advertInst, { primary: "", ifindex: 0 });
       // the runtime builds one GARP/NA frame per VIP of the instance's family, excluded ones included
       params.announceCount = vips.filter((v) => v.family === params.family).length;
       // the core's own checks now, so only the box (never the config) keeps an instance waiting
@@ -325,7 +339,7 @@ export function configPlans(cfg: Config): ConfigPlans {
       ...(inst.promoteSecondaries && !vmac ? { promoteSecondaries: inst.interface } : {}),
       // keepalived vrrp_complete_instance clears track_saddr without a configured source
       ...(inst.trackSrcIp && inst.srcIp !== undefined ? { trackSrcIp: true as const } : {}),
-      source: inst,
+      source: advertInst,
     });
   }
   const planned = new Set(plans.map((p) => p.name));

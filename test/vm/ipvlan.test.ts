@@ -2,8 +2,8 @@
 // has no ipvlan (CONFIG_IPVLAN unset), the IPVS VM's Debian kernel has the module
 // (board/vm/fetch.sh loads it). Inside the guest, `vigil run` (dist/vigil-linux-x64)
 // on a veth with `use_ipvlan NAME ADDRESS private` must create an L2 ipvlan of that
-// type on the interface, put ADDRESS and, as MASTER, the VIP on it, and delete it at
-// SIGTERM (keepalived vrrp_vmac.c netlink_link_add_ipvlan / netlink_link_del_vmac).
+// type on the interface, put ADDRESS and, as MASTER, the VIP on it, send its adverts
+// with ADDRESS as source, and delete it at SIGTERM (keepalived vrrp_vmac.c netlink_link_add_ipvlan / netlink_link_del_vmac).
 // Every wait in the guest is bounded; no timing is asserted.
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
@@ -49,6 +49,8 @@ echo "=STATUS"; ${VIGIL} status --socket /tmp/vigil.sock 2>&1 || true
 echo "=LINK"; ip -d link show ${NAME} || true
 echo "=ADDR"; ip -4 addr show dev ${NAME} || true
 echo "=PARENT"; ip -4 addr show dev d0 || true
+# one advert as the peer end of the veth sees it (bounded: 10 s)
+echo "=ADVERT"; timeout 10 tcpdump -nni d1 -c 1 'ip proto 112' 2>/dev/null || true
 kill -TERM $pid
 rc=0; wait $pid || rc=$?
 echo "=EXIT $rc"
@@ -62,7 +64,7 @@ let vm: VmHandle | undefined;
 afterAll(() => vm?.kill());
 
 describe.skipIf(!vmAvailable())("use_ipvlan in the VM's kernel (the shipped binary)", () => {
-  test("use_ipvlan NAME ADDRESS private: an L2 private ipvlan on the interface holds ADDRESS and, as MASTER, the VIP; SIGTERM removes it", async () => {
+  test("use_ipvlan NAME ADDRESS private: an L2 private ipvlan on the interface holds ADDRESS and, as MASTER, the VIP; adverts come from ADDRESS; SIGTERM removes it", async () => {
     expect(existsSync(VIGIL)).toBe(true);
     vm = startVm({ script, timeoutMs: 300_000 });
     const r: VmResult = await vm.done;
@@ -79,6 +81,8 @@ describe.skipIf(!vmAvailable())("use_ipvlan in the VM's kernel (the shipped bina
     // the VIP lives on the ipvlan, not on its parent
     expect(section(out, "PARENT")).not.toContain(VIP);
     expect(section(out, "PARENT")).toContain("inet 198.18.40.1/24");
+    // keepalived's advert source: the ipvlan's address (no mcast_src_ip), from the parent with its MAC
+    expect(section(out, "ADVERT")).toMatch(/198\.18\.40\.9 > 224\.0\.0\.18: VRRPv2, Advertisement, vrid 51/);
     expect(section(out, "STATUS")).toMatch(/\nV\s+d0\s+51\s+\S+\s+MASTER\s/);
     expect(out).toContain("=EXIT 0");
     expect(section(out, "AFTER")).toMatch(/does not exist|Cannot find device/);

@@ -35,11 +35,15 @@ test("use_ipvlan's words in any order: address (prefix defaults to the whole add
     {},
   ]);
   const plans = configPlans(c).plans;
-  expect(plans.map((p) => [p.vmac?.name, p.vmac?.ipvlan, p.vmac?.xmitBase, p.vips.map((v) => [v.dev, v.onVmac])])).toEqual([
-    ["ipv1", { type: "private", address: "198.18.5.201/24" }, true, [["ipv1", true]]],
-    ["vrrp.2", { type: "vepa", address: "198.18.5.202/32" }, true, [["vrrp.2", true]]],
-    ["vrrp.3", { type: "bridge" }, true, [["vrrp.3", true]]],
+  // keepalived takes the ipvlan's address as the advert source when none is configured
+  expect(plans.map((p) => [p.vmac?.name, p.vmac?.ipvlan, p.vmac?.xmitBase, p.vips.map((v) => [v.dev, v.onVmac]), p.params.primary])).toEqual([
+    ["ipv1", { type: "private", address: "198.18.5.201/24" }, true, [["ipv1", true]], "198.18.5.201"],
+    ["vrrp.2", { type: "vepa", address: "198.18.5.202/32" }, true, [["vrrp.2", true]], "198.18.5.202"],
+    ["vrrp.3", { type: "bridge" }, true, [["vrrp.3", true]], ""],
   ]);
+  // a configured mcast_src_ip stays the source
+  const own = ok(read(instance("A", 1, "  use_ipvlan 198.18.5.201/24\n  mcast_src_ip 198.18.5.7\n")), "read");
+  expect(configPlans(own).plans[0]!.params.primary).toBe("198.18.5.7");
 });
 
 test("use_ipvlan goes through keepalived.conf, JSON and CBOR unchanged", () => {
