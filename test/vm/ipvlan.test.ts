@@ -3,12 +3,14 @@
 // (board/vm/fetch.sh loads it). Inside the guest, `vigil run` (dist/vigil-linux-x64)
 // on a veth with `use_ipvlan NAME ADDRESS private` must create an L2 ipvlan of that
 // type on the interface, put ADDRESS and, as MASTER, the VIP on it, send its adverts
-// with ADDRESS as source, and delete it at SIGTERM (keepalived vrrp_vmac.c netlink_link_add_ipvlan / netlink_link_del_vmac).
+// with ADDRESS as source, make it again when it is deleted behind its back, and
+// delete it at SIGTERM (keepalived vrrp_vmac.c netlink_link_add_ipvlan / netlink_link_del_vmac).
 // Every wait in the guest is bounded; no timing is asserted.
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../helpers/netns.ts";
+import { vigilCommand } from "../helpers/vigil.ts";
 import { startVm, vmAvailable, type VmHandle, type VmResult } from "../helpers/vm.ts";
 
 const VIGIL = join(ROOT, "dist", "vigil-linux-x64");
@@ -49,8 +51,17 @@ echo "=STATUS"; ${VIGIL} status --socket /tmp/vigil.sock 2>&1 || true
 echo "=LINK"; ip -d link show ${NAME} || true
 echo "=ADDR"; ip -4 addr show dev ${NAME} || true
 echo "=PARENT"; ip -4 addr show dev d0 || true
+echo "=V6"; cat /proc/sys/net/ipv6/conf/${NAME}/disable_ipv6 || true
 # one advert as the peer end of the veth sees it (bounded: 10 s)
 echo "=ADVERT"; timeout 10 tcpdump -nni d1 -c 1 'ip proto 112' 2>/dev/null || true
+# deleted behind the daemon's back: it makes the ipvlan again and the VIP returns (bounded: 60 s)
+ip link del ${NAME}
+n=0
+until ip -4 addr show dev ${NAME} 2>/dev/null | grep -q "inet ${VIP}/"; do
+  n=$((n + 1)); [ $n -lt 300 ] || break
+  sleep 0.2
+done
+echo "=AGAIN"; ip -d link show ${NAME} 2>&1 || true; ip -4 addr show dev ${NAME} 2>&1 || true
 kill -TERM $pid
 rc=0; wait $pid || rc=$?
 echo "=EXIT $rc"
@@ -64,8 +75,9 @@ let vm: VmHandle | undefined;
 afterAll(() => vm?.kill());
 
 describe.skipIf(!vmAvailable())("use_ipvlan in the VM's kernel (the shipped binary)", () => {
-  test("use_ipvlan NAME ADDRESS private: an L2 private ipvlan on the interface holds ADDRESS and, as MASTER, the VIP; adverts come from ADDRESS; SIGTERM removes it", async () => {
-    expect(existsSync(VIGIL)).toBe(true);
+  test("use_ipvlan NAME ADDRESS private: an L2 private ipvlan on the interface holds ADDRESS and, as MASTER, the VIP; adverts come from ADDRESS; deleted, it comes back; SIGTERM removes it", async () => {
+    // the shipped binary, as built from this checkout (make test builds it first)
+    if (!existsSync(VIGIL) || vigilCommand()[0] !== VIGIL) throw new Error(`${VIGIL} is missing or older than src/: run make build`);
     vm = startVm({ script, timeoutMs: 300_000 });
     const r: VmResult = await vm.done;
     const out = r.stdout;
@@ -81,9 +93,16 @@ describe.skipIf(!vmAvailable())("use_ipvlan in the VM's kernel (the shipped bina
     // the VIP lives on the ipvlan, not on its parent
     expect(section(out, "PARENT")).not.toContain(VIP);
     expect(section(out, "PARENT")).toContain("inet 198.18.40.1/24");
+    // keepalived link_set_ipv6: no IPv6 on an IPv4 instance's ipvlan without IPv6 VIPs
+    expect(section(out, "V6").trim()).toBe("1");
     // keepalived's advert source: the ipvlan's address (no mcast_src_ip), from the parent with its MAC
     expect(section(out, "ADVERT")).toMatch(/198\.18\.40\.9 > 224\.0\.0\.18: VRRPv2, Advertisement, vrid 51/);
     expect(section(out, "STATUS")).toMatch(/\nV\s+d0\s+51\s+\S+\s+MASTER\s/);
+    // recreated after `ip link del` (the same L2 private ipvlan, ADDRESS and VIP again)
+    const again = section(out, "AGAIN");
+    expect(again).toMatch(/ipvlan\s+mode l2 private/);
+    expect(again).toContain("inet 198.18.40.9/24");
+    expect(again).toContain(`inet ${VIP}/24`);
     expect(out).toContain("=EXIT 0");
     expect(section(out, "AFTER")).toMatch(/does not exist|Cannot find device/);
     console.log(`use_ipvlan VM run: boot ${r.bootMs} ms, total ${r.wallMs} ms`);
