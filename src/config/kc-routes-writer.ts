@@ -52,6 +52,7 @@ export function writeRoute(r: IpRoute): string {
   if (r.scope !== undefined) parts.push("scope", r.scope);
   if (r.onlink) parts.push("onlink");
   if (r.protocol !== undefined) parts.push("protocol", String(r.protocol));
+  if (r.noTrack) parts.push("no_track");
   parts.push(...trackGroupSuffix(r.trackGroup));
   return parts.join(" ");
 }

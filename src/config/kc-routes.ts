@@ -145,8 +145,9 @@ export function readRoute(c: Ctx, st: Stmt): Raw | undefined {
       case "inet6":
         break;
       case "no_track":
-        // vigil restores a deleted route while master whatever this says
-        c.warn(st, "'no_track' has no effect in vigil: a virtual route deleted while MASTER is put back at once", k);
+        // keepalived 2.2.7 (measured): the instance does not track dev (plan.ts). It also leaves such a
+        // route deleted if someone deletes it; vigil puts every virtual route back (README says so)
+        put("noTrack", true, k);
         break;
       default:
         if (ROUTE_UNSUPPORTED.has(k.text)) refuse(c, st, k, "route");

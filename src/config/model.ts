@@ -331,6 +331,8 @@ export interface IpRoute {
   protocol?: number;
   /** static_routes only: keepalived track_group, the trackGroups entry whose instances track dev */
   trackGroup?: string;
+  /** virtual_routes only: keepalived `no_track`, the instance does not track dev (it goes FAULT while a tracked dev is down) */
+  noTrack?: boolean;
 }
 
 /** One static_rules / virtual_rules line (keepalived vrrp_iprule.c), common subset. */

@@ -252,6 +252,7 @@ export const routeSpec = obj("IpRoute", {
   onlink: def(bool, false),
   protocol: opt(int(0, 255), "absent = 18 (keepalived)"),
   trackGroup: opt(name, "static_routes only: the trackGroups entry whose instances track dev"),
+  noTrack: opt(bool, "virtual routes only: the instance does not track dev (keepalived no_track)"),
 });
 
 export const ruleSpec = obj("IpRule", {

@@ -214,10 +214,10 @@ const UNBOUND_SOURCE = { 4: "0.0.0.0", 6: "::" } as const;
  * error (including one the core's parameter check finds) leaves the instance out,
  * named in `errors`: retrying would never fix it.
  */
-/** The other interfaces an instance's VIPs and eVIPs live on (`dev`), bar those marked no_track. */
+/** The other interfaces an instance's VIPs, eVIPs and virtual routes use (`dev`), bar those marked no_track. */
 export function vipTrackedInterfaces(inst: VrrpInstance): string[] {
   const out: string[] = [];
-  for (const v of [...inst.virtualIpaddress, ...inst.virtualIpaddressExcluded]) {
+  for (const v of [...inst.virtualIpaddress, ...inst.virtualIpaddressExcluded, ...inst.virtualRoutes]) {
     if (v.dev !== undefined && v.dev !== inst.interface && !v.noTrack && !out.includes(v.dev)) out.push(v.dev);
   }
   return out;
@@ -266,8 +266,8 @@ export function configPlans(cfg: Config): ConfigPlans {
     for (const name of staticTracked.get(inst.name) ?? []) {
       if (!trackInterfaces.some((t) => t.name === name && t.weight === undefined)) trackInterfaces.push({ name, ifindex: 0 });
     }
-    // keepalived 2.2.7 vrrp_complete_instance: the interface (dev) of each VIP and eVIP on another
-    // interface than the instance's is tracked with weight 0, unless the address says no_track
+    // keepalived 2.2.7 vrrp_complete_instance: the interface (dev) of each VIP, eVIP and virtual route on
+    // another interface than the instance's is tracked with weight 0, unless it says no_track
     // (measured: its link down puts keepalived's instance in FAULT, back up and it runs again)
     for (const name of vipTrackedInterfaces(inst)) {
       if (!trackInterfaces.some((t) => t.name === name && t.weight === undefined)) trackInterfaces.push({ name, ifindex: 0 });

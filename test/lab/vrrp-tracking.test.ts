@@ -4,7 +4,8 @@
 // instance FAULT (VIP gone at once); interface_up_down_delays hides a bounce
 // shorter than its delay. r1 tracks three veth interfaces in its namespace and
 // a script whose exit code the test flips through a state file; two more carry
-// eVIPs (keepalived 2.2.7 tracks a VIP's other interface unless it says no_track).
+// eVIPs and one a virtual route (keepalived 2.2.7 tracks a VIP's or virtual route's
+// other interface unless it says no_track).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -46,7 +47,7 @@ beforeAll(async () => {
   lab = await Lab.create({ routers: 2 });
   // veth pairs inside r1's namespace (no dummy module on this kernel); the peer
   // stays up so the tracked end has carrier whenever it is up itself.
-  for (const d of ["trk0", "trk1", "trk2", "vip3", "vip4"]) {
+  for (const d of ["trk0", "trk1", "trk2", "vip3", "vip4", "rte5"]) {
     lab.exec(1, ["ip", "link", "add", d, "type", "veth", "peer", "name", `${d}p`]);
     link(`${d}p`, true);
     link(d, true);
@@ -65,6 +66,7 @@ beforeAll(async () => {
       extra: [
         "track_interface {", "  trk0 weight -60", "  trk1", "  trk2", "}", "track_script {", "  chk_t", "}",
         "virtual_ipaddress_excluded {", `  ${EVIP3}/24 dev vip3`, `  ${EVIP4}/24 dev vip4 no_track`, "}",
+        "virtual_routes {", "  198.18.45.0/24 dev rte5", "  198.18.46.0/24 dev vip4 no_track", "}",
       ],
     }],
   }));
@@ -166,7 +168,19 @@ describe("vigil priority tracking (keepalived track_interface / track_script)", 
     expect(await waitUntil(() => lab.exec(1, ["ip", "-br", "addr", "show", "vip3"]).includes(`${EVIP3}/24`), 3000)).toBe(true);
   }, 30_000);
 
-  test("no_track: the link of a no_track VIP (dev vip4) going down changes nothing: r1 stays MASTER at 150 and keeps its VIPs", async () => {
+  test("a virtual route on another interface (dev rte5) is tracked the same way: its link down is FAULT; up and r1 is MASTER again", async () => {
+    expect(lab.exec(1, ["ip", "route", "show", "dev", "rte5"])).toContain("198.18.45.0/24");
+    link("rte5", false);
+    try {
+      expect(await waitUntil(async () => (await st(h1))?.state === "FAULT", 3000)).toBe(true);
+      expect(await waitUntil(async () => (await st(h2))?.state === "MASTER" && lab.holders(VIP).join() === "2", 3000)).toBe(true);
+    } finally {
+      link("rte5", true);
+    }
+    await r1MasterAgain();
+  }, 30_000);
+
+  test("no_track: the link of a no_track VIP and route (dev vip4) going down changes nothing: r1 stays MASTER at 150 and keeps its VIPs", async () => {
     const cap = await lab.capture();
     link("vip4", false);
     try {

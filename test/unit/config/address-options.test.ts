@@ -108,6 +108,14 @@ describe("VIP interface tracking (keepalived 2.2.7 vrrp_complete_instance; no_tr
     expect(configPlans(cfg).plans[0]!.trackInterfaces).toEqual([{ name: "eth1", ifindex: 0 }, { name: "eth3", ifindex: 0 }]);
   });
 
+  test("a virtual route's dev is tracked too, unless the route says no_track; the writer keeps no_track", () => {
+    const text = conf(["198.18.0.10/24"]).replace("  virtual_ipaddress {", "  virtual_routes {\n    198.18.5.0/24 dev eth5\n    198.18.6.0/24 dev eth6 no_track\n  }\n  virtual_ipaddress {");
+    const r = read(text);
+    expect(r.config!.instances[0]!.virtualRoutes.map((x) => [x.dev, x.noTrack])).toEqual([["eth5", undefined], ["eth6", true]]);
+    expect(configPlans(r.config!).plans[0]!.trackInterfaces).toEqual([{ name: "eth5", ifindex: 0 }]);
+    expect(read(writeKeepalived(r.config!)).config).toEqual(r.config);
+  });
+
   test("a track_interface with a weight on the same interface does not stop the weight-0 one, as with track_group", () => {
     const text = conf(["198.18.1.10/24 dev eth1"]).replace("  virtual_ipaddress {", "  track_interface {\n    eth1 weight -20\n  }\n  virtual_ipaddress {");
     expect(configPlans(read(text).config!).plans[0]!.trackInterfaces).toEqual([{ name: "eth1", ifindex: 0, weight: -20 }, { name: "eth1", ifindex: 0 }]);
