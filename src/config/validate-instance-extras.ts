@@ -1,6 +1,7 @@
 // Semantic rules of the vrrp_instance keywords read by kc-instance-extras.ts
 // (old_unicast_checksum, track_src_ip, promote_secondaries, use_vmac_addr). Pure: config in, findings out (validate.ts merges them).
 import type { FieldPath } from "./diagnostics.ts";
+import { ipFamily } from "../net/ip-address.ts";
 import { instanceFamily, instanceVersion, type Config } from "./model.ts";
 import type { Finding } from "./validate.ts";
 
@@ -12,6 +13,11 @@ export function validateInstanceExtras(cfg: Config): Finding[] {
     // keepalived vrrp_complete_instance: "promote_secondaries is automatically set for vmacs - ignoring"
     // one interface carries the instance's VIPs: a vmac and an ipvlan cannot both
     if (inst.useIpvlan !== undefined && inst.useVmac !== undefined) warn(P("useIpvlan"), "use_ipvlan and use_vmac both set: the VIPs go on use_vmac's macvlan and no ipvlan is made");
+    // keepalived vrrp_ipvlan_handler: "ipvlan address[...] MUST match vrrp instance family !!! Skipping..."
+    const ipvAddr = inst.useIpvlan?.address;
+    if (ipvAddr !== undefined && ipFamily(ipvAddr.split("/")[0]!) !== instanceFamily(inst)) {
+      out.push({ severity: "error", path: P("useIpvlan"), message: `use_ipvlan address ${ipvAddr} is not of the instance's family (IPv${instanceFamily(inst)})` });
+    }
     // keepalived 2.2.7 vrrp_complete_instance: "IPv4 ipvlan requires a source ip address to be configured. setting instance to fault state"
     if (inst.useIpvlan !== undefined && inst.useVmac === undefined && instanceFamily(inst) === 4 && inst.useIpvlan.address === undefined) {
       warn(P("useIpvlan"), "IPv4 use_ipvlan without an address: keepalived 2.2.7 holds such an instance in FAULT (mcast_src_ip does not help); vigil runs it");

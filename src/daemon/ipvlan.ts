@@ -6,35 +6,22 @@
 // I/O only: the plan decides the name, type and address.
 import { errorText } from "../error-text.ts";
 import { IPVLAN_MODE_L2 } from "../sys/abi.ts";
-import { Errno, SysError } from "../sys/errno.ts";
 import type { NetlinkSocket } from "../sys/netlink/socket.ts";
 import { replaceAddress } from "../sys/rtnetlink/address.ts";
-import { deleteLink, getLink, type Link, setLinkUp } from "../sys/rtnetlink/link.ts";
+import { deleteLink, getLink, setLinkUp } from "../sys/rtnetlink/link.ts";
 import { createIpvlan } from "../sys/rtnetlink/ipvlan.ts";
 import type { Sysctl } from "../sys/sysctl.ts";
+import { leftoverLink } from "./leftover-link.ts";
 import type { VmacHandle, VmacSpec } from "./vmac.ts";
 
 type Warn = (msg: string) => void;
 
-function existing(nl: NetlinkSocket, name: string): Link | null {
-  try {
-    return getLink(nl, name);
-  } catch (e) {
-    if (e instanceof SysError && e.errno === Errno.ENODEV) return null;
-    throw e;
-  }
-}
-
 /** Creates the ipvlan, or adopts a leftover L2 one on the same parent (a crashed predecessor's), and brings it up. */
 export function ensureIpvlan(nl: NetlinkSocket, spec: VmacSpec & { ipvlan: NonNullable<VmacSpec["ipvlan"]> }, warn: Warn, sys: Sysctl): VmacHandle {
   if (spec.name === spec.parentName) throw new Error(`use_ipvlan ${spec.name}: the ipvlan cannot have the name of its own interface`);
-  let link = existing(nl, spec.name);
+  let link = leftoverLink(nl, spec.name, "ipvlan", "use_ipvlan");
   let adopted = false;
   if (link) {
-    // never delete or reconfigure a real interface that happens to carry the name
-    if (link.kind !== "ipvlan") {
-      throw new Error(`use_ipvlan ${spec.name}: an interface of that name exists and is not an ipvlan (${link.kind || "a plain device"}); vigil will not take it over`);
-    }
     // keepalived takes over an existing L2 ipvlan of that name
     if (link.parent === spec.parent && link.ipvlanMode === IPVLAN_MODE_L2) adopted = true;
     else {

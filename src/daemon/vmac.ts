@@ -10,10 +10,11 @@ import { IFA_F_NODAD } from "../sys/abi.ts";
 import { Errno, SysError } from "../sys/errno.ts";
 import type { NetlinkSocket } from "../sys/netlink/socket.ts";
 import { replaceAddress } from "../sys/rtnetlink/address.ts";
-import { deleteLink, getLink, type Link, setLinkUp } from "../sys/rtnetlink/link.ts";
+import { deleteLink, getLink, setLinkUp } from "../sys/rtnetlink/link.ts";
 import { createMacvlan, MACVLAN_MODES } from "../sys/rtnetlink/macvlan.ts";
 import type { IpvlanType } from "../sys/rtnetlink/ipvlan.ts";
 import { ensureIpvlan } from "./ipvlan.ts";
+import { leftoverLink } from "./leftover-link.ts";
 import { VmacReportRedirect } from "./vmac-reports.ts";
 
 export interface VmacSpec {
@@ -77,26 +78,13 @@ function set(sys: Sysctl, path: string, value: string, warn: Warn): void {
   }
 }
 
-function existing(nl: NetlinkSocket, name: string): Link | null {
-  try {
-    return getLink(nl, name);
-  } catch (e) {
-    if (e instanceof SysError && e.errno === Errno.ENODEV) return null;
-    throw e;
-  }
-}
-
 /** Creates the vmac, or adopts a leftover one (a crashed predecessor's), sets its sysctls and brings it up. */
 export function ensureVmac(nl: NetlinkSocket, spec: VmacSpec, warn: Warn, sys: Sysctl = procSysctl): VmacHandle {
   if (spec.ipvlan) return ensureIpvlan(nl, { ...spec, ipvlan: spec.ipvlan }, warn, sys);
   if (spec.name === spec.parentName) throw new Error(`use_vmac ${spec.name}: the vmac cannot have the name of its own interface`);
-  let link = existing(nl, spec.name);
+  let link = leftoverLink(nl, spec.name, "macvlan", "use_vmac");
   let adopted = false;
   if (link) {
-    // never delete or reconfigure a real interface that happens to carry the name
-    if (link.kind !== "macvlan") {
-      throw new Error(`use_vmac ${spec.name}: an interface of that name exists and is not a macvlan (${link.kind || "a plain device"}); vigil will not take it over`);
-    }
     const right = link.mac === spec.mac && link.parent === spec.parent && link.macvlanMode === MACVLAN_MODES.private;
     if (right) adopted = true;
     else {

@@ -6,7 +6,7 @@ import type {
   Checker, CheckerCommon, Config, MiscCheck, FleetConfig, GlobalDefs, RealServer, SyncGroup, TrackFile, VirtualIpAddress, VirtualServer,
   VirtualServerGroup, VrrpInstance, VrrpScript,
 } from "../../../src/config/model.ts";
-import { defaultGlobal, LB_ALGOS, LB_KINDS, LVS_PROTOCOLS } from "../../../src/config/model.ts";
+import { defaultGlobal, instanceFamily, LB_ALGOS, LB_KINDS, LVS_PROTOCOLS } from "../../../src/config/model.ts";
 import { mulberry32 } from "../../../src/lvs/checkers/prng.ts";
 import { addVrrpGrammar } from "./random-vrrp-extras.ts";
 import { addGlobalExtras } from "./random-global-extras.ts";
@@ -181,7 +181,8 @@ function randomInstance(r: Rng, g: GlobalDefs, i: number, addrs: Addresses, scri
     accept: maybe(r, 0.3, () => r.chance(0.5)),
     vipLifetimeMs: lifetime,
   });
-  return randomInstanceExtras(r, inst, fam, addrs);
+  // the family vigil (and keepalived, from the VIPs) gives the instance, which use_ipvlan's address must match
+  return randomInstanceExtras(r, inst, instanceFamily(inst), addrs);
 }
 
 /** kc-instance-extras.ts's switches, as keepalived 2.2.7 reads them without a complaint. */

@@ -75,6 +75,11 @@ test("an IPv4 use_ipvlan without an address is warned about (keepalived holds it
   expect(warned("vrrp_instance A {\n  interface eth0\n  virtual_router_id 1\n  priority 100\n  virtual_ipaddress {\n    fd00::1/64\n  }\n  use_ipvlan\n}\n")).toEqual([]);
 });
 
+test("a use_ipvlan address of the other family than the instance's is an error at its file:line:col (keepalived: MUST match vrrp instance family)", () => {
+  const r = read(instance("A", 1, "  use_ipvlan fd00::9/64\n"));
+  expect(r.errors.map((d) => formatDiagnostic(d).replace(/ \(at '.*$/, ""))).toEqual(["/t/k.conf:8:3: error: use_ipvlan address fd00::9/64 is not of the instance's family (IPv4)"]);
+});
+
 test("use_ipvlan with use_vmac: a warning, and the VIPs go on the macvlan", () => {
   const r = read(instance("A", 1, "  use_vmac\n  use_ipvlan\n"));
   expect(r.warnings.map((d) => d.message)).toContain("use_ipvlan and use_vmac both set: the VIPs go on use_vmac's macvlan and no ipvlan is made");
