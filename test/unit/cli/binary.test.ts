@@ -1,7 +1,7 @@
 // The shipped artifacts: both compiled binaries run their CLI. The arm64 one runs
 // under qemu-user with the arm64 cross sysroot as its library root.
 import { describe, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import pkg from "../../../package.json" with { type: "json" };
 
 const ROOT = `${import.meta.dir}/../../..`;
@@ -35,8 +35,10 @@ for (const t of targets) {
       }
     }, 60_000); // qemu-user runs the arm64 binary several times slower
     test("`vigil config check` exits 1 naming file:line:col on a broken config", () => {
+      // build/ is made by some make targets, not all: a fresh checkout or worktree lacks it
+      mkdirSync(`${ROOT}/build`, { recursive: true });
       const bad = `${ROOT}/build/broken-${t.arch}.conf`;
-      require("node:fs").writeFileSync(bad, "vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 300\n");
+      writeFileSync(bad, "vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 300\n");
       const r = run([...t.argv, "config", "check", bad]);
       expect(r.code).toBe(1);
       expect(r.out + r.err).toMatch(new RegExp(`broken-${t.arch}\\.conf:\\d+:\\d+: error`));
