@@ -142,6 +142,11 @@ function topologySection(t: Text, cfg: Config, st: DaemonStatus): void {
     if (inst.srcIp) t.w(`   Using src_ip = ${inst.srcIp} (from configuration)`);
     if (!inst.unicastPeer.length) t.w(`   Multicast address ${fam === 6 ? cfg.global.vrrpMcastGroup6 ?? "ff02::12" : cfg.global.vrrpMcastGroup4 ?? "224.0.0.18"}`);
     if (inst.useVmac !== undefined) t.w(`   Use VMAC, i/f ${inst.useVmac || `vrrp.${inst.virtualRouterId}`}${inst.vmacXmitBase ? ", xmit base i/f" : ""}`);
+    // keepalived vrrp_data.c dump_vrrp: "Use IPVLAN, i/f %s, is_up = %s%s%s, type %s" (is_up left out, as for the vmac)
+    else if (inst.useIpvlan) {
+      const v = inst.useIpvlan;
+      t.w(`   Use IPVLAN, i/f ${v.name ?? `vrrp.${inst.virtualRouterId}`}${v.address ? `, i/f address = ${v.address}` : ""}, type ${v.type ?? "bridge"}`);
+    }
     const g = cfg.global;
     t.w(`   Gratuitous ARP delay = ${secs(inst.garpMasterDelayMs ?? g.vrrpGarpMasterDelayMs)}`);
     t.w(`   Gratuitous ARP repeat = ${inst.garpMasterRepeat ?? g.vrrpGarpMasterRepeat}`);

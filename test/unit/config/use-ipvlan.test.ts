@@ -15,6 +15,7 @@ import { writeKeepalived } from "../../../src/config/keepalived-writer.ts";
 import type { Config } from "../../../src/config/model.ts";
 import type { LoadResult } from "../../../src/config/result.ts";
 import { memorySource } from "../../../src/config/source.ts";
+import { formatData } from "../../../src/daemon/data-dump.ts";
 import { configPlans } from "../../../src/daemon/plan.ts";
 
 const read = (text: string) => readKeepalived("/t/k.conf", memorySource({ "/t/k.conf": text }));
@@ -107,4 +108,13 @@ test("keepalived 2.2.7 (keepalived -t) reads vigil's rewrite of use_ipvlan witho
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("keepalived.data (SIGUSR1) names the ipvlan as keepalived's dump_vrrp does: i/f, its address, type", () => {
+  const c = ok(read(instance("A", 1, "  use_ipvlan ipv1 198.18.5.201/24 private\n") + instance("B", 2, "  use_ipvlan 198.18.5.202\n")), "read");
+  const text = formatData(c, { version: "t", pid: 1, startedAt: 0, configFile: "/t/k.conf", instances: [] });
+  expect(text.split("\n").filter((l) => l.includes("IPVLAN"))).toEqual([
+    "   Use IPVLAN, i/f ipv1, i/f address = 198.18.5.201/24, type private",
+    "   Use IPVLAN, i/f vrrp.2, i/f address = 198.18.5.202/32, type bridge",
+  ]);
 });
