@@ -8,6 +8,16 @@ import type { Finding } from "./validate.ts";
 export function validateInstanceExtras(cfg: Config): Finding[] {
   const out: Finding[] = [];
   const warn = (path: FieldPath, message: string) => out.push({ severity: "warning", path, message });
+  // the kernel keeps one ipvlan mode and type per parent interface (its ipvlan port):
+  // an ipvlan of another type on the same interface changes the earlier ones' too
+  const ipvlanType = new Map<string, string>();
+  cfg.instances.forEach((inst, i) => {
+    if (inst.useIpvlan === undefined || inst.useVmac !== undefined) return;
+    const type = inst.useIpvlan.type ?? "bridge";
+    const first = ipvlanType.get(inst.interface);
+    if (first === undefined) ipvlanType.set(inst.interface, type);
+    else if (first !== type) warn(["instances", i, "useIpvlan"], `use_ipvlan ${type} on ${inst.interface}, where another instance's ipvlan is ${first}: the kernel keeps one type per interface, so the ipvlan created last sets it for all of them`);
+  });
   cfg.instances.forEach((inst, i) => {
     const P = (...f: FieldPath): FieldPath => ["instances", i, ...f];
     // keepalived vrrp_complete_instance: "promote_secondaries is automatically set for vmacs - ignoring"

@@ -1,4 +1,4 @@
-// keepalived's use_ipvlan with the shipped daemon: the host kernel vigil is built on
+// keepalived's use_ipvlan with the shipped daemon (an IPv4 and an IPv6 instance): the host kernel vigil is built on
 // has no ipvlan (CONFIG_IPVLAN unset), the IPVS VM's Debian kernel has the module
 // (board/vm/fetch.sh loads it). Inside the guest, `vigil run` (dist/vigil-linux-x64)
 // on a veth with `use_ipvlan NAME ADDRESS private` must create an L2 ipvlan of that
@@ -16,6 +16,8 @@ import { startVm, vmAvailable, type VmHandle, type VmResult } from "../helpers/v
 const VIGIL = join(ROOT, "dist", "vigil-linux-x64");
 const NAME = "ipv51";
 const VIP = "198.18.40.100";
+const NAME6 = "ipv52";
+const VIP6 = "fd00:40::100";
 
 const config = `
 vrrp_instance V {
@@ -27,6 +29,19 @@ vrrp_instance V {
     use_ipvlan ${NAME} 198.18.40.9/24 private
     virtual_ipaddress {
         ${VIP}/24
+    }
+}
+! IPv6: no address of its own (the advert source stays the parent's link-local); the
+! same type as V's: the kernel keeps one ipvlan mode and type per parent interface
+vrrp_instance V6 {
+    state MASTER
+    interface d0
+    virtual_router_id 52
+    priority 150
+    advert_int 1
+    use_ipvlan ${NAME6} private
+    virtual_ipaddress {
+        ${VIP6}/64
     }
 }`;
 
@@ -47,6 +62,12 @@ until ip -4 addr show dev ${NAME} 2>/dev/null | grep -q "inet ${VIP}/"; do
   n=$((n + 1)); [ $n -lt 300 ] || break
   sleep 0.2
 done
+n=0
+until ip -6 addr show dev ${NAME6} 2>/dev/null | grep -q "inet6 ${VIP6}/"; do
+  n=$((n + 1)); [ $n -lt 300 ] || break
+  sleep 0.2
+done
+echo "=SIXLINK"; ip -d link show ${NAME6} || true; ip -6 addr show dev ${NAME6} || true
 echo "=STATUS"; ${VIGIL} status --socket /tmp/vigil.sock 2>&1 || true
 echo "=LINK"; ip -d link show ${NAME} || true
 echo "=ADDR"; ip -4 addr show dev ${NAME} || true
@@ -65,7 +86,7 @@ echo "=AGAIN"; ip -d link show ${NAME} 2>&1 || true; ip -4 addr show dev ${NAME}
 kill -TERM $pid
 rc=0; wait $pid || rc=$?
 echo "=EXIT $rc"
-echo "=AFTER"; ip link show ${NAME} 2>&1 || true
+echo "=AFTER"; ip link show ${NAME} 2>&1 || true; ip link show ${NAME6} 2>&1 || true
 echo "=END"
 `;
 
@@ -75,7 +96,7 @@ let vm: VmHandle | undefined;
 afterAll(() => vm?.kill());
 
 describe.skipIf(!vmAvailable())("use_ipvlan in the VM's kernel (the shipped binary)", () => {
-  test("use_ipvlan NAME ADDRESS private: an L2 private ipvlan on the interface holds ADDRESS and, as MASTER, the VIP; adverts come from ADDRESS; deleted, it comes back; SIGTERM removes it", async () => {
+  test("use_ipvlan NAME ADDRESS private: an L2 private ipvlan on the interface holds ADDRESS and, as MASTER, the VIP; adverts come from ADDRESS; deleted, it comes back; an IPv6 instance's ipvlan holds its VIP too; SIGTERM removes both", async () => {
     // the shipped binary, as built from this checkout (make test builds it first)
     if (!existsSync(VIGIL) || vigilCommand()[0] !== VIGIL) throw new Error(`${VIGIL} is missing or older than src/: run make build`);
     vm = startVm({ script, timeoutMs: 300_000 });
@@ -87,6 +108,12 @@ describe.skipIf(!vmAvailable())("use_ipvlan in the VM's kernel (the shipped bina
     // `ip -d link`: "ipv51@d0: ..." then "ipvlan  mode l2 private"
     expect(link).toContain(`${NAME}@d0`);
     expect(link).toMatch(/ipvlan\s+mode l2 private/);
+    // the IPv6 instance's ipvlan, its VIP on it as MASTER
+    const link6 = section(out, "SIXLINK");
+    expect(link6).toContain(`${NAME6}@d0`);
+    expect(link6).toMatch(/ipvlan\s+mode l2 private/);
+    expect(link6).toContain(`inet6 ${VIP6}/64`);
+    expect(section(out, "STATUS")).toMatch(/\nV6\s+d0\s+52\s+\S+\s+MASTER\s/);
     const addr = section(out, "ADDR");
     expect(addr).toContain("inet 198.18.40.9/24");
     expect(addr).toContain(`inet ${VIP}/24`);
@@ -104,7 +131,7 @@ describe.skipIf(!vmAvailable())("use_ipvlan in the VM's kernel (the shipped bina
     expect(again).toContain("inet 198.18.40.9/24");
     expect(again).toContain(`inet ${VIP}/24`);
     expect(out).toContain("=EXIT 0");
-    expect(section(out, "AFTER")).toMatch(/does not exist|Cannot find device/);
+    expect(section(out, "AFTER").match(/does not exist|Cannot find device/g)?.length).toBe(2);
     console.log(`use_ipvlan VM run: boot ${r.bootMs} ms, total ${r.wallMs} ms`);
   }, 330_000);
 });

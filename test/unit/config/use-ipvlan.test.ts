@@ -81,6 +81,13 @@ test("a use_ipvlan address of the other family than the instance's is an error a
   expect(r.errors.map((d) => formatDiagnostic(d).replace(/ \(at '.*$/, ""))).toEqual(["/t/k.conf:8:3: error: use_ipvlan address fd00::9/64 is not of the instance's family (IPv4)"]);
 });
 
+test("ipvlans of different types on one interface are warned about (the kernel keeps one type per parent, as the VM test saw)", () => {
+  const r = read(instance("A", 1, "  use_ipvlan 198.18.5.201 private\n") + instance("B", 2, "  use_ipvlan 198.18.5.202\n") + instance("C", 3, "  use_ipvlan 198.18.5.203 private\n"));
+  expect(r.warnings.map((d) => d.message).filter((m) => m.includes("one type per interface"))).toEqual([
+    "use_ipvlan bridge on eth0, where another instance's ipvlan is private: the kernel keeps one type per interface, so the ipvlan created last sets it for all of them",
+  ]);
+});
+
 test("use_ipvlan with use_vmac: a warning, and the VIPs go on the macvlan", () => {
   const r = read(instance("A", 1, "  use_vmac\n  use_ipvlan\n"));
   expect(r.warnings.map((d) => d.message)).toContain("use_ipvlan and use_vmac both set: the VIPs go on use_vmac's macvlan and no ipvlan is made");
