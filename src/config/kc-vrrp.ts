@@ -1,6 +1,7 @@
 // keepalived.conf reader for the VRRP side: global_defs, vrrp_script,
 // vrrp_sync_group and vrrp_instance (keepalived.conf(5) keyword by keyword).
 import type { Stmt } from "./syntax-tree.ts";
+import { ipFamily } from "../net/ip-address.ts";
 import {
   hCmd, hEnum, hFlag, hGarpExtraIf, hInt, hLifetime, hSec, hStr,
   type Ctx, type Handler, type Raw,
@@ -249,6 +250,15 @@ function readVip(c: Ctx, st: Stmt, isStatic = false): Raw | undefined {
       c.mark(v, "preferredLft", st, val);
       continue;
     }
+    if (!key && k.text === "peer") {
+      const val = words[++i];
+      if (!val) {
+        c.error(st, "'peer' needs an address", k);
+        break;
+      }
+      readPeer(c, st, v, k, val);
+      continue;
+    }
     if (!key) {
       // words keepalived does not know either
       c.unknown({ ...st, kw: k }, `virtual_ipaddress entry ${first.text}`, "unknown address option", NOT_KEEPALIVED[k.text]);
@@ -264,6 +274,36 @@ function readVip(c: Ctx, st: Stmt, isStatic = false): Raw | undefined {
     c.mark(v, key, st, val);
   }
   return v;
+}
+
+/**
+ * `peer ADDR` as keepalived 2.2.7 vrrp_ipaddress.c reads it (measured with keepalived -t
+ * and ip -d addr): a prefix on the peer, a second peer or a peer of the other family is
+ * reported and the peer ignored (the address is added without one); a prefix on the
+ * address is reported and replaced by 32 / 128, which `ip addr` then shows on the peer.
+ */
+function readPeer(c: Ctx, st: Stmt, v: Raw, k: Stmt["kw"], val: Stmt["kw"]): void {
+  if (v.peer !== undefined) {
+    c.warn(st, `peer ${val.text}: another peer has already been specified, ignored (as keepalived 2.2.7 ignores it)`, val);
+    return;
+  }
+  const fam = ipFamily(val.text);
+  if (fam === 0) {
+    c.warn(st, `'${val.text}' is not a peer address (an address without /PREFIX): ignored, as keepalived 2.2.7 ignores it ("Invalid peer address")`, val);
+    return;
+  }
+  const addrFam = String(v.address).includes(":") ? 6 : 4;
+  if (fam !== addrFam) {
+    c.warn(st, `peer ${val.text} is not of ${v.address}'s address family: ignored, as keepalived 2.2.7 ignores it`, val);
+    return;
+  }
+  const host = addrFam === 4 ? 32 : 128;
+  if (v.prefix !== host) {
+    c.warn(st, `a peer address takes no prefix on the address: ${v.address}/${v.prefix} is added as ${v.address} peer ${val.text}/${host}, as keepalived 2.2.7 adds it`, k);
+    v.prefix = host;
+  }
+  v.peer = val.text;
+  c.mark(v, "peer", st, val);
 }
 
 /** `weight N [reverse]`, as vrrp_script and vrrp_track_process take it */

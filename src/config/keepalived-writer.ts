@@ -216,6 +216,7 @@ function vip(v: VirtualIpAddress): string {
   if (v.dev !== undefined) parts.push("dev", word(v.dev));
   if (v.scope !== undefined) parts.push("scope", v.scope);
   if (v.label !== undefined) parts.push("label", word(v.label));
+  if (v.peer !== undefined) parts.push("peer", v.peer);
   if (v.useVmac) parts.push("use_vmac");
   parts.push(...addressFlagWords(v));
   parts.push(...trackGroupSuffix(v.trackGroup));

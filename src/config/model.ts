@@ -424,6 +424,8 @@ export interface VirtualIpAddress {
   preferredLft?: number | "forever";
   /** virtual addresses only: keepalived `no_track`, the instance does not track `dev` (it goes FAULT while a tracked dev is down) */
   noTrack?: boolean;
+  /** keepalived `peer ADDR`: the point-to-point peer (IFA_ADDRESS; the address is IFA_LOCAL), same family, no prefix of its own; prefix is then 32 / 128 (keepalived 2.2.7 overrides any other) */
+  peer?: string;
 }
 
 export interface TrackInterface {

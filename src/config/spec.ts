@@ -210,6 +210,7 @@ export const vipSpec = obj("VirtualIpAddress", {
   autojoin: opt(bool, "IFA_F_MCAUTOJOIN: join the group of a multicast address"),
   preferredLft: opt({ kind: "oneOf", of: [int(0, 4294967294), enm("forever")] }, "IPv6 only: seconds from when it is added; absent = 0 for a /128, else forever"),
   noTrack: opt(bool, "virtual addresses only: the instance does not track dev (keepalived no_track)"),
+  peer: opt(ip, "point-to-point peer (keepalived peer): same family as address; prefix must then be 32 (IPv4) / 128 (IPv6)"),
 });
 
 // vrrp_track_process, track_file/track_process references, routes and rules

@@ -1,6 +1,6 @@
 // Semantic rules of keepalived 2.2.7's address flags on virtual_ipaddress(_excluded)
 // and static_ipaddress entries (home, -nodad, mngtmpaddr, noprefixroute, autojoin,
-// preferred_lft). Pure: config in, findings out (validate.ts merges them).
+// preferred_lft, peer). Pure: config in, findings out (validate.ts merges them).
 import { ipFamily, isMulticast, parseIP } from "../net/ip-address.ts";
 import type { FieldPath } from "./diagnostics.ts";
 import type { Config, VirtualIpAddress } from "./model.ts";
@@ -20,6 +20,7 @@ export function validateAddressOptions(cfg: Config): Finding[] {
         }
       }
     }
+    if (v.peer !== undefined) checkPeer(v, path, out);
     // the kernel's inet_rtm_newaddr / inet6_rtm_newaddr join the group of IFA_F_MCAUTOJOIN addresses and answer EINVAL for a unicast one
     if (v.autojoin && fam !== 0 && !isMulticast(parseIP(v.address).bytes)) {
       out.push({ severity: "warning", path: [...path, "autojoin"], message: `'autojoin' is for multicast addresses: the kernel refuses to add ${v.address} with it (EINVAL), as it does under keepalived` });
@@ -35,4 +36,22 @@ export function validateAddressOptions(cfg: Config): Finding[] {
     if (v.noTrack) out.push({ severity: "warning", path: ["staticIpaddress", k, "noTrack"], message: "'no_track' does nothing on a static_ipaddress entry: only a vrrp_instance tracks its VIPs' interfaces" });
   });
   return out;
+}
+
+/**
+ * keepalived `peer`: IFA_ADDRESS of the other family than IFA_LOCAL is one the kernel
+ * refuses (EINVAL); keepalived 2.2.7 sets the prefix to the peer's 32 / 128, so an
+ * address with a peer has no prefix of its own (`ip addr` shows ADDR peer PEER/32).
+ */
+function checkPeer(v: VirtualIpAddress, path: FieldPath, out: Finding[]): void {
+  const fam = ipFamily(v.address);
+  const peerFam = ipFamily(v.peer!);
+  if (fam !== 0 && peerFam !== fam) {
+    out.push({ severity: "error", path: [...path, "peer"], message: `peer ${v.peer} is not of ${v.address}'s address family (IPv${fam})` });
+    return;
+  }
+  const host = fam === 6 ? 128 : 32;
+  if (fam !== 0 && v.prefix !== host) {
+    out.push({ severity: "error", path: [...path, "prefix"], message: `${v.address}/${v.prefix} has a peer: its prefix must be ${host} (the kernel's prefix belongs to the peer; keepalived 2.2.7 replaces any other)` });
+  }
 }

@@ -15,17 +15,20 @@ export interface AddressOptions {
   ifaFlags: number;
   /** IPv6 only: seconds from when the address is added, or forever; absent = forever */
   preferredLft?: number | "forever";
+  /** keepalived `peer`: IFA_ADDRESS (the address itself is IFA_LOCAL); added, renewed and deleted with it */
+  peer?: string;
 }
 
 export function addressOptions(v: VirtualIpAddress, family: 4 | 6): AddressOptions {
+  const peer = v.peer !== undefined ? { peer: v.peer } : {};
   let flags = (v.noprefixroute ? IFA_F_NOPREFIXROUTE : 0) | (v.autojoin ? IFA_F_MCAUTOJOIN : 0);
-  if (family === 4) return { ifaFlags: flags };
+  if (family === 4) return { ifaFlags: flags, ...peer };
   // RFC 4862 §5.4 DAD would hold the VIP tentative after a takeover; VRRP has settled who owns it
   if (!v.dad) flags |= IFA_F_NODAD;
   if (v.home) flags |= IFA_F_HOMEADDRESS;
   if (v.mngtmpaddr) flags |= IFA_F_MANAGETEMPADDR;
   const preferredLft = v.preferredLft ?? (v.prefix === 128 ? 0 : undefined);
-  return preferredLft === undefined || preferredLft === "forever" ? { ifaFlags: flags } : { ifaFlags: flags, preferredLft };
+  return preferredLft === undefined || preferredLft === "forever" ? { ifaFlags: flags, ...peer } : { ifaFlags: flags, preferredLft, ...peer };
 }
 
 /**

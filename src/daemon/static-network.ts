@@ -94,6 +94,7 @@ export class StaticNetwork {
     if (a.scope) spec.scope = SCOPES[a.scope];
     if (!v6 && a.brd) spec.broadcast = a.brd;
     if (a.ifaFlags) spec.flags = a.ifaFlags;
+    if (a.peer !== undefined) spec.peer = a.peer;
     // static addresses are permanent: a preferred_lft counts from when it is (re)added, as under keepalived
     if (a.preferredLft !== undefined) Object.assign(spec, { validLft: INFINITY_LIFE_TIME, preferredLft: preferredSeconds(a, INFINITY_LIFE_TIME, 0, 0) });
     return spec;

@@ -27,6 +27,8 @@ function vipSpec(v: VipPlan): AddressSpec {
   if (v.family === 4 && v.brd) spec.broadcast = v.brd;
   // nodad (IPv6, unless -nodad), home, noprefixroute, ... (address-options.ts)
   if (v.ifaFlags) spec.flags = v.ifaFlags;
+  // keepalived `peer`: renewals and the deletion name it too (an IPv4 RTM_DELADDR must match IFA_ADDRESS)
+  if (v.peer !== undefined) spec.peer = v.peer;
   return spec;
 }
 

@@ -50,6 +50,8 @@ export interface AddressSpec {
   broadcast?: string | "auto";
   /** IFA_F_NODAD, IFA_F_NOPREFIXROUTE, ... */
   flags?: number;
+  /** point-to-point peer, same family: sent as IFA_ADDRESS (`address` is IFA_LOCAL), as `ip addr add A peer P` does */
+  peer?: string;
   /** seconds; omitted = forever */
   validLft?: number;
   /** seconds; defaults to validLft */
@@ -147,9 +149,10 @@ export function buildNewAddress(b: MessageBuilder, spec: AddressSpec, nlFlags: n
     throw new RangeError(`${describeAddress("add", spec)}: labels and broadcast are IPv4-only`);
   }
   const flags = spec.flags ?? 0;
+  const peer = peerBytes("add", spec, family);
   beginAddr(b, RTM_NEWADDR, nlFlags, family === 4 ? AF_INET : AF_INET6, spec.prefixlen, spec.index, spec.scope ?? RT_SCOPE_UNIVERSE, flags);
   b.bytes(IFA_LOCAL, bytes);
-  b.bytes(IFA_ADDRESS, bytes);
+  b.bytes(IFA_ADDRESS, peer);
   if (spec.label !== undefined) b.string(IFA_LABEL, spec.label);
   if (spec.broadcast !== undefined) {
     b.bytes(IFA_BROADCAST, spec.broadcast === "auto" ? ipv4Broadcast(bytes, spec.prefixlen) : parseIPv4(spec.broadcast));
@@ -166,6 +169,16 @@ export function buildNewAddress(b: MessageBuilder, spec: AddressSpec, nlFlags: n
   b.view.setUint32(ci + CI.ifa_valid, valid, true);
   b.view.setUint32(ci + CI.ifa_prefered, preferred, true);
   return ci;
+}
+
+/** IFA_ADDRESS: the peer's bytes, else the address's own (rtnetlink's IFA_ADDRESS is the peer on a point-to-point address) */
+function peerBytes(verb: string, spec: Pick<AddressSpec, "address" | "prefixlen" | "index" | "label" | "peer">, family: 4 | 6): Uint8Array {
+  const own = parseIP(spec.address).bytes;
+  if (spec.peer === undefined) return own;
+  const p = parseIP(spec.peer);
+  // the kernel answers a bare EINVAL for an IFA_ADDRESS of the wrong length: say why here
+  if (p.family !== family) throw new RangeError(`${describeAddress(verb, spec)}: peer ${spec.peer} is not IPv${family}`);
+  return p.bytes;
 }
 
 function checkLifetimes(spec: AddressSpec, valid: number, preferred: number): void {
@@ -189,21 +202,31 @@ export function replaceAddress(sock: NetlinkSocket, spec: AddressSpec): void {
 }
 
 /** `ip addr del`: SysError EADDRNOTAVAIL if the interface does not hold it. */
-export function deleteAddress(sock: NetlinkSocket, spec: Pick<AddressSpec, "index" | "address" | "prefixlen" | "label">): void {
-  const { family, bytes } = parseIP(spec.address);
+export function deleteAddress(sock: NetlinkSocket, spec: Pick<AddressSpec, "index" | "address" | "prefixlen" | "label" | "peer">): void {
   const b = new MessageBuilder(96);
+  buildDelAddress(b, spec);
+  sock.request(b.finish(), describeAddress("delete", spec));
+}
+
+/**
+ * Writes an RTM_DELADDR request for `spec` into `b`. IFA_ADDRESS names the peer of a
+ * point-to-point address: the kernel's inet_rtm_deladdr skips an IPv4 address whose
+ * peer does not match it (EADDRNOTAVAIL).
+ */
+export function buildDelAddress(b: MessageBuilder, spec: Pick<AddressSpec, "index" | "address" | "prefixlen" | "label" | "peer">): void {
+  const { family, bytes } = parseIP(spec.address);
+  const peer = peerBytes("delete", spec, family);
   beginAddr(b, RTM_DELADDR, 0, family === 4 ? AF_INET : AF_INET6, spec.prefixlen, spec.index);
   b.bytes(IFA_LOCAL, bytes);
-  b.bytes(IFA_ADDRESS, bytes);
+  b.bytes(IFA_ADDRESS, peer);
   if (spec.label !== undefined && family === 4) b.string(IFA_LABEL, spec.label);
-  sock.request(b.finish(), describeAddress("delete", spec));
 }
 
 /**
  * Deletes the address if the link holds it; returns false if it was already gone
  * (an expired lease, or a start-up sweep of VIPs a previous run may have left).
  */
-export function removeAddressIfPresent(sock: NetlinkSocket, spec: Pick<AddressSpec, "index" | "address" | "prefixlen" | "label">): boolean {
+export function removeAddressIfPresent(sock: NetlinkSocket, spec: Pick<AddressSpec, "index" | "address" | "prefixlen" | "label" | "peer">): boolean {
   try {
     deleteAddress(sock, spec);
     return true;

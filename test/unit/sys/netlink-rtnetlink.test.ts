@@ -9,7 +9,7 @@ import {
 } from "../../../src/sys/abi.ts";
 import { NetlinkDecodeError } from "../../../src/sys/netlink/attr.ts";
 import { MessageBuilder, parseMessages } from "../../../src/sys/netlink/message.ts";
-import { buildNewAddress, decodeAddress } from "../../../src/sys/rtnetlink/address.ts";
+import { buildDelAddress, buildNewAddress, decodeAddress } from "../../../src/sys/rtnetlink/address.ts";
 import { decodeLink } from "../../../src/sys/rtnetlink/link.ts";
 import { decodeRtEvent } from "../../../src/sys/rtnetlink/monitor.ts";
 
@@ -114,6 +114,34 @@ describe("address requests", () => {
     expect(buildNewAddress(b, { index: 3, address: "198.18.0.9", prefixlen: 24, label: "d0:x", broadcast: "auto", flags: IFA_F_NODAD }, NLM_F_CREATE)).toBe(-1);
     const a = decodeAddress(one(b.finish()));
     expect(a).toMatchObject({ label: "d0:x", broadcast: "198.18.0.255", flags: IFA_F_NODAD, validLft: 0xffffffff });
+  });
+  test("a point-to-point address: IFA_LOCAL is the address, IFA_ADDRESS the peer, in RTM_NEWADDR and RTM_DELADDR alike (ip addr add/del A peer P)", () => {
+    const attrs = (msg: Uint8Array) => {
+      const p = one(msg).payload;
+      const out: Record<number, number[]> = {};
+      for (let o = 8; o + 4 <= p.length;) {
+        const len = p[o]! | (p[o + 1]! << 8);
+        out[p[o + 2]! | (p[o + 3]! << 8)] = [...p.subarray(o + 4, o + len)];
+        o += (len + 3) & ~3;
+      }
+      return out;
+    };
+    const b = new MessageBuilder();
+    buildNewAddress(b, { index: 3, address: "198.18.77.1", prefixlen: 32, peer: "198.18.77.2" }, NLM_F_CREATE);
+    const add = b.finish();
+    expect(attrs(add)[IFA_LOCAL]).toEqual([198, 18, 77, 1]);
+    expect(attrs(add)[IFA_ADDRESS]).toEqual([198, 18, 77, 2]);
+    expect(decodeAddress(one(add))).toMatchObject({ address: "198.18.77.1", peer: "198.18.77.2", prefixlen: 32 });
+    const d = new MessageBuilder();
+    buildDelAddress(d, { index: 3, address: "fd00:77::1", prefixlen: 128, peer: "fd00:77::2" });
+    const del = d.finish();
+    expect(one(del).type).toBe(RTM_DELADDR);
+    expect(decodeAddress(one(del))).toMatchObject({ family: 6, address: "fd00:77::1", peer: "fd00:77::2", prefixlen: 128 });
+    // without a peer both carry the address itself
+    const n = new MessageBuilder();
+    buildDelAddress(n, { index: 3, address: "198.18.77.1", prefixlen: 24 });
+    expect(attrs(n.finish())[IFA_ADDRESS]).toEqual([198, 18, 77, 1]);
+    expect(() => buildNewAddress(new MessageBuilder(), { index: 3, address: "198.18.77.1", prefixlen: 32, peer: "fd00::2" }, 0)).toThrow(/peer fd00::2 is not IPv4/);
   });
   test("prefix lengths outside the family's range are refused", () => {
     expect(() => buildNewAddress(new MessageBuilder(), { index: 1, address: "198.18.0.1", prefixlen: 33 }, 0)).toThrow(/0-32/);
