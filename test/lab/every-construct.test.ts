@@ -79,6 +79,19 @@ describe("every construct in one daemon", () => {
     expect(routes6).not.toContain("fd00:198:60::/64");
   });
 
+  test("peer: the eVIPs and the static address are point-to-point (ip addr: local peer PEER/32), and the VIPs' lease renewals keep them so past their 3 s lifetime", async () => {
+    type IpAddr = { local: string; address?: string; prefixlen: number; valid_life_time: number };
+    const held = () => (JSON.parse(lab.exec(1, ["ip", "-j", "addr", "show", "eth0"])) as { addr_info: IpAddr[] }[])[0]!.addr_info;
+    const peers = () => held().filter((x) => ["198.18.0.70", "fd00:198:18::64", "198.18.60.2"].includes(x.local)).map((x) => `${x.local} peer ${x.address}/${x.prefixlen}`).sort();
+    const want = ["198.18.0.70 peer 198.18.0.71/32", "198.18.60.2 peer 198.18.60.3/32", "fd00:198:18::64 peer fd00:198:18::74/128"];
+    expect(peers()).toEqual(want);
+    expect(lab.exec(1, ["ip", "addr", "show", "eth0"])).toContain("inet 198.18.0.70 peer 198.18.0.71/32");
+    // a renewal that named another address would leave this one to expire (or add a second)
+    await Bun.sleep(4000);
+    expect(peers()).toEqual(want);
+    expect(held().find((x) => x.local === "198.18.0.70")!.valid_life_time).toBeLessThanOrEqual(3);
+  }, 10_000);
+
   // with IP_VS in the kernel the scenario proves nothing
   test.skipIf(kernelHasIpvs())("no IP_VS here: LVS reports the fault and the daemon keeps running", async () => {
     const s = await vigilStatus(h);

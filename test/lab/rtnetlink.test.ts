@@ -151,6 +151,21 @@ describe("rtnetlink addresses", () => {
     expect(sysErr(() => removeAddressIfPresent(sock, { index: 99999, address: "198.18.5.5", prefixlen: 32 })).code).toBe("ENODEV");
   });
 
+  test("a point-to-point address (keepalived peer): added, replaced and deleted naming local and peer; an IPv4 delete naming only the local one finds nothing", () => {
+    for (const [address, peer, prefixlen] of [["198.18.77.1", "198.18.77.2", 32], ["fd00:77::1", "fd00:77::2", 128]] as const) {
+      addAddress(sock, { index: d0, address, prefixlen, peer, flags: IFA_F_NODAD, validLft: 30 });
+      replaceAddress(sock, { index: d0, address, prefixlen, peer, flags: IFA_F_NODAD, validLft: 5000 });
+      const held = ipAddr("d0").filter((x) => x.local === address);
+      expect(held.map((x) => [x.address, x.prefixlen, x.valid_life_time > 4900])).toEqual([[peer, prefixlen, true]]);
+      expect(listAddresses(sock, { index: d0 }).find((x) => x.address === address)).toMatchObject({ peer, prefixlen });
+    }
+    // the kernel's inet_rtm_deladdr matches IFA_ADDRESS against the peer: vigil's VIP removal must name it
+    expect(removeAddressIfPresent(sock, { index: d0, address: "198.18.77.1", prefixlen: 32 })).toBe(false);
+    expect(removeAddressIfPresent(sock, { index: d0, address: "198.18.77.1", prefixlen: 32, peer: "198.18.77.2" })).toBe(true);
+    expect(removeAddressIfPresent(sock, { index: d0, address: "fd00:77::1", prefixlen: 128, peer: "fd00:77::2" })).toBe(true);
+    expect(hasAddr("d0", "198.18.77.1") || hasAddr("d0", "fd00:77::1")).toBe(false);
+  });
+
   test("an address on a missing link is SysError ENODEV", () => {
     expect(sysErr(() => addAddress(sock, { index: 99999, address: "198.18.0.7", prefixlen: 24 })).code).toBe("ENODEV");
   });

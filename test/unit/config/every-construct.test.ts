@@ -54,15 +54,18 @@ describe("every construct", () => {
     expect(c.trackProcesses.map((p) => [p.name, p.process, p.parameters])).toEqual([["sleeper", "sleep", ["60.125"]]]);
     const main = c.instances[0]!;
     expect([main.trackFile, main.trackProcess]).toEqual([[{ name: "maint", weight: -10 }], [{ name: "sleeper", weight: 7 }]]);
-    expect([main.virtualRoutes.length, main.virtualRules.length, c.staticIpaddress.length, c.staticRoutes.length, c.staticRules.length]).toEqual([2, 1, 2, 1, 1]);
+    expect([main.virtualRoutes.length, main.virtualRules.length, c.staticIpaddress.length, c.staticRoutes.length, c.staticRules.length]).toEqual([2, 1, 3, 1, 1]);
     // keepalived's address flags (an IPv4 VIP, an IPv6 one with all IPv6 ones, two /128s) and a static address's
-    expect(main.virtualIpaddressExcluded.map((v) => [v.address, v.home, v.dad, v.mngtmpaddr, v.noprefixroute, v.preferredLft])).toEqual([
+    expect(main.virtualIpaddressExcluded.slice(0, 4).map((v) => [v.address, v.home, v.dad, v.mngtmpaddr, v.noprefixroute, v.preferredLft])).toEqual([
       ["198.18.0.69", undefined, undefined, undefined, true, undefined],
       ["fd00:198:18::61", true, true, true, true, 30],
       ["fd00:198:18::62", undefined, undefined, undefined, undefined, undefined],
       ["fd00:198:18::63", undefined, undefined, undefined, undefined, "forever"],
     ]);
     expect(c.staticIpaddress[1]).toEqual({ address: "fd00:198:60::1", prefix: 64, dev: "eth0", noprefixroute: true, preferredLft: 0 });
+    // keepalived peer: point-to-point eVIPs of both families and a static address
+    expect(main.virtualIpaddressExcluded.slice(4)).toEqual([{ address: "198.18.0.70", prefix: 32, peer: "198.18.0.71" }, { address: "fd00:198:18::64", prefix: 128, peer: "fd00:198:18::74" }]);
+    expect(c.staticIpaddress[2]).toEqual({ address: "198.18.60.2", prefix: 32, dev: "eth0", peer: "198.18.60.3" });
     expect(c.virtualServerGroups.map((g) => g.name)).toEqual(["web", "dns"]);
     const checks = c.virtualServers.flatMap((v) => v.realServers.flatMap((r) => r.checkers.map((k) => k.type)));
     expect(checks.sort()).toEqual(["DNS_CHECK", "FILE_CHECK", "PING_CHECK", "SMTP_CHECK", "UDP_CHECK"]);
