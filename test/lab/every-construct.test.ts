@@ -143,10 +143,14 @@ describe("every construct in one daemon", () => {
 
   test("sync group SG's own track_file (weight 0) saying 1 puts both its members (VI_2, VI_3) in FAULT, VI_MAIN not; 0 brings them back", async () => {
     const st = async () => Object.fromEntries(((await vigilStatus(h))?.instances ?? []).map((i) => [i.name, i.state]));
+    expect(lab.exec(1, ["ip", "addr", "show", "eth0"])).toMatch(/198\.18\.0\.73 peer 198\.18\.0\.83\/32/);
     writeFileSync(`${run}/sg-gate`, "1\n");
     expect(await waitUntil(async () => { const s = await st(); return s.VI_2 === "FAULT" && s.VI_3 === "FAULT"; }, 5000)).toBe(true);
     expect((await st()).VI_MAIN).toBe("MASTER");
+    // their point-to-point eVIPs went on leaving MASTER (an IPv4 RTM_DELADDR must name the peer, or the kernel keeps the address)
+    expect(lab.exec(1, ["ip", "addr", "show", "eth0"])).not.toMatch(/198\.18\.0\.7[23] peer/);
     writeFileSync(`${run}/sg-gate`, "0\n");
     expect(await waitUntil(async () => { const s = await st(); return s.VI_2 === "MASTER" && s.VI_3 === "MASTER"; }, 8000)).toBe(true);
+    expect(await waitUntil(() => /198\.18\.0\.72 peer 198\.18\.0\.82\/32/.test(lab.exec(1, ["ip", "addr", "show", "eth0"])), 3000)).toBe(true);
   }, 20_000);
 });
