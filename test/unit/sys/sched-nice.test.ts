@@ -13,7 +13,10 @@ test("setThreadNice changes the worker thread's nice value and not the main thre
     import { setThreadNice } from "${import.meta.dir}/../../../src/sys/sched.ts";
     import { libc } from "${import.meta.dir}/../../../src/sys/libc.ts";
     setThreadNice(7);
-    postMessage(libc.symbols.gettid());`;
+    postMessage(libc.symbols.gettid());
+    // stays alive until terminated: a worker with nothing left to do exits, and its
+    // /proc/self/task/TID entry with it, racing the read below
+    setInterval(() => {}, 1000);`;
   const url = URL.createObjectURL(new Blob([src], { type: "application/typescript" }));
   const w = new Worker(url);
   const tid = await new Promise<number>((resolve) => (w.onmessage = (e) => resolve(e.data)));
