@@ -211,7 +211,8 @@ export function deleteAddress(sock: NetlinkSocket, spec: Pick<AddressSpec, "inde
 /**
  * Writes an RTM_DELADDR request for `spec` into `b`. IFA_ADDRESS names the peer of a
  * point-to-point address: the kernel's inet_rtm_deladdr skips an IPv4 address whose
- * peer does not match it (EADDRNOTAVAIL).
+ * peer does not match it (EADDRNOTAVAIL). keepalived 2.2.7 sends the address itself
+ * there and so leaves such a VIP behind (measured); vigil names the peer.
  */
 export function buildDelAddress(b: MessageBuilder, spec: Pick<AddressSpec, "index" | "address" | "prefixlen" | "label" | "peer">): void {
   const { family, bytes } = parseIP(spec.address);
