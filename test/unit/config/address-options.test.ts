@@ -5,20 +5,14 @@
 import { describe, expect, test } from "bun:test";
 import { configToCbor, readCbor } from "../../../src/config/config-cbor.ts";
 import { configToJson, readJson } from "../../../src/config/json.ts";
-import { readKeepalived } from "../../../src/config/keepalived-reader.ts";
 import { writeKeepalived } from "../../../src/config/keepalived-writer.ts";
-import type { LoadResult } from "../../../src/config/result.ts";
-import { memorySource } from "../../../src/config/source.ts";
 import { addressOptions, preferredSeconds } from "../../../src/daemon/address-options.ts";
 import { configPlans } from "../../../src/daemon/plan.ts";
 import { IFA_F_HOMEADDRESS, IFA_F_MANAGETEMPADDR, IFA_F_MCAUTOJOIN, IFA_F_NODAD, IFA_F_NOPREFIXROUTE, INFINITY_LIFE_TIME } from "../../../src/sys/abi.ts";
+import { read, addressConf, warningLines } from "./read-text.ts";
 
-const read = (text: string): LoadResult => readKeepalived("/t/k.conf", memorySource({ "/t/k.conf": text }));
-const conf = (vips: string[], evips: string[] = [], statics: string[] = []) =>
-  (statics.length ? `static_ipaddress {\n${statics.map((v) => `  ${v}\n`).join("")}}\n` : "") +
-  `vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 72\n  virtual_ipaddress {\n${vips.map((v) => `    ${v}\n`).join("")}  }\n` +
-  (evips.length ? `  virtual_ipaddress_excluded {\n${evips.map((v) => `    ${v}\n`).join("")}  }\n` : "") + "}\n";
-const warnings = (r: LoadResult) => r.warnings.map((d) => `${d.loc?.line}:${d.loc?.col} ${d.message}`);
+const conf = addressConf;
+const warnings = warningLines;
 
 describe("keepalived address options", () => {
   const text = conf(

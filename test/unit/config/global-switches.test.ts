@@ -3,25 +3,15 @@
 // through keepalived.conf, JSON and CBOR unchanged, and what the daemon makes of them.
 import { describe, expect, test } from "bun:test";
 import { configToCbor, readCbor } from "../../../src/config/config-cbor.ts";
-import { formatDiagnostic } from "../../../src/config/diagnostics.ts";
 import { configToJson, readJson } from "../../../src/config/json.ts";
-import { readKeepalived } from "../../../src/config/keepalived-reader.ts";
 import { writeKeepalived } from "../../../src/config/keepalived-writer.ts";
-import { type Config, vrrpSmtpAlert } from "../../../src/config/model.ts";
-import type { LoadResult } from "../../../src/config/result.ts";
-import { memorySource } from "../../../src/config/source.ts";
+import { vrrpSmtpAlert } from "../../../src/config/model.ts";
 import { wantsMail } from "../../../src/daemon/mail-alerts.ts";
 import { kernelTimeouts } from "../../../src/daemon/lvs-table-switches.ts";
 import { configPlans } from "../../../src/daemon/plan.ts";
 import { smtpSettings } from "../../../src/fleet/smtp-alerts.ts";
+import { read, ok, instance } from "./read-text.ts";
 
-const read = (text: string) => readKeepalived("/t/k.conf", memorySource({ "/t/k.conf": text }));
-function ok(r: LoadResult, what: string): Config {
-  if (!r.config) throw new Error(`${what}: ${r.errors.map((d) => formatDiagnostic(d)).join("\n")}`);
-  return r.config;
-}
-const instance = (name: string, vrid: number, extra = "") =>
-  `vrrp_instance ${name} {\n  interface eth0\n  virtual_router_id ${vrid}\n  priority 100\n  virtual_ipaddress {\n    198.18.5.${vrid}\n  }\n${extra}}\n`;
 const conf = (globals: string, body = instance("VI_1", 5)) =>
   `global_defs {\n  notification_email {\n    ops@example.test\n  }\n  smtp_server 198.18.9.9\n${globals}\n}\n${body}`;
 

@@ -7,21 +7,11 @@ import { expect, test } from "bun:test";
 import { configToCbor, readCbor } from "../../../src/config/config-cbor.ts";
 import { formatDiagnostic } from "../../../src/config/diagnostics.ts";
 import { configToJson, readJson } from "../../../src/config/json.ts";
-import { readKeepalived } from "../../../src/config/keepalived-reader.ts";
 import { writeKeepalived } from "../../../src/config/keepalived-writer.ts";
-import type { Config } from "../../../src/config/model.ts";
-import type { LoadResult } from "../../../src/config/result.ts";
-import { memorySource } from "../../../src/config/source.ts";
 import { staticTrackedInterfaces } from "../../../src/config/track-groups.ts";
 import { configPlans } from "../../../src/daemon/plan.ts";
+import { read, ok, instance } from "./read-text.ts";
 
-const read = (text: string) => readKeepalived("/t/k.conf", memorySource({ "/t/k.conf": text }));
-function ok(r: LoadResult, what: string): Config {
-  if (!r.config) throw new Error(`${what}: ${r.errors.map((d) => formatDiagnostic(d)).join("\n")}`);
-  return r.config;
-}
-const instance = (name: string, vrid: number, extra = "") =>
-  `vrrp_instance ${name} {\n  interface eth0\n  virtual_router_id ${vrid}\n  priority 100\n  virtual_ipaddress {\n    198.18.5.${vrid}\n  }\n${extra}}\n`;
 const text = `track_group TG {
   group {
     VI_1 VI_2
