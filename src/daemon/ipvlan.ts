@@ -8,10 +8,10 @@ import { errorText } from "../error-text.ts";
 import { IPVLAN_MODE_L2 } from "../sys/abi.ts";
 import type { NetlinkSocket } from "../sys/netlink/socket.ts";
 import { replaceAddress } from "../sys/rtnetlink/address.ts";
-import { deleteLink, getLink, setLinkUp } from "../sys/rtnetlink/link.ts";
+import { setLinkUp } from "../sys/rtnetlink/link.ts";
 import { createIpvlan } from "../sys/rtnetlink/ipvlan.ts";
 import type { Sysctl } from "../sys/sysctl.ts";
-import { leftoverLink } from "./leftover-link.ts";
+import { adoptOrCreateLink, setKnob } from "./leftover-link.ts";
 import type { VmacHandle, VmacSpec } from "./vmac.ts";
 
 type Warn = (msg: string) => void;
@@ -19,28 +19,15 @@ type Warn = (msg: string) => void;
 /** Creates the ipvlan, or adopts a leftover L2 one on the same parent (a crashed predecessor's), and brings it up. */
 export function ensureIpvlan(nl: NetlinkSocket, spec: VmacSpec & { ipvlan: NonNullable<VmacSpec["ipvlan"]> }, warn: Warn, sys: Sysctl): VmacHandle {
   if (spec.name === spec.parentName) throw new Error(`use_ipvlan ${spec.name}: the ipvlan cannot have the name of its own interface`);
-  let link = leftoverLink(nl, spec.name, "ipvlan", "use_ipvlan");
-  let adopted = false;
-  if (link) {
+  const { link, adopted } = adoptOrCreateLink(nl, {
+    name: spec.name, kind: "ipvlan", keyword: "use_ipvlan",
     // keepalived takes over an existing L2 ipvlan of that name
-    if (link.parent === spec.parent && link.ipvlanMode === IPVLAN_MODE_L2) adopted = true;
-    else {
-      warn(`use_ipvlan ${spec.name}: existing ipvlan is on link ${link.parent} in mode ${link.ipvlanMode}; replacing it with an L2 one on ${spec.parentName}`);
-      deleteLink(nl, link.index);
-      link = null;
-    }
-  }
-  if (!link) {
-    createIpvlan(nl, { name: spec.name, parent: spec.parent, type: spec.ipvlan.type });
-    link = getLink(nl, spec.name);
-  }
+    fits: (l) => l.parent === spec.parent && l.ipvlanMode === IPVLAN_MODE_L2,
+    replacing: (l) => `use_ipvlan ${spec.name}: existing ipvlan is on link ${l.parent} in mode ${l.ipvlanMode}; replacing it with an L2 one on ${spec.parentName}`,
+    create: () => createIpvlan(nl, { name: spec.name, parent: spec.parent, type: spec.ipvlan.type }),
+  }, warn);
   // keepalived link_set_ipv6: no IPv6 on an IPv4 instance's ipvlan unless IPv6 VIPs live there
-  const disable = spec.family === 4 && !spec.ipv6Vips ? "1" : "0";
-  try {
-    sys.write(`net/ipv6/conf/${spec.name}/disable_ipv6`, disable);
-  } catch (e) {
-    warn(`use_ipvlan: cannot set net.ipv6.conf.${spec.name}.disable_ipv6 = ${disable}: ${errorText(e)}`);
-  }
+  setKnob(sys, `net/ipv6/conf/${spec.name}/disable_ipv6`, spec.family === 4 && !spec.ipv6Vips ? "1" : "0", warn, "use_ipvlan");
   setLinkUp(nl, link.index, true);
   const a = spec.ipvlan.address;
   if (a) {

@@ -14,7 +14,7 @@ import { deleteLink, getLink, setLinkUp } from "../sys/rtnetlink/link.ts";
 import { createMacvlan, MACVLAN_MODES } from "../sys/rtnetlink/macvlan.ts";
 import type { IpvlanType } from "../sys/rtnetlink/ipvlan.ts";
 import { ensureIpvlan } from "./ipvlan.ts";
-import { leftoverLink } from "./leftover-link.ts";
+import { adoptOrCreateLink, setKnob } from "./leftover-link.ts";
 import { VmacReportRedirect } from "./vmac-reports.ts";
 
 export interface VmacSpec {
@@ -69,35 +69,19 @@ export function redirectedVmacs(): number {
   return reports.size;
 }
 
-function set(sys: Sysctl, path: string, value: string, warn: Warn): void {
-  try {
-    sys.write(path, value);
-  } catch (e) {
-    // keepalived logs and carries on; a missing knob (IPv6 disabled at boot) is no reason to stop VRRP
-    warn(`use_vmac: cannot set ${path.replaceAll("/", ".")} = ${value}: ${errorText(e)}`);
-  }
-}
+const set = (sys: Sysctl, path: string, value: string, warn: Warn) => setKnob(sys, path, value, warn, "use_vmac");
 
 /** Creates the vmac, or adopts a leftover one (a crashed predecessor's), sets its sysctls and brings it up. */
 export function ensureVmac(nl: NetlinkSocket, spec: VmacSpec, warn: Warn, sys: Sysctl = procSysctl): VmacHandle {
   if (spec.ipvlan) return ensureIpvlan(nl, { ...spec, ipvlan: spec.ipvlan }, warn, sys);
   if (spec.name === spec.parentName) throw new Error(`use_vmac ${spec.name}: the vmac cannot have the name of its own interface`);
-  let link = leftoverLink(nl, spec.name, "macvlan", "use_vmac");
-  let adopted = false;
-  if (link) {
-    const right = link.mac === spec.mac && link.parent === spec.parent && link.macvlanMode === MACVLAN_MODES.private;
-    if (right) adopted = true;
-    else {
-      // keepalived (vrrp_vmac.c) also replaces a vmac with the wrong MAC or parent
-      warn(`use_vmac ${spec.name}: existing macvlan has MAC ${link.mac} on link ${link.parent}; replacing it with ${spec.mac} on ${spec.parentName}`);
-      deleteLink(nl, link.index);
-      link = null;
-    }
-  }
-  if (!link) {
-    createMacvlan(nl, { name: spec.name, parent: spec.parent, mac: spec.mac, mode: "private" });
-    link = getLink(nl, spec.name);
-  }
+  const { link, adopted } = adoptOrCreateLink(nl, {
+    name: spec.name, kind: "macvlan", keyword: "use_vmac",
+    fits: (l) => l.mac === spec.mac && l.parent === spec.parent && l.macvlanMode === MACVLAN_MODES.private,
+    // keepalived (vrrp_vmac.c) also replaces a vmac with the wrong MAC or parent
+    replacing: (l) => `use_vmac ${spec.name}: existing macvlan has MAC ${l.mac} on link ${l.parent}; replacing it with ${spec.mac} on ${spec.parentName}`,
+    create: () => createMacvlan(nl, { name: spec.name, parent: spec.parent, mac: spec.mac, mode: "private" }),
+  }, warn);
   const v4 = `net/ipv4/conf/${spec.name}`;
   const v6 = `net/ipv6/conf/${spec.name}`;
   if (spec.family === 4) {
