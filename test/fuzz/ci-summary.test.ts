@@ -1,27 +1,18 @@
 // Fuzz: test/summary.ts (the CI's JUnit summary) on seeded mutations of a real
 // bun report: it never throws and never counts more tests than the text has.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { rmSync } from "node:fs";
+import { describe, expect, test } from "bun:test";
 import { mulberry32 } from "../../src/lvs/checkers/prng.ts";
 import { formatFailures, parseJUnit, summaryLine } from "../summary.ts";
-import { junitReport } from "../unit/ci/junit-fixture.ts";
+import { useJunitReport } from "../unit/ci/junit-fixture.ts";
 
-let dir = "";
-let xml = "";
-
-beforeAll(() => {
-  ({ dir, xml } = junitReport());
-});
-afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+const report = useJunitReport();
 
 describe("JUnit summary for CI", () => {
   test("fuzz: mutated reports never throw and never count more tests than <testcase> tags (seed 20261126, 2000 cases)", () => {
     const rand = mulberry32(20261126);
     const alphabet = ["<", ">", "/", "\"", "&", "&#", ";", "<testcase ", "</testcase>", "<failure>", "<skipped/>", "\n", "x"];
     for (let i = 0; i < 2000; i++) {
-      let s = xml;
+      let s = report.xml;
       const edits = 1 + Math.floor(rand() * 8);
       for (let k = 0; k < edits; k++) {
         const at = Math.floor(rand() * s.length);

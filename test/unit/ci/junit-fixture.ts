@@ -1,6 +1,7 @@
 // A real JUnit report of bun's, for test/summary.ts's unit and fuzz tests:
 // `bun test --reporter=junit` over a throwaway test file in a temp directory
 // (never under test/, where the suite would pick it up).
+import { afterAll, beforeAll } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -33,4 +34,14 @@ export function junitReport(): { dir: string; xml: string } {
     rmSync(dir, { recursive: true, force: true });
     throw e;
   }
+}
+
+/** The report made once for the calling test file (beforeAll) and removed after it (afterAll); read it inside tests. */
+export function useJunitReport(): { dir: string; xml: string } {
+  const report = { dir: "", xml: "" };
+  beforeAll(() => Object.assign(report, junitReport()));
+  afterAll(() => {
+    if (report.dir) rmSync(report.dir, { recursive: true, force: true });
+  });
+  return report;
 }
