@@ -63,6 +63,8 @@ test("1 000 nodes: the page renders the whole fleet with only the rows in view i
   // finding one node among a thousand
   await page.eval(`(() => { const i = document.getElementById("node-find"); i.value = "gw0999"; i.dispatchEvent(new Event("input")); })()`);
   await page.waitFor(`document.getElementById("nodes-found").textContent === "1 found"`, 5000);
+  // the count is set on input, the rows at the next animation frame
+  await page.waitFor(`document.querySelectorAll("#nodes-body tr:not(.spacer):not([hidden])").length === 1`, 5000).catch(() => {});
   expect(await page.eval<string[]>(`[...document.querySelectorAll("#nodes-body tr:not(.spacer):not([hidden])")].map((t) => t.dataset.key)`)).toEqual(["gw0999"]);
   await page.eval(`(() => { const i = document.getElementById("node-find"); i.value = ""; i.dispatchEvent(new Event("input")); })()`);
   await page.waitFor(`document.querySelectorAll("#nodes-body tr:not(.spacer):not([hidden])").length > 5`, 5000);
