@@ -11,7 +11,8 @@ import { replaceAddress } from "../sys/rtnetlink/address.ts";
 import { setLinkUp } from "../sys/rtnetlink/link.ts";
 import { createIpvlan } from "../sys/rtnetlink/ipvlan.ts";
 import type { Sysctl } from "../sys/sysctl.ts";
-import { adoptOrCreateLink, setKnob } from "./leftover-link.ts";
+import { adoptOrCreateLink } from "./leftover-link.ts";
+import { setKnob } from "./sysctl-knob.ts";
 import type { VmacHandle, VmacSpec } from "./vmac.ts";
 
 type Warn = (msg: string) => void;

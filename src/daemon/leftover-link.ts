@@ -1,12 +1,9 @@
 // use_vmac's macvlan and use_ipvlan's ipvlan start the same way: a link of their
 // name may be a crashed predecessor's (adopt it when it fits, replace it when it does
-// not) or a real interface that happens to carry the name (never touch it); and
-// both set sysctls on it the way keepalived does, logging a knob it cannot set.
-import { errorText } from "../error-text.ts";
+// not) or a real interface that happens to carry the name (never touch it).
 import { Errno, SysError } from "../sys/errno.ts";
 import type { NetlinkSocket } from "../sys/netlink/socket.ts";
 import { deleteLink, getLink, type Link } from "../sys/rtnetlink/link.ts";
-import type { Sysctl } from "../sys/sysctl.ts";
 
 type Warn = (msg: string) => void;
 
@@ -50,13 +47,4 @@ export function adoptOrCreateLink(nl: NetlinkSocket, w: LinkWanted, warn: Warn):
   }
   w.create();
   return { link: getLink(nl, w.name), adopted: false };
-}
-
-/** Sets a sysctl; one that cannot be set is logged and skipped, as keepalived does (a missing knob is no reason to stop VRRP). */
-export function setKnob(sys: Sysctl, path: string, value: string, warn: Warn, keyword: string): void {
-  try {
-    sys.write(path, value);
-  } catch (e) {
-    warn(`${keyword}: cannot set ${path.replaceAll("/", ".")} = ${value}: ${errorText(e)}`);
-  }
 }

@@ -14,7 +14,9 @@ import { deleteLink, getLink, setLinkUp } from "../sys/rtnetlink/link.ts";
 import { createMacvlan, MACVLAN_MODES } from "../sys/rtnetlink/macvlan.ts";
 import type { IpvlanType } from "../sys/rtnetlink/ipvlan.ts";
 import { ensureIpvlan } from "./ipvlan.ts";
-import { adoptOrCreateLink, setKnob } from "./leftover-link.ts";
+import { CountedSysctl } from "./counted-sysctl.ts";
+import { adoptOrCreateLink } from "./leftover-link.ts";
+import { setKnob } from "./sysctl-knob.ts";
 import { VmacReportRedirect } from "./vmac-reports.ts";
 
 export interface VmacSpec {
@@ -54,10 +56,10 @@ export interface VmacHandle {
 const PARENT_ARP: ReadonlyArray<[string, string]> = [["arp_ignore", "1"], ["arp_filter", "1"], ["arp_announce", "2"]];
 
 /**
- * Parents whose ARP sysctls we changed, with the values to put back when their last
- * vmac goes (keepalived counts users the same way: reset_arp_config).
+ * The parents' ARP sysctls, counted per parent as keepalived does (reset_arp_config):
+ * the last vmac on a parent puts back what the first one found (counted-sysctl.ts).
  */
-const parentArp = new Map<string, { users: number; saved: Array<[string, string]> }>();
+const parentArp = new CountedSysctl("use_vmac");
 
 type Warn = (msg: string) => void;
 
@@ -118,27 +120,11 @@ export function ensureVmac(nl: NetlinkSocket, spec: VmacSpec, warn: Warn, sys: S
 }
 
 function raiseParentArp(parent: string, sys: Sysctl, warn: Warn): void {
-  const known = parentArp.get(parent);
-  if (known) {
-    known.users++;
-    return;
-  }
-  const saved: Array<[string, string]> = [];
-  for (const [knob, want] of PARENT_ARP) {
-    const path = `net/ipv4/conf/${parent}/${knob}`;
-    const was = sys.read(path);
-    if (was === undefined || was === want) continue;
-    saved.push([path, was]);
-    set(sys, path, want, warn);
-  }
-  parentArp.set(parent, { users: 1, saved });
+  for (const [knob, want] of PARENT_ARP) parentArp.hold(`net/ipv4/conf/${parent}/${knob}`, want, warn, sys);
 }
 
 function restoreParentArp(parent: string, sys: Sysctl, warn: Warn): void {
-  const e = parentArp.get(parent);
-  if (!e || --e.users > 0) return;
-  parentArp.delete(parent);
-  for (const [path, was] of e.saved) set(sys, path, was, warn);
+  for (const [knob] of PARENT_ARP) parentArp.release(`net/ipv4/conf/${parent}/${knob}`, warn, sys);
 }
 
 /**

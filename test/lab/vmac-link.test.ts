@@ -98,6 +98,15 @@ test("two vmacs on one parent: the parent's ARP sysctls go back only when the la
   expect(parentArp()).toEqual(["0", "0", "0"]);
 });
 
+test("a parent ARP knob someone else changed while the vmac ran keeps their value; the ones still ours go back", () => {
+  const h = ns.run(() => ensureVmac(nl, spec(23), () => {}));
+  expect(parentArp()).toEqual(["1", "1", "2"]);
+  ns.exec(["sh", "-c", "echo 1 > /proc/sys/net/ipv4/conf/eth0/arp_announce"]);
+  ns.run(() => removeVmac(nl, h, () => {}));
+  expect(parentArp()).toEqual(["0", "0", "1"]);
+  ns.exec(["sh", "-c", "echo 0 > /proc/sys/net/ipv4/conf/eth0/arp_announce"]);
+});
+
 test("a sysctl that cannot be written is a warning naming it, not a failure", () => {
   const warnings: string[] = [];
   const failing: Sysctl = {

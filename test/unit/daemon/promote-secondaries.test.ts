@@ -1,8 +1,8 @@
 // keepalived promote_secondaries (vrrp_if_config.c): while an instance asking for it
 // runs, net.ipv4.conf.<if>.promote_secondaries is 1; instances on one interface are
 // counted; a knob found at 1 is left alone, one vigil set goes back to 0 when the
-// last of them stops. (The kernel side, a secondary surviving its primary's
-// removal, is in test/lab/vrrp-source-address.test.ts.)
+// last of them stops (the counting rules: counted-sysctl.test.ts). (The kernel side,
+// a secondary surviving its primary's removal, is in test/lab/vrrp-source-address.test.ts.)
 import { describe, expect, test } from "bun:test";
 import { configToCbor, readCbor } from "../../../src/config/config-cbor.ts";
 import { configToJson, readJson } from "../../../src/config/json.ts";
@@ -12,21 +12,15 @@ import { memorySource } from "../../../src/config/source.ts";
 import { configPlans } from "../../../src/daemon/plan.ts";
 import { holdPromoteSecondaries, promoteSecondariesHeld, releasePromoteSecondaries } from "../../../src/daemon/promote-secondaries.ts";
 import type { Sysctl } from "../../../src/sys/sysctl.ts";
+import { memorySysctl } from "./memory-sysctl.ts";
 
-/** /proc/sys as a map, recording each write (the real files are the lab test's) */
-function box(initial: Record<string, string>) {
-  const values = new Map(Object.entries(initial));
-  const writes: string[] = [];
-  const sys: Sysctl = { read: (p) => values.get(p), write: (p, v) => { writes.push(`${p}=${v}`); values.set(p, v); } };
-  return { sys, writes, values };
-}
 const K = (i: string) => `net/ipv4/conf/${i}/promote_secondaries`;
 const read = (text: string) => readKeepalived("/t/k.conf", memorySource({ "/t/k.conf": text }));
 const conf = (extra: string) => `vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 5\n  ${extra}\n  virtual_ipaddress {\n    198.18.5.1/24\n  }\n}\n`;
 
 describe("promote_secondaries", () => {
   test("set to 1 by the first instance on the interface, back to 0 after the last one stops", () => {
-    const b = box({ [K("eth9")]: "0" });
+    const b = memorySysctl({ [K("eth9")]: "0" });
     const warn = (m: string) => { throw new Error(m); };
     holdPromoteSecondaries("eth9", warn, b.sys);
     holdPromoteSecondaries("eth9", warn, b.sys);
@@ -39,7 +33,7 @@ describe("promote_secondaries", () => {
   });
 
   test("a knob already 1 is neither written nor reset; a write that fails is warned about, not thrown", () => {
-    const b = box({ [K("eth8")]: "1" });
+    const b = memorySysctl({ [K("eth8")]: "1" });
     const warned: string[] = [];
     holdPromoteSecondaries("eth8", (m) => warned.push(m), b.sys);
     releasePromoteSecondaries("eth8", (m) => warned.push(m), b.sys);
