@@ -7,6 +7,7 @@
 // Lab registers itself, `cleanup()` is idempotent, and an 'exit'/signal hook
 // tears down whatever is still registered.
 import { spawn, spawnSync, type Subprocess } from "bun";
+import { afterAll, beforeAll } from "bun:test";
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -353,6 +354,25 @@ export class Lab {
   }
   get isCleaned() { return this.cleaned; }
   logOf(p: LabProc): string { return existsSync(p.log) ? readFileSync(p.log, "utf8") : ""; }
+}
+
+/**
+ * One Lab for a whole test file: made before its first test (beforeAll, within
+ * `createTimeoutMs`), cleaned up after its last (afterAll). Returns its accessor:
+ * `lab()` inside tests and hooks registered after this call.
+ */
+export function useLab(opts: LabOptions, createTimeoutMs = 30_000): () => Lab {
+  let lab: Lab | undefined;
+  beforeAll(async () => {
+    lab = await Lab.create(opts);
+  }, createTimeoutMs);
+  afterAll(async () => {
+    await lab?.cleanup();
+  });
+  return () => {
+    if (!lab) throw new Error("useLab: no lab yet (it is made in beforeAll; use lab() inside tests and hooks)");
+    return lab;
+  };
 }
 
 export class Capture {

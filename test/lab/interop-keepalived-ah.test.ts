@@ -9,11 +9,11 @@
 // its own then go on from there). On the wire every advert is IP protocol 51 with the
 // sender's address as SPI and increasing sequence numbers; vigil counts no drop and
 // keepalived logs no IPSEC-AH complaint about vigil's adverts.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { keepalivedArgv } from "../helpers/keepalived.ts";
-import { Lab, type LabProc, sleep } from "../helpers/lab.ts";
+import { type LabProc, sleep, useLab } from "../helpers/lab.ts";
 import { instanceStatus, startVigil, type VigilHandle, waitUntil } from "../helpers/vigil.ts";
 
 type Impl = "vigil" | "keepalived";
@@ -22,7 +22,7 @@ const PRIO: Record<number, number> = { 1: 150, 2: 100 };
 /** RFC 3768 §6.1 Master_Down_Interval of the low router at advert_int 1, ms */
 const MDI = 3000 + ((256 - PRIO[2]!) * 1000) / 256;
 
-let lab: Lab;
+const lab = useLab({ routers: 2 });
 
 function conf(r: number): string {
   return [
@@ -37,16 +37,16 @@ function conf(r: number): string {
 interface Running { impl: Impl; r: number; vigil?: VigilHandle; ka?: LabProc }
 
 async function start(impl: Impl, r: number): Promise<Running> {
-  if (impl === "vigil") return { impl, r, vigil: await startVigil(lab, r, conf(r).replace("global_defs {", "global_defs {\n  vip_lifetime 2")) };
-  const base = join(lab.dir, `r${r}-ka-${lab.procs.length}`);
+  if (impl === "vigil") return { impl, r, vigil: await startVigil(lab(), r, conf(r).replace("global_defs {", "global_defs {\n  vip_lifetime 2")) };
+  const base = join(lab().dir, `r${r}-ka-${lab().procs.length}`);
   writeFileSync(`${base}.conf`, conf(r));
-  const ka = lab.spawn(r, keepalivedArgv(`${base}.conf`, base), "keepalived");
-  if (!(await waitUntil(() => /Entering (BACKUP|MASTER|FAULT) STATE/.test(lab.logOf(ka)), 10_000))) throw new Error(`keepalived on r${r}: ${lab.logOf(ka).slice(-1500)}`);
+  const ka = lab().spawn(r, keepalivedArgv(`${base}.conf`, base), "keepalived");
+  if (!(await waitUntil(() => /Entering (BACKUP|MASTER|FAULT) STATE/.test(lab().logOf(ka)), 10_000))) throw new Error(`keepalived on r${r}: ${lab().logOf(ka).slice(-1500)}`);
   return { impl, r, ka };
 }
 
 const status = async (x: Running) => (x.vigil ? instanceStatus(x.vigil, "VI_AH") : undefined);
-const kaComplaints = (x: Running) => (x.ka ? lab.logOf(x.ka).split("\n").filter((l) => /IPSEC|AH header|auth type/i.test(l) && !/Syncing seq_num/.test(l)) : []);
+const kaComplaints = (x: Running) => (x.ka ? lab().logOf(x.ka).split("\n").filter((l) => /IPSEC|AH header|auth type/i.test(l) && !/Syncing seq_num/.test(l)) : []);
 
 /** Raw IPv4 packets of protocol 51 from a pcap file (Ethernet frames, no VLAN). */
 function ahPackets(file: string): Uint8Array[] {
@@ -63,20 +63,12 @@ function ahPackets(file: string): Uint8Array[] {
 const ipStr = (p: Uint8Array, o: number) => `${p[o]}.${p[o + 1]}.${p[o + 2]}.${p[o + 3]}`;
 const seqOf = (p: Uint8Array) => ((p[28]! << 24) | (p[29]! << 16) | (p[30]! << 8) | p[31]!) >>> 0;
 
-beforeAll(async () => {
-  lab = await Lab.create({ routers: 2 });
-}, 30_000);
-
-afterAll(async () => {
-  await lab?.cleanup();
-});
-
 async function stopAll() {
   for (const r of [1, 2]) {
-    lab.kill(r, "SIGKILL");
-    await lab.reap(r, 3000);
+    lab().kill(r, "SIGKILL");
+    await lab().reap(r, 3000);
   }
-  for (const r of [1, 2]) lab.exec(r, ["ip", "addr", "del", `${VIP}/32`, "dev", "eth0"], true);
+  for (const r of [1, 2]) lab().exec(r, ["ip", "addr", "del", `${VIP}/32`, "dev", "eth0"], true);
 }
 
 for (const a of [{ high: "vigil", low: "keepalived" }, { high: "keepalived", low: "vigil" }] as const) {
@@ -86,37 +78,37 @@ for (const a of [{ high: "vigil", low: "keepalived" }, { high: "keepalived", low
         // the high router first, master before the low one starts: two routers starting together may both be
         // master for a moment, and the one whose counter is behind then drops the other's adverts as replays
         const high = await start(a.high, 1);
-        expect(await waitUntil(() => lab.holders(VIP).join() === "1", 2 * MDI + 3000, 50)).toBe(true);
+        expect(await waitUntil(() => lab().holders(VIP).join() === "1", 2 * MDI + 3000, 50)).toBe(true);
         const low = await start(a.low, 2);
         // the low router hears the master: it stays BACKUP past its Master_Down_Interval
-        const cap = await lab.capture({ filter: ["ip", "proto", "51"] });
+        const cap = await lab().capture({ filter: ["ip", "proto", "51"] });
         await sleep(MDI + 500);
         const steady = ahPackets(cap.file);
         await cap.stop();
-        expect(lab.holders(VIP)).toEqual([1]);
+        expect(lab().holders(VIP)).toEqual([1]);
         if (low.vigil) {
           const s = await status(low);
           expect(s?.state).toBe("BACKUP");
           expect(s!.counters.advertsReceived).toBeGreaterThan(2);
           expect(Object.entries(s!.counters).filter(([k, n]) => k.startsWith("drop_") && n > 0)).toEqual([]);
         }
-        if (low.ka) expect(lab.logOf(low.ka)).not.toContain("Entering MASTER STATE");
+        if (low.ka) expect(lab().logOf(low.ka)).not.toContain("Entering MASTER STATE");
         // on the wire: protocol 51 from the master only, SPI = its address, next header 112, sequence increasing by one
         expect(steady.length).toBeGreaterThanOrEqual(3);
-        const master = lab.router(1).ipv4;
+        const master = lab().router(1).ipv4;
         for (const p of steady) expect([ipStr(p, 12), ipStr(p, 24), p[20], p[21], p[44 + 1], p[44 + 4]]).toEqual([master, master, 112, 4, 161, 2]);
         const seqs = steady.map(seqOf);
         for (let i = 1; i < seqs.length; i++) expect(seqs[i]).toBe(seqs[i - 1]! + 1);
 
         // failover: SIGKILL the master; the low one takes the VIP after Master_Down_Interval
-        lab.kill(1, "SIGKILL");
-        await lab.reap(1, 3000);
-        lab.exec(1, ["ip", "addr", "del", `${VIP}/32`, "dev", "eth0"], true);
-        expect(await waitUntil(() => lab.holders(VIP).join() === "2", MDI + 4000, 50)).toBe(true);
+        lab().kill(1, "SIGKILL");
+        await lab().reap(1, 3000);
+        lab().exec(1, ["ip", "addr", "del", `${VIP}/32`, "dev", "eth0"], true);
+        expect(await waitUntil(() => lab().holders(VIP).join() === "2", MDI + 4000, 50)).toBe(true);
 
         // the restarted high router (counter at 0 again) preempts back
         const again = await start(a.high, 1);
-        expect(await waitUntil(() => lab.holders(VIP).join() === "1", 4 * MDI + 4000, 50)).toBe(true);
+        expect(await waitUntil(() => lab().holders(VIP).join() === "1", 4 * MDI + 4000, 50)).toBe(true);
         if (low.vigil) expect(await waitUntil(async () => (await status(low))?.state === "BACKUP", 4000)).toBe(true);
         if (again.vigil) expect(await waitUntil(async () => (await status(again))?.state === "MASTER", 4000)).toBe(true);
         // keepalived's view of vigil's adverts: no ICV, SPI or sequence complaint (its own replay drops of a

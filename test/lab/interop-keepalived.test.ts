@@ -8,9 +8,9 @@
 //
 // Router 1 always carries priority 150, router 2 priority 100; what changes is
 // which implementation runs where. One lab serves the whole file.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { type Impl, type RouterSpec, keepalivedConf, startRouter } from "../helpers/keepalived.ts";
-import { Lab, sleep } from "../helpers/lab.ts";
+import { sleep, useLab } from "../helpers/lab.ts";
 import { adverts, type Frame, garps, nas } from "../helpers/pcap.ts";
 import { instanceStatus, startVigil, type VigilHandle, waitUntil } from "../helpers/vigil.ts";
 
@@ -32,19 +32,11 @@ const VARIANTS: Variant[] = [
 const PRIO: Record<number, number> = { 1: 150, 2: 100 };
 const ARRANGEMENTS: Array<{ high: Impl; low: Impl }> = [{ high: "vigil", low: "keepalived" }, { high: "keepalived", low: "vigil" }];
 
-let lab: Lab;
-
-beforeAll(async () => {
-  lab = await Lab.create({ routers: 2 });
-}, 30_000);
-
-afterAll(async () => {
-  await lab?.cleanup();
-});
+const lab = useLab({ routers: 2 });
 
 const isV6 = (v: Variant) => v.vip.includes(":");
 /** the advert source each router uses: its IPv4 address, or its link-local address (RFC 5798 §5.1.2.1) */
-const srcOf = (v: Variant, r: number) => (isV6(v) ? lab.router(r).linkLocal : lab.router(r).ipv4);
+const srcOf = (v: Variant, r: number) => (isV6(v) ? lab().router(r).linkLocal : lab().router(r).ipv4);
 /** Master_Down_Interval of the low router (RFC 5798 §6.1), ms */
 const mdiMs = (v: Variant) => 3 * v.advertInt * 1000 + ((256 - PRIO[2]) * v.advertInt * 1000) / 256;
 
@@ -59,12 +51,12 @@ interface Running { impl: Impl; r: number; vigil?: VigilHandle }
 
 async function start(impl: Impl, r: number, v: Variant): Promise<Running> {
   if (impl === "keepalived") {
-    await startRouter(lab, r, "keepalived", spec(v, r));
+    await startRouter(lab(), r, "keepalived", spec(v, r));
     return { impl, r };
   }
   // vigil reads the same keepalived.conf; a short VIP lifetime so a SIGKILLed vigil's VIP goes soon
   const conf = keepalivedConf(spec(v, r)).replace("global_defs {", "global_defs {\n  vip_lifetime 2");
-  return { impl, r, vigil: await startVigil(lab, r, conf) };
+  return { impl, r, vigil: await startVigil(lab(), r, conf) };
 }
 
 const vigilState = async (x: Running) => (x.vigil ? (await instanceStatus(x.vigil, "VI_X"))?.state : undefined);
@@ -79,17 +71,17 @@ const expectedKey = (v: Variant, r: number) =>
 
 /** first gratuitous ARP (IPv4) or unsolicited NA (IPv6) for the VIP from router r's MAC after t */
 function announcedBy(frames: Frame[], v: Variant, r: number, after: number): Frame | undefined {
-  const m = lab.mac(r);
+  const m = lab().mac(r);
   return isV6(v) ? nas(frames, v.vip).find((f) => f.srcMac === m && f.t > after) : garps(frames, v.vip).find((f) => f.srcMac === m && f.t > after);
 }
 
 async function stopAll() {
   for (const r of [1, 2]) {
-    lab.kill(r, "SIGKILL");
-    await lab.reap(r, 3000);
+    lab().kill(r, "SIGKILL");
+    await lab().reap(r, 3000);
   }
   // a SIGKILLed keepalived leaves its VIP behind (docs/split-brain.md: keepalived's split brain); wipe it between scenarios
-  for (const r of [1, 2]) for (const vip of VARIANTS.map((x) => x.vip)) lab.exec(r, ["ip", "addr", "del", `${vip}/${vip.includes(":") ? 128 : 32}`, "dev", "eth0"], true);
+  for (const r of [1, 2]) for (const vip of VARIANTS.map((x) => x.vip)) lab().exec(r, ["ip", "addr", "del", `${vip}/${vip.includes(":") ? 128 : 32}`, "dev", "eth0"], true);
 }
 
 for (const v of VARIANTS) {
@@ -100,10 +92,10 @@ for (const v of VARIANTS) {
           // --- election: started together, the higher priority becomes master ---
           const [high, low] = await Promise.all([start(a.high, 1, v), start(a.low, 2, v)]);
           const settleMs = 4 * mdiMs(v) + 3000;
-          expect(await waitUntil(() => lab.holders(v.vip).join() === "1", settleMs, 50)).toBe(true);
+          expect(await waitUntil(() => lab().holders(v.vip).join() === "1", settleMs, 50)).toBe(true);
           if (high.vigil) expect(await waitUntil(async () => (await vigilState(high)) === "MASTER", 3000)).toBe(true);
           if (low.vigil) expect(await waitUntil(async () => (await vigilState(low)) === "BACKUP", 3000)).toBe(true);
-          let cap = await lab.capture({ filter: ["ip", "proto", "112", "or", "ip6", "proto", "112"] });
+          let cap = await lab().capture({ filter: ["ip", "proto", "112", "or", "ip6", "proto", "112"] });
           await sleep(v.advertInt * 1000 * 3 + 200);
           const steady = advertKeys(await cap.stop(), v);
           expect(steady.length).toBeGreaterThanOrEqual(2);
@@ -118,15 +110,15 @@ for (const v of VARIANTS) {
           }
 
           // --- failover: SIGKILL the master; the other implementation takes the VIP ---
-          cap = await lab.capture();
+          cap = await lab().capture();
           // one full interval before the kill, so the old master's last advert is in the capture
           await sleep(v.advertInt * 1000 + 150);
           const tKill = performance.timeOrigin + performance.now();
-          lab.kill(1, "SIGKILL");
-          expect(await waitUntil(() => lab.holders(v.vip).includes(2), mdiMs(v) + 3000, 20)).toBe(true);
+          lab().kill(1, "SIGKILL");
+          expect(await waitUntil(() => lab().holders(v.vip).includes(2), mdiMs(v) + 3000, 20)).toBe(true);
           if (low.vigil) expect(await vigilState(low)).toBe("MASTER");
           // a dead vigil's VIP expires by its lifetime; a dead keepalived's stays (its split brain, not tested here)
-          if (a.high === "vigil") expect(await waitUntil(() => lab.holders(v.vip).join() === "2", 4000, 50)).toBe(true);
+          if (a.high === "vigil") expect(await waitUntil(() => lab().holders(v.vip).join() === "2", 4000, 50)).toBe(true);
           await sleep(v.advertInt * 1000 * 2 + 200);
           let frames = await cap.stop();
           const ann = announcedBy(frames, v, 2, tKill);
@@ -140,12 +132,12 @@ for (const v of VARIANTS) {
           expect(new Set(after)).toEqual(new Set([expectedKey(v, 2)]));
 
           // --- preemption: the higher priority comes back and takes over again ---
-          await lab.reap(1, 3000);
-          cap = await lab.capture();
+          await lab().reap(1, 3000);
+          cap = await lab().capture();
           await sleep(100);
           const tStart = performance.timeOrigin + performance.now();
           const back = await start(a.high, 1, v);
-          expect(await waitUntil(() => lab.holders(v.vip).join() === "1", mdiMs(v) + 8000, 50)).toBe(true);
+          expect(await waitUntil(() => lab().holders(v.vip).join() === "1", mdiMs(v) + 8000, 50)).toBe(true);
           if (back.vigil) expect(await waitUntil(async () => (await vigilState(back)) === "MASTER", 3000)).toBe(true);
           if (low.vigil) expect(await waitUntil(async () => (await vigilState(low)) === "BACKUP", 3000)).toBe(true);
           await sleep(v.advertInt * 1000 * 3 + 200);
@@ -158,7 +150,7 @@ for (const v of VARIANTS) {
           expect(new Set(tail)).toEqual(new Set([expectedKey(v, 1)]));
           // the low router advertised up to the preemption: the handover is on the wire too
           expect(advertKeys(frames, v).filter((k) => k === expectedKey(v, 2)).length).toBeGreaterThanOrEqual(1);
-          expect(lab.holders(v.vip)).toEqual([1]);
+          expect(lab().holders(v.vip)).toEqual([1]);
         } finally {
           await stopAll();
         }
@@ -181,20 +173,20 @@ describe("interop with keepalived: vrrp_mcast_group4 / vrrp_mcast_group6", () =>
         const grouped = (r: number): RouterSpec => ({ ...spec(v, r), mcastGroup4: "224.0.0.19", mcastGroup6: "ff02::13" });
         const startGrouped = async (impl: Impl, r: number): Promise<Running> => {
           if (impl === "keepalived") {
-            await startRouter(lab, r, "keepalived", grouped(r));
+            await startRouter(lab(), r, "keepalived", grouped(r));
             return { impl, r };
           }
-          return { impl, r, vigil: await startVigil(lab, r, keepalivedConf(grouped(r)).replace("global_defs {", "global_defs {\n  vip_lifetime 2")) };
+          return { impl, r, vigil: await startVigil(lab(), r, keepalivedConf(grouped(r)).replace("global_defs {", "global_defs {\n  vip_lifetime 2")) };
         };
         try {
           const high = await startGrouped(a.high, 1);
-          expect(await waitUntil(() => lab.holders(v.vip).join() === "1", 4 * mdiMs(v) + 3000, 50)).toBe(true);
-          const cap = await lab.capture({ filter: ["ip", "proto", "112", "or", "ip6", "proto", "112"] });
+          expect(await waitUntil(() => lab().holders(v.vip).join() === "1", 4 * mdiMs(v) + 3000, 50)).toBe(true);
+          const cap = await lab().capture({ filter: ["ip", "proto", "112", "or", "ip6", "proto", "112"] });
           const low = await startGrouped(a.low, 2);
           // well past the low router's Master_Down_Interval: deaf to the group, it would have taken over
           await sleep(5 * mdiMs(v) + 300);
           const frames = adverts(await cap.stop(), v.vrid);
-          expect(lab.holders(v.vip).join()).toBe("1");
+          expect(lab().holders(v.vip).join()).toBe("1");
           if (high.vigil) expect(await vigilState(high)).toBe("MASTER");
           if (low.vigil) {
             const s = await instanceStatus(low.vigil, "VI_X");
@@ -205,7 +197,7 @@ describe("interop with keepalived: vrrp_mcast_group4 / vrrp_mcast_group6", () =>
           expect(new Set(frames.map((f) => `${f.d.src} -> ${f.d.dst}`))).toEqual(new Set([`${srcOf(v, 1)} -> ${group}`]));
         } finally {
           await stopAll();
-          for (const r of [1, 2]) lab.exec(r, ["ip", "addr", "del", `${v.vip}/${isV6(v) ? 128 : 32}`, "dev", "eth0"], true);
+          for (const r of [1, 2]) lab().exec(r, ["ip", "addr", "del", `${v.vip}/${isV6(v) ? 128 : 32}`, "dev", "eth0"], true);
         }
       }, 30_000);
     }

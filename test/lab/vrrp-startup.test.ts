@@ -4,8 +4,8 @@
 // §6.4.1), preempting a running master. 1 s adverts make Master_Down_Interval
 // (≈ 3.6 s) far longer than a start. And keepalived's vrrp_startup_delay holding
 // even the owner back after the daemon's start.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Lab, sleep } from "../helpers/lab.ts";
+import { describe, expect, test } from "bun:test";
+import { type Lab, sleep, useLab } from "../helpers/lab.ts";
 import { adverts, garps } from "../helpers/pcap.ts";
 import { instanceStatus, masterDownMs, startVigil, stopVigil, vigilConf, type VigilHandle, waitUntil } from "../helpers/vigil.ts";
 
@@ -22,14 +22,8 @@ function initLeftAt(h: VigilHandle, lab: Lab): number {
   return Date.parse(m[1]);
 }
 
-let lab: Lab;
+const lab = useLab({ routers: 2 });
 let owner: VigilHandle | undefined;
-beforeAll(async () => {
-  lab = await Lab.create({ routers: 2 });
-}, 30_000);
-afterAll(async () => {
-  await lab?.cleanup();
-});
 
 const conf = (r: number, prio: number, state: "MASTER" | "BACKUP") => vigilConf({
   routerId: `r${r}`,
@@ -39,14 +33,14 @@ const conf = (r: number, prio: number, state: "MASTER" | "BACKUP") => vigilConf(
 
 describe("vigil startup", () => {
   test("keepalived `state MASTER`, then the RFC 5798 §6.4.1 address owner: each advertises right after its start, not after Master_Down_Interval; the owner preempts at once", async () => {
-    const cap = await lab.capture();
-    const h2 = await startVigil(lab, 2, conf(2, 100, "MASTER"));
+    const cap = await lab().capture();
+    const h2 = await startVigil(lab(), 2, conf(2, 100, "MASTER"));
     expect(await waitUntil(async () => (await instanceStatus(h2, "VI_O"))?.state === "MASTER", 3000)).toBe(true);
-    const started2 = initLeftAt(h2, lab);
-    const h1 = await startVigil(lab, 1, conf(1, 255, "BACKUP"));
+    const started2 = initLeftAt(h2, lab());
+    const h1 = await startVigil(lab(), 1, conf(1, 255, "BACKUP"));
     owner = h1;
     expect(await waitUntil(async () => (await instanceStatus(h1, "VI_O"))?.state === "MASTER" && (await instanceStatus(h2, "VI_O"))?.state === "BACKUP", 3000)).toBe(true);
-    const started1 = initLeftAt(h1, lab);
+    const started1 = initLeftAt(h1, lab());
     await sleep(300);
     const frames = await cap.stop();
     // START_BOUND_MS (1.5 s) < Master_Down_Interval (3.61 s): the bounds below exclude the wait
@@ -60,19 +54,19 @@ describe("vigil startup", () => {
     expect(first1!.d.priority).toBe(255);
     // Initialize -> Master directly: one transition, no Backup in between
     expect((await instanceStatus(h1, "VI_O"))!.counters.transitions).toBe(1);
-    expect(garps(frames, VIP).some((g) => g.srcMac === lab.mac(1))).toBe(true);
+    expect(garps(frames, VIP).some((g) => g.srcMac === lab().mac(1))).toBe(true);
     // after the owner's first advert only the owner advertises
     expect(adverts(frames, VRID).filter((a) => a.t > first1!.t + 100).every((a) => a.d.src === "198.18.0.1")).toBe(true);
-    expect(await waitUntil(() => lab.holders(VIP).join() === "1", 2000)).toBe(true);
-    expect(lab.logOf(h1.proc)).toContain("address owner");
+    expect(await waitUntil(() => lab().holders(VIP).join() === "1", 2000)).toBe(true);
+    expect(lab().logOf(h1.proc)).toContain("address owner");
   }, 30_000);
 
   test("keepalived vrrp_startup_delay: even the address owner stays BACKUP and silent until the delay after the daemon's start ran out, then takes over", async () => {
     const DELAY_S = 2;
     const VRID_D = 152;
-    const cap = await lab.capture();
+    const cap = await lab().capture();
     const spawnedAt = Date.now(); // before the spawn: the delay counts from a later instant still
-    const h = await startVigil(lab, 2, vigilConf({
+    const h = await startVigil(lab(), 2, vigilConf({
       routerId: "r2d",
       global: ["vip_lifetime 3", `vrrp_startup_delay ${DELAY_S}`],
       instances: [{ name: "VI_D", vrid: VRID_D, priority: 255, advertInt: 0.1, vips: ["198.18.0.152"], extra: ["garp_master_delay 0"] }],
@@ -86,17 +80,17 @@ describe("vigil startup", () => {
     expect(garps(frames, "198.18.0.152").every((g) => g.t >= first!.t - 5)).toBe(true);
     // INIT -> BACKUP (held) -> MASTER: the owner did not go straight to MASTER as in the first test
     expect((await instanceStatus(h, "VI_D"))!.counters.transitions).toBe(2);
-    expect(lab.logOf(h.proc)).toContain("Delaying startup for 2 seconds");
-    await stopVigil(lab, h);
+    expect(lab().logOf(h.proc)).toContain("Delaying startup for 2 seconds");
+    await stopVigil(lab(), h);
   }, 30_000);
 
   test("a second vigil for the same instance in the same namespace fails fast, naming the holder's PID, and disturbs nothing", async () => {
     if (!owner) throw new Error("needs the running owner from the previous test");
     const running = owner;
-    await expect(startVigil(lab, 1, conf(1, 255, "BACKUP"))).rejects.toThrow(`VRRP instance eth0/vrid ${VRID}/IPv4 is already run by pid ${running.proc.pid}`);
+    await expect(startVigil(lab(), 1, conf(1, 255, "BACKUP"))).rejects.toThrow(`VRRP instance eth0/vrid ${VRID}/IPv4 is already run by pid ${running.proc.pid}`);
     await sleep(300);
     expect(running.proc.proc.exitCode).toBeNull();
     expect((await instanceStatus(running, "VI_O"))?.state).toBe("MASTER");
-    expect(lab.holders(VIP)).toEqual([1]);
+    expect(lab().holders(VIP)).toEqual([1]);
   }, 30_000);
 });
