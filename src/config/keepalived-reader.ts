@@ -15,7 +15,7 @@ import {
 import { readTrackGroup } from "./kc-track-group.ts";
 import { toResult, type LoadResult, type ReadOptions } from "./result.ts";
 import { DEFAULT_LIMITS, readConfigLines, type FileSource, type SourceLimits } from "./source.ts";
-import { buildTree } from "./syntax-tree.ts";
+import { buildTree, type Stmt } from "./syntax-tree.ts";
 
 
 /** camelCase model field -> keepalived keyword, for messages. */
@@ -53,75 +53,7 @@ function readOnce(
     const tree = buildTree(lines, diags);
     const locs = new Locations(recordLocations);
     const c = new Ctx(diags, locs, opts.strict ?? false);
-    const raw: Raw = { global: {}, scripts: [], syncGroups: [], instances: [], trackFiles: [], virtualServerGroups: [], virtualServers: [],
-      trackProcesses: [] };
-    const push = (key: string, v: Raw | undefined, s: Parameters<Ctx["mark"]>[2]) => {
-      if (!v) return;
-      const list = raw[key] as Raw[];
-      c.mark(list, list.length, s);
-      list.push(v);
-    };
-    for (const s of tree) {
-      if (s.kw.quoted) {
-        c.unknown(s, "the top level");
-        continue;
-      }
-      switch (s.kw.text) {
-        case "global_defs":
-          if (s.args.length) c.error(s, "'global_defs' takes no value before its block", s.args[0]);
-          readGlobal(c, s, raw.global as Raw);
-          break;
-        case "vrrp_script":
-          push("scripts", readScript(c, s), s);
-          break;
-        case "vrrp_sync_group":
-          push("syncGroups", readSyncGroup(c, s), s);
-          break;
-        case "vrrp_track_process":
-          push("trackProcesses", readTrackProcess(c, s), s);
-          break;
-        case "static_ipaddress":
-          readStaticAddresses(c, s, raw);
-          break;
-        case "static_routes":
-          readStaticRoutes(c, s, raw);
-          break;
-        case "static_rules":
-          readStaticRules(c, s, raw);
-          break;
-        case "interface_up_down_delays":
-          readInterfaceUpDownDelays(c, s, raw);
-          break;
-        case "track_group":
-          raw.trackGroups ??= [];
-          push("trackGroups", readTrackGroup(c, s), s);
-          break;
-        case "garp_group":
-          raw.garpGroups ??= [];
-          push("garpGroups", readGarpGroup(c, s), s);
-          break;
-        case "vrrp_instance":
-          push("instances", readInstance(c, s, raw.global as Raw), s);
-          break;
-        case "virtual_server":
-          push("virtualServers", readVirtualServer(c, s), s);
-          break;
-        case "virtual_server_group":
-          push("virtualServerGroups", readVirtualServerGroup(c, s), s);
-          break;
-        case "track_file":
-        case "vrrp_track_file":
-          push("trackFiles", readTrackFile(c, s), s);
-          break;
-        case "vigil_fleet":
-          if (raw.fleet) c.warn(s, "'vigil_fleet' given more than once, the blocks are merged");
-          raw.fleet ??= {};
-          readFleet(c, s, raw.fleet as Raw);
-          break;
-        default:
-          c.unknown(s, "the top level", whyUnknown(s.kw.text), unsupportedReason(s.kw.text));
-      }
-    }
+    const raw = readTopLevel(c, tree);
     const locate = (p: FieldPath) => {
       locationsWanted = true;
       return locs.find(raw, p);
@@ -133,4 +65,78 @@ function readOnce(
     diags.error(`internal error while reading ${path}: ${errorText(e)}`);
     return { result: toResult("keepalived", diags.list, undefined, path), locationsWanted: false };
   }
+}
+
+/** The top-level blocks of the statement tree, each to its keyword reader: the raw (unchecked) config. */
+export function readTopLevel(c: Ctx, tree: Stmt[]): Raw {
+  const raw: Raw = { global: {}, scripts: [], syncGroups: [], instances: [], trackFiles: [], virtualServerGroups: [], virtualServers: [],
+    trackProcesses: [] };
+  const push = (key: string, v: Raw | undefined, s: Parameters<Ctx["mark"]>[2]) => {
+    if (!v) return;
+    const list = raw[key] as Raw[];
+    c.mark(list, list.length, s);
+    list.push(v);
+  };
+  for (const s of tree) {
+    if (s.kw.quoted) {
+      c.unknown(s, "the top level");
+      continue;
+    }
+    switch (s.kw.text) {
+      case "global_defs":
+        if (s.args.length) c.error(s, "'global_defs' takes no value before its block", s.args[0]);
+        readGlobal(c, s, raw.global as Raw);
+        break;
+      case "vrrp_script":
+        push("scripts", readScript(c, s), s);
+        break;
+      case "vrrp_sync_group":
+        push("syncGroups", readSyncGroup(c, s), s);
+        break;
+      case "vrrp_track_process":
+        push("trackProcesses", readTrackProcess(c, s), s);
+        break;
+      case "static_ipaddress":
+        readStaticAddresses(c, s, raw);
+        break;
+      case "static_routes":
+        readStaticRoutes(c, s, raw);
+        break;
+      case "static_rules":
+        readStaticRules(c, s, raw);
+        break;
+      case "interface_up_down_delays":
+        readInterfaceUpDownDelays(c, s, raw);
+        break;
+      case "track_group":
+        raw.trackGroups ??= [];
+        push("trackGroups", readTrackGroup(c, s), s);
+        break;
+      case "garp_group":
+        raw.garpGroups ??= [];
+        push("garpGroups", readGarpGroup(c, s), s);
+        break;
+      case "vrrp_instance":
+        push("instances", readInstance(c, s, raw.global as Raw), s);
+        break;
+      case "virtual_server":
+        push("virtualServers", readVirtualServer(c, s), s);
+        break;
+      case "virtual_server_group":
+        push("virtualServerGroups", readVirtualServerGroup(c, s), s);
+        break;
+      case "track_file":
+      case "vrrp_track_file":
+        push("trackFiles", readTrackFile(c, s), s);
+        break;
+      case "vigil_fleet":
+        if (raw.fleet) c.warn(s, "'vigil_fleet' given more than once, the blocks are merged");
+        raw.fleet ??= {};
+        readFleet(c, s, raw.fleet as Raw);
+        break;
+      default:
+        c.unknown(s, "the top level", whyUnknown(s.kw.text), unsupportedReason(s.kw.text));
+    }
+  }
+  return raw;
 }
