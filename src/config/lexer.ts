@@ -42,9 +42,29 @@ ASCII_CLASS[0x22 /* " */] = QUOTE;
 /** the class of a code unit: blanks (also U+3000 and U+00A0), comment starts (also the full-width ！), braces, the quote */
 const classOf = (c: number) => (c < 128 ? ASCII_CLASS[c]! : c === 0x3000 || c === 0xa0 ? SPACE : c === 0xff01 ? COMMENT : WORD);
 
+// A line needs the scanner below only if it has a quote, a comment start, a blank
+// other than the space, a character beyond ASCII, or a brace touching another
+// character. Nearly every line of a config has none of these: its words are what
+// split(" ") gives, found by native code instead of a loop over its characters
+// in the interpreter (a cold `vigil config check` runs this for every line before
+// any of it is compiled; test/bench/config-check-phases.ts).
+const NEEDS_SCAN = /["!#\t\n\v\f\r\u0080-\uffff]|[^ ][{}]|[{}][^ ]/;
+
 /** Tokens of one physical line as written (column 1 is its first character). */
 export function tokenizeLine(file: string, lineNo: number, raw: string, diags: Diagnostics): TokenLine {
-  return scan(raw, diags, file, lineNo, 1, undefined);
+  if (NEEDS_SCAN.test(raw)) return scan(raw, diags, file, lineNo, 1, undefined);
+  const tokens: Token[] = [];
+  const body = raw.trimStart();
+  if (body.length) {
+    const words = body.split(" ");
+    let col = raw.length - body.length + 1;
+    for (let k = 0; k < words.length; k++) {
+      const text = words[k]!;
+      if (text.length) tokens.push({ text, quoted: false, file, line: lineNo, col });
+      col += text.length + 1;
+    }
+  }
+  return { file, line: lineNo, raw, tokens };
 }
 
 /** Tokens of one line whose characters may come from several places (expanded text). */
