@@ -44,9 +44,9 @@ const classOf = (c: number) => (c < 128 ? ASCII_CLASS[c]! : c === 0x3000 || c ==
 
 // A line needs the scanner below only if it has a quote, a comment start, a blank
 // other than the space, a character beyond ASCII, or a brace touching another
-// character. Nearly every line of a config has none of these: its words are what
-// split(" ") gives, found by native code instead of a loop over its characters
-// in the interpreter (a cold `vigil config check` runs this for every line before
+// character. Nearly every line of a config has none of these: its words end at
+// the next space, found by native code (indexOf) instead of a loop over its
+// characters in the interpreter (a cold `vigil config check` runs this for every line before
 // any of it is compiled; test/bench/config-check-phases.ts).
 const NEEDS_SCAN = /["!#\t\n\v\f\r\u0080-\uffff]|[^ ][{}]|[{}][^ ]/;
 
@@ -54,15 +54,17 @@ const NEEDS_SCAN = /["!#\t\n\v\f\r\u0080-\uffff]|[^ ][{}]|[{}][^ ]/;
 export function tokenizeLine(file: string, lineNo: number, raw: string, diags: Diagnostics): TokenLine {
   if (NEEDS_SCAN.test(raw)) return scan(raw, diags, file, lineNo, 1, undefined);
   const tokens: Token[] = [];
-  const body = raw.trimStart();
-  if (body.length) {
-    const words = body.split(" ");
-    let col = raw.length - body.length + 1;
-    for (let k = 0; k < words.length; k++) {
-      const text = words[k]!;
-      if (text.length) tokens.push({ text, quoted: false, file, line: lineNo, col });
-      col += text.length + 1;
+  const n = raw.length;
+  let i = 0;
+  while (i < n) {
+    if (raw.charCodeAt(i) === 0x20) {
+      i++;
+      continue;
     }
+    let end = raw.indexOf(" ", i);
+    if (end < 0) end = n;
+    tokens.push({ text: raw.slice(i, end), quoted: false, file, line: lineNo, col: i + 1 });
+    i = end + 1;
   }
   return { file, line: lineNo, raw, tokens };
 }

@@ -2,7 +2,7 @@
 // virtual_server_group (and the virtual servers that use one), track_file and
 // the checkers that refer to them (FILE_CHECK), UDP_CHECK, PING_CHECK and
 // SMTP_CHECK. Pure: config in, findings out (validate.ts merges them).
-import { ipFamily, parseIP } from "../net/ip-address.ts";
+import { formatIPv4, formatIPv6, ipFamily, parseIP } from "../net/ip-address.ts";
 import type { FieldPath } from "./diagnostics.ts";
 import type { Config, VirtualServer, VirtualServerGroup } from "./model.ts";
 import { addressValue, rangeAddresses, rangeSize } from "./vsg-range.ts";
@@ -17,6 +17,8 @@ export const MAX_GROUP_SERVICES = 16_384;
 
 /** keepalived track_file init values outside this range draw a warning (the VRRP priority range). */
 const SENSIBLE_INIT = 254;
+
+const CH = (i: number, k: number, c: number, ...p: FieldPath): FieldPath => ["virtualServers", i, "realServers", k, "checkers", c, ...p];
 
 export function validateLvsExtras(cfg: Config): Finding[] {
   const out: Finding[] = [];
@@ -71,37 +73,40 @@ export function validateLvsExtras(cfg: Config): Finding[] {
         break;
       }
     }
-    vs.realServers.forEach((rs, k) =>
-      rs.checkers.forEach((ch, c) => {
-        const C = (...p: FieldPath) => P("realServers", k, "checkers", c, ...p);
+    // plain loops, and a finding's path only for a finding: a cold `vigil config check`
+    // runs this for every checker in the interpreter (test/bench/config-check-phases.ts)
+    for (let k = 0; k < vs.realServers.length; k++) {
+      const checkers = vs.realServers[k]!.checkers;
+      for (let c = 0; c < checkers.length; c++) {
+        const ch = checkers[c]!;
         switch (ch.type) {
           case "FILE_CHECK":
-            if (!files.has(ch.trackFile)) err(C("trackFile"), `FILE_CHECK refers to track_file '${ch.trackFile}', which does not exist`);
-            if (ch.weightReverse && ch.weight === undefined) err(C("weightReverse"), "FILE_CHECK reverse needs a weight (keepalived: weight W reverse)");
+            if (!files.has(ch.trackFile)) err(CH(i, k, c, "trackFile"), `FILE_CHECK refers to track_file '${ch.trackFile}', which does not exist`);
+            if (ch.weightReverse && ch.weight === undefined) err(CH(i, k, c, "weightReverse"), "FILE_CHECK reverse needs a weight (keepalived: weight W reverse)");
             break;
           case "UDP_CHECK":
-            if (ch.replyData !== undefined && !ch.requireReply) err(C("replyData"), "a reply pattern needs require_reply (keepalived: require_reply HEX)");
+            if (ch.replyData !== undefined && !ch.requireReply) err(CH(i, k, c, "replyData"), "a reply pattern needs require_reply (keepalived: require_reply HEX)");
             if (ch.minReplyLength > ch.maxReplyLength) {
-              err(C("minReplyLength"), `min_reply_length ${ch.minReplyLength} > max_reply_length ${ch.maxReplyLength}: the check would always fail`);
+              err(CH(i, k, c, "minReplyLength"), `min_reply_length ${ch.minReplyLength} > max_reply_length ${ch.maxReplyLength}: the check would always fail`);
             } else if (ch.replyData === undefined && (ch.minReplyLength !== 0 || ch.maxReplyLength !== 255)) {
-              warn(C(ch.minReplyLength !== 0 ? "minReplyLength" : "maxReplyLength"), "reply lengths are only checked with a require_reply pattern (as keepalived 2.2.7 does); ignored");
+              warn(CH(i, k, c, ch.minReplyLength !== 0 ? "minReplyLength" : "maxReplyLength"), "reply lengths are only checked with a require_reply pattern (as keepalived 2.2.7 does); ignored");
             }
             break;
           case "PING_CHECK":
-            if (ch.connectPort !== undefined) warn(C("connectPort"), "PING_CHECK has no port: connect_port is ignored");
-            if (ch.bindPort !== undefined) warn(C("bindPort"), "PING_CHECK has no port: bind_port is ignored");
+            if (ch.connectPort !== undefined) warn(CH(i, k, c, "connectPort"), "PING_CHECK has no port: connect_port is ignored");
+            if (ch.bindPort !== undefined) warn(CH(i, k, c, "bindPort"), "PING_CHECK has no port: bind_port is ignored");
             break;
           case "SMTP_CHECK":
             ch.host.forEach((h, hi) => {
               for (const f of ["connectIp", "bindto"] as const) {
                 const v = h[f];
-                if (v !== undefined && ipFamily(v) === 0) err(C("host", hi, f), `'${v}' is not an IPv4 or IPv6 address`);
+                if (v !== undefined && ipFamily(v) === 0) err(CH(i, k, c, "host", hi, f), `'${v}' is not an IPv4 or IPv6 address`);
               }
             });
             break;
         }
-      }),
-    );
+      }
+    }
   });
   return out;
 }
@@ -173,7 +178,7 @@ function serviceKeys(vs: VirtualServer, groups: readonly VirtualServerGroup[]): 
   if (vs.fwmark !== undefined) return [`fwmark|${vs.fwmark}|`];
   if (vs.group === undefined) {
     const a = ipOrUndefined(vs.ip ?? "");
-    return a ? [`${proto}|${rangeAddressesOne(vs.ip!)}|${vs.port ?? 0}`] : [];
+    return a ? [`${proto}|${canonical(a)}|${vs.port ?? 0}`] : [];
   }
   const g = groups.find((x) => x.name === vs.group);
   if (!g) return [];
@@ -184,7 +189,6 @@ function serviceKeys(vs: VirtualServer, groups: readonly VirtualServerGroup[]): 
 }
 
 /** Canonical text of one address (what rangeAddresses yields), so plain and group keys compare. */
-function rangeAddressesOne(ip: string): string {
-  for (const a of rangeAddresses({ ip })) return a;
-  return ip;
+function canonical(a: { family: 4 | 6; bytes: Uint8Array }): string {
+  return a.family === 4 ? formatIPv4(a.bytes) : formatIPv6(a.bytes);
 }
