@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { signBlob, verifyBlob } from "../../../src/config-io/cose-sign.ts";
 import { COMMIT_STEPS, ConfigStore, CURRENT, LAST_KNOWN_GOOD, PENDING } from "../../../src/config-io/store.ts";
 import { TrustStore } from "../../../src/config-io/trust.ts";
-import { BUN } from "../../helpers/netns.ts";
+import { crashDuringCommit } from "./store-crash.ts";
 
 const root = mkdtempSync("/tmp/vigil-store-confirm-");
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -69,14 +69,7 @@ describe("config store, commit-confirm", () => {
   // the unconfirmed 11 never boots, and serial 10 always does.
   for (const [i, step] of COMMIT_STEPS.entries()) {
     test(`power loss after step ${i + 1} '${step}' of a probation commit boots serial 10`, () => {
-      const dir = `${root}/crash-${i}`;
-      const s = new ConfigStore(dir);
-      s.commit(blobOf(9), 9, "h9");
-      s.commit(blobOf(10), 10, "h10");
-      const blobPath = `${root}/blob11-${i}`;
-      writeFileSync(blobPath, blobOf(11));
-      const child = Bun.spawnSync([BUN, `${import.meta.dir}/store-crash-child.ts`, dir, blobPath, "11", "h11", step, "pending"], { stderr: "pipe" });
-      expect(child.signalCode).toBe("SIGKILL");
+      const dir = crashDuringCommit({ root, run: i, step, blobOf, pending: true });
       const after = new ConfigStore(dir);
       expect(after.boot(validate)).toMatchObject({ serial: 10 });
       expect(after.pendingSerial()).toBeNull();

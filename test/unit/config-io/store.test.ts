@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { configHash, signBlob, verifyBlob } from "../../../src/config-io/cose-sign.ts";
 import { COMMIT_STEPS, ConfigStore, CURRENT, LAST_KNOWN_GOOD } from "../../../src/config-io/store.ts";
 import { TrustStore } from "../../../src/config-io/trust.ts";
-import { BUN } from "../../helpers/netns.ts";
+import { crashDuringCommit } from "./store-crash.ts";
 
 const root = mkdtempSync("/tmp/vigil-store-");
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -63,14 +63,7 @@ describe("config store", () => {
   // the rename of current happened it is the new one.
   for (const [i, step] of COMMIT_STEPS.entries()) {
     test(`power loss after step ${i + 1} '${step}' leaves a bootable config`, () => {
-      const dir = `${root}/crash-${i}`;
-      const s = new ConfigStore(dir);
-      s.commit(blobOf(9), 9, "h9");
-      s.commit(blobOf(10), 10, "h10");
-      const blobPath = `${root}/blob11-${i}`;
-      writeFileSync(blobPath, blobOf(11));
-      const child = Bun.spawnSync([BUN, `${import.meta.dir}/store-crash-child.ts`, dir, blobPath, "11", "h11", step], { stderr: "pipe" });
-      expect(child.signalCode).toBe("SIGKILL");
+      const dir = crashDuringCommit({ root, run: i, step, blobOf });
       const choice = new ConfigStore(dir).boot(validate);
       expect(choice).not.toBeNull();
       const landed = i >= COMMIT_STEPS.indexOf("current-renamed");
