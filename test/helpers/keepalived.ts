@@ -110,6 +110,17 @@ export function keepalivedArgv(conf: string, base: string): string[] {
 }
 
 /**
+ * keepalived (its VRRP child only) on router r with the config `text`, written to
+ * lab.dir/NAME.conf, its pid files beside it; not waited for (the caller knows what
+ * "ready" means for its scenario).
+ */
+export function spawnKeepalived(lab: Lab, r: number, name: string, text: string, tag = "keepalived"): LabProc {
+  const base = join(lab.dir, name);
+  writeFileSync(`${base}.conf`, text);
+  return lab.spawn(r, keepalivedArgv(`${base}.conf`, base), tag);
+}
+
+/**
  * Start `impl` on router r with `spec`. Resolves once the process is up
  * (keepalived: its VRRP child has entered its first state; vigil: its status
  * socket answers); throws with the log's tail if it exits first or is not
@@ -121,11 +132,10 @@ export async function startRouter(lab: Lab, r: number, impl: Impl, spec: RouterS
     const v = await startVigil(lab, r, keepalivedConf(spec));
     return { impl, router: r, conf: v.conf, proc: v.proc, spec };
   }
-  const n = lab.procs.length;
-  const base = join(lab.dir, `r${r}-${impl}-${n}`);
+  const name = `r${r}-${impl}-${lab.procs.length}`;
+  const base = join(lab.dir, name);
   const conf = `${base}.conf`;
-  writeFileSync(conf, keepalivedConf(spec));
-  const proc = lab.spawn(r, keepalivedArgv(conf, base), impl);
+  const proc = spawnKeepalived(lab, r, name, keepalivedConf(spec), impl);
   const ready = () => existsSync(`${base}.vrrp.pid`) && /Entering (BACKUP|MASTER|FAULT) STATE/.test(lab.logOf(proc));
   const deadline = Date.now() + 10_000;
   let exited = false;

@@ -10,9 +10,9 @@
 // sender's address as SPI and increasing sequence numbers; vigil counts no drop and
 // keepalived logs no IPSEC-AH complaint about vigil's adverts.
 import { describe, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { keepalivedArgv } from "../helpers/keepalived.ts";
+import { spawnKeepalived } from "../helpers/keepalived.ts";
 import { type LabProc, sleep, useLab } from "../helpers/lab.ts";
 import { instanceStatus, startVigil, type VigilHandle, waitUntil } from "../helpers/vigil.ts";
 
@@ -38,9 +38,7 @@ interface Running { impl: Impl; r: number; vigil?: VigilHandle; ka?: LabProc }
 
 async function start(impl: Impl, r: number): Promise<Running> {
   if (impl === "vigil") return { impl, r, vigil: await startVigil(lab(), r, conf(r).replace("global_defs {", "global_defs {\n  vip_lifetime 2")) };
-  const base = join(lab().dir, `r${r}-ka-${lab().procs.length}`);
-  writeFileSync(`${base}.conf`, conf(r));
-  const ka = lab().spawn(r, keepalivedArgv(`${base}.conf`, base), "keepalived");
+  const ka = spawnKeepalived(lab(), r, `r${r}-ka-${lab().procs.length}`, conf(r));
   if (!(await waitUntil(() => /Entering (BACKUP|MASTER|FAULT) STATE/.test(lab().logOf(ka)), 10_000))) throw new Error(`keepalived on r${r}: ${lab().logOf(ka).slice(-1500)}`);
   return { impl, r, ka };
 }

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { linesReach, readLines, stopPid } from "../helpers/fifo-lines.ts";
-import { keepalivedArgv } from "../helpers/keepalived.ts";
+import { spawnKeepalived } from "../helpers/keepalived.ts";
 import { Lab, type LabProc, sleep } from "../helpers/lab.ts";
 import { startVigil, vigilConf, waitUntil } from "../helpers/vigil.ts";
 
@@ -138,9 +138,7 @@ describe("notify_priority_changes: vigil writes keepalived 2.2.7's priority line
 
   test("keepalived 2.2.7 through the scenario (the reference)", async () => {
     ka = await scenario("keepalived", async (conf) => {
-      const base = join(lab.dir, "ka");
-      writeFileSync(`${base}.conf`, conf);
-      return lab.spawn(1, keepalivedArgv(`${base}.conf`, base), "keepalived");
+      return spawnKeepalived(lab, 1, "ka", conf);
     });
     expect(ka.some((l) => l.includes("_PRIORITY "))).toBe(true);
   }, 60_000);
@@ -160,9 +158,7 @@ describe("notify_priority_changes: vigil writes keepalived 2.2.7's priority line
 describe("notify_master_rx_lower_pri and MASTER_RX_LOWER_PRI: vigil as keepalived 2.2.7", () => {
   test("a master hearing a lower-priority master writes a line and runs the script for each advert, as keepalived does", async () => {
     const ka = await lowerScenario("keepalived", async (conf) => {
-      const base = join(lab.dir, "ka-lower");
-      writeFileSync(`${base}.conf`, conf);
-      return lab.spawn(1, keepalivedArgv(`${base}.conf`, base), "keepalived");
+      return spawnKeepalived(lab, 1, "ka-lower", conf);
     });
     const vg = await lowerScenario("vigil", async (conf) => (await startVigil(lab, 1, conf)).proc);
     const distinct = (l: string[]) => [...new Set(l)];

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { linesReach, readLines, stopPid } from "../helpers/fifo-lines.ts";
-import { keepalivedArgv } from "../helpers/keepalived.ts";
+import { spawnKeepalived } from "../helpers/keepalived.ts";
 import { Lab, type LabProc, sleep } from "../helpers/lab.ts";
 import { instanceStatus, startVigil, vigilConf, type VigilHandle, waitUntil } from "../helpers/vigil.ts";
 
@@ -98,9 +98,7 @@ describe("notify_fifo: vigil writes what keepalived 2.2.7 writes", () => {
 
   test("keepalived 2.2.7 through the scenario (the reference)", async () => {
     ka = await scenario("keepalived", async (conf) => {
-      const base = join(lab.dir, "ka");
-      writeFileSync(`${base}.conf`, conf);
-      return lab.spawn(1, keepalivedArgv(`${base}.conf`, base), "keepalived");
+      return spawnKeepalived(lab, 1, "ka", conf);
     });
     expect(ka.length).toBeGreaterThan(0);
   }, 60_000);
@@ -144,9 +142,7 @@ async function reloadLines(tag: string, start: (conf: string) => Promise<LabProc
 describe("fifo_write_vrrp_states_on_reload", () => {
   test("a SIGHUP writes each sync group's state as keepalived 2.2.7 does, and (vigil only) that of each instance in no group", async () => {
     const ka = await reloadLines("keepalived", async (conf) => {
-      const base = join(lab.dir, "ka-reload");
-      writeFileSync(`${base}.conf`, conf);
-      return lab.spawn(1, keepalivedArgv(`${base}.conf`, base), "keepalived-reload");
+      return spawnKeepalived(lab, 1, "ka-reload", conf, "keepalived-reload");
     });
     const vg = await reloadLines("vigil", async (conf) => (await startVigil(lab, 1, conf)).proc);
     // keepalived 2.2.7 writes the groups' lines only (measured: not even an instance outside any group)
@@ -258,9 +254,7 @@ async function deletedByReload(tag: string, start: (conf: string) => Promise<{ p
 describe("notify_deleted", () => {
   test("a reload that removes an instance tells the FIFO and the scripts FAULT, or DELETED with notify_deleted (whose script runs), as keepalived 2.2.7", async () => {
     const ka = await deletedByReload("keepalived", async (conf) => {
-      const base = join(lab.dir, "ka-del");
-      writeFileSync(`${base}.conf`, conf);
-      return { proc: lab.spawn(1, keepalivedArgv(`${base}.conf`, base), "keepalived-del"), confFile: `${base}.conf` };
+      return { proc: spawnKeepalived(lab, 1, "ka-del", conf, "keepalived-del"), confFile: join(lab.dir, "ka-del.conf") };
     });
     const vg = await deletedByReload("vigil", async (conf) => {
       const h = await startVigil(lab, 1, conf);

@@ -8,10 +8,9 @@
 // again with the static address and route restored. The man page's "transition
 // to backup" when the entry is deleted is not what keepalived does.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { linesReach, readLines, stopPid } from "../helpers/fifo-lines.ts";
-import { keepalivedArgv } from "../helpers/keepalived.ts";
+import { spawnKeepalived } from "../helpers/keepalived.ts";
 import { Lab, type LabProc, sleep } from "../helpers/lab.ts";
 import { startVigil, waitUntil } from "../helpers/vigil.ts";
 
@@ -92,9 +91,7 @@ async function scenario(tag: string, start: (text: string) => Promise<LabProc>) 
 
 test("track_group: the static entries' interface going down puts the group's instances (only them) in FAULT and back; a deleted static address is put back and moves nothing — vigil as keepalived 2.2.7", async () => {
   const ka = await scenario("keepalived", async (text) => {
-    const base = join(lab.dir, "ka");
-    writeFileSync(`${base}.conf`, text);
-    return lab.spawn(1, keepalivedArgv(`${base}.conf`, base), "keepalived");
+    return spawnKeepalived(lab, 1, "ka", text);
   });
   const vg = await scenario("vigil", async (text) => (await startVigil(lab, 1, text)).proc);
   for (const r of [ka, vg]) {

@@ -2,9 +2,7 @@
 // segment. They elect each other, hand the VIP back and forth, and the client's ARP
 // entry for the VIP stays 00:00:5e:00:01:VRID whichever of them is master.
 import { describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { keepalivedArgv } from "../helpers/keepalived.ts";
+import { spawnKeepalived } from "../helpers/keepalived.ts";
 import { type LabProc, sleep, useLab } from "../helpers/lab.ts";
 import { adverts } from "../helpers/pcap.ts";
 import { instanceStatus, startVigil, stopVigil, vigilConf, type VigilHandle, waitUntil } from "../helpers/vigil.ts";
@@ -32,9 +30,7 @@ function addrsOn(r: number, dev: string): string[] {
 }
 
 async function startKeepalived(): Promise<LabProc> {
-  const base = join(lab().dir, `r1-keepalived-${lab().procs.length}`);
-  writeFileSync(`${base}.conf`, conf(1, 150));
-  const p = lab().spawn(1, keepalivedArgv(`${base}.conf`, base), "keepalived");
+  const p = spawnKeepalived(lab(), 1, `r1-keepalived-${lab().procs.length}`, conf(1, 150));
   const ok = await waitUntil(() => /Entering (BACKUP|MASTER) STATE/.test(lab().logOf(p)), 10_000, 50);
   if (!ok) throw new Error(`keepalived did not start:\n${lab().logOf(p).split("\n").slice(-15).join("\n")}`);
   return p;
@@ -95,9 +91,7 @@ describe("use_vmac interop: keepalived 2.2.7 (r1, priority 150) and vigil (r2, p
       routerId: `r${r}`, global,
       instances: [{ name: "VI6", vrid: VRID6, priority: prio, advertInt: 0.1, vips: [VIP6], extra: ["use_vmac", "garp_master_delay 0"] }],
     });
-    const base = join(lab().dir, `r1-keepalived6-${lab().procs.length}`);
-    writeFileSync(`${base}.conf`, conf6(1, 150));
-    ka = lab().spawn(1, keepalivedArgv(`${base}.conf`, base), "keepalived");
+    ka = spawnKeepalived(lab(), 1, `r1-keepalived6-${lab().procs.length}`, conf6(1, 150));
     expect(await waitUntil(() => addrsOn(1, DEV6).includes(VIP6), 8000)).toBe(true);
     vigil = await startVigil(lab(), 2, conf6(2, 100, ["vip_lifetime 2"]));
     const v6 = () => instanceStatus(vigil, "VI6");

@@ -10,7 +10,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Lab, type LabProc, nowMs, sleep } from "../helpers/lab.ts";
 import { adverts, type Frame, garps, readPcap } from "../helpers/pcap.ts";
-import { keepalivedArgv } from "../helpers/keepalived.ts";
+import { spawnKeepalived } from "../helpers/keepalived.ts";
 import { instanceStatus, startVigil, stopVigil, vigilConf, type VigilHandle, waitUntil } from "../helpers/vigil.ts";
 
 const V1 = "198.18.0.140";
@@ -144,9 +144,7 @@ describe("vigil master announcements", () => {
 
     // keepalived 2.2.7 itself, same config, same interface
     const kcap = await lab.capture();
-    const base = join(lab.dir, "garp-group-keepalived");
-    writeFileSync(`${base}.conf`, conf);
-    const ka = lab.spawn(1, keepalivedArgv(`${base}.conf`, base), "keepalived");
+    const ka = spawnKeepalived(lab, 1, "garp-group-keepalived", conf);
     try {
       expect(await waitUntil(() => (lab.logOf(ka).match(/Entering MASTER STATE/g) ?? []).length === 2, 10_000)).toBe(true);
       await sleep(GROUP_S * 1000 * 4 + 300);
