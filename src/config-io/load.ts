@@ -1,6 +1,6 @@
 // Loads a config file in any of the three formats, chosen by extension and,
 // failing that, by content.
-import { readCbor } from "../config/config-cbor.ts";
+import { readCbor } from "../config/config-from-cbor.ts";
 import { Diagnostics } from "../config/diagnostics.ts";
 import { readJson } from "../config/json.ts";
 import { readKeepalived } from "../config/keepalived-reader.ts";

@@ -7,38 +7,15 @@
 // cbor-extract, whose __dirname would freeze the build tree's path into the binary.
 import { Encoder } from "cbor-x/encode";
 import { CborError } from "./cbor-error.ts";
-import { type CborProfile, readCbor } from "./cbor-reader.ts";
+import { compareKeys, keyBytes } from "./cbor-key-order.ts";
 
 export { CborError };
+export { cborKeyOrder } from "./cbor-key-order.ts";
+export { DEFAULT_MAX_CBOR_BYTES, decodeStrict, type DecodeOptions } from "./cbor-decode.ts";
 
 const encoder = new Encoder({ useRecords: false, variableMapSize: true, tagUint8Array: false, useTag259ForMaps: false } as never);
 
 const TWO32 = 2 ** 32;
-const utf8 = new TextEncoder();
-
-/** §4.2.1: map keys sorted by their deterministic encodings (bytewise). For text
- *  keys that is: shorter UTF-8 first, then bytewise. */
-function compareKeys(a: Uint8Array, b: Uint8Array): number {
-  if (a.length !== b.length) return a.length - b.length;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return 0;
-}
-
-/** Sort comparator for string keys in deterministic CBOR order. */
-export function cborKeyOrder(a: string, b: string): number {
-  return compareKeys(keyBytes(a), keyBytes(b));
-}
-
-// Configs repeat the same few hundred field names thousands of times.
-const keyCache = new Map<string, Uint8Array>();
-function keyBytes(k: string): Uint8Array {
-  let b = keyCache.get(k);
-  if (!b) {
-    b = utf8.encode(k);
-    if (keyCache.size < 4096) keyCache.set(k, b);
-  }
-  return b;
-}
 
 // Path of the value being normalized, for error messages only (push/pop, no
 // string building on the hot path).
@@ -175,39 +152,4 @@ export function encodeDeterministic(value: unknown): Uint8Array {
   trail.length = 0;
   const out = encoder.encode(normalize(value, 0));
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength).slice();
-}
-
-export interface DecodeOptions {
-  maxBytes?: number;
-  maxDepth?: number;
-  /** tags accepted (e.g. 18 for COSE_Sign1); any other tag is an error */
-  allowTags?: number[];
-}
-
-export const DEFAULT_MAX_CBOR_BYTES = 4 << 20;
-
-/** What a config (and a signed fleet request's payload) may be: deterministic CBOR of plain data. */
-const DETERMINISTIC: Omit<CborProfile, "tags" | "maxDepth"> = {
-  shortestHeads: true,
-  sortedKeys: true,
-  keys: "text",
-  maps: "object",
-  protoKey: "refuse",
-  floatsAndUndefined: false,
-  bigInts: true,
-};
-
-/**
- * Decodes exactly one data item that must already be in deterministic form.
- * Rejects: trailing bytes, indefinite lengths, non-shortest integers and
- * lengths, unsorted or duplicate map keys, non-text map keys, floats,
- * undefined and other simple values, tags not allowed, invalid UTF-8.
- * The reader is cbor-reader.ts, shared with COSE envelopes and fleet bodies.
- */
-export function decodeStrict(bytes: Uint8Array, opts: DecodeOptions = {}): unknown {
-  const max = opts.maxBytes ?? DEFAULT_MAX_CBOR_BYTES;
-  if (!(bytes instanceof Uint8Array)) throw new CborError("input is not bytes");
-  if (bytes.length === 0) throw new CborError("empty input");
-  if (bytes.length > max) throw new CborError(`input is ${bytes.length} bytes, more than the limit of ${max}`);
-  return readCbor(bytes, { ...DETERMINISTIC, tags: new Set(opts.allowTags ?? []), maxDepth: opts.maxDepth ?? 64 });
 }

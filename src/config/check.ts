@@ -4,7 +4,7 @@
 // every config has exactly one representation.
 import type { FieldPath } from "./diagnostics.ts";
 import type { Config } from "./model.ts";
-import { cborKeyOrder } from "./cbor.ts";
+import { cborKeyOrder } from "./cbor-key-order.ts";
 import { configSpec, type ObjectSpec, type Spec } from "./spec.ts";
 
 export interface Issue {

@@ -100,11 +100,12 @@ export class Ctx {
    * of times (real_server, its checkers, url): a table built per block is a
    * closure per keyword per block, much of a cold `vigil config check`'s work
    * (test/bench/cold-start.bench.ts). Its handlers keep per-block state on the
-   * target they are given, never in the closure.
+   * target they are given, never in the closure. `build` is a module-level
+   * function of (ctx, table name), so asking for a table makes no closure either.
    */
-  table<T>(name: string, build: () => Record<string, (s: Stmt, target: T) => void>): Record<string, (s: Stmt, target: T) => void> {
+  table<T>(name: string, build: (c: Ctx, name: string) => Record<string, (s: Stmt, target: T) => void>): Record<string, (s: Stmt, target: T) => void> {
     let t = this.tables.get(name) as Record<string, (s: Stmt, target: T) => void> | undefined;
-    if (!t) this.tables.set(name, (t = build()));
+    if (!t) this.tables.set(name, (t = build(this, name)));
     return t;
   }
 

@@ -123,52 +123,56 @@ export function readVirtualServer(c: Ctx, s: Stmt): Raw | undefined {
     c.mark(o, "port", s, b);
   }
   const where = `virtual_server ${a.text} ${b.text}`;
-  const realServers: Raw[] = [];
-  c.dispatch(block, where, o, {
-    delay_loop: hSec(c, "delayLoopMs"),
-    lb_algo: hEnum(c, "lbAlgo", LB_ALGOS, (x) => x.toLowerCase()),
-    lvs_sched: hEnum(c, "lbAlgo", LB_ALGOS, (x) => x.toLowerCase()),
-    lb_kind: kind(c),
-    lvs_method: kind(c),
-    persistence_timeout: (st, x) => {
-      if (!c.noBlock(st)) return;
-      // keepalived: the keyword alone means 360 s
-      if (st.args.length === 0) c.put(x, "persistenceTimeoutMs", 360_000, st);
-      else c.put(x, "persistenceTimeoutMs", c.seconds(st, c.one(st)), st);
-    },
-    persistence_granularity: hStr(c, "persistenceGranularity"),
-    protocol: hEnum(c, "protocol", LVS_PROTOCOLS, (x) => x.toUpperCase()),
-    sorry_server: (st, x) => {
-      if (!c.noBlock(st)) return;
-      if (st.args.length < 1 || st.args.length > 2) return c.error(st, "'sorry_server' takes IP [PORT]");
-      c.put(x, "sorryServer", ipPort(c, st), st);
-    },
-    sorry_server_inhibit: hFlag(c, "sorryServerInhibit"),
-    quorum: hInt(c, "quorum"),
-    quorum_up: hCmd(c, "quorumUp"),
-    quorum_down: hCmd(c, "quorumDown"),
-    hysteresis: hInt(c, "hysteresis"),
-    alpha: hFlag(c, "alpha"),
-    omega: hFlag(c, "omega"),
-    inhibit_on_failure: hFlag(c, "inhibitOnFailure"),
-    ha_suspend: hFlag(c, "haSuspend"),
-    virtualhost: hStr(c, "virtualhost"),
-    smtp_alert: hFlag(c, "smtpAlert"),
-    real_server: (st) => {
-      const rs = readRealServer(c, st);
-      if (rs) {
-        c.mark(realServers, realServers.length, st);
-        realServers.push(rs);
-      }
-    },
-  });
-  if (realServers.length) o.realServers = realServers;
+  c.dispatch(block, where, o, c.table("virtual_server", virtualServerHandlers));
   // keepalived 2.2.7 says "no protocol set - defaulting to UDP" here; vigil keeps
   // TCP, the default of keepalived's documentation, and says so.
   if (o.protocol === undefined && o.fwmark === undefined && o.group === undefined) {
     c.warn(s, `${where}: no 'protocol', using TCP (keepalived 2.2.7 would fall back to UDP); write it explicitly`);
   }
   return o;
+}
+
+/** The virtual_server keywords, one table per read (Ctx.table); its real servers go on the virtual server as they are read. */
+function virtualServerHandlers(c: Ctx): Record<string, Handler> {
+  return {
+  delay_loop: hSec(c, "delayLoopMs"),
+  lb_algo: hEnum(c, "lbAlgo", LB_ALGOS, (x) => x.toLowerCase()),
+  lvs_sched: hEnum(c, "lbAlgo", LB_ALGOS, (x) => x.toLowerCase()),
+  lb_kind: kind(c),
+  lvs_method: kind(c),
+  persistence_timeout: (st, x) => {
+    if (!c.noBlock(st)) return;
+    // keepalived: the keyword alone means 360 s
+    if (st.args.length === 0) c.put(x, "persistenceTimeoutMs", 360_000, st);
+    else c.put(x, "persistenceTimeoutMs", c.seconds(st, c.one(st)), st);
+  },
+  persistence_granularity: hStr(c, "persistenceGranularity"),
+  protocol: hEnum(c, "protocol", LVS_PROTOCOLS, (x) => x.toUpperCase()),
+  sorry_server: (st, x) => {
+    if (!c.noBlock(st)) return;
+    if (st.args.length < 1 || st.args.length > 2) return c.error(st, "'sorry_server' takes IP [PORT]");
+    c.put(x, "sorryServer", ipPort(c, st), st);
+  },
+  sorry_server_inhibit: hFlag(c, "sorryServerInhibit"),
+  quorum: hInt(c, "quorum"),
+  quorum_up: hCmd(c, "quorumUp"),
+  quorum_down: hCmd(c, "quorumDown"),
+  hysteresis: hInt(c, "hysteresis"),
+  alpha: hFlag(c, "alpha"),
+  omega: hFlag(c, "omega"),
+  inhibit_on_failure: hFlag(c, "inhibitOnFailure"),
+  ha_suspend: hFlag(c, "haSuspend"),
+  virtualhost: hStr(c, "virtualhost"),
+  smtp_alert: hFlag(c, "smtpAlert"),
+  real_server: (st, x) => {
+    const rs = readRealServer(c, st);
+    if (rs) {
+      const realServers = (x.realServers ??= []) as Raw[];
+      c.mark(realServers, realServers.length, st);
+      realServers.push(rs);
+    }
+  },
+  };
 }
 
 function kind(c: Ctx): Handler {
@@ -189,7 +193,7 @@ function readRealServer(c: Ctx, s: Stmt): Raw | undefined {
     return undefined;
   }
   const o = ipPort(c, s);
-  c.dispatch(block, () => `real_server ${s.args.map((t) => t.text).join(" ")}`, o, c.table("real_server", () => realServerHandlers(c)));
+  c.dispatch(block, () => `real_server ${s.args.map((t) => t.text).join(" ")}`, o, c.table("real_server", realServerHandlers));
   return o;
 }
 
@@ -305,7 +309,7 @@ function readChecker(c: Ctx, s: Stmt, type: string): Raw | undefined {
   }
   if (type === "HTTP_GET" || type === "SSL_GET" || type === "TCP_CHECK" || type === "PING_CHECK") {
     // the common checkers: one table per read (Ctx.table)
-    c.dispatch(block, type, o, c.table(type, () => commonCheckerHandlers(c, type)));
+    c.dispatch(block, type, o, c.table(type, commonCheckerHandlers));
     if (type === "HTTP_GET" || type === "SSL_GET") {
       const urls = (o.url ?? []) as Raw[];
       if (!urls.length) c.error(s, `${type} needs at least one url { path ... } block`);
@@ -380,7 +384,7 @@ function readUrl(c: Ctx, s: Stmt): Raw | undefined {
   if (!block) return undefined;
   const o: Raw = {};
   c.mark(o, "", s);
-  c.dispatch(block, "url", o, c.table("url", () => urlHandlers(c)));
+  c.dispatch(block, "url", o, c.table("url", urlHandlers));
   c.missing(s, o, "path", "url: missing 'path'");
   return o;
 }

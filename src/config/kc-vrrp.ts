@@ -465,7 +465,7 @@ export function readInstance(c: Ctx, s: Stmt, global: Raw): Raw | undefined {
   const head = namedBlock(c, s);
   if (!head) return undefined;
   const { block, name, o } = head;
-  c.dispatch(block, `vrrp_instance ${name}`, o, c.table("vrrp_instance", () => instanceHandlers(c)));
+  c.dispatch(block, `vrrp_instance ${name}`, o, c.table("vrrp_instance", instanceHandlers));
   const sync = (o as WithSyncIface)[SYNC_DAEMON_IFACE];
   if (sync) {
     delete (o as WithSyncIface)[SYNC_DAEMON_IFACE];

@@ -78,9 +78,14 @@ export function readConfigLines(
   const state = { bytes: 0, files: 0 };
   const out: TokenLine[] = [];
   const stack: string[] = [];
+  let configId = opts.configId;
   const expander = new Expander({
     diags,
-    configId: opts.configId ?? fs.configId?.() ?? "",
+    // asked for only by an `@ID` line or ${_INSTANCE}: the machine's id means its
+    // hostname (node:os, ≈ 0.5 ms of a cold start), which most configs never need
+    get configId() {
+      return (configId ??= fs.configId?.() ?? "");
+    },
     dirOf: (file) => absoluteDir(fs, file),
     limits: limits.expand ?? DEFAULT_EXPAND_LIMITS,
     ...(opts.random ? { random: opts.random } : {}),
