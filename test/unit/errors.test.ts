@@ -2,17 +2,11 @@
 // they are: every Error subclass in src/ sets `name`, so a log line or a
 // rethrown error names its class instead of a bare "Error".
 import { describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { errorText } from "../../src/error-text.ts";
+import { tsFiles } from "../helpers/source-files.ts";
 
 const SRC = `${import.meta.dir}/../../src`;
-
-function files(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => {
-    const p = `${dir}/${n}`;
-    return statSync(p).isDirectory() ? files(p) : p.endsWith(".ts") ? [p] : [];
-  });
-}
 
 describe("errors", () => {
   test("errorText gives an Error's message and any other thrown value as text", () => {
@@ -26,7 +20,7 @@ describe("errors", () => {
   test("every Error subclass in src/ sets its name to its class name", () => {
     const offenders: string[] = [];
     let classes = 0;
-    for (const f of files(SRC)) {
+    for (const f of tsFiles(SRC)) {
       const text = readFileSync(f, "utf8");
       for (const m of text.matchAll(/class (\w+) extends \w*Error\b[^{]*\{/g)) {
         classes++;
@@ -41,7 +35,7 @@ describe("errors", () => {
 
   test("no copy of the errorText expression (nor a cast `(e as Error).message`) outside src/error-text.ts", () => {
     const copies: string[] = [];
-    for (const f of files(SRC)) {
+    for (const f of tsFiles(SRC)) {
       if (f.endsWith("/error-text.ts")) continue;
       readFileSync(f, "utf8").split("\n").forEach((line, i) => {
         if (/\b(\w+) instanceof Error \? \1\.message : |\(\w+ as Error\)\.message/.test(line)) copies.push(`${f.slice(SRC.length + 1)}:${i + 1}`);

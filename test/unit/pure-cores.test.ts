@@ -8,9 +8,10 @@
 // node:* or Bun API, and they read no clock. What does I/O lives in an adapter
 // folder; README.md's layout says which folders are which.
 import { describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { dirname, relative, resolve } from "node:path";
+import { tsFiles } from "../helpers/source-files.ts";
 
 const SRC = resolve(import.meta.dir, "../../src");
 /** folders that are pure with everything under them */
@@ -20,14 +21,6 @@ const PURE_TOP_LEVEL = ["lvs"];
 const PURE_FILES = ["error-text.ts", "fleet/topics.ts", "fleet/body-decode.ts", "fleet/cbor-body.ts", "fleet/config-result.ts"];
 /** npm packages a core may use: pure codecs ("cbor-x/encode", not "cbor-x", whose root loads a native addon) */
 const PURE_PACKAGES = new Set(["cbor-x/encode"]);
-
-function files(dir: string, deep: boolean): string[] {
-  return readdirSync(dir).flatMap((n) => {
-    const p = `${dir}/${n}`;
-    if (statSync(p).isDirectory()) return deep ? files(p, true) : [];
-    return p.endsWith(".ts") ? [p] : [];
-  });
-}
 
 function isPure(abs: string): boolean {
   const rel = relative(SRC, abs);
@@ -39,8 +32,8 @@ function isPure(abs: string): boolean {
 
 function pureFiles(): string[] {
   return [
-    ...PURE_TREES.flatMap((d) => files(`${SRC}/${d}`, true)),
-    ...PURE_TOP_LEVEL.flatMap((d) => files(`${SRC}/${d}`, false)),
+    ...PURE_TREES.flatMap((d) => tsFiles(`${SRC}/${d}`)),
+    ...PURE_TOP_LEVEL.flatMap((d) => tsFiles(`${SRC}/${d}`, false)),
     ...PURE_FILES.map((f) => `${SRC}/${f}`),
   ];
 }

@@ -2,22 +2,16 @@
 // storage can move under a JIT-compiled caller (src/sys/ffi-memory.ts,
 // oven-sh/bun#32054). src/sys allocates them only through ffi-memory.ts.
 import { describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { ffiBytes, ffiCopy, ffiI32, ffiI64, ffiU32, ffiU64 } from "../../../src/sys/ffi-memory.ts";
+import { tsFiles } from "../../helpers/source-files.ts";
 
 const SYS = `${import.meta.dir}/../../../src/sys`;
-
-function files(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => {
-    const p = `${dir}/${n}`;
-    return statSync(p).isDirectory() ? files(p) : p.endsWith(".ts") ? [p] : [];
-  });
-}
 
 describe("memory for the kernel", () => {
   test("src/sys creates typed arrays only through ffi-memory.ts (or as views of an existing buffer)", () => {
     const offenders: string[] = [];
-    for (const f of files(SYS)) {
+    for (const f of tsFiles(SYS)) {
       if (f.endsWith("/ffi-memory.ts")) continue;
       readFileSync(f, "utf8").split("\n").forEach((line, i) => {
         for (const m of line.matchAll(/new (?:Uint8|Int8|Uint16|Int16|Uint32|Int32|BigUint64|BigInt64|Float32|Float64)Array\(([^)]*)/g)) {
