@@ -9,18 +9,14 @@
 import { mkdtempSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { exitHook } from "./exit-hook.ts";
 import { processTree } from "./lab.ts";
 
 export const CHROMIUM = "/usr/bin/chromium";
 
 /** browsers still running: killed (by PID) if the test process exits without closing them */
 const live = new Set<Chromium>();
-let hooked = false;
-function hookExit() {
-  if (hooked) return;
-  hooked = true;
-  process.on("exit", () => { for (const c of live) c.killSync(); });
-}
+const hookExit = exitHook(() => { for (const c of live) c.killSync(); }, false);
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; method: string };
 

@@ -11,6 +11,7 @@ import { afterAll, beforeAll } from "bun:test";
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { exitHook } from "./exit-hook.ts";
 import { readPcap, type Frame } from "./pcap.ts";
 
 const LAB_DIR = `${import.meta.dir}/../../board/lab`;
@@ -96,15 +97,7 @@ function signalPid(pid: number, sig: NodeJS.Signals | number) {
 
 let labCounter = 0;
 const liveLabs = new Set<Lab>();
-let hooked = false;
-function hookExit() {
-  if (hooked) return;
-  hooked = true;
-  process.on("exit", () => { for (const l of [...liveLabs]) l.cleanupSync(); });
-  for (const sig of ["SIGINT", "SIGTERM"] as const) {
-    process.once(sig, () => { for (const l of [...liveLabs]) l.cleanupSync(); process.exit(128 + (sig === "SIGINT" ? 2 : 15)); });
-  }
-}
+const hookExit = exitHook(() => { for (const l of [...liveLabs]) l.cleanupSync(); });
 
 export class Lab {
   readonly prefix: string;

@@ -10,6 +10,7 @@
 import { spawn, spawnSync, type Subprocess } from "bun";
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
+import { exitHook } from "./exit-hook.ts";
 import { freePort } from "./mosquitto.ts";
 
 const SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server";
@@ -32,15 +33,7 @@ async function portOpenHere(host: string, port: number): Promise<boolean> {
 
 /** Clusters not yet disposed: killed by PID if the test process exits (or is told to) first. */
 const live = new Set<RabbitCluster>();
-let hooked = false;
-function hookExit() {
-  if (hooked) return;
-  hooked = true;
-  process.on("exit", () => { for (const c of live) c.killSync(); });
-  for (const sig of ["SIGINT", "SIGTERM"] as const) {
-    process.once(sig, () => { for (const c of live) c.killSync(); process.exit(128 + (sig === "SIGINT" ? 2 : 15)); });
-  }
-}
+const hookExit = exitHook(() => { for (const c of live) c.killSync(); });
 
 interface NodeProc {
   name: string;
