@@ -1,10 +1,12 @@
-// `vigil status [--socket PATH] [--json]`: asks the running daemon over its local socket.
+// `vigil status [--socket PATH] [--json] [--live]`: the running daemon's status, from
+// its status file (status-file-doc.ts) when that is current, else over its local socket.
 // `vigil status --broker URL --fleet F`: the whole fleet as its broker holds it (status-fleet.ts).
 import { errorText } from "../error-text.ts";
 import { DEFAULT_STATUS_SOCKET, queryStatus, STATUS_BRIEF } from "../daemon/status-client.ts";
+import { ageNote, type StatusFileDoc, statusFilePath, statusFileVerdict } from "../daemon/status-file-doc.ts";
 import type { DaemonStatus } from "../daemon/status-types.ts";
+import { statusTable } from "./status-table.ts";
 import { FLEET_USAGE } from "./status-usage.ts";
-import { textTable } from "./text-table.ts";
 import { writeOut, writeErr } from "./out.ts";
 
 export async function run(argv: string[]): Promise<number> {
@@ -12,13 +14,22 @@ export async function run(argv: string[]): Promise<number> {
   if (argv.includes("--broker")) return (await import("./status-fleet.ts")).runFleetStatus(argv);
   let socket = process.env.VIGIL_STATUS_SOCKET ?? DEFAULT_STATUS_SOCKET;
   let json = false;
+  let live = false;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--socket") socket = argv[++i];
     else if (argv[i] === "--json") json = true;
+    else if (argv[i] === "--live") live = true;
     else {
-      writeErr(`vigil status: unknown argument '${argv[i]}'\nusage: vigil status [--socket PATH] [--json]\n${FLEET_USAGE}`);
+      writeErr(`vigil status: unknown argument '${argv[i]}'\nusage: vigil status [--socket PATH] [--json] [--live]\n${FLEET_USAGE}`);
       return 2;
     }
+  }
+  // The table from the daemon's status file when it is the live daemon's and fresh
+  // (one read, no round trip through the daemon's event loop); --json and --live ask.
+  const file = json || live ? null : readStatusFile(statusFilePath(socket));
+  if (file && statusFileVerdict(file, Date.now(), processAlive) === "current") {
+    writeOut(statusTable(file as StatusFileDoc, ageNote((file as StatusFileDoc).asOf, Date.now())));
+    return 0;
   }
   let st: DaemonStatus;
   try {
@@ -26,6 +37,13 @@ export async function run(argv: string[]): Promise<number> {
     // a daemon older than the brief request (this binary upgraded, the daemon not restarted yet)
     if (!json && isUnknownRequest(st)) st = (await queryStatus(socket)) as DaemonStatus;
   } catch (err) {
+    // A daemon alive but not answering (its main thread busy): its last status file, with its age, says more than nothing.
+    const doc = file as Partial<StatusFileDoc> | null;
+    if (doc && typeof doc.pid === "number" && Array.isArray(doc.instances) && typeof doc.asOf === "number" && processAlive(doc.pid)) {
+      writeErr(`vigil status: ${errorText(err)}; the daemon (pid ${doc.pid}) is running but did not answer: its status file as of ${((Date.now() - doc.asOf) / 1000).toFixed(1)} s ago follows\n`);
+      writeOut(statusTable(doc as StatusFileDoc, ageNote(doc.asOf, Date.now())));
+      return 1;
+    }
     writeErr(`vigil status: ${errorText(err)}\n`);
     return 1;
   }
@@ -40,54 +58,29 @@ export async function run(argv: string[]): Promise<number> {
     writeOut(`${JSON.stringify(st, null, 2)}\n`);
     return 0;
   }
-  // one write for the whole view (each write is a system call and a flush)
-  const out: string[] = [];
-  out.push(`vigil ${st.version} pid ${st.pid} up ${Math.round((Date.now() - st.startedAt) / 1000)} s, config ${st.configFile}${st.configSerial !== undefined ? ` serial ${st.configSerial}` : ""}\n`);
-  const rows = [["INSTANCE", "IFACE", "VRID", "V", "STATE", "PRIO", "EFF", "MASTER", "SINCE", "SENT", "RECV", "DROPPED"]];
-  for (const i of st.instances) {
-    const dropped = Object.entries(i.counters).filter(([k]) => k.startsWith("drop")).reduce((a, [, v]) => a + v, 0);
-    rows.push([
-      i.name, i.interface, String(i.vrid), `${i.version}/${i.family === 6 ? "v6" : "v4"}`, i.state,
-      String(i.priority), String(i.effectivePriority), i.masterAddress || "-",
-      `${Math.round((Date.now() - i.since) / 1000)}s`, String(i.counters.advertsSent ?? 0),
-      String(i.counters.advertsReceived ?? 0), String(dropped),
-    ]);
-  }
-  out.push(textTable(rows));
-  // why each FAULT instance is FAULT (a waiting one has not started: its interface is not usable yet)
-  for (const i of st.instances) {
-    if (i.state === "FAULT" && i.fault) out.push(`${i.name}: FAULT: ${i.fault}${i.waiting ? " (not started yet; starts by itself when it can)" : ""}\n`);
-  }
-  // where else the daemon reports (docs/metrics.md)
-  if (st.metricsListen) out.push(`metrics: http://${st.metricsListen}/metrics\n`);
-  for (const f of st.notifyFifos ?? []) {
-    out.push(`notify fifo ${f.path}: ${f.written} line(s) written${f.queued ? `, ${f.queued} waiting for a reader` : ""}${f.dropped ? `, ${f.dropped} dropped (nobody read it)` : ""}${f.scriptPid ? `, read by pid ${f.scriptPid}` : ""}\n`);
-  }
-  if (Array.isArray(st.lvs) && st.lvs.length > 0) {
-    // virtual servers: the desired table, and why it may not be in the kernel
-    const lvs = [["SERVICE", "SCHED", "REAL SERVERS (weight)", "NOTE"]];
-    for (const v of st.lvs as LvsRow[]) {
-      const dests = v.dests.map((d) => `${d.address}:${d.port}(${d.weight})`).join(" ") || "-";
-      const note = [v.suspended ? "checks suspended (ha_suspend: address not local)" : "", v.fault ? `IPVS fault: ${v.fault}` : ""].filter(Boolean).join("; ");
-      lvs.push([v.service, v.scheduler, dests, note || "-"]);
-    }
-    out.push("\n");
-    out.push(textTable(lvs));
-  }
-  writeOut(out.join(""));
+  writeOut(statusTable(st, ""));
   return 0;
+}
+
+/** The status file's document, or null (none, empty, unreadable, not JSON). Bun.mmap: one synchronous read without loading node:fs. */
+function readStatusFile(path: string): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(Bun.mmap(path)));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The process exists and is not a zombie: /proc/PID/exe resolves only while the
+ * process has its memory (a zombie's link is gone), so a daemon killed but not yet
+ * reaped counts as dead. A stat, no node:fs.
+ */
+function processAlive(pid: number): boolean {
+  return Number.isInteger(pid) && pid > 0 && Bun.file(`/proc/${pid}/exe`).size > 0;
 }
 
 function isUnknownRequest(answer: unknown): boolean {
   const err = (answer as { error?: unknown } | null)?.error;
   return typeof err === "string" && err.startsWith("unknown request");
 }
-
-interface LvsRow {
-  service: string;
-  scheduler: string;
-  dests: { address: string; port: number; weight: number }[];
-  suspended?: boolean;
-  fault?: string;
-}
-

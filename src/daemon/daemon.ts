@@ -25,7 +25,11 @@ import { notifyMasterRxLowerPri, notifyRemoved, notifyTransition } from "./notif
 import { notifyStateOf, syncRoleOf } from "./state-report.ts";
 import { type InstancePlan, planInstances, type PlanResult, pushBlockers } from "./plan.ts";
 import { killRunningScripts } from "./scripts.ts";
+import { BriefBoard } from "./brief-board.ts";
+import { BriefCache } from "./brief-cache.ts";
 import { STATUS_BRIEF } from "./status-client.ts";
+import { statusFilePath } from "./status-file-doc.ts";
+import { StatusFile } from "./status-file.ts";
 import { readKernelAddresses } from "./status-detail.ts";
 import { startStatusServer } from "./status-server.ts";
 import type { DaemonStatus, InstanceStatus } from "./status-types.ts";
@@ -104,6 +108,10 @@ export class Daemon {
   private readonly wake = EventFd.create();
   private readonly locks: InstanceLocks;
   private statusServer: { stop(): void } | null = null;
+  /** `vigil status`'s table as a file next to the socket (status-file.ts) */
+  private statusFile: StatusFile | null = null;
+  /** what the main thread knows of the instances between worker answers, for that file */
+  private readonly brief = new BriefCache();
   private readonly startedAt = Date.now();
   private statusWaiters = new Map<number, (s: InstanceStatus[]) => void>();
   private nextStatusId = 1;
@@ -167,6 +175,7 @@ export class Daemon {
       this.worker.onerror = (e) => reject(new Error(`VRRP worker crashed: ${e.message}`));
     });
     const tracked = this.feeds.startTracking(this.cfg, this.plan, false);
+    const board = this.newBriefBoard();
     this.post({
       type: "init", plans: this.plan.templates, syncGroups: this.plan.syncGroups, rtPriority,
       statics: this.plan.statics, trackFiles: tracked.files, trackProcesses: tracked.procs,
@@ -175,6 +184,7 @@ export class Daemon {
       startupDelayMs: this.cfg.global.vrrpStartupDelayMs ?? 0,
       wakeFd: this.wake.fd, allowStall: !!this.opts.allowStall,
       progress: this.progress.buffer as SharedArrayBuffer,
+      brief: board,
     });
     await ready.catch(async (e: unknown) => {
       await this.observers.stop(); // a FIFO vigil created does not outlive a failed start
@@ -194,6 +204,15 @@ export class Daemon {
     this.lvs.start();
     this.observers.lvsStarted(this.cfg, this.lvs);
     this.statusServer = startStatusServer(this.opts.statusSocket, (req) => this.answer(req));
+    this.statusFile = new StatusFile(statusFilePath(this.opts.statusSocket), {
+      cached: () => {
+        const instances = this.brief.instances();
+        return instances ? this.document(instances) : null;
+      },
+      moved: () => this.brief.masterMoved(),
+      ask: () => this.status({ brief: true }),
+    });
+    this.statusFile.start();
     const waiting = counts.waiting ? `, ${counts.waiting} waiting for ${counts.waiting === 1 ? "its interface" : "their interfaces"}` : "";
     log.info(`vigil ${pkg.version} running ${counts.running} VRRP instance(s)${waiting} from ${this.opts.configFile}${this.realtime ? ` (SCHED_FIFO ${rtPriority})` : ""}`);
   }
@@ -225,6 +244,8 @@ export class Daemon {
             if (g) this.observers.group(g.name, c.state, g.group);
           }
         }
+        this.brief.transition(m, Date.now());
+        this.statusFile?.changed();
         const role = syncRoleOf(m.to);
         if (this.lvs?.syncInstance === m.instance && role) this.lvs.setSyncRole(role);
         this.hooks.onTransition?.(m, plan);
@@ -241,6 +262,8 @@ export class Daemon {
       case "priority":
         log.info(`${m.instance}: effective priority ${m.effectivePriority}`);
         this.observers.priority(m.instance, m.master, m.effectivePriority);
+        this.brief.priority(m.instance, m.effectivePriority);
+        this.statusFile?.changed();
         break;
       case "lower-priority": {
         // keepalived: every such advert runs the script and writes the line (a lower master that does not hear us)
@@ -263,6 +286,7 @@ export class Daemon {
 
   instances(timeoutMs = 2000): Promise<InstanceStatus[]> {
     const id = this.nextStatusId++;
+    const gen = this.brief.generation;
     return new Promise((resolve, reject) => {
       const t = setTimeout(() => {
         this.statusWaiters.delete(id);
@@ -270,6 +294,7 @@ export class Daemon {
       }, timeoutMs);
       this.statusWaiters.set(id, (s) => {
         clearTimeout(t);
+        this.brief.take(s, gen);
         resolve(s);
       });
       this.post({ type: "status", id });
@@ -286,17 +311,29 @@ export class Daemon {
     const instances = this.instances();
     // the kernel dump is synchronous: done while the worker prepares its answer
     const kernel = opts.brief ? undefined : readKernelAddresses();
+    return this.document(await instances, kernel);
+  }
+
+  /** The status document around the instances' status (the worker's answer, or the brief cache's). */
+  private document(instances: InstanceStatus[], kernel?: ReturnType<typeof readKernelAddresses>): DaemonStatus {
     const st: DaemonStatus = {
       version: pkg.version,
       pid: process.pid,
       startedAt: this.startedAt,
       configFile: this.opts.configFile,
-      instances: await instances,
+      instances,
       ...(this.lvs?.active ? { lvs: this.lvs.status() } : {}),
       ...this.hooks.statusExtra?.(),
       memory: { ...mainHeap(), workerHeapUsed: this.workerHeapUsed },
     };
     return this.observers.enrich(st, { cfg: this.cfg, plan: this.plan, lvs: this.lvs, ...(kernel ? { kernel } : {}) });
+  }
+
+  /** A brief board for the current plans (the worker publishes into it; brief-board.ts). */
+  private newBriefBoard(): SharedArrayBuffer {
+    const board = BriefBoard.create(this.plan.templates.length);
+    this.brief.setBoard(board, this.plan.templates.map((p) => p.name));
+    return board.buffer;
   }
 
   private async answer(req: string): Promise<unknown> {
@@ -336,7 +373,8 @@ export class Daemon {
     this.plan = plan;
     void scriptIds(cfg.global).then((ids) => (this.scriptUser = ids));
     this.groups.setGroups(plan.syncGroups);
-    this.post({ type: "reload", plans: plan.templates, syncGroups: plan.syncGroups, statics: plan.statics });
+    this.post({ type: "reload", plans: plan.templates, syncGroups: plan.syncGroups, statics: plan.statics, brief: this.newBriefBoard() });
+    this.statusFile?.changed();
     // the instances (re)started by the reload learn the values as they are now
     const tracked = this.feeds.startTracking(cfg, plan, true);
     for (const [name, value] of tracked.files) this.post({ type: "track-file", name, value });
@@ -437,6 +475,8 @@ export class Daemon {
   private finish(): void {
     this.statusServer?.stop();
     this.statusServer = null;
+    this.statusFile?.stop();
+    this.statusFile = null;
     this.locks.releaseAll();
     this.worker?.terminate();
     this.wake.close();

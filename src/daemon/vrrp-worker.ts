@@ -22,6 +22,7 @@ import { openRtnetlink } from "../sys/rtnetlink/socket.ts";
 import { lockMemory, setThreadFifo, setThreadNice } from "../sys/sched.ts";
 import { ReadinessWaiter } from "../sys/readiness-waiter.ts";
 import { AdvertReceivers } from "./advert-receivers.ts";
+import { BriefPublisher } from "./brief-publisher.ts";
 import { heapProbeRequested, markHeap, reportCells } from "./heap-probe.ts";
 import { LinkEvents } from "./link-events.ts";
 import { ownsRoutes } from "./plan-routes.ts";
@@ -45,6 +46,7 @@ class WorkerLoop implements CommandTarget {
   readonly statics: StaticNetworkSlot;
   readonly linkEvents: LinkEvents;
   readonly allowStall: boolean;
+  readonly brief = new BriefPublisher();
   private readonly receivers: AdvertReceivers;
   private waiter!: ReadinessWaiter;
   /** fd handlers in poll order after [wake, monitor] */
@@ -115,6 +117,7 @@ class WorkerLoop implements CommandTarget {
     const pacer = instances.garpPacer;
     pacer.fire(now);
     if (pacer.deadline < deadline) deadline = pacer.deadline;
+    this.brief.publish(now, instances.runtimes);
     Atomics.add(this.progress, 0, 1);
     // the main thread's command was read above (its eventfd is drained): run it before sleeping
     if (woke) return true;
@@ -214,6 +217,7 @@ async function run(init: WorkerInit): Promise<void> {
       hooks.log("info", `Delaying startup for ${init.startupDelayMs / 1000} seconds (vrrp_startup_delay)`);
     }
     loop.instances.build(init.plans, init.syncGroups);
+    loop.brief.adopt(init.brief, init.plans);
   } catch (e) {
     post({ type: "fatal", msg: errorText(e) });
     return;

@@ -2,6 +2,7 @@
 // each handed to the part of the worker that does it. A reload performs
 // reload-diff.ts's decision: which instances go on, which get a new priority,
 // which stop and which start.
+import type { BriefPublisher } from "./brief-publisher.ts";
 import { heapProbeRequested, liveProbeRequested, reportCells, reportLiveCells } from "./heap-probe.ts";
 import { ownsRoutes } from "./plan-routes.ts";
 import { reloadDiff, retunedPlan } from "./reload-diff.ts";
@@ -28,6 +29,8 @@ export interface CommandTarget {
   /** the debug hook: the loop blocks until then (worker ms) */
   stallUntil: number;
   stopping: boolean;
+  /** the counters the main thread reads without asking (brief-publisher.ts) */
+  brief: BriefPublisher;
 }
 
 export function handleCommand(w: CommandTarget, m: ToWorker): void {
@@ -90,6 +93,7 @@ function reload(w: CommandTarget, m: Extract<ToWorker, { type: "reload" }>, now:
   w.linkEvents.ensureRouteMonitor(ownsRoutes(m.plans, m.statics));
   w.statics.set(m.statics);
   instances.build(m.plans, m.syncGroups, keep, keepWaiting);
+  w.brief.adopt(m.brief, m.plans);
   const started = instances.runtimes.length - keep.length;
   hooks.log("info", `reload: ${keep.length} instance(s) kept running (${diff.retune.size} with a new priority), ${started} (re)started, ${instances.waiting.length} waiting for their interface`);
 }

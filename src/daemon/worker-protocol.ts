@@ -28,13 +28,15 @@ export interface WorkerInit {
   allowStall: boolean;
   /** Int32 slot the worker bumps on every loop pass: the watchdog's proof of life */
   progress: SharedArrayBuffer;
+  /** the brief board (brief-board.ts) for these plans: counters the main thread reads for the status file */
+  brief?: SharedArrayBuffer;
 }
 
 export type ToWorker =
   | WorkerInit
   | { type: "script"; instance: string; index: number; ok: boolean }
   | { type: "status"; id: number }
-  | { type: "reload"; plans: InstancePlan[]; syncGroups: SyncGroupPlan[]; statics: StaticPlan }
+  | { type: "reload"; plans: InstancePlan[]; syncGroups: SyncGroupPlan[]; statics: StaticPlan; brief?: SharedArrayBuffer }
   /** a track_file's number changed (main thread's watcher) */
   | { type: "track-file"; name: string; value: number }
   /** a vrrp_track_process gained or lost its quorum (main thread's process tracker) */

@@ -1,0 +1,97 @@
+// What the main thread knows of every instance between two answers of the VRRP
+// worker, for the status file (status-file.ts): the worker's last status answer,
+// moved on by the transition and priority messages that arrive in order, with the
+// counters and the heard master taken from the brief board (brief-board.ts). So
+// the file is refreshed without a round trip to the worker. Pure: no I/O.
+import { STATE_NAMES } from "../vrrp/actions.ts";
+import { formatAddress } from "../vrrp/addr.ts";
+import type { BriefBoard } from "./brief-board.ts";
+import type { InstanceStatus } from "./status-types.ts";
+import type { TransitionReport } from "./worker-protocol.ts";
+
+export class BriefCache {
+  private snapshot: InstanceStatus[] | null = null;
+  private board: BriefBoard | null = null;
+  /** board slot of each instance name */
+  private slots = new Map<string, number>();
+  /** bumped by each new set of plans: a worker answer asked for before it describes the old set */
+  private gen = 0;
+
+  /** A new set of plans (start, reload): slot i of `board` is names[i]; what was known is dropped. */
+  setBoard(board: BriefBoard, names: readonly string[]): void {
+    this.board = board;
+    this.slots = new Map(names.map((n, i) => [n, i]));
+    this.snapshot = null;
+    this.gen++;
+  }
+
+  /** The generation to hand back with the worker's answer (take). */
+  get generation(): number {
+    return this.gen;
+  }
+
+  /** The worker's status answer, asked for in generation `gen`. */
+  take(instances: readonly InstanceStatus[], gen: number): void {
+    if (gen === this.gen) this.snapshot = instances.map((i) => ({ ...i }));
+  }
+
+  /** A transition message: the state, effective priority, master and, into FAULT, why. */
+  transition(t: TransitionReport, wallNow: number): void {
+    const i = this.snapshot?.find((x) => x.name === t.instance);
+    if (!i) return;
+    i.state = t.to as InstanceStatus["state"];
+    i.effectivePriority = t.effectivePriority;
+    i.masterAddress = t.master;
+    i.since = wallNow;
+    if (t.to === "FAULT") i.fault = t.reason ?? i.fault ?? "fault";
+    else {
+      delete i.fault;
+      delete i.waiting;
+    }
+  }
+
+  /** A priority message: the effective priority. */
+  priority(instance: string, effectivePriority: number): void {
+    const i = this.snapshot?.find((x) => x.name === instance);
+    if (i) i.effectivePriority = effectivePriority;
+  }
+
+  /**
+   * Every instance as the main thread knows it now, or null when it must ask the
+   * worker (no answer since the plans changed, or the worker has not published this
+   * board yet). Counters come from the board; the heard master too, but only while
+   * the board shows the state the messages brought (a newer transition wins).
+   */
+  instances(): InstanceStatus[] | null {
+    if (!this.snapshot || !this.board) return null;
+    const live = this.board.read();
+    if (!live) return null;
+    return this.snapshot.map((i) => {
+      const at = this.slots.get(i.name);
+      const s = at === undefined ? null : live[at];
+      if (!s) return { ...i };
+      const counters: Record<string, number> = { ...i.counters, advertsSent: s.advertsSent, advertsReceived: s.advertsReceived };
+      // the table sums every drop_* counter; the board has their total
+      for (const k of Object.keys(counters)) if (k.startsWith("drop")) delete counters[k];
+      counters.dropped = s.dropped;
+      if (STATE_NAMES[s.state] === i.state) {
+        // kept, so that masterMoved() tells the next change
+        i.masterAddress = s.master ? formatAddress(s.master) : "";
+        i.masterPriority = s.masterPriority;
+      }
+      return { ...i, counters };
+    });
+  }
+
+  /** Whether the board names another master than the one last taken (a backup heard a new master: no message says so). */
+  masterMoved(): boolean {
+    if (!this.snapshot || !this.board) return false;
+    const live = this.board.read();
+    if (!live) return false;
+    return this.snapshot.some((i) => {
+      const at = this.slots.get(i.name);
+      const s = at === undefined ? null : live[at];
+      return !!s && STATE_NAMES[s.state] === i.state && (s.master ? formatAddress(s.master) : "") !== i.masterAddress;
+    });
+  }
+}

@@ -1,0 +1,104 @@
+// Keeps the status file (status-file-doc.ts) next to the status socket: rewritten
+// atomically (a temporary file renamed over it, so a reader sees the old document
+// or the new one, never a part) on every change the main thread hears of (state,
+// priority, config; the master a backup hears, looked for four times a second) and
+// once a second as a heartbeat that also refreshes the counters. The document comes from what the main thread already holds
+// (brief-cache.ts) when it can, and from the VRRP worker's answer otherwise.
+// Removed when the daemon stops; a daemon that dies leaves it, and readers tell
+// (status-file-doc.ts statusFileVerdict).
+import { renameSync, rmSync, writeFileSync } from "node:fs";
+import { errorText } from "../error-text.ts";
+import { log } from "./log.ts";
+import { STATUS_FILE_INTERVAL_MS, statusFileDoc } from "./status-file-doc.ts";
+import type { DaemonStatus } from "./status-types.ts";
+
+export interface StatusFileSource {
+  /** the brief status from what the main thread holds, or null when it must ask the worker */
+  cached(): DaemonStatus | null;
+  /** something the file shows changed with no message to say so (the master a backup hears) */
+  moved(): boolean;
+  /** the brief status, asking the worker */
+  ask(): Promise<DaemonStatus>;
+}
+
+/** How often the main thread looks at the brief board for a change no message tells (brief-cache.ts masterMoved). */
+const LOOK_MS = 250;
+
+export class StatusFile {
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private writtenAt = 0;
+  private asking = false;
+  private askAgain = false;
+  private failing = false;
+  private stopped = false;
+
+  constructor(readonly path: string, private readonly source: StatusFileSource) {}
+
+  start(): void {
+    this.changed();
+    this.timer = setInterval(() => this.look(), LOOK_MS);
+  }
+
+  /** The heartbeat (and the counters) once a second; a new master at once. */
+  private look(): void {
+    if (Date.now() - this.writtenAt >= STATUS_FILE_INTERVAL_MS - LOOK_MS / 2 || this.source.moved()) this.changed();
+  }
+
+  /**
+   * Something the table shows changed (or the heartbeat is due): rewritten at once
+   * from what the main thread holds, so an answer on the socket after this never
+   * shows a newer state than the file; from the worker's answer when it holds nothing.
+   */
+  changed(): void {
+    if (this.stopped) return;
+    const st = this.source.cached();
+    if (st) this.write(st);
+    else void this.ask();
+  }
+
+  private async ask(): Promise<void> {
+    if (this.asking) {
+      this.askAgain = true;
+      return;
+    }
+    this.asking = true;
+    try {
+      const st = await this.source.ask();
+      if (!this.stopped) this.write(st);
+    } catch (e) {
+      this.report(e);
+    } finally {
+      this.asking = false;
+      if (this.askAgain) {
+        this.askAgain = false;
+        this.changed();
+      }
+    }
+  }
+
+  private write(st: DaemonStatus): void {
+    const tmp = `${this.path}.${process.pid}.tmp`;
+    try {
+      writeFileSync(tmp, JSON.stringify(statusFileDoc(st, Date.now())), { mode: 0o600 });
+      renameSync(tmp, this.path);
+      this.writtenAt = Date.now();
+      if (this.failing) log.info(`status file ${this.path}: written again`);
+      this.failing = false;
+    } catch (e) {
+      this.report(e);
+    }
+  }
+
+  /** one line per run of failures, not one a second */
+  private report(e: unknown): void {
+    if (!this.failing) log.warn(`status file ${this.path}: ${errorText(e)} (vigil status asks the socket instead)`);
+    this.failing = true;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    rmSync(this.path, { force: true });
+  }
+}
