@@ -97,6 +97,11 @@ export class BriefBoard {
     Atomics.add(this.header, 1, 1);
   }
 
+  /** Main thread: how many publishes the worker has made to this board (it moves while the advert loop runs). */
+  get publishes(): number {
+    return Atomics.load(this.header, 1);
+  }
+
   /** Main thread: every slot as of one publish; null before the worker's first publish to this board or when a writer kept it busy. */
   read(): Array<BriefSlot | null> | null {
     for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {

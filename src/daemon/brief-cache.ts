@@ -9,7 +9,18 @@ import type { BriefBoard } from "./brief-board.ts";
 import type { InstanceStatus } from "./status-types.ts";
 import type { TransitionReport } from "./worker-protocol.ts";
 
+/**
+ * The worker publishes about every 200-250 ms while its loop runs (brief-publisher.ts,
+ * vrrp-worker.ts IDLE_WAKE_MS). No publish for this long: the worker is stalled or
+ * starved, and nothing here may be shown as current (the status file goes away and
+ * `vigil status` asks the socket, which says the worker does not answer).
+ */
+export const BOARD_SILENT_MS = 750;
+
 export class BriefCache {
+  /** the board's publish count last seen, and when (wall ms) it was seen to move */
+  private seenPublishes = 0;
+  private movedAt = 0;
   private snapshot: InstanceStatus[] | null = null;
   private board: BriefBoard | null = null;
   /** board slot of each instance name */
@@ -18,8 +29,10 @@ export class BriefCache {
   private gen = 0;
 
   /** A new set of plans (start, reload): slot i of `board` is names[i]; what was known is dropped. */
-  setBoard(board: BriefBoard, names: readonly string[]): void {
+  setBoard(board: BriefBoard, names: readonly string[], now: number): void {
     this.board = board;
+    this.seenPublishes = 0;
+    this.movedAt = now;
     this.slots = new Map(names.map((n, i) => [n, i]));
     this.snapshot = null;
     this.gen++;
@@ -59,11 +72,11 @@ export class BriefCache {
   /**
    * Every instance as the main thread knows it now, or null when it must ask the
    * worker (no answer since the plans changed, or the worker has not published this
-   * board yet). Counters come from the board; the heard master too, but only while
+   * board yet, or it is silent). Counters come from the board; the heard master too, but only while
    * the board shows the state the messages brought (a newer transition wins).
    */
-  instances(): InstanceStatus[] | null {
-    if (!this.snapshot || !this.board) return null;
+  instances(now: number): InstanceStatus[] | null {
+    if (!this.snapshot || !this.board || this.workerSilent(now)) return null;
     const live = this.board.read();
     if (!live) return null;
     return this.snapshot.map((i) => {
@@ -81,6 +94,17 @@ export class BriefCache {
       }
       return { ...i, counters };
     });
+  }
+
+  /** No publish to the board for BOARD_SILENT_MS: the worker's loop is not running. */
+  workerSilent(now: number): boolean {
+    if (!this.board) return false;
+    const n = this.board.publishes;
+    if (n !== this.seenPublishes) {
+      this.seenPublishes = n;
+      this.movedAt = now;
+    }
+    return now - this.movedAt > BOARD_SILENT_MS;
   }
 
   /** Whether the board names another master than the one last taken (a backup heard a new master: no message says so). */

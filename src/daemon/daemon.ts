@@ -206,10 +206,11 @@ export class Daemon {
     this.statusServer = startStatusServer(this.opts.statusSocket, (req) => this.answer(req));
     this.statusFile = new StatusFile(statusFilePath(this.opts.statusSocket), {
       cached: () => {
-        const instances = this.brief.instances();
+        const instances = this.brief.instances(Date.now());
         return instances ? this.document(instances) : null;
       },
       moved: () => this.brief.masterMoved(),
+      workerSilent: () => this.brief.workerSilent(Date.now()),
       ask: () => this.status({ brief: true }),
     });
     this.statusFile.start();
@@ -332,7 +333,7 @@ export class Daemon {
   /** A brief board for the current plans (the worker publishes into it; brief-board.ts). */
   private newBriefBoard(): SharedArrayBuffer {
     const board = BriefBoard.create(this.plan.templates.length);
-    this.brief.setBoard(board, this.plan.templates.map((p) => p.name));
+    this.brief.setBoard(board, this.plan.templates.map((p) => p.name), Date.now());
     return board.buffer;
   }
 

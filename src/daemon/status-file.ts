@@ -4,7 +4,9 @@
 // priority, config; the master a backup hears, looked for four times a second) and
 // once a second as a heartbeat that also refreshes the counters. The document comes from what the main thread already holds
 // (brief-cache.ts) when it can, and from the VRRP worker's answer otherwise.
-// Removed when the daemon stops; a daemon that dies leaves it, and readers tell
+// Removed when the daemon stops, and while the VRRP worker publishes nothing (stalled
+// or starved: brief-cache.ts BOARD_SILENT_MS), so that only the socket, which says
+// what is wrong, answers then. A daemon that dies leaves it, and readers tell
 // (status-file-doc.ts statusFileVerdict).
 import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { errorText } from "../error-text.ts";
@@ -17,6 +19,8 @@ export interface StatusFileSource {
   cached(): DaemonStatus | null;
   /** something the file shows changed with no message to say so (the master a backup hears) */
   moved(): boolean;
+  /** the VRRP worker has stopped publishing (stalled, starved): nothing may be shown as current */
+  workerSilent(): boolean;
   /** the brief status, asking the worker */
   ask(): Promise<DaemonStatus>;
 }
@@ -41,6 +45,10 @@ export class StatusFile {
 
   /** The heartbeat (and the counters) once a second; a new master at once. */
   private look(): void {
+    if (this.source.workerSilent()) {
+      this.remove();
+      return;
+    }
     if (Date.now() - this.writtenAt >= STATUS_FILE_INTERVAL_MS - LOOK_MS / 2 || this.source.moved()) this.changed();
   }
 
@@ -51,6 +59,10 @@ export class StatusFile {
    */
   changed(): void {
     if (this.stopped) return;
+    if (this.source.workerSilent()) {
+      this.remove();
+      return;
+    }
     const st = this.source.cached();
     if (st) this.write(st);
     else void this.ask();
@@ -64,7 +76,7 @@ export class StatusFile {
     this.asking = true;
     try {
       const st = await this.source.ask();
-      if (!this.stopped) this.write(st);
+      if (!this.stopped && !this.source.workerSilent()) this.write(st);
     } catch (e) {
       this.report(e);
     } finally {
@@ -74,6 +86,17 @@ export class StatusFile {
         this.changed();
       }
     }
+  }
+
+  /** Gone until the worker publishes again: `vigil status` then asks the socket, which tells what is wrong. */
+  private remove(): void {
+    if (this.writtenAt === 0) return;
+    try {
+      rmSync(this.path, { force: true });
+    } catch (e) {
+      this.report(e);
+    }
+    this.writtenAt = 0;
   }
 
   private write(st: DaemonStatus): void {

@@ -5,7 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { State } from "../../../src/vrrp/actions.ts";
 import { BriefBoard } from "../../../src/daemon/brief-board.ts";
-import { BriefCache } from "../../../src/daemon/brief-cache.ts";
+import { BOARD_SILENT_MS, BriefCache } from "../../../src/daemon/brief-cache.ts";
 import { ageNote, STATUS_FILE_FRESH_MS, statusFileDoc, statusFilePath, statusFileVerdict } from "../../../src/daemon/status-file-doc.ts";
 import type { DaemonStatus, InstanceStatus } from "../../../src/daemon/status-types.ts";
 import type { TransitionReport } from "../../../src/daemon/worker-protocol.ts";
@@ -56,21 +56,23 @@ describe("brief board (worker -> main thread shared memory)", () => {
 });
 
 describe("brief cache (the status file's instances between worker answers)", () => {
+  /** wall ms of the tests' main thread */
+  const T = 1_000_000;
   function setup(names = ["A", "B"]) {
     const board = BriefBoard.create(names.length);
     const c = new BriefCache();
-    c.setBoard(board, names);
+    c.setBoard(board, names, T);
     return { board, c };
   }
 
   test("no worker answer yet, or the board not yet published: it must ask the worker (null)", () => {
     const { board, c } = setup();
-    expect(c.instances()).toBeNull();
+    expect(c.instances(T)).toBeNull();
     c.take([inst("A"), inst("B")], c.generation);
-    expect(c.instances()).toBeNull();
+    expect(c.instances(T)).toBeNull();
     board.begin();
     board.end();
-    expect(c.instances()!.map((i) => i.name)).toEqual(["A", "B"]);
+    expect(c.instances(T)!.map((i) => i.name)).toEqual(["A", "B"]);
   });
 
   test("counters and the heard master come from the board; the table's drop total replaces the drop_* counters", () => {
@@ -80,7 +82,7 @@ describe("brief cache (the status file's instances between worker answers)", () 
     board.write(0, src({ advertsReceived: 99, dropped: 4, masterPriority: 200, master: v4("198.18.0.2") }));
     board.write(1, null);
     board.end();
-    const [a, b] = c.instances()!;
+    const [a, b] = c.instances(T)!;
     expect(a!.counters).toEqual({ advertsSent: 0, advertsReceived: 99, transitions: 1, dropped: 4 });
     expect([a!.masterAddress, a!.masterPriority]).toEqual(["198.18.0.2", 200]);
     expect(b).toEqual(inst("B")); // not running: as the worker last told
@@ -93,7 +95,7 @@ describe("brief cache (the status file's instances between worker answers)", () 
     board.write(0, src({ state: State.Backup, advertsReceived: 10, masterPriority: 150, master: v4("198.18.0.1") }));
     board.end();
     c.transition(transition("A", "BACKUP", "MASTER", { effectivePriority: 120, master: "198.18.0.2" }), 5000);
-    const a = c.instances()![0]!;
+    const a = c.instances(T)![0]!;
     expect([a.state, a.effectivePriority, a.masterAddress, a.since]).toEqual(["MASTER", 120, "198.18.0.2", 5000]);
     expect(a.counters.advertsReceived).toBe(10);
   });
@@ -104,10 +106,10 @@ describe("brief cache (the status file's instances between worker answers)", () 
     board.begin();
     board.end();
     c.transition(transition("A", "FAULT", "BACKUP"), 1);
-    expect(c.instances()![0]).not.toHaveProperty("fault");
-    expect(c.instances()![0]).not.toHaveProperty("waiting");
+    expect(c.instances(T)![0]).not.toHaveProperty("fault");
+    expect(c.instances(T)![0]).not.toHaveProperty("waiting");
     c.transition(transition("A", "BACKUP", "FAULT", { reason: "a tracked interface is in fault" }), 2);
-    expect(c.instances()![0]!.fault).toBe("a tracked interface is in fault");
+    expect(c.instances(T)![0]!.fault).toBe("a tracked interface is in fault");
   });
 
   test("a new master heard by a backup (no message says so) is seen on the board, once", () => {
@@ -121,8 +123,25 @@ describe("brief cache (the status file's instances between worker answers)", () 
     board.write(0, src({ state: State.Backup, masterPriority: 150, master: v4("198.18.0.1") }));
     board.end();
     expect(c.masterMoved()).toBe(true);
-    expect(c.instances()![0]!.masterAddress).toBe("198.18.0.1");
+    expect(c.instances(T)![0]!.masterAddress).toBe("198.18.0.1");
     expect(c.masterMoved()).toBe(false);
+  });
+
+  test("a worker that stops publishing (stalled, starved) is silent after BOARD_SILENT_MS: nothing is taken from the board then", () => {
+    const { board, c } = setup(["A"]);
+    c.take([inst("A")], c.generation);
+    // just started: not silent before it had the time to publish
+    expect(c.workerSilent(T + BOARD_SILENT_MS)).toBe(false);
+    expect(c.workerSilent(T + BOARD_SILENT_MS + 1)).toBe(true);
+    board.begin();
+    board.end();
+    const t1 = T + 2 * BOARD_SILENT_MS;
+    expect(c.workerSilent(t1)).toBe(false);
+    expect(c.instances(t1)).not.toBeNull();
+    expect(c.instances(t1 + BOARD_SILENT_MS + 1)).toBeNull();
+    board.begin();
+    board.end();
+    expect(c.instances(t1 + BOARD_SILENT_MS + 2)).not.toBeNull();
   });
 
   test("a priority message moves the effective priority", () => {
@@ -131,20 +150,20 @@ describe("brief cache (the status file's instances between worker answers)", () 
     board.begin();
     board.end();
     c.priority("A", 77);
-    expect(c.instances()![0]!.effectivePriority).toBe(77);
+    expect(c.instances(T)![0]!.effectivePriority).toBe(77);
   });
 
   test("new plans (reload) drop what was known, and a worker answer asked for before them is not taken", () => {
     const { c } = setup(["A"]);
     const before = c.generation;
     const board2 = BriefBoard.create(1);
-    c.setBoard(board2, ["C"]);
+    c.setBoard(board2, ["C"], T);
     board2.begin();
     board2.end();
     c.take([inst("A")], before);
-    expect(c.instances()).toBeNull();
+    expect(c.instances(T)).toBeNull();
     c.take([inst("C")], c.generation);
-    expect(c.instances()!.map((i) => i.name)).toEqual(["C"]);
+    expect(c.instances(T)!.map((i) => i.name)).toEqual(["C"]);
   });
 });
 
