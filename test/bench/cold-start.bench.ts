@@ -1,8 +1,10 @@
 // bench-timeout: 400
 // Cold start of the shipped binary (issue 14, item 3), whole process, side by side
 // in one run:
-//   - exec → exit of `vigil version`, `vigil status` (a running daemon answering) and
-//     of the least a Bun client of the status socket can do (connect, request, print),
+//   - exec → exit of `vigil version`, `vigil status` against a running daemon (the
+//     table, read from the daemon's status file), `vigil status --live` (the same
+//     table asked over the status socket) and the least a Bun client of the status
+//     socket can do (connect, request, print),
 //     `vigil config check` of a 10 000-line keepalived.conf, against a compiled Bun
 //     "hello" (the floor any `bun build --compile` program pays) and `keepalived -t`
 //     of the same file. test/bench/exec-time.c runs them round-robin (every command
@@ -17,6 +19,7 @@
 //   bun test/bench/cold-start.bench.ts        COLD_ROUNDS=40 COLD_STARTS=8
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { statusFilePath } from "../../src/daemon/status-file-doc.ts";
 import { queryStatus } from "../../src/daemon/status-server.ts";
 import { ROOT, shippedBinary } from "../helpers/board.ts";
 import { keepalivedConf } from "../helpers/keepalived.ts";
@@ -100,6 +103,9 @@ try {
   const sock = join(lab.dir, "status.sock");
   const d = lab.spawn(1, [vigil, "run", "-f", one, "--status-socket", sock, "--lock-dir", join(lab.dir, "lock")], "vigil");
   for (let i = 0; i < 200 && !(existsSync(sock) && (await queryStatus(sock).then(() => true, () => false))); i++) await sleep(50);
+  // the table's file, which `vigil status` reads (src/daemon/status-file.ts)
+  for (let i = 0; i < 100 && !existsSync(statusFilePath(sock)); i++) await sleep(50);
+  if (!existsSync(statusFilePath(sock))) throw new Error(`cold-start: the daemon wrote no ${statusFilePath(sock)}`);
 
   const cmds: Array<[string, string[]]> = [
     ["compiled Bun hello (floor)", [tools.hello]],
@@ -107,7 +113,9 @@ try {
     // right after a status query would find the daemon's caches warm
     ["minimal Bun status client (connect, brief request, print)", [tools.statusFloor, sock]],
     ["vigil version", [vigil, "version"]],
-    ["vigil status (daemon answering)", [vigil, "status", "--socket", sock]],
+    ["vigil status (daemon running: its status file)", [vigil, "status", "--socket", sock]],
+    ["vigil version, again (a command between two status queries)", [vigil, "version"]],
+    ["vigil status --live (daemon answering on its socket)", [vigil, "status", "--socket", sock, "--live"]],
     ["vigil config check, 10 000 lines", [vigil, "config", "check", big]],
     [`keepalived -t, same file${kaOk ? "" : " (exit ≠ 0!)"}`, ["keepalived", "-t", "-f", big]],
   ];
@@ -136,11 +144,12 @@ try {
       `${(r.median / hello).toFixed(2)}; ${(r.p10 / rows[0]!.p10).toFixed(2)} | ${(r.median / ka).toFixed(2)}; ${(r.p10 / rows[KA]!.p10).toFixed(2)} | ` +
       `${r.cpu.toFixed(2)} (${r.cpuP10.toFixed(2)}) | ${(r.cpu / rows[0]!.cpu).toFixed(2)}; ${(r.cpu / rows[KA]!.cpu).toFixed(2)} |`);
   }
-  const [, floorClient, version, status, check] = rows as [ExecRow, ExecRow, ExecRow, ExecRow, ExecRow];
+  const [, floorClient, version, status, , live, check] = rows as [ExecRow, ExecRow, ExecRow, ExecRow, ExecRow, ExecRow, ExecRow];
   console.log(`targets: version ${(version.median / hello).toFixed(2)}× hello (≤ 1.3: ${version.median <= 1.3 * hello ? "met" : "missed"}), ` +
     `status ${(status.median / hello).toFixed(2)}× (${status.median <= 1.3 * hello ? "met" : "missed"}), ` +
     `config check ${(check.median / ka).toFixed(2)}× keepalived -t (≤ 1: ${check.median <= ka ? "met" : "missed"}); ` +
-    `the minimal status client ${(floorClient.median / hello).toFixed(2)}× hello, vigil status ${(status.median / floorClient.median).toFixed(2)}× it`);
+    `the minimal status client ${(floorClient.median / hello).toFixed(2)}× hello, vigil status ${(status.median / floorClient.median).toFixed(2)}× it, ` +
+    `vigil status --live ${(live.median / hello).toFixed(2)}× hello`);
 
   // ---------------------------------------------------------------- daemon start
   for (const n of [1, 200]) {
