@@ -104,23 +104,52 @@ function decodeAll(bytes: Uint8Array): void {
   }
 }
 
-describe("fuzz: netlink decoders", () => {
-  test("100 000 mutated genetlink/error replies raise only NetlinkDecodeError", () => {
-    const seed = Number(process.env.FUZZ_SEED ?? 0x5eed1);
-    const rnd = prng(seed);
-    const seeds = [familyReply(), errorReply(), new Uint8Array([...familyReply(), ...errorReply()])];
-    let escaped: unknown = null;
-    let iter = 0;
-    for (; iter < 100_000 && escaped === null; iter++) {
-      const input = mutate(seeds[iter % seeds.length], rnd);
+const FUZZ_ITERATIONS = 100_000;
+
+/**
+ * Runs `check` on FUZZ_ITERATIONS seeded mutations of `seeds` (FUZZ_SEED replays a
+ * run); whatever it throws escaped. The first escape (seed, iteration, error and
+ * input, to replay it), or null, and the iterations run.
+ */
+function fuzzMutations(defaultSeed: number, seeds: Uint8Array[], check: (input: Uint8Array, iter: number) => void): { escaped: string | null; iterations: number } {
+  const seed = Number(process.env.FUZZ_SEED ?? defaultSeed);
+  const rnd = prng(seed);
+  let iter = 0;
+  for (; iter < FUZZ_ITERATIONS; iter++) {
+    const input = mutate(seeds[iter % seeds.length], rnd);
+    try {
+      check(input, iter);
+    } catch (e) {
+      return { escaped: `seed ${seed} iteration ${iter}: ${e} input ${Buffer.from(input).toString("hex")}`, iterations: iter };
+    }
+  }
+  return { escaped: null, iterations: iter };
+}
+
+/** The messages in `input` through the monitor (which must never throw) and `decoders` (which may raise only NetlinkDecodeError). */
+function decodeNotifications(input: Uint8Array, decoders: Array<(m: NlMessage) => unknown>): void {
+  let ms: NlMessage[] = [];
+  try {
+    ms = parseMessages(input, "fuzz");
+  } catch (e) {
+    if (!(e instanceof NetlinkDecodeError)) throw e;
+  }
+  for (const m of ms) {
+    decodeRtEvent(m); // must not throw at all
+    for (const dec of decoders) {
       try {
-        decodeAll(input);
+        dec(m);
       } catch (e) {
-        escaped = `seed ${seed} iteration ${iter}: ${e} input ${Buffer.from(input).toString("hex")}`;
+        if (!(e instanceof NetlinkDecodeError)) throw e;
       }
     }
-    expect(escaped).toBeNull();
-    expect(iter).toBe(100_000);
+  }
+}
+
+describe("fuzz: netlink decoders", () => {
+  test("100 000 mutated genetlink/error replies raise only NetlinkDecodeError", () => {
+    const seeds = [familyReply(), errorReply(), new Uint8Array([...familyReply(), ...errorReply()])];
+    expect(fuzzMutations(0x5eed1, seeds, decodeAll)).toEqual({ escaped: null, iterations: FUZZ_ITERATIONS });
   }, 60_000);
   test("the unmutated seeds decode (so the fuzzer starts from valid input)", () => {
     expect(decodeFamily(parseMessages(familyReply())[0]).groups.get("sync")).toBe(10);
@@ -147,36 +176,8 @@ function addrReply(v6: boolean): Uint8Array {
 
 describe("fuzz: rtnetlink decoders", () => {
   test("100 000 mutated link/address notifications: decoders raise only NetlinkDecodeError, the monitor never throws", () => {
-    const seed = Number(process.env.FUZZ_SEED ?? 0x5eed2);
-    const rnd = prng(seed);
     const seeds = [linkReply(), addrReply(false), addrReply(true), new Uint8Array([...linkReply(), ...addrReply(false), ...addrReply(true)])];
-    let escaped: string | null = null;
-    let iter = 0;
-    for (; iter < 100_000 && escaped === null; iter++) {
-      const input = mutate(seeds[iter % seeds.length], rnd);
-      try {
-        let ms: NlMessage[] = [];
-        try {
-          ms = parseMessages(input, "fuzz");
-        } catch (e) {
-          if (!(e instanceof NetlinkDecodeError)) throw e;
-        }
-        for (const m of ms) {
-          decodeRtEvent(m); // must not throw at all
-          for (const dec of [decodeLink, decodeAddress]) {
-            try {
-              dec(m);
-            } catch (e) {
-              if (!(e instanceof NetlinkDecodeError)) throw e;
-            }
-          }
-        }
-      } catch (e) {
-        escaped = `seed ${seed} iteration ${iter}: ${e} input ${Buffer.from(input).toString("hex")}`;
-      }
-    }
-    expect(escaped).toBeNull();
-    expect(iter).toBe(100_000);
+    expect(fuzzMutations(0x5eed2, seeds, (input) => decodeNotifications(input, [decodeLink, decodeAddress]))).toEqual({ escaped: null, iterations: FUZZ_ITERATIONS });
   }, 60_000);
 
   test("the unmutated seeds decode", () => {
@@ -217,36 +218,9 @@ function procMsg(what: number, data: number[]): Uint8Array {
 describe("fuzz: route, rule and process event decoders", () => {
   const sink: ProcEventSink = { fork() {}, exec() {}, comm() {}, exit() {}, overrun() {} };
   test("100 000 mutated route/rule notifications and proc connector events raise only NetlinkDecodeError, the monitor never throws", () => {
-    const seed = Number(process.env.FUZZ_SEED ?? 0x5eed3);
-    const rnd = prng(seed);
     const seeds = [routeMsg(false), routeMsg(true), ruleMsg(), procMsg(1, [10, 10, 11, 11]), procMsg(2, [12, 12]), procMsg(0x200, [13, 13, 0x64636261, 0]), procMsg(0x80000000, [14, 14, 0, 9])];
-    let escaped: string | null = null;
-    let iter = 0;
-    for (; iter < 100_000 && escaped === null; iter++) {
-      const input = mutate(seeds[iter % seeds.length], rnd);
-      try {
-        let ms: NlMessage[] = [];
-        try {
-          ms = parseMessages(input, "fuzz");
-        } catch (e) {
-          if (!(e instanceof NetlinkDecodeError)) throw e;
-        }
-        for (const m of ms) {
-          decodeRtEvent(m); // must not throw at all
-          for (const dec of [decodeRoute, decodeRule, (x: NlMessage) => decodeProcEvent(x.payload, sink)]) {
-            try {
-              dec(m);
-            } catch (e) {
-              if (!(e instanceof NetlinkDecodeError)) throw e;
-            }
-          }
-        }
-      } catch (e) {
-        escaped = `seed ${seed} iteration ${iter}: ${e} input ${Buffer.from(input).toString("hex")}`;
-      }
-    }
-    expect(escaped).toBeNull();
-    expect(iter).toBe(100_000);
+    const decoders = [decodeRoute, decodeRule, (x: NlMessage) => decodeProcEvent(x.payload, sink)];
+    expect(fuzzMutations(0x5eed3, seeds, (input) => decodeNotifications(input, decoders))).toEqual({ escaped: null, iterations: FUZZ_ITERATIONS });
   }, 60_000);
 
   test("the unmutated seeds decode to what was encoded", () => {
@@ -320,26 +294,18 @@ describe("fuzz: reply scanning (the code that reads every kernel reply)", () => 
   const SEQ = 0x1234;
 
   test("100 000 mutated reply datagrams raise only NetlinkDecodeError or SysError (an error reply)", () => {
-    const seed = Number(process.env.FUZZ_SEED ?? 0x5eed5);
-    const rnd = prng(seed);
     const seeds = [
       new Uint8Array([...withSeq(addrReply(false), SEQ), ...withSeq(linkReply(), SEQ), ...withSeq(addrReply(true), SEQ), ...done(SEQ)]),
       new Uint8Array([...withSeq(errorReply(), SEQ - 1), ...withSeq(familyReply(), SEQ), ...done(SEQ, -4)]),
       withSeq(errorReply(), SEQ),
     ];
-    let escaped: string | null = null;
-    for (let iter = 0; iter < 100_000 && escaped === null; iter++) {
-      const input = mutate(seeds[iter % seeds.length], rnd);
-      const dv = new DataView(input.buffer);
-      const out: NlMessage[] = [];
+    const scan = (input: Uint8Array, iter: number) => {
       try {
-        scanReply(input, dv, input.length, SEQ, "fuzz request", iter & 1 ? out : null);
+        scanReply(input, new DataView(input.buffer), input.length, SEQ, "fuzz request", iter & 1 ? [] : null);
       } catch (e) {
-        if (!(e instanceof NetlinkDecodeError) && !(e instanceof SysError)) {
-          escaped = `seed ${seed} iteration ${iter}: ${e} input ${Buffer.from(input).toString("hex")}`;
-        }
+        if (!(e instanceof NetlinkDecodeError) && !(e instanceof SysError)) throw e;
       }
-    }
-    expect(escaped).toBeNull();
+    };
+    expect(fuzzMutations(0x5eed5, seeds, scan)).toEqual({ escaped: null, iterations: FUZZ_ITERATIONS });
   }, 60_000);
 });
