@@ -5,7 +5,7 @@
 // checkers against the lab's client, the notify FIFOs and the metrics endpoint.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { cpSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { IpvsClient } from "../../src/sys/ipvs/client.ts";
+import { kernelHasIpvs } from "../helpers/ipvs-kernel.ts";
 import { Lab } from "../helpers/lab.ts";
 import { instanceStatus, startVigil, type VigilHandle, vigilStatus, waitUntil } from "../helpers/vigil.ts";
 
@@ -14,15 +14,6 @@ let lab: Lab;
 let h: VigilHandle;
 let run: string;
 let sleeper: ReturnType<typeof Bun.spawn> | undefined;
-
-function kernelHasIpvs(): boolean {
-  try {
-    IpvsClient.open().close();
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const priority = async () => (await instanceStatus(h, "VI_MAIN"))?.effectivePriority;
 

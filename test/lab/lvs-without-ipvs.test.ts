@@ -4,17 +4,8 @@
 import { afterAll, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { IpvsClient } from "../../src/sys/ipvs/client.ts";
+import { kernelHasIpvs } from "../helpers/ipvs-kernel.ts";
 import { BUN, Netns, ROOT } from "../helpers/netns.ts";
-
-function kernelHasIpvs(): boolean {
-  try {
-    IpvsClient.open().close();
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const dir = mkdtempSync(`${tmpdir()}/vigil-noipvs-`);
 let ns: Netns | undefined;
