@@ -5,7 +5,7 @@
 import type { FieldPath } from "./diagnostics.ts";
 import type { Config } from "./model.ts";
 import { cborKeyOrder } from "./cbor-key-order.ts";
-import { configSpec, type ObjectSpec, type Spec } from "./spec.ts";
+import { configSpec, type Field, type ObjectSpec, type Spec } from "./spec.ts";
 
 export interface Issue {
   path: FieldPath;
@@ -138,6 +138,8 @@ function kindName(s: Spec): string {
 interface FieldOrder {
   /** spec order: fields are checked (and issues reported) in this order */
   keys: string[];
+  /** spec.fields[keys[i]], by index: a computed-key read is a slow step of the interpreter */
+  fields: Field[];
   /** output order, as indexes into `keys` */
   out: number[];
 }
@@ -147,7 +149,7 @@ function fieldOrder(spec: ObjectSpec): FieldOrder {
   if (!k) {
     const keys = Object.keys(spec.fields);
     const sorted = [...keys].sort(cborKeyOrder);
-    keyCache.set(spec, (k = { keys, out: sorted.map((x) => keys.indexOf(x)) }));
+    keyCache.set(spec, (k = { keys, fields: keys.map((x) => spec.fields[x]!), out: sorted.map((x) => keys.indexOf(x)) }));
   }
   return k;
 }
@@ -159,6 +161,11 @@ function copyDefault(d: unknown): unknown {
   return d;
 }
 
+// Scratch lists of checkObject, one per nesting depth, cleared before each use.
+// Nothing below throws on bad input; should a bug throw, depth only stays raised.
+const scratch: unknown[][] = [];
+let depth = 0;
+
 function checkObject(v: unknown, spec: ObjectSpec, path: FieldPath, issues: Issue[]): unknown {
   if (!isPlainObject(v)) {
     issues.push({ path: [...path], message: `expected an object (${spec.name}), got ${describe(v)}` });
@@ -168,11 +175,16 @@ function checkObject(v: unknown, spec: ObjectSpec, path: FieldPath, issues: Issu
   for (const key in v) {
     if (!Object.hasOwn(spec.fields, key)) issues.push({ path: [...path, key], message: `unknown field in ${spec.name}` });
   }
-  const { keys, out: order } = fieldOrder(spec);
-  const vals = new Array<unknown>(keys.length);
+  const { keys, fields, out: order } = fieldOrder(spec);
+  // the checked values in spec order, in a scratch list of this nesting depth
+  // (cleared first): a new list per object was ≈ 0.6 MB of a 10 000-line config's
+  // garbage, which is what brings its one garbage collection (config-check-phases.ts)
+  const vals = (scratch[depth] ??= []);
+  vals.fill(undefined);
+  depth++;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
-    const field = spec.fields[key]!;
+    const field = fields[i]!;
     // no Object.hasOwn: no spec field is named like an Object.prototype member (spec-defaults.test.ts)
     const x = v[key];
     if (x === undefined) {
@@ -181,6 +193,8 @@ function checkObject(v: unknown, spec: ObjectSpec, path: FieldPath, issues: Issu
       // no check, and no copy. Most fields of an object are defaults, and a cold
       // CLI run pays for every step (test/bench/cold-start.bench.ts).
       if (d !== undefined && (d === null || typeof d !== "object")) vals[i] = d;
+      // An empty list is valid for any list spec: the checked copy would be a new empty list.
+      else if (Array.isArray(d) && d.length === 0 && field.spec.kind === "array") vals[i] = [];
       else if (d !== undefined) {
         path.push(key);
         vals[i] = checkValue(copyDefault(d), field.spec, path, issues);
@@ -193,6 +207,7 @@ function checkObject(v: unknown, spec: ObjectSpec, path: FieldPath, issues: Issu
     }
   }
   for (const i of order) if (vals[i] !== undefined) out[keys[i]!] = vals[i];
+  depth--;
   return out;
 }
 

@@ -32,13 +32,16 @@ export function validateTrackGroups(cfg: Config): Finding[] {
   cfg.staticRoutes.forEach((r, k) => named("static route", r.trackGroup, ["staticRoutes", k], r.dev, "dev"));
   cfg.staticRules.forEach((r, k) => named("static rule", r.trackGroup, ["staticRules", k], r.iif, "iif"));
   // keepalived's parser refuses it anywhere else ("unknown route keyword track_group")
-  cfg.instances.forEach((inst, i) => {
-    const only = (path: FieldPath, what: string) => err([...path, "trackGroup"], `track_group is only valid on static_${what} entries (keepalived refuses it here)`);
-    inst.virtualIpaddress.forEach((a, k) => a.trackGroup !== undefined && only(["instances", i, "virtualIpaddress", k], "ipaddress"));
-    inst.virtualIpaddressExcluded.forEach((a, k) => a.trackGroup !== undefined && only(["instances", i, "virtualIpaddressExcluded", k], "ipaddress"));
-    inst.virtualRoutes.forEach((r, k) => r.trackGroup !== undefined && only(["instances", i, "virtualRoutes", k], "routes"));
-    inst.virtualRules.forEach((r, k) => r.trackGroup !== undefined && only(["instances", i, "virtualRules", k], "rules"));
-  });
+  // plain loops: no closure per instance (a cold `vigil config check` runs this in the interpreter)
+  const only = (path: FieldPath, what: string) => err([...path, "trackGroup"], `track_group is only valid on static_${what} entries (keepalived refuses it here)`);
+  const lists = [["virtualIpaddress", "ipaddress"], ["virtualIpaddressExcluded", "ipaddress"], ["virtualRoutes", "routes"], ["virtualRules", "rules"]] as const;
+  for (let i = 0; i < cfg.instances.length; i++) {
+    const inst = cfg.instances[i]!;
+    for (const [key, what] of lists) {
+      const list: ReadonlyArray<{ trackGroup?: string }> = inst[key];
+      for (let k = 0; k < list.length; k++) if (list[k]!.trackGroup !== undefined) only(["instances", i, key, k], what);
+    }
+  }
   return out;
 }
 

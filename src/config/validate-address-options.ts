@@ -26,16 +26,30 @@ export function validateAddressOptions(cfg: Config): Finding[] {
       out.push({ severity: "warning", path: [...path, "autojoin"], message: `'autojoin' is for multicast addresses: the kernel refuses to add ${v.address} with it (EINVAL), as it does under keepalived` });
     }
   };
-  cfg.instances.forEach((inst, i) => {
-    inst.virtualIpaddress.forEach((v, k) => check(v, ["instances", i, "virtualIpaddress", k]));
-    inst.virtualIpaddressExcluded.forEach((v, k) => check(v, ["instances", i, "virtualIpaddressExcluded", k]));
-  });
+  // every VIP of a config comes through here: plain loops, and a VIP without any of
+  // these options costs no path and no call (test/bench/config-check-phases.ts)
+  for (let i = 0; i < cfg.instances.length; i++) {
+    for (const list of ["virtualIpaddress", "virtualIpaddressExcluded"] as const) {
+      const vips = cfg.instances[i]![list];
+      for (let k = 0; k < vips.length; k++) if (hasOptions(vips[k]!)) check(vips[k]!, ["instances", i, list, k]);
+    }
+  }
   cfg.staticIpaddress.forEach((v, k) => {
     check(v, ["staticIpaddress", k]);
     // keepalived 2.2.7 reads it there without a word; no instance tracks a static address's interface
     if (v.noTrack) out.push({ severity: "warning", path: ["staticIpaddress", k, "noTrack"], message: "'no_track' does nothing on a static_ipaddress entry: only a vrrp_instance tracks its VIPs' interfaces" });
   });
   return out;
+}
+
+/** Whether check() could find anything about `v`: an IPv6-only flag, a peer or autojoin. */
+function hasOptions(v: VirtualIpAddress): boolean {
+  if (v.peer !== undefined || v.autojoin) return true;
+  for (let j = 0; j < IPV6_ONLY.length; j++) {
+    const key = IPV6_ONLY[j]![0];
+    if (v[key] !== undefined && v[key] !== false) return true;
+  }
+  return false;
 }
 
 /**

@@ -18,7 +18,8 @@ export function validateInstanceExtras(cfg: Config): Finding[] {
     if (first === undefined) ipvlanType.set(inst.interface, type);
     else if (first !== type) warn(["instances", i, "useIpvlan"], `use_ipvlan ${type} on ${inst.interface}, where another instance's ipvlan is ${first}: the kernel keeps one type per interface, so the ipvlan created last sets it for all of them`);
   });
-  cfg.instances.forEach((inst, i) => {
+  for (let i = 0; i < cfg.instances.length; i++) {
+    const inst = cfg.instances[i]!;
     const P = (...f: FieldPath): FieldPath => ["instances", i, ...f];
     // keepalived vrrp_complete_instance: "promote_secondaries is automatically set for vmacs - ignoring"
     // one interface carries the instance's VIPs: a vmac and an ipvlan cannot both
@@ -42,13 +43,15 @@ export function validateInstanceExtras(cfg: Config): Finding[] {
     }
     // keepalived vrrp_complete_instance on an address's own use_vmac
     const fam = instanceFamily(inst);
-    for (const [list, vips] of [["virtualIpaddress", inst.virtualIpaddress], ["virtualIpaddressExcluded", inst.virtualIpaddressExcluded]] as const) {
-      vips.forEach((v, k) => {
-        if (!v.useVmac) return;
+    for (const list of ["virtualIpaddress", "virtualIpaddressExcluded"] as const) {
+      const vips = inst[list];
+      for (let k = 0; k < vips.length; k++) {
+        const v = vips[k]!;
+        if (!v.useVmac) continue;
         const elsewhere = (v.dev !== undefined && v.dev !== inst.interface) || (v.address.includes(":") ? 6 : 4) !== fam;
         if (!elsewhere && inst.useVmac !== undefined) warn(P(list, k, "useVmac"), `use_vmac on ${v.address} and on the instance: the instance's vmac carries it (as keepalived)`);
         else if (elsewhere && inst.useVmacAddr) warn(P(list, k, "useVmac"), `use_vmac on ${v.address} repeats use_vmac_addr, which already gives it a vmac`);
-      });
+      }
     }
     // keepalived vrrp_complete_instance: "Clear track_saddr if no saddr specified"
     if (inst.trackSrcIp && inst.srcIp === undefined) warn(P("trackSrcIp"), "track_src_ip follows the configured unicast_src_ip/mcast_src_ip; this instance has none, so it has no effect (as keepalived)");
@@ -60,7 +63,7 @@ export function validateInstanceExtras(cfg: Config): Finding[] {
         : instanceVersion(cfg, inst) === 2 ? "VRRPv2's checksum has no pseudo-header (RFC 3768 §5.3.8)" : "";
       if (why) warn(P("oldUnicastChecksum"), `old_unicast_checksum changes only VRRPv3 IPv4 unicast adverts; ${why}, so it has no effect`);
     }
-  });
+  }
   // keepalived 2.2.7: "Unknown configuration entry 'use_vmac' for ip address" on a static one
   cfg.staticIpaddress.forEach((v, k) => {
     if (v.useVmac) out.push({ severity: "error", path: ["staticIpaddress", k, "useVmac"], message: "use_vmac is for virtual addresses; a static_ipaddress entry cannot have it" });

@@ -31,25 +31,28 @@ export function validateVrrpExtras(cfg: Config): Finding[] {
   });
   const files = new Set(cfg.trackFiles.map((f) => f.name));
 
-  cfg.instances.forEach((inst, i) => {
+  // per instance: no closure, list or set unless the instance has something to check
+  // (a cold `vigil config check` runs this in the interpreter; test/bench/config-check-phases.ts)
+  for (let i = 0; i < cfg.instances.length; i++) {
+    const inst = cfg.instances[i]!;
     const P = (...f: FieldPath): FieldPath => ["instances", i, ...f];
     const owner = inst.priority === PRIORITY_OWNER;
-    inst.trackFile.forEach((t, k) => {
+    if (inst.trackFile.length) inst.trackFile.forEach((t, k) => {
       if (!files.has(t.name)) err(P("trackFile", k, "name"), `track_file refers to track_file '${t.name}', which does not exist`);
       const w = t.weight ?? cfg.trackFiles.find((f) => f.name === t.name)?.weight ?? 0;
       if (owner && w !== 0) warn(P("trackFile", k), "the address owner (priority 255) ignores weights: only a fault counts (as keepalived)");
     });
-    inst.trackProcess.forEach((t, k) => {
+    if (inst.trackProcess.length) inst.trackProcess.forEach((t, k) => {
       if (!procs.has(t.name)) err(P("trackProcess", k, "name"), `track_process refers to vrrp_track_process '${t.name}', which does not exist`);
       const w = t.weight ?? cfg.trackProcesses.find((p) => p.name === t.name)?.weight ?? 0;
       if (owner && w !== 0) warn(P("trackProcess", k), "the address owner (priority 255) ignores weights: only a fault counts (as keepalived)");
     });
-    dupes(inst.trackFile.map((t) => t.name), (k, n) => err(P("trackFile", k), `track_file ${n} listed twice (keepalived ignores the second)`));
-    dupes(inst.trackProcess.map((t) => t.name), (k, n) => err(P("trackProcess", k), `track_process ${n} listed twice (keepalived ignores the second)`));
+    if (inst.trackFile.length > 1) dupes(inst.trackFile.map((t) => t.name), (k, n) => err(P("trackFile", k), `track_file ${n} listed twice (keepalived ignores the second)`));
+    if (inst.trackProcess.length > 1) dupes(inst.trackProcess.map((t) => t.name), (k, n) => err(P("trackProcess", k), `track_process ${n} listed twice (keepalived ignores the second)`));
     if (inst.notifyDeletedScript !== undefined && !inst.notifyDeleted) err(P("notifyDeletedScript"), "notifyDeletedScript needs notifyDeleted: true (keepalived: notify_deleted SCRIPT)");
-    inst.virtualRoutes.forEach((r, k) => route(r, P("virtualRoutes", k)));
-    inst.virtualRules.forEach((r, k) => rule(r, P("virtualRules", k)));
-  });
+    if (inst.virtualRoutes.length) inst.virtualRoutes.forEach((r, k) => route(r, P("virtualRoutes", k)));
+    if (inst.virtualRules.length) inst.virtualRules.forEach((r, k) => rule(r, P("virtualRules", k)));
+  }
   cfg.staticIpaddress.forEach((v, k) => {
     const f = ipFamily(v.address);
     if (f === 0) err(["staticIpaddress", k, "address"], `'${v.address}' is not an IPv4 or IPv6 address`);
