@@ -22,7 +22,7 @@ const F_MASTER_LEN = 6;
 const FIELDS = 7;
 const ADDR_BYTES = 16;
 const SLOT_BYTES = FIELDS * 8 + ADDR_BYTES;
-/** Int32 header: [sequence, publishes] */
+/** Int32 header: [sequence, publishes, master changes] */
 const HEADER_BYTES = 16;
 /** a reader that keeps meeting a writer gives up (the caller asks the worker instead) */
 const READ_ATTEMPTS = 8;
@@ -53,6 +53,8 @@ export class BriefBoard {
   private readonly header: Int32Array;
   private readonly f: Float64Array;
   private readonly bytes: Uint8Array;
+  /** worker: a slot's master changed in the publish under way */
+  private masterChanged = false;
 
   constructor(readonly buffer: SharedArrayBuffer) {
     this.slots = Math.floor((buffer.byteLength - HEADER_BYTES) / SLOT_BYTES);
@@ -85,14 +87,24 @@ export class BriefBoard {
     f[o + F_DROPPED] = s.dropped;
     f[o + F_MASTER_PRIORITY] = s.masterPriority;
     const len = s.master ? Math.min(s.master.length, ADDR_BYTES) : 0;
+    if (f[o + F_MASTER_LEN] !== len) this.masterChanged = true;
     f[o + F_MASTER_LEN] = len;
     // byte by byte: a subarray would allocate on every publish
     const at = i * SLOT_BYTES + FIELDS * 8;
-    for (let k = 0; k < len; k++) this.bytes[at + k] = s.master![k]!;
+    const bytes = this.bytes;
+    for (let k = 0; k < len; k++) {
+      const b = s.master![k]!;
+      if (bytes[at + k] !== b) {
+        bytes[at + k] = b;
+        this.masterChanged = true;
+      }
+    }
   }
 
   /** Worker: the publish is complete. */
   end(): void {
+    if (this.masterChanged) Atomics.add(this.header, 2, 1);
+    this.masterChanged = false;
     Atomics.add(this.header, 0, 1);
     Atomics.add(this.header, 1, 1);
   }
@@ -100,6 +112,11 @@ export class BriefBoard {
   /** Main thread: how many publishes the worker has made to this board (it moves while the advert loop runs). */
   get publishes(): number {
     return Atomics.load(this.header, 1);
+  }
+
+  /** Main thread: how many publishes changed some slot's master (a backup heard a new one; no message says so). */
+  get masterChanges(): number {
+    return Atomics.load(this.header, 2);
   }
 
   /** Main thread: every slot as of one publish; null before the worker's first publish to this board or when a writer kept it busy. */

@@ -20,6 +20,7 @@ export const BOARD_SILENT_MS = 750;
 export class BriefCache {
   /** the board's publish count last seen, and when (wall ms) it was seen to move */
   private seenPublishes = 0;
+  private seenMasterChanges = 0;
   private movedAt = 0;
   private snapshot: InstanceStatus[] | null = null;
   private board: BriefBoard | null = null;
@@ -32,6 +33,7 @@ export class BriefCache {
   setBoard(board: BriefBoard, names: readonly string[], now: number): void {
     this.board = board;
     this.seenPublishes = 0;
+    this.seenMasterChanges = 0;
     this.movedAt = now;
     this.slots = new Map(names.map((n, i) => [n, i]));
     this.snapshot = null;
@@ -72,7 +74,8 @@ export class BriefCache {
   /**
    * Every instance as the main thread knows it now, or null when it must ask the
    * worker (no answer since the plans changed, or the worker has not published this
-   * board yet, or it is silent). Counters come from the board; the heard master too, but only while
+   * board yet, or it is silent). The table's counters come from the board (a running
+   * instance has only those three then); the heard master too, but only while
    * the board shows the state the messages brought (a newer transition wins).
    */
   instances(now: number): InstanceStatus[] | null {
@@ -83,16 +86,14 @@ export class BriefCache {
       const at = this.slots.get(i.name);
       const s = at === undefined ? null : live[at];
       if (!s) return { ...i };
-      const counters: Record<string, number> = { ...i.counters, advertsSent: s.advertsSent, advertsReceived: s.advertsReceived };
-      // the table sums every drop_* counter; the board has their total
-      for (const k of Object.keys(counters)) if (k.startsWith("drop")) delete counters[k];
-      counters.dropped = s.dropped;
-      if (STATE_NAMES[s.state] === i.state) {
-        // kept, so that masterMoved() tells the next change
-        i.masterAddress = s.master ? formatAddress(s.master) : "";
-        i.masterPriority = s.masterPriority;
-      }
-      return { ...i, counters };
+      // the table's counters (it sums every drop* counter; the board has their total)
+      const counters = { advertsSent: s.advertsSent, advertsReceived: s.advertsReceived, dropped: s.dropped };
+      const sameState = STATE_NAMES[s.state] === i.state;
+      return {
+        ...i,
+        counters,
+        ...(sameState ? { masterAddress: s.master ? formatAddress(s.master) : "", masterPriority: s.masterPriority } : {}),
+      };
     });
   }
 
@@ -107,15 +108,13 @@ export class BriefCache {
     return now - this.movedAt > BOARD_SILENT_MS;
   }
 
-  /** Whether the board names another master than the one last taken (a backup heard a new master: no message says so). */
+  /** Whether a backup heard a new master since the last look (no message says so): the board counts such publishes. */
   masterMoved(): boolean {
-    if (!this.snapshot || !this.board) return false;
-    const live = this.board.read();
-    if (!live) return false;
-    return this.snapshot.some((i) => {
-      const at = this.slots.get(i.name);
-      const s = at === undefined ? null : live[at];
-      return !!s && STATE_NAMES[s.state] === i.state && (s.master ? formatAddress(s.master) : "") !== i.masterAddress;
-    });
+    if (!this.board) return false;
+    const n = this.board.masterChanges;
+    if (n === this.seenMasterChanges) return false;
+    this.seenMasterChanges = n;
+    return true;
   }
+
 }

@@ -207,7 +207,7 @@ export class Daemon {
     this.statusFile = new StatusFile(statusFilePath(this.opts.statusSocket), {
       cached: () => {
         const instances = this.brief.instances(Date.now());
-        return instances ? this.document(instances) : null;
+        return instances ? this.fileDocument(instances) : null;
       },
       moved: () => this.brief.masterMoved(),
       workerSilent: () => this.brief.workerSilent(Date.now()),
@@ -328,6 +328,24 @@ export class Daemon {
       memory: { ...mainHeap(), workerHeapUsed: this.workerHeapUsed },
     };
     return this.observers.enrich(st, { cfg: this.cfg, plan: this.plan, lvs: this.lvs, ...(kernel ? { kernel } : {}) });
+  }
+
+  /**
+   * What the status file shows around the instances: the table's fields only, none of
+   * enrich's per-instance detail (settings, sync groups, checker statistics), which
+   * the file's once-a-second rewrite would pay for nothing.
+   */
+  private fileDocument(instances: InstanceStatus[]): DaemonStatus {
+    return {
+      version: pkg.version,
+      pid: process.pid,
+      startedAt: this.startedAt,
+      configFile: this.opts.configFile,
+      instances,
+      ...(this.lvs?.active ? { lvs: this.lvs.status() } : {}),
+      ...this.hooks.statusExtra?.(),
+      ...this.observers.reportTargets(),
+    };
   }
 
   /** A brief board for the current plans (the worker publishes into it; brief-board.ts). */

@@ -139,6 +139,14 @@ export class Observers {
   }
 
   /** `vigil status` detail the main thread knows: kernel VIPs, groups, real servers and checkers, IPVS, FIFOs. */
+  /** Where else the daemon reports, as the table shows it (the status file's share of enrich, without its per-instance work). */
+  reportTargets(): Pick<DaemonStatus, "notifyFifos" | "metricsListen"> {
+    return {
+      ...(this.fifos.active ? { notifyFifos: this.fifos.stats() } : {}),
+      ...(this.metricsAt ? { metricsListen: this.metricsAt } : {}),
+    };
+  }
+
   enrich(st: DaemonStatus, o: ObservedState): DaemonStatus {
     const kernelError = o.kernel ? addKernelVips(st.instances, o.plan.templates, o.kernel) : undefined;
     addSettings(st.instances, o.cfg, o.plan.templates);

