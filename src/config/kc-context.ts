@@ -105,7 +105,8 @@ export class Ctx {
    */
   table<T>(name: string, build: (c: Ctx, name: string) => Record<string, (s: Stmt, target: T) => void>): Record<string, (s: Stmt, target: T) => void> {
     let t = this.tables.get(name) as Record<string, (s: Stmt, target: T) => void> | undefined;
-    if (!t) this.tables.set(name, (t = build(this, name)));
+    // without a prototype: dispatch() looks a keyword up without Object.hasOwn
+    if (!t) this.tables.set(name, (t = Object.assign(Object.create(null) as Record<string, (s: Stmt, target: T) => void>, build(this, name))));
     return t;
   }
 
@@ -131,7 +132,7 @@ export class Ctx {
   }
 
   mark(obj: object, key: string | number, s: Stmt, t: Token = s.kw) {
-    this.locs.set(obj, key, s, t);
+    if (this.locs.record) this.locs.set(obj, key, s, t);
   }
 
   /** Sets obj[key], warning when a single-valued keyword repeats. */
@@ -143,7 +144,7 @@ export class Ctx {
     }
     if (obj[key] !== undefined) this.warn(s, `'${s.kw.text}' given more than once, the last one wins`);
     obj[key] = value;
-    this.mark(obj, key, s, t);
+    if (this.locs.record) this.locs.set(obj, key, s, t ?? s.kw);
   }
 
   /** Lists grow when their block repeats (keepalived appends), so no repeat warning. */
@@ -240,8 +241,10 @@ export class Ctx {
 
   /** Runs the handler of each statement of a block by keyword; `where` (for messages) may be computed only when one is needed. */
   dispatch<T>(block: Stmt[], where: string | (() => string), target: T, table: Record<string, (s: Stmt, target: T) => void>) {
+    // a table from table() has no prototype, so a keyword like "constructor" finds nothing in it
+    const bare = Object.getPrototypeOf(table) === null;
     for (const s of block) {
-      const h = s.kw.quoted ? undefined : Object.hasOwn(table, s.kw.text) ? table[s.kw.text] : undefined;
+      const h = s.kw.quoted ? undefined : bare || Object.hasOwn(table, s.kw.text) ? table[s.kw.text] : undefined;
       if (h) h(s, target);
       else this.unknown(s, typeof where === "string" ? where : where(), whyUnknown(s.kw.text), unsupportedReason(s.kw.text));
     }
