@@ -5,7 +5,7 @@
 import { errorText } from "../error-text.ts";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import mqtt from "mqtt";
+import { connectMqtt } from "../fleet/mqtt-connect.ts";
 import { connectionOptions } from "../fleet/session-options.ts";
 import { ALL_NODES, configSetTopic } from "../fleet/topics.ts";
 import { BROKER_OPTIONS, BROKER_USAGE, connectionOf } from "./broker-args.ts";
@@ -48,7 +48,7 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   const timeoutMs = Number(v["timeout-ms"] ?? 15_000);
-  const client = mqtt.connect(opts);
+  const client = connectMqtt(opts);
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no PUBACK from ${v.broker} within ${timeoutMs} ms`)), timeoutMs);

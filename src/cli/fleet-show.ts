@@ -8,7 +8,7 @@
 import { errorText } from "../error-text.ts";
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
-import mqtt from "mqtt";
+import { connectMqtt } from "../fleet/mqtt-connect.ts";
 import { decodeBody } from "../fleet/payload.ts";
 import type { EngineState } from "../fleet/rollout/engine.ts";
 import { parseRecord } from "../fleet/rollout/record.ts";
@@ -30,7 +30,7 @@ async function fromBroker(v: { [K in keyof typeof BROKER_OPTIONS]?: string } & {
   const reply = `${topic}/reply/${encodeLevel(requester)}`;
   const requestOpts = opts.protocolVersion === 5 ? { qos: 1 as const, properties: { responseTopic: reply, correlationData: Buffer.from(`${requester}:show`) } } : { qos: 1 as const };
   const waitMs = Number(v["wait-ms"] ?? 2000);
-  const client = mqtt.connect(opts);
+  const client = connectMqtt(opts);
   try {
     return await new Promise<EngineState>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no retained record on ${topic} within ${waitMs} ms`)), opts.connectTimeout! + waitMs);

@@ -8,7 +8,7 @@
 // and fold the answers in exactly like retained messages.
 import { errorText } from "../error-text.ts";
 import { parseArgs } from "node:util";
-import mqtt from "mqtt";
+import { connectMqtt } from "../fleet/mqtt-connect.ts";
 import { decodeBody } from "../fleet/payload.ts";
 import { reportAnswerMessages, reportReplyFilter, reportRequest } from "../fleet/report.ts";
 import { connectionOptions } from "../fleet/session-options.ts";
@@ -139,7 +139,7 @@ export async function runFleetStatus(argv: string[]): Promise<number> {
   const base = `${ROOT}/${v.fleet}/+`;
   const requester = String(opts.clientId);
   const reportId = `${requester}:report`;
-  const client = mqtt.connect(opts);
+  const client = connectMqtt(opts);
   client.on("message", (topic, body, packet) => {
     if (!topic.endsWith(`/reply/${requester}`)) return addMessage(view, topic, body);
     for (const [t, b] of reportAnswerMessages(v.fleet!, topic, body, reportId, packet.properties?.correlationData) ?? []) addMessage(view, t, b);

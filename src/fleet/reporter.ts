@@ -4,7 +4,8 @@
 // scheduled on the event loop publishes whatever the connection allows. The
 // VRRP worker never waits on any of it.
 import { errorText } from "../error-text.ts";
-import mqtt, { type MqttClient, type IClientPublishOptions, type IConnackPacket, type IPublishPacket } from "mqtt";
+import type { MqttClient, IClientPublishOptions, IConnackPacket, IPublishPacket } from "mqtt";
+import { connectMqtt } from "./mqtt-connect.ts";
 import type { FleetConfig } from "../config/model.ts";
 import { backoffDelay, DEFAULT_BACKOFF, type Backoff } from "./backoff.ts";
 import { BoundedQueue } from "./event-queue.ts";
@@ -164,7 +165,7 @@ export class FleetReporter {
   start(): void {
     const will = { topic: this.topics.status, payload: encodeBody({ status: "offline" }, this.format), qos: 1 as const, retain: true };
     const opts = clientOptions(this.o.config, { clientId: `vigil-${this.o.config.fleet}-${this.o.node}`, will });
-    this.client = mqtt.connect(opts);
+    this.client = connectMqtt(opts);
     this.client.on("connect", (connack) => this.onConnect(connack));
     this.client.on("close", () => this.onClose());
     this.client.on("error", (e) => {

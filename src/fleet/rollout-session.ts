@@ -2,7 +2,8 @@
 // connection that reads the fleet's reports (retained and live) and publishes
 // blobs, signed rollback requests, the retained rollout record and config/get
 // requests. The engine never sees MQTT.
-import mqtt, { type IClientPublishOptions, type MqttClient } from "mqtt";
+import type { IClientPublishOptions, MqttClient } from "mqtt";
+import { connectMqtt } from "./mqtt-connect.ts";
 import { decodeBody } from "./payload.ts";
 import { connectionOptions } from "./session-options.ts";
 import { reportAnswerMessages, reportRequest } from "./report.ts";
@@ -45,7 +46,7 @@ export class FleetSession {
   /** Connects (bounded by the client's connect timeout); throws with the broker's or the socket's reason. */
   static async open(conn: ConnectionRecord, fleet: string, requester: string): Promise<FleetSession> {
     const opts = connectionOptions(conn, fleet, { clientId: requester });
-    const client = mqtt.connect(opts);
+    const client = connectMqtt(opts);
     let retainAvailable = true;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no answer from ${conn.broker} within ${opts.connectTimeout} ms`)), opts.connectTimeout);
