@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Subprocess } from "bun";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { CHECKOUT, GUEST_SERVE_COMMANDS, startVm, vmAvailable, type VmHandle, type VmResult } from "../helpers/vm.ts";
+import { CHECKOUT, GUEST_SERVE_COMMANDS, GUEST_STOP_DAEMON, startVm, vmAvailable, type VmHandle, type VmResult } from "../helpers/vm.ts";
 import { BOARD_LOG, BOARD_PID_FILE, BOARD_ROOT, BOARD_VIGIL, buildBoardRoot, onBoard, startOnBoard } from "../vm/board-root.ts";
 import { natAnswer, virtualServerConf } from "../vm/e2e-config.ts";
 import { DIRECTOR_SETUP, E2eLab } from "../vm/e2e-lab.ts";
@@ -51,12 +51,7 @@ ${buildBoardRoot("vigil", config)}
 ${startOnBoard("run -f /etc/vigil/vigil.conf")}
 ${GUEST_SERVE_COMMANDS}
 pid=$(cat ${BOARD_PID_FILE})
-kill -TERM $pid
-set +e
-wait $pid
-echo "DAEMON-EXIT $?"
-echo "TABLE-AFTER-STOP"
-ipvsadm -Ln
+${GUEST_STOP_DAEMON}
 echo "ADDR-AFTER-STOP"
 ip -4 -o addr show dev eth0
 cat ${BOARD_ROOT}${BOARD_LOG} >&2
@@ -110,10 +105,7 @@ async function untilServing(timeoutMs: number): Promise<void> {
 
 async function stopVm(): Promise<VmResult | undefined> {
   if (!vm || result) return result;
-  vm.release();
-  const t = setTimeout(() => vm!.kill(), 60_000);
-  result = await vm.done;
-  clearTimeout(t);
+  result = await vm.finish(60_000);
   return result;
 }
 

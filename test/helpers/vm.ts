@@ -68,6 +68,8 @@ export interface VmHandle {
   exec(command: string, timeoutMs?: number): Promise<{ code: number; out: string }>;
   /** tells GUEST_SERVE_COMMANDS to return, so the script goes on to its end */
   release(): void;
+  /** release()s the script and waits for its end; a guest still running `killAfterMs` later is killed */
+  finish(killAfterMs: number): Promise<VmResult>;
   kill(): void;
 }
 
@@ -96,6 +98,18 @@ while [ ! -e "$serve_run/released" ] && [ $serve_idle -lt 6000 ]; do
   fi
 done
 `;
+
+/**
+ * Guest shell after the daemon's part of a script: SIGTERMs the daemon (`$pid`) and
+ * prints its exit status (DAEMON-EXIT n) and the IPVS table it left behind
+ * (TABLE-AFTER-STOP), which a director must have emptied.
+ */
+export const GUEST_STOP_DAEMON = `kill -TERM $pid
+set +e
+wait $pid
+echo "DAEMON-EXIT $?"
+echo "TABLE-AFTER-STOP"
+ipvsadm -Ln`;
 
 // qemu processes still running, killed if the test process exits early (by PID).
 // bun test does not run 'exit' handlers, so qemu also gets a parent-death signal
@@ -261,7 +275,16 @@ export function startVm(opts: VmOptions): VmHandle {
   const release = () => {
     if (existsSync(runDir)) writeFileSync(join(runDir, "released"), "");
   };
-  return { runDir, pid: proc.pid, done, waitForFile, exec, release, kill };
+  const finish = async (killAfterMs: number) => {
+    release();
+    const t = setTimeout(kill, killAfterMs);
+    try {
+      return await done;
+    } finally {
+      clearTimeout(t);
+    }
+  };
+  return { runDir, pid: proc.pid, done, waitForFile, exec, release, finish, kill };
 }
 
 /** Boots the VM, runs `script` (sh) as root in the host's root, returns its output. */

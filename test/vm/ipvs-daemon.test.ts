@@ -16,7 +16,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ROOT } from "../helpers/netns.ts";
 import { vigilCommand } from "../helpers/vigil.ts";
-import { GUEST_SERVE_COMMANDS, startVm, vmAvailable, type VmHandle, type VmResult } from "../helpers/vm.ts";
+import { GUEST_SERVE_COMMANDS, GUEST_STOP_DAEMON, startVm, vmAvailable, type VmHandle, type VmResult } from "../helpers/vm.ts";
 import { CONNECT_TIMEOUT_S, DELAY_LOOP_S, drAnswer as dr, natAnswer as nat, virtualServerConf } from "./e2e-config.ts";
 import { DIRECTOR_SETUP, E2eLab } from "./e2e-lab.ts";
 import { CLIENT2, DIRECTOR, DIRECTOR2, RS1, RS2, SORRY, VIP_DR, VIP_NAT } from "./e2e-topology.ts";
@@ -53,10 +53,7 @@ let result: VmResult | undefined;
 
 async function stopVm(): Promise<VmResult | undefined> {
   if (!vm || result) return result;
-  vm.release();
-  const t = setTimeout(() => vm!.kill(), 60_000);
-  result = await vm.done;
-  clearTimeout(t);
+  result = await vm.finish(60_000);
   return result;
 }
 
@@ -87,12 +84,7 @@ sleep 3
 echo "IPVSADM-STATS"
 ipvsadm -Ln --stats --exact
 ${ROOT}/node_modules/.bin/bun test/vm/guest/ipvs-stats.ts
-kill -TERM $pid
-set +e
-wait $pid
-echo "DAEMON-EXIT $?"
-echo "TABLE-AFTER-STOP"
-ipvsadm -Ln
+${GUEST_STOP_DAEMON}
 `;
     vm = startVm({ script, net: { netns: lab.lan.name, tap: "vmtap0", ip: `${DIRECTOR}/24` }, timeoutMs: 600_000 });
     const ms = await lab.until(VIP_NAT, new Set([nat("rs1", RS1), nat("rs2", RS2)]), 4, 180_000);

@@ -7,7 +7,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { ROOT } from "../helpers/netns.ts";
 import { vigilCommand } from "../helpers/vigil.ts";
-import { runInVm, vmAvailable, type VmResult } from "../helpers/vm.ts";
+import { GUEST_STOP_DAEMON, runInVm, vmAvailable, type VmResult } from "../helpers/vm.ts";
 import { parseIpvsadm } from "./ipvsadm-parse.ts";
 
 const RS1 = "198.18.53.1";
@@ -75,12 +75,7 @@ wait_services 3
 wait_applies 3
 echo "TABLE-C"
 ipvsadm -Ln
-kill -TERM $pid
-set +e
-wait $pid
-echo "DAEMON-EXIT $?"
-echo "TABLE-AFTER-STOP"
-ipvsadm -Ln
+${GUEST_STOP_DAEMON}
 echo "LOG"
 cat /tmp/vigil.log
 echo "END"
