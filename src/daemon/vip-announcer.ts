@@ -22,6 +22,9 @@ import { State } from "../vrrp/actions.ts";
 import type { GarpLane, GarpPacer, PacedMessage } from "../vrrp/garp-pacing.ts";
 
 const MAX_RX_PER_WAKE = 256;
+/** An Ethernet ARP frame is 42 bytes (60 padded) and arpConflict reads 42: a longer buffer per instance would only hold padding. */
+const ARP_RX_BYTES = 64;
+
 /** docs/split-brain.md defence 4: while master, re-probe the VIPs this often. */
 export const PROBE_INTERVAL_MS = 10_000;
 
@@ -81,7 +84,7 @@ export class VipAnnouncer {
     try {
       // IPv4: the ARP socket also hears conflicting claims. IPv6: protocol 0 sends only;
       // NAs arrive through a socket whose kernel filter drops every other IPv6 frame.
-      this.pkt = ann.length ? new PacketSocket(announceIf, fam === 4 ? ETHERTYPE_ARP : 0) : null;
+      this.pkt = ann.length ? (fam === 4 ? new PacketSocket(announceIf, ETHERTYPE_ARP, undefined, ARP_RX_BYTES) : new PacketSocket(announceIf, 0)) : null;
       if (ann.length && fam === 6) this.naListener = new PacketSocket(announceIf, ETHERTYPE_IPV6, NEIGHBOR_ADVERTS);
       for (const v of ann) {
         const f = ffiBytes(this.frameLen);

@@ -16,7 +16,8 @@ export const PACKET_OUTGOING = 4;
 
 const { socket, bind, send, recvfrom, getsockname, close, if_nametoindex } = libc.symbols;
 
-const RX_FRAME_SIZE = 2048; // > 1514-byte Ethernet frame; jumbo frames are never ARP/ND
+/** receive buffer, default: > 1514-byte Ethernet frame; jumbo frames are never ARP/ND */
+export const RX_FRAME_SIZE = 2048;
 const htons = (v: number) => ((v & 0xff) << 8) | (v >>> 8);
 
 export class PacketSocket {
@@ -25,7 +26,8 @@ export class PacketSocket {
   readonly ifindex: number;
   /** The interface's hardware address, read back from the bound socket (getsockname). */
   readonly mac: Uint8Array;
-  readonly rxBuffer = ffiBytes(RX_FRAME_SIZE);
+  /** `rxBytes` long: a longer frame is cut to it (recv() returns the cut length) */
+  readonly rxBuffer: Uint8Array;
   /** sll_pkttype of the last received frame (PACKET_HOST 0, BROADCAST 1, MULTICAST 2, OTHERHOST 3, OUTGOING 4). */
   rxPacketType = 0;
   private readonly from = ffiBytes(SIZEOF.sockaddr_ll);
@@ -36,8 +38,11 @@ export class PacketSocket {
    * etherType: the frames to receive (e.g. 0x0806 ARP, 0x86dd IPv6); sending is
    * unaffected by it. filter: a BPF program that picks (and may cut) the frames
    * to queue; it is attached before bind(), so no frame reaches the socket unfiltered.
+   * rxBytes: the receive buffer; none for etherType 0, which receives nothing (every
+   * instance has such a send-only socket, so its buffer is memory kept for nothing).
    */
-  constructor(ifname: string, etherType: number, filter?: readonly BpfInsn[]) {
+  constructor(ifname: string, etherType: number, filter?: readonly BpfInsn[], rxBytes = etherType === 0 ? 0 : RX_FRAME_SIZE) {
+    this.rxBuffer = ffiBytes(rxBytes);
     this.ifname = ifname;
     const idx = if_nametoindex(cstr(ifname));
     if (idx === 0) throw new SysError("if_nametoindex", errno(), ifname);

@@ -98,7 +98,8 @@ export class VrrpSocket {
   /** Destination sockaddrs: the group, or one per unicast peer. */
   readonly destinations: Uint8Array[];
 
-  readonly rxBuffer = ffiBytes(RX_BUFFER_SIZE);
+  /** RX_BUFFER_SIZE bytes; empty on a send-only socket (receive: false), which never reads */
+  readonly rxBuffer: Uint8Array;
   rxPayloadOffset = 0;
   /** TTL (IPv4 header) or hop limit (IPV6_HOPLIMIT cmsg); -1 when the kernel gave none. */
   rxTtl = -1;
@@ -114,8 +115,8 @@ export class VrrpSocket {
   readonly missingOptions: string[] = [];
 
   private readonly name: Uint8Array;
-  private readonly control = ffiBytes(CONTROL_SIZE);
-  private readonly control32 = new Int32Array(this.control.buffer);
+  private readonly control: Uint8Array;
+  private readonly control32: Int32Array;
   private readonly iov = ffiBytes(SIZEOF.iovec);
   private readonly msg = ffiBytes(SIZEOF.msghdr);
   private readonly msg32 = new Uint32Array(this.msg.buffer);
@@ -123,6 +124,12 @@ export class VrrpSocket {
   private closed = false;
 
   constructor(opts: VrrpSocketOptions) {
+    const receive = opts.receive ?? true;
+    // An instance's send socket never reads (adverts come in through the interface's
+    // shared receiver): without its 8 KiB of receive buffers, 50 instances keep 0.4 MiB less.
+    this.rxBuffer = ffiBytes(receive ? RX_BUFFER_SIZE : 0);
+    this.control = ffiBytes(receive ? CONTROL_SIZE : 0);
+    this.control32 = new Int32Array(this.control.buffer);
     this.family = opts.family;
     this.ifname = opts.ifname;
     const where = `on ${opts.ifname}`;
@@ -147,7 +154,6 @@ export class VrrpSocket {
 
     const proto = opts.protocol ?? IPPROTO_VRRP;
     this.fd = check(`socket(${v6 ? "AF_INET6" : "AF_INET"}, SOCK_RAW, ${proto})`, socket(v6 ? AF_INET6 : AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto));
-    const receive = opts.receive ?? true;
     try {
       // first, so not one packet is queued to a socket that never reads
       if (!receive) attachFilter(this.fd, DROP_ALL, where);
@@ -223,7 +229,7 @@ export class VrrpSocket {
       close(this.fd);
       throw e;
     }
-    this.prepareMsghdr();
+    if (receive) this.prepareMsghdr();
   }
 
   private prepareMsghdr(): void {
@@ -263,13 +269,14 @@ export class VrrpSocket {
   /**
    * Receives one packet without blocking. Returns the VRRP payload length, or -errno
    * (-EAGAIN when nothing is queued). IPv4 packets too short to hold their own IP
-   * header return -EBADMSG rather than reading past them.
+   * header return -EBADMSG rather than reading past them. A send-only socket's
+   * drop-all filter queues nothing, so there it returns -EAGAIN.
    */
   recv(): number {
     const m32 = this.msg32;
     const mo = OFFSETOF.msghdr;
     m32[mo.msg_namelen / 4] = this.name.length;
-    m32[mo.msg_controllen / 4] = CONTROL_SIZE;
+    m32[mo.msg_controllen / 4] = this.control.length;
     m32[mo.msg_controllen / 4 + 1] = 0;
     const n = recvmsg(this.fd, this.msg, 0) as number;
     if (n < 0) return -errno();
