@@ -112,6 +112,9 @@ int main(void) {
   C(F_SETFL);
   C(O_NONBLOCK);
   C(O_CLOEXEC);
+  C(O_RDONLY);
+  C(O_WRONLY);
+  C(O_TRUNC);
   C(FIONREAD);
   C(CLOCK_REALTIME);
   C(CLOCK_MONOTONIC);

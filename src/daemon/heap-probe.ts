@@ -25,7 +25,7 @@
 // reading the worker only ran its loop and answered that one request; a collection
 // in between (seen in the GC log) voids the difference, one outside it does not.
 import { heapStats } from "bun:jsc";
-import { writeSync } from "node:fs";
+import { writeAll } from "../sys/fd-file.ts";
 
 export const HEAP_PROBE_ENV = "VIGIL_HEAP_PROBE";
 const ROUNDS = 3;
@@ -56,7 +56,7 @@ export function reportLiveCells(thread: string): void {
   const counts = heapCellsByType();
   let total = 0;
   for (const k in counts) total += counts[k];
-  writeSync(2, `\n<<vigil-heap-live ${thread} ${total} ${JSON.stringify(counts)}>>\n`);
+  writeAll(2, `\n<<vigil-heap-live ${thread} ${total} ${JSON.stringify(counts)}>>\n`);
 }
 
 /**
@@ -66,18 +66,18 @@ export function reportLiveCells(thread: string): void {
  * MIMALLOC_PURGE_DELAY=-1 it never shrinks); the rest of RssAnon is not mimalloc's.
  */
 export function reportAllocator(): void {
-  writeSync(2, "\n<<vigil-mimalloc begin>>\n");
+  writeAll(2, "\n<<vigil-mimalloc begin>>\n");
   (Bun as unknown as { unsafe: { mimallocDump(): void } }).unsafe.mimallocDump();
-  writeSync(2, "\n<<vigil-mimalloc end>>\n");
+  writeAll(2, "\n<<vigil-mimalloc end>>\n");
 }
 
 /** Writes ROUNDS bracketed full collections of the calling thread's heap to stderr (`<<vigil-heap-mark THREAD ROUND begin|end>>`). */
 export function markHeap(thread: string): void {
   for (let i = 0; i < ROUNDS; i++) {
     // stderr directly (write(2)), in order with JSC's own log lines on the same fd
-    writeSync(2, `\n<<vigil-heap-mark ${thread} ${i} begin>>\n`);
+    writeAll(2, `\n<<vigil-heap-mark ${thread} ${i} begin>>\n`);
     Bun.gc(true);
-    writeSync(2, `\n<<vigil-heap-mark ${thread} ${i} end>>\n`);
+    writeAll(2, `\n<<vigil-heap-mark ${thread} ${i} end>>\n`);
   }
 }
 
@@ -99,5 +99,5 @@ export function reportCells(thread: string, point: "wake" | "status"): void {
   const counts = heapCellsByType();
   let total = 0;
   for (const k in counts) total += counts[k];
-  writeSync(2, `\n<<vigil-heap-cells ${thread} ${point} ${total} ${JSON.stringify(counts)}>>\n`);
+  writeAll(2, `\n<<vigil-heap-cells ${thread} ${point} ${total} ${JSON.stringify(counts)}>>\n`);
 }

@@ -114,6 +114,10 @@ export const EPOLL_EVENT_LAYOUT = process.arch === "arm64" ? EPOLL_EVENT.arm64 :
 export const F_GETFL = 3;
 export const F_SETFL = 4;
 export const O_NONBLOCK = 0o4000;
+/** open(2) access modes and flags (asm-generic/fcntl.h, the same on x64 and arm64) */
+export const O_RDONLY = 0;
+export const O_WRONLY = 1;
+export const O_TRUNC = 0o1000;
 /** open(2): the descriptor is not inherited across exec (same value on x64 and arm64) */
 export const O_CLOEXEC = 0o2000000;
 /** ioctl(2): bytes waiting to be read (asm-generic/ioctls.h, the same on x64 and arm64) */

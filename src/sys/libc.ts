@@ -24,6 +24,7 @@ export const libc = dlopen("libc.so.6", {
   poll: { args: [ptr, u64_fast, i32], returns: i32 },
   ppoll: { args: [ptr, u64_fast, ptr, ptr], returns: i32 },
   close: { args: [i32], returns: i32 },
+  open: { args: [ptr, i32, u32], returns: i32 },
   fcntl: { args: [i32, i32, i32], returns: i32 },
   if_nametoindex: { args: [ptr], returns: u32 },
   if_indextoname: { args: [u32, ptr], returns: ptr },

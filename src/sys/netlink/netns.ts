@@ -2,10 +2,10 @@
 // namespace, then switches back. Sockets keep the namespace they were created
 // in, so a netlink socket opened inside `fn` keeps working on that namespace
 // afterwards (keepalived's `net_namespace`, and lab tests, use this).
-import { closeSync, openSync } from "node:fs";
 import { CLONE_NEWNET } from "../abi.ts";
 import { SysError } from "../errno.ts";
-import { check, errno, libc } from "../libc.ts";
+import { openReadOnly } from "../fd-file.ts";
+import { check, closeFd, errno, libc } from "../libc.ts";
 
 /** `ns` is a name under /run/netns (as `ip netns add` makes) or an absolute path. */
 export function inNetns<T>(ns: string, fn: () => T): T {
@@ -16,7 +16,7 @@ export function inNetns<T>(ns: string, fn: () => T): T {
     try {
       check(`setns ${path}`, libc.symbols.setns(target, CLONE_NEWNET));
     } finally {
-      closeSync(target);
+      closeFd(target);
     }
     try {
       return fn();
@@ -25,17 +25,11 @@ export function inNetns<T>(ns: string, fn: () => T): T {
       if (libc.symbols.setns(home, CLONE_NEWNET) < 0) throw new SysError("setns back to the original netns", errno());
     }
   } finally {
-    closeSync(home);
+    closeFd(home);
   }
 }
 
-/** open(2) as a SysError (a missing namespace reads "open netns /run/netns/x: ENOENT (2)"). */
+/** open(2) as a SysError (a missing namespace reads "open netns /run/netns/x: ENOENT (2)"); libc, not node:fs (fd-file.ts). */
 function openNs(path: string): number {
-  try {
-    return openSync(path, "r");
-  } catch (e) {
-    const n = (e as { errno?: number }).errno;
-    if (typeof n === "number") throw new SysError(`open netns ${path}`, Math.abs(n));
-    throw e;
-  }
+  return openReadOnly(path, "open netns");
 }
