@@ -38,15 +38,8 @@ export interface BriefSlot {
   master: Uint8Array | null;
 }
 
-/** What the worker publishes of one running instance. */
-export interface BriefSource {
-  state: number;
-  advertsSent: number;
-  advertsReceived: number;
-  dropped: number;
-  masterPriority: number;
-  master: Uint8Array | null;
-}
+/** What the worker publishes of one running instance: what the reader gets back. */
+export type BriefSource = BriefSlot;
 
 export class BriefBoard {
   readonly slots: number;

@@ -317,25 +317,12 @@ export class Daemon {
 
   /** The status document around the instances' status (the worker's answer, or the brief cache's). */
   private document(instances: InstanceStatus[], kernel?: ReturnType<typeof readKernelAddresses>): DaemonStatus {
-    const st: DaemonStatus = {
-      version: pkg.version,
-      pid: process.pid,
-      startedAt: this.startedAt,
-      configFile: this.opts.configFile,
-      instances,
-      ...(this.lvs?.active ? { lvs: this.lvs.status() } : {}),
-      ...this.hooks.statusExtra?.(),
-      memory: { ...mainHeap(), workerHeapUsed: this.workerHeapUsed },
-    };
+    const st: DaemonStatus = { ...this.statusHead(instances), memory: { ...mainHeap(), workerHeapUsed: this.workerHeapUsed } };
     return this.observers.enrich(st, { cfg: this.cfg, plan: this.plan, lvs: this.lvs, ...(kernel ? { kernel } : {}) });
   }
 
-  /**
-   * What the status file shows around the instances: the table's fields only, none of
-   * enrich's per-instance detail (settings, sync groups, checker statistics), which
-   * the file's once-a-second rewrite would pay for nothing.
-   */
-  private fileDocument(instances: InstanceStatus[]): DaemonStatus {
+  /** Who is reporting, and what it runs: the part of every status document that is not per instance. */
+  private statusHead(instances: InstanceStatus[]): DaemonStatus {
     return {
       version: pkg.version,
       pid: process.pid,
@@ -344,8 +331,16 @@ export class Daemon {
       instances,
       ...(this.lvs?.active ? { lvs: this.lvs.status() } : {}),
       ...this.hooks.statusExtra?.(),
-      ...this.observers.reportTargets(),
     };
+  }
+
+  /**
+   * What the status file shows around the instances: the table's fields only, none of
+   * enrich's per-instance detail (settings, sync groups, checker statistics), which
+   * the file's once-a-second rewrite would pay for nothing.
+   */
+  private fileDocument(instances: InstanceStatus[]): DaemonStatus {
+    return { ...this.statusHead(instances), ...this.observers.reportTargets() };
   }
 
   /** A brief board for the current plans (the worker publishes into it; brief-board.ts). */

@@ -100,7 +100,8 @@ export class StatusFile {
   }
 
   private write(st: DaemonStatus): void {
-    const tmp = `${this.path}.${process.pid}.tmp`;
+    // one name: a daemon killed mid-write leaves one temporary file, which the next overwrites (one daemon per socket)
+    const tmp = `${this.path}.tmp`;
     try {
       writeFileSync(tmp, JSON.stringify(statusFileDoc(st, Date.now())), { mode: 0o600 });
       renameSync(tmp, this.path);
