@@ -140,20 +140,37 @@ interface FieldOrder {
   keys: string[];
   /** spec.fields[keys[i]], by index: a computed-key read is a slow step of the interpreter */
   fields: Field[];
-  /** the field names, in an object without a prototype: `known[key]` is Object.hasOwn(spec.fields, key) without a call */
-  known: Record<string, true>;
+  /** field name -> index into `keys`, in an object without a prototype: Object.hasOwn(spec.fields, key) without a call */
+  known: Record<string, number>;
+  /** what an absent field becomes, by index (ABSENT_*), and its default */
+  absent: number[];
+  defaults: unknown[];
   /** output order, as indexes into `keys` */
   out: number[];
 }
 const keyCache = new WeakMap<ObjectSpec, FieldOrder>();
+const ABSENT_SCALAR = 0;
+const ABSENT_EMPTY_LIST = 1;
+const ABSENT_COPY = 2;
+const ABSENT_REQUIRED = 3;
+const ABSENT_OPTIONAL = 4;
 function fieldOrder(spec: ObjectSpec): FieldOrder {
   let k = keyCache.get(spec);
   if (!k) {
     const keys = Object.keys(spec.fields);
     const sorted = [...keys].sort(cborKeyOrder);
-    const known = Object.create(null) as Record<string, true>;
-    for (const x of keys) known[x] = true;
-    keyCache.set(spec, (k = { keys, fields: keys.map((x) => spec.fields[x]!), known, out: sorted.map((x) => keys.indexOf(x)) }));
+    const known = Object.create(null) as Record<string, number>;
+    keys.forEach((x, i) => (known[x] = i));
+    const fields = keys.map((x) => spec.fields[x]!);
+    const absent = fields.map(({ default: d, optional, spec: fs }) =>
+      // A scalar default is valid as it stands (test/unit/config/spec-defaults.test.ts):
+      // no check, and no copy. An empty list is valid for any list spec.
+      d !== undefined && (d === null || typeof d !== "object") ? ABSENT_SCALAR
+        : Array.isArray(d) && d.length === 0 && fs.kind === "array" ? ABSENT_EMPTY_LIST
+        : d !== undefined ? ABSENT_COPY : optional ? ABSENT_OPTIONAL : ABSENT_REQUIRED,
+    );
+    const defaults = fields.map((f) => f.default);
+    keyCache.set(spec, (k = { keys, fields, known, absent, defaults, out: sorted.map((x) => keys.indexOf(x)) }));
   }
   return k;
 }
@@ -176,37 +193,42 @@ function checkObject(v: unknown, spec: ObjectSpec, path: FieldPath, issues: Issu
     return undefined;
   }
   const out: Record<string, unknown> = {};
-  const { keys, fields, known, out: order } = fieldOrder(spec);
-  for (const key in v) {
-    if (known[key] !== true) issues.push({ path: [...path, key], message: `unknown field in ${spec.name}` });
-  }
-  // the checked values in spec order, in a scratch list of this nesting depth
-  // (cleared first): a new list per object was ≈ 0.6 MB of a 10 000-line config's
-  // garbage, which is what brings its one garbage collection (config-check-phases.ts)
+  const { keys, fields, known, absent, defaults, out: order } = fieldOrder(spec);
+  // the values in spec order, in a scratch list of this nesting depth (cleared
+  // first): a new list per object was ≈ 0.6 MB of a 10 000-line config's garbage,
+  // which is what brought its one garbage collection (config-check-phases.ts)
   const vals = (scratch[depth] ??= []);
   vals.fill(undefined);
   depth++;
+  // The written fields, read once in the object's own order (a field read by a
+  // computed key is a slow step of the interpreter, and most fields are not written);
+  // unknown ones are reported first, as they always were.
+  for (const key in v) {
+    const i = known[key];
+    if (i === undefined) issues.push({ path: [...path, key], message: `unknown field in ${spec.name}` });
+    else vals[i] = v[key];
+  }
   for (let i = 0; i < keys.length; i++) {
-    const key = keys[i]!;
-    const field = fields[i]!;
-    // no Object.hasOwn: no spec field is named like an Object.prototype member (spec-defaults.test.ts)
-    const x = v[key];
+    const x = vals[i];
     if (x === undefined) {
-      const d = field.default;
-      // A scalar default is valid as it stands (test/unit/config/spec-defaults.test.ts):
-      // no check, and no copy. Most fields of an object are defaults, and a cold
-      // CLI run pays for every step (test/bench/cold-start.bench.ts).
-      if (d !== undefined && (d === null || typeof d !== "object")) vals[i] = d;
-      // An empty list is valid for any list spec: the checked copy would be a new empty list.
-      else if (Array.isArray(d) && d.length === 0 && field.spec.kind === "array") vals[i] = [];
-      else if (d !== undefined) {
-        path.push(key);
-        vals[i] = checkValue(copyDefault(d), field.spec, path, issues);
-        path.pop();
-      } else if (!field.optional) issues.push({ path: [...path, key], message: `missing required field in ${spec.name}` });
+      switch (absent[i]) {
+        case ABSENT_SCALAR:
+          vals[i] = defaults[i];
+          break;
+        case ABSENT_EMPTY_LIST:
+          vals[i] = [];
+          break;
+        case ABSENT_COPY:
+          path.push(keys[i]!);
+          vals[i] = checkValue(copyDefault(defaults[i]), fields[i]!.spec, path, issues);
+          path.pop();
+          break;
+        case ABSENT_REQUIRED:
+          issues.push({ path: [...path, keys[i]!], message: `missing required field in ${spec.name}` });
+      }
     } else {
-      path.push(key);
-      vals[i] = checkValue(x, field.spec, path, issues);
+      path.push(keys[i]!);
+      vals[i] = checkValue(x, fields[i]!.spec, path, issues);
       path.pop();
     }
   }
