@@ -158,7 +158,10 @@ function fieldOrder(spec: ObjectSpec): FieldOrder {
   let k = keyCache.get(spec);
   if (!k) {
     const keys = Object.keys(spec.fields);
-    const sorted = [...keys].sort(cborKeyOrder);
+    // RFC 8949 §4.2.1 order is by UTF-8 bytes; for ASCII names (every spec's) that is
+    // shorter first, then by code unit, without encoding each name (cold start)
+    const ascii = /^[\x00-\x7f]*$/.test(keys.join(""));
+    const sorted = [...keys].sort(ascii ? (a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0) : cborKeyOrder);
     const known = Object.create(null) as Record<string, number>;
     keys.forEach((x, i) => (known[x] = i));
     const fields = keys.map((x) => spec.fields[x]!);

@@ -5,7 +5,8 @@
 // `value[key]` without Object.hasOwn, so no field may be named like a member
 // every object inherits (toString, constructor, ...).
 import { describe, expect, test } from "bun:test";
-import { checkValue, type Issue } from "../../../src/config/check.ts";
+import { cborKeyOrder } from "../../../src/config/cbor-key-order.ts";
+import { checkValue, placeholders, type Issue } from "../../../src/config/check.ts";
 import { configSpec, type ObjectSpec, type Spec } from "../../../src/config/spec.ts";
 
 function objectSpecs(spec: Spec, seen = new Set<ObjectSpec>()): Set<ObjectSpec> {
@@ -58,5 +59,22 @@ describe("spec defaults", () => {
       }
     }
     expect(bad).toEqual([]);
+  });
+
+  test("a checked object's fields come out in RFC 8949 §4.2.1 order (check.ts sorts ASCII names without encoding them)", () => {
+    const bad: string[] = [];
+    let fields = 0;
+    for (const o of objects) {
+      // the spec's stand-in object (required fields and defaults) with every optional field written too
+      const v = placeholders(undefined, o) as Record<string, unknown>;
+      for (const [key, f] of Object.entries(o.fields)) if (f.optional && v[key] === undefined) v[key] = placeholders(undefined, f.spec);
+      const out = checkValue(v, o, [o.name], []) as Record<string, unknown>;
+      const keys = Object.keys(out);
+      fields += keys.length;
+      const want = [...keys].sort(cborKeyOrder);
+      if (keys.join() !== want.join()) bad.push(`${o.name}: ${keys.join()} (want ${want.join()})`);
+    }
+    expect(bad).toEqual([]);
+    expect(fields).toBeGreaterThan(300);
   });
 });
