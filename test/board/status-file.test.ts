@@ -5,9 +5,10 @@
 // r2's socket moved away it still does (so it came from the file); SIGKILL r1 and the
 // table on r2 shows MASTER as soon as the daemon itself says so, while r1's left-over
 // file (MASTER) is not shown; a SIGSTOPped r2 (rewrites nothing, answers nothing) gets
-// its file printed with its age, as a failure.
+// its file printed with its age, as a failure; a SIGHUP with a new priority is in the
+// table once the reload took effect.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { existsSync, readFileSync, renameSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { boardCli, startBoardVigil } from "../helpers/board-lab.ts";
 import { Lab, sleep } from "../helpers/lab.ts";
 import { STATUS_FILE_FRESH_MS, statusFilePath } from "../../src/daemon/status-file-doc.ts";
@@ -110,4 +111,17 @@ test("a daemon that rewrites nothing and answers nothing (SIGSTOP): its file is 
   const t = await table(d);
   expect([t.code, t.err, t.row?.STATE]).toEqual([0, "", "MASTER"]);
   expect(t.header).not.toContain("as of");
+}, 60_000);
+
+test("a reload (SIGHUP) with a new priority: the table shows it once the daemon took the config (the file is rebuilt from the worker's answer)", async () => {
+  const d = h[1]!;
+  writeFileSync(d.conf, conf(2, 130));
+  const pid = JSON.parse(readFileSync(statusFilePath(d.socket), "utf8")).pid as number;
+  process.kill(pid, "SIGHUP");
+  let t = await table(d);
+  for (let i = 0; i < 50 && t.row?.PRIO !== "130"; i++) {
+    await sleep(100);
+    t = await table(d);
+  }
+  expect([t.code, t.err, t.row?.STATE, t.row?.PRIO, t.row?.EFF]).toEqual([0, "", "MASTER", "130", "130"]);
 }, 60_000);
