@@ -26,7 +26,8 @@ import { join } from "node:path";
 import { DEFAULT_VIP_LIFETIME_MS } from "../../src/config/model.ts";
 import { boardCliOk, boardStatusTable, fleetBlock, fleetView, LabBroker, pollUntil, startBoardVigil, vipLifetimes, withVigilGlobals } from "../helpers/board-lab.ts";
 import { boardTier, keepalivedVersion } from "../helpers/board-tier.ts";
-import { type InstanceSpec, keepalivedConf, type RouterHandle, startRouter } from "../helpers/keepalived.ts";
+import { boardInstances, boardInstanceSpecs, keepalivedStatesIn } from "../helpers/board-instances.ts";
+import { keepalivedConf, type RouterHandle, startRouter } from "../helpers/keepalived.ts";
 import { Lab, nowMs, sleep } from "../helpers/lab.ts";
 import { adverts, type Frame, garps, nas } from "../helpers/pcap.ts";
 import { instanceStatus, type VigilHandle, vigilStatus, waitStates } from "../helpers/vigil.ts";
@@ -37,11 +38,7 @@ const NODE = "gwa";
 const PRIO: Record<number, number> = { 1: 100, 2: 150, 3: 50 };
 /** the priority the pushed config gives the arm64 router: below keepalived's */
 const PUSHED_PRIO = 40;
-const INSTANCES = [
-  { name: "V2_PASS", vrid: 31, version: 2 as const, authPass: "s3cr3t", vip: "198.18.0.131" },
-  { name: "V3_IPV4", vrid: 32, version: 3 as const, vip: "198.18.0.132" },
-  { name: "V3_IPV6", vrid: 33, version: 3 as const, vip: "fd00:198:18::133" },
-];
+const INSTANCES = boardInstances(31);
 const VIPS = INSTANCES.map((i) => i.vip);
 const NAMES = INSTANCES.map((i) => i.name);
 const isV6 = (a: string) => a.includes(":");
@@ -58,17 +55,12 @@ let keepalivedUpAt = 0;
 let arm: VigilHandle;
 let x64: VigilHandle;
 
-function instances(prio: number): InstanceSpec[] {
-  return INSTANCES.map((i) => ({ name: i.name, vrid: i.vrid, priority: prio, advertInt: 1, version: i.version, authPass: i.authPass, vips: [i.vip], garpMasterDelay: 0 }));
-}
+const instances = (prio: number) => boardInstanceSpecs(INSTANCES, prio);
 const armConf = (prio: number, fleet = true) =>
   withVigilGlobals(keepalivedConf({ routerId: NODE, instances: instances(prio) }), [],
     fleet ? [fleetBlock({ url: broker.url, fleet: FLEET, node: NODE, trustKey: join(lab.dir, "fleet.pub"), stateDir: join(lab.dir, "state-r1") })] : []);
 
-function keepalivedStates(): Record<string, string | undefined> {
-  const log = lab.logOf(keepalived.proc);
-  return Object.fromEntries(NAMES.map((n) => [n, [...log.matchAll(new RegExp(`\\(${n}\\) Entering (MASTER|BACKUP|FAULT) STATE`, "g"))].at(-1)?.[1]]));
-}
+const keepalivedStates = () => keepalivedStatesIn(lab.logOf(keepalived.proc), NAMES);
 const holdersOf = () => VIPS.map((v) => lab.holders(v).join(","));
 const all = <T>(x: T) => VIPS.map(() => x);
 const statesOf = (h: VigilHandle, st: "MASTER" | "BACKUP") => NAMES.map((n) => [h, n, st] as [VigilHandle, string, typeof st]);

@@ -20,7 +20,8 @@ import { join } from "node:path";
 import { DEFAULT_VIP_LIFETIME_MS } from "../../src/config/model.ts";
 import { boardCliOk, boardStatus, boardStatusTable, fleetBlock, fleetView, LabBroker, pollUntil, startBoardVigil, vipLifetimes, withVigilGlobals } from "../helpers/board-lab.ts";
 import { boardTier, keepalivedVersion } from "../helpers/board-tier.ts";
-import { type InstanceSpec, keepalivedConf, type RouterHandle, startRouter } from "../helpers/keepalived.ts";
+import { boardInstances, boardInstanceSpecs, keepalivedStatesIn } from "../helpers/board-instances.ts";
+import { keepalivedConf, type RouterHandle, startRouter } from "../helpers/keepalived.ts";
 import { Lab, nowMs, sleep } from "../helpers/lab.ts";
 import { adverts, type Frame, garps, nas } from "../helpers/pcap.ts";
 import { type VigilHandle, vigilStatus, waitStates } from "../helpers/vigil.ts";
@@ -30,11 +31,7 @@ const FLEET = "board";
 const PRIO: Record<number, number> = { 1: 150, 2: 120, 3: 100 };
 /** the priority the pushed config gives r2: below keepalived's */
 const PUSHED_PRIO = 90;
-const INSTANCES = [
-  { name: "V2_PASS", vrid: 21, version: 2 as const, authPass: "s3cr3t", vip: "198.18.0.121" },
-  { name: "V3_IPV4", vrid: 22, version: 3 as const, vip: "198.18.0.122" },
-  { name: "V3_IPV6", vrid: 23, version: 3 as const, vip: "fd00:198:18::123" },
-];
+const INSTANCES = boardInstances(21);
 const VIPS = INSTANCES.map((i) => i.vip);
 const NAMES = INSTANCES.map((i) => i.name);
 const isV6 = (a: string) => a.includes(":");
@@ -55,9 +52,7 @@ let tier: ReturnType<typeof boardTier>;
 /** filled by the failover test: ms after the SIGKILL at which each of r1's VIPs was seen gone (null: still there at the end) */
 let vipsLeft: Promise<Record<string, number | null>>;
 
-function instances(prio: number): InstanceSpec[] {
-  return INSTANCES.map((i) => ({ name: i.name, vrid: i.vrid, priority: prio, advertInt: 1, version: i.version, authPass: i.authPass, vips: [i.vip], garpMasterDelay: 0 }));
-}
+const instances = (prio: number) => boardInstanceSpecs(INSTANCES, prio);
 
 /** r's config as keepalived.conf text; vigil routers get their fleet block unless `fleet` is false (a pushed config keeps the booted one). */
 function vigilConfText(r: number, prio: number, fleet = true): string {
@@ -65,11 +60,7 @@ function vigilConfText(r: number, prio: number, fleet = true): string {
   return withVigilGlobals(base, [], fleet ? [fleetBlock({ url: broker.url, fleet: FLEET, node: `gw${r}`, trustKey: join(lab.dir, "fleet.pub"), stateDir: join(lab.dir, `state-r${r}`) })] : []);
 }
 
-/** keepalived's last state per instance, from its log ("(NAME) Entering X STATE"). */
-function keepalivedStates(): Record<string, string | undefined> {
-  const log = lab.logOf(keepalived.proc);
-  return Object.fromEntries(NAMES.map((n) => [n, [...log.matchAll(new RegExp(`\\(${n}\\) Entering (MASTER|BACKUP|FAULT) STATE`, "g"))].at(-1)?.[1]]));
-}
+const keepalivedStates = () => keepalivedStatesIn(lab.logOf(keepalived.proc), NAMES);
 const holdersOf = () => VIPS.map((v) => lab.holders(v).join(","));
 const all = (s: string) => VIPS.map(() => s);
 const statesOf = (h: VigilHandle, st: "MASTER" | "BACKUP") => NAMES.map((n) => [h, n, st] as [VigilHandle, string, typeof st]);
