@@ -9,19 +9,11 @@ import { formatDiagnostic } from "../config/diagnostics.ts";
 import type { Config } from "../config/model.ts";
 import { ConfigStore } from "../config-io/store.ts";
 import { TrustStore } from "../config-io/trust.ts";
-import { loadConfig } from "./daemon.ts";
+import { fileBoot, fileConfig, mayBootPushed, type RunningConfig } from "./boot-file.ts";
 import { log } from "./log.ts";
 import { withStateDir } from "./paths.ts";
 
-export interface RunningConfig {
-  cfg: Config;
-  /** serial of the pushed config that runs; 0 = the file */
-  serial: number;
-  hash: string;
-  /** replay floor: highest serial ever committed in state_dir */
-  floor: number;
-  source: string;
-}
+export type { RunningConfig };
 
 export function fleetNode(cfg: Config): string {
   return cfg.fleet?.node ?? cfg.global.routerId ?? "vigil";
@@ -32,15 +24,19 @@ export function fleetNode(cfg: Config): string {
  * `configId`: what a keepalived.conf's `@ID` lines are compared with (`vigil run -i`).
  */
 export function bootConfig(configFile: string, strict = false, stateDir?: string, configId?: string): RunningConfig {
-  const file = withStateDir(loadConfig(configFile, strict, configId), stateDir);
+  return bootPushed(fileConfig(configFile, strict, stateDir, configId), configFile, stateDir);
+}
+
+/** The config to boot given the -f file's (`file`, from fileConfig): a valid pushed one in state_dir, else the file. */
+export function bootPushed(file: Config, configFile: string, stateDir?: string): RunningConfig {
   const fleet = file.fleet;
-  if (!fleet?.broker || !fleet.trustKey.length) return { cfg: file, serial: 0, hash: "", floor: 0, source: configFile };
+  if (!fleet || !mayBootPushed(file)) return fileBoot(file, configFile);
   let trust: TrustStore;
   try {
     trust = TrustStore.fromFiles(fleet.trustKey);
   } catch (e) {
     log.error(`fleet: ${errorText(e)}; booting from ${configFile}`);
-    return { cfg: file, serial: 0, hash: "", floor: 0, source: configFile };
+    return fileBoot(file, configFile);
   }
   const store = new ConfigStore(fleet.stateDir);
   const node = fleetNode(file);
@@ -58,7 +54,7 @@ export function bootConfig(configFile: string, strict = false, stateDir?: string
     return v.payload.serial;
   });
   const won = pick && valid.get(pick.serial);
-  if (!pick || !won) return { cfg: file, serial: 0, hash: "", floor: store.readState()?.floor ?? 0, source: configFile };
+  if (!pick || !won) return fileBoot(file, configFile, store.readState()?.floor ?? 0);
   log.info(`booting pushed config serial ${pick.serial} (${pick.which}) from ${fleet.stateDir} instead of ${configFile}`);
   // A pushed config without a vigil_fleet block (one config signed for many
   // nodes cannot carry each node's id) keeps the file's: without it the node

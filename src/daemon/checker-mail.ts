@@ -5,7 +5,8 @@
 // real server itself changed with it; a virtual server whose smtp_alert is on mails
 // its quorum changes (ipwrapper.c do_vs_notifies). Pure: the daemon sends.
 import { type GlobalDefs, lvsSmtpAlert } from "../config/model.ts";
-import { realServerAlert, virtualServerAlert } from "../fleet/index.ts";
+// smtp-alerts.ts itself, not the fleet index: the index loads mqtt.js and node:crypto
+import { realServerAlert, virtualServerAlert } from "../fleet/smtp-alerts.ts";
 import type { MailMessage } from "../fleet/smtp.ts";
 import type { CheckerChange } from "../lvs/checkers/runner.ts";
 import type { GoneServers } from "../lvs/gone-servers.ts";

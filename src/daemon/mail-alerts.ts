@@ -3,7 +3,9 @@
 // through the non-blocking SmtpAlerter. Configured by global_defs
 // notification_email / notification_email_from / smtp_server.
 import { type Config, type SyncGroup, vrrpSmtpAlert } from "../config/model.ts";
-import { SmtpAlerter, smtpSettings, vrrpAlert } from "../fleet/index.ts";
+// smtp-alerts.ts itself, not the fleet index: the index loads mqtt.js and node:crypto,
+// which a daemon without a fleet never needs (vigil run imports fleet-link.ts only for a vigil_fleet broker)
+import { SmtpAlerter, smtpSettings, vrrpAlert } from "../fleet/smtp-alerts.ts";
 import type { CheckerChange } from "../lvs/checkers/runner.ts";
 import type { LvsAction } from "../lvs/rs-state.ts";
 import type { MailMessage } from "../fleet/smtp.ts";
