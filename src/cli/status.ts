@@ -74,7 +74,8 @@ function readStatusFile(path: string): unknown {
 /**
  * The process exists and is not a zombie: /proc/PID/exe resolves only while the
  * process has its memory (a zombie's link is gone), so a daemon killed but not yet
- * reaped counts as dead. A stat, no node:fs.
+ * reaped counts as dead; a binary an upgrade replaced still resolves (the link is to
+ * the running file). A stat, no node:fs.
  */
 function processAlive(pid: number): boolean {
   return Number.isInteger(pid) && pid > 0 && Bun.file(`/proc/${pid}/exe`).size > 0;

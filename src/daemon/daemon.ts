@@ -253,6 +253,8 @@ export class Daemon {
         break;
       }
       case "status":
+        // transitions handled before this answer are in the file before the answer leaves
+        this.statusFile?.flush();
         this.workerHeapUsed = m.heapUsed;
         this.statusWaiters.get(m.id)?.(m.instances);
         this.statusWaiters.delete(m.id);

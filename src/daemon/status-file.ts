@@ -31,6 +31,7 @@ const LOOK_MS = 250;
 export class StatusFile {
   private timer: ReturnType<typeof setInterval> | null = null;
   private writtenAt = 0;
+  private pending = false;
   private asking = false;
   private askAgain = false;
   private failing = false;
@@ -53,11 +54,24 @@ export class StatusFile {
   }
 
   /**
-   * Something the table shows changed (or the heartbeat is due): rewritten at once
-   * from what the main thread holds, so an answer on the socket after this never
-   * shows a newer state than the file; from the worker's answer when it holds nothing.
+   * Something the table shows changed (or the heartbeat is due): rewritten once the
+   * messages at hand are handled (a failover of 200 instances is one write, not 200),
+   * and before any status answer leaves (flush).
    */
   changed(): void {
+    if (this.stopped || this.pending) return;
+    this.pending = true;
+    setImmediate(() => this.flush());
+  }
+
+  /**
+   * Writes a pending change now, from what the main thread holds; from the worker's
+   * answer when it holds nothing. The daemon calls it before it answers on the
+   * socket, so that an answer never shows a newer state than the file.
+   */
+  flush(): void {
+    if (!this.pending) return;
+    this.pending = false;
     if (this.stopped) return;
     if (this.source.workerSilent()) {
       this.remove();
