@@ -44,9 +44,9 @@ const classOf = (c: number) => (c < 128 ? ASCII_CLASS[c]! : c === 0x3000 || c ==
 
 // A line needs the scanner below only if it has a quote, a comment start, a blank
 // other than the space, a character beyond ASCII, or a brace touching another
-// character. Nearly every line of a config has none of these: its words end at
-// the next space, found by native code (indexOf) instead of a loop over its
-// characters in the interpreter (a cold `vigil config check` runs this for every line before
+// character. Nearly every line of a config has none of these: its words end at the
+// next space, found by native code (indexOf) instead of a loop over its characters
+// in the interpreter (a cold `vigil config check` runs this for every line before
 // any of it is compiled; test/bench/config-check-phases.ts).
 const NEEDS_SCAN = /["!#\t\n\v\f\r\u0080-\uffff]|[^ ][{}]|[{}][^ ]/;
 

@@ -1,9 +1,9 @@
 // check.ts takes a scalar default as it stands, without checking it against its
 // field's spec (most fields of a config are defaults; a cold `vigil config check`
 // pays for each check). So every default in the spec must be valid by itself:
-// this walks the whole spec and checks each one. It also reads a field as
-// `value[key]` without Object.hasOwn, so no field may be named like a member
-// every object inherits (toString, constructor, ...).
+// this walks the whole spec and checks each one. No field may be named like a
+// member every object inherits (toString, constructor, ...), and a checked
+// object's fields come out in deterministic CBOR order.
 import { describe, expect, test } from "bun:test";
 import { cborKeyOrder } from "../../../src/config/cbor-key-order.ts";
 import { checkValue, placeholders, type Issue } from "../../../src/config/check.ts";
