@@ -18,7 +18,8 @@ import { listLinks } from "../sys/rtnetlink/link.ts";
 import { openRtnetlink } from "../sys/rtnetlink/socket.ts";
 import { InstanceLocks } from "./lock.ts";
 import { type ScriptIds, scriptIds } from "./script-user.ts";
-import { type LvsHooks, LvsManager } from "./lvs-manager.ts";
+import type { LvsHooks, LvsManager } from "./lvs-manager.ts";
+import { lvsNeeded } from "./lvs-needed.ts";
 import { log } from "./log.ts";
 import { GroupStates } from "./group-notify.ts";
 import { notifyMasterRxLowerPri, notifyRemoved, notifyTransition } from "./notify.ts";
@@ -195,14 +196,8 @@ export class Daemon {
       process.exit(70);
     };
     this.feeds.startTrackScripts(this.plan);
-    this.lvs = new LvsManager(this.cfg.virtualServers, this.cfg.global.lvsSyncDaemon, this.observers.lvsHooks(this.hooks.lvs), () => this.scriptUser, {
-      stateDir: this.opts.lockDir, groups: this.cfg.virtualServerGroups, trackFiles: this.cfg.trackFiles,
-    });
-    this.lvs.tableSwitches = this.cfg.global;
-    this.lvs.logAllFailures = this.cfg.global.checkerLogAllFailures;
-    this.lvs.rsInitNotifies = this.cfg.global.rsInitNotifies;
-    this.lvs.start();
-    this.observers.lvsStarted(this.cfg, this.lvs);
+    if (lvsNeeded(this.cfg, this.opts.lockDir, (m) => log.warn(`lvs: ${m}`))) await this.startLvs();
+    else this.observers.lvsStarted(this.cfg, null);
     this.statusServer = startStatusServer(this.opts.statusSocket, (req) => this.answer(req));
     this.statusFile = new StatusFile(statusFilePath(this.opts.statusSocket), {
       cached: () => {
@@ -402,7 +397,8 @@ export class Daemon {
       this.lvs.rsInitNotifies = cfg.global.rsInitNotifies;
     }
     this.lvs?.reload(cfg.virtualServers, cfg.global.lvsSyncDaemon, { groups: cfg.virtualServerGroups, trackFiles: cfg.trackFiles });
-    this.observers.lvsStarted(cfg, this.lvs);
+    if (this.lvs || !lvsNeeded(cfg, this.opts.lockDir, (m) => log.warn(`lvs: ${m}`))) this.observers.lvsStarted(cfg, this.lvs);
+    else void this.startLvs().catch((e: unknown) => log.error(`lvs start: ${errorText(e)}`));
     this.hooks.onConfig?.(cfg);
     void this.observers.configure(cfg, this.scriptUser).then(() => {
       if (cfg.global.fifoWriteVrrpStatesOnReload) void this.writeStatesToFifos();
@@ -426,6 +422,25 @@ export class Daemon {
     } catch (e) {
       log.warn(`fifo_write_vrrp_states_on_reload: ${errorText(e)}`);
     }
+  }
+
+  /**
+   * The LVS side for the running config, loaded on first need (lvs-needed.ts): at start,
+   * or when a reload first configures virtual servers. It starts with the config
+   * current once its modules are loaded, so a reload meanwhile is not lost.
+   */
+  private async startLvs(): Promise<void> {
+    const { LvsManager } = await import("./lvs-manager.ts");
+    if (this.lvs || this.stopping) return;
+    const cfg = this.cfg;
+    this.lvs = new LvsManager(cfg.virtualServers, cfg.global.lvsSyncDaemon, this.observers.lvsHooks(this.hooks.lvs), () => this.scriptUser, {
+      stateDir: this.opts.lockDir, groups: cfg.virtualServerGroups, trackFiles: cfg.trackFiles,
+    });
+    this.lvs.tableSwitches = cfg.global;
+    this.lvs.logAllFailures = cfg.global.checkerLogAllFailures;
+    this.lvs.rsInitNotifies = cfg.global.rsInitNotifies;
+    this.lvs.start();
+    this.observers.lvsStarted(cfg, this.lvs);
   }
 
   /** SIGHUP: re-read the config through `load`; a broken one leaves the running config alone. */

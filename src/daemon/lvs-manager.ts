@@ -27,6 +27,7 @@ import { initTrackFile } from "../sys/track-file-watch.ts";
 import { HaSuspend } from "./lvs-ha-suspend.ts";
 import { applyTableSwitches, type LvsTableSwitches, NO_TABLE_SWITCHES } from "./lvs-table-switches.ts";
 import { takeSyncRole } from "./lvs-sync-daemon.ts";
+import { DEFAULT_LVS_STATE_DIR } from "./lvs-needed.ts";
 import { log } from "./log.ts";
 import type { ScriptIds } from "./script-user.ts";
 import { runScript } from "./scripts.ts";
@@ -56,7 +57,7 @@ export interface VirtualServerStatus {
   realServers: Array<{ realServer: string; alive: boolean; weight: number }>;
 }
 
-export const DEFAULT_LVS_STATE_DIR = "/run/vigil";
+export { DEFAULT_LVS_STATE_DIR };
 
 const RETRY_IPVS_MS = 10_000;
 /** Re-read the kernel table this often: repairs changes an operator made with ipvsadm. */
