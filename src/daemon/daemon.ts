@@ -37,6 +37,7 @@ import type { DaemonStatus, InstanceStatus } from "./status-types.ts";
 import type { FromWorker, ToWorker, TransitionReport } from "./worker-protocol.ts";
 import { TrackFeeds } from "./track-feeds.ts";
 import { Observers } from "./observers.ts";
+import { startHeapTrim } from "./heap-trim.ts";
 import { allocatorProbeRequested, liveProbeRequested, reportAllocator, reportLiveCells } from "./heap-probe.ts";
 
 export interface DaemonOptions {
@@ -113,6 +114,7 @@ export class Daemon {
   private statusFile: StatusFile | null = null;
   /** what the main thread knows of the instances between worker answers, for that file */
   private readonly brief = new BriefCache();
+  private heapTrim: { stop(): void } | null = null;
   private readonly startedAt = Date.now();
   private statusWaiters = new Map<number, (s: InstanceStatus[]) => void>();
   private nextStatusId = 1;
@@ -209,6 +211,7 @@ export class Daemon {
       ask: () => this.status({ brief: true }),
     });
     this.statusFile.start();
+    this.heapTrim = startHeapTrim();
     const waiting = counts.waiting ? `, ${counts.waiting} waiting for ${counts.waiting === 1 ? "its interface" : "their interfaces"}` : "";
     log.info(`vigil ${pkg.version} running ${counts.running} VRRP instance(s)${waiting} from ${this.opts.configFile}${this.realtime ? ` (SCHED_FIFO ${rtPriority})` : ""}`);
   }
@@ -508,6 +511,7 @@ export class Daemon {
     this.statusServer = null;
     this.statusFile?.stop();
     this.statusFile = null;
+    this.heapTrim?.stop();
     this.locks.releaseAll();
     this.worker?.terminate();
     this.wake.close();

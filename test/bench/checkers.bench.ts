@@ -5,10 +5,12 @@
 // Then the same for PING_CHECK and UDP_CHECK: CPU per check beside HTTP_GET's.
 // Run: node_modules/.bin/bun test/bench/checkers.bench.ts
 //   CHK_RS=2000 CHK_SECONDS=20 CHK_DIGEST=0 (1: every url also checks an MD5 digest) CHK_PING_UDP=1
+//   CHK_HEAP_TRIM=1 (0: without the daemon's periodic full collection, src/daemon/heap-trim.ts)
 import { defaultCheckerCommon, defaultVirtualServer, type VirtualServer } from "../../src/config/model.ts";
 import net from "node:net";
 import { LvsCheckRunner } from "../../src/lvs/checkers/runner.ts";
 import { ALLOCATOR_ENV, allocatorTuned, reexecWithAllocatorEnv } from "../../src/sys/allocator-env.ts";
+import { type HeapTrim, startHeapTrim, TRIM_INTERVAL_MS } from "../../src/daemon/heap-trim.ts";
 import { cFloorAtRate, rawFloorUs } from "./checkers-floor.ts";
 import { threadCpuDiff, threadCpuMs } from "./thread-cpu.ts";
 
@@ -27,12 +29,15 @@ const WARM_S = Number(process.env.CHK_WARM ?? 10);
 const PING_UDP = process.env.CHK_PING_UDP !== "0";
 const SMALL_WARM_S = 4;
 const SMALL_S = 8;
+// the main thread's periodic full collection, as `vigil run` has it
+const HEAP_TRIM = process.env.CHK_HEAP_TRIM !== "0";
 
 const server = Bun.spawn([process.execPath, `${import.meta.dir}/checkers-http-server.ts`, String(LISTENERS), String((SECONDS + 30) * 1000)], {
   stdout: "pipe",
   stderr: "inherit",
 });
 let runner: LvsCheckRunner | undefined;
+const trim: HeapTrim | undefined = HEAP_TRIM ? startHeapTrim() : undefined;
 try {
   const reader = server.stdout.getReader();
   const first = await reader.read();
@@ -92,7 +97,8 @@ try {
   const wallMs = performance.now() - t0;
   const cpuMs = (c1.user + c1.system) / 1000;
   const n = checks - n0;
-  console.log(`checkers bench: ${RS} real servers, HTTP_GET${DIGEST ? " + digest" : ""}, delay_loop 1 s, ${SECONDS} s measured after ${WARM_S} s warm-up, allocator ${allocatorTuned() ? `tuned (MIMALLOC_PURGE_DELAY=${ALLOCATOR_ENV.MIMALLOC_PURGE_DELAY}, as vigil run)` : `MIMALLOC_PURGE_DELAY=${process.env.MIMALLOC_PURGE_DELAY ?? "unset (mimalloc default 10)"}`}`);
+  const heapTrim = trim ? `heap trim every ${TRIM_INTERVAL_MS / 1000} s (${trim.trims} full collections so far, ${trim.totalMs.toFixed(1)} ms in all)` : "no heap trim";
+  console.log(`checkers bench: ${RS} real servers, HTTP_GET${DIGEST ? " + digest" : ""}, delay_loop 1 s, ${SECONDS} s measured after ${WARM_S} s warm-up, ${heapTrim}, allocator ${allocatorTuned() ? `tuned (MIMALLOC_PURGE_DELAY=${ALLOCATOR_ENV.MIMALLOC_PURGE_DELAY}, as vigil run)` : `MIMALLOC_PURGE_DELAY=${process.env.MIMALLOC_PURGE_DELAY ?? "unset (mimalloc default 10)"}`}`);
   console.log(`checks/s         ${(n / (wallMs / 1000)).toFixed(0)}   (expected ≈ ${RS})`);
   lat.sort((x, y) => x - y);
   const pct = (p: number) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]!.toFixed(2) : "-");
@@ -147,6 +153,7 @@ try {
     }
   }
 } finally {
+  trim?.stop();
   runner?.stop();
   server.kill(9);
   await server.exited;

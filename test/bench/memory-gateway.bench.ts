@@ -9,7 +9,7 @@
 //   chk       50 + 100 HTTP_GET checkers at delay_loop 1 s
 //   all       50 + both (memory.bench's gateway row)
 // Every binary runs every load once per round, binaries alternating, so a load on
-// the host shifts all of them alike. After MEMORY_SETTLE_S, three reads 5 s apart,
+// the host shifts all of them alike. After MEMORY_SETTLE_S, GW_READS reads 5 s apart,
 // medians: RssAnon, its mappings by kind (anon-mappings.ts), both JS heaps.
 // With GW_PROBE=live the daemon runs with VIGIL_HEAP_PROBE=live (each status request
 // collects in full and writes the main thread's live cells by type) and the bench
@@ -17,7 +17,7 @@
 //
 //   bun test/bench/memory-gateway.bench.ts
 //     GW_BINS=label=path,label=path   binaries to compare (default: shipped=dist/vigil-linux-x64)
-//     GW_LOADS=50,mqtt,chk,all        GW_ROUNDS=2   MEMORY_SETTLE_S=30   GW_PROBE=live
+//     GW_LOADS=50,mqtt,chk,all        GW_ROUNDS=1   MEMORY_SETTLE_S=30   GW_READS=3   GW_PROBE=live
 //     GW_ENV_<label>="K=V K=V"       environment for one binary's runs (a setting compared as a binary)
 import { chmodSync, copyFileSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -31,12 +31,14 @@ import { percentile } from "./faults.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const SETTLE_S = Number(process.env.MEMORY_SETTLE_S ?? 30);
-const ROUNDS = Number(process.env.GW_ROUNDS ?? 2);
+const ROUNDS = Number(process.env.GW_ROUNDS ?? 1);
+const READS = Number(process.env.GW_READS ?? 3);
 const PROBE = process.env.GW_PROBE === "live";
 const LOADS = (process.env.GW_LOADS ?? "50,mqtt,chk,all").split(",");
 const KNOWN_LOADS = ["50", "mqtt", "chk", "all"];
 if (!Number.isInteger(SETTLE_S) || SETTLE_S < 5 || SETTLE_S > 600) { console.error("memory-gateway: MEMORY_SETTLE_S must be 5..600"); process.exit(2); }
 if (!Number.isInteger(ROUNDS) || ROUNDS < 1 || ROUNDS > 10) { console.error("memory-gateway: GW_ROUNDS must be 1..10"); process.exit(2); }
+if (!Number.isInteger(READS) || READS < 1 || READS > 60) { console.error("memory-gateway: GW_READS must be 1..60"); process.exit(2); }
 for (const l of LOADS) if (!KNOWN_LOADS.includes(l)) { console.error(`memory-gateway: unknown load '${l}' (${KNOWN_LOADS.join(", ")})`); process.exit(2); }
 const BINS = (process.env.GW_BINS ?? `shipped=${join(ROOT, "dist/vigil-linux-x64")}`).split(",").map((s) => {
   const at = s.indexOf("=");
@@ -74,7 +76,7 @@ try {
     chmodSync(dst, 0o755);
     return { label: b.label, path: dst, env: b.env };
   });
-  const perRun = SETTLE_S + 20;
+  const perRun = SETTLE_S + 5 * READS + 10;
   const peers = await startPeers(lab, 100, (ROUNDS * LOADS.length * bins.length * perRun + 120) * 1000);
   try {
     const keys = join(lab.dir, "fleet");
@@ -102,7 +104,7 @@ try {
             const reads: Read[] = [];
             const c0 = cpuMs(d.proc.pid);
             const t0 = performance.now();
-            for (let i = 0; i < 3; i++) {
+            for (let i = 0; i < READS; i++) {
               if (i) await sleep(5000);
               const st = await d.status();
               reads.push({
@@ -135,7 +137,7 @@ try {
 }
 
 const mib = (k: number) => (k / 1024).toFixed(1);
-console.log(`\nRssAnon by load and binary, ${SETTLE_S} s after the status socket answered, medians of 3 reads 5 s apart, one row per run; MiB; CPU % of one core over those 10 s\n`);
+console.log(`\nRssAnon by load and binary, ${SETTLE_S} s after the status socket answered, medians of ${READS} reads 5 s apart, one row per run; MiB; CPU % of one core over those reads\n`);
 console.log(`| load | binary | round | loadavg | RssAnon | ${ANON_KINDS.join(" | ")} | main JS heap | worker JS heap | CPU % |`);
 console.log(`|---|---|---|---|---|${ANON_KINDS.map(() => "---|").join("")}---|---|---|`);
 for (const r of rows) {
