@@ -7,6 +7,8 @@
 //   + ppoll Worker      one Worker in a bun:ffi ppoll loop (the VRRP worker's shape)
 //   vigil imports       vigil's daemon modules imported, nothing started
 //   + VRRP worker       the same plus the VRRP worker's entry point, never initialised
+//   vigil run's imports `vigil run`'s static import graph only: a daemon without a fleet
+//                       or virtual servers (those parts load when configured), ± the worker
 import { mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { anonByMapping, type AnonKind, rssAnonKiB } from "./anon-mappings.ts";
@@ -24,6 +26,8 @@ export const FLOOR_PROGRAMS: FloorProgram[] = [
   { name: "hello + ppoll Worker", entries: [`${SRC}/ppoll-main.ts`, `${SRC}/ppoll-worker.ts`], env: {} },
   { name: "vigil imports", entries: [`${SRC}/vigil-imports.ts`, "src/daemon/vrrp-worker.ts"], env: {} },
   { name: "vigil imports + VRRP worker", entries: [`${SRC}/vigil-imports.ts`, "src/daemon/vrrp-worker.ts"], env: { FLOOR_WORKER: "1" } },
+  { name: "vigil run's imports", entries: [`${SRC}/run-imports.ts`, "src/daemon/vrrp-worker.ts"], env: {} },
+  { name: "vigil run's imports + VRRP worker", entries: [`${SRC}/run-imports.ts`, "src/daemon/vrrp-worker.ts"], env: { FLOOR_WORKER: "1" } },
 ];
 
 /**

@@ -4,7 +4,8 @@
 //
 // Floors (memory-floor.ts): tiny programs compiled with the Makefile's COMPILE flags:
 // a hello that stays alive, + one idle Worker, + one Worker in a bun:ffi ppoll loop,
-// vigil's daemon modules imported with nothing started, + the VRRP worker's modules;
+// vigil's daemon modules imported with nothing started, + the VRRP worker's modules,
+// and `vigil run`'s static imports alone (no fleet, no LVS), ± the worker;
 // each under Bun's defaults, MIMALLOC_PURGE_DELAY=0, BUN_OPTIONS=--smol and
 // BUN_JSC_useDFGJIT=0, read 3 s after the program is ready.
 //
