@@ -11,8 +11,10 @@
 // collections. Measured here (memory-gateway.bench: 50 instances + MQTT + 100
 // HTTP_GET at delay_loop 1 s, reads 45-55 s after start, 4 interleaved rounds):
 // RssAnon 36.4-41.3 MiB (main JS heap 7.2-14.6) without, 30.8-35.5 (6.3-7.3)
-// with this; an earlier run with the interval as a setting, read at 30 s: none
-// 37.0-38.0, every 5 s 31.9-32.2, every 15 s 33.4-33.7, every 30 s 33.0-33.1.
+// with this; read 150-180 s after start, when Bun has made full collections of
+// its own, 35.3 / 37.7 against 33.0 / 36.0 (2 rounds). An earlier run with the
+// interval as a setting, read at 30 s: none 37.0-38.0, every 5 s 31.9-32.2, every
+// 15 s 33.4-33.7, every 30 s 33.0-33.1; 5 s against 10 s in one run: no better.
 //
 // A full collection of the main heap took 6.9 ms on average with 2 000 HTTP_GET
 // checkers running (checkers.bench), once per interval: CPU per check 58-63 us
