@@ -17,12 +17,22 @@ import type { TransitionReport } from "./worker-protocol.ts";
  */
 export const BOARD_SILENT_MS = 750;
 
+/**
+ * Why an instance is in FAULT can change with no transition (another tracked
+ * interface goes down, the first comes back), and no message says so: while any
+ * instance is in FAULT, a worker answer older than this is not shown; the file is
+ * written from a new one (a round trip to the worker every few seconds, only then).
+ */
+export const FAULT_REASON_MAX_AGE_MS = 5000;
+
 export class BriefCache {
   /** the board's publish count last seen, and when (wall ms) it was seen to move */
   private seenPublishes = 0;
   private seenMasterChanges = 0;
   private movedAt = 0;
   private snapshot: InstanceStatus[] | null = null;
+  /** when (wall ms) the worker's answer in `snapshot` arrived */
+  private takenAt = 0;
   private board: BriefBoard | null = null;
   /** board slot of each instance name */
   private slots = new Map<string, number>();
@@ -45,9 +55,11 @@ export class BriefCache {
     return this.gen;
   }
 
-  /** The worker's status answer, asked for in generation `gen`. */
-  take(instances: readonly InstanceStatus[], gen: number): void {
-    if (gen === this.gen) this.snapshot = instances.map((i) => ({ ...i }));
+  /** The worker's status answer, asked for in generation `gen`, arrived at `now`. */
+  take(instances: readonly InstanceStatus[], gen: number, now: number): void {
+    if (gen !== this.gen) return;
+    this.snapshot = instances.map((i) => ({ ...i }));
+    this.takenAt = now;
   }
 
   /** A transition message: the state, effective priority, master and, into FAULT, why. */
@@ -74,12 +86,14 @@ export class BriefCache {
   /**
    * Every instance as the main thread knows it now, or null when it must ask the
    * worker (no answer since the plans changed, or the worker has not published this
-   * board yet, or it is silent). The table's counters come from the board (a running
+   * board yet, or it is silent, or an instance is in FAULT and the answer is older
+   * than FAULT_REASON_MAX_AGE_MS). The table's counters come from the board (a running
    * instance has only those three then); the heard master too, but only while
    * the board shows the state the messages brought (a newer transition wins).
    */
   instances(now: number): InstanceStatus[] | null {
     if (!this.snapshot || !this.board || this.workerSilent(now)) return null;
+    if (now - this.takenAt > FAULT_REASON_MAX_AGE_MS && this.snapshot.some((i) => i.state === "FAULT")) return null;
     const live = this.board.read();
     if (!live) return null;
     return this.snapshot.map((i) => {

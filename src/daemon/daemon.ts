@@ -295,7 +295,7 @@ export class Daemon {
       }, timeoutMs);
       this.statusWaiters.set(id, (s) => {
         clearTimeout(t);
-        this.brief.take(s, gen);
+        this.brief.take(s, gen, Date.now());
         resolve(s);
       });
       this.post({ type: "status", id });

@@ -5,7 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { State } from "../../../src/vrrp/actions.ts";
 import { BriefBoard } from "../../../src/daemon/brief-board.ts";
-import { BOARD_SILENT_MS, BriefCache } from "../../../src/daemon/brief-cache.ts";
+import { BOARD_SILENT_MS, BriefCache, FAULT_REASON_MAX_AGE_MS } from "../../../src/daemon/brief-cache.ts";
 import { ageNote, STATUS_FILE_FRESH_MS, statusFileDoc, statusFilePath, statusFileVerdict } from "../../../src/daemon/status-file-doc.ts";
 import type { DaemonStatus, InstanceStatus } from "../../../src/daemon/status-types.ts";
 import type { TransitionReport } from "../../../src/daemon/worker-protocol.ts";
@@ -68,7 +68,7 @@ describe("brief cache (the status file's instances between worker answers)", () 
   test("no worker answer yet, or the board not yet published: it must ask the worker (null)", () => {
     const { board, c } = setup();
     expect(c.instances(T)).toBeNull();
-    c.take([inst("A"), inst("B")], c.generation);
+    c.take([inst("A"), inst("B")], c.generation, T);
     expect(c.instances(T)).toBeNull();
     board.begin();
     board.end();
@@ -77,7 +77,7 @@ describe("brief cache (the status file's instances between worker answers)", () 
 
   test("the table's counters (sent, received, the drop total) and the heard master come from the board", () => {
     const { board, c } = setup();
-    c.take([inst("A"), inst("B")], c.generation);
+    c.take([inst("A"), inst("B")], c.generation, T);
     board.begin();
     board.write(0, src({ advertsReceived: 99, dropped: 4, masterPriority: 200, master: v4("198.18.0.2") }));
     board.write(1, null);
@@ -90,7 +90,7 @@ describe("brief cache (the status file's instances between worker answers)", () 
 
   test("a transition message is the state at once; the board, published before it, does not turn it back", () => {
     const { board, c } = setup();
-    c.take([inst("A"), inst("B")], c.generation);
+    c.take([inst("A"), inst("B")], c.generation, T);
     board.begin();
     board.write(0, src({ state: State.Backup, advertsReceived: 10, masterPriority: 150, master: v4("198.18.0.1") }));
     board.end();
@@ -102,7 +102,7 @@ describe("brief cache (the status file's instances between worker answers)", () 
 
   test("into FAULT a transition brings its reason; out of FAULT the reason and the waiting mark go", () => {
     const { board, c } = setup(["A"]);
-    c.take([inst("A", { state: "FAULT", fault: "interface eth0 is down", waiting: true })], c.generation);
+    c.take([inst("A", { state: "FAULT", fault: "interface eth0 is down", waiting: true })], c.generation, T);
     board.begin();
     board.end();
     c.transition(transition("A", "FAULT", "BACKUP"), 1);
@@ -112,9 +112,28 @@ describe("brief cache (the status file's instances between worker answers)", () 
     expect(c.instances(T)![0]!.fault).toBe("a tracked interface is in fault");
   });
 
+  test("a FAULT reason can change with no transition: while an instance is in FAULT, a worker answer older than FAULT_REASON_MAX_AGE_MS is not shown (null: ask again)", () => {
+    const { board, c } = setup(["A", "B"]);
+    c.take([inst("A", { state: "FAULT", fault: "interface eth0 is down" }), inst("B")], c.generation, T);
+    const publish = () => {
+      board.begin();
+      board.end();
+    };
+    publish();
+    expect(c.instances(T + FAULT_REASON_MAX_AGE_MS)![0]!.fault).toBe("interface eth0 is down");
+    publish();
+    expect(c.instances(T + FAULT_REASON_MAX_AGE_MS + 1)).toBeNull();
+    c.take([inst("A", { state: "FAULT", fault: "interface eth1 is down" }), inst("B")], c.generation, T + FAULT_REASON_MAX_AGE_MS + 1);
+    expect(c.instances(T + FAULT_REASON_MAX_AGE_MS + 1)![0]!.fault).toBe("interface eth1 is down");
+    // none in FAULT: the answer stays good however old (the messages and the board keep it current)
+    c.transition(transition("A", "FAULT", "BACKUP"), T + 2);
+    publish();
+    expect(c.instances(T + 3 * FAULT_REASON_MAX_AGE_MS)).not.toBeNull();
+  });
+
   test("a new master heard by a backup (no message says so) is seen on the board, once", () => {
     const { board, c } = setup(["A"]);
-    c.take([inst("A", { masterAddress: "" })], c.generation);
+    c.take([inst("A", { masterAddress: "" })], c.generation, T);
     board.begin();
     board.write(0, src({ state: State.Backup }));
     board.end();
@@ -138,7 +157,7 @@ describe("brief cache (the status file's instances between worker answers)", () 
 
   test("a worker that stops publishing (stalled, starved) is silent after BOARD_SILENT_MS: nothing is taken from the board then", () => {
     const { board, c } = setup(["A"]);
-    c.take([inst("A")], c.generation);
+    c.take([inst("A")], c.generation, T);
     // just started: not silent before it had the time to publish
     expect(c.workerSilent(T + BOARD_SILENT_MS)).toBe(false);
     expect(c.workerSilent(T + BOARD_SILENT_MS + 1)).toBe(true);
@@ -155,7 +174,7 @@ describe("brief cache (the status file's instances between worker answers)", () 
 
   test("a priority message moves the effective priority", () => {
     const { board, c } = setup(["A"]);
-    c.take([inst("A")], c.generation);
+    c.take([inst("A")], c.generation, T);
     board.begin();
     board.end();
     c.priority("A", 77);
@@ -169,9 +188,9 @@ describe("brief cache (the status file's instances between worker answers)", () 
     c.setBoard(board2, ["C"], T);
     board2.begin();
     board2.end();
-    c.take([inst("A")], before);
+    c.take([inst("A")], before, T);
     expect(c.instances(T)).toBeNull();
-    c.take([inst("C")], c.generation);
+    c.take([inst("C")], c.generation, T);
     expect(c.instances(T)!.map((i) => i.name)).toEqual(["C"]);
   });
 });
