@@ -10,7 +10,8 @@ import { afterAll, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { queryStatus } from "../../src/daemon/status-server.ts";
-import { BUN, Netns, ROOT } from "../helpers/netns.ts";
+import { BUN, type Netns, ROOT } from "../helpers/netns.ts";
+import { vethNetns } from "../helpers/source-daemon.ts";
 
 const VIP = "198.18.41.100";
 const CONTROL_VIP = "198.18.41.101";
@@ -48,11 +49,7 @@ function counter(host: string) {
 }
 
 test("ha_suspend: checks pause while the VIP is not local (real-server state kept), and resume when it appears", async () => {
-  ns = new Netns("hasusp");
-  ns.exec(["ip", "link", "add", "eth0", "type", "veth", "peer", "name", "eth1"]);
-  ns.exec(["ip", "link", "set", "eth0", "up"]);
-  ns.exec(["ip", "link", "set", "eth1", "up"]);
-  ns.exec(["ip", "addr", "add", "198.18.41.1/24", "dev", "eth0"]);
+  ns = vethNetns("hasusp", "198.18.41.1/24");
   ns.exec(["ip", "addr", "add", `${RS_A}/32`, "dev", "eth1"]);
   ns.exec(["ip", "addr", "add", `${RS_B}/32`, "dev", "eth1"]);
   ns.exec(["ip", "addr", "add", `${CONTROL_VIP}/32`, "dev", "eth0"]);

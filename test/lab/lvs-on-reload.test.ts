@@ -2,9 +2,10 @@
 // checkers' modules cost memory for good); the first SIGHUP whose config has virtual
 // servers loads and starts it, and the virtual server shows in `vigil status`.
 import { afterAll, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { BUN, Netns, ROOT } from "../helpers/netns.ts";
+import type { Netns } from "../helpers/netns.ts";
+import { spawnSourceDaemon, statusUntil, vethNetns } from "../helpers/source-daemon.ts";
 
 const dir = mkdtempSync(`${tmpdir()}/vigil-lvs-reload-`);
 let ns: Netns | undefined;
@@ -42,37 +43,19 @@ virtual_server 198.18.7.100 80 {
 
 interface Status { instances: { state: string }[]; lvs?: { service: string }[] }
 
-async function statusUntil(sock: string, done: (s: Status) => boolean): Promise<Status | undefined> {
-  let status: Status | undefined;
-  for (let i = 0; i < 100; i++) {
-    await Bun.sleep(100);
-    if (!existsSync(sock)) continue;
-    const r = Bun.spawnSync([BUN, `${ROOT}/src/main.ts`, "status", "--json", "--socket", sock]);
-    if (r.exitCode !== 0) continue;
-    status = JSON.parse(r.stdout.toString()) as Status;
-    if (done(status)) break;
-  }
-  return status;
-}
-
 test("a SIGHUP that first configures a virtual server starts the LVS side a VRRP-only start did not load", async () => {
-  ns = new Netns("lvsreload");
-  ns.exec(["ip", "link", "add", "eth0", "type", "veth", "peer", "name", "eth1"]);
-  ns.exec(["ip", "link", "set", "eth1", "up"]);
-  ns.exec(["ip", "link", "set", "eth0", "up"]);
-  ns.exec(["ip", "addr", "add", "198.18.7.1/24", "dev", "eth0"]);
+  ns = vethNetns("lvsreload", "198.18.7.1/24");
   const conf = `${dir}/vigil.conf`;
   writeFileSync(conf, VRRP);
-  const sock = `${dir}/s.sock`;
-  proc = Bun.spawn([...ns.prefix(), BUN, `${ROOT}/src/main.ts`, "run", "-f", conf, "--status-socket", sock, "--lock-dir", `${dir}/lock`], {
-    stdout: "pipe", stderr: "pipe",
-  });
-  const before = await statusUntil(sock, (s) => s.instances[0]?.state === "MASTER");
+  const d = spawnSourceDaemon(ns, conf, dir);
+  proc = d.proc;
+  const sock = d.sock;
+  const before = await statusUntil<Status>(sock, (s) => s.instances[0]?.state === "MASTER");
   expect(before?.instances[0]?.state).toBe("MASTER");
   expect(before?.lvs).toBeUndefined();
   writeFileSync(conf, VRRP + VS);
   proc.kill("SIGHUP");
-  const after = await statusUntil(sock, (s) => (s.lvs?.length ?? 0) > 0);
+  const after = await statusUntil<Status>(sock, (s) => (s.lvs?.length ?? 0) > 0);
   expect(after?.lvs?.map((v) => v.service)).toEqual(["tcp:198.18.7.100:80"]);
   expect(after?.instances[0]?.state).toBe("MASTER");
   expect(proc.exitCode).toBeNull(); // still running

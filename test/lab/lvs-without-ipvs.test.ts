@@ -2,10 +2,11 @@
 // must keep VRRP running, keep checking real servers, and report the LVS fault.
 // This development kernel has no IP_VS, which makes it the honest test bed.
 import { afterAll, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { kernelHasIpvs } from "../helpers/ipvs-kernel.ts";
-import { BUN, Netns, ROOT } from "../helpers/netns.ts";
+import type { Netns } from "../helpers/netns.ts";
+import { spawnSourceDaemon, statusUntil, vethNetns } from "../helpers/source-daemon.ts";
 
 const dir = mkdtempSync(`${tmpdir()}/vigil-noipvs-`);
 let ns: Netns | undefined;
@@ -19,11 +20,7 @@ afterAll(async () => {
 
 // The scenario needs a kernel without IPVS (this machine's); with IPVS present it proves nothing.
 test.skipIf(kernelHasIpvs())("without IP_VS in the kernel VRRP still becomes master and LVS reports a fault", async () => {
-  ns = new Netns("noipvs");
-  ns.exec(["ip", "link", "add", "eth0", "type", "veth", "peer", "name", "eth1"]);
-  ns.exec(["ip", "link", "set", "eth1", "up"]);
-  ns.exec(["ip", "link", "set", "eth0", "up"]);
-  ns.exec(["ip", "addr", "add", "198.18.7.1/24", "dev", "eth0"]);
+  ns = vethNetns("noipvs", "198.18.7.1/24");
   writeFileSync(`${dir}/vigil.conf`, `
 global_defs { router_id noipvs }
 vrrp_instance VI_1 {
@@ -45,19 +42,9 @@ virtual_server 198.18.7.100 80 {
   }
 }
 `);
-  const sock = `${dir}/s.sock`;
-  proc = Bun.spawn([...ns.prefix(), BUN, `${ROOT}/src/main.ts`, "run", "-f", `${dir}/vigil.conf`, "--status-socket", sock, "--lock-dir", `${dir}/lock`], {
-    stdout: "pipe", stderr: "pipe",
-  });
-  let status: { instances: { state: string }[]; lvs?: { fault?: string }[] } | undefined;
-  for (let i = 0; i < 100; i++) {
-    await Bun.sleep(100);
-    if (!existsSync(sock)) continue;
-    const r = Bun.spawnSync([BUN, `${ROOT}/src/main.ts`, "status", "--json", "--socket", sock]);
-    if (r.exitCode !== 0) continue;
-    status = JSON.parse(r.stdout.toString());
-    if (status?.instances[0]?.state === "MASTER") break;
-  }
+  const d = spawnSourceDaemon(ns, `${dir}/vigil.conf`, dir);
+  proc = d.proc;
+  const status = await statusUntil<{ instances: { state: string }[]; lvs?: { fault?: string }[] }>(d.sock, (s) => s.instances[0]?.state === "MASTER");
   expect(status?.instances[0]?.state).toBe("MASTER");
   expect(status?.lvs?.[0]?.fault).toContain("IPVS");
   expect(ns.exec(["ip", "-br", "addr", "show", "eth0"])).toContain("198.18.7.100/24");
