@@ -1,7 +1,8 @@
 // Ed25519 signing and verification of COSE_Sign1 blobs (RFC 9053 §2.2) with
 // node:crypto: the key handling around the pure envelope code of
 // src/config/cose.ts (wire format, parsing, payload rules), which it uses.
-import { createHash, sign, verify, type KeyObject } from "node:crypto";
+import { nodeCrypto } from "../sys/lazy-builtins.ts";
+import type { KeyObject } from "node:crypto";
 import { decodePayload, encodePayload, encodeSign1, MAX_BLOB_BYTES, parseSign1, protectedHeaderEdDSA, Reject, type RejectReason, sigStructure, type SignedPayload, validatePayloadFields } from "../config/cose.ts";
 import { errorText } from "../error-text.ts";
 
@@ -31,7 +32,7 @@ export interface VerifyContext {
 
 /** sha256 of the config bytes, hex: what config/state reports as the config's identity. */
 export function configHash(config: Uint8Array): string {
-  return createHash("sha256").update(config).digest("hex");
+  return nodeCrypto().createHash("sha256").update(config).digest("hex");
 }
 
 export function signBlob(p: SignedPayload, privateKey: KeyObject, kid: Uint8Array): Uint8Array {
@@ -46,7 +47,7 @@ export function signBlob(p: SignedPayload, privateKey: KeyObject, kid: Uint8Arra
  */
 export function signSign1(payload: Uint8Array, privateKey: KeyObject, kid: Uint8Array): Uint8Array {
   const protectedBytes = protectedHeaderEdDSA();
-  const signature = sign(null, sigStructure(protectedBytes, payload), privateKey);
+  const signature = nodeCrypto().sign(null, sigStructure(protectedBytes, payload), privateKey);
   return encodeSign1(protectedBytes, kid, payload, new Uint8Array(signature));
 }
 
@@ -75,7 +76,7 @@ export function verifySign1(bytes: Uint8Array, trust: KeyLookup, maxBytes = MAX_
     if (!key) return { ok: false, reason: "unknown-key", message: `kid ${Buffer.from(env.kid).toString("hex")} is not in the trust store`, kid: env.kid };
     let good = false;
     try {
-      good = verify(null, sigStructure(env.protectedBytes, env.payload), key, env.signature);
+      good = nodeCrypto().verify(null, sigStructure(env.protectedBytes, env.payload), key, env.signature);
     } catch {
       good = false;
     }

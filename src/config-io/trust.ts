@@ -2,8 +2,9 @@
 // A key is named by its kid = first 16 bytes of SHA-256 over the SPKI DER, so the
 // signer and every device derive the same id from the public key alone and no
 // registry of key names has to be kept in sync.
+import { nodeCrypto } from "../sys/lazy-builtins.ts";
 import { errorText } from "../error-text.ts";
-import { createHash, createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
+import type { KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { KeyLookup } from "./cose-sign.ts";
 
@@ -11,13 +12,13 @@ export const KID_BYTES = 16;
 
 export function keyId(publicKey: KeyObject): Uint8Array {
   const der = publicKey.export({ type: "spki", format: "der" });
-  return new Uint8Array(createHash("sha256").update(der).digest().subarray(0, KID_BYTES));
+  return new Uint8Array(nodeCrypto().createHash("sha256").update(der).digest().subarray(0, KID_BYTES));
 }
 
 export function parsePublicKeyPem(pem: string, source: string): KeyObject {
   let key: KeyObject;
   try {
-    key = createPublicKey({ key: pem, format: "pem" });
+    key = nodeCrypto().createPublicKey({ key: pem, format: "pem" });
   } catch (e) {
     throw new Error(`${source}: not a PEM public key (${errorText(e)})`);
   }
@@ -30,7 +31,7 @@ export function parsePublicKeyPem(pem: string, source: string): KeyObject {
 export function parsePrivateKeyPem(pem: string, source: string): KeyObject {
   let key: KeyObject;
   try {
-    key = createPrivateKey({ key: pem, format: "pem" });
+    key = nodeCrypto().createPrivateKey({ key: pem, format: "pem" });
   } catch (e) {
     throw new Error(`${source}: not a PEM private key (${errorText(e)})`);
   }

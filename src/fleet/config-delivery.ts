@@ -5,8 +5,8 @@
 // (rollback-request.ts) puts the last known good back. The result is what
 // config/state reports; every rejection and rollback is also logged on the node,
 // once per blob. The daemon supplies `apply`; this module owns the order of steps.
+import { nodeCrypto } from "../sys/lazy-builtins.ts";
 import { errorText } from "../error-text.ts";
-import { createHash } from "node:crypto";
 import { unverifiedPayload, type SignedPayload } from "../config/cose.ts";
 import { verifyBlob } from "../config-io/cose-sign.ts";
 import type { ConfigStore } from "../config-io/store.ts";
@@ -96,7 +96,7 @@ export class ConfigDelivery {
 
   /** Logs a refusal once per distinct blob: a replay flood must not flood the log. */
   private logOnce(bytes: Uint8Array, msg: () => string) {
-    const id = createHash("sha256").update(bytes).digest("hex");
+    const id = nodeCrypto().createHash("sha256").update(bytes).digest("hex");
     if (this.logged.has(id)) return;
     this.logged.add(id);
     if (this.logged.size > LOGGED_BLOBS) this.logged.delete(this.logged.values().next().value!);

@@ -12,20 +12,21 @@
 // (MQTT 3.1.1 and 5, keepalive, stores, reconnect()) is unchanged; only the
 // socket under it is made here, as mqtt.js's tcp.js / tls.js make it. WebSocket
 // brokers (ws://, wss://) still use mqtt.js's own builder, loaded on first use.
-// What mqtt.js's connect() would also do and vigil does not use: SOCKS proxies
-// (MQTTJS_SOCKS_PROXY), unix sockets, URL strings, `servers` lists.
-import net from "node:net";
-import tls from "node:tls";
+// node:net and node:tls load on first connect (src/sys/lazy-builtins.ts): an mqtt://
+// broker never loads TLS. What mqtt.js's connect() would also do and vigil does not
+// use: SOCKS proxies (MQTTJS_SOCKS_PROXY), unix sockets, URL strings, `servers` lists.
+import type tls from "node:tls";
 import type { Duplex } from "node:stream";
 import type { IClientOptions, IStream, MqttClient as MqttClientType, StreamBuilder } from "mqtt";
 import MqttClientModule from "mqtt/lib/client";
+import { nodeNet, nodeTls } from "../sys/lazy-builtins.ts";
 
 // build/lib/client.js is CommonJS with `exports.default = MqttClient`
 const MqttClient = ((MqttClientModule as unknown as { default?: unknown }).default ?? MqttClientModule) as typeof MqttClientType;
 
 /** mqtt.js's tcp.js without SOCKS: a plain TCP connection to host:port. */
 function tcpStream(_client: MqttClientType, opts: IClientOptions): IStream {
-  return net.createConnection({ host: opts.hostname ?? opts.host ?? "localhost", port: opts.port ?? 1883 });
+  return nodeNet().createConnection({ host: opts.hostname ?? opts.host ?? "localhost", port: opts.port ?? 1883 });
 }
 
 /**
@@ -36,9 +37,9 @@ function tcpStream(_client: MqttClientType, opts: IClientOptions): IStream {
 function tlsStream(client: MqttClientType, opts: IClientOptions): IStream {
   const host = opts.hostname ?? opts.host ?? "localhost";
   const rejectUnauthorized = opts.rejectUnauthorized !== false;
-  const servername = opts.servername ?? (net.isIP(host) === 0 ? host : undefined);
+  const servername = opts.servername ?? (nodeNet().isIP(host) === 0 ? host : undefined);
   const { path: _path, ...rest } = opts as IClientOptions & { path?: string };
-  const conn = tls.connect({ ...(rest as tls.ConnectionOptions), host, port: opts.port ?? 8883, servername, rejectUnauthorized });
+  const conn = nodeTls().connect({ ...(rest as tls.ConnectionOptions), host, port: opts.port ?? 8883, servername, rejectUnauthorized });
   const onTlsError = (err: Error) => {
     if (rejectUnauthorized) client.emit("error", err);
     conn.end();

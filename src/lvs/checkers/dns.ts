@@ -1,7 +1,7 @@
 // DNS_CHECK: one UDP query to the real server; up when a matching NOERROR reply
 // arrives within connect_timeout.
 import { errorText } from "../../error-text.ts";
-import dgram from "node:dgram";
+import { nodeDgram } from "../../sys/lazy-builtins.ts";
 import type { DnsCheck } from "../../config/model.ts";
 import type { CheckOutcome } from "../scheduler.ts";
 import { encodeQuery, judgeReply } from "./dns-codec.ts";
@@ -17,7 +17,7 @@ export function checkDns(c: Pick<DnsCheck, "name" | "dnsType">, target: Target, 
     return Promise.resolve({ ok: false, reason: errorText(e) });
   }
   return new Promise((resolve) => {
-    const sock = dgram.createSocket(target.host.includes(":") ? "udp6" : "udp4");
+    const sock = nodeDgram().createSocket(target.host.includes(":") ? "udp6" : "udp4");
     let done = false;
     const wait = Math.max(1, Math.min(stepTimeoutMs, deadline - performance.now()));
     const finish = (o: CheckOutcome) => {

@@ -4,7 +4,7 @@
 // running (notify scripts start services that way). Output is discarded like
 // keepalived does.
 import { errorText } from "../../error-text.ts";
-import { spawn } from "node:child_process";
+import { nodeChildProcess } from "../../sys/lazy-builtins.ts";
 import { splitCommandLine } from "./command-line.ts";
 import type { CancelSignal } from "./cancel.ts";
 
@@ -30,7 +30,7 @@ export function runBounded(
   return new Promise((resolve) => {
     let done = false;
     let timedOut = false;
-    const child = spawn(argv[0]!, argv.slice(1), {
+    const child = nodeChildProcess().spawn(argv[0]!, argv.slice(1), {
       detached: true,
       stdio: "ignore",
       env: env ? { ...process.env, ...env } : process.env,

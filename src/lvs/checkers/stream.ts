@@ -7,15 +7,15 @@
 // Plain TCP to an address literal goes through src/sys/tcp-client.ts (raw
 // syscalls on one epoll set: half the CPU of node:net, which is what lets
 // thousands of checks per second stay within a few percent of a core). TLS and
-// host names go through node:net/node:tls. Not Bun.connect: it cannot bind a
+// host names go through node:net/node:tls, loaded on first use (lazy-builtins.ts). Not Bun.connect: it cannot bind a
 // source address (bindto/bind_port) and, measured here, cannot cancel a
 // connect in progress — a check against a blackholed real server would leave
 // its SYN_SENT socket behind for the kernel's full SYN retry time (~2 min).
 // Both paths close a connecting socket at once.
 import { errorText } from "../../error-text.ts";
-import net from "node:net";
-import tls from "node:tls";
+import type net from "node:net";
 import { parseIP } from "../../net/ip-address.ts";
+import { nodeNet, nodeTls } from "../../sys/lazy-builtins.ts";
 import { tcpClient, type TcpClientTarget } from "../../sys/tcp-client.ts";
 import type { CancelSignal } from "./cancel.ts";
 
@@ -217,8 +217,8 @@ function parseLiteral(host: string): { family: 4 | 6; bytes: Uint8Array } | null
 function nodeConnect(o: ExchangeOptions, ev: Events): Conn {
   const base = { host: o.host, port: o.port, localAddress: o.localAddress, localPort: o.localPort };
   const sock: net.Socket = o.tls
-    ? tls.connect({ ...base, servername: o.tls.servername, rejectUnauthorized: o.tls.verify, ca: o.tls.ca })
-    : net.connect(base);
+    ? nodeTls().connect({ ...base, servername: o.tls.servername, rejectUnauthorized: o.tls.verify, ca: o.tls.ca })
+    : nodeNet().connect(base);
   let timer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
   const conn: Conn = {
