@@ -6,35 +6,7 @@
 // main thread. The graph is read from the sources as the bundler sees them
 // (Bun.Transpiler.scanImports: type-only imports are dropped, as in the build).
 import { expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, relative, resolve } from "node:path";
-
-const ROOT = resolve(import.meta.dir, "../../..");
-const transpiler = new Bun.Transpiler({ loader: "ts" });
-
-/** the static import graph of `entry`: repository-relative files and bare specifiers (node:fs, bun:ffi, packages) */
-function staticGraph(entry: string): { files: Set<string>; specifiers: Set<string> } {
-  const files = new Set<string>();
-  const specifiers = new Set<string>();
-  const queue = [resolve(ROOT, entry)];
-  // bounded: each file is visited once, and the tree has a few hundred
-  while (queue.length > 0 && files.size < 5000) {
-    const f = queue.pop()!;
-    const rel = relative(ROOT, f);
-    if (files.has(rel)) continue;
-    files.add(rel);
-    for (const imp of transpiler.scanImports(readFileSync(f, "utf8"))) {
-      if (imp.kind === "dynamic-import") continue;
-      if (!imp.path.startsWith(".")) {
-        specifiers.add(imp.path);
-        continue;
-      }
-      const p = resolve(dirname(f), imp.path);
-      queue.push(existsSync(p) ? p : `${p}.ts`);
-    }
-  }
-  return { files, specifiers };
-}
+import { staticGraph } from "../../helpers/import-graph.ts";
 
 const worker = staticGraph("src/daemon/vrrp-worker.ts");
 
