@@ -36,3 +36,36 @@ export async function statusUntil<S>(sock: string, done: (s: S) => boolean): Pro
   }
   return status;
 }
+
+/** The VIP a daemon in a vethNetns(…, "198.18.7.1/24") holds as the only router of VRID 9. */
+export const SOLO_VIP = "198.18.7.100";
+
+/** keepalived.conf of that sole router: one VRRPv3 instance on eth0, priority 200, adverts every 100 ms. */
+export const soloVrrpConf = (routerId: string) => `
+global_defs { router_id ${routerId} }
+vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 9
+  priority 200
+  advert_int 0.1
+  version 3
+  virtual_ipaddress { ${SOLO_VIP}/24 }
+}
+`;
+
+/** A NAT virtual server on SOLO_VIP:80 (round robin, checks every second) with these real_server blocks. */
+export const soloVirtualServer = (realServers: string) => `
+virtual_server ${SOLO_VIP} 80 {
+  delay_loop 1
+  lb_algo rr
+  lb_kind NAT
+  protocol TCP
+${realServers}
+}
+`;
+
+/** One real server 198.18.7.2:80 under TCP_CHECK (nothing answers it). */
+export const UNANSWERED_TCP_RS = `  real_server 198.18.7.2 80 {
+    weight 1
+    TCP_CHECK { connect_timeout 1 }
+  }`;

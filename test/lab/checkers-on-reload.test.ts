@@ -7,7 +7,7 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { BUN, type Netns } from "../helpers/netns.ts";
-import { spawnSourceDaemon, statusUntil, vethNetns } from "../helpers/source-daemon.ts";
+import { soloVirtualServer, soloVrrpConf, spawnSourceDaemon, statusUntil, vethNetns } from "../helpers/source-daemon.ts";
 import { makeCert } from "../unit/lvs/checkers/checkers-servers.ts";
 
 const dir = mkdtempSync(`${tmpdir()}/vigil-chk-reload-`);
@@ -35,26 +35,7 @@ await Bun.udpSocket({ hostname: "${ADDR}", port: 5353, socket: { data(s, buf, po
 console.log("ready");
 `;
 
-const VRRP = `
-global_defs { router_id chkreload }
-vrrp_instance VI_1 {
-  interface eth0
-  virtual_router_id 9
-  priority 200
-  advert_int 0.1
-  version 3
-  virtual_ipaddress { 198.18.7.100/24 }
-}
-`;
-const vs = (realServers: string) => `
-virtual_server 198.18.7.100 80 {
-  delay_loop 1
-  lb_algo rr
-  lb_kind NAT
-  protocol TCP
-${realServers}
-}
-`;
+const VRRP = soloVrrpConf("chkreload");
 const rs = (port: number, checker: string) => `
   real_server ${ADDR} ${port} {
     ${checker.trim().split("\n").join("\n    ")}
@@ -88,13 +69,13 @@ test("a SIGHUP that first adds SSL_GET, DNS_CHECK and MISC_CHECK to an HTTP_GET-
   reader.releaseLock();
 
   const conf = `${dir}/vigil.conf`;
-  writeFileSync(conf, VRRP + vs(HTTP_RS));
+  writeFileSync(conf, VRRP + soloVirtualServer(HTTP_RS));
   const d = spawnSourceDaemon(ns, conf, dir);
   procs.push(d.proc);
   const before = await statusUntil<Status>(d.sock, (s) => results(s).HTTP_GET === "ok");
   expect(results(before)).toEqual({ HTTP_GET: "ok" });
 
-  writeFileSync(conf, VRRP + vs(HTTP_RS + ADDED_RS));
+  writeFileSync(conf, VRRP + soloVirtualServer(HTTP_RS + ADDED_RS));
   d.proc.kill("SIGHUP");
   const want = { HTTP_GET: "ok", SSL_GET: "ok", DNS_CHECK: "ok", MISC_CHECK: "ok" };
   const after = await statusUntil<Status>(d.sock, (s) => Bun.deepEquals(results(s), want));

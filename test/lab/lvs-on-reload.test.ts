@@ -5,7 +5,7 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import type { Netns } from "../helpers/netns.ts";
-import { spawnSourceDaemon, statusUntil, vethNetns } from "../helpers/source-daemon.ts";
+import { soloVirtualServer, soloVrrpConf, spawnSourceDaemon, statusUntil, UNANSWERED_TCP_RS, vethNetns } from "../helpers/source-daemon.ts";
 
 const dir = mkdtempSync(`${tmpdir()}/vigil-lvs-reload-`);
 let ns: Netns | undefined;
@@ -17,29 +17,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const VRRP = `
-global_defs { router_id lvsreload }
-vrrp_instance VI_1 {
-  interface eth0
-  virtual_router_id 9
-  priority 200
-  advert_int 0.1
-  version 3
-  virtual_ipaddress { 198.18.7.100/24 }
-}
-`;
-const VS = `
-virtual_server 198.18.7.100 80 {
-  delay_loop 1
-  lb_algo rr
-  lb_kind NAT
-  protocol TCP
-  real_server 198.18.7.2 80 {
-    weight 1
-    TCP_CHECK { connect_timeout 1 }
-  }
-}
-`;
+const VRRP = soloVrrpConf("lvsreload");
+const VS = soloVirtualServer(UNANSWERED_TCP_RS);
 
 interface Status { instances: { state: string }[]; lvs?: { service: string }[] }
 
