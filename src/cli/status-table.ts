@@ -1,7 +1,7 @@
 // The text of `vigil status`'s table view: the daemon's header line, one row per
 // instance, why each FAULT instance is FAULT, where else the daemon reports, and
 // the virtual servers. The same view for a socket answer and for the status file.
-import type { StatusFileDoc } from "../daemon/status-file-doc.ts";
+import { droppedTotal, type StatusFileDoc } from "../daemon/status-file-doc.ts";
 import type { DaemonStatus } from "../daemon/status-types.ts";
 import { textTable } from "./text-table.ts";
 
@@ -20,7 +20,7 @@ export function statusTable(st: DaemonStatus | StatusFileDoc, age: string, now =
   out.push(`vigil ${st.version} pid ${st.pid} up ${Math.round((now - st.startedAt) / 1000)} s, config ${st.configFile}${st.configSerial !== undefined ? ` serial ${st.configSerial}` : ""}${age}\n`);
   const rows = [["INSTANCE", "IFACE", "VRID", "V", "STATE", "PRIO", "EFF", "MASTER", "SINCE", "SENT", "RECV", "DROPPED"]];
   for (const i of st.instances) {
-    const dropped = Object.entries(i.counters).filter(([k]) => k.startsWith("drop")).reduce((a, [, v]) => a + v, 0);
+    const dropped = droppedTotal(i.counters);
     rows.push([
       i.name, i.interface, String(i.vrid), `${i.version}/${i.family === 6 ? "v6" : "v4"}`, i.state,
       String(i.priority), String(i.effectivePriority), i.masterAddress || "-",

@@ -3,7 +3,7 @@
 // `vigil status --broker URL --fleet F`: the whole fleet as its broker holds it (status-fleet.ts).
 import { errorText } from "../error-text.ts";
 import { DEFAULT_STATUS_SOCKET, queryStatus, STATUS_BRIEF } from "../daemon/status-client.ts";
-import { ageNote, type StatusFileDoc, statusFilePath, statusFileVerdict } from "../daemon/status-file-doc.ts";
+import { ageNote, isStatusFileDoc, statusFilePath, statusFileVerdict } from "../daemon/status-file-doc.ts";
 import type { DaemonStatus } from "../daemon/status-types.ts";
 import { statusTable } from "./status-table.ts";
 import { FLEET_USAGE } from "./status-usage.ts";
@@ -27,8 +27,8 @@ export async function run(argv: string[]): Promise<number> {
   // The table from the daemon's status file when it is the live daemon's and fresh
   // (one read, no round trip through the daemon's event loop); --json and --live ask.
   const file = json || live ? null : readStatusFile(statusFilePath(socket));
-  if (file && statusFileVerdict(file, Date.now(), processAlive) === "current") {
-    writeOut(statusTable(file as StatusFileDoc, ageNote((file as StatusFileDoc).asOf, Date.now())));
+  if (isStatusFileDoc(file) && statusFileVerdict(file, Date.now(), processAlive) === "current") {
+    writeOut(statusTable(file, ageNote(file.asOf, Date.now())));
     return 0;
   }
   let st: DaemonStatus;
@@ -38,10 +38,9 @@ export async function run(argv: string[]): Promise<number> {
     if (!json && isUnknownRequest(st)) st = (await queryStatus(socket)) as DaemonStatus;
   } catch (err) {
     // A daemon alive but not answering (its main thread busy): its last status file, with its age, says more than nothing.
-    const doc = file as Partial<StatusFileDoc> | null;
-    if (doc && typeof doc.pid === "number" && Array.isArray(doc.instances) && typeof doc.asOf === "number" && processAlive(doc.pid)) {
-      writeErr(`vigil status: ${errorText(err)}; the daemon (pid ${doc.pid}) is running but did not answer: its status file as of ${((Date.now() - doc.asOf) / 1000).toFixed(1)} s ago follows\n`);
-      writeOut(statusTable(doc as StatusFileDoc, ageNote(doc.asOf, Date.now())));
+    if (isStatusFileDoc(file) && processAlive(file.pid)) {
+      writeErr(`vigil status: ${errorText(err)}; the daemon (pid ${file.pid}) is running but did not answer: its status file as of ${((Date.now() - file.asOf) / 1000).toFixed(1)} s ago follows\n`);
+      writeOut(statusTable(file, ageNote(file.asOf, Date.now())));
       return 1;
     }
     writeErr(`vigil status: ${errorText(err)}\n`);

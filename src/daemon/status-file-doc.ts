@@ -50,9 +50,20 @@ function fileInstance(i: InstanceStatus): StatusFileDoc["instances"][number] {
 
 /** The counters the table shows, and no other: the rest of them are not refreshed between the worker's answers. */
 function tableCounters(c: Record<string, number>): Record<string, number> {
+  return { advertsSent: c.advertsSent ?? 0, advertsReceived: c.advertsReceived ?? 0, dropped: droppedTotal(c) };
+}
+
+/** The table's DROPPED column: every drop* counter summed (the file keeps the sum as `dropped`). */
+export function droppedTotal(c: Record<string, number>): number {
   let dropped = 0;
   for (const k in c) if (k.startsWith("drop")) dropped += c[k]!;
-  return { advertsSent: c.advertsSent ?? 0, advertsReceived: c.advertsReceived ?? 0, dropped };
+  return dropped;
+}
+
+/** Has the fields a reader needs (its pid, its time, its instances); not yet whether it is current. */
+export function isStatusFileDoc(doc: unknown): doc is StatusFileDoc {
+  const d = doc as Partial<StatusFileDoc> | null;
+  return !!d && typeof d.asOf === "number" && typeof d.pid === "number" && Array.isArray(d.instances);
 }
 
 /**
@@ -62,13 +73,12 @@ function tableCounters(c: Record<string, number>): Record<string, number> {
  * socket decides (a daemon that is gone refuses the connection).
  */
 export function statusFileVerdict(doc: unknown, now: number, alive: (pid: number) => boolean): "current" | "ask" {
-  const d = doc as Partial<StatusFileDoc> | null;
-  if (!d || typeof d.asOf !== "number" || typeof d.pid !== "number" || !Array.isArray(d.instances)) return "ask";
-  const age = now - d.asOf;
+  if (!isStatusFileDoc(doc)) return "ask";
+  const age = now - doc.asOf;
   // a clock stepped back makes the age negative: not trusted either
   if (age < -STATUS_FILE_AGE_SHOWN_MS || age > STATUS_FILE_FRESH_MS) return "ask";
-  if (typeof d.startedAt === "number" && d.startedAt > d.asOf) return "ask";
-  return alive(d.pid) ? "current" : "ask";
+  if (typeof doc.startedAt === "number" && doc.startedAt > doc.asOf) return "ask";
+  return alive(doc.pid) ? "current" : "ask";
 }
 
 /** ", as of 3.2 s ago" beyond STATUS_FILE_AGE_SHOWN_MS; "" otherwise. */
