@@ -162,17 +162,19 @@ export async function run(argv: string[]): Promise<number> {
   // the mails follow the config the daemon accepts (onConfig above)
   process.on("SIGHUP", () => void reload());
   const reload = async () => {
-    // a reloaded file that now has a fleet with a trust key may boot a pushed config:
-    // that path loads the first time it can apply (the file is read once more then)
-    if (!pushed) {
-      try {
-        if (mayBootPushed(loadFile())) pushed = await import("../daemon/boot-config.ts");
-      } catch {
-        // a broken file: daemon.reload below reads it again and says what is wrong
-      }
+    // The file is read once per SIGHUP (its warnings logged once). A reloaded file
+    // that now has a fleet with a trust key may boot a pushed config: that path loads
+    // the first time it can apply.
+    let file: Config | undefined;
+    let failure: unknown;
+    try {
+      file = loadFile();
+      if (!pushed && mayBootPushed(file)) pushed = await import("../daemon/boot-config.ts");
+    } catch (e) {
+      failure = e; // daemon.reload says what is wrong and keeps the running config
     }
     daemon.reload(() => {
-      const file = loadFile();
+      if (!file) throw failure;
       return pushed ? pushed.bootPushed(file, opts.configFile, args.stateDir).cfg : file;
     });
   };
